@@ -1,0 +1,31 @@
+# hdo_target(<target>): the compile settings of every target we own (not third-party or generated
+# code): warnings, -Werror when HDO_WERROR, sanitizers from HDO_SANITIZE.
+function(hdo_target target)
+  target_compile_options(${target} PRIVATE
+    -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wno-missing-field-initializers)
+  if(HDO_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(HDO_SANITIZE)
+    list(JOIN HDO_SANITIZE "," sanitizers)
+    target_compile_options(${target} PRIVATE -fsanitize=${sanitizers} -fno-omit-frame-pointer)
+    if(sanitizers MATCHES "undefined")
+      target_compile_options(${target} PRIVATE -fno-sanitize-recover=undefined)
+    endif()
+    get_target_property(type ${target} TYPE)
+    if(type STREQUAL "EXECUTABLE" OR type STREQUAL "SHARED_LIBRARY")
+      target_link_options(${target} PRIVATE -fsanitize=${sanitizers})
+    endif()
+  endif()
+endfunction()
+
+# hdo_test(<name> SOURCES ... LIBS ... [LABELS ...]): a GoogleTest executable registered with
+# ctest, one ctest entry per test case.
+function(hdo_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  hdo_target(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
+  include(GoogleTest)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+endfunction()

@@ -1,0 +1,145 @@
+// The `hdo` binary: CLI11 subcommands over the server and, later, the admin and client commands.
+//
+// Exit codes: 0 success (and after a clean Ctrl-C stop), 2 bad input or an environment problem the
+// user can fix (unknown flag, port in use, unusable database file), 1 anything else.
+#include <grpc/support/log.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "common/log.h"
+#include "common/version.h"
+#include "server/server.h"
+
+namespace {
+
+constexpr int kExitBadInput = 2;
+
+// gRPC's own log lines go through our structured logger at debug level: the failures that matter
+// to an operator are reported by hdo itself, with the fix.
+void RouteGrpcLogs() {
+  gpr_set_log_verbosity(GPR_LOG_SEVERITY_DEBUG);
+  gpr_set_log_function([](gpr_log_func_args* args) {
+    hdo::log::Debug(args->message,
+                    {{"component", "grpc"}, {"file", args->file}, {"line", args->line}});
+  });
+}
+
+// One line on stderr naming the problem, then exit 2.
+[[noreturn]] void FailBadInput(const std::string& message) {
+  std::fprintf(stderr, "hdo: error: %s\n", message.c_str());
+  std::exit(kExitBadInput);
+}
+
+// A message for a missing or unknown command that names the command path and the choices, e.g.
+// "unknown command 'start-prod' for 'hdo server' (commands: start-dev)". Empty when the error is
+// about something else.
+std::string DescribeCommandError(CLI::App& app) {
+  CLI::App* current = &app;
+  std::string path = app.get_name();
+  while (!current->get_subcommands().empty()) {
+    current = current->get_subcommands().front();
+    path += " " + current->get_name();
+  }
+  if (current->get_require_subcommand_min() == 0) return {};
+  std::string choices;
+  for (const CLI::App* sub : current->get_subcommands([](CLI::App*) { return true; })) {
+    choices += (choices.empty() ? "" : ", ") + sub->get_name();
+  }
+  for (const std::string& word : current->remaining()) {
+    if (!word.empty() && word[0] != '-') {
+      return "unknown command '" + word + "' for '" + path + "' (commands: " + choices + ")";
+    }
+  }
+  return "'" + path + "' needs a command: " + choices;
+}
+
+int RunStartDev(const hdo::server::Server::Options& options) {
+  // Block the stop signals before any thread exists so that every thread inherits the mask and
+  // the main thread alone receives them through sigwait.
+  // A shell starting us in the background leaves SIGINT ignored, and an ignored signal never
+  // reaches sigwait: restore the default disposition first.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  RouteGrpcLogs();
+  hdo::server::Server server(options);
+  auto started = server.Start();
+  if (started.IsFailure()) FailBadInput(started.Error().Message());
+
+  hdo::log::Info("server started", {{"version", hdo::Version()},
+                                    {"grpc_address", server.GrpcAddress()},
+                                    {"db_filename", server.DatabasePath()}});
+  std::printf(
+      "hdo %s dev server\n"
+      "  Temporal gRPC API  %s\n"
+      "  SQLite database    %s\n"
+      "Connect an SDK or the temporal CLI to %s. Press Ctrl-C to stop.\n",
+      std::string(hdo::Version()).c_str(), server.GrpcAddress().c_str(),
+      server.DatabasePath().c_str(), server.GrpcAddress().c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  hdo::log::Info("shutting down", {{"signal", strsignal(signal_number)}});
+  server.Shutdown();
+  hdo::log::Info("server stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hdo: the Hugo Durable Orchestrator, a Temporal-compatible workflow server", "hdo"};
+  app.set_version_flag("--version", "hdo " + std::string(hdo::Version()) +
+                                        " (Temporal API from "
+                                        "@temporalio/core-bridge " +
+                                        std::string(hdo::TemporalApiProtoVersion()) + ")");
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+
+  CLI::App* server_cmd = app.add_subcommand("server", "Run the hdo server");
+  server_cmd->require_subcommand(1);
+  hdo::server::Server::Options options;
+  CLI::App* start_dev = server_cmd->add_subcommand(
+      "start-dev", "Run every service in one process on an embedded SQLite file");
+  start_dev->add_option("--ip", options.ip, "Address to listen on")->capture_default_str();
+  start_dev->add_option("-p,--port", options.port, "gRPC port of the Temporal API (0 picks one)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  start_dev
+      ->add_option("-f,--db-filename", options.db_filename,
+                   "SQLite database file (created when missing)")
+      ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help and --version
+  } catch (const CLI::ParseError& e) {
+    std::string command_error = DescribeCommandError(app);
+    if (!command_error.empty() && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+      FailBadInput(command_error + " (run 'hdo --help' for usage)");
+    }
+    std::string what = e.what();
+    if (what.empty()) what = e.get_name();
+    FailBadInput(what + " (run 'hdo --help' for usage)");
+  }
+
+  hdo::log::Level level = hdo::log::Level::kInfo;
+  hdo::log::ParseLevel(log_level, &level);
+  hdo::log::SetLevel(level);
+
+  if (start_dev->parsed()) return RunStartDev(options);
+  return 1;
+}

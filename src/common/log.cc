@@ -1,0 +1,123 @@
+#include "common/log.h"
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace hdo::log {
+namespace {
+
+std::atomic<Level> g_level{Level::kInfo};
+std::mutex g_write_mutex;
+
+bool NeedsQuotes(std::string_view value) {
+  if (value.empty()) return true;
+  for (char c : value) {
+    if (c == ' ' || c == '"' || c == '=' || c == '\n' || c == '\t' || c == '\\') return true;
+  }
+  return false;
+}
+
+void AppendValue(std::string& out, std::string_view value) {
+  if (!NeedsQuotes(value)) {
+    out.append(value);
+    return;
+  }
+  out.push_back('"');
+  for (char c : value) {
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+// RFC 3339 UTC with milliseconds. Logging is the one place that reads the wall clock directly:
+// records are for operators, never for logic.
+std::string Timestamp() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  std::array<char, 40> buffer{};
+  std::snprintf(buffer.data(), buffer.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(millis));
+  return buffer.data();
+}
+
+}  // namespace
+
+void SetLevel(Level level) { g_level.store(level, std::memory_order_relaxed); }
+Level GetLevel() { return g_level.load(std::memory_order_relaxed); }
+
+bool ParseLevel(std::string_view text, Level* level) {
+  if (text == "debug")
+    *level = Level::kDebug;
+  else if (text == "info")
+    *level = Level::kInfo;
+  else if (text == "warn")
+    *level = Level::kWarn;
+  else if (text == "error")
+    *level = Level::kError;
+  else
+    return false;
+  return true;
+}
+
+std::string_view LevelName(Level level) {
+  switch (level) {
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
+std::string Format(Level level, std::string_view message, std::initializer_list<Field> fields) {
+  std::string line;
+  line.reserve(128);
+  line.append("ts=").append(Timestamp());
+  line.append(" level=").append(LevelName(level));
+  line.append(" msg=");
+  AppendValue(line, message);
+  for (const Field& field : fields) {
+    line.push_back(' ');
+    line.append(field.key).push_back('=');
+    AppendValue(line, field.value);
+  }
+  return line;
+}
+
+void Write(Level level, std::string_view message, std::initializer_list<Field> fields) {
+  std::string line = Format(level, message, fields);
+  line.push_back('\n');
+  std::lock_guard<std::mutex> lock(g_write_mutex);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace hdo::log

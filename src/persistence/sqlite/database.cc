@@ -1,0 +1,108 @@
+#include "persistence/sqlite/database.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+namespace hdo::persistence::sqlite {
+namespace {
+
+hugo::Error OpenError(const std::string& path, const std::string& why) {
+  return hugo::Error::From("cannot open SQLite database '" + path + "': " + why, kErrorOpen)
+      .WithMetadata("path", path);
+}
+
+// Takes the advisory lock file beside the database. Returns the fd, or an error when another
+// process holds it.
+hugo::Result<int> LockBeside(const std::string& path) {
+  std::string lock_path = path + ".lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return OpenError(path, "cannot create lock file '" + lock_path + "': " + std::strerror(errno));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return hugo::Error::From("SQLite database '" + path +
+                                   "' is in use by another hdo server; stop it or choose another "
+                                   "file with --db-filename",
+                               kErrorLocked)
+          .WithMetadata("path", path);
+    }
+    return OpenError(path, std::string("cannot lock '") + lock_path + "': " + std::strerror(err));
+  }
+  return hugo::Ok(fd);
+}
+
+}  // namespace
+
+hugo::Result<std::unique_ptr<Database>> Database::Open(Options options) {
+  if (options.synchronous != "FULL" && options.synchronous != "NORMAL") {
+    return hugo::Error::From(
+        "synchronous must be FULL or NORMAL, not '" + options.synchronous + "'", kErrorOpen);
+  }
+  std::error_code ec;
+  std::filesystem::path file = std::filesystem::absolute(options.path, ec);
+  if (ec || options.path.empty()) {
+    return OpenError(options.path, "not a valid file path");
+  }
+  std::string path = file.lexically_normal().string();
+  if (std::filesystem::is_directory(file, ec)) {
+    return OpenError(path, "it is a directory; give a file name");
+  }
+  if (file.has_parent_path() && !std::filesystem::exists(file.parent_path(), ec)) {
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) {
+      return OpenError(
+          path, "cannot create folder '" + file.parent_path().string() + "': " + ec.message());
+    }
+  }
+
+  auto lock = LockBeside(path);
+  if (lock.IsFailure()) return lock.Error();
+
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string why = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    ::close(lock.Value());
+    return OpenError(path, why);
+  }
+  std::unique_ptr<Database> database(new Database(path, db, lock.Value()));
+  sqlite3_busy_timeout(db, 5000);
+  // Reading the schema proves the file is a SQLite database before anything is written to it.
+  for (const std::string& sql :
+       {std::string("SELECT count(*) FROM sqlite_master"), std::string("PRAGMA journal_mode=WAL"),
+        "PRAGMA synchronous=" + options.synchronous, std::string("PRAGMA foreign_keys=ON")}) {
+    auto result = database->Exec(sql);
+    if (result.IsFailure()) return OpenError(path, result.Error().Message());
+  }
+  return hugo::Ok(std::move(database));
+}
+
+Database::~Database() {
+  sqlite3_close_v2(db_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+hugo::Result<hugo::Unit> Database::Exec(const std::string& sql) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    std::string why = message != nullptr ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    return hugo::Error::From(why, kErrorOpen).WithMetadata("sqlite_code", int64_t{rc});
+  }
+  return hugo::Ok();
+}
+
+}  // namespace hdo::persistence::sqlite

@@ -1,0 +1,144 @@
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server_builder.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+#include "frontend/unimplemented_service.h"
+#include "frontend/workflow_handler.h"
+#include "persistence/sqlite/database.h"
+
+namespace hdo::server {
+namespace {
+
+bool IsIpv6(const std::string& ip) { return ip.find(':') != std::string::npos; }
+
+std::string JoinHostPort(const std::string& ip, int port) {
+  return IsIpv6(ip) ? "[" + ip + "]:" + std::to_string(port) : ip + ":" + std::to_string(port);
+}
+
+hugo::Result<hugo::Unit> ValidateAddress(const std::string& ip, int port) {
+  in6_addr buffer{};
+  bool valid = inet_pton(IsIpv6(ip) ? AF_INET6 : AF_INET, ip.c_str(), &buffer) == 1;
+  if (!valid) {
+    return hugo::Error::From("invalid --ip '" + ip +
+                                 "': give an IPv4 or IPv6 address such as "
+                                 "127.0.0.1 or 0.0.0.0",
+                             kErrorInvalidAddress);
+  }
+  if (port < 0 || port > 65535) {
+    return hugo::Error::From("invalid --port " + std::to_string(port) + ": give 0..65535",
+                             kErrorInvalidAddress);
+  }
+  return hugo::Ok();
+}
+
+// gRPC does not say why a listener could not be added; binding the same address ourselves does.
+hugo::Error ExplainListenFailure(const std::string& ip, int port) {
+  std::string address = JoinHostPort(ip, port);
+  int family = IsIpv6(ip) ? AF_INET6 : AF_INET;
+  int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int err = 0;
+  if (fd >= 0) {
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+    if (family == AF_INET6) {
+      auto* addr = reinterpret_cast<sockaddr_in6*>(&storage);
+      addr->sin6_family = AF_INET6;
+      addr->sin6_port = htons(static_cast<uint16_t>(port));
+      inet_pton(AF_INET6, ip.c_str(), &addr->sin6_addr);
+      length = sizeof(sockaddr_in6);
+    } else {
+      auto* addr = reinterpret_cast<sockaddr_in*>(&storage);
+      addr->sin_family = AF_INET;
+      addr->sin_port = htons(static_cast<uint16_t>(port));
+      inet_pton(AF_INET, ip.c_str(), &addr->sin_addr);
+      length = sizeof(sockaddr_in);
+    }
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) err = errno;
+    ::close(fd);
+  }
+  if (err == EADDRINUSE) {
+    return hugo::Error::From("cannot listen on " + address +
+                                 ": the port is already in use (is another hdo or Temporal "
+                                 "server running?); stop it or choose another with --port",
+                             kErrorAddressInUse);
+  }
+  if (err == EADDRNOTAVAIL) {
+    return hugo::Error::From(
+        "cannot listen on " + address + ": the address is not assigned to this machine; check --ip",
+        kErrorListen);
+  }
+  if (err == EACCES) {
+    return hugo::Error::From("cannot listen on " + address +
+                                 ": permission denied (ports below 1024 need privileges); "
+                                 "choose another with --port",
+                             kErrorListen);
+  }
+  return hugo::Error::From("cannot listen on " + address +
+                               (err != 0 ? ": " + std::string(std::strerror(err)) : std::string()),
+                           kErrorListen);
+}
+
+}  // namespace
+
+Server::Server(Options options) : options_(std::move(options)) {}
+
+Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
+
+hugo::Result<hugo::Unit> Server::Start() {
+  auto address_ok = ValidateAddress(options_.ip, options_.port);
+  if (address_ok.IsFailure()) return address_ok;
+
+  auto database = persistence::sqlite::Database::Open({.path = options_.db_filename});
+  if (database.IsFailure()) return database.Error();
+  database_ = std::move(database).Value();
+
+  workflow_handler_ = std::make_unique<frontend::WorkflowHandler>();
+  unimplemented_service_ = std::make_unique<frontend::UnimplementedService>();
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  // Without this, gRPC sets SO_REUSEPORT and a second server could silently share the port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddListeningPort(JoinHostPort(options_.ip, options_.port),
+                           grpc::InsecureServerCredentials(), &bound_port_);
+  builder.RegisterService(workflow_handler_.get());
+  builder.RegisterCallbackGenericService(unimplemented_service_.get());
+  grpc_server_ = builder.BuildAndStart();
+  if (grpc_server_ == nullptr || bound_port_ == 0) {
+    grpc_server_.reset();
+    database_.reset();
+    return ExplainListenFailure(options_.ip, options_.port);
+  }
+  grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService();
+  health->SetServingStatus(kWorkflowServiceName, true);
+  health->SetServingStatus(true);
+  return hugo::Ok();
+}
+
+void Server::Shutdown(std::chrono::milliseconds grace) {
+  if (grpc_server_ == nullptr) return;
+  grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+  grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
+  grpc_server_->Wait();
+  grpc_server_.reset();
+  database_.reset();
+}
+
+std::string Server::GrpcAddress() const { return JoinHostPort(options_.ip, bound_port_); }
+
+std::string Server::DatabasePath() const {
+  return database_ != nullptr ? database_->path() : options_.db_filename;
+}
+
+}  // namespace hdo::server

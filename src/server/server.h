@@ -1,0 +1,70 @@
+// The composition root: the only place that knows every part of hdo and wires them together
+// (store, frontend, gRPC listener, health). `hdo server start-dev` builds one Server.
+//
+// Lifecycle: Start() once, then Shutdown() once (from any thread), then destruction. Start and
+// Shutdown are not safe to call concurrently with each other; BoundPort and the accessors are.
+#pragma once
+
+#include <grpcpp/server.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "hugo/result.h"
+
+namespace hdo::persistence::sqlite {
+class Database;
+}
+namespace hdo::frontend {
+class WorkflowHandler;
+class UnimplementedService;
+}  // namespace hdo::frontend
+
+namespace hdo::server {
+
+// Error codes of Start() (Error::Code()). All of them are problems of input or environment that
+// the person starting the server can fix, reported with a message that says how.
+inline constexpr char kErrorInvalidAddress[] = "hdo.server.invalid_address";
+inline constexpr char kErrorAddressInUse[] = "hdo.server.address_in_use";
+inline constexpr char kErrorListen[] = "hdo.server.listen";
+
+// The gRPC service name that health checks name (SDK CheckHealth, `temporal operator cluster
+// health`).
+inline constexpr char kWorkflowServiceName[] = "temporal.api.workflowservice.v1.WorkflowService";
+
+class Server {
+ public:
+  struct Options {
+    std::string ip = "127.0.0.1";
+    // 0 picks a free port; BoundPort() tells which.
+    int port = 7233;
+    std::string db_filename = ".hdo/hdo.db";
+  };
+
+  explicit Server(Options options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Opens the store and starts listening. On failure nothing is left running.
+  hugo::Result<hugo::Unit> Start();
+  // Stops accepting calls, lets calls in flight finish until the deadline, then cancels the rest.
+  void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
+
+  int BoundPort() const { return bound_port_; }
+  // "ip:port" as clients dial it (IPv6 in brackets).
+  std::string GrpcAddress() const;
+  // Absolute path of the SQLite database file.
+  std::string DatabasePath() const;
+
+ private:
+  Options options_;
+  int bound_port_ = 0;
+  std::unique_ptr<persistence::sqlite::Database> database_;
+  std::unique_ptr<frontend::WorkflowHandler> workflow_handler_;
+  std::unique_ptr<frontend::UnimplementedService> unimplemented_service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+};
+
+}  // namespace hdo::server

@@ -1,0 +1,216 @@
+// Goal: `hdo server start-dev` serves the Temporal wire contract a client sees first (health,
+// GetSystemInfo, UNIMPLEMENTED wording for everything else), stops cleanly on Ctrl-C, and turns
+// bad input into one line and exit code 2. Method: run the real binary on port 0 with a temp
+// SQLite file, talk to it with the generated C++ stubs.
+#include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "common/version.h"
+#include "frontend/workflow_handler.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "temporal/api/workflowservice/v1/service.grpc.pb.h"
+#include "testlib/process.h"
+
+namespace hdo {
+namespace {
+
+using std::chrono::seconds;
+namespace wf = temporal::api::workflowservice::v1;
+
+const std::regex kStarted(R"(msg="server started".* grpc_address=([^ ]+))");
+
+class DevServer {
+ public:
+  explicit DevServer(const std::string& db_filename, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {testlib::HdoBinary(), "server",   "start-dev", "--port", "0",
+                                     "--db-filename",      db_filename};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<testlib::Process>(argv);
+    auto match = process_->WaitForStderr(kStarted, seconds(60));
+    if (match) address_ = (*match)[1];
+  }
+  testlib::Process& process() { return *process_; }
+  const std::string& address() const { return address_; }
+  int port() const { return std::stoi(address_.substr(address_.rfind(':') + 1)); }
+
+ private:
+  std::unique_ptr<testlib::Process> process_;
+  std::string address_;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testlib::MakeTempDir("hdo-server-test"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Db(const std::string& name = "hdo.db") const { return dir_ + "/" + name; }
+  std::string dir_;
+};
+
+std::shared_ptr<grpc::Channel> Dial(const std::string& address) {
+  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+}
+
+template <class Context>
+void SetDeadline(Context& context) {
+  context.set_deadline(std::chrono::system_clock::now() + seconds(10));
+}
+
+TEST_F(ServerTest, HealthCheckReportsTheWorkflowServiceAsServing) {
+  DevServer server(Db());
+  ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
+  auto health = grpc::health::v1::Health::NewStub(Dial(server.address()));
+
+  grpc::ClientContext context;
+  SetDeadline(context);
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("temporal.api.workflowservice.v1.WorkflowService");
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = health->Check(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  grpc::ClientContext unknown_context;
+  SetDeadline(unknown_context);
+  request.set_service("no.such.Service");
+  status = health->Check(&unknown_context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServerTest, GetSystemInfoReturnsTheServerVersion) {
+  DevServer server(Db());
+  ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
+  auto stub = wf::WorkflowService::NewStub(Dial(server.address()));
+  grpc::ClientContext context;
+  SetDeadline(context);
+  wf::GetSystemInfoResponse response;
+  grpc::Status status = stub->GetSystemInfo(&context, {}, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.server_version(), std::string(Version()));
+  EXPECT_TRUE(response.has_capabilities());
+}
+
+// Every WorkflowService RPC that the frontend does not implement answers UNIMPLEMENTED with the
+// words the SDKs look for; the list follows the handler, so it stays true as RPCs are added.
+TEST_F(ServerTest, EveryUnimplementedRpcAnswersUnimplementedNotImplemented) {
+  DevServer server(Db());
+  ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
+  grpc::GenericStub stub(Dial(server.address()));
+  const auto* service = &frontend::WorkflowHandler::Descriptor();
+  int checked = 0;
+  for (int i = 0; i < service->method_count(); ++i) {
+    const auto* method = service->method(i);
+    if (frontend::WorkflowHandler::ImplementedMethods().count(method->name()) != 0) continue;
+    grpc::ClientContext context;
+    SetDeadline(context);
+    // An empty protobuf message is zero bytes, but the buffer must hold a slice to be valid.
+    grpc::Slice empty_message("");
+    grpc::ByteBuffer request(&empty_message, 1);
+    grpc::ByteBuffer response;
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    grpc::Status status;
+    stub.UnaryCall(&context, "/" + service->full_name() + "/" + method->name(), {}, &request,
+                   &response, [&](grpc::Status s) {
+                     std::lock_guard<std::mutex> lock(mutex);
+                     status = s;
+                     done = true;
+                     done_cv.notify_one();
+                   });
+    std::unique_lock<std::mutex> lock(mutex);
+    done_cv.wait(lock, [&] { return done; });
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << method->name();
+    EXPECT_EQ(status.error_message(), "method " + method->name() + " not implemented");
+    ++checked;
+  }
+  EXPECT_GT(checked, 100);
+}
+
+TEST_F(ServerTest, PrintsTheAddressAndDatabaseThenStopsCleanlyOnCtrlC) {
+  DevServer server(Db("sub/dir/hdo.db"));
+  ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
+  auto banner = server.process().WaitForStdout(std::regex("SQLite database +(.+)$"), seconds(10));
+  ASSERT_TRUE(banner.has_value()) << server.process().Stdout();
+  EXPECT_EQ((*banner)[1], Db("sub/dir/hdo.db"));
+  EXPECT_TRUE(std::filesystem::exists(Db("sub/dir/hdo.db")));
+  EXPECT_NE(server.process().Stdout().find(server.address()), std::string::npos);
+
+  server.process().Signal(SIGINT);
+  EXPECT_EQ(server.process().Wait(seconds(30)), 0) << server.process().Stderr();
+  EXPECT_NE(server.process().Stderr().find("msg=\"server stopped\""), std::string::npos);
+}
+
+// The problems a person starting the server can make, each answered by one line and exit code 2.
+struct BadInputCase {
+  std::vector<std::string> args;
+  std::string expected_words;
+};
+
+std::vector<std::string> StderrLines(const testlib::Process& process) {
+  std::vector<std::string> lines;
+  std::stringstream stream(process.Stderr());
+  for (std::string line; std::getline(stream, line);) lines.push_back(line);
+  return lines;
+}
+
+void ExpectOneLineExit2(testlib::Process& process, const std::string& words) {
+  EXPECT_EQ(process.Wait(seconds(30)), 2) << process.Stderr();
+  auto lines = StderrLines(process);
+  ASSERT_EQ(lines.size(), 1u) << process.Stderr();
+  EXPECT_EQ(lines[0].rfind("hdo: error: ", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find(words), std::string::npos) << lines[0];
+}
+
+TEST_F(ServerTest, BadInputGivesOneLineAndExitCode2) {
+  std::vector<BadInputCase> cases = {
+      {{"server", "start-dev", "--no-such-flag"}, "--no-such-flag"},
+      {{"server", "start-dev", "--port", "70000"}, "70000"},
+      {{"server", "start-dev", "--port", "seven"}, "seven"},
+      {{"server", "start-dev", "--ip", "not-an-ip", "--port", "0"}, "invalid --ip 'not-an-ip'"},
+      {{"server", "start-dev", "--port", "0", "--db-filename", dir_}, "is a directory"},
+      {{"server"}, "'hdo server' needs a command: start-dev"},
+      {{"server", "start-prod"}, "unknown command 'start-prod' for 'hdo server'"},
+      {{"no-such-command"}, "unknown command 'no-such-command' for 'hdo'"},
+      {{}, "'hdo' needs a command: server"},
+  };
+  for (const auto& c : cases) {
+    std::string command_line = "hdo";
+    for (const auto& arg : c.args) command_line += " " + arg;
+    SCOPED_TRACE(command_line);
+    std::vector<std::string> argv = {testlib::HdoBinary()};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    testlib::Process process(argv);
+    ExpectOneLineExit2(process, c.expected_words);
+  }
+}
+
+TEST_F(ServerTest, APortInUseGivesOneLineAndExitCode2) {
+  DevServer first(Db("first.db"));
+  ASSERT_FALSE(first.address().empty()) << first.process().Stderr();
+  testlib::Process second({testlib::HdoBinary(), "server", "start-dev", "--port",
+                           std::to_string(first.port()), "--db-filename", Db("second.db")});
+  ExpectOneLineExit2(second, "already in use");
+}
+
+TEST_F(ServerTest, ADatabaseFileInUseByAnotherServerGivesOneLineAndExitCode2) {
+  DevServer first(Db());
+  ASSERT_FALSE(first.address().empty()) << first.process().Stderr();
+  testlib::Process second(
+      {testlib::HdoBinary(), "server", "start-dev", "--port", "0", "--db-filename", Db()});
+  ExpectOneLineExit2(second, "in use by another hdo server");
+}
+
+TEST_F(ServerTest, VersionFlagPrintsTheVersion) {
+  testlib::Process process({testlib::HdoBinary(), "--version"});
+  EXPECT_EQ(process.Wait(seconds(30)), 0);
+  EXPECT_NE(process.Stdout().find("hdo " + std::string(Version())), std::string::npos)
+      << process.Stdout();
+}
+
+}  // namespace
+}  // namespace hdo
