@@ -119,7 +119,9 @@ class WaitGuards {
  public:
   WaitGuards(const WaiterPtr& waiter, const std::stop_token& token, Clock* clock,
              std::optional<Clock::TimePoint> deadline) {
-    if (token.stop_possible()) stop_.emplace(token, CancelWaiter{waiter});
+    if (token.stop_possible()) {
+      stop_ = std::make_unique<std::stop_callback<CancelWaiter>>(token, CancelWaiter{waiter});
+    }
     if (clock != nullptr && deadline) {
       clock_ = clock;
       timer_ = clock->Schedule(*deadline, [w = waiter] { w->TryComplete(kTimedOut); });
@@ -132,7 +134,8 @@ class WaitGuards {
   WaitGuards& operator=(const WaitGuards&) = delete;
 
  private:
-  std::optional<std::stop_callback<CancelWaiter>> stop_;
+  // unique_ptr rather than optional: GCC 12 -O2 reports a false maybe-uninitialized on the latter.
+  std::unique_ptr<std::stop_callback<CancelWaiter>> stop_;
   Clock* clock_ = nullptr;
   Clock::TimerId timer_ = 0;
 };
