@@ -227,9 +227,10 @@ Task<Result<Unit>> FanIn(std::vector<ChannelPtr<T>> sources, ChannelPtr<T> desti
       break;
     }
   }
-  if (complete_destination) {
-    destination->Complete(outcome.IsFailure() ? std::optional<Error>(outcome.Error())
-                                              : std::nullopt);
+  if (complete_destination && outcome.IsFailure()) {
+    destination->Complete(outcome.Error());
+  } else if (complete_destination) {
+    destination->Complete();
   }
   co_return outcome;
 }
@@ -257,8 +258,11 @@ Task<Result<Unit>> FanOut(ChannelPtr<T> source, std::vector<ChannelPtr<T>> desti
   }
   if (complete_destinations || outcome.IsFailure()) {
     for (auto& destination : destinations) {
-      destination->Complete(outcome.IsFailure() ? std::optional<Error>(outcome.Error())
-                                                : std::nullopt);
+      if (outcome.IsFailure()) {
+        destination->Complete(outcome.Error());
+      } else {
+        destination->Complete();
+      }
     }
   }
   co_return outcome;
