@@ -121,6 +121,9 @@ int main(int argc, char** argv) {
       ->add_option("-f,--db-filename", options.db_filename,
                    "SQLite database file (created when missing)")
       ->capture_default_str();
+  std::vector<std::string> extra_namespaces;
+  start_dev->add_option("-n,--namespace", extra_namespaces,
+                        "Namespace to create besides 'default' (repeatable)");
 
   try {
     app.parse(argc, argv);
@@ -140,6 +143,7 @@ int main(int argc, char** argv) {
   hdo::log::ParseLevel(log_level, &level);
   hdo::log::SetLevel(level);
 
+  for (const std::string& name : extra_namespaces) options.namespaces.push_back(name);
   if (start_dev->parsed()) return RunStartDev(options);
   return 1;
 }

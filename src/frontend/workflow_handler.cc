@@ -1,15 +1,19 @@
 #include "frontend/workflow_handler.h"
 
+#include <asio/post.hpp>
 #include <cstdlib>
 
 #include "common/version.h"
+#include "frontend/errors.h"
+#include "frontend/namespace_handler.h"
 #include "temporal/api/workflowservice/v1/service.pb.h"
 
 namespace hdo::frontend {
 
 namespace wf = temporal::api::workflowservice::v1;
 
-WorkflowHandler::WorkflowHandler() {
+WorkflowHandler::WorkflowHandler(NamespaceHandler* namespaces, asio::thread_pool* store_io)
+    : namespaces_(namespaces), store_io_(store_io) {
   // The generated service registers a handler for every RPC, in the order of service.proto.
   // Methods we do not implement are marked generic, i.e. left unregistered, so that the server's
   // generic service answers them with the wording SDKs expect (an unregistered method would
@@ -23,7 +27,9 @@ WorkflowHandler::WorkflowHandler() {
 }
 
 const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
-  static const std::set<std::string> methods = {"GetSystemInfo"};
+  static const std::set<std::string> methods = {"GetSystemInfo", "RegisterNamespace",
+                                                "DescribeNamespace", "ListNamespaces",
+                                                "UpdateNamespace"};
   return methods;
 }
 
@@ -51,6 +57,51 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetSystemInfo(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
+}
+
+}  // namespace hdo::frontend
+
+namespace hdo::frontend {
+
+template <class Response, class Call>
+grpc::ServerUnaryReactor* WorkflowHandler::OnStore(grpc::CallbackServerContext* context,
+                                                   Response* response, Call call) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // The request and response live until Finish, so the posted work may use them.
+  asio::post(*store_io_, [reactor, response, call = std::move(call)]() mutable {
+    auto result = call();
+    if (result.IsFailure()) {
+      reactor->Finish(ToGrpcStatus(result.Error()));
+      return;
+    }
+    *response = std::move(result).Value();
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::RegisterNamespace(
+    grpc::CallbackServerContext* context, const wf::RegisterNamespaceRequest* request,
+    wf::RegisterNamespaceResponse* response) {
+  return OnStore(context, response, [this, request] { return namespaces_->Register(*request); });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::DescribeNamespace(
+    grpc::CallbackServerContext* context, const wf::DescribeNamespaceRequest* request,
+    wf::DescribeNamespaceResponse* response) {
+  return OnStore(context, response, [this, request] { return namespaces_->Describe(*request); });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::ListNamespaces(grpc::CallbackServerContext* context,
+                                                          const wf::ListNamespacesRequest* request,
+                                                          wf::ListNamespacesResponse* response) {
+  return OnStore(context, response, [this, request] { return namespaces_->List(*request); });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::UpdateNamespace(
+    grpc::CallbackServerContext* context, const wf::UpdateNamespaceRequest* request,
+    wf::UpdateNamespaceResponse* response) {
+  return OnStore(context, response, [this, request] { return namespaces_->Update(*request); });
 }
 
 }  // namespace hdo::frontend

@@ -11,9 +11,12 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "frontend/namespace_handler.h"
 #include "frontend/unimplemented_service.h"
 #include "frontend/workflow_handler.h"
 #include "persistence/sqlite/database.h"
+#include "persistence/sqlite/migrations.h"
+#include "persistence/sqlite/namespace_store.h"
 
 namespace hdo::server {
 namespace {
@@ -99,11 +102,13 @@ hugo::Result<hugo::Unit> Server::Start() {
   auto address_ok = ValidateAddress(options_.ip, options_.port);
   if (address_ok.IsFailure()) return address_ok;
 
-  auto database = persistence::sqlite::Database::Open({.path = options_.db_filename});
-  if (database.IsFailure()) return database.Error();
-  database_ = std::move(database).Value();
-
-  workflow_handler_ = std::make_unique<frontend::WorkflowHandler>();
+  auto store_ok = OpenStore();
+  if (store_ok.IsFailure()) {
+    Shutdown(std::chrono::milliseconds(0));
+    return store_ok;
+  }
+  workflow_handler_ =
+      std::make_unique<frontend::WorkflowHandler>(namespace_handler_.get(), store_io_.get());
   unimplemented_service_ = std::make_unique<frontend::UnimplementedService>();
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -117,7 +122,7 @@ hugo::Result<hugo::Unit> Server::Start() {
   grpc_server_ = builder.BuildAndStart();
   if (grpc_server_ == nullptr || bound_port_ == 0) {
     grpc_server_.reset();
-    database_.reset();
+    Shutdown(std::chrono::milliseconds(0));
     return ExplainListenFailure(options_.ip, options_.port);
   }
   grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService();
@@ -126,12 +131,46 @@ hugo::Result<hugo::Unit> Server::Start() {
   return hugo::Ok();
 }
 
+hugo::Result<hugo::Unit> Server::OpenStore() {
+  auto database = persistence::sqlite::Database::Open({.path = options_.db_filename});
+  if (database.IsFailure()) return database.Error();
+  database_ = std::move(database).Value();
+  auto migrated =
+      persistence::sqlite::ApplyMigrations(*database_, persistence::sqlite::SchemaMigrations());
+  if (migrated.IsFailure()) return migrated.Error();
+  store_io_ = std::make_unique<asio::thread_pool>(1);
+  namespace_store_ = std::make_unique<persistence::sqlite::SqliteNamespaceStore>(database_.get());
+  namespace_handler_ = std::make_unique<frontend::NamespaceHandler>(
+      namespace_store_.get(), frontend::NamespaceHandler::Options{});
+  // Nothing else runs yet, so the startup namespaces are created on this thread.
+  for (const std::string& name : options_.namespaces) {
+    auto ensured = namespace_handler_->EnsureNamespace(name, options_.namespace_retention);
+    if (ensured.IsFailure()) {
+      return hugo::Error::From(
+          "cannot create namespace '" + name + "': " + ensured.Error().Message(),
+          ensured.Error().Code());
+    }
+  }
+  log::Debug("store ready",
+             {{"db_filename", database_->path()}, {"schema_version", int64_t{migrated.Value()}}});
+  return hugo::Ok();
+}
+
 void Server::Shutdown(std::chrono::milliseconds grace) {
-  if (grpc_server_ == nullptr) return;
-  grpc_server_->GetHealthCheckService()->SetServingStatus(false);
-  grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
-  grpc_server_->Wait();
-  grpc_server_.reset();
+  if (grpc_server_ != nullptr) {
+    grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+    // Waits for every reactor, including those the store thread has yet to finish.
+    grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
+    grpc_server_->Wait();
+    grpc_server_.reset();
+  }
+  if (store_io_ != nullptr) {
+    store_io_->join();
+    store_io_.reset();
+  }
+  workflow_handler_.reset();
+  namespace_handler_.reset();
+  namespace_store_.reset();
   database_.reset();
 }
 

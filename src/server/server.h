@@ -7,16 +7,20 @@
 
 #include <grpcpp/server.h>
 
+#include <asio/thread_pool.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hugo/result.h"
 
 namespace hdo::persistence::sqlite {
 class Database;
-}
+class SqliteNamespaceStore;
+}  // namespace hdo::persistence::sqlite
 namespace hdo::frontend {
+class NamespaceHandler;
 class WorkflowHandler;
 class UnimplementedService;
 }  // namespace hdo::frontend
@@ -40,6 +44,9 @@ class Server {
     // 0 picks a free port; BoundPort() tells which.
     int port = 7233;
     std::string db_filename = ".hdo/hdo.db";
+    // Namespaces created at startup when missing (start-dev: "default" plus --namespace).
+    std::vector<std::string> namespaces = {"default"};
+    std::chrono::seconds namespace_retention = std::chrono::hours(24);
   };
 
   explicit Server(Options options);
@@ -61,7 +68,13 @@ class Server {
  private:
   Options options_;
   int bound_port_ = 0;
+  hugo::Result<hugo::Unit> OpenStore();
+
   std::unique_ptr<persistence::sqlite::Database> database_;
+  // The one thread that touches the SQLite connection (DESIGN.md §6: blocking IO off gRPC threads).
+  std::unique_ptr<asio::thread_pool> store_io_;
+  std::unique_ptr<persistence::sqlite::SqliteNamespaceStore> namespace_store_;
+  std::unique_ptr<frontend::NamespaceHandler> namespace_handler_;
   std::unique_ptr<frontend::WorkflowHandler> workflow_handler_;
   std::unique_ptr<frontend::UnimplementedService> unimplemented_service_;
   std::unique_ptr<grpc::Server> grpc_server_;

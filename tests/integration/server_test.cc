@@ -12,7 +12,9 @@
 
 #include "common/version.h"
 #include "frontend/workflow_handler.h"
+#include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "temporal/api/errordetails/v1/message.pb.h"
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 #include "testlib/process.h"
 
@@ -203,6 +205,68 @@ TEST_F(ServerTest, ADatabaseFileInUseByAnotherServerGivesOneLineAndExitCode2) {
   testlib::Process second(
       {testlib::HdoBinary(), "server", "start-dev", "--port", "0", "--db-filename", Db()});
   ExpectOneLineExit2(second, "in use by another hdo server");
+}
+
+wf::DescribeNamespaceResponse DescribeNamespace(const std::string& address, const std::string& name,
+                                                grpc::Status* status) {
+  auto stub = wf::WorkflowService::NewStub(Dial(address));
+  grpc::ClientContext context;
+  SetDeadline(context);
+  wf::DescribeNamespaceRequest request;
+  request.set_namespace_(name);
+  wf::DescribeNamespaceResponse response;
+  *status = stub->DescribeNamespace(&context, request, &response);
+  return response;
+}
+
+// Namespaces are durable: what start-dev creates and what a client registers is there, unchanged,
+// after a restart on the same file.
+TEST_F(ServerTest, NamespacesSurviveARestartOnTheSameFile) {
+  std::string payments_id;
+  {
+    DevServer server(Db(), {"--namespace", "orders"});
+    ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
+    auto stub = wf::WorkflowService::NewStub(Dial(server.address()));
+    grpc::ClientContext context;
+    SetDeadline(context);
+    wf::RegisterNamespaceRequest request;
+    request.set_namespace_("payments");
+    request.mutable_workflow_execution_retention_period()->set_seconds(3 * 86400);
+    wf::RegisterNamespaceResponse response;
+    grpc::Status status = stub->RegisterNamespace(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    payments_id = DescribeNamespace(server.address(), "payments", &status).namespace_info().id();
+    ASSERT_TRUE(status.ok());
+    server.process().Signal(SIGINT);
+    ASSERT_EQ(server.process().Wait(seconds(30)), 0);
+  }
+  DevServer restarted(Db());
+  ASSERT_FALSE(restarted.address().empty()) << restarted.process().Stderr();
+  grpc::Status status;
+  auto payments = DescribeNamespace(restarted.address(), "payments", &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(payments.namespace_info().id(), payments_id);
+  EXPECT_EQ(payments.config().workflow_execution_retention_ttl().seconds(), 3 * 86400);
+  auto defaults = DescribeNamespace(restarted.address(), "default", &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(defaults.config().workflow_execution_retention_ttl().seconds(), 86400);
+  DescribeNamespace(restarted.address(), "orders", &status);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST_F(ServerTest, AnUnknownNamespaceIsNotFoundWithTheTemporalFailureDetail) {
+  DevServer server(Db());
+  ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
+  grpc::Status status;
+  DescribeNamespace(server.address(), "ghost", &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "Namespace ghost is not found.");
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  temporal::api::errordetails::v1::NamespaceNotFoundFailure failure;
+  ASSERT_TRUE(details.details(0).UnpackTo(&failure));
+  EXPECT_EQ(failure.namespace_(), "ghost");
 }
 
 TEST_F(ServerTest, VersionFlagPrintsTheVersion) {

@@ -1,0 +1,65 @@
+#include "frontend/errors.h"
+
+#include "google/rpc/status.pb.h"
+#include "persistence/namespace_store.h"
+#include "temporal/api/errordetails/v1/message.pb.h"
+
+namespace hdo::frontend {
+namespace {
+
+namespace details = temporal::api::errordetails::v1;
+
+grpc::Status WithDetail(grpc::StatusCode code, const std::string& message,
+                        const google::protobuf::Message& detail) {
+  google::rpc::Status status;
+  status.set_code(static_cast<int>(code));
+  status.set_message(message);
+  status.add_details()->PackFrom(detail);
+  return grpc::Status(code, message, status.SerializeAsString());
+}
+
+std::string MetadataText(const hugo::Error& error, std::string_view key) {
+  auto value = error.TryGetMetadata(key);
+  if (!value.has_value()) return {};
+  if (const auto* text = std::get_if<std::string>(&*value)) return *text;
+  return {};
+}
+
+}  // namespace
+
+hugo::Error InvalidArgument(std::string message) {
+  return hugo::Error::From(std::move(message), kErrorInvalidArgument);
+}
+
+hugo::Error NamespaceNotFound(const std::string& name) {
+  return hugo::Error::From("Namespace " + name + " is not found.", kErrorNamespaceNotFound)
+      .WithMetadata("namespace", name);
+}
+
+hugo::Error NamespaceAlreadyExists(const std::string& name) {
+  return hugo::Error::From("Namespace " + name + " already exists", kErrorNamespaceAlreadyExists)
+      .WithMetadata("namespace", name);
+}
+
+grpc::Status ToGrpcStatus(const hugo::Error& error) {
+  const std::string& code = error.Code();
+  const std::string& message = error.Message();
+  if (code == kErrorInvalidArgument) return {grpc::StatusCode::INVALID_ARGUMENT, message};
+  if (code == kErrorNotFound) return {grpc::StatusCode::NOT_FOUND, message};
+  if (code == kErrorUnavailable) return {grpc::StatusCode::UNAVAILABLE, message};
+  if (code == kErrorNamespaceNotFound) {
+    details::NamespaceNotFoundFailure detail;
+    detail.set_namespace_(MetadataText(error, "namespace"));
+    return WithDetail(grpc::StatusCode::NOT_FOUND, message, detail);
+  }
+  if (code == kErrorNamespaceAlreadyExists) {
+    return WithDetail(grpc::StatusCode::ALREADY_EXISTS, message,
+                      details::NamespaceAlreadyExistsFailure());
+  }
+  if (code == persistence::kErrorStore && MetadataText(error, "commit_state") == "not_committed") {
+    return {grpc::StatusCode::UNAVAILABLE, "persistence unavailable: " + message};
+  }
+  return {grpc::StatusCode::INTERNAL, message};
+}
+
+}  // namespace hdo::frontend

@@ -1,0 +1,247 @@
+#include "frontend/namespace_handler.h"
+
+#include "frontend/errors.h"
+
+namespace hdo::frontend {
+namespace {
+
+namespace wf = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+
+std::string FormatDuration(std::chrono::seconds duration) {
+  auto hours = std::chrono::duration_cast<std::chrono::hours>(duration);
+  auto minutes = std::chrono::duration_cast<std::chrono::minutes>(duration - hours);
+  auto seconds = duration - hours - minutes;
+  return std::to_string(hours.count()) + "h" + std::to_string(minutes.count()) + "m" +
+         std::to_string(seconds.count()) + "s";
+}
+
+// Store errors pass through; a missing namespace becomes the typed NotFound clients expect.
+hugo::Error FromStore(const hugo::Error& error, const std::string& name) {
+  if (error.Code() == persistence::kErrorNotFound) return NamespaceNotFound(name);
+  if (error.Code() == persistence::kErrorAlreadyExists) return NamespaceAlreadyExists(name);
+  return error;
+}
+
+}  // namespace
+
+NamespaceHandler::NamespaceHandler(persistence::NamespaceStore* store, Options options)
+    : store_(store), options_(std::move(options)) {}
+
+hugo::Result<hugo::Unit> NamespaceHandler::ValidateName(const std::string& name) const {
+  if (name.empty()) return InvalidArgument("Namespace not set on request.");
+  if (name.size() > options_.max_name_length) {
+    return InvalidArgument("Namespace length exceeds limit: " + std::to_string(name.size()) +
+                           " characters, at most " + std::to_string(options_.max_name_length) +
+                           ".");
+  }
+  return hugo::Ok();
+}
+
+hugo::Result<hugo::Unit> NamespaceHandler::ValidateRetention(
+    const google::protobuf::Duration& retention) const {
+  bool valid = retention.seconds() >= 0 && retention.nanos() >= 0 && retention.nanos() < 1000000000;
+  if (!valid || std::chrono::seconds(retention.seconds()) < options_.min_retention) {
+    return InvalidArgument(
+        "A valid retention period is not set on request: workflow_execution_retention_period "
+        "must be at least " +
+        FormatDuration(options_.min_retention) + ".");
+  }
+  return hugo::Ok();
+}
+
+wf::DescribeNamespaceResponse NamespaceHandler::NewDescription(
+    const wf::RegisterNamespaceRequest& request) {
+  wf::DescribeNamespaceResponse description;
+  auto* info = description.mutable_namespace_info();
+  info->set_name(request.namespace_());
+  info->set_id(uuids_.Next());
+  info->set_state(enums::NAMESPACE_STATE_REGISTERED);
+  info->set_description(request.description());
+  info->set_owner_email(request.owner_email());
+  info->mutable_data()->insert(request.data().begin(), request.data().end());
+  // Capabilities stay false until hdo implements them; SDKs change behaviour on each.
+  info->mutable_capabilities();
+  auto* config = description.mutable_config();
+  *config->mutable_workflow_execution_retention_ttl() =
+      request.workflow_execution_retention_period();
+  config->mutable_bad_binaries();
+  config->set_history_archival_state(enums::ARCHIVAL_STATE_DISABLED);
+  config->set_visibility_archival_state(enums::ARCHIVAL_STATE_DISABLED);
+  auto* replication = description.mutable_replication_config();
+  replication->set_active_cluster_name(options_.cluster_name);
+  replication->add_clusters()->set_cluster_name(options_.cluster_name);
+  replication->set_state(enums::REPLICATION_STATE_NORMAL);
+  description.set_is_global_namespace(false);
+  return description;
+}
+
+hugo::Result<wf::DescribeNamespaceResponse> NamespaceHandler::Decode(
+    const persistence::NamespaceRecord& record) const {
+  wf::DescribeNamespaceResponse description;
+  if (!description.ParseFromString(record.data)) {
+    return hugo::Error::From("stored namespace '" + record.name + "' does not decode",
+                             kErrorInternal);
+  }
+  return hugo::Ok(std::move(description));
+}
+
+hugo::Result<wf::RegisterNamespaceResponse> NamespaceHandler::Register(
+    const wf::RegisterNamespaceRequest& request) {
+  auto name_ok = ValidateName(request.namespace_());
+  if (name_ok.IsFailure()) return name_ok.Error();
+  if (request.is_global_namespace()) {
+    return InvalidArgument("Cannot register global namespace when not enabled");
+  }
+  auto retention_ok = ValidateRetention(request.workflow_execution_retention_period());
+  if (retention_ok.IsFailure()) return retention_ok.Error();
+  if (!request.active_cluster_name().empty() &&
+      request.active_cluster_name() != options_.cluster_name) {
+    return InvalidArgument("Active cluster '" + request.active_cluster_name() +
+                           "' is not a cluster of this server; use '" + options_.cluster_name +
+                           "' or leave it empty.");
+  }
+  wf::DescribeNamespaceResponse description = NewDescription(request);
+  persistence::NamespaceRecord record{description.namespace_info().id(), request.namespace_(), 1,
+                                      description.SerializeAsString()};
+  auto created = store_->CreateNamespace(record);
+  if (created.IsFailure()) return FromStore(created.Error(), request.namespace_());
+  return hugo::Ok(wf::RegisterNamespaceResponse());
+}
+
+hugo::Result<wf::DescribeNamespaceResponse> NamespaceHandler::Describe(
+    const wf::DescribeNamespaceRequest& request) {
+  if (!request.id().empty() && !request.namespace_().empty()) {
+    return InvalidArgument("GetNamespace operation failed. Both ID and Name specified in request.");
+  }
+  if (request.id().empty() && request.namespace_().empty()) {
+    return InvalidArgument("Namespace not set on request.");
+  }
+  auto record = request.id().empty() ? store_->GetNamespaceByName(request.namespace_())
+                                     : store_->GetNamespaceById(request.id());
+  if (record.IsFailure()) {
+    return FromStore(record.Error(), request.id().empty() ? request.namespace_() : request.id());
+  }
+  return Decode(record.Value());
+}
+
+hugo::Result<wf::ListNamespacesResponse> NamespaceHandler::List(
+    const wf::ListNamespacesRequest& request) {
+  int page_size = request.page_size() == 0 ? options_.list_page_size_default : request.page_size();
+  if (page_size < 0 || page_size > options_.list_page_size_max) {
+    return InvalidArgument("page_size must be between 1 and " +
+                           std::to_string(options_.list_page_size_max) + ", not " +
+                           std::to_string(page_size) + ".");
+  }
+  auto page = store_->ListNamespaces(page_size, request.next_page_token());
+  if (page.IsFailure()) return page.Error();
+  wf::ListNamespacesResponse response;
+  for (const auto& record : page.Value().namespaces) {
+    auto description = Decode(record);
+    if (description.IsFailure()) return description.Error();
+    *response.add_namespaces() = std::move(description).Value();
+  }
+  response.set_next_page_token(page.Value().next_page_token);
+  return hugo::Ok(std::move(response));
+}
+
+hugo::Result<hugo::Unit> NamespaceHandler::EnsureNamespace(const std::string& name,
+                                                           std::chrono::seconds retention) {
+  wf::RegisterNamespaceRequest request;
+  request.set_namespace_(name);
+  request.mutable_workflow_execution_retention_period()->set_seconds(retention.count());
+  auto registered = Register(request);
+  if (registered.IsFailure() && registered.Error().Code() != kErrorNamespaceAlreadyExists) {
+    return registered.Error();
+  }
+  return hugo::Ok();
+}
+
+}  // namespace hdo::frontend
+
+namespace hdo::frontend {
+namespace {
+
+// Applies the fields an UpdateNamespaceRequest sets; returns an error for changes hdo refuses.
+hugo::Result<hugo::Unit> ApplyUpdate(const wf::UpdateNamespaceRequest& request,
+                                     const std::string& cluster_name,
+                                     wf::DescribeNamespaceResponse* description) {
+  auto* info = description->mutable_namespace_info();
+  const auto& update = request.update_info();
+  if (!update.description().empty()) info->set_description(update.description());
+  if (!update.owner_email().empty()) info->set_owner_email(update.owner_email());
+  for (const auto& [key, value] : update.data()) (*info->mutable_data())[key] = value;
+  if (update.state() != enums::NAMESPACE_STATE_UNSPECIFIED) {
+    if (update.state() == enums::NAMESPACE_STATE_DELETED) {
+      return InvalidArgument("Invalid namespace state update.");
+    }
+    info->set_state(update.state());
+  }
+  if (request.has_config()) {
+    const auto& config = request.config();
+    auto* stored = description->mutable_config();
+    if (config.has_workflow_execution_retention_ttl()) {
+      *stored->mutable_workflow_execution_retention_ttl() =
+          config.workflow_execution_retention_ttl();
+    }
+    for (const auto& [checksum, binary] : config.bad_binaries().binaries()) {
+      (*stored->mutable_bad_binaries()->mutable_binaries())[checksum] = binary;
+    }
+  }
+  if (!request.delete_bad_binary().empty()) {
+    auto* binaries = description->mutable_config()->mutable_bad_binaries()->mutable_binaries();
+    if (binaries->erase(request.delete_bad_binary()) == 0) {
+      return InvalidArgument("Bad binary checksum " + request.delete_bad_binary() +
+                             " doesn't exists.");
+    }
+  }
+  const std::string& active = request.replication_config().active_cluster_name();
+  if (!active.empty() && active != cluster_name) {
+    return InvalidArgument("Active cluster '" + active + "' is not a cluster of this server.");
+  }
+  return hugo::Ok();
+}
+
+}  // namespace
+
+hugo::Result<wf::UpdateNamespaceResponse> NamespaceHandler::Update(
+    const wf::UpdateNamespaceRequest& request) {
+  auto name_ok = ValidateName(request.namespace_());
+  if (name_ok.IsFailure()) return name_ok.Error();
+  if (request.promote_namespace()) {
+    return InvalidArgument(
+        "Cannot promote namespace to global: global namespaces are not enabled.");
+  }
+  if (request.config().has_workflow_execution_retention_ttl()) {
+    auto retention_ok = ValidateRetention(request.config().workflow_execution_retention_ttl());
+    if (retention_ok.IsFailure()) return retention_ok.Error();
+  }
+  // A compare-and-set on the notification version; a lost race re-reads and re-applies.
+  constexpr int kAttemptsMax = 3;
+  for (int attempt = 1;; ++attempt) {
+    auto record = store_->GetNamespaceByName(request.namespace_());
+    if (record.IsFailure()) return FromStore(record.Error(), request.namespace_());
+    auto description = Decode(record.Value());
+    if (description.IsFailure()) return description.Error();
+    wf::DescribeNamespaceResponse updated = std::move(description).Value();
+    auto applied = ApplyUpdate(request, options_.cluster_name, &updated);
+    if (applied.IsFailure()) return applied.Error();
+    persistence::NamespaceRecord next{record.Value().id, record.Value().name,
+                                      record.Value().notification_version + 1,
+                                      updated.SerializeAsString()};
+    auto written = store_->UpdateNamespace(next, record.Value().notification_version);
+    if (written.IsSuccess()) {
+      wf::UpdateNamespaceResponse response;
+      *response.mutable_namespace_info() = updated.namespace_info();
+      *response.mutable_config() = updated.config();
+      *response.mutable_replication_config() = updated.replication_config();
+      response.set_is_global_namespace(updated.is_global_namespace());
+      return hugo::Ok(std::move(response));
+    }
+    if (written.Error().Code() != persistence::kErrorConditionFailed || attempt == kAttemptsMax) {
+      return FromStore(written.Error(), request.namespace_());
+    }
+  }
+}
+
+}  // namespace hdo::frontend

@@ -1,0 +1,59 @@
+// Namespace RPCs of the frontend: Register, Describe, List and Update, plus EnsureNamespace for the
+// namespaces `start-dev` creates. Validates each request the way the reference server does (same
+// messages where SDKs or tools match on them), then reads or writes the NamespaceStore.
+//
+// Owned by the server. Not thread-safe: every call runs on the store IO thread, which owns the
+// store; the gRPC handlers post to it and finish their reactors from there.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "common/uuid.h"
+#include "hugo/result.h"
+#include "persistence/namespace_store.h"
+#include "temporal/api/workflowservice/v1/request_response.pb.h"
+
+namespace hdo::frontend {
+
+class NamespaceHandler {
+ public:
+  struct Options {
+    // Shortest retention a namespace may have (reference: system.namespaceMinRetentionLocal).
+    std::chrono::seconds min_retention = std::chrono::hours(1);
+    // Longest namespace name (reference: limit.maxIDLength).
+    size_t max_name_length = 1000;
+    int list_page_size_default = 100;
+    int list_page_size_max = 1000;
+    // The one cluster of a single-cluster deployment, as DescribeNamespace reports it.
+    std::string cluster_name = "active";
+  };
+
+  NamespaceHandler(persistence::NamespaceStore* store, Options options);
+
+  hugo::Result<temporal::api::workflowservice::v1::RegisterNamespaceResponse> Register(
+      const temporal::api::workflowservice::v1::RegisterNamespaceRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::DescribeNamespaceResponse> Describe(
+      const temporal::api::workflowservice::v1::DescribeNamespaceRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::ListNamespacesResponse> List(
+      const temporal::api::workflowservice::v1::ListNamespacesRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::UpdateNamespaceResponse> Update(
+      const temporal::api::workflowservice::v1::UpdateNamespaceRequest& request);
+
+  // Registers `name` with the given retention unless it exists; an existing one is left as is.
+  hugo::Result<hugo::Unit> EnsureNamespace(const std::string& name, std::chrono::seconds retention);
+
+ private:
+  hugo::Result<hugo::Unit> ValidateName(const std::string& name) const;
+  hugo::Result<hugo::Unit> ValidateRetention(const google::protobuf::Duration& retention) const;
+  temporal::api::workflowservice::v1::DescribeNamespaceResponse NewDescription(
+      const temporal::api::workflowservice::v1::RegisterNamespaceRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::DescribeNamespaceResponse> Decode(
+      const persistence::NamespaceRecord& record) const;
+
+  persistence::NamespaceStore* store_;
+  Options options_;
+  UuidGenerator uuids_;
+};
+
+}  // namespace hdo::frontend

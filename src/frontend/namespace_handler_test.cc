@@ -1,0 +1,217 @@
+// Goal: the namespace RPCs validate like the reference server, persist what they accept, change
+// nothing when they refuse, and return typed errors. Method: the handler on a real, migrated
+// SQLite file.
+#include "frontend/namespace_handler.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "frontend/errors.h"
+#include "persistence/sqlite/database.h"
+#include "persistence/sqlite/migrations.h"
+#include "persistence/sqlite/namespace_store.h"
+
+namespace hdo::frontend {
+namespace {
+
+namespace wf = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+
+class NamespaceHandlerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("hdo-ns-handler-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto db = persistence::sqlite::Database::Open({.path = (dir_ / "hdo.db").string()});
+    ASSERT_TRUE(db.IsSuccess());
+    db_ = std::move(db).Value();
+    ASSERT_TRUE(persistence::sqlite::ApplyMigrations(*db_, persistence::sqlite::SchemaMigrations())
+                    .IsSuccess());
+    store_ = std::make_unique<persistence::sqlite::SqliteNamespaceStore>(db_.get());
+    handler_ = std::make_unique<NamespaceHandler>(store_.get(), NamespaceHandler::Options{});
+  }
+  void TearDown() override {
+    handler_.reset();
+    store_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  static wf::RegisterNamespaceRequest RegisterRequest(const std::string& name,
+                                                      int64_t retention_seconds = 86400) {
+    wf::RegisterNamespaceRequest request;
+    request.set_namespace_(name);
+    request.set_description("orders of the shop");
+    request.set_owner_email("ops@example.com");
+    (*request.mutable_data())["team"] = "payments";
+    request.mutable_workflow_execution_retention_period()->set_seconds(retention_seconds);
+    return request;
+  }
+  wf::DescribeNamespaceResponse Describe(const std::string& name) {
+    wf::DescribeNamespaceRequest request;
+    request.set_namespace_(name);
+    auto result = handler_->Describe(request);
+    EXPECT_TRUE(result.IsSuccess()) << result.Error().ToString();
+    return result.IsSuccess() ? result.Value() : wf::DescribeNamespaceResponse();
+  }
+  int NamespaceCount() {
+    auto listed = handler_->List({});
+    return listed.IsSuccess() ? listed.Value().namespaces_size() : -1;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<persistence::sqlite::Database> db_;
+  std::unique_ptr<persistence::sqlite::SqliteNamespaceStore> store_;
+  std::unique_ptr<NamespaceHandler> handler_;
+};
+
+TEST_F(NamespaceHandlerTest, ARegisteredNamespaceDescribesWithEverythingItWasGiven) {
+  ASSERT_TRUE(handler_->Register(RegisterRequest("orders")).IsSuccess());
+  wf::DescribeNamespaceResponse description = Describe("orders");
+  EXPECT_EQ(description.namespace_info().name(), "orders");
+  EXPECT_EQ(description.namespace_info().state(), enums::NAMESPACE_STATE_REGISTERED);
+  EXPECT_EQ(description.namespace_info().description(), "orders of the shop");
+  EXPECT_EQ(description.namespace_info().owner_email(), "ops@example.com");
+  EXPECT_EQ(description.namespace_info().data().at("team"), "payments");
+  EXPECT_EQ(description.namespace_info().id().size(), 36u);
+  EXPECT_EQ(description.config().workflow_execution_retention_ttl().seconds(), 86400);
+  EXPECT_EQ(description.replication_config().active_cluster_name(), "active");
+  EXPECT_FALSE(description.is_global_namespace());
+
+  wf::DescribeNamespaceRequest by_id;
+  by_id.set_id(description.namespace_info().id());
+  auto described_by_id = handler_->Describe(by_id);
+  ASSERT_TRUE(described_by_id.IsSuccess());
+  EXPECT_EQ(described_by_id.Value().namespace_info().name(), "orders");
+}
+
+TEST_F(NamespaceHandlerTest, RegisteringATakenNameIsAlreadyExistsWithTheTypedDetail) {
+  ASSERT_TRUE(handler_->Register(RegisterRequest("orders")).IsSuccess());
+  auto again = handler_->Register(RegisterRequest("orders"));
+  ASSERT_TRUE(again.IsFailure());
+  grpc::Status status = ToGrpcStatus(again.Error());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(status.error_message(), "Namespace orders already exists");
+  EXPECT_NE(status.error_details().find("NamespaceAlreadyExistsFailure"), std::string::npos);
+}
+
+TEST_F(NamespaceHandlerTest, InvalidRegistrationsAreInvalidArgumentAndWriteNothing) {
+  struct Case {
+    wf::RegisterNamespaceRequest request;
+    std::string words;
+  };
+  std::vector<Case> cases = {
+      {RegisterRequest(""), "Namespace not set on request."},
+      {RegisterRequest(std::string(1001, 'n')), "Namespace length exceeds limit"},
+      {RegisterRequest("short", 60), "must be at least 1h0m0s"},
+      {RegisterRequest("negative", -5), "A valid retention period is not set"},
+      {RegisterRequest("unset", 0), "A valid retention period is not set"},
+  };
+  auto global = RegisterRequest("global");
+  global.set_is_global_namespace(true);
+  cases.push_back({global, "Cannot register global namespace"});
+  auto elsewhere = RegisterRequest("elsewhere");
+  elsewhere.set_active_cluster_name("mars");
+  cases.push_back({elsewhere, "Active cluster 'mars'"});
+  for (const auto& c : cases) {
+    auto result = handler_->Register(c.request);
+    ASSERT_TRUE(result.IsFailure()) << c.words;
+    EXPECT_EQ(ToGrpcStatus(result.Error()).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(result.Error().Message().find(c.words), std::string::npos)
+        << result.Error().Message();
+  }
+  EXPECT_EQ(NamespaceCount(), 0);
+}
+
+TEST_F(NamespaceHandlerTest, DescribingAnUnknownNamespaceIsNotFoundWithTheTypedDetail) {
+  wf::DescribeNamespaceRequest request;
+  request.set_namespace_("ghost");
+  auto result = handler_->Describe(request);
+  ASSERT_TRUE(result.IsFailure());
+  grpc::Status status = ToGrpcStatus(result.Error());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "Namespace ghost is not found.");
+  EXPECT_NE(status.error_details().find("NamespaceNotFoundFailure"), std::string::npos);
+}
+
+TEST_F(NamespaceHandlerTest, DescribeNeedsExactlyOneOfNameAndId) {
+  wf::DescribeNamespaceRequest neither;
+  EXPECT_EQ(handler_->Describe(neither).Error().Code(), kErrorInvalidArgument);
+  wf::DescribeNamespaceRequest both;
+  both.set_namespace_("a");
+  both.set_id("b");
+  EXPECT_NE(handler_->Describe(both).Error().Message().find("Both ID and Name"), std::string::npos);
+}
+
+TEST_F(NamespaceHandlerTest, ListPagesThroughAllNamespaces) {
+  for (const char* name : {"a", "b", "c"}) {
+    ASSERT_TRUE(handler_->Register(RegisterRequest(name)).IsSuccess());
+  }
+  wf::ListNamespacesRequest request;
+  request.set_page_size(2);
+  auto first = handler_->List(request);
+  ASSERT_TRUE(first.IsSuccess());
+  ASSERT_EQ(first.Value().namespaces_size(), 2);
+  ASSERT_FALSE(first.Value().next_page_token().empty());
+  request.set_next_page_token(first.Value().next_page_token());
+  auto second = handler_->List(request);
+  ASSERT_TRUE(second.IsSuccess());
+  ASSERT_EQ(second.Value().namespaces_size(), 1);
+  EXPECT_EQ(second.Value().namespaces(0).namespace_info().name(), "c");
+  EXPECT_TRUE(second.Value().next_page_token().empty());
+  request.set_page_size(-1);
+  EXPECT_EQ(handler_->List(request).Error().Code(), kErrorInvalidArgument);
+}
+
+TEST_F(NamespaceHandlerTest, UpdateChangesWhatItSetsAndKeepsTheRest) {
+  ASSERT_TRUE(handler_->Register(RegisterRequest("orders")).IsSuccess());
+  wf::UpdateNamespaceRequest update;
+  update.set_namespace_("orders");
+  update.mutable_update_info()->set_description("all orders");
+  (*update.mutable_update_info()->mutable_data())["tier"] = "gold";
+  update.mutable_config()->mutable_workflow_execution_retention_ttl()->set_seconds(7200);
+  auto result = handler_->Update(update);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value().namespace_info().description(), "all orders");
+  wf::DescribeNamespaceResponse description = Describe("orders");
+  EXPECT_EQ(description.namespace_info().description(), "all orders");
+  EXPECT_EQ(description.namespace_info().owner_email(), "ops@example.com");
+  EXPECT_EQ(description.namespace_info().data().at("team"), "payments");
+  EXPECT_EQ(description.namespace_info().data().at("tier"), "gold");
+  EXPECT_EQ(description.config().workflow_execution_retention_ttl().seconds(), 7200);
+}
+
+TEST_F(NamespaceHandlerTest, RefusedUpdatesChangeNothing) {
+  ASSERT_TRUE(handler_->Register(RegisterRequest("orders")).IsSuccess());
+  std::vector<wf::UpdateNamespaceRequest> refused(4);
+  for (auto& update : refused) update.set_namespace_("orders");
+  refused[0].mutable_update_info()->set_description("changed");
+  refused[0].mutable_config()->mutable_workflow_execution_retention_ttl()->set_seconds(1);
+  refused[1].mutable_update_info()->set_state(enums::NAMESPACE_STATE_DELETED);
+  refused[2].set_promote_namespace(true);
+  refused[3].set_delete_bad_binary("no-such-checksum");
+  for (const auto& update : refused) {
+    auto result = handler_->Update(update);
+    ASSERT_TRUE(result.IsFailure());
+    EXPECT_EQ(result.Error().Code(), kErrorInvalidArgument) << result.Error().Message();
+  }
+  EXPECT_EQ(Describe("orders").namespace_info().description(), "orders of the shop");
+  wf::UpdateNamespaceRequest ghost;
+  ghost.set_namespace_("ghost");
+  EXPECT_EQ(handler_->Update(ghost).Error().Code(), kErrorNamespaceNotFound);
+}
+
+TEST_F(NamespaceHandlerTest, EnsureNamespaceCreatesOnceAndLeavesAnExistingOneAlone) {
+  ASSERT_TRUE(handler_->EnsureNamespace("default", std::chrono::hours(24)).IsSuccess());
+  std::string id = Describe("default").namespace_info().id();
+  ASSERT_TRUE(handler_->EnsureNamespace("default", std::chrono::hours(48)).IsSuccess());
+  EXPECT_EQ(Describe("default").namespace_info().id(), id);
+  EXPECT_EQ(Describe("default").config().workflow_execution_retention_ttl().seconds(), 86400);
+  EXPECT_TRUE(handler_->EnsureNamespace("", std::chrono::hours(24)).IsFailure());
+}
+
+}  // namespace
+}  // namespace hdo::frontend
