@@ -13,7 +13,7 @@ std::string UuidGenerator::Next() {
   uint64_t low = rng_();
   high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
   low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;    // RFC 4122 variant
-  std::array<char, 37> text{};
+  std::array<char, 64> text{};
   std::snprintf(text.data(), text.size(), "%08x-%04x-%04x-%04x-%012llx",
                 static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xFFFF),
                 static_cast<unsigned>(high & 0xFFFF), static_cast<unsigned>(low >> 48),

@@ -1,0 +1,232 @@
+#include "persistence/sqlite/execution_store.h"
+
+#include <sqlite3.h>
+
+#include "persistence/sqlite/database.h"
+#include "persistence/sqlite/statement.h"
+
+namespace hdo::persistence::sqlite {
+namespace {
+
+hugo::Error ConditionFailed(const std::string& what) {
+  return hugo::Error::From(what, kErrorConditionFailed);
+}
+
+std::string Describe(const RunKey& key) {
+  return "run " + key.run_id + " of workflow '" + key.workflow_id + "'";
+}
+
+}  // namespace
+
+hugo::Result<hugo::Unit> SqliteExecutionStore::WriteRun(const RunWrite& write) {
+  const RunRecord& run = write.run;
+  if (run.db_version == 1) {
+    Statement insert(db_->handle(),
+                     "INSERT INTO executions(namespace_id, workflow_id, run_id, db_version, state) "
+                     "VALUES(?,?,?,?,?)");
+    insert.BindText(1, run.key.namespace_id)
+        .BindText(2, run.key.workflow_id)
+        .BindText(3, run.key.run_id)
+        .BindInt64(4, 1)
+        .BindBlob(5, run.state);
+    auto inserted = insert.Run();
+    if (inserted.IsFailure() && insert.last_error() == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return ConditionFailed(Describe(run.key) + " already exists");
+    }
+    return inserted;
+  }
+  Statement update(db_->handle(),
+                   "UPDATE executions SET db_version = ?, state = ? "
+                   "WHERE namespace_id = ? AND workflow_id = ? AND run_id = ? AND db_version = ?");
+  update.BindInt64(1, run.db_version)
+      .BindBlob(2, run.state)
+      .BindText(3, run.key.namespace_id)
+      .BindText(4, run.key.workflow_id)
+      .BindText(5, run.key.run_id)
+      .BindInt64(6, run.db_version - 1);
+  auto updated = update.Run();
+  if (updated.IsFailure()) return updated;
+  if (sqlite3_changes(db_->handle()) != 1) {
+    return ConditionFailed(Describe(run.key) + " is not at version " +
+                           std::to_string(run.db_version - 1));
+  }
+  return hugo::Ok();
+}
+
+hugo::Result<hugo::Unit> SqliteExecutionStore::WriteCurrent(const RunWrite& write) {
+  const RunKey& key = write.run.key;
+  switch (write.current_mode) {
+    case CurrentRunMode::kCreate: {
+      Statement insert(db_->handle(),
+                       "INSERT INTO current_executions(namespace_id, workflow_id, run_id, "
+                       "create_request_id, status) VALUES(?,?,?,?,?)");
+      insert.BindText(1, key.namespace_id)
+          .BindText(2, key.workflow_id)
+          .BindText(3, key.run_id)
+          .BindText(4, write.create_request_id)
+          .BindInt64(5, write.run.status);
+      auto inserted = insert.Run();
+      if (inserted.IsFailure() && insert.last_error() == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return hugo::Error::From("workflow '" + key.workflow_id + "' already has a run",
+                                 kErrorAlreadyExists);
+      }
+      return inserted;
+    }
+    case CurrentRunMode::kReplace: {
+      Statement update(db_->handle(),
+                       "UPDATE current_executions SET run_id = ?, create_request_id = ?, "
+                       "status = ? WHERE namespace_id = ? AND workflow_id = ? AND run_id = ?");
+      update.BindText(1, key.run_id)
+          .BindText(2, write.create_request_id)
+          .BindInt64(3, write.run.status)
+          .BindText(4, key.namespace_id)
+          .BindText(5, key.workflow_id)
+          .BindText(6, write.expected_current_run_id);
+      auto updated = update.Run();
+      if (updated.IsFailure()) return updated;
+      if (sqlite3_changes(db_->handle()) != 1) {
+        return ConditionFailed("the current run of workflow '" + key.workflow_id +
+                               "' is no longer " + write.expected_current_run_id);
+      }
+      return hugo::Ok();
+    }
+    case CurrentRunMode::kUpdate: {
+      // Mirrors the status; a run that is no longer current leaves the pointer alone.
+      Statement update(db_->handle(),
+                       "UPDATE current_executions SET status = ? "
+                       "WHERE namespace_id = ? AND workflow_id = ? AND run_id = ?");
+      update.BindInt64(1, write.run.status)
+          .BindText(2, key.namespace_id)
+          .BindText(3, key.workflow_id)
+          .BindText(4, key.run_id);
+      return update.Run();
+    }
+  }
+  return hugo::Ok();
+}
+
+hugo::Result<hugo::Unit> SqliteExecutionStore::Write(const Transaction& transaction) {
+  auto begun = db_->Exec("BEGIN IMMEDIATE");
+  if (begun.IsFailure()) return begun;
+  auto body = [&]() -> hugo::Result<hugo::Unit> {
+    for (const RunWrite& write : transaction.runs) {
+      auto current = WriteCurrent(write);
+      if (current.IsFailure()) return current;
+      auto run = WriteRun(write);
+      if (run.IsFailure()) return run;
+      for (const HistoryBatch& batch : write.history) {
+        Statement insert(db_->handle(),
+                         "INSERT INTO history_batches(namespace_id, run_id, first_event_id, "
+                         "last_event_id, data) VALUES(?,?,?,?,?)");
+        insert.BindText(1, write.run.key.namespace_id)
+            .BindText(2, write.run.key.run_id)
+            .BindInt64(3, batch.first_event_id)
+            .BindInt64(4, batch.last_event_id)
+            .BindBlob(5, batch.data);
+        auto inserted = insert.Run();
+        if (inserted.IsFailure()) return inserted;
+      }
+    }
+    for (const TransferTaskRecord& task : transaction.new_transfer_tasks) {
+      Statement insert(db_->handle(), "INSERT INTO transfer_tasks(task_id, data) VALUES(?,?)");
+      insert.BindInt64(1, task.task_id).BindBlob(2, task.data);
+      auto inserted = insert.Run();
+      if (inserted.IsFailure()) return inserted;
+    }
+    for (int64_t task_id : transaction.completed_transfer_task_ids) {
+      Statement remove(db_->handle(), "DELETE FROM transfer_tasks WHERE task_id = ?");
+      remove.BindInt64(1, task_id);
+      auto removed = remove.Run();
+      if (removed.IsFailure()) return removed;
+    }
+    return hugo::Ok();
+  }();
+  if (body.IsFailure()) {
+    (void)db_->Exec("ROLLBACK");
+    return body;
+  }
+  auto committed = db_->Exec("COMMIT");
+  if (committed.IsFailure()) {
+    (void)db_->Exec("ROLLBACK");
+    // A failed COMMIT may or may not have reached the file.
+    return committed.Error().WithCode(kErrorStore).WithMetadata("commit_state", "unknown");
+  }
+  return hugo::Ok();
+}
+
+hugo::Result<CurrentRun> SqliteExecutionStore::GetCurrentRun(std::string_view namespace_id,
+                                                             std::string_view workflow_id) {
+  Statement select(db_->handle(),
+                   "SELECT run_id, create_request_id, status FROM current_executions "
+                   "WHERE namespace_id = ? AND workflow_id = ?");
+  select.BindText(1, namespace_id).BindText(2, workflow_id);
+  auto row = select.Step();
+  if (row.IsFailure()) return row.Error();
+  if (!row.Value()) {
+    return hugo::Error::From("workflow '" + std::string(workflow_id) + "' not found",
+                             kErrorNotFound);
+  }
+  return hugo::Ok(CurrentRun{select.ColumnText(0), select.ColumnText(1),
+                             static_cast<int32_t>(select.ColumnInt64(2))});
+}
+
+hugo::Result<RunRecord> SqliteExecutionStore::GetRun(const RunKey& key) {
+  Statement select(db_->handle(),
+                   "SELECT db_version, state FROM executions "
+                   "WHERE namespace_id = ? AND workflow_id = ? AND run_id = ?");
+  select.BindText(1, key.namespace_id).BindText(2, key.workflow_id).BindText(3, key.run_id);
+  auto row = select.Step();
+  if (row.IsFailure()) return row.Error();
+  if (!row.Value()) return hugo::Error::From(Describe(key) + " not found", kErrorNotFound);
+  return hugo::Ok(RunRecord{key, select.ColumnInt64(0), select.ColumnBlob(1), 0});
+}
+
+hugo::Result<std::vector<HistoryBatch>> SqliteExecutionStore::ReadHistory(
+    std::string_view namespace_id, std::string_view run_id, int64_t first_event_id,
+    int batch_count_max) {
+  Statement select(db_->handle(),
+                   "SELECT first_event_id, last_event_id, data FROM history_batches "
+                   "WHERE namespace_id = ? AND run_id = ? AND first_event_id >= ? "
+                   "ORDER BY first_event_id LIMIT ?");
+  select.BindText(1, namespace_id)
+      .BindText(2, run_id)
+      .BindInt64(3, first_event_id)
+      .BindInt64(4, batch_count_max);
+  std::vector<HistoryBatch> batches;
+  while (true) {
+    auto row = select.Step();
+    if (row.IsFailure()) return row.Error();
+    if (!row.Value()) break;
+    batches.push_back({select.ColumnInt64(0), select.ColumnInt64(1), select.ColumnBlob(2)});
+  }
+  return hugo::Ok(std::move(batches));
+}
+
+hugo::Result<std::vector<TransferTaskRecord>> SqliteExecutionStore::LoadTransferTasks(
+    int64_t after_task_id, int count_max) {
+  Statement select(db_->handle(),
+                   "SELECT task_id, data FROM transfer_tasks WHERE task_id > ? "
+                   "ORDER BY task_id LIMIT ?");
+  select.BindInt64(1, after_task_id).BindInt64(2, count_max);
+  std::vector<TransferTaskRecord> tasks;
+  while (true) {
+    auto row = select.Step();
+    if (row.IsFailure()) return row.Error();
+    if (!row.Value()) break;
+    tasks.push_back({select.ColumnInt64(0), select.ColumnBlob(1)});
+  }
+  return hugo::Ok(std::move(tasks));
+}
+
+hugo::Result<int64_t> SqliteExecutionStore::MaxTransferTaskId() {
+  // AUTOINCREMENT keeps the high-water mark in sqlite_sequence even after rows are deleted.
+  Statement select(
+      db_->handle(),
+      "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
+      "'transfer_tasks'), 0), coalesce((SELECT max(task_id) FROM transfer_tasks), 0))");
+  auto row = select.Step();
+  if (row.IsFailure()) return row.Error();
+  return hugo::Ok(row.Value() ? select.ColumnInt64(0) : int64_t{0});
+}
+
+}  // namespace hdo::persistence::sqlite
