@@ -203,6 +203,14 @@ class JoinHandle {
     std::lock_guard lock(state_->mutex);
     return state_->done;
   }
+  // For races: registers `waiter` to be signalled when the task finishes; false when it already
+  // has (nothing registered).
+  bool Watch(const detail::WaiterPtr& waiter) const {
+    std::lock_guard lock(state_->mutex);
+    if (state_->done) return false;
+    state_->waiters.Add(waiter);
+    return true;
+  }
   // Rethrows what the task threw. Call Join or Wait once.
   Task<T> Join() const { return detail::JoinTask<T>(state_); }
   T Wait() const {
@@ -221,6 +229,19 @@ class JoinHandle {
  private:
   std::shared_ptr<detail::JoinState<T>> state_;
 };
+
+// co_await ThisExecutor() gives the executor the awaiting coroutine runs on.
+struct ThisExecutorAwaiter {
+  Executor executor;
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) noexcept {
+    executor = h.promise().executor;
+    return false;  // resume at once
+  }
+  Executor await_resume() { return executor; }
+};
+inline ThisExecutorAwaiter ThisExecutor() { return {}; }
 
 // Starts `task` on `executor` (Hugo's Go.Run).
 template <class T>
