@@ -55,8 +55,14 @@ class Channel {
   // Writes without waiting. With FullMode::kWait a full lane gives kFull; the drop modes always
   // make room (or drop the written item, kDropWrite), as System.Threading.Channels does.
   WriteStatus TryWrite(T item, int priority = -1) {
-    std::lock_guard lock(mutex_);
-    return WriteLocked(item, LaneOf(priority));
+    detail::WaiterPtr wake;
+    WriteStatus status;
+    {
+      std::lock_guard lock(mutex_);
+      status = WriteLocked(item, LaneOf(priority), wake);
+    }
+    if (wake) wake->Fire();
+    return status;
   }
   bool TryWriteBool(T item, int priority = -1) {
     WriteStatus s = TryWrite(std::move(item), priority);
@@ -69,8 +75,14 @@ class Channel {
   Result<Unit> WriteBlocking(T item, std::stop_token token = {}, int priority = -1);
 
   std::optional<T> TryRead() {
-    std::lock_guard lock(mutex_);
-    return ReadLocked();
+    detail::WaiterPtr wake;
+    std::optional<T> item;
+    {
+      std::lock_guard lock(mutex_);
+      item = ReadLocked(wake);
+    }
+    if (wake) wake->Fire();
+    return item;
   }
   // Waits for an item. After close and drain: error.channel.completed, or the close error.
   Task<Result<T>> Read(std::stop_token token = {});
@@ -143,7 +155,8 @@ class Channel {
   int LaneOf(int priority) const { return priority < 0 ? default_lane_ : priority; }
   bool ValidLane(int lane) const { return lane >= 0 && lane < static_cast<int>(lanes_.size()); }
 
-  WriteStatus WriteLocked(T& item, int lane) {
+  // `wake`: a reader claimed for this item, to Fire() after unlocking.
+  WriteStatus WriteLocked(T& item, int lane, detail::WaiterPtr& wake) {
     if (closed_) return WriteStatus::kClosed;
     std::deque<T>& q = lanes_[lane];
     if (capacity_ > 0 && static_cast<int64_t>(q.size()) >= capacity_) {
@@ -164,19 +177,20 @@ class Channel {
     }
     q.push_back(std::move(item));
     ++count_;
-    readers_.WakeOne(detail::kSignaled);
+    wake = readers_.ClaimOne(detail::kSignaled);
     if (watchers_.size() > 0) watchers_.WakeAll(detail::kSignaled);
     return WriteStatus::kWritten;
   }
 
-  std::optional<T> ReadLocked() {
+  // `wake`: a writer claimed for the freed slot, to Fire() after unlocking.
+  std::optional<T> ReadLocked(detail::WaiterPtr& wake) {
     if (count_ == 0) return std::nullopt;
     for (std::deque<T>& q : lanes_) {
       if (q.empty()) continue;
       std::optional<T> item(std::move(q.front()));
       q.pop_front();
       --count_;
-      if (capacity_ > 0) writers_.WakeOne(detail::kSignaled);
+      if (capacity_ > 0) wake = writers_.ClaimOne(detail::kSignaled);
       return item;
     }
     return std::nullopt;
@@ -185,17 +199,34 @@ class Channel {
   // One attempt of a write that may wait: the result when done, or a waiter to wait on.
   std::variant<Result<Unit>, detail::WaiterPtr> WriteStep(T& item, int lane, bool blocking,
                                                           const std::stop_token& token) {
+    detail::WaiterPtr wake;
+    std::variant<Result<Unit>, detail::WaiterPtr> out =
+        WriteStepLocked(item, lane, blocking, token, wake);
+    if (wake) wake->Fire();
+    return out;
+  }
+  std::variant<Result<Unit>, detail::WaiterPtr> WriteStepLocked(T& item, int lane, bool blocking,
+                                                                const std::stop_token& token,
+                                                                detail::WaiterPtr& wake) {
     std::lock_guard lock(mutex_);
     if (!ValidLane(lane)) return Result<Unit>(Invalid("The priority lies outside the levels."));
-    WriteStatus status = WriteLocked(item, lane);
+    WriteStatus status = WriteLocked(item, lane, wake);
     if (status == WriteStatus::kClosed) return Result<Unit>(ClosedError());
     if (status != WriteStatus::kFull) return Ok();
     if (token.stop_requested()) return Result<Unit>(Error::Canceled());
     return writers_.Add(blocking);
   }
   std::variant<Result<T>, detail::WaiterPtr> ReadStep(bool blocking, const std::stop_token& token) {
+    detail::WaiterPtr wake;
+    std::variant<Result<T>, detail::WaiterPtr> out = ReadStepLocked(blocking, token, wake);
+    if (wake) wake->Fire();
+    return out;
+  }
+  std::variant<Result<T>, detail::WaiterPtr> ReadStepLocked(bool blocking,
+                                                            const std::stop_token& token,
+                                                            detail::WaiterPtr& wake) {
     std::lock_guard lock(mutex_);
-    if (std::optional<T> item = ReadLocked()) return Result<T>::Ok(std::move(*item));
+    if (std::optional<T> item = ReadLocked(wake)) return Result<T>::Ok(std::move(*item));
     if (closed_) return Result<T>(ClosedError());
     if (token.stop_requested()) return Result<T>(Error::Canceled());
     return readers_.Add(blocking);

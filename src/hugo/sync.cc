@@ -117,9 +117,14 @@ detail::WaiterPtr Mutex::Acquire(bool blocking) {
 }
 
 void Mutex::Unlock() {
-  std::lock_guard lock(mutex_);
-  // Hand the lock straight to the oldest live waiter (kSignaled means "you own it now").
-  if (!waiters_.WakeOne(detail::kSignaled)) locked_ = false;
+  detail::WaiterPtr next;
+  {
+    std::lock_guard lock(mutex_);
+    // Hand the lock straight to the oldest live waiter (kSignaled means "you own it now").
+    next = waiters_.ClaimOne(detail::kSignaled);
+    if (!next) locked_ = false;
+  }
+  if (next) next->Fire();
 }
 
 Task<Result<MutexGuard>> Mutex::Lock(std::stop_token token) {

@@ -239,6 +239,7 @@ class TaskQueue : public std::enable_shared_from_this<TaskQueue<T>> {
     std::vector<TaskQueueLifecycleEvent<T>> events;
     std::vector<TaskQueueDeadLetterContext<T>> dead_letters;
     std::optional<TaskQueueBackpressureState> backpressure;
+    std::vector<detail::WaiterPtr> wakes;  // claimed under the lock, fired after it
   };
   struct Metrics {
     explicit Metrics(const std::string& name);

@@ -150,7 +150,7 @@ void TaskQueue<T>::PushPendingLocked(Envelope envelope, Effects& effects) {
   pending_.push_back(std::move(envelope));
   metrics_.pending->Add(1);
   metrics_.pending_depth->Record(static_cast<double>(pending_.size()));
-  lessees_.WakeOne(detail::kSignaled);
+  if (detail::WaiterPtr w = lessees_.ClaimOne(detail::kSignaled)) effects.wakes.push_back(w);
   CheckBackpressureLocked(effects);
 }
 
@@ -214,7 +214,7 @@ TaskQueueLease<T> TaskQueue<T>::GrantLocked(Effects& effects) {
   Envelope envelope = std::move(pending_.front());
   pending_.pop_front();
   metrics_.pending->Add(-1);
-  enqueuers_.WakeOne(detail::kSignaled);
+  if (detail::WaiterPtr w = enqueuers_.ClaimOne(detail::kSignaled)) effects.wakes.push_back(w);
   Clock::TimePoint now = clock_->Now();
   TaskQueueOwnershipToken token = NewToken(envelope);
   Clock::TimePoint expires = now + options_.lease_duration;
@@ -476,6 +476,7 @@ void TaskQueue<T>::CheckBackpressureLocked(Effects& effects) {
 
 template <class T>
 void TaskQueue<T>::Run(Effects effects) {
+  for (const detail::WaiterPtr& w : effects.wakes) w->Fire();
   if (!effects.events.empty()) {
     std::vector<ListenerFn> listeners;
     {

@@ -33,16 +33,22 @@ class Waiter {
 
   // First completion wins; returns whether this call won.
   bool TryComplete(int outcome) {
+    if (!TryClaim(outcome)) return false;
+    Fire();
+    return true;
+  }
+  // The two halves of TryComplete, so that a primitive can claim a waiter under its lock and wake
+  // it after unlocking (the woken thread then does not run straight into the held lock).
+  bool TryClaim(int outcome) {
     int expected = kPending;
-    if (!outcome_.compare_exchange_strong(expected, outcome, std::memory_order_acq_rel)) {
-      return false;
-    }
+    return outcome_.compare_exchange_strong(expected, outcome, std::memory_order_acq_rel);
+  }
+  void Fire() {
     if (blocking_) {
       outcome_.notify_all();
     } else if (gate_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       asio::post(executor_, [h = handle_] { h.resume(); });
     }
-    return true;
   }
   int Outcome() const { return outcome_.load(std::memory_order_acquire); }
   bool IsPending() const { return Outcome() == kPending; }
@@ -87,6 +93,16 @@ class WaitList {
       if (w->TryComplete(outcome)) return true;
     }
     return false;
+  }
+  // Claims the oldest pending waiter without waking it (the caller Fire()s it after unlocking);
+  // nullptr when there is none.
+  WaiterPtr ClaimOne(int outcome) {
+    while (!list_.empty()) {
+      WaiterPtr w = std::move(list_.front());
+      list_.pop_front();
+      if (w->TryClaim(outcome)) return w;
+    }
+    return nullptr;
   }
   void WakeAll(int outcome) {
     while (!list_.empty()) {
