@@ -267,12 +267,12 @@ func lineDiff(want, got string, context int) string {
 			ops = append(ops, line{' ', a[i], i, j})
 			i++
 			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			ops = append(ops, line{'+', b[j], i, j})
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
 			ops = append(ops, line{'-', a[i], i, j})
 			i++
+		default:
+			ops = append(ops, line{'+', b[j], i, j})
+			j++
 		}
 	}
 	keep := make([]bool, len(ops))
