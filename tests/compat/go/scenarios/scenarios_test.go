@@ -265,8 +265,11 @@ func TestScenarioQueryRunningWorker(t *testing.T) {
 }
 
 // query with no worker: with the only worker stopped, a query blocks until the client's deadline
-// and fails with DeadlineExceeded; a new worker then finishes the workflow. No golden: the sticky
-// queue handling after an orderly worker shutdown is not what this scenario pins down.
+// and fails with DeadlineExceeded; a new worker then finishes the workflow. On the reference the
+// stopped worker's ShutdownWorker (naming its sticky queue) makes that sticky queue unavailable, the
+// query aimed at it clears the workflow's stickiness and waits on the normal queue, so the workflow
+// task after the signal is on the NORMAL queue (without the query it would be sticky again: the Go
+// SDK reuses one sticky queue name per process).
 func TestScenarioQueryNoWorker(t *testing.T) {
 	e := newEnv(t, "query_no_worker")
 	w := e.newWorker(worker.Options{})
@@ -296,6 +299,16 @@ func TestScenarioQueryNoWorker(t *testing.T) {
 	mustNoErr(t, "workflow result", e.getResult(run, &out))
 	if out != "done: later" {
 		t.Errorf("result = %q, want %q", out, "done: later")
+	}
+	raw := e.checkHistory(id, run.GetRunID(), seq(wfStarted, wft, wfSignaled, wft, wfCompleted))
+	var kinds []enumspb.TaskQueueKind
+	for _, ev := range raw {
+		if a := ev.GetWorkflowTaskScheduledEventAttributes(); a != nil {
+			kinds = append(kinds, a.GetTaskQueue().GetKind())
+		}
+	}
+	if want := []enumspb.TaskQueueKind{enumspb.TASK_QUEUE_KIND_NORMAL, enumspb.TASK_QUEUE_KIND_NORMAL}; !reflect.DeepEqual(kinds, want) {
+		t.Errorf("workflow task queue kinds = %v, want %v (stickiness cleared by the worker's shutdown)", kinds, want)
 	}
 }
 
