@@ -129,8 +129,8 @@ void BM_ChannelCoroutines(benchmark::State& state) {
   hugo::testing::Pool pool(2);
   for (auto _ : state) {
     auto channel = hugo::MakeChannel<int64_t>(kCapacity).Value();
-    auto consumer = hugo::Go(pool.executor(), ConsumeAll(channel));
-    auto producer = hugo::Go(pool.executor(), ProduceAll(channel));
+    auto consumer = hugo::Go(pool.GetExecutor(), ConsumeAll(channel));
+    auto producer = hugo::Go(pool.GetExecutor(), ProduceAll(channel));
     (void)producer.Wait();
     if (consumer.Wait() != kItems * (kItems - 1) / 2) state.SkipWithError("lost items");
   }
@@ -182,7 +182,7 @@ BENCHMARK(BM_SelectWakeup)->UseRealTime();
 // Enqueue, lease and complete on one thread (no contention): the queue's own cost.
 void BM_TaskQueueLeaseComplete(benchmark::State& state) {
   hugo::testing::Pool pool(1);
-  auto queue = hugo::TaskQueue<int64_t>::Create({.capacity = 1024}, pool.executor()).Value();
+  auto queue = hugo::TaskQueue<int64_t>::Create({.capacity = 1024}, pool.GetExecutor()).Value();
   for (auto _ : state) {
     (void)queue->TryEnqueue(1);
     auto lease = queue->TryLease();
@@ -197,7 +197,7 @@ void BM_TaskQueueContended(benchmark::State& state) {
   hugo::testing::Pool pool(1);
   constexpr int64_t kJobs = 50'000;
   for (auto _ : state) {
-    auto queue = hugo::TaskQueue<int64_t>::Create({.capacity = 1024}, pool.executor()).Value();
+    auto queue = hugo::TaskQueue<int64_t>::Create({.capacity = 1024}, pool.GetExecutor()).Value();
     std::atomic<int64_t> done{0};
     std::vector<std::thread> threads;
     for (int w = 0; w < 2; ++w) {

@@ -178,7 +178,7 @@ class Channel {
     q.push_back(std::move(item));
     ++count_;
     wake = readers_.ClaimOne(detail::kSignaled);
-    if (watchers_.size() > 0) watchers_.WakeAll(detail::kSignaled);
+    if (watchers_.Size() > 0) watchers_.WakeAll(detail::kSignaled);
     return WriteStatus::kWritten;
   }
 

@@ -137,8 +137,8 @@ Task<Result<Unit>> Produce(ChannelPtr<int> channel, int count) {
 TEST(ChannelTest, CoroutineProducerAndConsumerExchangeEveryItem) {
   testing::Pool pool;
   auto channel = Bounded(3);
-  auto consumer = Go(pool.executor(), SumAll(channel));
-  auto producer = Go(pool.executor(), Produce(channel, 1000));
+  auto consumer = Go(pool.GetExecutor(), SumAll(channel));
+  auto producer = Go(pool.GetExecutor(), Produce(channel, 1000));
   EXPECT_TRUE(producer.Wait().IsSuccess());
   EXPECT_EQ(consumer.Wait().Value(), 1000 * 1001 / 2);
 }
@@ -150,13 +150,13 @@ Task<Result<bool>> WaitThenReport(ChannelPtr<int> channel) {
 TEST(ChannelTest, WaitToReadIsTrueForAnItemAndFalseAfterDrain) {
   testing::Pool pool;
   auto channel = Bounded(1);
-  auto waiting = Go(pool.executor(), WaitThenReport(channel));
+  auto waiting = Go(pool.GetExecutor(), WaitThenReport(channel));
   channel->TryWrite(1);
   EXPECT_TRUE(waiting.Wait().Value());
   EXPECT_EQ(channel->Count(), 1u);  // waiting consumed nothing
   channel->TryRead();
   channel->Complete();
-  EXPECT_FALSE(Go(pool.executor(), WaitThenReport(channel)).Wait().Value());
+  EXPECT_FALSE(Go(pool.GetExecutor(), WaitThenReport(channel)).Wait().Value());
 }
 
 Task<Result<Unit>> ProduceRange(ChannelPtr<int> channel, int first, int count) {
@@ -183,7 +183,7 @@ TEST(ChannelStressTest, ManyProducersAndConsumersLoseAndDuplicateNothing) {
   auto channel = Bounded(64);
   testing::Pool pool(2);
   std::vector<JoinHandle<Result<Unit>>> tasks;
-  for (int c = 0; c < 3; ++c) tasks.push_back(Go(pool.executor(), ConsumeInto(channel, &seen)));
+  for (int c = 0; c < 3; ++c) tasks.push_back(Go(pool.GetExecutor(), ConsumeInto(channel, &seen)));
   std::thread blocking_consumer([&] {
     for (;;) {
       Result<int> item = channel->ReadBlocking();
@@ -193,7 +193,8 @@ TEST(ChannelStressTest, ManyProducersAndConsumersLoseAndDuplicateNothing) {
   });
   std::vector<JoinHandle<Result<Unit>>> producers;
   for (int p = 0; p < 2; ++p) {
-    producers.push_back(Go(pool.executor(), ProduceRange(channel, p * kPerProducer, kPerProducer)));
+    producers.push_back(
+        Go(pool.GetExecutor(), ProduceRange(channel, p * kPerProducer, kPerProducer)));
   }
   std::vector<std::thread> threads;
   for (int p = 2; p < kProducers; ++p) {

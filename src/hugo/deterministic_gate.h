@@ -77,7 +77,7 @@ class DeterministicGate {
   }
 
   template <class T>
-  DeterministicWorkflowBuilder<T> Workflow(std::string change_id, int32_t min_version,
+  DeterministicWorkflowBuilder<T> Workflow(std::string_view change_id, int32_t min_version,
                                            int32_t max_version,
                                            VersionGate::InitialVersionProvider provider = {});
 
@@ -136,8 +136,9 @@ class DeterministicWorkflowBuilder {
 
  private:
   friend class DeterministicGate;
-  DeterministicWorkflowBuilder(DeterministicGate* gate, std::string change_id, int32_t min_version,
-                               int32_t max_version, VersionGate::InitialVersionProvider provider)
+  DeterministicWorkflowBuilder(DeterministicGate* gate, std::string_view change_id,
+                               int32_t min_version, int32_t max_version,
+                               VersionGate::InitialVersionProvider provider)
       : gate_(gate),
         change_id_(TrimDeterministicId(change_id)),
         min_(min_version),
@@ -176,9 +177,9 @@ class DeterministicWorkflowBuilder {
 
 template <class T>
 DeterministicWorkflowBuilder<T> DeterministicGate::Workflow(
-    std::string change_id, int32_t min_version, int32_t max_version,
+    std::string_view change_id, int32_t min_version, int32_t max_version,
     VersionGate::InitialVersionProvider provider) {
-  return DeterministicWorkflowBuilder<T>(this, std::move(change_id), min_version, max_version,
+  return DeterministicWorkflowBuilder<T>(this, change_id, min_version, max_version,
                                          std::move(provider));
 }
 

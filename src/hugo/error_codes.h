@@ -11,23 +11,24 @@
 
 namespace hugo {
 
-namespace ErrorCodes {
-inline constexpr std::string_view kUnspecified = "error.unspecified";
-inline constexpr std::string_view kCanceled = "error.canceled";
-inline constexpr std::string_view kTimeout = "error.timeout";
-inline constexpr std::string_view kException = "error.exception";
-inline constexpr std::string_view kAggregate = "error.aggregate";
-inline constexpr std::string_view kValidation = "error.validation";
-inline constexpr std::string_view kSelectDrained = "error.select.drained";
-inline constexpr std::string_view kVersionConflict = "error.version.conflict";
-inline constexpr std::string_view kDeterministicReplay = "error.deterministic.replay";
-inline constexpr std::string_view kTaskQueueLeaseExpired = "error.taskqueue.lease_expired";
-inline constexpr std::string_view kTaskQueueAbandoned = "error.taskqueue.abandoned";
-inline constexpr std::string_view kTaskQueueDeadLettered = "error.taskqueue.deadlettered";
-inline constexpr std::string_view kTaskQueueDisposed = "error.taskqueue.disposed";
-inline constexpr std::string_view kTaskQueueLeaseInactive = "error.taskqueue.lease_inactive";
-inline constexpr std::string_view kChannelCompleted = "error.channel.completed";
-}  // namespace ErrorCodes
+// A struct of constants rather than a namespace, so that the name reads like Hugo's static class.
+struct ErrorCodes {
+  static constexpr std::string_view kUnspecified = "error.unspecified";
+  static constexpr std::string_view kCanceled = "error.canceled";
+  static constexpr std::string_view kTimeout = "error.timeout";
+  static constexpr std::string_view kException = "error.exception";
+  static constexpr std::string_view kAggregate = "error.aggregate";
+  static constexpr std::string_view kValidation = "error.validation";
+  static constexpr std::string_view kSelectDrained = "error.select.drained";
+  static constexpr std::string_view kVersionConflict = "error.version.conflict";
+  static constexpr std::string_view kDeterministicReplay = "error.deterministic.replay";
+  static constexpr std::string_view kTaskQueueLeaseExpired = "error.taskqueue.lease_expired";
+  static constexpr std::string_view kTaskQueueAbandoned = "error.taskqueue.abandoned";
+  static constexpr std::string_view kTaskQueueDeadLettered = "error.taskqueue.deadlettered";
+  static constexpr std::string_view kTaskQueueDisposed = "error.taskqueue.disposed";
+  static constexpr std::string_view kTaskQueueLeaseInactive = "error.taskqueue.lease_inactive";
+  static constexpr std::string_view kChannelCompleted = "error.channel.completed";
+};
 
 enum class ErrorCategory { kGeneral, kChannels, kTaskQueue, kDeterministic };
 

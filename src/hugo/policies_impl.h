@@ -79,6 +79,7 @@ Task<Result<T>> Race(std::vector<Op> ops, std::stop_token token) {
   Executor executor = co_await ThisExecutor();
   LinkedStopSource source(token);
   std::vector<JoinHandle<Result<T>>> handles;
+  handles.reserve(ops.size());
   for (Op& op : ops) handles.push_back(Go(executor, detail::Guarded<T>(op(source.Token()))));
   std::vector<bool> joined(handles.size(), false);
   ErrorList errors;
@@ -112,8 +113,10 @@ Task<Result<std::vector<T>>> FanOutAll(std::vector<Op> ops,
                                        CompensationPolicy policy, std::stop_token token) {
   Executor executor = co_await ThisExecutor();
   std::vector<JoinHandle<Result<T>>> handles;
+  handles.reserve(ops.size());
   for (Op& op : ops) handles.push_back(Go(executor, detail::Guarded<T>(op(token))));
   std::vector<Result<T>> results;
+  results.reserve(handles.size());
   for (auto& handle : handles) results.push_back(co_await handle.Join());
   ErrorList errors;
   CompensationScope scope;

@@ -37,11 +37,11 @@ Task<Result<std::string>> Pipeline(int start, std::stop_token token) {
 
 TEST(ResultAsyncTest, AsyncOperatorsChainTaskAndPlainFunctions) {
   testing::Pool pool;
-  EXPECT_EQ(Go(pool.executor(), Pipeline(2, {})).Wait().Value(), "12");
-  EXPECT_EQ(Go(pool.executor(), Pipeline(50, {})).Wait().Value(), "-1");  // 300 fails Ensure
+  EXPECT_EQ(Go(pool.GetExecutor(), Pipeline(2, {})).Wait().Value(), "12");
+  EXPECT_EQ(Go(pool.GetExecutor(), Pipeline(50, {})).Wait().Value(), "-1");  // 300 fails Ensure
   std::stop_source stopped;
   stopped.request_stop();
-  EXPECT_EQ(Go(pool.executor(), Pipeline(2, stopped.get_token())).Wait().Error().Code(),
+  EXPECT_EQ(Go(pool.GetExecutor(), Pipeline(2, stopped.get_token())).Wait().Error().Code(),
             "error.canceled");
 }
 
@@ -60,9 +60,9 @@ Task<Result<int>> Tapped(std::vector<std::string>* seen) {
 
 TEST(ResultAsyncTest, ExceptionsBecomeErrorExceptionAndTapsSeeTheirBranch) {
   testing::Pool pool;
-  EXPECT_EQ(Go(pool.executor(), ThrowingThen()).Wait().Error().Code(), "error.exception");
+  EXPECT_EQ(Go(pool.GetExecutor(), ThrowingThen()).Wait().Error().Code(), "error.exception");
   std::vector<std::string> seen;
-  EXPECT_EQ(Go(pool.executor(), Tapped(&seen)).Wait().Value(), 1);
+  EXPECT_EQ(Go(pool.GetExecutor(), Tapped(&seen)).Wait().Value(), 1);
   EXPECT_EQ(seen, (std::vector<std::string>{"ok1", "error.timeout"}));
 }
 
@@ -117,7 +117,7 @@ TEST(RetryTest, RetriesUntilSuccessWithFixedDelaysOnTheClock) {
   auto clock = std::make_shared<FakeClock>();
   std::atomic<int> calls{0};
   auto policy = RetryPolicy::FixedDelay(3, seconds(1)).Value();
-  auto handle = Go(pool.executor(), Retry<int>(Flaky{&calls, 2}, policy, clock));
+  auto handle = Go(pool.GetExecutor(), Retry<int>(Flaky{&calls, 2}, policy, clock));
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(clock->AwaitPendingTimers(1));
     clock->Advance(seconds(1));
@@ -125,7 +125,7 @@ TEST(RetryTest, RetriesUntilSuccessWithFixedDelaysOnTheClock) {
   EXPECT_EQ(handle.Wait().Value(), 3);
   EXPECT_EQ(calls.load(), 3);
   std::atomic<int> more{0};
-  auto exhausted = Go(pool.executor(),
+  auto exhausted = Go(pool.GetExecutor(),
                       Retry<int>(Flaky{&more, 9}, RetryPolicy::FixedDelay(2, {}).Value(), clock));
   EXPECT_EQ(exhausted.Wait().Error().Code(), "app.flaky");
   EXPECT_EQ(more.load(), 2);
@@ -144,14 +144,14 @@ TEST(TimeoutTest, ADeadlineGivesErrorTimeoutAndAFastOpItsValue) {
   auto clock = std::make_shared<FakeClock>();
   auto never = MakeChannel<int>(1).Value();
   std::stop_source op_stop;
-  auto slow = Go(pool.executor(), TimeoutOf(Forever(never, op_stop.get_token()), clock));
+  auto slow = Go(pool.GetExecutor(), TimeoutOf(Forever(never, op_stop.get_token()), clock));
   ASSERT_TRUE(clock->AwaitPendingTimers(1));
   clock->Advance(seconds(5));
   Result<int> r = slow.Wait();
   EXPECT_EQ(r.Error().Code(), "error.timeout");
   EXPECT_EQ(r.Error().TryGetMetadata<Duration>("duration"), seconds(5));
   op_stop.request_stop();  // let the abandoned op finish
-  EXPECT_EQ(Go(pool.executor(), TimeoutOf(Value(4), clock)).Wait().Value(), 4);
+  EXPECT_EQ(Go(pool.GetExecutor(), TimeoutOf(Value(4), clock)).Wait().Value(), 4);
 }
 
 struct RaceOp {
@@ -172,28 +172,28 @@ TEST(RaceTest, TheFirstSuccessWinsAndTheRestAreCanceled) {
   testing::Pool pool;
   auto gate = MakeChannel<int>(1).Value();
   std::vector<RaceOp> ops{{1, false, gate}, {2, true, nullptr}, {3, false, nullptr}};
-  EXPECT_EQ(Go(pool.executor(), Race<int>(ops)).Wait().Value(), 3);
+  EXPECT_EQ(Go(pool.GetExecutor(), Race<int>(ops)).Wait().Value(), 3);
   std::vector<RaceOp> failing{{1, true, nullptr}, {2, true, nullptr}};
-  Result<int> all = Go(pool.executor(), Race<int>(failing)).Wait();
+  Result<int> all = Go(pool.GetExecutor(), Race<int>(failing)).Wait();
   EXPECT_EQ(all.Error().Code(), "error.aggregate");
   EXPECT_EQ(all.Error().Message(), "All operations failed.");
-  EXPECT_EQ(Go(pool.executor(), Race<int>(std::vector<RaceOp>{})).Wait().Error().Code(),
+  EXPECT_EQ(Go(pool.GetExecutor(), Race<int>(std::vector<RaceOp>{})).Wait().Error().Code(),
             "error.validation");
 }
 
 TEST(FanOutTest, AllValuesInOrderOrCompensateTheSuccesses) {
   testing::Pool pool;
   std::vector<RaceOp> ok{{1, false, nullptr}, {2, false, nullptr}, {3, false, nullptr}};
-  EXPECT_EQ(Go(pool.executor(), FanOutAll<int>(ok)).Wait().Value(), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(Go(pool.GetExecutor(), FanOutAll<int>(ok)).Wait().Value(), (std::vector<int>{1, 2, 3}));
   std::vector<int> undone;
   std::vector<RaceOp> mixed{{1, false, nullptr}, {2, true, nullptr}, {3, false, nullptr}};
-  auto r = Go(pool.executor(), FanOutAll<int>(
-                                   mixed,
-                                   [&undone](const int& v) {
-                                     undone.push_back(v);
-                                     return Ok();
-                                   },
-                                   CompensationPolicy::kSequentialReverse))
+  auto r = Go(pool.GetExecutor(), FanOutAll<int>(
+                                      mixed,
+                                      [&undone](const int& v) {
+                                        undone.push_back(v);
+                                        return Ok();
+                                      },
+                                      CompensationPolicy::kSequentialReverse))
                .Wait();
   EXPECT_EQ(r.Error().Code(), "app.lost");
   EXPECT_EQ(undone, (std::vector<int>{3, 1}));
@@ -221,7 +221,7 @@ TEST(SagaTest, StepsRunInOrderAndAFailureCompensatesInReverse) {
   };
   SagaBuilder ok;
   ok.AddStep("reserve", Reserve, undo("reserve"), "reservation").AddStep("charge", Charge);
-  SagaState state = Go(pool.executor(), ok.Execute({}, clock)).Wait().Value();
+  SagaState state = Go(pool.GetExecutor(), ok.Execute({}, clock)).Wait().Value();
   EXPECT_EQ(state.at("charge"), 70);
   EXPECT_TRUE(undone.empty());
 
@@ -229,11 +229,11 @@ TEST(SagaTest, StepsRunInOrderAndAFailureCompensatesInReverse) {
   failing.AddStep("reserve", Reserve, undo("reserve"), "reservation")
       .AddStep("charge", Charge, undo("charge"))
       .AddStep("ship", Ship, undo("ship"));
-  auto r = Go(pool.executor(), failing.Execute({}, clock)).Wait();
+  auto r = Go(pool.GetExecutor(), failing.Execute({}, clock)).Wait();
   EXPECT_EQ(r.Error().Code(), "app.ship");
   EXPECT_EQ(r.Error().TryGetMetadata<std::string>("sagaStep"), "ship");
   EXPECT_EQ(undone, (std::vector<std::string>{"charge", "reserve"}));
-  EXPECT_EQ(Go(pool.executor(), SagaBuilder().Execute({}, clock)).Wait().Error().Code(),
+  EXPECT_EQ(Go(pool.GetExecutor(), SagaBuilder().Execute({}, clock)).Wait().Error().Code(),
             "error.validation");
 }
 

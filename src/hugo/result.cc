@@ -69,11 +69,12 @@ Error Error::Aggregate(std::string message, ErrorList errors) {
 }
 
 Error Error::FromException(const std::exception& exception, std::string code) {
-  return From(exception.what(), code.empty() ? std::string(ErrorCodes::kException) : code)
+  return From(exception.what(),
+              code.empty() ? std::string(ErrorCodes::kException) : std::move(code))
       .WithMetadata("exceptionType", Demangle(typeid(exception).name()));
 }
 
-Error Error::FromException(std::exception_ptr exception, std::string code) {
+Error Error::FromException(const std::exception_ptr& exception, std::string code) {
   try {
     if (exception) std::rethrow_exception(exception);
   } catch (const std::exception& e) {

@@ -61,7 +61,7 @@ class Error {
   static Error Aggregate(std::string message, ErrorList errors);
   // error.exception (or `code`) with metadata `exceptionType` and the exception's what().
   static Error FromException(const std::exception& exception, std::string code = {});
-  static Error FromException(std::exception_ptr exception, std::string code = {});
+  static Error FromException(const std::exception_ptr& exception, std::string code = {});
 
   const std::string& Message() const;
   // Empty when the error has no code.

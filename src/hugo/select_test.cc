@@ -99,7 +99,7 @@ Task<Result<int>> SelectWithDeadline(ChannelPtr<int> channel, std::shared_ptr<Cl
 TEST(SelectTest, ADeadlineCaseRunsItsHandler) {
   testing::Pool pool;
   auto clock = std::make_shared<FakeClock>();
-  auto handle = Go(pool.executor(), SelectWithDeadline(Filled({}), clock));
+  auto handle = Go(pool.GetExecutor(), SelectWithDeadline(Filled({}), clock));
   ASSERT_TRUE(clock->AwaitPendingTimers(1));
   clock->Advance(std::chrono::seconds(1));
   EXPECT_EQ(handle.Wait().Value(), -7);
@@ -116,7 +116,7 @@ TEST(SelectTest, AWaitingSelectWakesForTheFirstItem) {
   testing::Pool pool;
   auto a = Filled({});
   auto b = Filled({});
-  auto handle = Go(pool.executor(), SelectTwo(a, b, {}));
+  auto handle = Go(pool.GetExecutor(), SelectTwo(a, b, {}));
   b->TryWrite(4);
   EXPECT_EQ(handle.Wait().Value(), 400);
   EXPECT_EQ(b->Count(), 0u);
@@ -126,7 +126,7 @@ TEST(SelectTest, CancellationGivesErrorCanceledAndConsumesNothing) {
   testing::Pool pool;
   auto a = Filled({});
   std::stop_source source;
-  auto handle = Go(pool.executor(), SelectTwo(a, Filled({}), source.get_token()));
+  auto handle = Go(pool.GetExecutor(), SelectTwo(a, Filled({}), source.get_token()));
   source.request_stop();
   EXPECT_EQ(handle.Wait().Error().Code(), "error.canceled");
   a->TryWrite(1);
@@ -140,7 +140,7 @@ TEST(FanTest, FanInMergesEverySourceAndCompletesTheDestination) {
   a->Complete();
   b->Complete();
   auto out = MakeChannel<int>().Value();
-  EXPECT_TRUE(Go(pool.executor(), FanIn<int>({a, b}, out, true, {})).Wait().IsSuccess());
+  EXPECT_TRUE(Go(pool.GetExecutor(), FanIn<int>({a, b}, out, true, {})).Wait().IsSuccess());
   int sum = 0;
   while (auto item = out->TryRead()) sum += *item;
   EXPECT_EQ(sum, 36);
@@ -153,7 +153,7 @@ TEST(FanTest, FanOutBroadcastsEveryItemInOrderAndPropagatesASourceFault) {
   source->Complete(Error::From("source broke", "app.broken"));
   auto x = MakeChannel<int>().Value();
   auto y = MakeChannel<int>().Value();
-  auto r = Go(pool.executor(), FanOut<int>(source, {x, y}, true, {})).Wait();
+  auto r = Go(pool.GetExecutor(), FanOut<int>(source, {x, y}, true, {})).Wait();
   EXPECT_EQ(r.Error().Code(), "app.broken");
   for (auto& d : {x, y}) {
     EXPECT_EQ(d->ReadBlocking().Value(), 1);

@@ -34,7 +34,7 @@ TEST(WaitGroupTest, WaitReturnsOnceEveryGoHasFinished) {
   WaitGroup group;
   std::atomic<int> ran{0};
   for (int i = 0; i < 50; ++i) {
-    group.Go(pool.executor(), [](std::atomic<int>* r) -> Task<void> {
+    group.Go(pool.GetExecutor(), [](std::atomic<int>* r) -> Task<void> {
       r->fetch_add(1);
       co_return;
     }(&ran));
@@ -53,7 +53,7 @@ TEST(WaitGroupTest, WaitForReturnsFalseOnTimeoutAndWaitHonoursCancellation) {
   auto clock = std::make_shared<FakeClock>();
   WaitGroup group;
   ASSERT_TRUE(group.Add(1).IsSuccess());
-  auto timed = Go(pool.executor(), WaitWithTimeout(&group, clock));
+  auto timed = Go(pool.GetExecutor(), WaitWithTimeout(&group, clock));
   ASSERT_TRUE(clock->AwaitPendingTimers(1));
   clock->Advance(std::chrono::seconds(2));
   EXPECT_FALSE(timed.Wait().Value());
@@ -61,7 +61,7 @@ TEST(WaitGroupTest, WaitForReturnsFalseOnTimeoutAndWaitHonoursCancellation) {
   source.request_stop();
   EXPECT_EQ(group.WaitBlocking(source.get_token()).Error().Code(), "error.canceled");
   ASSERT_TRUE(group.Done().IsSuccess());
-  EXPECT_TRUE(Go(pool.executor(), WaitWithTimeout(&group, clock)).Wait().Value());
+  EXPECT_TRUE(Go(pool.GetExecutor(), WaitWithTimeout(&group, clock)).Wait().Value());
 }
 
 Task<Result<Unit>> FailAfterOthersStart(std::stop_token) {
@@ -80,9 +80,9 @@ TEST(ErrGroupTest, TheFirstErrorWinsCancelsPeersAndWaitJoinsEverything) {
   ErrGroup group;
   std::atomic<int> canceled{0};
   for (int i = 0; i < 3; ++i) {
-    group.Go(pool.executor(), [&](std::stop_token t) { return WaitForCancel(t, &canceled); });
+    group.Go(pool.GetExecutor(), [&](std::stop_token t) { return WaitForCancel(t, &canceled); });
   }
-  group.Go(pool.executor(), FailAfterOthersStart);
+  group.Go(pool.GetExecutor(), FailAfterOthersStart);
   Result<Unit> r = group.WaitBlocking();
   EXPECT_EQ(r.Error().Code(), "app.first");
   EXPECT_EQ(canceled.load(), 3);  // Wait returned only after all three observed the cancel
@@ -97,19 +97,19 @@ Task<Result<Unit>> Throwing(std::stop_token) {
 TEST(ErrGroupTest, AnExceptionBecomesErrorException) {
   testing::Pool pool;
   ErrGroup group;
-  group.Go(pool.executor(), Throwing);
+  group.Go(pool.GetExecutor(), Throwing);
   EXPECT_EQ(group.WaitBlocking().Error().Code(), "error.exception");
 }
 
 TEST(ErrGroupTest, CancelRecordsCanceledUnlessAnErrorCameFirst) {
   testing::Pool pool;
   ErrGroup group;
-  group.Go(pool.executor(), [](std::stop_token) { return Noop(); });
+  group.Go(pool.GetExecutor(), [](std::stop_token) { return Noop(); });
   group.Cancel();
   EXPECT_EQ(group.WaitBlocking().Error().Code(), "error.canceled");
   EXPECT_EQ(group.FirstError()->Message(), "ErrGroup was canceled.");
   ErrGroup ok_group;
-  ok_group.Go(pool.executor(), [](std::stop_token) { return Noop(); });
+  ok_group.Go(pool.GetExecutor(), [](std::stop_token) { return Noop(); });
   EXPECT_TRUE(ok_group.WaitBlocking().IsSuccess());
 }
 
@@ -135,8 +135,8 @@ TEST(MutexTest, BlockingAndAwaitingPathsExcludeEachOther) {
   Mutex mutex;
   int counter = 0;
   constexpr int kTimes = 2000;
-  auto a = Go(pool.executor(), IncrementUnderLock(&mutex, &counter, kTimes));
-  auto b = Go(pool.executor(), IncrementUnderLock(&mutex, &counter, kTimes));
+  auto a = Go(pool.GetExecutor(), IncrementUnderLock(&mutex, &counter, kTimes));
+  auto b = Go(pool.GetExecutor(), IncrementUnderLock(&mutex, &counter, kTimes));
   std::thread t([&] {
     for (int i = 0; i < kTimes; ++i) {
       auto guard = mutex.LockBlocking();
@@ -230,9 +230,9 @@ TEST(PoolTest, ReusesPutItemsAndKeepsAtMostMaxSize) {
 TEST(AfterTest, YieldsOnceAfterTheDelayThenCompletes) {
   testing::Pool pool;
   auto clock = std::make_shared<FakeClock>();
-  EXPECT_EQ(After(pool.executor(), clock, -std::chrono::seconds(1)).Error().Code(),
+  EXPECT_EQ(After(pool.GetExecutor(), clock, -std::chrono::seconds(1)).Error().Code(),
             "error.validation");
-  auto channel = After(pool.executor(), clock, std::chrono::seconds(1)).Value();
+  auto channel = After(pool.GetExecutor(), clock, std::chrono::seconds(1)).Value();
   ASSERT_TRUE(clock->AwaitPendingTimers(1));
   EXPECT_FALSE(channel->TryRead().has_value());
   clock->Advance(std::chrono::seconds(1));
@@ -244,7 +244,8 @@ TEST(AfterTest, CancellationCompletesTheChannelWithCanceled) {
   testing::Pool pool;
   auto clock = std::make_shared<FakeClock>();
   std::stop_source source;
-  auto channel = After(pool.executor(), clock, std::chrono::seconds(1), source.get_token()).Value();
+  auto channel =
+      After(pool.GetExecutor(), clock, std::chrono::seconds(1), source.get_token()).Value();
   source.request_stop();
   EXPECT_EQ(channel->ReadBlocking().Error().Code(), "error.canceled");
 }
@@ -252,9 +253,9 @@ TEST(AfterTest, CancellationCompletesTheChannelWithCanceled) {
 TEST(TickerTest, ASlowReaderSeesOnlyTheLatestTickAndStopCompletes) {
   testing::Pool pool;
   auto clock = std::make_shared<FakeClock>();
-  EXPECT_EQ(Ticker::Start(pool.executor(), clock, Duration::zero()).Error().Code(),
+  EXPECT_EQ(Ticker::Start(pool.GetExecutor(), clock, Duration::zero()).Error().Code(),
             "error.validation");
-  auto ticker = Ticker::Start(pool.executor(), clock, std::chrono::seconds(1)).Value();
+  auto ticker = Ticker::Start(pool.GetExecutor(), clock, std::chrono::seconds(1)).Value();
   for (int i = 1; i <= 3; ++i) {
     ASSERT_TRUE(clock->AwaitPendingTimers(1));
     Clock::WallTime before = clock->UtcNow();

@@ -38,12 +38,12 @@ Task<Result<Unit>> Sleeper(std::shared_ptr<Clock> clock, std::stop_token token) 
 
 TEST(TaskTest, GoRunsNestedCoroutinesAndReturnsTheirValue) {
   testing::Pool pool;
-  EXPECT_EQ(Go(pool.executor(), AddThrice(1)).Wait(), 4);
+  EXPECT_EQ(Go(pool.GetExecutor(), AddThrice(1)).Wait(), 4);
 }
 
 TEST(TaskTest, AnExceptionReachesTheJoiner) {
   testing::Pool pool;
-  auto handle = Go(pool.executor(), Throws());
+  auto handle = Go(pool.GetExecutor(), Throws());
   EXPECT_THROW(handle.Wait(), std::runtime_error);
 }
 
@@ -51,8 +51,8 @@ Task<int> JoinOther(JoinHandle<int> other) { co_return co_await other.Join() * 1
 
 TEST(TaskTest, ATaskCanAwaitAnotherTasksHandle) {
   testing::Pool pool;
-  auto first = Go(pool.executor(), Add(2, 3));
-  EXPECT_EQ(Go(pool.executor(), JoinOther(first)).Wait(), 50);
+  auto first = Go(pool.GetExecutor(), Add(2, 3));
+  EXPECT_EQ(Go(pool.GetExecutor(), JoinOther(first)).Wait(), 50);
 }
 
 TEST(TaskTest, GoWithAStoppedTokenNeverRunsTheTask) {
@@ -60,17 +60,17 @@ TEST(TaskTest, GoWithAStoppedTokenNeverRunsTheTask) {
   std::atomic<int> runs{0};
   std::stop_source source;
   source.request_stop();
-  auto result = Go(pool.executor(), Counted(&runs), source.get_token()).Wait();
+  auto result = Go(pool.GetExecutor(), Counted(&runs), source.get_token()).Wait();
   EXPECT_EQ(result.Error().Code(), "error.canceled");
   EXPECT_EQ(runs.load(), 0);
-  EXPECT_EQ(Go(pool.executor(), Counted(&runs), std::stop_token{}).Wait().Value(), 7);
+  EXPECT_EQ(Go(pool.GetExecutor(), Counted(&runs), std::stop_token{}).Wait().Value(), 7);
   EXPECT_EQ(runs.load(), 1);
 }
 
 TEST(TimerTest, DelayCompletesOnlyWhenTheFakeClockPassesTheDeadline) {
   testing::Pool pool;
   auto clock = std::make_shared<FakeClock>();
-  auto handle = Go(pool.executor(), Sleeper(clock, {}));
+  auto handle = Go(pool.GetExecutor(), Sleeper(clock, {}));
   ASSERT_TRUE(clock->AwaitPendingTimers(1));
   clock->Advance(std::chrono::seconds(4));
   EXPECT_FALSE(handle.IsDone());
@@ -83,7 +83,7 @@ TEST(TimerTest, CancelingADelayReturnsCanceledAndRemovesTheTimer) {
   testing::Pool pool;
   auto clock = std::make_shared<FakeClock>();
   std::stop_source source;
-  auto handle = Go(pool.executor(), Sleeper(clock, source.get_token()));
+  auto handle = Go(pool.GetExecutor(), Sleeper(clock, source.get_token()));
   ASSERT_TRUE(clock->AwaitPendingTimers(1));
   source.request_stop();
   EXPECT_EQ(handle.Wait().Error().Code(), "error.canceled");

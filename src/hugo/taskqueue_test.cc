@@ -26,7 +26,7 @@ struct Fixture {
   testing::Pool pool;  // last: joined first, while `dead` still exists
 
   std::shared_ptr<TaskQueue<int>> Make(TaskQueueOptions options = {}) {
-    return TaskQueue<int>::Create(options, pool.executor(), clock,
+    return TaskQueue<int>::Create(options, pool.GetExecutor(), clock,
                                   [this](const TaskQueueDeadLetterContext<int>& c) {
                                     std::lock_guard lock(dead_mutex);
                                     dead.push_back(c);
@@ -37,7 +37,7 @@ struct Fixture {
 
 TEST(TaskQueueTest, BadOptionsAreValidationErrors) {
   testing::Pool pool;
-  auto make = [&](TaskQueueOptions o) { return TaskQueue<int>::Create(o, pool.executor()); };
+  auto make = [&](TaskQueueOptions o) { return TaskQueue<int>::Create(o, pool.GetExecutor()); };
   EXPECT_EQ(make({.capacity = 0}).Error().Code(), "error.validation");
   EXPECT_EQ(make({.capacity = -5}).Error().Code(), "error.validation");
   EXPECT_EQ(make({.lease_duration = Duration::zero()}).Error().Code(), "error.validation");
@@ -256,9 +256,9 @@ TEST(TaskQueueStressTest, ManyProducersAndWorkersCompleteEveryItemExactlyOnce) {
   constexpr int kTotal = kPerProducer * kProducers;
   std::vector<std::atomic<int>> done(kTotal);
   testing::Pool pool(2);
-  auto queue = TaskQueue<int>::Create({.capacity = 256}, pool.executor()).Value();
+  auto queue = TaskQueue<int>::Create({.capacity = 256}, pool.GetExecutor()).Value();
   std::vector<JoinHandle<Result<Unit>>> workers;
-  for (int w = 0; w < 3; ++w) workers.push_back(Go(pool.executor(), Work(queue, &done)));
+  for (int w = 0; w < 3; ++w) workers.push_back(Go(pool.GetExecutor(), Work(queue, &done)));
   std::thread blocking_worker([&] {
     for (;;) {
       auto lease = queue->LeaseBlocking();
@@ -289,9 +289,9 @@ TEST(TaskQueueStressTest, ManyProducersAndWorkersCompleteEveryItemExactlyOnce) {
 TEST(TaskQueueAdapterTest, LeasesFlowIntoTheChannelAndUndeliveredOnesAreRequeued) {
   Fixture f;
   auto queue = f.Make();
-  EXPECT_EQ(TaskQueueChannelAdapter<int>::Create(queue, f.pool.executor(), 0).Error().Code(),
+  EXPECT_EQ(TaskQueueChannelAdapter<int>::Create(queue, f.pool.GetExecutor(), 0).Error().Code(),
             "error.validation");
-  auto adapter = TaskQueueChannelAdapter<int>::Create(queue, f.pool.executor(), 2).Value();
+  auto adapter = TaskQueueChannelAdapter<int>::Create(queue, f.pool.GetExecutor(), 2).Value();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(queue->TryEnqueue(i).IsSuccess());
   auto lease = adapter->Reader()->ReadBlocking().Value();
   EXPECT_LT(lease.Value(), 5);  // two pumps race, so the first delivered item may be 0 or 1

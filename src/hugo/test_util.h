@@ -15,7 +15,7 @@ class Pool {
  public:
   explicit Pool(int threads = 2) : pool_(threads) {}
   ~Pool() { pool_.join(); }
-  Executor executor() { return pool_.get_executor(); }
+  Executor GetExecutor() { return pool_.get_executor(); }
 
  private:
   asio::thread_pool pool_;

@@ -114,7 +114,7 @@ class WaitList {
     while (!list_.empty() && !list_.front()->IsPending()) list_.pop_front();
     return !list_.empty();
   }
-  size_t size() const { return list_.size(); }
+  size_t Size() const { return list_.size(); }
 
  private:
   void Purge() {

@@ -134,9 +134,8 @@ void WorkflowExecutionContext::MarkStarted() {
   d.Get("workflow.logical.clock", tags).Record(static_cast<double>(logical));
 }
 
-Result<WorkflowVisibilityRecord> WorkflowExecutionContext::Complete(WorkflowStatus status,
-                                                                    std::optional<Error> error,
-                                                                    WorkflowAttributes attributes) {
+Result<WorkflowVisibilityRecord> WorkflowExecutionContext::Complete(
+    WorkflowStatus status, std::optional<Error> error, const WorkflowAttributes& attributes) {
   if (status == WorkflowStatus::kActive) return Validation("A workflow cannot complete as Active.");
   int expected = static_cast<int>(WorkflowStatus::kActive);
   if (!status_.compare_exchange_strong(expected, static_cast<int>(status))) {

@@ -101,7 +101,7 @@ class WorkflowExecutionContext {
   // when already completed or for kActive.
   Result<WorkflowVisibilityRecord> Complete(WorkflowStatus status,
                                             std::optional<Error> error = std::nullopt,
-                                            WorkflowAttributes attributes = {});
+                                            const WorkflowAttributes& attributes = {});
   bool IsCompleted() const { return status_.load() != static_cast<int>(WorkflowStatus::kActive); }
 
   // The current record; attributes are merged from the metadata, then error.code/error.message
