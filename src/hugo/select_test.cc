@@ -5,9 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "hugo/test_util.h"
 
@@ -160,6 +162,65 @@ TEST(FanTest, FanOutBroadcastsEveryItemInOrderAndPropagatesASourceFault) {
     EXPECT_EQ(d->ReadBlocking().Value(), 2);
     EXPECT_EQ(d->ReadBlocking().Error().Code(), "app.broken");
   }
+}
+
+Task<Result<Unit>> SelectConsumer(std::vector<ChannelPtr<int>> channels,
+                                  std::vector<std::atomic<int>>* seen) {
+  for (;;) {
+    Select<int> select;
+    for (size_t i = 0; i < channels.size(); ++i) {
+      select.Case(
+          channels[i], [](int v) { return v; }, static_cast<int>(i));
+    }
+    Result<int> item = co_await std::move(select).Execute();
+    if (item.IsFailure()) {
+      co_return item.Error().HasCode(ErrorCodes::kSelectDrained) ? Ok()
+                                                                 : Result<Unit>(item.Error());
+    }
+    (*seen)[item.Value()].fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+TEST(SelectStressTest, ConcurrentSelectsOverSharedChannelsTakeEveryItemExactlyOnce) {
+  constexpr int kChannels = 3;
+  constexpr int kPerChannel = 40'000;
+  constexpr int kTotal = kChannels * kPerChannel;
+  std::vector<std::atomic<int>> seen(kTotal);
+  std::vector<ChannelPtr<int>> channels;
+  for (int c = 0; c < kChannels; ++c) channels.push_back(MakeChannel<int>(32).Value());
+  testing::Pool pool(2);
+  std::vector<JoinHandle<Result<Unit>>> consumers;
+  for (int i = 0; i < 2; ++i)
+    consumers.push_back(Go(pool.GetExecutor(), SelectConsumer(channels, &seen)));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&] {
+      for (;;) {
+        Select<int> select;
+        for (int c = 0; c < kChannels; ++c)
+          select.Case(
+              channels[c], [](int v) { return v; }, c);
+        Result<int> item = std::move(select).ExecuteBlocking();
+        if (item.IsFailure()) return;
+        seen[item.Value()].fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  std::vector<std::thread> producers;
+  for (int c = 0; c < kChannels; ++c) {
+    producers.emplace_back([&, c] {
+      for (int i = c * kPerChannel; i < (c + 1) * kPerChannel; ++i) {
+        ASSERT_TRUE(channels[c]->WriteBlocking(i).IsSuccess());
+      }
+      channels[c]->Complete();
+    });
+  }
+  for (auto& t : producers) t.join();
+  for (auto& t : threads) t.join();
+  for (auto& c : consumers) EXPECT_TRUE(c.Wait().IsSuccess());
+  int wrong = 0;
+  for (int i = 0; i < kTotal; ++i) wrong += seen[i].load() != 1;
+  EXPECT_EQ(wrong, 0);
 }
 
 }  // namespace

@@ -286,6 +286,51 @@ TEST(TaskQueueStressTest, ManyProducersAndWorkersCompleteEveryItemExactlyOnce) {
   EXPECT_EQ(wrong, 0);
 }
 
+TEST(TaskQueueStressTest, FailuresRequeueUntilEveryItemIsCompletedOrDeadLetteredOnce) {
+  constexpr int kItems = 20'000;
+  std::vector<std::atomic<int>> completed(kItems);
+  std::vector<std::atomic<int>> dead(kItems);
+  testing::Pool pool(2);
+  auto queue =
+      TaskQueue<int>::Create(
+          {.capacity = 128, .max_delivery_attempts = 3}, pool.GetExecutor(), Clock::System(),
+          [&dead](const TaskQueueDeadLetterContext<int>& c) { dead[c.value].fetch_add(1); })
+          .Value();
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 3; ++w) {
+    workers.emplace_back([&] {
+      for (;;) {
+        auto lease = queue->LeaseBlocking();
+        if (lease.IsFailure()) return;
+        const TaskQueueLease<int>& l = lease.Value();
+        // Items divisible by 7 always fail; items divisible by 3 fail on their first attempt.
+        bool fail = l.Value() % 7 == 0 || (l.Value() % 3 == 0 && l.Attempt() == 1);
+        if (fail) {
+          ASSERT_TRUE(l.Fail(Error::From("nope", "app.nope")).IsSuccess());
+        } else {
+          completed[l.Value()].fetch_add(1);
+          ASSERT_TRUE(l.Complete().IsSuccess());
+        }
+      }
+    });
+  }
+  std::thread producer([&] {
+    for (int i = 0; i < kItems; ++i) ASSERT_TRUE(queue->EnqueueBlocking(i).IsSuccess());
+  });
+  producer.join();
+  ASSERT_TRUE(
+      Eventually([&] { return queue->PendingCount() == 0 && queue->ActiveLeaseCount() == 0; }));
+  ASSERT_TRUE(queue->Drain().IsSuccess());
+  for (auto& w : workers) w.join();
+  int wrong = 0;
+  for (int i = 0; i < kItems; ++i) {
+    bool should_die = i % 7 == 0;
+    wrong += should_die ? (dead[i].load() != 1 || completed[i].load() != 0)
+                        : (completed[i].load() != 1 || dead[i].load() != 0);
+  }
+  EXPECT_EQ(wrong, 0);
+}
+
 TEST(TaskQueueAdapterTest, LeasesFlowIntoTheChannelAndUndeliveredOnesAreRequeued) {
   Fixture f;
   auto queue = f.Make();
