@@ -14,6 +14,7 @@
 #include <stop_token>
 
 #include "hugo/cancellation.h"
+#include "hugo/policies.h"
 #include "hugo/result.h"
 #include "hugo/sync.h"
 #include "hugo/task.h"
@@ -44,6 +45,20 @@ class ErrGroup {
     hugo::Go(std::move(executor), Guarded(std::move(task), state_));
   }
 
+  // A pipeline step (Hugo's ErrGroup.Go(step, stepName, policy)): step(scope, token) may register
+  // compensations in `scope` and runs under the policy's retry. If it still fails, its error is
+  // recorded (with metadata stepName), the peers are canceled first, and then its compensations
+  // run under the policy (synchronously, never on the canceled group token); if they fail too and
+  // the step's error was the group's first, that error becomes error.aggregate of both. On
+  // success the registered compensations are discarded.
+  using Step = std::function<Task<Result<Unit>>(CompensationScope*, std::stop_token)>;
+  void GoStep(Executor executor, Step step, ExecutionPolicy policy, std::shared_ptr<Clock> clock,
+              std::string step_name = "errgroup.step") {
+    (void)state_->group.Add(1);
+    hugo::Go(std::move(executor), RunStep(state_, std::move(step), std::move(policy),
+                                          std::move(clock), std::move(step_name)));
+  }
+
   // Records error.canceled ("ErrGroup was canceled.") unless an error is already recorded, then
   // cancels the group.
   void Cancel() { Record(state_, Error::Canceled("ErrGroup was canceled.")); }
@@ -65,12 +80,44 @@ class ErrGroup {
     std::optional<Error> error;
   };
 
-  static void Record(const std::shared_ptr<State>& state, Error error) {
+  // True when `error` became the group's first error.
+  static bool Record(const std::shared_ptr<State>& state, Error error) {
+    bool first = false;
     {
       std::lock_guard lock(state->mutex);
-      if (!state->error) state->error = std::move(error);
+      if (!state->error) {
+        state->error = std::move(error);
+        first = true;
+      }
     }
     state->source.RequestStop();  // record first, then cancel (Hugo's order)
+    return first;
+  }
+
+  struct StepCall {
+    Step* step;
+    CompensationScope* scope;
+    Task<Result<Unit>> operator()(int, std::stop_token token) const {
+      return (*step)(scope, std::move(token));
+    }
+  };
+
+  static Task<void> RunStep(std::shared_ptr<State> state, Step step, ExecutionPolicy policy,
+                            std::shared_ptr<Clock> clock, std::string step_name) {
+    CompensationScope scope;
+    Result<Unit> result =
+        co_await Retry<Unit>(StepCall{&step, &scope}, policy.retry, clock, state->source.Token());
+    if (result.IsFailure()) {
+      Error error = result.Error().WithMetadata("stepName", step_name);
+      bool first = Record(state, error);  // peers are canceled before compensating
+      Result<Unit> compensated = scope.Run(policy.compensation);
+      if (compensated.IsFailure() && first) {
+        std::lock_guard lock(state->mutex);
+        state->error = Error::Aggregate("The step failed and its compensation failed too.",
+                                        {error, compensated.Error()});
+      }
+    }
+    (void)state->group.Done();
   }
   static Result<Unit> Outcome(State& state) {
     std::lock_guard lock(state.mutex);

@@ -5,11 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
+#include "hugo/channel.h"
 #include "hugo/errgroup.h"
 #include "hugo/test_util.h"
 #include "hugo/timer.h"
@@ -111,6 +113,51 @@ TEST(ErrGroupTest, CancelRecordsCanceledUnlessAnErrorCameFirst) {
   ErrGroup ok_group;
   ok_group.Go(pool.GetExecutor(), [](std::stop_token) { return Noop(); });
   EXPECT_TRUE(ok_group.WaitBlocking().IsSuccess());
+}
+
+Task<Result<Unit>> StepThatFails(std::vector<std::string>* log, bool compensation_fails,
+                                 CompensationScope* scope, std::stop_token token) {
+  scope->Register([log, compensation_fails, token]() -> Result<Unit> {
+    log->push_back(token.stop_requested() ? "compensated after cancel" : "compensated early");
+    if (compensation_fails) return Error::From("undo failed", "app.undo");
+    return Ok();
+  });
+  co_return Error::From("step failed", "app.step");
+}
+
+Task<Result<Unit>> PeerUntilCanceled(std::vector<std::string>* log, std::stop_token token) {
+  auto never = MakeChannel<int>(1).Value();
+  Result<int> r = co_await never->Read(token);
+  log->push_back("peer " + r.Error().Code());
+  co_return Ok();
+}
+
+TEST(ErrGroupTest, AFailedStepCancelsPeersThenCompensates) {
+  for (bool compensation_fails : {false, true}) {
+    testing::Pool pool(1);  // one thread: the log needs no lock
+    std::vector<std::string> log;
+    ErrGroup group;
+    group.Go(pool.GetExecutor(), [&](std::stop_token t) { return PeerUntilCanceled(&log, t); });
+    ExecutionPolicy policy{RetryPolicy::FixedDelay(2, Duration::zero()).Value(),
+                           CompensationPolicy::kSequentialReverse};
+    group.GoStep(
+        pool.GetExecutor(),
+        [&log, compensation_fails](CompensationScope* scope, std::stop_token t) {
+          return StepThatFails(&log, compensation_fails, scope, t);
+        },
+        policy, Clock::System(), "reserve");
+    Result<Unit> r = group.WaitBlocking();
+    // Two attempts registered two compensations; both ran after the group was canceled.
+    std::sort(log.begin(), log.end());
+    EXPECT_EQ(log, (std::vector<std::string>{"compensated after cancel", "compensated after cancel",
+                                             "peer error.canceled"}));
+    if (compensation_fails) {
+      EXPECT_EQ(r.Error().Code(), "error.aggregate");
+    } else {
+      EXPECT_EQ(r.Error().Code(), "app.step");
+      EXPECT_EQ(r.Error().TryGetMetadata<std::string>("stepName"), "reserve");
+    }
+  }
 }
 
 TEST(ErrGroupTest, AStoppedParentTokenCancelsTheGroup) {
