@@ -238,6 +238,78 @@ TEST(RwMutexTest, ReadersShareAndAWriterExcludesThem) {
   EXPECT_EQ(mutex.ActiveReaders(), 0);
 }
 
+struct Shared {
+  int a = 0, b = 0;  // invariant under the lock: a == b
+};
+
+Task<Result<Unit>> Writer(RwMutex* mutex, Shared* shared, int times) {
+  for (int i = 0; i < times; ++i) {
+    Result<RwGuard> guard = co_await mutex->Lock();
+    if (guard.IsFailure()) co_return guard.Error();
+    ++shared->a;
+    ++shared->b;
+  }
+  co_return Ok();
+}
+
+Task<Result<Unit>> Reader(RwMutex* mutex, Shared* shared, int times, std::atomic<int>* broken) {
+  for (int i = 0; i < times; ++i) {
+    Result<RwGuard> guard = co_await mutex->RLock();
+    if (guard.IsFailure()) co_return guard.Error();
+    if (shared->a != shared->b) broken->fetch_add(1);
+  }
+  co_return Ok();
+}
+
+TEST(RwMutexTest, AwaitingAndBlockingReadersAndWritersNeverSeeAHalfWrite) {
+  testing::Pool pool;
+  RwMutex mutex;
+  Shared shared;
+  std::atomic<int> broken{0};
+  constexpr int kTimes = 1000;
+  auto w = Go(pool.GetExecutor(), Writer(&mutex, &shared, kTimes));
+  auto r = Go(pool.GetExecutor(), Reader(&mutex, &shared, kTimes, &broken));
+  std::thread blocking_writer([&] {
+    for (int i = 0; i < kTimes; ++i) {
+      auto guard = mutex.LockBlocking();
+      ASSERT_TRUE(guard.IsSuccess());
+      ++shared.a;
+      ++shared.b;
+    }
+  });
+  std::thread blocking_reader([&] {
+    for (int i = 0; i < kTimes; ++i) {
+      auto guard = mutex.RLockBlocking();
+      ASSERT_TRUE(guard.IsSuccess());
+      if (shared.a != shared.b) broken.fetch_add(1);
+    }
+  });
+  blocking_writer.join();
+  blocking_reader.join();
+  EXPECT_TRUE(w.Wait().IsSuccess());
+  EXPECT_TRUE(r.Wait().IsSuccess());
+  EXPECT_EQ(broken.load(), 0);
+  EXPECT_EQ(shared.a, 2 * kTimes);
+}
+
+Task<Result<Unit>> LockWithToken(Mutex* mutex, std::stop_token token) {
+  Result<MutexGuard> guard = co_await mutex->Lock(token);
+  if (guard.IsFailure()) co_return guard.Error();
+  co_return Ok();
+}
+
+TEST(MutexTest, CancelingAnAwaitingLockReturnsCanceled) {
+  testing::Pool pool;
+  Mutex mutex;
+  auto held = mutex.TryLock();
+  std::stop_source source;
+  auto waiting = Go(pool.GetExecutor(), LockWithToken(&mutex, source.get_token()));
+  source.request_stop();
+  EXPECT_EQ(waiting.Wait().Error().Code(), "error.canceled");
+  held->Unlock();
+  EXPECT_TRUE(Go(pool.GetExecutor(), LockWithToken(&mutex, {})).Wait().IsSuccess());
+}
+
 TEST(OnceTest, RunsOnceEvenWhenTheFirstCallThrows) {
   Once once;
   int calls = 0;
