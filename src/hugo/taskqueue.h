@@ -181,6 +181,10 @@ class TaskQueue : public std::enable_shared_from_this<TaskQueue<T>> {
   int64_t PendingCount() const;
   int64_t ActiveLeaseCount() const;
   bool IsBackpressureActive() const;
+  // Completes once backpressure is inactive (at once if it is): lets a producer pause above the
+  // high watermark until the queue drains to the low one. error.canceled when `token` stops;
+  // error.taskqueue.disposed after shutdown.
+  Task<Result<Unit>> WaitForDraining(std::stop_token token = {});
 
   // Waits while the queue is full; error.taskqueue.disposed after Drain/Dispose.
   Task<Result<Unit>> Enqueue(T value, std::stop_token token = {});
@@ -297,6 +301,7 @@ class TaskQueue : public std::enable_shared_from_this<TaskQueue<T>> {
   std::unordered_map<int64_t, ActiveLease> active_;
   detail::WaitList lessees_;
   detail::WaitList enqueuers_;
+  detail::WaitList drain_waiters_;  // WaitForDraining
   std::mt19937_64 rng_;
   bool backpressure_active_ = false;
   Clock::TimePoint backpressure_since_;
@@ -305,6 +310,25 @@ class TaskQueue : public std::enable_shared_from_this<TaskQueue<T>> {
   int64_t next_listener_id_ = 1;
   std::vector<std::pair<int64_t, ListenerFn>> listeners_;
 };
+
+enum class TaskQueueHealth { kHealthy, kDegraded, kUnhealthy };
+
+struct TaskQueueHealthThresholds {
+  int64_t degraded_pending = 1024, degraded_active = 64;
+  int64_t unhealthy_pending = 2048, unhealthy_active = 128;
+};
+
+// Hugo's TaskQueueHealthCheck: degraded or unhealthy by pending and active counts.
+inline TaskQueueHealth EvaluateTaskQueueHealth(int64_t pending, int64_t active,
+                                               const TaskQueueHealthThresholds& t = {}) {
+  if (pending >= t.unhealthy_pending || active >= t.unhealthy_active) {
+    return TaskQueueHealth::kUnhealthy;
+  }
+  if (pending >= t.degraded_pending || active >= t.degraded_active) {
+    return TaskQueueHealth::kDegraded;
+  }
+  return TaskQueueHealth::kHealthy;
+}
 
 // Hugo's SafeTaskQueueWrapper: TaskQueue already returns Result everywhere.
 template <class T>

@@ -128,6 +128,21 @@ bool TaskQueue<T>::IsBackpressureActive() const {
 }
 
 template <class T>
+Task<Result<Unit>> TaskQueue<T>::WaitForDraining(std::stop_token token) {
+  for (;;) {
+    detail::WaiterPtr waiter;
+    {
+      std::lock_guard lock(mutex_);
+      if (shut_down_) co_return Disposed();
+      if (!backpressure_active_) co_return Ok();
+      waiter = drain_waiters_.Add(false);
+    }
+    int outcome = co_await detail::Suspend(waiter, token);
+    if (outcome != detail::kSignaled) co_return Error::Canceled();
+  }
+}
+
+template <class T>
 TaskQueueOwnershipToken TaskQueue<T>::NewToken(const Envelope& envelope) {
   return TaskQueueOwnershipToken{envelope.sequence_id, envelope.attempt, rng_(), rng_()};
 }
@@ -467,6 +482,7 @@ void TaskQueue<T>::CheckBackpressureLocked(Effects& effects) {
   metrics_.bp_pending->Record(static_cast<double>(depth));
   metrics_.bp_duration->Record(detail::Ms(now - backpressure_since_));
   backpressure_active_ = next;
+  if (!next) drain_waiters_.WakeAll(detail::kSignaled);
   backpressure_since_ = now;
   // The state always flips; the callback is rate-limited by the cooldown.
   if (last_backpressure_callback_ && now - *last_backpressure_callback_ < b.cooldown) return;
@@ -525,6 +541,7 @@ Result<std::vector<TaskQueuePendingItem<T>>> TaskQueue<T>::Drain() {
     pending_.clear();
     lessees_.WakeAll(detail::kSignaled);
     enqueuers_.WakeAll(detail::kSignaled);
+    drain_waiters_.WakeAll(detail::kSignaled);
   }
   Run(std::move(effects));
   return Result<std::vector<TaskQueuePendingItem<T>>>::Ok(std::move(items));
@@ -572,6 +589,7 @@ void TaskQueue<T>::Dispose() {
     }
     lessees_.WakeAll(detail::kSignaled);
     enqueuers_.WakeAll(detail::kSignaled);
+    drain_waiters_.WakeAll(detail::kSignaled);
   }
   Run(std::move(effects));
 }

@@ -171,6 +171,33 @@ TEST(TaskQueueTest, BackpressureFlipsAtTheHighAndLowWatermarks) {
   EXPECT_EQ(states, (std::vector<bool>{true, false}));
 }
 
+Task<Result<Unit>> AwaitDraining(std::shared_ptr<TaskQueue<int>> queue) {
+  co_return co_await queue->WaitForDraining();
+}
+
+TEST(TaskQueueTest, WaitForDrainingCompletesWhenBackpressureEnds) {
+  Fixture f;
+  auto queue = f.Make(
+      {.backpressure = TaskQueueBackpressureOptions{.high_watermark = 2, .low_watermark = 0}});
+  EXPECT_TRUE(Go(f.pool.GetExecutor(), AwaitDraining(queue)).Wait().IsSuccess());  // inactive
+  ASSERT_TRUE(queue->TryEnqueue(1).IsSuccess());
+  ASSERT_TRUE(queue->TryEnqueue(2).IsSuccess());
+  ASSERT_TRUE(queue->IsBackpressureActive());
+  auto waiting = Go(f.pool.GetExecutor(), AwaitDraining(queue));
+  ASSERT_TRUE(queue->TryLease().has_value());
+  EXPECT_FALSE(waiting.IsDone());  // 1 pending > low watermark 0
+  ASSERT_TRUE(queue->TryLease().has_value());
+  EXPECT_TRUE(waiting.Wait().IsSuccess());
+}
+
+TEST(TaskQueueTest, HealthFollowsHugosThresholds) {
+  EXPECT_EQ(EvaluateTaskQueueHealth(10, 1), TaskQueueHealth::kHealthy);
+  EXPECT_EQ(EvaluateTaskQueueHealth(1024, 1), TaskQueueHealth::kDegraded);
+  EXPECT_EQ(EvaluateTaskQueueHealth(0, 64), TaskQueueHealth::kDegraded);
+  EXPECT_EQ(EvaluateTaskQueueHealth(2048, 0), TaskQueueHealth::kUnhealthy);
+  EXPECT_EQ(EvaluateTaskQueueHealth(0, 128), TaskQueueHealth::kUnhealthy);
+}
+
 TEST(TaskQueueTest, ACapacityOfTwoMakesTryEnqueueFailAndEnqueueWait) {
   Fixture f;
   auto queue = f.Make({.capacity = 2});
