@@ -1,5 +1,7 @@
 #include "hugo/diagnostics.h"
 
+#include "hugo/result.h"
+
 namespace hugo {
 namespace {
 
@@ -12,7 +14,55 @@ const InstrumentDescriptor* Find(std::string_view name) {
 
 constexpr InstrumentDescriptor kUnknown{"hugo.unknown", InstrumentKind::kCounter, "1", false};
 
+// Per-thread counts of created Results. Only the owning thread writes its shard (a plain
+// load/store, no lock prefix); readers sum every shard. Shards are never freed (one per thread
+// that ever created a Result), so a reader never sees a dangling one.
+struct ResultShard {
+  std::atomic<int64_t> successes{0};
+  std::atomic<int64_t> failures{0};
+};
+
+std::mutex& ShardMutex() {
+  static std::mutex* mutex = new std::mutex();
+  return *mutex;
+}
+std::vector<ResultShard*>& Shards() {
+  static auto* shards = new std::vector<ResultShard*>();
+  return *shards;
+}
+
+ResultShard* LocalShard() {
+  thread_local ResultShard* shard = [] {
+    auto* s = new ResultShard();
+    std::lock_guard lock(ShardMutex());
+    Shards().push_back(s);
+    return s;
+  }();
+  return shard;
+}
+
+int64_t SumShards(bool successes) {
+  std::lock_guard lock(ShardMutex());
+  int64_t total = 0;
+  for (ResultShard* s : Shards()) {
+    total += (successes ? s->successes : s->failures).load(std::memory_order_relaxed);
+  }
+  return total;
+}
+
+bool IsResultCounter(std::string_view name) {
+  return name == "result.successes" || name == "result.failures";
+}
+
 }  // namespace
+
+namespace detail {
+void CountResult(bool success) noexcept {
+  ResultShard* shard = LocalShard();
+  std::atomic<int64_t>& counter = success ? shard->successes : shard->failures;
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+}  // namespace detail
 
 void Series::Record(double value) {
   int64_t previous = count_.fetch_add(1, std::memory_order_relaxed);
@@ -49,6 +99,9 @@ Series& Diagnostics::Get(std::string_view instrument, const Tags& tags) {
 }
 
 double Diagnostics::SumOf(std::string_view instrument, const Tags& tags) const {
+  if (IsResultCounter(instrument) && tags.empty()) {
+    return static_cast<double>(SumShards(instrument == "result.successes"));
+  }
   std::lock_guard lock(mutex_);
   auto it = series_.find(Key{std::string(instrument), tags});
   return it == series_.end() ? 0 : it->second->Sum();
@@ -61,8 +114,12 @@ int64_t Diagnostics::CountOf(std::string_view instrument, const Tags& tags) cons
 }
 
 std::vector<SeriesSnapshot> Diagnostics::Collect() const {
-  std::lock_guard lock(mutex_);
   std::vector<SeriesSnapshot> out;
+  for (std::string_view name : {"result.successes", "result.failures"}) {
+    out.push_back(SeriesSnapshot{
+        *Find(name), {}, static_cast<double>(SumShards(name == "result.successes")), 0, 0, 0});
+  }
+  std::lock_guard lock(mutex_);
   for (const auto& [key, series] : series_) {
     const InstrumentDescriptor* d = Find(key.instrument);
     out.push_back(SeriesSnapshot{d != nullptr ? *d : kUnknown, key.tags, series->Sum(),
@@ -72,6 +129,13 @@ std::vector<SeriesSnapshot> Diagnostics::Collect() const {
 }
 
 void Diagnostics::Reset() {
+  {
+    std::lock_guard lock(ShardMutex());
+    for (ResultShard* shard : Shards()) {
+      shard->successes.store(0, std::memory_order_relaxed);
+      shard->failures.store(0, std::memory_order_relaxed);
+    }
+  }
   std::lock_guard lock(mutex_);
   // Series stay allocated (components hold references); only their values restart.
   for (auto& [key, series] : series_) series->Clear();

@@ -117,6 +117,9 @@ template <class T>
 class Result;
 
 namespace detail {
+// Counts Results created through Ok/Fail (Hugo's result.successes / result.failures). A
+// thread-local, uncontended increment; Diagnostics sums the per-thread counts on demand.
+void CountResult(bool success) noexcept;
 template <class R>
 struct IsResult : std::false_type {};
 template <class T>
@@ -128,13 +131,21 @@ class [[nodiscard]] Result {
  public:
   using ValueType = T;
 
-  static Result Ok(T value) { return Result(std::in_place_index<0>, std::move(value)); }
-  static Result Fail(hugo::Error error) { return Result(std::in_place_index<1>, std::move(error)); }
+  static Result Ok(T value) {
+    detail::CountResult(true);
+    return Result(std::in_place_index<0>, std::move(value));
+  }
+  static Result Fail(hugo::Error error) {
+    detail::CountResult(false);
+    return Result(std::in_place_index<1>, std::move(error));
+  }
 
   // Implicit from an Error so that `return Error::From(...)` reads naturally in a fallible
   // function. (For Result<Error> this means failure; use Result<Error>::Ok to return an Error as a
   // value.)
-  Result(hugo::Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+  Result(hugo::Error error) : state_(std::in_place_index<1>, std::move(error)) {  // NOLINT
+    detail::CountResult(false);
+  }
 
   bool IsSuccess() const { return state_.index() == 0; }
   bool IsFailure() const { return state_.index() == 1; }

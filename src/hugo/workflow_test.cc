@@ -140,6 +140,19 @@ TEST(DiagnosticsTest, TheRegistryHoldsHugosInstrumentNamesAndUnits) {
   EXPECT_EQ(find("waitgroup.outstanding").unit, "tasks");
 }
 
+TEST(DiagnosticsTest, ResultCreationIsCountedAsSuccessesAndFailures) {
+  Diagnostics& d = Diagnostics::Instance();
+  double successes = d.SumOf("result.successes");
+  double failures = d.SumOf("result.failures");
+  Result<int> ok = Ok(1);
+  Result<int> failed = Error::Canceled();
+  Result<int> copy = failed;  // copies are not creations
+  std::thread([] { (void)Result<int>::Fail(Error::Timeout()); }).join();
+  EXPECT_EQ(d.SumOf("result.successes"), successes + 1);
+  EXPECT_EQ(d.SumOf("result.failures"), failures + 2);
+  EXPECT_TRUE(ok.IsSuccess() && copy.IsFailure());
+}
+
 TEST(DiagnosticsTest, SeriesAreKeptPerTagSetAndHistogramsTrackCountSumMinMax) {
   Diagnostics& d = Diagnostics::Instance();
   Tags a{{"taskqueue.name", "diag-a"}};
