@@ -52,6 +52,13 @@ grpc::Status ToGrpcStatus(const hugo::Error& error) {
     detail.set_namespace_(MetadataText(error, "namespace"));
     return WithDetail(grpc::StatusCode::NOT_FOUND, message, detail);
   }
+  if (code == errors::kUnimplemented) return {grpc::StatusCode::UNIMPLEMENTED, message};
+  if (code == errors::kWorkflowAlreadyStarted) {
+    details::WorkflowExecutionAlreadyStartedFailure detail;
+    detail.set_start_request_id(MetadataText(error, "start_request_id"));
+    detail.set_run_id(MetadataText(error, "run_id"));
+    return WithDetail(grpc::StatusCode::ALREADY_EXISTS, message, detail);
+  }
   if (code == kErrorNamespaceAlreadyExists) {
     return WithDetail(grpc::StatusCode::ALREADY_EXISTS, message,
                       details::NamespaceAlreadyExistsFailure());

@@ -10,17 +10,18 @@
 
 #include <string>
 
+#include "common/error_codes.h"
 #include "hugo/result.h"
 
 namespace hdo::frontend {
 
 // Error codes (Error::Code()) of frontend errors, one per gRPC code or Temporal failure type.
-inline constexpr char kErrorInvalidArgument[] = "hdo.invalid_argument";
-inline constexpr char kErrorNotFound[] = "hdo.not_found";
-inline constexpr char kErrorNamespaceNotFound[] = "hdo.namespace_not_found";
-inline constexpr char kErrorNamespaceAlreadyExists[] = "hdo.namespace_already_exists";
-inline constexpr char kErrorUnavailable[] = "hdo.unavailable";
-inline constexpr char kErrorInternal[] = "hdo.internal";
+inline constexpr const char* kErrorInvalidArgument = errors::kInvalidArgument;
+inline constexpr const char* kErrorNotFound = errors::kNotFound;
+inline constexpr const char* kErrorNamespaceNotFound = errors::kNamespaceNotFound;
+inline constexpr const char* kErrorNamespaceAlreadyExists = errors::kNamespaceAlreadyExists;
+inline constexpr const char* kErrorUnavailable = errors::kUnavailable;
+inline constexpr const char* kErrorInternal = errors::kInternal;
 
 hugo::Error InvalidArgument(std::string message);
 // "Namespace <name> is not found." with NamespaceNotFoundFailure{namespace}.

@@ -145,6 +145,14 @@ hugo::Result<wf::ListNamespacesResponse> NamespaceHandler::List(
   return hugo::Ok(std::move(response));
 }
 
+hugo::Result<std::string> NamespaceHandler::ResolveId(const std::string& name) {
+  auto name_ok = ValidateName(name);
+  if (name_ok.IsFailure()) return name_ok.Error();
+  auto record = store_->GetNamespaceByName(name);
+  if (record.IsFailure()) return FromStore(record.Error(), name);
+  return hugo::Ok(record.Value().id);
+}
+
 hugo::Result<hugo::Unit> NamespaceHandler::EnsureNamespace(const std::string& name,
                                                            std::chrono::seconds retention) {
   wf::RegisterNamespaceRequest request;

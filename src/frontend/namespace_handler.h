@@ -40,6 +40,9 @@ class NamespaceHandler {
   hugo::Result<temporal::api::workflowservice::v1::UpdateNamespaceResponse> Update(
       const temporal::api::workflowservice::v1::UpdateNamespaceRequest& request);
 
+  // The id of the namespace named `name`; NamespaceNotFound when there is none.
+  hugo::Result<std::string> ResolveId(const std::string& name);
+
   // Registers `name` with the given retention unless it exists; an existing one is left as is.
   hugo::Result<hugo::Unit> EnsureNamespace(const std::string& name, std::chrono::seconds retention);
 

@@ -1,19 +1,25 @@
 #include "frontend/workflow_handler.h"
 
+#include <algorithm>
 #include <asio/post.hpp>
+#include <atomic>
 #include <cstdlib>
 
 #include "common/version.h"
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
+#include "frontend/validation.h"
+#include "history/engine.h"
+#include "matching/matcher.h"
 #include "temporal/api/workflowservice/v1/service.pb.h"
 
 namespace hdo::frontend {
 
 namespace wf = temporal::api::workflowservice::v1;
 
-WorkflowHandler::WorkflowHandler(NamespaceHandler* namespaces, asio::thread_pool* store_io)
-    : namespaces_(namespaces), store_io_(store_io) {
+WorkflowHandler::WorkflowHandler(NamespaceHandler* namespaces, history::Engine* engine,
+                                 matching::Matcher* matcher, asio::thread_pool* store_io)
+    : namespaces_(namespaces), engine_(engine), matcher_(matcher), store_io_(store_io) {
   // The generated service registers a handler for every RPC, in the order of service.proto.
   // Methods we do not implement are marked generic, i.e. left unregistered, so that the server's
   // generic service answers them with the wording SDKs expect (an unregistered method would
@@ -27,9 +33,17 @@ WorkflowHandler::WorkflowHandler(NamespaceHandler* namespaces, asio::thread_pool
 }
 
 const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
-  static const std::set<std::string> methods = {"GetSystemInfo", "RegisterNamespace",
-                                                "DescribeNamespace", "ListNamespaces",
-                                                "UpdateNamespace"};
+  static const std::set<std::string> methods = {"GetSystemInfo",
+                                                "RegisterNamespace",
+                                                "DescribeNamespace",
+                                                "ListNamespaces",
+                                                "UpdateNamespace",
+                                                "StartWorkflowExecution",
+                                                "PollWorkflowTaskQueue",
+                                                "PollActivityTaskQueue",
+                                                "RespondWorkflowTaskCompleted",
+                                                "ShutdownWorker",
+                                                "GetWorkflowExecutionHistory"};
   return methods;
 }
 
@@ -102,6 +116,151 @@ grpc::ServerUnaryReactor* WorkflowHandler::UpdateNamespace(
     grpc::CallbackServerContext* context, const wf::UpdateNamespaceRequest* request,
     wf::UpdateNamespaceResponse* response) {
   return OnStore(context, response, [this, request] { return namespaces_->Update(*request); });
+}
+
+}  // namespace hdo::frontend
+
+namespace hdo::frontend {
+namespace {
+
+// How long a poll may wait: the matching long-poll window, ending a second before the client's
+// deadline so the empty answer arrives before the client gives up (reference: longPollTailRoom).
+std::chrono::milliseconds PollWait(const grpc::CallbackServerContext* context) {
+  constexpr std::chrono::milliseconds kTailRoom = std::chrono::seconds(1);
+  constexpr std::chrono::milliseconds kLongPoll = std::chrono::seconds(60);
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      context->deadline() - std::chrono::system_clock::now());
+  return std::clamp(left - kTailRoom, std::chrono::milliseconds(0), kLongPoll);
+}
+
+// A long poll's reactor: finished once by matching; a client that goes away cancels the parked
+// poll so it does not hold a task for nobody.
+class PollReactor final : public grpc::ServerUnaryReactor {
+ public:
+  PollReactor(matching::Matcher* matcher, asio::thread_pool* engine_thread)
+      : matcher_(matcher), engine_thread_(engine_thread) {}
+  void SetPollId(uint64_t poll_id) { poll_id_.store(poll_id); }
+  void OnCancel() override {
+    asio::post(*engine_thread_, [matcher = matcher_, poll_id = poll_id_.load()] {
+      if (poll_id != 0) matcher->CancelPoll(poll_id);
+    });
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  matching::Matcher* matcher_;
+  asio::thread_pool* engine_thread_;
+  std::atomic<uint64_t> poll_id_{0};
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* WorkflowHandler::StartWorkflowExecution(
+    grpc::CallbackServerContext* context, const wf::StartWorkflowExecutionRequest* request,
+    wf::StartWorkflowExecutionResponse* response) {
+  return OnStore(context, response,
+                 [this, request]() -> hugo::Result<wf::StartWorkflowExecutionResponse> {
+                   auto valid = ValidateStartWorkflow(*request);
+                   if (valid.IsFailure()) return valid.Error();
+                   auto namespace_id = namespaces_->ResolveId(request->namespace_());
+                   if (namespace_id.IsFailure()) return namespace_id.Error();
+                   return engine_->StartWorkflow(namespace_id.Value(), *request);
+                 });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::RespondWorkflowTaskCompleted(
+    grpc::CallbackServerContext* context, const wf::RespondWorkflowTaskCompletedRequest* request,
+    wf::RespondWorkflowTaskCompletedResponse* response) {
+  return OnStore(context, response,
+                 [this, request]() -> hugo::Result<wf::RespondWorkflowTaskCompletedResponse> {
+                   auto namespace_id = namespaces_->ResolveId(request->namespace_());
+                   if (namespace_id.IsFailure()) return namespace_id.Error();
+                   return engine_->CompleteWorkflowTask(namespace_id.Value(), *request);
+                 });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::ShutdownWorker(
+    grpc::CallbackServerContext* context, const wf::ShutdownWorkerRequest* /*request*/,
+    wf::ShutdownWorkerResponse* /*response*/) {
+  // hdo schedules no task on sticky queues yet, so a stopping worker leaves nothing to unload.
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowTaskQueue(
+    grpc::CallbackServerContext* context, const wf::PollWorkflowTaskQueueRequest* request,
+    wf::PollWorkflowTaskQueueResponse* response) {
+  auto* reactor = new PollReactor(matcher_, store_io_);
+  auto wait = PollWait(context);
+  asio::post(*store_io_, [this, reactor, request, response, wait] {
+    auto queue_ok = ValidateTaskQueue(request->task_queue());
+    auto namespace_id = namespaces_->ResolveId(request->namespace_());
+    if (queue_ok.IsFailure() || namespace_id.IsFailure()) {
+      reactor->Finish(ToGrpcStatus(queue_ok.IsFailure() ? queue_ok.Error() : namespace_id.Error()));
+      return;
+    }
+    // Sticky queues are polled like any queue; nothing is scheduled on them yet.
+    uint64_t poll_id = matcher_->PollWorkflowTask(
+        namespace_id.Value(), request->task_queue().name(), request->identity(), wait,
+        [reactor, response](wf::PollWorkflowTaskQueueResponse task) {
+          *response = std::move(task);
+          reactor->Finish(grpc::Status::OK);
+        });
+    // 0: answered at once, and the reactor may already be gone. A parked poll is finished only on
+    // this thread, so its reactor is alive here.
+    if (poll_id != 0) reactor->SetPollId(poll_id);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::PollActivityTaskQueue(
+    grpc::CallbackServerContext* context, const wf::PollActivityTaskQueueRequest* request,
+    wf::PollActivityTaskQueueResponse* response) {
+  auto* reactor = new PollReactor(matcher_, store_io_);
+  auto wait = PollWait(context);
+  asio::post(*store_io_, [this, reactor, request, response, wait] {
+    auto queue_ok = ValidateTaskQueue(request->task_queue());
+    auto namespace_id = namespaces_->ResolveId(request->namespace_());
+    if (queue_ok.IsFailure() || namespace_id.IsFailure()) {
+      reactor->Finish(ToGrpcStatus(queue_ok.IsFailure() ? queue_ok.Error() : namespace_id.Error()));
+      return;
+    }
+    uint64_t poll_id =
+        matcher_->PollActivityTask(namespace_id.Value(), request->task_queue().name(), wait,
+                                   [reactor, response](wf::PollActivityTaskQueueResponse task) {
+                                     *response = std::move(task);
+                                     reactor->Finish(grpc::Status::OK);
+                                   });
+    if (poll_id != 0) reactor->SetPollId(poll_id);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::GetWorkflowExecutionHistory(
+    grpc::CallbackServerContext* context, const wf::GetWorkflowExecutionHistoryRequest* request,
+    wf::GetWorkflowExecutionHistoryResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  asio::post(*store_io_, [this, reactor, request, response] {
+    auto valid = ValidateExecution(request->execution());
+    auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
+                                          : hugo::Result<std::string>(valid.Error());
+    if (namespace_id.IsFailure()) {
+      reactor->Finish(ToGrpcStatus(namespace_id.Error()));
+      return;
+    }
+    engine_->GetHistory(
+        namespace_id.Value(), *request,
+        [reactor, response](hugo::Result<wf::GetWorkflowExecutionHistoryResponse> result) {
+          if (result.IsFailure()) {
+            reactor->Finish(ToGrpcStatus(result.Error()));
+            return;
+          }
+          *response = std::move(result).Value();
+          reactor->Finish(grpc::Status::OK);
+        });
+  });
+  return reactor;
 }
 
 }  // namespace hdo::frontend

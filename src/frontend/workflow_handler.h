@@ -17,6 +17,13 @@
 
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 
+namespace hdo::history {
+class Engine;
+}
+namespace hdo::matching {
+class Matcher;
+}
+
 namespace hdo::frontend {
 
 class NamespaceHandler;
@@ -24,8 +31,10 @@ class NamespaceHandler;
 class WorkflowHandler final
     : public temporal::api::workflowservice::v1::WorkflowService::CallbackService {
  public:
-  // `namespaces` runs only on `store_io`; both outlive the handler's gRPC server.
-  WorkflowHandler(NamespaceHandler* namespaces, asio::thread_pool* store_io);
+  // `namespaces`, `engine` and `matcher` run only on `store_io` (the engine thread); all outlive
+  // the handler's gRPC server.
+  WorkflowHandler(NamespaceHandler* namespaces, history::Engine* engine, matching::Matcher* matcher,
+                  asio::thread_pool* store_io);
 
   // The RPC names this handler answers; every other WorkflowService method is unimplemented.
   static const std::set<std::string>& ImplementedMethods();
@@ -54,6 +63,31 @@ class WorkflowHandler final
       const temporal::api::workflowservice::v1::UpdateNamespaceRequest* request,
       temporal::api::workflowservice::v1::UpdateNamespaceResponse* response) override;
 
+  grpc::ServerUnaryReactor* StartWorkflowExecution(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest* request,
+      temporal::api::workflowservice::v1::StartWorkflowExecutionResponse* response) override;
+  grpc::ServerUnaryReactor* PollWorkflowTaskQueue(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::PollWorkflowTaskQueueRequest* request,
+      temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse* response) override;
+  grpc::ServerUnaryReactor* PollActivityTaskQueue(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::PollActivityTaskQueueRequest* request,
+      temporal::api::workflowservice::v1::PollActivityTaskQueueResponse* response) override;
+  grpc::ServerUnaryReactor* RespondWorkflowTaskCompleted(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedRequest* request,
+      temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedResponse* response) override;
+  grpc::ServerUnaryReactor* GetWorkflowExecutionHistory(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest* request,
+      temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* ShutdownWorker(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::ShutdownWorkerRequest* request,
+      temporal::api::workflowservice::v1::ShutdownWorkerResponse* response) override;
+
  private:
   // Runs `call()` (returning hugo::Result<Response>) on the store IO thread and finishes the
   // reactor there with the response or the error's gRPC status.
@@ -62,6 +96,8 @@ class WorkflowHandler final
                                     Call call);
 
   NamespaceHandler* namespaces_;
+  history::Engine* engine_;
+  matching::Matcher* matcher_;
   asio::thread_pool* store_io_;
 };
 

@@ -7,14 +7,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+#include <future>
 
 #include "common/log.h"
 #include "frontend/namespace_handler.h"
 #include "frontend/unimplemented_service.h"
 #include "frontend/workflow_handler.h"
+#include "history/engine.h"
+#include "matching/matcher.h"
 #include "persistence/sqlite/database.h"
+#include "persistence/sqlite/execution_store.h"
 #include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/namespace_store.h"
 
@@ -107,8 +112,8 @@ hugo::Result<hugo::Unit> Server::Start() {
     Shutdown(std::chrono::milliseconds(0));
     return store_ok;
   }
-  workflow_handler_ =
-      std::make_unique<frontend::WorkflowHandler>(namespace_handler_.get(), store_io_.get());
+  workflow_handler_ = std::make_unique<frontend::WorkflowHandler>(
+      namespace_handler_.get(), engine_.get(), matcher_.get(), store_io_.get());
   unimplemented_service_ = std::make_unique<frontend::UnimplementedService>();
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -151,14 +156,46 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
           ensured.Error().Code());
     }
   }
-  log::Debug("store ready",
-             {{"db_filename", database_->path()}, {"schema_version", int64_t{migrated.Value()}}});
+  execution_store_ = std::make_unique<persistence::sqlite::SqliteExecutionStore>(database_.get());
+  matcher_ = std::make_unique<matching::Matcher>(
+      store_io_->get_executor(),
+      [this](const matching::WorkflowTask& task, const std::string& poll_request_id,
+             const std::string& identity) {
+        return engine_->RecordWorkflowTaskStarted(task, poll_request_id, identity);
+      },
+      matching::Matcher::Options{});
+  engine_ = std::make_unique<history::Engine>(
+      execution_store_.get(), matcher_.get(), store_io_->get_executor(), history::Engine::Options{},
+      [] {
+        auto now = std::chrono::system_clock::now().time_since_epoch();
+        google::protobuf::Timestamp timestamp;
+        timestamp.set_seconds(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+        timestamp.set_nanos(static_cast<int32_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() % 1000000000));
+        return timestamp;
+      });
+  // Still single-threaded here: recovery hands undelivered workflow tasks to matching.
+  auto recovered = engine_->Recover();
+  if (recovered.IsFailure()) return recovered.Error();
+  log::Debug("store ready", {{"db_filename", database_->path()},
+                             {"schema_version", int64_t{migrated.Value()}},
+                             {"recovered_tasks", int64_t{recovered.Value()}}});
   return hugo::Ok();
 }
 
 void Server::Shutdown(std::chrono::milliseconds grace) {
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+    // Parked long polls would hold gRPC's shutdown for their whole window: answer them now.
+    if (matcher_ != nullptr && engine_ != nullptr) {
+      std::promise<void> released;
+      asio::post(*store_io_, [this, &released] {
+        matcher_->CancelAll();
+        engine_->ReleaseWaiters();
+        released.set_value();
+      });
+      released.get_future().wait();
+    }
     // Waits for every reactor, including those the store thread has yet to finish.
     grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
     grpc_server_->Wait();
@@ -169,6 +206,9 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     store_io_.reset();
   }
   workflow_handler_.reset();
+  engine_.reset();
+  matcher_.reset();
+  execution_store_.reset();
   namespace_handler_.reset();
   namespace_store_.reset();
   database_.reset();

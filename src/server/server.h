@@ -19,6 +19,15 @@ namespace hdo::persistence::sqlite {
 class Database;
 class SqliteNamespaceStore;
 }  // namespace hdo::persistence::sqlite
+namespace hdo::persistence::sqlite {
+class SqliteExecutionStore;
+}
+namespace hdo::history {
+class Engine;
+}
+namespace hdo::matching {
+class Matcher;
+}
 namespace hdo::frontend {
 class NamespaceHandler;
 class WorkflowHandler;
@@ -75,6 +84,9 @@ class Server {
   std::unique_ptr<asio::thread_pool> store_io_;
   std::unique_ptr<persistence::sqlite::SqliteNamespaceStore> namespace_store_;
   std::unique_ptr<frontend::NamespaceHandler> namespace_handler_;
+  std::unique_ptr<persistence::sqlite::SqliteExecutionStore> execution_store_;
+  std::unique_ptr<matching::Matcher> matcher_;
+  std::unique_ptr<history::Engine> engine_;
   std::unique_ptr<frontend::WorkflowHandler> workflow_handler_;
   std::unique_ptr<frontend::UnimplementedService> unimplemented_service_;
   std::unique_ptr<grpc::Server> grpc_server_;

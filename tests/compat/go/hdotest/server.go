@@ -36,10 +36,16 @@ func Binary(t *testing.T) string {
 	return bin
 }
 
-// Start runs `hdo server start-dev --port 0` and waits until it listens.
+// Start runs `hdo server start-dev --port 0` on a new SQLite file and waits until it listens.
 func Start(t *testing.T, extraArgs ...string) *Server {
 	t.Helper()
-	db := filepath.Join(t.TempDir(), "hdo.db")
+	return StartOn(t, filepath.Join(t.TempDir(), "hdo.db"), extraArgs...)
+}
+
+// StartOn runs `hdo server start-dev --port 0` on the given SQLite file (e.g. the file of a
+// server stopped earlier in the test) and waits until it listens.
+func StartOn(t *testing.T, db string, extraArgs ...string) *Server {
+	t.Helper()
 	args := append([]string{"server", "start-dev", "--port", "0", "--db-filename", db}, extraArgs...)
 	cmd := exec.Command(Binary(t), args...)
 	pipe, err := cmd.StderrPipe()

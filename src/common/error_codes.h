@@ -1,0 +1,18 @@
+// Error codes (hugo::Error::Code()) that cross service boundaries inside hdo. The frontend maps
+// each to the gRPC status and Temporal failure detail a client expects (frontend/errors.h).
+// Constants only; thread-safe.
+#pragma once
+
+namespace hdo::errors {
+
+inline constexpr char kInvalidArgument[] = "hdo.invalid_argument";
+inline constexpr char kNotFound[] = "hdo.not_found";
+inline constexpr char kUnimplemented[] = "hdo.unimplemented";
+inline constexpr char kUnavailable[] = "hdo.unavailable";
+inline constexpr char kInternal[] = "hdo.internal";
+inline constexpr char kNamespaceNotFound[] = "hdo.namespace_not_found";
+inline constexpr char kNamespaceAlreadyExists[] = "hdo.namespace_already_exists";
+// Metadata: "start_request_id", "run_id".
+inline constexpr char kWorkflowAlreadyStarted[] = "hdo.workflow_already_started";
+
+}  // namespace hdo::errors
