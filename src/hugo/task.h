@@ -13,6 +13,7 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/post.hpp>
+#include <concepts>
 #include <coroutine>
 #include <exception>
 #include <memory>
@@ -249,6 +250,20 @@ JoinHandle<T> Go(Executor executor, Task<T> task) {
   auto state = std::make_shared<detail::JoinState<T>>();
   detail::RunAndPublish<T>(std::move(task), state).Start(executor);
   return JoinHandle<T>(state);
+}
+
+namespace detail {
+template <class F>
+Task<std::invoke_result_t<F&>> CallInTask(F f) {
+  co_return f();
+}
+}  // namespace detail
+
+// Runs a plain callable on `executor` (Hugo's Go.Run(Action) / Go.Run(Func<T>)).
+template <class F>
+requires std::invocable<F&> &&(!std::is_same_v<std::decay_t<F>, Task<std::invoke_result_t<F&>>>)
+    JoinHandle<std::invoke_result_t<F&>> Go(Executor executor, F f) {
+  return Go(std::move(executor), detail::CallInTask<F>(std::move(f)));
 }
 
 // Starts `task` unless `token` is already stopped, in which case the task never runs and the

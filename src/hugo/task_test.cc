@@ -55,6 +55,14 @@ TEST(TaskTest, ATaskCanAwaitAnotherTasksHandle) {
   EXPECT_EQ(Go(pool.GetExecutor(), JoinOther(first)).Wait(), 50);
 }
 
+TEST(TaskTest, GoAlsoRunsPlainCallablesOnTheExecutor) {
+  testing::Pool pool;
+  std::atomic<bool> ran{false};
+  Go(pool.GetExecutor(), [&ran] { ran = true; }).Wait();
+  EXPECT_TRUE(ran.load());
+  EXPECT_EQ(Go(pool.GetExecutor(), [] { return 41 + 1; }).Wait(), 42);
+}
+
 TEST(TaskTest, GoWithAStoppedTokenNeverRunsTheTask) {
   testing::Pool pool;
   std::atomic<int> runs{0};
