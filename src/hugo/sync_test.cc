@@ -96,6 +96,25 @@ Task<Result<Unit>> Throwing(std::stop_token) {
   co_return Ok();
 }
 
+Task<Result<Unit>> AwaitGroup(ErrGroup* group, std::stop_token token) {
+  co_return co_await group->Wait(token);
+}
+
+TEST(ErrGroupTest, TheAwaitableWaitJoinsAndHonoursItsOwnToken) {
+  testing::Pool pool;
+  ErrGroup group;
+  std::atomic<int> canceled{0};
+  group.Go(pool.GetExecutor(), [&](std::stop_token t) { return WaitForCancel(t, &canceled); });
+  std::stop_source waiter_stop;
+  auto early = Go(pool.GetExecutor(), AwaitGroup(&group, waiter_stop.get_token()));
+  waiter_stop.request_stop();
+  EXPECT_EQ(early.Wait().Error().Code(), "error.canceled");  // the group itself runs on
+  EXPECT_FALSE(group.Token().stop_requested());
+  group.Go(pool.GetExecutor(), FailAfterOthersStart);
+  EXPECT_EQ(Go(pool.GetExecutor(), AwaitGroup(&group, {})).Wait().Error().Code(), "app.first");
+  EXPECT_EQ(canceled.load(), 1);
+}
+
 TEST(ErrGroupTest, AnExceptionBecomesErrorException) {
   testing::Pool pool;
   ErrGroup group;

@@ -215,6 +215,26 @@ TEST(TaskQueueTest, ACapacityOfTwoMakesTryEnqueueFailAndEnqueueWait) {
   EXPECT_EQ(queue->PendingCount(), 2);
 }
 
+Task<Result<Unit>> EnqueueAwaiting(std::shared_ptr<TaskQueue<int>> queue, int value,
+                                   std::stop_token token) {
+  co_return co_await queue->Enqueue(value, token);
+}
+
+TEST(TaskQueueTest, AnAwaitingEnqueueWaitsForRoomAndCanBeCanceled) {
+  Fixture f;
+  auto queue = f.Make({.capacity = 1});
+  ASSERT_TRUE(queue->TryEnqueue(1).IsSuccess());
+  std::stop_source source;
+  auto canceled = Go(f.pool.GetExecutor(), EnqueueAwaiting(queue, 2, source.get_token()));
+  auto waiting = Go(f.pool.GetExecutor(), EnqueueAwaiting(queue, 3, {}));
+  source.request_stop();
+  EXPECT_EQ(canceled.Wait().Error().Code(), "error.canceled");
+  EXPECT_FALSE(waiting.IsDone());
+  EXPECT_EQ(queue->LeaseBlocking().Value().Value(), 1);
+  EXPECT_TRUE(waiting.Wait().IsSuccess());
+  EXPECT_EQ(queue->LeaseBlocking().Value().Value(), 3);  // the canceled 2 never entered
+}
+
 TEST(TaskQueueTest, DrainReturnsPendingItemsAndRestoreContinuesTheSequence) {
   Fixture f;
   auto queue = f.Make();
