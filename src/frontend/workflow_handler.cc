@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "common/uuid.h"
 #include "common/version.h"
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
@@ -43,6 +44,7 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "PollActivityTaskQueue",
                                                 "RespondWorkflowTaskCompleted",
                                                 "ShutdownWorker",
+                                                "TerminateWorkflowExecution",
                                                 "GetWorkflowExecutionHistory"};
   return methods;
 }
@@ -176,6 +178,26 @@ grpc::ServerUnaryReactor* WorkflowHandler::RespondWorkflowTaskCompleted(
                    auto namespace_id = namespaces_->ResolveId(request->namespace_());
                    if (namespace_id.IsFailure()) return namespace_id.Error();
                    return engine_->CompleteWorkflowTask(namespace_id.Value(), *request);
+                 });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::TerminateWorkflowExecution(
+    grpc::CallbackServerContext* context, const wf::TerminateWorkflowExecutionRequest* request,
+    wf::TerminateWorkflowExecutionResponse* response) {
+  return OnStore(context, response,
+                 [this, request]() -> hugo::Result<wf::TerminateWorkflowExecutionResponse> {
+                   auto valid = ValidateExecution(request->workflow_execution());
+                   if (valid.IsFailure()) return valid.Error();
+                   if (!request->first_execution_run_id().empty() &&
+                       !IsUuid(request->first_execution_run_id())) {
+                     return InvalidArgument("Invalid FirstExecutionRunId.");
+                   }
+                   if (request->identity().size() > kIdLengthMax) {
+                     return InvalidArgument("Identity length exceeds limit.");
+                   }
+                   auto namespace_id = namespaces_->ResolveId(request->namespace_());
+                   if (namespace_id.IsFailure()) return namespace_id.Error();
+                   return engine_->Terminate(namespace_id.Value(), *request);
                  });
 }
 

@@ -83,6 +83,10 @@ class WorkflowHandler final
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest* request,
       temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* TerminateWorkflowExecution(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::TerminateWorkflowExecutionRequest* request,
+      temporal::api::workflowservice::v1::TerminateWorkflowExecutionResponse* response) override;
   grpc::ServerUnaryReactor* ShutdownWorker(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::ShutdownWorkerRequest* request,

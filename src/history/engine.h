@@ -70,6 +70,13 @@ class Engine {
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedRequest& request);
 
+  // Terminates a running run: a started workflow task is failed (FORCE_CLOSE_COMMAND) first, then
+  // WorkflowExecutionTerminated closes the run. NotFound when the run is closed or, with
+  // first_execution_run_id, belongs to another chain.
+  hugo::Result<temporal::api::workflowservice::v1::TerminateWorkflowExecutionResponse> Terminate(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::TerminateWorkflowExecutionRequest& request);
+
   // Answers at once, or (wait_new_event on a run that has nothing new yet) when the run changes
   // or the long poll ends. `done` is called exactly once.
   void GetHistory(

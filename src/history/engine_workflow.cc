@@ -368,6 +368,50 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   return hugo::Ok(wf::RespondWorkflowTaskCompletedResponse());
 }
 
+hugo::Result<wf::TerminateWorkflowExecutionResponse> Engine::Terminate(
+    const std::string& namespace_id, const wf::TerminateWorkflowExecutionRequest& request) {
+  // With first_execution_run_id the request names a chain of runs: its current run is the target.
+  const std::string& requested_run = request.first_execution_run_id().empty()
+                                         ? request.workflow_execution().run_id()
+                                         : std::string();
+  auto run_id =
+      ResolveRunId(namespace_id, request.workflow_execution().workflow_id(), requested_run);
+  if (run_id.IsFailure()) return run_id.Error();
+  auto loaded = LoadRun({namespace_id, request.workflow_execution().workflow_id(), run_id.Value()});
+  if (loaded.IsFailure()) return loaded.Error();
+  LoadedRun& run = loaded.Value();
+  MutableState& state = run.state;
+  if (!IsRunning(state)) {
+    return hugo::Error::From("workflow execution already completed", errors::kNotFound);
+  }
+  if (!request.first_execution_run_id().empty() &&
+      state.first_execution_run_id() != request.first_execution_run_id()) {
+    return hugo::Error::From("workflow execution not found", errors::kNotFound);
+  }
+  MutableStateEvents events{&state, {}};
+  if (state.has_workflow_task() && state.workflow_task().started_event_id() != 0) {
+    auto* failed = AddEvent(events, enums::EVENT_TYPE_WORKFLOW_TASK_FAILED)
+                       ->mutable_workflow_task_failed_event_attributes();
+    failed->set_scheduled_event_id(state.workflow_task().scheduled_event_id());
+    failed->set_started_event_id(state.workflow_task().started_event_id());
+    failed->set_cause(enums::WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND);
+    failed->set_identity(request.identity());
+  }
+  auto* terminated = AddEvent(events, enums::EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED)
+                         ->mutable_workflow_execution_terminated_event_attributes();
+  terminated->set_reason(request.reason());
+  if (request.has_details()) *terminated->mutable_details() = request.details();
+  terminated->set_identity(request.identity());
+  state.clear_workflow_task();
+  state.set_status(enums::WORKFLOW_EXECUTION_STATUS_TERMINATED);
+  *state.mutable_close_time() = now_();
+  persistence::RunWrite write;
+  write.history.push_back(ToBatch(events.history));
+  auto committed = Commit(run, std::move(write), {}, {}, nullptr);
+  if (committed.IsFailure()) return committed.Error();
+  return hugo::Ok(wf::TerminateWorkflowExecutionResponse());
+}
+
 void Engine::GetHistory(const std::string& namespace_id,
                         const wf::GetWorkflowExecutionHistoryRequest& request, HistoryDone done) {
   if (TryAnswerHistory(namespace_id, request, false, done)) return;

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +152,40 @@ func TestAWaitingWorkflowTaskSurvivesARestart(t *testing.T) {
 	}
 	if result != "hello after restart" {
 		t.Fatalf("result = %q", result)
+	}
+}
+
+// Terminate closes a running run at once; the client sees a TerminatedError; a second terminate
+// is NotFound ("already completed").
+func TestTerminateClosesARunningWorkflow(t *testing.T) {
+	s := hdotest.Start(t)
+	c := dial(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "doomed", TaskQueue: "nobody-polls"}, Greet, "x")
+	if err != nil {
+		t.Fatalf("ExecuteWorkflow: %v", err)
+	}
+	if err := c.TerminateWorkflow(ctx, "doomed", "", "operator says stop"); err != nil {
+		t.Fatalf("TerminateWorkflow: %v", err)
+	}
+	err = run.Get(ctx, nil)
+	var terminated *temporal.TerminatedError
+	if !errors.As(err, &terminated) {
+		t.Fatalf("result error = %v; want TerminatedError", err)
+	}
+	expectTypes(t, eventTypes(t, c, "doomed", run.GetRunID()),
+		enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+		enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+		enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED)
+	err = c.TerminateWorkflow(ctx, "doomed", run.GetRunID(), "again")
+	var notFound *serviceerror.NotFound
+	if !errors.As(err, &notFound) {
+		t.Fatalf("second terminate error = %#v; want NotFound", err)
+	}
+	err = c.TerminateWorkflow(ctx, "doomed", "not-a-uuid", "bad")
+	var invalid *serviceerror.InvalidArgument
+	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), "Invalid RunId") {
+		t.Fatalf("terminate with a malformed run id error = %#v; want InvalidArgument Invalid RunId", err)
 	}
 }
