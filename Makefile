@@ -25,14 +25,18 @@ run: deps
 	@cmake --build --preset release --target hdo -j $(JOBS)
 	@scripts/run-dev build/release/src/cli/hdo $(ARGS)
 
-# The thread-sanitizer pass covers the concurrency tests of libhugo; then every suite runs on the
-# dev build, so the output ends with ctest's summary of the whole run.
+# The thread-sanitizer pass covers the concurrency tests of libhugo; the integration tests also run
+# against the release binary that `make run` starts (optimized builds fail differently); then every
+# suite runs on the dev build, so the output ends with ctest's summary of the whole run.
 test: deps
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan --target hugo_tests -j $(JOBS)
 	ctest --preset tsan -L concurrency
+	cmake --preset release >/dev/null
+	cmake --build --preset release --target hdo -j $(JOBS)
 	cmake --preset dev >/dev/null
 	cmake --build --preset dev -j $(JOBS)
+	HDO_BIN=$(CURDIR)/build/release/src/cli/hdo ctest --preset dev -L integration -j $(JOBS)
 	ctest --preset dev -j $(JOBS)
 
 format:

@@ -1,5 +1,7 @@
 #include "frontend/workflow_handler.h"
 
+#include <google/protobuf/generated_message_reflection.h>
+
 #include <algorithm>
 #include <asio/post.hpp>
 #include <atomic>
@@ -51,11 +53,15 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
 
 const google::protobuf::ServiceDescriptor& WorkflowHandler::Descriptor() {
   // The descriptor is registered by service.pb.cc's static initializer, which the linker keeps
-  // only when something refers to that object file: this reference does. Its absence would be a
+  // only when something calls into that object file: this call does (a mere reference to its
+  // table is optimized away at -O2). Its absence would be a
   // build error, never an input problem.
-  static const void* const keep_linked =
-      &descriptor_table_temporal_2fapi_2fworkflowservice_2fv1_2fservice_2eproto;
-  (void)keep_linked;
+  static const bool linked = [] {
+    google::protobuf::internal::AssignDescriptors(
+        &descriptor_table_temporal_2fapi_2fworkflowservice_2fv1_2fservice_2eproto);
+    return true;
+  }();
+  (void)linked;
   static const google::protobuf::ServiceDescriptor* descriptor =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
           "temporal.api.workflowservice.v1.WorkflowService");
