@@ -5,12 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "frontend/errors.h"
-#include "persistence/sqlite/database.h"
-#include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/namespace_store.h"
+#include "persistence/sqlite/test_database.h"
 
 namespace hdo::frontend {
 namespace {
@@ -21,23 +18,8 @@ namespace enums = temporal::api::enums::v1;
 class NamespaceHandlerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hdo-ns-handler-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    auto db = persistence::sqlite::Database::Open({.path = (dir_ / "hdo.db").string()});
-    ASSERT_TRUE(db.IsSuccess());
-    db_ = std::move(db).Value();
-    ASSERT_TRUE(persistence::sqlite::ApplyMigrations(*db_, persistence::sqlite::SchemaMigrations())
-                    .IsSuccess());
-    store_ = std::make_unique<persistence::sqlite::SqliteNamespaceStore>(db_.get());
+    store_ = std::make_unique<persistence::sqlite::SqliteNamespaceStore>(&file_.db());
     handler_ = std::make_unique<NamespaceHandler>(store_.get(), NamespaceHandler::Options{});
-  }
-  void TearDown() override {
-    handler_.reset();
-    store_.reset();
-    db_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   static wf::RegisterNamespaceRequest RegisterRequest(const std::string& name,
@@ -62,8 +44,7 @@ class NamespaceHandlerTest : public ::testing::Test {
     return listed.IsSuccess() ? listed.Value().namespaces_size() : -1;
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<persistence::sqlite::Database> db_;
+  persistence::sqlite::TestDatabase file_{"hdo-ns-handler"};
   std::unique_ptr<persistence::sqlite::SqliteNamespaceStore> store_;
   std::unique_ptr<NamespaceHandler> handler_;
 };

@@ -216,25 +216,26 @@ grpc::ServerUnaryReactor* WorkflowHandler::ShutdownWorker(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowTaskQueue(
-    grpc::CallbackServerContext* context, const wf::PollWorkflowTaskQueueRequest* request,
-    wf::PollWorkflowTaskQueueResponse* response) {
-  auto* reactor = new PollReactor(matcher_, store_io_);
+// Shared by the poll RPCs: validate on the engine thread, then park through `poll(namespace_id,
+// wait, done)`, which returns the poll id (0 when answered at once).
+template <class Request, class Response, class Poll>
+grpc::ServerUnaryReactor* StartPoll(grpc::CallbackServerContext* context, const Request* request,
+                                    Response* response, NamespaceHandler* namespaces,
+                                    matching::Matcher* matcher, asio::thread_pool* engine_thread,
+                                    Poll poll) {
+  auto* reactor = new PollReactor(matcher, engine_thread);
   auto wait = PollWait(context);
-  asio::post(*store_io_, [this, reactor, request, response, wait] {
+  asio::post(*engine_thread, [=, poll = std::move(poll)] {
     auto queue_ok = ValidateTaskQueue(request->task_queue());
-    auto namespace_id = namespaces_->ResolveId(request->namespace_());
+    auto namespace_id = namespaces->ResolveId(request->namespace_());
     if (queue_ok.IsFailure() || namespace_id.IsFailure()) {
       reactor->Finish(ToGrpcStatus(queue_ok.IsFailure() ? queue_ok.Error() : namespace_id.Error()));
       return;
     }
-    // Sticky queues are polled like any queue; nothing is scheduled on them yet.
-    uint64_t poll_id = matcher_->PollWorkflowTask(
-        namespace_id.Value(), request->task_queue().name(), request->identity(), wait,
-        [reactor, response](wf::PollWorkflowTaskQueueResponse task) {
-          *response = std::move(task);
-          reactor->Finish(grpc::Status::OK);
-        });
+    uint64_t poll_id = poll(namespace_id.Value(), wait, [reactor, response](Response task) {
+      *response = std::move(task);
+      reactor->Finish(grpc::Status::OK);
+    });
     // 0: answered at once, and the reactor may already be gone. A parked poll is finished only on
     // this thread, so its reactor is alive here.
     if (poll_id != 0) reactor->SetPollId(poll_id);
@@ -242,27 +243,27 @@ grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowTaskQueue(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowTaskQueue(
+    grpc::CallbackServerContext* context, const wf::PollWorkflowTaskQueueRequest* request,
+    wf::PollWorkflowTaskQueueResponse* response) {
+  // Sticky queues are polled like any queue; nothing is scheduled on them yet.
+  return StartPoll(context, request, response, namespaces_, matcher_, store_io_,
+                   [this, request](const std::string& namespace_id, std::chrono::milliseconds wait,
+                                   std::function<void(wf::PollWorkflowTaskQueueResponse)> done) {
+                     return matcher_->PollWorkflowTask(namespace_id, request->task_queue().name(),
+                                                       request->identity(), wait, std::move(done));
+                   });
+}
+
 grpc::ServerUnaryReactor* WorkflowHandler::PollActivityTaskQueue(
     grpc::CallbackServerContext* context, const wf::PollActivityTaskQueueRequest* request,
     wf::PollActivityTaskQueueResponse* response) {
-  auto* reactor = new PollReactor(matcher_, store_io_);
-  auto wait = PollWait(context);
-  asio::post(*store_io_, [this, reactor, request, response, wait] {
-    auto queue_ok = ValidateTaskQueue(request->task_queue());
-    auto namespace_id = namespaces_->ResolveId(request->namespace_());
-    if (queue_ok.IsFailure() || namespace_id.IsFailure()) {
-      reactor->Finish(ToGrpcStatus(queue_ok.IsFailure() ? queue_ok.Error() : namespace_id.Error()));
-      return;
-    }
-    uint64_t poll_id =
-        matcher_->PollActivityTask(namespace_id.Value(), request->task_queue().name(), wait,
-                                   [reactor, response](wf::PollActivityTaskQueueResponse task) {
-                                     *response = std::move(task);
-                                     reactor->Finish(grpc::Status::OK);
-                                   });
-    if (poll_id != 0) reactor->SetPollId(poll_id);
-  });
-  return reactor;
+  return StartPoll(context, request, response, namespaces_, matcher_, store_io_,
+                   [this, request](const std::string& namespace_id, std::chrono::milliseconds wait,
+                                   std::function<void(wf::PollActivityTaskQueueResponse)> done) {
+                     return matcher_->PollActivityTask(namespace_id, request->task_queue().name(),
+                                                       wait, std::move(done));
+                   });
 }
 
 grpc::ServerUnaryReactor* WorkflowHandler::GetWorkflowExecutionHistory(

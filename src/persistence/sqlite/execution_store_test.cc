@@ -5,36 +5,18 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
-#include "persistence/sqlite/database.h"
-#include "persistence/sqlite/migrations.h"
+#include "persistence/sqlite/test_database.h"
 
 namespace hdo::persistence::sqlite {
 namespace {
 
 class ExecutionStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hdo-exec-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    Reopen();
-  }
-  void TearDown() override {
-    store_.reset();
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { store_ = std::make_unique<SqliteExecutionStore>(&file_.db()); }
   void Reopen() {
     store_.reset();
-    db_.reset();
-    auto db = Database::Open({.path = (dir_ / "hdo.db").string()});
-    ASSERT_TRUE(db.IsSuccess()) << db.Error().ToString();
-    db_ = std::move(db).Value();
-    ASSERT_TRUE(ApplyMigrations(*db_, SchemaMigrations()).IsSuccess());
-    store_ = std::make_unique<SqliteExecutionStore>(db_.get());
+    file_.Reopen();
+    store_ = std::make_unique<SqliteExecutionStore>(&file_.db());
   }
 
   static RunWrite NewRun(const std::string& workflow_id, const std::string& run_id) {
@@ -65,8 +47,7 @@ class ExecutionStoreTest : public ::testing::Test {
     return batches.IsSuccess() ? static_cast<int>(batches.Value().size()) : -1;
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Database> db_;
+  TestDatabase file_{"hdo-exec-store"};
   std::unique_ptr<SqliteExecutionStore> store_;
 };
 

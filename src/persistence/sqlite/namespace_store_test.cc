@@ -4,42 +4,23 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
-#include "persistence/sqlite/database.h"
-#include "persistence/sqlite/migrations.h"
+#include "persistence/sqlite/test_database.h"
 
 namespace hdo::persistence::sqlite {
 namespace {
 
 class NamespaceStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hdo-ns-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    Reopen();
-  }
-  void TearDown() override {
-    store_.reset();
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { store_ = std::make_unique<SqliteNamespaceStore>(&file_.db()); }
   void Reopen() {
     store_.reset();
-    db_.reset();
-    auto db = Database::Open({.path = (dir_ / "hdo.db").string()});
-    ASSERT_TRUE(db.IsSuccess()) << db.Error().ToString();
-    db_ = std::move(db).Value();
-    ASSERT_TRUE(ApplyMigrations(*db_, SchemaMigrations()).IsSuccess());
-    store_ = std::make_unique<SqliteNamespaceStore>(db_.get());
+    file_.Reopen();
+    store_ = std::make_unique<SqliteNamespaceStore>(&file_.db());
   }
   static NamespaceRecord Record(const std::string& id, const std::string& name) {
     return NamespaceRecord{id, name, 1, "data-of-" + name};
   }
-  std::filesystem::path dir_;
-  std::unique_ptr<Database> db_;
+  TestDatabase file_{"hdo-ns-store"};
   std::unique_ptr<SqliteNamespaceStore> store_;
 };
 
