@@ -41,16 +41,18 @@ hugo::Result<int64_t> ParsePageToken(const std::string& token) {
 }
 
 // Reuse and conflict policies decide whether a start may create a new run beside `current`.
+// WorkflowExecutionAlreadyStarted for `current`, with the detail fields clients read.
+hugo::Error AlreadyStarted(const std::string& why, const std::string& workflow_id,
+                           const persistence::CurrentRun& current) {
+  return hugo::Error::From(why + " WorkflowId: " + workflow_id + ", RunId: " + current.run_id + ".",
+                           errors::kWorkflowAlreadyStarted)
+      .WithMetadata("start_request_id", current.create_request_id)
+      .WithMetadata("run_id", current.run_id);
+}
+
 hugo::Result<bool> MayStartNewRun(const wf::StartWorkflowExecutionRequest& request,
                                   const persistence::CurrentRun& current,
                                   const std::string& workflow_id) {
-  auto already_started = [&] {
-    return hugo::Error::From("Workflow execution is already running. WorkflowId: " + workflow_id +
-                                 ", RunId: " + current.run_id + ".",
-                             errors::kWorkflowAlreadyStarted)
-        .WithMetadata("start_request_id", current.create_request_id)
-        .WithMetadata("run_id", current.run_id);
-  };
   if (current.status == enums::WORKFLOW_EXECUTION_STATUS_RUNNING) {
     switch (request.workflow_id_conflict_policy()) {
       case enums::WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING:
@@ -60,27 +62,21 @@ hugo::Result<bool> MayStartNewRun(const wf::StartWorkflowExecutionRequest& reque
             "workflow_id_conflict_policy TERMINATE_EXISTING is not implemented yet",
             errors::kUnimplemented);
       default:
-        return already_started();
+        return AlreadyStarted("Workflow execution is already running.", workflow_id, current);
     }
   }
   switch (request.workflow_id_reuse_policy()) {
     case enums::WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE:
-      return hugo::Error::From(
-                 "Workflow execution already finished and its WorkflowId cannot be "
-                 "reused (REJECT_DUPLICATE). WorkflowId: " +
-                     workflow_id + ", RunId: " + current.run_id + ".",
-                 errors::kWorkflowAlreadyStarted)
-          .WithMetadata("start_request_id", current.create_request_id)
-          .WithMetadata("run_id", current.run_id);
+      return AlreadyStarted(
+          "Workflow execution already finished and its WorkflowId cannot be reused "
+          "(REJECT_DUPLICATE).",
+          workflow_id, current);
     case enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY:
       if (current.status == enums::WORKFLOW_EXECUTION_STATUS_COMPLETED) {
-        return hugo::Error::From(
-                   "Workflow execution already completed successfully and the "
-                   "reuse policy allows failed runs only. WorkflowId: " +
-                       workflow_id + ", RunId: " + current.run_id + ".",
-                   errors::kWorkflowAlreadyStarted)
-            .WithMetadata("start_request_id", current.create_request_id)
-            .WithMetadata("run_id", current.run_id);
+        return AlreadyStarted(
+            "Workflow execution already completed successfully and the reuse policy allows "
+            "failed runs only.",
+            workflow_id, current);
       }
       return hugo::Ok(true);
     default:
