@@ -25,6 +25,7 @@ import (
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
@@ -36,7 +37,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 const (
@@ -311,7 +311,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 
 // permanent: errors that no retry will change.
 func permanent(err error) bool {
-	switch status.Code(err) {
+	switch serviceerror.ToStatus(err).Code() { // the SDK turns gRPC errors into serviceerror types
 	case codes.Unimplemented, codes.InvalidArgument, codes.PermissionDenied, codes.Unauthenticated:
 		return true
 	}

@@ -60,7 +60,14 @@ func verify(c client.Client, rec *recorder, p *plan) []string {
 	if err != nil {
 		return append(msgs, fmt.Sprintf("history of run %s: %v", s.runID, err))
 	}
-	h := newHist(events)
+	return append(msgs, checkRun(newHist(events), p, s, acked, wfts, produced)...)
+}
+
+// checkRun checks one run's history against what was acknowledged: acked are the activity
+// executions whose completion was acknowledged, wfts the acknowledged workflow task completions,
+// produced every activity result this process returned for the workflow.
+func checkRun(h *hist, p *plan, s wfState, acked []activityExec, wfts []wftKey, produced map[string]bool) []string {
+	var msgs []string
 	msgs = append(msgs, h.wellFormed()...)
 	msgs = append(msgs, h.checkSignals(p, s.signalsAcked, s.completed)...)
 	msgs = append(msgs, h.checkTimer(p)...)
@@ -118,9 +125,7 @@ func newHist(events []*historypb.HistoryEvent) *hist {
 	return h
 }
 
-func typeName(t enumspb.EventType) string {
-	return strings.TrimPrefix(t.String(), "EVENT_TYPE_")
-}
+func typeName(t enumspb.EventType) string { return t.String() } // e.g. "WorkflowTaskStarted"
 
 func (h *hist) count(t enumspb.EventType) int {
 	n := 0
@@ -181,7 +186,7 @@ func (h *hist) wellFormed() []string {
 		msgs = append(msgs, "first event is "+typeName(t))
 	}
 	if t := h.events[len(h.events)-1].GetEventType(); t != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED {
-		msgs = append(msgs, "last event is "+typeName(t)+", not WORKFLOW_EXECUTION_COMPLETED")
+		msgs = append(msgs, "last event is "+typeName(t)+", not WorkflowExecutionCompleted")
 	}
 	for _, t := range []enumspb.EventType{enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED} {
 		if n := h.count(t); n > 1 {
