@@ -7,7 +7,8 @@
 // completion and workflow task completion must be in the history exactly as acknowledged.
 //
 // HDO_CRASH_SERVER=hdo (default; HDO_BIN names the binary) or reference (the temporal CLI v1.5.1:
-// TEMPORAL_CLI, ~/.cache/hdo/temporal-cli-1.5.1/temporal, ~/go/bin/temporal or PATH).
+// TEMPORAL_CLI, ~/.cache/hdo/temporal-cli-1.5.1/temporal, ~/go/bin/temporal or PATH; it runs with
+// WAL and synchronous=off unless HDO_CRASH_REFERENCE_PRAGMAS=default).
 // HDO_CRASH_WORKFLOWS (default 100) and HDO_CRASH_SEED (default: the clock, logged) vary the run.
 package crash
 
@@ -42,6 +43,11 @@ import (
 const (
 	namespace          = "default"
 	signalsPerWorkflow = 3
+	// gatedEvery: every gatedEvery-th workflow holds its last signal back until the gate opens.
+	gatedEvery = 4
+	// gatedWait bounds the wait, once the gate is open, for some of the held signals to be
+	// acknowledged before the second kill.
+	gatedWait = 10 * time.Second
 	// startSpacing spreads the starts so that the first kill finds some still in flight.
 	startSpacing = 100 * time.Millisecond
 	// callAttemptTimeout bounds one client call (the SDK retries Unavailable inside it);
@@ -73,6 +79,9 @@ type plan struct {
 	signalDelays     []time.Duration
 	startRequestID   string
 	signalRequestIDs []string
+	// gated: the last signal waits for the second kill's phase (see TestCrashKill9WithWorkInFlight),
+	// so that signals are sent across that kill however fast or slow the server is.
+	gated bool
 }
 
 func (p *plan) signalValue(j int) string { return fmt.Sprintf("%s/s%d", p.id, j) }
@@ -106,9 +115,14 @@ func makePlans(n int, seed int64) ([]*plan, map[string]*plan) {
 			},
 			startDelay:     time.Duration(i) * startSpacing,
 			startRequestID: fmt.Sprintf("crash-start-%s-%03d", run, i),
+			gated:          i%gatedEvery == gatedEvery-1,
 		}
 		for j := 0; j < signalsPerWorkflow; j++ {
-			p.signalDelays = append(p.signalDelays, time.Duration(between(300, 5000))*time.Millisecond)
+			delay := between(300, 5000)
+			if p.gated && j == signalsPerWorkflow-1 {
+				delay = between(0, 3000) // after the gate opens
+			}
+			p.signalDelays = append(p.signalDelays, time.Duration(delay)*time.Millisecond)
 			p.signalRequestIDs = append(p.signalRequestIDs, fmt.Sprintf("crash-signal-%s-%03d-%d", run, i, j))
 		}
 		plans[i] = p
@@ -179,13 +193,21 @@ func TestCrashKill9WithWorkInFlight(t *testing.T) {
 		return missing(s.running > 0, "no activity was running", s.timersPending > 0, "no timer was pending")
 	})
 
-	// Kill 2: the restarted server has worked; step-2 activities running, signals still arriving.
+	// Kill 2: the restarted server has completed a quarter of the workflows and runs step-2
+	// activities; then the held-back last signals of every 4th workflow (blocked waiting for it) are
+	// released, and the server is killed when a third of them are acknowledged.
 	time.Sleep(settleBeforeKill2)
 	reached = waitPhase(rec, byID, kill2Latest, func(s snapshot) bool {
-		return s.step2Acked >= n/4 && s.running >= min(2, n) && s.signalsAcked < n*signalsPerWorkflow
+		return s.step2Acked >= n/4 && s.running >= min(2, n)
 	})
+	close(rec.gate)
+	reached = waitPhase(rec, byID, gatedWait, func(s snapshot) bool {
+		return s.gatedAcked*3 >= s.gated && s.gatedAcked < s.gated
+	}) && reached
 	kill(t, srv, rec, byID, 2, reached, func(s snapshot) []string {
-		return missing(s.running > 0, "no activity was running", s.signalsAcked < n*signalsPerWorkflow, "every signal was already sent")
+		return missing(s.running > 0, "no activity was running",
+			s.gatedAcked > 0, "no held-back signal was acknowledged before it",
+			s.gatedAcked < s.gated, "every held-back signal was already acknowledged")
 	})
 
 	waitCompletions(t, rec, byID)
@@ -291,6 +313,13 @@ func drive(ctx context.Context, c client.Client, taskQueue string, p *plan, rec 
 	}()
 	defer watch.Wait()
 	for j := 0; j < p.input.Signals; j++ {
+		if p.gated && j == p.input.Signals-1 {
+			select {
+			case <-rec.gate:
+			case <-ctx.Done():
+				return
+			}
+		}
 		if !sleepCtx(ctx, p.signalDelays[j]) {
 			return
 		}
@@ -449,9 +478,16 @@ func waitCompletions(t *testing.T, rec *recorder, plans map[string]*plan) {
 	deadline := began.Add(completionLatest)
 	for {
 		rec.mu.Lock()
-		open := 0
+		open, completed, ended, gaveUp := 0, 0, 0, 0
 		for _, s := range rec.wf {
-			if !s.completed && s.finalErr == nil && !s.gaveUp {
+			switch {
+			case s.completed:
+				completed++
+			case s.finalErr != nil:
+				ended++
+			case s.gaveUp:
+				gaveUp++
+			default:
 				open++
 			}
 		}
@@ -459,7 +495,8 @@ func waitCompletions(t *testing.T, rec *recorder, plans map[string]*plan) {
 		rec.mu.Unlock()
 		switch {
 		case open == 0:
-			t.Logf("every workflow settled %v after the last restart", time.Since(began).Round(time.Millisecond))
+			t.Logf("%v after the last restart: %d workflows completed, %d ended otherwise, %d not driven to the end (a call failed for good)",
+				time.Since(began).Round(time.Millisecond), completed, ended, gaveUp)
 			return
 		case time.Now().After(deadline):
 			t.Errorf("%d workflows still open %v after the last restart", open, completionLatest)

@@ -120,14 +120,17 @@ func (s *server) args() []string {
 	if s.kind == "hdo" {
 		return []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", port, "--db-filename", s.db}
 	}
+	args := []string{"server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", port,
+		"--http-port", strconv.Itoa(s.httpPort), "--metrics-port", strconv.Itoa(s.metricsPort),
+		"--db-filename", s.db, "--log-level", "warn"}
+	if os.Getenv("HDO_CRASH_REFERENCE_PRAGMAS") == "default" {
+		return args
+	}
 	// WAL without fsync, as scripts/record-golden starts it (with the default pragmas the reference
 	// is several times slower). SIGKILL ends the process, not the machine: every write() the
 	// reference made before the kill is in the page cache and survives it, so synchronous=off
 	// takes nothing away from what this test checks.
-	return []string{"server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", port,
-		"--http-port", strconv.Itoa(s.httpPort), "--metrics-port", strconv.Itoa(s.metricsPort),
-		"--db-filename", s.db, "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=off",
-		"--log-level", "warn"}
+	return append(args, "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=off")
 }
 
 // start runs a new incarnation on the same port and file and waits until it answers

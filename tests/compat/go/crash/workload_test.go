@@ -161,7 +161,8 @@ type recorder struct {
 	signalCalls  int // SignalWorkflowExecution calls in progress
 	startCalls   int // StartWorkflowExecution calls in progress
 	lastProgress time.Time
-	restarts     []time.Time // when each restart began (the killed process already reaped)
+	gate         chan struct{} // closed when the held-back signals may be sent
+	restarts     []time.Time   // when each restart began (the killed process already reaped)
 	counts       struct{ activityAcks, wftAcks, startAcks, signalAcks, failedCalls, completed int }
 	// across: acknowledgements, by a restarted incarnation, of work that began before the restart:
 	// calls made before the kill or while the server was down, activity executions the kill
@@ -175,6 +176,7 @@ func newRecorder() *recorder {
 		activities:   map[string]*activityExec{},
 		wftDelivered: map[string]wftKey{},
 		lastProgress: time.Now(),
+		gate:         make(chan struct{}),
 	}
 }
 
@@ -270,6 +272,7 @@ func (r *recorder) deliveredWFT(resp *workflowservice.PollWorkflowTaskQueueRespo
 type snapshot struct {
 	startsAcked, startsInFlight, running, timersPending, betweenActivities int
 	signalsAcked, signalsInFlight, step2Acked, completed                   int
+	gated, gatedAcked                                                      int // workflows holding their last signal back
 	activityAcks, wftAcks, failedCalls                                     int
 	sinceProgress                                                          time.Duration
 }
@@ -277,10 +280,10 @@ type snapshot struct {
 func (s snapshot) String() string {
 	return fmt.Sprintf("starts acknowledged %d (calls in flight %d); activities running %d; "+
 		"timers pending ≈%d (workflows between their activities %d); signals acknowledged %d (calls in flight %d); "+
-		"step-2 activities acknowledged %d; workflows completed %d; acknowledged activity completions %d, "+
+		"held-back signals acknowledged %d of %d; step-2 activities acknowledged %d; workflows completed %d; acknowledged activity completions %d, "+
 		"workflow task completions %d; failed client calls %d",
 		s.startsAcked, s.startsInFlight, s.running, s.timersPending, s.betweenActivities, s.signalsAcked,
-		s.signalsInFlight, s.step2Acked, s.completed, s.activityAcks, s.wftAcks, s.failedCalls)
+		s.signalsInFlight, s.gatedAcked, s.gated, s.step2Acked, s.completed, s.activityAcks, s.wftAcks, s.failedCalls)
 }
 
 // snapshot: a timer counts as pending when its workflow's step-1 completion was acknowledged less
@@ -298,6 +301,12 @@ func (r *recorder) snapshot(plans map[string]*plan) snapshot {
 			s.startsAcked++
 		}
 		s.signalsAcked += w.signalsAcked
+		if p := plans[id]; p != nil && p.gated {
+			s.gated++
+			if w.signalsAcked == p.input.Signals {
+				s.gatedAcked++
+			}
+		}
 		if w.step2Acked {
 			s.step2Acked++
 		}
