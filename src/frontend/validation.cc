@@ -1,14 +1,122 @@
 #include "frontend/validation.h"
 
+#include <string_view>
+#include <utility>
+
 #include "common/error_codes.h"
 #include "common/uuid.h"
 #include "frontend/errors.h"
+#include "history/commands.h"
 
 namespace hdo::frontend {
 namespace {
 
 bool IsNegative(const google::protobuf::Duration& duration) {
   return duration.seconds() < 0 || duration.nanos() < 0;
+}
+
+namespace workflowservice = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+using Status = hugo::Result<hugo::Unit>;
+
+constexpr char kReservedTaskQueuePrefix[] = "/_sys/";
+// WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING, deprecated in the API but still checked by the
+// reference (named by value to keep -Werror=deprecated-declarations quiet).
+constexpr auto kReuseTerminateIfRunning = static_cast<enums::WorkflowIdReusePolicy>(4);
+
+bool StartsWith(const std::string& text, std::string_view prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+// "(<length>/<limit>)" of the reference's RequestValidator messages.
+std::string LengthOfLimit(size_t length) {
+  return "(" + std::to_string(length) + "/" + std::to_string(kIdLengthMax) + ")";
+}
+
+Status IdentityLength(const std::string& identity) {
+  if (identity.size() > kIdLengthMax) return InvalidArgument("Identity length exceeds limit.");
+  return hugo::Ok();
+}
+
+// validateExecution of the reference frontend, plus the existing workflow id length rule.
+Status ExecutionOf(bool present, const temporal::api::common::v1::WorkflowExecution& execution) {
+  if (!present) return InvalidArgument("Execution is not set on request.");
+  return ValidateExecution(execution);
+}
+
+// tqid.normalizeAndValidate with no default name; `root` adds the reserved-prefix rule.
+Status TaskQueueOf(bool present, const temporal::api::taskqueue::v1::TaskQueue& queue, bool root) {
+  if (!present) return InvalidArgument("taskQueue is not set");
+  if (queue.name().empty()) return InvalidArgument("missing task queue name");
+  if (queue.name().size() > kIdLengthMax) return InvalidArgument("taskQueue length exceeds limit");
+  if (root && StartsWith(queue.name(), kReservedTaskQueuePrefix)) {
+    return InvalidArgument(std::string("task queue name cannot start with reserved prefix ") +
+                           kReservedTaskQueuePrefix);
+  }
+  if (queue.kind() == enums::TASK_QUEUE_KIND_STICKY && queue.normal_name().size() > kIdLengthMax) {
+    return InvalidArgument("taskQueue length exceeds limit");
+  }
+  return hugo::Ok();
+}
+
+// primitives.CheckInternalPerNsTaskQueueAllowed for a request with no parent task queue.
+Status UserTaskQueueOf(bool present, const temporal::api::taskqueue::v1::TaskQueue& queue) {
+  auto valid = TaskQueueOf(present, queue, /*root=*/true);
+  if (valid.IsFailure()) return valid;
+  if (StartsWith(queue.name(), "temporal-sys-per-ns-") ||
+      queue.name() == "temporal-sys-worker-controller-per-ns-tq") {
+    return InvalidArgument("cannot use internal per-namespace task queue:" + queue.name());
+  }
+  return hugo::Ok();
+}
+
+// RequestValidator.ValidateWorkflowTimeouts / ValidateWorkflowStartDelay wording.
+Status DurationOf(const google::protobuf::Duration& duration, const char* invalid_message) {
+  google::protobuf::Duration copy = duration;
+  if (auto error = history::ValidateAndCapDuration(&copy)) {
+    return InvalidArgument(std::string(invalid_message) + " cause: " + *error);
+  }
+  return hugo::Ok();
+}
+
+// validateActivityFailureNextRetryDelays: durationpb.CheckValid on every next_retry_delay.
+Status NextRetryDelays(const temporal::api::failure::v1::Failure* failure) {
+  constexpr int64_t kSecondsMax = int64_t{315'576'000'000};  // ±10000 years
+  for (int depth = 0; failure != nullptr && depth < 100; ++depth) {
+    if (failure->application_failure_info().has_next_retry_delay()) {
+      const auto& delay = failure->application_failure_info().next_retry_delay();
+      std::string problem;
+      if (delay.seconds() > kSecondsMax || delay.seconds() < -kSecondsMax) {
+        problem = "duration exceeds 10000 years";
+      } else if (delay.nanos() <= -1'000'000'000 || delay.nanos() >= 1'000'000'000) {
+        problem = "duration has out-of-range nanos";
+      } else if ((delay.seconds() > 0 && delay.nanos() < 0) ||
+                 (delay.seconds() < 0 && delay.nanos() > 0)) {
+        problem = "duration has seconds and nanos with different signs";
+      }
+      if (!problem.empty()) {
+        return InvalidArgument("NextRetryDelay is not a valid duration: " + problem);
+      }
+    }
+    failure = failure->has_cause() ? &failure->cause() : nullptr;
+  }
+  return hugo::Ok();
+}
+
+// The common part of the ById activity requests.
+Status ActivityById(const std::string& name_space, const std::string& workflow_id,
+                    const std::string& run_id, const std::string& activity_id,
+                    const std::string* identity) {
+  auto valid = ValidateNamespaceName(name_space);
+  if (valid.IsFailure()) return valid;
+  if (activity_id.empty()) return InvalidArgument("ActivityId is not set on request.");
+  if (identity != nullptr) {
+    valid = IdentityLength(*identity);
+    if (valid.IsFailure()) return valid;
+  }
+  if (workflow_id.empty()) return InvalidArgument("WorkflowId is not set on request.");
+  if (!run_id.empty() && !IsUuid(run_id)) return InvalidArgument("Invalid RunId.");
+  return hugo::Ok();
 }
 
 }  // namespace
@@ -70,6 +178,240 @@ hugo::Result<hugo::Unit> ValidateStartWorkflow(
     return hugo::Error::From("workflow_start_delay is not implemented yet", errors::kUnimplemented);
   }
   return hugo::Ok();
+}
+
+Status CheckBlobSize(size_t size_bytes) {
+  if (size_bytes > kBlobSizeLimitError) return InvalidArgument("Blob data size exceeds limit.");
+  return hugo::Ok();
+}
+
+Status CheckBlobSize(const google::protobuf::Message& payloads) {
+  return CheckBlobSize(payloads.ByteSizeLong());
+}
+
+bool BlobSizeExceedsWarnLimit(size_t size_bytes) { return size_bytes > kBlobSizeLimitWarn; }
+
+Status ValidateNamespaceName(const std::string& name) {
+  if (name.empty()) return InvalidArgument("Namespace not set on request.");
+  if (name.size() > kIdLengthMax) return InvalidArgument("Namespace length exceeds limit.");
+  return hugo::Ok();
+}
+
+Status ValidateTaskToken(const std::string& task_token) {
+  if (task_token.empty()) return InvalidArgument("Task token not set on request.");
+  return hugo::Ok();
+}
+
+Status ValidateSignalWorkflow(const workflowservice::SignalWorkflowExecutionRequest& request) {
+  auto valid = ExecutionOf(request.has_workflow_execution(), request.workflow_execution());
+  if (valid.IsFailure()) return valid;
+  if (request.signal_name().empty()) return InvalidArgument("SignalName is not set on request.");
+  if (request.signal_name().size() > kIdLengthMax) {
+    return InvalidArgument("SignalName length exceeds limit.");
+  }
+  if (request.request_id().size() > kIdLengthMax) {
+    return InvalidArgument("RequestId length exceeds limit.");
+  }
+  return CheckBlobSize(request.input());
+}
+
+Status ValidateSignalWithStartWorkflow(
+    const workflowservice::SignalWithStartWorkflowExecutionRequest& request) {
+  const std::string& workflow_id = request.workflow_id();
+  if (workflow_id.empty()) return InvalidArgument("WorkflowId is not set on request.");
+  if (workflow_id.size() > kIdLengthMax) {
+    return InvalidArgument("WorkflowId exceeds maximum allowed length " +
+                           LengthOfLimit(workflow_id.size()));
+  }
+  if (request.signal_name().empty()) return InvalidArgument("signal not set");
+  if (request.signal_name().size() > kIdLengthMax) {
+    return InvalidArgument("signal name exceeds maximum allowed length " +
+                           LengthOfLimit(request.signal_name().size()));
+  }
+  const std::string& type = request.workflow_type().name();
+  if (type.empty()) return InvalidArgument("workflow type not set");
+  if (type.size() > kIdLengthMax) {
+    return InvalidArgument("workflow type name exceeds maximum allowed length " +
+                           LengthOfLimit(type.size()));
+  }
+  auto valid = UserTaskQueueOf(request.has_task_queue(), request.task_queue());
+  if (valid.IsFailure()) return valid;
+  if (request.request_id().size() > kIdLengthMax) {
+    return InvalidArgument("Request ID exceeds maximum allowed length " +
+                           LengthOfLimit(request.request_id().size()));
+  }
+  for (auto [duration, message] :
+       {std::pair{&request.workflow_execution_timeout(),
+                  "An invalid WorkflowExecutionTimeoutSeconds is set on request."},
+        std::pair{&request.workflow_run_timeout(),
+                  "An invalid WorkflowRunTimeoutSeconds is set on request."},
+        std::pair{&request.workflow_task_timeout(),
+                  "An invalid WorkflowTaskTimeoutSeconds is set on request."}}) {
+    valid = DurationOf(*duration, message);
+    if (valid.IsFailure()) return valid;
+  }
+  if (request.has_retry_policy()) {
+    auto policy = request.retry_policy();
+    history::FillRetryPolicyDefaults(&policy, history::DefaultRetrySettings{});
+    valid = history::ValidateRetryPolicy(&policy);
+    if (valid.IsFailure()) return InvalidArgument(valid.Error().Message());
+  }
+  if (!request.cron_schedule().empty() && request.has_workflow_start_delay()) {
+    return InvalidArgument("CronSchedule and WorkflowStartDelay may not be used together.");
+  }
+  valid = DurationOf(request.workflow_start_delay(),
+                     "An invalid WorkflowStartDelaySeconds is set on request.");
+  if (valid.IsFailure()) return valid;
+  auto reuse = request.workflow_id_reuse_policy();
+  auto conflict = request.workflow_id_conflict_policy();
+  if (conflict != enums::WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED &&
+      reuse == kReuseTerminateIfRunning) {
+    return InvalidArgument(
+        "Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be "
+        "used together with a WorkflowIDConflictPolicy");
+  }
+  if (conflict == enums::WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING &&
+      reuse == enums::WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
+    return InvalidArgument(
+        "Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used "
+        "together with WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING");
+  }
+  if (conflict == enums::WORKFLOW_ID_CONFLICT_POLICY_FAIL) {
+    return InvalidArgument(
+        "Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for "
+        "this operation.");
+  }
+  if (request.priority().priority_key() < 0) {
+    return InvalidArgument("priority key can't be negative");
+  }
+  if (request.priority().fairness_key().size() > 64) {
+    return InvalidArgument("fairness key length exceeds limit");
+  }
+  if (request.priority().fairness_weight() < 0) return InvalidArgument("must be greater than zero");
+  // Accepted by the reference and not yet built here: refuse rather than silently ignore.
+  if (!request.cron_schedule().empty()) {
+    return hugo::Error::From("cron_schedule is not implemented yet", errors::kUnimplemented);
+  }
+  if (request.workflow_start_delay().seconds() > 0 || request.workflow_start_delay().nanos() > 0) {
+    return hugo::Error::From("workflow_start_delay is not implemented yet", errors::kUnimplemented);
+  }
+  return hugo::Ok();
+}
+
+Status ValidateRequestCancelWorkflow(
+    const workflowservice::RequestCancelWorkflowExecutionRequest& request) {
+  return ExecutionOf(request.has_workflow_execution(), request.workflow_execution());
+}
+
+Status ValidateQueryWorkflow(const workflowservice::QueryWorkflowRequest& request) {
+  auto valid = ExecutionOf(request.has_execution(), request.execution());
+  if (valid.IsFailure()) return valid;
+  if (!request.has_query()) return InvalidArgument("WorkflowQuery is not set on request.");
+  if (request.query().query_type().empty()) {
+    return InvalidArgument("QueryType is not set on request.");
+  }
+  return CheckBlobSize(request.query().query_args());
+}
+
+Status ValidateRespondQueryTaskCompleted(
+    const workflowservice::RespondQueryTaskCompletedRequest& request) {
+  return ValidateTaskToken(request.task_token());
+}
+
+Status ValidateRespondWorkflowTaskCompleted(
+    const workflowservice::RespondWorkflowTaskCompletedRequest& request) {
+  auto valid = ValidateTaskToken(request.task_token());
+  if (valid.IsFailure()) return valid;
+  return IdentityLength(request.identity());
+}
+
+Status ValidateRespondWorkflowTaskFailed(
+    const workflowservice::RespondWorkflowTaskFailedRequest& request) {
+  auto valid = ValidateTaskToken(request.task_token());
+  if (valid.IsFailure()) return valid;
+  return IdentityLength(request.identity());
+}
+
+Status ValidatePollWorkflowTaskQueue(const workflowservice::PollWorkflowTaskQueueRequest& request) {
+  auto valid = IdentityLength(request.identity());
+  if (valid.IsFailure()) return valid;
+  return TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/true);
+}
+
+Status ValidatePollActivityTaskQueue(const workflowservice::PollActivityTaskQueueRequest& request) {
+  auto valid = TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/true);
+  if (valid.IsFailure()) return valid;
+  return IdentityLength(request.identity());
+}
+
+Status ValidateRecordActivityTaskHeartbeat(
+    const workflowservice::RecordActivityTaskHeartbeatRequest& request) {
+  return ValidateTaskToken(request.task_token());
+}
+
+Status ValidateRespondActivityTaskCompleted(
+    const workflowservice::RespondActivityTaskCompletedRequest& request) {
+  auto valid = ValidateTaskToken(request.task_token());
+  if (valid.IsFailure()) return valid;
+  return IdentityLength(request.identity());
+}
+
+Status ValidateRespondActivityTaskFailed(
+    const workflowservice::RespondActivityTaskFailedRequest& request) {
+  auto valid = ValidateTaskToken(request.task_token());
+  if (valid.IsFailure()) return valid;
+  if (request.has_failure() && !request.failure().has_application_failure_info()) {
+    return InvalidArgument("Failure must have ApplicationFailureInfo.");
+  }
+  valid = NextRetryDelays(request.has_failure() ? &request.failure() : nullptr);
+  if (valid.IsFailure()) return valid;
+  return IdentityLength(request.identity());
+}
+
+Status ValidateRespondActivityTaskCanceled(
+    const workflowservice::RespondActivityTaskCanceledRequest& request) {
+  auto valid = ValidateTaskToken(request.task_token());
+  if (valid.IsFailure()) return valid;
+  return IdentityLength(request.identity());
+}
+
+Status ValidateRecordActivityTaskHeartbeatById(
+    const workflowservice::RecordActivityTaskHeartbeatByIdRequest& request) {
+  return ActivityById(request.namespace_(), request.workflow_id(), request.run_id(),
+                      request.activity_id(), /*identity=*/nullptr);
+}
+
+Status ValidateRespondActivityTaskCompletedById(
+    const workflowservice::RespondActivityTaskCompletedByIdRequest& request) {
+  return ActivityById(request.namespace_(), request.workflow_id(), request.run_id(),
+                      request.activity_id(), &request.identity());
+}
+
+Status ValidateRespondActivityTaskFailedById(
+    const workflowservice::RespondActivityTaskFailedByIdRequest& request) {
+  auto valid = ActivityById(request.namespace_(), request.workflow_id(), request.run_id(),
+                            request.activity_id(), &request.identity());
+  if (valid.IsFailure()) return valid;
+  return NextRetryDelays(request.has_failure() ? &request.failure() : nullptr);
+}
+
+Status ValidateRespondActivityTaskCanceledById(
+    const workflowservice::RespondActivityTaskCanceledByIdRequest& request) {
+  return ActivityById(request.namespace_(), request.workflow_id(), request.run_id(),
+                      request.activity_id(), &request.identity());
+}
+
+Status ValidateDescribeWorkflowExecution(
+    const workflowservice::DescribeWorkflowExecutionRequest& request) {
+  return ExecutionOf(request.has_execution(), request.execution());
+}
+
+Status ValidateResetStickyTaskQueue(const workflowservice::ResetStickyTaskQueueRequest& request) {
+  return ExecutionOf(request.has_execution(), request.execution());
+}
+
+Status ValidateDescribeTaskQueue(const workflowservice::DescribeTaskQueueRequest& request) {
+  return TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/false);
 }
 
 }  // namespace hdo::frontend

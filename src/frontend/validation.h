@@ -2,6 +2,9 @@
 // server's wording (SDKs and tools match on some of it) and never touches state. Pure; thread-safe.
 #pragma once
 
+#include <google/protobuf/message.h>
+
+#include <cstddef>
 #include <string>
 
 #include "hugo/result.h"
@@ -16,5 +19,82 @@ hugo::Result<hugo::Unit> ValidateStartWorkflow(
 // A workflow execution reference: workflow id set and bounded; run id empty or a UUID.
 hugo::Result<hugo::Unit> ValidateExecution(const temporal::api::common::v1::WorkflowExecution& e);
 hugo::Result<hugo::Unit> ValidateTaskQueue(const temporal::api::taskqueue::v1::TaskQueue& queue);
+
+// --- the RPCs of workers, signals, queries, cancellation and description -------------------------
+// Each mirrors the checks of the reference's handler of the same name (service/frontend/
+// workflow_handler.go, errors.go, validators.go), the namespace/task-token checks of its
+// NamespaceValidatorInterceptor (common/rpc/interceptor/namespace_validator.go) and, for task
+// queues, tqid.NormalizeAndValidate (common/tqid/task_queue_validator.go), in the reference's
+// order, so the first failing rule gives the reference's message. Task tokens are opaque here:
+// only their presence is checked; the engine decodes them.
+
+// reference: limit.blobSize.error / limit.blobSize.warn (per payload field of a request).
+inline constexpr size_t kBlobSizeLimitError = size_t{2} * 1024 * 1024;
+inline constexpr size_t kBlobSizeLimitWarn = size_t{512} * 1024;
+
+// common.CheckEventBlobSizeLimit: InvalidArgument "Blob data size exceeds limit." when `size_bytes`
+// is over kBlobSizeLimitError. Where the reference turns an oversized blob into a failure instead
+// (activity results, heartbeat details, workflow-task failures, query answers) the caller decides;
+// this only measures.
+hugo::Result<hugo::Unit> CheckBlobSize(size_t size_bytes);
+// The serialized size of a payload field (an absent message is 0 bytes).
+hugo::Result<hugo::Unit> CheckBlobSize(const google::protobuf::Message& payloads);
+bool BlobSizeExceedsWarnLimit(size_t size_bytes);
+
+// The namespace of a request addressed by name: "Namespace not set on request.",
+// "Namespace length exceeds limit.".
+hugo::Result<hugo::Unit> ValidateNamespaceName(const std::string& name);
+// "Task token not set on request." for an empty token.
+hugo::Result<hugo::Unit> ValidateTaskToken(const std::string& task_token);
+
+hugo::Result<hugo::Unit> ValidateSignalWorkflow(
+    const temporal::api::workflowservice::v1::SignalWorkflowExecutionRequest& request);
+// The reference's RequestValidator.ValidateSignalWithStartRequest (its own wording: "signal not
+// set", "workflow type not set", ...); conflict policy FAIL is refused, cron_schedule and
+// workflow_start_delay are Unimplemented here as for ValidateStartWorkflow.
+hugo::Result<hugo::Unit> ValidateSignalWithStartWorkflow(
+    const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest& request);
+hugo::Result<hugo::Unit> ValidateRequestCancelWorkflow(
+    const temporal::api::workflowservice::v1::RequestCancelWorkflowExecutionRequest& request);
+hugo::Result<hugo::Unit> ValidateQueryWorkflow(
+    const temporal::api::workflowservice::v1::QueryWorkflowRequest& request);
+hugo::Result<hugo::Unit> ValidateRespondQueryTaskCompleted(
+    const temporal::api::workflowservice::v1::RespondQueryTaskCompletedRequest& request);
+hugo::Result<hugo::Unit> ValidateRespondWorkflowTaskCompleted(
+    const temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedRequest& request);
+hugo::Result<hugo::Unit> ValidateRespondWorkflowTaskFailed(
+    const temporal::api::workflowservice::v1::RespondWorkflowTaskFailedRequest& request);
+// Poll task queues: "taskQueue is not set", "missing task queue name", "taskQueue length exceeds
+// limit", "task queue name cannot start with reserved prefix /_sys/"; identity length.
+hugo::Result<hugo::Unit> ValidatePollWorkflowTaskQueue(
+    const temporal::api::workflowservice::v1::PollWorkflowTaskQueueRequest& request);
+hugo::Result<hugo::Unit> ValidatePollActivityTaskQueue(
+    const temporal::api::workflowservice::v1::PollActivityTaskQueueRequest& request);
+hugo::Result<hugo::Unit> ValidateRecordActivityTaskHeartbeat(
+    const temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatRequest& request);
+hugo::Result<hugo::Unit> ValidateRespondActivityTaskCompleted(
+    const temporal::api::workflowservice::v1::RespondActivityTaskCompletedRequest& request);
+// Also: "Failure must have ApplicationFailureInfo." and a valid next_retry_delay in the chain.
+hugo::Result<hugo::Unit> ValidateRespondActivityTaskFailed(
+    const temporal::api::workflowservice::v1::RespondActivityTaskFailedRequest& request);
+hugo::Result<hugo::Unit> ValidateRespondActivityTaskCanceled(
+    const temporal::api::workflowservice::v1::RespondActivityTaskCanceledRequest& request);
+// ById forms: namespace, "ActivityId is not set on request.", identity length (not for the
+// heartbeat, as in the reference), "WorkflowId is not set on request.", run id a UUID when set.
+hugo::Result<hugo::Unit> ValidateRecordActivityTaskHeartbeatById(
+    const temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatByIdRequest& request);
+hugo::Result<hugo::Unit> ValidateRespondActivityTaskCompletedById(
+    const temporal::api::workflowservice::v1::RespondActivityTaskCompletedByIdRequest& request);
+hugo::Result<hugo::Unit> ValidateRespondActivityTaskFailedById(
+    const temporal::api::workflowservice::v1::RespondActivityTaskFailedByIdRequest& request);
+hugo::Result<hugo::Unit> ValidateRespondActivityTaskCanceledById(
+    const temporal::api::workflowservice::v1::RespondActivityTaskCanceledByIdRequest& request);
+hugo::Result<hugo::Unit> ValidateDescribeWorkflowExecution(
+    const temporal::api::workflowservice::v1::DescribeWorkflowExecutionRequest& request);
+hugo::Result<hugo::Unit> ValidateResetStickyTaskQueue(
+    const temporal::api::workflowservice::v1::ResetStickyTaskQueueRequest& request);
+// The task queue as a partition (tqid.NormalizeAndValidatePartition: no reserved-prefix rule).
+hugo::Result<hugo::Unit> ValidateDescribeTaskQueue(
+    const temporal::api::workflowservice::v1::DescribeTaskQueueRequest& request);
 
 }  // namespace hdo::frontend

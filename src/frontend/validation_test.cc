@@ -1,0 +1,450 @@
+#include "frontend/validation.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/error_codes.h"
+
+namespace hdo::frontend {
+namespace {
+
+namespace workflowservice = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+
+constexpr char kRunId[] = "6a2f3a55-6a86-4f0d-9d3f-3c2b0e7b2f10";
+
+// The message of a failed validation, or "ok".
+std::string Outcome(const hugo::Result<hugo::Unit>& result) {
+  if (result.IsSuccess()) return "ok";
+  return result.Error().Message();
+}
+
+template <class Request>
+struct Case {
+  const char* name;
+  std::function<void(Request*)> mutate;
+  std::string outcome;  // "ok" or the exact message
+};
+
+// Runs each case on a copy of `valid` and checks the outcome; rejections must be InvalidArgument.
+template <class Request, class Validate>
+void ExpectOutcomes(const Request& valid, Validate validate,
+                    const std::vector<Case<Request>>& cases) {
+  EXPECT_EQ(Outcome(validate(valid)), "ok") << "the valid request";
+  for (const auto& each : cases) {
+    Request request = valid;
+    each.mutate(&request);
+    auto result = validate(request);
+    EXPECT_EQ(Outcome(result), each.outcome) << each.name;
+    if (result.IsFailure() && each.outcome != "ok") {
+      EXPECT_EQ(result.Error().Code(), errors::kInvalidArgument) << each.name;
+    }
+  }
+}
+
+std::string Long(size_t length = kIdLengthMax + 1) { return std::string(length, 'x'); }
+
+TEST(BlobSizeTest, PayloadsOverTwoMebibytesAreRefused) {
+  EXPECT_EQ(Outcome(CheckBlobSize(kBlobSizeLimitError)), "ok");
+  EXPECT_EQ(Outcome(CheckBlobSize(kBlobSizeLimitError + 1)), "Blob data size exceeds limit.");
+  temporal::api::common::v1::Payloads payloads;
+  payloads.add_payloads()->set_data(std::string(kBlobSizeLimitError, 'p'));
+  EXPECT_EQ(Outcome(CheckBlobSize(payloads)), "Blob data size exceeds limit.");
+  EXPECT_EQ(Outcome(CheckBlobSize(temporal::api::common::v1::Payloads())), "ok");
+  EXPECT_FALSE(BlobSizeExceedsWarnLimit(kBlobSizeLimitWarn));
+  EXPECT_TRUE(BlobSizeExceedsWarnLimit(kBlobSizeLimitWarn + 1));
+}
+
+TEST(NamespaceAndTokenTest, NamespaceAndTaskTokenMustBeSet) {
+  EXPECT_EQ(Outcome(ValidateNamespaceName("")), "Namespace not set on request.");
+  EXPECT_EQ(Outcome(ValidateNamespaceName(Long())), "Namespace length exceeds limit.");
+  EXPECT_EQ(Outcome(ValidateNamespaceName("default")), "ok");
+  EXPECT_EQ(Outcome(ValidateTaskToken("")), "Task token not set on request.");
+  EXPECT_EQ(Outcome(ValidateTaskToken("token")), "ok");
+}
+
+workflowservice::SignalWorkflowExecutionRequest Signal() {
+  workflowservice::SignalWorkflowExecutionRequest request;
+  request.set_namespace_("default");
+  request.mutable_workflow_execution()->set_workflow_id("order-1");
+  request.set_signal_name("approve");
+  return request;
+}
+
+TEST(SignalTest, SignalNeedsAnExecutionAndABoundedName) {
+  using R = workflowservice::SignalWorkflowExecutionRequest;
+  ExpectOutcomes<R>(
+      Signal(), ValidateSignalWorkflow,
+      {
+          {"no execution", [](R* r) { r->clear_workflow_execution(); },
+           "Execution is not set on request."},
+          {"no workflow id", [](R* r) { r->mutable_workflow_execution()->clear_workflow_id(); },
+           "WorkflowId is not set on request."},
+          {"bad run id",
+           [](R* r) { r->mutable_workflow_execution()->set_run_id("superneverexistwf!"); },
+           "Invalid RunId."},
+          {"uuid run id", [](R* r) { r->mutable_workflow_execution()->set_run_id(kRunId); }, "ok"},
+          {"no signal name", [](R* r) { r->clear_signal_name(); },
+           "SignalName is not set on request."},
+          {"long signal name", [](R* r) { r->set_signal_name(Long()); },
+           "SignalName length exceeds limit."},
+          {"long request id", [](R* r) { r->set_request_id(Long()); },
+           "RequestId length exceeds limit."},
+          {"huge input",
+           [](R* r) {
+             r->mutable_input()->add_payloads()->set_data(std::string(kBlobSizeLimitError, 'i'));
+           },
+           "Blob data size exceeds limit."},
+      });
+}
+
+workflowservice::SignalWithStartWorkflowExecutionRequest SignalWithStart() {
+  workflowservice::SignalWithStartWorkflowExecutionRequest request;
+  request.set_namespace_("default");
+  request.set_workflow_id("order-1");
+  request.mutable_workflow_type()->set_name("Order");
+  request.mutable_task_queue()->set_name("orders");
+  request.set_signal_name("approve");
+  return request;
+}
+
+TEST(SignalWithStartTest, FollowsTheReferenceRequestValidator) {
+  using R = workflowservice::SignalWithStartWorkflowExecutionRequest;
+  ExpectOutcomes<R>(
+      SignalWithStart(), ValidateSignalWithStartWorkflow,
+      {
+          {"no workflow id", [](R* r) { r->clear_workflow_id(); },
+           "WorkflowId is not set on request."},
+          {"long workflow id", [](R* r) { r->set_workflow_id(Long()); },
+           "WorkflowId exceeds maximum allowed length (1001/1000)"},
+          {"no signal", [](R* r) { r->clear_signal_name(); }, "signal not set"},
+          {"long signal", [](R* r) { r->set_signal_name(Long(1005)); },
+           "signal name exceeds maximum allowed length (1005/1000)"},
+          {"no type", [](R* r) { r->clear_workflow_type(); }, "workflow type not set"},
+          {"long type", [](R* r) { r->mutable_workflow_type()->set_name(Long()); },
+           "workflow type name exceeds maximum allowed length (1001/1000)"},
+          {"no task queue", [](R* r) { r->clear_task_queue(); }, "taskQueue is not set"},
+          {"empty task queue", [](R* r) { r->mutable_task_queue()->clear_name(); },
+           "missing task queue name"},
+          {"reserved task queue", [](R* r) { r->mutable_task_queue()->set_name("/_sys/x"); },
+           "task queue name cannot start with reserved prefix /_sys/"},
+          {"internal task queue",
+           [](R* r) { r->mutable_task_queue()->set_name("temporal-sys-per-ns-tq"); },
+           "cannot use internal per-namespace task queue:temporal-sys-per-ns-tq"},
+          {"long request id", [](R* r) { r->set_request_id(Long()); },
+           "Request ID exceeds maximum allowed length (1001/1000)"},
+          {"negative run timeout", [](R* r) { r->mutable_workflow_run_timeout()->set_seconds(-1); },
+           "An invalid WorkflowRunTimeoutSeconds is set on request. cause: negative duration"},
+          {"negative execution timeout",
+           [](R* r) { r->mutable_workflow_execution_timeout()->set_seconds(-1); },
+           "An invalid WorkflowExecutionTimeoutSeconds is set on request. cause: negative "
+           "duration"},
+          {"negative task timeout",
+           [](R* r) { r->mutable_workflow_task_timeout()->set_seconds(-1); },
+           "An invalid WorkflowTaskTimeoutSeconds is set on request. cause: negative duration"},
+          {"bad retry policy", [](R* r) { r->mutable_retry_policy()->set_maximum_attempts(-1); },
+           "MaximumAttempts cannot be negative on retry policy."},
+          {"empty retry policy gets defaults", [](R* r) { r->mutable_retry_policy(); }, "ok"},
+          {"cron with start delay",
+           [](R* r) {
+             r->set_cron_schedule("@every 1m");
+             r->mutable_workflow_start_delay();
+           },
+           "CronSchedule and WorkflowStartDelay may not be used together."},
+          {"negative start delay", [](R* r) { r->mutable_workflow_start_delay()->set_seconds(-1); },
+           "An invalid WorkflowStartDelaySeconds is set on request. cause: negative duration"},
+          {"terminate-if-running with a conflict policy",
+           [](R* r) {
+             r->set_workflow_id_reuse_policy(
+                 static_cast<enums::WorkflowIdReusePolicy>(4));  // TERMINATE_IF_RUNNING
+             r->set_workflow_id_conflict_policy(enums::WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING);
+           },
+           "Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be "
+           "used together with a WorkflowIDConflictPolicy"},
+          {"reject-duplicate with terminate-existing",
+           [](R* r) {
+             r->set_workflow_id_reuse_policy(enums::WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE);
+             r->set_workflow_id_conflict_policy(
+                 enums::WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING);
+           },
+           "Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be "
+           "used together with WorkflowIdConflictPolicy "
+           "WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING"},
+          {"conflict policy fail",
+           [](R* r) {
+             r->set_workflow_id_conflict_policy(enums::WORKFLOW_ID_CONFLICT_POLICY_FAIL);
+           },
+           "Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported "
+           "for "
+           "this operation."},
+          {"use existing",
+           [](R* r) {
+             r->set_workflow_id_conflict_policy(enums::WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING);
+           },
+           "ok"},
+          {"negative priority", [](R* r) { r->mutable_priority()->set_priority_key(-1); },
+           "priority key can't be negative"},
+      });
+}
+
+TEST(SignalWithStartTest, CronAndStartDelayAreNotImplementedYet) {
+  auto cron = SignalWithStart();
+  cron.set_cron_schedule("@every 1m");
+  auto result = ValidateSignalWithStartWorkflow(cron);
+  ASSERT_TRUE(result.IsFailure());
+  EXPECT_EQ(result.Error().Code(), errors::kUnimplemented);
+  auto delay = SignalWithStart();
+  delay.mutable_workflow_start_delay()->set_seconds(5);
+  result = ValidateSignalWithStartWorkflow(delay);
+  ASSERT_TRUE(result.IsFailure());
+  EXPECT_EQ(result.Error().Code(), errors::kUnimplemented);
+}
+
+TEST(ExecutionRequestsTest, CancelDescribeAndResetStickyNeedAValidExecution) {
+  workflowservice::RequestCancelWorkflowExecutionRequest cancel;
+  EXPECT_EQ(Outcome(ValidateRequestCancelWorkflow(cancel)), "Execution is not set on request.");
+  cancel.mutable_workflow_execution()->set_workflow_id("w");
+  EXPECT_EQ(Outcome(ValidateRequestCancelWorkflow(cancel)), "ok");
+  cancel.mutable_workflow_execution()->set_run_id("nope");
+  EXPECT_EQ(Outcome(ValidateRequestCancelWorkflow(cancel)), "Invalid RunId.");
+
+  workflowservice::DescribeWorkflowExecutionRequest describe;
+  EXPECT_EQ(Outcome(ValidateDescribeWorkflowExecution(describe)),
+            "Execution is not set on request.");
+  describe.mutable_execution()->set_run_id("superneverexistwf!");
+  EXPECT_EQ(Outcome(ValidateDescribeWorkflowExecution(describe)),
+            "WorkflowId is not set on request.");
+  describe.mutable_execution()->set_workflow_id("w");
+  EXPECT_EQ(Outcome(ValidateDescribeWorkflowExecution(describe)), "Invalid RunId.");
+  describe.mutable_execution()->set_run_id(kRunId);
+  EXPECT_EQ(Outcome(ValidateDescribeWorkflowExecution(describe)), "ok");
+
+  workflowservice::ResetStickyTaskQueueRequest sticky;
+  EXPECT_EQ(Outcome(ValidateResetStickyTaskQueue(sticky)), "Execution is not set on request.");
+  sticky.mutable_execution()->set_workflow_id("w");
+  EXPECT_EQ(Outcome(ValidateResetStickyTaskQueue(sticky)), "ok");
+}
+
+workflowservice::QueryWorkflowRequest Query() {
+  workflowservice::QueryWorkflowRequest request;
+  request.mutable_execution()->set_workflow_id("w");
+  request.mutable_query()->set_query_type("state");
+  return request;
+}
+
+TEST(QueryTest, QueryNeedsAnExecutionAQueryAndAType) {
+  using R = workflowservice::QueryWorkflowRequest;
+  ExpectOutcomes<R>(
+      Query(), ValidateQueryWorkflow,
+      {
+          {"no execution", [](R* r) { r->clear_execution(); }, "Execution is not set on request."},
+          {"no query", [](R* r) { r->clear_query(); }, "WorkflowQuery is not set on request."},
+          {"no query type", [](R* r) { r->mutable_query()->clear_query_type(); },
+           "QueryType is not set on request."},
+          {"huge args",
+           [](R* r) {
+             r->mutable_query()->mutable_query_args()->add_payloads()->set_data(
+                 std::string(kBlobSizeLimitError + 1, 'a'));
+           },
+           "Blob data size exceeds limit."},
+      });
+}
+
+TEST(TaskTokenRequestsTest, TokenRequestsNeedATokenAndABoundedIdentity) {
+  workflowservice::RespondQueryTaskCompletedRequest query;
+  EXPECT_EQ(Outcome(ValidateRespondQueryTaskCompleted(query)), "Task token not set on request.");
+  query.set_task_token("t");
+  EXPECT_EQ(Outcome(ValidateRespondQueryTaskCompleted(query)), "ok");
+
+  workflowservice::RespondWorkflowTaskCompletedRequest completed;
+  EXPECT_EQ(Outcome(ValidateRespondWorkflowTaskCompleted(completed)),
+            "Task token not set on request.");
+  completed.set_task_token("t");
+  completed.set_identity(Long());
+  EXPECT_EQ(Outcome(ValidateRespondWorkflowTaskCompleted(completed)),
+            "Identity length exceeds limit.");
+
+  workflowservice::RespondWorkflowTaskFailedRequest failed;
+  EXPECT_EQ(Outcome(ValidateRespondWorkflowTaskFailed(failed)), "Task token not set on request.");
+  failed.set_task_token("t");
+  EXPECT_EQ(Outcome(ValidateRespondWorkflowTaskFailed(failed)), "ok");
+  failed.set_identity(Long());
+  EXPECT_EQ(Outcome(ValidateRespondWorkflowTaskFailed(failed)), "Identity length exceeds limit.");
+
+  workflowservice::RecordActivityTaskHeartbeatRequest heartbeat;
+  EXPECT_EQ(Outcome(ValidateRecordActivityTaskHeartbeat(heartbeat)),
+            "Task token not set on request.");
+  heartbeat.set_task_token("t");
+  EXPECT_EQ(Outcome(ValidateRecordActivityTaskHeartbeat(heartbeat)), "ok");
+
+  workflowservice::RespondActivityTaskCompletedRequest activity_completed;
+  activity_completed.set_task_token("t");
+  EXPECT_EQ(Outcome(ValidateRespondActivityTaskCompleted(activity_completed)), "ok");
+  activity_completed.set_identity(Long());
+  EXPECT_EQ(Outcome(ValidateRespondActivityTaskCompleted(activity_completed)),
+            "Identity length exceeds limit.");
+
+  workflowservice::RespondActivityTaskCanceledRequest canceled;
+  EXPECT_EQ(Outcome(ValidateRespondActivityTaskCanceled(canceled)),
+            "Task token not set on request.");
+  canceled.set_task_token("t");
+  EXPECT_EQ(Outcome(ValidateRespondActivityTaskCanceled(canceled)), "ok");
+}
+
+workflowservice::RespondActivityTaskFailedRequest ActivityFailed() {
+  workflowservice::RespondActivityTaskFailedRequest request;
+  request.set_task_token("t");
+  request.mutable_failure()->set_message("boom");
+  request.mutable_failure()->mutable_application_failure_info()->set_type("Oops");
+  return request;
+}
+
+TEST(ActivityFailedTest, FailureMustBeAnApplicationFailureWithValidRetryDelays) {
+  using R = workflowservice::RespondActivityTaskFailedRequest;
+  ExpectOutcomes<R>(
+      ActivityFailed(), ValidateRespondActivityTaskFailed,
+      {
+          {"no token", [](R* r) { r->clear_task_token(); }, "Task token not set on request."},
+          {"no failure", [](R* r) { r->clear_failure(); }, "ok"},
+          {"not an application failure",
+           [](R* r) { r->mutable_failure()->mutable_server_failure_info(); },
+           "Failure must have ApplicationFailureInfo."},
+          {"mixed-sign retry delay",
+           [](R* r) {
+             auto* delay = r->mutable_failure()
+                               ->mutable_application_failure_info()
+                               ->mutable_next_retry_delay();
+             delay->set_seconds(1);
+             delay->set_nanos(-1);
+           },
+           "NextRetryDelay is not a valid duration: duration has seconds and nanos with "
+           "different signs"},
+          {"bad retry delay in the cause",
+           [](R* r) {
+             r->mutable_failure()
+                 ->mutable_cause()
+                 ->mutable_application_failure_info()
+                 ->mutable_next_retry_delay()
+                 ->set_nanos(2'000'000'000);
+           },
+           "NextRetryDelay is not a valid duration: duration has out-of-range nanos"},
+          {"valid retry delay",
+           [](R* r) {
+             r->mutable_failure()
+                 ->mutable_application_failure_info()
+                 ->mutable_next_retry_delay()
+                 ->set_seconds(3);
+           },
+           "ok"},
+          {"long identity", [](R* r) { r->set_identity(Long()); },
+           "Identity length exceeds limit."},
+      });
+}
+
+TEST(PollTest, PollsNeedANamedTaskQueueAndABoundedIdentity) {
+  using W = workflowservice::PollWorkflowTaskQueueRequest;
+  W workflow_poll;
+  workflow_poll.mutable_task_queue()->set_name("orders");
+  ExpectOutcomes<W>(
+      workflow_poll, ValidatePollWorkflowTaskQueue,
+      {
+          {"no task queue", [](W* r) { r->clear_task_queue(); }, "taskQueue is not set"},
+          {"empty name", [](W* r) { r->mutable_task_queue()->clear_name(); },
+           "missing task queue name"},
+          {"long name", [](W* r) { r->mutable_task_queue()->set_name(Long()); },
+           "taskQueue length exceeds limit"},
+          {"reserved name", [](W* r) { r->mutable_task_queue()->set_name("/_sys/orders/1"); },
+           "task queue name cannot start with reserved prefix /_sys/"},
+          {"sticky with long normal name",
+           [](W* r) {
+             r->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_STICKY);
+             r->mutable_task_queue()->set_normal_name(Long());
+           },
+           "taskQueue length exceeds limit"},
+          {"identity is checked first",
+           [](W* r) {
+             r->set_identity(Long());
+             r->clear_task_queue();
+           },
+           "Identity length exceeds limit."},
+      });
+
+  using A = workflowservice::PollActivityTaskQueueRequest;
+  A activity_poll;
+  activity_poll.mutable_task_queue()->set_name("orders");
+  ExpectOutcomes<A>(activity_poll, ValidatePollActivityTaskQueue,
+                    {
+                        {"task queue is checked first",
+                         [](A* r) {
+                           r->set_identity(Long());
+                           r->clear_task_queue();
+                         },
+                         "taskQueue is not set"},
+                        {"long identity", [](A* r) { r->set_identity(Long()); },
+                         "Identity length exceeds limit."},
+                    });
+}
+
+TEST(DescribeTaskQueueTest, TaskQueueIsValidatedAsAPartition) {
+  workflowservice::DescribeTaskQueueRequest request;
+  EXPECT_EQ(Outcome(ValidateDescribeTaskQueue(request)), "taskQueue is not set");
+  request.mutable_task_queue()->set_name("/_sys/orders/3");
+  EXPECT_EQ(Outcome(ValidateDescribeTaskQueue(request)), "ok");
+  request.mutable_task_queue()->set_name(Long());
+  EXPECT_EQ(Outcome(ValidateDescribeTaskQueue(request)), "taskQueue length exceeds limit");
+}
+
+template <class R>
+R ById() {
+  R request;
+  request.set_namespace_("default");
+  request.set_workflow_id("w");
+  request.set_activity_id("1");
+  return request;
+}
+
+template <class R>
+std::vector<Case<R>> ByIdCases(bool checks_identity) {
+  std::vector<Case<R>> cases = {
+      {"no namespace", [](R* r) { r->clear_namespace_(); }, "Namespace not set on request."},
+      {"long namespace", [](R* r) { r->set_namespace_(Long()); },
+       "Namespace length exceeds limit."},
+      {"no activity id", [](R* r) { r->clear_activity_id(); }, "ActivityId is not set on request."},
+      {"no workflow id", [](R* r) { r->clear_workflow_id(); }, "WorkflowId is not set on request."},
+      {"bad run id", [](R* r) { r->set_run_id("run-1"); }, "Invalid RunId."},
+      {"uuid run id", [](R* r) { r->set_run_id(kRunId); }, "ok"},
+  };
+  cases.push_back({"long identity", [](R* r) { r->set_identity(Long()); },
+                   checks_identity ? "Identity length exceeds limit." : "ok"});
+  return cases;
+}
+
+TEST(ActivityByIdTest, ByIdRequestsNeedNamespaceWorkflowAndActivityIds) {
+  using H = workflowservice::RecordActivityTaskHeartbeatByIdRequest;
+  ExpectOutcomes<H>(ById<H>(), ValidateRecordActivityTaskHeartbeatById, ByIdCases<H>(false));
+  using C = workflowservice::RespondActivityTaskCompletedByIdRequest;
+  ExpectOutcomes<C>(ById<C>(), ValidateRespondActivityTaskCompletedById, ByIdCases<C>(true));
+  using F = workflowservice::RespondActivityTaskFailedByIdRequest;
+  auto failed_cases = ByIdCases<F>(true);
+  failed_cases.push_back(
+      {"negative-seconds positive-nanos delay",
+       [](F* r) {
+         auto* delay =
+             r->mutable_failure()->mutable_application_failure_info()->mutable_next_retry_delay();
+         delay->set_seconds(-1);
+         delay->set_nanos(5);
+       },
+       "NextRetryDelay is not a valid duration: duration has seconds and nanos with different "
+       "signs"});
+  failed_cases.push_back({"server failure is accepted by id",
+                          [](F* r) { r->mutable_failure()->mutable_server_failure_info(); }, "ok"});
+  ExpectOutcomes<F>(ById<F>(), ValidateRespondActivityTaskFailedById, failed_cases);
+  using X = workflowservice::RespondActivityTaskCanceledByIdRequest;
+  ExpectOutcomes<X>(ById<X>(), ValidateRespondActivityTaskCanceledById, ByIdCases<X>(true));
+}
+
+}  // namespace
+}  // namespace hdo::frontend
