@@ -40,10 +40,13 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 export const namespace = 'default';
 /** tests/compat/golden/ts, relative to build/. */
 export const goldenDir = resolve(__dirname, '../../golden/ts');
-/** Bounds every scenario, so that a misbehaving server fails the scenario instead of hanging it. */
-export const scenarioTimeoutMs = 60_000;
+/**
+ * Bounds every scenario, so that a misbehaving server fails the scenario instead of hanging it
+ * (against the reference each takes under 5 s, concurrent_200 under 10 s, which has its own bound).
+ */
+export const scenarioTimeoutMs = 20_000;
 /** Bounds every wait for a history condition. */
-export const historyWaitMs = 30_000;
+export const historyWaitMs = 15_000;
 
 export const recording = (): boolean => process.env.HDO_RECORD === '1';
 
@@ -263,6 +266,20 @@ export class Env {
     throw new Error(`timed out waiting for ${what} in the history of ${workflowId}; history so far: ${rawTypes(last).join(',')}`);
   }
 
+  /** The event types of the scenario's workflows so far (the first 3), for a timeout's message. */
+  async describeWorkflows(): Promise<string> {
+    let out = '';
+    const ids = [...this.replacements.keys()].filter((k) => k !== this.tq).slice(0, 3);
+    for (const id of ids) {
+      const types = await this.connection
+        .withDeadline(Date.now() + 2000, () => this.history(id))
+        .then((evs) => rawTypes(evs).join(','))
+        .catch((err) => `(history unavailable: ${err})`);
+      out += `\n  history of ${id}: ${types}`;
+    }
+    return out;
+  }
+
   async waitWorkflowTasksCompleted(workflowId: string, n: number): Promise<void> {
     await this.waitHistory(workflowId, `${n} WorkflowTaskCompleted`, (evs) => countType(evs, 'WorkflowTaskCompleted') >= n);
   }
@@ -360,6 +377,9 @@ export function scenario(name: string, fn: (e: Env) => Promise<void>, timeoutMs 
       })());
     } catch (err) {
       failure = err;
+      if (err instanceof Error && err.message.startsWith('timed out')) {
+        err.message += await e.describeWorkflows().catch(() => '');
+      }
     } finally {
       e.abort.abort();
       try {

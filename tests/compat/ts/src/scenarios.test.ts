@@ -354,7 +354,7 @@ scenario('concurrent_200', async (e) => {
   if (unclosed > 0) e.error(`${unclosed} of ${n - 1} histories do not end in ${wfCompleted}`);
   console.log(`# concurrent_200: ${odd} of ${n - 1} histories differ in shape from the representative`);
   await e.checkHistory(ids[0], runIds[0], helloTypes);
-});
+}, 60_000);
 
 // a worker killed mid-workflow and replaced: worker A (a child process) runs the first activity and
 // is killed with SIGKILL while the workflow waits for a signal; worker B (this process, which never
