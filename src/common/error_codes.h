@@ -14,5 +14,11 @@ inline constexpr char kNamespaceNotFound[] = "hdo.namespace_not_found";
 inline constexpr char kNamespaceAlreadyExists[] = "hdo.namespace_already_exists";
 // Metadata: "start_request_id", "run_id".
 inline constexpr char kWorkflowAlreadyStarted[] = "hdo.workflow_already_started";
+// A worker answered a query with an error (QueryFailedFailure detail).
+inline constexpr char kQueryFailed[] = "hdo.query_failed";
+// A query before the workflow's first task completed (WorkflowNotReadyFailure detail).
+inline constexpr char kWorkflowNotReady[] = "hdo.workflow_not_ready";
+// Nobody answered before the caller's deadline.
+inline constexpr char kDeadlineExceeded[] = "hdo.deadline_exceeded";
 
 }  // namespace hdo::errors

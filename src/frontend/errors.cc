@@ -59,6 +59,14 @@ grpc::Status ToGrpcStatus(const hugo::Error& error) {
     detail.set_run_id(MetadataText(error, "run_id"));
     return WithDetail(grpc::StatusCode::ALREADY_EXISTS, message, detail);
   }
+  if (code == errors::kQueryFailed) {
+    return WithDetail(grpc::StatusCode::INVALID_ARGUMENT, message, details::QueryFailedFailure());
+  }
+  if (code == errors::kWorkflowNotReady) {
+    return WithDetail(grpc::StatusCode::FAILED_PRECONDITION, message,
+                      details::WorkflowNotReadyFailure());
+  }
+  if (code == errors::kDeadlineExceeded) return {grpc::StatusCode::DEADLINE_EXCEEDED, message};
   if (code == kErrorNamespaceAlreadyExists) {
     return WithDetail(grpc::StatusCode::ALREADY_EXISTS, message,
                       details::NamespaceAlreadyExistsFailure());

@@ -47,7 +47,24 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "RespondWorkflowTaskCompleted",
                                                 "ShutdownWorker",
                                                 "TerminateWorkflowExecution",
-                                                "GetWorkflowExecutionHistory"};
+                                                "GetWorkflowExecutionHistory",
+                                                "SignalWorkflowExecution",
+                                                "SignalWithStartWorkflowExecution",
+                                                "RequestCancelWorkflowExecution",
+                                                "DescribeWorkflowExecution",
+                                                "ResetStickyTaskQueue",
+                                                "RespondWorkflowTaskFailed",
+                                                "RecordActivityTaskHeartbeat",
+                                                "RecordActivityTaskHeartbeatById",
+                                                "RespondActivityTaskCompleted",
+                                                "RespondActivityTaskCompletedById",
+                                                "RespondActivityTaskFailed",
+                                                "RespondActivityTaskFailedById",
+                                                "RespondActivityTaskCanceled",
+                                                "RespondActivityTaskCanceledById",
+                                                "QueryWorkflow",
+                                                "RespondQueryTaskCompleted",
+                                                "DescribeTaskQueue"};
   return methods;
 }
 
@@ -73,9 +90,13 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetSystemInfo(
     grpc::CallbackServerContext* context, const wf::GetSystemInfoRequest* /*request*/,
     wf::GetSystemInfoResponse* response) {
   response->set_server_version(std::string(Version()));
-  // Only capabilities hdo really implements are advertised (SDKs change behaviour on each one);
-  // the message itself is always present.
-  response->mutable_capabilities();
+  // Only capabilities hdo really implements are advertised (SDKs change behaviour on each one).
+  auto* capabilities = response->mutable_capabilities();
+  capabilities->set_signal_and_query_header(true);           // headers reach the events
+  capabilities->set_encoded_failure_attributes(true);        // failures are stored as sent
+  capabilities->set_activity_failure_include_heartbeat(true);  // details of a failed attempt kept
+  capabilities->set_sdk_metadata(true);                      // stored on WorkflowTaskCompleted
+  capabilities->set_upsert_memo(true);                       // ModifyWorkflowProperties
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
@@ -100,6 +121,21 @@ grpc::ServerUnaryReactor* WorkflowHandler::OnStore(grpc::CallbackServerContext* 
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;
+}
+
+template <class Request, class Response, class Validate, class Call>
+grpc::ServerUnaryReactor* WorkflowHandler::OnNamespace(grpc::CallbackServerContext* context,
+                                                       const Request* request, Response* response,
+                                                       Validate validate, Call call) {
+  return OnStore(context, response,
+                 [this, request, validate = std::move(validate),
+                  call = std::move(call)]() -> hugo::Result<Response> {
+                   auto valid = validate(*request);
+                   if (valid.IsFailure()) return valid.Error();
+                   auto namespace_id = namespaces_->ResolveId(request->namespace_());
+                   if (namespace_id.IsFailure()) return namespace_id.Error();
+                   return call(namespace_id.Value());
+                 });
 }
 
 grpc::ServerUnaryReactor* WorkflowHandler::RegisterNamespace(
@@ -141,24 +177,25 @@ std::chrono::milliseconds PollWait(const grpc::CallbackServerContext* context) {
   return std::clamp(left - kTailRoom, std::chrono::milliseconds(0), kLongPoll);
 }
 
-// A long poll's reactor: finished once by matching; a client that goes away cancels the parked
-// poll so it does not hold a task for nobody.
-class PollReactor final : public grpc::ServerUnaryReactor {
+// A waiting call's reactor (long poll, query): finished once by the engine thread; a client that
+// goes away cancels what it waits for (`cancel(id)`, on the engine thread) so that a parked poll
+// does not hold a task for nobody.
+class WaitReactor final : public grpc::ServerUnaryReactor {
  public:
-  PollReactor(matching::Matcher* matcher, asio::thread_pool* engine_thread)
-      : matcher_(matcher), engine_thread_(engine_thread) {}
-  void SetPollId(uint64_t poll_id) { poll_id_.store(poll_id); }
+  WaitReactor(std::function<void(uint64_t)> cancel, asio::thread_pool* engine_thread)
+      : cancel_(std::move(cancel)), engine_thread_(engine_thread) {}
+  void SetWaitId(uint64_t id) { id_.store(id); }
   void OnCancel() override {
-    asio::post(*engine_thread_, [matcher = matcher_, poll_id = poll_id_.load()] {
-      if (poll_id != 0) matcher->CancelPoll(poll_id);
+    asio::post(*engine_thread_, [cancel = cancel_, id = id_.load()] {
+      if (id != 0) cancel(id);
     });
   }
   void OnDone() override { delete this; }
 
  private:
-  matching::Matcher* matcher_;
+  std::function<void(uint64_t)> cancel_;
   asio::thread_pool* engine_thread_;
-  std::atomic<uint64_t> poll_id_{0};
+  std::atomic<uint64_t> id_{0};
 };
 
 }  // namespace
@@ -179,12 +216,14 @@ grpc::ServerUnaryReactor* WorkflowHandler::StartWorkflowExecution(
 grpc::ServerUnaryReactor* WorkflowHandler::RespondWorkflowTaskCompleted(
     grpc::CallbackServerContext* context, const wf::RespondWorkflowTaskCompletedRequest* request,
     wf::RespondWorkflowTaskCompletedResponse* response) {
-  return OnStore(context, response,
-                 [this, request]() -> hugo::Result<wf::RespondWorkflowTaskCompletedResponse> {
-                   auto namespace_id = namespaces_->ResolveId(request->namespace_());
-                   if (namespace_id.IsFailure()) return namespace_id.Error();
-                   return engine_->CompleteWorkflowTask(namespace_id.Value(), *request);
-                 });
+  return OnNamespace(
+      context, request, response,
+      [](const wf::RespondWorkflowTaskCompletedRequest& r) {
+        return ValidateRespondWorkflowTaskCompleted(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return engine_->CompleteWorkflowTask(namespace_id, *request);
+      });
 }
 
 grpc::ServerUnaryReactor* WorkflowHandler::TerminateWorkflowExecution(
@@ -208,37 +247,52 @@ grpc::ServerUnaryReactor* WorkflowHandler::TerminateWorkflowExecution(
 }
 
 grpc::ServerUnaryReactor* WorkflowHandler::ShutdownWorker(
-    grpc::CallbackServerContext* context, const wf::ShutdownWorkerRequest* /*request*/,
-    wf::ShutdownWorkerResponse* /*response*/) {
-  // hdo schedules no task on sticky queues yet, so a stopping worker leaves nothing to unload.
-  auto* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+    grpc::CallbackServerContext* context, const wf::ShutdownWorkerRequest* request,
+    wf::ShutdownWorkerResponse* response) {
+  // The worker's sticky queue goes with it: its polls end, and history stops scheduling on it.
+  return OnNamespace(
+      context, request, response,
+      [](const wf::ShutdownWorkerRequest& r) { return ValidateNamespaceName(r.namespace_()); },
+      [this, request](const std::string& namespace_id) -> hugo::Result<wf::ShutdownWorkerResponse> {
+        if (!request->sticky_task_queue().empty()) {
+          matcher_->UnloadSticky(namespace_id, request->sticky_task_queue());
+        }
+        return hugo::Ok(wf::ShutdownWorkerResponse());
+      });
 }
 
 // Shared by the poll RPCs: validate on the engine thread, then park through `poll(namespace_id,
-// wait, done)`, which returns the poll id (0 when answered at once).
-template <class Request, class Response, class Poll>
+// poller, wait, done)`, which returns the poll id (0 when answered at once).
+template <class Request, class Response, class Validate, class Poll>
 grpc::ServerUnaryReactor* StartPoll(grpc::CallbackServerContext* context, const Request* request,
                                     Response* response, NamespaceHandler* namespaces,
                                     matching::Matcher* matcher, asio::thread_pool* engine_thread,
-                                    Poll poll) {
-  auto* reactor = new PollReactor(matcher, engine_thread);
+                                    Validate validate, Poll poll) {
+  auto* reactor = new WaitReactor(
+      [matcher](uint64_t poll_id) { matcher->CancelPoll(poll_id); }, engine_thread);
   auto wait = PollWait(context);
   asio::post(*engine_thread, [=, poll = std::move(poll)] {
-    auto queue_ok = ValidateTaskQueue(request->task_queue());
-    auto namespace_id = namespaces->ResolveId(request->namespace_());
-    if (queue_ok.IsFailure() || namespace_id.IsFailure()) {
-      reactor->Finish(ToGrpcStatus(queue_ok.IsFailure() ? queue_ok.Error() : namespace_id.Error()));
+    auto valid = validate(*request);
+    auto namespace_id = valid.IsSuccess() ? namespaces->ResolveId(request->namespace_())
+                                          : hugo::Result<std::string>(valid.Error());
+    if (namespace_id.IsFailure()) {
+      reactor->Finish(ToGrpcStatus(namespace_id.Error()));
       return;
     }
-    uint64_t poll_id = poll(namespace_id.Value(), wait, [reactor, response](Response task) {
-      *response = std::move(task);
-      reactor->Finish(grpc::Status::OK);
-    });
+    matching::Poller poller;
+    poller.namespace_name = request->namespace_();
+    poller.task_queue = request->task_queue().name();
+    poller.identity = request->identity();
+    poller.sticky =
+        request->task_queue().kind() == temporal::api::enums::v1::TASK_QUEUE_KIND_STICKY;
+    uint64_t poll_id =
+        poll(namespace_id.Value(), std::move(poller), wait, [reactor, response](Response task) {
+          *response = std::move(task);
+          reactor->Finish(grpc::Status::OK);
+        });
     // 0: answered at once, and the reactor may already be gone. A parked poll is finished only on
     // this thread, so its reactor is alive here.
-    if (poll_id != 0) reactor->SetPollId(poll_id);
+    if (poll_id != 0) reactor->SetWaitId(poll_id);
   });
   return reactor;
 }
@@ -246,24 +300,27 @@ grpc::ServerUnaryReactor* StartPoll(grpc::CallbackServerContext* context, const 
 grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowTaskQueue(
     grpc::CallbackServerContext* context, const wf::PollWorkflowTaskQueueRequest* request,
     wf::PollWorkflowTaskQueueResponse* response) {
-  // Sticky queues are polled like any queue; nothing is scheduled on them yet.
-  return StartPoll(context, request, response, namespaces_, matcher_, store_io_,
-                   [this, request](const std::string& namespace_id, std::chrono::milliseconds wait,
-                                   std::function<void(wf::PollWorkflowTaskQueueResponse)> done) {
-                     return matcher_->PollWorkflowTask(namespace_id, request->task_queue().name(),
-                                                       request->identity(), wait, std::move(done));
-                   });
+  return StartPoll(
+      context, request, response, namespaces_, matcher_, store_io_,
+      [](const wf::PollWorkflowTaskQueueRequest& r) { return ValidatePollWorkflowTaskQueue(r); },
+      [this](const std::string& namespace_id, matching::Poller poller,
+             std::chrono::milliseconds wait,
+             std::function<void(wf::PollWorkflowTaskQueueResponse)> done) {
+        return matcher_->PollWorkflowTask(namespace_id, std::move(poller), wait, std::move(done));
+      });
 }
 
 grpc::ServerUnaryReactor* WorkflowHandler::PollActivityTaskQueue(
     grpc::CallbackServerContext* context, const wf::PollActivityTaskQueueRequest* request,
     wf::PollActivityTaskQueueResponse* response) {
-  return StartPoll(context, request, response, namespaces_, matcher_, store_io_,
-                   [this, request](const std::string& namespace_id, std::chrono::milliseconds wait,
-                                   std::function<void(wf::PollActivityTaskQueueResponse)> done) {
-                     return matcher_->PollActivityTask(namespace_id, request->task_queue().name(),
-                                                       wait, std::move(done));
-                   });
+  return StartPoll(
+      context, request, response, namespaces_, matcher_, store_io_,
+      [](const wf::PollActivityTaskQueueRequest& r) { return ValidatePollActivityTaskQueue(r); },
+      [this](const std::string& namespace_id, matching::Poller poller,
+             std::chrono::milliseconds wait,
+             std::function<void(wf::PollActivityTaskQueueResponse)> done) {
+        return matcher_->PollActivityTask(namespace_id, std::move(poller), wait, std::move(done));
+      });
 }
 
 grpc::ServerUnaryReactor* WorkflowHandler::GetWorkflowExecutionHistory(
@@ -290,6 +347,303 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetWorkflowExecutionHistory(
         });
   });
   return reactor;
+}
+
+// --- signals, cancellation, describe
+
+grpc::ServerUnaryReactor* WorkflowHandler::SignalWorkflowExecution(
+    grpc::CallbackServerContext* context, const wf::SignalWorkflowExecutionRequest* request,
+    wf::SignalWorkflowExecutionResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::SignalWorkflowExecutionRequest& r) { return ValidateSignalWorkflow(r); },
+      [this, request](const std::string& namespace_id) {
+        return engine_->Signal(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::SignalWithStartWorkflowExecution(
+    grpc::CallbackServerContext* context,
+    const wf::SignalWithStartWorkflowExecutionRequest* request,
+    wf::SignalWithStartWorkflowExecutionResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::SignalWithStartWorkflowExecutionRequest& r) {
+        return ValidateSignalWithStartWorkflow(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return engine_->SignalWithStart(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::RequestCancelWorkflowExecution(
+    grpc::CallbackServerContext* context, const wf::RequestCancelWorkflowExecutionRequest* request,
+    wf::RequestCancelWorkflowExecutionResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::RequestCancelWorkflowExecutionRequest& r) {
+        return ValidateRequestCancelWorkflow(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return engine_->RequestCancel(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::DescribeWorkflowExecution(
+    grpc::CallbackServerContext* context, const wf::DescribeWorkflowExecutionRequest* request,
+    wf::DescribeWorkflowExecutionResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::DescribeWorkflowExecutionRequest& r) {
+        return ValidateDescribeWorkflowExecution(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return engine_->Describe(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::ResetStickyTaskQueue(
+    grpc::CallbackServerContext* context, const wf::ResetStickyTaskQueueRequest* request,
+    wf::ResetStickyTaskQueueResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::ResetStickyTaskQueueRequest& r) { return ValidateResetStickyTaskQueue(r); },
+      [this, request](const std::string& namespace_id) {
+        return engine_->ResetSticky(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::RespondWorkflowTaskFailed(
+    grpc::CallbackServerContext* context, const wf::RespondWorkflowTaskFailedRequest* request,
+    wf::RespondWorkflowTaskFailedResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::RespondWorkflowTaskFailedRequest& r) {
+        return ValidateRespondWorkflowTaskFailed(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return engine_->FailWorkflowTask(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::DescribeTaskQueue(
+    grpc::CallbackServerContext* context, const wf::DescribeTaskQueueRequest* request,
+    wf::DescribeTaskQueueResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::DescribeTaskQueueRequest& r) { return ValidateDescribeTaskQueue(r); },
+      [this, request](const std::string& namespace_id) -> hugo::Result<wf::DescribeTaskQueueResponse> {
+        wf::DescribeTaskQueueResponse described;
+        const bool workflow = request->task_queue_type() !=
+                              temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY;
+        for (const auto& poller :
+             matcher_->Pollers(namespace_id, request->task_queue().name(), workflow)) {
+          auto* info = described.add_pollers();
+          info->set_identity(poller.identity);
+          *info->mutable_last_access_time() = poller.last_access_time;
+        }
+        return hugo::Ok(std::move(described));
+      });
+}
+
+// --- activities
+
+namespace {
+
+// Which activity a Respond*/Record* request names: by token, or (ById) by workflow and activity id.
+template <class Request>
+history::Engine::ActivityRef RefByToken(const std::string& namespace_id, const Request& request) {
+  return {namespace_id, request.task_token(), {}, {}, {}, request.identity()};
+}
+
+template <class Request>
+history::Engine::ActivityRef RefById(const std::string& namespace_id, const Request& request) {
+  return {namespace_id,         std::string(),        request.workflow_id(),
+          request.run_id(),     request.activity_id(), request.identity()};
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* WorkflowHandler::RecordActivityTaskHeartbeat(
+    grpc::CallbackServerContext* context, const wf::RecordActivityTaskHeartbeatRequest* request,
+    wf::RecordActivityTaskHeartbeatResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::RecordActivityTaskHeartbeatRequest& r) {
+        return ValidateRecordActivityTaskHeartbeat(r);
+      },
+      [this, request](
+          const std::string& namespace_id) -> hugo::Result<wf::RecordActivityTaskHeartbeatResponse> {
+        auto canceled =
+            engine_->HeartbeatActivity(RefByToken(namespace_id, *request), request->details());
+        if (canceled.IsFailure()) return canceled.Error();
+        wf::RecordActivityTaskHeartbeatResponse answer;
+        answer.set_cancel_requested(canceled.Value());
+        return hugo::Ok(std::move(answer));
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::RecordActivityTaskHeartbeatById(
+    grpc::CallbackServerContext* context, const wf::RecordActivityTaskHeartbeatByIdRequest* request,
+    wf::RecordActivityTaskHeartbeatByIdResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::RecordActivityTaskHeartbeatByIdRequest& r) {
+        return ValidateRecordActivityTaskHeartbeatById(r);
+      },
+      [this, request](const std::string& namespace_id)
+          -> hugo::Result<wf::RecordActivityTaskHeartbeatByIdResponse> {
+        auto canceled =
+            engine_->HeartbeatActivity(RefById(namespace_id, *request), request->details());
+        if (canceled.IsFailure()) return canceled.Error();
+        wf::RecordActivityTaskHeartbeatByIdResponse answer;
+        answer.set_cancel_requested(canceled.Value());
+        return hugo::Ok(std::move(answer));
+      });
+}
+
+namespace {
+
+// Maps an engine result with no payload to the RPC's empty response.
+template <class Response>
+hugo::Result<Response> Empty(hugo::Result<hugo::Unit> result) {
+  if (result.IsFailure()) return result.Error();
+  return hugo::Ok(Response());
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCompleted(
+    grpc::CallbackServerContext* context, const wf::RespondActivityTaskCompletedRequest* request,
+    wf::RespondActivityTaskCompletedResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::RespondActivityTaskCompletedRequest& r) {
+        return ValidateRespondActivityTaskCompleted(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return Empty<wf::RespondActivityTaskCompletedResponse>(
+            engine_->CompleteActivity(RefByToken(namespace_id, *request), request->result()));
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCompletedById(
+    grpc::CallbackServerContext* context, const wf::RespondActivityTaskCompletedByIdRequest* request,
+    wf::RespondActivityTaskCompletedByIdResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::RespondActivityTaskCompletedByIdRequest& r) {
+        return ValidateRespondActivityTaskCompletedById(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return Empty<wf::RespondActivityTaskCompletedByIdResponse>(
+            engine_->CompleteActivity(RefById(namespace_id, *request), request->result()));
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskFailed(
+    grpc::CallbackServerContext* context, const wf::RespondActivityTaskFailedRequest* request,
+    wf::RespondActivityTaskFailedResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::RespondActivityTaskFailedRequest& r) {
+        return ValidateRespondActivityTaskFailed(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return Empty<wf::RespondActivityTaskFailedResponse>(engine_->FailActivity(
+            RefByToken(namespace_id, *request), request->failure(),
+            request->has_last_heartbeat_details() ? &request->last_heartbeat_details() : nullptr));
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskFailedById(
+    grpc::CallbackServerContext* context, const wf::RespondActivityTaskFailedByIdRequest* request,
+    wf::RespondActivityTaskFailedByIdResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::RespondActivityTaskFailedByIdRequest& r) {
+        return ValidateRespondActivityTaskFailedById(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return Empty<wf::RespondActivityTaskFailedByIdResponse>(engine_->FailActivity(
+            RefById(namespace_id, *request), request->failure(),
+            request->has_last_heartbeat_details() ? &request->last_heartbeat_details() : nullptr));
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCanceled(
+    grpc::CallbackServerContext* context, const wf::RespondActivityTaskCanceledRequest* request,
+    wf::RespondActivityTaskCanceledResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::RespondActivityTaskCanceledRequest& r) {
+        return ValidateRespondActivityTaskCanceled(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return Empty<wf::RespondActivityTaskCanceledResponse>(
+            engine_->CancelActivity(RefByToken(namespace_id, *request), request->details()));
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCanceledById(
+    grpc::CallbackServerContext* context, const wf::RespondActivityTaskCanceledByIdRequest* request,
+    wf::RespondActivityTaskCanceledByIdResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::RespondActivityTaskCanceledByIdRequest& r) {
+        return ValidateRespondActivityTaskCanceledById(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return Empty<wf::RespondActivityTaskCanceledByIdResponse>(
+            engine_->CancelActivity(RefById(namespace_id, *request), request->details()));
+      });
+}
+
+// --- queries
+
+grpc::ServerUnaryReactor* WorkflowHandler::QueryWorkflow(grpc::CallbackServerContext* context,
+                                                         const wf::QueryWorkflowRequest* request,
+                                                         wf::QueryWorkflowResponse* response) {
+  history::Engine* engine = engine_;
+  auto* reactor = new WaitReactor([engine](uint64_t id) { engine->CancelQuery(id); }, store_io_);
+  // The query waits as long as the client does (a bounded default when it set no deadline).
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(context->deadline() -
+                                                                    std::chrono::system_clock::now());
+  auto wait = std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(60000));
+  asio::post(*store_io_, [this, reactor, request, response, wait] {
+    auto valid = ValidateQueryWorkflow(*request);
+    auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
+                                          : hugo::Result<std::string>(valid.Error());
+    if (namespace_id.IsFailure()) {
+      reactor->Finish(ToGrpcStatus(namespace_id.Error()));
+      return;
+    }
+    uint64_t query_id = engine_->Query(
+        namespace_id.Value(), request->namespace_(), *request, wait,
+        [reactor, response](hugo::Result<wf::QueryWorkflowResponse> result) {
+          if (result.IsFailure()) {
+            reactor->Finish(ToGrpcStatus(result.Error()));
+            return;
+          }
+          *response = std::move(result).Value();
+          reactor->Finish(grpc::Status::OK);
+        });
+    if (query_id != 0) reactor->SetWaitId(query_id);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::RespondQueryTaskCompleted(
+    grpc::CallbackServerContext* context, const wf::RespondQueryTaskCompletedRequest* request,
+    wf::RespondQueryTaskCompletedResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::RespondQueryTaskCompletedRequest& r) {
+        return ValidateRespondQueryTaskCompleted(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return engine_->CompleteQuery(namespace_id, *request);
+      });
 }
 
 }  // namespace hdo::frontend

@@ -92,12 +92,87 @@ class WorkflowHandler final
       const temporal::api::workflowservice::v1::ShutdownWorkerRequest* request,
       temporal::api::workflowservice::v1::ShutdownWorkerResponse* response) override;
 
+  grpc::ServerUnaryReactor* SignalWorkflowExecution(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::SignalWorkflowExecutionRequest* request,
+      temporal::api::workflowservice::v1::SignalWorkflowExecutionResponse* response) override;
+  grpc::ServerUnaryReactor* SignalWithStartWorkflowExecution(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest* request,
+      temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionResponse* response) override;
+  grpc::ServerUnaryReactor* RequestCancelWorkflowExecution(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::RequestCancelWorkflowExecutionRequest* request,
+      temporal::api::workflowservice::v1::RequestCancelWorkflowExecutionResponse* response) override;
+  grpc::ServerUnaryReactor* DescribeWorkflowExecution(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::DescribeWorkflowExecutionRequest* request,
+      temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse* response) override;
+  grpc::ServerUnaryReactor* ResetStickyTaskQueue(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::ResetStickyTaskQueueRequest* request,
+      temporal::api::workflowservice::v1::ResetStickyTaskQueueResponse* response) override;
+  grpc::ServerUnaryReactor* RespondWorkflowTaskFailed(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::RespondWorkflowTaskFailedRequest* request,
+      temporal::api::workflowservice::v1::RespondWorkflowTaskFailedResponse* response) override;
+  grpc::ServerUnaryReactor* RecordActivityTaskHeartbeat(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatRequest* request,
+      temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatResponse* response) override;
+  grpc::ServerUnaryReactor* RecordActivityTaskHeartbeatById(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatByIdRequest* request,
+      temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatByIdResponse* response) override;
+  grpc::ServerUnaryReactor* RespondActivityTaskCompleted(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::RespondActivityTaskCompletedRequest* request,
+      temporal::api::workflowservice::v1::RespondActivityTaskCompletedResponse* response) override;
+  grpc::ServerUnaryReactor* RespondActivityTaskCompletedById(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::RespondActivityTaskCompletedByIdRequest* request,
+      temporal::api::workflowservice::v1::RespondActivityTaskCompletedByIdResponse* response) override;
+  grpc::ServerUnaryReactor* RespondActivityTaskFailed(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::RespondActivityTaskFailedRequest* request,
+      temporal::api::workflowservice::v1::RespondActivityTaskFailedResponse* response) override;
+  grpc::ServerUnaryReactor* RespondActivityTaskFailedById(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::RespondActivityTaskFailedByIdRequest* request,
+      temporal::api::workflowservice::v1::RespondActivityTaskFailedByIdResponse* response) override;
+  grpc::ServerUnaryReactor* RespondActivityTaskCanceled(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::RespondActivityTaskCanceledRequest* request,
+      temporal::api::workflowservice::v1::RespondActivityTaskCanceledResponse* response) override;
+  grpc::ServerUnaryReactor* RespondActivityTaskCanceledById(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::RespondActivityTaskCanceledByIdRequest* request,
+      temporal::api::workflowservice::v1::RespondActivityTaskCanceledByIdResponse* response) override;
+  grpc::ServerUnaryReactor* QueryWorkflow(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::QueryWorkflowRequest* request,
+      temporal::api::workflowservice::v1::QueryWorkflowResponse* response) override;
+  grpc::ServerUnaryReactor* RespondQueryTaskCompleted(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::RespondQueryTaskCompletedRequest* request,
+      temporal::api::workflowservice::v1::RespondQueryTaskCompletedResponse* response) override;
+  grpc::ServerUnaryReactor* DescribeTaskQueue(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::DescribeTaskQueueRequest* request,
+      temporal::api::workflowservice::v1::DescribeTaskQueueResponse* response) override;
+
  private:
   // Runs `call()` (returning hugo::Result<Response>) on the store IO thread and finishes the
   // reactor there with the response or the error's gRPC status.
   template <class Response, class Call>
   grpc::ServerUnaryReactor* OnStore(grpc::CallbackServerContext* context, Response* response,
                                     Call call);
+  // The common shape of a unary RPC on a namespace: `validate(request)` (pure), the namespace
+  // resolved, then `call(namespace_id)` on the engine thread.
+  template <class Request, class Response, class Validate, class Call>
+  grpc::ServerUnaryReactor* OnNamespace(grpc::CallbackServerContext* context,
+                                        const Request* request, Response* response,
+                                        Validate validate, Call call);
 
   NamespaceHandler* namespaces_;
   history::Engine* engine_;

@@ -1,21 +1,55 @@
+// The engine's core: loading and committing runs, the transfer and timer outboxes, event
+// buffering and workflow task scheduling shared by every transition.
 #include "history/engine.h"
 
 #include <algorithm>
 
 #include "common/error_codes.h"
 #include "common/uuid.h"
+#include "history/time_util.h"
 
 namespace hdo::history {
 namespace {
 
-namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
 namespace hist = temporal::api::history::v1;
 using persistence::v1::MutableState;
+using persistence::v1::TimerTask;
 using persistence::v1::TransferTask;
 
 hugo::Error NotFound(std::string message) {
   return hugo::Error::From(std::move(message), errors::kNotFound);
+}
+
+persistence::HistoryBatch ToBatch(const hist::History& history) {
+  return {history.events(0).event_id(), history.events(history.events_size() - 1).event_id(),
+          history.SerializeAsString()};
+}
+
+// An activity outcome buffered before its ActivityTaskStarted was numbered names it by the
+// placeholder -scheduled_event_id; `started_ids` maps scheduled ids to the numbers given.
+void FixActivityStartedId(hist::HistoryEvent& event, std::map<int64_t, int64_t>& started_ids) {
+  auto fix = [&started_ids](auto* attributes) {
+    if (attributes->started_event_id() < 0) {
+      attributes->set_started_event_id(started_ids[-attributes->started_event_id()]);
+    }
+  };
+  switch (event.event_type()) {
+    case enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+      fix(event.mutable_activity_task_completed_event_attributes());
+      break;
+    case enums::EVENT_TYPE_ACTIVITY_TASK_FAILED:
+      fix(event.mutable_activity_task_failed_event_attributes());
+      break;
+    case enums::EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+      fix(event.mutable_activity_task_timed_out_event_attributes());
+      break;
+    case enums::EVENT_TYPE_ACTIVITY_TASK_CANCELED:
+      fix(event.mutable_activity_task_canceled_event_attributes());
+      break;
+    default:
+      break;
+  }
 }
 
 }  // namespace
@@ -26,10 +60,19 @@ Engine::Engine(persistence::ExecutionStore* store, matching::Matcher* matcher,
       matcher_(matcher),
       executor_(std::move(executor)),
       options_(options),
-      now_(std::move(now)) {}
+      now_(std::move(now)),
+      timer_wakeup_(std::make_unique<asio::steady_timer>(executor_)) {}
+
+Engine::~Engine() = default;
+
+google::protobuf::Timestamp Engine::After(const google::protobuf::Duration& duration) {
+  return AddDuration(now_(), duration);
+}
+
+int64_t Engine::NowMs() { return ToMillis(now_()); }
 
 hugo::Result<int> Engine::Recover() {
-  auto max_id = store_->MaxTransferTaskId();
+  auto max_id = store_->MaxTaskId();
   if (max_id.IsFailure()) return max_id.Error();
   next_task_id_ = max_id.Value() + 1;
   int recovered = 0;
@@ -47,14 +90,37 @@ hugo::Result<int> Engine::Recover() {
       after = record.task_id;
     }
   }
+  after = 0;
+  while (true) {
+    auto timers = store_->LoadTimerTasks(after, 1000);
+    if (timers.IsFailure()) return timers.Error();
+    if (timers.Value().empty()) break;
+    for (const auto& record : timers.Value()) {
+      TimerTask task;
+      if (task.ParseFromString(record.data)) {
+        timer_queue_.emplace(record.fire_time_ms, std::make_pair(record.task_id, task));
+        ++recovered;
+      }
+      after = record.task_id;
+    }
+  }
+  ArmTimer();
   return hugo::Ok(recovered);
 }
 
 void Engine::Dispatch(const TransferTask& task, int64_t task_id) {
-  if (task.kind() != TransferTask::KIND_WORKFLOW_TASK) return;
-  matcher_->AddWorkflowTask(
-      task.task_queue(), matching::WorkflowTask{task.namespace_id(), task.workflow_id(),
-                                                task.run_id(), task.scheduled_event_id(), task_id});
+  matching::Task match{task.namespace_id(), task.workflow_id(),   task.run_id(),
+                       task.scheduled_event_id(), task.attempt(), task_id, 0};
+  switch (task.kind()) {
+    case TransferTask::KIND_WORKFLOW_TASK:
+      matcher_->AddWorkflowTask(task.task_queue(), std::move(match));
+      break;
+    case TransferTask::KIND_ACTIVITY_TASK:
+      matcher_->AddActivityTask(task.task_queue(), std::move(match));
+      break;
+    default:
+      break;
+  }
 }
 
 hugo::Result<Engine::LoadedRun> Engine::LoadRun(const persistence::RunKey& key) {
@@ -75,6 +141,14 @@ hugo::Result<Engine::LoadedRun> Engine::LoadRun(const persistence::RunKey& key) 
   return hugo::Ok(std::move(run));
 }
 
+hugo::Result<Engine::Mutation> Engine::Begin(const persistence::RunKey& key) {
+  auto loaded = LoadRun(key);
+  if (loaded.IsFailure()) return loaded.Error();
+  Mutation m;
+  m.run = std::move(loaded).Value();
+  return hugo::Ok(std::move(m));
+}
+
 hugo::Result<std::string> Engine::ResolveRunId(const std::string& namespace_id,
                                                const std::string& workflow_id,
                                                const std::string& run_id) {
@@ -89,31 +163,177 @@ hugo::Result<std::string> Engine::ResolveRunId(const std::string& namespace_id,
   return hugo::Ok(current.Value().run_id);
 }
 
-hugo::Result<hugo::Unit> Engine::Commit(LoadedRun& run, persistence::RunWrite write,
-                                        std::vector<TransferTask> new_tasks,
-                                        std::vector<int64_t> completed_task_ids,
-                                        std::vector<int64_t>* new_task_ids) {
+hugo::Result<hugo::Unit> Engine::Commit(Mutation& m) {
+  LoadedRun& run = m.run;
   run.state.set_state_transition_count(run.state.state_transition_count() + 1);
+  persistence::RunWrite write = std::move(m.write);
   write.run.key = run.record.key;
   write.run.db_version = run.record.db_version + 1;
   write.run.state = run.state.SerializeAsString();
   write.run.status = run.state.status();
+  if (m.events.events_size() > 0) write.history.push_back(ToBatch(m.events));
   persistence::Transaction transaction;
   transaction.runs.push_back(std::move(write));
-  std::vector<int64_t> ids;
-  for (const TransferTask& task : new_tasks) {
-    ids.push_back(next_task_id_++);
-    transaction.new_transfer_tasks.push_back({ids.back(), task.SerializeAsString()});
+  std::vector<int64_t> transfer_ids;
+  for (const TransferTask& task : m.transfer) {
+    transfer_ids.push_back(next_task_id_++);
+    transaction.new_transfer_tasks.push_back({transfer_ids.back(), task.SerializeAsString()});
   }
-  transaction.completed_transfer_task_ids = std::move(completed_task_ids);
+  std::vector<int64_t> timer_ids;
+  for (const PendingTimer& timer : m.timers) {
+    timer_ids.push_back(next_task_id_++);
+    transaction.new_timer_tasks.push_back(
+        {timer_ids.back(), timer.fire_time_ms, timer.task.SerializeAsString()});
+  }
+  transaction.completed_transfer_task_ids = m.done_transfer;
+  transaction.completed_timer_task_ids = m.done_timer;
   auto written = store_->Write(transaction);
   if (written.IsFailure()) return written;
   run.record.db_version = transaction.runs[0].run.db_version;
   run.record.status = run.state.status();
-  for (size_t i = 0; i < new_tasks.size(); ++i) Dispatch(new_tasks[i], ids[i]);
-  if (new_task_ids != nullptr) *new_task_ids = ids;
+  for (size_t i = 0; i < m.transfer.size(); ++i) Dispatch(m.transfer[i], transfer_ids[i]);
+  bool earlier = false;
+  for (size_t i = 0; i < m.timers.size(); ++i) {
+    timer_queue_.emplace(m.timers[i].fire_time_ms, std::make_pair(timer_ids[i], m.timers[i].task));
+    earlier = earlier || armed_for_ms_ == 0 || m.timers[i].fire_time_ms < armed_for_ms_;
+  }
+  if (earlier) ArmTimer();
   WakeWaiters(run.record.key.run_id);
   return hugo::Ok();
+}
+
+void Engine::DropTasks(std::vector<int64_t> transfer_ids, std::vector<int64_t> timer_ids) {
+  if (transfer_ids.empty() && timer_ids.empty()) return;
+  persistence::Transaction cleanup;
+  cleanup.completed_transfer_task_ids = std::move(transfer_ids);
+  cleanup.completed_timer_task_ids = std::move(timer_ids);
+  // A failed cleanup leaves stale rows that are dropped again after the next restart.
+  (void)store_->Write(cleanup);
+}
+
+hist::HistoryEvent* Engine::Append(Mutation& m, enums::EventType type) {
+  MutableState& state = m.run.state;
+  hist::HistoryEvent* event = m.events.add_events();
+  event->set_event_id(state.next_event_id());
+  state.set_next_event_id(state.next_event_id() + 1);
+  *event->mutable_event_time() = now_();
+  event->set_event_type(type);
+  event->set_task_id(next_event_task_id_++);
+  return event;
+}
+
+hist::HistoryEvent* Engine::AppendOrBuffer(Mutation& m, enums::EventType type) {
+  MutableState& state = m.run.state;
+  if (!state.has_workflow_task() || state.workflow_task().started_event_id() == 0) {
+    return Append(m, type);
+  }
+  hist::HistoryEvent* event = state.add_buffered_events();
+  *event->mutable_event_time() = now_();
+  event->set_event_type(type);
+  return event;
+}
+
+bool Engine::FlushBuffered(Mutation& m) {
+  MutableState& state = m.run.state;
+  if (state.buffered_events_size() == 0) return false;
+  // Activity outcomes name their Started event, numbered only now (placeholder: -scheduled id).
+  std::map<int64_t, int64_t> started_ids;
+  for (auto& buffered : *state.mutable_buffered_events()) {
+    hist::HistoryEvent* event = m.events.add_events();
+    *event = std::move(buffered);
+    event->set_event_id(state.next_event_id());
+    state.set_next_event_id(state.next_event_id() + 1);
+    event->set_task_id(next_event_task_id_++);
+    if (event->event_type() == enums::EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+      started_ids[event->activity_task_started_event_attributes().scheduled_event_id()] =
+          event->event_id();
+    }
+    FixActivityStartedId(*event, started_ids);
+  }
+  state.clear_buffered_events();
+  return true;
+}
+
+void Engine::ScheduleWorkflowTask(Mutation& m, int32_t attempt) {
+  MutableState& state = m.run.state;
+  // New events since the failure make the next task a normal one (reference: buffered events
+  // end a run of transient attempts).
+  if (FlushBuffered(m)) attempt = 1;
+  bool sticky = !state.sticky_task_queue().empty() &&
+                matcher_->StickyAlive(state.namespace_id(), state.sticky_task_queue());
+  if (!sticky) {
+    state.clear_sticky_task_queue();
+    state.clear_sticky_schedule_to_start_timeout();
+  }
+  auto* task = state.mutable_workflow_task();
+  task->Clear();
+  task->set_attempt(attempt);
+  task->set_sticky(sticky);
+  task->set_task_queue(sticky ? state.sticky_task_queue() : state.task_queue());
+  *task->mutable_start_to_close_timeout() = state.default_workflow_task_timeout();
+  *task->mutable_scheduled_time() = now_();
+  if (attempt > 1) {
+    // Transient: the id is reserved, the events are written only if the attempt completes.
+    task->set_transient(true);
+    task->set_scheduled_event_id(state.next_event_id());
+  } else {
+    auto* event = Append(m, enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+    auto* attributes = event->mutable_workflow_task_scheduled_event_attributes();
+    attributes->mutable_task_queue()->set_name(task->task_queue());
+    attributes->mutable_task_queue()->set_kind(sticky ? enums::TASK_QUEUE_KIND_STICKY
+                                                      : enums::TASK_QUEUE_KIND_NORMAL);
+    if (sticky) attributes->mutable_task_queue()->set_normal_name(state.task_queue());
+    *attributes->mutable_start_to_close_timeout() = state.default_workflow_task_timeout();
+    attributes->set_attempt(attempt);
+    task->set_scheduled_event_id(event->event_id());
+  }
+  TransferTask transfer;
+  transfer.set_kind(TransferTask::KIND_WORKFLOW_TASK);
+  transfer.set_namespace_id(state.namespace_id());
+  transfer.set_workflow_id(state.workflow_id());
+  transfer.set_run_id(state.run_id());
+  transfer.set_task_queue(task->task_queue());
+  transfer.set_scheduled_event_id(task->scheduled_event_id());
+  transfer.set_attempt(attempt);
+  transfer.set_sticky(sticky);
+  m.transfer.push_back(std::move(transfer));
+  if (sticky) {
+    TimerTask timeout;
+    timeout.set_kind(TimerTask::KIND_WORKFLOW_TASK_TIMEOUT);
+    timeout.set_scheduled_event_id(task->scheduled_event_id());
+    timeout.set_attempt(attempt);
+    timeout.set_timeout_type(enums::TIMEOUT_TYPE_SCHEDULE_TO_START);
+    google::protobuf::Duration wait = state.sticky_schedule_to_start_timeout();
+    if (wait.seconds() == 0 && wait.nanos() == 0) wait.set_seconds(5);
+    AddTimer(m, std::move(timeout), After(wait));
+  }
+}
+
+void Engine::EnsureWorkflowTask(Mutation& m) {
+  const MutableState& state = m.run.state;
+  if (state.status() != enums::WORKFLOW_EXECUTION_STATUS_RUNNING) return;
+  if (state.has_workflow_task()) return;
+  ScheduleWorkflowTask(m, 1);
+}
+
+void Engine::AddTimer(Mutation& m, TimerTask task, const google::protobuf::Timestamp& fire_time) {
+  const MutableState& state = m.run.state;
+  task.set_namespace_id(state.namespace_id());
+  task.set_workflow_id(state.workflow_id());
+  task.set_run_id(state.run_id());
+  m.timers.push_back({std::move(task), ToMillis(fire_time)});
+}
+
+void Engine::Close(Mutation& m, enums::WorkflowExecutionStatus status) {
+  MutableState& state = m.run.state;
+  state.set_status(status);
+  *state.mutable_close_time() = now_();
+  state.clear_workflow_task();
+  state.clear_activities();
+  state.clear_timers();
+  state.clear_buffered_events();
+  state.clear_sticky_task_queue();
+  state.clear_sticky_schedule_to_start_timeout();
 }
 
 hugo::Result<hist::History> Engine::ReadEvents(const persistence::RunKey& key,
@@ -139,25 +359,88 @@ hugo::Result<hist::History> Engine::ReadEvents(const persistence::RunKey& key,
 }
 
 void Engine::ReleaseWaiters() {
+  stopped_ = true;
+  timer_wakeup_->cancel();
   auto waiting = std::move(waiters_);
   waiters_.clear();
   for (auto& [run_id, waiter] : waiting) {
     waiter->timer->cancel();
     TryAnswerHistory(waiter->namespace_id, waiter->request, true, waiter->done);
   }
+  std::vector<uint64_t> queries;
+  for (const auto& [id, query] : queries_) queries.push_back(id);
+  for (uint64_t id : queries) {
+    FinishQuery(id, hugo::Error::From("the server is shutting down", errors::kUnavailable));
+  }
 }
 
-void Engine::WakeWaiters(const std::string& run_id) {
-  auto [begin, end] = waiters_.equal_range(run_id);
-  std::vector<std::shared_ptr<HistoryWaiter>> waiting;
-  for (auto it = begin; it != end; ++it) waiting.push_back(it->second);
-  waiters_.erase(begin, end);
-  for (auto& waiter : waiting) {
-    if (TryAnswerHistory(waiter->namespace_id, waiter->request, false, waiter->done)) {
-      waiter->timer->cancel();
-    } else {
-      waiters_.emplace(run_id, waiter);
+// --- timer queue
+
+void Engine::ArmTimer() {
+  if (stopped_ || timer_queue_.empty()) {
+    armed_for_ms_ = 0;
+    return;
+  }
+  const int64_t due = timer_queue_.begin()->first;
+  armed_for_ms_ = due;
+  const int64_t wait = std::max<int64_t>(0, due - NowMs());
+  timer_wakeup_->expires_after(std::chrono::milliseconds(wait));
+  timer_wakeup_->async_wait([this, due](const std::error_code& error) {
+    if (error || stopped_ || armed_for_ms_ != due) return;
+    armed_for_ms_ = 0;
+    FireDueTimers();
+  });
+}
+
+void Engine::FireDueTimers() {
+  const int64_t now = NowMs();
+  std::vector<std::pair<int64_t, TimerTask>> due;
+  while (!timer_queue_.empty() && timer_queue_.begin()->first <= now) {
+    due.push_back(std::move(timer_queue_.begin()->second));
+    timer_queue_.erase(timer_queue_.begin());
+  }
+  for (auto& [task_id, task] : due) FireTimer(task_id, task);
+  ArmTimer();
+}
+
+void Engine::FireTimer(int64_t task_id, const TimerTask& task) {
+  auto begun = Begin({task.namespace_id(), task.workflow_id(), task.run_id()});
+  if (begun.IsFailure()) {
+    if (begun.Error().Code() == errors::kNotFound) DropTasks({}, {task_id});
+    return;  // store trouble: the task stays stored and fires again after a restart
+  }
+  Mutation& m = begun.Value();
+  m.done_timer.push_back(task_id);
+  bool live = m.run.state.status() == enums::WORKFLOW_EXECUTION_STATUS_RUNNING;
+  if (live) {
+    switch (task.kind()) {
+      case TimerTask::KIND_WORKFLOW_TASK_TIMEOUT:
+        live = OnWorkflowTaskTimeout(m, task);
+        break;
+      case TimerTask::KIND_ACTIVITY_TIMEOUT:
+        live = OnActivityTimeout(m, task);
+        break;
+      case TimerTask::KIND_ACTIVITY_RETRY:
+        live = OnActivityRetry(m, task);
+        break;
+      case TimerTask::KIND_USER_TIMER:
+        live = OnUserTimer(m, task);
+        break;
+      case TimerTask::KIND_WORKFLOW_RUN_TIMEOUT:
+        live = OnRunTimeout(m, task);
+        break;
+      default:
+        live = false;
     }
+  }
+  if (!live) {
+    DropTasks({}, {task_id});
+    return;
+  }
+  auto committed = Commit(m);
+  if (committed.IsFailure()) {
+    // Not applied: try again shortly (the stored row also survives a restart).
+    timer_queue_.emplace(NowMs() + 1000, std::make_pair(task_id, task));
   }
 }
 

@@ -1,9 +1,16 @@
 // The history service's engine: owns workflow runs (mutable state and event history) and turns
 // requests into events, state and outbox tasks, committed in one store transaction before any
-// reply. Built so far: start (request_id idempotency, id reuse and conflict policies), workflow
-// tasks (scheduled, started through matching, completed with close commands), history reads with
-// paging and the long poll the SDKs use to wait for a result, and recovery of undelivered
-// workflow tasks from the outbox at startup.
+// reply.
+//
+// Every transition loads a run, builds a Mutation (events appended to history, events buffered
+// while a workflow task is started, transfer and timer tasks), and commits it; after the commit
+// the new transfer tasks go to matching and the new timer tasks into the in-memory timer queue,
+// both of which are reloaded from the store when the server starts (transactional outbox).
+//
+// Files: engine.cc (core: mutation, commit, outbox, timer queue, workflow task scheduling),
+// engine_workflow.cc (start, signal, cancel, terminate, describe, run timeouts),
+// engine_workflow_task.cc (workflow tasks and commands), engine_activity.cc (activities),
+// engine_history.cc (history reads and long polls), engine_query.cc (queries).
 //
 // Owned by the server. Not thread-safe: every method runs on the engine thread, which also owns
 // the store (see docs/architecture/history.md); callbacks are invoked there too.
@@ -15,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,12 +35,6 @@
 
 namespace hdo::history {
 
-// The events a transition appends, numbered from the run's next_event_id.
-struct MutableStateEvents {
-  persistence::v1::MutableState* state;
-  temporal::api::history::v1::History history;
-};
-
 class Engine {
  public:
   struct Options {
@@ -43,40 +45,88 @@ class Engine {
     int history_page_size_default = 256;
   };
   using Now = std::function<google::protobuf::Timestamp()>;
-  using HistoryDone = std::function<void(
-      hugo::Result<temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryResponse>)>;
+  template <class Response>
+  using Done = std::function<void(hugo::Result<Response>)>;
+  using HistoryDone = Done<temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryResponse>;
 
   Engine(persistence::ExecutionStore* store, matching::Matcher* matcher,
          asio::any_io_executor executor, Options options, Now now);
+  ~Engine();
 
-  // Hands every stored, undelivered workflow task to matching (call once at startup).
+  // Hands every stored, undelivered transfer task to matching and loads the timer queue (call
+  // once at startup). Returns the number of tasks recovered.
   hugo::Result<int> Recover();
 
-  // `namespace_id` is resolved and the request validated by the frontend.
+  // Answers every parked history long poll and query now (server shutdown) and stops timers.
+  void ReleaseWaiters();
+
+  // --- workflows (engine_workflow.cc); `namespace_id` is resolved, the request validated.
   hugo::Result<temporal::api::workflowservice::v1::StartWorkflowExecutionResponse> StartWorkflow(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request);
-
-  // Answers every parked history long poll now, as if its window had ended (server shutdown).
-  void ReleaseWaiters();
-
-  // Matching's hand-off: records the task started and builds the poll response with history.
-  hugo::Result<temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse>
-  RecordWorkflowTaskStarted(const matching::WorkflowTask& task, const std::string& poll_request_id,
-                            const std::string& identity);
-
-  hugo::Result<temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedResponse>
-  CompleteWorkflowTask(
+  hugo::Result<temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionResponse>
+  SignalWithStart(
       const std::string& namespace_id,
-      const temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedRequest& request);
-
+      const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::SignalWorkflowExecutionResponse> Signal(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::SignalWorkflowExecutionRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::RequestCancelWorkflowExecutionResponse>
+  RequestCancel(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::RequestCancelWorkflowExecutionRequest& request);
   // Terminates a running run: a started workflow task is failed (FORCE_CLOSE_COMMAND) first, then
   // WorkflowExecutionTerminated closes the run. NotFound when the run is closed or, with
   // first_execution_run_id, belongs to another chain.
   hugo::Result<temporal::api::workflowservice::v1::TerminateWorkflowExecutionResponse> Terminate(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::TerminateWorkflowExecutionRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse> Describe(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::DescribeWorkflowExecutionRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::ResetStickyTaskQueueResponse> ResetSticky(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::ResetStickyTaskQueueRequest& request);
 
+  // --- workflow tasks (engine_workflow_task.cc)
+  // Matching's hand-off: records the task started and builds the poll response with history
+  // (a query task's response carries the query instead).
+  hugo::Result<temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse>
+  RecordWorkflowTaskStarted(const matching::Task& task, const matching::Poller& poller);
+  hugo::Result<temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedResponse>
+  CompleteWorkflowTask(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::RespondWorkflowTaskFailedResponse>
+  FailWorkflowTask(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::RespondWorkflowTaskFailedRequest& request);
+
+  // --- activities (engine_activity.cc)
+  hugo::Result<temporal::api::workflowservice::v1::PollActivityTaskQueueResponse>
+  RecordActivityTaskStarted(const matching::Task& task, const matching::Poller& poller);
+  // The outcome an activity worker reports, by token or by id (`request` is any of the six
+  // Respond* requests; see engine_activity.cc).
+  struct ActivityRef {
+    std::string namespace_id;
+    std::string task_token;  // empty for the ById forms
+    std::string workflow_id;
+    std::string run_id;
+    std::string activity_id;
+    std::string identity;
+  };
+  hugo::Result<hugo::Unit> CompleteActivity(const ActivityRef& ref,
+                                            const temporal::api::common::v1::Payloads& result);
+  hugo::Result<hugo::Unit> FailActivity(const ActivityRef& ref,
+                                        const temporal::api::failure::v1::Failure& failure,
+                                        const temporal::api::common::v1::Payloads* details);
+  hugo::Result<hugo::Unit> CancelActivity(const ActivityRef& ref,
+                                          const temporal::api::common::v1::Payloads& details);
+  // Returns cancel_requested.
+  hugo::Result<bool> HeartbeatActivity(const ActivityRef& ref,
+                                       const temporal::api::common::v1::Payloads& details);
+
+  // --- history (engine_history.cc)
   // Answers at once, or (wait_new_event on a run that has nothing new yet) when the run changes
   // or the long poll ends. `done` is called exactly once.
   void GetHistory(
@@ -84,10 +134,39 @@ class Engine {
       const temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest& request,
       HistoryDone done);
 
+  // --- queries (engine_query.cc)
+  // Dispatches a query task to the workflow's worker and answers when the worker does; returns a
+  // query id for CancelQuery (0 when answered at once). `done` is called at most once.
+  // `wait` is how long the client waits (its deadline): the query then ends DeadlineExceeded.
+  uint64_t Query(const std::string& namespace_id, const std::string& namespace_name,
+                 const temporal::api::workflowservice::v1::QueryWorkflowRequest& request,
+                 std::chrono::milliseconds wait,
+                 Done<temporal::api::workflowservice::v1::QueryWorkflowResponse> done);
+  // The client went away or its deadline passed: the query is dropped and answered
+  // DeadlineExceeded if it is still pending.
+  void CancelQuery(uint64_t query_id);
+  hugo::Result<temporal::api::workflowservice::v1::RespondQueryTaskCompletedResponse>
+  CompleteQuery(const std::string& namespace_id,
+                const temporal::api::workflowservice::v1::RespondQueryTaskCompletedRequest& request);
+
  private:
   struct LoadedRun {
     persistence::RunRecord record;
     persistence::v1::MutableState state;
+  };
+  struct PendingTimer {
+    persistence::v1::TimerTask task;
+    int64_t fire_time_ms = 0;
+  };
+  // One transition of one run: everything it writes, committed together.
+  struct Mutation {
+    LoadedRun run;
+    temporal::api::history::v1::History events;  // appended to history, numbered
+    std::vector<persistence::v1::TransferTask> transfer;
+    std::vector<PendingTimer> timers;
+    std::vector<int64_t> done_transfer;
+    std::vector<int64_t> done_timer;
+    persistence::RunWrite write;  // current-run mode and create request id of a new run
   };
   struct HistoryWaiter {
     temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest request;
@@ -95,27 +174,99 @@ class Engine {
     HistoryDone done;
     std::unique_ptr<asio::steady_timer> timer;
   };
+  struct PendingQuery {
+    std::string namespace_id;
+    std::string namespace_name;
+    std::string workflow_id;
+    std::string run_id;
+    temporal::api::query::v1::WorkflowQuery query;
+    Done<temporal::api::workflowservice::v1::QueryWorkflowResponse> done;
+    std::unique_ptr<asio::steady_timer> deadline;
+  };
 
+  // --- core (engine.cc)
   hugo::Result<LoadedRun> LoadRun(const persistence::RunKey& key);
+  hugo::Result<Mutation> Begin(const persistence::RunKey& key);
   hugo::Result<std::string> ResolveRunId(const std::string& namespace_id,
                                          const std::string& workflow_id, const std::string& run_id);
-  // Commits a run's new state and events with outbox changes, then wakes history waiters.
-  hugo::Result<hugo::Unit> Commit(LoadedRun& run, persistence::RunWrite write,
-                                  std::vector<persistence::v1::TransferTask> new_tasks,
-                                  std::vector<int64_t> completed_task_ids,
-                                  std::vector<int64_t>* new_task_ids);
+  // Commits the mutation's state, events and outbox changes, then dispatches new tasks and wakes
+  // history waiters.
+  hugo::Result<hugo::Unit> Commit(Mutation& mutation);
+  // Deletes stale outbox rows on their own.
+  void DropTasks(std::vector<int64_t> transfer_ids, std::vector<int64_t> timer_ids);
   void Dispatch(const persistence::v1::TransferTask& task, int64_t task_id);
+  // Appends a numbered event to history.
+  temporal::api::history::v1::HistoryEvent* Append(Mutation& m,
+                                                   temporal::api::enums::v1::EventType type);
+  // An event from outside the workflow task (signal, activity or timer outcome, cancel request):
+  // buffered while a workflow task is started, appended otherwise.
+  temporal::api::history::v1::HistoryEvent* AppendOrBuffer(
+      Mutation& m, temporal::api::enums::v1::EventType type);
+  // Numbers and appends the buffered events; true when there were any.
+  bool FlushBuffered(Mutation& m);
+  // Schedules a workflow task (attempt > 1: transient, nothing written) on the sticky queue when
+  // the run has a live one, else on the normal queue.
+  void ScheduleWorkflowTask(Mutation& m, int32_t attempt);
+  // Schedules one when the run is open and has none.
+  void EnsureWorkflowTask(Mutation& m);
+  void AddTimer(Mutation& m, persistence::v1::TimerTask task,
+                const google::protobuf::Timestamp& fire_time);
+  // Closes the run: pending activities, timers and the workflow task are dropped.
+  void Close(Mutation& m, temporal::api::enums::v1::WorkflowExecutionStatus status);
   hugo::Result<temporal::api::history::v1::History> ReadEvents(const persistence::RunKey& key,
                                                                int64_t first_event_id,
                                                                int64_t last_event_id);
-  // One answer to a history request, or nullopt-like "wait" (returns false) for a long poll.
+  google::protobuf::Timestamp After(const google::protobuf::Duration& duration);
+  int64_t NowMs();
+
+  // --- timer queue (engine.cc)
+  void ArmTimer();
+  void FireDueTimers();
+  void FireTimer(int64_t task_id, const persistence::v1::TimerTask& task);
+  // Per kind; each returns false when the task is stale (then only deleted).
+  bool OnWorkflowTaskTimeout(Mutation& m, const persistence::v1::TimerTask& task);
+  bool OnActivityTimeout(Mutation& m, const persistence::v1::TimerTask& task);
+  bool OnActivityRetry(Mutation& m, const persistence::v1::TimerTask& task);
+  bool OnUserTimer(Mutation& m, const persistence::v1::TimerTask& task);
+  bool OnRunTimeout(Mutation& m, const persistence::v1::TimerTask& task);
+
+  // --- helpers of the transitions
+  // Fails the started workflow task (event unless transient) and schedules the next attempt.
+  void FailStartedWorkflowTask(Mutation& m, temporal::api::enums::v1::WorkflowTaskFailedCause cause,
+                               const temporal::api::failure::v1::Failure* failure,
+                               const std::string& identity, bool schedule_next);
+  // Writes the transient Scheduled/Started pair of a started transient workflow task.
+  void MaterializeTransient(Mutation& m);
+  // Dispatches an activity attempt: transfer task plus its schedule-to-start timeout.
+  void DispatchActivityAttempt(Mutation& m, persistence::v1::ActivityInfo& info);
+  // Retries the attempt or closes the activity with `failure`; `timeout_type` is set for
+  // timeouts.
+  void FailActivityAttempt(Mutation& m, persistence::v1::ActivityInfo& info,
+                           const temporal::api::failure::v1::Failure& failure,
+                           std::optional<temporal::api::enums::v1::TimeoutType> timeout_type,
+                           const std::string& identity);
+  // Writes the ActivityTaskStarted event of a closing activity (buffered or not); returns a
+  // placeholder id that FlushBuffered fixes.
+  int64_t AppendActivityStarted(Mutation& m, const persistence::v1::ActivityInfo& info);
+  hugo::Result<Mutation> BeginActivity(const ActivityRef& ref, persistence::v1::ActivityInfo** info);
+  hugo::Result<hugo::Unit> StartNewRun(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request,
+      persistence::RunWrite write, const std::string& run_id,
+      const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest* signal);
+
+  // --- history (engine_history.cc)
   bool TryAnswerHistory(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest& request,
       bool deadline_passed, const HistoryDone& done);
   void WakeWaiters(const std::string& run_id);
-  temporal::api::history::v1::HistoryEvent* AddEvent(MutableStateEvents& events,
-                                                     temporal::api::enums::v1::EventType type);
+
+  // --- queries (engine_query.cc)
+  hugo::Result<temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse>
+  RecordQueryTaskStarted(const matching::Task& task, const matching::Poller& poller);
+  void FinishQuery(uint64_t query_id,
+                   hugo::Result<temporal::api::workflowservice::v1::QueryWorkflowResponse> result);
 
   persistence::ExecutionStore* store_;
   matching::Matcher* matcher_;
@@ -126,6 +277,13 @@ class Engine {
   int64_t next_task_id_ = 1;
   int64_t next_event_task_id_ = 1;
   std::multimap<std::string, std::shared_ptr<HistoryWaiter>> waiters_;  // by run id
+  // The timer queue: due time (ms since epoch) → task id → task.
+  std::multimap<int64_t, std::pair<int64_t, persistence::v1::TimerTask>> timer_queue_;
+  std::unique_ptr<asio::steady_timer> timer_wakeup_;
+  int64_t armed_for_ms_ = 0;
+  std::map<uint64_t, PendingQuery> queries_;
+  uint64_t next_query_id_ = 1;
+  bool stopped_ = false;
 };
 
 }  // namespace hdo::history

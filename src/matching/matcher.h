@@ -1,15 +1,23 @@
 // Matching: task queues in memory. A task queue partition is (namespace id, task queue name,
-// kind); a task added to it meets a parked poller at once (sync match) or waits in the
-// partition's queue; a poll meets a queued task at once or parks until its long-poll window ends,
-// then answers empty (the SDKs treat an empty task token as "no task" and poll again).
+// kind: workflow or activity); a task added to it meets a parked poller at once (sync match) or
+// waits in the partition's queue; a poll meets a queued task at once or parks until its long-poll
+// window ends, then answers empty (the SDKs treat an empty task token as "no task" and poll
+// again).
 //
-// The hand-off of a workflow task to a poller goes through `record_started` (history), and only a
-// task history accepts as started is delivered; a refused one (stale: already started, run closed)
-// is dropped and the next task is tried.
+// The hand-off of a task to a poller goes through history's `record_started`, and only a task
+// history accepts as started is delivered; a refused one (stale: already started, run closed,
+// attempt moved on) is dropped and the next task is tried. Query tasks live on workflow
+// partitions beside workflow tasks, are delivered first, and are never persisted: they wait for a
+// poller only until the querying client gives up (RemoveQuery).
+//
+// Sticky queues are ordinary partitions whose liveness matters: history asks StickyAlive before
+// it schedules on one, and a worker's ShutdownWorker ends it at once.
 //
 // Owned by the server. Not thread-safe: every method runs on the engine thread (the executor
 // given at construction), and so do the `done` callbacks.
 #pragma once
+
+#include <google/protobuf/timestamp.pb.h>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/steady_timer.hpp>
@@ -21,20 +29,33 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "hugo/result.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
 
 namespace hdo::matching {
 
-// A workflow task waiting for a poller; the transfer task that dispatched it is completed when
-// history records the task started.
-struct WorkflowTask {
+// A task waiting for a poller. Workflow and activity tasks come from a transfer task, which
+// history completes when it records the task started; query tasks carry a query id instead.
+struct Task {
   std::string namespace_id;
   std::string workflow_id;
   std::string run_id;
   int64_t scheduled_event_id = 0;
+  int32_t attempt = 0;
   int64_t transfer_task_id = 0;
+  uint64_t query_id = 0;
+};
+
+// Who polls: passed to history when a task is handed over.
+struct Poller {
+  std::string namespace_name;
+  std::string task_queue;
+  std::string identity;
+  std::string poll_request_id;
+  // The poll named a sticky queue (the worker's own), so a partial history is enough.
+  bool sticky = false;
 };
 
 class Matcher {
@@ -44,35 +65,61 @@ class Matcher {
   using PollActivityTaskResponse =
       temporal::api::workflowservice::v1::PollActivityTaskQueueResponse;
   // History's side of the hand-off. An error means "do not deliver this task".
-  using RecordStarted = std::function<hugo::Result<PollWorkflowTaskResponse>(
-      const WorkflowTask& task, const std::string& poll_request_id, const std::string& identity)>;
+  using RecordWorkflowStarted =
+      std::function<hugo::Result<PollWorkflowTaskResponse>(const Task& task, const Poller& poller)>;
+  using RecordActivityStarted =
+      std::function<hugo::Result<PollActivityTaskResponse>(const Task& task, const Poller& poller)>;
 
   struct Options {
     std::chrono::milliseconds long_poll_max = std::chrono::seconds(60);
-    // Tasks queued per partition at most; beyond it AddWorkflowTask refuses (the transfer task
-    // stays stored and is retried).
+    // Tasks queued per partition at most; beyond it Add*Task refuses (the transfer task stays
+    // stored and is retried).
     size_t backlog_max = 100000;
+    // A sticky queue without a poll for this long is considered gone (reference: 10 s).
+    std::chrono::milliseconds sticky_liveness = std::chrono::seconds(10);
+    // Pollers listed by DescribeTaskQueue: seen within this window (reference: 5 min).
+    std::chrono::milliseconds poller_history = std::chrono::minutes(5);
   };
+  using Now = std::function<google::protobuf::Timestamp()>;
 
-  Matcher(asio::any_io_executor executor, RecordStarted record_started, Options options);
+  Matcher(asio::any_io_executor executor, RecordWorkflowStarted record_workflow,
+          RecordActivityStarted record_activity, Options options, Now now);
 
   // Returns false when the partition's backlog is full.
-  bool AddWorkflowTask(const std::string& task_queue, WorkflowTask task);
+  bool AddWorkflowTask(const std::string& task_queue, Task task);
+  bool AddActivityTask(const std::string& task_queue, Task task);
+  // Query tasks: delivered before workflow tasks; never refused (bounded by the callers' deadline).
+  void AddQueryTask(const std::string& task_queue, Task task);
+  // Drops an undelivered query task (its client left or was answered); unknown ids are ignored.
+  void RemoveQuery(uint64_t query_id);
 
   // Calls `done` exactly once: with a started task, or with an empty response when `wait` (capped
-  // at long_poll_max) passes or CancelPoll names it. Returns the poll's id.
-  uint64_t PollWorkflowTask(const std::string& namespace_id, const std::string& task_queue,
-                            const std::string& identity, std::chrono::milliseconds wait,
+  // at long_poll_max) passes or CancelPoll names it. Returns the poll's id (0: answered at once).
+  uint64_t PollWorkflowTask(const std::string& namespace_id, Poller poller,
+                            std::chrono::milliseconds wait,
                             std::function<void(PollWorkflowTaskResponse)> done);
-  // Activity tasks do not exist yet: the poll parks and answers empty, like an idle queue.
-  uint64_t PollActivityTask(const std::string& namespace_id, const std::string& task_queue,
+  uint64_t PollActivityTask(const std::string& namespace_id, Poller poller,
                             std::chrono::milliseconds wait,
                             std::function<void(PollActivityTaskResponse)> done);
   // Ends a parked poll now with an empty response; unknown ids (already answered) are ignored.
   void CancelPoll(uint64_t poll_id);
 
+  // A worker stopping (ShutdownWorker) takes its sticky queue with it: parked polls on it end,
+  // and it is no longer alive for scheduling.
+  void UnloadSticky(const std::string& namespace_id, const std::string& sticky_queue);
+  // True when a poller polled the workflow queue within the liveness window, or waits on it now.
+  bool StickyAlive(const std::string& namespace_id, const std::string& sticky_queue) const;
+
   // Answers every parked poll empty now (server shutdown).
   void CancelAll();
+
+  struct PollerInfo {
+    std::string identity;
+    google::protobuf::Timestamp last_access_time;
+  };
+  // Pollers seen recently on a queue (kind: true for workflow, false for activity).
+  std::vector<PollerInfo> Pollers(const std::string& namespace_id, const std::string& task_queue,
+                                  bool workflow) const;
 
   // Workflow tasks queued and pollers parked (for tests and metrics).
   size_t BacklogSize(const std::string& namespace_id, const std::string& task_queue) const;
@@ -82,27 +129,37 @@ class Matcher {
   using PartitionKey = std::tuple<std::string, std::string, int>;  // namespace id, queue, kind
   struct ParkedPoll {
     PartitionKey partition;
-    std::string identity;
+    Poller poller;
     std::function<void(PollWorkflowTaskResponse)> workflow_done;
     std::function<void(PollActivityTaskResponse)> activity_done;
     std::unique_ptr<asio::steady_timer> timer;
   };
   struct Partition {
-    std::deque<WorkflowTask> tasks;
+    std::deque<Task> tasks;
+    std::deque<Task> queries;
     std::deque<uint64_t> polls;  // parked, oldest first
+    std::chrono::steady_clock::time_point last_poll{};
+    bool unloaded = false;
+    std::map<std::string, google::protobuf::Timestamp> pollers;  // identity → last access
   };
 
+  bool Add(const PartitionKey& key, Task task, bool query);
   // Tries queued tasks for a poll; true when one was delivered.
-  bool DeliverQueued(Partition& partition, const std::string& identity,
-                     const std::function<void(PollWorkflowTaskResponse)>& done);
-  uint64_t Park(PartitionKey key, ParkedPoll poll, std::chrono::milliseconds wait);
+  bool DeliverQueued(Partition& partition, ParkedPoll& poll);
+  // Hands one task to a poll through history; false when history refused it.
+  bool Offer(const Task& task, ParkedPoll& poll);
+  uint64_t Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseconds wait);
   void Expire(uint64_t poll_id);
 
   asio::any_io_executor executor_;
-  RecordStarted record_started_;
+  RecordWorkflowStarted record_workflow_;
+  RecordActivityStarted record_activity_;
   Options options_;
+  Now now_;
   std::map<PartitionKey, Partition> partitions_;
   std::map<uint64_t, ParkedPoll> polls_;
+  // Where each undelivered query task waits.
+  std::map<uint64_t, PartitionKey> query_partitions_;
   uint64_t next_poll_id_ = 1;
 };
 

@@ -1,6 +1,6 @@
 // The workflow-run part of the store interface: runs (mutable state snapshots guarded by a
 // db_version), the current-run pointer per workflow id, history event batches, and the transfer
-// outbox. One Write() is one transaction: every run write, history batch and task change in it
+// and timer outboxes. One Write() is one transaction: every run write, history batch and task change in it
 // commits together or not at all, which is what group commit and the outbox rely on.
 //
 // Implementations are not thread-safe; the server calls one from its store IO thread only.
@@ -46,9 +46,17 @@ struct HistoryBatch {
 };
 
 struct TransferTaskRecord {
-  // Allocated by the writer, increasing; unique across the store.
+  // Allocated by the writer, increasing; unique across the store (transfer and timer tasks).
   int64_t task_id = 0;
   // A serialized hdo.persistence.v1.TransferTask.
+  std::string data;
+};
+
+struct TimerTaskRecord {
+  int64_t task_id = 0;
+  // When the task is due, milliseconds since the Unix epoch.
+  int64_t fire_time_ms = 0;
+  // A serialized hdo.persistence.v1.TimerTask.
   std::string data;
 };
 
@@ -74,6 +82,8 @@ struct Transaction {
   std::vector<RunWrite> runs;
   std::vector<TransferTaskRecord> new_transfer_tasks;
   std::vector<int64_t> completed_transfer_task_ids;
+  std::vector<TimerTaskRecord> new_timer_tasks;
+  std::vector<int64_t> completed_timer_task_ids;
 };
 
 class ExecutionStore {
@@ -99,8 +109,12 @@ class ExecutionStore {
   // Transfer tasks with task_id > after_task_id, in order, at most count_max.
   virtual hugo::Result<std::vector<TransferTaskRecord>> LoadTransferTasks(int64_t after_task_id,
                                                                           int count_max) = 0;
-  // The largest transfer task id ever written (0 when none): the writer continues above it.
-  virtual hugo::Result<int64_t> MaxTransferTaskId() = 0;
+  // Timer tasks with task_id > after_task_id, in task id order, at most count_max.
+  virtual hugo::Result<std::vector<TimerTaskRecord>> LoadTimerTasks(int64_t after_task_id,
+                                                                    int count_max) = 0;
+  // The largest transfer or timer task id ever written (0 when none): the writer continues
+  // above it.
+  virtual hugo::Result<int64_t> MaxTaskId() = 0;
 };
 
 }  // namespace hdo::persistence

@@ -97,6 +97,16 @@ hugo::Error ExplainListenFailure(const std::string& ip, int port) {
                            kErrorListen);
 }
 
+// Wall-clock time for events and timers (the engine's and matching's only clock).
+google::protobuf::Timestamp SystemNow() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  google::protobuf::Timestamp timestamp;
+  timestamp.set_seconds(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+  timestamp.set_nanos(static_cast<int32_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() % 1000000000));
+  return timestamp;
+}
+
 }  // namespace
 
 Server::Server(Options options) : options_(std::move(options)) {}
@@ -159,21 +169,16 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   execution_store_ = std::make_unique<persistence::sqlite::SqliteExecutionStore>(database_.get());
   matcher_ = std::make_unique<matching::Matcher>(
       store_io_->get_executor(),
-      [this](const matching::WorkflowTask& task, const std::string& poll_request_id,
-             const std::string& identity) {
-        return engine_->RecordWorkflowTaskStarted(task, poll_request_id, identity);
+      [this](const matching::Task& task, const matching::Poller& poller) {
+        return engine_->RecordWorkflowTaskStarted(task, poller);
       },
-      matching::Matcher::Options{});
-  engine_ = std::make_unique<history::Engine>(
-      execution_store_.get(), matcher_.get(), store_io_->get_executor(), history::Engine::Options{},
-      [] {
-        auto now = std::chrono::system_clock::now().time_since_epoch();
-        google::protobuf::Timestamp timestamp;
-        timestamp.set_seconds(std::chrono::duration_cast<std::chrono::seconds>(now).count());
-        timestamp.set_nanos(static_cast<int32_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() % 1000000000));
-        return timestamp;
-      });
+      [this](const matching::Task& task, const matching::Poller& poller) {
+        return engine_->RecordActivityTaskStarted(task, poller);
+      },
+      matching::Matcher::Options{}, SystemNow);
+  engine_ = std::make_unique<history::Engine>(execution_store_.get(), matcher_.get(),
+                                              store_io_->get_executor(),
+                                              history::Engine::Options{}, SystemNow);
   // Still single-threaded here: recovery hands undelivered workflow tasks to matching.
   auto recovered = engine_->Recover();
   if (recovered.IsFailure()) return recovered.Error();
@@ -201,13 +206,13 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     grpc_server_->Wait();
     grpc_server_.reset();
   }
-  if (store_io_ != nullptr) {
-    store_io_->join();
-    store_io_.reset();
-  }
+  if (store_io_ != nullptr) store_io_->join();
+  // The engine's and matching's timers belong to the store thread's execution context: they go
+  // first.
   workflow_handler_.reset();
   engine_.reset();
   matcher_.reset();
+  store_io_.reset();
   execution_store_.reset();
   namespace_handler_.reset();
   namespace_store_.reset();

@@ -139,6 +139,19 @@ hugo::Result<hugo::Unit> SqliteExecutionStore::Write(const Transaction& transact
       auto removed = remove.Run();
       if (removed.IsFailure()) return removed;
     }
+    for (const TimerTaskRecord& task : transaction.new_timer_tasks) {
+      Statement insert(db_->handle(),
+                       "INSERT INTO timer_tasks(task_id, fire_time, data) VALUES(?,?,?)");
+      insert.BindInt64(1, task.task_id).BindInt64(2, task.fire_time_ms).BindBlob(3, task.data);
+      auto inserted = insert.Run();
+      if (inserted.IsFailure()) return inserted;
+    }
+    for (int64_t task_id : transaction.completed_timer_task_ids) {
+      Statement remove(db_->handle(), "DELETE FROM timer_tasks WHERE task_id = ?");
+      remove.BindInt64(1, task_id);
+      auto removed = remove.Run();
+      if (removed.IsFailure()) return removed;
+    }
     return hugo::Ok();
   }();
   if (body.IsFailure()) {
@@ -218,12 +231,30 @@ hugo::Result<std::vector<TransferTaskRecord>> SqliteExecutionStore::LoadTransfer
   return hugo::Ok(std::move(tasks));
 }
 
-hugo::Result<int64_t> SqliteExecutionStore::MaxTransferTaskId() {
-  // AUTOINCREMENT keeps the high-water mark in sqlite_sequence even after rows are deleted.
+hugo::Result<std::vector<TimerTaskRecord>> SqliteExecutionStore::LoadTimerTasks(
+    int64_t after_task_id, int count_max) {
+  Statement select(db_->handle(),
+                   "SELECT task_id, fire_time, data FROM timer_tasks WHERE task_id > ? "
+                   "ORDER BY task_id LIMIT ?");
+  select.BindInt64(1, after_task_id).BindInt64(2, count_max);
+  std::vector<TimerTaskRecord> tasks;
+  while (true) {
+    auto row = select.Step();
+    if (row.IsFailure()) return row.Error();
+    if (!row.Value()) break;
+    tasks.push_back({select.ColumnInt64(0), select.ColumnInt64(1), select.ColumnBlob(2)});
+  }
+  return hugo::Ok(std::move(tasks));
+}
+
+hugo::Result<int64_t> SqliteExecutionStore::MaxTaskId() {
+  // AUTOINCREMENT keeps the high-water mark in sqlite_sequence even after rows are deleted; timer
+  // task ids come from the same sequence (the writer inserts them explicitly, which moves it).
   Statement select(
       db_->handle(),
-      "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
-      "'transfer_tasks'), 0), coalesce((SELECT max(task_id) FROM transfer_tasks), 0))");
+      "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'transfer_tasks'), 0), "
+      "coalesce((SELECT max(task_id) FROM transfer_tasks), 0), "
+      "coalesce((SELECT max(task_id) FROM timer_tasks), 0))");
   auto row = select.Step();
   if (row.IsFailure()) return row.Error();
   return hugo::Ok(row.Value() ? select.ColumnInt64(0) : int64_t{0});

@@ -1,4 +1,4 @@
-// The SQLite implementation of ExecutionStore, on the tables of schema V2.
+// The SQLite implementation of ExecutionStore, on the tables of schemas V2 and V3.
 // Not thread-safe: used from the store IO thread that owns the Database.
 #pragma once
 
@@ -10,7 +10,7 @@ class Database;
 
 class SqliteExecutionStore final : public ExecutionStore {
  public:
-  // `db` must outlive the store and be migrated to at least schema V2.
+  // `db` must outlive the store and be migrated to at least schema V3.
   explicit SqliteExecutionStore(Database* db) : db_(db) {}
 
   hugo::Result<hugo::Unit> Write(const Transaction& transaction) override;
@@ -23,7 +23,9 @@ class SqliteExecutionStore final : public ExecutionStore {
                                                       int batch_count_max) override;
   hugo::Result<std::vector<TransferTaskRecord>> LoadTransferTasks(int64_t after_task_id,
                                                                   int count_max) override;
-  hugo::Result<int64_t> MaxTransferTaskId() override;
+  hugo::Result<std::vector<TimerTaskRecord>> LoadTimerTasks(int64_t after_task_id,
+                                                            int count_max) override;
+  hugo::Result<int64_t> MaxTaskId() override;
 
  private:
   hugo::Result<hugo::Unit> WriteRun(const RunWrite& write);

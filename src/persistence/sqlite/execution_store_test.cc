@@ -149,8 +149,44 @@ TEST_F(ExecutionStoreTest, CompletedTransferTasksGoAwayButTheirIdsAreNeverReused
   EXPECT_EQ(tasks.Value()[0].task_id, 2);
   ASSERT_TRUE(Commit({}, {}, {2}).IsSuccess());
   Reopen();
-  EXPECT_EQ(store_->MaxTransferTaskId().Value(), 3);
+  EXPECT_EQ(store_->MaxTaskId().Value(), 3);
   EXPECT_TRUE(store_->LoadTransferTasks(0, 10).Value().empty());
+}
+
+}  // namespace
+}  // namespace hdo::persistence::sqlite
+
+namespace hdo::persistence::sqlite {
+namespace {
+
+TEST_F(ExecutionStoreTest, TimerTasksCommitWithTheRunAndShareTheTaskIdSequence) {
+  Transaction first;
+  first.new_transfer_tasks.push_back({4, "transfer"});
+  first.new_timer_tasks.push_back({5, 1'700'000'000'000, "timer-a"});
+  first.new_timer_tasks.push_back({6, 1'600'000'000'000, "timer-b"});
+  ASSERT_TRUE(store_->Write(first).IsSuccess());
+  auto timers = store_->LoadTimerTasks(0, 10);
+  ASSERT_TRUE(timers.IsSuccess());
+  ASSERT_EQ(timers.Value().size(), 2u);
+  EXPECT_EQ(timers.Value()[0].task_id, 5);
+  EXPECT_EQ(timers.Value()[0].fire_time_ms, 1'700'000'000'000);
+  EXPECT_EQ(timers.Value()[1].data, "timer-b");
+  EXPECT_EQ(store_->LoadTimerTasks(5, 10).Value().size(), 1u);
+  EXPECT_EQ(store_->MaxTaskId().Value(), 6);
+
+  // A failing transaction (duplicate timer id) leaves neither its timers nor its deletions.
+  Transaction failing;
+  failing.completed_timer_task_ids.push_back(5);
+  failing.new_timer_tasks.push_back({6, 1, "duplicate"});
+  EXPECT_TRUE(store_->Write(failing).IsFailure());
+  EXPECT_EQ(store_->LoadTimerTasks(0, 10).Value().size(), 2u);
+
+  Transaction done;
+  done.completed_timer_task_ids = {5, 6};
+  ASSERT_TRUE(store_->Write(done).IsSuccess());
+  Reopen();
+  EXPECT_TRUE(store_->LoadTimerTasks(0, 10).Value().empty());
+  EXPECT_EQ(store_->MaxTaskId().Value(), 4);
 }
 
 }  // namespace

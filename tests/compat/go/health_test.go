@@ -57,9 +57,9 @@ func TestUnimplementedRPCIsUnimplementedNotImplemented(t *testing.T) {
 	c := dial(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err := c.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{})
+	_, err := c.WorkflowService().ListWorkflowExecutions(ctx, &workflowservice.ListWorkflowExecutionsRequest{})
 	var unimplemented *serviceerror.Unimplemented
 	if !errors.As(err, &unimplemented) || !strings.HasSuffix(err.Error(), "not implemented") {
-		t.Fatalf("DescribeTaskQueue error = %v; want Unimplemented ... not implemented", err)
+		t.Fatalf("ListWorkflowExecutions error = %v; want Unimplemented ... not implemented", err)
 	}
 }

@@ -1,0 +1,372 @@
+// Activities and user timers. Activities: started (poll hand-off), completed, failed with
+// server-side retries, canceled, heartbeats, and their timeouts. Retries are attempts of one
+// pending activity and invisible in history: ActivityTaskStarted is written only when the
+// activity closes, with its final attempt.
+#include "common/error_codes.h"
+#include "history/commands.h"
+#include "history/engine.h"
+#include "history/time_util.h"
+
+namespace hdo::history {
+namespace {
+
+namespace wf = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+namespace hist = temporal::api::history::v1;
+using persistence::v1::ActivityInfo;
+using persistence::v1::ActivityTaskToken;
+using persistence::v1::MutableState;
+using persistence::v1::TimerTask;
+using persistence::v1::TransferTask;
+
+hugo::Error InvalidArgument(std::string message) {
+  return hugo::Error::From(std::move(message), errors::kInvalidArgument);
+}
+
+hugo::Error ActivityNotFound() {
+  return hugo::Error::From("Activity task not found.", errors::kNotFound);
+}
+
+bool IsRunning(const MutableState& state) {
+  return state.status() == enums::WORKFLOW_EXECUTION_STATUS_RUNNING;
+}
+
+TimerTask ActivityTimeout(const ActivityInfo& info, enums::TimeoutType type) {
+  TimerTask timeout;
+  timeout.set_kind(TimerTask::KIND_ACTIVITY_TIMEOUT);
+  timeout.set_scheduled_event_id(info.scheduled_event_id());
+  timeout.set_attempt(info.attempt());
+  timeout.set_timeout_type(type);
+  return timeout;
+}
+
+}  // namespace
+
+void Engine::DispatchActivityAttempt(Mutation& m, ActivityInfo& info) {
+  const MutableState& state = m.run.state;
+  TransferTask transfer;
+  transfer.set_kind(TransferTask::KIND_ACTIVITY_TASK);
+  transfer.set_namespace_id(state.namespace_id());
+  transfer.set_workflow_id(state.workflow_id());
+  transfer.set_run_id(state.run_id());
+  transfer.set_task_queue(info.task_queue());
+  transfer.set_scheduled_event_id(info.scheduled_event_id());
+  transfer.set_attempt(info.attempt());
+  m.transfer.push_back(std::move(transfer));
+  if (!IsZero(info.schedule_to_start_timeout())) {
+    AddTimer(m, ActivityTimeout(info, enums::TIMEOUT_TYPE_SCHEDULE_TO_START),
+             After(info.schedule_to_start_timeout()));
+  }
+}
+
+hugo::Result<wf::PollActivityTaskQueueResponse> Engine::RecordActivityTaskStarted(
+    const matching::Task& task, const matching::Poller& poller) {
+  auto begun = Begin({task.namespace_id, task.workflow_id, task.run_id});
+  if (begun.IsFailure()) {
+    if (begun.Error().Code() == errors::kNotFound) DropTasks({task.transfer_task_id}, {});
+    return begun.Error();
+  }
+  Mutation& m = begun.Value();
+  MutableState& state = m.run.state;
+  auto found = state.mutable_activities()->find(task.scheduled_event_id);
+  if (!IsRunning(state) || found == state.mutable_activities()->end() ||
+      found->second.attempt() != task.attempt || found->second.started() ||
+      found->second.retry_pending()) {
+    DropTasks({task.transfer_task_id}, {});
+    return ActivityNotFound();
+  }
+  ActivityInfo& info = found->second;
+  m.done_transfer.push_back(task.transfer_task_id);
+  info.set_started(true);
+  *info.mutable_started_time() = now_();
+  info.set_started_request_id(poller.poll_request_id);
+  info.set_started_identity(poller.identity);
+  info.set_last_worker_identity(poller.identity);
+  info.clear_last_heartbeat_time();
+  if (!IsZero(info.start_to_close_timeout())) {
+    AddTimer(m, ActivityTimeout(info, enums::TIMEOUT_TYPE_START_TO_CLOSE),
+             After(info.start_to_close_timeout()));
+  }
+  if (!IsZero(info.heartbeat_timeout())) {
+    AddTimer(m, ActivityTimeout(info, enums::TIMEOUT_TYPE_HEARTBEAT),
+             After(info.heartbeat_timeout()));
+  }
+  auto committed = Commit(m);
+  if (committed.IsFailure()) return committed.Error();
+
+  wf::PollActivityTaskQueueResponse response;
+  ActivityTaskToken token;
+  token.set_namespace_id(state.namespace_id());
+  token.set_workflow_id(state.workflow_id());
+  token.set_run_id(state.run_id());
+  token.set_scheduled_event_id(info.scheduled_event_id());
+  token.set_attempt(info.attempt());
+  token.set_activity_id(info.activity_id());
+  response.set_task_token(token.SerializeAsString());
+  response.set_workflow_namespace(poller.namespace_name);
+  response.mutable_workflow_type()->set_name(state.workflow_type());
+  response.mutable_workflow_execution()->set_workflow_id(state.workflow_id());
+  response.mutable_workflow_execution()->set_run_id(state.run_id());
+  response.mutable_activity_type()->set_name(info.activity_type());
+  response.set_activity_id(info.activity_id());
+  if (info.has_header()) *response.mutable_header() = info.header();
+  if (info.has_input()) *response.mutable_input() = info.input();
+  if (info.has_heartbeat_details()) *response.mutable_heartbeat_details() = info.heartbeat_details();
+  *response.mutable_scheduled_time() = info.scheduled_time();
+  *response.mutable_current_attempt_scheduled_time() = info.current_attempt_scheduled_time();
+  *response.mutable_started_time() = info.started_time();
+  response.set_attempt(info.attempt());
+  *response.mutable_schedule_to_close_timeout() = info.schedule_to_close_timeout();
+  *response.mutable_start_to_close_timeout() = info.start_to_close_timeout();
+  *response.mutable_heartbeat_timeout() = info.heartbeat_timeout();
+  *response.mutable_retry_policy() = info.retry_policy();
+  if (info.has_priority()) *response.mutable_priority() = info.priority();
+  return hugo::Ok(std::move(response));
+}
+
+hugo::Result<Engine::Mutation> Engine::BeginActivity(const ActivityRef& ref, ActivityInfo** info) {
+  persistence::RunKey key;
+  std::optional<ActivityTaskToken> token;
+  if (!ref.task_token.empty()) {
+    ActivityTaskToken decoded;
+    if (!decoded.ParseFromString(ref.task_token) || decoded.run_id().empty()) {
+      return InvalidArgument("Error deserializing task token.");
+    }
+    if (decoded.namespace_id() != ref.namespace_id) {
+      return InvalidArgument("Operation requested with a token from a different namespace.");
+    }
+    key = {decoded.namespace_id(), decoded.workflow_id(), decoded.run_id()};
+    token = std::move(decoded);
+  } else {
+    auto run_id = ResolveRunId(ref.namespace_id, ref.workflow_id, ref.run_id);
+    if (run_id.IsFailure()) return run_id.Error();
+    key = {ref.namespace_id, ref.workflow_id, run_id.Value()};
+  }
+  auto begun = Begin(key);
+  if (begun.IsFailure()) return begun.Error();
+  Mutation& m = begun.Value();
+  MutableState& state = m.run.state;
+  if (!IsRunning(state)) {
+    return hugo::Error::From("workflow execution already completed", errors::kNotFound);
+  }
+  ActivityInfo* found = nullptr;
+  for (auto& [scheduled_event_id, activity] : *state.mutable_activities()) {
+    if (token.has_value() ? scheduled_event_id == token->scheduled_event_id()
+                          : activity.activity_id() == ref.activity_id) {
+      found = &activity;
+      break;
+    }
+  }
+  // A token names one attempt: a late answer of an earlier attempt changes nothing.
+  if (found == nullptr || !found->started() ||
+      (token.has_value() && found->attempt() != token->attempt())) {
+    return ActivityNotFound();
+  }
+  *info = found;
+  return begun;
+}
+
+int64_t Engine::AppendActivityStarted(Mutation& m, const ActivityInfo& info) {
+  auto* event = AppendOrBuffer(m, enums::EVENT_TYPE_ACTIVITY_TASK_STARTED);
+  auto* started = event->mutable_activity_task_started_event_attributes();
+  started->set_scheduled_event_id(info.scheduled_event_id());
+  started->set_identity(info.started_identity());
+  started->set_request_id(info.started_request_id());
+  started->set_attempt(info.attempt());
+  if (info.has_last_failure()) *started->mutable_last_failure() = info.last_failure();
+  // Buffered events are numbered when flushed; the outcome names the placeholder until then.
+  return event->event_id() != 0 ? event->event_id() : -info.scheduled_event_id();
+}
+
+hugo::Result<hugo::Unit> Engine::CompleteActivity(const ActivityRef& ref,
+                                                  const temporal::api::common::v1::Payloads& result) {
+  ActivityInfo* info = nullptr;
+  auto begun = BeginActivity(ref, &info);
+  if (begun.IsFailure()) return begun.Error();
+  Mutation& m = begun.Value();
+  const int64_t scheduled_id = info->scheduled_event_id();
+  const int64_t started_id = AppendActivityStarted(m, *info);
+  auto* completed = AppendOrBuffer(m, enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
+                        ->mutable_activity_task_completed_event_attributes();
+  if (result.payloads_size() > 0) *completed->mutable_result() = result;
+  completed->set_scheduled_event_id(scheduled_id);
+  completed->set_started_event_id(started_id);
+  completed->set_identity(ref.identity);
+  m.run.state.mutable_activities()->erase(scheduled_id);
+  EnsureWorkflowTask(m);
+  return Commit(m);
+}
+
+hugo::Result<hugo::Unit> Engine::FailActivity(const ActivityRef& ref,
+                                              const temporal::api::failure::v1::Failure& failure,
+                                              const temporal::api::common::v1::Payloads* details) {
+  ActivityInfo* info = nullptr;
+  auto begun = BeginActivity(ref, &info);
+  if (begun.IsFailure()) return begun.Error();
+  Mutation& m = begun.Value();
+  if (details != nullptr && details->payloads_size() > 0) {
+    *info->mutable_heartbeat_details() = *details;
+  }
+  FailActivityAttempt(m, *info, failure, std::nullopt, ref.identity);
+  return Commit(m);
+}
+
+hugo::Result<hugo::Unit> Engine::CancelActivity(const ActivityRef& ref,
+                                                const temporal::api::common::v1::Payloads& details) {
+  ActivityInfo* info = nullptr;
+  auto begun = BeginActivity(ref, &info);
+  if (begun.IsFailure()) return begun.Error();
+  Mutation& m = begun.Value();
+  const int64_t scheduled_id = info->scheduled_event_id();
+  const int64_t cancel_requested_id = info->cancel_requested_event_id();
+  const int64_t started_id = AppendActivityStarted(m, *info);
+  auto* canceled = AppendOrBuffer(m, enums::EVENT_TYPE_ACTIVITY_TASK_CANCELED)
+                       ->mutable_activity_task_canceled_event_attributes();
+  if (details.payloads_size() > 0) *canceled->mutable_details() = details;
+  canceled->set_latest_cancel_requested_event_id(cancel_requested_id);
+  canceled->set_scheduled_event_id(scheduled_id);
+  canceled->set_started_event_id(started_id);
+  canceled->set_identity(ref.identity);
+  m.run.state.mutable_activities()->erase(scheduled_id);
+  EnsureWorkflowTask(m);
+  return Commit(m);
+}
+
+hugo::Result<bool> Engine::HeartbeatActivity(const ActivityRef& ref,
+                                             const temporal::api::common::v1::Payloads& details) {
+  ActivityInfo* info = nullptr;
+  auto begun = BeginActivity(ref, &info);
+  if (begun.IsFailure()) return begun.Error();
+  Mutation& m = begun.Value();
+  if (details.payloads_size() > 0) {
+    *info->mutable_heartbeat_details() = details;
+  }
+  *info->mutable_last_heartbeat_time() = now_();
+  const bool cancel_requested = info->cancel_requested();
+  auto committed = Commit(m);
+  if (committed.IsFailure()) return committed.Error();
+  return hugo::Ok(cancel_requested);
+}
+
+void Engine::FailActivityAttempt(Mutation& m, ActivityInfo& info,
+                                 const temporal::api::failure::v1::Failure& failure,
+                                 std::optional<enums::TimeoutType> timeout_type,
+                                 const std::string& identity) {
+  const RetryDecision decision = NextActivityRetry(
+      &info.retry_policy(), info.attempt(), info.cancel_requested(), &failure,
+      ActivityRetryExpiration(info.scheduled_time(), info.schedule_to_close_timeout()), now_());
+  if (decision.state == enums::RETRY_STATE_IN_PROGRESS) {
+    // The next attempt: nothing in history, the failure is kept for its Started event.
+    info.set_attempt(info.attempt() + 1);
+    info.set_started(false);
+    info.clear_started_time();
+    info.clear_started_request_id();
+    info.clear_started_identity();
+    info.clear_last_heartbeat_time();
+    *info.mutable_last_failure() = failure;
+    if (info.last_failure().has_timeout_failure_info()) {
+      // Heartbeat details reach the next attempt through its poll response only.
+      info.mutable_last_failure()->mutable_timeout_failure_info()->clear_last_heartbeat_details();
+    }
+    info.set_retry_pending(true);
+    const google::protobuf::Timestamp retry_at = After(decision.backoff);
+    *info.mutable_current_attempt_scheduled_time() = retry_at;
+    TimerTask retry;
+    retry.set_kind(TimerTask::KIND_ACTIVITY_RETRY);
+    retry.set_scheduled_event_id(info.scheduled_event_id());
+    retry.set_attempt(info.attempt());
+    AddTimer(m, std::move(retry), retry_at);
+    return;
+  }
+  const int64_t scheduled_id = info.scheduled_event_id();
+  const int64_t started_id = info.started() ? AppendActivityStarted(m, info) : 0;
+  if (timeout_type.has_value()) {
+    auto* timed_out = AppendOrBuffer(m, enums::EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT)
+                          ->mutable_activity_task_timed_out_event_attributes();
+    *timed_out->mutable_failure() = ActivityTimedOutEventFailure(
+        *timeout_type, decision.state,
+        info.has_heartbeat_details() ? &info.heartbeat_details() : nullptr);
+    if (info.has_last_failure()) {
+      *timed_out->mutable_failure()->mutable_cause() = info.last_failure();
+    }
+    timed_out->set_scheduled_event_id(scheduled_id);
+    timed_out->set_started_event_id(started_id);
+    timed_out->set_retry_state(decision.state);
+  } else {
+    auto* failed = AppendOrBuffer(m, enums::EVENT_TYPE_ACTIVITY_TASK_FAILED)
+                       ->mutable_activity_task_failed_event_attributes();
+    *failed->mutable_failure() = failure;
+    failed->set_scheduled_event_id(scheduled_id);
+    failed->set_started_event_id(started_id);
+    failed->set_identity(identity);
+    failed->set_retry_state(decision.state);
+  }
+  m.run.state.mutable_activities()->erase(scheduled_id);
+  EnsureWorkflowTask(m);
+}
+
+bool Engine::OnActivityTimeout(Mutation& m, const TimerTask& timer) {
+  MutableState& state = m.run.state;
+  auto found = state.mutable_activities()->find(timer.scheduled_event_id());
+  if (found == state.mutable_activities()->end()) return false;
+  ActivityInfo& info = found->second;
+  const auto type = static_cast<enums::TimeoutType>(timer.timeout_type());
+  if (type != enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE && info.attempt() != timer.attempt()) {
+    return false;
+  }
+  switch (type) {
+    case enums::TIMEOUT_TYPE_SCHEDULE_TO_START:
+      if (info.started() || info.retry_pending()) return false;
+      break;
+    case enums::TIMEOUT_TYPE_START_TO_CLOSE:
+      if (!info.started()) return false;
+      break;
+    case enums::TIMEOUT_TYPE_HEARTBEAT: {
+      if (!info.started()) return false;
+      // One timer per attempt: a heartbeat since it was set moves the deadline on.
+      const google::protobuf::Timestamp& last = IsSet(info.last_heartbeat_time())
+                                                    ? info.last_heartbeat_time()
+                                                    : info.started_time();
+      const google::protobuf::Timestamp deadline = AddDuration(last, info.heartbeat_timeout());
+      if (ToMillis(deadline) > NowMs()) {
+        AddTimer(m, ActivityTimeout(info, enums::TIMEOUT_TYPE_HEARTBEAT), deadline);
+        return true;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  FailActivityAttempt(m, info, ActivityTimeoutFailure(type), type, std::string());
+  return true;
+}
+
+bool Engine::OnActivityRetry(Mutation& m, const TimerTask& timer) {
+  MutableState& state = m.run.state;
+  auto found = state.mutable_activities()->find(timer.scheduled_event_id());
+  if (found == state.mutable_activities()->end()) return false;
+  ActivityInfo& info = found->second;
+  if (info.attempt() != timer.attempt() || !info.retry_pending()) return false;
+  info.set_retry_pending(false);
+  *info.mutable_current_attempt_scheduled_time() = now_();
+  DispatchActivityAttempt(m, info);
+  return true;
+}
+
+bool Engine::OnUserTimer(Mutation& m, const TimerTask& timer) {
+  MutableState& state = m.run.state;
+  auto found = state.mutable_timers()->find(timer.timer_id());
+  if (found == state.mutable_timers()->end() ||
+      found->second.started_event_id() != timer.started_event_id()) {
+    return false;
+  }
+  auto* fired =
+      AppendOrBuffer(m, enums::EVENT_TYPE_TIMER_FIRED)->mutable_timer_fired_event_attributes();
+  fired->set_timer_id(timer.timer_id());
+  fired->set_started_event_id(timer.started_event_id());
+  state.mutable_timers()->erase(found);
+  EnsureWorkflowTask(m);
+  return true;
+}
+
+}  // namespace hdo::history

@@ -1,0 +1,129 @@
+// History reads: paging with opaque tokens, the CLOSE_EVENT filter, and the wait_new_event long
+// poll the SDKs use to wait for a result.
+#include "common/error_codes.h"
+#include "history/engine.h"
+
+namespace hdo::history {
+namespace {
+
+namespace wf = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+using persistence::v1::MutableState;
+
+hugo::Error InvalidArgument(std::string message) {
+  return hugo::Error::From(std::move(message), errors::kInvalidArgument);
+}
+
+bool IsRunning(const MutableState& state) {
+  return state.status() == enums::WORKFLOW_EXECUTION_STATUS_RUNNING;
+}
+
+std::string PageToken(int64_t next_event_id) { return "v1:" + std::to_string(next_event_id); }
+
+hugo::Result<int64_t> ParsePageToken(const std::string& token) {
+  if (token.empty()) return hugo::Ok(int64_t{1});
+  if (token.rfind("v1:", 0) == 0) {
+    try {
+      size_t used = 0;
+      int64_t value = std::stoll(token.substr(3), &used);
+      if (used == token.size() - 3 && value >= 1) return hugo::Ok(value);
+    } catch (const std::exception&) {
+      // Falls through to the error below: a token is only ever one we issued.
+    }
+  }
+  return InvalidArgument("Invalid NextPageToken.");
+}
+
+}  // namespace
+
+void Engine::GetHistory(const std::string& namespace_id,
+                        const wf::GetWorkflowExecutionHistoryRequest& request, HistoryDone done) {
+  if (TryAnswerHistory(namespace_id, request, false, done)) return;
+  auto waiter = std::make_shared<HistoryWaiter>();
+  waiter->request = request;
+  waiter->namespace_id = namespace_id;
+  waiter->done = std::move(done);
+  waiter->timer = std::make_unique<asio::steady_timer>(executor_);
+  waiter->timer->expires_after(options_.history_long_poll);
+  auto run_id =
+      ResolveRunId(namespace_id, request.execution().workflow_id(), request.execution().run_id());
+  std::string key = run_id.IsSuccess() ? run_id.Value() : std::string();
+  waiters_.emplace(key, waiter);
+  waiter->timer->async_wait([this, waiter, key](const std::error_code& error) {
+    if (error) return;  // answered earlier: the timer was cancelled
+    auto [begin, end] = waiters_.equal_range(key);
+    for (auto it = begin; it != end; ++it) {
+      if (it->second == waiter) {
+        waiters_.erase(it);
+        break;
+      }
+    }
+    TryAnswerHistory(waiter->namespace_id, waiter->request, true, waiter->done);
+  });
+}
+
+bool Engine::TryAnswerHistory(const std::string& namespace_id,
+                              const wf::GetWorkflowExecutionHistoryRequest& request,
+                              bool deadline_passed, const HistoryDone& done) {
+  auto run_id =
+      ResolveRunId(namespace_id, request.execution().workflow_id(), request.execution().run_id());
+  if (run_id.IsFailure()) {
+    done(run_id.Error());
+    return true;
+  }
+  auto first_event_id = ParsePageToken(request.next_page_token());
+  if (first_event_id.IsFailure()) {
+    done(first_event_id.Error());
+    return true;
+  }
+  auto loaded = LoadRun({namespace_id, request.execution().workflow_id(), run_id.Value()});
+  if (loaded.IsFailure()) {
+    done(loaded.Error());
+    return true;
+  }
+  const MutableState& state = loaded.Value().state;
+  const int64_t last_event_id = state.next_event_id() - 1;
+  const bool close_only =
+      request.history_event_filter_type() == enums::HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+  const bool nothing_new = close_only ? IsRunning(state) : first_event_id.Value() > last_event_id;
+  if (nothing_new && IsRunning(state)) {
+    if (request.wait_new_event() && !deadline_passed) return false;
+    // "Nothing yet, ask again": empty events with a token, which the SDKs loop on.
+    wf::GetWorkflowExecutionHistoryResponse response;
+    response.mutable_history();
+    response.set_next_page_token(
+        PageToken(close_only ? first_event_id.Value() : last_event_id + 1));
+    done(hugo::Ok(std::move(response)));
+    return true;
+  }
+  int64_t page_size = request.maximum_page_size() > 0 ? request.maximum_page_size()
+                                                      : options_.history_page_size_default;
+  int64_t from = close_only ? last_event_id : first_event_id.Value();
+  int64_t to = close_only ? last_event_id : std::min(last_event_id, from + page_size - 1);
+  auto history = ReadEvents(loaded.Value().record.key, from, to);
+  if (history.IsFailure()) {
+    done(history.Error());
+    return true;
+  }
+  wf::GetWorkflowExecutionHistoryResponse response;
+  *response.mutable_history() = std::move(history).Value();
+  if (!close_only && to < last_event_id) response.set_next_page_token(PageToken(to + 1));
+  done(hugo::Ok(std::move(response)));
+  return true;
+}
+
+void Engine::WakeWaiters(const std::string& run_id) {
+  auto [begin, end] = waiters_.equal_range(run_id);
+  std::vector<std::shared_ptr<HistoryWaiter>> waiting;
+  for (auto it = begin; it != end; ++it) waiting.push_back(it->second);
+  waiters_.erase(begin, end);
+  for (auto& waiter : waiting) {
+    if (TryAnswerHistory(waiter->namespace_id, waiter->request, false, waiter->done)) {
+      waiter->timer->cancel();
+    } else {
+      waiters_.emplace(run_id, waiter);
+    }
+  }
+}
+
+}  // namespace hdo::history

@@ -1,0 +1,166 @@
+// Queries: a query task goes to the workflow's worker through matching (its sticky queue while
+// that worker is alive, else the normal queue, where any worker replays the history to answer)
+// and the client's call waits, without a thread, until the worker answers or the client's
+// deadline passes. Queries never write history; a dead sticky worker's stickiness is cleared so
+// that the query, and the next workflow task, reach a live worker.
+#include "common/error_codes.h"
+#include "history/engine.h"
+
+namespace hdo::history {
+namespace {
+
+namespace wf = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+using persistence::v1::MutableState;
+using persistence::v1::QueryTaskToken;
+
+hugo::Error InvalidArgument(std::string message) {
+  return hugo::Error::From(std::move(message), errors::kInvalidArgument);
+}
+
+}  // namespace
+
+uint64_t Engine::Query(const std::string& namespace_id, const std::string& namespace_name,
+                       const wf::QueryWorkflowRequest& request, std::chrono::milliseconds wait,
+                       Done<wf::QueryWorkflowResponse> done) {
+  const auto& execution = request.execution();
+  auto run_id = ResolveRunId(namespace_id, execution.workflow_id(), execution.run_id());
+  if (run_id.IsFailure()) {
+    done(run_id.Error());
+    return 0;
+  }
+  auto begun = Begin({namespace_id, execution.workflow_id(), run_id.Value()});
+  if (begun.IsFailure()) {
+    done(begun.Error());
+    return 0;
+  }
+  Mutation& m = begun.Value();
+  MutableState& state = m.run.state;
+  const auto status = static_cast<enums::WorkflowExecutionStatus>(state.status());
+  const bool running = status == enums::WORKFLOW_EXECUTION_STATUS_RUNNING;
+  const bool reject =
+      (request.query_reject_condition() == enums::QUERY_REJECT_CONDITION_NOT_OPEN && !running) ||
+      (request.query_reject_condition() == enums::QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY &&
+       !running && status != enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
+  if (reject) {
+    wf::QueryWorkflowResponse response;
+    response.mutable_query_rejected()->set_status(status);
+    done(hugo::Ok(std::move(response)));
+    return 0;
+  }
+  if (state.last_completed_workflow_task_started_event_id() == 0) {
+    done(hugo::Error::From("Workflow is not ready to handle queries.", errors::kWorkflowNotReady));
+    return 0;
+  }
+  std::string queue = state.task_queue();
+  if (running && !state.sticky_task_queue().empty()) {
+    if (matcher_->StickyAlive(namespace_id, state.sticky_task_queue())) {
+      queue = state.sticky_task_queue();
+    } else {
+      state.clear_sticky_task_queue();
+      state.clear_sticky_schedule_to_start_timeout();
+      auto committed = Commit(m);
+      if (committed.IsFailure()) {
+        done(committed.Error());
+        return 0;
+      }
+    }
+  }
+  const uint64_t query_id = next_query_id_++;
+  PendingQuery& pending = queries_[query_id];
+  pending.namespace_id = namespace_id;
+  pending.namespace_name = namespace_name;
+  pending.workflow_id = execution.workflow_id();
+  pending.run_id = run_id.Value();
+  pending.query = request.query();
+  pending.done = std::move(done);
+  pending.deadline = std::make_unique<asio::steady_timer>(executor_);
+  pending.deadline->expires_after(wait);
+  pending.deadline->async_wait([this, query_id](const std::error_code& error) {
+    if (!error) CancelQuery(query_id);
+  });
+  matching::Task task;
+  task.namespace_id = namespace_id;
+  task.workflow_id = execution.workflow_id();
+  task.run_id = run_id.Value();
+  task.query_id = query_id;
+  matcher_->AddQueryTask(queue, std::move(task));
+  // 0 when it already ended (its done ran): the caller must not wait for it.
+  return queries_.count(query_id) > 0 ? query_id : 0;
+}
+
+void Engine::CancelQuery(uint64_t query_id) {
+  FinishQuery(query_id, hugo::Error::From("query timed out before a worker answered it",
+                                          errors::kDeadlineExceeded));
+}
+
+void Engine::FinishQuery(uint64_t query_id, hugo::Result<wf::QueryWorkflowResponse> result) {
+  auto found = queries_.find(query_id);
+  if (found == queries_.end()) return;
+  PendingQuery pending = std::move(found->second);
+  queries_.erase(found);
+  matcher_->RemoveQuery(query_id);
+  pending.deadline->cancel();
+  pending.done(std::move(result));
+}
+
+hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::RecordQueryTaskStarted(
+    const matching::Task& task, const matching::Poller& poller) {
+  auto found = queries_.find(task.query_id);
+  if (found == queries_.end()) {
+    return hugo::Error::From("query is no longer pending", errors::kNotFound);
+  }
+  auto loaded = LoadRun({task.namespace_id, task.workflow_id, task.run_id});
+  if (loaded.IsFailure()) {
+    FinishQuery(task.query_id, loaded.Error());
+    return hugo::Error::From("query is no longer pending", errors::kNotFound);
+  }
+  const MutableState& state = loaded.Value().state;
+  const int64_t previous_started = state.last_completed_workflow_task_started_event_id();
+  // A sticky worker has the run cached; any other worker replays it from the start.
+  const int64_t first_event_id = poller.sticky ? previous_started + 1 : 1;
+  auto history = ReadEvents(loaded.Value().record.key, first_event_id, state.next_event_id() - 1);
+  if (history.IsFailure()) return history.Error();
+  wf::PollWorkflowTaskQueueResponse response;
+  QueryTaskToken token;
+  token.set_namespace_id(task.namespace_id);
+  token.set_query_id(task.query_id);
+  response.set_task_token(token.SerializeAsString());
+  response.mutable_workflow_execution()->set_workflow_id(state.workflow_id());
+  response.mutable_workflow_execution()->set_run_id(state.run_id());
+  response.mutable_workflow_type()->set_name(state.workflow_type());
+  response.set_previous_started_event_id(previous_started);
+  *response.mutable_history() = std::move(history).Value();
+  *response.mutable_query() = found->second.query;
+  response.mutable_workflow_execution_task_queue()->set_name(state.task_queue());
+  response.mutable_workflow_execution_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
+  return hugo::Ok(std::move(response));
+}
+
+hugo::Result<wf::RespondQueryTaskCompletedResponse> Engine::CompleteQuery(
+    const std::string& namespace_id, const wf::RespondQueryTaskCompletedRequest& request) {
+  QueryTaskToken token;
+  if (request.task_token().empty()) return InvalidArgument("Task token not set on request.");
+  if (!token.ParseFromString(request.task_token()) || token.query_id() == 0) {
+    return InvalidArgument("Error deserializing task token.");
+  }
+  if (token.namespace_id() != namespace_id) {
+    return InvalidArgument("Operation requested with a token from a different namespace.");
+  }
+  if (queries_.count(token.query_id()) == 0) {
+    return hugo::Error::From("query task not found: it was answered or its caller left",
+                             errors::kNotFound);
+  }
+  if (request.completed_type() == enums::QUERY_RESULT_TYPE_ANSWERED) {
+    wf::QueryWorkflowResponse response;
+    if (request.has_query_result()) *response.mutable_query_result() = request.query_result();
+    FinishQuery(token.query_id(), hugo::Ok(std::move(response)));
+  } else {
+    std::string message = request.error_message();
+    if (message.empty() && request.has_failure()) message = request.failure().message();
+    FinishQuery(token.query_id(), hugo::Error::From(message, errors::kQueryFailed));
+  }
+  return hugo::Ok(wf::RespondQueryTaskCompletedResponse());
+}
+
+}  // namespace hdo::history
