@@ -182,6 +182,10 @@ class Engine {
     temporal::api::query::v1::WorkflowQuery query;
     Done<temporal::api::workflowservice::v1::QueryWorkflowResponse> done;
     std::unique_ptr<asio::steady_timer> deadline;
+    // Sent to the sticky worker: if it does not take it in time, the normal queue gets it.
+    std::unique_ptr<asio::steady_timer> sticky_fallback;
+    std::string normal_queue;
+    bool delivered = false;
   };
 
   // --- core (engine.cc)
@@ -265,6 +269,8 @@ class Engine {
   // --- queries (engine_query.cc)
   hugo::Result<temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse>
   RecordQueryTaskStarted(const matching::Task& task, const matching::Poller& poller);
+  // The sticky worker did not take the query: stickiness is cleared, the normal queue gets it.
+  void FallBackFromSticky(uint64_t query_id);
   void FinishQuery(uint64_t query_id,
                    hugo::Result<temporal::api::workflowservice::v1::QueryWorkflowResponse> result);
 

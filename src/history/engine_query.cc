@@ -53,9 +53,12 @@ uint64_t Engine::Query(const std::string& namespace_id, const std::string& names
     return 0;
   }
   std::string queue = state.task_queue();
+  google::protobuf::Duration sticky_wait;
   if (running && !state.sticky_task_queue().empty()) {
     if (matcher_->StickyAlive(namespace_id, state.sticky_task_queue())) {
       queue = state.sticky_task_queue();
+      sticky_wait = state.sticky_schedule_to_start_timeout();
+      if (sticky_wait.seconds() == 0 && sticky_wait.nanos() == 0) sticky_wait.set_seconds(5);
     } else {
       state.clear_sticky_task_queue();
       state.clear_sticky_schedule_to_start_timeout();
@@ -79,6 +82,15 @@ uint64_t Engine::Query(const std::string& namespace_id, const std::string& names
   pending.deadline->async_wait([this, query_id](const std::error_code& error) {
     if (!error) CancelQuery(query_id);
   });
+  pending.normal_queue = state.task_queue();
+  if (queue != state.task_queue()) {
+    pending.sticky_fallback = std::make_unique<asio::steady_timer>(executor_);
+    pending.sticky_fallback->expires_after(std::chrono::milliseconds(
+        sticky_wait.seconds() * 1000 + sticky_wait.nanos() / 1'000'000));
+    pending.sticky_fallback->async_wait([this, query_id](const std::error_code& error) {
+      if (!error) FallBackFromSticky(query_id);
+    });
+  }
   matching::Task task;
   task.namespace_id = namespace_id;
   task.workflow_id = execution.workflow_id();
@@ -87,6 +99,25 @@ uint64_t Engine::Query(const std::string& namespace_id, const std::string& names
   matcher_->AddQueryTask(queue, std::move(task));
   // 0 when it already ended (its done ran): the caller must not wait for it.
   return queries_.count(query_id) > 0 ? query_id : 0;
+}
+
+void Engine::FallBackFromSticky(uint64_t query_id) {
+  auto found = queries_.find(query_id);
+  if (found == queries_.end() || found->second.delivered) return;
+  PendingQuery& pending = found->second;
+  matcher_->RemoveQuery(query_id);
+  auto begun = Begin({pending.namespace_id, pending.workflow_id, pending.run_id});
+  if (begun.IsSuccess() && !begun.Value().run.state.sticky_task_queue().empty()) {
+    begun.Value().run.state.clear_sticky_task_queue();
+    begun.Value().run.state.clear_sticky_schedule_to_start_timeout();
+    (void)Commit(begun.Value());  // best effort: stickiness is only an optimization
+  }
+  matching::Task task;
+  task.namespace_id = pending.namespace_id;
+  task.workflow_id = pending.workflow_id;
+  task.run_id = pending.run_id;
+  task.query_id = query_id;
+  matcher_->AddQueryTask(pending.normal_queue, std::move(task));
 }
 
 void Engine::CancelQuery(uint64_t query_id) {
@@ -101,6 +132,7 @@ void Engine::FinishQuery(uint64_t query_id, hugo::Result<wf::QueryWorkflowRespon
   queries_.erase(found);
   matcher_->RemoveQuery(query_id);
   pending.deadline->cancel();
+  if (pending.sticky_fallback) pending.sticky_fallback->cancel();
   pending.done(std::move(result));
 }
 
@@ -117,11 +149,17 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::RecordQueryTaskStarted(
   }
   const MutableState& state = loaded.Value().state;
   const int64_t previous_started = state.last_completed_workflow_task_started_event_id();
-  // A sticky worker has the run cached; any other worker replays it from the start.
-  const int64_t first_event_id = poller.sticky ? previous_started + 1 : 1;
-  auto history = ReadEvents(loaded.Value().record.key, first_event_id, state.next_event_id() - 1);
-  if (history.IsFailure()) return history.Error();
   wf::PollWorkflowTaskQueueResponse response;
+  // A sticky worker answers from the run it has cached (no events, as the reference sends);
+  // any other worker replays the history up to the last completed workflow task.
+  if (!poller.sticky) {
+    auto history = ReadEvents(loaded.Value().record.key, 1, state.next_event_id() - 1);
+    if (history.IsFailure()) return history.Error();
+    *response.mutable_history() = std::move(history).Value();
+  } else {
+    response.mutable_history();
+  }
+  found->second.delivered = true;
   QueryTaskToken token;
   token.set_namespace_id(task.namespace_id);
   token.set_query_id(task.query_id);
@@ -130,7 +168,6 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::RecordQueryTaskStarted(
   response.mutable_workflow_execution()->set_run_id(state.run_id());
   response.mutable_workflow_type()->set_name(state.workflow_type());
   response.set_previous_started_event_id(previous_started);
-  *response.mutable_history() = std::move(history).Value();
   *response.mutable_query() = found->second.query;
   response.mutable_workflow_execution_task_queue()->set_name(state.task_queue());
   response.mutable_workflow_execution_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
