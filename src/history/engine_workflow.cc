@@ -81,19 +81,29 @@ wf::StartWorkflowExecutionRequest StartPart(
   start.set_workflow_id(request.workflow_id());
   *start.mutable_workflow_type() = request.workflow_type();
   *start.mutable_task_queue() = request.task_queue();
-  *start.mutable_input() = request.input();
-  *start.mutable_workflow_execution_timeout() = request.workflow_execution_timeout();
-  *start.mutable_workflow_run_timeout() = request.workflow_run_timeout();
-  *start.mutable_workflow_task_timeout() = request.workflow_task_timeout();
+  if (request.has_input()) *start.mutable_input() = request.input();
+  // Presence matters: a timeout the client did not send is not written into the history.
+  if (request.has_workflow_execution_timeout()) {
+    *start.mutable_workflow_execution_timeout() = request.workflow_execution_timeout();
+  }
+  if (request.has_workflow_run_timeout()) {
+    *start.mutable_workflow_run_timeout() = request.workflow_run_timeout();
+  }
+  if (request.has_workflow_task_timeout()) {
+    *start.mutable_workflow_task_timeout() = request.workflow_task_timeout();
+  }
   start.set_identity(request.identity());
   start.set_request_id(request.request_id());
   start.set_workflow_id_reuse_policy(request.workflow_id_reuse_policy());
   start.set_workflow_id_conflict_policy(request.workflow_id_conflict_policy());
   if (request.has_retry_policy()) *start.mutable_retry_policy() = request.retry_policy();
   start.set_cron_schedule(request.cron_schedule());
-  *start.mutable_memo() = request.memo();
-  *start.mutable_search_attributes() = request.search_attributes();
-  *start.mutable_header() = request.header();
+  if (request.has_memo()) *start.mutable_memo() = request.memo();
+  if (request.has_search_attributes()) {
+    *start.mutable_search_attributes() = request.search_attributes();
+  }
+  if (request.has_header()) *start.mutable_header() = request.header();
+  if (request.has_priority()) *start.mutable_priority() = request.priority();
   return start;
 }
 
