@@ -498,6 +498,7 @@ func TestBadInputExecutionRequests(t *testing.T) {
 	noID, badRun := execution("", ""), execution(id, badInputBadRunID)
 	unknownWorkflow, unknownRun := execution(unknownID, ""), execution(id, badInputUnknownRunID)
 	longID := strings.Repeat("w", 1001)
+	unknownNS := wantErr{"NamespaceNotFound", "Namespace " + badInputUnknownNS + " is not found."}
 	unknownRunErr := notFound(fmt.Sprintf("workflow execution not found for workflow ID %q and run ID %q", id, badInputUnknownRunID))
 
 	b.runCalls([]call{
@@ -568,7 +569,76 @@ func TestBadInputExecutionRequests(t *testing.T) {
 		{"reset sticky without execution", resetSticky(nil), invalidArgument("Execution is not set on request.")},
 		{"reset sticky with empty workflow id", resetSticky(noID), invalidArgument("WorkflowId is not set on request.")},
 		{"reset sticky with malformed run id", resetSticky(badRun), invalidArgument("Invalid RunId.")},
+		// An unknown namespace, with the running workflow's execution.
+		{"signal on unknown namespace", func() error {
+			_, err := b.svc.SignalWorkflowExecution(b.ctx, &workflowservice.SignalWorkflowExecutionRequest{
+				Namespace: badInputUnknownNS, WorkflowExecution: execution(id, runID), SignalName: "sig", Identity: badInputIdentity,
+			})
+			return err
+		}, unknownNS},
+		{"terminate on unknown namespace", func() error {
+			_, err := b.svc.TerminateWorkflowExecution(b.ctx, &workflowservice.TerminateWorkflowExecutionRequest{
+				Namespace: badInputUnknownNS, WorkflowExecution: execution(id, runID), Identity: badInputIdentity,
+			})
+			return err
+		}, unknownNS},
+		{"describe on unknown namespace", func() error {
+			_, err := b.svc.DescribeWorkflowExecution(b.ctx, &workflowservice.DescribeWorkflowExecutionRequest{
+				Namespace: badInputUnknownNS, Execution: execution(id, runID),
+			})
+			return err
+		}, unknownNS},
+		{"history on unknown namespace", func() error {
+			_, err := b.svc.GetWorkflowExecutionHistory(b.ctx, &workflowservice.GetWorkflowExecutionHistoryRequest{
+				Namespace: badInputUnknownNS, Execution: execution(id, runID),
+			})
+			return err
+		}, unknownNS},
 	}, id, runID)
+}
+
+// SignalWithStart of a workflow id that has no run: a refused request starts nothing.
+func TestBadInputSignalWithStartStartsNothing(t *testing.T) {
+	b := newBadInput(t)
+	negative := durationpb.New(-time.Second)
+	cases := []struct {
+		name   string
+		mutate func(r *workflowservice.SignalWithStartWorkflowExecutionRequest)
+		want   wantErr
+	}{
+		{"empty signal name", func(r *workflowservice.SignalWithStartWorkflowExecutionRequest) { r.SignalName = "" },
+			invalidArgument("SignalName is not set on request.")},
+		{"no workflow type", func(r *workflowservice.SignalWithStartWorkflowExecutionRequest) { r.WorkflowType = nil },
+			invalidArgument("WorkflowType is not set on request.")},
+		{"no task queue", func(r *workflowservice.SignalWithStartWorkflowExecutionRequest) { r.TaskQueue = nil },
+			invalidArgument("taskQueue is not set")},
+		{"negative execution timeout", func(r *workflowservice.SignalWithStartWorkflowExecutionRequest) {
+			r.WorkflowExecutionTimeout = negative
+		},
+			invalidArgument("An invalid WorkflowExecutionTimeoutSeconds is set on request. cause: negative duration")},
+		{"retry maximum interval under initial interval", func(r *workflowservice.SignalWithStartWorkflowExecutionRequest) {
+			r.RetryPolicy = &commonpb.RetryPolicy{InitialInterval: durationpb.New(10 * time.Second), MaximumInterval: durationpb.New(5 * time.Second)}
+		}, invalidArgument("MaximumInterval cannot be less than InitialInterval on retry policy.")},
+		{"input over 2 MiB", func(r *workflowservice.SignalWithStartWorkflowExecutionRequest) { r.Input = bigPayloads() },
+			invalidArgument("Blob data size exceeds limit.")},
+		{"signal input over 2 MiB", func(r *workflowservice.SignalWithStartWorkflowExecutionRequest) { r.SignalInput = bigPayloads() },
+			invalidArgument("Blob data size exceeds limit.")},
+		{"unknown namespace", func(r *workflowservice.SignalWithStartWorkflowExecutionRequest) { r.Namespace = badInputUnknownNS },
+			wantErr{"NamespaceNotFound", "Namespace " + badInputUnknownNS + " is not found."}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			id := b.name(fmt.Sprintf("sws-%d", i))
+			r := &workflowservice.SignalWithStartWorkflowExecutionRequest{
+				Namespace: badInputNamespace, WorkflowId: id, WorkflowType: &commonpb.WorkflowType{Name: badInputWorkflowType},
+				TaskQueue: taskQueue(b.name("sws-tq")), SignalName: "sig", SignalInput: jsonPayloads(`"s"`), Identity: badInputIdentity,
+			}
+			tc.mutate(r)
+			_, err := b.svc.SignalWithStartWorkflowExecution(b.ctx, r)
+			expectErr(t, "SignalWithStartWorkflowExecution", err, tc.want)
+			b.expectNoWorkflow("SignalWithStartWorkflowExecution", id)
+		})
+	}
 }
 
 // A closed workflow: what the reference refuses, and that the refusal writes nothing.
