@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -100,6 +101,12 @@ type runResult struct {
 	CPUMsPerWf       float64 `json:"server_cpu_ms_per_wf"`
 	ClientCPUMsPerWf float64 `json:"client_cpu_ms_per_wf"`
 	Load1            float64 `json:"load1_at_end"`
+	// Checked after the timed window: histories that differ from the workload's usual shape
+	// (e.g. a workflow task that timed out on the sticky queue), and the slowest workflow's.
+	OddHistories    int     `json:"odd_histories"`
+	FirstOddHistory string  `json:"first_odd_history,omitempty"`
+	SlowestMs       float64 `json:"slowest_ms"`
+	SlowestHistory  string  `json:"slowest_history,omitempty"`
 }
 
 type series struct {
@@ -126,6 +133,7 @@ type seriesFlags struct {
 	address, namespace, workload, out, serverLog string
 	server, version, sqlite                      string
 	pid, n, concurrency, repeats, warmup         int
+	checkHistories                               bool
 	timer, runTimeout, readyTimeout              time.Duration
 	clkTck                                       float64
 }
@@ -149,6 +157,7 @@ func seriesMain(args []string) error {
 	fs.DurationVar(&f.timer, "timer", 100*time.Millisecond, "timer of the timer-signal workload")
 	fs.DurationVar(&f.runTimeout, "run-timeout", 10*time.Minute, "bound on one run")
 	fs.DurationVar(&f.readyTimeout, "ready-timeout", 2*time.Minute, "bound on waiting for the server")
+	fs.BoolVar(&f.checkHistories, "check-histories", true, "after each run (untimed), read every history and count unusual shapes")
 	fs.Float64Var(&f.clkTck, "clk-tck", 100, "clock ticks per second of /proc/PID/stat (getconf CLK_TCK)")
 	_ = fs.Parse(args)
 	if f.pid <= 0 {
@@ -192,8 +201,8 @@ func seriesMain(args []string) error {
 			s.PeakIsPerRun = false
 		}
 		rr := runOnce(c, f, taskQueue, fmt.Sprintf("%s-r%d", nonce, r), f.n)
-		fmt.Fprintf(os.Stderr, "  run %d: %d/%d completed, %.1f wf/s, p50 %.0f ms, p99 %.0f ms, peak RSS %.1f MiB, server CPU %.2f ms/wf\n",
-			r+1, rr.Completed, f.n, rr.WfPerS, rr.P50Ms, rr.P99Ms, rr.PeakRSSMiB, rr.CPUMsPerWf)
+		fmt.Fprintf(os.Stderr, "  run %d: %d/%d completed, %.1f wf/s, p50 %.0f ms, p99 %.0f ms, peak RSS %.1f MiB, server CPU %.2f ms/wf, %d unusual histories\n",
+			r+1, rr.Completed, f.n, rr.WfPerS, rr.P50Ms, rr.P99Ms, rr.PeakRSSMiB, rr.CPUMsPerWf, rr.OddHistories)
 		s.Runs = append(s.Runs, rr)
 	}
 	s.Median = medianOf(s.Runs)
@@ -237,6 +246,7 @@ func dialWhenReady(f seriesFlags, logger sdklog.Logger) (client.Client, error) {
 func runOnce(c client.Client, f seriesFlags, taskQueue, prefix string, n int) runResult {
 	ctx, cancel := context.WithTimeout(context.Background(), f.runTimeout)
 	defer cancel()
+	ids := make([]string, n)
 	latencies := make([]time.Duration, n)
 	errs := make([]error, n)
 	sem := make(chan struct{}, f.concurrency)
@@ -252,7 +262,8 @@ func runOnce(c client.Client, f seriesFlags, taskQueue, prefix string, n int) ru
 			defer wg.Done()
 			defer func() { <-sem }()
 			t0 := time.Now()
-			errs[i] = oneWorkflow(ctx, c, f, taskQueue, fmt.Sprintf("%s-%05d", prefix, i))
+			ids[i] = fmt.Sprintf("%s-%05d", prefix, i)
+			errs[i] = oneWorkflow(ctx, c, f, taskQueue, ids[i])
 			latencies[i] = time.Since(t0)
 		}(i)
 	}
@@ -286,7 +297,54 @@ func runOnce(c client.Client, f seriesFlags, taskQueue, prefix string, n int) ru
 		r.ClientCPUMsPerWf = (clientAfter - clientBefore) / f.clkTck * 1000 / float64(r.Completed)
 	}
 	r.Load1 = readLoad1()
+	if f.checkHistories {
+		checkHistories(ctx, c, f.workload, ids, latencies, &r)
+	}
 	return r
+}
+
+// usualHistory is the event sequence each workload's workflows have when nothing goes wrong.
+var usualHistory = map[string]string{
+	"hello": "WorkflowExecutionStarted WorkflowTaskScheduled WorkflowTaskStarted WorkflowTaskCompleted " +
+		"ActivityTaskScheduled ActivityTaskStarted ActivityTaskCompleted WorkflowTaskScheduled " +
+		"WorkflowTaskStarted WorkflowTaskCompleted WorkflowExecutionCompleted",
+	"timer-signal": "WorkflowExecutionStarted WorkflowTaskScheduled WorkflowTaskStarted WorkflowTaskCompleted " +
+		"WorkflowExecutionSignaled WorkflowTaskScheduled WorkflowTaskStarted WorkflowTaskCompleted TimerStarted " +
+		"TimerFired WorkflowTaskScheduled WorkflowTaskStarted WorkflowTaskCompleted WorkflowExecutionCompleted",
+}
+
+// checkHistories reads every workflow's history (after the timed window) and records those whose
+// event sequence is not the usual one, and the slowest workflow's sequence.
+func checkHistories(ctx context.Context, c client.Client, workload string, ids []string,
+	latencies []time.Duration, r *runResult) {
+	slowest := 0
+	for i := range latencies {
+		if latencies[i] > latencies[slowest] {
+			slowest = i
+		}
+	}
+	for i, id := range ids {
+		var types []string
+		it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			e, err := it.Next()
+			if err != nil {
+				types = append(types, "error: "+err.Error())
+				break
+			}
+			types = append(types, e.GetEventType().String()) // WorkflowTaskTimedOut
+		}
+		shape := strings.Join(types, " ")
+		if shape != usualHistory[workload] {
+			if r.OddHistories++; r.FirstOddHistory == "" {
+				r.FirstOddHistory = fmt.Sprintf("%s (%.0f ms): %s", id, latencies[i].Seconds()*1000, shape)
+			}
+		}
+		if i == slowest {
+			r.SlowestMs = latencies[i].Seconds() * 1000
+			r.SlowestHistory = shape
+		}
+	}
 }
 
 func oneWorkflow(ctx context.Context, c client.Client, f seriesFlags, taskQueue, id string) error {
@@ -350,6 +408,13 @@ func medianOf(runs []runResult) runResult {
 		Load1:            pick(func(r runResult) float64 { return r.Load1 }),
 	}
 	for _, r := range runs {
+		m.OddHistories += r.OddHistories
+		if m.FirstOddHistory == "" {
+			m.FirstOddHistory = r.FirstOddHistory
+		}
+		if r.SlowestMs > m.SlowestMs {
+			m.SlowestMs, m.SlowestHistory = r.SlowestMs, r.SlowestHistory
+		}
 		m.Completed += r.Completed
 		m.Errors += r.Errors
 		if m.FirstError == "" {
@@ -549,6 +614,12 @@ func printTable(w io.Writer, all []series, command, machine string) {
 		}
 		if s.ServerLogWarn+s.ServerLogErr > 0 {
 			notes = append(notes, fmt.Sprintf("server log: %d warn, %d error lines, first: %s", s.ServerLogWarn, s.ServerLogErr, s.ServerLogFirst))
+		}
+		if s.Median.OddHistories > 0 {
+			notes = append(notes, fmt.Sprintf("%d histories of unusual shape, first: %s", s.Median.OddHistories, truncate(s.Median.FirstOddHistory, 400)))
+		}
+		if s.Median.SlowestMs > 0 {
+			notes = append(notes, fmt.Sprintf("slowest workflow %.0f ms: %s", s.Median.SlowestMs, truncate(s.Median.SlowestHistory, 400)))
 		}
 		if s.Median.FirstError != "" {
 			notes = append(notes, "first failure: "+truncate(s.Median.FirstError, 300))
