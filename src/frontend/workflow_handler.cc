@@ -92,11 +92,11 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetSystemInfo(
   response->set_server_version(std::string(Version()));
   // Only capabilities hdo really implements are advertised (SDKs change behaviour on each one).
   auto* capabilities = response->mutable_capabilities();
-  capabilities->set_signal_and_query_header(true);           // headers reach the events
-  capabilities->set_encoded_failure_attributes(true);        // failures are stored as sent
+  capabilities->set_signal_and_query_header(true);             // headers reach the events
+  capabilities->set_encoded_failure_attributes(true);          // failures are stored as sent
   capabilities->set_activity_failure_include_heartbeat(true);  // details of a failed attempt kept
-  capabilities->set_sdk_metadata(true);                      // stored on WorkflowTaskCompleted
-  capabilities->set_upsert_memo(true);                       // ModifyWorkflowProperties
+  capabilities->set_sdk_metadata(true);                        // stored on WorkflowTaskCompleted
+  capabilities->set_upsert_memo(true);                         // ModifyWorkflowProperties
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
@@ -246,9 +246,9 @@ grpc::ServerUnaryReactor* WorkflowHandler::TerminateWorkflowExecution(
                  });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::ShutdownWorker(
-    grpc::CallbackServerContext* context, const wf::ShutdownWorkerRequest* request,
-    wf::ShutdownWorkerResponse* response) {
+grpc::ServerUnaryReactor* WorkflowHandler::ShutdownWorker(grpc::CallbackServerContext* context,
+                                                          const wf::ShutdownWorkerRequest* request,
+                                                          wf::ShutdownWorkerResponse* response) {
   // The worker's sticky queue goes with it: its polls end, and history stops scheduling on it.
   return OnNamespace(
       context, request, response,
@@ -268,8 +268,8 @@ grpc::ServerUnaryReactor* StartPoll(grpc::CallbackServerContext* context, const 
                                     Response* response, NamespaceHandler* namespaces,
                                     matching::Matcher* matcher, asio::thread_pool* engine_thread,
                                     Validate validate, Poll poll) {
-  auto* reactor = new WaitReactor(
-      [matcher](uint64_t poll_id) { matcher->CancelPoll(poll_id); }, engine_thread);
+  auto* reactor =
+      new WaitReactor([matcher](uint64_t poll_id) { matcher->CancelPoll(poll_id); }, engine_thread);
   auto wait = PollWait(context);
   asio::post(*engine_thread, [=, poll = std::move(poll)] {
     auto valid = validate(*request);
@@ -432,10 +432,11 @@ grpc::ServerUnaryReactor* WorkflowHandler::DescribeTaskQueue(
   return OnNamespace(
       context, request, response,
       [](const wf::DescribeTaskQueueRequest& r) { return ValidateDescribeTaskQueue(r); },
-      [this, request](const std::string& namespace_id) -> hugo::Result<wf::DescribeTaskQueueResponse> {
+      [this,
+       request](const std::string& namespace_id) -> hugo::Result<wf::DescribeTaskQueueResponse> {
         wf::DescribeTaskQueueResponse described;
-        const bool workflow = request->task_queue_type() !=
-                              temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY;
+        const bool workflow =
+            request->task_queue_type() != temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY;
         for (const auto& poller :
              matcher_->Pollers(namespace_id, request->task_queue().name(), workflow)) {
           auto* info = described.add_pollers();
@@ -458,8 +459,8 @@ history::Engine::ActivityRef RefByToken(const std::string& namespace_id, const R
 
 template <class Request>
 history::Engine::ActivityRef RefById(const std::string& namespace_id, const Request& request) {
-  return {namespace_id,         std::string(),        request.workflow_id(),
-          request.run_id(),     request.activity_id(), request.identity()};
+  return {namespace_id,     std::string(),         request.workflow_id(),
+          request.run_id(), request.activity_id(), request.identity()};
 }
 
 }  // namespace
@@ -472,8 +473,8 @@ grpc::ServerUnaryReactor* WorkflowHandler::RecordActivityTaskHeartbeat(
       [](const wf::RecordActivityTaskHeartbeatRequest& r) {
         return ValidateRecordActivityTaskHeartbeat(r);
       },
-      [this, request](
-          const std::string& namespace_id) -> hugo::Result<wf::RecordActivityTaskHeartbeatResponse> {
+      [this, request](const std::string& namespace_id)
+          -> hugo::Result<wf::RecordActivityTaskHeartbeatResponse> {
         auto canceled =
             engine_->HeartbeatActivity(RefByToken(namespace_id, *request), request->details());
         if (canceled.IsFailure()) return canceled.Error();
@@ -528,7 +529,8 @@ grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCompleted(
 }
 
 grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCompletedById(
-    grpc::CallbackServerContext* context, const wf::RespondActivityTaskCompletedByIdRequest* request,
+    grpc::CallbackServerContext* context,
+    const wf::RespondActivityTaskCompletedByIdRequest* request,
     wf::RespondActivityTaskCompletedByIdResponse* response) {
   return OnNamespace(
       context, request, response,
@@ -607,8 +609,8 @@ grpc::ServerUnaryReactor* WorkflowHandler::QueryWorkflow(grpc::CallbackServerCon
   history::Engine* engine = engine_;
   auto* reactor = new WaitReactor([engine](uint64_t id) { engine->CancelQuery(id); }, store_io_);
   // The query waits as long as the client does (a bounded default when it set no deadline).
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(context->deadline() -
-                                                                    std::chrono::system_clock::now());
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      context->deadline() - std::chrono::system_clock::now());
   auto wait = std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(60000));
   asio::post(*store_io_, [this, reactor, request, response, wait] {
     auto valid = ValidateQueryWorkflow(*request);
@@ -618,16 +620,16 @@ grpc::ServerUnaryReactor* WorkflowHandler::QueryWorkflow(grpc::CallbackServerCon
       reactor->Finish(ToGrpcStatus(namespace_id.Error()));
       return;
     }
-    uint64_t query_id = engine_->Query(
-        namespace_id.Value(), request->namespace_(), *request, wait,
-        [reactor, response](hugo::Result<wf::QueryWorkflowResponse> result) {
-          if (result.IsFailure()) {
-            reactor->Finish(ToGrpcStatus(result.Error()));
-            return;
-          }
-          *response = std::move(result).Value();
-          reactor->Finish(grpc::Status::OK);
-        });
+    uint64_t query_id =
+        engine_->Query(namespace_id.Value(), request->namespace_(), *request, wait,
+                       [reactor, response](hugo::Result<wf::QueryWorkflowResponse> result) {
+                         if (result.IsFailure()) {
+                           reactor->Finish(ToGrpcStatus(result.Error()));
+                           return;
+                         }
+                         *response = std::move(result).Value();
+                         reactor->Finish(grpc::Status::OK);
+                       });
     if (query_id != 0) reactor->SetWaitId(query_id);
   });
   return reactor;

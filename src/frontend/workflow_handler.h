@@ -99,11 +99,13 @@ class WorkflowHandler final
   grpc::ServerUnaryReactor* SignalWithStartWorkflowExecution(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest* request,
-      temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionResponse* response) override;
+      temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionResponse* response)
+      override;
   grpc::ServerUnaryReactor* RequestCancelWorkflowExecution(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::RequestCancelWorkflowExecutionRequest* request,
-      temporal::api::workflowservice::v1::RequestCancelWorkflowExecutionResponse* response) override;
+      temporal::api::workflowservice::v1::RequestCancelWorkflowExecutionResponse* response)
+      override;
   grpc::ServerUnaryReactor* DescribeWorkflowExecution(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::DescribeWorkflowExecutionRequest* request,
@@ -123,7 +125,8 @@ class WorkflowHandler final
   grpc::ServerUnaryReactor* RecordActivityTaskHeartbeatById(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatByIdRequest* request,
-      temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatByIdResponse* response) override;
+      temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatByIdResponse* response)
+      override;
   grpc::ServerUnaryReactor* RespondActivityTaskCompleted(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::RespondActivityTaskCompletedRequest* request,
@@ -131,7 +134,8 @@ class WorkflowHandler final
   grpc::ServerUnaryReactor* RespondActivityTaskCompletedById(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::RespondActivityTaskCompletedByIdRequest* request,
-      temporal::api::workflowservice::v1::RespondActivityTaskCompletedByIdResponse* response) override;
+      temporal::api::workflowservice::v1::RespondActivityTaskCompletedByIdResponse* response)
+      override;
   grpc::ServerUnaryReactor* RespondActivityTaskFailed(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::RespondActivityTaskFailedRequest* request,
@@ -147,7 +151,8 @@ class WorkflowHandler final
   grpc::ServerUnaryReactor* RespondActivityTaskCanceledById(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::RespondActivityTaskCanceledByIdRequest* request,
-      temporal::api::workflowservice::v1::RespondActivityTaskCanceledByIdResponse* response) override;
+      temporal::api::workflowservice::v1::RespondActivityTaskCanceledByIdResponse* response)
+      override;
   grpc::ServerUnaryReactor* QueryWorkflow(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::QueryWorkflowRequest* request,

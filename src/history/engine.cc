@@ -109,8 +109,13 @@ hugo::Result<int> Engine::Recover() {
 }
 
 void Engine::Dispatch(const TransferTask& task, int64_t task_id) {
-  matching::Task match{task.namespace_id(), task.workflow_id(),   task.run_id(),
-                       task.scheduled_event_id(), task.attempt(), task_id, 0};
+  matching::Task match{task.namespace_id(),
+                       task.workflow_id(),
+                       task.run_id(),
+                       task.scheduled_event_id(),
+                       task.attempt(),
+                       task_id,
+                       0};
   switch (task.kind()) {
     case TransferTask::KIND_WORKFLOW_TASK:
       matcher_->AddWorkflowTask(task.task_queue(), std::move(match));
@@ -123,7 +128,20 @@ void Engine::Dispatch(const TransferTask& task, int64_t task_id) {
   }
 }
 
+namespace {
+
+std::string CacheKey(const persistence::RunKey& key) {
+  return key.namespace_id + '\n' + key.workflow_id + '\n' + key.run_id;
+}
+
+}  // namespace
+
 hugo::Result<Engine::LoadedRun> Engine::LoadRun(const persistence::RunKey& key) {
+  auto cached = cache_index_.find(CacheKey(key));
+  if (cached != cache_index_.end()) {
+    cache_lru_.splice(cache_lru_.begin(), cache_lru_, cached->second);
+    return hugo::Ok(LoadedRun(cached->second->second));
+  }
   auto record = store_->GetRun(key);
   if (record.IsFailure()) {
     if (record.Error().Code() == persistence::kErrorNotFound) {
@@ -138,7 +156,33 @@ hugo::Result<Engine::LoadedRun> Engine::LoadRun(const persistence::RunKey& key) 
                              errors::kInternal);
   }
   run.record.status = run.state.status();
+  run.record.state.clear();  // the decoded state is the copy that counts
+  CacheRun(run);
   return hugo::Ok(std::move(run));
+}
+
+void Engine::CacheRun(const LoadedRun& run) {
+  if (options_.mutable_state_cache_max == 0) return;
+  std::string key = CacheKey(run.record.key);
+  auto cached = cache_index_.find(key);
+  if (cached != cache_index_.end()) {
+    cached->second->second = run;
+    cache_lru_.splice(cache_lru_.begin(), cache_lru_, cached->second);
+    return;
+  }
+  cache_lru_.emplace_front(key, run);
+  cache_index_[std::move(key)] = cache_lru_.begin();
+  while (cache_lru_.size() > options_.mutable_state_cache_max) {
+    cache_index_.erase(cache_lru_.back().first);
+    cache_lru_.pop_back();
+  }
+}
+
+void Engine::EvictRun(const persistence::RunKey& key) {
+  auto cached = cache_index_.find(CacheKey(key));
+  if (cached == cache_index_.end()) return;
+  cache_lru_.erase(cached->second);
+  cache_index_.erase(cached);
 }
 
 hugo::Result<Engine::Mutation> Engine::Begin(const persistence::RunKey& key) {
@@ -188,9 +232,14 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& m) {
   transaction.completed_transfer_task_ids = m.done_transfer;
   transaction.completed_timer_task_ids = m.done_timer;
   auto written = store_->Write(transaction);
-  if (written.IsFailure()) return written;
+  if (written.IsFailure()) {
+    // The store may or may not hold the write: the next transition reads what it holds.
+    EvictRun(run.record.key);
+    return written;
+  }
   run.record.db_version = transaction.runs[0].run.db_version;
   run.record.status = run.state.status();
+  CacheRun(run);
   for (size_t i = 0; i < m.transfer.size(); ++i) Dispatch(m.transfer[i], transfer_ids[i]);
   bool earlier = false;
   for (size_t i = 0; i < m.timers.size(); ++i) {

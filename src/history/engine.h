@@ -20,10 +20,12 @@
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/uuid.h"
@@ -43,6 +45,8 @@ class Engine {
     // How long a history long poll waits before answering "nothing yet, ask again".
     std::chrono::milliseconds history_long_poll = std::chrono::seconds(20);
     int history_page_size_default = 256;
+    // Runs whose mutable state is kept decoded in memory (least recently used evicted first).
+    size_t mutable_state_cache_max = 10000;
   };
   using Now = std::function<google::protobuf::Timestamp()>;
   template <class Response>
@@ -145,9 +149,9 @@ class Engine {
   // The client went away or its deadline passed: the query is dropped and answered
   // DeadlineExceeded if it is still pending.
   void CancelQuery(uint64_t query_id);
-  hugo::Result<temporal::api::workflowservice::v1::RespondQueryTaskCompletedResponse>
-  CompleteQuery(const std::string& namespace_id,
-                const temporal::api::workflowservice::v1::RespondQueryTaskCompletedRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::RespondQueryTaskCompletedResponse> CompleteQuery(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::RespondQueryTaskCompletedRequest& request);
 
  private:
   struct LoadedRun {
@@ -189,7 +193,10 @@ class Engine {
   };
 
   // --- core (engine.cc)
+  // From the mutable-state cache, else from the store (then cached).
   hugo::Result<LoadedRun> LoadRun(const persistence::RunKey& key);
+  void CacheRun(const LoadedRun& run);
+  void EvictRun(const persistence::RunKey& key);
   hugo::Result<Mutation> Begin(const persistence::RunKey& key);
   hugo::Result<std::string> ResolveRunId(const std::string& namespace_id,
                                          const std::string& workflow_id, const std::string& run_id);
@@ -252,7 +259,8 @@ class Engine {
   // Writes the ActivityTaskStarted event of a closing activity (buffered or not); returns a
   // placeholder id that FlushBuffered fixes.
   int64_t AppendActivityStarted(Mutation& m, const persistence::v1::ActivityInfo& info);
-  hugo::Result<Mutation> BeginActivity(const ActivityRef& ref, persistence::v1::ActivityInfo** info);
+  hugo::Result<Mutation> BeginActivity(const ActivityRef& ref,
+                                       persistence::v1::ActivityInfo** info);
   hugo::Result<hugo::Unit> StartNewRun(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request,
@@ -288,6 +296,11 @@ class Engine {
   std::unique_ptr<asio::steady_timer> timer_wakeup_;
   int64_t armed_for_ms_ = 0;
   std::map<uint64_t, PendingQuery> queries_;
+  // The mutable-state cache: the engine thread is the only writer of every run, so an entry is
+  // exactly what the store holds (it is replaced on each commit, dropped when a commit fails).
+  std::list<std::pair<std::string, LoadedRun>> cache_lru_;  // most recent first
+  std::unordered_map<std::string, std::list<std::pair<std::string, LoadedRun>>::iterator>
+      cache_index_;
   uint64_t next_query_id_ = 1;
   bool stopped_ = false;
 };

@@ -111,7 +111,8 @@ hugo::Result<wf::PollActivityTaskQueueResponse> Engine::RecordActivityTaskStarte
   response.set_activity_id(info.activity_id());
   if (info.has_header()) *response.mutable_header() = info.header();
   if (info.has_input()) *response.mutable_input() = info.input();
-  if (info.has_heartbeat_details()) *response.mutable_heartbeat_details() = info.heartbeat_details();
+  if (info.has_heartbeat_details())
+    *response.mutable_heartbeat_details() = info.heartbeat_details();
   *response.mutable_scheduled_time() = info.scheduled_time();
   *response.mutable_current_attempt_scheduled_time() = info.current_attempt_scheduled_time();
   *response.mutable_started_time() = info.started_time();
@@ -178,8 +179,8 @@ int64_t Engine::AppendActivityStarted(Mutation& m, const ActivityInfo& info) {
   return event->event_id() != 0 ? event->event_id() : -info.scheduled_event_id();
 }
 
-hugo::Result<hugo::Unit> Engine::CompleteActivity(const ActivityRef& ref,
-                                                  const temporal::api::common::v1::Payloads& result) {
+hugo::Result<hugo::Unit> Engine::CompleteActivity(
+    const ActivityRef& ref, const temporal::api::common::v1::Payloads& result) {
   ActivityInfo* info = nullptr;
   auto begun = BeginActivity(ref, &info);
   if (begun.IsFailure()) return begun.Error();
@@ -211,8 +212,8 @@ hugo::Result<hugo::Unit> Engine::FailActivity(const ActivityRef& ref,
   return Commit(m);
 }
 
-hugo::Result<hugo::Unit> Engine::CancelActivity(const ActivityRef& ref,
-                                                const temporal::api::common::v1::Payloads& details) {
+hugo::Result<hugo::Unit> Engine::CancelActivity(
+    const ActivityRef& ref, const temporal::api::common::v1::Payloads& details) {
   ActivityInfo* info = nullptr;
   auto begun = BeginActivity(ref, &info);
   if (begun.IsFailure()) return begun.Error();
@@ -324,9 +325,8 @@ bool Engine::OnActivityTimeout(Mutation& m, const TimerTask& timer) {
     case enums::TIMEOUT_TYPE_HEARTBEAT: {
       if (!info.started()) return false;
       // One timer per attempt: a heartbeat since it was set moves the deadline on.
-      const google::protobuf::Timestamp& last = IsSet(info.last_heartbeat_time())
-                                                    ? info.last_heartbeat_time()
-                                                    : info.started_time();
+      const google::protobuf::Timestamp& last =
+          IsSet(info.last_heartbeat_time()) ? info.last_heartbeat_time() : info.started_time();
       const google::protobuf::Timestamp deadline = AddDuration(last, info.heartbeat_timeout());
       if (ToMillis(deadline) > NowMs()) {
         AddTimer(m, ActivityTimeout(info, enums::TIMEOUT_TYPE_HEARTBEAT), deadline);

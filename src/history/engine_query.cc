@@ -85,8 +85,8 @@ uint64_t Engine::Query(const std::string& namespace_id, const std::string& names
   pending.normal_queue = state.task_queue();
   if (queue != state.task_queue()) {
     pending.sticky_fallback = std::make_unique<asio::steady_timer>(executor_);
-    pending.sticky_fallback->expires_after(std::chrono::milliseconds(
-        sticky_wait.seconds() * 1000 + sticky_wait.nanos() / 1'000'000));
+    pending.sticky_fallback->expires_after(
+        std::chrono::milliseconds(sticky_wait.seconds() * 1000 + sticky_wait.nanos() / 1'000'000));
     pending.sticky_fallback->async_wait([this, query_id](const std::error_code& error) {
       if (!error) FallBackFromSticky(query_id);
     });

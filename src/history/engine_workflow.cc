@@ -143,11 +143,10 @@ hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
   return hugo::Ok(std::move(response));
 }
 
-hugo::Result<hugo::Unit> Engine::StartNewRun(const std::string& namespace_id,
-                                             const wf::StartWorkflowExecutionRequest& request,
-                                             persistence::RunWrite write,
-                                             const std::string& run_id,
-                                             const wf::SignalWithStartWorkflowExecutionRequest* signal) {
+hugo::Result<hugo::Unit> Engine::StartNewRun(
+    const std::string& namespace_id, const wf::StartWorkflowExecutionRequest& request,
+    persistence::RunWrite write, const std::string& run_id,
+    const wf::SignalWithStartWorkflowExecutionRequest* signal) {
   Mutation m;
   m.write = std::move(write);
   m.run.record.key = {namespace_id, request.workflow_id(), run_id};

@@ -52,7 +52,8 @@ bool TokenMatches(const MutableState& state, const WorkflowTaskToken& token) {
          task.started_event_id() == token.started_event_id() && task.attempt() == token.attempt();
 }
 
-hist::HistoryEvent ScheduledEvent(const MutableState& state, const google::protobuf::Timestamp& at) {
+hist::HistoryEvent ScheduledEvent(const MutableState& state,
+                                  const google::protobuf::Timestamp& at) {
   const auto& task = state.workflow_task();
   hist::HistoryEvent event;
   event.set_event_id(task.scheduled_event_id());
@@ -152,7 +153,8 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::RecordWorkflowTaskStarte
   wf::PollWorkflowTaskQueueResponse response;
   *response.mutable_history() = std::move(history).Value();
   if (workflow_task->transient()) {
-    *response.mutable_history()->add_events() = ScheduledEvent(state, workflow_task->scheduled_time());
+    *response.mutable_history()->add_events() =
+        ScheduledEvent(state, workflow_task->scheduled_time());
     *response.mutable_history()->add_events() = StartedEvent(state);
   }
   WorkflowTaskToken token;
@@ -285,9 +287,9 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
       case enums::COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION:
       case enums::COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION:
         // Nothing is written: the SDK fails the task and retries it once hdo supports the command.
-        return hugo::Error::From("command " + enums::CommandType_Name(cmd.command_type()) +
-                                     " is not implemented yet",
-                                 errors::kUnimplemented);
+        return hugo::Error::From(
+            "command " + enums::CommandType_Name(cmd.command_type()) + " is not implemented yet",
+            errors::kUnimplemented);
       default:
         break;
     }
@@ -345,9 +347,9 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
           duplicate = duplicate || activity.activity_id() == attributes.activity_id();
         }
         if (duplicate) {
-          rejection = CommandRejection{
-              enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
-              "Activity with ID " + attributes.activity_id() + " already exists."};
+          rejection =
+              CommandRejection{enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+                               "Activity with ID " + attributes.activity_id() + " already exists."};
           break;
         }
         auto* event = Append(m, enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
@@ -468,8 +470,9 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
           }
         }
         if (started_event_id == 0) {
-          rejection = CommandRejection{enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_TIMER_ATTRIBUTES,
-                                       "Unable to find timer with ID " + timer_id + "."};
+          rejection =
+              CommandRejection{enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_TIMER_ATTRIBUTES,
+                               "Unable to find timer with ID " + timer_id + "."};
           break;
         }
         auto* canceled =
@@ -482,8 +485,8 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
       }
       case enums::COMMAND_TYPE_RECORD_MARKER: {
         const auto& attributes = cmd.record_marker_command_attributes();
-        auto* marker =
-            Append(m, enums::EVENT_TYPE_MARKER_RECORDED)->mutable_marker_recorded_event_attributes();
+        auto* marker = Append(m, enums::EVENT_TYPE_MARKER_RECORDED)
+                           ->mutable_marker_recorded_event_attributes();
         marker->set_marker_name(attributes.marker_name());
         *marker->mutable_details() = attributes.details();
         marker->set_workflow_task_completed_event_id(completed_id);

@@ -1,7 +1,7 @@
 // The workflow-run part of the store interface: runs (mutable state snapshots guarded by a
 // db_version), the current-run pointer per workflow id, history event batches, and the transfer
-// and timer outboxes. One Write() is one transaction: every run write, history batch and task change in it
-// commits together or not at all, which is what group commit and the outbox rely on.
+// and timer outboxes. One Write() is one transaction: every run write, history batch and task
+// change in it commits together or not at all, which is what group commit and the outbox rely on.
 //
 // Implementations are not thread-safe; the server calls one from its store IO thread only.
 #pragma once

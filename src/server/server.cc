@@ -177,8 +177,8 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       },
       matching::Matcher::Options{}, SystemNow);
   engine_ = std::make_unique<history::Engine>(execution_store_.get(), matcher_.get(),
-                                              store_io_->get_executor(),
-                                              history::Engine::Options{}, SystemNow);
+                                              store_io_->get_executor(), history::Engine::Options{},
+                                              SystemNow);
   // Still single-threaded here: recovery hands undelivered workflow tasks to matching.
   auto recovered = engine_->Recover();
   if (recovered.IsFailure()) return recovered.Error();
