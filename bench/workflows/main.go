@@ -101,6 +101,10 @@ type runResult struct {
 	CPUMsPerWf       float64 `json:"server_cpu_ms_per_wf"`
 	ClientCPUMsPerWf float64 `json:"client_cpu_ms_per_wf"`
 	Load1            float64 `json:"load1_at_end"`
+	// Pressure stall information over the timed window: the share of wall time in which some
+	// runnable task waited for a CPU, or for I/O (the machine is shared; NaN without /proc/pressure).
+	CPUSomePct float64 `json:"psi_cpu_some_pct"`
+	IOSomePct  float64 `json:"psi_io_some_pct"`
 	// Checked after the timed window: histories that differ from the workload's usual shape
 	// (e.g. a workflow task that timed out on the sticky queue), and the slowest workflow's.
 	OddHistories    int     `json:"odd_histories"`
@@ -201,8 +205,8 @@ func seriesMain(args []string) error {
 			s.PeakIsPerRun = false
 		}
 		rr := runOnce(c, f, taskQueue, fmt.Sprintf("%s-r%d", nonce, r), f.n)
-		fmt.Fprintf(os.Stderr, "  run %d: %d/%d completed, %.1f wf/s, p50 %.0f ms, p99 %.0f ms, peak RSS %.1f MiB, server CPU %.2f ms/wf, %d unusual histories\n",
-			r+1, rr.Completed, f.n, rr.WfPerS, rr.P50Ms, rr.P99Ms, rr.PeakRSSMiB, rr.CPUMsPerWf, rr.OddHistories)
+		fmt.Fprintf(os.Stderr, "  run %d: %d/%d completed, %.1f wf/s, p50 %.0f ms, p99 %.0f ms, peak RSS %.1f MiB, server CPU %.2f ms/wf, %d unusual histories, load1 %.2f, stall cpu %.0f%% io %.0f%%\n",
+			r+1, rr.Completed, f.n, rr.WfPerS, rr.P50Ms, rr.P99Ms, rr.PeakRSSMiB, rr.CPUMsPerWf, rr.OddHistories, rr.Load1, rr.CPUSomePct, rr.IOSomePct)
 		s.Runs = append(s.Runs, rr)
 	}
 	s.Median = medianOf(s.Runs)
@@ -254,6 +258,7 @@ func runOnce(c client.Client, f seriesFlags, taskQueue, prefix string, n int) ru
 
 	serverBefore, _ := readCPUTicks(fmt.Sprintf("/proc/%d/stat", f.pid))
 	clientBefore, _ := readCPUTicks("/proc/self/stat")
+	cpuPSIBefore, ioPSIBefore := readPSISome("cpu"), readPSISome("io")
 	begin := time.Now()
 	for i := 0; i < n; i++ {
 		sem <- struct{}{}
@@ -271,6 +276,7 @@ func runOnce(c client.Client, f seriesFlags, taskQueue, prefix string, n int) ru
 	wall := time.Since(begin)
 	serverAfter, _ := readCPUTicks(fmt.Sprintf("/proc/%d/stat", f.pid))
 	clientAfter, _ := readCPUTicks("/proc/self/stat")
+	cpuPSIAfter, ioPSIAfter := readPSISome("cpu"), readPSISome("io")
 
 	var r runResult
 	var ok []time.Duration
@@ -297,6 +303,8 @@ func runOnce(c client.Client, f seriesFlags, taskQueue, prefix string, n int) ru
 		r.ClientCPUMsPerWf = (clientAfter - clientBefore) / f.clkTck * 1000 / float64(r.Completed)
 	}
 	r.Load1 = readLoad1()
+	r.CPUSomePct = (cpuPSIAfter - cpuPSIBefore) / 1e6 / wall.Seconds() * 100
+	r.IOSomePct = (ioPSIAfter - ioPSIBefore) / 1e6 / wall.Seconds() * 100
 	if f.checkHistories {
 		checkHistories(ctx, c, f.workload, ids, latencies, &r)
 	}
@@ -406,6 +414,8 @@ func medianOf(runs []runResult) runResult {
 		CPUMsPerWf:       pick(func(r runResult) float64 { return r.CPUMsPerWf }),
 		ClientCPUMsPerWf: pick(func(r runResult) float64 { return r.ClientCPUMsPerWf }),
 		Load1:            pick(func(r runResult) float64 { return r.Load1 }),
+		CPUSomePct:       pick(func(r runResult) float64 { return r.CPUSomePct }),
+		IOSomePct:        pick(func(r runResult) float64 { return r.IOSomePct }),
 	}
 	for _, r := range runs {
 		m.OddHistories += r.OddHistories
@@ -468,6 +478,21 @@ func readStatus(pid int) (procStatus, error) {
 		}
 	}
 	return st, nil
+}
+
+// readPSISome returns the "some" stall total (µs) of /proc/pressure/<resource>, NaN if absent.
+func readPSISome(resource string) float64 {
+	b, err := os.ReadFile("/proc/pressure/" + resource)
+	if err != nil {
+		return math.NaN()
+	}
+	for _, field := range strings.Fields(strings.SplitN(string(b), "\n", 2)[0]) {
+		if v, ok := strings.CutPrefix(field, "total="); ok {
+			total, _ := strconv.ParseFloat(v, 64)
+			return total
+		}
+	}
+	return math.NaN()
 }
 
 func readLoad1() float64 {
@@ -588,13 +613,13 @@ func tableMain(args []string) error {
 }
 
 func printTable(w io.Writer, all []series, command, machine string) {
-	fmt.Fprintln(w, "| server | version | SQLite | workload | N | concurrency | wf/s | p50 ms | p99 ms | peak RSS MiB | end RSS MiB | CPU ms/wf | client CPU ms/wf | failed | load1 |")
-	fmt.Fprintln(w, "|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(w, "| server | version | SQLite | workload | N | concurrency | wf/s | p50 ms | p99 ms | peak RSS MiB | end RSS MiB | CPU ms/wf | client CPU ms/wf | failed | load1 | CPU stall % | IO stall % |")
+	fmt.Fprintln(w, "|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, s := range all {
 		m := s.Median
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %d | %.1f | %.0f | %.0f | %.1f | %.1f | %.2f | %.2f | %d/%d | %.2f |\n",
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %d | %.1f | %.0f | %.0f | %.1f | %.1f | %.2f | %.2f | %d/%d | %.2f | %.0f | %.0f |\n",
 			s.Server, s.Version, s.SQLite, s.Workload, s.N, s.Concurrency, m.WfPerS, m.P50Ms, m.P99Ms,
-			m.PeakRSSMiB, m.EndRSSMiB, m.CPUMsPerWf, m.ClientCPUMsPerWf, m.Errors, s.N*len(s.Runs), m.Load1)
+			m.PeakRSSMiB, m.EndRSSMiB, m.CPUMsPerWf, m.ClientCPUMsPerWf, m.Errors, s.N*len(s.Runs), m.Load1, m.CPUSomePct, m.IOSomePct)
 	}
 	fmt.Fprintln(w)
 	if len(all) > 0 {
@@ -604,6 +629,7 @@ func printTable(w io.Writer, all []series, command, machine string) {
 	fmt.Fprintln(w, "peak RSS = the server process's VmHWM during the run (reset before each run through /proc/PID/clear_refs);")
 	fmt.Fprintln(w, "CPU = the server process's utime+stime during the run; client CPU = the benchmark process (starter and the one worker);")
 	fmt.Fprintln(w, "failed = workflows that did not complete with the expected result, over all measured runs; load1 = 1-min load average at the end of a run.")
+	fmt.Fprintln(w, "CPU / IO stall % = /proc/pressure \"some\" during the run: the share of wall time in which some task on the machine waited for a CPU / for I/O.")
 	for _, s := range all {
 		var notes []string
 		if !s.PeakIsPerRun {
