@@ -11,10 +11,6 @@
 namespace hdo::frontend {
 namespace {
 
-bool IsNegative(const google::protobuf::Duration& duration) {
-  return duration.seconds() < 0 || duration.nanos() < 0;
-}
-
 namespace workflowservice = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
 using Status = hugo::Result<hugo::Unit>;
@@ -115,7 +111,7 @@ Status ActivityById(const std::string& name_space, const std::string& workflow_i
     if (valid.IsFailure()) return valid;
   }
   if (workflow_id.empty()) return InvalidArgument("WorkflowId is not set on request.");
-  if (!run_id.empty() && !IsUuid(run_id)) return InvalidArgument("Invalid RunId.");
+  if (!run_id.empty() && !IsUuid(run_id)) return InvalidArgument("RunId is not valid UUID.");
   return hugo::Ok();
 }
 
@@ -150,26 +146,34 @@ hugo::Result<hugo::Unit> ValidateStartWorkflow(
   if (request.workflow_type().name().size() > kIdLengthMax) {
     return InvalidArgument("WorkflowType length exceeds limit.");
   }
-  auto queue_ok = ValidateTaskQueue(request.task_queue());
-  if (queue_ok.IsFailure()) return queue_ok;
+  auto valid = UserTaskQueueOf(request.has_task_queue(), request.task_queue());
+  if (valid.IsFailure()) return valid;
   if (request.request_id().size() > kIdLengthMax) {
     return InvalidArgument("RequestId length exceeds limit.");
   }
   if (request.identity().size() > kIdLengthMax) {
     return InvalidArgument("Identity length exceeds limit.");
   }
-  if (IsNegative(request.workflow_execution_timeout())) {
-    return InvalidArgument("Invalid WorkflowExecutionTimeout.");
+  for (auto [duration, message] :
+       {std::pair{&request.workflow_execution_timeout(),
+                  "An invalid WorkflowExecutionTimeoutSeconds is set on request."},
+        std::pair{&request.workflow_run_timeout(),
+                  "An invalid WorkflowRunTimeoutSeconds is set on request."},
+        std::pair{&request.workflow_task_timeout(),
+                  "An invalid WorkflowTaskTimeoutSeconds is set on request."},
+        std::pair{&request.workflow_start_delay(),
+                  "An invalid WorkflowStartDelay is set on request."}}) {
+    valid = DurationOf(*duration, message);
+    if (valid.IsFailure()) return valid;
   }
-  if (IsNegative(request.workflow_run_timeout())) {
-    return InvalidArgument("Invalid WorkflowRunTimeout.");
+  if (request.has_retry_policy()) {
+    auto policy = request.retry_policy();
+    history::FillRetryPolicyDefaults(&policy, history::DefaultRetrySettings{});
+    valid = history::ValidateRetryPolicy(&policy);
+    if (valid.IsFailure()) return InvalidArgument(valid.Error().Message());
   }
-  if (IsNegative(request.workflow_task_timeout())) {
-    return InvalidArgument("Invalid WorkflowTaskTimeout.");
-  }
-  if (IsNegative(request.workflow_start_delay())) {
-    return InvalidArgument("Invalid WorkflowStartDelay.");
-  }
+  valid = CheckBlobSize(request.input());
+  if (valid.IsFailure()) return valid;
   // Accepted by the reference and not yet built here: refuse rather than silently ignore.
   if (!request.cron_schedule().empty()) {
     return hugo::Error::From("cron_schedule is not implemented yet", errors::kUnimplemented);
@@ -203,8 +207,13 @@ Status ValidateTaskToken(const std::string& task_token) {
 }
 
 Status ValidateSignalWorkflow(const workflowservice::SignalWorkflowExecutionRequest& request) {
-  auto valid = ExecutionOf(request.has_workflow_execution(), request.workflow_execution());
-  if (valid.IsFailure()) return valid;
+  // The reference has no workflow id length rule here: a long id is simply not found.
+  const auto& execution = request.workflow_execution();
+  if (!request.has_workflow_execution()) return InvalidArgument("Execution is not set on request.");
+  if (execution.workflow_id().empty()) return InvalidArgument("WorkflowId is not set on request.");
+  if (!execution.run_id().empty() && !IsUuid(execution.run_id())) {
+    return InvalidArgument("Invalid RunId.");
+  }
   if (request.signal_name().empty()) return InvalidArgument("SignalName is not set on request.");
   if (request.signal_name().size() > kIdLengthMax) {
     return InvalidArgument("SignalName length exceeds limit.");
@@ -223,13 +232,13 @@ Status ValidateSignalWithStartWorkflow(
     return InvalidArgument("WorkflowId exceeds maximum allowed length " +
                            LengthOfLimit(workflow_id.size()));
   }
-  if (request.signal_name().empty()) return InvalidArgument("signal not set");
+  if (request.signal_name().empty()) return InvalidArgument("SignalName is not set on request.");
   if (request.signal_name().size() > kIdLengthMax) {
     return InvalidArgument("signal name exceeds maximum allowed length " +
                            LengthOfLimit(request.signal_name().size()));
   }
   const std::string& type = request.workflow_type().name();
-  if (type.empty()) return InvalidArgument("workflow type not set");
+  if (type.empty()) return InvalidArgument("WorkflowType is not set on request.");
   if (type.size() > kIdLengthMax) {
     return InvalidArgument("workflow type name exceeds maximum allowed length " +
                            LengthOfLimit(type.size()));
@@ -288,6 +297,10 @@ Status ValidateSignalWithStartWorkflow(
     return InvalidArgument("fairness key length exceeds limit");
   }
   if (request.priority().fairness_weight() < 0) return InvalidArgument("must be greater than zero");
+  valid = CheckBlobSize(request.input());
+  if (valid.IsFailure()) return valid;
+  valid = CheckBlobSize(request.signal_input());
+  if (valid.IsFailure()) return valid;
   // Accepted by the reference and not yet built here: refuse rather than silently ignore.
   if (!request.cron_schedule().empty()) {
     return hugo::Error::From("cron_schedule is not implemented yet", errors::kUnimplemented);
@@ -333,12 +346,14 @@ Status ValidateRespondWorkflowTaskFailed(
 }
 
 Status ValidatePollWorkflowTaskQueue(const workflowservice::PollWorkflowTaskQueueRequest& request) {
+  if (request.namespace_().empty()) return InvalidArgument("Namespace is empty.");
   auto valid = IdentityLength(request.identity());
   if (valid.IsFailure()) return valid;
   return TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/true);
 }
 
 Status ValidatePollActivityTaskQueue(const workflowservice::PollActivityTaskQueueRequest& request) {
+  if (request.namespace_().empty()) return InvalidArgument("Namespace is empty.");
   auto valid = TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/true);
   if (valid.IsFailure()) return valid;
   return IdentityLength(request.identity());

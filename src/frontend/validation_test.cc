@@ -120,10 +120,11 @@ TEST(SignalWithStartTest, FollowsTheReferenceRequestValidator) {
            "WorkflowId is not set on request."},
           {"long workflow id", [](R* r) { r->set_workflow_id(Long()); },
            "WorkflowId exceeds maximum allowed length (1001/1000)"},
-          {"no signal", [](R* r) { r->clear_signal_name(); }, "signal not set"},
+          {"no signal", [](R* r) { r->clear_signal_name(); }, "SignalName is not set on request."},
           {"long signal", [](R* r) { r->set_signal_name(Long(1005)); },
            "signal name exceeds maximum allowed length (1005/1000)"},
-          {"no type", [](R* r) { r->clear_workflow_type(); }, "workflow type not set"},
+          {"no type", [](R* r) { r->clear_workflow_type(); },
+           "WorkflowType is not set on request."},
           {"long type", [](R* r) { r->mutable_workflow_type()->set_name(Long()); },
            "workflow type name exceeds maximum allowed length (1001/1000)"},
           {"no task queue", [](R* r) { r->clear_task_queue(); }, "taskQueue is not set"},
@@ -347,10 +348,12 @@ TEST(ActivityFailedTest, FailureMustBeAnApplicationFailureWithValidRetryDelays) 
 TEST(PollTest, PollsNeedANamedTaskQueueAndABoundedIdentity) {
   using W = workflowservice::PollWorkflowTaskQueueRequest;
   W workflow_poll;
+  workflow_poll.set_namespace_("default");
   workflow_poll.mutable_task_queue()->set_name("orders");
   ExpectOutcomes<W>(
       workflow_poll, ValidatePollWorkflowTaskQueue,
       {
+          {"no namespace", [](W* r) { r->clear_namespace_(); }, "Namespace is empty."},
           {"no task queue", [](W* r) { r->clear_task_queue(); }, "taskQueue is not set"},
           {"empty name", [](W* r) { r->mutable_task_queue()->clear_name(); },
            "missing task queue name"},
@@ -374,18 +377,21 @@ TEST(PollTest, PollsNeedANamedTaskQueueAndABoundedIdentity) {
 
   using A = workflowservice::PollActivityTaskQueueRequest;
   A activity_poll;
+  activity_poll.set_namespace_("default");
   activity_poll.mutable_task_queue()->set_name("orders");
-  ExpectOutcomes<A>(activity_poll, ValidatePollActivityTaskQueue,
-                    {
-                        {"task queue is checked first",
-                         [](A* r) {
-                           r->set_identity(Long());
-                           r->clear_task_queue();
-                         },
-                         "taskQueue is not set"},
-                        {"long identity", [](A* r) { r->set_identity(Long()); },
-                         "Identity length exceeds limit."},
-                    });
+  ExpectOutcomes<A>(
+      activity_poll, ValidatePollActivityTaskQueue,
+      {
+          {"no namespace", [](A* r) { r->clear_namespace_(); }, "Namespace is empty."},
+          {"task queue is checked first",
+           [](A* r) {
+             r->set_identity(Long());
+             r->clear_task_queue();
+           },
+           "taskQueue is not set"},
+          {"long identity", [](A* r) { r->set_identity(Long()); },
+           "Identity length exceeds limit."},
+      });
 }
 
 TEST(DescribeTaskQueueTest, TaskQueueIsValidatedAsAPartition) {
@@ -414,7 +420,7 @@ std::vector<Case<R>> ByIdCases(bool checks_identity) {
        "Namespace length exceeds limit."},
       {"no activity id", [](R* r) { r->clear_activity_id(); }, "ActivityId is not set on request."},
       {"no workflow id", [](R* r) { r->clear_workflow_id(); }, "WorkflowId is not set on request."},
-      {"bad run id", [](R* r) { r->set_run_id("run-1"); }, "Invalid RunId."},
+      {"bad run id", [](R* r) { r->set_run_id("run-1"); }, "RunId is not valid UUID."},
       {"uuid run id", [](R* r) { r->set_run_id(kRunId); }, "ok"},
   };
   cases.push_back({"long identity", [](R* r) { r->set_identity(Long()); },

@@ -231,12 +231,12 @@ grpc::ServerUnaryReactor* WorkflowHandler::TerminateWorkflowExecution(
     wf::TerminateWorkflowExecutionResponse* response) {
   return OnStore(context, response,
                  [this, request]() -> hugo::Result<wf::TerminateWorkflowExecutionResponse> {
+                   if (!request->has_workflow_execution()) {
+                     return InvalidArgument("Execution is not set on request.");
+                   }
                    auto valid = ValidateExecution(request->workflow_execution());
                    if (valid.IsFailure()) return valid.Error();
-                   if (!request->first_execution_run_id().empty() &&
-                       !IsUuid(request->first_execution_run_id())) {
-                     return InvalidArgument("Invalid FirstExecutionRunId.");
-                   }
+                   // A malformed first_execution_run_id names no chain: NotFound from history.
                    if (request->identity().size() > kIdLengthMax) {
                      return InvalidArgument("Identity length exceeds limit.");
                    }
@@ -328,7 +328,10 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetWorkflowExecutionHistory(
     wf::GetWorkflowExecutionHistoryResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   asio::post(*store_io_, [this, reactor, request, response] {
-    auto valid = ValidateExecution(request->execution());
+    auto valid =
+        request->has_execution()
+            ? ValidateExecution(request->execution())
+            : hugo::Result<hugo::Unit>(InvalidArgument("Execution is not set on request."));
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
     if (namespace_id.IsFailure()) {

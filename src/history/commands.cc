@@ -127,7 +127,10 @@ std::optional<std::string> NormalizeActivityTimeouts(
                         Named{attributes->mutable_start_to_close_timeout(), "StartToClose"},
                         Named{attributes->mutable_heartbeat_timeout(), "Heartbeat"}}) {
     if (auto error = ValidateAndCapDuration(timeout.duration)) {
-      return std::string("invalid ") + timeout.name + "Timeout: " + *error;
+      return std::string("Invalid ") + timeout.name +
+             "Timeout for ScheduleActivityTaskCommand: " + *error +
+             ". ActivityId=" + attributes->activity_id() +
+             " ActivityType=" + attributes->activity_type().name();
     }
   }
   nanoseconds schedule_to_close = ToNanos(attributes->schedule_to_close_timeout());
@@ -146,8 +149,8 @@ std::optional<std::string> NormalizeActivityTimeouts(
     schedule_to_close = run;
     if (schedule_to_start <= nanoseconds::zero()) schedule_to_start = run;
   } else {
-    return "a valid StartToCloseTimeout or ScheduleToCloseTimeout must be set on the activity. "
-           "ActivityId=" +
+    return "A valid StartToClose or ScheduleToCloseTimeout is not set on "
+           "ScheduleActivityTaskCommand. ActivityId=" +
            attributes->activity_id() + " ActivityType=" + attributes->activity_type().name();
   }
   if (run > nanoseconds::zero()) {
@@ -357,26 +360,42 @@ std::optional<CommandRejection> NormalizeScheduleActivity(
   constexpr auto kCause = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES;
   ApplyFairnessKeyPrefix(attributes);
   if (!attributes->has_retry_policy()) attributes->mutable_retry_policy();
-  if (!attributes->has_task_queue()) return Reject(kCause, "taskQueue is not set");
-  if (auto error =
-          NormalizeUserTaskQueue(attributes->mutable_task_queue(), context.workflow_task_queue)) {
-    return Reject(kCause, *error);
-  }
   const std::string& activity_id = attributes->activity_id();
   const std::string& activity_type = attributes->activity_type().name();
-  if (activity_id.empty()) return Reject(kCause, "activityId is not set");
-  if (activity_type.empty()) return Reject(kCause, "activityType is not set");
+  const std::string ids = ". ActivityId=" + activity_id + " ActivityType=" + activity_type;
+  // reference 1.29: a bad task queue is a plain error, not a workflow task failure.
+  if (!attributes->has_task_queue()) {
+    CommandRejection rejection = Reject(
+        kCause, "invalid TaskQueue on ScheduleActivityTaskCommand: taskQueue is not set" + ids);
+    rejection.fail_task = false;
+    return rejection;
+  }
+  if (auto error =
+          NormalizeUserTaskQueue(attributes->mutable_task_queue(), context.workflow_task_queue)) {
+    CommandRejection rejection =
+        Reject(kCause, "invalid TaskQueue on ScheduleActivityTaskCommand: " + *error + ids);
+    rejection.fail_task = false;
+    return rejection;
+  }
+  if (activity_id.empty()) {
+    return Reject(kCause, "ActivityId is not set on ScheduleActivityTaskCommand. ActivityType=" +
+                              activity_type);
+  }
+  if (activity_type.empty()) {
+    return Reject(kCause, "ActivityType is not set on ScheduleActivityTaskCommand. ActivityID=" +
+                              activity_id);
+  }
   FillRetryPolicyDefaults(attributes->mutable_retry_policy(), context.default_retry);
   auto retry_ok = ValidateRetryPolicy(attributes->mutable_retry_policy());
   if (retry_ok.IsFailure()) return Reject(kCause, retry_ok.Error().Message());
   if (activity_id.size() > kCommandIdLengthMax) {
-    return Reject(kCause,
-                  "activityId exceeds length limit. Length=" + std::to_string(activity_id.size()) +
-                      " Limit=" + std::to_string(kCommandIdLengthMax));
+    return Reject(kCause, "ActivityId on ScheduleActivityTaskCommand exceeds length limit" + ids +
+                              " Length=" + std::to_string(activity_id.size()) +
+                              " Limit=" + std::to_string(kCommandIdLengthMax));
   }
   if (activity_type.size() > kCommandIdLengthMax) {
-    return Reject(kCause, "activityType exceeds length limit. Length=" +
-                              std::to_string(activity_type.size()) +
+    return Reject(kCause, "ActivityType on ScheduleActivityTaskCommand exceeds length limit" + ids +
+                              " Length=" + std::to_string(activity_type.size()) +
                               " Limit=" + std::to_string(kCommandIdLengthMax));
   }
   if (attributes->has_priority()) {

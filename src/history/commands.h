@@ -42,6 +42,9 @@ inline constexpr char kTimeoutFailureTypePrefix[] = "TemporalTimeout:";
 struct CommandRejection {
   temporal::api::enums::v1::WorkflowTaskFailedCause cause;
   std::string message;
+  // false: the reference answers the RPC with InvalidArgument and keeps the task as it is
+  // (nothing written), e.g. for an activity's invalid task queue.
+  bool fail_task = true;
 };
 
 // reference: retrypolicy.DefaultRetrySettings (dynamic config history.defaultActivityRetryPolicy

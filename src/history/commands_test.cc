@@ -261,46 +261,61 @@ struct ActivityRejectionCase {
 
 TEST(ScheduleActivityTest, BadAttributesAreRejectedWithTheReferenceMessage) {
   std::vector<ActivityRejectionCase> cases = {
-      {"no task queue", [](auto* a) { a->clear_task_queue(); }, "taskQueue is not set"},
+      {"no task queue", [](auto* a) { a->clear_task_queue(); },
+       "invalid TaskQueue on ScheduleActivityTaskCommand: taskQueue is not set. ActivityId=1 "
+       "ActivityType=Greet"},
       {"empty task queue name", [](auto* a) { a->mutable_task_queue()->set_name(""); },
-       "missing task queue name"},
+       "invalid TaskQueue on ScheduleActivityTaskCommand: "
+       "missing task queue name. ActivityId=1 ActivityType=Greet"},
       {"long task queue",
        [](auto* a) { a->mutable_task_queue()->set_name(std::string(1001, 'q')); },
-       "taskQueue length exceeds limit"},
+       "invalid TaskQueue on ScheduleActivityTaskCommand: "
+       "taskQueue length exceeds limit. ActivityId=1 ActivityType=Greet"},
       {"reserved task queue", [](auto* a) { a->mutable_task_queue()->set_name("/_sys/q"); },
-       "task queue name cannot start with reserved prefix /_sys/"},
+       "invalid TaskQueue on ScheduleActivityTaskCommand: "
+       "task queue name cannot start with reserved prefix /_sys/. ActivityId=1 ActivityType=Greet"},
       {"internal task queue",
        [](auto* a) { a->mutable_task_queue()->set_name("temporal-sys-per-ns-tq"); },
-       "cannot use internal per-namespace task queue:temporal-sys-per-ns-tq (in parent component "
-       "task queue: orders)"},
-      {"no activity id", [](auto* a) { a->set_activity_id(""); }, "activityId is not set"},
-      {"no activity type", [](auto* a) { a->clear_activity_type(); }, "activityType is not set"},
+       "invalid TaskQueue on ScheduleActivityTaskCommand: cannot use internal per-namespace task "
+       "queue:temporal-sys-per-ns-tq (in parent component task queue: orders). ActivityId=1 "
+       "ActivityType=Greet"},
+      {"no activity id", [](auto* a) { a->set_activity_id(""); },
+       "ActivityId is not set on ScheduleActivityTaskCommand. ActivityType=Greet"},
+      {"no activity type", [](auto* a) { a->clear_activity_type(); },
+       "ActivityType is not set on ScheduleActivityTaskCommand. ActivityID=1"},
       {"bad retry policy", [](auto* a) { a->mutable_retry_policy()->set_backoff_coefficient(0.5); },
        "BackoffCoefficient cannot be less than 1 on retry policy."},
       {"long activity id", [](auto* a) { a->set_activity_id(std::string(1001, 'a')); },
-       "activityId exceeds length limit. Length=1001 Limit=1000"},
+       "ActivityId on ScheduleActivityTaskCommand exceeds length limit. ActivityId=" +
+           std::string(1001, 'a') + " ActivityType=Greet Length=1001 Limit=1000"},
       {"long activity type",
        [](auto* a) { a->mutable_activity_type()->set_name(std::string(1002, 't')); },
-       "activityType exceeds length limit. Length=1002 Limit=1000"},
+       "ActivityType on ScheduleActivityTaskCommand exceeds length limit. ActivityId=1 "
+       "ActivityType=" +
+           std::string(1002, 't') + " Length=1002 Limit=1000"},
       {"negative priority", [](auto* a) { a->mutable_priority()->set_priority_key(-1); },
        "invalid priorities: priority key can't be negative"},
       {"negative schedule to close",
        [](auto* a) { *a->mutable_schedule_to_close_timeout() = Seconds(-1); },
-       "invalid ScheduleToCloseTimeout: negative duration"},
+       "Invalid ScheduleToCloseTimeout for ScheduleActivityTaskCommand: negative duration. "
+       "ActivityId=1 ActivityType=Greet"},
       {"negative schedule to start",
        [](auto* a) { *a->mutable_schedule_to_start_timeout() = Seconds(-1); },
-       "invalid ScheduleToStartTimeout: negative duration"},
+       "Invalid ScheduleToStartTimeout for ScheduleActivityTaskCommand: negative duration. "
+       "ActivityId=1 ActivityType=Greet"},
       {"negative start to close",
        [](auto* a) { *a->mutable_start_to_close_timeout() = Seconds(-1); },
-       "invalid StartToCloseTimeout: negative duration"},
+       "Invalid StartToCloseTimeout for ScheduleActivityTaskCommand: negative duration. "
+       "ActivityId=1 ActivityType=Greet"},
       {"negative heartbeat", [](auto* a) { *a->mutable_heartbeat_timeout() = Seconds(-1); },
-       "invalid HeartbeatTimeout: negative duration"},
+       "Invalid HeartbeatTimeout for ScheduleActivityTaskCommand: negative duration. ActivityId=1 "
+       "ActivityType=Greet"},
       {"no start or close timeout",
        [](auto* a) {
          a->clear_start_to_close_timeout();
          *a->mutable_schedule_to_start_timeout() = Seconds(5);
        },
-       "a valid StartToCloseTimeout or ScheduleToCloseTimeout must be set on the activity. "
+       "A valid StartToClose or ScheduleToCloseTimeout is not set on ScheduleActivityTaskCommand. "
        "ActivityId=1 ActivityType=Greet"},
   };
   for (const auto& each : cases) {

@@ -145,8 +145,8 @@ hugo::Result<Engine::LoadedRun> Engine::LoadRun(const persistence::RunKey& key) 
   auto record = store_->GetRun(key);
   if (record.IsFailure()) {
     if (record.Error().Code() == persistence::kErrorNotFound) {
-      return NotFound("Workflow execution not found. WorkflowId: " + key.workflow_id +
-                      ", RunId: " + key.run_id + ".");
+      return NotFound("workflow execution not found for workflow ID \"" + key.workflow_id +
+                      "\" and run ID \"" + key.run_id + "\"");
     }
     return record.Error();
   }
@@ -200,7 +200,7 @@ hugo::Result<std::string> Engine::ResolveRunId(const std::string& namespace_id,
   auto current = store_->GetCurrentRun(namespace_id, workflow_id);
   if (current.IsFailure()) {
     if (current.Error().Code() == persistence::kErrorNotFound) {
-      return NotFound("Workflow execution not found. WorkflowId: " + workflow_id + ".");
+      return NotFound("workflow not found for ID: " + workflow_id);
     }
     return current.Error();
   }

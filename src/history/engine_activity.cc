@@ -24,7 +24,15 @@ hugo::Error InvalidArgument(std::string message) {
 }
 
 hugo::Error ActivityNotFound() {
-  return hugo::Error::From("Activity task not found.", errors::kNotFound);
+  return hugo::Error::From(
+      "invalid activityID or activity already timed out or invoking workflow is completed",
+      errors::kNotFound);
+}
+
+hugo::Error PendingActivityNotFound(const std::string& activity_id) {
+  return hugo::Error::From("cannot find pending activity with ActivityID " + activity_id +
+                               ", check workflow execution history for more details",
+                           errors::kNotFound);
 }
 
 bool IsRunning(const MutableState& state) {
@@ -161,7 +169,7 @@ hugo::Result<Engine::Mutation> Engine::BeginActivity(const ActivityRef& ref, Act
   // A token names one attempt: a late answer of an earlier attempt changes nothing.
   if (found == nullptr || !found->started() ||
       (token.has_value() && found->attempt() != token->attempt())) {
-    return ActivityNotFound();
+    return token.has_value() ? ActivityNotFound() : PendingActivityNotFound(ref.activity_id);
   }
   *info = found;
   return begun;

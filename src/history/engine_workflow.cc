@@ -333,11 +333,12 @@ hugo::Result<wf::RequestCancelWorkflowExecutionResponse> Engine::RequestCancel(
   if (begun.IsFailure()) return begun.Error();
   Mutation& m = begun.Value();
   MutableState& state = m.run.state;
-  if (!IsRunning(state)) return AlreadyCompleted();
   if (!request.first_execution_run_id().empty() &&
       state.first_execution_run_id() != request.first_execution_run_id()) {
     return NotFound("workflow execution not found");
   }
+  // Asking a closed run to cancel is not an error (reference): there is nothing left to do.
+  if (!IsRunning(state)) return hugo::Ok(wf::RequestCancelWorkflowExecutionResponse());
   // A second request (retried or not) changes nothing: the workflow was asked once.
   if (state.cancel_requested()) return hugo::Ok(wf::RequestCancelWorkflowExecutionResponse());
   auto* requested = AppendOrBuffer(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED)

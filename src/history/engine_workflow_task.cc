@@ -347,9 +347,11 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
           duplicate = duplicate || activity.activity_id() == attributes.activity_id();
         }
         if (duplicate) {
-          rejection =
-              CommandRejection{enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
-                               "Activity with ID " + attributes.activity_id() + " already exists."};
+          rejection = CommandRejection{
+              enums::WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID,
+              "invalid history builder state for action: add-activitytask-scheduled-event, "
+              "ActivityID: " +
+                  attributes.activity_id()};
           break;
         }
         auto* event = Append(m, enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
@@ -428,9 +430,10 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
       case enums::COMMAND_TYPE_START_TIMER: {
         const auto& attributes = cmd.start_timer_command_attributes();
         if (state.timers().count(attributes.timer_id()) > 0) {
-          rejection =
-              CommandRejection{enums::WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
-                               "Timer with ID " + attributes.timer_id() + " already exists."};
+          rejection = CommandRejection{
+              enums::WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
+              "invalid history builder state for action: add-timer-started-event, TimerID: " +
+                  attributes.timer_id()};
           break;
         }
         auto* event = Append(m, enums::EVENT_TYPE_TIMER_STARTED);
@@ -569,7 +572,14 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
     if (rejection.has_value()) break;
   }
 
+  if (rejection.has_value() && !rejection->fail_task) {
+    return InvalidArgument(rejection->message);  // nothing written; the task stays started
+  }
   if (rejection.has_value()) {
+    // The reference names the cause first, in the failure and in the RPC's error.
+    rejection->message = EnumShorthand(enums::WorkflowTaskFailedCause_Name(rejection->cause),
+                                       "WORKFLOW_TASK_FAILED_CAUSE_") +
+                         ": " + rejection->message;
     // Nothing of this completion is kept: the task fails with the cause, from the stored state.
     auto again = Begin(key);
     if (again.IsFailure()) return again.Error();
