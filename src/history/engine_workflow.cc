@@ -229,6 +229,8 @@ hugo::Result<hugo::Unit> Engine::StartNewRun(
     signaled->set_identity(signal->identity());
     if (signal->has_header()) *signaled->mutable_header() = signal->header();
     state.set_signal_count(1);
+    // A retried signal-with-start that finds this run signals it no second time.
+    if (!signal->request_id().empty()) state.add_signal_request_ids(signal->request_id());
   }
   ScheduleWorkflowTask(m, 1);
   const google::protobuf::Timestamp& deadline =
