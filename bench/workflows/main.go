@@ -644,7 +644,9 @@ func printTable(w io.Writer, all []series, command, machine string) {
 		if s.Median.OddHistories > 0 {
 			notes = append(notes, fmt.Sprintf("%d histories of unusual shape, first: %s", s.Median.OddHistories, truncate(s.Median.FirstOddHistory, 400)))
 		}
-		if s.Median.SlowestMs > 0 {
+		if s.Median.SlowestMs > 0 && s.Median.SlowestHistory == usualHistory[s.Workload] {
+			notes = append(notes, fmt.Sprintf("slowest workflow %.0f ms, usual history", s.Median.SlowestMs))
+		} else if s.Median.SlowestMs > 0 {
 			notes = append(notes, fmt.Sprintf("slowest workflow %.0f ms: %s", s.Median.SlowestMs, truncate(s.Median.SlowestHistory, 400)))
 		}
 		if s.Median.FirstError != "" {
