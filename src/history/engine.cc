@@ -248,6 +248,7 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& m) {
   }
   if (earlier) ArmTimer();
   WakeWaiters(run.record.key.run_id);
+  ServeBufferedQueries(run.state);
   return hugo::Ok();
 }
 

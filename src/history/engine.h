@@ -190,6 +190,10 @@ class Engine {
     std::unique_ptr<asio::steady_timer> sticky_fallback;
     std::string normal_queue;
     bool delivered = false;
+    // Waiting for (or delivered with) a workflow task of the run instead of a query task.
+    bool buffered = false;
+    int64_t delivered_started_event_id = 0;
+    int32_t delivered_attempt = 0;
   };
 
   // --- core (engine.cc)
@@ -277,6 +281,18 @@ class Engine {
   // --- queries (engine_query.cc)
   hugo::Result<temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse>
   RecordQueryTaskStarted(const matching::Task& task, const matching::Poller& poller);
+  // A query task to the run's live sticky worker, else to the normal queue.
+  void DispatchQueryTask(uint64_t query_id, const persistence::v1::MutableState& state);
+  // After each commit of a run: buffered queries whose workflow task ended unanswered, or that
+  // no workflow task will carry any more, become query tasks.
+  void ServeBufferedQueries(const persistence::v1::MutableState& state);
+  // Puts the run's undelivered buffered queries into a workflow task's poll response.
+  void AttachBufferedQueries(
+      const persistence::v1::MutableState& state,
+      temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse* response);
+  void AnswerQueries(
+      const google::protobuf::Map<std::string, temporal::api::query::v1::WorkflowQueryResult>&
+          results);
   // The sticky worker did not take the query: stickiness is cleared, the normal queue gets it.
   void FallBackFromSticky(uint64_t query_id);
   void FinishQuery(uint64_t query_id,
@@ -296,6 +312,7 @@ class Engine {
   std::unique_ptr<asio::steady_timer> timer_wakeup_;
   int64_t armed_for_ms_ = 0;
   std::map<uint64_t, PendingQuery> queries_;
+  std::multimap<std::string, uint64_t> run_queries_;  // buffered queries by run id
   // The mutable-state cache: the engine thread is the only writer of every run, so an entry is
   // exactly what the store holds (it is replaced on each commit, dropped when a commit fails).
   std::list<std::pair<std::string, LoadedRun>> cache_lru_;  // most recent first

@@ -1,8 +1,11 @@
-// Queries: a query task goes to the workflow's worker through matching (its sticky queue while
-// that worker is alive, else the normal queue, where any worker replays the history to answer)
-// and the client's call waits, without a thread, until the worker answers or the client's
-// deadline passes. Queries never write history; a dead sticky worker's stickiness is cleared so
-// that the query, and the next workflow task, reach a live worker.
+// Queries. While the run has a workflow task scheduled or started, a query goes with that task
+// (the poll response's `queries`, answered in RespondWorkflowTaskCompleted.query_results), so its
+// answer reflects the events that task delivers; otherwise a query task goes to the workflow's
+// worker through matching (its sticky queue while that worker is alive, else the normal queue,
+// where any worker replays the history to answer). The client's call waits, without a thread,
+// until the worker answers or the client's deadline passes. Queries never write history; a dead
+// sticky worker's stickiness is cleared so that the query, and the next workflow task, reach a live
+// worker.
 #include "common/error_codes.h"
 #include "history/engine.h"
 
@@ -52,23 +55,6 @@ uint64_t Engine::Query(const std::string& namespace_id, const std::string& names
     done(hugo::Error::From("Workflow is not ready to handle queries.", errors::kWorkflowNotReady));
     return 0;
   }
-  std::string queue = state.task_queue();
-  google::protobuf::Duration sticky_wait;
-  if (running && !state.sticky_task_queue().empty()) {
-    if (matcher_->StickyAlive(namespace_id, state.sticky_task_queue())) {
-      queue = state.sticky_task_queue();
-      sticky_wait = state.sticky_schedule_to_start_timeout();
-      if (sticky_wait.seconds() == 0 && sticky_wait.nanos() == 0) sticky_wait.set_seconds(5);
-    } else {
-      state.clear_sticky_task_queue();
-      state.clear_sticky_schedule_to_start_timeout();
-      auto committed = Commit(m);
-      if (committed.IsFailure()) {
-        done(committed.Error());
-        return 0;
-      }
-    }
-  }
   const uint64_t query_id = next_query_id_++;
   PendingQuery& pending = queries_[query_id];
   pending.namespace_id = namespace_id;
@@ -82,8 +68,39 @@ uint64_t Engine::Query(const std::string& namespace_id, const std::string& names
   pending.deadline->async_wait([this, query_id](const std::error_code& error) {
     if (!error) CancelQuery(query_id);
   });
-  pending.normal_queue = state.task_queue();
-  if (queue != state.task_queue()) {
+  if (running && state.has_workflow_task()) {
+    // Events are waiting for the workflow: the query goes with that workflow task, so that its
+    // answer reflects them (reference: buffered queries).
+    pending.buffered = true;
+    run_queries_.emplace(pending.run_id, query_id);
+    return query_id;
+  }
+  if (running && !state.sticky_task_queue().empty() &&
+      !matcher_->StickyAlive(namespace_id, state.sticky_task_queue())) {
+    state.clear_sticky_task_queue();
+    state.clear_sticky_schedule_to_start_timeout();
+    auto committed = Commit(m);
+    if (committed.IsFailure()) {
+      FinishQuery(query_id, committed.Error());
+      return 0;
+    }
+  }
+  DispatchQueryTask(query_id, state);
+  // 0 when it already ended (its done ran): the caller must not wait for it.
+  return queries_.count(query_id) > 0 ? query_id : 0;
+}
+
+void Engine::DispatchQueryTask(uint64_t query_id, const MutableState& state) {
+  auto found = queries_.find(query_id);
+  if (found == queries_.end()) return;
+  PendingQuery& pending = found->second;
+  const bool running = state.status() == enums::WORKFLOW_EXECUTION_STATUS_RUNNING;
+  std::string queue = state.task_queue();
+  if (running && !state.sticky_task_queue().empty() &&
+      matcher_->StickyAlive(state.namespace_id(), state.sticky_task_queue())) {
+    queue = state.sticky_task_queue();
+    google::protobuf::Duration sticky_wait = state.sticky_schedule_to_start_timeout();
+    if (sticky_wait.seconds() == 0 && sticky_wait.nanos() == 0) sticky_wait.set_seconds(5);
     pending.sticky_fallback = std::make_unique<asio::steady_timer>(executor_);
     pending.sticky_fallback->expires_after(
         std::chrono::milliseconds(sticky_wait.seconds() * 1000 + sticky_wait.nanos() / 1'000'000));
@@ -91,14 +108,82 @@ uint64_t Engine::Query(const std::string& namespace_id, const std::string& names
       if (!error) FallBackFromSticky(query_id);
     });
   }
+  pending.normal_queue = state.task_queue();
   matching::Task task;
-  task.namespace_id = namespace_id;
-  task.workflow_id = execution.workflow_id();
-  task.run_id = run_id.Value();
+  task.namespace_id = pending.namespace_id;
+  task.workflow_id = pending.workflow_id;
+  task.run_id = pending.run_id;
   task.query_id = query_id;
   matcher_->AddQueryTask(queue, std::move(task));
-  // 0 when it already ended (its done ran): the caller must not wait for it.
-  return queries_.count(query_id) > 0 ? query_id : 0;
+}
+
+void Engine::ServeBufferedQueries(const MutableState& state) {
+  auto [begin, end] = run_queries_.equal_range(state.run_id());
+  if (begin == end) return;
+  const bool running = state.status() == enums::WORKFLOW_EXECUTION_STATUS_RUNNING;
+  const auto& task = state.workflow_task();
+  const bool task_pending = running && state.has_workflow_task();
+  std::vector<uint64_t> direct;
+  for (auto it = begin; it != end;) {
+    auto found = queries_.find(it->second);
+    if (found == queries_.end()) {
+      it = run_queries_.erase(it);
+      continue;
+    }
+    PendingQuery& pending = found->second;
+    if (pending.delivered_started_event_id != 0) {
+      const bool still_running = task_pending &&
+                                 task.started_event_id() == pending.delivered_started_event_id &&
+                                 task.attempt() == pending.delivered_attempt;
+      if (still_running) {
+        ++it;
+        continue;
+      }
+      pending.delivered_started_event_id = 0;  // the task ended without answering it
+    }
+    if (task_pending) {
+      ++it;  // goes with the next workflow task
+      continue;
+    }
+    pending.buffered = false;
+    direct.push_back(it->second);
+    it = run_queries_.erase(it);
+  }
+  for (uint64_t query_id : direct) DispatchQueryTask(query_id, state);
+}
+
+void Engine::AttachBufferedQueries(const MutableState& state,
+                                   wf::PollWorkflowTaskQueueResponse* response) {
+  auto [begin, end] = run_queries_.equal_range(state.run_id());
+  for (auto it = begin; it != end; ++it) {
+    auto found = queries_.find(it->second);
+    if (found == queries_.end() || found->second.delivered_started_event_id != 0) continue;
+    (*response->mutable_queries())[std::to_string(it->second)] = found->second.query;
+    found->second.delivered_started_event_id = state.workflow_task().started_event_id();
+    found->second.delivered_attempt = state.workflow_task().attempt();
+  }
+}
+
+void Engine::AnswerQueries(
+    const google::protobuf::Map<std::string, temporal::api::query::v1::WorkflowQueryResult>&
+        results) {
+  for (const auto& [key, result] : results) {
+    uint64_t query_id = 0;
+    try {
+      query_id = std::stoull(key);
+    } catch (const std::exception&) {
+      continue;  // not an id this server gave out
+    }
+    if (result.result_type() == enums::QUERY_RESULT_TYPE_ANSWERED) {
+      wf::QueryWorkflowResponse response;
+      if (result.has_answer()) *response.mutable_query_result() = result.answer();
+      FinishQuery(query_id, hugo::Ok(std::move(response)));
+    } else {
+      std::string message = result.error_message();
+      if (message.empty() && result.has_failure()) message = result.failure().message();
+      FinishQuery(query_id, hugo::Error::From(message, errors::kQueryFailed));
+    }
+  }
 }
 
 void Engine::FallBackFromSticky(uint64_t query_id) {
@@ -130,6 +215,15 @@ void Engine::FinishQuery(uint64_t query_id, hugo::Result<wf::QueryWorkflowRespon
   if (found == queries_.end()) return;
   PendingQuery pending = std::move(found->second);
   queries_.erase(found);
+  if (pending.buffered) {
+    auto [begin, end] = run_queries_.equal_range(pending.run_id);
+    for (auto it = begin; it != end; ++it) {
+      if (it->second == query_id) {
+        run_queries_.erase(it);
+        break;
+      }
+    }
+  }
   matcher_->RemoveQuery(query_id);
   pending.deadline->cancel();
   if (pending.sticky_fallback) pending.sticky_fallback->cancel();

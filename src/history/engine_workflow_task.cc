@@ -171,6 +171,7 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::RecordWorkflowTaskStarte
   response.set_previous_started_event_id(state.last_completed_workflow_task_started_event_id());
   response.set_started_event_id(workflow_task->started_event_id());
   response.set_attempt(workflow_task->attempt());
+  AttachBufferedQueries(state, &response);
   response.mutable_workflow_execution_task_queue()->set_name(state.task_queue());
   response.mutable_workflow_execution_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
   *response.mutable_scheduled_time() = workflow_task->scheduled_time();
@@ -302,6 +303,9 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   MutableState& state = m.run.state;
   if (!TokenMatches(state, token.Value())) return TaskNotFound();
 
+  // Answers of the queries that went with this task (before the commit, which sends any
+  // unanswered one on as a query task).
+  AnswerQueries(request.query_results());
   MaterializeTransient(m);
   const auto task = state.workflow_task();
   auto* completed_event = Append(m, enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
