@@ -75,6 +75,33 @@ Status DurationOf(const google::protobuf::Duration& duration, const char* invali
   return hugo::Ok();
 }
 
+// The three workflow timeouts of a start or signal-with-start request.
+template <class Request>
+Status WorkflowTimeoutsOf(const Request& request) {
+  for (auto [duration, message] :
+       {std::pair{&request.workflow_execution_timeout(),
+                  "An invalid WorkflowExecutionTimeoutSeconds is set on request."},
+        std::pair{&request.workflow_run_timeout(),
+                  "An invalid WorkflowRunTimeoutSeconds is set on request."},
+        std::pair{&request.workflow_task_timeout(),
+                  "An invalid WorkflowTaskTimeoutSeconds is set on request."}}) {
+    auto valid = DurationOf(*duration, message);
+    if (valid.IsFailure()) return valid;
+  }
+  return hugo::Ok();
+}
+
+// The workflow retry policy of a request, checked with the server defaults filled in.
+template <class Request>
+Status RetryPolicyOf(const Request& request) {
+  if (!request.has_retry_policy()) return hugo::Ok();
+  auto policy = request.retry_policy();
+  history::FillRetryPolicyDefaults(&policy, history::DefaultRetrySettings{});
+  auto valid = history::ValidateRetryPolicy(&policy);
+  if (valid.IsFailure()) return InvalidArgument(valid.Error().Message());
+  return hugo::Ok();
+}
+
 // validateActivityFailureNextRetryDelays: durationpb.CheckValid on every next_retry_delay.
 Status NextRetryDelays(const temporal::api::failure::v1::Failure* failure) {
   constexpr int64_t kSecondsMax = int64_t{315'576'000'000};  // ±10000 years
@@ -154,24 +181,13 @@ hugo::Result<hugo::Unit> ValidateStartWorkflow(
   if (request.identity().size() > kIdLengthMax) {
     return InvalidArgument("Identity length exceeds limit.");
   }
-  for (auto [duration, message] :
-       {std::pair{&request.workflow_execution_timeout(),
-                  "An invalid WorkflowExecutionTimeoutSeconds is set on request."},
-        std::pair{&request.workflow_run_timeout(),
-                  "An invalid WorkflowRunTimeoutSeconds is set on request."},
-        std::pair{&request.workflow_task_timeout(),
-                  "An invalid WorkflowTaskTimeoutSeconds is set on request."},
-        std::pair{&request.workflow_start_delay(),
-                  "An invalid WorkflowStartDelay is set on request."}}) {
-    valid = DurationOf(*duration, message);
-    if (valid.IsFailure()) return valid;
-  }
-  if (request.has_retry_policy()) {
-    auto policy = request.retry_policy();
-    history::FillRetryPolicyDefaults(&policy, history::DefaultRetrySettings{});
-    valid = history::ValidateRetryPolicy(&policy);
-    if (valid.IsFailure()) return InvalidArgument(valid.Error().Message());
-  }
+  valid = WorkflowTimeoutsOf(request);
+  if (valid.IsFailure()) return valid;
+  valid = DurationOf(request.workflow_start_delay(),
+                     "An invalid WorkflowStartDelay is set on request.");
+  if (valid.IsFailure()) return valid;
+  valid = RetryPolicyOf(request);
+  if (valid.IsFailure()) return valid;
   valid = CheckBlobSize(request.input());
   if (valid.IsFailure()) return valid;
   // Accepted by the reference and not yet built here: refuse rather than silently ignore.
@@ -249,22 +265,10 @@ Status ValidateSignalWithStartWorkflow(
     return InvalidArgument("Request ID exceeds maximum allowed length " +
                            LengthOfLimit(request.request_id().size()));
   }
-  for (auto [duration, message] :
-       {std::pair{&request.workflow_execution_timeout(),
-                  "An invalid WorkflowExecutionTimeoutSeconds is set on request."},
-        std::pair{&request.workflow_run_timeout(),
-                  "An invalid WorkflowRunTimeoutSeconds is set on request."},
-        std::pair{&request.workflow_task_timeout(),
-                  "An invalid WorkflowTaskTimeoutSeconds is set on request."}}) {
-    valid = DurationOf(*duration, message);
-    if (valid.IsFailure()) return valid;
-  }
-  if (request.has_retry_policy()) {
-    auto policy = request.retry_policy();
-    history::FillRetryPolicyDefaults(&policy, history::DefaultRetrySettings{});
-    valid = history::ValidateRetryPolicy(&policy);
-    if (valid.IsFailure()) return InvalidArgument(valid.Error().Message());
-  }
+  valid = WorkflowTimeoutsOf(request);
+  if (valid.IsFailure()) return valid;
+  valid = RetryPolicyOf(request);
+  if (valid.IsFailure()) return valid;
   if (!request.cron_schedule().empty() && request.has_workflow_start_delay()) {
     return InvalidArgument("CronSchedule and WorkflowStartDelay may not be used together.");
   }

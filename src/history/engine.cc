@@ -193,6 +193,14 @@ hugo::Result<Engine::Mutation> Engine::Begin(const persistence::RunKey& key) {
   return hugo::Ok(std::move(m));
 }
 
+hugo::Result<Engine::Mutation> Engine::BeginExecution(
+    const std::string& namespace_id,
+    const temporal::api::common::v1::WorkflowExecution& execution) {
+  auto run_id = ResolveRunId(namespace_id, execution.workflow_id(), execution.run_id());
+  if (run_id.IsFailure()) return run_id.Error();
+  return Begin({namespace_id, execution.workflow_id(), run_id.Value()});
+}
+
 hugo::Result<std::string> Engine::ResolveRunId(const std::string& namespace_id,
                                                const std::string& workflow_id,
                                                const std::string& run_id) {

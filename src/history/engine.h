@@ -202,6 +202,10 @@ class Engine {
   void CacheRun(const LoadedRun& run);
   void EvictRun(const persistence::RunKey& key);
   hugo::Result<Mutation> Begin(const persistence::RunKey& key);
+  // Begin on the run an execution names (its current run when the run id is empty).
+  hugo::Result<Mutation> BeginExecution(
+      const std::string& namespace_id,
+      const temporal::api::common::v1::WorkflowExecution& execution);
   hugo::Result<std::string> ResolveRunId(const std::string& namespace_id,
                                          const std::string& workflow_id, const std::string& run_id);
   // Commits the mutation's state, events and outbox changes, then dispatches new tasks and wakes

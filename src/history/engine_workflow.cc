@@ -294,10 +294,7 @@ hugo::Result<wf::SignalWithStartWorkflowExecutionResponse> Engine::SignalWithSta
 
 hugo::Result<wf::SignalWorkflowExecutionResponse> Engine::Signal(
     const std::string& namespace_id, const wf::SignalWorkflowExecutionRequest& request) {
-  const auto& execution = request.workflow_execution();
-  auto run_id = ResolveRunId(namespace_id, execution.workflow_id(), execution.run_id());
-  if (run_id.IsFailure()) return run_id.Error();
-  auto begun = Begin({namespace_id, execution.workflow_id(), run_id.Value()});
+  auto begun = BeginExecution(namespace_id, request.workflow_execution());
   if (begun.IsFailure()) return begun.Error();
   Mutation& m = begun.Value();
   MutableState& state = m.run.state;
@@ -328,10 +325,7 @@ hugo::Result<wf::SignalWorkflowExecutionResponse> Engine::Signal(
 
 hugo::Result<wf::RequestCancelWorkflowExecutionResponse> Engine::RequestCancel(
     const std::string& namespace_id, const wf::RequestCancelWorkflowExecutionRequest& request) {
-  const auto& execution = request.workflow_execution();
-  auto run_id = ResolveRunId(namespace_id, execution.workflow_id(), execution.run_id());
-  if (run_id.IsFailure()) return run_id.Error();
-  auto begun = Begin({namespace_id, execution.workflow_id(), run_id.Value()});
+  auto begun = BeginExecution(namespace_id, request.workflow_execution());
   if (begun.IsFailure()) return begun.Error();
   Mutation& m = begun.Value();
   MutableState& state = m.run.state;
@@ -476,10 +470,7 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
 
 hugo::Result<wf::ResetStickyTaskQueueResponse> Engine::ResetSticky(
     const std::string& namespace_id, const wf::ResetStickyTaskQueueRequest& request) {
-  const auto& execution = request.execution();
-  auto run_id = ResolveRunId(namespace_id, execution.workflow_id(), execution.run_id());
-  if (run_id.IsFailure()) return run_id.Error();
-  auto begun = Begin({namespace_id, execution.workflow_id(), run_id.Value()});
+  auto begun = BeginExecution(namespace_id, request.execution());
   if (begun.IsFailure()) return begun.Error();
   Mutation& m = begun.Value();
   if (!IsRunning(m.run.state)) return AlreadyCompleted();
