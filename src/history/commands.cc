@@ -669,14 +669,8 @@ RetryDecision NextActivityRetry(const common::RetryPolicy* policy, int32_t attem
                                 const google::protobuf::Timestamp& now) {
   if (policy == nullptr) return RetryDecision{enums::RETRY_STATE_RETRY_POLICY_NOT_SET, {}};
   if (cancel_requested) return RetryDecision{enums::RETRY_STATE_CANCEL_REQUESTED, {}};
-  // Schedule-to-start and schedule-to-close are server deadlines, not failures of an attempt.
-  if (failure != nullptr && failure->has_timeout_failure_info()) {
-    enums::TimeoutType type = failure->timeout_failure_info().timeout_type();
-    if (type == enums::TIMEOUT_TYPE_SCHEDULE_TO_START ||
-        type == enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE) {
-      return RetryDecision{enums::RETRY_STATE_TIMEOUT, {}};
-    }
-  }
+  // Schedule-to-start and schedule-to-close timeouts are not retryable: NON_RETRYABLE_FAILURE, as
+  // in the reference 1.29 the goldens come from (later servers answer TIMEOUT).
   if (!IsRetryableFailure(failure, *policy)) {
     return RetryDecision{enums::RETRY_STATE_NON_RETRYABLE_FAILURE, {}};
   }

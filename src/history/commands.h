@@ -158,12 +158,12 @@ RetryDecision NextWorkflowRetry(const temporal::api::common::v1::RetryPolicy* po
                                 const std::optional<google::protobuf::Timestamp>& expiration,
                                 const google::protobuf::Timestamp& now);
 
-// RetryActivity, the decision for an activity attempt that failed or timed out:
-// RETRY_POLICY_NOT_SET without a policy, CANCEL_REQUESTED once cancellation was requested, TIMEOUT
-// for schedule-to-start and schedule-to-close timeouts, NON_RETRYABLE_FAILURE,
-// MAXIMUM_ATTEMPTS_REACHED, TIMEOUT when the next attempt would start after `expiration` (first
-// scheduled time + schedule_to_close, absent when schedule_to_close is zero), else IN_PROGRESS.
-// next_retry_delay replaces both the interval and maximum_interval.
+// RetryActivity (reference 1.29), the decision for an activity attempt that failed or timed out:
+// RETRY_POLICY_NOT_SET without a policy, CANCEL_REQUESTED once cancellation was requested,
+// NON_RETRYABLE_FAILURE for schedule-to-start and schedule-to-close timeouts and non-retryable
+// failures, MAXIMUM_ATTEMPTS_REACHED, TIMEOUT when the next attempt would start after `expiration`
+// (first scheduled time + schedule_to_close, absent when schedule_to_close is zero), else
+// IN_PROGRESS. next_retry_delay replaces both the interval and maximum_interval.
 RetryDecision NextActivityRetry(const temporal::api::common::v1::RetryPolicy* policy,
                                 int32_t attempt, bool cancel_requested,
                                 const temporal::api::failure::v1::Failure* failure,

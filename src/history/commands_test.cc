@@ -627,12 +627,12 @@ TEST(RetryTest, RetryableFailuresIncludeStartToCloseAndUnknownKinds) {
             enums::RETRY_STATE_IN_PROGRESS);
 }
 
-TEST(RetryTest, ScheduleTimeoutsEndAnActivityAsTimeoutButAWorkflowAsNonRetryable) {
+TEST(RetryTest, ScheduleTimeoutsAreNotRetried) {
   auto policy = DefaultPolicy();
   for (auto type : {enums::TIMEOUT_TYPE_SCHEDULE_TO_START, enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE}) {
     auto f = Timeout(type);
     EXPECT_EQ(NextActivityRetry(&policy, 1, false, &f, std::nullopt, At(0)).state,
-              enums::RETRY_STATE_TIMEOUT);
+              enums::RETRY_STATE_NON_RETRYABLE_FAILURE);
     EXPECT_EQ(NextWorkflowRetry(&policy, 1, &f, std::nullopt, At(0)).state,
               enums::RETRY_STATE_NON_RETRYABLE_FAILURE);
   }
