@@ -64,6 +64,10 @@ class Engine {
   // Answers every parked history long poll and query now (server shutdown) and stops timers.
   void ReleaseWaiters();
 
+  // Fires the timer tasks due by the engine's clock now. The armed Asio timer calls it on its
+  // own; with a clock that is not the wall clock (tests, simulation) the caller drives time.
+  void FireDueTimers();
+
   // --- workflows (engine_workflow.cc); `namespace_id` is resolved, the request validated.
   hugo::Result<temporal::api::workflowservice::v1::StartWorkflowExecutionResponse> StartWorkflow(
       const std::string& namespace_id,
@@ -240,7 +244,6 @@ class Engine {
 
   // --- timer queue (engine.cc)
   void ArmTimer();
-  void FireDueTimers();
   void FireTimer(int64_t task_id, const persistence::v1::TimerTask& task);
   // Per kind; each returns false when the task is stale (then only deleted).
   bool OnWorkflowTaskTimeout(Mutation& m, const persistence::v1::TimerTask& task);

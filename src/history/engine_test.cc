@@ -1,0 +1,233 @@
+// Goal: the engine's internal bookkeeping that the SDK suites reach only by chance: events
+// buffered while a workflow task runs and numbered at its end (with the activity's Started event
+// found by its outcome), transient workflow task attempts that are synthesized but not stored, and
+// the heartbeat timer that moves on with each heartbeat. Method: a real engine and matcher on a
+// real SQLite file, a clock the test moves, tasks taken through matching as a worker would.
+#include "history/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <asio/io_context.hpp>
+#include <optional>
+#include <vector>
+
+#include "history/time_util.h"
+#include "persistence/sqlite/execution_store.h"
+#include "persistence/sqlite/test_database.h"
+
+namespace hdo::history {
+namespace {
+
+namespace wf = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+namespace hist = temporal::api::history::v1;
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineTest()
+      : db_("hdo-engine"),
+        store_(&db_.db()),
+        matcher_(
+            io_.get_executor(),
+            [this](const matching::Task& task, const matching::Poller& poller) {
+              return engine_->RecordWorkflowTaskStarted(task, poller);
+            },
+            [this](const matching::Task& task, const matching::Poller& poller) {
+              return engine_->RecordActivityTaskStarted(task, poller);
+            },
+            matching::Matcher::Options{}, [this] { return now_; }) {
+    now_.set_seconds(1'800'000'000);
+    engine_ = std::make_unique<Engine>(&store_, &matcher_, io_.get_executor(), Engine::Options{},
+                                       [this] { return now_; });
+  }
+
+  void Advance(int64_t millis) {
+    now_ = TimestampFromMillis(ToMillis(now_) + millis);
+    engine_->FireDueTimers();
+  }
+
+  void Start(const std::string& workflow_id) {
+    wf::StartWorkflowExecutionRequest request;
+    request.set_workflow_id(workflow_id);
+    request.mutable_workflow_type()->set_name("Flow");
+    request.mutable_task_queue()->set_name("queue");
+    request.set_request_id("start-" + workflow_id);
+    ASSERT_TRUE(engine_->StartWorkflow("ns", request).IsSuccess());
+  }
+
+  // Takes a queued workflow task, as a worker's poll would; empty when none is queued.
+  wf::PollWorkflowTaskQueueResponse PollWorkflowTask() {
+    wf::PollWorkflowTaskQueueResponse got;
+    uint64_t parked = matcher_.PollWorkflowTask(
+        "ns", {"default", "queue", "worker", "", false}, std::chrono::milliseconds(0),
+        [&got](wf::PollWorkflowTaskQueueResponse response) { got = std::move(response); });
+    if (parked != 0) matcher_.CancelPoll(parked);
+    return got;
+  }
+
+  wf::PollActivityTaskQueueResponse PollActivityTask() {
+    wf::PollActivityTaskQueueResponse got;
+    uint64_t parked = matcher_.PollActivityTask(
+        "ns", {"default", "queue", "worker", "", false}, std::chrono::milliseconds(0),
+        [&got](wf::PollActivityTaskQueueResponse response) { got = std::move(response); });
+    if (parked != 0) matcher_.CancelPoll(parked);
+    return got;
+  }
+
+  void Complete(const std::string& token,
+                std::vector<temporal::api::command::v1::Command> commands) {
+    wf::RespondWorkflowTaskCompletedRequest request;
+    request.set_task_token(token);
+    for (auto& command : commands) *request.add_commands() = std::move(command);
+    auto completed = engine_->CompleteWorkflowTask("ns", request);
+    ASSERT_TRUE(completed.IsSuccess()) << completed.Error().Message();
+  }
+
+  static temporal::api::command::v1::Command ScheduleActivity(int heartbeat_seconds) {
+    temporal::api::command::v1::Command command;
+    command.set_command_type(enums::COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK);
+    auto* attributes = command.mutable_schedule_activity_task_command_attributes();
+    attributes->set_activity_id("a1");
+    attributes->mutable_activity_type()->set_name("Work");
+    attributes->mutable_task_queue()->set_name("queue");
+    attributes->mutable_start_to_close_timeout()->set_seconds(60);
+    attributes->mutable_heartbeat_timeout()->set_seconds(heartbeat_seconds);
+    return command;
+  }
+
+  hist::History History(const std::string& workflow_id) {
+    wf::GetWorkflowExecutionHistoryRequest request;
+    request.mutable_execution()->set_workflow_id(workflow_id);
+    request.set_maximum_page_size(1000);
+    std::optional<hist::History> history;
+    engine_->GetHistory("ns", request, [&history](auto result) {
+      ASSERT_TRUE(result.IsSuccess());
+      history = result.Value().history();
+    });
+    EXPECT_TRUE(history.has_value());
+    return history.value_or(hist::History());
+  }
+
+  static std::vector<enums::EventType> Types(const hist::History& history) {
+    std::vector<enums::EventType> types;
+    for (const auto& event : history.events()) types.push_back(event.event_type());
+    return types;
+  }
+
+  asio::io_context io_;
+  persistence::sqlite::TestDatabase db_;
+  persistence::sqlite::SqliteExecutionStore store_;
+  google::protobuf::Timestamp now_;
+  matching::Matcher matcher_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, AnActivityThatEndsDuringAWorkflowTaskIsNumberedWhenTheTaskCompletes) {
+  Start("w1");
+  auto first = PollWorkflowTask();
+  ASSERT_FALSE(first.task_token().empty());
+  Complete(first.task_token(), {ScheduleActivity(0)});
+  auto activity = PollActivityTask();
+  ASSERT_FALSE(activity.task_token().empty());
+
+  wf::SignalWorkflowExecutionRequest signal;
+  signal.mutable_workflow_execution()->set_workflow_id("w1");
+  signal.set_signal_name("go");
+  ASSERT_TRUE(engine_->Signal("ns", signal).IsSuccess());
+  auto second = PollWorkflowTask();
+  ASSERT_FALSE(second.task_token().empty());
+  const size_t before = History("w1").events_size();
+
+  // The activity completes while the second workflow task runs: nothing reaches history yet.
+  Engine::ActivityRef ref{"ns", activity.task_token(), "", "", "", "worker"};
+  temporal::api::common::v1::Payloads result;
+  result.add_payloads()->set_data("42");
+  ASSERT_TRUE(engine_->CompleteActivity(ref, result).IsSuccess());
+  EXPECT_EQ(static_cast<size_t>(History("w1").events_size()), before);
+
+  Complete(second.task_token(), {});
+  hist::History history = History("w1");
+  const auto types = Types(history);
+  ASSERT_GE(types.size(), before + 4);
+  EXPECT_EQ(types[before], enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+  EXPECT_EQ(types[before + 1], enums::EVENT_TYPE_ACTIVITY_TASK_STARTED);
+  EXPECT_EQ(types[before + 2], enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED);
+  EXPECT_EQ(types[before + 3], enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+  const auto& started = history.events(static_cast<int>(before + 1));
+  const auto& completed = history.events(static_cast<int>(before + 2));
+  EXPECT_EQ(completed.activity_task_completed_event_attributes().started_event_id(),
+            started.event_id());
+  EXPECT_EQ(completed.activity_task_completed_event_attributes().scheduled_event_id(),
+            started.activity_task_started_event_attributes().scheduled_event_id());
+  for (int i = 0; i < history.events_size(); ++i) EXPECT_EQ(history.events(i).event_id(), i + 1);
+}
+
+TEST_F(EngineTest, TransientWorkflowTaskAttemptsAreSynthesizedAndWrittenOnlyWhenOneCompletes) {
+  Start("w2");
+  auto first = PollWorkflowTask();
+  wf::RespondWorkflowTaskFailedRequest failed;
+  failed.set_task_token(first.task_token());
+  failed.set_cause(enums::WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE);
+  ASSERT_TRUE(engine_->FailWorkflowTask("ns", failed).IsSuccess());
+  const auto stored = Types(History("w2"));
+  ASSERT_EQ(stored.back(), enums::EVENT_TYPE_WORKFLOW_TASK_FAILED);
+
+  // Attempt 2: the poller sees Scheduled and Started, the store does not.
+  auto second = PollWorkflowTask();
+  ASSERT_FALSE(second.task_token().empty());
+  EXPECT_EQ(second.attempt(), 2);
+  const auto& events = second.history().events();
+  ASSERT_GE(events.size(), 2);
+  EXPECT_EQ(events[events.size() - 2].event_type(), enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+  EXPECT_EQ(events[events.size() - 2].workflow_task_scheduled_event_attributes().attempt(), 2);
+  EXPECT_EQ(events[events.size() - 1].event_type(), enums::EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  EXPECT_EQ(Types(History("w2")), stored);
+
+  // A failing attempt 2 writes nothing; attempt 3 completes and writes its pair.
+  failed.set_task_token(second.task_token());
+  ASSERT_TRUE(engine_->FailWorkflowTask("ns", failed).IsSuccess());
+  EXPECT_EQ(Types(History("w2")), stored);
+  auto third = PollWorkflowTask();
+  EXPECT_EQ(third.attempt(), 3);
+  Complete(third.task_token(), {});
+  auto types = Types(History("w2"));
+  ASSERT_EQ(types.size(), stored.size() + 3);
+  EXPECT_EQ(types[stored.size()], enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+  EXPECT_EQ(types[stored.size() + 1], enums::EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  EXPECT_EQ(types[stored.size() + 2], enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+  EXPECT_EQ(History("w2")
+                .events(static_cast<int>(stored.size()))
+                .workflow_task_scheduled_event_attributes()
+                .attempt(),
+            3);
+}
+
+TEST_F(EngineTest, AHeartbeatMovesTheHeartbeatDeadlineAndItsTimeoutRetriesWithoutEvents) {
+  Start("w3");
+  auto first = PollWorkflowTask();
+  Complete(first.task_token(), {ScheduleActivity(10)});
+  auto attempt1 = PollActivityTask();
+  ASSERT_EQ(attempt1.attempt(), 1);
+  const auto stored = Types(History("w3"));
+
+  Advance(8'000);
+  Engine::ActivityRef ref{"ns", attempt1.task_token(), "", "", "", "worker"};
+  temporal::api::common::v1::Payloads progress;
+  progress.add_payloads()->set_data("half");
+  ASSERT_TRUE(engine_->HeartbeatActivity(ref, progress).IsSuccess());
+  Advance(2'500);  // 10.5 s after the start, 2.5 s after the heartbeat: still alive
+  EXPECT_TRUE(engine_->HeartbeatActivity(ref, progress).IsSuccess());
+  Advance(10'500);  // no heartbeat for 10.5 s: timed out, retried after the 1 s backoff
+  EXPECT_FALSE(engine_->HeartbeatActivity(ref, progress).IsSuccess());
+  EXPECT_TRUE(PollActivityTask().task_token().empty());
+  Advance(1'000);
+  auto attempt2 = PollActivityTask();
+  ASSERT_FALSE(attempt2.task_token().empty());
+  EXPECT_EQ(attempt2.attempt(), 2);
+  ASSERT_EQ(attempt2.heartbeat_details().payloads_size(), 1);
+  EXPECT_EQ(attempt2.heartbeat_details().payloads(0).data(), "half");
+  EXPECT_EQ(Types(History("w3")), stored);  // retries leave history alone
+}
+
+}  // namespace
+}  // namespace hdo::history
