@@ -6,20 +6,19 @@
 
 #include "common/error_codes.h"
 #include "common/uuid.h"
+#include "history/engine_errors.h"
 #include "history/time_util.h"
 
 namespace hdo::history {
 namespace {
+
+using internal::NotFound;
 
 namespace enums = temporal::api::enums::v1;
 namespace hist = temporal::api::history::v1;
 using persistence::v1::MutableState;
 using persistence::v1::TimerTask;
 using persistence::v1::TransferTask;
-
-hugo::Error NotFound(std::string message) {
-  return hugo::Error::From(std::move(message), errors::kNotFound);
-}
 
 persistence::HistoryBatch ToBatch(const hist::History& history) {
   return {history.events(0).event_id(), history.events(history.events_size() - 1).event_id(),

@@ -5,10 +5,14 @@
 #include "common/error_codes.h"
 #include "history/commands.h"
 #include "history/engine.h"
+#include "history/engine_errors.h"
 #include "history/time_util.h"
 
 namespace hdo::history {
 namespace {
+
+using internal::InvalidArgument;
+using internal::IsRunning;
 
 namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
@@ -18,10 +22,6 @@ using persistence::v1::ActivityTaskToken;
 using persistence::v1::MutableState;
 using persistence::v1::TimerTask;
 using persistence::v1::TransferTask;
-
-hugo::Error InvalidArgument(std::string message) {
-  return hugo::Error::From(std::move(message), errors::kInvalidArgument);
-}
 
 hugo::Error ActivityNotFound() {
   return hugo::Error::From(
@@ -33,10 +33,6 @@ hugo::Error PendingActivityNotFound(const std::string& activity_id) {
   return hugo::Error::From("cannot find pending activity with ActivityID " + activity_id +
                                ", check workflow execution history for more details",
                            errors::kNotFound);
-}
-
-bool IsRunning(const MutableState& state) {
-  return state.status() == enums::WORKFLOW_EXECUTION_STATUS_RUNNING;
 }
 
 TimerTask ActivityTimeout(const ActivityInfo& info, enums::TimeoutType type) {

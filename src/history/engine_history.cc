@@ -2,21 +2,17 @@
 // poll the SDKs use to wait for a result.
 #include "common/error_codes.h"
 #include "history/engine.h"
+#include "history/engine_errors.h"
 
 namespace hdo::history {
 namespace {
 
+using internal::InvalidArgument;
+using internal::IsRunning;
+
 namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
 using persistence::v1::MutableState;
-
-hugo::Error InvalidArgument(std::string message) {
-  return hugo::Error::From(std::move(message), errors::kInvalidArgument);
-}
-
-bool IsRunning(const MutableState& state) {
-  return state.status() == enums::WORKFLOW_EXECUTION_STATUS_RUNNING;
-}
 
 std::string PageToken(int64_t next_event_id) { return "v1:" + std::to_string(next_event_id); }
 

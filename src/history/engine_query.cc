@@ -8,18 +8,17 @@
 // worker.
 #include "common/error_codes.h"
 #include "history/engine.h"
+#include "history/engine_errors.h"
 
 namespace hdo::history {
 namespace {
+
+using internal::InvalidArgument;
 
 namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
 using persistence::v1::MutableState;
 using persistence::v1::QueryTaskToken;
-
-hugo::Error InvalidArgument(std::string message) {
-  return hugo::Error::From(std::move(message), errors::kInvalidArgument);
-}
 
 }  // namespace
 

@@ -5,10 +5,14 @@
 
 #include "common/error_codes.h"
 #include "history/engine.h"
+#include "history/engine_errors.h"
 #include "history/time_util.h"
 
 namespace hdo::history {
 namespace {
+
+using internal::IsRunning;
+using internal::NotFound;
 
 namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
@@ -19,15 +23,7 @@ using persistence::v1::TimerTask;
 // Signal request ids kept per run for deduplication (the oldest are forgotten first).
 constexpr int kSignalRequestIdsMax = 1000;
 
-hugo::Error NotFound(std::string message) {
-  return hugo::Error::From(std::move(message), errors::kNotFound);
-}
-
 hugo::Error AlreadyCompleted() { return NotFound("workflow execution already completed"); }
-
-bool IsRunning(const MutableState& state) {
-  return state.status() == enums::WORKFLOW_EXECUTION_STATUS_RUNNING;
-}
 
 // WorkflowExecutionAlreadyStarted for `current`, with the detail fields clients read.
 hugo::Error AlreadyStarted(const std::string& why, const std::string& workflow_id,

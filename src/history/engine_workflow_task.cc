@@ -4,10 +4,14 @@
 #include "common/log.h"
 #include "history/commands.h"
 #include "history/engine.h"
+#include "history/engine_errors.h"
 #include "history/time_util.h"
 
 namespace hdo::history {
 namespace {
+
+using internal::InvalidArgument;
+using internal::IsRunning;
 
 namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
@@ -19,16 +23,8 @@ using persistence::v1::TimerInfo;
 using persistence::v1::TimerTask;
 using persistence::v1::WorkflowTaskToken;
 
-hugo::Error InvalidArgument(std::string message) {
-  return hugo::Error::From(std::move(message), errors::kInvalidArgument);
-}
-
 hugo::Error TaskNotFound() {
   return hugo::Error::From("Workflow task not found.", errors::kNotFound);
-}
-
-bool IsRunning(const MutableState& state) {
-  return state.status() == enums::WORKFLOW_EXECUTION_STATUS_RUNNING;
 }
 
 hugo::Result<WorkflowTaskToken> DecodeToken(const std::string& namespace_id,
