@@ -91,6 +91,26 @@ Status WorkflowTimeoutsOf(const Request& request) {
   return hugo::Ok();
 }
 
+// The id reuse and conflict policies of a start or signal-with-start request go together.
+template <class Request>
+Status IdPoliciesOf(const Request& request) {
+  auto reuse = request.workflow_id_reuse_policy();
+  auto conflict = request.workflow_id_conflict_policy();
+  if (conflict != enums::WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED &&
+      reuse == kReuseTerminateIfRunning) {
+    return InvalidArgument(
+        "Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be "
+        "used together with a WorkflowIDConflictPolicy");
+  }
+  if (conflict == enums::WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING &&
+      reuse == enums::WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
+    return InvalidArgument(
+        "Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used "
+        "together with WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING");
+  }
+  return hugo::Ok();
+}
+
 // The workflow retry policy of a request, checked with the server defaults filled in.
 template <class Request>
 Status RetryPolicyOf(const Request& request) {
@@ -186,6 +206,8 @@ hugo::Result<hugo::Unit> ValidateStartWorkflow(
   valid = DurationOf(request.workflow_start_delay(),
                      "An invalid WorkflowStartDelay is set on request.");
   if (valid.IsFailure()) return valid;
+  valid = IdPoliciesOf(request);
+  if (valid.IsFailure()) return valid;
   valid = RetryPolicyOf(request);
   if (valid.IsFailure()) return valid;
   valid = CheckBlobSize(request.input());
@@ -275,20 +297,9 @@ Status ValidateSignalWithStartWorkflow(
   valid = DurationOf(request.workflow_start_delay(),
                      "An invalid WorkflowStartDelaySeconds is set on request.");
   if (valid.IsFailure()) return valid;
-  auto reuse = request.workflow_id_reuse_policy();
+  valid = IdPoliciesOf(request);
+  if (valid.IsFailure()) return valid;
   auto conflict = request.workflow_id_conflict_policy();
-  if (conflict != enums::WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED &&
-      reuse == kReuseTerminateIfRunning) {
-    return InvalidArgument(
-        "Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be "
-        "used together with a WorkflowIDConflictPolicy");
-  }
-  if (conflict == enums::WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING &&
-      reuse == enums::WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
-    return InvalidArgument(
-        "Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used "
-        "together with WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING");
-  }
   if (conflict == enums::WORKFLOW_ID_CONFLICT_POLICY_FAIL) {
     return InvalidArgument(
         "Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for "

@@ -272,6 +272,16 @@ class Engine {
   int64_t AppendActivityStarted(Mutation& m, const persistence::v1::ActivityInfo& info);
   hugo::Result<Mutation> BeginActivity(const ActivityRef& ref,
                                        persistence::v1::ActivityInfo** info);
+  // Fails a started workflow task (FORCE_CLOSE_COMMAND), flushes buffered events, writes
+  // WorkflowExecutionTerminated and closes the run.
+  void TerminateRun(Mutation& m, const std::string& reason,
+                    const temporal::api::common::v1::Payloads* details,
+                    const std::string& identity);
+  // The conflict policy TERMINATE_EXISTING: the running run makes way for `new_run_id`.
+  hugo::Result<hugo::Unit> TerminateForNewRun(const std::string& namespace_id,
+                                              const std::string& workflow_id,
+                                              const std::string& run_id,
+                                              const std::string& new_run_id);
   hugo::Result<hugo::Unit> StartNewRun(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request,

@@ -25,47 +25,61 @@ constexpr int kSignalRequestIdsMax = 1000;
 
 hugo::Error AlreadyCompleted() { return NotFound("workflow execution already completed"); }
 
-// WorkflowExecutionAlreadyStarted for `current`, with the detail fields clients read.
+// WorkflowExecutionAlreadyStarted for `current`, with the detail fields clients read. With a
+// workflow id, `why` gets " WorkflowId: …, RunId: …." appended; without, it is the whole message.
 hugo::Error AlreadyStarted(const std::string& why, const std::string& workflow_id,
                            const persistence::CurrentRun& current) {
-  return hugo::Error::From(why + " WorkflowId: " + workflow_id + ", RunId: " + current.run_id + ".",
-                           errors::kWorkflowAlreadyStarted)
+  std::string message = workflow_id.empty() ? why
+                                            : why + " WorkflowId: " + workflow_id +
+                                                  ", RunId: " + current.run_id + ".";
+  return hugo::Error::From(std::move(message), errors::kWorkflowAlreadyStarted)
       .WithMetadata("start_request_id", current.create_request_id)
       .WithMetadata("run_id", current.run_id);
 }
 
-// Reuse and conflict policies decide whether a start may create a new run beside `current`.
-hugo::Result<bool> MayStartNewRun(const wf::StartWorkflowExecutionRequest& request,
-                                  const persistence::CurrentRun& current,
-                                  const std::string& workflow_id) {
+// What a start does beside an existing current run.
+enum class StartAction { kUseExisting, kNewRun, kTerminateThenNewRun };
+
+// Reuse and conflict policies decide whether a start may create a new run beside `current`
+// (reference 1.29 workflow_id_dedup.go, with its messages).
+hugo::Result<StartAction> ResolveStart(const wf::StartWorkflowExecutionRequest& request,
+                                       const persistence::CurrentRun& current,
+                                       const std::string& workflow_id) {
+  auto reuse = request.workflow_id_reuse_policy();
+  auto conflict = request.workflow_id_conflict_policy();
+  // The deprecated reuse policy TERMINATE_IF_RUNNING is conflict policy TERMINATE_EXISTING.
+  // (value 4: the enum constant is deprecated, and -Werror refuses its name).
+  if (reuse == static_cast<enums::WorkflowIdReusePolicy>(4)) {
+    reuse = enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+    conflict = enums::WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
+  }
   if (current.status == enums::WORKFLOW_EXECUTION_STATUS_RUNNING) {
-    switch (request.workflow_id_conflict_policy()) {
+    switch (conflict) {
       case enums::WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING:
-        return hugo::Ok(false);
+        return hugo::Ok(StartAction::kUseExisting);
       case enums::WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING:
-        return hugo::Error::From(
-            "workflow_id_conflict_policy TERMINATE_EXISTING is not implemented yet",
-            errors::kUnimplemented);
+        return hugo::Ok(StartAction::kTerminateThenNewRun);
       default:
         return AlreadyStarted("Workflow execution is already running.", workflow_id, current);
     }
   }
-  switch (request.workflow_id_reuse_policy()) {
+  switch (reuse) {
     case enums::WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE:
-      return AlreadyStarted(
-          "Workflow execution already finished and its WorkflowId cannot be reused "
-          "(REJECT_DUPLICATE).",
-          workflow_id, current);
+      return AlreadyStarted("Workflow execution already finished. WorkflowId: " + workflow_id +
+                                ", RunId: " + current.run_id +
+                                ". Workflow Id reuse policy: reject duplicate workflow Id.",
+                            "", current);
     case enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY:
       if (current.status == enums::WORKFLOW_EXECUTION_STATUS_COMPLETED) {
         return AlreadyStarted(
-            "Workflow execution already completed successfully and the reuse policy allows "
-            "failed runs only.",
-            workflow_id, current);
+            "Workflow execution already finished successfully. WorkflowId: " + workflow_id +
+                ", RunId: " + current.run_id +
+                ". Workflow Id reuse policy: allow duplicate workflow Id if last run failed.",
+            "", current);
       }
-      return hugo::Ok(true);
+      return hugo::Ok(StartAction::kNewRun);
     default:
-      return hugo::Ok(true);
+      return hugo::Ok(StartAction::kNewRun);
   }
 }
 
@@ -121,15 +135,20 @@ hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
       existing.set_started(true);
       return hugo::Ok(std::move(existing));
     }
-    auto may_start = MayStartNewRun(request, current.Value(), request.workflow_id());
-    if (may_start.IsFailure()) return may_start.Error();
-    if (!may_start.Value()) return hugo::Ok(std::move(existing));  // USE_EXISTING
+    auto action = ResolveStart(request, current.Value(), request.workflow_id());
+    if (action.IsFailure()) return action.Error();
+    if (action.Value() == StartAction::kUseExisting) return hugo::Ok(std::move(existing));
     write.current_mode = persistence::CurrentRunMode::kReplace;
     write.expected_current_run_id = current.Value().run_id;
   } else if (current.Error().Code() != persistence::kErrorNotFound) {
     return current.Error();
   }
   std::string run_id = uuids_.Next();
+  if (current.IsSuccess() && current.Value().status == enums::WORKFLOW_EXECUTION_STATUS_RUNNING) {
+    auto terminated =
+        TerminateForNewRun(namespace_id, request.workflow_id(), current.Value().run_id, run_id);
+    if (terminated.IsFailure()) return terminated.Error();
+  }
   auto started = StartNewRun(namespace_id, request, std::move(write), run_id, nullptr);
   if (started.IsFailure()) return started.Error();
   wf::StartWorkflowExecutionResponse response;
@@ -272,14 +291,19 @@ hugo::Result<wf::SignalWithStartWorkflowExecutionResponse> Engine::SignalWithSta
       response.set_started(false);
       return hugo::Ok(std::move(response));
     }
-    auto may_start = MayStartNewRun(start, current.Value(), request.workflow_id());
-    if (may_start.IsFailure()) return may_start.Error();
+    auto action = ResolveStart(start, current.Value(), request.workflow_id());
+    if (action.IsFailure()) return action.Error();
     write.current_mode = persistence::CurrentRunMode::kReplace;
     write.expected_current_run_id = current.Value().run_id;
   } else if (current.Error().Code() != persistence::kErrorNotFound) {
     return current.Error();
   }
   std::string run_id = uuids_.Next();
+  if (current.IsSuccess() && current.Value().status == enums::WORKFLOW_EXECUTION_STATUS_RUNNING) {
+    auto terminated =
+        TerminateForNewRun(namespace_id, request.workflow_id(), current.Value().run_id, run_id);
+    if (terminated.IsFailure()) return terminated.Error();
+  }
   auto started = StartNewRun(namespace_id, start, std::move(write), run_id, &request);
   if (started.IsFailure()) return started.Error();
   wf::SignalWithStartWorkflowExecutionResponse response;
@@ -363,20 +387,43 @@ hugo::Result<wf::TerminateWorkflowExecutionResponse> Engine::Terminate(
       state.first_execution_run_id() != request.first_execution_run_id()) {
     return NotFound("workflow execution not found");
   }
+  TerminateRun(m, request.reason(), request.has_details() ? &request.details() : nullptr,
+               request.identity());
+  auto committed = Commit(m);
+  if (committed.IsFailure()) return committed.Error();
+  return hugo::Ok(wf::TerminateWorkflowExecutionResponse());
+}
+
+void Engine::TerminateRun(Mutation& m, const std::string& reason,
+                          const temporal::api::common::v1::Payloads* details,
+                          const std::string& identity) {
+  MutableState& state = m.run.state;
   if (state.has_workflow_task() && state.workflow_task().started_event_id() != 0) {
     FailStartedWorkflowTask(m, enums::WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND, nullptr,
-                            request.identity(), /*schedule_next=*/false);
+                            identity, /*schedule_next=*/false);
   }
   FlushBuffered(m);
   auto* terminated = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED)
                          ->mutable_workflow_execution_terminated_event_attributes();
-  terminated->set_reason(request.reason());
-  if (request.has_details()) *terminated->mutable_details() = request.details();
-  terminated->set_identity(request.identity());
+  terminated->set_reason(reason);
+  if (details != nullptr) *terminated->mutable_details() = *details;
+  terminated->set_identity(identity);
   Close(m, enums::WORKFLOW_EXECUTION_STATUS_TERMINATED);
-  auto committed = Commit(m);
-  if (committed.IsFailure()) return committed.Error();
-  return hugo::Ok(wf::TerminateWorkflowExecutionResponse());
+}
+
+hugo::Result<hugo::Unit> Engine::TerminateForNewRun(const std::string& namespace_id,
+                                                    const std::string& workflow_id,
+                                                    const std::string& run_id,
+                                                    const std::string& new_run_id) {
+  auto begun = Begin({namespace_id, workflow_id, run_id});
+  if (begun.IsFailure()) return begun.Error();
+  Mutation& m = begun.Value();
+  temporal::api::common::v1::Payloads details;
+  auto* payload = details.add_payloads();
+  (*payload->mutable_metadata())["encoding"] = "json/plain";
+  payload->set_data("\"terminated by new runID: " + new_run_id + "\"");
+  TerminateRun(m, "TerminateIfRunning WorkflowIdReusePolicy", &details, "history-service");
+  return Commit(m);
 }
 
 bool Engine::OnRunTimeout(Mutation& m, const TimerTask& /*task*/) {
