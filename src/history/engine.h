@@ -308,6 +308,7 @@ class Engine {
       const persistence::v1::MutableState& state,
       temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse* response);
   void AnswerQueries(
+      const std::string& run_id,
       const google::protobuf::Map<std::string, temporal::api::query::v1::WorkflowQueryResult>&
           results);
   // The sticky worker did not take the query: stickiness is cleared, the normal queue gets it.

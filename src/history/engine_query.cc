@@ -164,6 +164,7 @@ void Engine::AttachBufferedQueries(const MutableState& state,
 }
 
 void Engine::AnswerQueries(
+    const std::string& run_id,
     const google::protobuf::Map<std::string, temporal::api::query::v1::WorkflowQueryResult>&
         results) {
   for (const auto& [key, result] : results) {
@@ -173,6 +174,9 @@ void Engine::AnswerQueries(
     } catch (const std::exception&) {
       continue;  // not an id this server gave out
     }
+    // Only queries of the task's own run are answered by it.
+    auto found = queries_.find(query_id);
+    if (found == queries_.end() || found->second.run_id != run_id) continue;
     if (result.result_type() == enums::QUERY_RESULT_TYPE_ANSWERED) {
       wf::QueryWorkflowResponse response;
       if (result.has_answer()) *response.mutable_query_result() = result.answer();

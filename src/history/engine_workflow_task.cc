@@ -301,7 +301,7 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
 
   // Answers of the queries that went with this task (before the commit, which sends any
   // unanswered one on as a query task).
-  AnswerQueries(request.query_results());
+  AnswerQueries(state.run_id(), request.query_results());
   MaterializeTransient(m);
   const auto task = state.workflow_task();
   auto* completed_event = Append(m, enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
