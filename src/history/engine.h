@@ -282,10 +282,12 @@ class Engine {
                                               const std::string& workflow_id,
                                               const std::string& run_id,
                                               const std::string& new_run_id);
-  hugo::Result<hugo::Unit> StartNewRun(
+  // Starts a new run and returns its id; a running `replaced` run (conflict policy
+  // TERMINATE_EXISTING) is terminated first. `signal`: the signal of a signal-with-start.
+  hugo::Result<std::string> StartNewRun(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request,
-      persistence::RunWrite write, const std::string& run_id,
+      persistence::RunWrite write, const persistence::CurrentRun* replaced,
       const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest* signal);
 
   // --- history (engine_history.cc)

@@ -143,25 +143,26 @@ hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
   } else if (current.Error().Code() != persistence::kErrorNotFound) {
     return current.Error();
   }
-  std::string run_id = uuids_.Next();
-  if (current.IsSuccess() && current.Value().status == enums::WORKFLOW_EXECUTION_STATUS_RUNNING) {
-    auto terminated =
-        TerminateForNewRun(namespace_id, request.workflow_id(), current.Value().run_id, run_id);
-    if (terminated.IsFailure()) return terminated.Error();
-  }
-  auto started = StartNewRun(namespace_id, request, std::move(write), run_id, nullptr);
-  if (started.IsFailure()) return started.Error();
+  auto run_id = StartNewRun(namespace_id, request, std::move(write),
+                            current.IsSuccess() ? &current.Value() : nullptr, nullptr);
+  if (run_id.IsFailure()) return run_id.Error();
   wf::StartWorkflowExecutionResponse response;
-  response.set_run_id(run_id);
+  response.set_run_id(run_id.Value());
   response.set_started(true);
   response.set_status(enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
   return hugo::Ok(std::move(response));
 }
 
-hugo::Result<hugo::Unit> Engine::StartNewRun(
+hugo::Result<std::string> Engine::StartNewRun(
     const std::string& namespace_id, const wf::StartWorkflowExecutionRequest& request,
-    persistence::RunWrite write, const std::string& run_id,
+    persistence::RunWrite write, const persistence::CurrentRun* replaced,
     const wf::SignalWithStartWorkflowExecutionRequest* signal) {
+  const std::string run_id = uuids_.Next();
+  if (replaced != nullptr && replaced->status == enums::WORKFLOW_EXECUTION_STATUS_RUNNING) {
+    auto terminated =
+        TerminateForNewRun(namespace_id, request.workflow_id(), replaced->run_id, run_id);
+    if (terminated.IsFailure()) return terminated.Error();
+  }
   Mutation m;
   m.write = std::move(write);
   m.run.record.key = {namespace_id, request.workflow_id(), run_id};
@@ -262,7 +263,9 @@ hugo::Result<hugo::Unit> Engine::StartNewRun(
   }
   // The engine thread is the only writer, so the current-run pointer cannot move between the
   // caller's read and this commit; a failure here is the store's.
-  return Commit(m);
+  auto committed = Commit(m);
+  if (committed.IsFailure()) return committed.Error();
+  return hugo::Ok(run_id);
 }
 
 hugo::Result<wf::SignalWithStartWorkflowExecutionResponse> Engine::SignalWithStart(
@@ -298,16 +301,11 @@ hugo::Result<wf::SignalWithStartWorkflowExecutionResponse> Engine::SignalWithSta
   } else if (current.Error().Code() != persistence::kErrorNotFound) {
     return current.Error();
   }
-  std::string run_id = uuids_.Next();
-  if (current.IsSuccess() && current.Value().status == enums::WORKFLOW_EXECUTION_STATUS_RUNNING) {
-    auto terminated =
-        TerminateForNewRun(namespace_id, request.workflow_id(), current.Value().run_id, run_id);
-    if (terminated.IsFailure()) return terminated.Error();
-  }
-  auto started = StartNewRun(namespace_id, start, std::move(write), run_id, &request);
-  if (started.IsFailure()) return started.Error();
+  auto run_id = StartNewRun(namespace_id, start, std::move(write),
+                            current.IsSuccess() ? &current.Value() : nullptr, &request);
+  if (run_id.IsFailure()) return run_id.Error();
   wf::SignalWithStartWorkflowExecutionResponse response;
-  response.set_run_id(run_id);
+  response.set_run_id(run_id.Value());
   response.set_started(true);
   return hugo::Ok(std::move(response));
 }
