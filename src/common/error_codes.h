@@ -20,5 +20,6 @@ inline constexpr char kQueryFailed[] = "hdo.query_failed";
 inline constexpr char kWorkflowNotReady[] = "hdo.workflow_not_ready";
 // Nobody answered before the caller's deadline.
 inline constexpr char kDeadlineExceeded[] = "hdo.deadline_exceeded";
+inline constexpr char kAlreadyExists[] = "hdo.already_exists";
 
 }  // namespace hdo::errors

@@ -67,6 +67,7 @@ grpc::Status ToGrpcStatus(const hugo::Error& error) {
                       details::WorkflowNotReadyFailure());
   }
   if (code == errors::kDeadlineExceeded) return {grpc::StatusCode::DEADLINE_EXCEEDED, message};
+  if (code == errors::kAlreadyExists) return {grpc::StatusCode::ALREADY_EXISTS, message};
   if (code == kErrorNamespaceAlreadyExists) {
     return WithDetail(grpc::StatusCode::ALREADY_EXISTS, message,
                       details::NamespaceAlreadyExistsFailure());

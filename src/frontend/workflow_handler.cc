@@ -12,6 +12,7 @@
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
 #include "frontend/validation.h"
+#include "frontend/visibility.h"
 #include "history/engine.h"
 #include "matching/matcher.h"
 #include "temporal/api/workflowservice/v1/service.pb.h"
@@ -21,8 +22,13 @@ namespace hdo::frontend {
 namespace wf = temporal::api::workflowservice::v1;
 
 WorkflowHandler::WorkflowHandler(NamespaceHandler* namespaces, history::Engine* engine,
-                                 matching::Matcher* matcher, asio::thread_pool* store_io)
-    : namespaces_(namespaces), engine_(engine), matcher_(matcher), store_io_(store_io) {
+                                 matching::Matcher* matcher, Visibility* visibility,
+                                 asio::thread_pool* store_io)
+    : namespaces_(namespaces),
+      engine_(engine),
+      matcher_(matcher),
+      visibility_(visibility),
+      store_io_(store_io) {
   // The generated service registers a handler for every RPC, in the order of service.proto.
   // Methods we do not implement are marked generic, i.e. left unregistered, so that the server's
   // generic service answers them with the wording SDKs expect (an unregistered method would
@@ -64,7 +70,13 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "RespondActivityTaskCanceledById",
                                                 "QueryWorkflow",
                                                 "RespondQueryTaskCompleted",
-                                                "DescribeTaskQueue"};
+                                                "DescribeTaskQueue",
+                                                "ListWorkflowExecutions",
+                                                "ScanWorkflowExecutions",
+                                                "CountWorkflowExecutions",
+                                                "ListOpenWorkflowExecutions",
+                                                "ListClosedWorkflowExecutions",
+                                                "GetSearchAttributes"};
   return methods;
 }
 
@@ -649,6 +661,79 @@ grpc::ServerUnaryReactor* WorkflowHandler::RespondQueryTaskCompleted(
       [this, request](const std::string& namespace_id) {
         return engine_->CompleteQuery(namespace_id, *request);
       });
+}
+
+// --- visibility
+
+grpc::ServerUnaryReactor* WorkflowHandler::ListWorkflowExecutions(
+    grpc::CallbackServerContext* context, const wf::ListWorkflowExecutionsRequest* request,
+    wf::ListWorkflowExecutionsResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::ListWorkflowExecutionsRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id) {
+        return visibility_->List(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::ScanWorkflowExecutions(
+    grpc::CallbackServerContext* context, const wf::ScanWorkflowExecutionsRequest* request,
+    wf::ScanWorkflowExecutionsResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::ScanWorkflowExecutionsRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id) {
+        return visibility_->Scan(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::CountWorkflowExecutions(
+    grpc::CallbackServerContext* context, const wf::CountWorkflowExecutionsRequest* request,
+    wf::CountWorkflowExecutionsResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::CountWorkflowExecutionsRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id) {
+        return visibility_->Count(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::ListOpenWorkflowExecutions(
+    grpc::CallbackServerContext* context, const wf::ListOpenWorkflowExecutionsRequest* request,
+    wf::ListOpenWorkflowExecutionsResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::ListOpenWorkflowExecutionsRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id) {
+        return visibility_->ListOpen(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::ListClosedWorkflowExecutions(
+    grpc::CallbackServerContext* context, const wf::ListClosedWorkflowExecutionsRequest* request,
+    wf::ListClosedWorkflowExecutionsResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::ListClosedWorkflowExecutionsRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id) {
+        return visibility_->ListClosed(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::GetSearchAttributes(
+    grpc::CallbackServerContext* context, const wf::GetSearchAttributesRequest* /*request*/,
+    wf::GetSearchAttributesResponse* response) {
+  return OnStore(context, response, [this] { return visibility_->GetSearchAttributes(); });
 }
 
 }  // namespace hdo::frontend

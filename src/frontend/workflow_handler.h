@@ -27,6 +27,7 @@ class Matcher;
 namespace hdo::frontend {
 
 class NamespaceHandler;
+class Visibility;
 
 class WorkflowHandler final
     : public temporal::api::workflowservice::v1::WorkflowService::CallbackService {
@@ -34,7 +35,7 @@ class WorkflowHandler final
   // `namespaces`, `engine` and `matcher` run only on `store_io` (the engine thread); all outlive
   // the handler's gRPC server.
   WorkflowHandler(NamespaceHandler* namespaces, history::Engine* engine, matching::Matcher* matcher,
-                  asio::thread_pool* store_io);
+                  Visibility* visibility, asio::thread_pool* store_io);
 
   // The RPC names this handler answers; every other WorkflowService method is unimplemented.
   static const std::set<std::string>& ImplementedMethods();
@@ -166,6 +167,32 @@ class WorkflowHandler final
       const temporal::api::workflowservice::v1::DescribeTaskQueueRequest* request,
       temporal::api::workflowservice::v1::DescribeTaskQueueResponse* response) override;
 
+  // Visibility (frontend/visibility.h).
+  grpc::ServerUnaryReactor* ListWorkflowExecutions(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::ListWorkflowExecutionsRequest* request,
+      temporal::api::workflowservice::v1::ListWorkflowExecutionsResponse* response) override;
+  grpc::ServerUnaryReactor* ScanWorkflowExecutions(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::ScanWorkflowExecutionsRequest* request,
+      temporal::api::workflowservice::v1::ScanWorkflowExecutionsResponse* response) override;
+  grpc::ServerUnaryReactor* CountWorkflowExecutions(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::CountWorkflowExecutionsRequest* request,
+      temporal::api::workflowservice::v1::CountWorkflowExecutionsResponse* response) override;
+  grpc::ServerUnaryReactor* ListOpenWorkflowExecutions(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::ListOpenWorkflowExecutionsRequest* request,
+      temporal::api::workflowservice::v1::ListOpenWorkflowExecutionsResponse* response) override;
+  grpc::ServerUnaryReactor* ListClosedWorkflowExecutions(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::ListClosedWorkflowExecutionsRequest* request,
+      temporal::api::workflowservice::v1::ListClosedWorkflowExecutionsResponse* response) override;
+  grpc::ServerUnaryReactor* GetSearchAttributes(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::GetSearchAttributesRequest* request,
+      temporal::api::workflowservice::v1::GetSearchAttributesResponse* response) override;
+
  private:
   // Runs `call()` (returning hugo::Result<Response>) on the store IO thread and finishes the
   // reactor there with the response or the error's gRPC status.
@@ -182,6 +209,7 @@ class WorkflowHandler final
   NamespaceHandler* namespaces_;
   history::Engine* engine_;
   matching::Matcher* matcher_;
+  Visibility* visibility_;
   asio::thread_pool* store_io_;
 };
 

@@ -220,10 +220,15 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& m) {
   persistence::RunWrite write = std::move(m.write);
   write.run.key = run.record.key;
   write.run.db_version = run.record.db_version + 1;
-  write.run.state = run.state.SerializeAsString();
   write.run.status = run.state.status();
-  if (m.events.events_size() > 0) write.history.push_back(ToBatch(m.events));
+  if (m.events.events_size() > 0) {
+    write.history.push_back(ToBatch(m.events));
+    run.state.set_history_size_bytes(run.state.history_size_bytes() +
+                                     static_cast<int64_t>(write.history.back().data.size()));
+  }
+  write.run.state = run.state.SerializeAsString();
   persistence::Transaction transaction;
+  transaction.visibility.push_back(VisibilityOf(run.state));
   transaction.runs.push_back(std::move(write));
   std::vector<int64_t> transfer_ids;
   for (const TransferTask& task : m.transfer) {

@@ -34,11 +34,17 @@
 #include "matching/matcher.h"
 #include "persistence/execution_store.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
+#include "visibility/search_attributes.h"
 
 namespace hdo::history {
 
 class Engine {
  public:
+  // What a namespace's runs may set as search attributes, and its name (for messages).
+  struct SearchAttributeScope {
+    std::shared_ptr<const visibility::SearchAttributeSet> set;
+    std::string namespace_name;
+  };
   struct Options {
     std::chrono::seconds default_workflow_task_timeout = std::chrono::seconds(10);
     std::chrono::seconds max_workflow_task_timeout = std::chrono::seconds(120);
@@ -47,6 +53,10 @@ class Engine {
     int history_page_size_default = 256;
     // Runs whose mutable state is kept decoded in memory (least recently used evicted first).
     size_t mutable_state_cache_max = 10000;
+    // The search attributes a namespace's runs may set (system, predefined and its custom ones);
+    // unset: the system and predefined ones only.
+    std::function<hugo::Result<SearchAttributeScope>(const std::string& namespace_id)>
+        search_attributes;
   };
   using Now = std::function<google::protobuf::Timestamp()>;
   template <class Response>
@@ -241,6 +251,22 @@ class Engine {
                                                                int64_t last_event_id);
   google::protobuf::Timestamp After(const google::protobuf::Duration& duration);
   int64_t NowMs();
+
+  // --- visibility (engine_visibility.cc)
+  hugo::Result<SearchAttributeScope> SearchAttributesOf(const std::string& namespace_id);
+  // Validates `attributes` against the namespace's (InvalidArgument with the reference's
+  // message) and merges them into the state's normalized copy; a null value removes one.
+  hugo::Result<hugo::Unit> ApplySearchAttributes(
+      persistence::v1::MutableState& state,
+      const temporal::api::common::v1::SearchAttributes& attributes);
+  // Refuses a start whose search attributes the namespace does not accept (nothing written).
+  hugo::Result<hugo::Unit> ValidateStartSearchAttributes(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request);
+  // A failed run's error.code and error.message in the Hugo record's attributes.
+  static void RecordFailureForVisibility(persistence::v1::MutableState& state,
+                                         const temporal::api::failure::v1::Failure& failure);
+  static persistence::VisibilityRecord VisibilityOf(const persistence::v1::MutableState& state);
 
   // --- timer queue (engine.cc)
   void ArmTimer();

@@ -121,6 +121,8 @@ wf::StartWorkflowExecutionRequest StartPart(
 
 hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
     const std::string& namespace_id, const wf::StartWorkflowExecutionRequest& request) {
+  auto attributes = ValidateStartSearchAttributes(namespace_id, request);
+  if (attributes.IsFailure()) return attributes.Error();
   persistence::RunWrite write;
   write.current_mode = persistence::CurrentRunMode::kCreate;
   write.create_request_id = request.request_id();
@@ -181,6 +183,8 @@ hugo::Result<std::string> Engine::StartNewRun(
   *state.mutable_start_time() = now_();
   *state.mutable_memo() = request.memo();
   *state.mutable_search_attributes() = request.search_attributes();
+  auto attributes = ApplySearchAttributes(state, request.search_attributes());
+  if (attributes.IsFailure()) return attributes.Error();
   if (request.has_retry_policy()) {
     *state.mutable_retry_policy() = request.retry_policy();
   }
@@ -271,6 +275,8 @@ hugo::Result<std::string> Engine::StartNewRun(
 hugo::Result<wf::SignalWithStartWorkflowExecutionResponse> Engine::SignalWithStart(
     const std::string& namespace_id, const wf::SignalWithStartWorkflowExecutionRequest& request) {
   wf::StartWorkflowExecutionRequest start = StartPart(request);
+  auto attributes = ValidateStartSearchAttributes(namespace_id, start);
+  if (attributes.IsFailure()) return attributes.Error();
   persistence::RunWrite write;
   write.current_mode = persistence::CurrentRunMode::kCreate;
   write.create_request_id = request.request_id();

@@ -131,6 +131,11 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::RecordWorkflowTaskStarte
   timeout.set_attempt(workflow_task->attempt());
   timeout.set_timeout_type(enums::TIMEOUT_TYPE_START_TO_CLOSE);
   AddTimer(m, std::move(timeout), After(workflow_task->start_to_close_timeout()));
+  // Delivered with full history although a task completed before: the worker replays the run.
+  const bool full_history = !(poller.sticky && workflow_task->sticky());
+  if (full_history && state.last_completed_workflow_task_started_event_id() > 0) {
+    state.set_replay_count(state.replay_count() + 1);
+  }
   auto committed = Commit(m);
   if (committed.IsFailure()) {
     log::Warn("workflow task not started: commit failed",
@@ -499,6 +504,12 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
       }
       case enums::COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
         const auto& attributes = cmd.upsert_workflow_search_attributes_command_attributes();
+        auto applied = ApplySearchAttributes(state, attributes.search_attributes());
+        if (applied.IsFailure()) {
+          rejection = CommandRejection{enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
+                                       applied.Error().Message()};
+          break;
+        }
         auto* upserted = Append(m, enums::EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)
                              ->mutable_upsert_workflow_search_attributes_event_attributes();
         upserted->set_workflow_task_completed_event_id(completed_id);
@@ -555,6 +566,7 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
               cmd.fail_workflow_execution_command_attributes().failure();
           attributes->set_retry_state(enums::RETRY_STATE_RETRY_POLICY_NOT_SET);
           attributes->set_workflow_task_completed_event_id(completed_id);
+          RecordFailureForVisibility(state, attributes->failure());
           Close(m, enums::WORKFLOW_EXECUTION_STATUS_FAILED);
         } else {
           auto* attributes = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED)

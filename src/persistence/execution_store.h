@@ -13,6 +13,7 @@
 
 #include "hugo/result.h"
 #include "persistence/namespace_store.h"
+#include "persistence/visibility_store.h"
 
 namespace hdo::persistence {
 
@@ -84,6 +85,8 @@ struct Transaction {
   std::vector<int64_t> completed_transfer_task_ids;
   std::vector<TimerTaskRecord> new_timer_tasks;
   std::vector<int64_t> completed_timer_task_ids;
+  // Listing rows inserted or replaced (by namespace id and run id).
+  std::vector<VisibilityRecord> visibility;
 };
 
 class ExecutionStore {

@@ -14,7 +14,9 @@
 
 #include "common/log.h"
 #include "frontend/namespace_handler.h"
+#include "frontend/operator_handler.h"
 #include "frontend/unimplemented_service.h"
+#include "frontend/visibility.h"
 #include "frontend/workflow_handler.h"
 #include "history/engine.h"
 #include "matching/matcher.h"
@@ -22,6 +24,7 @@
 #include "persistence/sqlite/execution_store.h"
 #include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/namespace_store.h"
+#include "persistence/sqlite/visibility_store.h"
 
 namespace hdo::server {
 namespace {
@@ -123,7 +126,9 @@ hugo::Result<hugo::Unit> Server::Start() {
     return store_ok;
   }
   workflow_handler_ = std::make_unique<frontend::WorkflowHandler>(
-      namespace_handler_.get(), engine_.get(), matcher_.get(), store_io_.get());
+      namespace_handler_.get(), engine_.get(), matcher_.get(), visibility_.get(), store_io_.get());
+  operator_handler_ = std::make_unique<frontend::OperatorHandler>(
+      namespace_handler_.get(), visibility_.get(), store_io_.get());
   unimplemented_service_ = std::make_unique<frontend::UnimplementedService>();
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -133,6 +138,7 @@ hugo::Result<hugo::Unit> Server::Start() {
   builder.AddListeningPort(JoinHostPort(options_.ip, options_.port),
                            grpc::InsecureServerCredentials(), &bound_port_);
   builder.RegisterService(workflow_handler_.get());
+  builder.RegisterService(operator_handler_.get());
   builder.RegisterCallbackGenericService(unimplemented_service_.get());
   grpc_server_ = builder.BuildAndStart();
   if (grpc_server_ == nullptr || bound_port_ == 0) {
@@ -176,9 +182,20 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
         return engine_->RecordActivityTaskStarted(task, poller);
       },
       matching::Matcher::Options{}, SystemNow);
+  visibility_store_ = std::make_unique<persistence::sqlite::SqliteVisibilityStore>(database_.get());
+  visibility_ = std::make_unique<frontend::Visibility>(
+      visibility_store_.get(), namespace_store_.get(), frontend::Visibility::Options{});
+  history::Engine::Options engine_options;
+  engine_options.search_attributes =
+      [this](
+          const std::string& namespace_id) -> hugo::Result<history::Engine::SearchAttributeScope> {
+    auto set = visibility_->SearchAttributes(namespace_id);
+    if (set.IsFailure()) return set.Error();
+    return hugo::Ok(history::Engine::SearchAttributeScope{
+        set.Value(), visibility_->NamespaceName(namespace_id)});
+  };
   engine_ = std::make_unique<history::Engine>(execution_store_.get(), matcher_.get(),
-                                              store_io_->get_executor(), history::Engine::Options{},
-                                              SystemNow);
+                                              store_io_->get_executor(), engine_options, SystemNow);
   // Still single-threaded here: recovery hands undelivered workflow tasks to matching.
   auto recovered = engine_->Recover();
   if (recovered.IsFailure()) return recovered.Error();

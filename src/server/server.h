@@ -21,7 +21,8 @@ class SqliteNamespaceStore;
 }  // namespace hdo::persistence::sqlite
 namespace hdo::persistence::sqlite {
 class SqliteExecutionStore;
-}
+class SqliteVisibilityStore;
+}  // namespace hdo::persistence::sqlite
 namespace hdo::history {
 class Engine;
 }
@@ -31,7 +32,9 @@ class Matcher;
 namespace hdo::frontend {
 class NamespaceHandler;
 class WorkflowHandler;
+class OperatorHandler;
 class UnimplementedService;
+class Visibility;
 }  // namespace hdo::frontend
 
 namespace hdo::server {
@@ -87,7 +90,10 @@ class Server {
   std::unique_ptr<persistence::sqlite::SqliteExecutionStore> execution_store_;
   std::unique_ptr<matching::Matcher> matcher_;
   std::unique_ptr<history::Engine> engine_;
+  std::unique_ptr<persistence::sqlite::SqliteVisibilityStore> visibility_store_;
+  std::unique_ptr<frontend::Visibility> visibility_;
   std::unique_ptr<frontend::WorkflowHandler> workflow_handler_;
+  std::unique_ptr<frontend::OperatorHandler> operator_handler_;
   std::unique_ptr<frontend::UnimplementedService> unimplemented_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
 };

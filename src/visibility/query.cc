@@ -519,9 +519,9 @@ class Translator {
       return hugo::Ok(SqlValue(*integer));
     }
     if (std::optional<double> real = go::ParseFloat64(*text)) return hugo::Ok(SqlValue(*real));
-    return Invalid(item, "invalid value " + internal::QuoteString(*text) +
-                             " for search attribute " + column.alias + " of type " +
-                             std::string(TypeName(column.def->type)));
+    // Not a number: the reference hands it to SQL as text, where it equals no number (and sorts
+    // after every number). The query is accepted and compares the same way here.
+    return hugo::Ok(SqlValue(*text));
   }
 
   // Bool: TRUE/FALSE, 1/0, or 'true'/'false' in any case; JSON booleans read as 1 and 0.
@@ -536,6 +536,8 @@ class Translator {
       std::string lower(*text);
       std::transform(lower.begin(), lower.end(), lower.begin(), LowerAscii);
       if (lower == "true" || lower == "false") return hugo::Ok(SqlValue(int64_t{lower == "true"}));
+      // As for numbers: other text reaches SQL as text and matches no stored boolean.
+      return hugo::Ok(SqlValue(*text));
     }
     return Invalid(item, "invalid value " + internal::Format(item) + " for search attribute " +
                              column.alias + " of type Bool");

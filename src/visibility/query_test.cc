@@ -562,20 +562,11 @@ TEST(TranslateQuery, SemanticErrorsUseTheReferenceWordsAndNameTheColumn) {
       {"ExecutionDuration > '-1:00:00'",
        "invalid value for search attribute ExecutionDuration: -1:00:00 (invalid duration: hours "
        "must be a positive number) at column 21"},
-      {"CustomInt = 'x'",
-       "invalid expression: invalid value 'x' for search attribute CustomInt of type Int at "
-       "column 13"},
-      {"CustomDouble IN (1, 'y')",
-       "invalid expression: invalid value 'y' for search attribute CustomDouble of type Double "
-       "at column 21"},
       {"CustomInt = true",
        "invalid expression: unexpected value type bool for search attribute CustomInt at column "
        "13"},
       {"CustomBool = 2",
        "invalid expression: invalid value 2 for search attribute CustomBool of type Bool at "
-       "column 14"},
-      {"CustomBool = 'yes'",
-       "invalid expression: invalid value 'yes' for search attribute CustomBool of type Bool at "
        "column 14"},
       {"CustomInt = 0x10", "invalid expression: unable to parse 0x10 at column 13"},
       {"CustomInt = 1e400", "invalid expression: unable to parse 1e400 at column 13"},
@@ -583,6 +574,22 @@ TEST(TranslateQuery, SemanticErrorsUseTheReferenceWordsAndNameTheColumn) {
   };
   for (const auto& [query, detail] : cases) {
     EXPECT_EQ(ErrorOf(query), std::string("invalid query: ") + detail) << query;
+  }
+}
+
+// The reference hands a string that is no number (or boolean) to SQL as text, where it equals
+// no stored value: the query is accepted, not refused.
+TEST(TranslateQuery, TextForANumberOrBooleanIsComparedAsText) {
+  for (const char* query : {"CustomInt = 'x'", "CustomDouble IN (1, 'y')", "CustomBool = 'yes'"}) {
+    auto filter = TranslateQuery(query, Set(), Dialect::kSqlite, QueryUse::kList);
+    ASSERT_TRUE(filter.IsSuccess()) << query << ": " << filter.Error().ToString();
+    bool text = false;
+    for (const SqlValue& value : filter.Value().params) {
+      text = text || (std::holds_alternative<std::string>(value) &&
+                      (std::get<std::string>(value) == "x" || std::get<std::string>(value) == "y" ||
+                       std::get<std::string>(value) == "yes"));
+    }
+    EXPECT_TRUE(text) << query;
   }
 }
 

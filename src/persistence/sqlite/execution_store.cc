@@ -4,6 +4,7 @@
 
 #include "persistence/sqlite/database.h"
 #include "persistence/sqlite/statement.h"
+#include "persistence/sqlite/visibility_store.h"
 
 namespace hdo::persistence::sqlite {
 namespace {
@@ -138,6 +139,10 @@ hugo::Result<hugo::Unit> SqliteExecutionStore::Write(const Transaction& transact
       remove.BindInt64(1, task_id);
       auto removed = remove.Run();
       if (removed.IsFailure()) return removed;
+    }
+    for (const VisibilityRecord& record : transaction.visibility) {
+      auto written = WriteVisibility(db_->handle(), record);
+      if (written.IsFailure()) return written;
     }
     for (const TimerTaskRecord& task : transaction.new_timer_tasks) {
       Statement insert(db_->handle(),

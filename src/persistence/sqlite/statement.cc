@@ -24,6 +24,16 @@ Statement& Statement::BindInt64(int index, int64_t value) {
   return *this;
 }
 
+Statement& Statement::BindDouble(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
 hugo::Result<bool> Statement::Step() {
   if (prepare_error_ != SQLITE_OK) {
     last_error_ = prepare_error_;

@@ -23,6 +23,8 @@ class Statement {
   Statement& BindText(int index, std::string_view value);
   Statement& BindBlob(int index, std::string_view value);
   Statement& BindInt64(int index, int64_t value);
+  Statement& BindDouble(int index, double value);
+  Statement& BindNull(int index);
 
   // Runs one step: true when a row is available, false when done; errors carry the SQLite
   // message, the SQLite code in metadata "sqlite_code", and kErrorStore.
@@ -33,6 +35,11 @@ class Statement {
   std::string ColumnText(int column) const;
   std::string ColumnBlob(int column) const;
   int64_t ColumnInt64(int column) const { return sqlite3_column_int64(stmt_, column); }
+  double ColumnDouble(int column) const { return sqlite3_column_double(stmt_, column); }
+  bool ColumnIsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  int ColumnCount() const { return sqlite3_column_count(stmt_); }
+  // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL.
+  int ColumnType(int column) const { return sqlite3_column_type(stmt_, column); }
 
   // The extended SQLite result code of the last failed step (e.g. SQLITE_CONSTRAINT_UNIQUE).
   int last_error() const { return last_error_; }

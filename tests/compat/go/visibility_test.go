@@ -355,8 +355,7 @@ func TestVisibilityCustomSearchAttributesAreRegisteredPerNamespace(t *testing.T)
 
 // The SQL reference has a fixed number of slots per type and namespace: 10 Keyword, 3 of others.
 func TestVisibilityCustomSearchAttributeSlotsAreLimitedPerType(t *testing.T) {
-	_, c := visNamespace(t, hdotest.Target(t))
-	ns, _ := visNamespace(t, hdotest.Target(t))
+	ns, c := visNamespace(t, hdotest.Target(t))
 	ops := c.OperatorService()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

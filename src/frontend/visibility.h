@@ -1,0 +1,87 @@
+// The frontend's visibility logic: listing and counting runs with list filter queries, the
+// deprecated open/closed listings, and the search attribute catalogue of each namespace (custom
+// attributes added and removed through OperatorService). Turns requests into filters
+// (src/visibility) and store reads, and store rows into WorkflowExecutionInfo.
+//
+// Not thread-safe: every method runs on the store IO thread (the engine thread), which owns the
+// store. The per-namespace catalogue is cached and replaced on every change.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "hugo/result.h"
+#include "persistence/namespace_store.h"
+#include "persistence/visibility_store.h"
+#include "temporal/api/operatorservice/v1/request_response.pb.h"
+#include "temporal/api/workflowservice/v1/request_response.pb.h"
+#include "visibility/search_attributes.h"
+
+namespace hdo::frontend {
+
+class Visibility {
+ public:
+  struct Options {
+    // Page size when a request asks for none, and the most a page holds (reference: 1000).
+    int default_page_size = 1000;
+    int max_page_size = 1000;
+  };
+  // `namespaces` names namespaces in messages.
+  Visibility(persistence::VisibilityStore* store, persistence::NamespaceStore* namespaces,
+             Options options)
+      : store_(store), namespaces_(namespaces), options_(options) {}
+
+  // System, predefined and the namespace's custom attributes (cached).
+  hugo::Result<std::shared_ptr<const visibility::SearchAttributeSet>> SearchAttributes(
+      const std::string& namespace_id);
+  // The namespace's name (cached); its id when it has none.
+  std::string NamespaceName(const std::string& namespace_id);
+
+  hugo::Result<temporal::api::workflowservice::v1::ListWorkflowExecutionsResponse> List(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::ListWorkflowExecutionsRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::ScanWorkflowExecutionsResponse> Scan(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::ScanWorkflowExecutionsRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::CountWorkflowExecutionsResponse> Count(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::CountWorkflowExecutionsRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::ListOpenWorkflowExecutionsResponse> ListOpen(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::ListOpenWorkflowExecutionsRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::ListClosedWorkflowExecutionsResponse> ListClosed(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::ListClosedWorkflowExecutionsRequest& request);
+  // The system and predefined attributes, and the custom attributes' storage slots.
+  hugo::Result<temporal::api::workflowservice::v1::GetSearchAttributesResponse>
+  GetSearchAttributes();
+
+  hugo::Result<temporal::api::operatorservice::v1::AddSearchAttributesResponse> AddSearchAttributes(
+      const std::string& namespace_id,
+      const temporal::api::operatorservice::v1::AddSearchAttributesRequest& request);
+  hugo::Result<temporal::api::operatorservice::v1::RemoveSearchAttributesResponse>
+  RemoveSearchAttributes(
+      const std::string& namespace_id,
+      const temporal::api::operatorservice::v1::RemoveSearchAttributesRequest& request);
+  hugo::Result<temporal::api::operatorservice::v1::ListSearchAttributesResponse>
+  ListSearchAttributes(const std::string& namespace_id);
+
+ private:
+  struct Page {
+    std::vector<temporal::api::workflow::v1::WorkflowExecutionInfo> executions;
+    std::string next_page_token;
+  };
+  hugo::Result<Page> Query(const std::string& namespace_id, const std::string& query, int page_size,
+                           const std::string& page_token);
+  temporal::api::workflow::v1::WorkflowExecutionInfo ToInfo(
+      const persistence::VisibilityRecord& record, const visibility::SearchAttributeSet& set);
+
+  persistence::VisibilityStore* store_;
+  persistence::NamespaceStore* namespaces_;
+  Options options_;
+  std::map<std::string, std::string> names_;
+  std::map<std::string, std::shared_ptr<const visibility::SearchAttributeSet>> cache_;
+};
+
+}  // namespace hdo::frontend

@@ -1,0 +1,144 @@
+// Visibility: the listing row of a run, written with every transition (read-your-writes), and the
+// search attributes a run sets at start and by upserts, validated against its namespace's.
+#include <nlohmann/json.hpp>
+
+#include "history/engine.h"
+#include "history/engine_errors.h"
+#include "history/time_util.h"
+#include "visibility/search_attributes.h"
+
+namespace hdo::history {
+namespace {
+
+namespace enums = temporal::api::enums::v1;
+using internal::InvalidArgument;
+using persistence::v1::MutableState;
+
+int64_t Nanos(const google::protobuf::Timestamp& time) {
+  return time.seconds() * 1'000'000'000 + time.nanos();
+}
+
+// The Hugo record's string value of a normalized attribute (a Datetime as RFC 3339).
+std::string AttributeText(const nlohmann::json& normalized, enums::IndexedValueType type) {
+  temporal::api::common::v1::Payload payload = visibility::EncodeValue(normalized, type);
+  nlohmann::json value = nlohmann::json::parse(payload.data(), nullptr, /*allow_exceptions=*/false);
+  if (value.is_string()) return value.get<std::string>();
+  return value.is_discarded() ? normalized.dump() : value.dump();
+}
+
+}  // namespace
+
+hugo::Result<Engine::SearchAttributeScope> Engine::SearchAttributesOf(
+    const std::string& namespace_id) {
+  if (options_.search_attributes) return options_.search_attributes(namespace_id);
+  static const auto kDefaults = std::make_shared<const visibility::SearchAttributeSet>();
+  return hugo::Ok(SearchAttributeScope{kDefaults, namespace_id});
+}
+
+hugo::Result<hugo::Unit> Engine::ApplySearchAttributes(
+    MutableState& state, const temporal::api::common::v1::SearchAttributes& attributes) {
+  if (attributes.indexed_fields().empty()) return hugo::Ok();
+  auto scope = SearchAttributesOf(state.namespace_id());
+  if (scope.IsFailure()) return scope.Error();
+  const visibility::SearchAttributeSet& set = *scope.Value().set;
+  visibility::ValidateOptions options;
+  options.namespace_name = scope.Value().namespace_name;
+  // Sizes are checked on the run's attributes after the change, as the reference does.
+  options.check_size = false;
+  auto validated = visibility::ValidateSearchAttributes(attributes, set, options);
+  if (validated.IsFailure()) return InvalidArgument(validated.Error().Message());
+  temporal::api::common::v1::SearchAttributes after = state.search_attributes();
+  for (const auto& [name, value] : attributes.indexed_fields()) {
+    if (validated.Value().contains(name) && validated.Value()[name].is_null()) {
+      after.mutable_indexed_fields()->erase(name);
+    } else {
+      (*after.mutable_indexed_fields())[name] = value;
+    }
+  }
+  auto sized = visibility::ValidateSearchAttributesSize(after);
+  if (sized.IsFailure()) return InvalidArgument(sized.Error().Message());
+  nlohmann::json merged = state.visibility_search_attributes().empty()
+                              ? nlohmann::json::object()
+                              : nlohmann::json::parse(state.visibility_search_attributes(), nullptr,
+                                                      /*allow_exceptions=*/false);
+  if (!merged.is_object()) merged = nlohmann::json::object();
+  for (const auto& [name, value] : validated.Value().items()) {
+    if (value.is_null()) {
+      merged.erase(name);
+    } else {
+      merged[name] = value;
+    }
+  }
+  state.set_visibility_search_attributes(merged.dump());
+  // The Hugo map: every attribute as workflow.<name>, then the error of a failed run.
+  nlohmann::json hugo_attributes = nlohmann::json::object();
+  for (const auto& [name, value] : merged.items()) {
+    const visibility::AttributeDef* def = set.Find(name);
+    if (def == nullptr) continue;
+    hugo_attributes["workflow." + name] = AttributeText(value, def->type);
+  }
+  state.set_visibility_attributes(hugo_attributes.dump());
+  return hugo::Ok();
+}
+
+hugo::Result<hugo::Unit> Engine::ValidateStartSearchAttributes(
+    const std::string& namespace_id,
+    const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request) {
+  MutableState scratch;
+  scratch.set_namespace_id(namespace_id);
+  return ApplySearchAttributes(scratch, request.search_attributes());
+}
+
+void Engine::RecordFailureForVisibility(MutableState& state,
+                                        const temporal::api::failure::v1::Failure& failure) {
+  nlohmann::json attributes = nlohmann::json::parse(
+      state.visibility_attributes().empty() ? std::string("{}") : state.visibility_attributes(),
+      nullptr, /*allow_exceptions=*/false);
+  if (!attributes.is_object()) attributes = nlohmann::json::object();
+  std::string code;
+  if (failure.has_application_failure_info()) {
+    code = failure.application_failure_info().type();
+  }
+  if (code.empty()) {
+    const auto* field = failure.GetDescriptor()->FindFieldByNumber(failure.failure_info_case());
+    code = field != nullptr ? field->name() : "failure";
+  }
+  attributes["error.code"] = code;
+  attributes["error.message"] = failure.message();
+  state.set_visibility_attributes(attributes.dump());
+}
+
+persistence::VisibilityRecord Engine::VisibilityOf(const MutableState& state) {
+  persistence::VisibilityRecord record;
+  record.namespace_id = state.namespace_id();
+  record.workflow_id = state.workflow_id();
+  record.run_id = state.run_id();
+  record.workflow_type = state.workflow_type();
+  record.task_queue = state.task_queue();
+  record.status = state.status();
+  record.start_time = Nanos(state.start_time());
+  record.execution_time = record.start_time;
+  if (state.status() != enums::WORKFLOW_EXECUTION_STATUS_RUNNING && state.has_close_time()) {
+    record.close_time = Nanos(state.close_time());
+  }
+  record.history_length = state.next_event_id() - 1;
+  record.history_size_bytes = state.history_size_bytes();
+  record.state_transition_count = state.state_transition_count();
+  record.replay_count = state.replay_count();
+  // A run started by a client is its own root.
+  record.root_workflow_id = state.workflow_id();
+  record.root_run_id = state.run_id();
+  if (state.has_memo() && state.memo().fields_size() > 0) {
+    record.memo = state.memo().SerializeAsString();
+  }
+  if (!state.visibility_search_attributes().empty()) {
+    record.search_attributes = state.visibility_search_attributes();
+  }
+  if (state.has_search_attributes() && state.search_attributes().indexed_fields_size() > 0) {
+    record.search_attributes_payloads = state.search_attributes().SerializeAsString();
+  }
+  if (!state.visibility_attributes().empty()) record.attributes = state.visibility_attributes();
+  return record;
+}
+
+}  // namespace hdo::history

@@ -1,0 +1,312 @@
+#include "persistence/sqlite/visibility_store.h"
+
+#include <charconv>
+#include <limits>
+#include <variant>
+
+#include "persistence/namespace_store.h"
+#include "persistence/sqlite/database.h"
+#include "persistence/sqlite/statement.h"
+
+namespace hdo::persistence::sqlite {
+namespace {
+
+// Open runs sort as if they closed at the end of time: first in descending order.
+constexpr char kSortKey[] = "coalesce(close_time, 9223372036854775807)";
+constexpr int64_t kOpenSortKey = std::numeric_limits<int64_t>::max();
+
+constexpr char kColumns[] =
+    "namespace_id, workflow_id, run_id, workflow_type_name, task_queue, status, start_time, "
+    "execution_time, close_time, history_length, history_size_bytes, state_transition_count, "
+    "replay_count, parent_workflow_id, parent_run_id, root_workflow_id, root_run_id, memo, "
+    "search_attributes, search_attributes_payloads, attributes";
+
+void BindOptionalText(Statement& statement, int index, const std::string& value) {
+  if (value.empty()) {
+    statement.BindNull(index);
+  } else {
+    statement.BindText(index, value);
+  }
+}
+
+void BindValue(Statement& statement, int index, const visibility::SqlValue& value) {
+  if (const auto* i = std::get_if<int64_t>(&value)) {
+    statement.BindInt64(index, *i);
+  } else if (const auto* d = std::get_if<double>(&value)) {
+    statement.BindDouble(index, *d);
+  } else if (const auto* s = std::get_if<std::string>(&value)) {
+    statement.BindText(index, *s);
+  } else {
+    statement.BindNull(index);
+  }
+}
+
+VisibilityRecord ReadRecord(const Statement& row) {
+  VisibilityRecord record;
+  record.namespace_id = row.ColumnText(0);
+  record.workflow_id = row.ColumnText(1);
+  record.run_id = row.ColumnText(2);
+  record.workflow_type = row.ColumnText(3);
+  record.task_queue = row.ColumnText(4);
+  record.status = static_cast<int32_t>(row.ColumnInt64(5));
+  record.start_time = row.ColumnInt64(6);
+  record.execution_time = row.ColumnInt64(7);
+  if (!row.ColumnIsNull(8)) record.close_time = row.ColumnInt64(8);
+  record.history_length = row.ColumnInt64(9);
+  record.history_size_bytes = row.ColumnInt64(10);
+  record.state_transition_count = row.ColumnInt64(11);
+  record.replay_count = row.ColumnInt64(12);
+  record.parent_workflow_id = row.ColumnText(13);
+  record.parent_run_id = row.ColumnText(14);
+  record.root_workflow_id = row.ColumnText(15);
+  record.root_run_id = row.ColumnText(16);
+  record.memo = row.ColumnBlob(17);
+  record.search_attributes = row.ColumnText(18);
+  record.search_attributes_payloads = row.ColumnBlob(19);
+  record.attributes = row.ColumnText(20);
+  return record;
+}
+
+// A page token names the last row of the previous page by its sort key: "v1:<close>:<start>:<run>".
+struct PageKey {
+  int64_t sort_close = 0;
+  int64_t start_time = 0;
+  std::string run_id;
+};
+
+std::string EncodeToken(const VisibilityRecord& last) {
+  return "v1:" + std::to_string(last.close_time.value_or(kOpenSortKey)) + ":" +
+         std::to_string(last.start_time) + ":" + last.run_id;
+}
+
+hugo::Result<PageKey> DecodeToken(std::string_view token) {
+  auto invalid = [] {
+    return hugo::Error::From("invalid next page token", kErrorInvalidPageToken);
+  };
+  if (token.substr(0, 3) != "v1:") return invalid();
+  token.remove_prefix(3);
+  PageKey key;
+  for (int64_t* field : {&key.sort_close, &key.start_time}) {
+    size_t colon = token.find(':');
+    if (colon == std::string_view::npos) return invalid();
+    auto parsed = std::from_chars(token.data(), token.data() + colon, *field);
+    if (parsed.ec != std::errc() || parsed.ptr != token.data() + colon) return invalid();
+    token.remove_prefix(colon + 1);
+  }
+  if (token.empty()) return invalid();
+  key.run_id = std::string(token);
+  return hugo::Ok(std::move(key));
+}
+
+void TextMatchFunction(sqlite3_context* context, int argc, sqlite3_value** argv) {
+  if (argc != 2 || sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+      sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+    sqlite3_result_int(context, 0);
+    return;
+  }
+  auto text = [](sqlite3_value* value) {
+    const auto* bytes = sqlite3_value_text(value);
+    return std::string_view(reinterpret_cast<const char*>(bytes),
+                            static_cast<size_t>(sqlite3_value_bytes(value)));
+  };
+  sqlite3_result_int(context, visibility::TextMatches(text(argv[0]), text(argv[1])) ? 1 : 0);
+}
+
+}  // namespace
+
+hugo::Result<hugo::Unit> WriteVisibility(sqlite3* db, const VisibilityRecord& record) {
+  Statement upsert(db,
+                   std::string("INSERT OR REPLACE INTO executions_visibility(") + kColumns +
+                       ", execution_duration) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  upsert.BindText(1, record.namespace_id)
+      .BindText(2, record.workflow_id)
+      .BindText(3, record.run_id)
+      .BindText(4, record.workflow_type)
+      .BindText(5, record.task_queue)
+      .BindInt64(6, record.status)
+      .BindInt64(7, record.start_time)
+      .BindInt64(8, record.execution_time)
+      .BindInt64(10, record.history_length)
+      .BindInt64(11, record.history_size_bytes)
+      .BindInt64(12, record.state_transition_count)
+      .BindInt64(13, record.replay_count)
+      .BindText(19, record.search_attributes)
+      .BindText(21, record.attributes);
+  if (record.close_time.has_value()) {
+    upsert.BindInt64(9, *record.close_time);
+    upsert.BindInt64(22, *record.close_time - record.execution_time);
+  } else {
+    upsert.BindNull(9).BindNull(22);
+  }
+  BindOptionalText(upsert, 14, record.parent_workflow_id);
+  BindOptionalText(upsert, 15, record.parent_run_id);
+  BindOptionalText(upsert, 16, record.root_workflow_id);
+  BindOptionalText(upsert, 17, record.root_run_id);
+  if (record.memo.empty()) {
+    upsert.BindNull(18);
+  } else {
+    upsert.BindBlob(18, record.memo);
+  }
+  if (record.search_attributes_payloads.empty()) {
+    upsert.BindNull(20);
+  } else {
+    upsert.BindBlob(20, record.search_attributes_payloads);
+  }
+  return upsert.Run();
+}
+
+SqliteVisibilityStore::SqliteVisibilityStore(Database* db) : db_(db) {
+  sqlite3_create_function_v2(db_->handle(), "hdo_text_match", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                             nullptr, &TextMatchFunction, nullptr, nullptr, nullptr);
+}
+
+hugo::Result<VisibilityPage> SqliteVisibilityStore::ListExecutions(
+    std::string_view namespace_id, const visibility::SqlFilter& filter, int page_size,
+    std::string_view page_token) {
+  std::optional<PageKey> after;
+  if (!page_token.empty()) {
+    auto decoded = DecodeToken(page_token);
+    if (decoded.IsFailure()) return decoded.Error();
+    after = std::move(decoded).Value();
+  }
+  std::string sql =
+      std::string("SELECT ") + kColumns + " FROM executions_visibility WHERE namespace_id = ?";
+  if (!filter.where.empty()) sql += " AND (" + filter.where + ")";
+  if (after.has_value())
+    sql += std::string(" AND (") + kSortKey + ", start_time, run_id) < (?,?,?)";
+  sql += std::string(" ORDER BY ") + kSortKey + " DESC, start_time DESC, run_id DESC LIMIT ?";
+  Statement select(db_->handle(), sql);
+  int index = 1;
+  select.BindText(index++, namespace_id);
+  for (const auto& value : filter.params) BindValue(select, index++, value);
+  if (after.has_value()) {
+    select.BindInt64(index, after->sort_close);
+    select.BindInt64(index + 1, after->start_time);
+    select.BindText(index + 2, after->run_id);
+    index += 3;
+  }
+  // One row more than the page tells whether there is a next page.
+  select.BindInt64(index, int64_t{page_size} + 1);
+  VisibilityPage page;
+  while (true) {
+    auto row = select.Step();
+    if (row.IsFailure()) return row.Error();
+    if (!row.Value()) break;
+    if (static_cast<int>(page.records.size()) == page_size) {
+      page.next_page_token = EncodeToken(page.records.back());
+      break;
+    }
+    page.records.push_back(ReadRecord(select));
+  }
+  return hugo::Ok(std::move(page));
+}
+
+hugo::Result<VisibilityCount> SqliteVisibilityStore::CountExecutions(
+    std::string_view namespace_id, const visibility::SqlFilter& filter) {
+  const std::string& group = filter.group_by_column;
+  std::string sql = group.empty() ? "SELECT count(*)" : "SELECT " + group + ", count(*)";
+  sql += " FROM executions_visibility WHERE namespace_id = ?";
+  if (!filter.where.empty()) sql += " AND (" + filter.where + ")";
+  if (!group.empty()) sql += " GROUP BY " + group + " ORDER BY " + group;
+  Statement select(db_->handle(), sql);
+  int index = 1;
+  select.BindText(index++, namespace_id);
+  for (const auto& value : filter.params) BindValue(select, index++, value);
+  VisibilityCount count;
+  while (true) {
+    auto row = select.Step();
+    if (row.IsFailure()) return row.Error();
+    if (!row.Value()) break;
+    if (group.empty()) {
+      count.count = select.ColumnInt64(0);
+      continue;
+    }
+    VisibilityCount::Group entry;
+    switch (select.ColumnType(0)) {
+      case SQLITE_INTEGER:
+        entry.value = select.ColumnInt64(0);
+        break;
+      case SQLITE_FLOAT:
+        entry.value = select.ColumnDouble(0);
+        break;
+      case SQLITE_NULL:
+        break;
+      default:
+        entry.value = select.ColumnText(0);
+    }
+    entry.count = select.ColumnInt64(1);
+    count.count += entry.count;
+    count.groups.push_back(std::move(entry));
+  }
+  return hugo::Ok(std::move(count));
+}
+
+hugo::Result<std::map<std::string, int32_t>> SqliteVisibilityStore::ListSearchAttributes(
+    std::string_view namespace_id) {
+  // An empty namespace id lists the attributes of every namespace.
+  Statement select(db_->handle(),
+                   "SELECT name, type FROM search_attributes "
+                   "WHERE ?1 = '' OR namespace_id = ?1 ORDER BY name");
+  select.BindText(1, namespace_id);
+  std::map<std::string, int32_t> attributes;
+  while (true) {
+    auto row = select.Step();
+    if (row.IsFailure()) return row.Error();
+    if (!row.Value()) break;
+    attributes[select.ColumnText(0)] = static_cast<int32_t>(select.ColumnInt64(1));
+  }
+  return hugo::Ok(std::move(attributes));
+}
+
+hugo::Result<hugo::Unit> SqliteVisibilityStore::AddSearchAttributes(
+    std::string_view namespace_id, const std::map<std::string, int32_t>& attributes) {
+  auto begun = db_->Exec("BEGIN IMMEDIATE");
+  if (begun.IsFailure()) return begun;
+  auto body = [&]() -> hugo::Result<hugo::Unit> {
+    for (const auto& [name, type] : attributes) {
+      Statement insert(db_->handle(),
+                       "INSERT INTO search_attributes(namespace_id, name, type) VALUES(?,?,?)");
+      insert.BindText(1, namespace_id).BindText(2, name).BindInt64(3, type);
+      auto inserted = insert.Run();
+      if (inserted.IsFailure() && insert.last_error() == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return hugo::Error::From("search attribute " + name + " already exists",
+                                 kErrorAlreadyExists)
+            .WithMetadata("name", name);
+      }
+      if (inserted.IsFailure()) return inserted;
+    }
+    return hugo::Ok();
+  }();
+  if (body.IsFailure()) {
+    (void)db_->Exec("ROLLBACK");
+    return body;
+  }
+  return db_->Exec("COMMIT");
+}
+
+hugo::Result<hugo::Unit> SqliteVisibilityStore::RemoveSearchAttributes(
+    std::string_view namespace_id, const std::vector<std::string>& names) {
+  auto begun = db_->Exec("BEGIN IMMEDIATE");
+  if (begun.IsFailure()) return begun;
+  auto body = [&]() -> hugo::Result<hugo::Unit> {
+    for (const std::string& name : names) {
+      Statement remove(db_->handle(),
+                       "DELETE FROM search_attributes WHERE namespace_id = ? AND name = ?");
+      remove.BindText(1, namespace_id).BindText(2, name);
+      auto removed = remove.Run();
+      if (removed.IsFailure()) return removed;
+      if (sqlite3_changes(db_->handle()) != 1) {
+        return hugo::Error::From("search attribute " + name + " doesn't exist", kErrorNotFound)
+            .WithMetadata("name", name);
+      }
+    }
+    return hugo::Ok();
+  }();
+  if (body.IsFailure()) {
+    (void)db_->Exec("ROLLBACK");
+    return body;
+  }
+  return db_->Exec("COMMIT");
+}
+
+}  // namespace hdo::persistence::sqlite

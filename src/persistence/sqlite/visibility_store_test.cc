@@ -1,0 +1,264 @@
+// Goal: listing rows are written with the run's transaction and replaced by later writes; lists
+// filter, order (open first, then close and start time descending) and page without loss or
+// repeats; counts total and group; custom search attributes are added and removed all or
+// nothing; the four operational queries of docs/how-to/workflow-visibility.md run on the Hugo
+// view and return what the rows say. Method: a real, migrated SQLite file; filters come from the
+// real list filter translator.
+#include "persistence/sqlite/visibility_store.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "persistence/sqlite/execution_store.h"
+#include "persistence/sqlite/namespace_store.h"
+#include "persistence/sqlite/statement.h"
+#include "persistence/sqlite/test_database.h"
+#include "temporal/api/enums/v1/workflow.pb.h"
+#include "visibility/search_attributes.h"
+
+namespace hdo::persistence::sqlite {
+namespace {
+
+namespace enums = temporal::api::enums::v1;
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+class VisibilityStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    executions_ = std::make_unique<SqliteExecutionStore>(&file_.db());
+    visibility_ = std::make_unique<SqliteVisibilityStore>(&file_.db());
+    SqliteNamespaceStore namespaces(&file_.db());
+    ASSERT_TRUE(namespaces.CreateNamespace({"ns-1", "default", 1, "data"}).IsSuccess());
+  }
+
+  // Writes the row as the engine does: inside an execution store transaction.
+  void Put(const VisibilityRecord& record) {
+    Transaction transaction;
+    transaction.visibility.push_back(record);
+    auto written = executions_->Write(transaction);
+    ASSERT_TRUE(written.IsSuccess()) << written.Error().ToString();
+  }
+
+  static VisibilityRecord Run(const std::string& workflow_id, int64_t start_s,
+                              std::optional<int64_t> close_s, int32_t status) {
+    VisibilityRecord record;
+    record.namespace_id = "ns-1";
+    record.workflow_id = workflow_id;
+    record.run_id = "run-" + workflow_id;
+    record.workflow_type = "OrderWorkflow";
+    record.task_queue = "orders";
+    record.status = status;
+    record.start_time = start_s * kSecond;
+    record.execution_time = record.start_time;
+    if (close_s.has_value()) record.close_time = *close_s * kSecond;
+    record.history_length = 5;
+    record.state_transition_count = 4;
+    return record;
+  }
+
+  visibility::SqlFilter Filter(const std::string& query,
+                               visibility::QueryUse use = visibility::QueryUse::kList) {
+    auto filter = visibility::TranslateQuery(query, set_, visibility::Dialect::kSqlite, use);
+    EXPECT_TRUE(filter.IsSuccess()) << query << ": " << filter.Error().ToString();
+    return filter.IsSuccess() ? filter.Value() : visibility::SqlFilter{};
+  }
+
+  std::vector<std::string> Ids(const std::string& query, int page_size = 100) {
+    std::vector<std::string> ids;
+    std::string token;
+    do {
+      auto page = visibility_->ListExecutions("ns-1", Filter(query), page_size, token);
+      EXPECT_TRUE(page.IsSuccess()) << page.Error().ToString();
+      if (page.IsFailure()) break;
+      for (const auto& record : page.Value().records) ids.push_back(record.workflow_id);
+      token = page.Value().next_page_token;
+    } while (!token.empty());
+    return ids;
+  }
+
+  TestDatabase file_{"hdo-visibility-store"};
+  std::unique_ptr<SqliteExecutionStore> executions_;
+  std::unique_ptr<SqliteVisibilityStore> visibility_;
+  visibility::SearchAttributeSet set_;
+};
+
+TEST_F(VisibilityStoreTest, ListsOpenRunsFirstThenByCloseAndStartTimeDescending) {
+  Put(Run("closed-early", 100, 200, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED));
+  Put(Run("closed-late", 50, 300, enums::WORKFLOW_EXECUTION_STATUS_FAILED));
+  Put(Run("open-old", 10, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING));
+  Put(Run("open-new", 400, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING));
+  std::vector<std::string> expected = {"open-new", "open-old", "closed-late", "closed-early"};
+  EXPECT_EQ(Ids(""), expected);
+  // Paging keeps the order and sees every row once, whatever the page size.
+  EXPECT_EQ(Ids("", 1), expected);
+  EXPECT_EQ(Ids("", 3), expected);
+}
+
+TEST_F(VisibilityStoreTest, ALaterWriteReplacesTheRow) {
+  Put(Run("order-1", 100, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING));
+  EXPECT_EQ(Ids("ExecutionStatus = 'Running'"), std::vector<std::string>{"order-1"});
+  Put(Run("order-1", 100, 160, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED));
+  EXPECT_TRUE(Ids("ExecutionStatus = 'Running'").empty());
+  EXPECT_EQ(Ids("ExecutionStatus = 'Completed' AND ExecutionDuration = '60s'"),
+            std::vector<std::string>{"order-1"});
+}
+
+TEST_F(VisibilityStoreTest, FiltersOnSystemAndCustomAttributes) {
+  set_ = visibility::SearchAttributeSet({{"CustomerId", enums::INDEXED_VALUE_TYPE_KEYWORD},
+                                         {"Amount", enums::INDEXED_VALUE_TYPE_INT}});
+  VisibilityRecord a = Run("a", 100, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  a.search_attributes = R"({"CustomerId":"c-1","Amount":10})";
+  VisibilityRecord b = Run("b", 200, 250, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
+  b.search_attributes = R"({"CustomerId":"c-2","Amount":99})";
+  b.workflow_type = "RefundWorkflow";
+  Put(a);
+  Put(b);
+  EXPECT_EQ(Ids("CustomerId = 'c-2'"), std::vector<std::string>{"b"});
+  EXPECT_EQ(Ids("Amount BETWEEN 5 AND 20"), std::vector<std::string>{"a"});
+  EXPECT_EQ(Ids("WorkflowType = 'RefundWorkflow' OR Amount < 11"),
+            (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(Ids("CloseTime IS NULL"), std::vector<std::string>{"a"});
+  EXPECT_EQ(Ids("StartTime > '1970-01-01T00:02:30Z'"), std::vector<std::string>{"b"});
+}
+
+TEST_F(VisibilityStoreTest, CountsTotalAndByStatus) {
+  Put(Run("r1", 1, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING));
+  Put(Run("r2", 2, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING));
+  Put(Run("c1", 3, 4, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED));
+  auto total = visibility_->CountExecutions(
+      "ns-1", Filter("WorkflowType = 'OrderWorkflow'", visibility::QueryUse::kCount));
+  ASSERT_TRUE(total.IsSuccess()) << total.Error().ToString();
+  EXPECT_EQ(total.Value().count, 3);
+  EXPECT_TRUE(total.Value().groups.empty());
+  auto grouped = visibility_->CountExecutions(
+      "ns-1", Filter("GROUP BY ExecutionStatus", visibility::QueryUse::kCount));
+  ASSERT_TRUE(grouped.IsSuccess()) << grouped.Error().ToString();
+  EXPECT_EQ(grouped.Value().count, 3);
+  ASSERT_EQ(grouped.Value().groups.size(), 2U);
+  EXPECT_EQ(std::get<int64_t>(grouped.Value().groups[0].value),
+            int64_t{enums::WORKFLOW_EXECUTION_STATUS_RUNNING});
+  EXPECT_EQ(grouped.Value().groups[0].count, 2);
+  EXPECT_EQ(grouped.Value().groups[1].count, 1);
+}
+
+TEST_F(VisibilityStoreTest, AForeignPageTokenIsRefused) {
+  auto page = visibility_->ListExecutions("ns-1", Filter(""), 10, "not-a-token");
+  ASSERT_TRUE(page.IsFailure());
+  EXPECT_EQ(page.Error().Code(), kErrorInvalidPageToken);
+}
+
+TEST_F(VisibilityStoreTest, CustomAttributesAreAddedAndRemovedAllOrNothing) {
+  ASSERT_TRUE(
+      visibility_->AddSearchAttributes("ns-1", {{"CustomerId", enums::INDEXED_VALUE_TYPE_KEYWORD}})
+          .IsSuccess());
+  auto duplicate = visibility_->AddSearchAttributes(
+      "ns-1",
+      {{"Amount", enums::INDEXED_VALUE_TYPE_INT}, {"CustomerId", enums::INDEXED_VALUE_TYPE_TEXT}});
+  ASSERT_TRUE(duplicate.IsFailure());
+  EXPECT_EQ(duplicate.Error().Code(), kErrorAlreadyExists);
+  auto listed = visibility_->ListSearchAttributes("ns-1");
+  ASSERT_TRUE(listed.IsSuccess());
+  EXPECT_EQ(listed.Value(),
+            (std::map<std::string, int32_t>{{"CustomerId", enums::INDEXED_VALUE_TYPE_KEYWORD}}));
+  EXPECT_TRUE(visibility_->ListSearchAttributes("ns-2").Value().empty());
+  EXPECT_EQ(visibility_->ListSearchAttributes("").Value().size(), 1U);
+
+  auto missing = visibility_->RemoveSearchAttributes("ns-1", {"CustomerId", "Nope"});
+  ASSERT_TRUE(missing.IsFailure());
+  EXPECT_EQ(missing.Error().Code(), kErrorNotFound);
+  EXPECT_EQ(visibility_->ListSearchAttributes("ns-1").Value().size(), 1U);
+  ASSERT_TRUE(visibility_->RemoveSearchAttributes("ns-1", {"CustomerId"}).IsSuccess());
+  EXPECT_TRUE(visibility_->ListSearchAttributes("ns-1").Value().empty());
+}
+
+// The ```sql blocks of the how-to, in order.
+std::vector<std::string> HowToQueries() {
+  std::ifstream file(HDO_VISIBILITY_HOWTO);
+  std::stringstream text;
+  text << file.rdbuf();
+  std::vector<std::string> queries;
+  std::regex block("```sql\n([^`]*)```");
+  std::string content = text.str();
+  for (std::sregex_iterator it(content.begin(), content.end(), block), end; it != end; ++it) {
+    queries.push_back((*it)[1].str());
+  }
+  return queries;
+}
+
+std::vector<std::vector<std::string>> Rows(Database& db, const std::string& sql) {
+  Statement select(db.handle(), sql);
+  std::vector<std::vector<std::string>> rows;
+  while (true) {
+    auto row = select.Step();
+    EXPECT_TRUE(row.IsSuccess()) << sql << ": " << row.Error().ToString();
+    if (row.IsFailure() || !row.Value()) break;
+    std::vector<std::string> columns;
+    for (int i = 0; i < select.ColumnCount(); ++i) {
+      if (select.ColumnType(i) == SQLITE_NULL) {
+        columns.emplace_back("NULL");
+      } else {
+        columns.push_back(select.ColumnText(i));
+      }
+    }
+    rows.push_back(std::move(columns));
+  }
+  return rows;
+}
+
+TEST_F(VisibilityStoreTest, TheHowToQueriesRunOnTheHugoView) {
+  std::vector<std::string> queries = HowToQueries();
+  ASSERT_EQ(queries.size(), 4U) << "docs/how-to/workflow-visibility.md has four SQL queries";
+  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  VisibilityRecord stuck =
+      Run("stuck", now_s - 3600, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  VisibilityRecord fresh =
+      Run("fresh", now_s - 5, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  fresh.replay_count = 7;
+  VisibilityRecord failed =
+      Run("failed", now_s - 600, now_s - 500, enums::WORKFLOW_EXECUTION_STATUS_FAILED);
+  failed.attributes =
+      R"({"workflow.customer_id":"c-9","error.code":"PaymentDeclined","error.message":"no"})";
+  VisibilityRecord old_run =
+      Run("order-42", now_s - 7200, now_s - 7100, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
+  VisibilityRecord new_run =
+      Run("order-42", now_s - 60, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  old_run.run_id = "run-old";
+  new_run.run_id = "run-new";
+  new_run.replay_count = 2;
+  for (const auto& record : {stuck, fresh, failed, old_run, new_run}) Put(record);
+
+  // 1. Active for more than ten minutes, oldest first: the old order-42 run is closed.
+  auto stuck_rows = Rows(file_.db(), queries[0]);
+  ASSERT_EQ(stuck_rows.size(), 1U);
+  EXPECT_EQ(stuck_rows[0][0], "stuck");
+  EXPECT_GE(std::stoll(stuck_rows[0][3]), 3590);
+  // 2. Replay hot spots, most first.
+  auto hot = Rows(file_.db(), queries[1]);
+  ASSERT_EQ(hot.size(), 5U);
+  EXPECT_EQ(hot[0][0], "fresh");
+  EXPECT_EQ(hot[0][2], "7");
+  EXPECT_EQ(hot[1][1], "run-new");
+  // 3. Failures by task queue and customer.
+  auto failures = Rows(file_.db(), queries[2]);
+  ASSERT_EQ(failures.size(), 1U);
+  EXPECT_EQ(failures[0][0], "orders");
+  EXPECT_EQ(failures[0][1], "c-9");
+  EXPECT_EQ(failures[0][2], "1");
+  // 4. The latest run of order-42.
+  auto latest = Rows(file_.db(), queries[3]);
+  ASSERT_EQ(latest.size(), 1U);
+  EXPECT_EQ(latest[0][0], "Active");
+  EXPECT_EQ(latest[0][2], "NULL");
+  EXPECT_EQ(latest[0][3], "2");
+}
+
+}  // namespace
+}  // namespace hdo::persistence::sqlite
