@@ -185,7 +185,12 @@ class Translator {
     }
     // The reference's implicit filter: runs of the default namespace division only, unless the
     // query names the division.
-    std::string division = dialect_.JsonField(kTemporalNamespaceDivision) + " IS NULL";
+    const AttributeDef* division_def = set_.FindExact(kTemporalNamespaceDivision);
+    std::string division =
+        (division_def != nullptr && !division_def->column.empty()
+             ? division_def->column
+             : dialect_.JsonField(kTemporalNamespaceDivision)) +
+        " IS NULL";
     if (user.empty()) {
       filter.where = division;
     } else {
@@ -285,7 +290,7 @@ class Translator {
 
   std::string Field(const Column& column, bool close_time_open_as_end) const {
     const AttributeDef& def = *column.def;
-    if (def.kind != AttributeDef::Kind::kSystem) return dialect_.JsonField(def.name);
+    if (def.column.empty()) return dialect_.JsonField(def.name);
     if (def.name == kCloseTime && close_time_open_as_end) return dialect_.CloseTimeOrEndOfTime();
     return def.column;
   }
@@ -583,6 +588,8 @@ hugo::Result<SqlFilter> TranslateQuery(std::string_view query, const SearchAttri
   static const SqliteDialect sqlite_dialect;
   return Translator(query, set, sqlite_dialect).Run(parsed.Value(), use);
 }
+
+std::string SqliteJsonField(std::string_view name) { return SqliteDialect().JsonField(name); }
 
 bool TextMatches(std::string_view field, std::string_view query) {
   std::set<std::string> wanted;

@@ -81,4 +81,8 @@ hugo::Result<SqlFilter> TranslateQuery(std::string_view query, const SearchAttri
 // natural language mode, Elasticsearch match) answers. False when `query` has no word.
 bool TextMatches(std::string_view field, std::string_view query);
 
+// The SQLite expression a translated filter reads a JSON-held attribute with, e.g.
+// json_extract(search_attributes, '$."CustomerId"'): the store indexes exactly this expression.
+std::string SqliteJsonField(std::string_view name);
+
 }  // namespace hdo::visibility

@@ -63,7 +63,8 @@ constexpr Builtin kPredefined[] = {
     {"TemporalScheduledStartTime", kDatetime, ""},
     {"TemporalScheduledById", kKeyword, ""},
     {"TemporalSchedulePaused", kBool, ""},
-    {"TemporalNamespaceDivision", kKeyword, ""},
+    // Also a column: every list filters on it implicitly (docs/architecture/visibility.md).
+    {"TemporalNamespaceDivision", kKeyword, "namespace_division"},
     {"TemporalPauseInfo", kKeywordList, ""},
     {"TemporalWorkerDeploymentVersion", kKeyword, ""},
     {"TemporalWorkflowVersioningBehavior", kKeyword, ""},
@@ -201,7 +202,7 @@ SearchAttributeSet::SearchAttributeSet(std::map<std::string, IndexedValueType> c
   std::vector<Builtin> predefined(std::begin(kPredefined), std::end(kPredefined));
   std::sort(predefined.begin(), predefined.end(),
             [](const Builtin& a, const Builtin& b) { return std::string_view(a.name) < b.name; });
-  for (const Builtin& b : predefined) add(b.name, b.type, Kind::kPredefined, "");
+  for (const Builtin& b : predefined) add(b.name, b.type, Kind::kPredefined, SqlColumnOf(b));
   while (!custom.empty()) {
     auto entry = custom.extract(custom.begin());
     if (IsBuiltin(entry.key())) continue;

@@ -43,8 +43,9 @@ struct AttributeDef {
   std::string name;  // canonical name
   IndexedValueType type;
   enum class Kind { kSystem, kPredefined, kCustom } kind;
-  // The column of executions_visibility for kSystem; empty for the others, which live in the JSON
-  // column `search_attributes` under `name`.
+  // The column of executions_visibility for kSystem, and for TemporalNamespaceDivision (kept in
+  // both: the JSON for replies, the column for the implicit filter's index); empty for the
+  // others, which live in the JSON column `search_attributes` under `name`.
   std::string column;
 };
 

@@ -112,6 +112,18 @@ void TextMatchFunction(sqlite3_context* context, int argc, sqlite3_value** argv)
   sqlite3_result_int(context, visibility::TextMatches(text(argv[0]), text(argv[1])) ? 1 : 0);
 }
 
+// The expression index of a JSON-held attribute; its name is derived from the attribute's bytes
+// (hex), so any valid attribute name makes a valid identifier.
+std::string AttributeIndexName(std::string_view name) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string index = "executions_visibility_sa_";
+  for (unsigned char c : name) {
+    index += kHex[c >> 4];
+    index += kHex[c & 15];
+  }
+  return index;
+}
+
 }  // namespace
 
 hugo::Result<hugo::Unit> WriteVisibility(sqlite3* db, const VisibilityRecord& record) {
@@ -274,6 +286,12 @@ hugo::Result<hugo::Unit> SqliteVisibilityStore::AddSearchAttributes(
             .WithMetadata("name", name);
       }
       if (inserted.IsFailure()) return inserted;
+      // Filters on the attribute read this expression: an index on it serves them. One index
+      // per name, shared by the namespaces that define it.
+      auto indexed = db_->Exec("CREATE INDEX IF NOT EXISTS " + AttributeIndexName(name) +
+                               " ON executions_visibility(namespace_id, " +
+                               visibility::SqliteJsonField(name) + ")");
+      if (indexed.IsFailure()) return indexed;
     }
     return hugo::Ok();
   }();
@@ -298,6 +316,18 @@ hugo::Result<hugo::Unit> SqliteVisibilityStore::RemoveSearchAttributes(
       if (sqlite3_changes(db_->handle()) != 1) {
         return hugo::Error::From("search attribute " + name + " doesn't exist", kErrorNotFound)
             .WithMetadata("name", name);
+      }
+      int64_t users = 0;
+      {  // finalized before the DROP, which a pending read would block
+        Statement count(db_->handle(), "SELECT count(*) FROM search_attributes WHERE name = ?");
+        count.BindText(1, name);
+        auto counted = count.Step();
+        if (counted.IsFailure()) return counted.Error();
+        users = count.ColumnInt64(0);
+      }
+      if (users == 0) {
+        auto dropped = db_->Exec("DROP INDEX IF EXISTS " + AttributeIndexName(name));
+        if (dropped.IsFailure()) return dropped;
       }
     }
     return hugo::Ok();
