@@ -199,10 +199,23 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   // Still single-threaded here: recovery hands undelivered workflow tasks to matching.
   auto recovered = engine_->Recover();
   if (recovered.IsFailure()) return recovered.Error();
+  statistics_timer_ = std::make_unique<asio::steady_timer>(store_io_->get_executor());
+  RefreshStatistics();
   log::Debug("store ready", {{"db_filename", database_->path()},
                              {"schema_version", int64_t{migrated.Value()}},
                              {"recovered_tasks", int64_t{recovered.Value()}}});
   return hugo::Ok();
+}
+
+void Server::RefreshStatistics() {
+  auto refreshed = visibility_store_->RefreshStatistics();
+  if (refreshed.IsFailure()) {
+    log::Warn("query statistics not refreshed", {{"error", refreshed.Error().Message()}});
+  }
+  statistics_timer_->expires_after(std::chrono::minutes(10));
+  statistics_timer_->async_wait([this](const std::error_code& error) {
+    if (!error && !statistics_stopped_) RefreshStatistics();
+  });
 }
 
 void Server::Shutdown(std::chrono::milliseconds grace) {
@@ -223,10 +236,18 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     grpc_server_->Wait();
     grpc_server_.reset();
   }
+  // A pending timer is work the pool would wait for.
+  if (store_io_ != nullptr && statistics_timer_ != nullptr) {
+    asio::post(*store_io_, [this] {
+      statistics_stopped_ = true;  // a wait that already completed must not re-arm it
+      statistics_timer_->cancel();
+    });
+  }
   if (store_io_ != nullptr) store_io_->join();
   // The engine's and matching's timers belong to the store thread's execution context: they go
   // first.
   workflow_handler_.reset();
+  statistics_timer_.reset();
   engine_.reset();
   matcher_.reset();
   store_io_.reset();

@@ -7,6 +7,7 @@
 
 #include <grpcpp/server.h>
 
+#include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <chrono>
 #include <memory>
@@ -81,6 +82,8 @@ class Server {
   Options options_;
   int bound_port_ = 0;
   hugo::Result<hugo::Unit> OpenStore();
+  // Refreshes the store's query statistics now and every 10 minutes (on the store thread).
+  void RefreshStatistics();
 
   std::unique_ptr<persistence::sqlite::Database> database_;
   // The one thread that touches the SQLite connection (DESIGN.md §6: blocking IO off gRPC threads).
@@ -92,6 +95,8 @@ class Server {
   std::unique_ptr<history::Engine> engine_;
   std::unique_ptr<persistence::sqlite::SqliteVisibilityStore> visibility_store_;
   std::unique_ptr<frontend::Visibility> visibility_;
+  std::unique_ptr<asio::steady_timer> statistics_timer_;
+  bool statistics_stopped_ = false;  // store thread only
   std::unique_ptr<frontend::WorkflowHandler> workflow_handler_;
   std::unique_ptr<frontend::OperatorHandler> operator_handler_;
   std::unique_ptr<frontend::UnimplementedService> unimplemented_service_;

@@ -186,11 +186,10 @@ class Translator {
     // The reference's implicit filter: runs of the default namespace division only, unless the
     // query names the division.
     const AttributeDef* division_def = set_.FindExact(kTemporalNamespaceDivision);
-    std::string division =
-        (division_def != nullptr && !division_def->column.empty()
-             ? division_def->column
-             : dialect_.JsonField(kTemporalNamespaceDivision)) +
-        " IS NULL";
+    std::string division = (division_def != nullptr && !division_def->column.empty()
+                                ? division_def->column
+                                : dialect_.JsonField(kTemporalNamespaceDivision)) +
+                           " IS NULL";
     if (user.empty()) {
       filter.where = division;
     } else {

@@ -1,4 +1,4 @@
-module github.com/hdo/hdo/bench/visibility
+module github.com/hdo/hdo/bench/visibility/client
 
 go 1.26.0
 

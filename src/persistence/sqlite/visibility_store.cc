@@ -339,4 +339,8 @@ hugo::Result<hugo::Unit> SqliteVisibilityStore::RemoveSearchAttributes(
   return db_->Exec("COMMIT");
 }
 
+hugo::Result<hugo::Unit> SqliteVisibilityStore::RefreshStatistics() {
+  return db_->Exec("PRAGMA analysis_limit = 1000; ANALYZE");
+}
+
 }  // namespace hdo::persistence::sqlite

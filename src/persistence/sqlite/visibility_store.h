@@ -32,6 +32,12 @@ class SqliteVisibilityStore final : public VisibilityStore {
   hugo::Result<hugo::Unit> RemoveSearchAttributes(std::string_view namespace_id,
                                                   const std::vector<std::string>& names) override;
 
+  // Refreshes the query planner's statistics (ANALYZE, sampling at most 1,000 rows per index, so
+  // it costs milliseconds at any size). Without them SQLite prefers the index that avoids a sort
+  // over a selective one, and a filtered page reads the whole table; call it at startup and
+  // periodically as the table grows.
+  hugo::Result<hugo::Unit> RefreshStatistics();
+
  private:
   Database* db_;
 };
