@@ -229,6 +229,10 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& m) {
   write.run.state = run.state.SerializeAsString();
   persistence::Transaction transaction;
   transaction.visibility.push_back(VisibilityOf(run.state));
+  // Most transitions change only the counters (history length and size, transitions, replays):
+  // those update the row in place and touch none of its indexes.
+  transaction.visibility.back().counters_only =
+      !m.visibility_changed && run.record.db_version > 0 && run.record.status == run.state.status();
   transaction.runs.push_back(std::move(write));
   std::vector<int64_t> transfer_ids;
   for (const TransferTask& task : m.transfer) {

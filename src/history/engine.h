@@ -185,6 +185,9 @@ class Engine {
     std::vector<int64_t> done_transfer;
     std::vector<int64_t> done_timer;
     persistence::RunWrite write;  // current-run mode and create request id of a new run
+    // Something a list shows besides the counters changed (attributes, memo): the visibility
+    // row is rewritten whole, not only its counters. Status changes and new runs are detected.
+    bool visibility_changed = false;
   };
   struct HistoryWaiter {
     temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest request;

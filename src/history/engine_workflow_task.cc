@@ -510,6 +510,7 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
                                        applied.Error().Message()};
           break;
         }
+        m.visibility_changed = true;
         auto* upserted = Append(m, enums::EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)
                              ->mutable_upsert_workflow_search_attributes_event_attributes();
         upserted->set_workflow_task_completed_event_id(completed_id);
@@ -527,6 +528,7 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
       }
       case enums::COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES: {
         const auto& attributes = cmd.modify_workflow_properties_command_attributes();
+        m.visibility_changed = true;
         auto* modified = Append(m, enums::EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED)
                              ->mutable_workflow_properties_modified_event_attributes();
         modified->set_workflow_task_completed_event_id(completed_id);

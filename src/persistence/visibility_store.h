@@ -44,6 +44,9 @@ struct VisibilityRecord {
   std::string search_attributes_payloads;
   // The Hugo record's string map: workflow.<custom attribute>, error.code, error.message.
   std::string attributes = "{}";
+  // Only the counters (history length and size, state transitions, replays) differ from the
+  // stored row: the writer may update those alone (it writes the whole row if there is none).
+  bool counters_only = false;
 };
 
 struct VisibilityPage {

@@ -127,6 +127,22 @@ std::string AttributeIndexName(std::string_view name) {
 }  // namespace
 
 hugo::Result<hugo::Unit> WriteVisibility(sqlite3* db, const VisibilityRecord& record) {
+  if (record.counters_only) {
+    // No index holds these columns: the row is rewritten, its index entries are not.
+    Statement update(db,
+                     "UPDATE executions_visibility SET history_length = ?, history_size_bytes = ?, "
+                     "state_transition_count = ?, replay_count = ? "
+                     "WHERE namespace_id = ? AND run_id = ?");
+    update.BindInt64(1, record.history_length)
+        .BindInt64(2, record.history_size_bytes)
+        .BindInt64(3, record.state_transition_count)
+        .BindInt64(4, record.replay_count)
+        .BindText(5, record.namespace_id)
+        .BindText(6, record.run_id);
+    auto updated = update.Run();
+    if (updated.IsFailure() || sqlite3_changes(db) == 1) return updated;
+    // No row yet (a run from before schema V4): written whole below.
+  }
   Statement upsert(db,
                    std::string("INSERT OR REPLACE INTO executions_visibility(") + kColumns +
                        ", execution_duration) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
