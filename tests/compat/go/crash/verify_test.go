@@ -12,6 +12,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 )
@@ -60,7 +61,39 @@ func verify(c client.Client, rec *recorder, p *plan) []string {
 	if err != nil {
 		return append(msgs, fmt.Sprintf("history of run %s: %v", s.runID, err))
 	}
-	return append(msgs, checkRun(newHist(events), p, s, acked, wfts, produced)...)
+	msgs = append(msgs, checkRun(newHist(events), p, s, acked, wfts, produced)...)
+	if s.completed {
+		msgs = append(msgs, checkListed(c, p.id, s.runID, int64(len(events)))...)
+	}
+	return msgs
+}
+
+// checkListed: visibility agrees with the history after the kills, i.e. the list row was written
+// with the run's state. The reference writes visibility asynchronously, so this retries for a
+// while before it reports.
+func checkListed(c client.Client, id, runID string, historyLength int64) []string {
+	var last string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: fmt.Sprintf("WorkflowId = '%s'", id)})
+		cancel()
+		switch {
+		case err != nil:
+			last = "list: " + err.Error()
+		case len(resp.Executions) != 1:
+			last = fmt.Sprintf("listed %d runs, want 1", len(resp.Executions))
+		case resp.Executions[0].Execution.RunId != runID ||
+			resp.Executions[0].Status != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED ||
+			resp.Executions[0].HistoryLength != historyLength:
+			e := resp.Executions[0]
+			last = fmt.Sprintf("listed run %s %s with %d events, want run %s Completed with %d",
+				e.Execution.RunId, e.Status, e.HistoryLength, runID, historyLength)
+		default:
+			return nil
+		}
+	}
+	return []string{"visibility: " + last}
 }
 
 // checkRun checks one run's history against what was acknowledged: acked are the activity
