@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "persistence/namespace_store.h"
+
 namespace hdo::persistence::sqlite {
 namespace {
 
@@ -101,6 +103,23 @@ hugo::Result<hugo::Unit> Database::Exec(const std::string& sql) {
     std::string why = message != nullptr ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
     return hugo::Error::From(why, kErrorOpen).WithMetadata("sqlite_code", int64_t{rc});
+  }
+  return hugo::Ok();
+}
+
+hugo::Result<hugo::Unit> Database::InTransaction(
+    const std::function<hugo::Result<hugo::Unit>()>& body) {
+  auto begun = Exec("BEGIN IMMEDIATE");
+  if (begun.IsFailure()) return begun;
+  auto done = body();
+  if (done.IsFailure()) {
+    (void)Exec("ROLLBACK");
+    return done;
+  }
+  auto committed = Exec("COMMIT");
+  if (committed.IsFailure()) {
+    (void)Exec("ROLLBACK");
+    return committed.Error().WithCode(kErrorStore).WithMetadata("commit_state", "unknown");
   }
   return hugo::Ok();
 }

@@ -7,6 +7,7 @@
 // destructor or when the process dies. Not thread-safe: the store's writer thread owns it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,6 +41,11 @@ class Database {
 
   // Runs one statement with no result rows.
   hugo::Result<hugo::Unit> Exec(const std::string& sql);
+
+  // Runs `body` in a write transaction (BEGIN IMMEDIATE): committed when it succeeds, rolled
+  // back when it fails (its error is returned). A failed COMMIT may or may not have reached the
+  // file: kErrorStore with metadata commit_state "unknown".
+  hugo::Result<hugo::Unit> InTransaction(const std::function<hugo::Result<hugo::Unit>()>& body);
 
  private:
   Database(std::string path, sqlite3* db, int lock_fd)

@@ -107,9 +107,7 @@ hugo::Result<hugo::Unit> SqliteExecutionStore::WriteCurrent(const RunWrite& writ
 }
 
 hugo::Result<hugo::Unit> SqliteExecutionStore::Write(const Transaction& transaction) {
-  auto begun = db_->Exec("BEGIN IMMEDIATE");
-  if (begun.IsFailure()) return begun;
-  auto body = [&]() -> hugo::Result<hugo::Unit> {
+  return db_->InTransaction([&]() -> hugo::Result<hugo::Unit> {
     for (const RunWrite& write : transaction.runs) {
       auto current = WriteCurrent(write);
       if (current.IsFailure()) return current;
@@ -158,18 +156,7 @@ hugo::Result<hugo::Unit> SqliteExecutionStore::Write(const Transaction& transact
       if (removed.IsFailure()) return removed;
     }
     return hugo::Ok();
-  }();
-  if (body.IsFailure()) {
-    (void)db_->Exec("ROLLBACK");
-    return body;
-  }
-  auto committed = db_->Exec("COMMIT");
-  if (committed.IsFailure()) {
-    (void)db_->Exec("ROLLBACK");
-    // A failed COMMIT may or may not have reached the file.
-    return committed.Error().WithCode(kErrorStore).WithMetadata("commit_state", "unknown");
-  }
-  return hugo::Ok();
+  });
 }
 
 hugo::Result<CurrentRun> SqliteExecutionStore::GetCurrentRun(std::string_view namespace_id,

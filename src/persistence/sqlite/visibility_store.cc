@@ -288,9 +288,7 @@ hugo::Result<std::map<std::string, int32_t>> SqliteVisibilityStore::ListSearchAt
 
 hugo::Result<hugo::Unit> SqliteVisibilityStore::AddSearchAttributes(
     std::string_view namespace_id, const std::map<std::string, int32_t>& attributes) {
-  auto begun = db_->Exec("BEGIN IMMEDIATE");
-  if (begun.IsFailure()) return begun;
-  auto body = [&]() -> hugo::Result<hugo::Unit> {
+  return db_->InTransaction([&]() -> hugo::Result<hugo::Unit> {
     for (const auto& [name, type] : attributes) {
       Statement insert(db_->handle(),
                        "INSERT INTO search_attributes(namespace_id, name, type) VALUES(?,?,?)");
@@ -310,19 +308,12 @@ hugo::Result<hugo::Unit> SqliteVisibilityStore::AddSearchAttributes(
       if (indexed.IsFailure()) return indexed;
     }
     return hugo::Ok();
-  }();
-  if (body.IsFailure()) {
-    (void)db_->Exec("ROLLBACK");
-    return body;
-  }
-  return db_->Exec("COMMIT");
+  });
 }
 
 hugo::Result<hugo::Unit> SqliteVisibilityStore::RemoveSearchAttributes(
     std::string_view namespace_id, const std::vector<std::string>& names) {
-  auto begun = db_->Exec("BEGIN IMMEDIATE");
-  if (begun.IsFailure()) return begun;
-  auto body = [&]() -> hugo::Result<hugo::Unit> {
+  return db_->InTransaction([&]() -> hugo::Result<hugo::Unit> {
     for (const std::string& name : names) {
       Statement remove(db_->handle(),
                        "DELETE FROM search_attributes WHERE namespace_id = ? AND name = ?");
@@ -347,12 +338,7 @@ hugo::Result<hugo::Unit> SqliteVisibilityStore::RemoveSearchAttributes(
       }
     }
     return hugo::Ok();
-  }();
-  if (body.IsFailure()) {
-    (void)db_->Exec("ROLLBACK");
-    return body;
-  }
-  return db_->Exec("COMMIT");
+  });
 }
 
 hugo::Result<hugo::Unit> SqliteVisibilityStore::RefreshStatistics() {
