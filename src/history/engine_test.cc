@@ -14,6 +14,8 @@
 #include "history/time_util.h"
 #include "persistence/sqlite/execution_store.h"
 #include "persistence/sqlite/test_database.h"
+#include "persistence/sqlite/visibility_store.h"
+#include "visibility/query.h"
 
 namespace hdo::history {
 namespace {
@@ -227,6 +229,110 @@ TEST_F(EngineTest, AHeartbeatMovesTheHeartbeatDeadlineAndItsTimeoutRetriesWithou
   ASSERT_EQ(attempt2.heartbeat_details().payloads_size(), 1);
   EXPECT_EQ(attempt2.heartbeat_details().payloads(0).data(), "half");
   EXPECT_EQ(Types(History("w3")), stored);  // retries leave history alone
+}
+
+}  // namespace
+}  // namespace hdo::history
+
+namespace hdo::history {
+namespace {
+
+// Goal: the visibility row follows the run in its own transactions: attributes set at start
+// (checked against the namespace's), replay_count counting full-history deliveries after a
+// completed task, the Hugo error fields of a failed run, and a refused start that writes nothing.
+class EngineVisibilityTest : public EngineTest {
+ protected:
+  EngineVisibilityTest() {
+    Engine::Options options;
+    options.search_attributes = [](const std::string&) {
+      return hugo::Result<Engine::SearchAttributeScope>(hugo::Ok(
+          Engine::SearchAttributeScope{std::make_shared<const visibility::SearchAttributeSet>(
+                                           std::map<std::string, enums::IndexedValueType>{
+                                               {"customer_id", enums::INDEXED_VALUE_TYPE_KEYWORD}}),
+                                       "default"}));
+    };
+    engine_ = std::make_unique<Engine>(&store_, &matcher_, io_.get_executor(), options,
+                                       [this] { return now_; });
+  }
+
+  static wf::StartWorkflowExecutionRequest StartRequest(const std::string& attribute,
+                                                        const std::string& json) {
+    wf::StartWorkflowExecutionRequest request;
+    request.set_workflow_id("v1");
+    request.mutable_workflow_type()->set_name("Flow");
+    request.mutable_task_queue()->set_name("queue");
+    request.set_request_id("start-v1");
+    auto& payload = (*request.mutable_search_attributes()->mutable_indexed_fields())[attribute];
+    (*payload.mutable_metadata())["encoding"] = "json/plain";
+    payload.set_data(json);
+    return request;
+  }
+
+  std::vector<persistence::VisibilityRecord> Rows() {
+    persistence::sqlite::SqliteVisibilityStore visibility(&db_.db());
+    auto filter =
+        visibility::TranslateQuery("", visibility::SearchAttributeSet(),
+                                   visibility::Dialect::kSqlite, visibility::QueryUse::kList);
+    EXPECT_TRUE(filter.IsSuccess());
+    auto page = visibility.ListExecutions("ns", filter.Value(), 10, "");
+    EXPECT_TRUE(page.IsSuccess()) << page.Error().ToString();
+    return page.IsSuccess() ? page.Value().records : std::vector<persistence::VisibilityRecord>{};
+  }
+};
+
+TEST_F(EngineVisibilityTest, TheRowFollowsTheRunFromStartToFailure) {
+  ASSERT_TRUE(engine_->StartWorkflow("ns", StartRequest("customer_id", "\"c-7\"")).IsSuccess());
+  auto rows = Rows();
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].status, enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  EXPECT_EQ(rows[0].search_attributes, R"({"customer_id":"c-7"})");
+  EXPECT_EQ(rows[0].attributes, R"({"workflow.customer_id":"c-7"})");
+  EXPECT_EQ(rows[0].replay_count, 0);
+
+  // The first task, then a timer: the task after it goes to the normal queue (no sticky worker)
+  // with the full history although a task completed before, i.e. the worker replays.
+  auto first = PollWorkflowTask();
+  ASSERT_FALSE(first.task_token().empty());
+  temporal::api::command::v1::Command timer;
+  timer.set_command_type(enums::COMMAND_TYPE_START_TIMER);
+  timer.mutable_start_timer_command_attributes()->set_timer_id("t");
+  timer.mutable_start_timer_command_attributes()->mutable_start_to_fire_timeout()->set_seconds(1);
+  Complete(first.task_token(), {timer});
+  EXPECT_EQ(Rows()[0].replay_count, 0);
+  Advance(1000);
+  auto second = PollWorkflowTask();
+  ASSERT_FALSE(second.task_token().empty());
+  EXPECT_EQ(second.history().events(0).event_id(), 1);
+  EXPECT_EQ(Rows()[0].replay_count, 1);
+
+  temporal::api::command::v1::Command fail;
+  fail.set_command_type(enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION);
+  auto* failure = fail.mutable_fail_workflow_execution_command_attributes()->mutable_failure();
+  failure->set_message("card declined");
+  failure->mutable_application_failure_info()->set_type("PaymentDeclined");
+  Complete(second.task_token(), {fail});
+  rows = Rows();
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].status, enums::WORKFLOW_EXECUTION_STATUS_FAILED);
+  ASSERT_TRUE(rows[0].close_time.has_value());
+  EXPECT_EQ(rows[0].history_length, History("v1").events_size());
+  EXPECT_EQ(rows[0].replay_count, 1);
+  EXPECT_EQ(rows[0].attributes,
+            R"({"error.code":"PaymentDeclined","error.message":"card declined",)"
+            R"("workflow.customer_id":"c-7"})");
+}
+
+TEST_F(EngineVisibilityTest, AStartWithAnUndefinedOrMistypedAttributeWritesNothing) {
+  auto undefined = engine_->StartWorkflow("ns", StartRequest("nope", "\"x\""));
+  ASSERT_TRUE(undefined.IsFailure());
+  EXPECT_EQ(undefined.Error().Message(),
+            "Namespace default has no mapping defined for search attribute nope");
+  auto mistyped = engine_->StartWorkflow("ns", StartRequest("customer_id", "5"));
+  ASSERT_TRUE(mistyped.IsFailure());
+  EXPECT_EQ(mistyped.Error().Message(),
+            "invalid value for search attribute customer_id of type Keyword: 5");
+  EXPECT_TRUE(Rows().empty());
+  EXPECT_FALSE(store_.GetCurrentRun("ns", "v1").IsSuccess());
 }
 
 }  // namespace
