@@ -117,6 +117,11 @@ int Process::Wait(std::chrono::milliseconds timeout) {
     pid_t done = ::waitpid(pid_, &status, WNOHANG);
     if (done == pid_) {
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      // The child is gone, but what it wrote last may still be in the pipes: the readers end at
+      // their EOF, after which Stdout()/Stderr() hold everything (a check right after Wait()
+      // otherwise races the reader threads).
+      if (stdout_reader_.joinable()) stdout_reader_.join();
+      if (stderr_reader_.joinable()) stderr_reader_.join();
       return *exit_code_;
     }
     if (std::chrono::steady_clock::now() >= deadline) return -1;
