@@ -54,6 +54,7 @@ std::string Quote(const std::string& value) {
 }
 
 void And(std::string& query, const std::string& condition) {
+  if (condition.empty()) return;
   if (!query.empty()) query += " AND ";
   query += condition;
 }
@@ -71,28 +72,21 @@ std::string TimeRange(const char* attribute, const temporal::api::filter::v1::St
 }
 
 hugo::Result<hugo::Unit> ValidateTimeRange(const temporal::api::filter::v1::StartTimeFilter& f) {
-  if (f.has_earliest_time() && f.has_latest_time() &&
+  if (Nanos(f.earliest_time()) > 0 && Nanos(f.latest_time()) > 0 &&
       Nanos(f.earliest_time()) > Nanos(f.latest_time())) {
     return InvalidArgument("EarliestTime in StartTimeFilter should not be larger than LatestTime.");
   }
   return hugo::Ok();
 }
 
+// The reference's: the execution filter names the workflow id (its run id is not used), else the
+// type filter names the type; either one even when empty.
 template <class Request>
 std::string ExecutionOrTypeFilter(const Request& request) {
   if (request.has_execution_filter()) {
-    std::string condition;
-    if (!request.execution_filter().workflow_id().empty()) {
-      condition = "WorkflowId = " + Quote(request.execution_filter().workflow_id());
-    }
-    if (!request.execution_filter().run_id().empty()) {
-      And(condition, "RunId = " + Quote(request.execution_filter().run_id()));
-    }
-    return condition;
+    return "WorkflowId = " + Quote(request.execution_filter().workflow_id());
   }
-  if (request.has_type_filter() && !request.type_filter().name().empty()) {
-    return "WorkflowType = " + Quote(request.type_filter().name());
-  }
+  if (request.has_type_filter()) return "WorkflowType = " + Quote(request.type_filter().name());
   return "";
 }
 
@@ -214,8 +208,7 @@ hugo::Result<wf::ListOpenWorkflowExecutionsResponse> Visibility::ListOpen(
   if (range_valid.IsFailure()) return range_valid.Error();
   std::string query = "ExecutionStatus = 'Running'";
   And(query, TimeRange("StartTime", request.start_time_filter()));
-  std::string filter = ExecutionOrTypeFilter(request);
-  if (!filter.empty()) And(query, filter);
+  And(query, ExecutionOrTypeFilter(request));
   auto page = Query(namespace_id, query, request.maximum_page_size(), request.next_page_token());
   if (page.IsFailure()) return page.Error();
   wf::ListOpenWorkflowExecutionsResponse response;
@@ -235,10 +228,8 @@ hugo::Result<wf::ListClosedWorkflowExecutionsResponse> Visibility::ListClosed(
   if (range_valid.IsFailure()) return range_valid.Error();
   std::string query = "ExecutionStatus != 'Running'";
   // The reference's SQL store filters closed runs by their close time.
-  std::string range = TimeRange("CloseTime", request.start_time_filter());
-  if (!range.empty()) And(query, range);
-  std::string filter = ExecutionOrTypeFilter(request);
-  if (!filter.empty()) And(query, filter);
+  And(query, TimeRange("CloseTime", request.start_time_filter()));
+  And(query, ExecutionOrTypeFilter(request));
   if (request.has_status_filter() &&
       request.status_filter().status() != enums::WORKFLOW_EXECUTION_STATUS_UNSPECIFIED) {
     And(query, "ExecutionStatus = " + std::to_string(request.status_filter().status()));

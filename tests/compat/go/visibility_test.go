@@ -941,6 +941,9 @@ func TestVisibilityListFiltersPagesAndOrdersWorkflows(t *testing.T) {
 				StartTimeFilter: &filterpb.StartTimeFilter{EarliestTime: timestamppb.New(m.afterRunning)}}), []string{visBare}},
 			{"open started before the test", open(&workflowservice.ListOpenWorkflowExecutionsRequest{
 				StartTimeFilter: &filterpb.StartTimeFilter{LatestTime: timestamppb.New(m.begin)}}), nil},
+			// No time filter at all: every open run of the namespace.
+			{"open without a time filter", open(&workflowservice.ListOpenWorkflowExecutionsRequest{}),
+				[]string{visBare, visRunning}},
 			{"open by id", open(&workflowservice.ListOpenWorkflowExecutionsRequest{StartTimeFilter: window,
 				Filters: &workflowservice.ListOpenWorkflowExecutionsRequest_ExecutionFilter{
 					ExecutionFilter: &filterpb.WorkflowExecutionFilter{WorkflowId: visRunning}}}), []string{visRunning}},
