@@ -90,6 +90,16 @@ std::string ExecutionOrTypeFilter(const Request& request) {
   return "";
 }
 
+// A page as any of the listing replies (they share executions and next_page_token).
+template <class Response>
+hugo::Result<Response> Reply(hugo::Result<Visibility::Page> page) {
+  if (page.IsFailure()) return page.Error();
+  Response response;
+  for (auto& info : page.Value().executions) *response.add_executions() = std::move(info);
+  response.set_next_page_token(page.Value().next_page_token);
+  return hugo::Ok(std::move(response));
+}
+
 }  // namespace
 
 hugo::Result<std::shared_ptr<const visibility::SearchAttributeSet>> Visibility::SearchAttributes(
@@ -185,21 +195,13 @@ hugo::Result<Visibility::Page> Visibility::Query(const std::string& namespace_id
 hugo::Result<wf::ListWorkflowExecutionsResponse> Visibility::List(
     const std::string& namespace_id, const wf::ListWorkflowExecutionsRequest& request) {
   auto page = Query(namespace_id, request.query(), request.page_size(), request.next_page_token());
-  if (page.IsFailure()) return page.Error();
-  wf::ListWorkflowExecutionsResponse response;
-  for (auto& info : page.Value().executions) *response.add_executions() = std::move(info);
-  response.set_next_page_token(page.Value().next_page_token);
-  return hugo::Ok(std::move(response));
+  return Reply<wf::ListWorkflowExecutionsResponse>(std::move(page));
 }
 
 hugo::Result<wf::ScanWorkflowExecutionsResponse> Visibility::Scan(
     const std::string& namespace_id, const wf::ScanWorkflowExecutionsRequest& request) {
   auto page = Query(namespace_id, request.query(), request.page_size(), request.next_page_token());
-  if (page.IsFailure()) return page.Error();
-  wf::ScanWorkflowExecutionsResponse response;
-  for (auto& info : page.Value().executions) *response.add_executions() = std::move(info);
-  response.set_next_page_token(page.Value().next_page_token);
-  return hugo::Ok(std::move(response));
+  return Reply<wf::ScanWorkflowExecutionsResponse>(std::move(page));
 }
 
 hugo::Result<wf::ListOpenWorkflowExecutionsResponse> Visibility::ListOpen(
@@ -210,11 +212,7 @@ hugo::Result<wf::ListOpenWorkflowExecutionsResponse> Visibility::ListOpen(
   And(query, TimeRange("StartTime", request.start_time_filter()));
   And(query, ExecutionOrTypeFilter(request));
   auto page = Query(namespace_id, query, request.maximum_page_size(), request.next_page_token());
-  if (page.IsFailure()) return page.Error();
-  wf::ListOpenWorkflowExecutionsResponse response;
-  for (auto& info : page.Value().executions) *response.add_executions() = std::move(info);
-  response.set_next_page_token(page.Value().next_page_token);
-  return hugo::Ok(std::move(response));
+  return Reply<wf::ListOpenWorkflowExecutionsResponse>(std::move(page));
 }
 
 hugo::Result<wf::ListClosedWorkflowExecutionsResponse> Visibility::ListClosed(
@@ -235,11 +233,7 @@ hugo::Result<wf::ListClosedWorkflowExecutionsResponse> Visibility::ListClosed(
     And(query, "ExecutionStatus = " + std::to_string(request.status_filter().status()));
   }
   auto page = Query(namespace_id, query, request.maximum_page_size(), request.next_page_token());
-  if (page.IsFailure()) return page.Error();
-  wf::ListClosedWorkflowExecutionsResponse response;
-  for (auto& info : page.Value().executions) *response.add_executions() = std::move(info);
-  response.set_next_page_token(page.Value().next_page_token);
-  return hugo::Ok(std::move(response));
+  return Reply<wf::ListClosedWorkflowExecutionsResponse>(std::move(page));
 }
 
 hugo::Result<wf::CountWorkflowExecutionsResponse> Visibility::Count(

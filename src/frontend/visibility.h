@@ -67,11 +67,13 @@ class Visibility {
   hugo::Result<temporal::api::operatorservice::v1::ListSearchAttributesResponse>
   ListSearchAttributes(const std::string& namespace_id);
 
- private:
+  // One page of a listing, whichever RPC asked.
   struct Page {
     std::vector<temporal::api::workflow::v1::WorkflowExecutionInfo> executions;
     std::string next_page_token;
   };
+
+ private:
   hugo::Result<Page> Query(const std::string& namespace_id, const std::string& query, int page_size,
                            const std::string& page_token);
   temporal::api::workflow::v1::WorkflowExecutionInfo ToInfo(
