@@ -63,6 +63,7 @@ func registerAll(w worker.Registry, a *activities) {
 	act(a.Cleanup, actCleanup)
 	act(a.HeartbeatUntilCanceled, actHeartbeatCancel)
 	act(a.Step, actStep)
+	registerIssue5(w, a)
 }
 
 // ---- workflows ----
