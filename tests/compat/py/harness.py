@@ -23,7 +23,7 @@ from typing import Any, Awaitable, Callable, Sequence
 
 import pytest
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, GetSystemInfoRequest
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -134,6 +134,13 @@ class Env:
             f"connecting to {self.host_port}",
             Client.connect(self.host_port, namespace=NAMESPACE, identity="scenario-client"),
         )
+        # The namespace id is a random UUID per server database; child and external events carry
+        # it (namespace_id, parent_workflow_namespace_id). "<namespace_id>" as in the Go suite.
+        ns = await self.client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=NAMESPACE), timeout=RPC_TIMEOUT
+        )
+        if ns.namespace_info.id:
+            self.replacements[ns.namespace_info.id] = "<namespace_id>"
 
     def defer(self, fn: Callable[[], Awaitable[None]]) -> None:
         """Runs fn at close(), last deferred first."""
@@ -237,7 +244,7 @@ class Env:
     async def describe_workflows(self) -> str:
         """The event types of the scenario's workflows so far (the first 4), for a timeout's message."""
         out = ""
-        ids = [k for k in self.replacements if k != self.tq][:4]
+        ids = [k for k, v in self.replacements.items() if v.startswith("<workflow_id")][:4]
         for wid in ids:
             try:
                 types = ",".join(raw_types(await within(2, "", self.history(wid))))
@@ -307,7 +314,7 @@ class Env:
         # HDO_RECORDED_WITH is set by scripts/record-golden to the reference CLI's version.
         against = os.environ.get("HDO_RECORDED_WITH", "")
         if not against:
-            info = await self.client.workflow_service.get_system_info(GetSystemInfoRequest())
+            info = await self.client.workflow_service.get_system_info(GetSystemInfoRequest(), timeout=RPC_TIMEOUT)
             against = f"server {info.server_version}"
         doc = {"scenario": name, "recorded_against": against, "events": events}
         GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
