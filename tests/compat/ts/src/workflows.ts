@@ -155,3 +155,6 @@ export async function ReplacedWorker(): Promise<string> {
   const two = await Step('two');
   return one + ',' + two;
 }
+
+// The issue 5 workflows (child workflows, continue-as-new, retries, cron, updates, reset), in the same bundle.
+export * from './workflows5';
