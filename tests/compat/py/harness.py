@@ -17,6 +17,7 @@ import secrets
 import tempfile
 import time
 import traceback
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Sequence
@@ -24,7 +25,7 @@ from typing import Any, Awaitable, Callable, Sequence
 import pytest
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, GetSystemInfoRequest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
 from activities import ALL_ACTIVITIES
@@ -42,6 +43,8 @@ SCENARIO_TIMEOUT = 20.0
 HISTORY_WAIT = 15.0
 # Bounds each client call (the SDK's own RPC timeout).
 RPC_TIMEOUT = timedelta(seconds=10)
+# How long one attempt to get a workflow's result may take (see Env.result).
+RESULT_POLL = 5.0
 
 # Event type names as they appear in the scrubbed histories.
 WF_STARTED = "WorkflowExecutionStarted"
@@ -219,6 +222,12 @@ class Env:
     async def wait_history(
         self, workflow_id: str, what: str, cond: Callable[[list[HistoryEvent]], bool]
     ) -> list[HistoryEvent]:
+        self.step(f"waiting for {what} in the history of {workflow_id}")
+        return await self._wait_history(workflow_id, what, cond)
+
+    async def _wait_history(
+        self, workflow_id: str, what: str, cond: Callable[[list[HistoryEvent]], bool]
+    ) -> list[HistoryEvent]:
         """Polls the history until cond holds (e.g. "the first workflow task completed"), so that the
         scenario's next step happens at a deterministic point of the history."""
         deadline = time.monotonic() + HISTORY_WAIT
@@ -235,6 +244,23 @@ class Env:
             f"timed out waiting for {what} in the history of {workflow_id}; "
             f"history so far: {','.join(raw_types(last))}"
         )
+
+    async def result(self, handle: WorkflowHandle[Any, Any], what: str = "result") -> Any:
+        """handle.result(), asked again every RESULT_POLL seconds (at most HISTORY_WAIT in all): the
+        SDK waits for the close event with history long polls, and a long poll that misses the
+        event answers only at the server's long-poll expiry (about 20 s, the reference does so now
+        and then). Each repeat is reported as a warning and a step."""
+        self.step(f"waiting for the {what} of {handle.id}")
+        deadline = time.monotonic() + HISTORY_WAIT
+        while True:
+            try:
+                return await asyncio.wait_for(handle.result(rpc_timeout=RPC_TIMEOUT), RESULT_POLL)
+            except asyncio.TimeoutError:
+                if time.monotonic() > deadline:
+                    raise ScenarioFailed(f"timed out after {HISTORY_WAIT:g}s waiting for the {what} of {handle.id}") from None
+                note = f"{self.name}: no {what} of {handle.id} within {RESULT_POLL:g}s, asking again"
+                self.step(note)
+                warnings.warn(note, stacklevel=1)
 
     async def wait_workflow_tasks_completed(self, workflow_id: str, n: int) -> list[HistoryEvent]:
         return await self.wait_history(

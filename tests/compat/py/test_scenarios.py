@@ -70,7 +70,7 @@ async def hello_activity(e: Env) -> None:
     await e.start_worker()
     wid = e.workflow_id("wf")
     handle = await e.client.start_workflow("HelloActivity", "World", id=wid, task_queue=e.tq)
-    e.expect_equal("result", await handle.result(), "Hello, World!")
+    e.expect_equal("result", await e.result(handle), "Hello, World!")
     await e.check_history("hello_activity", wid, handle.result_run_id, HELLO_TYPES)
 
 
@@ -91,7 +91,7 @@ async def signals_before_and_after_start(e: Env) -> None:
     await e.start_worker()
     await e.wait_workflow_tasks_completed(wid, 1)
     await handle.signal(SIGNAL_MESSAGE, "after-1", rpc_timeout=RPC_TIMEOUT)
-    e.expect_equal("result", await handle.result(), ["before-1", "before-2", "after-1"])
+    e.expect_equal("result", await e.result(handle), ["before-1", "before-2", "after-1"])
     await e.check_history(
         "signals_before_and_after_start",
         wid,
@@ -119,18 +119,15 @@ async def child_workflow(e: Env) -> None:
     fail_id = e.derived_id(parent_id, CHILD_FAIL_SUFFIX)
     handle = await e.client.start_workflow("Parent", "World", id=parent_id, task_queue=e.tq)
     for n, child_id in ((1, ok_id), (2, fail_id)):
-        e.step(f"waiting for child {n} in the parent's history")
         await e.wait_history(
             parent_id,
             f"ChildWorkflowExecutionStarted #{n} and the workflow task after it",
             lambda evs, n=n: completed_after_last(evs, CHILD_STARTED, n),
         )
-        e.step(f"waiting for child {n}'s first workflow task")
         await e.wait_workflow_tasks_completed(child_id, 1)
         e.step(f"signalling child {n}")
         await e.client.get_workflow_handle(child_id).signal(SIGNAL_PROCEED, rpc_timeout=RPC_TIMEOUT)
-    e.step("waiting for the parent's result")
-    result = await handle.result()
+    result = await e.result(handle)
     e.expect_equal(
         "parent result",
         result,
@@ -147,10 +144,9 @@ async def child_workflow(e: Env) -> None:
             },
         },
     )
-    e.step("waiting for the children's results")
-    e.expect_equal("ok child result", await e.client.get_workflow_handle(ok_id).result(), "Hello, World!")
+    e.expect_equal("ok child result", await e.result(e.client.get_workflow_handle(ok_id)), "Hello, World!")
     try:
-        await e.client.get_workflow_handle(fail_id).result()
+        await e.result(e.client.get_workflow_handle(fail_id))
         e.error("the failing child's result: no error")
     except WorkflowFailureError as err:
         cause = err.cause
@@ -202,7 +198,8 @@ async def continue_as_new(e: Env) -> None:
     handle = await e.client.start_workflow("ContinueAsNewCounter", 0, id=wid, task_queue=e.tq)
     first_run = handle.first_execution_run_id
     e.expect("the started handle has a run id", bool(first_run))
-    e.expect_equal("result (following the chain)", await handle.result(), CONTINUE_AS_NEW_TIMES)
+    e.expect_equal("result (following the chain)", await e.result(handle), CONTINUE_AS_NEW_TIMES)
+    e.step("checking the runs")
 
     runs = [first_run]
     for i in range(CONTINUE_AS_NEW_TIMES + 1):
@@ -273,10 +270,12 @@ async def update(e: Env) -> None:
     handle = await e.client.start_workflow("Updatable", id=wid, task_queue=e.tq)
     await e.wait_workflow_tasks_completed(wid, 1)
 
+    e.step("update add-5")
     got = await handle.execute_update(UPDATE_ADD, args=[5, False], id="add-5", result_type=int,
                                       rpc_timeout=RPC_TIMEOUT)
     e.expect_equal("update add-5 result", got, 5)
 
+    e.step("update add-negative (rejected)")
     before = await e.history(wid)
     try:
         await handle.execute_update(UPDATE_ADD, args=[-1, False], id="add-negative", rpc_timeout=RPC_TIMEOUT)
@@ -294,6 +293,7 @@ async def update(e: Env) -> None:
         [ev.SerializeToString() for ev in before],
     )
 
+    e.step("update add-2 twice")
     first = await handle.execute_update(UPDATE_ADD, args=[2, False], id="add-2", result_type=int,
                                         rpc_timeout=RPC_TIMEOUT)
     again = await handle.execute_update(UPDATE_ADD, args=[100, False], id="add-2", result_type=int,
@@ -301,18 +301,21 @@ async def update(e: Env) -> None:
     e.expect_equal("update add-2 result", first, 7)
     e.expect_equal("update add-2 sent again (other arguments): result, the first outcome", again, 7)
 
+    e.step("start_update add-10-held, wait for ACCEPTED")
     held = await handle.start_update(UPDATE_ADD, args=[10, True], id="add-10-held",
                                      wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=int,
                                      rpc_timeout=RPC_TIMEOUT)
     e.expect_equal("held update's id", held.id, "add-10-held")
     evs = await e.history(wid)
     e.expect_equal("held update's events once accepted", update_events(evs, "add-10-held"), [WF_UPDATE_ACCEPTED])
+    e.step("signal release, wait for the held update's result")
     await handle.signal(SIGNAL_RELEASE, rpc_timeout=RPC_TIMEOUT)
     e.expect_equal("held update's result", await held.result(rpc_timeout=RPC_TIMEOUT), 17)
 
     await handle.signal(SIGNAL_FINISH, rpc_timeout=RPC_TIMEOUT)
-    e.expect_equal("workflow result", await handle.result(), 17)
+    e.expect_equal("workflow result", await e.result(handle), 17)
 
+    e.step("update results after completion")
     # After completion, from the closed workflow.
     for update_id, want in (("add-5", 5), ("add-2", 7), ("add-10-held", 17)):
         uh = handle.get_update_handle(update_id, result_type=int)
@@ -352,8 +355,8 @@ async def signal_external(e: Env) -> None:
     receiver = await e.client.start_workflow("CollectSignals", 1, id=receiver_id, task_queue=e.tq)
     await e.wait_workflow_tasks_completed(receiver_id, 1)
     sender = await e.client.start_workflow("SignalExternal", "from-sender", id=sender_id, task_queue=e.tq)
-    e.expect_equal("sender result", await sender.result(), "signaled")
-    e.expect_equal("receiver result", await receiver.result(), ["from-sender"])
+    e.expect_equal("sender result", await e.result(sender), "signaled")
+    e.expect_equal("receiver result", await e.result(receiver), ["from-sender"])
     await e.check_history(
         "signal_external",
         sender_id,
