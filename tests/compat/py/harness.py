@@ -128,7 +128,10 @@ class Env:
                 "(scripts/record-golden --py does)"
             )
         else:
-            self.server = await asyncio.to_thread(HdoServer.start)
+            try:
+                self.server = await asyncio.to_thread(HdoServer.start)
+            except RuntimeError as err:
+                raise ScenarioFailed(str(err)) from None
             self.host_port = self.server.host_port
             server = self.server
             self.defer(lambda: asyncio.to_thread(server.stop))
