@@ -7,6 +7,7 @@
 #include "common/uuid.h"
 #include "frontend/errors.h"
 #include "history/commands.h"
+#include "history/cron.h"
 
 namespace hdo::frontend {
 namespace {
@@ -162,6 +163,14 @@ Status ActivityById(const std::string& name_space, const std::string& workflow_i
   return hugo::Ok();
 }
 
+// backoff.ValidateSchedule: a cron schedule the reference's parser accepts and that fires.
+Status CronScheduleOf(const std::string& cron_schedule) {
+  if (cron_schedule.empty()) return hugo::Ok();
+  auto schedule = history::CronSchedule::Parse(cron_schedule);
+  if (schedule.IsFailure()) return InvalidArgument(schedule.Error().Message());
+  return hugo::Ok();
+}
+
 }  // namespace
 
 hugo::Result<hugo::Unit> ValidateTaskQueue(const temporal::api::taskqueue::v1::TaskQueue& queue) {
@@ -203,6 +212,10 @@ hugo::Result<hugo::Unit> ValidateStartWorkflow(
   }
   valid = WorkflowTimeoutsOf(request);
   if (valid.IsFailure()) return valid;
+  if (!request.cron_schedule().empty() && request.has_workflow_start_delay() &&
+      (request.workflow_start_delay().seconds() != 0 || request.workflow_start_delay().nanos() != 0)) {
+    return InvalidArgument("CronSchedule and WorkflowStartDelay may not be used together.");
+  }
   valid = DurationOf(request.workflow_start_delay(),
                      "An invalid WorkflowStartDelay is set on request.");
   if (valid.IsFailure()) return valid;
@@ -212,14 +225,7 @@ hugo::Result<hugo::Unit> ValidateStartWorkflow(
   if (valid.IsFailure()) return valid;
   valid = CheckBlobSize(request.input());
   if (valid.IsFailure()) return valid;
-  // Accepted by the reference and not yet built here: refuse rather than silently ignore.
-  if (!request.cron_schedule().empty()) {
-    return hugo::Error::From("cron_schedule is not implemented yet", errors::kUnimplemented);
-  }
-  if (request.workflow_start_delay().seconds() > 0 || request.workflow_start_delay().nanos() > 0) {
-    return hugo::Error::From("workflow_start_delay is not implemented yet", errors::kUnimplemented);
-  }
-  return hugo::Ok();
+  return CronScheduleOf(request.cron_schedule());
 }
 
 Status CheckBlobSize(size_t size_bytes) {
@@ -316,14 +322,7 @@ Status ValidateSignalWithStartWorkflow(
   if (valid.IsFailure()) return valid;
   valid = CheckBlobSize(request.signal_input());
   if (valid.IsFailure()) return valid;
-  // Accepted by the reference and not yet built here: refuse rather than silently ignore.
-  if (!request.cron_schedule().empty()) {
-    return hugo::Error::From("cron_schedule is not implemented yet", errors::kUnimplemented);
-  }
-  if (request.workflow_start_delay().seconds() > 0 || request.workflow_start_delay().nanos() > 0) {
-    return hugo::Error::From("workflow_start_delay is not implemented yet", errors::kUnimplemented);
-  }
-  return hugo::Ok();
+  return CronScheduleOf(request.cron_schedule());
 }
 
 Status ValidateRequestCancelWorkflow(

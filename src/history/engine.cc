@@ -3,6 +3,7 @@
 #include "history/engine.h"
 
 #include <algorithm>
+#include <asio/post.hpp>
 
 #include "common/error_codes.h"
 #include "common/uuid.h"
@@ -26,25 +27,42 @@ persistence::HistoryBatch ToBatch(const hist::History& history) {
 }
 
 // An activity outcome buffered before its ActivityTaskStarted was numbered names it by the
-// placeholder -scheduled_event_id; `started_ids` maps scheduled ids to the numbers given.
-void FixActivityStartedId(hist::HistoryEvent& event, std::map<int64_t, int64_t>& started_ids) {
-  auto fix = [&started_ids](auto* attributes) {
+// placeholder -scheduled_event_id; `started_ids` maps scheduled ids to the numbers given. Child
+// outcomes likewise name their ChildWorkflowExecutionStarted by -initiated_event_id.
+void FixStartedIds(hist::HistoryEvent& event, std::map<int64_t, int64_t>& activity_started,
+                   std::map<int64_t, int64_t>& child_started) {
+  auto fix = [](auto* attributes, std::map<int64_t, int64_t>& ids) {
     if (attributes->started_event_id() < 0) {
-      attributes->set_started_event_id(started_ids[-attributes->started_event_id()]);
+      attributes->set_started_event_id(ids[-attributes->started_event_id()]);
     }
   };
   switch (event.event_type()) {
     case enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-      fix(event.mutable_activity_task_completed_event_attributes());
+      fix(event.mutable_activity_task_completed_event_attributes(), activity_started);
       break;
     case enums::EVENT_TYPE_ACTIVITY_TASK_FAILED:
-      fix(event.mutable_activity_task_failed_event_attributes());
+      fix(event.mutable_activity_task_failed_event_attributes(), activity_started);
       break;
     case enums::EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
-      fix(event.mutable_activity_task_timed_out_event_attributes());
+      fix(event.mutable_activity_task_timed_out_event_attributes(), activity_started);
       break;
     case enums::EVENT_TYPE_ACTIVITY_TASK_CANCELED:
-      fix(event.mutable_activity_task_canceled_event_attributes());
+      fix(event.mutable_activity_task_canceled_event_attributes(), activity_started);
+      break;
+    case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED:
+      fix(event.mutable_child_workflow_execution_completed_event_attributes(), child_started);
+      break;
+    case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED:
+      fix(event.mutable_child_workflow_execution_failed_event_attributes(), child_started);
+      break;
+    case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED:
+      fix(event.mutable_child_workflow_execution_canceled_event_attributes(), child_started);
+      break;
+    case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT:
+      fix(event.mutable_child_workflow_execution_timed_out_event_attributes(), child_started);
+      break;
+    case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED:
+      fix(event.mutable_child_workflow_execution_terminated_event_attributes(), child_started);
       break;
     default:
       break;
@@ -121,6 +139,14 @@ void Engine::Dispatch(const TransferTask& task, int64_t task_id) {
       break;
     case TransferTask::KIND_ACTIVITY_TASK:
       matcher_->AddActivityTask(task.task_queue(), std::move(match));
+      break;
+    case TransferTask::KIND_START_CHILD:
+    case TransferTask::KIND_CHILD_CLOSED:
+    case TransferTask::KIND_SIGNAL_EXTERNAL:
+    case TransferTask::KIND_CANCEL_EXTERNAL:
+    case TransferTask::KIND_PARENT_CLOSE_POLICY:
+      // The engine's own work, after the transition that wrote it has returned.
+      asio::post(executor_, [this, task, task_id] { ProcessTransfer(task, task_id); });
       break;
     default:
       break;
@@ -214,57 +240,75 @@ hugo::Result<std::string> Engine::ResolveRunId(const std::string& namespace_id,
   return hugo::Ok(current.Value().run_id);
 }
 
-hugo::Result<hugo::Unit> Engine::Commit(Mutation& m) {
-  LoadedRun& run = m.run;
-  run.state.set_state_transition_count(run.state.state_transition_count() + 1);
-  persistence::RunWrite write = std::move(m.write);
-  write.run.key = run.record.key;
-  write.run.db_version = run.record.db_version + 1;
-  write.run.status = run.state.status();
-  if (m.events.events_size() > 0) {
-    write.history.push_back(ToBatch(m.events));
-    run.state.set_history_size_bytes(run.state.history_size_bytes() +
-                                     static_cast<int64_t>(write.history.back().data.size()));
+hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
+  // The mutation and the other runs' mutations it carries, depth first: one transaction.
+  std::vector<Mutation*> mutations{&root};
+  for (size_t i = 0; i < mutations.size(); ++i) {
+    for (Mutation& other : mutations[i]->also) mutations.push_back(&other);
   }
-  write.run.state = run.state.SerializeAsString();
   persistence::Transaction transaction;
-  transaction.visibility.push_back(VisibilityOf(run.state));
-  // Most transitions change only the counters (history length and size, transitions, replays):
-  // those update the row in place and touch none of its indexes.
-  transaction.visibility.back().counters_only =
-      !m.visibility_changed && run.record.db_version > 0 && run.record.status == run.state.status();
-  transaction.runs.push_back(std::move(write));
-  std::vector<int64_t> transfer_ids;
-  for (const TransferTask& task : m.transfer) {
-    transfer_ids.push_back(next_task_id_++);
-    transaction.new_transfer_tasks.push_back({transfer_ids.back(), task.SerializeAsString()});
+  std::vector<std::vector<int64_t>> transfer_ids(mutations.size());
+  std::vector<std::vector<int64_t>> timer_ids(mutations.size());
+  for (size_t i = 0; i < mutations.size(); ++i) {
+    Mutation& m = *mutations[i];
+    LoadedRun& run = m.run;
+    run.state.set_state_transition_count(run.state.state_transition_count() + 1);
+    persistence::RunWrite write = std::move(m.write);
+    write.run.key = run.record.key;
+    write.run.db_version = run.record.db_version + 1;
+    write.run.status = run.state.status();
+    if (m.events.events_size() > 0) {
+      write.history.push_back(ToBatch(m.events));
+      run.state.set_history_size_bytes(run.state.history_size_bytes() +
+                                       static_cast<int64_t>(write.history.back().data.size()));
+    }
+    write.run.state = run.state.SerializeAsString();
+    transaction.visibility.push_back(VisibilityOf(run.state));
+    // Most transitions change only the counters (history length and size, transitions,
+    // replays): those update the row in place and touch none of its indexes.
+    transaction.visibility.back().counters_only = !m.visibility_changed &&
+                                                  run.record.db_version > 0 &&
+                                                  run.record.status == run.state.status();
+    transaction.runs.push_back(std::move(write));
+    for (const TransferTask& task : m.transfer) {
+      transfer_ids[i].push_back(next_task_id_++);
+      transaction.new_transfer_tasks.push_back({transfer_ids[i].back(), task.SerializeAsString()});
+    }
+    for (const PendingTimer& timer : m.timers) {
+      timer_ids[i].push_back(next_task_id_++);
+      transaction.new_timer_tasks.push_back(
+          {timer_ids[i].back(), timer.fire_time_ms, timer.task.SerializeAsString()});
+    }
+    transaction.completed_transfer_task_ids.insert(transaction.completed_transfer_task_ids.end(),
+                                                   m.done_transfer.begin(), m.done_transfer.end());
+    transaction.completed_timer_task_ids.insert(transaction.completed_timer_task_ids.end(),
+                                                m.done_timer.begin(), m.done_timer.end());
   }
-  std::vector<int64_t> timer_ids;
-  for (const PendingTimer& timer : m.timers) {
-    timer_ids.push_back(next_task_id_++);
-    transaction.new_timer_tasks.push_back(
-        {timer_ids.back(), timer.fire_time_ms, timer.task.SerializeAsString()});
-  }
-  transaction.completed_transfer_task_ids = m.done_transfer;
-  transaction.completed_timer_task_ids = m.done_timer;
   auto written = store_->Write(transaction);
   if (written.IsFailure()) {
     // The store may or may not hold the write: the next transition reads what it holds.
-    EvictRun(run.record.key);
+    for (Mutation* m : mutations) EvictRun(m->run.record.key);
     return written;
   }
-  run.record.db_version = transaction.runs[0].run.db_version;
-  run.record.status = run.state.status();
-  CacheRun(run);
-  for (size_t i = 0; i < m.transfer.size(); ++i) Dispatch(m.transfer[i], transfer_ids[i]);
   bool earlier = false;
-  for (size_t i = 0; i < m.timers.size(); ++i) {
-    timer_queue_.emplace(m.timers[i].fire_time_ms, std::make_pair(timer_ids[i], m.timers[i].task));
-    earlier = earlier || armed_for_ms_ == 0 || m.timers[i].fire_time_ms < armed_for_ms_;
+  for (size_t i = 0; i < mutations.size(); ++i) {
+    Mutation& m = *mutations[i];
+    LoadedRun& run = m.run;
+    run.record.db_version = transaction.runs[i].run.db_version;
+    run.record.status = run.state.status();
+    CacheRun(run);
+    for (size_t t = 0; t < m.transfer.size(); ++t) Dispatch(m.transfer[t], transfer_ids[i][t]);
+    for (size_t t = 0; t < m.timers.size(); ++t) {
+      timer_queue_.emplace(m.timers[t].fire_time_ms,
+                           std::make_pair(timer_ids[i][t], m.timers[t].task));
+      earlier = earlier || armed_for_ms_ == 0 || m.timers[t].fire_time_ms < armed_for_ms_;
+    }
   }
   if (earlier) ArmTimer();
-  WakeWaiters(run.record.key.run_id);
-  ServeBufferedQueries(run.state);
+  for (Mutation* m : mutations) {
+    WakeWaiters(m->run.record.key.run_id);
+    ServeBufferedQueries(m->run.state);
+  }
   return hugo::Ok();
 }
 
@@ -302,8 +346,10 @@ hist::HistoryEvent* Engine::AppendOrBuffer(Mutation& m, enums::EventType type) {
 bool Engine::FlushBuffered(Mutation& m) {
   MutableState& state = m.run.state;
   if (state.buffered_events_size() == 0) return false;
-  // Activity outcomes name their Started event, numbered only now (placeholder: -scheduled id).
+  // Activity and child outcomes name their Started event, numbered only now (placeholder:
+  // -scheduled id, -initiated id).
   std::map<int64_t, int64_t> started_ids;
+  std::map<int64_t, int64_t> child_started_ids;
   for (auto& buffered : *state.mutable_buffered_events()) {
     hist::HistoryEvent* event = m.events.add_events();
     *event = std::move(buffered);
@@ -314,7 +360,16 @@ bool Engine::FlushBuffered(Mutation& m) {
       started_ids[event->activity_task_started_event_attributes().scheduled_event_id()] =
           event->event_id();
     }
-    FixActivityStartedId(*event, started_ids);
+    if (event->event_type() == enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED) {
+      const int64_t initiated_id =
+          event->child_workflow_execution_started_event_attributes().initiated_event_id();
+      child_started_ids[initiated_id] = event->event_id();
+      auto child = state.mutable_children()->find(initiated_id);
+      if (child != state.mutable_children()->end()) {
+        child->second.set_started_event_id(event->event_id());
+      }
+    }
+    FixStartedIds(*event, started_ids, child_started_ids);
   }
   state.clear_buffered_events();
   return true;
@@ -379,6 +434,8 @@ void Engine::EnsureWorkflowTask(Mutation& m) {
   const MutableState& state = m.run.state;
   if (state.status() != enums::WORKFLOW_EXECUTION_STATUS_RUNNING) return;
   if (state.has_workflow_task()) return;
+  // Events that arrive while the first task waits for its backoff are seen when it ends.
+  if (state.workflow_task_backoff_pending()) return;
   ScheduleWorkflowTask(m, 1);
 }
 
@@ -393,6 +450,7 @@ void Engine::AddTimer(Mutation& m, TimerTask task, const google::protobuf::Times
 void Engine::Close(Mutation& m, enums::WorkflowExecutionStatus status) {
   MutableState& state = m.run.state;
   state.set_status(status);
+  OnRunClosed(m);
   *state.mutable_close_time() = now_();
   state.clear_workflow_task();
   state.clear_activities();
@@ -494,6 +552,9 @@ void Engine::FireTimer(int64_t task_id, const TimerTask& task) {
         break;
       case TimerTask::KIND_WORKFLOW_RUN_TIMEOUT:
         live = OnRunTimeout(m, task);
+        break;
+      case TimerTask::KIND_WORKFLOW_BACKOFF:
+        live = OnWorkflowBackoff(m, task);
         break;
       default:
         live = false;

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "common/uuid.h"
+#include "history/commands.h"
 #include "hdo/persistence/v1/execution.pb.h"
 #include "hugo/result.h"
 #include "matching/matcher.h"
@@ -57,6 +58,19 @@ class Engine {
     // unset: the system and predefined ones only.
     std::function<hugo::Result<SearchAttributeScope>(const std::string& namespace_id)>
         search_attributes;
+    // Namespace names and ids (children and external signals name their target's namespace by
+    // name; events carry both). Unset: a name is its own id.
+    std::function<hugo::Result<std::string>(const std::string& name)> namespace_id_of;
+    std::function<std::string(const std::string& namespace_id)> namespace_name_of;
+    // A chain's next run (continue-as-new, retry, cron) starts no sooner than this after the
+    // previous one did (reference: history.workflowIdReuseMinimalInterval).
+    std::chrono::milliseconds workflow_id_reuse_minimal_interval = std::chrono::seconds(1);
+    // Pending work per run (reference: limit.numPending*.error): a command beyond one fails the
+    // workflow task with the matching PENDING_*_LIMIT_EXCEEDED cause.
+    int pending_activities_max = 2000;
+    int pending_children_max = 2000;
+    int pending_signals_max = 2000;
+    int pending_cancel_requests_max = 2000;
   };
   using Now = std::function<google::protobuf::Timestamp()>;
   template <class Response>
@@ -188,6 +202,35 @@ class Engine {
     // Something a list shows besides the counters changed (attributes, memo): the visibility
     // row is rewritten whole, not only its counters. Status changes and new runs are detected.
     bool visibility_changed = false;
+    // Other runs changed by the same transition (the next run of a chain, a child started, the
+    // target of a signal): committed in the same transaction.
+    std::vector<Mutation> also;
+  };
+  // A run to create: the start request (or what a chain carries over) and its place in a chain
+  // or tree of runs.
+  struct NewRun {
+    std::string namespace_id;
+    temporal::api::workflowservice::v1::StartWorkflowExecutionRequest request;
+    persistence::RunWrite write;
+    std::string run_id;  // empty: a new id
+    // Continue-as-new, retry and cron: the run this one follows and the chain's first run.
+    std::string continued_execution_run_id;
+    std::string first_execution_run_id;
+    temporal::api::enums::v1::ContinueAsNewInitiator initiator =
+        temporal::api::enums::v1::CONTINUE_AS_NEW_INITIATOR_UNSPECIFIED;
+    int32_t attempt = 1;
+    // The first workflow task waits this long (retry or cron backoff, start delay).
+    google::protobuf::Duration backoff;
+    const temporal::api::common::v1::Payloads* last_completion_result = nullptr;
+    const temporal::api::failure::v1::Failure* continued_failure = nullptr;
+    // The chain's execution deadline, carried from run to run (unset: from the timeout).
+    google::protobuf::Timestamp execution_expiration_time;
+    const persistence::v1::ParentInfo* parent = nullptr;
+    std::string root_workflow_id;
+    std::string root_run_id;
+    // The signal of a signal-with-start.
+    const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest* signal =
+        nullptr;
   };
   struct HistoryWaiter {
     temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest request;
@@ -270,6 +313,62 @@ class Engine {
   static void RecordFailureForVisibility(persistence::v1::MutableState& state,
                                          const temporal::api::failure::v1::Failure& failure);
   static persistence::VisibilityRecord VisibilityOf(const persistence::v1::MutableState& state);
+
+  // --- chains of runs (engine_chain.cc): continue-as-new, workflow retries, cron
+  // Builds a new run's first transition (Started, and the first workflow task or its backoff)
+  // without committing it.
+  hugo::Result<Mutation> BuildNewRun(const NewRun& spec);
+  // The next run of the chain of `m`'s run, which `m` closes with `close_event` (the run's
+  // Started event supplies what the new run carries over): retry when the run failed or timed
+  // out and its retry policy allows another attempt, else cron when it has a schedule. Sets the
+  // close event's retry_state and new_execution_run_id; the new run goes into m.also.
+  hugo::Result<hugo::Unit> ContinueChain(Mutation& m,
+                                         temporal::api::history::v1::HistoryEvent* close_event,
+                                         const temporal::api::failure::v1::Failure* failure,
+                                         const temporal::api::common::v1::Payloads* result);
+  // The ContinueAsNew command: writes WorkflowExecutionContinuedAsNew, closes the run and puts
+  // the new run into m.also.
+  std::optional<CommandRejection> ContinueAsNew(
+      Mutation& m, temporal::api::command::v1::ContinueAsNewWorkflowExecutionCommandAttributes
+                       attributes,
+      int64_t completed_event_id);
+  // The delay a chain's next run waits: at least the reuse interval after this run started.
+  google::protobuf::Duration ChainBackoff(const persistence::v1::MutableState& state,
+                                          const google::protobuf::Duration& backoff);
+  bool OnWorkflowBackoff(Mutation& m, const persistence::v1::TimerTask& task);
+
+  // --- children and other workflows (engine_children.cc)
+  std::optional<CommandRejection> StartChild(
+      Mutation& m, const temporal::api::command::v1::StartChildWorkflowExecutionCommandAttributes&
+                       attributes,
+      int64_t completed_event_id);
+  std::optional<CommandRejection> SignalExternal(
+      Mutation& m,
+      const temporal::api::command::v1::SignalExternalWorkflowExecutionCommandAttributes&
+          attributes,
+      int64_t completed_event_id);
+  std::optional<CommandRejection> CancelExternal(
+      Mutation& m,
+      const temporal::api::command::v1::RequestCancelExternalWorkflowExecutionCommandAttributes&
+          attributes,
+      int64_t completed_event_id);
+  // Every close: tells the parent (when the chain ends here) and hands the children to their
+  // parent close policies.
+  void OnRunClosed(Mutation& m);
+  // The engine's own transfer tasks (children, external signals and cancels, close policies).
+  void ProcessTransfer(const persistence::v1::TransferTask& task, int64_t task_id);
+  hugo::Result<hugo::Unit> ProcessStartChild(const persistence::v1::TransferTask& task,
+                                             int64_t task_id);
+  hugo::Result<hugo::Unit> ProcessChildClosed(const persistence::v1::TransferTask& task,
+                                              int64_t task_id);
+  hugo::Result<hugo::Unit> ProcessSignalExternal(const persistence::v1::TransferTask& task,
+                                                 int64_t task_id);
+  hugo::Result<hugo::Unit> ProcessCancelExternal(const persistence::v1::TransferTask& task,
+                                                 int64_t task_id);
+  hugo::Result<hugo::Unit> ProcessParentClosePolicy(const persistence::v1::TransferTask& task,
+                                                    int64_t task_id);
+  hugo::Result<std::string> NamespaceIdOf(const std::string& name);
+  std::string NamespaceNameOf(const std::string& namespace_id);
 
   // --- timer queue (engine.cc)
   void ArmTimer();

@@ -337,3 +337,252 @@ TEST_F(EngineVisibilityTest, AStartWithAnUndefinedOrMistypedAttributeWritesNothi
 
 }  // namespace
 }  // namespace hdo::history
+
+namespace hdo::history {
+namespace {
+
+namespace command = temporal::api::command::v1;
+
+// Goal: runs acting on runs: continue-as-new and workflow retries chain a new run in the closing
+// transaction (first workflow task after the backoff), children start and report back, parent
+// close policies reach running children, signals reach other workflows or fail. Method: as above,
+// with the engine's own transfer tasks run by polling the io_context.
+class EngineChainTest : public EngineTest {
+ protected:
+  wf::PollWorkflowTaskQueueResponse PollQueue(const std::string& queue) {
+    io_.poll();
+    io_.restart();
+    wf::PollWorkflowTaskQueueResponse got;
+    uint64_t parked = matcher_.PollWorkflowTask(
+        "ns", {"default", queue, "worker", "", false}, std::chrono::milliseconds(0),
+        [&got](wf::PollWorkflowTaskQueueResponse response) { got = std::move(response); });
+    if (parked != 0) matcher_.CancelPoll(parked);
+    return got;
+  }
+
+  void RunTransfers() {
+    io_.poll();
+    io_.restart();
+  }
+
+  hist::History RunHistory(const std::string& workflow_id, const std::string& run_id) {
+    wf::GetWorkflowExecutionHistoryRequest request;
+    request.mutable_execution()->set_workflow_id(workflow_id);
+    request.mutable_execution()->set_run_id(run_id);
+    request.set_maximum_page_size(1000);
+    std::optional<hist::History> history;
+    engine_->GetHistory("ns", request, [&history](auto result) {
+      ASSERT_TRUE(result.IsSuccess()) << result.Error().Message();
+      history = result.Value().history();
+    });
+    return history.value_or(hist::History());
+  }
+
+  wf::DescribeWorkflowExecutionResponse Describe(const std::string& workflow_id) {
+    wf::DescribeWorkflowExecutionRequest request;
+    request.mutable_execution()->set_workflow_id(workflow_id);
+    auto described = engine_->Describe("ns", request);
+    EXPECT_TRUE(described.IsSuccess());
+    return described.IsSuccess() ? described.Value() : wf::DescribeWorkflowExecutionResponse();
+  }
+
+  static command::Command Fail(const std::string& message) {
+    command::Command fail;
+    fail.set_command_type(enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION);
+    auto* failure = fail.mutable_fail_workflow_execution_command_attributes()->mutable_failure();
+    failure->set_message(message);
+    failure->mutable_application_failure_info()->set_type("Flaky");
+    return fail;
+  }
+
+  static command::Command CompleteWith(const std::string& data) {
+    command::Command complete;
+    complete.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+    complete.mutable_complete_workflow_execution_command_attributes()
+        ->mutable_result()
+        ->add_payloads()
+        ->set_data(data);
+    return complete;
+  }
+
+  static command::Command StartChild(const std::string& workflow_id,
+                                     enums::ParentClosePolicy policy) {
+    command::Command start;
+    start.set_command_type(enums::COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION);
+    auto* attributes = start.mutable_start_child_workflow_execution_command_attributes();
+    attributes->set_workflow_id(workflow_id);
+    attributes->mutable_workflow_type()->set_name("Child");
+    attributes->mutable_task_queue()->set_name("children");
+    attributes->set_parent_close_policy(policy);
+    return start;
+  }
+};
+
+TEST_F(EngineChainTest, ContinueAsNewStartsTheNextRunAfterTheReuseIntervalAndKeepsTheChain) {
+  Start("can");
+  auto first = PollQueue("queue");
+  const std::string first_run = first.workflow_execution().run_id();
+  command::Command next;
+  next.set_command_type(enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION);
+  next.mutable_continue_as_new_workflow_execution_command_attributes()
+      ->mutable_input()
+      ->add_payloads()
+      ->set_data("2");
+  Complete(first.task_token(), {next});
+
+  hist::History old_run = RunHistory("can", first_run);
+  const auto& closed = old_run.events(old_run.events_size() - 1);
+  ASSERT_EQ(closed.event_type(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+  const std::string second_run =
+      closed.workflow_execution_continued_as_new_event_attributes().new_execution_run_id();
+  ASSERT_FALSE(second_run.empty());
+  // The first run lived no time at all: the next one's first task waits out the 1 s interval.
+  EXPECT_TRUE(PollQueue("queue").task_token().empty());
+  Advance(1000);
+  auto second = PollQueue("queue");
+  ASSERT_EQ(second.workflow_execution().run_id(), second_run);
+  const auto& started = second.history().events(0).workflow_execution_started_event_attributes();
+  EXPECT_EQ(started.continued_execution_run_id(), first_run);
+  EXPECT_EQ(started.first_execution_run_id(), first_run);
+  EXPECT_EQ(started.initiator(), enums::CONTINUE_AS_NEW_INITIATOR_WORKFLOW);
+  EXPECT_EQ(started.input().payloads(0).data(), "2");
+  EXPECT_EQ(started.first_workflow_task_backoff().seconds(), 1);
+  EXPECT_EQ(Describe("can").workflow_execution_info().first_run_id(), first_run);
+}
+
+TEST_F(EngineChainTest, AFailedRunIsRetriedByItsPolicyUntilTheAttemptsRunOut) {
+  wf::StartWorkflowExecutionRequest request;
+  request.set_workflow_id("retry");
+  request.mutable_workflow_type()->set_name("Flow");
+  request.mutable_task_queue()->set_name("queue");
+  request.set_request_id("start-retry");
+  request.mutable_retry_policy()->mutable_initial_interval()->set_seconds(2);
+  request.mutable_retry_policy()->set_maximum_attempts(2);
+  ASSERT_TRUE(engine_->StartWorkflow("ns", request).IsSuccess());
+  auto attempt1 = PollQueue("queue");
+  Complete(attempt1.task_token(), {Fail("boom")});
+  hist::History first = RunHistory("retry", attempt1.workflow_execution().run_id());
+  const auto& failed =
+      first.events(first.events_size() - 1).workflow_execution_failed_event_attributes();
+  EXPECT_EQ(failed.retry_state(), enums::RETRY_STATE_IN_PROGRESS);
+  ASSERT_FALSE(failed.new_execution_run_id().empty());
+
+  Advance(1999);
+  EXPECT_TRUE(PollQueue("queue").task_token().empty());
+  Advance(1);
+  auto attempt2 = PollQueue("queue");
+  ASSERT_EQ(attempt2.workflow_execution().run_id(), failed.new_execution_run_id());
+  const auto& started = attempt2.history().events(0).workflow_execution_started_event_attributes();
+  EXPECT_EQ(started.attempt(), 2);
+  EXPECT_EQ(started.initiator(), enums::CONTINUE_AS_NEW_INITIATOR_RETRY);
+  EXPECT_EQ(started.continued_failure().message(), "boom");
+
+  Complete(attempt2.task_token(), {Fail("boom again")});
+  hist::History second = RunHistory("retry", attempt2.workflow_execution().run_id());
+  const auto& last =
+      second.events(second.events_size() - 1).workflow_execution_failed_event_attributes();
+  EXPECT_EQ(last.retry_state(), enums::RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED);
+  EXPECT_TRUE(last.new_execution_run_id().empty());
+  EXPECT_EQ(Describe("retry").workflow_execution_info().status(),
+            enums::WORKFLOW_EXECUTION_STATUS_FAILED);
+}
+
+TEST_F(EngineChainTest, AChildStartsReportsItsResultAndNamesItsParent) {
+  Start("parent");
+  auto parent_task = PollQueue("queue");
+  Complete(parent_task.task_token(),
+           {StartChild("child", enums::PARENT_CLOSE_POLICY_TERMINATE)});
+  RunTransfers();
+  auto parent_types = Types(History("parent"));
+  ASSERT_GE(parent_types.size(), 7U);
+  EXPECT_EQ(parent_types[4], enums::EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED);
+  EXPECT_EQ(parent_types[5], enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED);
+  EXPECT_EQ(parent_types[6], enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+  const auto described = Describe("child");
+  EXPECT_EQ(described.workflow_execution_info().parent_execution().workflow_id(), "parent");
+  EXPECT_EQ(described.workflow_execution_info().root_execution().workflow_id(), "parent");
+  ASSERT_EQ(Describe("parent").pending_children_size(), 1);
+
+  auto child_task = PollQueue("children");
+  ASSERT_EQ(child_task.workflow_execution().workflow_id(), "child");
+  const auto& started = child_task.history().events(0).workflow_execution_started_event_attributes();
+  EXPECT_EQ(started.parent_workflow_execution().workflow_id(), "parent");
+  EXPECT_EQ(started.parent_initiated_event_id(), 5);
+  Complete(child_task.task_token(), {CompleteWith("\"done\"")});
+  RunTransfers();
+  // The parent's task after ChildStarted is still scheduled: the outcome follows it directly.
+  hist::History parent = History("parent");
+  const auto& reported = parent.events(parent.events_size() - 1);
+  ASSERT_EQ(reported.event_type(), enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED);
+  EXPECT_EQ(reported.child_workflow_execution_completed_event_attributes().result().payloads(0).data(),
+            "\"done\"");
+  EXPECT_EQ(reported.child_workflow_execution_completed_event_attributes().started_event_id(), 6);
+  EXPECT_EQ(Describe("parent").pending_children_size(), 0);
+}
+
+TEST_F(EngineChainTest, AChildWhoseIdIsTakenFailsToStartAndTheParentHears) {
+  Start("busy");
+  Start("parent2");
+  (void)PollQueue("queue");  // busy's task
+  auto parent_task = PollQueue("queue");
+  ASSERT_EQ(parent_task.workflow_execution().workflow_id(), "parent2");
+  Complete(parent_task.task_token(), {StartChild("busy", enums::PARENT_CLOSE_POLICY_TERMINATE)});
+  RunTransfers();
+  hist::History parent = History("parent2");
+  const auto& failed = parent.events(parent.events_size() - 2);
+  ASSERT_EQ(failed.event_type(), enums::EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED);
+  EXPECT_EQ(failed.start_child_workflow_execution_failed_event_attributes().cause(),
+            enums::START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS);
+}
+
+TEST_F(EngineChainTest, ParentClosePoliciesTerminateOrCancelRunningChildrenAndAbandonOthers) {
+  Start("p");
+  auto parent_task = PollQueue("queue");
+  Complete(parent_task.task_token(), {StartChild("c-terminate", enums::PARENT_CLOSE_POLICY_TERMINATE),
+                                      StartChild("c-cancel", enums::PARENT_CLOSE_POLICY_REQUEST_CANCEL),
+                                      StartChild("c-abandon", enums::PARENT_CLOSE_POLICY_ABANDON)});
+  RunTransfers();
+  auto next = PollQueue("queue");
+  ASSERT_EQ(next.workflow_execution().workflow_id(), "p");
+  Complete(next.task_token(), {CompleteWith("1")});
+  RunTransfers();
+  EXPECT_EQ(Describe("c-terminate").workflow_execution_info().status(),
+            enums::WORKFLOW_EXECUTION_STATUS_TERMINATED);
+  EXPECT_EQ(Types(History("c-terminate")).back(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED);
+  EXPECT_EQ(Describe("c-cancel").workflow_execution_info().status(),
+            enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  EXPECT_TRUE(Describe("c-cancel").workflow_extended_info().cancel_requested());
+  EXPECT_EQ(Describe("c-abandon").workflow_execution_info().status(),
+            enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  EXPECT_FALSE(Describe("c-abandon").workflow_extended_info().cancel_requested());
+}
+
+TEST_F(EngineChainTest, ASignalReachesAnotherWorkflowOrFailsWhenThereIsNone) {
+  Start("target");
+  Start("sender");
+  (void)PollQueue("queue");  // target's first task, left running
+  auto sender = PollQueue("queue");
+  ASSERT_EQ(sender.workflow_execution().workflow_id(), "sender");
+  auto signal = [](const std::string& workflow_id) {
+    command::Command command;
+    command.set_command_type(enums::COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION);
+    auto* attributes = command.mutable_signal_external_workflow_execution_command_attributes();
+    attributes->mutable_execution()->set_workflow_id(workflow_id);
+    attributes->set_signal_name("hello");
+    return command;
+  };
+  Complete(sender.task_token(), {signal("target"), signal("nobody")});
+  RunTransfers();
+  auto types = Types(History("sender"));
+  EXPECT_EQ(std::count(types.begin(), types.end(),
+                       enums::EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED),
+            1);
+  EXPECT_EQ(std::count(types.begin(), types.end(),
+                       enums::EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED),
+            1);
+  // The target's task is running: the signal waits in its buffer until the task completes.
+  EXPECT_EQ(Types(History("target")).back(), enums::EVENT_TYPE_WORKFLOW_TASK_STARTED);
+}
+
+}  // namespace
+}  // namespace hdo::history

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "common/error_codes.h"
+#include "history/cron.h"
 #include "history/engine.h"
 #include "history/engine_errors.h"
 #include "history/time_util.h"
@@ -160,111 +161,32 @@ hugo::Result<std::string> Engine::StartNewRun(
     persistence::RunWrite write, const persistence::CurrentRun* replaced,
     const wf::SignalWithStartWorkflowExecutionRequest* signal) {
   const std::string run_id = uuids_.Next();
+  NewRun spec;
+  spec.namespace_id = namespace_id;
+  spec.request = request;
+  spec.write = std::move(write);
+  spec.run_id = run_id;
+  spec.signal = signal;
+  // A cron workflow's first run waits for the schedule's first time; a start delay delays the
+  // first workflow task (a signal-with-start's signal ends the delay, as in the reference).
+  if (!request.cron_schedule().empty()) {
+    auto schedule = CronSchedule::Parse(request.cron_schedule());
+    if (schedule.IsFailure()) return schedule.Error();
+    auto wait = CronBackoffMs(schedule.Value(), NowMs(), NowMs());
+    if (wait.has_value() && *wait > 0) spec.backoff = DurationFromMillis(*wait);
+    // The first run of a cron workflow is already one of its schedule's (reference).
+    spec.initiator = enums::CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE;
+  } else if (request.has_workflow_start_delay() && signal == nullptr) {
+    spec.backoff = request.workflow_start_delay();
+  }
   if (replaced != nullptr && replaced->status == enums::WORKFLOW_EXECUTION_STATUS_RUNNING) {
     auto terminated =
         TerminateForNewRun(namespace_id, request.workflow_id(), replaced->run_id, run_id);
     if (terminated.IsFailure()) return terminated.Error();
   }
-  Mutation m;
-  m.write = std::move(write);
-  m.run.record.key = {namespace_id, request.workflow_id(), run_id};
-  m.run.record.db_version = 0;
-  MutableState& state = m.run.state;
-  state.set_namespace_id(namespace_id);
-  state.set_workflow_id(request.workflow_id());
-  state.set_run_id(run_id);
-  state.set_first_execution_run_id(run_id);
-  state.set_workflow_type(request.workflow_type().name());
-  state.set_task_queue(request.task_queue().name());
-  state.set_status(enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
-  state.set_next_event_id(1);
-  state.set_create_request_id(request.request_id());
-  state.set_attempt(1);
-  *state.mutable_start_time() = now_();
-  *state.mutable_memo() = request.memo();
-  *state.mutable_search_attributes() = request.search_attributes();
-  auto attributes = ApplySearchAttributes(state, request.search_attributes());
-  if (attributes.IsFailure()) return attributes.Error();
-  if (request.has_retry_policy()) {
-    *state.mutable_retry_policy() = request.retry_policy();
-  }
-  // Reference normalization: the run timeout defaults to and is capped by the execution timeout;
-  // the task timeout defaults to 10 s, is capped by the run timeout and by 120 s.
-  google::protobuf::Duration execution_timeout = request.workflow_execution_timeout();
-  google::protobuf::Duration run_timeout =
-      MinNonZero(request.workflow_run_timeout(), execution_timeout);
-  int64_t task_timeout_ms = ToMillis(request.workflow_task_timeout());
-  if (task_timeout_ms <= 0) {
-    task_timeout_ms = std::chrono::milliseconds(options_.default_workflow_task_timeout).count();
-  }
-  task_timeout_ms = std::min<int64_t>(
-      task_timeout_ms, std::chrono::milliseconds(options_.max_workflow_task_timeout).count());
-  if (!IsZero(run_timeout)) task_timeout_ms = std::min(task_timeout_ms, ToMillis(run_timeout));
-  *state.mutable_workflow_execution_timeout() = execution_timeout;
-  *state.mutable_workflow_run_timeout() = run_timeout;
-  *state.mutable_default_workflow_task_timeout() = DurationFromMillis(task_timeout_ms);
-  if (!IsZero(run_timeout)) *state.mutable_run_expiration_time() = After(run_timeout);
-  if (!IsZero(execution_timeout)) {
-    *state.mutable_execution_expiration_time() = After(execution_timeout);
-  }
-
-  auto* started = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)
-                      ->mutable_workflow_execution_started_event_attributes();
-  *started->mutable_workflow_type() = request.workflow_type();
-  started->mutable_task_queue()->set_name(request.task_queue().name());
-  started->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
-  if (request.has_input()) *started->mutable_input() = request.input();
-  // Timeouts are written as the client sent them (a Go client sends explicit zeros, a
-  // TypeScript client none), the run timeout also when it came from the execution timeout.
-  if (request.has_workflow_execution_timeout()) {
-    *started->mutable_workflow_execution_timeout() = execution_timeout;
-  }
-  if (request.has_workflow_run_timeout() || !IsZero(run_timeout)) {
-    *started->mutable_workflow_run_timeout() = run_timeout;
-  }
-  *started->mutable_workflow_task_timeout() = state.default_workflow_task_timeout();
-  started->mutable_first_workflow_task_backoff();
-  started->set_original_execution_run_id(run_id);
-  started->set_first_execution_run_id(run_id);
-  started->set_identity(request.identity());
-  started->set_attempt(1);
-  started->set_workflow_id(request.workflow_id());
-  if (IsSet(state.execution_expiration_time())) {
-    *started->mutable_workflow_execution_expiration_time() = state.execution_expiration_time();
-  }
-  if (request.has_memo()) *started->mutable_memo() = request.memo();
-  if (request.has_search_attributes()) {
-    *started->mutable_search_attributes() = request.search_attributes();
-  }
-  if (request.has_header()) *started->mutable_header() = request.header();
-  if (request.has_retry_policy()) *started->mutable_retry_policy() = request.retry_policy();
-  started->set_cron_schedule(request.cron_schedule());
-  if (request.has_priority()) *started->mutable_priority() = request.priority();
-
-  if (signal != nullptr) {
-    auto* signaled = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
-                         ->mutable_workflow_execution_signaled_event_attributes();
-    signaled->set_signal_name(signal->signal_name());
-    if (signal->has_signal_input()) *signaled->mutable_input() = signal->signal_input();
-    signaled->set_identity(signal->identity());
-    if (signal->has_header()) *signaled->mutable_header() = signal->header();
-    state.set_signal_count(1);
-    // A retried signal-with-start that finds this run signals it no second time.
-    if (!signal->request_id().empty()) state.add_signal_request_ids(signal->request_id());
-  }
-  ScheduleWorkflowTask(m, 1);
-  const google::protobuf::Timestamp& deadline =
-      !IsSet(state.run_expiration_time()) ? state.execution_expiration_time()
-      : !IsSet(state.execution_expiration_time())
-          ? state.run_expiration_time()
-          : (ToMillis(state.run_expiration_time()) <= ToMillis(state.execution_expiration_time())
-                 ? state.run_expiration_time()
-                 : state.execution_expiration_time());
-  if (IsSet(deadline)) {
-    TimerTask timeout;
-    timeout.set_kind(TimerTask::KIND_WORKFLOW_RUN_TIMEOUT);
-    AddTimer(m, std::move(timeout), deadline);
-  }
+  auto built = BuildNewRun(spec);
+  if (built.IsFailure()) return built.Error();
+  Mutation& m = built.Value();
   // The engine thread is the only writer, so the current-run pointer cannot move between the
   // caller's read and this commit; a failure here is the store's.
   auto committed = Commit(m);
@@ -431,10 +353,23 @@ hugo::Result<hugo::Unit> Engine::TerminateForNewRun(const std::string& namespace
 }
 
 bool Engine::OnRunTimeout(Mutation& m, const TimerTask& /*task*/) {
+  MutableState& state = m.run.state;
   FlushBuffered(m);
-  auto* timed_out = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT)
-                        ->mutable_workflow_execution_timed_out_event_attributes();
-  timed_out->set_retry_state(enums::RETRY_STATE_TIMEOUT);
+  auto* event = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT);
+  event->mutable_workflow_execution_timed_out_event_attributes()->set_retry_state(
+      enums::RETRY_STATE_TIMEOUT);
+  // A run timeout may be retried (or the cron schedule goes on); the chain's execution timeout
+  // ends it.
+  const bool chain_expired = IsSet(state.execution_expiration_time()) &&
+                             ToMillis(state.execution_expiration_time()) <= NowMs();
+  if (!chain_expired) {
+    temporal::api::failure::v1::Failure failure;
+    failure.set_message("workflow timeout");
+    failure.set_source("Server");
+    failure.mutable_timeout_failure_info()->set_timeout_type(enums::TIMEOUT_TYPE_START_TO_CLOSE);
+    // A store failure to read the Started event leaves the run to time out without a successor.
+    (void)ContinueChain(m, event, &failure, nullptr);
+  }
   Close(m, enums::WORKFLOW_EXECUTION_STATUS_TIMED_OUT);
   return true;
 }
@@ -460,7 +395,8 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
   info->mutable_execution()->set_run_id(state.run_id());
   info->mutable_type()->set_name(state.workflow_type());
   *info->mutable_start_time() = state.start_time();
-  *info->mutable_execution_time() = state.start_time();
+  *info->mutable_execution_time() =
+      IsSet(state.execution_time()) ? state.execution_time() : state.start_time();
   if (IsSet(state.close_time())) *info->mutable_close_time() = state.close_time();
   info->set_status(static_cast<enums::WorkflowExecutionStatus>(state.status()));
   info->set_history_length(state.next_event_id() - 1);
@@ -469,6 +405,24 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
   info->set_task_queue(state.task_queue());
   info->set_state_transition_count(state.state_transition_count());
   info->set_first_run_id(state.first_execution_run_id());
+  if (state.has_parent()) {
+    info->set_parent_namespace_id(state.parent().namespace_id());
+    info->mutable_parent_execution()->set_workflow_id(state.parent().workflow_id());
+    info->mutable_parent_execution()->set_run_id(state.parent().run_id());
+  }
+  if (!state.root_workflow_id().empty()) {
+    info->mutable_root_execution()->set_workflow_id(state.root_workflow_id());
+    info->mutable_root_execution()->set_run_id(state.root_run_id());
+  }
+  for (const auto& [initiated_id, child] : state.children()) {
+    auto* pending = response.add_pending_children();
+    pending->set_workflow_id(child.workflow_id());
+    pending->set_run_id(child.run_id());
+    pending->set_workflow_type_name(child.workflow_type());
+    pending->set_initiated_id(initiated_id);
+    pending->set_parent_close_policy(
+        static_cast<enums::ParentClosePolicy>(child.parent_close_policy()));
+  }
   auto* extended = response.mutable_workflow_extended_info();
   if (IsSet(state.execution_expiration_time())) {
     *extended->mutable_execution_expiration_time() = state.execution_expiration_time();

@@ -281,10 +281,6 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   }
   for (const auto& cmd : request.commands()) {
     switch (cmd.command_type()) {
-      case enums::COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION:
-      case enums::COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
-      case enums::COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
-      case enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
       case enums::COMMAND_TYPE_PROTOCOL_MESSAGE:
       case enums::COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION:
       case enums::COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION:
@@ -350,6 +346,14 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
         bool duplicate = false;
         for (const auto& [id, activity] : state.activities()) {
           duplicate = duplicate || activity.activity_id() == attributes.activity_id();
+        }
+        if (state.activities_size() >= options_.pending_activities_max) {
+          rejection = CommandRejection{
+              enums::WORKFLOW_TASK_FAILED_CAUSE_PENDING_ACTIVITIES_LIMIT_EXCEEDED,
+              "the number of pending activities, " + std::to_string(state.activities_size()) +
+                  ", has reached the per-workflow limit of " +
+                  std::to_string(options_.pending_activities_max)};
+          break;
         }
         if (duplicate) {
           rejection = CommandRejection{
@@ -543,9 +547,22 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
         }
         break;
       }
+      case enums::COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION:
+        rejection =
+            StartChild(m, cmd.start_child_workflow_execution_command_attributes(), completed_id);
+        break;
+      case enums::COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
+        rejection = SignalExternal(m, cmd.signal_external_workflow_execution_command_attributes(),
+                                   completed_id);
+        break;
+      case enums::COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
+        rejection = CancelExternal(
+            m, cmd.request_cancel_external_workflow_execution_command_attributes(), completed_id);
+        break;
       case enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
       case enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
-      case enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: {
+      case enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
+      case enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
         // New events the workflow has not seen yet: it must see them before it may close.
         if (state.buffered_events_size() > 0) {
           rejection = CommandRejection{
@@ -554,20 +571,27 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
               "scheduled."};
           break;
         }
-        if (cmd.command_type() == enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION) {
-          auto* attributes = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
-                                 ->mutable_workflow_execution_completed_event_attributes();
+        if (cmd.command_type() == enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION) {
+          rejection = ContinueAsNew(m, cmd.continue_as_new_workflow_execution_command_attributes(),
+                                    completed_id);
+        } else if (cmd.command_type() == enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION) {
+          auto* event = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+          auto* attributes = event->mutable_workflow_execution_completed_event_attributes();
           const auto& result = cmd.complete_workflow_execution_command_attributes();
           if (result.has_result()) *attributes->mutable_result() = result.result();
           attributes->set_workflow_task_completed_event_id(completed_id);
+          auto chained = ContinueChain(m, event, nullptr, result.has_result() ? &result.result() : nullptr);
+          if (chained.IsFailure()) return chained.Error();
           Close(m, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
         } else if (cmd.command_type() == enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION) {
-          auto* attributes = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED)
-                                 ->mutable_workflow_execution_failed_event_attributes();
+          auto* event = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED);
+          auto* attributes = event->mutable_workflow_execution_failed_event_attributes();
           *attributes->mutable_failure() =
               cmd.fail_workflow_execution_command_attributes().failure();
           attributes->set_retry_state(enums::RETRY_STATE_RETRY_POLICY_NOT_SET);
           attributes->set_workflow_task_completed_event_id(completed_id);
+          auto chained = ContinueChain(m, event, &attributes->failure(), nullptr);
+          if (chained.IsFailure()) return chained.Error();
           RecordFailureForVisibility(state, attributes->failure());
           Close(m, enums::WORKFLOW_EXECUTION_STATUS_FAILED);
         } else {

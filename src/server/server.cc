@@ -194,6 +194,12 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
     return hugo::Ok(history::Engine::SearchAttributeScope{
         set.Value(), visibility_->NamespaceName(namespace_id)});
   };
+  engine_options.namespace_id_of = [this](const std::string& name) {
+    return namespace_handler_->ResolveId(name);
+  };
+  engine_options.namespace_name_of = [this](const std::string& namespace_id) {
+    return visibility_->NamespaceName(namespace_id);
+  };
   engine_ = std::make_unique<history::Engine>(execution_store_.get(), matcher_.get(),
                                               store_io_->get_executor(), engine_options, SystemNow);
   // Still single-threaded here: recovery hands undelivered workflow tasks to matching.
