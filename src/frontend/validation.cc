@@ -444,4 +444,20 @@ Status ValidateDescribeTaskQueue(const workflowservice::DescribeTaskQueueRequest
   return TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/false);
 }
 
+// --- reset and delete
+Status ValidateResetWorkflowExecution(
+    const workflowservice::ResetWorkflowExecutionRequest& request) {
+  if (request.request_id().empty()) return InvalidArgument("RequestId is not set on request.");
+  if (request.request_id().size() > kIdLengthMax) {
+    return InvalidArgument("RequestId length exceeds limit.");
+  }
+  return ExecutionOf(request.has_workflow_execution(), request.workflow_execution());
+}
+
+Status ValidateDeleteWorkflowExecution(
+    const workflowservice::DeleteWorkflowExecutionRequest& request) {
+  return ExecutionOf(request.has_workflow_execution(), request.workflow_execution());
+}
+// --- end of reset and delete
+
 }  // namespace hdo::frontend

@@ -53,6 +53,8 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "RespondWorkflowTaskCompleted",
                                                 "ShutdownWorker",
                                                 "TerminateWorkflowExecution",
+                                                "ResetWorkflowExecution",
+                                                "DeleteWorkflowExecution",
                                                 "GetWorkflowExecutionHistory",
                                                 "SignalWorkflowExecution",
                                                 "SignalWithStartWorkflowExecution",
@@ -403,6 +405,30 @@ grpc::ServerUnaryReactor* WorkflowHandler::RequestCancelWorkflowExecution(
         return engine_->RequestCancel(namespace_id, *request);
       });
 }
+
+// --- reset and delete
+grpc::ServerUnaryReactor* WorkflowHandler::ResetWorkflowExecution(
+    grpc::CallbackServerContext* context, const wf::ResetWorkflowExecutionRequest* request,
+    wf::ResetWorkflowExecutionResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::ResetWorkflowExecutionRequest& r) { return ValidateResetWorkflowExecution(r); },
+      [this, request](const std::string& namespace_id) {
+        return engine_->Reset(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::DeleteWorkflowExecution(
+    grpc::CallbackServerContext* context, const wf::DeleteWorkflowExecutionRequest* request,
+    wf::DeleteWorkflowExecutionResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::DeleteWorkflowExecutionRequest& r) { return ValidateDeleteWorkflowExecution(r); },
+      [this, request](const std::string& namespace_id) {
+        return engine_->Delete(namespace_id, *request);
+      });
+}
+// --- end of reset and delete
 
 grpc::ServerUnaryReactor* WorkflowHandler::DescribeWorkflowExecution(
     grpc::CallbackServerContext* context, const wf::DescribeWorkflowExecutionRequest* request,

@@ -106,6 +106,27 @@ class Engine {
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::ResetStickyTaskQueueRequest& request);
 
+  // --- reset and delete (engine_reset.cc)
+  // A new run from the events of the base run before workflow_task_finish_event_id, its workflow
+  // task failed (RESET_WORKFLOW) and the base run's later signals re-applied; a running current
+  // run is terminated in the same transaction. A retried request (same request id) answers the
+  // run it created.
+  hugo::Result<temporal::api::workflowservice::v1::ResetWorkflowExecutionResponse> Reset(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::ResetWorkflowExecutionRequest& request);
+  // Terminates the run if it is running, then removes its state, history, outbox rows, listing
+  // row and (when it is the current run) the current-run pointer.
+  hugo::Result<temporal::api::workflowservice::v1::DeleteWorkflowExecutionResponse> Delete(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::DeleteWorkflowExecutionRequest& request);
+  // The state of the stored run `key` rebuilt from its events 1..last_event_id for the run
+  // `run_id` (rebuild.h), with the engine's visibility copies and the size of the history read.
+  hugo::Result<persistence::v1::MutableState> RebuildRun(const persistence::RunKey& key,
+                                                         int64_t last_event_id,
+                                                         const std::string& run_id,
+                                                         const std::string& create_request_id);
+  // --- end of reset and delete
+
   // --- workflow tasks (engine_workflow_task.cc)
   // Matching's hand-off: records the task started and builds the poll response with history
   // (a query task's response carries the query instead).
@@ -325,6 +346,19 @@ class Engine {
       const temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest& request,
       bool deadline_passed, const HistoryDone& done);
   void WakeWaiters(const std::string& run_id);
+
+  // --- reset and delete (engine_reset.cc)
+  // Commits several runs' mutations in one store transaction (Commit for more than one run).
+  hugo::Result<hugo::Unit> CommitTogether(const std::vector<Mutation*>& mutations);
+  // The new run's first transition: fails its workflow task (RESET_WORKFLOW), restores pending
+  // activities and timers, re-applies `reapply`, schedules a workflow task and the run timeout.
+  void PrepareResetRun(Mutation& m, const std::string& base_run_id,
+                       const temporal::api::workflowservice::v1::ResetWorkflowExecutionRequest& request,
+                       const std::vector<temporal::api::history::v1::HistoryEvent>& reapply);
+  // The outbox rows of a run (by scanning the stored outbox); timer tasks also leave the queue.
+  hugo::Result<std::pair<std::vector<int64_t>, std::vector<int64_t>>> OutboxOf(
+      const persistence::RunKey& key);
+  // --- end of reset and delete
 
   // --- queries (engine_query.cc)
   hugo::Result<temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse>
