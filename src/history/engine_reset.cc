@@ -87,14 +87,15 @@ google::protobuf::Timestamp EarlierSet(const google::protobuf::Timestamp& a,
   return ToMillis(a) <= ToMillis(b) ? a : b;
 }
 
-// A run's stored events 1..last_event_id: as batches to store for another run (whole batches as
-// they are, the last one cut at last_event_id) and decoded.
+// A run's stored events 1..last_event_id: as batches to store for another run and decoded.
 struct CopiedHistory {
   std::vector<persistence::HistoryBatch> batches;
   hist::History events;
   int64_t size_bytes = 0;
 };
 
+// last_event_id must end a stored batch, as the reference requires of a reset point (its
+// version-history check reads whole batches).
 hugo::Result<CopiedHistory> CopyHistory(persistence::ExecutionStore* store,
                                         const persistence::RunKey& key, int64_t last_event_id) {
   auto batches = store->ReadHistory(key.namespace_id, key.run_id, 1, 1 << 20);
@@ -102,18 +103,15 @@ hugo::Result<CopiedHistory> CopyHistory(persistence::ExecutionStore* store,
   CopiedHistory copied;
   for (auto& batch : batches.Value()) {
     if (batch.first_event_id > last_event_id) break;
+    if (batch.last_event_id > last_event_id) {
+      return InvalidArgument("StateRebuilder unable to Rebuild mutable state to event ID: " +
+                             std::to_string(last_event_id) +
+                             ", version: 0, this event must be at the boundary");
+    }
     hist::History decoded;
     if (!decoded.ParseFromString(batch.data)) {
       return hugo::Error::From("stored history of run " + key.run_id + " does not decode",
                                errors::kInternal);
-    }
-    if (batch.last_event_id > last_event_id) {
-      hist::History cut;
-      for (auto& event : *decoded.mutable_events()) {
-        if (event.event_id() <= last_event_id) *cut.add_events() = event;
-      }
-      decoded = std::move(cut);
-      batch = BatchOf(decoded);
     }
     for (auto& event : *decoded.mutable_events()) *copied.events.add_events() = std::move(event);
     copied.size_bytes += static_cast<int64_t>(batch.data.size());

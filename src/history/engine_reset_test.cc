@@ -138,13 +138,20 @@ TEST_F(ResetTest, ABadResetPointIsRefusedAndChangesNothing) {
     EXPECT_EQ(reset.Error().Message(),
               "Workflow task finish ID must be > 1 && <= workflow last event ID.");
   }
-  // Event 2 (WorkflowTaskScheduled): before it no workflow task is pending.
-  auto reset = Reset("w3", run_id, 2, "bad");
+  // Event 2 is inside the first batch (Started, WorkflowTaskScheduled): not a boundary.
+  auto inside = Reset("w3", run_id, 2, "bad");
+  ASSERT_TRUE(inside.IsFailure());
+  EXPECT_EQ(inside.Error().Code(), errors::kInvalidArgument);
+  EXPECT_EQ(inside.Error().Message(),
+            "StateRebuilder unable to Rebuild mutable state to event ID: 1, version: 0, this event "
+            "must be at the boundary");
+  // Event 5 (the signal): before it, the workflow task has completed and none is pending.
+  auto reset = Reset("w3", run_id, 5, "bad");
   ASSERT_TRUE(reset.IsFailure());
   EXPECT_EQ(reset.Error().Code(), errors::kInvalidArgument);
   EXPECT_EQ(reset.Error().Message(),
             "Can only reset workflow to event ID in range [WorkflowTaskScheduled +1, "
-            "WorkflowTaskStarted + 1]: 2");
+            "WorkflowTaskStarted + 1]: 5");
   EXPECT_EQ(History("w3").SerializeAsString(), before);
   EXPECT_EQ(CurrentRunId("w3"), run_id);
   EXPECT_EQ(Stored("w3", run_id).status(), enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
