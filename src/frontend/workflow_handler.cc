@@ -423,7 +423,9 @@ grpc::ServerUnaryReactor* WorkflowHandler::DeleteWorkflowExecution(
     wf::DeleteWorkflowExecutionResponse* response) {
   return OnNamespace(
       context, request, response,
-      [](const wf::DeleteWorkflowExecutionRequest& r) { return ValidateDeleteWorkflowExecution(r); },
+      [](const wf::DeleteWorkflowExecutionRequest& r) {
+        return ValidateDeleteWorkflowExecution(r);
+      },
       [this, request](const std::string& namespace_id) {
         return engine_->Delete(namespace_id, *request);
       });

@@ -352,9 +352,10 @@ class Engine {
   hugo::Result<hugo::Unit> CommitTogether(const std::vector<Mutation*>& mutations);
   // The new run's first transition: fails its workflow task (RESET_WORKFLOW), restores pending
   // activities and timers, re-applies `reapply`, schedules a workflow task and the run timeout.
-  void PrepareResetRun(Mutation& m, const std::string& base_run_id,
-                       const temporal::api::workflowservice::v1::ResetWorkflowExecutionRequest& request,
-                       const std::vector<temporal::api::history::v1::HistoryEvent>& reapply);
+  void PrepareResetRun(
+      Mutation& m, const std::string& base_run_id,
+      const temporal::api::workflowservice::v1::ResetWorkflowExecutionRequest& request,
+      const std::vector<temporal::api::history::v1::HistoryEvent>& reapply);
   // The outbox rows of a run (by scanning the stored outbox); timer tasks also leave the queue.
   hugo::Result<std::pair<std::vector<int64_t>, std::vector<int64_t>>> OutboxOf(
       const persistence::RunKey& key);

@@ -43,7 +43,12 @@ struct ReapplyRules {
 // (reference: resetworkflow.GetResetReapplyExcludeTypes).
 ReapplyRules RulesOf(const wf::ResetWorkflowExecutionRequest& request) {
   ReapplyRules rules;
-  switch (request.reset_reapply_type()) {
+  // Deprecated, still sent by older clients.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  const enums::ResetReapplyType include = request.reset_reapply_type();
+#pragma GCC diagnostic pop
+  switch (include) {
     case enums::RESET_REAPPLY_TYPE_SIGNAL:
       rules.updates = false;
       break;
@@ -195,8 +200,9 @@ hugo::Result<wf::ResetWorkflowExecutionResponse> Engine::Reset(
   std::vector<hist::HistoryEvent> seen(after.Value().events().begin(),
                                        after.Value().events().end());
   bool reached_current = base_key.run_id == current_key.run_id;
-  for (int hop = 0; hop < kReapplyChainMax && !seen.empty() &&
-                    seen.back().event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW;
+  for (int hop = 0;
+       hop < kReapplyChainMax && !seen.empty() &&
+       seen.back().event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW;
        ++hop) {
     const persistence::RunKey next{
         namespace_id, workflow_id,
@@ -401,7 +407,8 @@ hugo::Result<std::pair<std::vector<int64_t>, std::vector<int64_t>>> Engine::Outb
     if (tasks.Value().empty()) break;
     for (const auto& record : tasks.Value()) {
       TransferTask task;
-      if (task.ParseFromString(record.data) && matches(task)) outbox.first.push_back(record.task_id);
+      if (task.ParseFromString(record.data) && matches(task))
+        outbox.first.push_back(record.task_id);
       after = record.task_id;
     }
   }
@@ -411,7 +418,8 @@ hugo::Result<std::pair<std::vector<int64_t>, std::vector<int64_t>>> Engine::Outb
     if (timers.Value().empty()) break;
     for (const auto& record : timers.Value()) {
       TimerTask task;
-      if (task.ParseFromString(record.data) && matches(task)) outbox.second.push_back(record.task_id);
+      if (task.ParseFromString(record.data) && matches(task))
+        outbox.second.push_back(record.task_id);
       after = record.task_id;
     }
   }

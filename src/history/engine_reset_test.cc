@@ -9,8 +9,11 @@
 namespace hdo::history {
 namespace {
 
-using testing::EngineFixture;
-using testing::enums::EventType;
+namespace wf = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+namespace hist = temporal::api::history::v1;
+using enums::EventType;
+using test_support::EngineFixture;
 
 class ResetTest : public EngineFixture {
  protected:

@@ -207,7 +207,8 @@ void ApplyTimer(const hist::HistoryEvent& event, MutableState& state) {
       auto& info = (*state.mutable_timers())[started.timer_id()];
       info.set_timer_id(started.timer_id());
       info.set_started_event_id(event.event_id());
-      *info.mutable_expiry_time() = AddDuration(event.event_time(), started.start_to_fire_timeout());
+      *info.mutable_expiry_time() =
+          AddDuration(event.event_time(), started.start_to_fire_timeout());
       break;
     }
     case enums::EVENT_TYPE_TIMER_FIRED:
@@ -253,16 +254,20 @@ void ApplyChild(const hist::HistoryEvent& event, MutableState& state) {
           event.start_child_workflow_execution_failed_event_attributes().initiated_event_id());
       break;
     case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED:
-      children->erase(event.child_workflow_execution_completed_event_attributes().initiated_event_id());
+      children->erase(
+          event.child_workflow_execution_completed_event_attributes().initiated_event_id());
       break;
     case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED:
-      children->erase(event.child_workflow_execution_failed_event_attributes().initiated_event_id());
+      children->erase(
+          event.child_workflow_execution_failed_event_attributes().initiated_event_id());
       break;
     case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED:
-      children->erase(event.child_workflow_execution_canceled_event_attributes().initiated_event_id());
+      children->erase(
+          event.child_workflow_execution_canceled_event_attributes().initiated_event_id());
       break;
     case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT:
-      children->erase(event.child_workflow_execution_timed_out_event_attributes().initiated_event_id());
+      children->erase(
+          event.child_workflow_execution_timed_out_event_attributes().initiated_event_id());
       break;
     case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED:
       children->erase(

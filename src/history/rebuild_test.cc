@@ -1,8 +1,9 @@
 // Goal: the state rebuilt from a run's events is the state the engine stored for that run, for
 // every field events carry (rebuild.h lists those they do not), at points that leave a workflow
 // task scheduled, started, failed (transient), activities and timers pending, signals counted,
-// memo changed, and the run closed. Method: real workflows through the engine (reset_test_fixture.h)
-// and, at each point, RebuildRun of the whole history compared with the stored state.
+// memo changed, and the run closed. Method: real workflows through the engine
+// (reset_test_fixture.h) and, at each point, RebuildRun of the whole history compared with the
+// stored state.
 #include <google/protobuf/util/message_differencer.h>
 
 #include "history/reset_test_fixture.h"
@@ -10,9 +11,11 @@
 namespace hdo::history {
 namespace {
 
-using testing::EngineFixture;
-using testing::command::Command;
-using testing::enums::COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES;
+namespace wf = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+namespace hist = temporal::api::history::v1;
+using temporal::api::command::v1::Command;
+using test_support::EngineFixture;
 
 // What events do not carry (rebuild.h) is left out of the comparison.
 persistence::v1::MutableState Comparable(persistence::v1::MutableState state) {
@@ -52,14 +55,13 @@ TEST_F(RebuildTest, TheRebuiltStateIsTheStoredStateThroughAWorkflowsLife) {
   ExpectRebuildMatches("r1", run_id, "the workflow task started");
 
   Command memo;
-  memo.set_command_type(COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES);
+  memo.set_command_type(enums::COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES);
   (*memo.mutable_modify_workflow_properties_command_attributes()
         ->mutable_upserted_memo()
         ->mutable_fields())["step"]
       .set_data("1");
-  Complete(first.task_token(),
-           {ScheduleActivity("a1"), ScheduleActivity("a2"), StartTimer("t1", 30),
-            StartTimer("t2", 600), memo});
+  Complete(first.task_token(), {ScheduleActivity("a1"), ScheduleActivity("a2"),
+                                StartTimer("t1", 30), StartTimer("t2", 600), memo});
   ExpectRebuildMatches("r1", run_id, "activities and timers pending, memo changed");
 
   Signal("r1", "go");

@@ -11,12 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "common/error_codes.h"
 #include "history/engine.h"
 #include "history/time_util.h"
 #include "persistence/sqlite/execution_store.h"
 #include "persistence/sqlite/test_database.h"
 
-namespace hdo::history::testing {
+namespace hdo::history::test_support {
 
 namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
@@ -131,7 +132,7 @@ class EngineFixture : public ::testing::Test {
   }
 
   hugo::Result<wf::GetWorkflowExecutionHistoryResponse> HistoryOf(const std::string& workflow_id,
-                                                                   const std::string& run_id) {
+                                                                  const std::string& run_id) {
     wf::GetWorkflowExecutionHistoryRequest request;
     request.mutable_execution()->set_workflow_id(workflow_id);
     request.mutable_execution()->set_run_id(run_id);
@@ -159,7 +160,9 @@ class EngineFixture : public ::testing::Test {
     persistence::v1::MutableState state;
     auto record = store_.GetRun({"ns", workflow_id, run_id});
     EXPECT_TRUE(record.IsSuccess());
-    if (record.IsSuccess()) EXPECT_TRUE(state.ParseFromString(record.Value().state));
+    if (record.IsSuccess()) {
+      EXPECT_TRUE(state.ParseFromString(record.Value().state));
+    }
     return state;
   }
 
@@ -171,4 +174,4 @@ class EngineFixture : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
 };
 
-}  // namespace hdo::history::testing
+}  // namespace hdo::history::test_support

@@ -252,13 +252,13 @@ hugo::Result<int64_t> SqliteExecutionStore::MaxTaskId() {
   return hugo::Ok(row.Value() ? select.ColumnInt64(0) : int64_t{0});
 }
 
-
 hugo::Result<hugo::Unit> SqliteExecutionStore::DeleteRun(
     const RunKey& key, const std::vector<int64_t>& transfer_task_ids,
     const std::vector<int64_t>& timer_task_ids) {
   return db_->InTransaction([&]() -> hugo::Result<hugo::Unit> {
-    Statement run(db_->handle(),
-                  "DELETE FROM executions WHERE namespace_id = ? AND workflow_id = ? AND run_id = ?");
+    Statement run(
+        db_->handle(),
+        "DELETE FROM executions WHERE namespace_id = ? AND workflow_id = ? AND run_id = ?");
     run.BindText(1, key.namespace_id).BindText(2, key.workflow_id).BindText(3, key.run_id);
     auto deleted = run.Run();
     if (deleted.IsFailure()) return deleted;
@@ -272,8 +272,9 @@ hugo::Result<hugo::Unit> SqliteExecutionStore::DeleteRun(
     pointer.BindText(1, key.namespace_id).BindText(2, key.workflow_id).BindText(3, key.run_id);
     auto unpointed = pointer.Run();
     if (unpointed.IsFailure()) return unpointed;
-    for (const char* sql : {"DELETE FROM history_batches WHERE namespace_id = ? AND run_id = ?",
-                            "DELETE FROM executions_visibility WHERE namespace_id = ? AND run_id = ?"}) {
+    for (const char* sql :
+         {"DELETE FROM history_batches WHERE namespace_id = ? AND run_id = ?",
+          "DELETE FROM executions_visibility WHERE namespace_id = ? AND run_id = ?"}) {
       Statement remove(db_->handle(), sql);
       remove.BindText(1, key.namespace_id).BindText(2, key.run_id);
       auto removed = remove.Run();

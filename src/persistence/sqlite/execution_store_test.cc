@@ -237,8 +237,7 @@ TEST_F(ExecutionStoreTest, DeletingARunRemovesItsRowsAndOnlyItsOwnCurrentPointer
   // The current run takes the pointer with it; a second delete finds nothing and changes nothing.
   ASSERT_TRUE(store_->DeleteRun({"ns-1", "order-1", "run-b"}, {9}, {}).IsSuccess());
   EXPECT_EQ(store_->GetCurrentRun("ns-1", "order-1").Error().Code(), kErrorNotFound);
-  EXPECT_EQ(store_->DeleteRun({"ns-1", "order-1", "run-b"}, {}, {}).Error().Code(),
-            kErrorNotFound);
+  EXPECT_EQ(store_->DeleteRun({"ns-1", "order-1", "run-b"}, {}, {}).Error().Code(), kErrorNotFound);
   count_visibility();
   EXPECT_EQ(visibility_rows, 0);
   Reopen();
