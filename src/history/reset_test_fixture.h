@@ -128,6 +128,7 @@ class EngineFixture : public ::testing::Test {
   static command::Command CompleteWorkflow() {
     command::Command command;
     command.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+    command.mutable_complete_workflow_execution_command_attributes();
     return command;
   }
 
