@@ -213,7 +213,8 @@ hugo::Result<hugo::Unit> ValidateStartWorkflow(
   valid = WorkflowTimeoutsOf(request);
   if (valid.IsFailure()) return valid;
   if (!request.cron_schedule().empty() && request.has_workflow_start_delay() &&
-      (request.workflow_start_delay().seconds() != 0 || request.workflow_start_delay().nanos() != 0)) {
+      (request.workflow_start_delay().seconds() != 0 ||
+       request.workflow_start_delay().nanos() != 0)) {
     return InvalidArgument("CronSchedule and WorkflowStartDelay may not be used together.");
   }
   valid = DurationOf(request.workflow_start_delay(),
@@ -442,5 +443,21 @@ Status ValidateResetStickyTaskQueue(const workflowservice::ResetStickyTaskQueueR
 Status ValidateDescribeTaskQueue(const workflowservice::DescribeTaskQueueRequest& request) {
   return TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/false);
 }
+
+// --- reset and delete
+Status ValidateResetWorkflowExecution(
+    const workflowservice::ResetWorkflowExecutionRequest& request) {
+  if (request.request_id().empty()) return InvalidArgument("RequestId is not set on request.");
+  if (request.request_id().size() > kIdLengthMax) {
+    return InvalidArgument("RequestId length exceeds limit.");
+  }
+  return ExecutionOf(request.has_workflow_execution(), request.workflow_execution());
+}
+
+Status ValidateDeleteWorkflowExecution(
+    const workflowservice::DeleteWorkflowExecutionRequest& request) {
+  return ExecutionOf(request.has_workflow_execution(), request.workflow_execution());
+}
+// --- end of reset and delete
 
 }  // namespace hdo::frontend

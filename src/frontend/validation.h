@@ -93,6 +93,13 @@ hugo::Result<hugo::Unit> ValidateDescribeWorkflowExecution(
     const temporal::api::workflowservice::v1::DescribeWorkflowExecutionRequest& request);
 hugo::Result<hugo::Unit> ValidateResetStickyTaskQueue(
     const temporal::api::workflowservice::v1::ResetStickyTaskQueueRequest& request);
+// --- reset and delete: the reference's order (request id, then the execution); the reset
+// point is checked by history, which knows the run's last event.
+hugo::Result<hugo::Unit> ValidateResetWorkflowExecution(
+    const temporal::api::workflowservice::v1::ResetWorkflowExecutionRequest& request);
+hugo::Result<hugo::Unit> ValidateDeleteWorkflowExecution(
+    const temporal::api::workflowservice::v1::DeleteWorkflowExecutionRequest& request);
+// --- end of reset and delete
 // The task queue as a partition (tqid.NormalizeAndValidatePartition: no reserved-prefix rule).
 hugo::Result<hugo::Unit> ValidateDescribeTaskQueue(
     const temporal::api::workflowservice::v1::DescribeTaskQueueRequest& request);

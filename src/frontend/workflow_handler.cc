@@ -53,6 +53,8 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "RespondWorkflowTaskCompleted",
                                                 "ShutdownWorker",
                                                 "TerminateWorkflowExecution",
+                                                "ResetWorkflowExecution",
+                                                "DeleteWorkflowExecution",
                                                 "GetWorkflowExecutionHistory",
                                                 "SignalWorkflowExecution",
                                                 "SignalWithStartWorkflowExecution",
@@ -109,6 +111,8 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetSystemInfo(
   capabilities->set_activity_failure_include_heartbeat(true);  // details of a failed attempt kept
   capabilities->set_sdk_metadata(true);                        // stored on WorkflowTaskCompleted
   capabilities->set_upsert_memo(true);                         // ModifyWorkflowProperties
+  capabilities->set_eager_workflow_start(true);                // first task in the start reply
+  capabilities->set_count_group_by_execution_status(true);     // CountWorkflowExecutions
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
@@ -403,6 +407,32 @@ grpc::ServerUnaryReactor* WorkflowHandler::RequestCancelWorkflowExecution(
         return engine_->RequestCancel(namespace_id, *request);
       });
 }
+
+// --- reset and delete
+grpc::ServerUnaryReactor* WorkflowHandler::ResetWorkflowExecution(
+    grpc::CallbackServerContext* context, const wf::ResetWorkflowExecutionRequest* request,
+    wf::ResetWorkflowExecutionResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::ResetWorkflowExecutionRequest& r) { return ValidateResetWorkflowExecution(r); },
+      [this, request](const std::string& namespace_id) {
+        return engine_->Reset(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::DeleteWorkflowExecution(
+    grpc::CallbackServerContext* context, const wf::DeleteWorkflowExecutionRequest* request,
+    wf::DeleteWorkflowExecutionResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::DeleteWorkflowExecutionRequest& r) {
+        return ValidateDeleteWorkflowExecution(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return engine_->Delete(namespace_id, *request);
+      });
+}
+// --- end of reset and delete
 
 grpc::ServerUnaryReactor* WorkflowHandler::DescribeWorkflowExecution(
     grpc::CallbackServerContext* context, const wf::DescribeWorkflowExecutionRequest* request,

@@ -88,6 +88,16 @@ class WorkflowHandler final
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::TerminateWorkflowExecutionRequest* request,
       temporal::api::workflowservice::v1::TerminateWorkflowExecutionResponse* response) override;
+  // --- reset and delete
+  grpc::ServerUnaryReactor* ResetWorkflowExecution(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::ResetWorkflowExecutionRequest* request,
+      temporal::api::workflowservice::v1::ResetWorkflowExecutionResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteWorkflowExecution(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::DeleteWorkflowExecutionRequest* request,
+      temporal::api::workflowservice::v1::DeleteWorkflowExecutionResponse* response) override;
+  // --- end of reset and delete
   grpc::ServerUnaryReactor* ShutdownWorker(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::ShutdownWorkerRequest* request,

@@ -45,6 +45,9 @@ struct CommandRejection {
   // false: the reference answers the RPC with InvalidArgument and keeps the task as it is
   // (nothing written), e.g. for an activity's invalid task queue.
   bool fail_task = true;
+  // The run cannot go on (a payload or its history over the limits): after the failed task the
+  // run is terminated with `message` as the reason, as the reference does.
+  bool terminate = false;
 };
 
 // reference: retrypolicy.DefaultRetrySettings (dynamic config history.defaultActivityRetryPolicy

@@ -29,8 +29,8 @@
 #include <vector>
 
 #include "common/uuid.h"
-#include "history/commands.h"
 #include "hdo/persistence/v1/execution.pb.h"
+#include "history/commands.h"
 #include "hugo/result.h"
 #include "matching/matcher.h"
 #include "persistence/execution_store.h"
@@ -71,6 +71,15 @@ class Engine {
     int pending_children_max = 2000;
     int pending_signals_max = 2000;
     int pending_cancel_requests_max = 2000;
+    // A payload a command carries (reference: limit.blobSize.error): larger ones terminate the
+    // run. History limits (limit.historyCount/historySize .error and .suggestContinueAsNew): a
+    // run past the error limits is terminated; past the suggestion, WorkflowTaskStarted
+    // suggests continue-as-new.
+    size_t blob_size_max = size_t{2} * 1024 * 1024;
+    int64_t history_count_max = 50 * 1024;
+    int64_t history_size_max = int64_t{50} * 1024 * 1024;
+    int64_t history_count_suggest_continue_as_new = 4 * 1024;
+    int64_t history_size_suggest_continue_as_new = int64_t{4} * 1024 * 1024;
   };
   using Now = std::function<google::protobuf::Timestamp()>;
   template <class Response>
@@ -119,6 +128,27 @@ class Engine {
   hugo::Result<temporal::api::workflowservice::v1::ResetStickyTaskQueueResponse> ResetSticky(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::ResetStickyTaskQueueRequest& request);
+
+  // --- reset and delete (engine_reset.cc)
+  // A new run from the events of the base run before workflow_task_finish_event_id, its workflow
+  // task failed (RESET_WORKFLOW) and the base run's later signals re-applied; a running current
+  // run is terminated in the same transaction. A retried request (same request id) answers the
+  // run it created.
+  hugo::Result<temporal::api::workflowservice::v1::ResetWorkflowExecutionResponse> Reset(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::ResetWorkflowExecutionRequest& request);
+  // Terminates the run if it is running, then removes its state, history, outbox rows, listing
+  // row and (when it is the current run) the current-run pointer.
+  hugo::Result<temporal::api::workflowservice::v1::DeleteWorkflowExecutionResponse> Delete(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::DeleteWorkflowExecutionRequest& request);
+  // The state of the stored run `key` rebuilt from its events 1..last_event_id for the run
+  // `run_id` (rebuild.h), with the engine's visibility copies and the size of the history read.
+  hugo::Result<persistence::v1::MutableState> RebuildRun(const persistence::RunKey& key,
+                                                         int64_t last_event_id,
+                                                         const std::string& run_id,
+                                                         const std::string& create_request_id);
+  // --- end of reset and delete
 
   // --- workflow tasks (engine_workflow_task.cc)
   // Matching's hand-off: records the task started and builds the poll response with history
@@ -329,8 +359,8 @@ class Engine {
   // The ContinueAsNew command: writes WorkflowExecutionContinuedAsNew, closes the run and puts
   // the new run into m.also.
   std::optional<CommandRejection> ContinueAsNew(
-      Mutation& m, temporal::api::command::v1::ContinueAsNewWorkflowExecutionCommandAttributes
-                       attributes,
+      Mutation& m,
+      temporal::api::command::v1::ContinueAsNewWorkflowExecutionCommandAttributes attributes,
       int64_t completed_event_id);
   // The delay a chain's next run waits: at least the reuse interval after this run started.
   google::protobuf::Duration ChainBackoff(const persistence::v1::MutableState& state,
@@ -339,8 +369,8 @@ class Engine {
 
   // --- children and other workflows (engine_children.cc)
   std::optional<CommandRejection> StartChild(
-      Mutation& m, const temporal::api::command::v1::StartChildWorkflowExecutionCommandAttributes&
-                       attributes,
+      Mutation& m,
+      const temporal::api::command::v1::StartChildWorkflowExecutionCommandAttributes& attributes,
       int64_t completed_event_id);
   std::optional<CommandRejection> SignalExternal(
       Mutation& m,
@@ -385,6 +415,11 @@ class Engine {
   void FailStartedWorkflowTask(Mutation& m, temporal::api::enums::v1::WorkflowTaskFailedCause cause,
                                const temporal::api::failure::v1::Failure* failure,
                                const std::string& identity, bool schedule_next);
+  // Records the run's scheduled workflow task started by `poller` (Started event unless
+  // transient, the start-to-close timer); WorkflowTaskResponse is the poll reply for it.
+  void MarkWorkflowTaskStarted(Mutation& m, const matching::Poller& poller);
+  hugo::Result<temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse>
+  WorkflowTaskResponse(const LoadedRun& run, const matching::Poller& poller);
   // Writes the transient Scheduled/Started pair of a started transient workflow task.
   void MaterializeTransient(Mutation& m);
   // Dispatches an activity attempt: transfer task plus its schedule-to-start timeout.
@@ -412,11 +447,14 @@ class Engine {
                                               const std::string& new_run_id);
   // Starts a new run and returns its id; a running `replaced` run (conflict policy
   // TERMINATE_EXISTING) is terminated first. `signal`: the signal of a signal-with-start.
+  // `eager_task`: the start asked for eager execution; when granted, its first workflow task is
+  // started in the same transaction and returned there (never queued in matching).
   hugo::Result<std::string> StartNewRun(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request,
       persistence::RunWrite write, const persistence::CurrentRun* replaced,
-      const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest* signal);
+      const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest* signal,
+      temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse* eager_task = nullptr);
 
   // --- history (engine_history.cc)
   bool TryAnswerHistory(
@@ -424,6 +462,18 @@ class Engine {
       const temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest& request,
       bool deadline_passed, const HistoryDone& done);
   void WakeWaiters(const std::string& run_id);
+
+  // --- reset and delete (engine_reset.cc)
+  // The new run's first transition: fails its workflow task (RESET_WORKFLOW), restores pending
+  // activities and timers, re-applies `reapply`, schedules a workflow task and the run timeout.
+  void PrepareResetRun(
+      Mutation& m, const std::string& base_run_id,
+      const temporal::api::workflowservice::v1::ResetWorkflowExecutionRequest& request,
+      const std::vector<temporal::api::history::v1::HistoryEvent>& reapply);
+  // The outbox rows of a run (by scanning the stored outbox); timer tasks also leave the queue.
+  hugo::Result<std::pair<std::vector<int64_t>, std::vector<int64_t>>> OutboxOf(
+      const persistence::RunKey& key);
+  // --- end of reset and delete
 
   // --- queries (engine_query.cc)
   hugo::Result<temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse>

@@ -36,8 +36,8 @@ bool Positive(const google::protobuf::Duration& duration) {
 
 // What a retry or cron run carries over from the chain's previous run: its start request as the
 // Started event recorded it.
-wf::StartWorkflowExecutionRequest StartRequestOf(const MutableState& state,
-                                                 const hist::WorkflowExecutionStartedEventAttributes& started) {
+wf::StartWorkflowExecutionRequest StartRequestOf(
+    const MutableState& state, const hist::WorkflowExecutionStartedEventAttributes& started) {
   wf::StartWorkflowExecutionRequest request;
   request.set_workflow_id(state.workflow_id());
   *request.mutable_workflow_type() = started.workflow_type();
@@ -268,8 +268,7 @@ hugo::Result<hugo::Unit> Engine::ContinueChain(Mutation& m, hist::HistoryEvent* 
     }
   }
   if (type == enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED) {
-    close_event->mutable_workflow_execution_failed_event_attributes()->set_retry_state(
-        retry_state);
+    close_event->mutable_workflow_execution_failed_event_attributes()->set_retry_state(retry_state);
   } else if (type == enums::EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT) {
     close_event->mutable_workflow_execution_timed_out_event_attributes()->set_retry_state(
         retry_state);
@@ -295,10 +294,10 @@ hugo::Result<hugo::Unit> Engine::ContinueChain(Mutation& m, hist::HistoryEvent* 
   next.attempt = initiator == enums::CONTINUE_AS_NEW_INITIATOR_RETRY ? state.attempt() + 1 : 1;
   next.backoff = ChainBackoff(state, backoff);
   // A cron run that succeeded hands on its result; one that failed, the chain's last success.
-  const temporal::api::common::v1::Payloads* last_result =
-      result != nullptr                  ? result
-      : state.has_last_completion_result() ? &state.last_completion_result()
-                                           : nullptr;
+  const temporal::api::common::v1::Payloads* last_result = result != nullptr ? result
+                                                           : state.has_last_completion_result()
+                                                               ? &state.last_completion_result()
+                                                               : nullptr;
   next.last_completion_result = last_result;
   next.continued_failure = failed ? failure : nullptr;
   next.execution_expiration_time = state.execution_expiration_time();
@@ -330,7 +329,8 @@ hugo::Result<hugo::Unit> Engine::ContinueChain(Mutation& m, hist::HistoryEvent* 
 }
 
 std::optional<CommandRejection> Engine::ContinueAsNew(
-    Mutation& m, temporal::api::command::v1::ContinueAsNewWorkflowExecutionCommandAttributes attributes,
+    Mutation& m,
+    temporal::api::command::v1::ContinueAsNewWorkflowExecutionCommandAttributes attributes,
     int64_t completed_event_id) {
   MutableState& state = m.run.state;
   constexpr auto kBad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES;
@@ -368,9 +368,9 @@ std::optional<CommandRejection> Engine::ContinueAsNew(
     FillRetryPolicyDefaults(attributes.mutable_retry_policy(), DefaultRetrySettings{});
     auto valid = ValidateRetryPolicy(attributes.mutable_retry_policy());
     if (valid.IsFailure()) {
-      return CommandRejection{kBad,
-                              "invalid WorkflowRetryPolicy on ContinueAsNewWorkflowExecutionCommand: " +
-                                  valid.Error().Message() + ". WorkflowType=" + type_name};
+      return CommandRejection{
+          kBad, "invalid WorkflowRetryPolicy on ContinueAsNewWorkflowExecutionCommand: " +
+                    valid.Error().Message() + ". WorkflowType=" + type_name};
     }
   }
   if (!attributes.cron_schedule().empty() &&
@@ -420,9 +420,9 @@ std::optional<CommandRejection> Engine::ContinueAsNew(
   auto built = BuildNewRun(next);
   if (built.IsFailure()) {
     const bool attribute_error = built.Error().Code() == errors::kInvalidArgument;
-    return CommandRejection{attribute_error ? enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES
-                                            : kBad,
-                            built.Error().Message()};
+    return CommandRejection{
+        attribute_error ? enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES : kBad,
+        built.Error().Message()};
   }
   const std::string& new_run_id = built.Value().run.record.key.run_id;
 
@@ -436,7 +436,7 @@ std::optional<CommandRejection> Engine::ContinueAsNew(
   if (attributes.has_input()) *event->mutable_input() = attributes.input();
   *event->mutable_workflow_run_timeout() = attributes.workflow_run_timeout();
   *event->mutable_workflow_task_timeout() = attributes.workflow_task_timeout();
-  if (attributes.has_backoff_start_interval()) {
+  if (!IsZero(attributes.backoff_start_interval())) {
     *event->mutable_backoff_start_interval() = attributes.backoff_start_interval();
   }
   event->set_initiator(attributes.initiator());  // as the command said (SDKs: unset)

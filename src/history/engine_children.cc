@@ -124,9 +124,9 @@ std::optional<CommandRejection> Engine::StartChild(
   }
   if (target_namespace_id.Value() != state.namespace_id()) {
     // reference: cross-namespace commands are off by default (system.enableCrossNamespaceCommands).
-    return CommandRejection{kBad,
-                            "cross namespace commands are not allowed: namespace " +
-                                attributes.namespace_() + " is not the workflow's own." + suffix};
+    return CommandRejection{kBad, "cross namespace commands are not allowed: namespace " +
+                                      attributes.namespace_() + " is not the workflow's own." +
+                                      suffix};
   }
   for (auto* duration :
        {attributes.mutable_workflow_execution_timeout(), attributes.mutable_workflow_run_timeout(),
@@ -140,9 +140,9 @@ std::optional<CommandRejection> Engine::StartChild(
     FillRetryPolicyDefaults(attributes.mutable_retry_policy(), DefaultRetrySettings{});
     auto valid = ValidateRetryPolicy(attributes.mutable_retry_policy());
     if (valid.IsFailure()) {
-      return CommandRejection{kBad,
-                              "invalid WorkflowRetryPolicy on StartChildWorkflowExecutionCommand: " +
-                                  valid.Error().Message() + "." + suffix};
+      return CommandRejection{
+          kBad, "invalid WorkflowRetryPolicy on StartChildWorkflowExecutionCommand: " +
+                    valid.Error().Message() + "." + suffix};
     }
   }
   if (!attributes.cron_schedule().empty() &&
@@ -246,12 +246,12 @@ std::optional<CommandRejection> Engine::SignalExternal(
   const std::string suffix = " WorkflowId=" + workflow_id + " Namespace=" + name_space +
                              " RunId=" + run_id + " SignalName=" + attributes.signal_name();
   if (!attributes.has_execution()) {
-    return CommandRejection{kBad, "Execution is not set on SignalExternalWorkflowExecutionCommand."};
+    return CommandRejection{kBad,
+                            "Execution is not set on SignalExternalWorkflowExecutionCommand."};
   }
   if (workflow_id.empty()) {
-    return CommandRejection{kBad,
-                            "WorkflowId is not set on SignalExternalWorkflowExecutionCommand." +
-                                suffix};
+    return CommandRejection{
+        kBad, "WorkflowId is not set on SignalExternalWorkflowExecutionCommand." + suffix};
   }
   if (workflow_id.size() > kCommandIdLengthMax || name_space.size() > kCommandIdLengthMax) {
     return CommandRejection{
@@ -262,26 +262,23 @@ std::optional<CommandRejection> Engine::SignalExternal(
         kBad, "Invalid RunId set on SignalExternalWorkflowExecutionCommand." + suffix};
   }
   if (attributes.signal_name().empty()) {
-    return CommandRejection{kBad,
-                            "SignalName is not set on SignalExternalWorkflowExecutionCommand." +
-                                suffix};
+    return CommandRejection{
+        kBad, "SignalName is not set on SignalExternalWorkflowExecutionCommand." + suffix};
   }
   auto target_namespace_id = NamespaceIdOf(name_space);
   if (target_namespace_id.IsFailure()) {
     return CommandRejection{kBad, target_namespace_id.Error().Message()};
   }
   if (target_namespace_id.Value() != state.namespace_id()) {
-    return CommandRejection{kBad,
-                            "cross namespace commands are not allowed: namespace " + name_space +
-                                " is not the workflow's own." + suffix};
+    return CommandRejection{kBad, "cross namespace commands are not allowed: namespace " +
+                                      name_space + " is not the workflow's own." + suffix};
   }
   if (state.external_signals_size() >= options_.pending_signals_max) {
-    return CommandRejection{
-        enums::WORKFLOW_TASK_FAILED_CAUSE_PENDING_SIGNALS_LIMIT_EXCEEDED,
-        "the number of pending signals to external workflows, " +
-            std::to_string(state.external_signals_size()) +
-            ", has reached the per-workflow limit of " +
-            std::to_string(options_.pending_signals_max)};
+    return CommandRejection{enums::WORKFLOW_TASK_FAILED_CAUSE_PENDING_SIGNALS_LIMIT_EXCEEDED,
+                            "the number of pending signals to external workflows, " +
+                                std::to_string(state.external_signals_size()) +
+                                ", has reached the per-workflow limit of " +
+                                std::to_string(options_.pending_signals_max)};
   }
   auto* event = Append(m, enums::EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED);
   auto* initiated = event->mutable_signal_external_workflow_execution_initiated_event_attributes();
@@ -341,9 +338,8 @@ std::optional<CommandRejection> Engine::CancelExternal(
         event.start_child_workflow_execution_initiated_event_attributes().workflow_id() ==
             workflow_id) {
       return CommandRejection{
-          kBad,
-          "Start and RequestCancel for child workflow is not allowed in same workflow task." +
-              suffix};
+          kBad, "Start and RequestCancel for child workflow is not allowed in same workflow task." +
+                    suffix};
     }
   }
   auto target_namespace_id = NamespaceIdOf(name_space);
@@ -351,17 +347,15 @@ std::optional<CommandRejection> Engine::CancelExternal(
     return CommandRejection{kBad, target_namespace_id.Error().Message()};
   }
   if (target_namespace_id.Value() != state.namespace_id()) {
-    return CommandRejection{kBad,
-                            "cross namespace commands are not allowed: namespace " + name_space +
-                                " is not the workflow's own." + suffix};
+    return CommandRejection{kBad, "cross namespace commands are not allowed: namespace " +
+                                      name_space + " is not the workflow's own." + suffix};
   }
   if (state.external_cancels_size() >= options_.pending_cancel_requests_max) {
-    return CommandRejection{
-        enums::WORKFLOW_TASK_FAILED_CAUSE_PENDING_REQUEST_CANCEL_LIMIT_EXCEEDED,
-        "the number of pending requests to cancel external workflows, " +
-            std::to_string(state.external_cancels_size()) +
-            ", has reached the per-workflow limit of " +
-            std::to_string(options_.pending_cancel_requests_max)};
+    return CommandRejection{enums::WORKFLOW_TASK_FAILED_CAUSE_PENDING_REQUEST_CANCEL_LIMIT_EXCEEDED,
+                            "the number of pending requests to cancel external workflows, " +
+                                std::to_string(state.external_cancels_size()) +
+                                ", has reached the per-workflow limit of " +
+                                std::to_string(options_.pending_cancel_requests_max)};
   }
   auto* event = Append(m, enums::EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED);
   auto* initiated =
@@ -456,7 +450,8 @@ hugo::Result<hugo::Unit> Engine::ProcessStartChild(const TransferTask& task, int
   auto begun = Begin(parent_key);
   if (begun.IsFailure()) {
     if (begun.Error().Code() == errors::kNotFound) DropTasks({task_id}, {});
-    return begun.Error().Code() == errors::kNotFound ? hugo::Ok() : hugo::Result<hugo::Unit>(begun.Error());
+    return begun.Error().Code() == errors::kNotFound ? hugo::Ok()
+                                                     : hugo::Result<hugo::Unit>(begun.Error());
   }
   Mutation& parent = begun.Value();
   MutableState& state = parent.run.state;
@@ -468,14 +463,16 @@ hugo::Result<hugo::Unit> Engine::ProcessStartChild(const TransferTask& task, int
     return hugo::Ok();
   }
   ChildInfo& child = found->second;
-  auto initiated_events = ReadEvents(parent_key, child.initiated_event_id(), child.initiated_event_id());
+  auto initiated_events =
+      ReadEvents(parent_key, child.initiated_event_id(), child.initiated_event_id());
   if (initiated_events.IsFailure()) return initiated_events.Error();
   if (initiated_events.Value().events_size() != 1) {
     DropTasks({task_id}, {});
     return hugo::Ok();
   }
-  const auto& initiated =
-      initiated_events.Value().events(0).start_child_workflow_execution_initiated_event_attributes();
+  const auto& initiated = initiated_events.Value()
+                              .events(0)
+                              .start_child_workflow_execution_initiated_event_attributes();
   parent.done_transfer.push_back(task_id);
 
   wf::StartWorkflowExecutionRequest request;
@@ -528,7 +525,6 @@ hugo::Result<hugo::Unit> Engine::ProcessStartChild(const TransferTask& task, int
     failed->set_cause(enums::START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS);
     failed->set_control(initiated.control());
     failed->set_initiated_event_id(child.initiated_event_id());
-    failed->set_workflow_task_completed_event_id(child.workflow_task_completed_event_id());
     state.mutable_children()->erase(found);
     EnsureWorkflowTask(parent);
     return Commit(parent);
@@ -542,16 +538,16 @@ hugo::Result<hugo::Unit> Engine::ProcessStartChild(const TransferTask& task, int
   parent_info.set_initiated_event_id(child.initiated_event_id());
   spec.request = std::move(request);
   spec.parent = &parent_info;
-  spec.root_workflow_id = state.root_workflow_id().empty() ? state.workflow_id()
-                                                           : state.root_workflow_id();
+  spec.root_workflow_id =
+      state.root_workflow_id().empty() ? state.workflow_id() : state.root_workflow_id();
   spec.root_run_id = state.root_run_id().empty() ? state.run_id() : state.root_run_id();
   if (!spec.request.cron_schedule().empty()) {
     auto schedule = CronSchedule::Parse(spec.request.cron_schedule());
     if (schedule.IsSuccess()) {
       auto wait = CronBackoffMs(schedule.Value(), NowMs(), NowMs());
       if (wait.has_value() && *wait > 0) spec.backoff = DurationFromMillis(*wait);
-    // The first run of a cron workflow is already one of its schedule's (reference).
-    spec.initiator = enums::CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE;
+      // The first run of a cron workflow is already one of its schedule's (reference).
+      spec.initiator = enums::CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE;
     }
   }
   auto built = BuildNewRun(spec);
@@ -588,8 +584,7 @@ hugo::Result<hugo::Unit> Engine::ProcessChildClosed(const TransferTask& task, in
   MutableState& state = parent.run.state;
   auto found = state.mutable_children()->find(info.initiated_event_id());
   if (!IsRunning(state) || found == state.mutable_children()->end() ||
-      found->second.started_event_id() == 0 ||
-      found->second.workflow_id() != task.workflow_id()) {
+      found->second.started_event_id() == 0 || found->second.workflow_id() != task.workflow_id()) {
     DropTasks({task_id}, {});  // the parent closed, or heard of this child already
     return hugo::Ok();
   }
@@ -611,8 +606,9 @@ hugo::Result<hugo::Unit> Engine::ProcessChildClosed(const TransferTask& task, in
   };
   switch (close.event_type()) {
     case enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: {
-      auto* attributes = AppendOrBuffer(parent, enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED)
-                             ->mutable_child_workflow_execution_completed_event_attributes();
+      auto* attributes =
+          AppendOrBuffer(parent, enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED)
+              ->mutable_child_workflow_execution_completed_event_attributes();
       fill(attributes);
       const auto& completed = close.workflow_execution_completed_event_attributes();
       if (completed.has_result()) *attributes->mutable_result() = completed.result();
@@ -636,10 +632,12 @@ hugo::Result<hugo::Unit> Engine::ProcessChildClosed(const TransferTask& task, in
       break;
     }
     case enums::EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: {
-      auto* attributes = AppendOrBuffer(parent, enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT)
-                             ->mutable_child_workflow_execution_timed_out_event_attributes();
+      auto* attributes =
+          AppendOrBuffer(parent, enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT)
+              ->mutable_child_workflow_execution_timed_out_event_attributes();
       fill(attributes);
-      attributes->set_retry_state(close.workflow_execution_timed_out_event_attributes().retry_state());
+      attributes->set_retry_state(
+          close.workflow_execution_timed_out_event_attributes().retry_state());
       break;
     }
     case enums::EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: {
@@ -674,7 +672,8 @@ hugo::Result<hugo::Unit> Engine::ProcessSignalExternal(const TransferTask& task,
     return hugo::Ok();
   }
   const ExternalRequestInfo info = found->second;
-  auto initiated_events = ReadEvents(source_key, info.initiated_event_id(), info.initiated_event_id());
+  auto initiated_events =
+      ReadEvents(source_key, info.initiated_event_id(), info.initiated_event_id());
   if (initiated_events.IsFailure()) return initiated_events.Error();
   if (initiated_events.Value().events_size() != 1) {
     DropTasks({task_id}, {});
@@ -714,7 +713,8 @@ hugo::Result<hugo::Unit> Engine::ProcessSignalExternal(const TransferTask& task,
     failed->mutable_workflow_execution()->set_run_id(info.run_id());
     failed->set_control(initiated.control());
     failed->set_cause(
-        enums::SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND);
+        enums::
+            SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND);
     EnsureWorkflowTask(source);
     return Commit(source);
   }
@@ -759,7 +759,8 @@ hugo::Result<hugo::Unit> Engine::ProcessCancelExternal(const TransferTask& task,
     return hugo::Ok();
   }
   const ExternalRequestInfo info = found->second;
-  auto initiated_events = ReadEvents(source_key, info.initiated_event_id(), info.initiated_event_id());
+  auto initiated_events =
+      ReadEvents(source_key, info.initiated_event_id(), info.initiated_event_id());
   if (initiated_events.IsFailure()) return initiated_events.Error();
   const std::string reason =
       initiated_events.Value().events_size() == 1
@@ -806,9 +807,8 @@ hugo::Result<hugo::Unit> Engine::ProcessCancelExternal(const TransferTask& task,
   }
   if (target.has_value()) {
     MutableState& target_state = target->run.state;
-    auto* requested =
-        AppendOrBuffer(*target, enums::EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED)
-            ->mutable_workflow_execution_cancel_requested_event_attributes();
+    auto* requested = AppendOrBuffer(*target, enums::EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED)
+                          ->mutable_workflow_execution_cancel_requested_event_attributes();
     requested->set_cause(reason);
     requested->set_identity(kHistoryServiceIdentity);
     requested->set_external_initiated_event_id(info.initiated_event_id());
@@ -818,8 +818,9 @@ hugo::Result<hugo::Unit> Engine::ProcessCancelExternal(const TransferTask& task,
     target_state.set_cancel_request_id(info.request_id());
     EnsureWorkflowTask(*target);
   }
-  auto* done = AppendOrBuffer(source, enums::EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED)
-                   ->mutable_external_workflow_execution_cancel_requested_event_attributes();
+  auto* done =
+      AppendOrBuffer(source, enums::EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED)
+          ->mutable_external_workflow_execution_cancel_requested_event_attributes();
   done->set_initiated_event_id(info.initiated_event_id());
   done->set_namespace_(info.namespace_());
   done->set_namespace_id(info.namespace_id());

@@ -457,7 +457,9 @@ TEST_F(EngineChainTest, AFailedRunIsRetriedByItsPolicyUntilTheAttemptsRunOut) {
   request.mutable_task_queue()->set_name("queue");
   request.set_request_id("start-retry");
   request.mutable_retry_policy()->mutable_initial_interval()->set_seconds(2);
-  request.mutable_retry_policy()->set_maximum_attempts(2);
+  request.mutable_retry_policy()->set_maximum_attempts(3);
+  request.mutable_retry_policy()->set_backoff_coefficient(2);
+  request.mutable_retry_policy()->mutable_maximum_interval()->set_seconds(100);
   ASSERT_TRUE(engine_->StartWorkflow("ns", request).IsSuccess());
   auto attempt1 = PollQueue("queue");
   Complete(attempt1.task_token(), {Fail("boom")});
@@ -479,8 +481,18 @@ TEST_F(EngineChainTest, AFailedRunIsRetriedByItsPolicyUntilTheAttemptsRunOut) {
 
   Complete(attempt2.task_token(), {Fail("boom again")});
   hist::History second = RunHistory("retry", attempt2.workflow_execution().run_id());
-  const auto& last =
+  const auto& again =
       second.events(second.events_size() - 1).workflow_execution_failed_event_attributes();
+  EXPECT_EQ(again.retry_state(), enums::RETRY_STATE_IN_PROGRESS);
+  Advance(4000);  // 2 s × coefficient 2
+  auto attempt3 = PollQueue("queue");
+  ASSERT_EQ(attempt3.workflow_execution().run_id(), again.new_execution_run_id());
+  EXPECT_EQ(attempt3.history().events(0).workflow_execution_started_event_attributes().attempt(),
+            3);
+  Complete(attempt3.task_token(), {Fail("boom for good")});
+  hist::History third = RunHistory("retry", attempt3.workflow_execution().run_id());
+  const auto& last =
+      third.events(third.events_size() - 1).workflow_execution_failed_event_attributes();
   EXPECT_EQ(last.retry_state(), enums::RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED);
   EXPECT_TRUE(last.new_execution_run_id().empty());
   EXPECT_EQ(Describe("retry").workflow_execution_info().status(),
@@ -490,8 +502,7 @@ TEST_F(EngineChainTest, AFailedRunIsRetriedByItsPolicyUntilTheAttemptsRunOut) {
 TEST_F(EngineChainTest, AChildStartsReportsItsResultAndNamesItsParent) {
   Start("parent");
   auto parent_task = PollQueue("queue");
-  Complete(parent_task.task_token(),
-           {StartChild("child", enums::PARENT_CLOSE_POLICY_TERMINATE)});
+  Complete(parent_task.task_token(), {StartChild("child", enums::PARENT_CLOSE_POLICY_TERMINATE)});
   RunTransfers();
   auto parent_types = Types(History("parent"));
   ASSERT_GE(parent_types.size(), 7U);
@@ -505,7 +516,8 @@ TEST_F(EngineChainTest, AChildStartsReportsItsResultAndNamesItsParent) {
 
   auto child_task = PollQueue("children");
   ASSERT_EQ(child_task.workflow_execution().workflow_id(), "child");
-  const auto& started = child_task.history().events(0).workflow_execution_started_event_attributes();
+  const auto& started =
+      child_task.history().events(0).workflow_execution_started_event_attributes();
   EXPECT_EQ(started.parent_workflow_execution().workflow_id(), "parent");
   EXPECT_EQ(started.parent_initiated_event_id(), 5);
   Complete(child_task.task_token(), {CompleteWith("\"done\"")});
@@ -514,8 +526,9 @@ TEST_F(EngineChainTest, AChildStartsReportsItsResultAndNamesItsParent) {
   hist::History parent = History("parent");
   const auto& reported = parent.events(parent.events_size() - 1);
   ASSERT_EQ(reported.event_type(), enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED);
-  EXPECT_EQ(reported.child_workflow_execution_completed_event_attributes().result().payloads(0).data(),
-            "\"done\"");
+  EXPECT_EQ(
+      reported.child_workflow_execution_completed_event_attributes().result().payloads(0).data(),
+      "\"done\"");
   EXPECT_EQ(reported.child_workflow_execution_completed_event_attributes().started_event_id(), 6);
   EXPECT_EQ(Describe("parent").pending_children_size(), 0);
 }
@@ -538,9 +551,10 @@ TEST_F(EngineChainTest, AChildWhoseIdIsTakenFailsToStartAndTheParentHears) {
 TEST_F(EngineChainTest, ParentClosePoliciesTerminateOrCancelRunningChildrenAndAbandonOthers) {
   Start("p");
   auto parent_task = PollQueue("queue");
-  Complete(parent_task.task_token(), {StartChild("c-terminate", enums::PARENT_CLOSE_POLICY_TERMINATE),
-                                      StartChild("c-cancel", enums::PARENT_CLOSE_POLICY_REQUEST_CANCEL),
-                                      StartChild("c-abandon", enums::PARENT_CLOSE_POLICY_ABANDON)});
+  Complete(parent_task.task_token(),
+           {StartChild("c-terminate", enums::PARENT_CLOSE_POLICY_TERMINATE),
+            StartChild("c-cancel", enums::PARENT_CLOSE_POLICY_REQUEST_CANCEL),
+            StartChild("c-abandon", enums::PARENT_CLOSE_POLICY_ABANDON)});
   RunTransfers();
   auto next = PollQueue("queue");
   ASSERT_EQ(next.workflow_execution().workflow_id(), "p");
@@ -555,6 +569,53 @@ TEST_F(EngineChainTest, ParentClosePoliciesTerminateOrCancelRunningChildrenAndAb
   EXPECT_EQ(Describe("c-abandon").workflow_execution_info().status(),
             enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
   EXPECT_FALSE(Describe("c-abandon").workflow_extended_info().cancel_requested());
+}
+
+TEST_F(EngineChainTest, AnEagerStartReturnsTheStartedFirstTaskAndQueuesNothing) {
+  wf::StartWorkflowExecutionRequest request;
+  request.set_workflow_id("eager");
+  request.mutable_workflow_type()->set_name("Flow");
+  request.mutable_task_queue()->set_name("queue");
+  request.set_request_id("start-eager");
+  request.set_identity("starter");
+  request.set_request_eager_execution(true);
+  auto started = engine_->StartWorkflow("ns", request);
+  ASSERT_TRUE(started.IsSuccess());
+  const auto& task = started.Value().eager_workflow_task();
+  ASSERT_FALSE(task.task_token().empty());
+  EXPECT_EQ(task.workflow_execution().run_id(), started.Value().run_id());
+  ASSERT_EQ(task.history().events_size(), 3);
+  EXPECT_TRUE(task.history()
+                  .events(0)
+                  .workflow_execution_started_event_attributes()
+                  .eager_execution_accepted());
+  EXPECT_EQ(task.history().events(2).workflow_task_started_event_attributes().identity(),
+            "starter");
+  EXPECT_TRUE(PollQueue("queue").task_token().empty());  // nothing for pollers
+  Complete(task.task_token(), {CompleteWith("1")});
+  EXPECT_EQ(Describe("eager").workflow_execution_info().status(),
+            enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
+}
+
+TEST_F(EngineChainTest, AnOversizedPayloadFailsTheTaskAndTerminatesTheRun) {
+  Start("big");
+  auto task = PollQueue("queue");
+  wf::RespondWorkflowTaskCompletedRequest request;
+  request.set_task_token(task.task_token());
+  *request.add_commands() = CompleteWith(std::string(2 * 1024 * 1024 + 1, 'x'));
+  auto refused = engine_->CompleteWorkflowTask("ns", request);
+  ASSERT_TRUE(refused.IsFailure());
+  EXPECT_EQ(refused.Error().Message(),
+            "BadCompleteWorkflowExecutionAttributes: Blob data size exceeds limit.");
+  const auto types = Types(History("big"));
+  ASSERT_GE(types.size(), 2U);
+  EXPECT_EQ(types[types.size() - 2], enums::EVENT_TYPE_WORKFLOW_TASK_FAILED);
+  EXPECT_EQ(types.back(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED);
+  hist::History history = History("big");
+  EXPECT_EQ(history.events(history.events_size() - 1)
+                .workflow_execution_terminated_event_attributes()
+                .reason(),
+            "Blob data size exceeds limit.");
 }
 
 TEST_F(EngineChainTest, ASignalReachesAnotherWorkflowOrFailsWhenThereIsNone) {

@@ -146,10 +146,13 @@ hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
   } else if (current.Error().Code() != persistence::kErrorNotFound) {
     return current.Error();
   }
-  auto run_id = StartNewRun(namespace_id, request, std::move(write),
-                            current.IsSuccess() ? &current.Value() : nullptr, nullptr);
-  if (run_id.IsFailure()) return run_id.Error();
   wf::StartWorkflowExecutionResponse response;
+  auto run_id = StartNewRun(
+      namespace_id, request, std::move(write), current.IsSuccess() ? &current.Value() : nullptr,
+      nullptr,
+      request.request_eager_execution() ? response.mutable_eager_workflow_task() : nullptr);
+  if (run_id.IsFailure()) return run_id.Error();
+  if (response.eager_workflow_task().task_token().empty()) response.clear_eager_workflow_task();
   response.set_run_id(run_id.Value());
   response.set_started(true);
   response.set_status(enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
@@ -159,11 +162,17 @@ hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
 hugo::Result<std::string> Engine::StartNewRun(
     const std::string& namespace_id, const wf::StartWorkflowExecutionRequest& request,
     persistence::RunWrite write, const persistence::CurrentRun* replaced,
-    const wf::SignalWithStartWorkflowExecutionRequest* signal) {
+    const wf::SignalWithStartWorkflowExecutionRequest* signal,
+    wf::PollWorkflowTaskQueueResponse* eager_task) {
   const std::string run_id = uuids_.Next();
   NewRun spec;
   spec.namespace_id = namespace_id;
   spec.request = request;
+  // reference: the frontend fills the unset fields of a workflow retry policy (the Started
+  // event shows the whole policy, and retries compute from it).
+  if (spec.request.has_retry_policy()) {
+    FillRetryPolicyDefaults(spec.request.mutable_retry_policy(), DefaultRetrySettings{});
+  }
   spec.write = std::move(write);
   spec.run_id = run_id;
   spec.signal = signal;
@@ -187,10 +196,28 @@ hugo::Result<std::string> Engine::StartNewRun(
   auto built = BuildNewRun(spec);
   if (built.IsFailure()) return built.Error();
   Mutation& m = built.Value();
+  // Eager start (reference: allowed unless the first task waits): the caller's worker gets the
+  // first workflow task in the reply; no poll, no queue.
+  const bool eager = eager_task != nullptr && m.run.state.has_workflow_task();
+  matching::Poller eager_poller{"", request.task_queue().name(), request.identity(),
+                                request.request_id(), false};
+  if (eager) {
+    std::erase_if(m.transfer, [](const persistence::v1::TransferTask& task) {
+      return task.kind() == persistence::v1::TransferTask::KIND_WORKFLOW_TASK;
+    });
+    m.events.mutable_events(0)
+        ->mutable_workflow_execution_started_event_attributes()
+        ->set_eager_execution_accepted(true);
+    MarkWorkflowTaskStarted(m, eager_poller);
+  }
   // The engine thread is the only writer, so the current-run pointer cannot move between the
   // caller's read and this commit; a failure here is the store's.
   auto committed = Commit(m);
   if (committed.IsFailure()) return committed.Error();
+  if (eager) {
+    auto task = WorkflowTaskResponse(m.run, eager_poller);
+    if (task.IsSuccess()) *eager_task = std::move(task).Value();
+  }
   return hugo::Ok(run_id);
 }
 

@@ -78,6 +78,34 @@ hist::HistoryEvent StartedEvent(const MutableState& state) {
   return event;
 }
 
+// The BAD_*_ATTRIBUTES cause of a command type (an oversized payload fails the task with it).
+enums::WorkflowTaskFailedCause BadAttributesCause(enums::CommandType type) {
+  switch (type) {
+    case enums::COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
+      return enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES;
+    case enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
+      return enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES;
+    case enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
+      return enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES;
+    case enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
+      return enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_WORKFLOW_EXECUTION_ATTRIBUTES;
+    case enums::COMMAND_TYPE_RECORD_MARKER:
+      return enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES;
+    case enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
+      return enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES;
+    case enums::COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION:
+      return enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES;
+    case enums::COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
+      return enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES;
+    case enums::COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+      return enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES;
+    case enums::COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
+      return enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES;
+    default:
+      return enums::WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED;
+  }
+}
+
 }  // namespace
 
 hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::RecordWorkflowTaskStarted(
@@ -102,6 +130,20 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::RecordWorkflowTaskStarte
     return hugo::Error::From("workflow task is no longer scheduled", errors::kNotFound);
   }
   m.done_transfer.push_back(task.transfer_task_id);
+  MarkWorkflowTaskStarted(m, poller);
+  auto committed = Commit(m);
+  if (committed.IsFailure()) {
+    log::Warn("workflow task not started: commit failed",
+              {{"workflow_id", task.workflow_id}, {"error", committed.Error().Message()}});
+    return committed.Error();
+  }
+
+  return WorkflowTaskResponse(m.run, poller);
+}
+
+void Engine::MarkWorkflowTaskStarted(Mutation& m, const matching::Poller& poller) {
+  MutableState& state = m.run.state;
+  auto* workflow_task = state.mutable_workflow_task();
   if (workflow_task->transient() && workflow_task->scheduled_event_id() != state.next_event_id()) {
     // Events arrived since the transient attempt was scheduled: it becomes a normal task.
     workflow_task->set_transient(false);
@@ -123,6 +165,10 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::RecordWorkflowTaskStarte
     started->set_scheduled_event_id(workflow_task->scheduled_event_id());
     started->set_identity(poller.identity);
     started->set_request_id(poller.poll_request_id);
+    started->set_history_size_bytes(state.history_size_bytes());
+    started->set_suggest_continue_as_new(
+        state.next_event_id() - 1 >= options_.history_count_suggest_continue_as_new ||
+        state.history_size_bytes() >= options_.history_size_suggest_continue_as_new);
     workflow_task->set_started_event_id(started_event->event_id());
   }
   TimerTask timeout;
@@ -136,20 +182,19 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::RecordWorkflowTaskStarte
   if (full_history && state.last_completed_workflow_task_started_event_id() > 0) {
     state.set_replay_count(state.replay_count() + 1);
   }
-  auto committed = Commit(m);
-  if (committed.IsFailure()) {
-    log::Warn("workflow task not started: commit failed",
-              {{"workflow_id", task.workflow_id}, {"error", committed.Error().Message()}});
-    return committed.Error();
-  }
+}
 
+hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::WorkflowTaskResponse(
+    const LoadedRun& run, const matching::Poller& poller) {
+  const MutableState& state = run.state;
+  const auto* workflow_task = &state.workflow_task();
   // A sticky worker has the run cached up to its last completed task: it gets what follows.
   int64_t first_event_id = 1;
   if (poller.sticky && workflow_task->sticky() &&
       state.last_completed_workflow_task_started_event_id() > 0) {
     first_event_id = state.last_completed_workflow_task_started_event_id() + 1;
   }
-  auto history = ReadEvents(m.run.record.key, first_event_id, state.next_event_id() - 1);
+  auto history = ReadEvents(run.record.key, first_event_id, state.next_event_id() - 1);
   if (history.IsFailure()) return history.Error();
   wf::PollWorkflowTaskQueueResponse response;
   *response.mutable_history() = std::move(history).Value();
@@ -340,6 +385,12 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
     command::Command cmd = original;
     rejection = NormalizeCommand(&cmd, context);
     if (rejection.has_value()) break;
+    if (cmd.ByteSizeLong() > options_.blob_size_max) {
+      // reference: an oversized payload fails the task and terminates the run.
+      rejection = CommandRejection{BadAttributesCause(cmd.command_type()),
+                                   "Blob data size exceeds limit.", true, true};
+      break;
+    }
     switch (cmd.command_type()) {
       case enums::COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
         const auto& attributes = cmd.schedule_activity_task_command_attributes();
@@ -580,7 +631,8 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
           const auto& result = cmd.complete_workflow_execution_command_attributes();
           if (result.has_result()) *attributes->mutable_result() = result.result();
           attributes->set_workflow_task_completed_event_id(completed_id);
-          auto chained = ContinueChain(m, event, nullptr, result.has_result() ? &result.result() : nullptr);
+          auto chained =
+              ContinueChain(m, event, nullptr, result.has_result() ? &result.result() : nullptr);
           if (chained.IsFailure()) return chained.Error();
           Close(m, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
         } else if (cmd.command_type() == enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION) {
@@ -614,6 +666,7 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
     return InvalidArgument(rejection->message);  // nothing written; the task stays started
   }
   if (rejection.has_value()) {
+    const std::string reason = rejection->message;  // a termination's reason has no cause
     // The reference names the cause first, in the failure and in the RPC's error.
     rejection->message = EnumShorthand(enums::WorkflowTaskFailedCause_Name(rejection->cause),
                                        "WORKFLOW_TASK_FAILED_CAUSE_") +
@@ -627,7 +680,10 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
     failure.set_message(rejection->message);
     failure.mutable_server_failure_info();
     FailStartedWorkflowTask(failing, rejection->cause, &failure, request.identity(),
-                            /*schedule_next=*/true);
+                            /*schedule_next=*/!rejection->terminate);
+    if (rejection->terminate) {
+      TerminateRun(failing, reason, nullptr, "history-service");
+    }
     auto committed = Commit(failing);
     if (committed.IsFailure()) return committed.Error();
     return InvalidArgument(rejection->message);
@@ -635,7 +691,14 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
 
   if (IsRunning(state)) {
     if (FlushBuffered(m)) new_task = true;
-    if (new_task) ScheduleWorkflowTask(m, 1);
+    // reference: a history past its limits ends the run.
+    if (state.next_event_id() - 1 > options_.history_count_max) {
+      TerminateRun(m, "Workflow history count exceeds limit.", nullptr, "history-service");
+    } else if (state.history_size_bytes() > options_.history_size_max) {
+      TerminateRun(m, "Workflow history size exceeds limit.", nullptr, "history-service");
+    } else if (new_task) {
+      ScheduleWorkflowTask(m, 1);
+    }
   }
   auto committed = Commit(m);
   if (committed.IsFailure()) return committed.Error();

@@ -118,6 +118,13 @@ class ExecutionStore {
   // The largest transfer or timer task id ever written (0 when none): the writer continues
   // above it.
   virtual hugo::Result<int64_t> MaxTaskId() = 0;
+  // Removes a run in one transaction: its state, history batches, listing row, the given outbox
+  // rows (the store does not read task blobs, so the caller names them) and, when the run is the
+  // current run of its workflow id, the current-run pointer. kErrorNotFound when the run is
+  // absent (nothing is changed then).
+  virtual hugo::Result<hugo::Unit> DeleteRun(const RunKey& key,
+                                             const std::vector<int64_t>& transfer_task_ids,
+                                             const std::vector<int64_t>& timer_task_ids) = 0;
 };
 
 }  // namespace hdo::persistence

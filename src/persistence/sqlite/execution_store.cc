@@ -252,4 +252,48 @@ hugo::Result<int64_t> SqliteExecutionStore::MaxTaskId() {
   return hugo::Ok(row.Value() ? select.ColumnInt64(0) : int64_t{0});
 }
 
+hugo::Result<hugo::Unit> SqliteExecutionStore::DeleteRun(
+    const RunKey& key, const std::vector<int64_t>& transfer_task_ids,
+    const std::vector<int64_t>& timer_task_ids) {
+  return db_->InTransaction([&]() -> hugo::Result<hugo::Unit> {
+    Statement run(
+        db_->handle(),
+        "DELETE FROM executions WHERE namespace_id = ? AND workflow_id = ? AND run_id = ?");
+    run.BindText(1, key.namespace_id).BindText(2, key.workflow_id).BindText(3, key.run_id);
+    auto deleted = run.Run();
+    if (deleted.IsFailure()) return deleted;
+    if (sqlite3_changes(db_->handle()) != 1) {
+      return hugo::Error::From(Describe(key) + " not found", kErrorNotFound);
+    }
+    // The pointer goes only if it names this run: a deleted older run leaves the current one.
+    Statement pointer(db_->handle(),
+                      "DELETE FROM current_executions "
+                      "WHERE namespace_id = ? AND workflow_id = ? AND run_id = ?");
+    pointer.BindText(1, key.namespace_id).BindText(2, key.workflow_id).BindText(3, key.run_id);
+    auto unpointed = pointer.Run();
+    if (unpointed.IsFailure()) return unpointed;
+    for (const char* sql :
+         {"DELETE FROM history_batches WHERE namespace_id = ? AND run_id = ?",
+          "DELETE FROM executions_visibility WHERE namespace_id = ? AND run_id = ?"}) {
+      Statement remove(db_->handle(), sql);
+      remove.BindText(1, key.namespace_id).BindText(2, key.run_id);
+      auto removed = remove.Run();
+      if (removed.IsFailure()) return removed;
+    }
+    for (int64_t task_id : transfer_task_ids) {
+      Statement remove(db_->handle(), "DELETE FROM transfer_tasks WHERE task_id = ?");
+      remove.BindInt64(1, task_id);
+      auto removed = remove.Run();
+      if (removed.IsFailure()) return removed;
+    }
+    for (int64_t task_id : timer_task_ids) {
+      Statement remove(db_->handle(), "DELETE FROM timer_tasks WHERE task_id = ?");
+      remove.BindInt64(1, task_id);
+      auto removed = remove.Run();
+      if (removed.IsFailure()) return removed;
+    }
+    return hugo::Ok();
+  });
+}
+
 }  // namespace hdo::persistence::sqlite

@@ -26,6 +26,9 @@ class SqliteExecutionStore final : public ExecutionStore {
   hugo::Result<std::vector<TimerTaskRecord>> LoadTimerTasks(int64_t after_task_id,
                                                             int count_max) override;
   hugo::Result<int64_t> MaxTaskId() override;
+  hugo::Result<hugo::Unit> DeleteRun(const RunKey& key,
+                                     const std::vector<int64_t>& transfer_task_ids,
+                                     const std::vector<int64_t>& timer_task_ids) override;
 
  private:
   hugo::Result<hugo::Unit> WriteRun(const RunWrite& write);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "persistence/sqlite/statement.h"
 #include "persistence/sqlite/test_database.h"
 
 namespace hdo::persistence::sqlite {
@@ -187,6 +188,61 @@ TEST_F(ExecutionStoreTest, TimerTasksCommitWithTheRunAndShareTheTaskIdSequence) 
   Reopen();
   EXPECT_TRUE(store_->LoadTimerTasks(0, 10).Value().empty());
   EXPECT_EQ(store_->MaxTaskId().Value(), 4);
+}
+
+// --- DeleteRun
+TEST_F(ExecutionStoreTest, DeletingARunRemovesItsRowsAndOnlyItsOwnCurrentPointer) {
+  int64_t visibility_rows = -1;
+  auto count_visibility = [&] {
+    Statement select(file_.db().handle(), "SELECT count(*) FROM executions_visibility");
+    EXPECT_TRUE(select.Step().IsSuccess());
+    visibility_rows = select.ColumnInt64(0);
+  };
+  auto listing = [](const std::string& run_id) {
+    VisibilityRecord record;
+    record.namespace_id = "ns-1";
+    record.workflow_id = "order-1";
+    record.run_id = run_id;
+    record.workflow_type = "Flow";
+    record.task_queue = "queue";
+    record.status = 1;
+    return record;
+  };
+  Transaction first;
+  first.runs.push_back(NewRun("order-1", "run-a"));
+  first.new_transfer_tasks.push_back({7, "dispatch-a"});
+  first.new_timer_tasks.push_back({8, 1, "timer-a"});
+  first.visibility.push_back(listing("run-a"));
+  ASSERT_TRUE(store_->Write(first).IsSuccess());
+  RunWrite second = NewRun("order-1", "run-b");
+  second.current_mode = CurrentRunMode::kReplace;
+  second.expected_current_run_id = "run-a";
+  Transaction replace;
+  replace.runs.push_back(second);
+  replace.new_transfer_tasks.push_back({9, "dispatch-b"});
+  replace.visibility.push_back(listing("run-b"));
+  ASSERT_TRUE(store_->Write(replace).IsSuccess());
+
+  // An older run goes with its history, listing row and the named outbox rows; run-b stays.
+  ASSERT_TRUE(store_->DeleteRun({"ns-1", "order-1", "run-a"}, {7}, {8}).IsSuccess());
+  EXPECT_EQ(store_->GetRun({"ns-1", "order-1", "run-a"}).Error().Code(), kErrorNotFound);
+  EXPECT_EQ(HistoryBatchCount("run-a"), 0);
+  EXPECT_EQ(store_->GetCurrentRun("ns-1", "order-1").Value().run_id, "run-b");
+  ASSERT_EQ(store_->LoadTransferTasks(0, 10).Value().size(), 1u);
+  EXPECT_EQ(store_->LoadTransferTasks(0, 10).Value()[0].data, "dispatch-b");
+  EXPECT_TRUE(store_->LoadTimerTasks(0, 10).Value().empty());
+  count_visibility();
+  EXPECT_EQ(visibility_rows, 1);
+
+  // The current run takes the pointer with it; a second delete finds nothing and changes nothing.
+  ASSERT_TRUE(store_->DeleteRun({"ns-1", "order-1", "run-b"}, {9}, {}).IsSuccess());
+  EXPECT_EQ(store_->GetCurrentRun("ns-1", "order-1").Error().Code(), kErrorNotFound);
+  EXPECT_EQ(store_->DeleteRun({"ns-1", "order-1", "run-b"}, {}, {}).Error().Code(), kErrorNotFound);
+  count_visibility();
+  EXPECT_EQ(visibility_rows, 0);
+  Reopen();
+  EXPECT_TRUE(store_->LoadTransferTasks(0, 10).Value().empty());
+  EXPECT_TRUE(Commit({NewRun("order-1", "run-c")}).IsSuccess());
 }
 
 }  // namespace

@@ -1,0 +1,238 @@
+// Goal: reset builds the new run the reference builds (events before the reset point, the
+// workflow task failed with RESET_WORKFLOW, the later signals once more, a new workflow task),
+// restores pending activities and timers, terminates the old run in the same transaction,
+// refuses bad reset points without changing anything and answers a retried request with the run
+// it created; delete removes a running or closed run entirely. Method: real workflows through
+// the engine (reset_test_fixture.h).
+#include "history/reset_test_fixture.h"
+
+namespace hdo::history {
+namespace {
+
+namespace wf = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+namespace hist = temporal::api::history::v1;
+using enums::EventType;
+using test_support::EngineFixture;
+
+class ResetTest : public EngineFixture {
+ protected:
+  hugo::Result<wf::ResetWorkflowExecutionResponse> Reset(const std::string& workflow_id,
+                                                         const std::string& run_id,
+                                                         int64_t finish_event_id,
+                                                         const std::string& request_id) {
+    wf::ResetWorkflowExecutionRequest request;
+    request.mutable_workflow_execution()->set_workflow_id(workflow_id);
+    request.mutable_workflow_execution()->set_run_id(run_id);
+    request.set_workflow_task_finish_event_id(finish_event_id);
+    request.set_request_id(request_id);
+    request.set_reason("try again");
+    return engine_->Reset("ns", request);
+  }
+
+  // The event id of the first event of `type`.
+  static int64_t First(const hist::History& history, EventType type) {
+    for (const auto& event : history.events()) {
+      if (event.event_type() == type) return event.event_id();
+    }
+    return 0;
+  }
+
+  std::string CurrentRunId(const std::string& workflow_id) {
+    auto current = store_.GetCurrentRun("ns", workflow_id);
+    return current.IsSuccess() ? current.Value().run_id : std::string();
+  }
+};
+
+TEST_F(ResetTest, TheSignalsAfterTheResetPointAreAppliedToTheNewRunExactlyOnce) {
+  const std::string base_run_id = Start("w1");
+  RunWorkflowTask({});
+  Signal("w1", "one");
+  RunWorkflowTask({});
+  Signal("w1", "two");
+  const hist::History base = History("w1");
+  const int64_t point = First(base, enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+
+  auto reset = Reset("w1", base_run_id, point, "reset-1");
+  ASSERT_TRUE(reset.IsSuccess()) << reset.Error().Message();
+  const std::string new_run_id = reset.Value().run_id();
+  EXPECT_NE(new_run_id, base_run_id);
+  EXPECT_EQ(CurrentRunId("w1"), new_run_id);
+
+  const hist::History history = History("w1", new_run_id);
+  EXPECT_EQ(Types(history), (std::vector<EventType>{
+                                enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+                                enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+                                enums::EVENT_TYPE_WORKFLOW_TASK_STARTED,
+                                enums::EVENT_TYPE_WORKFLOW_TASK_FAILED,
+                                enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+                                enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+                                enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+                            }));
+  for (int i = 0; i < point - 1; ++i) {
+    EXPECT_EQ(history.events(i).SerializeAsString(), base.events(i).SerializeAsString());
+  }
+  const auto& failed = history.events(3).workflow_task_failed_event_attributes();
+  EXPECT_EQ(failed.cause(), enums::WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW);
+  EXPECT_EQ(failed.base_run_id(), base_run_id);
+  EXPECT_EQ(failed.new_run_id(), new_run_id);
+  EXPECT_EQ(failed.failure().message(), "try again");
+  EXPECT_TRUE(failed.failure().has_reset_workflow_failure_info());
+  EXPECT_EQ(failed.identity(), "history-service");
+  EXPECT_EQ(history.events(4).workflow_execution_signaled_event_attributes().signal_name(), "one");
+  EXPECT_EQ(history.events(5).workflow_execution_signaled_event_attributes().signal_name(), "two");
+  EXPECT_EQ(Stored("w1", new_run_id).signal_count(), 2);
+
+  const hist::History old = History("w1", base_run_id);
+  const auto& last = old.events(old.events_size() - 1);
+  ASSERT_EQ(last.event_type(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED);
+  EXPECT_EQ(last.workflow_execution_terminated_event_attributes().reason(), "try again");
+  EXPECT_EQ(last.workflow_execution_terminated_event_attributes().identity(), "history-resetter");
+
+  // The new run's workflow task is the next one a worker gets, with the whole new history.
+  auto task = PollWorkflowTask();
+  ASSERT_FALSE(task.task_token().empty());
+  EXPECT_EQ(task.workflow_execution().run_id(), new_run_id);
+  EXPECT_EQ(task.attempt(), 1);
+  Complete(task.task_token(), {CompleteWorkflow()});
+  EXPECT_EQ(Stored("w1", new_run_id).status(), enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
+}
+
+TEST_F(ResetTest, PendingActivitiesAndTimersOfTheResetPointComeBack) {
+  const std::string base_run_id = Start("w2");
+  RunWorkflowTask({ScheduleActivity("a1"), StartTimer("t1", 60)});
+  ASSERT_FALSE(PollActivityTask().task_token().empty());  // the base run's attempt
+  Signal("w2", "go");
+  RunWorkflowTask({});
+  const hist::History base = History("w2");
+  int64_t point = 0;
+  for (const auto& event : base.events()) {
+    if (event.event_type() == enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED) point = event.event_id();
+  }
+
+  auto reset = Reset("w2", base_run_id, point, "reset-2");
+  ASSERT_TRUE(reset.IsSuccess()) << reset.Error().Message();
+  const std::string new_run_id = reset.Value().run_id();
+  const auto state = Stored("w2", new_run_id);
+  EXPECT_EQ(state.activities_size(), 1);
+  EXPECT_EQ(state.timers_size(), 1);
+
+  auto activity = PollActivityTask();
+  ASSERT_FALSE(activity.task_token().empty());
+  EXPECT_EQ(activity.workflow_execution().run_id(), new_run_id);
+  EXPECT_EQ(activity.activity_id(), "a1");
+
+  RunWorkflowTask({});
+  Advance(61'000);
+  const auto types = Types(History("w2", new_run_id));
+  EXPECT_NE(std::find(types.begin(), types.end(), enums::EVENT_TYPE_TIMER_FIRED), types.end());
+}
+
+TEST_F(ResetTest, ABadResetPointIsRefusedAndChangesNothing) {
+  const std::string run_id = Start("w3");
+  RunWorkflowTask({});
+  Signal("w3", "one");
+  const int64_t next_event_id = Stored("w3", run_id).next_event_id();
+  const std::string before = History("w3").SerializeAsString();
+  for (int64_t bad : {int64_t{0}, int64_t{1}, next_event_id, next_event_id + 5}) {
+    auto reset = Reset("w3", run_id, bad, "bad");
+    ASSERT_TRUE(reset.IsFailure()) << bad;
+    EXPECT_EQ(reset.Error().Code(), errors::kInvalidArgument);
+    EXPECT_EQ(reset.Error().Message(),
+              "Workflow task finish ID must be > 1 && <= workflow last event ID.");
+  }
+  // Event 2 is inside the first batch (Started, WorkflowTaskScheduled): not a boundary.
+  auto inside = Reset("w3", run_id, 2, "bad");
+  ASSERT_TRUE(inside.IsFailure());
+  EXPECT_EQ(inside.Error().Code(), errors::kInvalidArgument);
+  EXPECT_EQ(inside.Error().Message(),
+            "StateRebuilder unable to Rebuild mutable state to event ID: 1, version: 0, this event "
+            "must be at the boundary");
+  // Event 5 (the signal): before it, the workflow task has completed and none is pending.
+  auto reset = Reset("w3", run_id, 5, "bad");
+  ASSERT_TRUE(reset.IsFailure());
+  EXPECT_EQ(reset.Error().Code(), errors::kInvalidArgument);
+  EXPECT_EQ(reset.Error().Message(),
+            "Can only reset workflow to event ID in range [WorkflowTaskScheduled +1, "
+            "WorkflowTaskStarted + 1]: 5");
+  EXPECT_EQ(History("w3").SerializeAsString(), before);
+  EXPECT_EQ(CurrentRunId("w3"), run_id);
+  EXPECT_EQ(Stored("w3", run_id).status(), enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+}
+
+TEST_F(ResetTest, ARetriedResetAnswersTheRunItCreated) {
+  const std::string run_id = Start("w4");
+  RunWorkflowTask({});
+  Signal("w4", "one");
+  auto first = Reset("w4", run_id, 4, "same-request");
+  ASSERT_TRUE(first.IsSuccess()) << first.Error().Message();
+  const std::string after_first = History("w4", first.Value().run_id()).SerializeAsString();
+  auto second = Reset("w4", run_id, 4, "same-request");
+  ASSERT_TRUE(second.IsSuccess()) << second.Error().Message();
+  EXPECT_EQ(second.Value().run_id(), first.Value().run_id());
+  EXPECT_EQ(History("w4", first.Value().run_id()).SerializeAsString(), after_first);
+
+  // Another request resets the closed base run again: the new current run is terminated.
+  auto third = Reset("w4", run_id, 4, "another-request");
+  ASSERT_TRUE(third.IsSuccess()) << third.Error().Message();
+  EXPECT_NE(third.Value().run_id(), first.Value().run_id());
+  EXPECT_EQ(CurrentRunId("w4"), third.Value().run_id());
+  EXPECT_EQ(Stored("w4", first.Value().run_id()).status(),
+            enums::WORKFLOW_EXECUTION_STATUS_TERMINATED);
+}
+
+class DeleteTest : public ResetTest {
+ protected:
+  hugo::Result<wf::DeleteWorkflowExecutionResponse> Delete(const std::string& workflow_id,
+                                                           const std::string& run_id) {
+    wf::DeleteWorkflowExecutionRequest request;
+    request.mutable_workflow_execution()->set_workflow_id(workflow_id);
+    request.mutable_workflow_execution()->set_run_id(run_id);
+    return engine_->Delete("ns", request);
+  }
+  hugo::Result<wf::DescribeWorkflowExecutionResponse> Describe(const std::string& workflow_id,
+                                                               const std::string& run_id) {
+    wf::DescribeWorkflowExecutionRequest request;
+    request.mutable_execution()->set_workflow_id(workflow_id);
+    request.mutable_execution()->set_run_id(run_id);
+    return engine_->Describe("ns", request);
+  }
+  size_t OutboxSize() {
+    auto transfer = store_.LoadTransferTasks(0, 1000);
+    auto timers = store_.LoadTimerTasks(0, 1000);
+    return transfer.Value().size() + timers.Value().size();
+  }
+};
+
+TEST_F(DeleteTest, ARunningRunIsTerminatedThenRemovedWithItsOutbox) {
+  const std::string run_id = Start("d1");
+  RunWorkflowTask({ScheduleActivity("a1"), StartTimer("t1", 60)});
+  ASSERT_GT(OutboxSize(), 0u);
+  ASSERT_TRUE(Delete("d1", "").IsSuccess());
+  EXPECT_EQ(OutboxSize(), 0u);
+  EXPECT_EQ(Describe("d1", run_id).Error().Code(), errors::kNotFound);
+  EXPECT_EQ(Describe("d1", "").Error().Code(), errors::kNotFound);
+  EXPECT_EQ(HistoryOf("d1", run_id).Error().Code(), errors::kNotFound);
+  EXPECT_EQ(Delete("d1", run_id).Error().Code(), errors::kNotFound);
+  // Nothing of it fires or dispatches any more, and its workflow id is free.
+  Advance(120'000);
+  EXPECT_TRUE(PollActivityTask().task_token().empty());
+  EXPECT_FALSE(Start("d1").empty());
+}
+
+TEST_F(DeleteTest, AClosedRunThatIsNotCurrentLeavesTheCurrentRunAlone) {
+  const std::string base_run_id = Start("d2");
+  RunWorkflowTask({});
+  Signal("d2", "one");
+  auto reset = Reset("d2", base_run_id, 4, "reset-d2");
+  ASSERT_TRUE(reset.IsSuccess()) << reset.Error().Message();
+  ASSERT_TRUE(Delete("d2", base_run_id).IsSuccess());
+  EXPECT_EQ(Describe("d2", base_run_id).Error().Code(), errors::kNotFound);
+  EXPECT_EQ(CurrentRunId("d2"), reset.Value().run_id());
+  auto current = Describe("d2", "");
+  ASSERT_TRUE(current.IsSuccess());
+  EXPECT_EQ(current.Value().workflow_execution_info().execution().run_id(), reset.Value().run_id());
+}
+
+}  // namespace
+}  // namespace hdo::history
