@@ -215,6 +215,7 @@ hugo::Result<std::string> Engine::ResolveRunId(const std::string& namespace_id,
 }
 
 hugo::Result<hugo::Unit> Engine::Commit(Mutation& m) {
+  if (CommitSpeculative(m)) return hugo::Ok();  // updates: a speculative task, in memory only
   LoadedRun& run = m.run;
   run.state.set_state_transition_count(run.state.state_transition_count() + 1);
   persistence::RunWrite write = std::move(m.write);
@@ -226,7 +227,7 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& m) {
     run.state.set_history_size_bytes(run.state.history_size_bytes() +
                                      static_cast<int64_t>(write.history.back().data.size()));
   }
-  write.run.state = run.state.SerializeAsString();
+  write.run.state = StoredState(run.state);
   persistence::Transaction transaction;
   transaction.visibility.push_back(VisibilityOf(run.state));
   // Most transitions change only the counters (history length and size, transitions, replays):
@@ -265,6 +266,7 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& m) {
   if (earlier) ArmTimer();
   WakeWaiters(run.record.key.run_id);
   ServeBufferedQueries(run.state);
+  AfterUpdateCommit(m);
   return hugo::Ok();
 }
 
