@@ -408,8 +408,7 @@ bool Engine::OnSpeculativeTaskTimeout(Mutation& m, const TimerTask& timer) {
     return true;
   }
   if (task.started_event_id() == 0 ||
-      ToMillis(task.started_time()) + ToMillis(task.start_to_close_timeout()) >
-          NowMs()) {
+      ToMillis(task.started_time()) + ToMillis(task.start_to_close_timeout()) > NowMs()) {
     return false;  // an older task's timer
   }
   MaterializeTransient(m);

@@ -8,6 +8,7 @@
 #include <asio/io_context.hpp>
 #include <optional>
 
+#include "common/error_codes.h"
 #include "history/engine.h"
 #include "history/time_util.h"
 #include "persistence/sqlite/execution_store.h"
@@ -175,8 +176,10 @@ TEST_F(EngineUpdateTest, AnAcceptedAndCompletedUpdateIsWrittenAndAnswered) {
   update::Response response;
   response.mutable_meta()->set_update_id("u1");
   response.mutable_outcome()->mutable_success();
-  auto completed = Complete(task.task_token(), {Answer(task.messages(0), Accept(task.messages(0))),
-                                                Answer(task.messages(0), response)});
+  auto answer = Answer(task.messages(0), response);
+  answer.set_id("u1/response");  // message ids are unique within a completion
+  auto completed =
+      Complete(task.task_token(), {Answer(task.messages(0), Accept(task.messages(0))), answer});
   ASSERT_TRUE(completed.IsSuccess()) << completed.Error().Message();
   auto history = History("w1");
   std::vector<enums::EventType> tail;
