@@ -21,5 +21,11 @@ inline constexpr char kWorkflowNotReady[] = "hdo.workflow_not_ready";
 // Nobody answered before the caller's deadline.
 inline constexpr char kDeadlineExceeded[] = "hdo.deadline_exceeded";
 inline constexpr char kAlreadyExists[] = "hdo.already_exists";
+// Updates: a limit of in-flight updates (metadata "cause"); the total of a run's updates; an
+// update-with-start that could not be executed (MultiOperationExecutionFailure detail).
+inline constexpr char kResourceExhausted[] = "hdo.resource_exhausted";
+inline constexpr char kFailedPrecondition[] = "hdo.failed_precondition";
+inline constexpr char kMultiOperation[] = "hdo.multi_operation";
+inline constexpr char kPermissionDenied[] = "hdo.permission_denied";
 
 }  // namespace hdo::errors

@@ -66,6 +66,17 @@ grpc::Status ToGrpcStatus(const hugo::Error& error) {
     return WithDetail(grpc::StatusCode::FAILED_PRECONDITION, message,
                       details::WorkflowNotReadyFailure());
   }
+  if (code == errors::kResourceExhausted) {
+    details::ResourceExhaustedFailure detail;
+    detail.set_cause(temporal::api::enums::v1::RESOURCE_EXHAUSTED_CAUSE_CONCURRENT_LIMIT);
+    detail.set_scope(temporal::api::enums::v1::RESOURCE_EXHAUSTED_SCOPE_NAMESPACE);
+    return WithDetail(grpc::StatusCode::RESOURCE_EXHAUSTED, message, detail);
+  }
+  if (code == errors::kFailedPrecondition) return {grpc::StatusCode::FAILED_PRECONDITION, message};
+  if (code == errors::kPermissionDenied) {
+    return WithDetail(grpc::StatusCode::PERMISSION_DENIED, message,
+                      details::PermissionDeniedFailure());
+  }
   if (code == errors::kDeadlineExceeded) return {grpc::StatusCode::DEADLINE_EXCEEDED, message};
   if (code == errors::kAlreadyExists) return {grpc::StatusCode::ALREADY_EXISTS, message};
   if (code == kErrorNamespaceAlreadyExists) {

@@ -341,6 +341,66 @@ Status ValidateQueryWorkflow(const workflowservice::QueryWorkflowRequest& reques
   return CheckBlobSize(request.query().query_args());
 }
 
+// --- updates
+
+Status ValidateUpdateWorkflow(const workflowservice::UpdateWorkflowExecutionRequest& request) {
+  auto valid = ExecutionOf(request.has_workflow_execution(), request.workflow_execution());
+  if (valid.IsFailure()) return valid;
+  if (!request.request().has_meta()) return InvalidArgument("Update meta is not set on request.");
+  if (request.request().meta().update_id().size() > kIdLengthMax) {
+    return InvalidArgument("UpdateId length exceeds limit.");
+  }
+  if (!request.request().has_input()) {
+    return InvalidArgument("Update input is not set on request.");
+  }
+  if (request.request().input().name().empty()) {
+    return InvalidArgument("Update name is not set on request.");
+  }
+  if (request.wait_policy().lifecycle_stage() ==
+      enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED) {
+    return hugo::Error::From(
+        "UpdateWorkflowExecution issued asynchronously and waiting on update admitted is not "
+        "supported.",
+        errors::kPermissionDenied);
+  }
+  return CheckBlobSize(request.request().input().args());
+}
+
+Status ValidatePollWorkflowExecutionUpdate(
+    const workflowservice::PollWorkflowExecutionUpdateRequest& request) {
+  if (!request.has_update_ref()) return InvalidArgument("UpdateRef is not set on request.");
+  return ExecutionOf(request.update_ref().has_workflow_execution(),
+                     request.update_ref().workflow_execution());
+}
+
+Status ValidateExecuteMultiOperation(const workflowservice::ExecuteMultiOperationRequest& request) {
+  if (request.operations_size() != 2 || !request.operations(0).has_start_workflow() ||
+      !request.operations(1).has_update_workflow()) {
+    return InvalidArgument("Operations have to be exactly [Start, Update].");
+  }
+  const auto& start = request.operations(0).start_workflow();
+  const auto& update = request.operations(1).update_workflow();
+  if (!start.cron_schedule().empty()) return InvalidArgument("CronSchedule is not allowed.");
+  if (start.request_eager_execution()) {
+    return InvalidArgument("RequestEagerExecution is not supported.");
+  }
+  if (start.has_workflow_start_delay() &&
+      (start.workflow_start_delay().seconds() > 0 || start.workflow_start_delay().nanos() > 0)) {
+    return InvalidArgument("WorkflowStartDelay is not supported.");
+  }
+  if (!update.first_execution_run_id().empty()) {
+    return InvalidArgument("FirstExecutionRunId is not allowed.");
+  }
+  if (!update.workflow_execution().run_id().empty())
+    return InvalidArgument("RunId is not allowed.");
+  if (update.workflow_execution().workflow_id() != start.workflow_id()) {
+    return InvalidArgument("WorkflowId is not consistent with previous operation(s).");
+  }
+  auto valid = ValidateStartWorkflow(start);
+  if (valid.IsFailure()) return valid;
+  return ValidateUpdateWorkflow(update);
+}
+
 Status ValidateRespondQueryTaskCompleted(
     const workflowservice::RespondQueryTaskCompletedRequest& request) {
   return ValidateTaskToken(request.task_token());

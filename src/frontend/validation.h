@@ -58,6 +58,15 @@ hugo::Result<hugo::Unit> ValidateRequestCancelWorkflow(
     const temporal::api::workflowservice::v1::RequestCancelWorkflowExecutionRequest& request);
 hugo::Result<hugo::Unit> ValidateQueryWorkflow(
     const temporal::api::workflowservice::v1::QueryWorkflowRequest& request);
+// --- updates: the reference's prepareUpdateWorkflowRequest (an empty update id is filled by
+// the handler, an unset wait stage means COMPLETED; waiting for ADMITTED is PermissionDenied).
+hugo::Result<hugo::Unit> ValidateUpdateWorkflow(
+    const temporal::api::workflowservice::v1::UpdateWorkflowExecutionRequest& request);
+hugo::Result<hugo::Unit> ValidatePollWorkflowExecutionUpdate(
+    const temporal::api::workflowservice::v1::PollWorkflowExecutionUpdateRequest& request);
+// Exactly [Start, Update] on one workflow id, with the reference's refusals of each part.
+hugo::Result<hugo::Unit> ValidateExecuteMultiOperation(
+    const temporal::api::workflowservice::v1::ExecuteMultiOperationRequest& request);
 hugo::Result<hugo::Unit> ValidateRespondQueryTaskCompleted(
     const temporal::api::workflowservice::v1::RespondQueryTaskCompletedRequest& request);
 hugo::Result<hugo::Unit> ValidateRespondWorkflowTaskCompleted(

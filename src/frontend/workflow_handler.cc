@@ -13,8 +13,11 @@
 #include "frontend/namespace_handler.h"
 #include "frontend/validation.h"
 #include "frontend/visibility.h"
+#include "google/rpc/status.pb.h"
 #include "history/engine.h"
 #include "matching/matcher.h"
+#include "temporal/api/errordetails/v1/message.pb.h"
+#include "temporal/api/failure/v1/message.pb.h"
 #include "temporal/api/workflowservice/v1/service.pb.h"
 
 namespace hdo::frontend {
@@ -78,7 +81,10 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "CountWorkflowExecutions",
                                                 "ListOpenWorkflowExecutions",
                                                 "ListClosedWorkflowExecutions",
-                                                "GetSearchAttributes"};
+                                                "GetSearchAttributes",
+                                                "UpdateWorkflowExecution",
+                                                "PollWorkflowExecutionUpdate",
+                                                "ExecuteMultiOperation"};
   return methods;
 }
 
@@ -691,6 +697,181 @@ grpc::ServerUnaryReactor* WorkflowHandler::RespondQueryTaskCompleted(
       [this, request](const std::string& namespace_id) {
         return engine_->CompleteQuery(namespace_id, *request);
       });
+}
+
+// --- updates
+
+namespace {
+
+// How long an update call waits on the server: the reference's long-poll interval, ending a
+// second before the client's deadline.
+std::chrono::milliseconds UpdateWait(const grpc::CallbackServerContext* context) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      context->deadline() - std::chrono::system_clock::now());
+  return std::clamp(left - std::chrono::milliseconds(1000), std::chrono::milliseconds(0),
+                    std::chrono::milliseconds(60000));
+}
+
+template <class Response>
+void FillUpdateResponse(const history::Engine::UpdateStatus& status, const std::string& workflow_id,
+                        const std::string& update_id, Response* response) {
+  auto* ref = response->mutable_update_ref();
+  ref->mutable_workflow_execution()->set_workflow_id(workflow_id);
+  ref->mutable_workflow_execution()->set_run_id(status.run_id);
+  ref->set_update_id(update_id);
+  response->set_stage(status.stage);
+  if (status.outcome.has_value()) *response->mutable_outcome() = *status.outcome;
+}
+
+// One operation's status in a MultiOperationExecutionFailure (OK, aborted, or its error).
+void AddOperationStatus(const std::optional<hugo::Error>& error, bool succeeded,
+                        temporal::api::errordetails::v1::MultiOperationExecutionFailure* failure) {
+  auto* status = failure->add_statuses();
+  if (succeeded) return;  // code OK
+  if (!error.has_value()) {
+    status->set_code(grpc::StatusCode::ABORTED);
+    status->set_message("Operation was aborted.");
+    status->add_details()->PackFrom(temporal::api::failure::v1::MultiOperationExecutionAborted());
+    return;
+  }
+  grpc::Status grpc_status = ToGrpcStatus(*error);
+  status->set_code(grpc_status.error_code());
+  status->set_message(grpc_status.error_message());
+  google::rpc::Status details;
+  if (!grpc_status.error_details().empty() &&
+      details.ParseFromString(grpc_status.error_details())) {
+    *status->mutable_details() = details.details();
+  }
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* WorkflowHandler::UpdateWorkflowExecution(
+    grpc::CallbackServerContext* context, const wf::UpdateWorkflowExecutionRequest* request,
+    wf::UpdateWorkflowExecutionResponse* response) {
+  history::Engine* engine = engine_;
+  auto* reactor =
+      new WaitReactor([engine](uint64_t id) { engine->CancelUpdateWait(id); }, store_io_);
+  auto wait = UpdateWait(context);
+  asio::post(*store_io_, [this, reactor, request, response, wait] {
+    auto valid = ValidateUpdateWorkflow(*request);
+    auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
+                                          : hugo::Result<std::string>(valid.Error());
+    if (namespace_id.IsFailure()) {
+      reactor->Finish(ToGrpcStatus(namespace_id.Error()));
+      return;
+    }
+    wf::UpdateWorkflowExecutionRequest prepared = *request;
+    auto* meta = prepared.mutable_request()->mutable_meta();
+    if (meta->update_id().empty()) meta->set_update_id(update_ids_.Next());
+    if (prepared.wait_policy().lifecycle_stage() ==
+        temporal::api::enums::v1::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED) {
+      prepared.mutable_wait_policy()->set_lifecycle_stage(
+          temporal::api::enums::v1::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
+    }
+    uint64_t id = engine_->UpdateWorkflow(
+        namespace_id.Value(), prepared, wait,
+        [reactor, response, workflow_id = prepared.workflow_execution().workflow_id(),
+         update_id = meta->update_id()](hugo::Result<history::Engine::UpdateStatus> result) {
+          if (result.IsFailure()) {
+            reactor->Finish(ToGrpcStatus(result.Error()));
+            return;
+          }
+          FillUpdateResponse(result.Value(), workflow_id, update_id, response);
+          reactor->Finish(grpc::Status::OK);
+        });
+    if (id != 0) reactor->SetWaitId(id);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowExecutionUpdate(
+    grpc::CallbackServerContext* context, const wf::PollWorkflowExecutionUpdateRequest* request,
+    wf::PollWorkflowExecutionUpdateResponse* response) {
+  history::Engine* engine = engine_;
+  auto* reactor =
+      new WaitReactor([engine](uint64_t id) { engine->CancelUpdateWait(id); }, store_io_);
+  auto wait = UpdateWait(context);
+  asio::post(*store_io_, [this, reactor, request, response, wait] {
+    auto valid = ValidatePollWorkflowExecutionUpdate(*request);
+    auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
+                                          : hugo::Result<std::string>(valid.Error());
+    if (namespace_id.IsFailure()) {
+      reactor->Finish(ToGrpcStatus(namespace_id.Error()));
+      return;
+    }
+    uint64_t id = engine_->PollUpdate(
+        namespace_id.Value(), *request, wait,
+        [reactor, response, workflow_id = request->update_ref().workflow_execution().workflow_id(),
+         update_id = request->update_ref().update_id()](
+            hugo::Result<history::Engine::UpdateStatus> result) {
+          if (result.IsFailure()) {
+            reactor->Finish(ToGrpcStatus(result.Error()));
+            return;
+          }
+          FillUpdateResponse(result.Value(), workflow_id, update_id, response);
+          reactor->Finish(grpc::Status::OK);
+        });
+    if (id != 0) reactor->SetWaitId(id);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::ExecuteMultiOperation(
+    grpc::CallbackServerContext* context, const wf::ExecuteMultiOperationRequest* request,
+    wf::ExecuteMultiOperationResponse* response) {
+  history::Engine* engine = engine_;
+  auto* reactor =
+      new WaitReactor([engine](uint64_t id) { engine->CancelUpdateWait(id); }, store_io_);
+  auto wait = UpdateWait(context);
+  asio::post(*store_io_, [this, reactor, request, response, wait] {
+    auto valid = ValidateExecuteMultiOperation(*request);
+    auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
+                                          : hugo::Result<std::string>(valid.Error());
+    if (namespace_id.IsFailure()) {
+      reactor->Finish(ToGrpcStatus(namespace_id.Error()));
+      return;
+    }
+    wf::StartWorkflowExecutionRequest start = request->operations(0).start_workflow();
+    start.set_namespace_(request->namespace_());
+    wf::UpdateWorkflowExecutionRequest update = request->operations(1).update_workflow();
+    auto* meta = update.mutable_request()->mutable_meta();
+    if (meta->update_id().empty()) meta->set_update_id(update_ids_.Next());
+    if (update.wait_policy().lifecycle_stage() ==
+        temporal::api::enums::v1::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED) {
+      update.mutable_wait_policy()->set_lifecycle_stage(
+          temporal::api::enums::v1::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
+    }
+    uint64_t id = engine_->UpdateWithStart(
+        namespace_id.Value(), start, update, wait,
+        [reactor, response](hugo::Result<wf::ExecuteMultiOperationResponse> result,
+                            const history::Engine::MultiOperationErrors& errors) {
+          if (result.IsSuccess()) {
+            *response = std::move(result).Value();
+            reactor->Finish(grpc::Status::OK);
+            return;
+          }
+          temporal::api::errordetails::v1::MultiOperationExecutionFailure failure;
+          AddOperationStatus(errors.start, errors.start_succeeded, &failure);
+          AddOperationStatus(errors.update, false, &failure);
+          // The code of the first operation that failed (not aborted), as the reference's.
+          auto code = grpc::StatusCode::ABORTED;
+          for (const auto& status : failure.statuses()) {
+            if (status.code() != 0 && status.code() != grpc::StatusCode::ABORTED) {
+              code = static_cast<grpc::StatusCode>(status.code());
+              break;
+            }
+          }
+          const std::string message = "Update-with-Start could not be executed.";
+          google::rpc::Status details;
+          details.set_code(code);
+          details.set_message(message);
+          details.add_details()->PackFrom(failure);
+          reactor->Finish(grpc::Status(code, message, details.SerializeAsString()));
+        });
+    if (id != 0) reactor->SetWaitId(id);
+  });
+  return reactor;
 }
 
 // --- visibility

@@ -15,6 +15,8 @@
 #include <set>
 #include <string>
 
+#include "common/uuid.h"
+#include "history/engine.h"
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 
 namespace hdo::history {
@@ -172,6 +174,19 @@ class WorkflowHandler final
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::RespondQueryTaskCompletedRequest* request,
       temporal::api::workflowservice::v1::RespondQueryTaskCompletedResponse* response) override;
+  // Updates (history/engine_update.cc).
+  grpc::ServerUnaryReactor* UpdateWorkflowExecution(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::UpdateWorkflowExecutionRequest* request,
+      temporal::api::workflowservice::v1::UpdateWorkflowExecutionResponse* response) override;
+  grpc::ServerUnaryReactor* PollWorkflowExecutionUpdate(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::PollWorkflowExecutionUpdateRequest* request,
+      temporal::api::workflowservice::v1::PollWorkflowExecutionUpdateResponse* response) override;
+  grpc::ServerUnaryReactor* ExecuteMultiOperation(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::ExecuteMultiOperationRequest* request,
+      temporal::api::workflowservice::v1::ExecuteMultiOperationResponse* response) override;
   grpc::ServerUnaryReactor* DescribeTaskQueue(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::DescribeTaskQueueRequest* request,
@@ -221,6 +236,8 @@ class WorkflowHandler final
   matching::Matcher* matcher_;
   Visibility* visibility_;
   asio::thread_pool* store_io_;
+  // Ids of updates sent without one (used on the engine thread only).
+  UuidGenerator update_ids_;
 };
 
 }  // namespace hdo::frontend

@@ -241,6 +241,8 @@ hugo::Result<std::string> Engine::ResolveRunId(const std::string& namespace_id,
 }
 
 hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
+  // updates: a transition of only a speculative workflow task stays in memory.
+  if (root.also.empty() && CommitSpeculative(root)) return hugo::Ok();
   // The mutation and the other runs' mutations it carries, depth first: one transaction.
   std::vector<Mutation*> mutations{&root};
   for (size_t i = 0; i < mutations.size(); ++i) {
@@ -262,7 +264,7 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
       run.state.set_history_size_bytes(run.state.history_size_bytes() +
                                        static_cast<int64_t>(write.history.back().data.size()));
     }
-    write.run.state = run.state.SerializeAsString();
+    write.run.state = StoredState(run.state);
     transaction.visibility.push_back(VisibilityOf(run.state));
     // Most transitions change only the counters (history length and size, transitions,
     // replays): those update the row in place and touch none of its indexes.
@@ -308,6 +310,7 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
   for (Mutation* m : mutations) {
     WakeWaiters(m->run.record.key.run_id);
     ServeBufferedQueries(m->run.state);
+    AfterUpdateCommit(*m);
   }
   return hugo::Ok();
 }

@@ -80,6 +80,13 @@ class Engine {
     int64_t history_size_max = int64_t{50} * 1024 * 1024;
     int64_t history_count_suggest_continue_as_new = 4 * 1024;
     int64_t history_size_suggest_continue_as_new = int64_t{4} * 1024 * 1024;
+    // --- updates (engine_update.cc); the reference's defaults (history.maxInFlightUpdates,
+    // history.maxTotalUpdates; 0 disables a limit), its long-poll interval, and its speculative
+    // workflow task schedule-to-start timeout.
+    int max_in_flight_updates = 10;
+    int max_total_updates = 2000;
+    std::chrono::milliseconds update_wait = std::chrono::seconds(20);
+    std::chrono::milliseconds speculative_schedule_to_start = std::chrono::seconds(5);
   };
   using Now = std::function<google::protobuf::Timestamp()>;
   template <class Response>
@@ -211,6 +218,47 @@ class Engine {
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::RespondQueryTaskCompletedRequest& request);
 
+  // --- updates (engine_update.cc)
+  // Where an update stands: the stage reached and, once completed (or rejected), its outcome.
+  struct UpdateStatus {
+    std::string run_id;
+    temporal::api::enums::v1::UpdateWorkflowExecutionLifecycleStage stage =
+        temporal::api::enums::v1::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED;
+    std::optional<temporal::api::update::v1::Outcome> outcome;
+  };
+  using UpdateDone = std::function<void(hugo::Result<UpdateStatus>)>;
+  // Admits the update (or finds it by update id on the run) and answers when it reached the
+  // request's wait stage, or after at most `wait` (capped by Options::update_wait) with the stage
+  // reached and no outcome. Returns an id for CancelUpdateWait (0 when answered at once); `done`
+  // is called exactly once. The request is validated (wait stage defaulted) by the frontend.
+  uint64_t UpdateWorkflow(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::UpdateWorkflowExecutionRequest& request,
+      std::chrono::milliseconds wait, UpdateDone done);
+  // Waits for an update the run knows (NotFound otherwise) to reach `wait_policy`'s stage.
+  uint64_t PollUpdate(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::PollWorkflowExecutionUpdateRequest& request,
+      std::chrono::milliseconds wait, UpdateDone done);
+  // Update-with-start: the start (or the running run, by the reference's rules) and the update.
+  // On failure, each operation's error; an operation without one was aborted (or, the start,
+  // succeeded when start_succeeded).
+  struct MultiOperationErrors {
+    std::optional<hugo::Error> start;
+    std::optional<hugo::Error> update;
+    bool start_succeeded = false;
+  };
+  using MultiOperationDone = std::function<void(
+      hugo::Result<temporal::api::workflowservice::v1::ExecuteMultiOperationResponse>,
+      const MultiOperationErrors&)>;
+  uint64_t UpdateWithStart(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& start,
+      const temporal::api::workflowservice::v1::UpdateWorkflowExecutionRequest& update,
+      std::chrono::milliseconds wait, MultiOperationDone done);
+  // The client went away: its waiter is answered DeadlineExceeded and dropped.
+  void CancelUpdateWait(uint64_t waiter_id);
+
  private:
   struct LoadedRun {
     persistence::RunRecord record;
@@ -235,6 +283,14 @@ class Engine {
     // Other runs changed by the same transition (the next run of a chain, a child started, the
     // target of a signal): committed in the same transaction.
     std::vector<Mutation> also;
+    // --- updates (engine_update.cc)
+    // Changes only the speculative workflow task: kept in memory (cache, matching, in-memory
+    // timers), nothing is written unless events were appended.
+    bool in_memory = false;
+    // Run after a successful commit, in order (update waiters, in-memory registry).
+    std::vector<std::function<void()>> after_commit;
+    // Protocol messages of the completion already processed (by PROTOCOL_MESSAGE commands).
+    std::vector<std::string> processed_messages;
   };
   // A run to create: the start request (or what a chain carries over) and its place in a chain
   // or tree of runs.
@@ -495,6 +551,72 @@ class Engine {
   void FallBackFromSticky(uint64_t query_id);
   void FinishQuery(uint64_t query_id,
                    hugo::Result<temporal::api::workflowservice::v1::QueryWorkflowResponse> result);
+
+  // --- updates (engine_update.cc)
+  struct InFlightUpdate {
+    temporal::api::update::v1::Request request;
+    uint64_t admitted_seq = 0;
+    // Delivered with the task started at this event and time (0: not delivered yet).
+    int64_t sent_started_event_id = 0;
+    int64_t sent_started_time_ms = 0;
+  };
+  struct UpdateWaiter {
+    std::string namespace_id;
+    std::string workflow_id;
+    std::string run_id;
+    std::string update_id;
+    temporal::api::enums::v1::UpdateWorkflowExecutionLifecycleStage stage;
+    UpdateDone done;
+    std::unique_ptr<asio::steady_timer> timer;
+  };
+  // Answers the waiter at once if the update reached its stage, else parks it.
+  uint64_t WaitForUpdate(const persistence::v1::MutableState& state, const std::string& update_id,
+                         temporal::api::enums::v1::UpdateWorkflowExecutionLifecycleStage stage,
+                         std::chrono::milliseconds wait, UpdateDone done);
+  std::optional<UpdateStatus> StatusOfUpdate(const LoadedRun& run, const std::string& update_id);
+  void FinishUpdateWaiter(uint64_t waiter_id, hugo::Result<UpdateStatus> result);
+  void OnUpdateWaitExpired(uint64_t waiter_id);
+  // Answers the run's waiters whose update reached their stage.
+  void WakeUpdateWaiters(const LoadedRun& run);
+  // Admits `request` on the run of `m` (limits checked); schedules a speculative workflow task
+  // when the run has none and commits.
+  hugo::Result<hugo::Unit> AdmitUpdate(Mutation& m,
+                                       const temporal::api::update::v1::Request& request);
+  void ScheduleSpeculativeTask(Mutation& m);
+  // Commit hooks: a speculative task becomes a normal (stored) one when the mutation writes
+  // events; a pure speculative change is kept in memory (returns true: nothing to write).
+  bool CommitSpeculative(Mutation& m);
+  static std::string StoredState(const persistence::v1::MutableState& state);
+  void AfterUpdateCommit(Mutation& m);
+  // A closed run: admitted updates move to the new run of a continue-as-new, else fail.
+  void AbortUpdatesOfClosedRun(const persistence::v1::MutableState& state);
+  // Workflow task hooks (engine_workflow_task.cc).
+  void AttachUpdateMessages(
+      const persistence::v1::MutableState& state,
+      temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse* response);
+  bool OnSpeculativeTaskTimeout(Mutation& m, const persistence::v1::TimerTask& timer);
+  // A speculative task answered with only rejections and no commands: nothing is written.
+  std::optional<
+      hugo::Result<temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedResponse>>
+  DiscardSpeculativeTask(
+      Mutation& m,
+      const temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedRequest& request);
+  std::optional<CommandRejection> OnProtocolMessageCommand(
+      Mutation& m,
+      const temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedRequest& request,
+      const temporal::api::command::v1::Command& command);
+  // The messages no command positioned, then the server's rejection of delivered updates the
+  // worker did not answer.
+  std::optional<CommandRejection> ProcessUpdateMessages(
+      Mutation& m,
+      const temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedRequest& request);
+  std::optional<CommandRejection> ProcessUpdateMessage(
+      Mutation& m, const temporal::api::protocol::v1::Message& message);
+  std::map<std::string, std::map<std::string, InFlightUpdate>> in_flight_updates_;  // by run id
+  std::map<uint64_t, UpdateWaiter> update_waiters_;
+  std::multimap<std::string, uint64_t> run_update_waiters_;  // by run id
+  uint64_t next_update_waiter_id_ = 1;
+  uint64_t next_update_seq_ = 1;
 
   persistence::ExecutionStore* store_;
   matching::Matcher* matcher_;

@@ -45,7 +45,8 @@ bool TokenMatches(const MutableState& state, const WorkflowTaskToken& token) {
   const auto& task = state.workflow_task();
   return IsRunning(state) && state.has_workflow_task() && task.started_event_id() != 0 &&
          task.scheduled_event_id() == token.scheduled_event_id() &&
-         task.started_event_id() == token.started_event_id() && task.attempt() == token.attempt();
+         task.started_event_id() == token.started_event_id() && task.attempt() == token.attempt() &&
+         (token.started_time_ms() == 0 || token.started_time_ms() == ToMillis(task.started_time()));
 }
 
 hist::HistoryEvent ScheduledEvent(const MutableState& state,
@@ -130,6 +131,7 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::RecordWorkflowTaskStarte
     return hugo::Error::From("workflow task is no longer scheduled", errors::kNotFound);
   }
   m.done_transfer.push_back(task.transfer_task_id);
+  m.in_memory = workflow_task->speculative();  // updates: a speculative task is not written
   MarkWorkflowTaskStarted(m, poller);
   auto committed = Commit(m);
   if (committed.IsFailure()) {
@@ -157,7 +159,7 @@ void Engine::MarkWorkflowTaskStarted(Mutation& m, const matching::Poller& poller
   *workflow_task->mutable_started_time() = now_();
   workflow_task->set_started_request_id(poller.poll_request_id);
   workflow_task->set_started_identity(poller.identity);
-  if (workflow_task->transient()) {
+  if (workflow_task->transient() || workflow_task->speculative()) {
     workflow_task->set_started_event_id(workflow_task->scheduled_event_id() + 1);
   } else {
     auto* started_event = Append(m, enums::EVENT_TYPE_WORKFLOW_TASK_STARTED);
@@ -198,7 +200,7 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::WorkflowTaskResponse(
   if (history.IsFailure()) return history.Error();
   wf::PollWorkflowTaskQueueResponse response;
   *response.mutable_history() = std::move(history).Value();
-  if (workflow_task->transient()) {
+  if (workflow_task->transient() || workflow_task->speculative()) {
     *response.mutable_history()->add_events() =
         ScheduledEvent(state, workflow_task->scheduled_time());
     *response.mutable_history()->add_events() = StartedEvent(state);
@@ -210,6 +212,7 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::WorkflowTaskResponse(
   token.set_scheduled_event_id(workflow_task->scheduled_event_id());
   token.set_started_event_id(workflow_task->started_event_id());
   token.set_attempt(workflow_task->attempt());
+  token.set_started_time_ms(ToMillis(workflow_task->started_time()));
   response.set_task_token(token.SerializeAsString());
   response.mutable_workflow_execution()->set_workflow_id(state.workflow_id());
   response.mutable_workflow_execution()->set_run_id(state.run_id());
@@ -218,6 +221,7 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::WorkflowTaskResponse(
   response.set_started_event_id(workflow_task->started_event_id());
   response.set_attempt(workflow_task->attempt());
   AttachBufferedQueries(state, &response);
+  AttachUpdateMessages(state, &response);
   response.mutable_workflow_execution_task_queue()->set_name(state.task_queue());
   response.mutable_workflow_execution_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
   *response.mutable_scheduled_time() = workflow_task->scheduled_time();
@@ -227,7 +231,7 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::WorkflowTaskResponse(
 
 void Engine::MaterializeTransient(Mutation& m) {
   MutableState& state = m.run.state;
-  if (!state.workflow_task().transient()) return;
+  if (!state.workflow_task().transient() && !state.workflow_task().speculative()) return;
   // Nothing is written while a task is started, so the reserved ids are still the next ones.
   hist::HistoryEvent scheduled = ScheduledEvent(state, state.workflow_task().scheduled_time());
   auto* event = Append(m, enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
@@ -240,12 +244,15 @@ void Engine::MaterializeTransient(Mutation& m) {
   *event->mutable_workflow_task_started_event_attributes() =
       started.workflow_task_started_event_attributes();
   state.mutable_workflow_task()->set_transient(false);
+  state.mutable_workflow_task()->set_speculative(false);
 }
 
 void Engine::FailStartedWorkflowTask(Mutation& m, enums::WorkflowTaskFailedCause cause,
                                      const temporal::api::failure::v1::Failure* failure,
                                      const std::string& identity, bool schedule_next) {
   MutableState& state = m.run.state;
+  // updates: a speculative task's failure is written with its events.
+  if (state.workflow_task().speculative()) MaterializeTransient(m);
   const auto task = state.workflow_task();
   if (!task.transient()) {
     auto* failed = Append(m, enums::EVENT_TYPE_WORKFLOW_TASK_FAILED)
@@ -282,6 +289,7 @@ hugo::Result<wf::RespondWorkflowTaskFailedResponse> Engine::FailWorkflowTask(
 bool Engine::OnWorkflowTaskTimeout(Mutation& m, const TimerTask& timer) {
   MutableState& state = m.run.state;
   if (!state.has_workflow_task()) return false;
+  if (state.workflow_task().speculative()) return OnSpeculativeTaskTimeout(m, timer);
   const auto task = state.workflow_task();
   if (task.scheduled_event_id() != timer.scheduled_event_id() ||
       task.attempt() != timer.attempt()) {
@@ -348,6 +356,9 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   // Answers of the queries that went with this task (before the commit, which sends any
   // unanswered one on as a query task).
   AnswerQueries(state.run_id(), request.query_results());
+  if (auto discarded = DiscardSpeculativeTask(m, request); discarded.has_value()) {
+    return std::move(*discarded);  // updates: only rejections, nothing written
+  }
   MaterializeTransient(m);
   const auto task = state.workflow_task();
   auto* completed_event = Append(m, enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
@@ -610,6 +621,9 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
         rejection = CancelExternal(
             m, cmd.request_cancel_external_workflow_execution_command_attributes(), completed_id);
         break;
+      case enums::COMMAND_TYPE_PROTOCOL_MESSAGE:
+        rejection = OnProtocolMessageCommand(m, request, cmd);  // updates
+        break;
       case enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
       case enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
       case enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
@@ -661,6 +675,7 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
     }
     if (rejection.has_value()) break;
   }
+  if (!rejection.has_value()) rejection = ProcessUpdateMessages(m, request);  // updates
 
   if (rejection.has_value() && !rejection->fail_task) {
     return InvalidArgument(rejection->message);  // nothing written; the task stays started

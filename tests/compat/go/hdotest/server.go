@@ -100,3 +100,15 @@ func (s *Server) Stop(t *testing.T) {
 		t.Errorf("hdo did not stop within 30s of SIGINT")
 	}
 }
+
+// Kill ends the server with SIGKILL (a crash: nothing is flushed or closed) and waits for it.
+func (s *Server) Kill(t *testing.T) {
+	t.Helper()
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("SIGKILL: %v", err)
+	}
+	_ = s.cmd.Wait()
+}
