@@ -334,7 +334,6 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   }
   for (const auto& cmd : request.commands()) {
     switch (cmd.command_type()) {
-      case enums::COMMAND_TYPE_PROTOCOL_MESSAGE:
       case enums::COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION:
       case enums::COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION:
         // Nothing is written: the SDK fails the task and retries it once hdo supports the command.
