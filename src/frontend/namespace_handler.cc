@@ -60,7 +60,7 @@ wf::DescribeNamespaceResponse NamespaceHandler::NewDescription(
   info->set_description(request.description());
   info->set_owner_email(request.owner_email());
   info->mutable_data()->insert(request.data().begin(), request.data().end());
-  // Capabilities stay false until hdo implements them; SDKs change behaviour on each.
+  // Capabilities are set when a description is read (Decode): what this server implements.
   info->mutable_capabilities();
   auto* config = description.mutable_config();
   *config->mutable_workflow_execution_retention_ttl() =
@@ -83,6 +83,12 @@ hugo::Result<wf::DescribeNamespaceResponse> NamespaceHandler::Decode(
     return hugo::Error::From("stored namespace '" + record.name + "' does not decode",
                              kErrorInternal);
   }
+  // What this server implements, whatever version stored the namespace (the reference reports
+  // the same three for a namespace on a dev server).
+  auto* capabilities = description.mutable_namespace_info()->mutable_capabilities();
+  capabilities->set_eager_workflow_start(true);
+  capabilities->set_sync_update(true);
+  capabilities->set_async_update(true);
   return hugo::Ok(std::move(description));
 }
 

@@ -109,9 +109,12 @@ class Engine {
   void FireDueTimers();
 
   // --- workflows (engine_workflow.cc); `namespace_id` is resolved, the request validated.
+  // `admit_update`: update-with-start; the update is admitted on the new run before its first
+  // workflow task can reach a worker, so that task carries it (as the reference's).
   hugo::Result<temporal::api::workflowservice::v1::StartWorkflowExecutionResponse> StartWorkflow(
       const std::string& namespace_id,
-      const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request);
+      const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request,
+      const temporal::api::update::v1::Request* admit_update = nullptr);
   hugo::Result<temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionResponse>
   SignalWithStart(
       const std::string& namespace_id,
@@ -305,8 +308,10 @@ class Engine {
     temporal::api::enums::v1::ContinueAsNewInitiator initiator =
         temporal::api::enums::v1::CONTINUE_AS_NEW_INITIATOR_UNSPECIFIED;
     int32_t attempt = 1;
-    // The first workflow task waits this long (retry or cron backoff, start delay).
+    // The first workflow task waits this long (retry or cron backoff, start delay); written
+    // into the Started event when present (a continue-as-new without one writes none).
     google::protobuf::Duration backoff;
+    bool backoff_present = true;
     const temporal::api::common::v1::Payloads* last_completion_result = nullptr;
     const temporal::api::failure::v1::Failure* continued_failure = nullptr;
     // The chain's execution deadline, carried from run to run (unset: from the timeout).
@@ -510,7 +515,8 @@ class Engine {
       const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request,
       persistence::RunWrite write, const persistence::CurrentRun* replaced,
       const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest* signal,
-      temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse* eager_task = nullptr);
+      temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse* eager_task = nullptr,
+      const temporal::api::update::v1::Request* admit_update = nullptr);
 
   // --- history (engine_history.cc)
   bool TryAnswerHistory(

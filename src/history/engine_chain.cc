@@ -113,7 +113,10 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
   task_timeout_ms = std::min<int64_t>(
       task_timeout_ms, std::chrono::milliseconds(options_.max_workflow_task_timeout).count());
   if (!IsZero(run_timeout)) task_timeout_ms = std::min(task_timeout_ms, ToMillis(run_timeout));
-  *state.mutable_workflow_execution_timeout() = execution_timeout;
+  // Presence kept: a chain's next run and a child's Started event write it only when sent.
+  if (request.has_workflow_execution_timeout()) {
+    *state.mutable_workflow_execution_timeout() = execution_timeout;
+  }
   *state.mutable_workflow_run_timeout() = run_timeout;
   *state.mutable_default_workflow_task_timeout() = DurationFromMillis(task_timeout_ms);
   // The run's clock starts when its first workflow task may: after the backoff.
@@ -150,7 +153,9 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
   if (spec.last_completion_result != nullptr) {
     *started->mutable_last_completion_result() = *spec.last_completion_result;
   }
-  *started->mutable_first_workflow_task_backoff() = spec.backoff;
+  if (spec.backoff_present || Positive(spec.backoff)) {
+    *started->mutable_first_workflow_task_backoff() = spec.backoff;
+  }
   started->set_original_execution_run_id(run_id);
   started->set_first_execution_run_id(first_run_id);
   started->set_identity(request.identity());
@@ -348,9 +353,11 @@ std::optional<CommandRejection> Engine::ContinueAsNew(
     attributes.mutable_task_queue()->set_name(state.task_queue());
   }
   attributes.mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
-  for (auto* duration :
-       {attributes.mutable_workflow_run_timeout(), attributes.mutable_workflow_task_timeout(),
-        attributes.mutable_backoff_start_interval()}) {
+  const bool backoff_sent = attributes.has_backoff_start_interval();
+  std::vector<google::protobuf::Duration*> durations{attributes.mutable_workflow_run_timeout(),
+                                                     attributes.mutable_workflow_task_timeout()};
+  if (backoff_sent) durations.push_back(attributes.mutable_backoff_start_interval());
+  for (auto* duration : durations) {
     if (auto error = ValidateAndCapDuration(duration); error.has_value()) {
       return CommandRejection{kBad, "Invalid duration on ContinueAsNewWorkflowExecutionCommand: " +
                                         *error + ". WorkflowType=" + type_name};
@@ -393,7 +400,9 @@ std::optional<CommandRejection> Engine::ContinueAsNew(
   request.mutable_task_queue()->set_name(attributes.task_queue().name());
   if (attributes.has_input()) *request.mutable_input() = attributes.input();
   if (attributes.has_header()) *request.mutable_header() = attributes.header();
-  *request.mutable_workflow_execution_timeout() = state.workflow_execution_timeout();
+  if (state.has_workflow_execution_timeout()) {
+    *request.mutable_workflow_execution_timeout() = state.workflow_execution_timeout();
+  }
   *request.mutable_workflow_run_timeout() = attributes.workflow_run_timeout();
   *request.mutable_workflow_task_timeout() = attributes.workflow_task_timeout();
   if (attributes.has_retry_policy()) *request.mutable_retry_policy() = attributes.retry_policy();
@@ -410,6 +419,9 @@ std::optional<CommandRejection> Engine::ContinueAsNew(
   next.initiator = initiator;
   next.attempt = initiator == enums::CONTINUE_AS_NEW_INITIATOR_RETRY ? state.attempt() + 1 : 1;
   next.backoff = ChainBackoff(state, attributes.backoff_start_interval());
+  // reference: the command's interval, unless the reuse interval had to add one.
+  next.backoff_present =
+      backoff_sent || ToMillis(next.backoff) != ToMillis(attributes.backoff_start_interval());
   next.last_completion_result =
       attributes.has_last_completion_result() ? &attributes.last_completion_result() : nullptr;
   next.continued_failure = attributes.has_failure() ? &attributes.failure() : nullptr;

@@ -128,9 +128,18 @@ std::optional<CommandRejection> Engine::StartChild(
                                       attributes.namespace_() + " is not the workflow's own." +
                                       suffix};
   }
-  for (auto* duration :
-       {attributes.mutable_workflow_execution_timeout(), attributes.mutable_workflow_run_timeout(),
-        attributes.mutable_workflow_task_timeout()}) {
+  // Only the timeouts sent (presence is kept: the events write only those).
+  std::vector<google::protobuf::Duration*> timeouts;
+  if (attributes.has_workflow_execution_timeout()) {
+    timeouts.push_back(attributes.mutable_workflow_execution_timeout());
+  }
+  if (attributes.has_workflow_run_timeout()) {
+    timeouts.push_back(attributes.mutable_workflow_run_timeout());
+  }
+  if (attributes.has_workflow_task_timeout()) {
+    timeouts.push_back(attributes.mutable_workflow_task_timeout());
+  }
+  for (auto* duration : timeouts) {
     if (auto error = ValidateAndCapDuration(duration); error.has_value()) {
       return CommandRejection{
           kBad, "Invalid timeout on StartChildWorkflowExecutionCommand: " + *error + "." + suffix};
@@ -201,7 +210,9 @@ std::optional<CommandRejection> Engine::StartChild(
   *initiated->mutable_workflow_type() = attributes.workflow_type();
   *initiated->mutable_task_queue() = attributes.task_queue();
   if (attributes.has_input()) *initiated->mutable_input() = attributes.input();
-  *initiated->mutable_workflow_execution_timeout() = attributes.workflow_execution_timeout();
+  if (attributes.has_workflow_execution_timeout()) {
+    *initiated->mutable_workflow_execution_timeout() = attributes.workflow_execution_timeout();
+  }
   *initiated->mutable_workflow_run_timeout() = attributes.workflow_run_timeout();
   *initiated->mutable_workflow_task_timeout() = attributes.workflow_task_timeout();
   initiated->set_parent_close_policy(attributes.parent_close_policy());
@@ -482,7 +493,9 @@ hugo::Result<hugo::Unit> Engine::ProcessStartChild(const TransferTask& task, int
   *request.mutable_task_queue() = initiated.task_queue();
   if (initiated.has_input()) *request.mutable_input() = initiated.input();
   if (initiated.has_header()) *request.mutable_header() = initiated.header();
-  *request.mutable_workflow_execution_timeout() = initiated.workflow_execution_timeout();
+  if (initiated.has_workflow_execution_timeout()) {
+    *request.mutable_workflow_execution_timeout() = initiated.workflow_execution_timeout();
+  }
   *request.mutable_workflow_run_timeout() = initiated.workflow_run_timeout();
   *request.mutable_workflow_task_timeout() = initiated.workflow_task_timeout();
   request.set_request_id(child.create_request_id());

@@ -756,7 +756,7 @@ uint64_t Engine::UpdateWithStart(const std::string& namespace_id,
     start_response.set_status(
         static_cast<enums::WorkflowExecutionStatus>(existing->state.status()));
   } else {
-    auto result = StartWorkflow(namespace_id, start);
+    auto result = StartWorkflow(namespace_id, start, &update_request.request());
     if (result.IsFailure()) {
       MultiOperationErrors failed;
       failed.start = result.Error();

@@ -121,7 +121,8 @@ wf::StartWorkflowExecutionRequest StartPart(
 }  // namespace
 
 hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
-    const std::string& namespace_id, const wf::StartWorkflowExecutionRequest& request) {
+    const std::string& namespace_id, const wf::StartWorkflowExecutionRequest& request,
+    const temporal::api::update::v1::Request* admit_update) {
   auto attributes = ValidateStartSearchAttributes(namespace_id, request);
   if (attributes.IsFailure()) return attributes.Error();
   persistence::RunWrite write;
@@ -149,8 +150,8 @@ hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
   wf::StartWorkflowExecutionResponse response;
   auto run_id = StartNewRun(
       namespace_id, request, std::move(write), current.IsSuccess() ? &current.Value() : nullptr,
-      nullptr,
-      request.request_eager_execution() ? response.mutable_eager_workflow_task() : nullptr);
+      nullptr, request.request_eager_execution() ? response.mutable_eager_workflow_task() : nullptr,
+      admit_update);
   if (run_id.IsFailure()) return run_id.Error();
   if (response.eager_workflow_task().task_token().empty()) response.clear_eager_workflow_task();
   response.set_run_id(run_id.Value());
@@ -163,7 +164,8 @@ hugo::Result<std::string> Engine::StartNewRun(
     const std::string& namespace_id, const wf::StartWorkflowExecutionRequest& request,
     persistence::RunWrite write, const persistence::CurrentRun* replaced,
     const wf::SignalWithStartWorkflowExecutionRequest* signal,
-    wf::PollWorkflowTaskQueueResponse* eager_task) {
+    wf::PollWorkflowTaskQueueResponse* eager_task,
+    const temporal::api::update::v1::Request* admit_update) {
   const std::string run_id = uuids_.Next();
   NewRun spec;
   spec.namespace_id = namespace_id;
@@ -210,10 +212,18 @@ hugo::Result<std::string> Engine::StartNewRun(
         ->set_eager_execution_accepted(true);
     MarkWorkflowTaskStarted(m, eager_poller);
   }
+  if (admit_update != nullptr) {
+    InFlightUpdate& admitted = in_flight_updates_[run_id][admit_update->meta().update_id()];
+    admitted.request = *admit_update;
+    admitted.admitted_seq = next_update_seq_++;
+  }
   // The engine thread is the only writer, so the current-run pointer cannot move between the
   // caller's read and this commit; a failure here is the store's.
   auto committed = Commit(m);
-  if (committed.IsFailure()) return committed.Error();
+  if (committed.IsFailure()) {
+    if (admit_update != nullptr) in_flight_updates_.erase(run_id);
+    return committed.Error();
+  }
   if (eager) {
     auto task = WorkflowTaskResponse(m.run, eager_poller);
     if (task.IsSuccess()) *eager_task = std::move(task).Value();
