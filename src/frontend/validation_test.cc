@@ -191,17 +191,21 @@ TEST(SignalWithStartTest, FollowsTheReferenceRequestValidator) {
       });
 }
 
-TEST(SignalWithStartTest, CronAndStartDelayAreNotImplementedYet) {
+TEST(SignalWithStartTest, ACronScheduleMustParseAndAStartDelayIsAccepted) {
   auto cron = SignalWithStart();
   cron.set_cron_schedule("@every 1m");
+  EXPECT_EQ(Outcome(ValidateSignalWithStartWorkflow(cron)), "ok");
+  cron.set_cron_schedule("* * * * * *");  // six fields: seconds are not part of the syntax
   auto result = ValidateSignalWithStartWorkflow(cron);
   ASSERT_TRUE(result.IsFailure());
-  EXPECT_EQ(result.Error().Code(), errors::kUnimplemented);
+  EXPECT_EQ(result.Error().Code(), errors::kInvalidArgument);
+  EXPECT_EQ(result.Error().Message(), "invalid CronSchedule.");
   auto delay = SignalWithStart();
   delay.mutable_workflow_start_delay()->set_seconds(5);
-  result = ValidateSignalWithStartWorkflow(delay);
-  ASSERT_TRUE(result.IsFailure());
-  EXPECT_EQ(result.Error().Code(), errors::kUnimplemented);
+  EXPECT_EQ(Outcome(ValidateSignalWithStartWorkflow(delay)), "ok");
+  delay.set_cron_schedule("@every 1m");
+  EXPECT_EQ(Outcome(ValidateSignalWithStartWorkflow(delay)),
+            "CronSchedule and WorkflowStartDelay may not be used together.");
 }
 
 TEST(ExecutionRequestsTest, CancelDescribeAndResetStickyNeedAValidExecution) {

@@ -39,7 +39,9 @@ void ApplyStarted(const hist::HistoryEvent& event, MutableState& state) {
   state.set_first_execution_run_id(started.first_execution_run_id());
   state.set_attempt(started.attempt());
   *state.mutable_start_time() = event.event_time();
-  *state.mutable_workflow_execution_timeout() = started.workflow_execution_timeout();
+  if (started.has_workflow_execution_timeout()) {
+    *state.mutable_workflow_execution_timeout() = started.workflow_execution_timeout();
+  }
   *state.mutable_workflow_run_timeout() = started.workflow_run_timeout();
   *state.mutable_default_workflow_task_timeout() = started.workflow_task_timeout();
   // The run's clock starts when its first workflow task may (after the backoff).
