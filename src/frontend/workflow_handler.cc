@@ -723,6 +723,22 @@ void FillUpdateResponse(const history::Engine::UpdateStatus& status, const std::
   if (status.outcome.has_value()) *response->mutable_outcome() = *status.outcome;
 }
 
+// The engine's answer to an update call or poll, finishing the call.
+template <class Response>
+std::function<void(hugo::Result<history::Engine::UpdateStatus>)> AnswerUpdate(
+    grpc::ServerUnaryReactor* reactor, Response* response, std::string workflow_id,
+    std::string update_id) {
+  return [reactor, response, workflow_id = std::move(workflow_id),
+          update_id = std::move(update_id)](hugo::Result<history::Engine::UpdateStatus> result) {
+    if (result.IsFailure()) {
+      reactor->Finish(ToGrpcStatus(result.Error()));
+      return;
+    }
+    FillUpdateResponse(result.Value(), workflow_id, update_id, response);
+    reactor->Finish(grpc::Status::OK);
+  };
+}
+
 // One operation's status in a MultiOperationExecutionFailure (OK, aborted, or its error).
 void AddOperationStatus(const std::optional<hugo::Error>& error, bool succeeded,
                         temporal::api::errordetails::v1::MultiOperationExecutionFailure* failure) {
@@ -771,15 +787,8 @@ grpc::ServerUnaryReactor* WorkflowHandler::UpdateWorkflowExecution(
     }
     uint64_t id = engine_->UpdateWorkflow(
         namespace_id.Value(), prepared, wait,
-        [reactor, response, workflow_id = prepared.workflow_execution().workflow_id(),
-         update_id = meta->update_id()](hugo::Result<history::Engine::UpdateStatus> result) {
-          if (result.IsFailure()) {
-            reactor->Finish(ToGrpcStatus(result.Error()));
-            return;
-          }
-          FillUpdateResponse(result.Value(), workflow_id, update_id, response);
-          reactor->Finish(grpc::Status::OK);
-        });
+        AnswerUpdate(reactor, response, prepared.workflow_execution().workflow_id(),
+                     meta->update_id()));
     if (id != 0) reactor->SetWaitId(id);
   });
   return reactor;
@@ -802,16 +811,8 @@ grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowExecutionUpdate(
     }
     uint64_t id = engine_->PollUpdate(
         namespace_id.Value(), *request, wait,
-        [reactor, response, workflow_id = request->update_ref().workflow_execution().workflow_id(),
-         update_id = request->update_ref().update_id()](
-            hugo::Result<history::Engine::UpdateStatus> result) {
-          if (result.IsFailure()) {
-            reactor->Finish(ToGrpcStatus(result.Error()));
-            return;
-          }
-          FillUpdateResponse(result.Value(), workflow_id, update_id, response);
-          reactor->Finish(grpc::Status::OK);
-        });
+        AnswerUpdate(reactor, response, request->update_ref().workflow_execution().workflow_id(),
+                     request->update_ref().update_id()));
     if (id != 0) reactor->SetWaitId(id);
   });
   return reactor;

@@ -458,6 +458,12 @@ class Engine {
                                                  int64_t task_id);
   hugo::Result<hugo::Unit> ProcessParentClosePolicy(const persistence::v1::TransferTask& task,
                                                     int64_t task_id);
+  // The open run an external signal or cancel request of `source` reaches (its run, or the
+  // current run when none is named; a child of `source` when the command asked for one); none
+  // when there is no such run.
+  hugo::Result<std::optional<Mutation>> BeginExternalTarget(
+      const persistence::v1::ExternalRequestInfo& info,
+      const persistence::v1::MutableState& source);
   hugo::Result<std::string> NamespaceIdOf(const std::string& name);
   std::string NamespaceNameOf(const std::string& namespace_id);
 

@@ -669,6 +669,29 @@ hugo::Result<hugo::Unit> Engine::ProcessChildClosed(const TransferTask& task, in
   return Commit(parent);
 }
 
+hugo::Result<std::optional<Engine::Mutation>> Engine::BeginExternalTarget(
+    const ExternalRequestInfo& info, const MutableState& source) {
+  // A workflow does not signal or cancel itself this way (reference: not found).
+  if (info.workflow_id() == source.workflow_id()) return hugo::Ok(std::optional<Mutation>());
+  auto run_id = ResolveRunId(info.namespace_id(), info.workflow_id(), info.run_id());
+  if (run_id.IsFailure()) {
+    if (run_id.Error().Code() != errors::kNotFound) return run_id.Error();
+    return hugo::Ok(std::optional<Mutation>());
+  }
+  auto loaded = Begin({info.namespace_id(), info.workflow_id(), run_id.Value()});
+  if (loaded.IsFailure()) {
+    if (loaded.Error().Code() != errors::kNotFound) return loaded.Error();
+    return hugo::Ok(std::optional<Mutation>());
+  }
+  const MutableState& target = loaded.Value().run.state;
+  const bool child_of_source = target.parent().workflow_id() == source.workflow_id() &&
+                               target.parent().run_id() == source.run_id();
+  if (!IsRunning(target) || (info.child_workflow_only() && !child_of_source)) {
+    return hugo::Ok(std::optional<Mutation>());
+  }
+  return hugo::Ok(std::optional<Mutation>(std::move(loaded).Value()));
+}
+
 hugo::Result<hugo::Unit> Engine::ProcessSignalExternal(const TransferTask& task, int64_t task_id) {
   const persistence::RunKey source_key{task.namespace_id(), task.workflow_id(), task.run_id()};
   auto begun = Begin(source_key);
@@ -698,23 +721,9 @@ hugo::Result<hugo::Unit> Engine::ProcessSignalExternal(const TransferTask& task,
   source.done_transfer.push_back(task_id);
   state.mutable_external_signals()->erase(found);
 
-  // The target: its run (current run when none is named), open, and a child of the source when
-  // the command asked for one. A workflow does not signal itself this way (reference).
-  std::optional<Mutation> target;
-  if (info.workflow_id() != state.workflow_id()) {
-    auto run_id = ResolveRunId(info.namespace_id(), info.workflow_id(), info.run_id());
-    if (run_id.IsFailure() && run_id.Error().Code() != errors::kNotFound) return run_id.Error();
-    if (run_id.IsSuccess()) {
-      auto loaded = Begin({info.namespace_id(), info.workflow_id(), run_id.Value()});
-      if (loaded.IsFailure() && loaded.Error().Code() != errors::kNotFound) return loaded.Error();
-      if (loaded.IsSuccess() && IsRunning(loaded.Value().run.state) &&
-          (!info.child_workflow_only() ||
-           (loaded.Value().run.state.parent().workflow_id() == state.workflow_id() &&
-            loaded.Value().run.state.parent().run_id() == state.run_id()))) {
-        target = std::move(loaded).Value();
-      }
-    }
-  }
+  auto reached = BeginExternalTarget(info, state);
+  if (reached.IsFailure()) return reached.Error();
+  std::optional<Mutation> target = std::move(reached).Value();
   if (!target.has_value()) {
     auto* failed =
         AppendOrBuffer(source, enums::EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED)
@@ -785,24 +794,12 @@ hugo::Result<hugo::Unit> Engine::ProcessCancelExternal(const TransferTask& task,
   source.done_transfer.push_back(task_id);
   state.mutable_external_cancels()->erase(found);
 
-  std::optional<Mutation> target;
-  bool delivered = false;
-  if (info.workflow_id() != state.workflow_id()) {
-    auto run_id = ResolveRunId(info.namespace_id(), info.workflow_id(), info.run_id());
-    if (run_id.IsFailure() && run_id.Error().Code() != errors::kNotFound) return run_id.Error();
-    if (run_id.IsSuccess()) {
-      auto loaded = Begin({info.namespace_id(), info.workflow_id(), run_id.Value()});
-      if (loaded.IsFailure() && loaded.Error().Code() != errors::kNotFound) return loaded.Error();
-      if (loaded.IsSuccess() && IsRunning(loaded.Value().run.state) &&
-          (!info.child_workflow_only() ||
-           (loaded.Value().run.state.parent().workflow_id() == state.workflow_id() &&
-            loaded.Value().run.state.parent().run_id() == state.run_id()))) {
-        delivered = true;
-        // A run asked once already is not asked again; the request still succeeds.
-        if (!loaded.Value().run.state.cancel_requested()) target = std::move(loaded).Value();
-      }
-    }
-  }
+  auto reached = BeginExternalTarget(info, state);
+  if (reached.IsFailure()) return reached.Error();
+  std::optional<Mutation> target = std::move(reached).Value();
+  const bool delivered = target.has_value();
+  // A run asked once already is not asked again; the request still succeeds.
+  if (delivered && target->run.state.cancel_requested()) target.reset();
   if (!delivered) {
     auto* failed =
         AppendOrBuffer(source, enums::EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED)
