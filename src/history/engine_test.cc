@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "history/engine_test_fixture.h"
 #include "history/time_util.h"
 #include "persistence/sqlite/execution_store.h"
 #include "persistence/sqlite/test_database.h"
@@ -24,29 +25,9 @@ namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
 namespace hist = temporal::api::history::v1;
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public test_support::EngineHarness {
  protected:
-  EngineTest()
-      : db_("hdo-engine"),
-        store_(&db_.db()),
-        matcher_(
-            io_.get_executor(),
-            [this](const matching::Task& task, const matching::Poller& poller) {
-              return engine_->RecordWorkflowTaskStarted(task, poller);
-            },
-            [this](const matching::Task& task, const matching::Poller& poller) {
-              return engine_->RecordActivityTaskStarted(task, poller);
-            },
-            matching::Matcher::Options{}, [this] { return now_; }) {
-    now_.set_seconds(1'800'000'000);
-    engine_ = std::make_unique<Engine>(&store_, &matcher_, io_.get_executor(), Engine::Options{},
-                                       [this] { return now_; });
-  }
-
-  void Advance(int64_t millis) {
-    now_ = TimestampFromMillis(ToMillis(now_) + millis);
-    engine_->FireDueTimers();
-  }
+  EngineTest() : EngineHarness("hdo-engine") {}
 
   void Start(const std::string& workflow_id) {
     wf::StartWorkflowExecutionRequest request;
@@ -55,25 +36,6 @@ class EngineTest : public ::testing::Test {
     request.mutable_task_queue()->set_name("queue");
     request.set_request_id("start-" + workflow_id);
     ASSERT_TRUE(engine_->StartWorkflow("ns", request).IsSuccess());
-  }
-
-  // Takes a queued workflow task, as a worker's poll would; empty when none is queued.
-  wf::PollWorkflowTaskQueueResponse PollWorkflowTask() {
-    wf::PollWorkflowTaskQueueResponse got;
-    uint64_t parked = matcher_.PollWorkflowTask(
-        "ns", {"default", "queue", "worker", "", false}, std::chrono::milliseconds(0),
-        [&got](wf::PollWorkflowTaskQueueResponse response) { got = std::move(response); });
-    if (parked != 0) matcher_.CancelPoll(parked);
-    return got;
-  }
-
-  wf::PollActivityTaskQueueResponse PollActivityTask() {
-    wf::PollActivityTaskQueueResponse got;
-    uint64_t parked = matcher_.PollActivityTask(
-        "ns", {"default", "queue", "worker", "", false}, std::chrono::milliseconds(0),
-        [&got](wf::PollActivityTaskQueueResponse response) { got = std::move(response); });
-    if (parked != 0) matcher_.CancelPoll(parked);
-    return got;
   }
 
   void Complete(const std::string& token,
@@ -109,19 +71,6 @@ class EngineTest : public ::testing::Test {
     EXPECT_TRUE(history.has_value());
     return history.value_or(hist::History());
   }
-
-  static std::vector<enums::EventType> Types(const hist::History& history) {
-    std::vector<enums::EventType> types;
-    for (const auto& event : history.events()) types.push_back(event.event_type());
-    return types;
-  }
-
-  asio::io_context io_;
-  persistence::sqlite::TestDatabase db_;
-  persistence::sqlite::SqliteExecutionStore store_;
-  google::protobuf::Timestamp now_;
-  matching::Matcher matcher_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(EngineTest, AnActivityThatEndsDuringAWorkflowTaskIsNumberedWhenTheTaskCompletes) {
@@ -251,8 +200,7 @@ class EngineVisibilityTest : public EngineTest {
                                                {"customer_id", enums::INDEXED_VALUE_TYPE_KEYWORD}}),
                                        "default"}));
     };
-    engine_ = std::make_unique<Engine>(&store_, &matcher_, io_.get_executor(), options,
-                                       [this] { return now_; });
+    RestartEngine(options);
   }
 
   static wf::StartWorkflowExecutionRequest StartRequest(const std::string& attribute,
@@ -349,15 +297,10 @@ namespace command = temporal::api::command::v1;
 // with the engine's own transfer tasks run by polling the io_context.
 class EngineChainTest : public EngineTest {
  protected:
+  // Runs the engine's own transfer tasks first (a child started, a signal delivered, ...).
   wf::PollWorkflowTaskQueueResponse PollQueue(const std::string& queue) {
-    io_.poll();
-    io_.restart();
-    wf::PollWorkflowTaskQueueResponse got;
-    uint64_t parked = matcher_.PollWorkflowTask(
-        "ns", {"default", queue, "worker", "", false}, std::chrono::milliseconds(0),
-        [&got](wf::PollWorkflowTaskQueueResponse response) { got = std::move(response); });
-    if (parked != 0) matcher_.CancelPoll(parked);
-    return got;
+    RunTransfers();
+    return PollWorkflowTask(queue);
   }
 
   void RunTransfers() {

@@ -10,6 +10,7 @@
 
 #include "common/error_codes.h"
 #include "history/engine.h"
+#include "history/engine_test_fixture.h"
 #include "history/time_util.h"
 #include "persistence/sqlite/execution_store.h"
 #include "persistence/sqlite/test_database.h"
@@ -22,28 +23,13 @@ namespace enums = temporal::api::enums::v1;
 namespace hist = temporal::api::history::v1;
 namespace update = temporal::api::update::v1;
 
-class EngineUpdateTest : public ::testing::Test {
+class EngineUpdateTest : public test_support::EngineHarness {
  protected:
-  EngineUpdateTest()
-      : db_("hdo-engine-update"),
-        store_(&db_.db()),
-        matcher_(
-            io_.get_executor(),
-            [this](const matching::Task& task, const matching::Poller& poller) {
-              return engine_->RecordWorkflowTaskStarted(task, poller);
-            },
-            [this](const matching::Task& task, const matching::Poller& poller) {
-              return engine_->RecordActivityTaskStarted(task, poller);
-            },
-            matching::Matcher::Options{}, [this] { return now_; }) {
-    now_.set_seconds(1'800'000'000);
-    Restart();
-  }
+  EngineUpdateTest() : EngineHarness("hdo-engine-update") { Restart(); }
 
-  // A new engine on the same store: what was only in memory is gone.
+  // A new engine on the same store, recovered: what was only in memory is gone.
   void Restart() {
-    engine_ = std::make_unique<Engine>(&store_, &matcher_, io_.get_executor(), Engine::Options{},
-                                       [this] { return now_; });
+    RestartEngine();
     ASSERT_TRUE(engine_->Recover().IsSuccess());
   }
 
@@ -54,15 +40,6 @@ class EngineUpdateTest : public ::testing::Test {
     request.mutable_task_queue()->set_name("queue");
     request.set_request_id("start-" + workflow_id);
     ASSERT_TRUE(engine_->StartWorkflow("ns", request).IsSuccess());
-  }
-
-  wf::PollWorkflowTaskQueueResponse PollWorkflowTask() {
-    wf::PollWorkflowTaskQueueResponse got;
-    uint64_t parked = matcher_.PollWorkflowTask(
-        "ns", {"default", "queue", "worker", "", false}, std::chrono::milliseconds(0),
-        [&got](wf::PollWorkflowTaskQueueResponse response) { got = std::move(response); });
-    if (parked != 0) matcher_.CancelPoll(parked);
-    return got;
   }
 
   hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Complete(
@@ -136,13 +113,6 @@ class EngineUpdateTest : public ::testing::Test {
     ASSERT_FALSE(first.task_token().empty());
     ASSERT_TRUE(Complete(first.task_token(), {}).IsSuccess());
   }
-
-  asio::io_context io_;
-  persistence::sqlite::TestDatabase db_;
-  persistence::sqlite::SqliteExecutionStore store_;
-  google::protobuf::Timestamp now_;
-  matching::Matcher matcher_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(EngineUpdateTest, ARejectedUpdateOnAnIdleRunWritesNothing) {

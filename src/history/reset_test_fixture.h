@@ -1,6 +1,5 @@
-// Test fixture of engine_reset_test.cc and rebuild_test.cc: a real engine and matcher on a real
-// SQLite file, a clock the test moves, tasks taken through matching as a worker would. Test
-// code only; single-threaded.
+// Test fixture of engine_reset_test.cc and rebuild_test.cc: the engine harness with runs that
+// have a run timeout, memo and retry policy, and helpers for their commands. Test code only.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,6 +12,7 @@
 
 #include "common/error_codes.h"
 #include "history/engine.h"
+#include "history/engine_test_fixture.h"
 #include "history/time_util.h"
 #include "persistence/sqlite/execution_store.h"
 #include "persistence/sqlite/test_database.h"
@@ -24,29 +24,9 @@ namespace enums = temporal::api::enums::v1;
 namespace hist = temporal::api::history::v1;
 namespace command = temporal::api::command::v1;
 
-class EngineFixture : public ::testing::Test {
+class EngineFixture : public EngineHarness {
  protected:
-  EngineFixture()
-      : db_("hdo-reset"),
-        store_(&db_.db()),
-        matcher_(
-            io_.get_executor(),
-            [this](const matching::Task& task, const matching::Poller& poller) {
-              return engine_->RecordWorkflowTaskStarted(task, poller);
-            },
-            [this](const matching::Task& task, const matching::Poller& poller) {
-              return engine_->RecordActivityTaskStarted(task, poller);
-            },
-            matching::Matcher::Options{}, [this] { return now_; }) {
-    now_.set_seconds(1'800'000'000);
-    engine_ = std::make_unique<Engine>(&store_, &matcher_, io_.get_executor(), Engine::Options{},
-                                       [this] { return now_; });
-  }
-
-  void Advance(int64_t millis) {
-    now_ = TimestampFromMillis(ToMillis(now_) + millis);
-    engine_->FireDueTimers();
-  }
+  EngineFixture() : EngineHarness("hdo-reset") {}
 
   std::string Start(const std::string& workflow_id) {
     wf::StartWorkflowExecutionRequest request;
@@ -68,25 +48,6 @@ class EngineFixture : public ::testing::Test {
     signal.set_signal_name(name);
     signal.set_request_id("signal-" + name);
     ASSERT_TRUE(engine_->Signal("ns", signal).IsSuccess());
-  }
-
-  // Takes a queued workflow task, as a worker's poll would; empty when none is queued.
-  wf::PollWorkflowTaskQueueResponse PollWorkflowTask() {
-    wf::PollWorkflowTaskQueueResponse got;
-    uint64_t parked = matcher_.PollWorkflowTask(
-        "ns", {"default", "queue", "worker", "", false}, std::chrono::milliseconds(0),
-        [&got](wf::PollWorkflowTaskQueueResponse response) { got = std::move(response); });
-    if (parked != 0) matcher_.CancelPoll(parked);
-    return got;
-  }
-
-  wf::PollActivityTaskQueueResponse PollActivityTask() {
-    wf::PollActivityTaskQueueResponse got;
-    uint64_t parked = matcher_.PollActivityTask(
-        "ns", {"default", "queue", "worker", "", false}, std::chrono::milliseconds(0),
-        [&got](wf::PollActivityTaskQueueResponse response) { got = std::move(response); });
-    if (parked != 0) matcher_.CancelPoll(parked);
-    return got;
   }
 
   void Complete(const std::string& token, std::vector<command::Command> commands) {
@@ -150,12 +111,6 @@ class EngineFixture : public ::testing::Test {
     return got.IsSuccess() ? got.Value().history() : hist::History();
   }
 
-  static std::vector<enums::EventType> Types(const hist::History& history) {
-    std::vector<enums::EventType> types;
-    for (const auto& event : history.events()) types.push_back(event.event_type());
-    return types;
-  }
-
   // The run's state as stored (what the engine committed last).
   persistence::v1::MutableState Stored(const std::string& workflow_id, const std::string& run_id) {
     persistence::v1::MutableState state;
@@ -166,13 +121,6 @@ class EngineFixture : public ::testing::Test {
     }
     return state;
   }
-
-  asio::io_context io_;
-  persistence::sqlite::TestDatabase db_;
-  persistence::sqlite::SqliteExecutionStore store_;
-  google::protobuf::Timestamp now_;
-  matching::Matcher matcher_;
-  std::unique_ptr<Engine> engine_;
 };
 
 }  // namespace hdo::history::test_support

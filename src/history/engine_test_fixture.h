@@ -1,0 +1,85 @@
+// The harness every engine test stands on: a real engine and matcher on a real SQLite file, a
+// clock the test moves, tasks taken through matching as a worker would. Test code only;
+// single-threaded (the io_context runs only when a test polls it).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <asio/io_context.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "history/engine.h"
+#include "history/time_util.h"
+#include "persistence/sqlite/execution_store.h"
+#include "persistence/sqlite/test_database.h"
+
+namespace hdo::history::test_support {
+
+class EngineHarness : public ::testing::Test {
+ protected:
+  explicit EngineHarness(const std::string& database_name)
+      : db_(database_name),
+        store_(&db_.db()),
+        matcher_(
+            io_.get_executor(),
+            [this](const matching::Task& task, const matching::Poller& poller) {
+              return engine_->RecordWorkflowTaskStarted(task, poller);
+            },
+            [this](const matching::Task& task, const matching::Poller& poller) {
+              return engine_->RecordActivityTaskStarted(task, poller);
+            },
+            matching::Matcher::Options{}, [this] { return now_; }) {
+    now_.set_seconds(1'800'000'000);
+    RestartEngine();
+  }
+
+  // A new engine on the same store and matcher: what the old one held only in memory is gone.
+  void RestartEngine(Engine::Options options = {}) {
+    engine_ = std::make_unique<Engine>(&store_, &matcher_, io_.get_executor(), std::move(options),
+                                       [this] { return now_; });
+  }
+
+  // Moves the clock and fires the timers due by then.
+  void Advance(int64_t millis) {
+    now_ = TimestampFromMillis(ToMillis(now_) + millis);
+    engine_->FireDueTimers();
+  }
+
+  // Takes a queued workflow (activity) task, as a worker's poll would; empty when none is queued.
+  temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse PollWorkflowTask(
+      const std::string& queue = "queue") {
+    temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse got;
+    uint64_t parked = matcher_.PollWorkflowTask(
+        "ns", {"default", queue, "worker", "", false}, std::chrono::milliseconds(0),
+        [&got](auto response) { got = std::move(response); });
+    if (parked != 0) matcher_.CancelPoll(parked);
+    return got;
+  }
+  temporal::api::workflowservice::v1::PollActivityTaskQueueResponse PollActivityTask(
+      const std::string& queue = "queue") {
+    temporal::api::workflowservice::v1::PollActivityTaskQueueResponse got;
+    uint64_t parked = matcher_.PollActivityTask(
+        "ns", {"default", queue, "worker", "", false}, std::chrono::milliseconds(0),
+        [&got](auto response) { got = std::move(response); });
+    if (parked != 0) matcher_.CancelPoll(parked);
+    return got;
+  }
+
+  static std::vector<temporal::api::enums::v1::EventType> Types(
+      const temporal::api::history::v1::History& history) {
+    std::vector<temporal::api::enums::v1::EventType> types;
+    for (const auto& event : history.events()) types.push_back(event.event_type());
+    return types;
+  }
+
+  asio::io_context io_;
+  persistence::sqlite::TestDatabase db_;
+  persistence::sqlite::SqliteExecutionStore store_;
+  google::protobuf::Timestamp now_;
+  matching::Matcher matcher_;
+  std::unique_ptr<Engine> engine_;
+};
+
+}  // namespace hdo::history::test_support
