@@ -565,6 +565,10 @@ class Engine {
                    hugo::Result<temporal::api::workflowservice::v1::QueryWorkflowResponse> result);
 
   // --- updates (engine_update.cc)
+  // An admitted update ends without acceptance (rejected, or not answered by the worker): it is
+  // forgotten and its waiters get `failure` as its outcome.
+  void EndUpdateWithFailure(const std::string& run_id, const std::string& update_id,
+                            const temporal::api::failure::v1::Failure& failure);
   struct InFlightUpdate {
     temporal::api::update::v1::Request request;
     uint64_t admitted_seq = 0;

@@ -532,25 +532,30 @@ std::optional<CommandRejection> Engine::ProcessUpdateMessages(
       continue;
     }
     m.after_commit.push_back([this, run_id, update_id = id] {
-      auto found = in_flight_updates_.find(run_id);
-      if (found != in_flight_updates_.end()) found->second.erase(update_id);
-      UpdateStatus status;
-      status.run_id = run_id;
-      status.stage = kCompleted;
-      status.outcome.emplace();
-      *status.outcome->mutable_failure() = UnprocessedFailure();
-      std::vector<uint64_t> waiting;
-      auto [begin, end] = run_update_waiters_.equal_range(run_id);
-      for (auto it = begin; it != end; ++it) {
-        auto waiter = update_waiters_.find(it->second);
-        if (waiter != update_waiters_.end() && waiter->second.update_id == update_id) {
-          waiting.push_back(it->second);
-        }
-      }
-      for (uint64_t waiter_id : waiting) FinishUpdateWaiter(waiter_id, hugo::Ok(status));
+      EndUpdateWithFailure(run_id, update_id, UnprocessedFailure());
     });
   }
   return std::nullopt;
+}
+
+void Engine::EndUpdateWithFailure(const std::string& run_id, const std::string& update_id,
+                                  const temporal::api::failure::v1::Failure& failure) {
+  auto found = in_flight_updates_.find(run_id);
+  if (found != in_flight_updates_.end()) found->second.erase(update_id);
+  UpdateStatus status;
+  status.run_id = run_id;
+  status.stage = kCompleted;
+  status.outcome.emplace();
+  *status.outcome->mutable_failure() = failure;
+  std::vector<uint64_t> waiting;
+  auto [begin, end] = run_update_waiters_.equal_range(run_id);
+  for (auto it = begin; it != end; ++it) {
+    auto waiter = update_waiters_.find(it->second);
+    if (waiter != update_waiters_.end() && waiter->second.update_id == update_id) {
+      waiting.push_back(it->second);
+    }
+  }
+  for (uint64_t waiter_id : waiting) FinishUpdateWaiter(waiter_id, hugo::Ok(status));
 }
 
 std::optional<CommandRejection> Engine::ProcessUpdateMessage(Mutation& m,
@@ -609,22 +614,7 @@ std::optional<CommandRejection> Engine::ProcessUpdateMessage(Mutation& m,
     }
     // Nothing is written: the waiters get the failure, the update is forgotten.
     m.after_commit.push_back([this, run_id, update_id, failure = rejection.failure()] {
-      auto found = in_flight_updates_.find(run_id);
-      if (found != in_flight_updates_.end()) found->second.erase(update_id);
-      UpdateStatus status;
-      status.run_id = run_id;
-      status.stage = kCompleted;
-      status.outcome.emplace();
-      *status.outcome->mutable_failure() = failure;
-      std::vector<uint64_t> waiting;
-      auto [begin, end] = run_update_waiters_.equal_range(run_id);
-      for (auto it = begin; it != end; ++it) {
-        auto waiter = update_waiters_.find(it->second);
-        if (waiter != update_waiters_.end() && waiter->second.update_id == update_id) {
-          waiting.push_back(it->second);
-        }
-      }
-      for (uint64_t waiter_id : waiting) FinishUpdateWaiter(waiter_id, hugo::Ok(status));
+      EndUpdateWithFailure(run_id, update_id, failure);
     });
     return std::nullopt;
   }

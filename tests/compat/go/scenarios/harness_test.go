@@ -274,6 +274,14 @@ func (e *env) checkEvents(golden string, raw []*historypb.HistoryEvent, wantType
 	if err != nil {
 		e.t.Fatalf("scrubbing history: %v", err)
 	}
+	e.checkScrubbed(golden, got, wantTypes)
+}
+
+// checkScrubbed compares a scrubbed (and possibly further normalized) history with its golden:
+// the event types against the scenario's expectation, then the whole history (or, in record
+// mode, writes the golden).
+func (e *env) checkScrubbed(golden string, got []scrubbedEvent, wantTypes []string) {
+	e.t.Helper()
 	gotTypes := eventTypes(got)
 	if strings.Join(gotTypes, ",") != strings.Join(wantTypes, ",") {
 		e.t.Errorf("history event types differ from the scenario's expectation:\n%s", typeDiff(wantTypes, gotTypes))

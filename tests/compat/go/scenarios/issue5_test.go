@@ -12,8 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -244,39 +242,6 @@ func (e *env) check5(golden string, raw []*historypb.HistoryEvent, wantTypes []s
 func (e *env) checkRun5(golden, workflowID, runID string, wantTypes []string) []*historypb.HistoryEvent {
 	e.t.Helper()
 	return e.check5(golden, e.history(workflowID, runID), wantTypes)
-}
-
-// checkScrubbed compares an already scrubbed (and possibly further normalized) history with its
-// golden, like checkEvents.
-func (e *env) checkScrubbed(golden string, got []scrubbedEvent, wantTypes []string) {
-	e.t.Helper()
-	gotTypes := eventTypes(got)
-	if strings.Join(gotTypes, ",") != strings.Join(wantTypes, ",") {
-		e.t.Errorf("history event types differ from the scenario's expectation:\n%s", typeDiff(wantTypes, gotTypes))
-	}
-	if recording() {
-		e.writeGolden(golden, got)
-		return
-	}
-	b, err := os.ReadFile(goldenPath(golden))
-	if err != nil {
-		e.t.Fatalf("reading golden history: %v (record it with scripts/record-golden)", err)
-	}
-	var want goldenFile
-	if err := json.Unmarshal(b, &want); err != nil {
-		e.t.Fatalf("parsing %s: %v", goldenPath(golden), err)
-	}
-	wantText, gotText := canonicalEvents(want.Events), canonicalEvents(got)
-	if wantText == gotText {
-		return
-	}
-	gotPath := filepath.Join(os.TempDir(), "hdo-scenarios-got", golden+".json")
-	_ = os.MkdirAll(filepath.Dir(gotPath), 0o755)
-	_ = os.WriteFile(gotPath, []byte(gotText+"\n"), 0o644)
-	e.t.Errorf("scrubbed history differs from golden %s (recorded against %s); full scrubbed history written to %s\n"+
-		"event types:\n%s\ndiff (- golden, + got):\n%s",
-		goldenPath(golden), want.RecordedAgainst, gotPath,
-		typeDiff(eventTypes(want.Events), gotTypes), lineDiff(wantText, gotText, 4))
 }
 
 // ---- 1. child workflow ----
