@@ -211,4 +211,8 @@ size_t Matcher::BacklogSize(const std::string& namespace_id, const std::string& 
   return it == partitions_.end() ? 0 : it->second.tasks.size();
 }
 
+void Matcher::DropQueuedTasks() {
+  for (auto& [key, partition] : partitions_) partition.tasks.clear();
+}
+
 }  // namespace hdo::matching
