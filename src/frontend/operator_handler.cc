@@ -18,8 +18,7 @@ namespace hdo::frontend {
 namespace op = temporal::api::operatorservice::v1;
 
 OperatorHandler::OperatorHandler(NamespaceHandler* namespaces, Visibility* visibility,
-                                 asio::thread_pool* store_io,
-                                 persistence::Durability* durability)
+                                 asio::thread_pool* store_io, persistence::Durability* durability)
     : namespaces_(namespaces),
       visibility_(visibility),
       store_io_(store_io),

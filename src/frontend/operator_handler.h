@@ -20,8 +20,8 @@ class OperatorHandler final
     : public temporal::api::operatorservice::v1::OperatorService::CallbackService {
  public:
   // `namespaces` and `visibility` run only on `store_io`; all outlive the gRPC server.
-  OperatorHandler(NamespaceHandler* namespaces, Visibility* visibility,
-                  asio::thread_pool* store_io, persistence::Durability* durability);
+  OperatorHandler(NamespaceHandler* namespaces, Visibility* visibility, asio::thread_pool* store_io,
+                  persistence::Durability* durability);
 
   grpc::ServerUnaryReactor* AddSearchAttributes(
       grpc::CallbackServerContext* context,

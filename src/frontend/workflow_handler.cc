@@ -10,8 +10,8 @@
 #include "common/uuid.h"
 #include "common/version.h"
 #include "frontend/errors.h"
-#include "frontend/reply.h"
 #include "frontend/namespace_handler.h"
+#include "frontend/reply.h"
 #include "frontend/validation.h"
 #include "frontend/visibility.h"
 #include "google/rpc/status.pb.h"
@@ -27,8 +27,7 @@ namespace wf = temporal::api::workflowservice::v1;
 
 WorkflowHandler::WorkflowHandler(NamespaceHandler* namespaces, history::Engine* engine,
                                  matching::Matcher* matcher, Visibility* visibility,
-                                 asio::thread_pool* store_io,
-                                 persistence::Durability* durability)
+                                 asio::thread_pool* store_io, persistence::Durability* durability)
     : namespaces_(namespaces),
       engine_(engine),
       matcher_(matcher),
@@ -311,12 +310,11 @@ grpc::ServerUnaryReactor* StartPoll(grpc::CallbackServerContext* context, const 
     poller.identity = request->identity();
     poller.sticky =
         request->task_queue().kind() == temporal::api::enums::v1::TASK_QUEUE_KIND_STICKY;
-    uint64_t poll_id =
-        poll(namespace_id.Value(), std::move(poller), wait,
-             [durability, reactor, response](Response task) {
-          *response = std::move(task);
-          FinishDurable(durability, reactor, grpc::Status::OK);
-        });
+    uint64_t poll_id = poll(namespace_id.Value(), std::move(poller), wait,
+                            [durability, reactor, response](Response task) {
+                              *response = std::move(task);
+                              FinishDurable(durability, reactor, grpc::Status::OK);
+                            });
     // 0: answered at once, and the reactor may already be gone. A parked poll is finished only on
     // this thread, so its reactor is alive here.
     if (poll_id != 0) reactor->SetWaitId(poll_id);
@@ -814,10 +812,11 @@ grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowExecutionUpdate(
       FinishDurable(durability_, reactor, ToGrpcStatus(namespace_id.Error()));
       return;
     }
-    uint64_t id = engine_->PollUpdate(
-        namespace_id.Value(), *request, wait,
-        AnswerUpdate(durability_, reactor, response, request->update_ref().workflow_execution().workflow_id(),
-                     request->update_ref().update_id()));
+    uint64_t id =
+        engine_->PollUpdate(namespace_id.Value(), *request, wait,
+                            AnswerUpdate(durability_, reactor, response,
+                                         request->update_ref().workflow_execution().workflow_id(),
+                                         request->update_ref().update_id()));
     if (id != 0) reactor->SetWaitId(id);
   });
   return reactor;
@@ -851,7 +850,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::ExecuteMultiOperation(
     uint64_t id = engine_->UpdateWithStart(
         namespace_id.Value(), start, update, wait,
         [this, reactor, response](hugo::Result<wf::ExecuteMultiOperationResponse> result,
-                            const history::Engine::MultiOperationErrors& errors) {
+                                  const history::Engine::MultiOperationErrors& errors) {
           if (result.IsSuccess()) {
             *response = std::move(result).Value();
             FinishDurable(durability_, reactor, grpc::Status::OK);
@@ -873,7 +872,8 @@ grpc::ServerUnaryReactor* WorkflowHandler::ExecuteMultiOperation(
           details.set_code(code);
           details.set_message(message);
           details.add_details()->PackFrom(failure);
-          FinishDurable(durability_, reactor, grpc::Status(code, message, details.SerializeAsString()));
+          FinishDurable(durability_, reactor,
+                        grpc::Status(code, message, details.SerializeAsString()));
         });
     if (id != 0) reactor->SetWaitId(id);
   });

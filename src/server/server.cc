@@ -214,7 +214,8 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   // From here on the store thread's transactions are batched (nothing runs there yet).
   group_commit_ = std::make_unique<persistence::sqlite::GroupCommit>(
       database_.get(), store_io_->get_executor(),
-      persistence::sqlite::GroupCommit::Options{.batch_max = std::max(1, options_.commit_batch_max)});
+      persistence::sqlite::GroupCommit::Options{.batch_max =
+                                                    std::max(1, options_.commit_batch_max)});
   group_commit_->SetOnLost([this](const hugo::Error& error) {
     log::Error("a store commit failed; reloading state from the store",
                {{"error", error.Message()}});

@@ -22,7 +22,8 @@ namespace {
 class GroupCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(file_.db().Exec("CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT)").IsSuccess());
+    ASSERT_TRUE(
+        file_.db().Exec("CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT)").IsSuccess());
   }
   // One request's transaction: inserts (id, name), then fails when `fail` is set.
   hugo::Result<hugo::Unit> Insert(int id, bool fail = false) {
@@ -123,9 +124,10 @@ TEST_F(GroupCommitTest, AFailedCommitAnswersUnavailableAndRefusesWritesUntilResu
   ASSERT_TRUE(Insert(1).IsSuccess());
   std::optional<hugo::Result<hugo::Unit>> first;
   group.AfterDurable([&](hugo::Result<hugo::Unit> durable) { first = durable; });
-  ASSERT_TRUE(file_.db()
-                  .InTransaction([&] { return file_.db().Exec("INSERT INTO children VALUES(1, 99)"); })
-                  .IsSuccess());
+  ASSERT_TRUE(
+      file_.db()
+          .InTransaction([&] { return file_.db().Exec("INSERT INTO children VALUES(1, 99)"); })
+          .IsSuccess());
   io_.run();
   ASSERT_TRUE(first.has_value());
   ASSERT_TRUE(first->IsFailure());

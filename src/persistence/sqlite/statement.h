@@ -61,7 +61,7 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
-  std::string sql_;  // kept only when cached_
+  std::string sql_;      // kept only when cached_
   bool cached_ = false;  // goes back to the connection's cache
   int prepare_error_ = SQLITE_OK;
   int last_error_ = SQLITE_OK;
