@@ -4,6 +4,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 #include <netinet/in.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -164,6 +165,15 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       persistence::sqlite::ApplyMigrations(*database_, persistence::sqlite::SchemaMigrations());
   if (migrated.IsFailure()) return migrated.Error();
   store_io_ = std::make_unique<asio::thread_pool>(1);
+  // The rest of the opening runs here, on the main thread, and uses the SQLite connection; the
+  // store thread must not touch it meanwhile (recovery arms timers that may be due at once, and
+  // posts engine work). Its first job waits until the opening is over, however it ends.
+  std::promise<void> opened;
+  asio::post(*store_io_, [gate = opened.get_future().share()] { gate.wait(); });
+  struct OpenGate {
+    std::promise<void>& opened;
+    ~OpenGate() { opened.set_value(); }
+  } gate{opened};
   namespace_store_ = std::make_unique<persistence::sqlite::SqliteNamespaceStore>(database_.get());
   namespace_handler_ = std::make_unique<frontend::NamespaceHandler>(
       namespace_store_.get(), frontend::NamespaceHandler::Options{});
@@ -217,6 +227,14 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       persistence::sqlite::GroupCommit::Options{.batch_max =
                                                     std::max(1, options_.commit_batch_max)});
   group_commit_->SetOnLost([this](const hugo::Error& error) {
+    auto sqlite_code = error.TryGetMetadata<int64_t>("sqlite_code");
+    if (sqlite_code.has_value() && (*sqlite_code & 0xff) == SQLITE_CORRUPT) {
+      // The connection's view of the file is broken: only a fresh connection (a restart, which
+      // recovers every acknowledged change) can serve again.
+      log::Error("the SQLite connection reports corruption; exiting so that a restart reopens it",
+                 {{"error", error.Message()}});
+      std::_Exit(1);
+    }
     log::Error("a store commit failed; reloading state from the store",
                {{"error", error.Message()}});
     auto reloaded = engine_->ReloadFromStore();
