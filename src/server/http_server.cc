@@ -44,14 +44,15 @@ HttpServer::Response PlainResponse(int status, std::string body) {
   return response;
 }
 
-std::string Serialize(const HttpServer::Response& response) {
+// `with_body` false for a HEAD request: its answer has the headers a GET's would, and no body.
+std::string Serialize(const HttpServer::Response& response, bool with_body) {
   std::string text = "HTTP/1.1 " + std::to_string(response.status) + " ";
   text += ReasonPhrase(response.status);
   text += "\r\nContent-Type: " + response.content_type;
   text += "\r\nContent-Length: " + std::to_string(response.body.size());
   if (response.status == 405) text += "\r\nAllow: GET";
   text += "\r\nConnection: close\r\n\r\n";
-  text += response.body;
+  if (with_body) text += response.body;
   return text;
 }
 
@@ -133,7 +134,7 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   }
 
   // "GET /metrics HTTP/1.1\r\n...": the request line decides everything; headers are ignored.
-  Response Route(const std::string& head) const {
+  Response Route(const std::string& head) {
     std::string_view line(head);
     line = line.substr(0, line.find("\r\n"));
     size_t first_space = line.find(' ');
@@ -144,6 +145,7 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
         line.substr(second_space + 1).rfind("HTTP/1.", 0) != 0) {
       return PlainResponse(400, "not an HTTP/1.x request");
     }
+    head_request_ = line.substr(0, first_space) == "HEAD";
     return server_->Dispatch(
         std::string(line.substr(0, first_space)),
         std::string(line.substr(first_space + 1, second_space - first_space - 1)));
@@ -151,7 +153,7 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
 
   void Respond(const Response& response) {
     writing_ = true;
-    response_ = Serialize(response);
+    response_ = Serialize(response, !head_request_);
     ArmDeadline(server_->options_.response_timeout);
     asio::async_write(
         socket_, asio::buffer(response_),
@@ -163,6 +165,7 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer deadline_;
   asio::streambuf request_;
   std::string response_;
+  bool head_request_ = false;
   bool writing_ = false;
   bool timed_out_ = false;
   bool closed_ = false;

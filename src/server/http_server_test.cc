@@ -123,6 +123,13 @@ TEST_F(HttpServerTest, AMethodOtherThanGetIsNotAllowedAndNamesGet) {
   }
 }
 
+TEST_F(HttpServerTest, AHeadRequestIsRefusedWithoutABody) {
+  StartServer();
+  std::string response = Exchange(port(), "HEAD /metrics HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(StatusLine(response), "HTTP/1.1 405 Method Not Allowed");
+  EXPECT_EQ(Body(response), "");
+}
+
 TEST_F(HttpServerTest, TextThatIsNotAnHttpRequestIsABadRequest) {
   StartServer();
   for (const std::string request : {"hello\r\n\r\n", "GET /metrics\r\n\r\n",
