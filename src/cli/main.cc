@@ -126,6 +126,11 @@ int main(int argc, char** argv) {
       ->add_option("-f,--db-filename", options.db_filename,
                    "SQLite database file (created when missing)")
       ->capture_default_str();
+  start_dev
+      ->add_option("--commit-batch-max", options.commit_batch_max,
+                   "Transactions sharing one commit (one fsync) at most; 1 commits each alone")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   std::vector<std::string> extra_namespaces;
   start_dev->add_option("-n,--namespace", extra_namespaces,
                         "Namespace to create besides 'default' (repeatable)");

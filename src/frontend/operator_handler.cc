@@ -9,6 +9,7 @@
 #include "common/error_codes.h"
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
+#include "frontend/reply.h"
 #include "frontend/visibility.h"
 #include "temporal/api/operatorservice/v1/service.pb.h"
 
@@ -17,8 +18,11 @@ namespace hdo::frontend {
 namespace op = temporal::api::operatorservice::v1;
 
 OperatorHandler::OperatorHandler(NamespaceHandler* namespaces, Visibility* visibility,
-                                 asio::thread_pool* store_io)
-    : namespaces_(namespaces), visibility_(visibility), store_io_(store_io) {
+                                 asio::thread_pool* store_io, persistence::Durability* durability)
+    : namespaces_(namespaces),
+      visibility_(visibility),
+      store_io_(store_io),
+      durability_(durability) {
   // As in WorkflowHandler: the RPCs not implemented here are left to the generic service.
   static const std::set<std::string> kImplemented = {
       "AddSearchAttributes", "RemoveSearchAttributes", "ListSearchAttributes"};
@@ -48,11 +52,11 @@ grpc::ServerUnaryReactor* OperatorHandler::OnNamespace(grpc::CallbackServerConte
       return call(namespace_id.Value());
     }();
     if (result.IsFailure()) {
-      reactor->Finish(ToGrpcStatus(result.Error()));
+      FinishDurable(durability_, reactor, ToGrpcStatus(result.Error()));
       return;
     }
     *response = std::move(result).Value();
-    reactor->Finish(grpc::Status::OK);
+    FinishDurable(durability_, reactor, grpc::Status::OK);
   });
   return reactor;
 }

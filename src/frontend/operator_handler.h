@@ -8,6 +8,7 @@
 
 #include <asio/thread_pool.hpp>
 
+#include "persistence/durability.h"
 #include "temporal/api/operatorservice/v1/service.grpc.pb.h"
 
 namespace hdo::frontend {
@@ -19,8 +20,8 @@ class OperatorHandler final
     : public temporal::api::operatorservice::v1::OperatorService::CallbackService {
  public:
   // `namespaces` and `visibility` run only on `store_io`; all outlive the gRPC server.
-  OperatorHandler(NamespaceHandler* namespaces, Visibility* visibility,
-                  asio::thread_pool* store_io);
+  OperatorHandler(NamespaceHandler* namespaces, Visibility* visibility, asio::thread_pool* store_io,
+                  persistence::Durability* durability);
 
   grpc::ServerUnaryReactor* AddSearchAttributes(
       grpc::CallbackServerContext* context,
@@ -44,6 +45,7 @@ class OperatorHandler final
   NamespaceHandler* namespaces_;
   Visibility* visibility_;
   asio::thread_pool* store_io_;
+  persistence::Durability* durability_;
 };
 
 }  // namespace hdo::frontend

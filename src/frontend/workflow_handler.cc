@@ -11,6 +11,7 @@
 #include "common/version.h"
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
+#include "frontend/reply.h"
 #include "frontend/validation.h"
 #include "frontend/visibility.h"
 #include "google/rpc/status.pb.h"
@@ -26,12 +27,13 @@ namespace wf = temporal::api::workflowservice::v1;
 
 WorkflowHandler::WorkflowHandler(NamespaceHandler* namespaces, history::Engine* engine,
                                  matching::Matcher* matcher, Visibility* visibility,
-                                 asio::thread_pool* store_io)
+                                 asio::thread_pool* store_io, persistence::Durability* durability)
     : namespaces_(namespaces),
       engine_(engine),
       matcher_(matcher),
       visibility_(visibility),
-      store_io_(store_io) {
+      store_io_(store_io),
+      durability_(durability) {
   // The generated service registers a handler for every RPC, in the order of service.proto.
   // Methods we do not implement are marked generic, i.e. left unregistered, so that the server's
   // generic service answers them with the wording SDKs expect (an unregistered method would
@@ -133,14 +135,14 @@ grpc::ServerUnaryReactor* WorkflowHandler::OnStore(grpc::CallbackServerContext* 
                                                    Response* response, Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // The request and response live until Finish, so the posted work may use them.
-  asio::post(*store_io_, [reactor, response, call = std::move(call)]() mutable {
+  asio::post(*store_io_, [this, reactor, response, call = std::move(call)]() mutable {
     auto result = call();
     if (result.IsFailure()) {
-      reactor->Finish(ToGrpcStatus(result.Error()));
+      FinishDurable(durability_, reactor, ToGrpcStatus(result.Error()));
       return;
     }
     *response = std::move(result).Value();
-    reactor->Finish(grpc::Status::OK);
+    FinishDurable(durability_, reactor, grpc::Status::OK);
   });
   return reactor;
 }
@@ -289,7 +291,8 @@ template <class Request, class Response, class Validate, class Poll>
 grpc::ServerUnaryReactor* StartPoll(grpc::CallbackServerContext* context, const Request* request,
                                     Response* response, NamespaceHandler* namespaces,
                                     matching::Matcher* matcher, asio::thread_pool* engine_thread,
-                                    Validate validate, Poll poll) {
+                                    persistence::Durability* durability, Validate validate,
+                                    Poll poll) {
   auto* reactor =
       new WaitReactor([matcher](uint64_t poll_id) { matcher->CancelPoll(poll_id); }, engine_thread);
   auto wait = PollWait(context);
@@ -298,7 +301,7 @@ grpc::ServerUnaryReactor* StartPoll(grpc::CallbackServerContext* context, const 
     auto namespace_id = valid.IsSuccess() ? namespaces->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
     if (namespace_id.IsFailure()) {
-      reactor->Finish(ToGrpcStatus(namespace_id.Error()));
+      FinishDurable(durability, reactor, ToGrpcStatus(namespace_id.Error()));
       return;
     }
     matching::Poller poller;
@@ -307,11 +310,11 @@ grpc::ServerUnaryReactor* StartPoll(grpc::CallbackServerContext* context, const 
     poller.identity = request->identity();
     poller.sticky =
         request->task_queue().kind() == temporal::api::enums::v1::TASK_QUEUE_KIND_STICKY;
-    uint64_t poll_id =
-        poll(namespace_id.Value(), std::move(poller), wait, [reactor, response](Response task) {
-          *response = std::move(task);
-          reactor->Finish(grpc::Status::OK);
-        });
+    uint64_t poll_id = poll(namespace_id.Value(), std::move(poller), wait,
+                            [durability, reactor, response](Response task) {
+                              *response = std::move(task);
+                              FinishDurable(durability, reactor, grpc::Status::OK);
+                            });
     // 0: answered at once, and the reactor may already be gone. A parked poll is finished only on
     // this thread, so its reactor is alive here.
     if (poll_id != 0) reactor->SetWaitId(poll_id);
@@ -323,7 +326,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowTaskQueue(
     grpc::CallbackServerContext* context, const wf::PollWorkflowTaskQueueRequest* request,
     wf::PollWorkflowTaskQueueResponse* response) {
   return StartPoll(
-      context, request, response, namespaces_, matcher_, store_io_,
+      context, request, response, namespaces_, matcher_, store_io_, durability_,
       [](const wf::PollWorkflowTaskQueueRequest& r) { return ValidatePollWorkflowTaskQueue(r); },
       [this](const std::string& namespace_id, matching::Poller poller,
              std::chrono::milliseconds wait,
@@ -336,7 +339,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::PollActivityTaskQueue(
     grpc::CallbackServerContext* context, const wf::PollActivityTaskQueueRequest* request,
     wf::PollActivityTaskQueueResponse* response) {
   return StartPoll(
-      context, request, response, namespaces_, matcher_, store_io_,
+      context, request, response, namespaces_, matcher_, store_io_, durability_,
       [](const wf::PollActivityTaskQueueRequest& r) { return ValidatePollActivityTaskQueue(r); },
       [this](const std::string& namespace_id, matching::Poller poller,
              std::chrono::milliseconds wait,
@@ -357,18 +360,18 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetWorkflowExecutionHistory(
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
     if (namespace_id.IsFailure()) {
-      reactor->Finish(ToGrpcStatus(namespace_id.Error()));
+      FinishDurable(durability_, reactor, ToGrpcStatus(namespace_id.Error()));
       return;
     }
     engine_->GetHistory(
         namespace_id.Value(), *request,
-        [reactor, response](hugo::Result<wf::GetWorkflowExecutionHistoryResponse> result) {
+        [this, reactor, response](hugo::Result<wf::GetWorkflowExecutionHistoryResponse> result) {
           if (result.IsFailure()) {
-            reactor->Finish(ToGrpcStatus(result.Error()));
+            FinishDurable(durability_, reactor, ToGrpcStatus(result.Error()));
             return;
           }
           *response = std::move(result).Value();
-          reactor->Finish(grpc::Status::OK);
+          FinishDurable(durability_, reactor, grpc::Status::OK);
         });
   });
   return reactor;
@@ -668,18 +671,18 @@ grpc::ServerUnaryReactor* WorkflowHandler::QueryWorkflow(grpc::CallbackServerCon
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
     if (namespace_id.IsFailure()) {
-      reactor->Finish(ToGrpcStatus(namespace_id.Error()));
+      FinishDurable(durability_, reactor, ToGrpcStatus(namespace_id.Error()));
       return;
     }
     uint64_t query_id =
         engine_->Query(namespace_id.Value(), request->namespace_(), *request, wait,
-                       [reactor, response](hugo::Result<wf::QueryWorkflowResponse> result) {
+                       [this, reactor, response](hugo::Result<wf::QueryWorkflowResponse> result) {
                          if (result.IsFailure()) {
-                           reactor->Finish(ToGrpcStatus(result.Error()));
+                           FinishDurable(durability_, reactor, ToGrpcStatus(result.Error()));
                            return;
                          }
                          *response = std::move(result).Value();
-                         reactor->Finish(grpc::Status::OK);
+                         FinishDurable(durability_, reactor, grpc::Status::OK);
                        });
     if (query_id != 0) reactor->SetWaitId(query_id);
   });
@@ -726,16 +729,16 @@ void FillUpdateResponse(const history::Engine::UpdateStatus& status, const std::
 // The engine's answer to an update call or poll, finishing the call.
 template <class Response>
 std::function<void(hugo::Result<history::Engine::UpdateStatus>)> AnswerUpdate(
-    grpc::ServerUnaryReactor* reactor, Response* response, std::string workflow_id,
-    std::string update_id) {
-  return [reactor, response, workflow_id = std::move(workflow_id),
+    persistence::Durability* durability, grpc::ServerUnaryReactor* reactor, Response* response,
+    std::string workflow_id, std::string update_id) {
+  return [durability, reactor, response, workflow_id = std::move(workflow_id),
           update_id = std::move(update_id)](hugo::Result<history::Engine::UpdateStatus> result) {
     if (result.IsFailure()) {
-      reactor->Finish(ToGrpcStatus(result.Error()));
+      FinishDurable(durability, reactor, ToGrpcStatus(result.Error()));
       return;
     }
     FillUpdateResponse(result.Value(), workflow_id, update_id, response);
-    reactor->Finish(grpc::Status::OK);
+    FinishDurable(durability, reactor, grpc::Status::OK);
   };
 }
 
@@ -774,7 +777,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::UpdateWorkflowExecution(
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
     if (namespace_id.IsFailure()) {
-      reactor->Finish(ToGrpcStatus(namespace_id.Error()));
+      FinishDurable(durability_, reactor, ToGrpcStatus(namespace_id.Error()));
       return;
     }
     wf::UpdateWorkflowExecutionRequest prepared = *request;
@@ -787,7 +790,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::UpdateWorkflowExecution(
     }
     uint64_t id = engine_->UpdateWorkflow(
         namespace_id.Value(), prepared, wait,
-        AnswerUpdate(reactor, response, prepared.workflow_execution().workflow_id(),
+        AnswerUpdate(durability_, reactor, response, prepared.workflow_execution().workflow_id(),
                      meta->update_id()));
     if (id != 0) reactor->SetWaitId(id);
   });
@@ -806,13 +809,14 @@ grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowExecutionUpdate(
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
     if (namespace_id.IsFailure()) {
-      reactor->Finish(ToGrpcStatus(namespace_id.Error()));
+      FinishDurable(durability_, reactor, ToGrpcStatus(namespace_id.Error()));
       return;
     }
-    uint64_t id = engine_->PollUpdate(
-        namespace_id.Value(), *request, wait,
-        AnswerUpdate(reactor, response, request->update_ref().workflow_execution().workflow_id(),
-                     request->update_ref().update_id()));
+    uint64_t id =
+        engine_->PollUpdate(namespace_id.Value(), *request, wait,
+                            AnswerUpdate(durability_, reactor, response,
+                                         request->update_ref().workflow_execution().workflow_id(),
+                                         request->update_ref().update_id()));
     if (id != 0) reactor->SetWaitId(id);
   });
   return reactor;
@@ -830,7 +834,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::ExecuteMultiOperation(
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
     if (namespace_id.IsFailure()) {
-      reactor->Finish(ToGrpcStatus(namespace_id.Error()));
+      FinishDurable(durability_, reactor, ToGrpcStatus(namespace_id.Error()));
       return;
     }
     wf::StartWorkflowExecutionRequest start = request->operations(0).start_workflow();
@@ -845,11 +849,11 @@ grpc::ServerUnaryReactor* WorkflowHandler::ExecuteMultiOperation(
     }
     uint64_t id = engine_->UpdateWithStart(
         namespace_id.Value(), start, update, wait,
-        [reactor, response](hugo::Result<wf::ExecuteMultiOperationResponse> result,
-                            const history::Engine::MultiOperationErrors& errors) {
+        [this, reactor, response](hugo::Result<wf::ExecuteMultiOperationResponse> result,
+                                  const history::Engine::MultiOperationErrors& errors) {
           if (result.IsSuccess()) {
             *response = std::move(result).Value();
-            reactor->Finish(grpc::Status::OK);
+            FinishDurable(durability_, reactor, grpc::Status::OK);
             return;
           }
           temporal::api::errordetails::v1::MultiOperationExecutionFailure failure;
@@ -868,7 +872,8 @@ grpc::ServerUnaryReactor* WorkflowHandler::ExecuteMultiOperation(
           details.set_code(code);
           details.set_message(message);
           details.add_details()->PackFrom(failure);
-          reactor->Finish(grpc::Status(code, message, details.SerializeAsString()));
+          FinishDurable(durability_, reactor,
+                        grpc::Status(code, message, details.SerializeAsString()));
         });
     if (id != 0) reactor->SetWaitId(id);
   });

@@ -17,6 +17,7 @@
 
 #include "common/uuid.h"
 #include "history/engine.h"
+#include "persistence/durability.h"
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 
 namespace hdo::history {
@@ -36,8 +37,10 @@ class WorkflowHandler final
  public:
   // `namespaces`, `engine` and `matcher` run only on `store_io` (the engine thread); all outlive
   // the handler's gRPC server.
+  // Replies wait for `durability` (frontend/reply.h).
   WorkflowHandler(NamespaceHandler* namespaces, history::Engine* engine, matching::Matcher* matcher,
-                  Visibility* visibility, asio::thread_pool* store_io);
+                  Visibility* visibility, asio::thread_pool* store_io,
+                  persistence::Durability* durability);
 
   // The RPC names this handler answers; every other WorkflowService method is unimplemented.
   static const std::set<std::string>& ImplementedMethods();
@@ -236,6 +239,7 @@ class WorkflowHandler final
   matching::Matcher* matcher_;
   Visibility* visibility_;
   asio::thread_pool* store_io_;
+  persistence::Durability* durability_;
   // Ids of updates sent without one (used on the engine thread only).
   UuidGenerator update_ids_;
 };

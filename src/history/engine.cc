@@ -125,6 +125,14 @@ hugo::Result<int> Engine::Recover() {
   return hugo::Ok(recovered);
 }
 
+hugo::Result<int> Engine::ReloadFromStore() {
+  cache_lru_.clear();
+  cache_index_.clear();
+  timer_queue_.clear();
+  matcher_->DropQueuedTasks();
+  return Recover();
+}
+
 void Engine::Dispatch(const TransferTask& task, int64_t task_id) {
   matching::Task match{task.namespace_id(),
                        task.workflow_id(),
@@ -466,11 +474,12 @@ void Engine::Close(Mutation& m, enums::WorkflowExecutionStatus status) {
 hugo::Result<hist::History> Engine::ReadEvents(const persistence::RunKey& key,
                                                int64_t first_event_id, int64_t last_event_id) {
   hist::History history;
-  // A batch may start before first_event_id: read from its start and skip what precedes.
-  auto batches = store_->ReadHistory(key.namespace_id, key.run_id, 1, 1 << 20);
+  // The first batch may start before first_event_id: what precedes it is skipped.
+  auto batches = store_->ReadHistory(key.namespace_id, key.run_id, first_event_id, 1 << 20);
   if (batches.IsFailure()) return batches.Error();
   for (const auto& batch : batches.Value()) {
-    if (batch.last_event_id < first_event_id || batch.first_event_id > last_event_id) continue;
+    if (batch.first_event_id > last_event_id) break;
+    if (batch.last_event_id < first_event_id) continue;
     hist::History decoded;
     if (!decoded.ParseFromString(batch.data)) {
       return hugo::Error::From("stored history of run " + key.run_id + " does not decode",

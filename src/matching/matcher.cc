@@ -327,4 +327,11 @@ size_t Matcher::BacklogSize(const std::string& namespace_id, const std::string& 
   return it == partitions_.end() ? 0 : it->second.tasks.size();
 }
 
+void Matcher::DropQueuedTasks() {
+  for (auto& [key, partition] : partitions_) {
+    partition.metrics.tasks.backlog_depth->Add(-static_cast<double>(partition.tasks.size()));
+    partition.tasks.clear();
+  }
+}
+
 }  // namespace hdo::matching

@@ -126,6 +126,9 @@ class Matcher {
 
   // Answers every parked poll empty now (server shutdown).
   void CancelAll();
+  // Forgets every queued workflow and activity task (history reloads them from its outbox after
+  // a lost commit); parked polls and query tasks stay.
+  void DropQueuedTasks();
 
   struct PollerInfo {
     std::string identity;

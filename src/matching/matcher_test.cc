@@ -229,6 +229,16 @@ TEST_F(MatcherMetricsTest, AMatcherGoneTakesItsQueuedTasksAndParkedPollsOutOfThe
   EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Activity"), 0);
 }
 
+TEST_F(MatcherMetricsTest, DroppedQueuedTasksLeaveTheBacklogDepth) {
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
+  ASSERT_TRUE(matcher_->AddActivityTask("payments", MakeTask("wf-1")));
+  matcher_->AddQueryTask("payments", MakeTask("wf-1", 7));
+  matcher_->DropQueuedTasks();  // a lost commit: history reloads them from its outbox
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Workflow"), 0);
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Activity"), 0);
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Query"), 1);  // queries stay
+}
+
 TEST_F(MatcherMetricsTest, WithoutANameTheNamespaceIdIsTheLabel) {
   Task task = MakeTask("wf-1");
   task.namespace_id = "unknown-id";

@@ -104,7 +104,7 @@ class ExecutionStore {
                                                  std::string_view workflow_id) = 0;
   // kErrorNotFound when absent.
   virtual hugo::Result<RunRecord> GetRun(const RunKey& key) = 0;
-  // Batches whose first event id is >= first_event_id, in order, at most batch_count_max.
+  // The batch holding first_event_id and the ones after it, in order, at most batch_count_max.
   virtual hugo::Result<std::vector<HistoryBatch>> ReadHistory(std::string_view namespace_id,
                                                               std::string_view run_id,
                                                               int64_t first_event_id,

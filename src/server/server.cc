@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <asio/post.hpp>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 
@@ -24,6 +26,7 @@
 #include "matching/matcher.h"
 #include "persistence/sqlite/database.h"
 #include "persistence/sqlite/execution_store.h"
+#include "persistence/sqlite/group_commit.h"
 #include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/namespace_store.h"
 #include "persistence/sqlite/visibility_store.h"
@@ -142,9 +145,10 @@ hugo::Result<hugo::Unit> Server::Start() {
     return store_ok;
   }
   workflow_handler_ = std::make_unique<frontend::WorkflowHandler>(
-      namespace_handler_.get(), engine_.get(), matcher_.get(), visibility_.get(), store_io_.get());
+      namespace_handler_.get(), engine_.get(), matcher_.get(), visibility_.get(), store_io_.get(),
+      group_commit_.get());
   operator_handler_ = std::make_unique<frontend::OperatorHandler>(
-      namespace_handler_.get(), visibility_.get(), store_io_.get());
+      namespace_handler_.get(), visibility_.get(), store_io_.get(), group_commit_.get());
   unimplemented_service_ = std::make_unique<frontend::UnimplementedService>();
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -263,6 +267,22 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   if (recovered.IsFailure()) return recovered.Error();
   statistics_timer_ = std::make_unique<asio::steady_timer>(store_io_->get_executor());
   RefreshStatistics();
+  // From here on the store thread's transactions are batched (nothing runs there yet).
+  group_commit_ = std::make_unique<persistence::sqlite::GroupCommit>(
+      database_.get(), store_io_->get_executor(),
+      persistence::sqlite::GroupCommit::Options{.batch_max =
+                                                    std::max(1, options_.commit_batch_max)});
+  group_commit_->SetOnLost([this](const hugo::Error& error) {
+    log::Error("a store commit failed; reloading state from the store",
+               {{"error", error.Message()}});
+    auto reloaded = engine_->ReloadFromStore();
+    if (reloaded.IsFailure()) {
+      // Nothing consistent can be served: exit, and let a restart recover from the store.
+      log::Error("cannot reload from the store; exiting", {{"error", reloaded.Error().Message()}});
+      std::_Exit(1);
+    }
+    group_commit_->Resume();
+  });
   log::Debug("store ready", {{"db_filename", database_->path()},
                              {"schema_version", int64_t{migrated.Value()}},
                              {"recovered_tasks", int64_t{recovered.Value()}}});
@@ -313,6 +333,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   statistics_timer_.reset();
   engine_.reset();
   matcher_.reset();
+  group_commit_.reset();  // commits what the store thread left open
   store_io_.reset();
   execution_store_.reset();
   namespace_handler_.reset();

@@ -22,6 +22,7 @@ class Database;
 class SqliteNamespaceStore;
 }  // namespace hdo::persistence::sqlite
 namespace hdo::persistence::sqlite {
+class GroupCommit;
 class SqliteExecutionStore;
 class SqliteVisibilityStore;
 }  // namespace hdo::persistence::sqlite
@@ -66,6 +67,8 @@ class Server {
     // Namespaces created at startup when missing (start-dev: "default" plus --namespace).
     std::vector<std::string> namespaces = {"default"};
     std::chrono::seconds namespace_retention = std::chrono::hours(24);
+    // Transactions sharing one commit (one fsync) at most; 1 commits each on its own.
+    int commit_batch_max = 1000;
     // Prometheus GET /metrics on `ip`: 0 picks a free port (MetricsPort() tells which), -1
     // serves no metrics.
     int metrics_port = kDefaultMetricsPort;
@@ -106,6 +109,8 @@ class Server {
   void RefreshStatistics();
 
   std::unique_ptr<persistence::sqlite::Database> database_;
+  // Batches the store thread's transactions; replies wait for it (persistence/durability.h).
+  std::unique_ptr<persistence::sqlite::GroupCommit> group_commit_;
   // The one thread that touches the SQLite connection (DESIGN.md §6: blocking IO off gRPC threads).
   std::unique_ptr<asio::thread_pool> store_io_;
   std::unique_ptr<persistence::sqlite::SqliteNamespaceStore> namespace_store_;

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "persistence/namespace_store.h"
+#include "persistence/sqlite/statement.h"
 
 namespace hdo::persistence::sqlite {
 namespace {
@@ -80,6 +81,7 @@ hugo::Result<std::unique_ptr<Database>> Database::Open(Options options) {
     return OpenError(path, why);
   }
   std::unique_ptr<Database> database(new Database(path, db, lock.Value()));
+  EnableStatementCache(db);
   sqlite3_busy_timeout(db, 5000);
   // Reading the schema proves the file is a SQLite database before anything is written to it.
   for (const std::string& sql :
@@ -92,6 +94,8 @@ hugo::Result<std::unique_ptr<Database>> Database::Open(Options options) {
 }
 
 Database::~Database() {
+  if (batch_open_) (void)CommitBatch();
+  DropStatementCache(db_);
   sqlite3_close_v2(db_);
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
@@ -109,6 +113,7 @@ hugo::Result<hugo::Unit> Database::Exec(const std::string& sql) {
 
 hugo::Result<hugo::Unit> Database::InTransaction(
     const std::function<hugo::Result<hugo::Unit>()>& body) {
+  if (batch_listener_ != nullptr) return InBatch(body);
   auto begun = Exec("BEGIN IMMEDIATE");
   if (begun.IsFailure()) return begun;
   auto done = body();
@@ -116,6 +121,57 @@ hugo::Result<hugo::Unit> Database::InTransaction(
     (void)Exec("ROLLBACK");
     return done;
   }
+  auto committed = Exec("COMMIT");
+  if (committed.IsFailure()) {
+    (void)Exec("ROLLBACK");
+    return committed.Error().WithCode(kErrorStore).WithMetadata("commit_state", "unknown");
+  }
+  return hugo::Ok();
+}
+
+void Database::SetBatchListener(BatchListener* listener, int batch_max) {
+  batch_listener_ = listener;
+  batch_max_ = batch_max;
+}
+
+hugo::Result<hugo::Unit> Database::InBatch(const std::function<hugo::Result<hugo::Unit>()>& body) {
+  auto refused = batch_listener_->Refusal();
+  if (refused.IsFailure()) return refused;
+  if (batch_open_ && batch_transactions_ >= batch_max_) {
+    auto committed = batch_listener_->BatchFull();
+    if (committed.IsFailure()) return committed;
+  }
+  if (!batch_open_) {
+    auto begun = Exec("BEGIN IMMEDIATE");
+    if (begun.IsFailure()) return begun;
+    batch_open_ = true;
+    batch_transactions_ = 0;
+    batch_listener_->BatchOpened();
+  }
+  auto saved = Exec("SAVEPOINT hdo_transaction");
+  if (saved.IsFailure()) return saved;
+  auto done = body();
+  if (done.IsSuccess()) done = Exec("RELEASE hdo_transaction");
+  if (done.IsSuccess()) {
+    ++batch_transactions_;
+    return hugo::Ok();
+  }
+  if (sqlite3_get_autocommit(db_) != 0) {
+    // The error rolled back the whole batch, not only this transaction.
+    batch_open_ = false;
+    batch_transactions_ = 0;
+    batch_listener_->BatchLost(done.Error());
+    return done;
+  }
+  (void)Exec("ROLLBACK TO hdo_transaction");
+  (void)Exec("RELEASE hdo_transaction");
+  return done;
+}
+
+hugo::Result<hugo::Unit> Database::CommitBatch() {
+  if (!batch_open_) return hugo::Ok();
+  batch_open_ = false;
+  batch_transactions_ = 0;
   auto committed = Exec("COMMIT");
   if (committed.IsFailure()) {
     (void)Exec("ROLLBACK");

@@ -45,14 +45,48 @@ class Database {
   // Runs `body` in a write transaction (BEGIN IMMEDIATE): committed when it succeeds, rolled
   // back when it fails (its error is returned). A failed COMMIT may or may not have reached the
   // file: kErrorStore with metadata commit_state "unknown".
+  //
+  // With batching on (SetBatchListener), `body` runs in a savepoint of the open batch instead:
+  // released when it succeeds, rolled back to when it fails, and committed (one fsync) with
+  // every other transaction of the batch by CommitBatch. The first transaction of a batch opens
+  // it and tells the listener. While the batch holds `batch_max` transactions the listener is
+  // told it is full before the next one, and commits it.
   hugo::Result<hugo::Unit> InTransaction(const std::function<hugo::Result<hugo::Unit>()>& body);
+
+  // Group commit's side of the connection (group_commit.h owns the policy).
+  class BatchListener {
+   public:
+    virtual ~BatchListener() = default;
+    // A batch was opened; commit it soon.
+    virtual void BatchOpened() = 0;
+    // The open batch holds batch_max transactions: commit it now, before the next one (which
+    // fails with the commit's error when it fails).
+    virtual hugo::Result<hugo::Unit> BatchFull() = 0;
+    // SQLite rolled the whole open batch back on its own (an I/O error, a full disk): every
+    // transaction of it is lost.
+    virtual void BatchLost(const hugo::Error& error) = 0;
+    // An error refuses the next transaction (nothing is written).
+    virtual hugo::Result<hugo::Unit> Refusal() = 0;
+  };
+  void SetBatchListener(BatchListener* listener, int batch_max);
+  bool BatchOpen() const { return batch_open_; }
+  // Transactions in the open batch.
+  int BatchTransactions() const { return batch_transactions_; }
+  // Commits the open batch (no-op when none is open). On failure the batch is rolled back and
+  // the error has commit_state "unknown".
+  hugo::Result<hugo::Unit> CommitBatch();
 
  private:
   Database(std::string path, sqlite3* db, int lock_fd)
       : path_(std::move(path)), db_(db), lock_fd_(lock_fd) {}
+  hugo::Result<hugo::Unit> InBatch(const std::function<hugo::Result<hugo::Unit>()>& body);
   std::string path_;
   sqlite3* db_;
   int lock_fd_;
+  BatchListener* batch_listener_ = nullptr;
+  int batch_max_ = 0;
+  bool batch_open_ = false;
+  int batch_transactions_ = 0;
 };
 
 }  // namespace hdo::persistence::sqlite

@@ -189,10 +189,14 @@ hugo::Result<RunRecord> SqliteExecutionStore::GetRun(const RunKey& key) {
 hugo::Result<std::vector<HistoryBatch>> SqliteExecutionStore::ReadHistory(
     std::string_view namespace_id, std::string_view run_id, int64_t first_event_id,
     int batch_count_max) {
+  // From the batch holding first_event_id (the last one starting at or before it): two seeks
+  // on the primary key, however long the history.
   Statement select(db_->handle(),
                    "SELECT first_event_id, last_event_id, data FROM history_batches "
-                   "WHERE namespace_id = ? AND run_id = ? AND first_event_id >= ? "
-                   "ORDER BY first_event_id LIMIT ?");
+                   "WHERE namespace_id = ?1 AND run_id = ?2 AND first_event_id >= "
+                   "coalesce((SELECT max(first_event_id) FROM history_batches "
+                   "WHERE namespace_id = ?1 AND run_id = ?2 AND first_event_id <= ?3), ?3) "
+                   "ORDER BY first_event_id LIMIT ?4");
   select.BindText(1, namespace_id)
       .BindText(2, run_id)
       .BindInt64(3, first_event_id)

@@ -140,6 +140,12 @@ TEST_F(ExecutionStoreTest, HistoryPagesInEventOrderFromAnyStartingEvent) {
   ASSERT_TRUE(tail.IsSuccess());
   ASSERT_EQ(tail.Value().size(), 1u);
   EXPECT_EQ(tail.Value()[0].first_event_id, 5);
+  // An event inside a batch: the batch holding it comes first.
+  auto inside = store_->ReadHistory("ns-1", "run-a", 6, 100);
+  ASSERT_TRUE(inside.IsSuccess());
+  ASSERT_EQ(inside.Value().size(), 2u);
+  EXPECT_EQ(inside.Value()[0].first_event_id, 5);
+  EXPECT_EQ(inside.Value()[1].first_event_id, 7);
 }
 
 TEST_F(ExecutionStoreTest, CompletedTransferTasksGoAwayButTheirIdsAreNeverReused) {

@@ -1,12 +1,91 @@
 #include "persistence/sqlite/statement.h"
 
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
 #include "persistence/namespace_store.h"
 
 namespace hdo::persistence::sqlite {
+namespace {
+
+struct ConnectionCache {
+  size_t per_sql_max = 4;
+  size_t sql_max = 256;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle;
+};
+
+// Connections with a cache. Entries are few (one per open Database); the mutex is held only to
+// move a pointer in or out.
+struct CacheRegistry {
+  std::mutex mutex;
+  std::unordered_map<sqlite3*, ConnectionCache> connections;
+};
+
+CacheRegistry& Registry() {
+  static auto* registry = new CacheRegistry();  // never destroyed: used until process exit
+  return *registry;
+}
+
+}  // namespace
+
+void EnableStatementCache(sqlite3* db, size_t per_sql_max, size_t sql_max) {
+  std::lock_guard lock(Registry().mutex);
+  Registry().connections[db].per_sql_max = per_sql_max;
+  Registry().connections[db].sql_max = sql_max;
+}
+
+void DropStatementCache(sqlite3* db) {
+  std::vector<sqlite3_stmt*> idle;
+  {
+    std::lock_guard lock(Registry().mutex);
+    auto found = Registry().connections.find(db);
+    if (found == Registry().connections.end()) return;
+    for (auto& [sql, statements] : found->second.idle) {
+      idle.insert(idle.end(), statements.begin(), statements.end());
+    }
+    Registry().connections.erase(found);
+  }
+  for (sqlite3_stmt* stmt : idle) sqlite3_finalize(stmt);
+}
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
-  prepare_error_ =
-      sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+  {
+    std::lock_guard lock(Registry().mutex);
+    auto connection = Registry().connections.find(db);
+    if (connection != Registry().connections.end()) {
+      ConnectionCache& cache = connection->second;
+      sql_.assign(sql);
+      auto idle = cache.idle.find(sql_);
+      cached_ = idle != cache.idle.end() || cache.idle.size() < cache.sql_max;
+      if (idle != cache.idle.end() && !idle->second.empty()) {
+        stmt_ = idle->second.back();
+        idle->second.pop_back();
+        return;
+      }
+    }
+  }
+  prepare_error_ = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                      cached_ ? SQLITE_PREPARE_PERSISTENT : 0, &stmt_, nullptr);
+}
+
+Statement::~Statement() {
+  if (stmt_ == nullptr) return;
+  if (cached_ && prepare_error_ == SQLITE_OK) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    std::lock_guard lock(Registry().mutex);
+    auto connection = Registry().connections.find(db_);
+    if (connection != Registry().connections.end()) {
+      auto& idle = connection->second.idle[sql_];
+      if (idle.size() < connection->second.per_sql_max) {
+        idle.push_back(stmt_);
+        return;
+      }
+    }
+  }
+  sqlite3_finalize(stmt_);
 }
 
 Statement& Statement::BindText(int index, std::string_view value) {

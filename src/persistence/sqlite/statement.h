@@ -1,5 +1,12 @@
 // A prepared SQLite statement with RAII finalization and typed bind/read helpers. Owned by the
 // function that runs it; not thread-safe (like the connection it belongs to).
+//
+// Statement cache: on a connection registered with EnableStatementCache (the Database does it),
+// a Statement takes an already prepared statement for the same SQL text from the connection's
+// cache and gives it back, reset, when it is destroyed; preparing (parsing, planning) is then
+// paid once per SQL text instead of once per call. Two Statements of the same SQL alive at once
+// each get their own. The cache functions are thread-safe; each connection is still used by one
+// thread at a time.
 #pragma once
 
 #include <sqlite3.h>
@@ -12,10 +19,17 @@
 
 namespace hdo::persistence::sqlite {
 
+// Starts caching the prepared statements of `db`: at most `per_sql_max` idle ones per SQL text,
+// for at most `sql_max` texts (visibility queries build their SQL from the user's filter; texts
+// beyond the bound are prepared each time). DropStatementCache finalizes them; call it before
+// closing the connection.
+void EnableStatementCache(sqlite3* db, size_t per_sql_max = 4, size_t sql_max = 256);
+void DropStatementCache(sqlite3* db);
+
 class Statement {
  public:
   Statement(sqlite3* db, std::string_view sql);
-  ~Statement() { sqlite3_finalize(stmt_); }
+  ~Statement();
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -47,6 +61,8 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  std::string sql_;      // kept only when cached_
+  bool cached_ = false;  // goes back to the connection's cache
   int prepare_error_ = SQLITE_OK;
   int last_error_ = SQLITE_OK;
 };
