@@ -75,16 +75,21 @@ int RunStartDev(const hdo::server::Server::Options& options) {
   auto started = server.Start();
   if (started.IsFailure()) FailBadInput(started.Error().Message());
 
+  // Empty when metrics are off.
+  const std::string metrics_url = server.MetricsUrl();
   hdo::log::Info("server started", {{"version", hdo::Version()},
                                     {"grpc_address", server.GrpcAddress()},
-                                    {"db_filename", server.DatabasePath()}});
+                                    {"db_filename", server.DatabasePath()},
+                                    {"metrics_url", metrics_url}});
   std::printf(
       "hdo %s dev server\n"
       "  Temporal gRPC API  %s\n"
-      "  SQLite database    %s\n"
-      "Connect an SDK or the temporal CLI to %s. Press Ctrl-C to stop.\n",
+      "  SQLite database    %s\n",
       std::string(hdo::Version()).c_str(), server.GrpcAddress().c_str(),
-      server.DatabasePath().c_str(), server.GrpcAddress().c_str());
+      server.DatabasePath().c_str());
+  if (!metrics_url.empty()) std::printf("  Prometheus metrics %s\n", metrics_url.c_str());
+  std::printf("Connect an SDK or the temporal CLI to %s. Press Ctrl-C to stop.\n",
+              server.GrpcAddress().c_str());
   std::fflush(stdout);
 
   int signal_number = 0;
@@ -129,6 +134,13 @@ int main(int argc, char** argv) {
   std::vector<std::string> extra_namespaces;
   start_dev->add_option("-n,--namespace", extra_namespaces,
                         "Namespace to create besides 'default' (repeatable)");
+  CLI::Option* metrics_port =
+      start_dev
+          ->add_option("--metrics-port", options.metrics_port,
+                       "Port of the Prometheus /metrics endpoint (0 picks one, -1 disables; "
+                       "the default is skipped with a warning when in use)")
+          ->capture_default_str()
+          ->check(CLI::Range(-1, 65535));
 
   try {
     app.parse(argc, argv);
@@ -149,6 +161,8 @@ int main(int argc, char** argv) {
   hdo::log::SetLevel(level);
 
   for (const std::string& name : extra_namespaces) options.namespaces.push_back(name);
+  // A port the user named must be served or fail like --port; only the default gives way.
+  options.metrics_port_optional = metrics_port->count() == 0;
   if (start_dev->parsed()) return RunStartDev(options);
   return 1;
 }

@@ -9,6 +9,21 @@ namespace {
 constexpr int kWorkflowKind = 1;
 constexpr int kActivityKind = 2;
 
+// Every sticky queue is one label value, as the reference's matching tags them: each worker has
+// its own sticky queue, and a series per worker process would grow without bound.
+constexpr char kStickyTaskQueueLabel[] = "__sticky__";
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Poll waits run up to the long-poll window (60 s by default): latency buckets, then coarser.
+std::vector<double> PollWaitBucketsSeconds() {
+  std::vector<double> buckets = metrics::LatencyBucketsSeconds();
+  buckets.insert(buckets.end(), {30, 60, 90});
+  return buckets;
+}
+
 }  // namespace
 
 Matcher::Matcher(asio::any_io_executor executor, RecordWorkflowStarted record_workflow,
@@ -16,8 +31,76 @@ Matcher::Matcher(asio::any_io_executor executor, RecordWorkflowStarted record_wo
     : executor_(std::move(executor)),
       record_workflow_(std::move(record_workflow)),
       record_activity_(std::move(record_activity)),
-      options_(options),
+      options_(std::move(options)),
       now_(std::move(now)) {}
+
+Matcher::~Matcher() {
+  for (const auto& [key, partition] : partitions_) {
+    const PartitionMetrics& metrics = partition.metrics;
+    metrics.tasks.backlog_depth->Add(-static_cast<double>(partition.tasks.size()));
+    if (metrics.queries.backlog_depth != nullptr) {
+      metrics.queries.backlog_depth->Add(-static_cast<double>(partition.queries.size()));
+    }
+  }
+  for (const auto& [poll_id, poll] : polls_) {
+    partitions_.at(poll.partition).metrics.pollers_waiting->Add(-1);
+  }
+}
+
+Matcher::Partition& Matcher::PartitionFor(const PartitionKey& key, bool sticky) {
+  auto [it, inserted] = partitions_.try_emplace(key);
+  if (inserted) it->second.metrics = MakeMetrics(key, sticky);
+  return it->second;
+}
+
+Matcher::PartitionMetrics Matcher::MakeMetrics(const PartitionKey& key, bool sticky) const {
+  const auto& [namespace_id, task_queue, kind] = key;
+  std::string namespace_name =
+      options_.namespace_name_of ? options_.namespace_name_of(namespace_id) : std::string();
+  if (namespace_name.empty()) namespace_name = namespace_id;
+  const std::string queue_label = sticky ? kStickyTaskQueueLabel : task_queue;
+  metrics::Registry& registry = *options_.registry;
+  auto labels = [&](const char* task_type) {
+    return metrics::Labels{
+        {"namespace", namespace_name}, {"task_queue", queue_label}, {"task_type", task_type}};
+  };
+  auto task_metrics = [&](const char* task_type) {
+    const metrics::Labels task_labels = labels(task_type);
+    TaskMetrics task;
+    task.added = registry.GetCounter("hdo_matching_tasks_added_total",
+                                     "Tasks added to a task queue.", task_labels);
+    task.sync_match = registry.GetCounter(
+        "hdo_matching_sync_match_total",
+        "Tasks handed to a poller that was already waiting (sync match).", task_labels);
+    task.backlog_match =
+        registry.GetCounter("hdo_matching_backlog_match_total",
+                            "Tasks handed to a poller after waiting in the queue.", task_labels);
+    task.backlog_depth = registry.GetGauge("hdo_matching_backlog_depth",
+                                           "Tasks waiting in the queue now.", task_labels);
+    task.dispatch_latency =
+        registry.GetHistogram("hdo_matching_task_dispatch_latency_seconds",
+                              "Time from a task being added to its hand-off to a poller.",
+                              metrics::LatencyBucketsSeconds(), task_labels);
+    return task;
+  };
+  const char* task_type = kind == kWorkflowKind ? "Workflow" : "Activity";
+  PartitionMetrics partition;
+  partition.tasks = task_metrics(task_type);
+  if (kind == kWorkflowKind) partition.queries = task_metrics("Query");
+  partition.pollers_waiting = registry.GetGauge(
+      "hdo_matching_pollers_waiting", "Polls parked waiting for a task now.", labels(task_type));
+  auto poll_wait = [&](const char* outcome) {
+    metrics::Labels poll_labels = labels(task_type);
+    poll_labels.emplace_back("outcome", outcome);
+    return registry.GetHistogram(
+        "hdo_matching_poll_wait_seconds",
+        "Time a poll waited until it got a task (outcome=task) or its window ended (empty).",
+        PollWaitBucketsSeconds(), poll_labels);
+  };
+  partition.poll_wait_task = poll_wait("task");
+  partition.poll_wait_empty = poll_wait("empty");
+  return partition;
+}
 
 bool Matcher::AddWorkflowTask(const std::string& task_queue, Task task) {
   const PartitionKey key{task.namespace_id, task_queue, kWorkflowKind};
@@ -38,25 +121,37 @@ void Matcher::AddQueryTask(const std::string& task_queue, Task task) {
 void Matcher::RemoveQuery(uint64_t query_id) {
   auto where = query_partitions_.find(query_id);
   if (where == query_partitions_.end()) return;
-  auto& queries = partitions_[where->second].queries;
-  queries.erase(std::remove_if(queries.begin(), queries.end(),
-                               [query_id](const Task& task) { return task.query_id == query_id; }),
-                queries.end());
+  Partition& partition = PartitionFor(where->second);
+  auto& queries = partition.queries;
+  auto removed = std::remove_if(queries.begin(), queries.end(), [query_id](const Queued& queued) {
+    return queued.task.query_id == query_id;
+  });
+  partition.metrics.queries.backlog_depth->Add(-static_cast<double>(queries.end() - removed));
+  queries.erase(removed, queries.end());
   query_partitions_.erase(where);
 }
 
-bool Matcher::Offer(const Task& task, ParkedPoll& poll) {
+bool Matcher::Offer(Partition& partition, const Queued& queued, bool query, ParkedPoll& poll) {
   poll.poller.poll_request_id = "poll-" + std::to_string(next_poll_id_++);
+  // Observed before `done`, which may end the poll's life.
+  auto observe = [&] {
+    PartitionMetrics& metrics = partition.metrics;
+    TaskMetrics& task = query ? metrics.queries : metrics.tasks;
+    task.dispatch_latency->Observe(SecondsSince(queued.added));
+    metrics.poll_wait_task->Observe(SecondsSince(poll.started));
+  };
   if (poll.workflow_done) {
-    auto started = record_workflow_(task, poll.poller);
+    auto started = record_workflow_(queued.task, poll.poller);
     if (started.IsFailure()) return false;
+    observe();
     auto done = std::move(poll.workflow_done);
     poll.workflow_done = nullptr;
     done(std::move(started).Value());
     return true;
   }
-  auto started = record_activity_(task, poll.poller);
+  auto started = record_activity_(queued.task, poll.poller);
   if (started.IsFailure()) return false;
+  observe();
   auto done = std::move(poll.activity_done);
   poll.activity_done = nullptr;
   done(std::move(started).Value());
@@ -64,7 +159,9 @@ bool Matcher::Offer(const Task& task, ParkedPoll& poll) {
 }
 
 bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
-  Partition& partition = partitions_[key];
+  Partition& partition = PartitionFor(key);
+  TaskMetrics& metrics = query ? partition.metrics.queries : partition.metrics.tasks;
+  Queued queued{std::move(task), std::chrono::steady_clock::now()};
   // Sync match: hand the task to the oldest parked poller that history lets start it.
   while (!partition.polls.empty()) {
     uint64_t poll_id = partition.polls.front();
@@ -73,37 +170,51 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
       partition.polls.pop_front();
       continue;
     }
-    if (!Offer(task, parked->second)) {
+    metrics.added->Add();
+    if (!Offer(partition, queued, query, parked->second)) {
       // Refused (stale task): the poller stays parked for the next one.
-      if (query) query_partitions_.erase(task.query_id);
+      if (query) query_partitions_.erase(queued.task.query_id);
       return true;
     }
+    metrics.sync_match->Add();
     partition.polls.pop_front();
+    partition.metrics.pollers_waiting->Add(-1);
     parked->second.timer->cancel();
     polls_.erase(parked);
-    if (query) query_partitions_.erase(task.query_id);
+    if (query) query_partitions_.erase(queued.task.query_id);
     return true;
   }
   if (query) {
-    partition.queries.push_back(std::move(task));
-    return true;
+    partition.queries.push_back(std::move(queued));
+  } else {
+    if (partition.tasks.size() >= options_.backlog_max) return false;
+    partition.tasks.push_back(std::move(queued));
   }
-  if (partition.tasks.size() >= options_.backlog_max) return false;
-  partition.tasks.push_back(std::move(task));
+  metrics.added->Add();
+  metrics.backlog_depth->Add(1);
   return true;
 }
 
 bool Matcher::DeliverQueued(Partition& partition, ParkedPoll& poll) {
+  PartitionMetrics& metrics = partition.metrics;
   while (!partition.queries.empty()) {
-    Task task = std::move(partition.queries.front());
+    Queued queued = std::move(partition.queries.front());
     partition.queries.pop_front();
-    query_partitions_.erase(task.query_id);
-    if (Offer(task, poll)) return true;
+    metrics.queries.backlog_depth->Add(-1);
+    query_partitions_.erase(queued.task.query_id);
+    if (Offer(partition, queued, true, poll)) {
+      metrics.queries.backlog_match->Add();
+      return true;
+    }
   }
   while (!partition.tasks.empty()) {
-    Task task = std::move(partition.tasks.front());
+    Queued queued = std::move(partition.tasks.front());
     partition.tasks.pop_front();
-    if (Offer(task, poll)) return true;
+    metrics.tasks.backlog_depth->Add(-1);
+    if (Offer(partition, queued, false, poll)) {
+      metrics.tasks.backlog_match->Add();
+      return true;
+    }
   }
   return false;
 }
@@ -112,6 +223,7 @@ uint64_t Matcher::PollWorkflowTask(const std::string& namespace_id, Poller polle
                                    std::chrono::milliseconds wait,
                                    std::function<void(PollWorkflowTaskResponse)> done) {
   ParkedPoll poll;
+  poll.started = std::chrono::steady_clock::now();
   poll.partition = {namespace_id, poller.task_queue, kWorkflowKind};
   poll.poller = std::move(poller);
   poll.workflow_done = std::move(done);
@@ -123,6 +235,7 @@ uint64_t Matcher::PollActivityTask(const std::string& namespace_id, Poller polle
                                    std::chrono::milliseconds wait,
                                    std::function<void(PollActivityTaskResponse)> done) {
   ParkedPoll poll;
+  poll.started = std::chrono::steady_clock::now();
   poll.partition = {namespace_id, poller.task_queue, kActivityKind};
   poll.poller = std::move(poller);
   poll.activity_done = std::move(done);
@@ -131,7 +244,7 @@ uint64_t Matcher::PollActivityTask(const std::string& namespace_id, Poller polle
 }
 
 uint64_t Matcher::Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseconds wait) {
-  Partition& partition = partitions_[key];
+  Partition& partition = PartitionFor(key, poll.poller.sticky);
   partition.last_poll = std::chrono::steady_clock::now();
   partition.unloaded = false;
   partition.pollers[poll.poller.identity] = now_();
@@ -143,6 +256,7 @@ uint64_t Matcher::Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseco
     if (!error) Expire(poll_id);
   });
   partition.polls.push_back(poll_id);
+  partition.metrics.pollers_waiting->Add(1);
   polls_.emplace(poll_id, std::move(poll));
   return poll_id;
 }
@@ -152,9 +266,11 @@ void Matcher::Expire(uint64_t poll_id) {
   if (parked == polls_.end()) return;
   ParkedPoll poll = std::move(parked->second);
   polls_.erase(parked);
-  Partition& partition = partitions_[poll.partition];
+  Partition& partition = PartitionFor(poll.partition);
   auto& waiting = partition.polls;
   waiting.erase(std::remove(waiting.begin(), waiting.end(), poll_id), waiting.end());
+  partition.metrics.pollers_waiting->Add(-1);
+  partition.metrics.poll_wait_empty->Observe(SecondsSince(poll.started));
   // The poller was there until now: its liveness counts from the end of the poll.
   if (!partition.unloaded) partition.last_poll = std::chrono::steady_clock::now();
   partition.pollers[poll.poller.identity] = now_();
@@ -212,7 +328,10 @@ size_t Matcher::BacklogSize(const std::string& namespace_id, const std::string& 
 }
 
 void Matcher::DropQueuedTasks() {
-  for (auto& [key, partition] : partitions_) partition.tasks.clear();
+  for (auto& [key, partition] : partitions_) {
+    partition.metrics.tasks.backlog_depth->Add(-static_cast<double>(partition.tasks.size()));
+    partition.tasks.clear();
+  }
 }
 
 }  // namespace hdo::matching

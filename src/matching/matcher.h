@@ -13,6 +13,10 @@
 // Sticky queues are ordinary partitions whose liveness matters: history asks StickyAlive before
 // it schedules on one, and a worker's ShutdownWorker ends it at once.
 //
+// Metrics (hdo_matching_*, docs/architecture/metrics.md) go to Options::registry, labelled with
+// namespace, task_queue (every sticky queue as "__sticky__", as the reference does) and task_type;
+// each partition resolves its instruments once, when it is created.
+//
 // Owned by the server. Not thread-safe: every method runs on the engine thread (the executor
 // given at construction), and so do the `done` callbacks.
 #pragma once
@@ -31,6 +35,7 @@
 #include <tuple>
 #include <vector>
 
+#include "common/metrics.h"
 #include "hugo/result.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
 
@@ -79,11 +84,20 @@ class Matcher {
     std::chrono::milliseconds sticky_liveness = std::chrono::seconds(10);
     // Pollers listed by DescribeTaskQueue: seen within this window (reference: 5 min).
     std::chrono::milliseconds poller_history = std::chrono::minutes(5);
+    // Where the hdo_matching_* metrics go; outlives the matcher.
+    metrics::Registry* registry = &metrics::DefaultRegistry();
+    // The namespace label of a partition's metrics, from its namespace id (called once per
+    // partition). Unset or empty: the id itself.
+    std::function<std::string(const std::string& namespace_id)> namespace_name_of;
   };
   using Now = std::function<google::protobuf::Timestamp()>;
 
   Matcher(asio::any_io_executor executor, RecordWorkflowStarted record_workflow,
           RecordActivityStarted record_activity, Options options, Now now);
+  // Takes its queued tasks and parked polls back out of the gauges (the registry outlives it).
+  ~Matcher();
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
 
   // Returns false when the partition's backlog is full.
   bool AddWorkflowTask(const std::string& task_queue, Task task);
@@ -136,21 +150,47 @@ class Matcher {
     std::function<void(PollWorkflowTaskResponse)> workflow_done;
     std::function<void(PollActivityTaskResponse)> activity_done;
     std::unique_ptr<asio::steady_timer> timer;
+    std::chrono::steady_clock::time_point started;
+  };
+  struct Queued {
+    Task task;
+    std::chrono::steady_clock::time_point added;
+  };
+  // One task type's instruments on one partition.
+  struct TaskMetrics {
+    metrics::Counter* added = nullptr;
+    metrics::Counter* sync_match = nullptr;
+    metrics::Counter* backlog_match = nullptr;
+    metrics::Gauge* backlog_depth = nullptr;
+    metrics::Histogram* dispatch_latency = nullptr;
+  };
+  // Resolved when the partition is created, so the hot path never looks a series up.
+  struct PartitionMetrics {
+    TaskMetrics tasks;    // Workflow or Activity
+    TaskMetrics queries;  // Query: workflow partitions only (null on activity ones)
+    metrics::Gauge* pollers_waiting = nullptr;
+    metrics::Histogram* poll_wait_task = nullptr;
+    metrics::Histogram* poll_wait_empty = nullptr;
   };
   struct Partition {
-    std::deque<Task> tasks;
-    std::deque<Task> queries;
+    std::deque<Queued> tasks;
+    std::deque<Queued> queries;
     std::deque<uint64_t> polls;  // parked, oldest first
     std::chrono::steady_clock::time_point last_poll{};
     bool unloaded = false;
     std::map<std::string, google::protobuf::Timestamp> pollers;  // identity → last access
+    PartitionMetrics metrics;
   };
 
+  // The partition of `key`, created (with its metrics) when missing. `sticky`: created by a
+  // poll of a sticky queue.
+  Partition& PartitionFor(const PartitionKey& key, bool sticky = false);
+  PartitionMetrics MakeMetrics(const PartitionKey& key, bool sticky) const;
   bool Add(const PartitionKey& key, Task task, bool query);
   // Tries queued tasks for a poll; true when one was delivered.
   bool DeliverQueued(Partition& partition, ParkedPoll& poll);
   // Hands one task to a poll through history; false when history refused it.
-  bool Offer(const Task& task, ParkedPoll& poll);
+  bool Offer(Partition& partition, const Queued& queued, bool query, ParkedPoll& poll);
   uint64_t Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseconds wait);
   void Expire(uint64_t poll_id);
 

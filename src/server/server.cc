@@ -16,6 +16,8 @@
 #include <future>
 
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/process_metrics.h"
 #include "frontend/namespace_handler.h"
 #include "frontend/operator_handler.h"
 #include "frontend/unimplemented_service.h"
@@ -29,6 +31,7 @@
 #include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/namespace_store.h"
 #include "persistence/sqlite/visibility_store.h"
+#include "server/http_server.h"
 
 namespace hdo::server {
 namespace {
@@ -39,7 +42,7 @@ std::string JoinHostPort(const std::string& ip, int port) {
   return IsIpv6(ip) ? "[" + ip + "]:" + std::to_string(port) : ip + ":" + std::to_string(port);
 }
 
-hugo::Result<hugo::Unit> ValidateAddress(const std::string& ip, int port) {
+hugo::Result<hugo::Unit> ValidateAddress(const std::string& ip, int port, int metrics_port) {
   in6_addr buffer{};
   bool valid = inet_pton(IsIpv6(ip) ? AF_INET6 : AF_INET, ip.c_str(), &buffer) == 1;
   if (!valid) {
@@ -50,6 +53,11 @@ hugo::Result<hugo::Unit> ValidateAddress(const std::string& ip, int port) {
   }
   if (port < 0 || port > 65535) {
     return hugo::Error::From("invalid --port " + std::to_string(port) + ": give 0..65535",
+                             kErrorInvalidAddress);
+  }
+  if (metrics_port < -1 || metrics_port > 65535) {
+    return hugo::Error::From("invalid --metrics-port " + std::to_string(metrics_port) +
+                                 ": give 0..65535, or -1 for no metrics",
                              kErrorInvalidAddress);
   }
   return hugo::Ok();
@@ -104,6 +112,14 @@ hugo::Error ExplainListenFailure(const std::string& ip, int port) {
                            kErrorListen);
 }
 
+// GET /metrics: the process's own numbers, then every registered family.
+HttpServer::Response ServeMetrics(const HttpServer::Request&) {
+  HttpServer::Response response;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.body = metrics::RenderProcessMetrics() + metrics::DefaultRegistry().Render();
+  return response;
+}
+
 // Wall-clock time for events and timers (the engine's and matching's only clock).
 google::protobuf::Timestamp SystemNow() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -121,7 +137,7 @@ Server::Server(Options options) : options_(std::move(options)) {}
 Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
 
 hugo::Result<hugo::Unit> Server::Start() {
-  auto address_ok = ValidateAddress(options_.ip, options_.port);
+  auto address_ok = ValidateAddress(options_.ip, options_.port, options_.metrics_port);
   if (address_ok.IsFailure()) return address_ok;
 
   auto store_ok = OpenStore();
@@ -151,10 +167,44 @@ hugo::Result<hugo::Unit> Server::Start() {
     Shutdown(std::chrono::milliseconds(0));
     return ExplainListenFailure(options_.ip, options_.port);
   }
+  auto metrics_ok = StartMetrics();
+  if (metrics_ok.IsFailure()) {
+    Shutdown(std::chrono::milliseconds(0));
+    return metrics_ok;
+  }
   grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService();
   health->SetServingStatus(kWorkflowServiceName, true);
   health->SetServingStatus(true);
   return hugo::Ok();
+}
+
+hugo::Result<hugo::Unit> Server::StartMetrics() {
+  if (options_.metrics_port < 0) return hugo::Ok();
+  HttpServer::Options http_options;
+  http_options.ip = options_.ip;
+  http_options.port = options_.metrics_port;
+  auto http = std::make_unique<HttpServer>(http_options);
+  http->Handle("/metrics", ServeMetrics);
+  auto started = http->Start();
+  if (started.IsSuccess()) {
+    metrics_port_ = http->BoundPort();
+    metrics_server_ = std::move(http);
+    return hugo::Ok();
+  }
+  const std::string address = JoinHostPort(options_.ip, options_.metrics_port);
+  if (!started.Error().HasCode(kErrorHttpAddressInUse)) {
+    return hugo::Error::From("cannot serve metrics: " + started.Error().Message(), kErrorListen);
+  }
+  if (options_.metrics_port_optional) {
+    log::Warn("metrics port in use, running without metrics; --metrics-port 0 picks a free port",
+              {{"metrics_address", address}});
+    return hugo::Ok();
+  }
+  return hugo::Error::From("cannot serve metrics on " + address +
+                               ": the port is already in use (is another hdo or Temporal server "
+                               "running?); stop it or choose another with --metrics-port (-1 "
+                               "serves no metrics)",
+                           kErrorAddressInUse);
 }
 
 hugo::Result<hugo::Unit> Server::OpenStore() {
@@ -187,6 +237,12 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
     }
   }
   execution_store_ = std::make_unique<persistence::sqlite::SqliteExecutionStore>(database_.get());
+  matching::Matcher::Options matcher_options;
+  // The namespace label of matching's metrics. Partitions are made from recovery on, when
+  // visibility_ exists; on the store thread, like every visibility_ call.
+  matcher_options.namespace_name_of = [this](const std::string& namespace_id) {
+    return visibility_ != nullptr ? visibility_->NamespaceName(namespace_id) : std::string();
+  };
   matcher_ = std::make_unique<matching::Matcher>(
       store_io_->get_executor(),
       [this](const matching::Task& task, const matching::Poller& poller) {
@@ -195,7 +251,7 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       [this](const matching::Task& task, const matching::Poller& poller) {
         return engine_->RecordActivityTaskStarted(task, poller);
       },
-      matching::Matcher::Options{}, SystemNow);
+      std::move(matcher_options), SystemNow);
   visibility_store_ = std::make_unique<persistence::sqlite::SqliteVisibilityStore>(database_.get());
   visibility_ = std::make_unique<frontend::Visibility>(
       visibility_store_.get(), namespace_store_.get(), frontend::Visibility::Options{});
@@ -263,6 +319,7 @@ void Server::RefreshStatistics() {
 }
 
 void Server::Shutdown(std::chrono::milliseconds grace) {
+  metrics_server_.reset();  // stops its thread
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     // Parked long polls would hold gRPC's shutdown for their whole window: answer them now.
@@ -303,6 +360,11 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
 }
 
 std::string Server::GrpcAddress() const { return JoinHostPort(options_.ip, bound_port_); }
+
+std::string Server::MetricsUrl() const {
+  if (metrics_port_ == 0) return {};
+  return "http://" + JoinHostPort(options_.ip, metrics_port_) + "/metrics";
+}
 
 std::string Server::DatabasePath() const {
   return database_ != nullptr ? database_->path() : options_.db_filename;

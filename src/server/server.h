@@ -1,5 +1,6 @@
 // The composition root: the only place that knows every part of hdo and wires them together
-// (store, frontend, gRPC listener, health). `hdo server start-dev` builds one Server.
+// (store, frontend, gRPC listener, health, the Prometheus /metrics listener). `hdo server
+// start-dev` builds one Server.
 //
 // Lifecycle: Start() once, then Shutdown() once (from any thread), then destruction. Start and
 // Shutdown are not safe to call concurrently with each other; BoundPort and the accessors are.
@@ -41,6 +42,8 @@ class Visibility;
 
 namespace hdo::server {
 
+class HttpServer;
+
 // Error codes of Start() (Error::Code()). All of them are problems of input or environment that
 // the person starting the server can fix, reported with a message that says how.
 inline constexpr char kErrorInvalidAddress[] = "hdo.server.invalid_address";
@@ -50,6 +53,9 @@ inline constexpr char kErrorListen[] = "hdo.server.listen";
 // The gRPC service name that health checks name (SDK CheckHealth, `temporal operator cluster
 // health`).
 inline constexpr char kWorkflowServiceName[] = "temporal.api.workflowservice.v1.WorkflowService";
+
+// Where /metrics listens unless told otherwise.
+inline constexpr int kDefaultMetricsPort = 9090;
 
 class Server {
  public:
@@ -63,6 +69,13 @@ class Server {
     std::chrono::seconds namespace_retention = std::chrono::hours(24);
     // Transactions sharing one commit (one fsync) at most; 1 commits each on its own.
     int commit_batch_max = 1000;
+    // Prometheus GET /metrics on `ip`: 0 picks a free port (MetricsPort() tells which), -1
+    // serves no metrics.
+    int metrics_port = kDefaultMetricsPort;
+    // When metrics_port is in use: true logs a warning and runs without metrics (the default
+    // port, which every server on a machine asks for); false fails Start() with
+    // kErrorAddressInUse (a port the user chose).
+    bool metrics_port_optional = true;
   };
 
   explicit Server(Options options);
@@ -80,11 +93,18 @@ class Server {
   std::string GrpcAddress() const;
   // Absolute path of the SQLite database file.
   std::string DatabasePath() const;
+  // The port /metrics listens on; 0 when metrics are off (disabled, or the default port was in
+  // use).
+  int MetricsPort() const { return metrics_port_; }
+  // "http://ip:port/metrics"; empty when metrics are off.
+  std::string MetricsUrl() const;
 
  private:
   Options options_;
   int bound_port_ = 0;
   hugo::Result<hugo::Unit> OpenStore();
+  // Starts the /metrics listener (after gRPC, so a gRPC failure is the one line reported).
+  hugo::Result<hugo::Unit> StartMetrics();
   // Refreshes the store's query statistics now and every 10 minutes (on the store thread).
   void RefreshStatistics();
 
@@ -106,6 +126,8 @@ class Server {
   std::unique_ptr<frontend::OperatorHandler> operator_handler_;
   std::unique_ptr<frontend::UnimplementedService> unimplemented_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<HttpServer> metrics_server_;
+  int metrics_port_ = 0;
 };
 
 }  // namespace hdo::server

@@ -1,0 +1,252 @@
+// Goal: matching counts what it does in its hdo_matching_* metrics: every task added, whether it
+// met a waiting poller (sync match) or waited in the queue (backlog match), the queue depth and
+// the parked polls now, how long polls waited and with what outcome, and how long tasks took to
+// reach a poller, each labelled with namespace, task queue and task type. Method: a real Matcher
+// on an io_context the test runs, history's side played by callbacks that accept (or refuse)
+// every task, and the metrics read back from the exposition text of a registry of the test's own.
+#include "matching/matcher.h"
+
+#include <gtest/gtest.h>
+
+#include <asio/io_context.hpp>
+#include <optional>
+#include <string>
+
+namespace hdo::matching {
+namespace {
+
+using temporal::api::workflowservice::v1::PollActivityTaskQueueResponse;
+using temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse;
+
+constexpr char kNamespaceId[] = "0b5a7e1c-ns-id";
+
+// `name{namespace="orders",task_queue="<queue>",task_type="<type>"}`, with outcome="<outcome>"
+// after the namespace when given (labels are rendered sorted by name).
+std::string Series(const std::string& name, const std::string& queue, const std::string& type,
+                   const std::string& outcome = "") {
+  std::string outcome_label = outcome.empty() ? "" : "outcome=\"" + outcome + "\",";
+  return name + "{namespace=\"orders\"," + outcome_label + "task_queue=\"" + queue +
+         "\",task_type=\"" + type + "\"}";
+}
+
+class MatcherMetricsTest : public ::testing::Test {
+ protected:
+  MatcherMetricsTest() { MakeMatcher(Matcher::Options{}); }
+
+  void MakeMatcher(Matcher::Options options) {
+    options.registry = &registry_;
+    options.namespace_name_of = [](const std::string& namespace_id) {
+      return namespace_id == kNamespaceId ? std::string("orders") : std::string();
+    };
+    matcher_ = std::make_unique<Matcher>(
+        io_.get_executor(),
+        [this](const Task& task, const Poller&) -> hugo::Result<PollWorkflowTaskQueueResponse> {
+          if (refuse_) return hugo::Error::From("stale task");
+          PollWorkflowTaskQueueResponse response;
+          response.set_task_token(task.workflow_id);
+          return hugo::Ok(std::move(response));
+        },
+        [this](const Task& task, const Poller&) -> hugo::Result<PollActivityTaskQueueResponse> {
+          if (refuse_) return hugo::Error::From("stale task");
+          PollActivityTaskQueueResponse response;
+          response.set_task_token(task.workflow_id);
+          return hugo::Ok(std::move(response));
+        },
+        std::move(options), [] { return google::protobuf::Timestamp(); });
+  }
+
+  static Task MakeTask(const std::string& workflow_id, uint64_t query_id = 0) {
+    Task task;
+    task.namespace_id = kNamespaceId;
+    task.workflow_id = workflow_id;
+    task.query_id = query_id;
+    return task;
+  }
+
+  // A workflow task poll; `got` receives the task token ("" when the poll ends empty).
+  uint64_t PollWorkflow(const std::string& queue, std::optional<std::string>* got,
+                        bool sticky = false) {
+    return matcher_->PollWorkflowTask(
+        kNamespaceId, {"orders", queue, "worker", "", sticky}, std::chrono::seconds(60),
+        [got](PollWorkflowTaskQueueResponse response) { *got = response.task_token(); });
+  }
+
+  // The value of one series in the registry's exposition text; nullopt when it is not there.
+  std::optional<double> Value(const std::string& series) const {
+    std::string text = registry_.Render();
+    size_t at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return std::nullopt;
+    at += series.size() + 2;
+    return std::stod(text.substr(at, text.find('\n', at) - at));
+  }
+  // -1 when the series is missing.
+  double Count(const std::string& name, const std::string& queue, const std::string& type,
+               const std::string& outcome = "") const {
+    return Value(Series(name, queue, type, outcome)).value_or(-1);
+  }
+
+  asio::io_context io_;
+  metrics::Registry registry_;
+  bool refuse_ = false;
+  std::unique_ptr<Matcher> matcher_;
+};
+
+TEST_F(MatcherMetricsTest, ATaskThatMeetsAWaitingPollerIsASyncMatch) {
+  std::optional<std::string> got;
+  ASSERT_NE(PollWorkflow("payments", &got), 0u);
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Workflow"), 1);
+
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
+  EXPECT_EQ(got, "wf-1");
+  EXPECT_EQ(Count("hdo_matching_tasks_added_total", "payments", "Workflow"), 1);
+  EXPECT_EQ(Count("hdo_matching_sync_match_total", "payments", "Workflow"), 1);
+  EXPECT_EQ(Count("hdo_matching_backlog_match_total", "payments", "Workflow"), 0);
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Workflow"), 0);
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Workflow"), 0);
+  EXPECT_EQ(Count("hdo_matching_task_dispatch_latency_seconds_count", "payments", "Workflow"), 1);
+  EXPECT_EQ(Count("hdo_matching_poll_wait_seconds_count", "payments", "Workflow", "task"), 1);
+  EXPECT_EQ(Count("hdo_matching_poll_wait_seconds_count", "payments", "Workflow", "empty"), 0);
+}
+
+TEST_F(MatcherMetricsTest, TasksThatWaitInTheQueueAreBacklogMatchesAndCountInTheDepth) {
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-2")));
+  EXPECT_EQ(Count("hdo_matching_tasks_added_total", "payments", "Workflow"), 2);
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Workflow"), 2);
+
+  std::optional<std::string> got;
+  EXPECT_EQ(PollWorkflow("payments", &got), 0u);  // answered at once
+  EXPECT_EQ(got, "wf-1");
+  EXPECT_EQ(Count("hdo_matching_backlog_match_total", "payments", "Workflow"), 1);
+  EXPECT_EQ(Count("hdo_matching_sync_match_total", "payments", "Workflow"), 0);
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Workflow"), 1);
+  EXPECT_EQ(Count("hdo_matching_task_dispatch_latency_seconds_count", "payments", "Workflow"), 1);
+  EXPECT_EQ(Count("hdo_matching_poll_wait_seconds_count", "payments", "Workflow", "task"), 1);
+}
+
+TEST_F(MatcherMetricsTest, APollWhoseWindowEndsIsObservedAsEmpty) {
+  std::optional<std::string> got;
+  uint64_t poll_id = matcher_->PollWorkflowTask(
+      kNamespaceId, {"orders", "payments", "worker", "", false}, std::chrono::milliseconds(0),
+      [&got](PollWorkflowTaskQueueResponse response) { got = response.task_token(); });
+  ASSERT_NE(poll_id, 0u);
+  io_.run();  // the window (0 ms) ends
+  EXPECT_EQ(got, "");
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Workflow"), 0);
+  EXPECT_EQ(Count("hdo_matching_poll_wait_seconds_count", "payments", "Workflow", "empty"), 1);
+  EXPECT_EQ(Count("hdo_matching_poll_wait_seconds_count", "payments", "Workflow", "task"), 0);
+}
+
+TEST_F(MatcherMetricsTest, ActivityTasksAndPollsCarryTheActivityTaskType) {
+  std::optional<std::string> got;
+  uint64_t poll_id = matcher_->PollActivityTask(
+      kNamespaceId, {"orders", "payments", "worker", "", false}, std::chrono::seconds(60),
+      [&got](PollActivityTaskQueueResponse response) { got = response.task_token(); });
+  ASSERT_NE(poll_id, 0u);
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Activity"), 1);
+  ASSERT_TRUE(matcher_->AddActivityTask("payments", MakeTask("wf-1")));
+  EXPECT_EQ(got, "wf-1");
+  EXPECT_EQ(Count("hdo_matching_sync_match_total", "payments", "Activity"), 1);
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Activity"), 0);
+  // An activity partition has no query series.
+  EXPECT_FALSE(Value(Series("hdo_matching_tasks_added_total", "payments", "Query")).has_value());
+}
+
+TEST_F(MatcherMetricsTest, QueryTasksAreCountedUnderTheQueryTaskType) {
+  matcher_->AddQueryTask("payments", MakeTask("wf-1", 7));
+  matcher_->AddQueryTask("payments", MakeTask("wf-2", 8));
+  EXPECT_EQ(Count("hdo_matching_tasks_added_total", "payments", "Query"), 2);
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Query"), 2);
+  EXPECT_EQ(Count("hdo_matching_tasks_added_total", "payments", "Workflow"), 0);
+
+  matcher_->RemoveQuery(7);  // its client gave up
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Query"), 1);
+
+  std::optional<std::string> got;
+  EXPECT_EQ(PollWorkflow("payments", &got), 0u);
+  EXPECT_EQ(got, "wf-2");
+  EXPECT_EQ(Count("hdo_matching_backlog_match_total", "payments", "Query"), 1);
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Query"), 0);
+  EXPECT_EQ(Count("hdo_matching_task_dispatch_latency_seconds_count", "payments", "Query"), 1);
+  EXPECT_EQ(Count("hdo_matching_task_dispatch_latency_seconds_count", "payments", "Workflow"), 0);
+}
+
+TEST_F(MatcherMetricsTest, EveryStickyQueueSharesOneTaskQueueLabel) {
+  std::optional<std::string> first;
+  std::optional<std::string> second;
+  ASSERT_NE(PollWorkflow("host-1:5f0c-sticky", &first, /*sticky=*/true), 0u);
+  ASSERT_NE(PollWorkflow("host-2:9a7d-sticky", &second, /*sticky=*/true), 0u);
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "__sticky__", "Workflow"), 2);
+  ASSERT_TRUE(matcher_->AddWorkflowTask("host-1:5f0c-sticky", MakeTask("wf-1")));
+  EXPECT_EQ(Count("hdo_matching_sync_match_total", "__sticky__", "Workflow"), 1);
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "__sticky__", "Workflow"), 1);
+  EXPECT_EQ(registry_.Render().find("host-1"), std::string::npos);
+}
+
+TEST_F(MatcherMetricsTest, ATaskHistoryRefusesIsAddedButNeverMatched) {
+  std::optional<std::string> got;
+  ASSERT_NE(PollWorkflow("payments", &got), 0u);
+  refuse_ = true;
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-stale")));
+  EXPECT_FALSE(got.has_value());
+  EXPECT_EQ(Count("hdo_matching_tasks_added_total", "payments", "Workflow"), 1);
+  EXPECT_EQ(Count("hdo_matching_sync_match_total", "payments", "Workflow"), 0);
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Workflow"), 1);
+  EXPECT_EQ(Count("hdo_matching_task_dispatch_latency_seconds_count", "payments", "Workflow"), 0);
+}
+
+TEST_F(MatcherMetricsTest, ATaskRefusedBecauseTheBacklogIsFullIsNotCountedAsAdded) {
+  Matcher::Options options;
+  options.backlog_max = 1;
+  MakeMatcher(options);
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
+  EXPECT_FALSE(matcher_->AddWorkflowTask("payments", MakeTask("wf-2")));
+  EXPECT_EQ(Count("hdo_matching_tasks_added_total", "payments", "Workflow"), 1);
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Workflow"), 1);
+}
+
+TEST_F(MatcherMetricsTest, CancelledPollsLeaveTheWaitingGaugeAndCountAsEmpty) {
+  std::optional<std::string> got;
+  uint64_t poll_id = PollWorkflow("payments", &got);
+  ASSERT_NE(poll_id, 0u);
+  matcher_->CancelPoll(poll_id);
+  EXPECT_EQ(got, "");
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Workflow"), 0);
+  EXPECT_EQ(Count("hdo_matching_poll_wait_seconds_count", "payments", "Workflow", "empty"), 1);
+}
+
+TEST_F(MatcherMetricsTest, AMatcherGoneTakesItsQueuedTasksAndParkedPollsOutOfTheGauges) {
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
+  matcher_->AddQueryTask("payments", MakeTask("wf-1", 7));
+  std::optional<std::string> got;
+  ASSERT_NE(matcher_->PollActivityTask(
+                kNamespaceId, {"orders", "payments", "worker", "", false}, std::chrono::seconds(60),
+                [&got](PollActivityTaskQueueResponse response) { got = response.task_token(); }),
+            0u);
+  matcher_.reset();
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Workflow"), 0);
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Query"), 0);
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Activity"), 0);
+}
+
+TEST_F(MatcherMetricsTest, DroppedQueuedTasksLeaveTheBacklogDepth) {
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
+  ASSERT_TRUE(matcher_->AddActivityTask("payments", MakeTask("wf-1")));
+  matcher_->AddQueryTask("payments", MakeTask("wf-1", 7));
+  matcher_->DropQueuedTasks();  // a lost commit: history reloads them from its outbox
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Workflow"), 0);
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Activity"), 0);
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Query"), 1);  // queries stay
+}
+
+TEST_F(MatcherMetricsTest, WithoutANameTheNamespaceIdIsTheLabel) {
+  Task task = MakeTask("wf-1");
+  task.namespace_id = "unknown-id";
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", task));
+  EXPECT_EQ(Value("hdo_matching_tasks_added_total{namespace=\"unknown-id\",task_queue=\"payments\","
+                  "task_type=\"Workflow\"}"),
+            1);
+}
+
+}  // namespace
+}  // namespace hdo::matching
