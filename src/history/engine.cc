@@ -173,7 +173,7 @@ hugo::Result<Engine::LoadedRun> Engine::LoadRun(const persistence::RunKey& key) 
   auto cached = cache_index_.find(CacheKey(key));
   if (cached != cache_index_.end()) {
     cache_lru_.splice(cache_lru_.begin(), cache_lru_, cached->second);
-    return hugo::Ok(LoadedRun(cached->second->second));
+    return hugo::Ok(LoadedRun(cached->second->second.run));
   }
   auto record = store_->GetRun(key);
   if (record.IsFailure()) {
@@ -199,16 +199,76 @@ void Engine::CacheRun(const LoadedRun& run) {
   std::string key = CacheKey(run.record.key);
   auto cached = cache_index_.find(key);
   if (cached != cache_index_.end()) {
-    cached->second->second = run;
+    CachedRun& entry = cached->second->second;
+    entry.run = run;
+    // A run changed without a commit of events (an update's in-memory task) keeps its tail,
+    // which still ends where its history does.
+    if (entry.tail.events_size() > 0 &&
+        entry.tail.events(entry.tail.events_size() - 1).event_id() !=
+            run.state.next_event_id() - 1) {
+      entry.tail.Clear();
+    }
     cache_lru_.splice(cache_lru_.begin(), cache_lru_, cached->second);
     return;
   }
-  cache_lru_.emplace_front(key, run);
+  cache_lru_.emplace_front(key, CachedRun{run, {}});
   cache_index_[std::move(key)] = cache_lru_.begin();
   while (cache_lru_.size() > options_.mutable_state_cache_max) {
     cache_index_.erase(cache_lru_.back().first);
     cache_lru_.pop_back();
   }
+}
+
+namespace {
+
+// Events kept in a cached run's tail at most: a workflow's recent events (what a sticky worker
+// is sent) and, for short runs, the whole history.
+constexpr int kTailEventsMax = 64;
+
+}  // namespace
+
+void Engine::CacheCommitted(const LoadedRun& run, const hist::History& events) {
+  if (options_.mutable_state_cache_max == 0) return;
+  hist::History tail;
+  auto cached = cache_index_.find(CacheKey(run.record.key));
+  if (cached != cache_index_.end()) tail = std::move(cached->second->second.tail);
+  if (events.events_size() > 0) {
+    const bool contiguous = tail.events_size() > 0 &&
+                            tail.events(tail.events_size() - 1).event_id() + 1 ==
+                                events.events(0).event_id();
+    // A tail must join up with the new events; if it does not, they start a new one (a tail
+    // only has to end where the history does).
+    if (!contiguous) tail.Clear();
+    tail.mutable_events()->MergeFrom(events.events());
+  }
+  if (tail.events_size() > kTailEventsMax) {
+    // Keep what a sticky worker still needs: the events after its last completed task.
+    int64_t keep_from = run.state.last_completed_workflow_task_started_event_id() + 1;
+    int drop = static_cast<int>(keep_from - tail.events(0).event_id());
+    drop = std::clamp(drop, tail.events_size() - kTailEventsMax, tail.events_size());
+    tail.mutable_events()->DeleteSubrange(0, drop);
+  }
+  CacheRun(run);
+  cached = cache_index_.find(CacheKey(run.record.key));
+  if (cached != cache_index_.end()) cached->second->second.tail = std::move(tail);
+}
+
+hugo::Result<hist::History> Engine::EventsOf(const persistence::RunKey& key,
+                                             int64_t first_event_id, int64_t last_event_id) {
+  auto cached = cache_index_.find(CacheKey(key));
+  if (cached != cache_index_.end()) {
+    const hist::History& tail = cached->second->second.tail;
+    if (tail.events_size() > 0 && tail.events(0).event_id() <= first_event_id &&
+        tail.events(tail.events_size() - 1).event_id() >= last_event_id) {
+      hist::History history;
+      int64_t offset = first_event_id - tail.events(0).event_id();
+      for (int64_t i = offset; i <= last_event_id - tail.events(0).event_id(); ++i) {
+        *history.add_events() = tail.events(static_cast<int>(i));
+      }
+      return hugo::Ok(std::move(history));
+    }
+  }
+  return ReadEvents(key, first_event_id, last_event_id);
 }
 
 void Engine::EvictRun(const persistence::RunKey& key) {
@@ -306,7 +366,7 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
     LoadedRun& run = m.run;
     run.record.db_version = transaction.runs[i].run.db_version;
     run.record.status = run.state.status();
-    CacheRun(run);
+    CacheCommitted(run, m.events);
     for (size_t t = 0; t < m.transfer.size(); ++t) Dispatch(m.transfer[t], transfer_ids[i][t]);
     for (size_t t = 0; t < m.timers.size(); ++t) {
       timer_queue_.emplace(m.timers[t].fire_time_ms,

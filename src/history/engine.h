@@ -356,7 +356,13 @@ class Engine {
   // From the mutable-state cache, else from the store (then cached).
   hugo::Result<LoadedRun> LoadRun(const persistence::RunKey& key);
   void CacheRun(const LoadedRun& run);
+  // After a commit: the run as committed, with the events the commit appended.
+  void CacheCommitted(const LoadedRun& run, const temporal::api::history::v1::History& events);
   void EvictRun(const persistence::RunKey& key);
+  // Events first..last of a run, from the cached tail when it holds them, else from the store.
+  hugo::Result<temporal::api::history::v1::History> EventsOf(const persistence::RunKey& key,
+                                                              int64_t first_event_id,
+                                                              int64_t last_event_id);
   hugo::Result<Mutation> Begin(const persistence::RunKey& key);
   // Begin on the run an execution names (its current run when the run id is empty).
   hugo::Result<Mutation> BeginExecution(
@@ -656,8 +662,15 @@ class Engine {
   std::multimap<std::string, uint64_t> run_queries_;  // buffered queries by run id
   // The mutable-state cache: the engine thread is the only writer of every run, so an entry is
   // exactly what the store holds (it is replaced on each commit, dropped when a commit fails).
-  std::list<std::pair<std::string, LoadedRun>> cache_lru_;  // most recent first
-  std::unordered_map<std::string, std::list<std::pair<std::string, LoadedRun>>::iterator>
+  struct CachedRun {
+    LoadedRun run;
+    // The run's newest committed events, contiguous and ending at next_event_id - 1 (empty: none
+    // known), so that a workflow task's or a result poll's events are not read back from the
+    // store (DESIGN.md §3: no history read on the hot path). Bounded by kTailEventsMax.
+    temporal::api::history::v1::History tail;
+  };
+  std::list<std::pair<std::string, CachedRun>> cache_lru_;  // most recent first
+  std::unordered_map<std::string, std::list<std::pair<std::string, CachedRun>>::iterator>
       cache_index_;
   uint64_t next_query_id_ = 1;
   bool stopped_ = false;

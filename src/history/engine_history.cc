@@ -96,7 +96,7 @@ bool Engine::TryAnswerHistory(const std::string& namespace_id,
                                                       : options_.history_page_size_default;
   int64_t from = close_only ? last_event_id : first_event_id.Value();
   int64_t to = close_only ? last_event_id : std::min(last_event_id, from + page_size - 1);
-  auto history = ReadEvents(loaded.Value().record.key, from, to);
+  auto history = EventsOf(loaded.Value().record.key, from, to);
   if (history.IsFailure()) {
     done(history.Error());
     return true;

@@ -196,7 +196,7 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::WorkflowTaskResponse(
       state.last_completed_workflow_task_started_event_id() > 0) {
     first_event_id = state.last_completed_workflow_task_started_event_id() + 1;
   }
-  auto history = ReadEvents(run.record.key, first_event_id, state.next_event_id() - 1);
+  auto history = EventsOf(run.record.key, first_event_id, state.next_event_id() - 1);
   if (history.IsFailure()) return history.Error();
   wf::PollWorkflowTaskQueueResponse response;
   *response.mutable_history() = std::move(history).Value();

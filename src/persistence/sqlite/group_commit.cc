@@ -9,7 +9,22 @@
 namespace hdo::persistence::sqlite {
 
 GroupCommit::GroupCommit(Database* db, asio::any_io_executor executor, Options options)
-    : db_(db), executor_(std::move(executor)), options_(options) {
+    : db_(db),
+      executor_(std::move(executor)),
+      options_(options),
+      batch_transactions_(metrics::DefaultRegistry().GetHistogram(
+          "hdo_persistence_commit_batch_transactions",
+          "Transactions that shared one store commit (group commit).",
+          {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024})),
+      commit_seconds_(metrics::DefaultRegistry().GetHistogram(
+          "hdo_persistence_commit_latency_seconds",
+          "Time one group commit took to commit (the fsync included).",
+          metrics::LatencyBucketsSeconds())),
+      commits_(metrics::DefaultRegistry().GetCounter("hdo_persistence_commits_total",
+                                                     "Group commits made.")),
+      commit_failures_(metrics::DefaultRegistry().GetCounter(
+          "hdo_persistence_commit_failures_total",
+          "Group commits that failed (every transaction of the batch was lost).")) {
   db_->SetBatchListener(this, options_.batch_max);
 }
 
@@ -36,7 +51,9 @@ hugo::Result<hugo::Unit> GroupCommit::Flush() {
   if (committed.IsSuccess()) {
     ++stats_.batches;
     stats_.transactions += transactions;
-    if (observer_) observer_(transactions, seconds);
+    commits_->Add();
+    batch_transactions_->Observe(transactions);
+    commit_seconds_->Observe(seconds);
   }
   Ended(committed);
   return committed;
@@ -66,6 +83,7 @@ void GroupCommit::Ended(const hugo::Result<hugo::Unit>& committed) {
     return;
   }
   ++stats_.failed_batches;
+  commit_failures_->Add();
   hugo::Error lost =
       hugo::Error::From("the store could not commit (" + committed.Error().Message() +
                             "); nothing of this request was kept, retry it",

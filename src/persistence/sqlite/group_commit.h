@@ -24,6 +24,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/metrics.h"
 #include "persistence/durability.h"
 #include "persistence/sqlite/database.h"
 
@@ -40,9 +41,6 @@ class GroupCommit final : public Durability, private Database::BatchListener {
     int64_t transactions = 0;
     int64_t failed_batches = 0;
   };
-  // Called after each commit: transactions in the batch and how long COMMIT took.
-  using CommitObserver = std::function<void(int transactions, double commit_seconds)>;
-
   GroupCommit(Database* db, asio::any_io_executor executor, Options options);
   // Commits an open batch and detaches from the database.
   ~GroupCommit() override;
@@ -54,7 +52,6 @@ class GroupCommit final : public Durability, private Database::BatchListener {
   hugo::Result<hugo::Unit> Flush();
 
   void SetOnLost(std::function<void(const hugo::Error&)> on_lost) { on_lost_ = std::move(on_lost); }
-  void SetCommitObserver(CommitObserver observer) { observer_ = std::move(observer); }
   // Transactions are accepted again after a lost batch.
   void Resume() { refusal_.reset(); }
   const Stats& stats() const { return stats_; }
@@ -75,8 +72,13 @@ class GroupCommit final : public Durability, private Database::BatchListener {
   uint64_t generation_ = 0;  // batches opened so far; a posted flush names the one it is for
   std::optional<hugo::Error> refusal_;
   std::function<void(const hugo::Error&)> on_lost_;
-  CommitObserver observer_;
   Stats stats_;
+  // Prometheus (docs/architecture/metrics.md): transactions per commit, COMMIT latency (the
+  // fsync included), commits, failed commits.
+  metrics::Histogram* batch_transactions_;
+  metrics::Histogram* commit_seconds_;
+  metrics::Counter* commits_;
+  metrics::Counter* commit_failures_;
 };
 
 }  // namespace hdo::persistence::sqlite
