@@ -86,7 +86,13 @@ hugo::Result<std::unique_ptr<Database>> Database::Open(Options options) {
   // Reading the schema proves the file is a SQLite database before anything is written to it.
   for (const std::string& sql :
        {std::string("SELECT count(*) FROM sqlite_master"), std::string("PRAGMA journal_mode=WAL"),
-        "PRAGMA synchronous=" + options.synchronous, std::string("PRAGMA foreign_keys=ON")}) {
+        "PRAGMA synchronous=" + options.synchronous, std::string("PRAGMA foreign_keys=ON"),
+        // A page cache of 64 MiB (the default 2 MiB rereads index pages from the OS), and a
+        // checkpoint every 8,000 WAL pages instead of 1,000: hot pages (the outbox, the listing
+        // indexes) rewritten by many commits are copied into the database file once per
+        // checkpoint, so fewer checkpoints copy fewer pages. Both bound memory and disk (a WAL of
+        // at most ~32 MiB between checkpoints).
+        std::string("PRAGMA cache_size=-65536"), std::string("PRAGMA wal_autocheckpoint=8000")}) {
     auto result = database->Exec(sql);
     if (result.IsFailure()) return OpenError(path, result.Error().Message());
   }
