@@ -233,9 +233,9 @@ void Engine::CacheCommitted(const LoadedRun& run, const hist::History& events) {
   auto cached = cache_index_.find(CacheKey(run.record.key));
   if (cached != cache_index_.end()) tail = std::move(cached->second->second.tail);
   if (events.events_size() > 0) {
-    const bool contiguous = tail.events_size() > 0 &&
-                            tail.events(tail.events_size() - 1).event_id() + 1 ==
-                                events.events(0).event_id();
+    const bool contiguous =
+        tail.events_size() > 0 &&
+        tail.events(tail.events_size() - 1).event_id() + 1 == events.events(0).event_id();
     // A tail must join up with the new events; if it does not, they start a new one (a tail
     // only has to end where the history does).
     if (!contiguous) tail.Clear();
@@ -253,8 +253,8 @@ void Engine::CacheCommitted(const LoadedRun& run, const hist::History& events) {
   if (cached != cache_index_.end()) cached->second->second.tail = std::move(tail);
 }
 
-hugo::Result<hist::History> Engine::EventsOf(const persistence::RunKey& key,
-                                             int64_t first_event_id, int64_t last_event_id) {
+hugo::Result<hist::History> Engine::EventsOf(const persistence::RunKey& key, int64_t first_event_id,
+                                             int64_t last_event_id) {
   auto cached = cache_index_.find(CacheKey(key));
   if (cached != cache_index_.end()) {
     const hist::History& tail = cached->second->second.tail;

@@ -361,8 +361,8 @@ class Engine {
   void EvictRun(const persistence::RunKey& key);
   // Events first..last of a run, from the cached tail when it holds them, else from the store.
   hugo::Result<temporal::api::history::v1::History> EventsOf(const persistence::RunKey& key,
-                                                              int64_t first_event_id,
-                                                              int64_t last_event_id);
+                                                             int64_t first_event_id,
+                                                             int64_t last_event_id);
   hugo::Result<Mutation> Begin(const persistence::RunKey& key);
   // Begin on the run an execution names (its current run when the run id is empty).
   hugo::Result<Mutation> BeginExecution(

@@ -73,6 +73,35 @@ class EngineTest : public test_support::EngineHarness {
   }
 };
 
+TEST_F(EngineTest, AWorkflowTaskOfACachedRunIsServedWithoutReadingHistoryBack) {
+  Start("tail");
+  auto first = PollWorkflowTask();
+  ASSERT_FALSE(first.task_token().empty());
+  Complete(first.task_token(), {ScheduleActivity(0)});
+  auto activity = PollActivityTask();
+  ASSERT_FALSE(activity.task_token().empty());
+  hist::History stored = History("tail");
+  // The history rows go away behind the engine's back: what follows must come from memory.
+  ASSERT_TRUE(db_.db().Exec("DELETE FROM history_batches").IsSuccess());
+  ASSERT_TRUE(engine_
+                  ->CompleteActivity({"ns", activity.task_token(), "", "", "", "worker"},
+                                     temporal::api::common::v1::Payloads())
+                  .IsSuccess());
+  auto second = PollWorkflowTask();
+  ASSERT_FALSE(second.task_token().empty());
+  // A non-sticky poll: the whole history, the stored events first, then the new ones.
+  ASSERT_GE(second.history().events_size(), stored.events_size());
+  for (int i = 0; i < stored.events_size(); ++i) {
+    EXPECT_EQ(second.history().events(i).SerializeAsString(), stored.events(i).SerializeAsString())
+        << "event " << i + 1;
+  }
+  EXPECT_EQ(Types(second.history()).back(), enums::EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  // A restarted engine has no tail: it reads the store, which holds only the events written
+  // after the deletion.
+  RestartEngine();
+  EXPECT_EQ(History("tail").events_size(), second.history().events_size() - stored.events_size());
+}
+
 TEST_F(EngineTest, AnActivityThatEndsDuringAWorkflowTaskIsNumberedWhenTheTaskCompletes) {
   Start("w1");
   auto first = PollWorkflowTask();
