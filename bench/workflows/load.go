@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -153,6 +154,7 @@ func waitReady(address, namespace string, timeout time.Duration) (time.Time, err
 
 type loadFlags struct {
 	address, namespace, out, serverLog string
+	sdkLog                             string
 	server, version, sqlite            string
 	scenario, mode                     string
 	pid, concurrency, n, maxInflight   int
@@ -232,6 +234,7 @@ func loadMain(args []string) error {
 	fs.StringVar(&f.namespace, "namespace", "default", "namespace")
 	fs.StringVar(&f.out, "out", "", "write the run as JSON to this file (default stdout)")
 	fs.StringVar(&f.serverLog, "server-log", "", "the server's log file: warn/error lines are counted")
+	fs.StringVar(&f.sdkLog, "sdk-log", "", "the SDK's warnings go to this file (default stderr)")
 	fs.StringVar(&f.server, "server", "?", "server label")
 	fs.StringVar(&f.version, "version", "?", "server version")
 	fs.StringVar(&f.sqlite, "sqlite", "?", "the server's SQLite settings")
@@ -269,7 +272,8 @@ func loadMain(args []string) error {
 		return errors.New("-n or -duration must be positive")
 	}
 
-	warnings := &countingHandler{inner: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})}
+	warnings, closeSDKLog := newCountingHandler(f.sdkLog)
+	defer closeSDKLog()
 	readyAt, err := waitReady(f.address, f.namespace, f.readyTimeout)
 	if err != nil {
 		return err
@@ -560,4 +564,18 @@ func historyShape(ctx context.Context, c client.Client, id string) string {
 		types = append(types, e.GetEventType().String())
 	}
 	return strings.Join(types, " ")
+}
+
+// newCountingHandler is the SDK's log handler: warnings and errors, counted, to the file path
+// (stderr if empty or it cannot be created).
+func newCountingHandler(path string) (*countingHandler, func()) {
+	var out io.Writer = os.Stderr
+	closer := func() {}
+	if path != "" {
+		if f, err := os.Create(path); err == nil {
+			out, closer = f, func() { f.Close() }
+		}
+	}
+	return &countingHandler{inner: slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn}),
+		count: &atomic.Int64{}, first: &atomic.Value{}}, closer
 }

@@ -204,6 +204,7 @@ type parkedResult struct {
 
 type parkedFlags struct {
 	address, namespace, out, logPath, db string
+	sdkLog                               string
 	server, version, sqlite              string
 	n, startConc                         int
 	timer, fireWait, parkTimeout         time.Duration
@@ -219,6 +220,7 @@ func parkedMain(args []string) error {
 	fs.StringVar(&f.namespace, "namespace", "default", "namespace")
 	fs.StringVar(&f.out, "out", "", "write the result as JSON to this file (default stdout)")
 	fs.StringVar(&f.logPath, "server-log", "server.log", "the server's output goes here (both starts)")
+	fs.StringVar(&f.sdkLog, "sdk-log", "", "the SDK's warnings go to this file (default stderr)")
 	fs.StringVar(&f.db, "db", "", "the server's database file (its size, with -wal, is reported)")
 	fs.StringVar(&f.server, "server", "?", "server label")
 	fs.StringVar(&f.version, "version", "?", "server version")
@@ -268,7 +270,8 @@ func runParked(f parkedFlags, srv *serverProc, r *parkedResult) error {
 	r.ColdReadyS = ready.Sub(t0).Seconds()
 	clkTck := f.clkTck
 
-	warnings := &countingHandler{inner: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})}
+	warnings, closeSDKLog := newCountingHandler(f.sdkLog)
+	defer closeSDKLog()
 	c, err := client.Dial(client.Options{HostPort: f.address, Namespace: f.namespace,
 		Logger: sdklog.NewStructuredLogger(slog.New(warnings))})
 	if err != nil {
