@@ -246,8 +246,9 @@ func parkedMain(args []string) error {
 	r := parkedResult{Server: f.server, Version: f.version, SQLite: f.sqlite, Scenario: "parked", N: f.n,
 		Timer: f.timer.String(), StartConc: f.startConc, FireWait: f.fireWait.String(), Worker: f.worker}
 	err := runParked(f, srv, &r)
-	srv.stop()
+	// The log before the shutdown: what a shutting-down server logs is not the scenario's.
 	r.ServerLogWarn, r.ServerLogErr, r.ServerLogFirst = scanServerLog(f.logPath)
+	srv.stop()
 	if werr := writeJSON(f.out, r); err == nil {
 		err = werr
 	}
