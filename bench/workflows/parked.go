@@ -194,6 +194,9 @@ type parkedResult struct {
 	EndRSSMiB         float64 `json:"server_rss_mib_at_end"`
 	EndHWMMiB         float64 `json:"server_peak_rss_mib_since_restart"`
 
+	BenchCPUS   float64 `json:"bench_cpu_s"`
+	BenchHWMMiB float64 `json:"bench_peak_rss_mib"`
+
 	SDKWarnBeforeKill int64  `json:"sdk_warnings_before_kill"`
 	SDKWarnings       int64  `json:"sdk_warnings"`
 	SDKFirstWarn      string `json:"sdk_first_warning,omitempty"`
@@ -436,6 +439,12 @@ func runParked(f parkedFlags, srv *serverProc, r *parkedResult) error {
 	r.SDKWarnings = warnings.count.Load()
 	if v := warnings.first.Load(); v != nil {
 		r.SDKFirstWarn = v.(string)
+	}
+	if ticks, err := readCPUTicks("/proc/self/stat"); err == nil {
+		r.BenchCPUS = ticks / clkTck
+	}
+	if st, err := readStatus(os.Getpid()); err == nil {
+		r.BenchHWMMiB = st.hwmMiB
 	}
 	return nil
 }

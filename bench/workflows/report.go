@@ -312,6 +312,7 @@ func printParkedTable(w io.Writer, parks []parkedResult) {
 		return fmt.Sprintf("%.1f", p.LastWokeAfterDueS)
 	})
 	row("server RSS / peak MiB at the end", func(p parkedResult) string { return fmt.Sprintf("%.1f / %.1f", p.EndRSSMiB, p.EndHWMMiB) })
+	row("bench process: CPU s, peak RSS MiB", func(p parkedResult) string { return fmt.Sprintf("%.1f, %.0f", p.BenchCPUS, p.BenchHWMMiB) })
 	row("server log warn / error lines", func(p parkedResult) string { return fmt.Sprintf("%d / %d", p.ServerLogWarn, p.ServerLogErr) })
 	row("SDK warnings before the kill / in all", func(p parkedResult) string {
 		return fmt.Sprintf("%d / %d", p.SDKWarnBeforeKill, p.SDKWarnings)
