@@ -28,6 +28,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
@@ -117,13 +118,17 @@ func (w workerConfig) newWorker(c client.Client, taskQueue string) worker.Worker
 
 // ---- readiness --------------------------------------------------------------------------------
 
-// waitReady polls address until the gRPC health check of the workflow service answers SERVING and
-// DescribeNamespace succeeds, and returns the time of the first success. Each poll is a fresh
-// connection attempt (a restarted server is not found through an old connection's backoff).
+// waitReady polls address every 10 ms until the gRPC health check of the workflow service answers
+// SERVING and DescribeNamespace succeeds, and returns the time of the first success. The
+// connection retries every 10 ms too (gRPC's default backoff, 1 s and growing, would quantize the
+// measured time).
 func waitReady(address, namespace string, timeout time.Duration) (time.Time, error) {
 	deadline := time.Now().Add(timeout)
 	last := errors.New("no attempt")
-	conn, err := grpc.NewClient(address, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	retry := grpc.ConnectParams{Backoff: backoff.Config{BaseDelay: 10 * time.Millisecond, Multiplier: 1,
+		MaxDelay: 10 * time.Millisecond}, MinConnectTimeout: time.Second}
+	conn, err := grpc.NewClient(address, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithConnectParams(retry))
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -144,7 +149,6 @@ func waitReady(address, namespace string, timeout time.Duration) (time.Time, err
 			return time.Now(), nil
 		}
 		last = err
-		conn.Connect() // leave TRANSIENT_FAILURE at once rather than after the backoff
 		time.Sleep(10 * time.Millisecond)
 	}
 	return time.Time{}, fmt.Errorf("server at %s not ready after %v: %v", address, timeout, last)
