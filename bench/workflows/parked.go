@@ -180,16 +180,19 @@ type parkedResult struct {
 	DoneAfterRestart int64   `json:"completed_after_restart"`
 	CountNote        string  `json:"count_note,omitempty"`
 
-	FireChecked       bool    `json:"fire_checked"`
-	FireNote          string  `json:"fire_note,omitempty"`
-	Woke              int     `json:"woke"`
-	CompletedEnd      int64   `json:"completed_at_end"`
-	OpenEnd           int64   `json:"open_at_end"`
-	LateP50Ms         float64 `json:"lateness_p50_ms"`
-	LateP99Ms         float64 `json:"lateness_p99_ms"`
-	LateMaxMs         float64 `json:"lateness_max_ms"`
-	LatestID          string  `json:"latest_workflow_id,omitempty"`
-	LatestFiredMs     float64 `json:"latest_timer_fired_event_after_due_ms"`
+	FireChecked   bool    `json:"fire_checked"`
+	FireNote      string  `json:"fire_note,omitempty"`
+	Woke          int     `json:"woke"`
+	CompletedEnd  int64   `json:"completed_at_end"`
+	OpenEnd       int64   `json:"open_at_end"`
+	LateP50Ms     float64 `json:"lateness_p50_ms"`
+	LateP99Ms     float64 `json:"lateness_p99_ms"`
+	LateMaxMs     float64 `json:"lateness_max_ms"`
+	LatestID      string  `json:"latest_workflow_id,omitempty"`
+	LatestFiredMs float64 `json:"latest_timer_fired_event_after_due_ms"`
+	// The server's TimerFired event time minus the due time, over the sample of 100.
+	FiredSampleP50Ms  float64 `json:"sample_timer_fired_event_after_due_p50_ms"`
+	FiredSampleMaxMs  float64 `json:"sample_timer_fired_event_after_due_max_ms"`
 	LastWokeAfterDueS float64 `json:"last_wake_after_last_due_s"`
 	EndRSSMiB         float64 `json:"server_rss_mib_at_end"`
 	EndHWMMiB         float64 `json:"server_peak_rss_mib_since_restart"`
@@ -420,12 +423,22 @@ func runParked(f parkedFlags, srv *serverProc, r *parkedResult) error {
 		fireResults(r, lastDue)
 		endCtx, endCancel := context.WithTimeout(context.Background(), time.Minute)
 		r.OpenEnd, r.CompletedEnd, _ = countParked(endCtx, admin, f.namespace, taskQueue, -1)
-		if r.LatestID != "" {
+		dueOf := func(id string) time.Time {
 			tracker.mu.Lock()
-			due := tracker.due[r.LatestID]
-			tracker.mu.Unlock()
-			r.LatestFiredMs = timerFiredAfterDueMs(endCtx, admin, f.namespace, r.LatestID, due)
+			defer tracker.mu.Unlock()
+			return tracker.due[id]
 		}
+		if r.LatestID != "" {
+			r.LatestFiredMs = timerFiredAfterDueMs(endCtx, admin, f.namespace, r.LatestID, dueOf(r.LatestID))
+		}
+		var fired []time.Duration
+		for _, i := range sample {
+			if ms := timerFiredAfterDueMs(endCtx, admin, f.namespace, id(i), dueOf(id(i))); ms != -1 {
+				fired = append(fired, time.Duration(ms*float64(time.Millisecond)))
+			}
+		}
+		sort.Slice(fired, func(a, b int) bool { return fired[a] < fired[b] })
+		r.FiredSampleP50Ms, r.FiredSampleMaxMs = percentileMs(fired, 0.5), percentileMs(fired, 1)
 		endCancel()
 		if r.Woke < r.Started {
 			r.FireNote = fmt.Sprintf("only %d of %d woke within -fire-wait %v", r.Woke, r.Started, f.fireWait)

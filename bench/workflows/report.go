@@ -299,11 +299,11 @@ func printParkedTable(w io.Writer, parks []parkedResult) {
 		}
 		return fmt.Sprintf("%.0f / %.0f / %.0f", p.LateP50Ms, p.LateP99Ms, p.LateMaxMs)
 	})
-	row("latest one: TimerFired event after due, ms", func(p parkedResult) string {
+	row("TimerFired event after due (server): sample p50 / max; the latest wake-up's, ms", func(p parkedResult) string {
 		if !p.FireChecked {
 			return "–"
 		}
-		return fmt.Sprintf("%.0f", p.LatestFiredMs)
+		return fmt.Sprintf("%.0f / %.0f; %.0f", p.FiredSampleP50Ms, p.FiredSampleMaxMs, p.LatestFiredMs)
 	})
 	row("last wake-up after the last due time, s", func(p parkedResult) string {
 		if !p.FireChecked {
@@ -324,8 +324,9 @@ func printParkedTable(w io.Writer, parks []parkedResult) {
 	fmt.Fprintln(w, "read from /proc/PID/status. Then kill -9 and a restart on the same file: exec to ready = until the gRPC health")
 	fmt.Fprintln(w, "check of the workflow service answers SERVING and DescribeNamespace succeeds (polled every 10 ms). The worker")
 	fmt.Fprintln(w, "keeps running through the restart. Wake-up after due = the start time of the workflow task that saw TimerFired")
-	fmt.Fprintln(w, "minus the timer's due time (both the server's clock); the timers are only awaited when the last is due within")
-	fmt.Fprintln(w, "--fire-wait of the restart.")
+	fmt.Fprintln(w, "minus the timer's due time (both the server's clock: it includes waiting for the worker); TimerFired after due =")
+	fmt.Fprintln(w, "the history's TimerFired event time minus the due time, over the sample and for the latest wake-up. The timers")
+	fmt.Fprintln(w, "are only awaited when the last is due within --fire-wait of the restart.")
 	for _, p := range parks {
 		var n []string
 		if p.FireNote != "" {
