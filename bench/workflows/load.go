@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,11 +79,12 @@ func init() {
 // ---- worker options: the same for both servers --------------------------------------------------
 
 type workerConfig struct {
-	WorkflowTaskPollers int `json:"workflow_task_pollers"`
-	ActivityTaskPollers int `json:"activity_task_pollers"`
-	WorkflowTaskSlots   int `json:"max_concurrent_workflow_task_execution_size"`
-	ActivitySlots       int `json:"max_concurrent_activity_execution_size"`
-	StickyCacheSize     int `json:"sticky_workflow_cache_size"`
+	WorkflowTaskPollers int    `json:"workflow_task_pollers"`
+	ActivityTaskPollers int    `json:"activity_task_pollers"`
+	WorkflowTaskSlots   int    `json:"max_concurrent_workflow_task_execution_size"`
+	ActivitySlots       int    `json:"max_concurrent_activity_execution_size"`
+	StickyCacheSize     int    `json:"sticky_workflow_cache_size"`
+	GrpcCompression     string `json:"grpc_compression"` // the client's: gzip (the SDK's default) or none
 }
 
 func (w *workerConfig) register(fs *flag.FlagSet, cache int) {
@@ -90,12 +93,27 @@ func (w *workerConfig) register(fs *flag.FlagSet, cache int) {
 	fs.IntVar(&w.WorkflowTaskSlots, "wft-slots", 1000, "worker: MaxConcurrentWorkflowTaskExecutionSize")
 	fs.IntVar(&w.ActivitySlots, "at-slots", 1000, "worker: MaxConcurrentActivityExecutionSize")
 	fs.IntVar(&w.StickyCacheSize, "cache", cache, "worker: sticky workflow cache size (worker.SetStickyWorkflowCacheSize)")
+	fs.StringVar(&w.GrpcCompression, "grpc-compression", "gzip", "client: gzip (the SDK's default: every request compressed) or none")
+}
+
+// dial connects the SDK client (starters and worker share it) with the configured compression.
+func (w workerConfig) dial(address, namespace string, logger sdklog.Logger) (client.Client, error) {
+	opts := client.Options{HostPort: address, Namespace: namespace, Logger: logger}
+	switch w.GrpcCompression {
+	case "gzip", "":
+	case "none":
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	default:
+		return nil, fmt.Errorf("unknown -grpc-compression %q (gzip, none)", w.GrpcCompression)
+	}
+	return client.Dial(opts)
 }
 
 func (w workerConfig) String() string {
 	return fmt.Sprintf("one worker, %d workflow-task and %d activity-task pollers, MaxConcurrentWorkflowTaskExecutionSize %d, "+
-		"MaxConcurrentActivityExecutionSize %d, sticky cache %d workflows, SDK defaults otherwise",
-		w.WorkflowTaskPollers, w.ActivityTaskPollers, w.WorkflowTaskSlots, w.ActivitySlots, w.StickyCacheSize)
+		"MaxConcurrentActivityExecutionSize %d, sticky cache %d workflows, gRPC compression %s; SDK defaults otherwise",
+		w.WorkflowTaskPollers, w.ActivityTaskPollers, w.WorkflowTaskSlots, w.ActivitySlots, w.StickyCacheSize,
+		cmp.Or(w.GrpcCompression, "gzip"))
 }
 
 // newWorker sets the process-wide sticky cache size (before any worker exists) and builds a worker
@@ -158,7 +176,7 @@ func waitReady(address, namespace string, timeout time.Duration) (time.Time, err
 
 type loadFlags struct {
 	address, namespace, out, serverLog string
-	sdkLog                             string
+	sdkLog, cpuProfile                 string
 	server, version, sqlite            string
 	scenario, mode                     string
 	pid, concurrency, n, maxInflight   int
@@ -209,6 +227,7 @@ type loadRun struct {
 	MaxMs      float64 `json:"max_ms"`
 
 	ServerCPUS        float64  `json:"server_cpu_s"`
+	ServerSysS        float64  `json:"server_cpu_s_in_kernel"` // stime, part of ServerCPUS
 	ServerCPUSPer1000 float64  `json:"server_cpu_s_per_1000_wf"`
 	ClientCPUSPer1000 float64  `json:"bench_cpu_s_per_1000_wf"`
 	PeakRSSMiB        float64  `json:"server_peak_rss_mib"`
@@ -239,6 +258,7 @@ func loadMain(args []string) error {
 	fs.StringVar(&f.out, "out", "", "write the run as JSON to this file (default stdout)")
 	fs.StringVar(&f.serverLog, "server-log", "", "the server's log file: warn/error lines are counted")
 	fs.StringVar(&f.sdkLog, "sdk-log", "", "the SDK's warnings go to this file (default stderr)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process over the measured window (go tool pprof)")
 	fs.StringVar(&f.server, "server", "?", "server label")
 	fs.StringVar(&f.version, "version", "?", "server version")
 	fs.StringVar(&f.sqlite, "sqlite", "?", "the server's SQLite settings")
@@ -282,8 +302,7 @@ func loadMain(args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := client.Dial(client.Options{HostPort: f.address, Namespace: f.namespace,
-		Logger: sdklog.NewStructuredLogger(slog.New(warnings))})
+	c, err := f.worker.dial(f.address, f.namespace, sdklog.NewStructuredLogger(slog.New(warnings)))
 	if err != nil {
 		return err
 	}
@@ -332,10 +351,20 @@ func loadMain(args []string) error {
 	r.PeakIsPerRun = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", f.pid), []byte("5"), 0) == nil
 	warnBefore := warnings.count.Load()
 	serverBefore, _ := readCPUTicks(fmt.Sprintf("/proc/%d/stat", f.pid))
+	sysBefore, _ := readSysTicks(fmt.Sprintf("/proc/%d/stat", f.pid))
 	clientBefore, _ := readCPUTicks("/proc/self/stat")
 	cpuPSIBefore, ioPSIBefore := readPSISome("cpu"), readPSISome("io")
+	if f.cpuProfile != "" {
+		if pf, err := os.Create(f.cpuProfile); err == nil {
+			if pprof.StartCPUProfile(pf) == nil {
+				defer pf.Close()
+			}
+		}
+	}
 	recs, st := drive(c, f, taskQueue, nonce+"-m")
+	pprof.StopCPUProfile()
 	serverAfter, _ := readCPUTicks(fmt.Sprintf("/proc/%d/stat", f.pid))
+	sysAfter, _ := readSysTicks(fmt.Sprintf("/proc/%d/stat", f.pid))
 	clientAfter, _ := readCPUTicks("/proc/self/stat")
 	cpuPSIAfter, ioPSIAfter := readPSISome("cpu"), readPSISome("io")
 	if ps, err := readStatus(f.pid); err == nil {
@@ -350,6 +379,7 @@ func loadMain(args []string) error {
 	wall := st.end.Sub(st.begin)
 	if r.Completed > 0 {
 		r.ServerCPUS = (serverAfter - serverBefore) / f.clkTck
+		r.ServerSysS = (sysAfter - sysBefore) / f.clkTck
 		r.ServerCPUSPer1000 = r.ServerCPUS / float64(r.Completed) * 1000
 		r.ClientCPUSPer1000 = (clientAfter - clientBefore) / f.clkTck / float64(r.Completed) * 1000
 	}
@@ -582,4 +612,18 @@ func newCountingHandler(path string) (*countingHandler, func()) {
 	}
 	return &countingHandler{inner: slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn}),
 		count: &atomic.Int64{}, first: &atomic.Value{}}, closer
+}
+
+// readSysTicks returns stime (field 15) of a /proc/PID/stat file.
+func readSysTicks(path string) (float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	rest := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(rest) < 13 {
+		return 0, fmt.Errorf("%s: too few fields", path)
+	}
+	return strconv.ParseFloat(rest[12], 64)
 }

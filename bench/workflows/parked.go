@@ -279,8 +279,7 @@ func runParked(f parkedFlags, srv *serverProc, r *parkedResult) error {
 
 	warnings, closeSDKLog := newCountingHandler(f.sdkLog)
 	defer closeSDKLog()
-	c, err := client.Dial(client.Options{HostPort: f.address, Namespace: f.namespace,
-		Logger: sdklog.NewStructuredLogger(slog.New(warnings))})
+	c, err := f.worker.dial(f.address, f.namespace, sdklog.NewStructuredLogger(slog.New(warnings)))
 	if err != nil {
 		return err
 	}

@@ -213,8 +213,8 @@ func printLoadTable(w io.Writer, loads []loadRun) {
 	var notes []string
 	for _, l := range loads {
 		var n []string
-		n = append(n, fmt.Sprintf("%.1f wf/s, p99 %.0f ms, ready %.2f s after exec, warm-up %d wf, load1 %.2f, CPU/IO stall %.0f%%/%.0f%%",
-			l.WfPerS, l.P99Ms, l.ReadyS, l.WarmupDone, l.Load1, l.CPUSomePct, l.IOSomePct))
+		n = append(n, fmt.Sprintf("%.1f wf/s, p99 %.0f ms, server CPU %.1f s (%.0f%% in the kernel), ready %.2f s after exec, warm-up %d wf, load1 %.2f, CPU/IO stall %.0f%%/%.0f%%",
+			l.WfPerS, l.P99Ms, l.ServerCPUS, 100*l.ServerSysS/max(l.ServerCPUS, 1e-9), l.ReadyS, l.WarmupDone, l.Load1, l.CPUSomePct, l.IOSomePct))
 		if l.Mode == "open" {
 			n = append(n, fmt.Sprintf("%d scheduled, %d dropped, %d late (max %.0f ms)", l.Scheduled, l.Dropped, l.Late, l.MaxLagMs))
 		}
