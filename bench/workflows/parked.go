@@ -172,6 +172,7 @@ type parkedResult struct {
 	RSSMiB         float64 `json:"server_rss_mib_with_n_open"`
 	HWMMiB         float64 `json:"server_peak_rss_mib_with_n_open"`
 	DBMiB          float64 `json:"db_mib_with_n_open"`
+	WALMiB         float64 `json:"wal_mib_with_n_open"`
 	WokeBeforeKill int     `json:"woke_before_kill"`
 
 	RestartReadyS    float64 `json:"restart_exec_to_ready_s"`
@@ -362,10 +363,10 @@ func runParked(f parkedFlags, srv *serverProc, r *parkedResult) error {
 	if st, err := readStatus(srv.pid()); err == nil {
 		r.RSSMiB, r.HWMMiB = st.rssMiB, st.hwmMiB
 	}
-	r.DBMiB = fileMiB(f.db) + fileMiB(f.db+"-wal")
+	r.DBMiB, r.WALMiB = fileMiB(f.db), fileMiB(f.db+"-wal")
 	_, r.WokeBeforeKill = tracker.counts()
-	progress("%d parked (worker), %d/%d sampled on their timer (server), %.1f s after the first start; server RSS %.0f MiB, peak %.0f MiB, database %.0f MiB",
-		r.Parked, r.Confirmed, r.Sampled, r.ParkedS, r.RSSMiB, r.HWMMiB, r.DBMiB)
+	progress("%d parked (worker), %d/%d sampled on their timer (server), %.1f s after the first start; server RSS %.0f MiB, peak %.0f MiB, database %.0f MiB + WAL %.0f MiB",
+		r.Parked, r.Confirmed, r.Sampled, r.ParkedS, r.RSSMiB, r.HWMMiB, r.DBMiB, r.WALMiB)
 	closeAdmin()
 	if r.Parked < r.Started {
 		return fmt.Errorf("only %d of %d workflows reached their timer within %v", r.Parked, r.Started, f.parkTimeout)
@@ -395,7 +396,7 @@ func runParked(f parkedFlags, srv *serverProc, r *parkedResult) error {
 	}
 	defer closeAdmin()
 	countCtx, countCancel := context.WithTimeout(context.Background(), time.Minute)
-	r.OpenAfterRestart, r.DoneAfterRestart, r.CountNote = countParked(countCtx, admin, f.namespace, taskQueue, int64(r.Started))
+	r.OpenAfterRestart, r.DoneAfterRestart, r.CountNote = countParked(countCtx, admin, f.namespace, taskQueue, int64(r.Started), false)
 	countCancel()
 	progress("after the restart: %d open, %d completed (visibility)%s", r.OpenAfterRestart, r.DoneAfterRestart, r.CountNote)
 
@@ -421,7 +422,7 @@ func runParked(f parkedFlags, srv *serverProc, r *parkedResult) error {
 		}
 		fireResults(r, lastDue)
 		endCtx, endCancel := context.WithTimeout(context.Background(), time.Minute)
-		r.OpenEnd, r.CompletedEnd, _ = countParked(endCtx, admin, f.namespace, taskQueue, -1)
+		r.OpenEnd, r.CompletedEnd, _ = countParked(endCtx, admin, f.namespace, taskQueue, int64(r.Started), r.Woke >= r.Started)
 		dueOf := func(id string) time.Time {
 			tracker.mu.Lock()
 			defer tracker.mu.Unlock()
@@ -521,10 +522,11 @@ func onTimer(ctx context.Context, admin workflowservice.WorkflowServiceClient, n
 		d.GetPendingWorkflowTask() == nil
 }
 
-// countParked counts the run's workflows open and completed through visibility. With want >= 0 it
-// retries (visibility may lag) until open + completed == want or ctx ends, and says so if never.
+// countParked counts the run's workflows open and completed through visibility. It retries
+// (visibility may lag) until open + completed == want (and, with allDone, open == 0) or ctx ends,
+// and says so if never.
 func countParked(ctx context.Context, admin workflowservice.WorkflowServiceClient, namespace, taskQueue string,
-	want int64) (open, done int64, note string) {
+	want int64, allDone bool) (open, done int64, note string) {
 	count := func(status string) (int64, error) {
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
@@ -538,7 +540,7 @@ func countParked(ctx context.Context, admin workflowservice.WorkflowServiceClien
 		open, e1 = count("Running")
 		done, e2 = count("Completed")
 		err = errors.Join(e1, e2)
-		if err == nil && (want < 0 || open+done == want) || ctx.Err() != nil {
+		if err == nil && open+done == want && (!allDone || open == 0) || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
@@ -546,7 +548,7 @@ func countParked(ctx context.Context, admin workflowservice.WorkflowServiceClien
 	if err != nil {
 		return open, done, "; count failed: " + truncate(err.Error(), 200)
 	}
-	if want >= 0 && open+done != want {
+	if open+done != want {
 		return open, done, fmt.Sprintf("; open + completed = %d, not the %d started", open+done, want)
 	}
 	return open, done, ""

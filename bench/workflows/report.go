@@ -273,7 +273,7 @@ func printParkedTable(w io.Writer, parks []parkedResult) {
 	row("server CPU s, starting and parking", func(p parkedResult) string { return f1(p.ParkCPUS) })
 	row("server RSS MiB with N open (VmRSS)", func(p parkedResult) string { return f1(p.RSSMiB) })
 	row("server peak RSS MiB since start (VmHWM)", func(p parkedResult) string { return f1(p.HWMMiB) })
-	row("database MiB (file + WAL)", func(p parkedResult) string { return f1(p.DBMiB) })
+	row("database file + WAL, MiB", func(p parkedResult) string { return fmt.Sprintf("%.1f + %.1f", p.DBMiB, p.WALMiB) })
 	row("first start: exec to ready, s", func(p parkedResult) string { return fmt.Sprintf("%.2f", p.ColdReadyS) })
 	row("**kill -9, restart: exec to ready, s**", func(p parkedResult) string { return fmt.Sprintf("**%.2f**", p.RestartReadyS) })
 	row("server RSS MiB at ready after restart", func(p parkedResult) string { return f1(p.RestartRSSMiB) })
