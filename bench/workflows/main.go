@@ -1,10 +1,13 @@
 // Command workflows is the end-to-end workflow benchmark: it drives a Temporal-compatible server
 // (hdo or the reference `temporal server start-dev`) with the official Go SDK and measures
 // workflows/s, start-to-completion latency, and the server process's RSS and CPU time. It is run
-// by bench/workflows/run, which starts and stops the servers; see bench/README.md.
+// by bench/workflows/run and bench/compare, which start and stop the servers; see bench/README.md.
 //
 //	workflows series -address HOST:PORT -server-pid PID [flags]  # warm-up + R measured runs, one JSON file
 //	workflows table -command CMD [-json FILE] series.json ...    # the markdown table of several series
+//	workflows load -address HOST:PORT -server-pid PID [flags]    # bench/compare: one run of one scenario
+//	workflows parked [flags] -- SERVER-COMMAND...                # bench/compare: scenario (d), kill -9 included
+//	workflows report -command CMD [-json FILE] run.json ...      # bench/compare's table
 //
 // Nothing here asserts on timing: a run reports what it measured, including failed workflows.
 package main
@@ -38,7 +41,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: workflows series|table [flags]")
+		fmt.Fprintln(os.Stderr, "usage: workflows series|table|load|parked|report [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -47,8 +50,14 @@ func main() {
 		err = seriesMain(os.Args[2:])
 	case "table":
 		err = tableMain(os.Args[2:])
+	case "load":
+		err = loadMain(os.Args[2:])
+	case "parked":
+		err = parkedMain(os.Args[2:])
+	case "report":
+		err = reportMain(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown subcommand %q (want series or table)", os.Args[1])
+		err = fmt.Errorf("unknown subcommand %q (want series, table, load, parked or report)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "workflows:", err)
