@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "persistence/sqlite/statement.h"
+
 namespace hdo::persistence::sqlite {
 namespace {
 
@@ -79,6 +81,42 @@ TEST_F(DatabaseTest, AnUnknownSynchronousLevelIsRefused) {
   auto db = Database::Open({.path = (dir_ / "a.db").string(), .synchronous = "OFF"});
   ASSERT_TRUE(db.IsFailure());
   EXPECT_FALSE(std::filesystem::exists(dir_ / "a.db"));
+}
+
+TEST_F(DatabaseTest, CachedStatementsComeBackResetWithoutTheirBindings) {
+  auto db = Database::Open({.path = (dir_ / "a.db").string()});
+  ASSERT_TRUE(db.IsSuccess());
+  Database& database = *db.Value();
+  ASSERT_TRUE(database.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)").IsSuccess());
+  const char* insert_sql = "INSERT INTO t(id, v) VALUES(?, ?)";
+  {
+    Statement insert(database.handle(), insert_sql);
+    ASSERT_TRUE(insert.BindInt64(1, 1).BindText(2, "one").Run().IsSuccess());
+  }
+  {
+    // The same SQL again takes the cached statement: its old bindings must be gone (v is NULL).
+    Statement insert(database.handle(), insert_sql);
+    ASSERT_TRUE(insert.BindInt64(1, 2).Run().IsSuccess());
+  }
+  // Two uses of one SQL text at once (a read inside a loop over the same query) each get their
+  // own statement, and a statement left mid-rows is reset when it goes back.
+  const char* select_sql = "SELECT id, v FROM t ORDER BY id";
+  Statement outer(database.handle(), select_sql);
+  ASSERT_TRUE(outer.Step().Value());
+  {
+    Statement inner(database.handle(), select_sql);
+    ASSERT_TRUE(inner.Step().Value());
+    EXPECT_EQ(inner.ColumnInt64(0), 1);
+  }
+  ASSERT_TRUE(outer.Step().Value());
+  EXPECT_EQ(outer.ColumnInt64(0), 2);
+  EXPECT_TRUE(outer.ColumnIsNull(1));
+  {
+    Statement again(database.handle(), select_sql);
+    ASSERT_TRUE(again.Step().Value());
+    EXPECT_EQ(again.ColumnInt64(0), 1);
+    EXPECT_EQ(again.ColumnText(1), "one");
+  }
 }
 
 }  // namespace
