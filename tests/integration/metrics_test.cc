@@ -174,7 +174,8 @@ std::vector<std::string> ValidateExposition(const std::string& text,
         }
         if (used != value.size()) problems.push_back(where + "value is not a number");
       }
-      std::string series = std::regex_replace(labels, kLe, "");
+      // A series is its family and its labels: two histograms without labels are two series.
+      std::string series = family + "{" + std::regex_replace(labels, kLe, "") + "}";
       if (name == family + "_bucket") {
         std::smatch le;
         if (!std::regex_search(labels, le, kLe)) problems.push_back(where + "bucket without le");
