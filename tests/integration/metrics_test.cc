@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
+#include "testlib/dev_server.h"
 #include "testlib/process.h"
 
 namespace hdo {
@@ -29,38 +30,7 @@ namespace {
 using std::chrono::seconds;
 namespace wf = temporal::api::workflowservice::v1;
 
-const std::regex kStarted(R"(msg="server started".* grpc_address=([^ ]+).* metrics_url=([^ ]*))");
-
-// The real binary on a free gRPC port; `metrics_args` chooses the metrics port.
-class DevServer {
- public:
-  DevServer(const std::string& db_filename, std::vector<std::string> metrics_args) {
-    std::vector<std::string> argv = {testlib::HdoBinary(), "server",   "start-dev", "--port", "0",
-                                     "--db-filename",      db_filename};
-    argv.insert(argv.end(), metrics_args.begin(), metrics_args.end());
-    process_ = std::make_unique<testlib::Process>(argv);
-    auto match = process_->WaitForStderr(kStarted, seconds(60));
-    if (!match) return;
-    grpc_address_ = (*match)[1];
-    metrics_url_ = (*match)[2];
-    if (metrics_url_ == "\"\"") metrics_url_.clear();  // the log shows an empty value as ""
-    std::smatch port;
-    if (std::regex_search(metrics_url_, port, std::regex(R"(:(\d+)/metrics$)"))) {
-      metrics_port_ = std::stoi(port[1]);
-    }
-  }
-  testlib::Process& process() { return *process_; }
-  bool started() const { return !grpc_address_.empty(); }
-  const std::string& grpc_address() const { return grpc_address_; }
-  const std::string& metrics_url() const { return metrics_url_; }
-  int metrics_port() const { return metrics_port_; }
-
- private:
-  std::unique_ptr<testlib::Process> process_;
-  std::string grpc_address_;
-  std::string metrics_url_;
-  int metrics_port_ = 0;
-};
+using testlib::DevServer;
 
 class MetricsTest : public ::testing::Test {
  protected:
@@ -245,7 +215,7 @@ TEST_F(MetricsTest, MetricsServesValidExpositionWithTheProcessAndMatchingFamilie
   EXPECT_EQ((*banner)[1], "http://127.0.0.1:" + std::to_string(server.metrics_port()) + "/metrics");
   EXPECT_EQ(server.metrics_url(), (*banner)[1]);
 
-  ASSERT_NO_FATAL_FAILURE(StartAndPollOneWorkflowTask(server.grpc_address(), "metrics-queue"));
+  ASSERT_NO_FATAL_FAILURE(StartAndPollOneWorkflowTask(server.address(), "metrics-queue"));
 
   HttpResponse response = Get(server.metrics_port(), "/metrics");
   EXPECT_EQ(response.status_line, "HTTP/1.1 200 OK");

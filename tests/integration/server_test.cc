@@ -16,6 +16,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "temporal/api/errordetails/v1/message.pb.h"
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
+#include "testlib/dev_server.h"
 #include "testlib/process.h"
 
 namespace hdo {
@@ -24,26 +25,7 @@ namespace {
 using std::chrono::seconds;
 namespace wf = temporal::api::workflowservice::v1;
 
-const std::regex kStarted(R"(msg="server started".* grpc_address=([^ ]+))");
-
-class DevServer {
- public:
-  explicit DevServer(const std::string& db_filename, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {testlib::HdoBinary(), "server",   "start-dev", "--port", "0",
-                                     "--db-filename",      db_filename};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<testlib::Process>(argv);
-    auto match = process_->WaitForStderr(kStarted, seconds(60));
-    if (match) address_ = (*match)[1];
-  }
-  testlib::Process& process() { return *process_; }
-  const std::string& address() const { return address_; }
-  int port() const { return std::stoi(address_.substr(address_.rfind(':') + 1)); }
-
- private:
-  std::unique_ptr<testlib::Process> process_;
-  std::string address_;
-};
+using testlib::DevServer;
 
 class ServerTest : public ::testing::Test {
  protected:
