@@ -64,6 +64,14 @@ class Server {
     // 0 picks a free port; BoundPort() tells which.
     int port = 7233;
     std::string db_filename = ".hdo/hdo.db";
+    // The production store: a DSN "postgres://user:password@host:port/db?sslmode=..." or
+    // "mysql://user:password@host:port/db?..." (MySQL 8 / MariaDB). Empty: SQLite at db_filename.
+    std::string database_url;
+    // Connections to a production store (one writer for the history engine, the rest read).
+    int database_pool_size = 4;
+    // History shards: fixed when the cluster is created (stored; a different value refuses to
+    // start). Every write of a shard is fenced by its range_id.
+    int history_shards = 1;
     // Namespaces created at startup when missing (start-dev: "default" plus --namespace).
     std::vector<std::string> namespaces = {"default"};
     std::chrono::seconds namespace_retention = std::chrono::hours(24);
