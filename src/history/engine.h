@@ -104,7 +104,7 @@ class Engine {
   // Answers every parked history long poll and query now (server shutdown) and stops timers.
   void ReleaseWaiters();
 
-  // After a lost group commit (persistence/sqlite/group_commit.h) the in-memory state is ahead of
+  // After a lost group commit (persistence/group_commit.h) the in-memory state is ahead of
   // the store: forgets the cached runs, the timer queue and matching's queued tasks, and recovers
   // them from the store as at startup. Parked polls and waiters stay.
   hugo::Result<int> ReloadFromStore();

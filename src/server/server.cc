@@ -27,7 +27,7 @@
 #include "matching/matcher.h"
 #include "persistence/sqlite/database.h"
 #include "persistence/sqlite/execution_store.h"
-#include "persistence/sqlite/group_commit.h"
+#include "persistence/group_commit.h"
 #include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/namespace_store.h"
 #include "persistence/sqlite/visibility_store.h"
@@ -278,9 +278,9 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   statistics_timer_ = std::make_unique<asio::steady_timer>(store_io_->get_executor());
   RefreshStatistics();
   // From here on the store thread's transactions are batched (nothing runs there yet).
-  group_commit_ = std::make_unique<persistence::sqlite::GroupCommit>(
+  group_commit_ = std::make_unique<persistence::GroupCommit>(
       database_.get(), store_io_->get_executor(),
-      persistence::sqlite::GroupCommit::Options{.batch_max =
+      persistence::GroupCommit::Options{.batch_max =
                                                     std::max(1, options_.commit_batch_max)});
   group_commit_->SetOnLost([this](const hugo::Error& error) {
     auto sqlite_code = error.TryGetMetadata<int64_t>("sqlite_code");

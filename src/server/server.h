@@ -21,8 +21,10 @@ namespace hdo::persistence::sqlite {
 class Database;
 class SqliteNamespaceStore;
 }  // namespace hdo::persistence::sqlite
-namespace hdo::persistence::sqlite {
+namespace hdo::persistence {
 class GroupCommit;
+}  // namespace hdo::persistence
+namespace hdo::persistence::sqlite {
 class SqliteExecutionStore;
 class SqliteVisibilityStore;
 }  // namespace hdo::persistence::sqlite
@@ -118,7 +120,7 @@ class Server {
 
   std::unique_ptr<persistence::sqlite::Database> database_;
   // Batches the store thread's transactions; replies wait for it (persistence/durability.h).
-  std::unique_ptr<persistence::sqlite::GroupCommit> group_commit_;
+  std::unique_ptr<persistence::GroupCommit> group_commit_;
   // The one thread that touches the SQLite connection (DESIGN.md §6: blocking IO off gRPC threads).
   std::unique_ptr<asio::thread_pool> store_io_;
   std::unique_ptr<persistence::sqlite::SqliteNamespaceStore> namespace_store_;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "hugo/result.h"
+#include "persistence/batching.h"
 
 struct sqlite3;
 
@@ -21,7 +22,7 @@ namespace hdo::persistence::sqlite {
 inline constexpr char kErrorOpen[] = "hdo.persistence.open";
 inline constexpr char kErrorLocked[] = "hdo.persistence.locked";
 
-class Database {
+class Database final : public persistence::Batcher {
  public:
   struct Options {
     std::string path;
@@ -33,7 +34,7 @@ class Database {
 
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
-  ~Database();
+  ~Database() override;
 
   // The absolute path of the database file.
   const std::string& path() const { return path_; }
@@ -53,28 +54,12 @@ class Database {
   // told it is full before the next one, and commits it.
   hugo::Result<hugo::Unit> InTransaction(const std::function<hugo::Result<hugo::Unit>()>& body);
 
-  // Group commit's side of the connection (group_commit.h owns the policy).
-  class BatchListener {
-   public:
-    virtual ~BatchListener() = default;
-    // A batch was opened; commit it soon.
-    virtual void BatchOpened() = 0;
-    // The open batch holds batch_max transactions: commit it now, before the next one (which
-    // fails with the commit's error when it fails).
-    virtual hugo::Result<hugo::Unit> BatchFull() = 0;
-    // SQLite rolled the whole open batch back on its own (an I/O error, a full disk): every
-    // transaction of it is lost.
-    virtual void BatchLost(const hugo::Error& error) = 0;
-    // An error refuses the next transaction (nothing is written).
-    virtual hugo::Result<hugo::Unit> Refusal() = 0;
-  };
-  void SetBatchListener(BatchListener* listener, int batch_max);
-  bool BatchOpen() const { return batch_open_; }
-  // Transactions in the open batch.
-  int BatchTransactions() const { return batch_transactions_; }
-  // Commits the open batch (no-op when none is open). On failure the batch is rolled back and
-  // the error has commit_state "unknown".
-  hugo::Result<hugo::Unit> CommitBatch();
+  // Group commit's side of the connection (persistence/batching.h).
+  using BatchListener = persistence::BatchListener;
+  void SetBatchListener(BatchListener* listener, int batch_max) override;
+  bool BatchOpen() const override { return batch_open_; }
+  int BatchTransactions() const override { return batch_transactions_; }
+  hugo::Result<hugo::Unit> CommitBatch() override;
 
  private:
   Database(std::string path, sqlite3* db, int lock_fd)

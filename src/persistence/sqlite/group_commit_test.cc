@@ -2,7 +2,7 @@
 // each reply only after the commit of its batch, keeps a failed transaction's changes out of the
 // batch, and turns a failed commit into Unavailable answers and refused transactions until the
 // owner resumes. Method: a real SQLite file; the store thread is an io_context the test runs.
-#include "persistence/sqlite/group_commit.h"
+#include "persistence/group_commit.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -18,6 +18,8 @@
 
 namespace hdo::persistence::sqlite {
 namespace {
+
+using persistence::GroupCommit;
 
 class GroupCommitTest : public ::testing::Test {
  protected:

@@ -1,8 +1,10 @@
-// Group commit for the embedded store: the transactions of many concurrent requests share one
-// SQLite transaction and one fsync, and their replies wait for it (DESIGN.md §3).
+// Group commit: the transactions of many concurrent requests share one store transaction and
+// one commit (one fsync), and their replies wait for it (DESIGN.md §3). The store side is a
+// Batcher (batching.h): sqlite::Database for the embedded store, sql::Session for PostgreSQL and
+// MySQL/MariaDB.
 //
-// How it batches: the first transaction after a commit opens a batch (Database::InTransaction
-// then runs each transaction in a savepoint of it) and posts a flush to the store thread's
+// How it batches: the first transaction after a commit opens a batch (the store then runs each
+// transaction in a savepoint of it) and posts a flush to the store thread's
 // executor. Every request already queued on that executor runs before the flush, so a batch
 // holds what arrived while the previous commit was being made: one transaction when the server
 // is idle (no added latency), hundreds under load. A batch is also committed early when it holds
@@ -15,7 +17,7 @@
 // (SetOnLost's callback, posted to the executor), and Resume() lets them in again.
 //
 // Owned by the server. Not thread-safe: every method runs on the store thread, which owns the
-// Database.
+// store connection.
 #pragma once
 
 #include <asio/any_io_executor.hpp>
@@ -26,11 +28,11 @@
 
 #include "common/metrics.h"
 #include "persistence/durability.h"
-#include "persistence/sqlite/database.h"
+#include "persistence/batching.h"
 
-namespace hdo::persistence::sqlite {
+namespace hdo::persistence {
 
-class GroupCommit final : public Durability, private Database::BatchListener {
+class GroupCommit final : public Durability, private BatchListener {
  public:
   struct Options {
     // Transactions in one batch at most.
@@ -41,7 +43,7 @@ class GroupCommit final : public Durability, private Database::BatchListener {
     int64_t transactions = 0;
     int64_t failed_batches = 0;
   };
-  GroupCommit(Database* db, asio::any_io_executor executor, Options options);
+  GroupCommit(Batcher* db, asio::any_io_executor executor, Options options);
   // Commits an open batch and detaches from the database.
   ~GroupCommit() override;
   GroupCommit(const GroupCommit&) = delete;
@@ -65,7 +67,7 @@ class GroupCommit final : public Durability, private Database::BatchListener {
   // owner's reload.
   void Ended(const hugo::Result<hugo::Unit>& committed);
 
-  Database* db_;
+  Batcher* db_;
   asio::any_io_executor executor_;
   Options options_;
   std::vector<Done> waiters_;
@@ -81,4 +83,4 @@ class GroupCommit final : public Durability, private Database::BatchListener {
   metrics::Counter* commit_failures_;
 };
 
-}  // namespace hdo::persistence::sqlite
+}  // namespace hdo::persistence

@@ -1,4 +1,4 @@
-#include "persistence/sqlite/group_commit.h"
+#include "persistence/group_commit.h"
 
 #include <asio/post.hpp>
 #include <chrono>
@@ -6,9 +6,9 @@
 
 #include "common/error_codes.h"
 
-namespace hdo::persistence::sqlite {
+namespace hdo::persistence {
 
-GroupCommit::GroupCommit(Database* db, asio::any_io_executor executor, Options options)
+GroupCommit::GroupCommit(Batcher* db, asio::any_io_executor executor, Options options)
     : db_(db),
       executor_(std::move(executor)),
       options_(options),
@@ -99,4 +99,4 @@ void GroupCommit::Ended(const hugo::Result<hugo::Unit>& committed) {
   }
 }
 
-}  // namespace hdo::persistence::sqlite
+}  // namespace hdo::persistence

@@ -1,0 +1,64 @@
+// The store thread's session with a production engine (PostgreSQL, MySQL/MariaDB): transactions
+// over one Connection, each committed alone or, under group commit (persistence/batching.h),
+// inside an open batch as a savepoint, and the shard fence checked at the start of every
+// transaction or batch so that a server that lost its shards can never commit again.
+//
+// On PostgreSQL an error inside a transaction aborts all of it, so every write that may fail runs
+// through InTransaction (its own savepoint in a batch); a failure that the savepoint cannot
+// contain (a lost connection, a fence that fails) loses the batch (BatchListener::BatchLost).
+//
+// Owned by the server; not thread-safe (the store thread's).
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "hugo/result.h"
+#include "persistence/batching.h"
+#include "persistence/sql/connection.h"
+
+namespace hdo::persistence::sql {
+
+class Session final : public persistence::Batcher {
+ public:
+  using Fence = std::function<hugo::Result<hugo::Unit>(Connection&)>;
+  explicit Session(std::unique_ptr<Connection> connection)
+      : connection_(std::move(connection)) {}
+  ~Session() override;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  Connection& connection() { return *connection_; }
+  Engine engine() const { return connection_->engine(); }
+
+  // Runs after every BEGIN, in the transaction: its failure fails the transaction (nothing is
+  // written) or, in a batch, loses the batch.
+  void SetFence(Fence fence) { fence_ = std::move(fence); }
+
+  // Runs `body` in a transaction: committed when it succeeds, rolled back when it fails (its error
+  // is returned). In a batch: a savepoint, released or rolled back to; committed by CommitBatch.
+  // A transaction already open on the connection (no batching) takes `body` as a savepoint too,
+  // so InTransaction nests.
+  hugo::Result<hugo::Unit> InTransaction(const std::function<hugo::Result<hugo::Unit>()>& body);
+
+  void SetBatchListener(BatchListener* listener, int batch_max) override;
+  bool BatchOpen() const override { return batch_open_; }
+  int BatchTransactions() const override { return batch_transactions_; }
+  hugo::Result<hugo::Unit> CommitBatch() override;
+
+ private:
+  hugo::Result<hugo::Unit> Begin();
+  hugo::Result<hugo::Unit> InSavepoint(const std::function<hugo::Result<hugo::Unit>()>& body);
+  hugo::Result<hugo::Unit> InBatch(const std::function<hugo::Result<hugo::Unit>()>& body);
+  // The batch ended without a commit (rolled back by the engine or by us).
+  void LoseBatch(const hugo::Error& error);
+
+  std::unique_ptr<Connection> connection_;
+  Fence fence_;
+  BatchListener* batch_listener_ = nullptr;
+  int batch_max_ = 0;
+  bool batch_open_ = false;
+  int batch_transactions_ = 0;
+};
+
+}  // namespace hdo::persistence::sql
