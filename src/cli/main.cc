@@ -10,6 +10,7 @@
 #include <iostream>
 #include <string>
 
+#include "cli/admin_schema.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "server/server.h"
@@ -142,6 +143,25 @@ int main(int argc, char** argv) {
           ->capture_default_str()
           ->check(CLI::Range(-1, 65535));
 
+  CLI::App* admin_cmd = app.add_subcommand("admin", "Operate a store");
+  admin_cmd->require_subcommand(1);
+  CLI::App* schema_cmd =
+      admin_cmd->add_subcommand("schema", "The store's schema (forward-only migrations)");
+  schema_cmd->require_subcommand(1);
+  std::string schema_db;
+  CLI::App* schema_migrate = schema_cmd->add_subcommand(
+      "migrate", "Apply the migrations the store lacks, in order (PostgreSQL, MySQL, SQLite)");
+  schema_migrate
+      ->add_option("--db", schema_db,
+                   "postgres://user:password@host:port/db, mysql://…, or a SQLite file")
+      ->required();
+  CLI::App* schema_version =
+      schema_cmd->add_subcommand("version", "Show the store's schema version and this hdo's");
+  schema_version
+      ->add_option("--db", schema_db,
+                   "postgres://user:password@host:port/db, mysql://…, or a SQLite file")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -164,5 +184,12 @@ int main(int argc, char** argv) {
   // A port the user named must be served or fail like --port; only the default gives way.
   options.metrics_port_optional = metrics_port->count() == 0;
   if (start_dev->parsed()) return RunStartDev(options);
+  if (schema_migrate->parsed() || schema_version->parsed()) {
+    auto done = schema_migrate->parsed() ? hdo::cli::MigrateSchema(schema_db)
+                                         : hdo::cli::DescribeSchema(schema_db);
+    if (done.IsFailure()) FailBadInput(done.Error().Message());
+    std::fputs(done.Value().c_str(), stdout);
+    return 0;
+  }
   return 1;
 }

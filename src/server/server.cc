@@ -31,6 +31,13 @@
 #include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/namespace_store.h"
 #include "persistence/sqlite/visibility_store.h"
+#include "persistence/sql/connect.h"
+#include "persistence/sql/execution_store.h"
+#include "persistence/sql/migrations.h"
+#include "persistence/sql/namespace_store.h"
+#include "persistence/sql/session.h"
+#include "persistence/sql/shards.h"
+#include "persistence/sql/visibility_store.h"
 #include "server/http_server.h"
 
 namespace hdo::server {
@@ -207,24 +214,73 @@ hugo::Result<hugo::Unit> Server::StartMetrics() {
                            kErrorAddressInUse);
 }
 
-hugo::Result<hugo::Unit> Server::OpenStore() {
+hugo::Result<hugo::Unit> Server::OpenSqlite() {
+  if (options_.history_shards != 1) {
+    return hugo::Error::From("the embedded SQLite store has one history shard; history shards " +
+                                 std::to_string(options_.history_shards) +
+                                 " needs PostgreSQL or MySQL (set the shard count to 1)",
+                             kErrorStoreConfig);
+  }
   auto database = persistence::sqlite::Database::Open({.path = options_.db_filename});
   if (database.IsFailure()) return database.Error();
   database_ = std::move(database).Value();
   auto migrated =
       persistence::sqlite::ApplyMigrations(*database_, persistence::sqlite::SchemaMigrations());
   if (migrated.IsFailure()) return migrated.Error();
+  store_description_ = "SQLite " + database_->path();
+  namespace_store_ = std::make_unique<persistence::sqlite::SqliteNamespaceStore>(database_.get());
+  execution_store_ = std::make_unique<persistence::sqlite::SqliteExecutionStore>(database_.get());
+  auto visibility = std::make_unique<persistence::sqlite::SqliteVisibilityStore>(database_.get());
+  sqlite_visibility_ = visibility.get();
+  visibility_store_ = std::move(visibility);
+  batcher_ = database_.get();
+  return hugo::Ok();
+}
+
+hugo::Result<hugo::Unit> Server::OpenSql() {
+  auto store_error = [](const hugo::Error& error) {
+    return hugo::Error::From(error.Message(), kErrorStoreConfig);
+  };
+  if (options_.history_shards < 1 || options_.history_shards > 16384) {
+    return hugo::Error::From("invalid history shard count " +
+                                 std::to_string(options_.history_shards) + ": give 1..16384",
+                             kErrorStoreConfig);
+  }
+  auto connection = persistence::sql::Connect(options_.database_url);
+  if (connection.IsFailure()) return store_error(connection.Error());
+  store_description_ = connection.Value()->Describe();
+  auto schema = persistence::sql::CheckSchema(
+      *connection.Value(), persistence::sql::SchemaMigrations(connection.Value()->engine()));
+  if (schema.IsFailure()) return store_error(schema.Error());
+  session_ = std::make_unique<persistence::sql::Session>(std::move(connection).Value());
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  auto ownership = persistence::sql::AcquireShards(
+      *session_, options_.history_shards, std::string(host) + ":" + std::to_string(::getpid()));
+  if (ownership.IsFailure()) return store_error(ownership.Error());
+  int64_t task_id_floor = ownership.Value().task_id_floor;
+  session_->SetFence(persistence::sql::ShardFence(std::move(ownership).Value()));
+  namespace_store_ = std::make_unique<persistence::sql::SqlNamespaceStore>(session_.get());
+  execution_store_ =
+      std::make_unique<persistence::sql::SqlExecutionStore>(session_.get(), task_id_floor);
+  visibility_store_ = std::make_unique<persistence::sql::SqlVisibilityStore>(session_.get());
+  batcher_ = session_.get();
+  return hugo::Ok();
+}
+
+hugo::Result<hugo::Unit> Server::OpenStore() {
+  auto opened = options_.database_url.empty() ? OpenSqlite() : OpenSql();
+  if (opened.IsFailure()) return opened;
   store_io_ = std::make_unique<asio::thread_pool>(1);
-  // The rest of the opening runs here, on the main thread, and uses the SQLite connection; the
+  // The rest of the opening runs here, on the main thread, and uses the store connection; the
   // store thread must not touch it meanwhile (recovery arms timers that may be due at once, and
   // posts engine work). Its first job waits until the opening is over, however it ends.
-  std::promise<void> opened;
-  asio::post(*store_io_, [gate = opened.get_future().share()] { gate.wait(); });
+  std::promise<void> opened_gate;
+  asio::post(*store_io_, [gate = opened_gate.get_future().share()] { gate.wait(); });
   struct OpenGate {
     std::promise<void>& opened;
     ~OpenGate() { opened.set_value(); }
-  } gate{opened};
-  namespace_store_ = std::make_unique<persistence::sqlite::SqliteNamespaceStore>(database_.get());
+  } gate{opened_gate};
   namespace_handler_ = std::make_unique<frontend::NamespaceHandler>(
       namespace_store_.get(), frontend::NamespaceHandler::Options{});
   // Nothing else runs yet, so the startup namespaces are created on this thread.
@@ -236,7 +292,6 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
           ensured.Error().Code());
     }
   }
-  execution_store_ = std::make_unique<persistence::sqlite::SqliteExecutionStore>(database_.get());
   matching::Matcher::Options matcher_options;
   // The namespace label of matching's metrics. Partitions are made from recovery on, when
   // visibility_ exists; on the store thread, like every visibility_ call.
@@ -252,7 +307,6 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
         return engine_->RecordActivityTaskStarted(task, poller);
       },
       std::move(matcher_options), SystemNow);
-  visibility_store_ = std::make_unique<persistence::sqlite::SqliteVisibilityStore>(database_.get());
   visibility_ = std::make_unique<frontend::Visibility>(
       visibility_store_.get(), namespace_store_.get(), frontend::Visibility::Options{});
   history::Engine::Options engine_options;
@@ -279,7 +333,7 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   RefreshStatistics();
   // From here on the store thread's transactions are batched (nothing runs there yet).
   group_commit_ = std::make_unique<persistence::GroupCommit>(
-      database_.get(), store_io_->get_executor(),
+      batcher_, store_io_->get_executor(),
       persistence::GroupCommit::Options{.batch_max =
                                                     std::max(1, options_.commit_batch_max)});
   group_commit_->SetOnLost([this](const hugo::Error& error) {
@@ -289,6 +343,12 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       // recovers every acknowledged change) can serve again.
       log::Error("the SQLite connection reports corruption; exiting so that a restart reopens it",
                  {{"error", error.Message()}});
+      std::_Exit(1);
+    }
+    if (error.HasCode(persistence::sql::kErrorShardOwnershipLost)) {
+      // Another server raised the shards' range_ids: everything this one holds in memory may be
+      // stale, and none of its writes can commit any more.
+      log::Error("another server took the history shards; exiting", {{"error", error.Message()}});
       std::_Exit(1);
     }
     log::Error("a store commit failed; reloading state from the store",
@@ -301,14 +361,14 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
     }
     group_commit_->Resume();
   });
-  log::Debug("store ready", {{"db_filename", database_->path()},
-                             {"schema_version", int64_t{migrated.Value()}},
-                             {"recovered_tasks", int64_t{recovered.Value()}}});
+  log::Debug("store ready",
+             {{"store", store_description_}, {"recovered_tasks", int64_t{recovered.Value()}}});
   return hugo::Ok();
 }
 
 void Server::RefreshStatistics() {
-  auto refreshed = visibility_store_->RefreshStatistics();
+  if (sqlite_visibility_ == nullptr) return;  // PostgreSQL and MySQL keep their own statistics
+  auto refreshed = sqlite_visibility_->RefreshStatistics();
   if (refreshed.IsFailure()) {
     log::Warn("query statistics not refreshed", {{"error", refreshed.Error().Message()}});
   }
@@ -355,7 +415,11 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   store_io_.reset();
   execution_store_.reset();
   namespace_handler_.reset();
+  visibility_store_.reset();
+  sqlite_visibility_ = nullptr;
   namespace_store_.reset();
+  batcher_ = nullptr;
+  session_.reset();
   database_.reset();
 }
 
@@ -364,6 +428,10 @@ std::string Server::GrpcAddress() const { return JoinHostPort(options_.ip, bound
 std::string Server::MetricsUrl() const {
   if (metrics_port_ == 0) return {};
   return "http://" + JoinHostPort(options_.ip, metrics_port_) + "/metrics";
+}
+
+std::string Server::StoreDescription() const {
+  return store_description_.empty() ? "SQLite " + DatabasePath() : store_description_;
 }
 
 std::string Server::DatabasePath() const {

@@ -51,6 +51,9 @@ class HttpServer;
 inline constexpr char kErrorInvalidAddress[] = "hdo.server.invalid_address";
 inline constexpr char kErrorAddressInUse[] = "hdo.server.address_in_use";
 inline constexpr char kErrorListen[] = "hdo.server.listen";
+// The store cannot be used as configured (unreachable, refused credentials, schema too old, a
+// shard count that differs from the cluster's): the message says what to fix.
+inline constexpr char kErrorStoreConfig[] = "hdo.server.store_config";
 
 // The gRPC service name that health checks name (SDK CheckHealth, `temporal operator cluster
 // health`).
@@ -103,6 +106,8 @@ class Server {
   std::string GrpcAddress() const;
   // Absolute path of the SQLite database file.
   std::string DatabasePath() const;
+  // Where the store is, for banners and logs: the SQLite file or the DSN without its password.
+  std::string StoreDescription() const;
   // The port /metrics listens on; 0 when metrics are off (disabled, or the default port was in
   // use).
   int MetricsPort() const { return metrics_port_; }
@@ -113,22 +118,31 @@ class Server {
   Options options_;
   int bound_port_ = 0;
   hugo::Result<hugo::Unit> OpenStore();
+  // Opens the SQLite file or connects to the production store; sets the stores and batcher_.
+  hugo::Result<hugo::Unit> OpenSqlite();
+  hugo::Result<hugo::Unit> OpenSql();
   // Starts the /metrics listener (after gRPC, so a gRPC failure is the one line reported).
   hugo::Result<hugo::Unit> StartMetrics();
   // Refreshes the store's query statistics now and every 10 minutes (on the store thread).
   void RefreshStatistics();
 
+  // The embedded store (SQLite) or the production one (a Session with PostgreSQL or MySQL).
   std::unique_ptr<persistence::sqlite::Database> database_;
+  std::unique_ptr<persistence::sql::Session> session_;
+  std::string store_description_;
+  persistence::Batcher* batcher_ = nullptr;
   // Batches the store thread's transactions; replies wait for it (persistence/durability.h).
   std::unique_ptr<persistence::GroupCommit> group_commit_;
-  // The one thread that touches the SQLite connection (DESIGN.md §6: blocking IO off gRPC threads).
+  // The one thread that touches the store connection (DESIGN.md §6: blocking IO off gRPC threads).
   std::unique_ptr<asio::thread_pool> store_io_;
-  std::unique_ptr<persistence::sqlite::SqliteNamespaceStore> namespace_store_;
+  std::unique_ptr<persistence::NamespaceStore> namespace_store_;
   std::unique_ptr<frontend::NamespaceHandler> namespace_handler_;
-  std::unique_ptr<persistence::sqlite::SqliteExecutionStore> execution_store_;
+  std::unique_ptr<persistence::ExecutionStore> execution_store_;
   std::unique_ptr<matching::Matcher> matcher_;
   std::unique_ptr<history::Engine> engine_;
-  std::unique_ptr<persistence::sqlite::SqliteVisibilityStore> visibility_store_;
+  std::unique_ptr<persistence::VisibilityStore> visibility_store_;
+  // SQLite only: refreshes its query planner statistics.
+  persistence::sqlite::SqliteVisibilityStore* sqlite_visibility_ = nullptr;
   std::unique_ptr<frontend::Visibility> visibility_;
   std::unique_ptr<asio::steady_timer> statistics_timer_;
   bool statistics_stopped_ = false;  // store thread only
