@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,6 +51,14 @@ TestDb Start(const std::string& engine) {
   std::string variable = engine == "postgres" ? "HDO_TEST_POSTGRES_DSN" : "HDO_TEST_MARIADB_DSN";
   if (const char* given = std::getenv(variable.c_str()); given != nullptr && *given != '\0') {
     db.dsn = given;
+    return db;
+  }
+  if (const char* fixtures = std::getenv("HDO_TEST_DB_FIXTURES"); fixtures != nullptr) {
+    // ctest started one server per engine for the whole run (scripts/test-db fixture-start).
+    std::string path = std::string(fixtures) + "/" + engine + "/dsn";
+    std::ifstream file(path);
+    std::getline(file, db.dsn);
+    if (db.dsn.empty()) db.error = "no DSN in " + path + ": did the ctest fixture test_db start?";
     return db;
   }
   auto [output, status] = Run(std::string(HDO_TEST_DB_SCRIPT) + " start " + engine +

@@ -3,7 +3,10 @@
 // watcher also stops it when the process dies without exiting normally).
 //
 // HDO_TEST_POSTGRES_DSN / HDO_TEST_MARIADB_DSN in the environment name an existing server
-// instead. A server that does not start is a test failure, never a skip: fixtures do
+// instead; under ctest, HDO_TEST_DB_FIXTURES names the folder where the ctest fixture `test_db`
+// started one server per engine for the whole run (src/persistence/CMakeLists.txt), so that each
+// test process does not start its own. A server that does not start is a test failure, never a
+// skip: fixtures do
 //   const auto& db = testlib::SharedTestDb("postgres");
 //   ASSERT_TRUE(db.error.empty()) << db.error;
 //
