@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <thread>
 
 #include "persistence/namespace_store.h"
@@ -315,6 +316,84 @@ TEST_P(ConnectionTest, AnUnknownDatabaseIsAConnectErrorThatSaysSo) {
   std::string message = ConnectRefusal(DsnWith(parsed_.password, parsed_.port, "no_such_db"));
   EXPECT_NE(message.find("database 'no_such_db' does not exist; create it"), std::string::npos)
       << message;
+}
+
+TEST_P(ConnectionTest, AMegabyteBlobRoundTripsExactly) {
+  std::string bytes(1 << 20, '\0');
+  uint32_t state = 12345;
+  for (char& byte : bytes) {
+    state = state * 1103515245 + 12345;
+    byte = static_cast<char>(state >> 24);
+  }
+  auto inserted = connection_->Execute("INSERT INTO " + table_ + " (id, b) VALUES (?, ?)",
+                                       {int64_t{1}, Blob{bytes}});
+  ASSERT_TRUE(inserted.IsSuccess()) << inserted.Error().ToString();
+  auto read = connection_->Query("SELECT b FROM " + table_ + " WHERE id = ?", {int64_t{1}});
+  ASSERT_TRUE(read.IsSuccess()) << read.Error().ToString();
+  ASSERT_EQ(read.Value().size(), 1u);
+  EXPECT_TRUE(read.Value().Bytes(0, 0) == bytes);
+}
+
+TEST_P(ConnectionTest, MoreDistinctStatementsThanTheCacheHoldsStillRun) {
+  for (int round = 0; round < 2; ++round) {
+    for (int64_t n = 0; n < 300; ++n) {
+      auto rows = connection_->Query(
+          "SELECT COUNT(*) + " + std::to_string(n) + " FROM " + table_ + " WHERE id > ?",
+          {int64_t{0}});
+      ASSERT_TRUE(rows.IsSuccess()) << rows.Error().ToString();
+      ASSERT_EQ(rows.Value().Int64(0, 0), n);
+    }
+  }
+}
+
+TEST_P(ConnectionTest, ADeadlockIsRetryableAndRollsTheTransactionBack) {
+  ASSERT_TRUE(Insert(*connection_, 1).IsSuccess());
+  ASSERT_TRUE(Insert(*connection_, 2).IsSuccess());
+  auto other = Open();
+  ASSERT_NE(other, nullptr);
+  std::string update = "UPDATE " + table_ + " SET i = i + 1 WHERE id = ?";
+  ASSERT_TRUE(connection_->Begin().IsSuccess());
+  ASSERT_TRUE(other->Begin().IsSuccess());
+  ASSERT_TRUE(connection_->Execute(update, {int64_t{1}}).IsSuccess());
+  ASSERT_TRUE(other->Execute(update, {int64_t{2}}).IsSuccess());
+  // Each now waits for the other's row: the server picks a victim.
+  std::optional<hugo::Result<int64_t>> first;
+  std::thread waiter([&] { first.emplace(connection_->Execute(update, {int64_t{2}})); });
+  auto second = other->Execute(update, {int64_t{1}});
+  waiter.join();
+  ASSERT_TRUE(first.has_value());
+  ASSERT_NE(first->IsFailure(), second.IsFailure()) << "exactly one of them is the victim";
+  const hugo::Error& error = first->IsFailure() ? first->Error() : second.Error();
+  Connection& victim = first->IsFailure() ? *connection_ : *other;
+  Connection& survivor = first->IsFailure() ? *other : *connection_;
+  EXPECT_EQ(error.Code(), kErrorRetryable) << error.ToString();
+  EXPECT_EQ(SqlState(error), postgres() ? "40P01" : "1213");
+  EXPECT_EQ(CommitState(error), "not_committed");
+  EXPECT_FALSE(victim.InTransaction());
+  ASSERT_TRUE(survivor.Commit().IsSuccess());
+  auto rows = connection_->Query("SELECT i FROM " + table_ + " ORDER BY id", {});
+  ASSERT_TRUE(rows.IsSuccess()) << rows.Error().ToString();
+  EXPECT_EQ(rows.Value().Int64(0, 0) + rows.Value().Int64(1, 0), 10 + 20 + 2);
+}
+
+TEST_P(ConnectionTest, ACommitAfterAFailedStatementIsReportedWhenTheEngineRollsBack) {
+  ASSERT_TRUE(Insert(*connection_, 1).IsSuccess());
+  ASSERT_TRUE(connection_->Begin().IsSuccess());
+  ASSERT_TRUE(Insert(*connection_, 2).IsSuccess());
+  ASSERT_EQ(Insert(*connection_, 1).Error().Code(), kErrorDuplicateKey);
+  auto commit = connection_->Commit();
+  EXPECT_FALSE(connection_->InTransaction());
+  if (postgres()) {
+    // PostgreSQL aborted the whole transaction at the failed statement; COMMIT rolls back.
+    ASSERT_TRUE(commit.IsFailure());
+    EXPECT_EQ(commit.Error().Code(), kErrorStore);
+    EXPECT_EQ(CommitState(commit.Error()), "not_committed");
+    EXPECT_EQ(Count(*connection_), 1);
+  } else {
+    // MySQL undid the failed statement only.
+    ASSERT_TRUE(commit.IsSuccess()) << commit.Error().ToString();
+    EXPECT_EQ(Count(*connection_), 2);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ConnectionTest, ::testing::Values("postgres", "mariadb"),

@@ -86,13 +86,17 @@ void SetTlsOptions(MYSQL* mysql, const Dsn& dsn) {
 
 void AppendHex(std::string& out, std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  out += "X'";
+  size_t start = out.size();
+  out.resize(start + 2 + bytes.size() * 2 + 1);
+  char* hex = out.data() + start;
+  *hex++ = 'X';
+  *hex++ = '\'';
   for (char c : bytes) {
     auto byte = static_cast<unsigned char>(c);
-    out.push_back(kDigits[byte >> 4]);
-    out.push_back(kDigits[byte & 0xf]);
+    *hex++ = kDigits[byte >> 4];
+    *hex++ = kDigits[byte & 0xf];
   }
-  out += '\'';
+  *hex = '\'';
 }
 
 Rows ToRows(MYSQL_RES* result) {
