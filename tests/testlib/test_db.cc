@@ -87,7 +87,7 @@ class StopServers : public ::testing::Environment {
 };
 
 // Registered before main, as GoogleTest wants; gtest owns it.
-[[maybe_unused]] ::testing::Environment* const kStopServers =
+[[maybe_unused]] ::testing::Environment* const stop_servers =
     ::testing::AddGlobalTestEnvironment(new StopServers());
 
 }  // namespace
