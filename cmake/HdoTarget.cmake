@@ -37,3 +37,17 @@ function(hdo_test name)
     "endif()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${labels_file}")
 endfunction()
+
+# The discovered tests of `name` run against the PostgreSQL and MariaDB servers of the ctest
+# fixture test_db (started once per ctest run by scripts/test-db; tests/testlib/test_db.h reads
+# their DSNs from HDO_TEST_DB_FIXTURES).
+set(HDO_TEST_DB_DIR "${CMAKE_BINARY_DIR}/test-db")
+function(hdo_requires_test_db name)
+  set(fixture_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_test_db.cmake")
+  file(WRITE "${fixture_file}"
+    "if(DEFINED ${name}_TESTS)\n"
+    "  set_tests_properties(\${${name}_TESTS} PROPERTIES FIXTURES_REQUIRED test_db\n"
+    "                       ENVIRONMENT HDO_TEST_DB_FIXTURES=${HDO_TEST_DB_DIR})\n"
+    "endif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${fixture_file}")
+endfunction()

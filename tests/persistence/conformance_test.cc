@@ -3,9 +3,8 @@
 // ownership (range_id), all-or-nothing transactions under concurrent writers, migrations applied
 // in order on an empty database and checked by the server, and a connection killed in the middle
 // of a transaction leaving nothing behind. Method: one test list run against a real SQLite file,
-// a real PostgreSQL and a real MariaDB, which tests/persistence/run starts on free ports
-// (scripts/test-db) and hands over as admin DSNs (HDO_TEST_POSTGRES_DSN, HDO_TEST_MYSQL_DSN);
-// every test gets a database of its own.
+// a real PostgreSQL and a real MariaDB, which scripts/test-db starts on free ports
+// (tests/testlib/test_db.h: once per ctest run); every test gets a database of its own.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -36,6 +35,7 @@
 #include "persistence/sqlite/execution_store.h"
 #include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/namespace_store.h"
+#include "testlib/test_db.h"
 
 namespace hdo::persistence {
 namespace {
@@ -157,14 +157,13 @@ std::string WithDatabase(const std::string& dsn, const std::string& database) {
 
 class SqlBackend final : public Backend {
  public:
-  SqlBackend(std::string name, const char* env) : name_(std::move(name)) {
-    const char* dsn = std::getenv(env);
-    if (dsn == nullptr || *dsn == '\0') {
-      ADD_FAILURE() << env << " is not set: run this suite through tests/persistence/run, which "
-                    << "starts PostgreSQL and MariaDB (scripts/test-db)";
+  explicit SqlBackend(std::string name) : name_(std::move(name)) {
+    const testlib::TestDb& server = testlib::SharedTestDb(name_);
+    if (!server.error.empty()) {
+      ADD_FAILURE() << "no " << name_ << " server: " << server.error;
       return;
     }
-    admin_dsn_ = dsn;
+    admin_dsn_ = server.dsn;
     static std::atomic<int> counter{0};
     database_ = "hdo_conf_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
     auto admin = Admin();
@@ -244,8 +243,7 @@ class SqlBackend final : public Backend {
 
 std::unique_ptr<Backend> MakeBackend(const std::string& name) {
   if (name == "sqlite") return std::make_unique<SqliteBackend>();
-  if (name == "postgres") return std::make_unique<SqlBackend>(name, "HDO_TEST_POSTGRES_DSN");
-  return std::make_unique<SqlBackend>(name, "HDO_TEST_MYSQL_DSN");
+  return std::make_unique<SqlBackend>(name);
 }
 
 // ---- The test list ---------------------------------------------------------------------------
