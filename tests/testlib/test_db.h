@@ -1,0 +1,27 @@
+// A private PostgreSQL or MariaDB server for tests, started by scripts/test-db once per test
+// process and engine, on first use, and stopped at exit (a GoogleTest environment; the script's
+// watcher also stops it when the process dies without exiting normally).
+//
+// HDO_TEST_POSTGRES_DSN / HDO_TEST_MARIADB_DSN in the environment name an existing server
+// instead. A server that does not start is a test failure, never a skip: fixtures do
+//   const auto& db = testlib::SharedTestDb("postgres");
+//   ASSERT_TRUE(db.error.empty()) << db.error;
+//
+// Thread-safe (a mutex guards the start); the servers live until the process exits.
+#pragma once
+
+#include <string>
+
+namespace hdo::testlib {
+
+struct TestDb {
+  std::string engine;  // "postgres" or "mariadb"
+  std::string dsn;     // e.g. postgres://hdo:hdo@127.0.0.1:PORT/hdo
+  std::string dir;     // the server's folder; empty when given by the environment
+  std::string error;   // why it did not start, with the script's output; empty on success
+};
+
+// The server of `engine` ("postgres" or "mariadb"), started on the first call.
+const TestDb& SharedTestDb(const std::string& engine);
+
+}  // namespace hdo::testlib
