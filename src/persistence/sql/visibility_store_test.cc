@@ -77,8 +77,8 @@ class SqlVisibilityStoreTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(connection_->Commit().IsSuccess());
   }
 
-  static VisibilityRecord Run(const std::string& workflow_id, int64_t start, std::optional<int64_t> close,
-                              int32_t status) {
+  static VisibilityRecord Run(const std::string& workflow_id, int64_t start,
+                              std::optional<int64_t> close, int32_t status) {
     VisibilityRecord record;
     record.namespace_id = "ns-1";
     record.workflow_id = workflow_id;
@@ -129,10 +129,11 @@ class SqlVisibilityStoreTest : public ::testing::TestWithParam<std::string> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Engines, SqlVisibilityStoreTest, ::testing::Values("postgres", "mariadb"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 TEST_P(SqlVisibilityStoreTest, ListsOpenRunsFirstThenByCloseAndStartTimeDescending) {
-  Put(Run("closed-early", 100 * kSecond, 200 * kSecond, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED));
+  Put(Run("closed-early", 100 * kSecond, 200 * kSecond,
+          enums::WORKFLOW_EXECUTION_STATUS_COMPLETED));
   Put(Run("closed-late", 50 * kSecond, 300 * kSecond, enums::WORKFLOW_EXECUTION_STATUS_FAILED));
   Put(Run("open-old", 10 * kSecond, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING));
   Put(Run("open-new", 400 * kSecond, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING));
@@ -243,10 +244,9 @@ TEST_P(SqlVisibilityStoreTest, CustomAttributesAreAddedAndRemovedAllOrNothing) {
   EXPECT_EQ(store_->ListSearchAttributes("").Value().size(), 3U);
 
   // The attributes filter (through their indexes on PostgreSQL).
-  set_ = visibility::SearchAttributeSet(
-      {{"CustomerId", enums::INDEXED_VALUE_TYPE_KEYWORD},
-       {"Tags", enums::INDEXED_VALUE_TYPE_KEYWORD_LIST},
-       {"Odd name?", enums::INDEXED_VALUE_TYPE_INT}});
+  set_ = visibility::SearchAttributeSet({{"CustomerId", enums::INDEXED_VALUE_TYPE_KEYWORD},
+                                         {"Tags", enums::INDEXED_VALUE_TYPE_KEYWORD_LIST},
+                                         {"Odd name?", enums::INDEXED_VALUE_TYPE_INT}});
   VisibilityRecord a = Run("a", 1, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
   a.search_attributes = R"({"CustomerId":"c-1","Tags":["x","y"],"Odd name?":3})";
   Put(a);
@@ -257,7 +257,8 @@ TEST_P(SqlVisibilityStoreTest, CustomAttributesAreAddedAndRemovedAllOrNothing) {
   ASSERT_TRUE(missing.IsFailure());
   EXPECT_EQ(missing.Error().Code(), kErrorNotFound);
   EXPECT_EQ(store_->ListSearchAttributes("ns-1").Value().size(), 3U);
-  ASSERT_TRUE(store_->RemoveSearchAttributes("ns-1", {"CustomerId", "Tags", "Odd name?"}).IsSuccess());
+  ASSERT_TRUE(
+      store_->RemoveSearchAttributes("ns-1", {"CustomerId", "Tags", "Odd name?"}).IsSuccess());
   EXPECT_TRUE(store_->ListSearchAttributes("ns-1").Value().empty());
   if (postgres_) {
     auto indexes = connection_->Query(
@@ -270,9 +271,8 @@ TEST_P(SqlVisibilityStoreTest, CustomAttributesAreAddedAndRemovedAllOrNothing) {
 }
 
 TEST_P(SqlVisibilityStoreTest, TheHugoViewPresentsTheRows) {
-  VisibilityRecord record =
-      Run("order-42", 1'700'000'000 * kSecond + 123'456'789, 1'700'000'060 * kSecond,
-          enums::WORKFLOW_EXECUTION_STATUS_FAILED);
+  VisibilityRecord record = Run("order-42", 1'700'000'000 * kSecond + 123'456'789,
+                                1'700'000'060 * kSecond, enums::WORKFLOW_EXECUTION_STATUS_FAILED);
   record.replay_count = 2;
   record.state_transition_count = 9;
   record.attributes = R"({"error.code":"PaymentDeclined"})";
@@ -363,7 +363,7 @@ class SqlTranslatedQueryTest : public SqlVisibilityStoreTest {
 };
 
 INSTANTIATE_TEST_SUITE_P(Engines, SqlTranslatedQueryTest, ::testing::Values("postgres", "mariadb"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 TEST_P(SqlTranslatedQueryTest, TheDefaultDivisionHidesSchedulerRuns) {
   EXPECT_THAT(Matching(""),
