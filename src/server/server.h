@@ -17,17 +17,20 @@
 
 #include "hugo/result.h"
 
-namespace hdo::persistence::sqlite {
-class Database;
-class SqliteNamespaceStore;
-}  // namespace hdo::persistence::sqlite
 namespace hdo::persistence {
+class Batcher;
+class ExecutionStore;
 class GroupCommit;
+class NamespaceStore;
+class VisibilityStore;
 }  // namespace hdo::persistence
 namespace hdo::persistence::sqlite {
-class SqliteExecutionStore;
+class Database;
 class SqliteVisibilityStore;
 }  // namespace hdo::persistence::sqlite
+namespace hdo::persistence::sql {
+class Session;
+}  // namespace hdo::persistence::sql
 namespace hdo::history {
 class Engine;
 }

@@ -25,8 +25,18 @@ class SqlDialect {
   virtual ~SqlDialect() = default;
   // The placeholder of the index-th parameter (1-based).
   virtual std::string Placeholder(size_t index) const = 0;
-  // The value of a predefined or custom attribute in the JSON column.
-  virtual std::string JsonField(std::string_view name) const = 0;
+  // The value of a predefined or custom attribute of `type` in the JSON column.
+  virtual std::string JsonField(std::string_view name, IndexedValueType type) const = 0;
+  // What a field of `type` is compared with for a value: its placeholder, with what the engine
+  // needs around it (`json`: the field is a JsonField).
+  virtual std::string Operand(const std::string& placeholder, const SqlValue& /*value*/,
+                              IndexedValueType /*type*/, bool /*json*/) const {
+    return placeholder;
+  }
+  // SQLite compares a number with text as the spec says (every number sorts before any text);
+  // the other engines convert the text or refuse, so the translator decides those comparisons
+  // itself (Translator::NumberWithText).
+  virtual bool ComparesNumbersWithText() const { return false; }
   // close_time, or the end of time while the run is open.
   virtual std::string CloseTimeOrEndOfTime() const = 0;
   // The KeywordList attribute `name` holds one of the values (none of them when negated).
@@ -42,15 +52,36 @@ class SqlDialect {
   virtual std::string PrefixPattern(std::string_view prefix) const = 0;
 };
 
+std::string Join(const std::vector<std::string>& items, std::string_view separator = ", ") {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
+// A LIKE pattern matching the strings that start with `prefix`, with '!' as the escape
+// character (ESCAPE '!': the same in every engine and SQL mode, unlike a backslash).
+std::string EscapedLikePrefix(std::string_view prefix) {
+  std::string pattern;
+  for (char c : prefix) {
+    if (c == '!' || c == '%' || c == '_') pattern += '!';
+    pattern += c;
+  }
+  return pattern + "%";
+}
+
 class SqliteDialect final : public SqlDialect {
  public:
   std::string Placeholder(size_t) const override { return "?"; }
 
   // json_extract(search_attributes, '$."Name"'): the name is quoted as a JSON path key (it holds
   // no '"': ValidateCustomAttributeName) inside an SQL string ('' for ').
-  std::string JsonField(std::string_view name) const override {
+  std::string JsonField(std::string_view name, IndexedValueType /*type*/) const override {
     return "json_extract(search_attributes, " + JsonPath(name) + ")";
   }
+  bool ComparesNumbersWithText() const override { return true; }
 
   std::string CloseTimeOrEndOfTime() const override {
     return "COALESCE(close_time, " + std::to_string(std::numeric_limits<int64_t>::max()) + ")";
@@ -104,10 +135,176 @@ class SqliteDialect final : public SqlDialect {
     }
     return path + "\"'";
   }
-  static std::string Join(const std::vector<std::string>& items) {
-    std::string out;
-    for (size_t i = 0; i < items.size(); ++i) out += (i > 0 ? ", " : "") + items[i];
-    return out;
+};
+
+bool IsTextType(IndexedValueType type) {
+  return type == enums::INDEXED_VALUE_TYPE_KEYWORD || type == enums::INDEXED_VALUE_TYPE_TEXT;
+}
+
+std::string Hex(std::string_view bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+// PostgreSQL: search_attributes is JSONB. Keyword and Text attributes are read as text (->>),
+// compared bytewise (COLLATE "C"); the other types stay JSONB (->) and are compared with JSONB
+// values, which compare numbers as numbers and never fail on another namespace's value of another
+// type (a cast of the text would). Every placeholder is cast to the type of its value, so the
+// statement does not depend on how the driver declares parameter types.
+class PostgresDialect final : public SqlDialect {
+ public:
+  std::string Placeholder(size_t) const override { return "?"; }
+
+  std::string JsonField(std::string_view name, IndexedValueType type) const override {
+    if (IsTextType(type)) return "((search_attributes ->> " + Key(name) + ") COLLATE \"C\")";
+    return "(search_attributes -> " + Key(name) + ")";
+  }
+
+  std::string Operand(const std::string& placeholder, const SqlValue& value, IndexedValueType type,
+                      bool json) const override {
+    std::string typed = placeholder + Cast(value);
+    if (!json || IsTextType(type)) return typed;
+    // Bool values are 0 and 1 here (Translator::Bool); JSON holds true and false.
+    if (type == enums::INDEXED_VALUE_TYPE_BOOL && std::holds_alternative<int64_t>(value)) {
+      return "to_jsonb(" + typed + " <> 0)";
+    }
+    return "to_jsonb(" + typed + ")";
+  }
+
+  std::string CloseTimeOrEndOfTime() const override {
+    return "COALESCE(close_time, " + std::to_string(std::numeric_limits<int64_t>::max()) + ")";
+  }
+
+  // @> on the JSONB array (a GIN index on the attribute serves it); COALESCE makes an absent
+  // attribute "has none", so NOT matches runs without it.
+  std::string KeywordListHasAny(std::string_view name, const std::vector<std::string>& placeholders,
+                                bool negated) const override {
+    std::vector<std::string> any;
+    for (const std::string& placeholder : placeholders) {
+      any.push_back("(search_attributes -> " + Key(name) + ") @> jsonb_build_array(" + placeholder +
+                    "::text)");
+    }
+    return std::string(negated ? "NOT " : "") + "COALESCE(" + Join(any, " OR ") + ", false)";
+  }
+
+  // hdo_text_match (schema/postgres/V2__visibility.sql) is false, not NULL, for an absent field.
+  std::string TextMatch(const std::string& field, const std::string& placeholder,
+                        bool negated) const override {
+    return std::string(negated ? "NOT " : "") + "hdo_text_match(" + field + ", " + placeholder +
+           "::text)";
+  }
+
+  // LIKE is case-sensitive in PostgreSQL.
+  std::string StartsWith(const std::string& field, const std::string& placeholder,
+                         bool negated) const override {
+    return field + (negated ? " NOT LIKE " : " LIKE ") + placeholder + "::text ESCAPE '!'";
+  }
+  std::string PrefixPattern(std::string_view prefix) const override {
+    return EscapedLikePrefix(prefix);
+  }
+
+  // The JSON key as an SQL string. A '?' would be taken for a placeholder by the driver, so a
+  // name holding one is written as a Unicode-escaped string (U&'...\003F...').
+  static std::string Key(std::string_view name) {
+    bool escape = name.find('?') != std::string_view::npos;
+    std::string key = escape ? "U&'" : "'";
+    for (char c : name) {
+      if (c == '\'') {
+        key += "''";
+      } else if (escape && c == '?') {
+        key += "\\003F";
+      } else if (escape && c == '\\') {
+        key += "\\\\";
+      } else {
+        key += c;
+      }
+    }
+    return key + "'";
+  }
+
+ private:
+  static std::string Cast(const SqlValue& value) {
+    if (std::holds_alternative<int64_t>(value)) return "::bigint";
+    if (std::holds_alternative<double>(value)) return "::float8";
+    return "::text";
+  }
+};
+
+// MySQL 8.0.19+ and MariaDB 10.11: search_attributes is JSON (MariaDB: utf8mb4_bin text). Values
+// are read with JSON_UNQUOTE(JSON_EXTRACT()) (MariaDB has no ->>) and converted to their type,
+// so that comparisons do not depend on the engine's JSON comparison rules (MariaDB compares the
+// text); Bool as 1 and 0. KeywordList membership with JSON_CONTAINS; Text with the stored
+// function hdo_text_match (schema/mysql/V2__visibility.sql).
+class MysqlDialect final : public SqlDialect {
+ public:
+  std::string Placeholder(size_t) const override { return "?"; }
+
+  std::string JsonField(std::string_view name, IndexedValueType type) const override {
+    std::string value = "JSON_UNQUOTE(JSON_EXTRACT(search_attributes, " + Path(name) + "))";
+    switch (type) {
+      case enums::INDEXED_VALUE_TYPE_INT:
+      case enums::INDEXED_VALUE_TYPE_DATETIME:
+        return "CAST(" + value + " AS SIGNED)";
+      case enums::INDEXED_VALUE_TYPE_DOUBLE:
+        return "CAST(" + value + " AS DOUBLE)";
+      case enums::INDEXED_VALUE_TYPE_BOOL:
+        return "(CASE " + value + " WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)";
+      case enums::INDEXED_VALUE_TYPE_KEYWORD_LIST:
+        return "JSON_EXTRACT(search_attributes, " + Path(name) + ")";
+      default:
+        return value;
+    }
+  }
+
+  // The generated column of the default order's index.
+  std::string CloseTimeOrEndOfTime() const override { return "close_time_or_end"; }
+
+  // JSON_CONTAINS is NULL for an absent attribute: COALESCE makes it "has none", so NOT matches
+  // runs without it.
+  std::string KeywordListHasAny(std::string_view name, const std::vector<std::string>& placeholders,
+                                bool negated) const override {
+    std::vector<std::string> any;
+    for (const std::string& placeholder : placeholders) {
+      any.push_back("JSON_CONTAINS(search_attributes, JSON_QUOTE(" + placeholder + "), " +
+                    Path(name) + ")");
+    }
+    return std::string(negated ? "NOT " : "") + "COALESCE(" + Join(any, " OR ") + ", 0)";
+  }
+
+  std::string TextMatch(const std::string& field, const std::string& placeholder,
+                        bool negated) const override {
+    return std::string(negated ? "NOT " : "") + "hdo_text_match(" + field + ", " + placeholder +
+           ")";
+  }
+
+  // Case-sensitive: the columns and the JSON text are utf8mb4_bin.
+  std::string StartsWith(const std::string& field, const std::string& placeholder,
+                         bool negated) const override {
+    return field + (negated ? " NOT LIKE " : " LIKE ") + placeholder + " ESCAPE '!'";
+  }
+  std::string PrefixPattern(std::string_view prefix) const override {
+    return EscapedLikePrefix(prefix);
+  }
+
+  // The JSON path $."name" as an SQL string ('\' escaped for the path). A name holding a quote,
+  // a backslash or a '?' (which the driver would take for a placeholder) is written as a
+  // hexadecimal utf8mb4 literal, which needs no escaping in any SQL mode.
+  static std::string Path(std::string_view name) {
+    std::string path = "$.\"";
+    for (char c : name) {
+      if (c == '\\') path += '\\';
+      path += c;
+    }
+    path += '"';
+    if (name.find_first_of("'\\?") != std::string_view::npos) {
+      return "_utf8mb4 X'" + Hex(path) + "'";
+    }
+    return "'" + path + "'";
   }
 };
 
@@ -186,10 +383,11 @@ class Translator {
     // The reference's implicit filter: runs of the default namespace division only, unless the
     // query names the division.
     const AttributeDef* division_def = set_.FindExact(kTemporalNamespaceDivision);
-    std::string division = (division_def != nullptr && !division_def->column.empty()
-                                ? division_def->column
-                                : dialect_.JsonField(kTemporalNamespaceDivision)) +
-                           " IS NULL";
+    std::string division =
+        (division_def != nullptr && !division_def->column.empty()
+             ? division_def->column
+             : dialect_.JsonField(kTemporalNamespaceDivision, enums::INDEXED_VALUE_TYPE_KEYWORD)) +
+        " IS NULL";
     if (user.empty()) {
       filter.where = division;
     } else {
@@ -289,7 +487,7 @@ class Translator {
 
   std::string Field(const Column& column, bool close_time_open_as_end) const {
     const AttributeDef& def = *column.def;
-    if (def.column.empty()) return dialect_.JsonField(def.name);
+    if (def.column.empty()) return dialect_.JsonField(def.name, def.type);
     if (def.name == kCloseTime && close_time_open_as_end) return dialect_.CloseTimeOrEndOfTime();
     return def.column;
   }
@@ -340,6 +538,19 @@ class Translator {
     }
     bool negated = IsOneOf(op, {"!=", "not in", "not starts_with"});
     std::string field = Field(column, /*close_time_open_as_end=*/true);
+    if (in && DecidesNumberWithText(column)) {
+      // A text value is in no numeric field's list: it drops out of IN and NOT IN alike.
+      std::vector<SqlValue> numbers;
+      std::vector<const Node*> number_items;
+      for (size_t i = 0; i < values.size(); ++i) {
+        if (std::holds_alternative<std::string>(values[i])) continue;
+        numbers.push_back(std::move(values[i]));
+        number_items.push_back(items[i]);
+      }
+      if (numbers.empty()) return hugo::Ok(WhenPresent(field, negated));
+      values = std::move(numbers);
+      items = std::move(number_items);
+    }
     if (type == enums::INDEXED_VALUE_TYPE_KEYWORD_LIST) {
       std::vector<std::string> placeholders;
       for (size_t i = 0; i < values.size(); ++i) {
@@ -370,11 +581,44 @@ class Translator {
     if (in) {
       std::string list;
       for (size_t i = 0; i < values.size(); ++i) {
-        list += (i > 0 ? ", " : "") + Param(std::move(values[i]), *items[i]);
+        list += (i > 0 ? ", " : "") + Operand(std::move(values[i]), *items[i], column);
       }
       return hugo::Ok(field + (negated ? " NOT IN (" : " IN (") + list + ")");
     }
-    return hugo::Ok(field + " " + op + " " + Param(std::move(values[0]), right));
+    return hugo::Ok(Compare(field, op, std::move(values[0]), right, column));
+  }
+
+  // `field op value`.
+  std::string Compare(const std::string& field, const std::string& op, SqlValue value,
+                      const Node& at, const Column& column) {
+    if (DecidesNumberWithText(column) && std::holds_alternative<std::string>(value)) {
+      // Every number sorts before any text: true for != < <=, false for = > >=.
+      return WhenPresent(field, IsOneOf(op, {"!=", "<", "<="}));
+    }
+    return field + " " + op + " " + Operand(std::move(value), at, column);
+  }
+
+  // The placeholder of a value compared with the column, as the dialect writes it.
+  std::string Operand(SqlValue value, const Node& at, const Column& column) {
+    std::string placeholder = Param(std::move(value), at);
+    return dialect_.Operand(placeholder, params_.back(), column.def->type,
+                            column.def->column.empty());
+  }
+
+  // Whether the translator answers a comparison of this numeric column with text itself
+  // (SqlDialect::ComparesNumbersWithText). Translator::Number and Bool pass text that is no
+  // number through, as the reference does.
+  bool DecidesNumberWithText(const Column& column) const {
+    IndexedValueType type = column.def->type;
+    return !dialect_.ComparesNumbersWithText() &&
+           (type == enums::INDEXED_VALUE_TYPE_INT || type == enums::INDEXED_VALUE_TYPE_DOUBLE ||
+            type == enums::INDEXED_VALUE_TYPE_BOOL);
+  }
+
+  // A comparison whose answer is `result` for every run with the field and NULL (not true) for
+  // the others, as SQL's comparison with an absent value is.
+  static std::string WhenPresent(const std::string& field, bool result) {
+    return result ? "(" + field + " IS NOT NULL OR NULL)" : "(" + field + " IS NULL AND NULL)";
   }
 
   hugo::Result<std::string> Between(const Node& node) {
@@ -390,10 +634,17 @@ class Translator {
     if (from.IsFailure()) return from.Error();
     auto to = Value(*node.children[2], column);
     if (to.IsFailure()) return to.Error();
-    std::string sql = Field(column, /*close_time_open_as_end=*/true) +
-                      (node.negated ? " NOT BETWEEN " : " BETWEEN ");
-    sql += Param(std::move(from).Value(), *node.children[1]);
-    sql += " AND " + Param(std::move(to).Value(), *node.children[2]);
+    std::string field = Field(column, /*close_time_open_as_end=*/true);
+    if (DecidesNumberWithText(column) && (std::holds_alternative<std::string>(from.Value()) ||
+                                          std::holds_alternative<std::string>(to.Value()))) {
+      // BETWEEN is >= AND <=, each decided as Compare does.
+      std::string sql = Compare(field, ">=", std::move(from).Value(), *node.children[1], column);
+      sql += " AND " + Compare(field, "<=", std::move(to).Value(), *node.children[2], column);
+      return hugo::Ok(node.negated ? "NOT (" + sql + ")" : "(" + sql + ")");
+    }
+    std::string sql = field + (node.negated ? " NOT BETWEEN " : " BETWEEN ");
+    sql += Operand(std::move(from).Value(), *node.children[1], column);
+    sql += " AND " + Operand(std::move(to).Value(), *node.children[2], column);
     return hugo::Ok(std::move(sql));
   }
 
@@ -576,19 +827,42 @@ class Translator {
 
 hugo::Result<SqlFilter> TranslateQuery(std::string_view query, const SearchAttributeSet& set,
                                        Dialect dialect, QueryUse use) {
-  if (dialect != Dialect::kSqlite) {
-    return hugo::Error::From(std::string("visibility: the ") +
-                                 (dialect == Dialect::kPostgres ? "PostgreSQL" : "MySQL") +
-                                 " dialect of list filters is not implemented yet",
-                             kErrorUnsupportedDialect);
+  static const SqliteDialect sqlite_dialect;
+  static const PostgresDialect postgres_dialect;
+  static const MysqlDialect mysql_dialect;
+  const SqlDialect* sql_dialect = nullptr;
+  switch (dialect) {
+    case Dialect::kSqlite:
+      sql_dialect = &sqlite_dialect;
+      break;
+    case Dialect::kPostgres:
+      sql_dialect = &postgres_dialect;
+      break;
+    case Dialect::kMysql:
+      sql_dialect = &mysql_dialect;
+      break;
+  }
+  if (sql_dialect == nullptr) {
+    return hugo::Error::From(
+        "visibility: unknown SQL dialect " + std::to_string(static_cast<int>(dialect)),
+        kErrorUnsupportedDialect);
   }
   auto parsed = internal::Parse(query);
   if (parsed.IsFailure()) return parsed.Error();
-  static const SqliteDialect sqlite_dialect;
-  return Translator(query, set, sqlite_dialect).Run(parsed.Value(), use);
+  return Translator(query, set, *sql_dialect).Run(parsed.Value(), use);
 }
 
-std::string SqliteJsonField(std::string_view name) { return SqliteDialect().JsonField(name); }
+std::string SqliteJsonField(std::string_view name) {
+  return SqliteDialect().JsonField(name, enums::INDEXED_VALUE_TYPE_UNSPECIFIED);
+}
+
+std::string PostgresJsonField(std::string_view name, IndexedValueType type) {
+  return PostgresDialect().JsonField(name, type);
+}
+
+std::string MysqlJsonField(std::string_view name, IndexedValueType type) {
+  return MysqlDialect().JsonField(name, type);
+}
 
 bool TextMatches(std::string_view field, std::string_view query) {
   std::set<std::string> wanted;

@@ -46,7 +46,7 @@ namespace hdo::visibility {
 // operation is not supported: ...") and names the 1-based character column of the offending
 // token (metadata "column", int64).
 inline constexpr char kErrorInvalidQuery[] = "hdo.visibility.invalid_query";
-// A dialect not implemented yet.
+// A Dialect value that names no dialect.
 inline constexpr char kErrorUnsupportedDialect[] = "hdo.visibility.unsupported_dialect";
 
 // The most of each thing one query may hold.
@@ -54,13 +54,25 @@ inline constexpr size_t kQueryBytesMax = size_t{256} * 1024;
 inline constexpr size_t kQueryNestingMax = 100;  // parentheses and NOTs
 inline constexpr size_t kQueryValuesMax = 10000;
 
-enum class Dialect { kSqlite, kPostgres, kMysql };  // kSqlite only for now
+// The SQL engine the condition is written for. The three answer the same runs for the same query
+// over the same rows; the schemas are schema/{sqlite,postgres,mysql}/.
+//   kSqlite    json_extract over the JSON text column; hdo_text_match registered by the store.
+//   kPostgres  JSONB: Keyword and Text as ->> text COLLATE "C", other types as -> JSONB compared
+//              with to_jsonb(value); KeywordList with @>; every placeholder cast to its value's
+//              type (?::bigint, ?::float8, ?::text); the SQL function hdo_text_match of the schema.
+//   kMysql     MySQL 8.0.19+ and MariaDB 10.11: JSON_UNQUOTE(JSON_EXTRACT()) converted to the
+//              attribute's type, KeywordList with JSON_CONTAINS, CloseTime's sort key as the
+//              generated column close_time_or_end; the stored function hdo_text_match.
+// Where an engine would convert text compared with a number (MySQL) or refuse it (PostgreSQL),
+// the translator answers the comparison as SQLite does (numbers sort before text) without a
+// parameter.
+enum class Dialect { kSqlite, kPostgres, kMysql };
 
 using SqlValue = std::variant<std::monostate, int64_t, double, std::string>;
 
 struct SqlFilter {
-  // A condition over executions_visibility with `?` placeholders (SQLite); "" means no filter
-  // (never for a translated query: the implicit namespace division filter is always there).
+  // A condition over executions_visibility with `?` placeholders (every dialect); "" means no
+  // filter (never for a translated query: the implicit namespace division filter is always there).
   std::string where;
   std::vector<SqlValue> params;    // in placeholder order
   std::string group_by_column;     // counts with GROUP BY only, e.g. "status"
@@ -70,8 +82,9 @@ struct SqlFilter {
 enum class QueryUse { kList, kCount };
 
 // Translates a list filter. User values only ever reach the SQL as parameters; attribute names
-// only as known column names or JSON paths of defined attributes. For SQLite the condition calls
-// hdo_text_match(field, query), which the store registers (TextMatches; 0 when either is NULL).
+// only as known column names or JSON paths of defined attributes (never holding a `?`). The
+// condition calls hdo_text_match(field, query) for Text (TextMatches; false when either is NULL):
+// the SQLite store registers it, the PostgreSQL and MySQL schemas create it.
 hugo::Result<SqlFilter> TranslateQuery(std::string_view query, const SearchAttributeSet& set,
                                        Dialect dialect, QueryUse use);
 
@@ -84,5 +97,14 @@ bool TextMatches(std::string_view field, std::string_view query);
 // The SQLite expression a translated filter reads a JSON-held attribute with, e.g.
 // json_extract(search_attributes, '$."CustomerId"'): the store indexes exactly this expression.
 std::string SqliteJsonField(std::string_view name);
+
+// The PostgreSQL expression a translated filter reads an attribute of `type` with:
+// ((search_attributes ->> 'Name') COLLATE "C") for Keyword and Text, (search_attributes -> 'Name')
+// for the others. The store indexes exactly this expression (btree; GIN for KeywordList).
+std::string PostgresJsonField(std::string_view name, IndexedValueType type);
+
+// The MySQL/MariaDB expression a translated filter reads an attribute of `type` with, e.g.
+// CAST(JSON_UNQUOTE(JSON_EXTRACT(search_attributes, '$."Name"')) AS SIGNED) for Int.
+std::string MysqlJsonField(std::string_view name, IndexedValueType type);
 
 }  // namespace hdo::visibility

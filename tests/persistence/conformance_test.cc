@@ -7,6 +7,7 @@
 // (tests/testlib/test_db.h: once per ctest run); every test gets a database of its own.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -316,7 +317,7 @@ TEST_P(ConformanceTest, AnOlderSchemaIsCompletedInOrderAndTheServerRefusesItBefo
   auto partial = backend_->Migrate(1);
   ASSERT_TRUE(partial.IsSuccess()) << partial.Error().ToString();
   EXPECT_EQ(partial.Value(), 1);
-  if (SqlBackend* sql = Sql()) {
+  if (Sql() != nullptr) {
     // The server refuses an older schema and names the command (SQLite migrates itself).
     auto refused = backend_->Open();
     ASSERT_TRUE(refused.IsFailure());
@@ -563,8 +564,8 @@ TEST_P(ConformanceTest, AConnectionKilledInTheMiddleOfATransactionLeavesNothing)
 
 INSTANTIATE_TEST_SUITE_P(Engines, ConformanceTest,
                          ::testing::Values("sqlite", "postgres", "mariadb"),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.param;
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param;
                          });
 
 }  // namespace
