@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "common/metrics.h"
-#include "persistence/durability.h"
 #include "persistence/batching.h"
+#include "persistence/durability.h"
 
 namespace hdo::persistence {
 

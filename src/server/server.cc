@@ -25,12 +25,7 @@
 #include "frontend/workflow_handler.h"
 #include "history/engine.h"
 #include "matching/matcher.h"
-#include "persistence/sqlite/database.h"
-#include "persistence/sqlite/execution_store.h"
 #include "persistence/group_commit.h"
-#include "persistence/sqlite/migrations.h"
-#include "persistence/sqlite/namespace_store.h"
-#include "persistence/sqlite/visibility_store.h"
 #include "persistence/sql/connect.h"
 #include "persistence/sql/execution_store.h"
 #include "persistence/sql/migrations.h"
@@ -38,6 +33,11 @@
 #include "persistence/sql/session.h"
 #include "persistence/sql/shards.h"
 #include "persistence/sql/visibility_store.h"
+#include "persistence/sqlite/database.h"
+#include "persistence/sqlite/execution_store.h"
+#include "persistence/sqlite/migrations.h"
+#include "persistence/sqlite/namespace_store.h"
+#include "persistence/sqlite/visibility_store.h"
 #include "server/http_server.h"
 
 namespace hdo::server {
@@ -334,8 +334,7 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   // From here on the store thread's transactions are batched (nothing runs there yet).
   group_commit_ = std::make_unique<persistence::GroupCommit>(
       batcher_, store_io_->get_executor(),
-      persistence::GroupCommit::Options{.batch_max =
-                                                    std::max(1, options_.commit_batch_max)});
+      persistence::GroupCommit::Options{.batch_max = std::max(1, options_.commit_batch_max)});
   group_commit_->SetOnLost([this](const hugo::Error& error) {
     auto sqlite_code = error.TryGetMetadata<int64_t>("sqlite_code");
     if (sqlite_code.has_value() && (*sqlite_code & 0xff) == SQLITE_CORRUPT) {

@@ -101,16 +101,14 @@ class SqliteBackend final : public Backend {
     if (count >= 0) migrations.resize(static_cast<size_t>(count));
     return sqlite::ApplyMigrations(*db.Value(), migrations);
   }
-  int KnownVersion() const override {
-    return static_cast<int>(sqlite::SchemaMigrations().size());
-  }
+  int KnownVersion() const override { return static_cast<int>(sqlite::SchemaMigrations().size()); }
   Result<std::vector<std::string>> Applied() override {
     auto db = sqlite::Database::Open({.path = path()});
     if (db.IsFailure()) return db.Error();
     sqlite3_stmt* stmt = nullptr;
     std::vector<std::string> names;
-    sqlite3_prepare_v2(db.Value()->handle(), "SELECT name FROM schema_version ORDER BY version",
-                       -1, &stmt, nullptr);
+    sqlite3_prepare_v2(db.Value()->handle(), "SELECT name FROM schema_version ORDER BY version", -1,
+                       &stmt, nullptr);
     while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
       names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
     }
@@ -198,8 +196,7 @@ class SqlBackend final : public Backend {
   Result<int> Migrate(int count) override {
     auto connection = Connect();
     if (connection.IsFailure()) return connection.Error();
-    std::vector<Migration> migrations =
-        sql::SchemaMigrations(connection.Value()->engine());
+    std::vector<Migration> migrations = sql::SchemaMigrations(connection.Value()->engine());
     if (count >= 0) migrations.resize(static_cast<size_t>(count));
     return sql::ApplyMigrations(*connection.Value(), migrations);
   }
@@ -224,8 +221,8 @@ class SqlBackend final : public Backend {
   Result<std::unique_ptr<SqlStores>> OpenSql(const std::string& owner = "test") {
     auto connection = Connect();
     if (connection.IsFailure()) return connection.Error();
-    auto schema = sql::CheckSchema(*connection.Value(),
-                                   sql::SchemaMigrations(connection.Value()->engine()));
+    auto schema =
+        sql::CheckSchema(*connection.Value(), sql::SchemaMigrations(connection.Value()->engine()));
     if (schema.IsFailure()) return schema.Error();
     auto session = std::make_unique<sql::Session>(std::move(connection).Value());
     auto ownership = sql::AcquireShards(*session, 4, owner);
@@ -416,7 +413,8 @@ TEST_P(ConformanceTest, ASecondOwnerFencesTheFirstOut) {
   auto run = second.Value()->executions().GetRun({"ns-1", "order-1", "run-a"});
   ASSERT_TRUE(run.IsSuccess());
   EXPECT_EQ(run.Value().db_version, 1);
-  EXPECT_TRUE(second.Value()->executions().Write(Tx({Update("order-1", "run-a", 2, 3)})).IsSuccess());
+  EXPECT_TRUE(
+      second.Value()->executions().Write(Tx({Update("order-1", "run-a", 2, 3)})).IsSuccess());
   // Task ids of the new ownership start above the old one's.
   EXPECT_GT(second.Value()->executions().MaxTaskId().Value(),
             first->executions().MaxTaskId().Value());
@@ -508,9 +506,11 @@ TEST_P(ConformanceTest, AConnectionKilledInTheMiddleOfATransactionLeavesNothing)
     ::close(ready[1]);
     auto stores = backend_->Open();
     ASSERT_TRUE(stores.IsSuccess()) << stores.Error().ToString();
-    EXPECT_TRUE(
-        stores.Value()->executions().GetCurrentRun("ns-1", "order-1").Error().HasCode(
-            kErrorNotFound));
+    EXPECT_TRUE(stores.Value()
+                    ->executions()
+                    .GetCurrentRun("ns-1", "order-1")
+                    .Error()
+                    .HasCode(kErrorNotFound));
     EXPECT_TRUE(stores.Value()->executions().Write(Tx({NewRun("order-1", "run-a")})).IsSuccess());
     return;
   }
@@ -543,8 +543,7 @@ TEST_P(ConformanceTest, AConnectionKilledInTheMiddleOfATransactionLeavesNothing)
   auto next = stores.executions().Write(Tx({NewRun("order-2", "run-b")}));
   ASSERT_TRUE(next.IsFailure());
   EXPECT_TRUE(next.Error().HasCode(sql::kErrorConnectionLost)) << next.Error().ToString();
-  EXPECT_EQ(next.Error().TryGetMetadata<std::string>("commit_state").value_or(""),
-            "not_committed");
+  EXPECT_EQ(next.Error().TryGetMetadata<std::string>("commit_state").value_or(""), "not_committed");
   EXPECT_FALSE(stores.session().BatchOpen());
   ASSERT_TRUE(reply.has_value());
   EXPECT_TRUE(reply->IsFailure());  // the first transaction's reply says it was lost

@@ -23,8 +23,7 @@ hugo::Result<hugo::Unit> SqlExecutionStore::WriteRun(const RunWrite& write) {
     auto inserted = db().Execute(
         "INSERT INTO executions(namespace_id, workflow_id, run_id, db_version, state) "
         "VALUES(?,?,?,?,?)",
-        {run.key.namespace_id, run.key.workflow_id, run.key.run_id, int64_t{1},
-         Blob{run.state}});
+        {run.key.namespace_id, run.key.workflow_id, run.key.run_id, int64_t{1}, Blob{run.state}});
     if (inserted.IsFailure()) {
       if (inserted.Error().HasCode(kErrorDuplicateKey)) {
         return ConditionFailed(Describe(run.key) + " already exists");
@@ -178,8 +177,8 @@ hugo::Result<std::vector<HistoryBatch>> SqlExecutionStore::ReadHistory(
   if (rows.IsFailure()) return rows.Error();
   std::vector<HistoryBatch> batches;
   for (size_t row = 0; row < rows.Value().size(); ++row) {
-    batches.push_back({rows.Value().Int64(row, 0), rows.Value().Int64(row, 1),
-                       rows.Value().Bytes(row, 2)});
+    batches.push_back(
+        {rows.Value().Int64(row, 0), rows.Value().Int64(row, 1), rows.Value().Bytes(row, 2)});
   }
   return hugo::Ok(std::move(batches));
 }
@@ -197,8 +196,8 @@ hugo::Result<std::vector<TransferTaskRecord>> SqlExecutionStore::LoadTransferTas
   return hugo::Ok(std::move(tasks));
 }
 
-hugo::Result<std::vector<TimerTaskRecord>> SqlExecutionStore::LoadTimerTasks(
-    int64_t after_task_id, int count_max) {
+hugo::Result<std::vector<TimerTaskRecord>> SqlExecutionStore::LoadTimerTasks(int64_t after_task_id,
+                                                                             int count_max) {
   auto rows = db().Query(
       "SELECT task_id, fire_time, data FROM timer_tasks WHERE task_id > ? "
       "ORDER BY task_id LIMIT ?",
@@ -206,8 +205,8 @@ hugo::Result<std::vector<TimerTaskRecord>> SqlExecutionStore::LoadTimerTasks(
   if (rows.IsFailure()) return rows.Error();
   std::vector<TimerTaskRecord> tasks;
   for (size_t row = 0; row < rows.Value().size(); ++row) {
-    tasks.push_back({rows.Value().Int64(row, 0), rows.Value().Int64(row, 1),
-                     rows.Value().Bytes(row, 2)});
+    tasks.push_back(
+        {rows.Value().Int64(row, 0), rows.Value().Int64(row, 1), rows.Value().Bytes(row, 2)});
   }
   return hugo::Ok(std::move(tasks));
 }
@@ -218,8 +217,7 @@ hugo::Result<int64_t> SqlExecutionStore::MaxTaskId() {
       "coalesce((SELECT max(task_id) FROM timer_tasks), 0)",
       {});
   if (rows.IsFailure()) return rows.Error();
-  return hugo::Ok(
-      std::max({task_id_floor_, rows.Value().Int64(0, 0), rows.Value().Int64(0, 1)}));
+  return hugo::Ok(std::max({task_id_floor_, rows.Value().Int64(0, 0), rows.Value().Int64(0, 1)}));
 }
 
 hugo::Result<hugo::Unit> SqlExecutionStore::DeleteRun(const RunKey& key,

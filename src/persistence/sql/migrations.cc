@@ -84,8 +84,8 @@ hugo::Result<hugo::Unit> ApplyOne(Connection& connection, const Migration& migra
   }
   if (applied.IsFailure()) {
     if (transactional && connection.InTransaction()) (void)connection.Rollback();
-    return hugo::Error::From(
-        "applying " + migration.name + " failed: " + applied.Error().Message(), kErrorMigration);
+    return hugo::Error::From("applying " + migration.name + " failed: " + applied.Error().Message(),
+                             kErrorMigration);
   }
   if (transactional) return connection.Commit();
   return hugo::Ok();

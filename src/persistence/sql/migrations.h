@@ -26,8 +26,8 @@ inline constexpr char kErrorSchemaUnknown[] = "hdo.persistence.schema_unknown";
 const std::vector<Migration>& SchemaMigrations(Engine engine);
 
 struct SchemaState {
-  int version = 0;  // the highest applied (0: none)
-  int known = 0;    // the highest this binary has
+  int version = 0;                   // the highest applied (0: none)
+  int known = 0;                     // the highest this binary has
   std::vector<std::string> applied;  // names of applied migrations, in version order
 };
 
@@ -38,8 +38,7 @@ hugo::Result<SchemaState> ReadSchemaState(Connection& connection,
 
 // Applies every migration above the database's version, in order. Returns the new version.
 // kErrorSchemaTooNew (persistence/migration.h) when the database is newer than this binary.
-hugo::Result<int> ApplyMigrations(Connection& connection,
-                                  const std::vector<Migration>& migrations);
+hugo::Result<int> ApplyMigrations(Connection& connection, const std::vector<Migration>& migrations);
 
 // The server's check: ok when the database is exactly at this binary's version; otherwise an
 // error whose message names `hdo admin schema migrate --db <dsn>` (or a newer hdo).

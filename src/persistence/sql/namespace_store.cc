@@ -12,9 +12,9 @@ NamespaceRecord RecordAt(const Rows& rows, size_t row) {
 
 hugo::Result<hugo::Unit> SqlNamespaceStore::CreateNamespace(const NamespaceRecord& record) {
   return session_->InTransaction([&]() -> hugo::Result<hugo::Unit> {
-    auto inserted = db().Execute(
-        "INSERT INTO namespaces(id, name, notification_version, data) VALUES(?,?,?,?)",
-        {record.id, record.name, record.notification_version, Blob{record.data}});
+    auto inserted =
+        db().Execute("INSERT INTO namespaces(id, name, notification_version, data) VALUES(?,?,?,?)",
+                     {record.id, record.name, record.notification_version, Blob{record.data}});
     if (inserted.IsFailure()) {
       if (inserted.Error().HasCode(kErrorDuplicateKey)) {
         return hugo::Error::From("namespace '" + record.name + "' already exists",
@@ -26,12 +26,11 @@ hugo::Result<hugo::Unit> SqlNamespaceStore::CreateNamespace(const NamespaceRecor
   });
 }
 
-hugo::Result<NamespaceRecord> SqlNamespaceStore::GetBy(const char* column,
-                                                       std::string_view value) {
-  auto rows = db().Query(
-      std::string("SELECT id, name, notification_version, data FROM namespaces WHERE ") + column +
-          " = ?",
-      {std::string(value)});
+hugo::Result<NamespaceRecord> SqlNamespaceStore::GetBy(const char* column, std::string_view value) {
+  auto rows =
+      db().Query(std::string("SELECT id, name, notification_version, data FROM namespaces WHERE ") +
+                     column + " = ?",
+                 {std::string(value)});
   if (rows.IsFailure()) return rows.Error();
   if (rows.Value().empty()) {
     return hugo::Error::From(
@@ -68,14 +67,13 @@ hugo::Result<NamespacePage> SqlNamespaceStore::ListNamespaces(int page_size,
   return hugo::Ok(std::move(page));
 }
 
-hugo::Result<hugo::Unit> SqlNamespaceStore::UpdateNamespace(
-    const NamespaceRecord& record, int64_t expected_notification_version) {
+hugo::Result<hugo::Unit> SqlNamespaceStore::UpdateNamespace(const NamespaceRecord& record,
+                                                            int64_t expected_notification_version) {
   return session_->InTransaction([&]() -> hugo::Result<hugo::Unit> {
     auto updated = db().Execute(
         "UPDATE namespaces SET notification_version = ?, data = ? "
         "WHERE id = ? AND notification_version = ?",
-        {record.notification_version, Blob{record.data}, record.id,
-         expected_notification_version});
+        {record.notification_version, Blob{record.data}, record.id, expected_notification_version});
     if (updated.IsFailure()) return updated.Error();
     if (updated.Value() == 1) return hugo::Ok();
     auto current = GetNamespaceById(record.id);

@@ -22,8 +22,7 @@ namespace hdo::persistence::sql {
 class Session final : public persistence::Batcher {
  public:
   using Fence = std::function<hugo::Result<hugo::Unit>(Connection&)>;
-  explicit Session(std::unique_ptr<Connection> connection)
-      : connection_(std::move(connection)) {}
+  explicit Session(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
   ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

@@ -44,20 +44,20 @@ hugo::Result<ShardOwnership> AcquireShards(Session& session, int shard_count,
     auto stored = StoredShardCount(connection);
     if (stored.IsFailure()) return stored.Error();
     if (stored.Value() == 0) {
-      auto recorded = connection.Execute(MetadataInsert(connection.engine()),
-                                         {std::string(kShardCountKey), std::to_string(shard_count)});
+      auto recorded =
+          connection.Execute(MetadataInsert(connection.engine()),
+                             {std::string(kShardCountKey), std::to_string(shard_count)});
       if (recorded.IsFailure()) return recorded.Error();
       for (int shard = 0; shard < shard_count; ++shard) {
-        auto created = connection.Execute(
-            "INSERT INTO shards(shard_id, range_id, owner) VALUES(?, 0, ?)",
-            {int64_t{shard}, owner});
+        auto created =
+            connection.Execute("INSERT INTO shards(shard_id, range_id, owner) VALUES(?, 0, ?)",
+                               {int64_t{shard}, owner});
         if (created.IsFailure()) return created.Error();
       }
     } else if (stored.Value() != shard_count) {
       return hugo::Error::From(
           "the cluster was created with " + std::to_string(stored.Value()) +
-              " history shards and this server is configured with " +
-              std::to_string(shard_count) +
+              " history shards and this server is configured with " + std::to_string(shard_count) +
               "; the shard count cannot change after creation (set history.shards to " +
               std::to_string(stored.Value()) + ")",
           kErrorShardCount);
@@ -72,13 +72,12 @@ hugo::Result<ShardOwnership> AcquireShards(Session& session, int shard_count,
     ownership.range_ids.clear();
     for (size_t row = 0; row < rows.Value().size(); ++row) {
       if (rows.Value().Int64(row, 0) != static_cast<int64_t>(row)) {
-        return hugo::Error::From("the shards table is damaged: shard " + std::to_string(row) +
-                                     " is missing",
-                                 kErrorStore);
+        return hugo::Error::From(
+            "the shards table is damaged: shard " + std::to_string(row) + " is missing",
+            kErrorStore);
       }
       ownership.range_ids.push_back(rows.Value().Int64(row, 1));
-      ownership.task_id_floor =
-          std::max(ownership.task_id_floor, rows.Value().Int64(row, 1) << 32);
+      ownership.task_id_floor = std::max(ownership.task_id_floor, rows.Value().Int64(row, 1) << 32);
     }
     if (static_cast<int>(ownership.range_ids.size()) != shard_count) {
       return hugo::Error::From("the shards table has " +
