@@ -139,6 +139,12 @@ Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
 hugo::Result<hugo::Unit> Server::Start() {
   auto address_ok = ValidateAddress(options_.ip, options_.port, options_.metrics_port);
   if (address_ok.IsFailure()) return address_ok;
+  // First, so that probes are answered while the store opens and recovers (/readyz: starting).
+  auto metrics_ok = StartMetrics();
+  if (metrics_ok.IsFailure()) {
+    Shutdown(std::chrono::milliseconds(0));
+    return metrics_ok;
+  }
 
   auto store_ok = OpenStore();
   if (store_ok.IsFailure()) {
@@ -167,14 +173,15 @@ hugo::Result<hugo::Unit> Server::Start() {
     Shutdown(std::chrono::milliseconds(0));
     return ExplainListenFailure(options_.ip, options_.port);
   }
-  auto metrics_ok = StartMetrics();
-  if (metrics_ok.IsFailure()) {
-    Shutdown(std::chrono::milliseconds(0));
-    return metrics_ok;
+  // Only now: when the server cannot start, its one line is the reason, not this warning.
+  if (metrics_port_skipped_) {
+    log::Warn("metrics port in use, running without metrics; --metrics-port 0 picks a free port",
+              {{"metrics_address", JoinHostPort(options_.ip, options_.metrics_port)}});
   }
   grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService();
   health->SetServingStatus(kWorkflowServiceName, true);
   health->SetServingStatus(true);
+  phase_ = Phase::kServing;
   return hugo::Ok();
 }
 
@@ -185,6 +192,12 @@ hugo::Result<hugo::Unit> Server::StartMetrics() {
   http_options.port = options_.metrics_port;
   auto http = std::make_unique<HttpServer>(http_options);
   http->Handle("/metrics", ServeMetrics);
+  http->Handle("/healthz", [](const HttpServer::Request&) {
+    HttpServer::Response response;
+    response.body = "ok\n";
+    return response;
+  });
+  http->Handle("/readyz", [this](const HttpServer::Request&) { return ServeReadyz(); });
   auto started = http->Start();
   if (started.IsSuccess()) {
     metrics_port_ = http->BoundPort();
@@ -196,8 +209,7 @@ hugo::Result<hugo::Unit> Server::StartMetrics() {
     return hugo::Error::From("cannot serve metrics: " + started.Error().Message(), kErrorListen);
   }
   if (options_.metrics_port_optional) {
-    log::Warn("metrics port in use, running without metrics; --metrics-port 0 picks a free port",
-              {{"metrics_address", address}});
+    metrics_port_skipped_ = true;
     return hugo::Ok();
   }
   return hugo::Error::From("cannot serve metrics on " + address +
@@ -208,6 +220,14 @@ hugo::Result<hugo::Unit> Server::StartMetrics() {
 }
 
 hugo::Result<hugo::Unit> Server::OpenStore() {
+  if (!options_.database_url.empty()) {
+    // The PostgreSQL and MySQL stores (issue 7) plug in here.
+    return hugo::Error::From(
+        "this hdo build cannot open a PostgreSQL or MySQL store yet ('" +
+            options_.database_url.substr(0, options_.database_url.find("://")) +
+            "://' in the configuration); use persistence.store: sqlite",
+        kErrorStoreUnavailable);
+  }
   auto database = persistence::sqlite::Database::Open({.path = options_.db_filename});
   if (database.IsFailure()) return database.Error();
   database_ = std::move(database).Value();
@@ -229,7 +249,10 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       namespace_store_.get(), frontend::NamespaceHandler::Options{});
   // Nothing else runs yet, so the startup namespaces are created on this thread.
   for (const std::string& name : options_.namespaces) {
-    auto ensured = namespace_handler_->EnsureNamespace(name, options_.namespace_retention);
+    auto retention = options_.namespace_retentions.find(name);
+    auto ensured = namespace_handler_->EnsureNamespace(
+        name, retention != options_.namespace_retentions.end() ? retention->second
+                                                               : options_.namespace_retention);
     if (ensured.IsFailure()) {
       return hugo::Error::From(
           "cannot create namespace '" + name + "': " + ensured.Error().Message(),
@@ -301,10 +324,68 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
     }
     group_commit_->Resume();
   });
+  store_ping_ = [this] { return database_->Exec("SELECT 1 FROM sqlite_schema LIMIT 1"); };
   log::Debug("store ready", {{"db_filename", database_->path()},
                              {"schema_version", int64_t{migrated.Value()}},
                              {"recovered_tasks", int64_t{recovered.Value()}}});
   return hugo::Ok();
+}
+
+HttpServer::Response Server::ServeReadyz() {
+  ReadinessReport report;
+  const Phase phase = phase_.load();
+  if (phase != Phase::kServing) {
+    report.unchecked = phase == Phase::kStarting ? "starting" : "stopping";
+  } else {
+    // The checks run where the state lives; a store thread stuck in a long commit or a hung
+    // connection must not hold the probe: past the timeout it is not ready.
+    auto gathered = std::make_shared<std::promise<ReadinessReport>>();
+    std::future<ReadinessReport> future = gathered->get_future();
+    asio::post(*store_io_, [this, gathered] { gathered->set_value(GatherReadiness()); });
+    if (future.wait_for(options_.readiness_check_timeout) == std::future_status::ready) {
+      report = future.get();
+    } else {
+      report.unchecked = "the store thread did not answer within " +
+                         std::to_string(options_.readiness_check_timeout.count()) + " ms";
+    }
+  }
+  Readiness readiness = EvaluateReadiness(
+      std::move(report), {.timer_lag_max = options_.readiness_timer_lag_max,
+                          .task_backlog_max = options_.readiness_task_backlog_max});
+  HttpServer::Response response;
+  response.status = readiness.ready ? 200 : 503;
+  response.content_type = "application/json";
+  response.body = std::move(readiness.json) + "\n";
+  return response;
+}
+
+ReadinessReport Server::GatherReadiness() {
+  ReadinessReport report;
+  const auto started = std::chrono::steady_clock::now();
+  if (store_ping_) {
+    auto pinged = store_ping_();
+    if (pinged.IsFailure()) report.store_error = pinged.Error().Message();
+  }
+  report.store_latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - started)
+                                .count();
+  // One engine owns the one shard of the embedded store (ADR 0005); it is not owned while the
+  // engine reloads after a lost commit.
+  report.shards_total = 1;
+  const bool reloading = group_commit_ != nullptr && group_commit_->Refusing();
+  report.shards_owned = engine_ != nullptr && !reloading ? 1 : 0;
+  if (reloading) report.shards_detail = "reloading from the store after a failed commit";
+  report.timer_lag_ms = engine_ != nullptr ? engine_->TimerQueueLagMs() : 0;
+  if (matcher_ != nullptr) {
+    for (const matching::Matcher::Backlog& backlog : matcher_->Backlogs()) {
+      std::string name =
+          visibility_ != nullptr ? visibility_->NamespaceName(backlog.namespace_id) : std::string();
+      report.backlogs.push_back({name.empty() ? backlog.namespace_id : name, backlog.task_queue,
+                                 backlog.workflow ? "workflow" : "activity",
+                                 static_cast<int64_t>(backlog.tasks)});
+    }
+  }
+  return report;
 }
 
 void Server::RefreshStatistics() {
@@ -319,7 +400,7 @@ void Server::RefreshStatistics() {
 }
 
 void Server::Shutdown(std::chrono::milliseconds grace) {
-  metrics_server_.reset();  // stops its thread
+  phase_ = Phase::kStopping;  // /readyz: 503 from now on
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     // Parked long polls would hold gRPC's shutdown for their whole window: answer them now.
@@ -337,6 +418,8 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     grpc_server_->Wait();
     grpc_server_.reset();
   }
+  // Stops its thread; a /readyz check it posted to the store thread runs before the join below.
+  metrics_server_.reset();
   // A pending timer is work the pool would wait for.
   if (store_io_ != nullptr && statistics_timer_ != nullptr) {
     asio::post(*store_io_, [this] {

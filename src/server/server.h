@@ -1,6 +1,10 @@
 // The composition root: the only place that knows every part of hdo and wires them together
-// (store, frontend, gRPC listener, health, the Prometheus /metrics listener). `hdo server
-// start-dev` builds one Server.
+// (store, frontend, gRPC listener, health, the HTTP listener of /metrics, /healthz and /readyz).
+// `hdo server start-dev` and `hdo server start --config` build one Server.
+//
+// The HTTP listener starts first, so that during the store's opening and recovery /healthz
+// answers 200 and /readyz 503 ("starting"); /readyz answers 503 ("stopping") again from the
+// moment Shutdown begins. docs/operations/configuration.md#health-probes.
 //
 // Lifecycle: Start() once, then Shutdown() once (from any thread), then destruction. Start and
 // Shutdown are not safe to call concurrently with each other; BoundPort and the accessors are.
@@ -10,12 +14,17 @@
 
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "hugo/result.h"
+#include "server/http_server.h"
+#include "server/readiness.h"
 
 namespace hdo::persistence::sqlite {
 class Database;
@@ -42,13 +51,13 @@ class Visibility;
 
 namespace hdo::server {
 
-class HttpServer;
-
 // Error codes of Start() (Error::Code()). All of them are problems of input or environment that
 // the person starting the server can fix, reported with a message that says how.
 inline constexpr char kErrorInvalidAddress[] = "hdo.server.invalid_address";
 inline constexpr char kErrorAddressInUse[] = "hdo.server.address_in_use";
 inline constexpr char kErrorListen[] = "hdo.server.listen";
+// The configuration names a store this build cannot open yet.
+inline constexpr char kErrorStoreUnavailable[] = "hdo.server.store_unavailable";
 
 // The gRPC service name that health checks name (SDK CheckHealth, `temporal operator cluster
 // health`).
@@ -75,6 +84,8 @@ class Server {
     // Namespaces created at startup when missing (start-dev: "default" plus --namespace).
     std::vector<std::string> namespaces = {"default"};
     std::chrono::seconds namespace_retention = std::chrono::hours(24);
+    // Retention of a startup namespace by name, where it differs from namespace_retention.
+    std::map<std::string, std::chrono::seconds> namespace_retentions;
     // Transactions sharing one commit (one fsync) at most; 1 commits each on its own.
     int commit_batch_max = 1000;
     // Prometheus GET /metrics on `ip`: 0 picks a free port (MetricsPort() tells which), -1
@@ -84,6 +95,13 @@ class Server {
     // port, which every server on a machine asks for); false fails Start() with
     // kErrorAddressInUse (a port the user chose).
     bool metrics_port_optional = true;
+    // GET /readyz (on the metrics listener): not ready when the most overdue timer is later than
+    // this, or when a task queue holds more than readiness_task_backlog_max tasks (0: backlogs
+    // are reported, never a condition), or when the store thread has not answered the check
+    // within readiness_check_timeout.
+    std::chrono::milliseconds readiness_timer_lag_max = std::chrono::seconds(30);
+    int readiness_task_backlog_max = 0;
+    std::chrono::milliseconds readiness_check_timeout = std::chrono::seconds(2);
   };
 
   explicit Server(Options options);
@@ -113,6 +131,10 @@ class Server {
   hugo::Result<hugo::Unit> OpenStore();
   // Starts the /metrics listener (after gRPC, so a gRPC failure is the one line reported).
   hugo::Result<hugo::Unit> StartMetrics();
+  // GET /healthz and GET /readyz (on the HTTP listener's thread).
+  HttpServer::Response ServeReadyz();
+  // Gathers the readiness report (on the store thread).
+  ReadinessReport GatherReadiness();
   // Refreshes the store's query statistics now and every 10 minutes (on the store thread).
   void RefreshStatistics();
 
@@ -136,6 +158,13 @@ class Server {
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<HttpServer> metrics_server_;
   int metrics_port_ = 0;
+  // The default metrics port was in use: warned about once the server has started.
+  bool metrics_port_skipped_ = false;
+  enum class Phase { kStarting, kServing, kStopping };
+  std::atomic<Phase> phase_{Phase::kStarting};
+  // The store's cheap round trip for /readyz, run on the store thread (SQLite: a read of its
+  // schema; a production store plugs its Connection::Ping here in OpenStore). Unset: no check.
+  std::function<hugo::Result<hugo::Unit>()> store_ping_;
 };
 
 }  // namespace hdo::server
