@@ -370,6 +370,13 @@ void ReadSections(Reader& reader, const YAML::Node& root, Config* config) {
     reader.Int(root["history"]["commit_batch_max"], "history.commit_batch_max", 1, 100000,
                &options.commit_batch_max);
   }
+  if (!reader.failed() && config->store == kStoreSqlite && options.history_shards != 1) {
+    // The embedded store has one writer: one engine thread owns the one shard (ADR 0005).
+    reader.Fail(root["history"]["shards"], "history.shards",
+                "'" + std::to_string(options.history_shards) +
+                    "' is not possible with store sqlite, which runs one shard: give 1 or leave "
+                    "it out");
+  }
   ReadNamespaces(reader, root, &options);
   if (reader.Map(root["log"], "log", {"level"})) {
     reader.Enum(root["log"]["level"], "log.level", {"debug", "info", "warn", "error"},

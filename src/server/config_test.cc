@@ -189,6 +189,12 @@ TEST(ConfigTest, InconsistentPersistenceIsAnError) {
             "own, e.g. postgres://hdo@db.example:5432/hdo?sslmode=verify-full");
 }
 
+TEST(ConfigTest, SqliteRunsOneShard) {
+  EXPECT_EQ(ErrorOf("history:\n  shards: 4\n"),
+            "hdo.yaml:2: history.shards: '4' is not possible with store sqlite, which runs one "
+            "shard: give 1 or leave it out");
+}
+
 TEST(ConfigTest, NamespacesMustBeNamedOnce) {
   EXPECT_EQ(ErrorOf("namespaces:\n  - name: a\n  - name: a\n"),
             "hdo.yaml:3: namespaces[1].name: 'a' is listed twice");
