@@ -68,9 +68,9 @@ struct StoreDescription {
 StoreDescription DescribeStore(const hdo::server::Server& server, const std::string& database_url) {
   if (database_url.empty()) return {"sqlite", "SQLite database", server.DatabasePath()};
   if (database_url.rfind("mysql://", 0) == 0) {
-    return {"mysql", "MySQL database", hdo::server::RedactDsn(database_url)};
+    return {"mysql", "MySQL/MariaDB", hdo::server::RedactDsn(database_url)};
   }
-  return {"postgres", "PostgreSQL database", hdo::server::RedactDsn(database_url)};
+  return {"postgres", "PostgreSQL", hdo::server::RedactDsn(database_url)};
 }
 
 // `hdo server start-dev` (dev: true) and `hdo server start`: starts the server, prints the banner,

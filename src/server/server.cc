@@ -120,6 +120,9 @@ HttpServer::Response ServeMetrics(const HttpServer::Request&) {
   return response;
 }
 
+// How often the store thread gathers the readiness report /readyz answers from.
+constexpr std::chrono::milliseconds kReadinessInterval(1000);
+
 // Wall-clock time for events and timers (the engine's and matching's only clock).
 google::protobuf::Timestamp SystemNow() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -178,6 +181,14 @@ hugo::Result<hugo::Unit> Server::Start() {
     log::Warn("metrics port in use, running without metrics; --metrics-port 0 picks a free port",
               {{"metrics_address", JoinHostPort(options_.ip, options_.metrics_port)}});
   }
+  // The first readiness check before serving, so that /readyz is answered from the start.
+  readiness_timer_ = std::make_unique<asio::steady_timer>(store_io_->get_executor());
+  auto first_check = std::make_shared<std::promise<void>>();
+  asio::post(*store_io_, [this, first_check] {
+    RefreshReadiness();
+    first_check->set_value();
+  });
+  first_check->get_future().wait_for(options_.readiness_check_timeout);
   grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService();
   health->SetServingStatus(kWorkflowServiceName, true);
   health->SetServingStatus(true);
@@ -337,16 +348,21 @@ HttpServer::Response Server::ServeReadyz() {
   if (phase != Phase::kServing) {
     report.unchecked = phase == Phase::kStarting ? "starting" : "stopping";
   } else {
-    // The checks run where the state lives; a store thread stuck in a long commit or a hung
-    // connection must not hold the probe: past the timeout it is not ready.
-    auto gathered = std::make_shared<std::promise<ReadinessReport>>();
-    std::future<ReadinessReport> future = gathered->get_future();
-    asio::post(*store_io_, [this, gathered] { gathered->set_value(GatherReadiness()); });
-    if (future.wait_for(options_.readiness_check_timeout) == std::future_status::ready) {
-      report = future.get();
-    } else {
-      report.unchecked = "the store thread did not answer within " +
-                         std::to_string(options_.readiness_check_timeout.count()) + " ms";
+    // The checks run on the store thread every kReadinessInterval; this thread only reads the
+    // latest, so a stuck store thread never holds the HTTP thread (and /healthz behind it).
+    std::chrono::steady_clock::time_point gathered_at;
+    {
+      std::lock_guard<std::mutex> lock(readiness_mutex_);
+      report = readiness_report_;
+      gathered_at = readiness_gathered_at_;
+    }
+    const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - gathered_at);
+    if (gathered_at == std::chrono::steady_clock::time_point()) {
+      report.unchecked = "the store thread has not answered the first readiness check";
+    } else if (age > kReadinessInterval + options_.readiness_check_timeout) {
+      report.unchecked = "the store thread has not answered the readiness check for " +
+                         std::to_string(age.count()) + " ms";
     }
   }
   Readiness readiness = EvaluateReadiness(
@@ -357,6 +373,19 @@ HttpServer::Response Server::ServeReadyz() {
   response.content_type = "application/json";
   response.body = std::move(readiness.json) + "\n";
   return response;
+}
+
+void Server::RefreshReadiness() {
+  ReadinessReport report = GatherReadiness();
+  {
+    std::lock_guard<std::mutex> lock(readiness_mutex_);
+    readiness_report_ = std::move(report);
+    readiness_gathered_at_ = std::chrono::steady_clock::now();
+  }
+  readiness_timer_->expires_after(kReadinessInterval);
+  readiness_timer_->async_wait([this](const std::error_code& error) {
+    if (!error && !store_timers_stopped_) RefreshReadiness();
+  });
 }
 
 ReadinessReport Server::GatherReadiness() {
@@ -395,7 +424,7 @@ void Server::RefreshStatistics() {
   }
   statistics_timer_->expires_after(std::chrono::minutes(10));
   statistics_timer_->async_wait([this](const std::error_code& error) {
-    if (!error && !statistics_stopped_) RefreshStatistics();
+    if (!error && !store_timers_stopped_) RefreshStatistics();
   });
 }
 
@@ -418,13 +447,13 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     grpc_server_->Wait();
     grpc_server_.reset();
   }
-  // Stops its thread; a /readyz check it posted to the store thread runs before the join below.
-  metrics_server_.reset();
+  metrics_server_.reset();  // stops its thread
   // A pending timer is work the pool would wait for.
   if (store_io_ != nullptr && statistics_timer_ != nullptr) {
     asio::post(*store_io_, [this] {
-      statistics_stopped_ = true;  // a wait that already completed must not re-arm it
+      store_timers_stopped_ = true;  // a wait that already completed must not re-arm one
       statistics_timer_->cancel();
+      if (readiness_timer_ != nullptr) readiness_timer_->cancel();
     });
   }
   if (store_io_ != nullptr) store_io_->join();
@@ -432,6 +461,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   // first.
   workflow_handler_.reset();
   statistics_timer_.reset();
+  readiness_timer_.reset();
   engine_.reset();
   matcher_.reset();
   group_commit_.reset();  // commits what the store thread left open

@@ -4,7 +4,8 @@
 //
 // The HTTP listener starts first, so that during the store's opening and recovery /healthz
 // answers 200 and /readyz 503 ("starting"); /readyz answers 503 ("stopping") again from the
-// moment Shutdown begins. docs/operations/configuration.md#health-probes.
+// moment Shutdown begins. In between, the store thread gathers a readiness report every second
+// and /readyz answers from the latest without waiting. docs/operations/configuration.md.
 //
 // Lifecycle: Start() once, then Shutdown() once (from any thread), then destruction. Start and
 // Shutdown are not safe to call concurrently with each other; BoundPort and the accessors are.
@@ -19,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -97,8 +99,8 @@ class Server {
     bool metrics_port_optional = true;
     // GET /readyz (on the metrics listener): not ready when the most overdue timer is later than
     // this, or when a task queue holds more than readiness_task_backlog_max tasks (0: backlogs
-    // are reported, never a condition), or when the store thread has not answered the check
-    // within readiness_check_timeout.
+    // are reported, never a condition), or when the store thread's latest check (made every
+    // second) is older than a second plus readiness_check_timeout.
     std::chrono::milliseconds readiness_timer_lag_max = std::chrono::seconds(30);
     int readiness_task_backlog_max = 0;
     std::chrono::milliseconds readiness_check_timeout = std::chrono::seconds(2);
@@ -131,9 +133,10 @@ class Server {
   hugo::Result<hugo::Unit> OpenStore();
   // Starts the /metrics listener (after gRPC, so a gRPC failure is the one line reported).
   hugo::Result<hugo::Unit> StartMetrics();
-  // GET /healthz and GET /readyz (on the HTTP listener's thread).
+  // GET /readyz (on the HTTP listener's thread): from the latest report, never waiting.
   HttpServer::Response ServeReadyz();
-  // Gathers the readiness report (on the store thread).
+  // Gathers the readiness report now and every second (on the store thread).
+  void RefreshReadiness();
   ReadinessReport GatherReadiness();
   // Refreshes the store's query statistics now and every 10 minutes (on the store thread).
   void RefreshStatistics();
@@ -151,7 +154,8 @@ class Server {
   std::unique_ptr<persistence::sqlite::SqliteVisibilityStore> visibility_store_;
   std::unique_ptr<frontend::Visibility> visibility_;
   std::unique_ptr<asio::steady_timer> statistics_timer_;
-  bool statistics_stopped_ = false;  // store thread only
+  std::unique_ptr<asio::steady_timer> readiness_timer_;
+  bool store_timers_stopped_ = false;  // store thread only
   std::unique_ptr<frontend::WorkflowHandler> workflow_handler_;
   std::unique_ptr<frontend::OperatorHandler> operator_handler_;
   std::unique_ptr<frontend::UnimplementedService> unimplemented_service_;
@@ -165,6 +169,10 @@ class Server {
   // The store's cheap round trip for /readyz, run on the store thread (SQLite: a read of its
   // schema; a production store plugs its Connection::Ping here in OpenStore). Unset: no check.
   std::function<hugo::Result<hugo::Unit>()> store_ping_;
+  // The latest readiness report (written on the store thread, read on the HTTP thread).
+  std::mutex readiness_mutex_;
+  ReadinessReport readiness_report_;
+  std::chrono::steady_clock::time_point readiness_gathered_at_;
 };
 
 }  // namespace hdo::server
