@@ -335,7 +335,9 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
     }
     group_commit_->Resume();
   });
-  store_ping_ = [this] { return database_->Exec("SELECT 1 FROM sqlite_schema LIMIT 1"); };
+  store_ping_ = options_.store_ping ? options_.store_ping : [this] {
+    return database_->Exec("SELECT 1 FROM sqlite_schema LIMIT 1");
+  };
   log::Debug("store ready", {{"db_filename", database_->path()},
                              {"schema_version", int64_t{migrated.Value()}},
                              {"recovered_tasks", int64_t{recovered.Value()}}});

@@ -104,6 +104,9 @@ class Server {
     std::chrono::milliseconds readiness_timer_lag_max = std::chrono::seconds(30);
     int readiness_task_backlog_max = 0;
     std::chrono::milliseconds readiness_check_timeout = std::chrono::seconds(2);
+    // Replaces the store's own readiness round trip (run on the store thread); tests inject a
+    // failing or hanging store with it. Unset: the store's (SQLite: a read of its schema).
+    std::function<hugo::Result<hugo::Unit>()> store_ping;
   };
 
   explicit Server(Options options);
