@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -358,7 +360,16 @@ void ReadSections(Reader& reader, const YAML::Node& root, Config* config) {
   if (reader.failed()) return;
   if (reader.Map(root["server"], "server", {"ip", "port", "metrics_port"})) {
     const YAML::Node server = root["server"];
-    if (auto ip = reader.String(server["ip"], "server.ip")) options.ip = *ip;
+    if (auto ip = reader.String(server["ip"], "server.ip")) {
+      in6_addr buffer{};
+      const bool v6 = ip->find(':') != std::string::npos;
+      if (inet_pton(v6 ? AF_INET6 : AF_INET, ip->c_str(), &buffer) != 1) {
+        reader.Fail(
+            server["ip"], "server.ip",
+            "'" + *ip + "' is not an IP address: give one such as 127.0.0.1, 0.0.0.0 or ::");
+      }
+      options.ip = *ip;
+    }
     reader.Int(server["port"], "server.port", 0, 65535, &options.port);
     reader.Int(server["metrics_port"], "server.metrics_port", -1, 65535, &options.metrics_port,
                " (-1: no metrics and no health probes)");

@@ -147,6 +147,9 @@ TEST(ConfigTest, AWrongTypeNamesKeyValueAndRange) {
             "hdo.yaml:2: server.port: 'seven' is not an integer: give an integer 0..65535");
   EXPECT_EQ(ErrorOf("server:\n  port: [1]\n"),
             "hdo.yaml:2: server.port: expected a single value, not a list");
+  EXPECT_EQ(ErrorOf("server:\n  ip: localhost\n"),
+            "hdo.yaml:2: server.ip: 'localhost' is not an IP address: give one such as 127.0.0.1, "
+            "0.0.0.0 or ::");
   EXPECT_EQ(ErrorOf("server: 7233\n"),
             "hdo.yaml:1: server: expected a mapping of keys (ip, port, metrics_port)");
   EXPECT_EQ(ErrorOf("namespaces:\n  - name: a\n    retention: soon\n"),
