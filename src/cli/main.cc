@@ -13,6 +13,7 @@
 #include "cli/admin_schema.h"
 #include "common/log.h"
 #include "common/version.h"
+#include "server/config.h"
 #include "server/server.h"
 
 namespace {
@@ -58,7 +59,24 @@ std::string DescribeCommandError(CLI::App& app) {
   return "'" + path + "' needs a command: " + choices;
 }
 
-int RunStartDev(const hdo::server::Server::Options& options) {
+// What the banner and the start log say about the store: which, a label, and where it is (a DSN
+// without its password).
+struct StoreDescription {
+  std::string store;
+  std::string label;
+  std::string where;
+};
+StoreDescription DescribeStore(const hdo::server::Server& server, const std::string& database_url) {
+  if (database_url.empty()) return {"sqlite", "SQLite database", server.DatabasePath()};
+  if (database_url.rfind("mysql://", 0) == 0) {
+    return {"mysql", "MySQL/MariaDB", hdo::server::RedactDsn(database_url)};
+  }
+  return {"postgres", "PostgreSQL", hdo::server::RedactDsn(database_url)};
+}
+
+// `hdo server start-dev` (dev: true) and `hdo server start`: starts the server, prints the banner,
+// waits for SIGINT or SIGTERM, stops.
+int RunServer(const hdo::server::Server::Options& options, bool dev) {
   // Block the stop signals before any thread exists so that every thread inherits the mask and
   // the main thread alone receives them through sigwait.
   // A shell starting us in the background leaves SIGINT ignored, and an ignored signal never
@@ -78,17 +96,31 @@ int RunStartDev(const hdo::server::Server::Options& options) {
 
   // Empty when metrics are off.
   const std::string metrics_url = server.MetricsUrl();
-  hdo::log::Info("server started", {{"version", hdo::Version()},
-                                    {"grpc_address", server.GrpcAddress()},
-                                    {"db_filename", server.DatabasePath()},
-                                    {"metrics_url", metrics_url}});
+  const StoreDescription store = DescribeStore(server, options.database_url);
+  if (dev) {
+    hdo::log::Info("server started", {{"version", hdo::Version()},
+                                      {"grpc_address", server.GrpcAddress()},
+                                      {"db_filename", server.DatabasePath()},
+                                      {"metrics_url", metrics_url}});
+  } else {
+    hdo::log::Info("server started", {{"version", hdo::Version()},
+                                      {"grpc_address", server.GrpcAddress()},
+                                      {"store", store.store},
+                                      {"database", store.where},
+                                      {"history_shards", int64_t{options.history_shards}},
+                                      {"metrics_url", metrics_url}});
+  }
   std::printf(
-      "hdo %s dev server\n"
+      "hdo %s %s\n"
       "  Temporal gRPC API  %s\n"
-      "  SQLite database    %s\n",
-      std::string(hdo::Version()).c_str(), server.GrpcAddress().c_str(),
-      server.DatabasePath().c_str());
+      "  %-19s%s\n",
+      std::string(hdo::Version()).c_str(), dev ? "dev server" : "server",
+      server.GrpcAddress().c_str(), store.label.c_str(), store.where.c_str());
   if (!metrics_url.empty()) std::printf("  Prometheus metrics %s\n", metrics_url.c_str());
+  if (!dev && !metrics_url.empty()) {
+    const std::string base = metrics_url.substr(0, metrics_url.rfind('/'));
+    std::printf("  Health probes      %s/healthz %s/readyz\n", base.c_str(), base.c_str());
+  }
   std::printf("Connect an SDK or the temporal CLI to %s. Press Ctrl-C to stop.\n",
               server.GrpcAddress().c_str());
   std::fflush(stdout);
@@ -143,6 +175,19 @@ int main(int argc, char** argv) {
           ->capture_default_str()
           ->check(CLI::Range(-1, 65535));
 
+  hdo::server::Server::Options start_flags;
+  std::string config_path;
+  CLI::App* start = server_cmd->add_subcommand(
+      "start", "Run the server as configured by a YAML file (docs/operations/configuration.md)");
+  start->add_option("-c,--config", config_path, "Configuration file, e.g. hdo.yaml")->required();
+  CLI::Option* start_ip = start->add_option("--ip", start_flags.ip, "Overrides server.ip");
+  CLI::Option* start_port =
+      start->add_option("-p,--port", start_flags.port, "Overrides server.port")
+          ->check(CLI::Range(0, 65535));
+  CLI::Option* start_metrics_port =
+      start->add_option("--metrics-port", start_flags.metrics_port, "Overrides server.metrics_port")
+          ->check(CLI::Range(-1, 65535));
+  CLI::Option* log_level_option = app.get_option("--log-level");
   CLI::App* admin_cmd = app.add_subcommand("admin", "Operate a store");
   admin_cmd->require_subcommand(1);
   CLI::App* schema_cmd =
@@ -183,7 +228,23 @@ int main(int argc, char** argv) {
   for (const std::string& name : extra_namespaces) options.namespaces.push_back(name);
   // A port the user named must be served or fail like --port; only the default gives way.
   options.metrics_port_optional = metrics_port->count() == 0;
-  if (start_dev->parsed()) return RunStartDev(options);
+  if (start_dev->parsed()) return RunServer(options, /*dev=*/true);
+  if (start->parsed()) {
+    auto loaded = hdo::server::LoadConfigFile(config_path, hdo::server::ProcessEnvironment());
+    if (loaded.IsFailure()) FailBadInput(loaded.Error().Message());
+    hdo::server::Config config = std::move(loaded).Value();
+    if (start_ip->count() > 0) config.server.ip = start_flags.ip;
+    if (start_port->count() > 0) config.server.port = start_flags.port;
+    if (start_metrics_port->count() > 0) {
+      config.server.metrics_port = start_flags.metrics_port;
+      config.server.metrics_port_optional = false;
+    }
+    if (log_level_option->count() == 0) {
+      hdo::log::ParseLevel(config.log_level, &level);
+      hdo::log::SetLevel(level);
+    }
+    return RunServer(config.server, /*dev=*/false);
+  }
   if (schema_migrate->parsed() || schema_version->parsed()) {
     auto done = schema_migrate->parsed() ? hdo::cli::MigrateSchema(schema_db)
                                          : hdo::cli::DescribeSchema(schema_db);

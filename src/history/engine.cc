@@ -599,6 +599,11 @@ void Engine::FireDueTimers() {
   ArmTimer();
 }
 
+int64_t Engine::TimerQueueLagMs() {
+  if (timer_queue_.empty()) return 0;
+  return std::max<int64_t>(0, NowMs() - timer_queue_.begin()->first);
+}
+
 void Engine::FireTimer(int64_t task_id, const TimerTask& task) {
   auto begun = Begin({task.namespace_id(), task.workflow_id(), task.run_id()});
   if (begun.IsFailure()) {

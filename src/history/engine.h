@@ -112,6 +112,10 @@ class Engine {
   // Fires the timer tasks due by the engine's clock now. The armed Asio timer calls it on its
   // own; with a clock that is not the wall clock (tests, simulation) the caller drives time.
   void FireDueTimers();
+  // How late the most overdue timer task is (due by the engine's clock, not fired yet), in ms; 0
+  // when none is due. Timers fire on the engine thread, so a lag means that thread is behind
+  // (readiness probe).
+  int64_t TimerQueueLagMs();
 
   // --- workflows (engine_workflow.cc); `namespace_id` is resolved, the request validated.
   // `admit_update`: update-with-start; the update is admitted on the new run before its first

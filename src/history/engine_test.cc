@@ -102,6 +102,19 @@ TEST_F(EngineTest, AWorkflowTaskOfACachedRunIsServedWithoutReadingHistoryBack) {
   EXPECT_EQ(History("tail").events_size(), second.history().events_size() - stored.events_size());
 }
 
+TEST_F(EngineTest, TheTimerQueueLagIsHowLateTheMostOverdueUnfiredTimerIs) {
+  EXPECT_EQ(engine_->TimerQueueLagMs(), 0);
+  Start("lag");
+  // A started workflow task arms its start-to-close timeout (10 s by default).
+  ASSERT_FALSE(PollWorkflowTask().task_token().empty());
+  now_ = TimestampFromMillis(ToMillis(now_) + 9000);
+  EXPECT_EQ(engine_->TimerQueueLagMs(), 0);  // not due yet
+  now_ = TimestampFromMillis(ToMillis(now_) + 3500);
+  EXPECT_EQ(engine_->TimerQueueLagMs(), 2500);  // due, not fired
+  engine_->FireDueTimers();
+  EXPECT_EQ(engine_->TimerQueueLagMs(), 0);
+}
+
 TEST_F(EngineTest, AnActivityThatEndsDuringAWorkflowTaskIsNumberedWhenTheTaskCompletes) {
   Start("w1");
   auto first = PollWorkflowTask();

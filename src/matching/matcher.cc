@@ -327,6 +327,16 @@ size_t Matcher::BacklogSize(const std::string& namespace_id, const std::string& 
   return it == partitions_.end() ? 0 : it->second.tasks.size();
 }
 
+std::vector<Matcher::Backlog> Matcher::Backlogs() const {
+  std::vector<Backlog> backlogs;
+  for (const auto& [key, partition] : partitions_) {
+    if (partition.tasks.empty()) continue;
+    const auto& [namespace_id, task_queue, kind] = key;
+    backlogs.push_back({namespace_id, task_queue, kind == kWorkflowKind, partition.tasks.size()});
+  }
+  return backlogs;
+}
+
 void Matcher::DropQueuedTasks() {
   for (auto& [key, partition] : partitions_) {
     partition.metrics.tasks.backlog_depth->Add(-static_cast<double>(partition.tasks.size()));

@@ -141,6 +141,14 @@ class Matcher {
   // Workflow tasks queued and pollers parked (for tests and metrics).
   size_t BacklogSize(const std::string& namespace_id, const std::string& task_queue) const;
   size_t ParkedPolls() const { return polls_.size(); }
+  struct Backlog {
+    std::string namespace_id;
+    std::string task_queue;
+    bool workflow = true;  // false: activity
+    size_t tasks = 0;
+  };
+  // Every partition holding workflow or activity tasks, with how many (readiness probe).
+  std::vector<Backlog> Backlogs() const;
 
  private:
   using PartitionKey = std::tuple<std::string, std::string, int>;  // namespace id, queue, kind

@@ -124,6 +124,25 @@ TEST_F(MatcherMetricsTest, TasksThatWaitInTheQueueAreBacklogMatchesAndCountInThe
   EXPECT_EQ(Count("hdo_matching_poll_wait_seconds_count", "payments", "Workflow", "task"), 1);
 }
 
+TEST_F(MatcherMetricsTest, BacklogsListEveryQueueHoldingTasksWithTheirCount) {
+  EXPECT_TRUE(matcher_->Backlogs().empty());
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-2")));
+  ASSERT_TRUE(matcher_->AddActivityTask("shipping", MakeTask("wf-3")));
+  std::optional<std::string> got;
+  PollWorkflow("refunds", &got);  // a partition with a parked poll and no task is not listed
+  auto backlogs = matcher_->Backlogs();
+  ASSERT_EQ(backlogs.size(), 2u);
+  EXPECT_EQ(backlogs[0].namespace_id, kNamespaceId);
+  EXPECT_EQ(backlogs[0].task_queue, "payments");
+  EXPECT_TRUE(backlogs[0].workflow);
+  EXPECT_EQ(backlogs[0].tasks, 2u);
+  EXPECT_EQ(backlogs[1].task_queue, "shipping");
+  EXPECT_FALSE(backlogs[1].workflow);
+  EXPECT_EQ(backlogs[1].tasks, 1u);
+  matcher_->CancelAll();
+}
+
 TEST_F(MatcherMetricsTest, APollWhoseWindowEndsIsObservedAsEmpty) {
   std::optional<std::string> got;
   uint64_t poll_id = matcher_->PollWorkflowTask(

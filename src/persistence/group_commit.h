@@ -56,6 +56,8 @@ class GroupCommit final : public Durability, private BatchListener {
   void SetOnLost(std::function<void(const hugo::Error&)> on_lost) { on_lost_ = std::move(on_lost); }
   // Transactions are accepted again after a lost batch.
   void Resume() { refusal_.reset(); }
+  // True between a lost batch and Resume(): the owner is reloading its state from the store.
+  bool Refusing() const { return refusal_.has_value(); }
   const Stats& stats() const { return stats_; }
 
  private:

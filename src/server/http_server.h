@@ -1,8 +1,8 @@
-// A minimal HTTP/1.1 server for operational endpoints: GET /metrics today, /healthz and /readyz
-// later. A path → handler map; 404 for an unknown path, 405 for a method other than GET, 400 for
-// a request that is not HTTP/1.x, 431 for a request head over the size limit; one request per
-// connection (`Connection: close`). Every limit is an option: request head size, time to read it,
-// time to write the response, connections open at once.
+// A minimal HTTP/1.1 server for operational endpoints: GET /metrics, /healthz and /readyz. A path →
+// handler map; 404 for an unknown path, 405 for a method other than GET, 400 for a request that is
+// not HTTP/1.x, 431 for a request head over the size limit; one request per connection
+// (`Connection: close`). Every limit is an option: request head size, time to read it, time to
+// write the response, connections open at once.
 //
 // Owned by the Server. Lifecycle: Handle() for every path, then Start() once, then Stop() once
 // (the destructor stops it too). Handle and Start are not thread-safe; Stop may be called from

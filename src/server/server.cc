@@ -127,6 +127,9 @@ HttpServer::Response ServeMetrics(const HttpServer::Request&) {
   return response;
 }
 
+// How often the store thread gathers the readiness report /readyz answers from.
+constexpr std::chrono::milliseconds kReadinessInterval(1000);
+
 // Wall-clock time for events and timers (the engine's and matching's only clock).
 google::protobuf::Timestamp SystemNow() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -146,6 +149,12 @@ Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
 hugo::Result<hugo::Unit> Server::Start() {
   auto address_ok = ValidateAddress(options_.ip, options_.port, options_.metrics_port);
   if (address_ok.IsFailure()) return address_ok;
+  // First, so that probes are answered while the store opens and recovers (/readyz: starting).
+  auto metrics_ok = StartMetrics();
+  if (metrics_ok.IsFailure()) {
+    Shutdown(std::chrono::milliseconds(0));
+    return metrics_ok;
+  }
 
   auto store_ok = OpenStore();
   if (store_ok.IsFailure()) {
@@ -174,14 +183,23 @@ hugo::Result<hugo::Unit> Server::Start() {
     Shutdown(std::chrono::milliseconds(0));
     return ExplainListenFailure(options_.ip, options_.port);
   }
-  auto metrics_ok = StartMetrics();
-  if (metrics_ok.IsFailure()) {
-    Shutdown(std::chrono::milliseconds(0));
-    return metrics_ok;
+  // Only now: when the server cannot start, its one line is the reason, not this warning.
+  if (metrics_port_skipped_) {
+    log::Warn("metrics port in use, running without metrics; --metrics-port 0 picks a free port",
+              {{"metrics_address", JoinHostPort(options_.ip, options_.metrics_port)}});
   }
+  // The first readiness check before serving, so that /readyz is answered from the start.
+  readiness_timer_ = std::make_unique<asio::steady_timer>(store_io_->get_executor());
+  auto first_check = std::make_shared<std::promise<void>>();
+  asio::post(*store_io_, [this, first_check] {
+    RefreshReadiness();
+    first_check->set_value();
+  });
+  first_check->get_future().wait_for(options_.readiness_check_timeout);
   grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService();
   health->SetServingStatus(kWorkflowServiceName, true);
   health->SetServingStatus(true);
+  phase_ = Phase::kServing;
   return hugo::Ok();
 }
 
@@ -192,6 +210,12 @@ hugo::Result<hugo::Unit> Server::StartMetrics() {
   http_options.port = options_.metrics_port;
   auto http = std::make_unique<HttpServer>(http_options);
   http->Handle("/metrics", ServeMetrics);
+  http->Handle("/healthz", [](const HttpServer::Request&) {
+    HttpServer::Response response;
+    response.body = "ok\n";
+    return response;
+  });
+  http->Handle("/readyz", [this](const HttpServer::Request&) { return ServeReadyz(); });
   auto started = http->Start();
   if (started.IsSuccess()) {
     metrics_port_ = http->BoundPort();
@@ -203,8 +227,7 @@ hugo::Result<hugo::Unit> Server::StartMetrics() {
     return hugo::Error::From("cannot serve metrics: " + started.Error().Message(), kErrorListen);
   }
   if (options_.metrics_port_optional) {
-    log::Warn("metrics port in use, running without metrics; --metrics-port 0 picks a free port",
-              {{"metrics_address", address}});
+    metrics_port_skipped_ = true;
     return hugo::Ok();
   }
   return hugo::Error::From("cannot serve metrics on " + address +
@@ -285,7 +308,10 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       namespace_store_.get(), frontend::NamespaceHandler::Options{});
   // Nothing else runs yet, so the startup namespaces are created on this thread.
   for (const std::string& name : options_.namespaces) {
-    auto ensured = namespace_handler_->EnsureNamespace(name, options_.namespace_retention);
+    auto retention = options_.namespace_retentions.find(name);
+    auto ensured = namespace_handler_->EnsureNamespace(
+        name, retention != options_.namespace_retentions.end() ? retention->second
+                                                               : options_.namespace_retention);
     if (ensured.IsFailure()) {
       return hugo::Error::From(
           "cannot create namespace '" + name + "': " + ensured.Error().Message(),
@@ -360,9 +386,91 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
     }
     group_commit_->Resume();
   });
+  if (options_.store_ping) {
+    store_ping_ = options_.store_ping;
+  } else if (session_ != nullptr) {
+    store_ping_ = [this] { return session_->connection().Ping(); };
+  } else {
+    store_ping_ = [this] { return database_->Exec("SELECT 1 FROM sqlite_schema LIMIT 1"); };
+  }
   log::Debug("store ready",
              {{"store", store_description_}, {"recovered_tasks", int64_t{recovered.Value()}}});
   return hugo::Ok();
+}
+
+HttpServer::Response Server::ServeReadyz() {
+  ReadinessReport report;
+  const Phase phase = phase_.load();
+  if (phase != Phase::kServing) {
+    report.unchecked = phase == Phase::kStarting ? "starting" : "stopping";
+  } else {
+    // The checks run on the store thread every kReadinessInterval; this thread only reads the
+    // latest, so a stuck store thread never holds the HTTP thread (and /healthz behind it).
+    std::chrono::steady_clock::time_point gathered_at;
+    {
+      std::lock_guard<std::mutex> lock(readiness_mutex_);
+      report = readiness_report_;
+      gathered_at = readiness_gathered_at_;
+    }
+    const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - gathered_at);
+    if (gathered_at == std::chrono::steady_clock::time_point()) {
+      report.unchecked = "the store thread has not answered the first readiness check";
+    } else if (age > kReadinessInterval + options_.readiness_check_timeout) {
+      report.unchecked = "the store thread has not answered the readiness check for " +
+                         std::to_string(age.count()) + " ms";
+    }
+  }
+  Readiness readiness = EvaluateReadiness(
+      std::move(report), {.timer_lag_max = options_.readiness_timer_lag_max,
+                          .task_backlog_max = options_.readiness_task_backlog_max});
+  HttpServer::Response response;
+  response.status = readiness.ready ? 200 : 503;
+  response.content_type = "application/json";
+  response.body = std::move(readiness.json) + "\n";
+  return response;
+}
+
+void Server::RefreshReadiness() {
+  ReadinessReport report = GatherReadiness();
+  {
+    std::lock_guard<std::mutex> lock(readiness_mutex_);
+    readiness_report_ = std::move(report);
+    readiness_gathered_at_ = std::chrono::steady_clock::now();
+  }
+  readiness_timer_->expires_after(kReadinessInterval);
+  readiness_timer_->async_wait([this](const std::error_code& error) {
+    if (!error && !store_timers_stopped_) RefreshReadiness();
+  });
+}
+
+ReadinessReport Server::GatherReadiness() {
+  ReadinessReport report;
+  const auto started = std::chrono::steady_clock::now();
+  if (store_ping_) {
+    auto pinged = store_ping_();
+    if (pinged.IsFailure()) report.store_error = pinged.Error().Message();
+  }
+  report.store_latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - started)
+                                .count();
+  // One engine owns every shard (ADR 0010); none is owned while the engine reloads after a lost
+  // commit.
+  report.shards_total = options_.history_shards;
+  const bool reloading = group_commit_ != nullptr && group_commit_->Refusing();
+  report.shards_owned = engine_ != nullptr && !reloading ? options_.history_shards : 0;
+  if (reloading) report.shards_detail = "reloading from the store after a failed commit";
+  report.timer_lag_ms = engine_ != nullptr ? engine_->TimerQueueLagMs() : 0;
+  if (matcher_ != nullptr) {
+    for (const matching::Matcher::Backlog& backlog : matcher_->Backlogs()) {
+      std::string name =
+          visibility_ != nullptr ? visibility_->NamespaceName(backlog.namespace_id) : std::string();
+      report.backlogs.push_back({name.empty() ? backlog.namespace_id : name, backlog.task_queue,
+                                 backlog.workflow ? "workflow" : "activity",
+                                 static_cast<int64_t>(backlog.tasks)});
+    }
+  }
+  return report;
 }
 
 void Server::RefreshStatistics() {
@@ -373,12 +481,12 @@ void Server::RefreshStatistics() {
   }
   statistics_timer_->expires_after(std::chrono::minutes(10));
   statistics_timer_->async_wait([this](const std::error_code& error) {
-    if (!error && !statistics_stopped_) RefreshStatistics();
+    if (!error && !store_timers_stopped_) RefreshStatistics();
   });
 }
 
 void Server::Shutdown(std::chrono::milliseconds grace) {
-  metrics_server_.reset();  // stops its thread
+  phase_ = Phase::kStopping;  // /readyz: 503 from now on
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     // Parked long polls would hold gRPC's shutdown for their whole window: answer them now.
@@ -396,11 +504,13 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     grpc_server_->Wait();
     grpc_server_.reset();
   }
+  metrics_server_.reset();  // stops its thread
   // A pending timer is work the pool would wait for.
   if (store_io_ != nullptr && statistics_timer_ != nullptr) {
     asio::post(*store_io_, [this] {
-      statistics_stopped_ = true;  // a wait that already completed must not re-arm it
+      store_timers_stopped_ = true;  // a wait that already completed must not re-arm one
       statistics_timer_->cancel();
+      if (readiness_timer_ != nullptr) readiness_timer_->cancel();
     });
   }
   if (store_io_ != nullptr) store_io_->join();
@@ -408,6 +518,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   // first.
   workflow_handler_.reset();
   statistics_timer_.reset();
+  readiness_timer_.reset();
   engine_.reset();
   matcher_.reset();
   group_commit_.reset();  // commits what the store thread left open

@@ -1,6 +1,11 @@
 // The composition root: the only place that knows every part of hdo and wires them together
-// (store, frontend, gRPC listener, health, the Prometheus /metrics listener). `hdo server
-// start-dev` builds one Server.
+// (store, frontend, gRPC listener, health, the HTTP listener of /metrics, /healthz and /readyz).
+// `hdo server start-dev` and `hdo server start --config` build one Server.
+//
+// The HTTP listener starts first, so that during the store's opening and recovery /healthz
+// answers 200 and /readyz 503 ("starting"); /readyz answers 503 ("stopping") again from the
+// moment Shutdown begins. In between, the store thread gathers a readiness report every second
+// and /readyz answers from the latest without waiting. docs/operations/configuration.md.
 //
 // Lifecycle: Start() once, then Shutdown() once (from any thread), then destruction. Start and
 // Shutdown are not safe to call concurrently with each other; BoundPort and the accessors are.
@@ -10,12 +15,18 @@
 
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "hugo/result.h"
+#include "server/http_server.h"
+#include "server/readiness.h"
 
 namespace hdo::persistence {
 class Batcher;
@@ -46,8 +57,6 @@ class Visibility;
 }  // namespace hdo::frontend
 
 namespace hdo::server {
-
-class HttpServer;
 
 // Error codes of Start() (Error::Code()). All of them are problems of input or environment that
 // the person starting the server can fix, reported with a message that says how.
@@ -83,6 +92,8 @@ class Server {
     // Namespaces created at startup when missing (start-dev: "default" plus --namespace).
     std::vector<std::string> namespaces = {"default"};
     std::chrono::seconds namespace_retention = std::chrono::hours(24);
+    // Retention of a startup namespace by name, where it differs from namespace_retention.
+    std::map<std::string, std::chrono::seconds> namespace_retentions;
     // Transactions sharing one commit (one fsync) at most; 1 commits each on its own.
     int commit_batch_max = 1000;
     // Prometheus GET /metrics on `ip`: 0 picks a free port (MetricsPort() tells which), -1
@@ -92,6 +103,16 @@ class Server {
     // port, which every server on a machine asks for); false fails Start() with
     // kErrorAddressInUse (a port the user chose).
     bool metrics_port_optional = true;
+    // GET /readyz (on the metrics listener): not ready when the most overdue timer is later than
+    // this, or when a task queue holds more than readiness_task_backlog_max tasks (0: backlogs
+    // are reported, never a condition), or when the store thread's latest check (made every
+    // second) is older than a second plus readiness_check_timeout.
+    std::chrono::milliseconds readiness_timer_lag_max = std::chrono::seconds(30);
+    int readiness_task_backlog_max = 0;
+    std::chrono::milliseconds readiness_check_timeout = std::chrono::seconds(2);
+    // Replaces the store's own readiness round trip (run on the store thread); tests inject a
+    // failing or hanging store with it. Unset: the store's (SQLite: a read of its schema).
+    std::function<hugo::Result<hugo::Unit>()> store_ping;
   };
 
   explicit Server(Options options);
@@ -126,6 +147,11 @@ class Server {
   hugo::Result<hugo::Unit> OpenSql();
   // Starts the /metrics listener (after gRPC, so a gRPC failure is the one line reported).
   hugo::Result<hugo::Unit> StartMetrics();
+  // GET /readyz (on the HTTP listener's thread): from the latest report, never waiting.
+  HttpServer::Response ServeReadyz();
+  // Gathers the readiness report now and every second (on the store thread).
+  void RefreshReadiness();
+  ReadinessReport GatherReadiness();
   // Refreshes the store's query statistics now and every 10 minutes (on the store thread).
   void RefreshStatistics();
 
@@ -148,13 +174,25 @@ class Server {
   persistence::sqlite::SqliteVisibilityStore* sqlite_visibility_ = nullptr;
   std::unique_ptr<frontend::Visibility> visibility_;
   std::unique_ptr<asio::steady_timer> statistics_timer_;
-  bool statistics_stopped_ = false;  // store thread only
+  std::unique_ptr<asio::steady_timer> readiness_timer_;
+  bool store_timers_stopped_ = false;  // store thread only
   std::unique_ptr<frontend::WorkflowHandler> workflow_handler_;
   std::unique_ptr<frontend::OperatorHandler> operator_handler_;
   std::unique_ptr<frontend::UnimplementedService> unimplemented_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<HttpServer> metrics_server_;
   int metrics_port_ = 0;
+  // The default metrics port was in use: warned about once the server has started.
+  bool metrics_port_skipped_ = false;
+  enum class Phase { kStarting, kServing, kStopping };
+  std::atomic<Phase> phase_{Phase::kStarting};
+  // The store's cheap round trip for /readyz, run on the store thread (SQLite: a read of its
+  // schema; a production store plugs its Connection::Ping here in OpenStore). Unset: no check.
+  std::function<hugo::Result<hugo::Unit>()> store_ping_;
+  // The latest readiness report (written on the store thread, read on the HTTP thread).
+  std::mutex readiness_mutex_;
+  ReadinessReport readiness_report_;
+  std::chrono::steady_clock::time_point readiness_gathered_at_;
 };
 
 }  // namespace hdo::server

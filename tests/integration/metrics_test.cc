@@ -22,6 +22,7 @@
 
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 #include "testlib/dev_server.h"
+#include "testlib/http.h"
 #include "testlib/process.h"
 
 namespace hdo {
@@ -31,6 +32,8 @@ using std::chrono::seconds;
 namespace wf = temporal::api::workflowservice::v1;
 
 using testlib::DevServer;
+using testlib::HttpRequest;
+using testlib::HttpResponse;
 
 class MetricsTest : public ::testing::Test {
  protected:
@@ -39,54 +42,6 @@ class MetricsTest : public ::testing::Test {
   std::string Db(const std::string& name = "hdo.db") const { return dir_ + "/" + name; }
   std::string dir_;
 };
-
-// A request over a plain socket, read until the server closes; every read gives up after 10 s.
-std::string HttpRequest(int port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval deadline{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof(deadline));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  std::string response;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(request.size())) {
-    char buffer[8192];
-    ssize_t n;
-    while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0) response.append(buffer, n);
-  }
-  ::close(fd);
-  return response;
-}
-
-struct HttpResponse {
-  std::string status_line;
-  std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;
-};
-
-HttpResponse Get(int port, const std::string& path) {
-  std::string raw = HttpRequest(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-  HttpResponse response;
-  size_t head_end = raw.find("\r\n\r\n");
-  if (head_end == std::string::npos) return response;
-  std::stringstream head(raw.substr(0, head_end));
-  std::string line;
-  std::getline(head, line);
-  response.status_line = line.substr(0, line.find('\r'));
-  while (std::getline(head, line)) {
-    line = line.substr(0, line.find('\r'));
-    size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = line.substr(0, colon);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    response.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
-  }
-  response.body = raw.substr(head_end + 4);
-  return response;
-}
 
 // Checks text against exposition format 0.0.4 as Prometheus parses it: HELP and TYPE at most once
 // per family and before its samples; sample names that belong to the family of the last TYPE;
@@ -217,7 +172,7 @@ TEST_F(MetricsTest, MetricsServesValidExpositionWithTheProcessAndMatchingFamilie
 
   ASSERT_NO_FATAL_FAILURE(StartAndPollOneWorkflowTask(server.address(), "metrics-queue"));
 
-  HttpResponse response = Get(server.metrics_port(), "/metrics");
+  HttpResponse response = testlib::HttpGet(server.metrics_port(), "/metrics");
   EXPECT_EQ(response.status_line, "HTTP/1.1 200 OK");
   EXPECT_EQ(response.headers["content-type"].rfind("text/plain; version=0.0.4", 0), 0u)
       << response.headers["content-type"];
@@ -260,7 +215,8 @@ TEST_F(MetricsTest, MetricsServesValidExpositionWithTheProcessAndMatchingFamilie
 TEST_F(MetricsTest, OtherPathsAndMethodsAreRefused) {
   DevServer server(Db(), {"--metrics-port", "0"});
   ASSERT_TRUE(server.started()) << server.process().Stderr();
-  EXPECT_EQ(Get(server.metrics_port(), "/nothing").status_line, "HTTP/1.1 404 Not Found");
+  EXPECT_EQ(testlib::HttpGet(server.metrics_port(), "/nothing").status_line,
+            "HTTP/1.1 404 Not Found");
   std::string post = HttpRequest(server.metrics_port(), "POST /metrics HTTP/1.1\r\n\r\n");
   EXPECT_EQ(post.substr(0, post.find("\r\n")), "HTTP/1.1 405 Method Not Allowed");
 }
