@@ -29,9 +29,9 @@ const (
 	exitTimeout = 20 * time.Second
 )
 
-// server is the process under test: hdo (`hdo server start-dev`) or the reference
-// (`temporal server start-dev`), always on the same gRPC port and SQLite file so that a restart
-// after SIGKILL is the same server to its clients.
+// server is the process under test: hdo (`hdo server start-dev`, or `hdo server start` on the
+// store HDO_CRASH_CONFIG names) or the reference (`temporal server start-dev`), always on the same
+// gRPC port and store so that a restart after SIGKILL is the same server to its clients.
 type server struct {
 	kind        string // "hdo" or "reference"
 	bin         string
@@ -118,6 +118,12 @@ func newServer(t *testing.T) *server {
 func (s *server) args() []string {
 	port := strconv.Itoa(s.port)
 	if s.kind == "hdo" {
+		// HDO_CRASH_CONFIG: an hdo.yaml naming a PostgreSQL or MySQL store (tests/compat/on-store
+		// writes it); the server restarts on the same database instead of the same file.
+		if config := os.Getenv("HDO_CRASH_CONFIG"); config != "" {
+			return []string{"server", "start", "--config", config, "--ip", "127.0.0.1", "--port", port,
+				"--metrics-port", "-1"}
+		}
 		return []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", port, "--db-filename", s.db}
 	}
 	args := []string{"server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", port,
