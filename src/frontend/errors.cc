@@ -83,8 +83,16 @@ grpc::Status ToGrpcStatus(const hugo::Error& error) {
     return WithDetail(grpc::StatusCode::ALREADY_EXISTS, message,
                       details::NamespaceAlreadyExistsFailure());
   }
-  if (code == persistence::kErrorStore && MetadataText(error, "commit_state") == "not_committed") {
+  // A store failure that says whether it committed (every engine's errors do; SQL drivers also
+  // use their own codes: connection lost, deadlock, shard ownership lost) is Unavailable: the
+  // client retries, and retries are deduplicated by request id.
+  const std::string commit_state = MetadataText(error, "commit_state");
+  if (commit_state == "not_committed") {
     return {grpc::StatusCode::UNAVAILABLE, "persistence unavailable: " + message};
+  }
+  if (commit_state == "unknown") {
+    return {grpc::StatusCode::UNAVAILABLE,
+            "persistence unavailable, the outcome is unknown (retrying is safe): " + message};
   }
   return {grpc::StatusCode::INTERNAL, message};
 }

@@ -84,10 +84,17 @@ void GroupCommit::Ended(const hugo::Result<hugo::Unit>& committed) {
   }
   ++stats_.failed_batches;
   commit_failures_->Add();
-  hugo::Error lost =
-      hugo::Error::From("the store could not commit (" + committed.Error().Message() +
-                            "); nothing of this request was kept, retry it",
-                        errors::kUnavailable);
+  // A commit that certainly failed kept nothing; one whose outcome is unknown (the connection
+  // broke during COMMIT) may have kept everything: the reply says which, and a retry of the same
+  // request is deduplicated either way (request ids).
+  const bool unknown =
+      committed.Error().TryGetMetadata<std::string>("commit_state").value_or("") == "unknown";
+  hugo::Error lost = hugo::Error::From(
+      unknown ? "the store did not confirm the commit (" + committed.Error().Message() +
+                    "); this request may or may not have taken effect, retry it"
+              : "the store could not commit (" + committed.Error().Message() +
+                    "); nothing of this request was kept, retry it",
+      errors::kUnavailable);
   refusal_ = hugo::Error::From(
       "the store is reloading after a failed commit (" + committed.Error().Message() + ")",
       errors::kUnavailable);

@@ -13,6 +13,7 @@
 
 #include <asio/io_context.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -560,6 +561,74 @@ TEST_P(ConformanceTest, AConnectionKilledInTheMiddleOfATransactionLeavesNothing)
   ASSERT_TRUE(fresh.IsSuccess()) << fresh.Error().ToString();
   EXPECT_EQ(fresh.Value()->executions().GetCurrentRun("ns-1", "order-1").Value().run_id, "run-a");
 }
+
+// The client/server engines only: their connections can break between transactions (a database
+// restart, an idle timeout, an operator's kill). A transaction that certainly did not commit is
+// run again on a new connection, so the caller sees no error.
+class SqlSessionTest : public ConformanceTest {};
+
+TEST_P(SqlSessionTest, AConnectionLostBetweenTransactionsIsReconnectedWithoutAnError) {
+  auto migrated = backend_->Migrate();
+  ASSERT_TRUE(migrated.IsSuccess()) << migrated.Error().ToString();
+  auto opened = Sql()->OpenSql();
+  ASSERT_TRUE(opened.IsSuccess()) << opened.Error().ToString();
+  SqlStores& stores = *opened.Value();
+  ASSERT_TRUE(stores.executions().Write(Tx({NewRun("order-1", "run-a")})).IsSuccess());
+  for (bool batched : {false, true}) {
+    SCOPED_TRACE(batched ? "group commit" : "a transaction of its own");
+    asio::io_context io;
+    std::optional<GroupCommit> group;
+    if (batched) group.emplace(&stores.session(), io.get_executor(), GroupCommit::Options{});
+    int64_t victim = stores.session().connection().SessionId();
+    auto admin = Sql()->Admin();
+    ASSERT_NE(admin, nullptr);
+    if (admin->engine() == sql::Engine::kPostgres) {
+      ASSERT_TRUE(
+          admin->Query("SELECT pg_terminate_backend(CAST(? AS integer))", {victim}).IsSuccess());
+    } else {
+      ASSERT_TRUE(admin->Execute("KILL " + std::to_string(victim), {}).IsSuccess());
+    }
+    // Until the server has ended the session, the old connection may still answer.
+    for (int i = 0; i < 100; ++i) {
+      auto alive = admin->Query(admin->engine() == sql::Engine::kPostgres
+                                    ? "SELECT count(*) FROM pg_stat_activity WHERE pid = ?"
+                                    : "SELECT count(*) FROM information_schema.processlist "
+                                      "WHERE id = ?",
+                                {victim});
+      ASSERT_TRUE(alive.IsSuccess()) << alive.Error().ToString();
+      if (alive.Value().Int64(0, 0) == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    int64_t version = batched ? 3 : 2;
+    auto written =
+        stores.executions().Write(Tx({Update("order-1", "run-a", version, version + 1)}));
+    ASSERT_TRUE(written.IsSuccess()) << written.Error().ToString();
+    EXPECT_NE(stores.session().connection().SessionId(), victim);
+    if (batched) {
+      ASSERT_TRUE(group->Flush().IsSuccess());
+    }
+    group.reset();
+    auto fresh = Sql()->OpenSql("reader");
+    ASSERT_TRUE(fresh.IsSuccess()) << fresh.Error().ToString();
+    EXPECT_EQ(fresh.Value()->executions().GetRun({"ns-1", "order-1", "run-a"}).Value().db_version,
+              version);
+    // The reader took the shards (the writer's fence now refuses): the writer takes them back for
+    // the next round.
+    EXPECT_TRUE(stores.executions()
+                    .Write(Tx({Update("order-1", "run-a", version + 1, version + 2)}))
+                    .Error()
+                    .HasCode(sql::kErrorShardOwnershipLost));
+    stores.session().SetFence(nullptr);
+    auto ownership = sql::AcquireShards(stores.session(), 4, "test");
+    ASSERT_TRUE(ownership.IsSuccess()) << ownership.Error().ToString();
+    stores.session().SetFence(sql::ShardFence(std::move(ownership).Value()));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, SqlSessionTest, ::testing::Values("postgres", "mariadb"),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param;
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Engines, ConformanceTest,
                          ::testing::Values("sqlite", "postgres", "mariadb"),

@@ -13,8 +13,21 @@ Session::~Session() {
   if (batch_open_) (void)CommitBatch();
 }
 
+bool Session::Retryable(const hugo::Error& error) {
+  // Definitely not committed, and nothing else was lost with it: running it again is safe.
+  return error.HasCode(kErrorRetryable) ||
+         (error.HasCode(kErrorConnectionLost) &&
+          error.TryGetMetadata<std::string>("commit_state").value_or("") == "not_committed");
+}
+
 hugo::Result<hugo::Unit> Session::Begin() {
   auto begun = connection_->Begin();
+  // A connection that broke between transactions (the server restarted, an idle timeout): the
+  // driver reconnects on the next call.
+  for (int attempt = 1; begun.IsFailure() && attempt < kAttempts && Retryable(begun.Error());
+       ++attempt) {
+    begun = connection_->Begin();
+  }
   if (begun.IsFailure()) return begun;
   if (fence_) {
     auto fenced = fence_(*connection_);
@@ -50,14 +63,20 @@ hugo::Result<hugo::Unit> Session::InTransaction(
     const std::function<hugo::Result<hugo::Unit>()>& body) {
   if (batch_listener_ != nullptr) return InBatch(body);
   if (connection_->InTransaction()) return InSavepoint(body);
-  auto begun = Begin();
-  if (begun.IsFailure()) return begun;
-  auto done = body();
-  if (done.IsFailure()) {
+  // A transaction of its own is retried when it certainly did not commit (a deadlock, a
+  // serialization failure, a connection lost before COMMIT); a COMMIT whose outcome is unknown
+  // is not: its error says so, and the caller reloads what the store holds.
+  hugo::Result<hugo::Unit> done = hugo::Ok();
+  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+    auto begun = Begin();
+    if (begun.IsFailure()) return begun;
+    done = body();
+    if (done.IsSuccess()) done = connection_->Commit();
+    if (done.IsSuccess()) return done;
     if (connection_->InTransaction()) (void)connection_->Rollback();
-    return done;
+    if (!Retryable(done.Error())) return done;
   }
-  return connection_->Commit();
+  return done;
 }
 
 void Session::SetBatchListener(BatchListener* listener, int batch_max) {

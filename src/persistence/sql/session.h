@@ -22,6 +22,11 @@ namespace hdo::persistence::sql {
 class Session final : public persistence::Batcher {
  public:
   using Fence = std::function<hugo::Result<hugo::Unit>(Connection&)>;
+  static constexpr int kAttempts = 3;
+  // Definitely not committed, with nothing else lost: kErrorRetryable, or kErrorConnectionLost
+  // with commit_state "not_committed".
+  static bool Retryable(const hugo::Error& error);
+
   explicit Session(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
   ~Session() override;
   Session(const Session&) = delete;
@@ -37,7 +42,10 @@ class Session final : public persistence::Batcher {
   // Runs `body` in a transaction: committed when it succeeds, rolled back when it fails (its error
   // is returned). In a batch: a savepoint, released or rolled back to; committed by CommitBatch.
   // A transaction already open on the connection (no batching) takes `body` as a savepoint too,
-  // so InTransaction nests.
+  // so InTransaction nests. `body` may run again: a transaction of its own that certainly did not
+  // commit (deadlock, serialization failure, connection lost before COMMIT) is retried, up to
+  // kAttempts in all, and so is the BEGIN of a batch; a batch that loses transactions is not
+  // (its owner reloads, persistence/group_commit.h).
   hugo::Result<hugo::Unit> InTransaction(const std::function<hugo::Result<hugo::Unit>()>& body);
 
   void SetBatchListener(BatchListener* listener, int batch_max) override;
