@@ -25,7 +25,7 @@ using std::chrono::seconds;
 // libpq's sslmode values, and the MySQL/MariaDB store's `tls` values (persistence.tls.mode).
 const std::vector<std::string> kPostgresTlsModes = {"disable", "allow",     "prefer",
                                                     "require", "verify-ca", "verify-full"};
-const std::vector<std::string> kMysqlTlsModes = {"false", "true", "skip-verify", "preferred"};
+const std::vector<std::string> kMysqlTlsModes = {"false", "true", "skip-verify"};
 
 std::string Join(const std::vector<std::string>& words) {
   std::string joined;
