@@ -95,4 +95,18 @@ std::string FormatDouble(double value) {
 }
 
 }  // namespace internal
+hugo::Result<std::vector<int64_t>> Connection::ExecuteBatch(
+    const std::vector<Statement>& statements) {
+  std::vector<int64_t> affected;
+  affected.reserve(statements.size());
+  for (size_t i = 0; i < statements.size(); ++i) {
+    auto executed = Execute(statements[i].sql, statements[i].params);
+    if (executed.IsFailure()) {
+      return executed.Error().WithMetadata("statement_index", static_cast<int64_t>(i));
+    }
+    affected.push_back(executed.Value());
+  }
+  return hugo::Ok(std::move(affected));
+}
+
 }  // namespace hdo::persistence::sql

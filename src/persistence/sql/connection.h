@@ -81,6 +81,12 @@ class Rows {
   std::vector<Cell> cells_;
 };
 
+// One statement of a batch.
+struct Statement {
+  std::string sql;
+  std::vector<Value> params;
+};
+
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -92,6 +98,12 @@ class Connection {
   // A statement returning no rows: the number of rows it changed (MySQL: matched, not only
   // changed; the driver sets CLIENT_FOUND_ROWS).
   virtual hugo::Result<int64_t> Execute(std::string_view sql, const std::vector<Value>& params) = 0;
+  // Runs statements that return no rows, in order, in one round trip where the engine allows it
+  // (PostgreSQL: pipeline mode; MySQL: one multi-statement query), and returns the rows each
+  // changed (as Execute). Stops at the first failure: its error (classified as Execute's) has
+  // metadata "statement_index" (int64), and the statements after it did not run. Inside a
+  // transaction, as Execute.
+  virtual hugo::Result<std::vector<int64_t>> ExecuteBatch(const std::vector<Statement>& statements);
   // Several statements separated by `;`, without parameters (schema migrations). MySQL commits
   // DDL implicitly: a script is not atomic there.
   virtual hugo::Result<hugo::Unit> ExecuteScript(std::string_view sql) = 0;

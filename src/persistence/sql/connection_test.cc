@@ -208,6 +208,50 @@ TEST_P(ConnectionTest, ExecuteCountsMatchedRowsEvenWhenNothingChanges) {
   EXPECT_EQ(none.Value(), 0);
 }
 
+TEST_P(ConnectionTest, ABatchRunsEveryStatementInOrderAndCountsEachOnesRows) {
+  for (int64_t id = 1; id <= 3; ++id) ASSERT_TRUE(Insert(*connection_, id).IsSuccess());
+  std::vector<Statement> batch = {
+      {"INSERT INTO " + table_ + " (id, i, s, b) VALUES (?, ?, ?, ?)",
+       {int64_t{4}, int64_t{40}, std::string("it's; a ? text"), Blob{std::string("\0;\xff", 3)}}},
+      {"UPDATE " + table_ + " SET i = ? WHERE id <= ?", {int64_t{7}, int64_t{2}}},
+      {"UPDATE " + table_ + " SET i = ? WHERE id <= ?", {int64_t{7}, int64_t{2}}},
+      {"DELETE FROM " + table_ + " WHERE id = ?", {int64_t{99}}},
+      {"UPDATE " + table_ + " SET i = i + 1 WHERE id = ?", {int64_t{4}}},
+  };
+  auto done = connection_->ExecuteBatch(batch);
+  ASSERT_TRUE(done.IsSuccess()) << done.Error().ToString();
+  EXPECT_EQ(done.Value(), (std::vector<int64_t>{1, 2, 2, 0, 1}));
+  auto row = connection_->Query("SELECT i, s, b FROM " + table_ + " WHERE id = ?", {int64_t{4}});
+  ASSERT_TRUE(row.IsSuccess()) << row.Error().ToString();
+  EXPECT_EQ(row.Value().Int64(0, 0), 41);  // the statements ran in order
+  EXPECT_EQ(row.Value().Bytes(0, 1), "it's; a ? text");
+  EXPECT_EQ(row.Value().Bytes(0, 2), std::string("\0;\xff", 3));
+  EXPECT_EQ(Count(*connection_, "i = 7"), 2);
+}
+
+TEST_P(ConnectionTest, ABatchStopsAtItsFirstFailureAndNamesIt) {
+  ASSERT_TRUE(Insert(*connection_, 1).IsSuccess());
+  ASSERT_TRUE(connection_->Begin().IsSuccess());
+  ASSERT_TRUE(connection_->Execute("SAVEPOINT batch", {}).IsSuccess());
+  std::vector<Statement> batch = {
+      {"INSERT INTO " + table_ + " (id, i) VALUES (?, ?)", {int64_t{2}, int64_t{20}}},
+      {"INSERT INTO " + table_ + " (id, i) VALUES (?, ?)", {int64_t{1}, int64_t{10}}},
+      {"INSERT INTO " + table_ + " (id, i) VALUES (?, ?)", {int64_t{3}, int64_t{30}}},
+  };
+  auto failed = connection_->ExecuteBatch(batch);
+  ASSERT_TRUE(failed.IsFailure());
+  EXPECT_EQ(failed.Error().Code(), kErrorDuplicateKey) << failed.Error().ToString();
+  EXPECT_EQ(failed.Error().TryGetMetadata<int64_t>("statement_index").value_or(-1), 1);
+  EXPECT_TRUE(connection_->InTransaction());
+  // The savepoint takes back what ran before the failure; the statement after it never ran.
+  ASSERT_TRUE(connection_->Execute("ROLLBACK TO SAVEPOINT batch", {}).IsSuccess());
+  EXPECT_EQ(Count(*connection_, "id = 3"), 0);
+  ASSERT_TRUE(Insert(*connection_, 5).IsSuccess());  // the transaction goes on
+  ASSERT_TRUE(connection_->Commit().IsSuccess());
+  EXPECT_EQ(Count(*connection_), 2);
+  EXPECT_EQ(Count(*connection_, "id = 2"), 0);
+}
+
 TEST_P(ConnectionTest, ADuplicateKeyIsClassifiedAsSuch) {
   ASSERT_TRUE(Insert(*connection_, 1).IsSuccess());
   auto duplicate = Insert(*connection_, 1);

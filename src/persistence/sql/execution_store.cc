@@ -17,76 +17,75 @@ std::string Describe(const RunKey& key) {
 
 }  // namespace
 
-hugo::Result<hugo::Unit> SqlExecutionStore::WriteRun(const RunWrite& write) {
+void SqlExecutionStore::AddRunStatements(const RunWrite& write, size_t run_index,
+                                         std::vector<Statement>* statements,
+                                         std::vector<Check>* checks) {
   const RunRecord& run = write.run;
+  const RunKey& key = run.key;
+  switch (write.current_mode) {
+    case CurrentRunMode::kCreate:
+      checks->push_back({statements->size(), Check::kCreateCurrent, run_index});
+      statements->push_back(
+          {"INSERT INTO current_executions(namespace_id, workflow_id, run_id, create_request_id, "
+           "status) VALUES(?,?,?,?,?)",
+           {key.namespace_id, key.workflow_id, key.run_id, write.create_request_id,
+            int64_t{run.status}}});
+      break;
+    case CurrentRunMode::kReplace:
+      checks->push_back({statements->size(), Check::kReplaceCurrent, run_index});
+      statements->push_back(
+          {"UPDATE current_executions SET run_id = ?, create_request_id = ?, status = ? "
+           "WHERE namespace_id = ? AND workflow_id = ? AND run_id = ?",
+           {key.run_id, write.create_request_id, int64_t{run.status}, key.namespace_id,
+            key.workflow_id, write.expected_current_run_id}});
+      break;
+    case CurrentRunMode::kUpdate:
+      // Mirrors the status; a run that is no longer current leaves the pointer alone.
+      statements->push_back(
+          {"UPDATE current_executions SET status = ? "
+           "WHERE namespace_id = ? AND workflow_id = ? AND run_id = ?",
+           {int64_t{run.status}, key.namespace_id, key.workflow_id, key.run_id}});
+      break;
+  }
   if (run.db_version == 1) {
-    auto inserted = db().Execute(
-        "INSERT INTO executions(namespace_id, workflow_id, run_id, db_version, state) "
-        "VALUES(?,?,?,?,?)",
-        {run.key.namespace_id, run.key.workflow_id, run.key.run_id, int64_t{1}, Blob{run.state}});
-    if (inserted.IsFailure()) {
-      if (inserted.Error().HasCode(kErrorDuplicateKey)) {
-        return ConditionFailed(Describe(run.key) + " already exists");
-      }
-      return inserted.Error();
-    }
-    return hugo::Ok();
+    checks->push_back({statements->size(), Check::kInsertRun, run_index});
+    statements->push_back(
+        {"INSERT INTO executions(namespace_id, workflow_id, run_id, db_version, state) "
+         "VALUES(?,?,?,?,?)",
+         {key.namespace_id, key.workflow_id, key.run_id, int64_t{1}, Blob{run.state}}});
+  } else {
+    checks->push_back({statements->size(), Check::kUpdateRun, run_index});
+    statements->push_back(
+        {"UPDATE executions SET db_version = ?, state = ? "
+         "WHERE namespace_id = ? AND workflow_id = ? AND run_id = ? AND db_version = ?",
+         {run.db_version, Blob{run.state}, key.namespace_id, key.workflow_id, key.run_id,
+          run.db_version - 1}});
   }
-  auto updated = db().Execute(
-      "UPDATE executions SET db_version = ?, state = ? "
-      "WHERE namespace_id = ? AND workflow_id = ? AND run_id = ? AND db_version = ?",
-      {run.db_version, Blob{run.state}, run.key.namespace_id, run.key.workflow_id, run.key.run_id,
-       run.db_version - 1});
-  if (updated.IsFailure()) return updated.Error();
-  if (updated.Value() != 1) {
-    return ConditionFailed(Describe(run.key) + " is not at version " +
-                           std::to_string(run.db_version - 1));
+  for (const HistoryBatch& batch : write.history) {
+    statements->push_back(
+        {"INSERT INTO history_batches(namespace_id, run_id, first_event_id, last_event_id, data) "
+         "VALUES(?,?,?,?,?)",
+         {key.namespace_id, key.run_id, batch.first_event_id, batch.last_event_id,
+          Blob{batch.data}}});
   }
-  return hugo::Ok();
 }
 
-hugo::Result<hugo::Unit> SqlExecutionStore::WriteCurrent(const RunWrite& write) {
+hugo::Error SqlExecutionStore::CheckFailed(const Check& check, const RunWrite& write) {
   const RunKey& key = write.run.key;
-  switch (write.current_mode) {
-    case CurrentRunMode::kCreate: {
-      auto inserted = db().Execute(
-          "INSERT INTO current_executions(namespace_id, workflow_id, run_id, create_request_id, "
-          "status) VALUES(?,?,?,?,?)",
-          {key.namespace_id, key.workflow_id, key.run_id, write.create_request_id,
-           int64_t{write.run.status}});
-      if (inserted.IsFailure()) {
-        if (inserted.Error().HasCode(kErrorDuplicateKey)) {
-          return hugo::Error::From("workflow '" + key.workflow_id + "' already has a run",
-                                   kErrorAlreadyExists);
-        }
-        return inserted.Error();
-      }
-      return hugo::Ok();
-    }
-    case CurrentRunMode::kReplace: {
-      auto updated = db().Execute(
-          "UPDATE current_executions SET run_id = ?, create_request_id = ?, status = ? "
-          "WHERE namespace_id = ? AND workflow_id = ? AND run_id = ?",
-          {key.run_id, write.create_request_id, int64_t{write.run.status}, key.namespace_id,
-           key.workflow_id, write.expected_current_run_id});
-      if (updated.IsFailure()) return updated.Error();
-      if (updated.Value() != 1) {
-        return ConditionFailed("the current run of workflow '" + key.workflow_id +
-                               "' is no longer " + write.expected_current_run_id);
-      }
-      return hugo::Ok();
-    }
-    case CurrentRunMode::kUpdate: {
-      // Mirrors the status; a run that is no longer current leaves the pointer alone.
-      auto updated = db().Execute(
-          "UPDATE current_executions SET status = ? "
-          "WHERE namespace_id = ? AND workflow_id = ? AND run_id = ?",
-          {int64_t{write.run.status}, key.namespace_id, key.workflow_id, key.run_id});
-      if (updated.IsFailure()) return updated.Error();
-      return hugo::Ok();
-    }
+  switch (check.kind) {
+    case Check::kCreateCurrent:
+      return hugo::Error::From("workflow '" + key.workflow_id + "' already has a run",
+                               kErrorAlreadyExists);
+    case Check::kReplaceCurrent:
+      return ConditionFailed("the current run of workflow '" + key.workflow_id + "' is no longer " +
+                             write.expected_current_run_id);
+    case Check::kInsertRun:
+      return ConditionFailed(Describe(key) + " already exists");
+    case Check::kUpdateRun:
+      break;
   }
-  return hugo::Ok();
+  return ConditionFailed(Describe(key) + " is not at version " +
+                         std::to_string(write.run.db_version - 1));
 }
 
 hugo::Result<hugo::Unit> SqlExecutionStore::DeleteTasks(const char* table,
@@ -100,39 +99,55 @@ hugo::Result<hugo::Unit> SqlExecutionStore::DeleteTasks(const char* table,
 }
 
 hugo::Result<hugo::Unit> SqlExecutionStore::Write(const Transaction& transaction) {
+  // The whole transaction is one batch of statements: one round trip (ExecuteBatch), then the
+  // conditions (run versions, current-run pointers) are checked on the rows each changed; a
+  // failed one fails the transaction, which the session rolls back.
+  std::vector<Statement> statements;
+  std::vector<Check> checks;
+  for (size_t i = 0; i < transaction.runs.size(); ++i) {
+    AddRunStatements(transaction.runs[i], i, &statements, &checks);
+  }
+  for (const TransferTaskRecord& task : transaction.new_transfer_tasks) {
+    statements.push_back(
+        {"INSERT INTO transfer_tasks(task_id, data) VALUES(?,?)", {task.task_id, Blob{task.data}}});
+  }
+  for (int64_t task_id : transaction.completed_transfer_task_ids) {
+    statements.push_back({"DELETE FROM transfer_tasks WHERE task_id = ?", {task_id}});
+  }
+  Engine engine = session_->engine();
+  for (const VisibilityRecord& record : transaction.visibility) {
+    statements.push_back(VisibilityWrite(engine, record));
+  }
+  for (const TimerTaskRecord& task : transaction.new_timer_tasks) {
+    statements.push_back({"INSERT INTO timer_tasks(task_id, fire_time, data) VALUES(?,?,?)",
+                          {task.task_id, task.fire_time_ms, Blob{task.data}}});
+  }
+  for (int64_t task_id : transaction.completed_timer_task_ids) {
+    statements.push_back({"DELETE FROM timer_tasks WHERE task_id = ?", {task_id}});
+  }
+  if (statements.empty()) return hugo::Ok();
   return session_->InTransaction([&]() -> hugo::Result<hugo::Unit> {
-    for (const RunWrite& write : transaction.runs) {
-      auto current = WriteCurrent(write);
-      if (current.IsFailure()) return current;
-      auto run = WriteRun(write);
-      if (run.IsFailure()) return run;
-      for (const HistoryBatch& batch : write.history) {
-        auto inserted = db().Execute(
-            "INSERT INTO history_batches(namespace_id, run_id, first_event_id, last_event_id, "
-            "data) VALUES(?,?,?,?,?)",
-            {write.run.key.namespace_id, write.run.key.run_id, batch.first_event_id,
-             batch.last_event_id, Blob{batch.data}});
-        if (inserted.IsFailure()) return inserted.Error();
+    auto executed = db().ExecuteBatch(statements);
+    if (executed.IsFailure()) {
+      const hugo::Error& error = executed.Error();
+      auto index = error.TryGetMetadata<int64_t>("statement_index");
+      if (index.has_value() && error.HasCode(kErrorDuplicateKey)) {
+        for (const Check& check : checks) {
+          if (static_cast<int64_t>(check.statement) == *index &&
+              (check.kind == Check::kCreateCurrent || check.kind == Check::kInsertRun)) {
+            return CheckFailed(check, transaction.runs[check.run]);
+          }
+        }
+      }
+      return error;
+    }
+    for (const Check& check : checks) {
+      if ((check.kind == Check::kReplaceCurrent || check.kind == Check::kUpdateRun) &&
+          executed.Value()[check.statement] != 1) {
+        return CheckFailed(check, transaction.runs[check.run]);
       }
     }
-    for (const TransferTaskRecord& task : transaction.new_transfer_tasks) {
-      auto inserted = db().Execute("INSERT INTO transfer_tasks(task_id, data) VALUES(?,?)",
-                                   {task.task_id, Blob{task.data}});
-      if (inserted.IsFailure()) return inserted.Error();
-    }
-    auto transfers_done = DeleteTasks("transfer_tasks", transaction.completed_transfer_task_ids);
-    if (transfers_done.IsFailure()) return transfers_done;
-    for (const VisibilityRecord& record : transaction.visibility) {
-      auto written = WriteVisibility(db(), record);
-      if (written.IsFailure()) return written;
-    }
-    for (const TimerTaskRecord& task : transaction.new_timer_tasks) {
-      auto inserted =
-          db().Execute("INSERT INTO timer_tasks(task_id, fire_time, data) VALUES(?,?,?)",
-                       {task.task_id, task.fire_time_ms, Blob{task.data}});
-      if (inserted.IsFailure()) return inserted.Error();
-    }
-    return DeleteTasks("timer_tasks", transaction.completed_timer_task_ids);
+    return hugo::Ok();
   });
 }
 

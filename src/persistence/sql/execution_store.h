@@ -35,8 +35,15 @@ class SqlExecutionStore final : public ExecutionStore {
                                      const std::vector<int64_t>& timer_task_ids) override;
 
  private:
-  hugo::Result<hugo::Unit> WriteRun(const RunWrite& write);
-  hugo::Result<hugo::Unit> WriteCurrent(const RunWrite& write);
+  // A condition of a Write, checked on its statement's outcome.
+  struct Check {
+    size_t statement;  // index in the batch
+    enum Kind { kCreateCurrent, kReplaceCurrent, kInsertRun, kUpdateRun } kind;
+    size_t run;  // index in Transaction::runs
+  };
+  static void AddRunStatements(const RunWrite& write, size_t run_index,
+                               std::vector<Statement>* statements, std::vector<Check>* checks);
+  static hugo::Error CheckFailed(const Check& check, const RunWrite& write);
   hugo::Result<hugo::Unit> DeleteTasks(const char* table, const std::vector<int64_t>& task_ids);
   Connection& db() { return session_->connection(); }
 

@@ -302,6 +302,43 @@ hugo::Result<int64_t> MysqlConnection::Execute(std::string_view sql,
   return hugo::Ok(affected);
 }
 
+hugo::Result<std::vector<int64_t>> MysqlConnection::ExecuteBatch(
+    const std::vector<Statement>& statements) {
+  if (statements.size() < 2) return Connection::ExecuteBatch(statements);
+  auto connected = EnsureConnected();
+  if (connected.IsFailure()) return connected.Error();
+  // One multi-statement query (CLIENT_MULTI_STATEMENTS): the server runs them in order and stops
+  // at the first error.
+  std::string text;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    auto interpolated = Interpolate(statements[i].sql, statements[i].params);
+    if (interpolated.IsFailure()) {
+      return interpolated.Error().WithMetadata("statement_index", static_cast<int64_t>(i));
+    }
+    if (i > 0) text += ";\n";
+    text += interpolated.Value();
+  }
+  std::vector<int64_t> affected;
+  auto failed = [&] {
+    return Fail(false).WithMetadata("statement_index", static_cast<int64_t>(affected.size()));
+  };
+  if (mysql_real_query(mysql_.get(), text.data(), text.size()) != 0) return failed();
+  while (true) {
+    if (MYSQL_RES* result = mysql_store_result(mysql_.get())) {
+      mysql_free_result(result);
+      affected.push_back(0);
+    } else if (mysql_errno(mysql_.get()) != 0) {
+      return failed();
+    } else {
+      affected.push_back(static_cast<int64_t>(mysql_affected_rows(mysql_.get())));
+    }
+    int status = mysql_next_result(mysql_.get());
+    if (status == -1) break;
+    if (status > 0) return failed();
+  }
+  return hugo::Ok(std::move(affected));
+}
+
 hugo::Result<hugo::Unit> MysqlConnection::ExecuteScript(std::string_view sql) {
   auto sent = Send(sql, nullptr, false);
   if (sent.IsFailure()) return sent.Error();

@@ -39,6 +39,9 @@ class MysqlConnection final : public Connection {
   Engine engine() const override { return Engine::kMysql; }
   hugo::Result<Rows> Query(std::string_view sql, const std::vector<Value>& params) override;
   hugo::Result<int64_t> Execute(std::string_view sql, const std::vector<Value>& params) override;
+  // One round trip: a multi-statement query.
+  hugo::Result<std::vector<int64_t>> ExecuteBatch(
+      const std::vector<Statement>& statements) override;
   hugo::Result<hugo::Unit> ExecuteScript(std::string_view sql) override;
   hugo::Result<hugo::Unit> Begin() override;
   hugo::Result<hugo::Unit> Commit() override;

@@ -92,6 +92,47 @@ Rows ToRows(PGresult* result) {
   return Rows(columns, std::move(cells));
 }
 
+// libpq's parameter arrays for a statement: numbers as text, text as is, blobs binary. Points into
+// `params`, which must outlive it.
+struct ParamArrays {
+  explicit ParamArrays(const std::vector<Value>& params)
+      : texts(params.size()),
+        values(params.size(), nullptr),
+        lengths(params.size(), 0),
+        formats(params.size(), 0) {
+    for (size_t i = 0; i < params.size(); ++i) {
+      const Value& param = params[i];
+      if (const auto* integer = std::get_if<int64_t>(&param)) {
+        texts[i] = std::to_string(*integer);
+      } else if (const auto* real = std::get_if<double>(&param)) {
+        texts[i] = internal::FormatDouble(*real);
+      } else if (const auto* text = std::get_if<std::string>(&param)) {
+        values[i] = text->c_str();
+        lengths[i] = static_cast<int>(text->size());
+        continue;
+      } else if (const auto* blob = std::get_if<Blob>(&param)) {
+        values[i] = blob->bytes.data();
+        lengths[i] = static_cast<int>(blob->bytes.size());
+        formats[i] = 1;
+        continue;
+      } else {
+        continue;  // NULL
+      }
+      values[i] = texts[i].c_str();
+      lengths[i] = static_cast<int>(texts[i].size());
+    }
+  }
+  std::vector<std::string> texts;
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+};
+
+int64_t AffectedRows(pg_result* result) {
+  const char* affected = PQcmdTuples(result);
+  return affected[0] == '\0' ? 0 : std::atoll(affected);
+}
+
 bool IsConnectionSqlState(std::string_view sql_state) {
   // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now; class 08: connection.
   return sql_state == "57P01" || sql_state == "57P02" || sql_state == "57P03" ||
@@ -241,34 +282,10 @@ hugo::Result<PostgresConnection::PgResult> PostgresConnection::RunPrepared(
                               " parameters were given: " + std::string(sql),
                           kErrorStore, "", kNotCommitted);
   }
-  std::vector<std::string> texts(params.size());
-  std::vector<const char*> values(params.size(), nullptr);
-  std::vector<int> lengths(params.size(), 0);
-  std::vector<int> formats(params.size(), 0);
-  for (size_t i = 0; i < params.size(); ++i) {
-    const Value& param = params[i];
-    if (const auto* integer = std::get_if<int64_t>(&param)) {
-      texts[i] = std::to_string(*integer);
-    } else if (const auto* real = std::get_if<double>(&param)) {
-      texts[i] = internal::FormatDouble(*real);
-    } else if (const auto* text = std::get_if<std::string>(&param)) {
-      values[i] = text->c_str();
-      lengths[i] = static_cast<int>(text->size());
-      continue;
-    } else if (const auto* blob = std::get_if<Blob>(&param)) {
-      values[i] = blob->bytes.data();
-      lengths[i] = static_cast<int>(blob->bytes.size());
-      formats[i] = 1;
-      continue;
-    } else {
-      continue;  // NULL
-    }
-    values[i] = texts[i].c_str();
-    lengths[i] = static_cast<int>(texts[i].size());
-  }
+  ParamArrays arrays(params);
   PgResult result(PQexecPrepared(conn_.get(), statement.name.c_str(),
-                                 static_cast<int>(params.size()), values.data(), lengths.data(),
-                                 formats.data(), /*resultFormat=*/0));
+                                 static_cast<int>(params.size()), arrays.values.data(),
+                                 arrays.lengths.data(), arrays.formats.data(), /*resultFormat=*/0));
   ExecStatusType status = PQresultStatus(result.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Fail(result.get(), false);
   return hugo::Ok(std::move(result));
@@ -295,8 +312,88 @@ hugo::Result<int64_t> PostgresConnection::Execute(std::string_view sql,
                                                   const std::vector<Value>& params) {
   auto result = RunPrepared(sql, params);
   if (result.IsFailure()) return result.Error();
-  const char* affected = PQcmdTuples(result.Value().get());
-  return hugo::Ok(static_cast<int64_t>(affected[0] == '\0' ? 0 : std::atoll(affected)));
+  return hugo::Ok(AffectedRows(result.Value().get()));
+}
+
+hugo::Result<std::vector<int64_t>> PostgresConnection::ExecuteBatch(
+    const std::vector<Statement>& statements) {
+  if (statements.size() < 2) return Connection::ExecuteBatch(statements);
+  auto connected = EnsureConnected();
+  if (connected.IsFailure()) return connected.Error();
+  // Statements seen for the first time are prepared first (a round trip each, once per text).
+  std::vector<const CachedStatement*> prepared;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    auto statement = Prepare(statements[i].sql);
+    if (statement.IsFailure()) {
+      return statement.Error().WithMetadata("statement_index", static_cast<int64_t>(i));
+    }
+    if (static_cast<size_t>(statement.Value()->param_count) != statements[i].params.size()) {
+      return StatementError("the statement has " + std::to_string(statement.Value()->param_count) +
+                                " placeholders but " + std::to_string(statements[i].params.size()) +
+                                " parameters were given: " + statements[i].sql,
+                            kErrorStore, "", kNotCommitted)
+          .WithMetadata("statement_index", static_cast<int64_t>(i));
+    }
+    prepared.push_back(statement.Value());
+  }
+  // Pipeline mode: every statement is sent, then one sync, then the results are read in order.
+  // After a failure the server skips the rest up to the sync (PGRES_PIPELINE_ABORTED).
+  pg_conn* conn = conn_.get();
+  if (PQenterPipelineMode(conn) != 1) return Fail(nullptr, false);
+  bool sent = true;
+  for (size_t i = 0; i < statements.size() && sent; ++i) {
+    ParamArrays arrays(statements[i].params);
+    sent =
+        PQsendQueryPrepared(conn, prepared[i]->name.c_str(),
+                            static_cast<int>(statements[i].params.size()), arrays.values.data(),
+                            arrays.lengths.data(), arrays.formats.data(), /*resultFormat=*/0) == 1;
+  }
+  sent = sent && PQpipelineSync(conn) == 1;
+  std::vector<int64_t> affected;
+  PgResult failure;
+  size_t failed_index = 0;
+  bool broken = !sent;
+  for (size_t i = 0; i < statements.size() && !broken; ++i) {
+    PgResult result(PQgetResult(conn));
+    if (result == nullptr) {
+      broken = true;
+      break;
+    }
+    ExecStatusType status = PQresultStatus(result.get());
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      affected.push_back(AffectedRows(result.get()));
+    } else if (failure == nullptr && status != PGRES_PIPELINE_ABORTED) {
+      failure = std::move(result);
+      failed_index = i;
+    }
+    // Each statement's results end with a null result.
+    while (PgResult rest{PQgetResult(conn)}) {
+    }
+    if (PQstatus(conn) == CONNECTION_BAD) broken = true;
+  }
+  if (!broken) {
+    PgResult sync(PQgetResult(conn));
+    broken = sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC;
+  }
+  if (!broken) broken = PQexitPipelineMode(conn) != 1;
+  if (broken) {
+    // The connection cannot be trusted any more: whatever it says, drop it. In a transaction the
+    // server rolls it back; outside one, some statements may have run.
+    const bool was_in_transaction = in_transaction_;
+    hugo::Error error = Fail(failure.get(), false);
+    if (conn_ != nullptr) {
+      DropConnection();
+      error = StatementError(
+          "lost the pipeline to PostgreSQL at " + dsn_.Address() + ": " + error.Message(),
+          kErrorConnectionLost, "", was_in_transaction ? kNotCommitted : kCommitUnknown);
+    }
+    return error.WithMetadata("statement_index", static_cast<int64_t>(affected.size()));
+  }
+  if (failure != nullptr) {
+    return Fail(failure.get(), false)
+        .WithMetadata("statement_index", static_cast<int64_t>(failed_index));
+  }
+  return hugo::Ok(std::move(affected));
 }
 
 hugo::Result<hugo::Unit> PostgresConnection::ExecuteScript(std::string_view sql) {

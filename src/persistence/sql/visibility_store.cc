@@ -6,13 +6,12 @@
 #include <variant>
 
 #include "persistence/namespace_store.h"
+#include "persistence/visibility_page_token.h"
 
 namespace hdo::persistence::sql {
 namespace {
 
 namespace enums = temporal::api::enums::v1;
-
-constexpr int64_t kOpenSortKey = std::numeric_limits<int64_t>::max();
 
 // The sort key of the default order: close time, the end of time while open. MySQL reads the
 // generated column its indexes hold (MariaDB has no expression indexes).
@@ -38,6 +37,10 @@ constexpr const char* kReplaced[] = {"workflow_id",        "workflow_type_name",
                                      "root_run_id",        "memo",
                                      "search_attributes",  "search_attributes_payloads",
                                      "attributes",         "execution_duration"};
+
+// What a counters-only write changes (no index holds these columns).
+constexpr const char* kCounters[] = {"history_length", "history_size_bytes",
+                                     "state_transition_count", "replay_count"};
 
 Value OptionalText(const std::string& value) { return value.empty() ? Value() : Value(value); }
 
@@ -76,38 +79,6 @@ VisibilityRecord ReadRecord(const Rows& rows, size_t row) {
   record.search_attributes_payloads = rows.Bytes(row, 19);
   record.attributes = rows.Bytes(row, 20);
   return record;
-}
-
-// A page token names the last row of the previous page by its sort key:
-// "v1:<close>:<start>:<run>", as the SQLite store's.
-struct PageKey {
-  int64_t sort_close = 0;
-  int64_t start_time = 0;
-  std::string run_id;
-};
-
-std::string EncodeToken(const VisibilityRecord& last) {
-  return "v1:" + std::to_string(last.close_time.value_or(kOpenSortKey)) + ":" +
-         std::to_string(last.start_time) + ":" + last.run_id;
-}
-
-hugo::Result<PageKey> DecodeToken(std::string_view token) {
-  auto invalid = [] {
-    return hugo::Error::From("invalid next page token", kErrorInvalidPageToken);
-  };
-  if (token.substr(0, 3) != "v1:") return invalid();
-  token.remove_prefix(3);
-  PageKey key;
-  for (int64_t* field : {&key.sort_close, &key.start_time}) {
-    size_t colon = token.find(':');
-    if (colon == std::string_view::npos) return invalid();
-    auto parsed = std::from_chars(token.data(), token.data() + colon, *field);
-    if (parsed.ec != std::errc() || parsed.ptr != token.data() + colon) return invalid();
-    token.remove_prefix(colon + 1);
-  }
-  if (token.empty()) return invalid();
-  key.run_id = std::string(token);
-  return hugo::Ok(std::move(key));
 }
 
 // Runs `body` in a transaction: committed when it succeeds, rolled back when it fails.
@@ -183,19 +154,22 @@ std::string TypesOf(IndexKind kind) {
          std::to_string(enums::INDEXED_VALUE_TYPE_DATETIME);
 }
 
-std::string UpsertSql(Engine engine) {
+// Inserts the row, or replaces `replaced` of an existing one: one statement, so that it joins a
+// batch (ExecuteBatch) without a round trip of its own.
+template <size_t N>
+std::string UpsertSql(Engine engine, const char* const (&replaced)[N]) {
   std::string sql = std::string("INSERT INTO executions_visibility(") + kColumns +
                     ", execution_duration) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   if (engine == Engine::kPostgres) {
     sql += " ON CONFLICT (namespace_id, run_id) DO UPDATE SET ";
-    for (size_t i = 0; i < std::size(kReplaced); ++i) {
-      sql += std::string(i > 0 ? ", " : "") + kReplaced[i] + " = EXCLUDED." + kReplaced[i];
+    for (size_t i = 0; i < N; ++i) {
+      sql += std::string(i > 0 ? ", " : "") + replaced[i] + " = EXCLUDED." + replaced[i];
     }
   } else {
     // VALUES(): MariaDB has no row alias (MySQL 8.0.20 deprecates VALUES() but keeps it).
     sql += " ON DUPLICATE KEY UPDATE ";
-    for (size_t i = 0; i < std::size(kReplaced); ++i) {
-      sql += std::string(i > 0 ? ", " : "") + kReplaced[i] + " = VALUES(" + kReplaced[i] + ")";
+    for (size_t i = 0; i < N; ++i) {
+      sql += std::string(i > 0 ? ", " : "") + replaced[i] + " = VALUES(" + replaced[i] + ")";
     }
   }
   return sql;
@@ -207,18 +181,7 @@ visibility::Dialect DialectOf(Engine engine) {
   return engine == Engine::kMysql ? visibility::Dialect::kMysql : visibility::Dialect::kPostgres;
 }
 
-hugo::Result<hugo::Unit> WriteVisibility(Connection& connection, const VisibilityRecord& record) {
-  if (record.counters_only) {
-    // No index holds these columns: the row is rewritten, its index entries are not.
-    auto updated = connection.Execute(
-        "UPDATE executions_visibility SET history_length = ?, history_size_bytes = ?, "
-        "state_transition_count = ?, replay_count = ? WHERE namespace_id = ? AND run_id = ?",
-        {record.history_length, record.history_size_bytes, record.state_transition_count,
-         record.replay_count, record.namespace_id, record.run_id});
-    if (updated.IsFailure()) return updated.Error();
-    if (updated.Value() == 1) return hugo::Ok();
-    // No row yet: written whole below.
-  }
+Statement VisibilityWrite(Engine engine, const VisibilityRecord& record) {
   std::optional<int64_t> duration;
   if (record.close_time.has_value()) duration = *record.close_time - record.execution_time;
   std::vector<Value> params = {
@@ -245,7 +208,18 @@ hugo::Result<hugo::Unit> WriteVisibility(Connection& connection, const Visibilit
       record.attributes,
       duration ? Value(*duration) : Value(),
   };
-  auto written = connection.Execute(UpsertSql(connection.engine()), params);
+  // A counters-only write leaves the row's indexed columns alone (they have not changed), or
+  // writes the whole row when there is none yet.
+  static const std::string kTexts[4] = {
+      UpsertSql(Engine::kPostgres, kReplaced), UpsertSql(Engine::kPostgres, kCounters),
+      UpsertSql(Engine::kMysql, kReplaced), UpsertSql(Engine::kMysql, kCounters)};
+  return Statement{kTexts[(engine == Engine::kMysql ? 2 : 0) + (record.counters_only ? 1 : 0)],
+                   std::move(params)};
+}
+
+hugo::Result<hugo::Unit> WriteVisibility(Connection& connection, const VisibilityRecord& record) {
+  Statement statement = VisibilityWrite(connection.engine(), record);
+  auto written = connection.Execute(statement.sql, statement.params);
   if (written.IsFailure()) return written.Error();
   return hugo::Ok();
 }
@@ -254,9 +228,9 @@ hugo::Result<VisibilityPage> SqlVisibilityStore::ListExecutions(std::string_view
                                                                 const visibility::SqlFilter& filter,
                                                                 int page_size,
                                                                 std::string_view page_token) {
-  std::optional<PageKey> after;
+  std::optional<VisibilityPageKey> after;
   if (!page_token.empty()) {
-    auto decoded = DecodeToken(page_token);
+    auto decoded = DecodeVisibilityPageToken(page_token);
     if (decoded.IsFailure()) return decoded.Error();
     after = std::move(decoded).Value();
   }
@@ -283,7 +257,7 @@ hugo::Result<VisibilityPage> SqlVisibilityStore::ListExecutions(std::string_view
   const Rows& result = rows.Value();
   for (size_t row = 0; row < result.size(); ++row) {
     if (static_cast<int>(page.records.size()) == page_size) {
-      page.next_page_token = EncodeToken(page.records.back());
+      page.next_page_token = EncodeVisibilityPageToken(page.records.back());
       break;
     }
     page.records.push_back(ReadRecord(result, row));

@@ -22,6 +22,8 @@ visibility::Dialect DialectOf(Engine engine);
 // transaction. With record.counters_only, updates only the counters of the stored row, and writes
 // the whole row when there is none.
 hugo::Result<hugo::Unit> WriteVisibility(Connection& connection, const VisibilityRecord& record);
+// The one statement WriteVisibility runs (an upsert), for a batch of statements.
+Statement VisibilityWrite(Engine engine, const VisibilityRecord& record);
 
 class SqlVisibilityStore final : public VisibilityStore {
  public:

@@ -7,13 +7,13 @@
 #include "persistence/namespace_store.h"
 #include "persistence/sqlite/database.h"
 #include "persistence/sqlite/statement.h"
+#include "persistence/visibility_page_token.h"
 
 namespace hdo::persistence::sqlite {
 namespace {
 
 // Open runs sort as if they closed at the end of time: first in descending order.
 constexpr char kSortKey[] = "coalesce(close_time, 9223372036854775807)";
-constexpr int64_t kOpenSortKey = std::numeric_limits<int64_t>::max();
 
 constexpr char kColumns[] =
     "namespace_id, workflow_id, run_id, workflow_type_name, task_queue, status, start_time, "
@@ -65,37 +65,6 @@ VisibilityRecord ReadRecord(const Statement& row) {
   record.search_attributes_payloads = row.ColumnBlob(19);
   record.attributes = row.ColumnText(20);
   return record;
-}
-
-// A page token names the last row of the previous page by its sort key: "v1:<close>:<start>:<run>".
-struct PageKey {
-  int64_t sort_close = 0;
-  int64_t start_time = 0;
-  std::string run_id;
-};
-
-std::string EncodeToken(const VisibilityRecord& last) {
-  return "v1:" + std::to_string(last.close_time.value_or(kOpenSortKey)) + ":" +
-         std::to_string(last.start_time) + ":" + last.run_id;
-}
-
-hugo::Result<PageKey> DecodeToken(std::string_view token) {
-  auto invalid = [] {
-    return hugo::Error::From("invalid next page token", kErrorInvalidPageToken);
-  };
-  if (token.substr(0, 3) != "v1:") return invalid();
-  token.remove_prefix(3);
-  PageKey key;
-  for (int64_t* field : {&key.sort_close, &key.start_time}) {
-    size_t colon = token.find(':');
-    if (colon == std::string_view::npos) return invalid();
-    auto parsed = std::from_chars(token.data(), token.data() + colon, *field);
-    if (parsed.ec != std::errc() || parsed.ptr != token.data() + colon) return invalid();
-    token.remove_prefix(colon + 1);
-  }
-  if (token.empty()) return invalid();
-  key.run_id = std::string(token);
-  return hugo::Ok(std::move(key));
 }
 
 void TextMatchFunction(sqlite3_context* context, int argc, sqlite3_value** argv) {
@@ -191,9 +160,9 @@ SqliteVisibilityStore::SqliteVisibilityStore(Database* db) : db_(db) {
 hugo::Result<VisibilityPage> SqliteVisibilityStore::ListExecutions(
     std::string_view namespace_id, const visibility::SqlFilter& filter, int page_size,
     std::string_view page_token) {
-  std::optional<PageKey> after;
+  std::optional<VisibilityPageKey> after;
   if (!page_token.empty()) {
-    auto decoded = DecodeToken(page_token);
+    auto decoded = DecodeVisibilityPageToken(page_token);
     if (decoded.IsFailure()) return decoded.Error();
     after = std::move(decoded).Value();
   }
@@ -221,7 +190,7 @@ hugo::Result<VisibilityPage> SqliteVisibilityStore::ListExecutions(
     if (row.IsFailure()) return row.Error();
     if (!row.Value()) break;
     if (static_cast<int>(page.records.size()) == page_size) {
-      page.next_page_token = EncodeToken(page.records.back());
+      page.next_page_token = EncodeVisibilityPageToken(page.records.back());
       break;
     }
     page.records.push_back(ReadRecord(select));
