@@ -127,7 +127,7 @@ hugo::Result<hugo::Unit> SqlExecutionStore::Write(const Transaction& transaction
   }
   if (statements.empty()) return hugo::Ok();
   return session_->InTransaction([&]() -> hugo::Result<hugo::Unit> {
-    auto executed = db().ExecuteBatch(statements);
+    auto executed = session_->ExecuteBatch(statements);
     if (executed.IsFailure()) {
       const hugo::Error& error = executed.Error();
       auto index = error.TryGetMetadata<int64_t>("statement_index");

@@ -39,21 +39,51 @@ hugo::Result<hugo::Unit> Session::Begin() {
   return hugo::Ok();
 }
 
+Connection& Session::connection() {
+  OpenPendingSavepoint();
+  return *connection_;
+}
+
+void Session::OpenPendingSavepoint() {
+  if (!savepoint_pending_) return;
+  savepoint_pending_ = false;
+  auto saved = connection_->Execute(std::string("SAVEPOINT ") + kSavepoint, {});
+  if (saved.IsFailure()) savepoint_error_ = saved.Error();
+}
+
+hugo::Result<std::vector<int64_t>> Session::ExecuteBatch(std::vector<Statement>& statements) {
+  if (!savepoint_pending_) return connection_->ExecuteBatch(statements);
+  // The transaction's savepoint goes in the same round trip as its first statements (moved in
+  // front of them for the call, and out again).
+  savepoint_pending_ = false;
+  statements.insert(statements.begin(), Statement{std::string("SAVEPOINT ") + kSavepoint, {}});
+  auto executed = connection_->ExecuteBatch(statements);
+  statements.erase(statements.begin());
+  if (executed.IsFailure()) {
+    int64_t index = executed.Error().TryGetMetadata<int64_t>("statement_index").value_or(0);
+    return executed.Error().WithMetadata("statement_index", index - 1);
+  }
+  std::vector<int64_t> affected = std::move(executed).Value();
+  affected.erase(affected.begin());
+  return hugo::Ok(std::move(affected));
+}
+
 hugo::Result<hugo::Unit> Session::InSavepoint(
     const std::function<hugo::Result<hugo::Unit>()>& body) {
-  auto saved = connection_->Execute(std::string("SAVEPOINT ") + kSavepoint, {});
-  if (saved.IsFailure()) return saved.Error();
+  // The SAVEPOINT is sent with the body's first statements (ExecuteBatch, or the first use of
+  // connection()). It is never released: RELEASE would cost a round trip, and the next
+  // transaction's savepoint of the same name hides it until the batch ends.
+  savepoint_pending_ = true;
+  savepoint_error_.reset();
   auto done = body();
-  if (done.IsSuccess()) {
-    auto released = connection_->Execute(std::string("RELEASE SAVEPOINT ") + kSavepoint, {});
-    if (released.IsSuccess()) return hugo::Ok();
-    done = released.Error();
+  if (savepoint_pending_) {
+    savepoint_pending_ = false;  // the body sent nothing: nothing to keep or take back
+    return done;
   }
+  if (savepoint_error_.has_value() && done.IsSuccess()) done = *savepoint_error_;
+  if (done.IsSuccess()) return hugo::Ok();
   if (!connection_->InTransaction()) return done;  // the connection broke: nothing to roll back
   auto rolled_back = connection_->Execute(std::string("ROLLBACK TO SAVEPOINT ") + kSavepoint, {});
-  if (rolled_back.IsSuccess()) {
-    rolled_back = connection_->Execute(std::string("RELEASE SAVEPOINT ") + kSavepoint, {});
-  }
   // The savepoint could not contain the failure: the whole transaction is unusable.
   if (rolled_back.IsFailure()) (void)connection_->Rollback();
   return done;

@@ -12,6 +12,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "hugo/result.h"
 #include "persistence/batching.h"
@@ -32,7 +34,12 @@ class Session final : public persistence::Batcher {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  Connection& connection() { return *connection_; }
+  // The connection, for statements of the current transaction (it opens a savepoint still
+  // pending).
+  Connection& connection();
+  // Connection::ExecuteBatch in the current transaction; a pending savepoint goes in the same
+  // round trip (put in front of `statements` for the call; they are as given on return).
+  hugo::Result<std::vector<int64_t>> ExecuteBatch(std::vector<Statement>& statements);
   Engine engine() const { return connection_->engine(); }
 
   // Runs after every BEGIN, in the transaction: its failure fails the transaction (nothing is
@@ -56,12 +63,16 @@ class Session final : public persistence::Batcher {
  private:
   hugo::Result<hugo::Unit> Begin();
   hugo::Result<hugo::Unit> InSavepoint(const std::function<hugo::Result<hugo::Unit>()>& body);
+  void OpenPendingSavepoint();
   hugo::Result<hugo::Unit> InBatch(const std::function<hugo::Result<hugo::Unit>()>& body);
   // The batch ended without a commit (rolled back by the engine or by us).
   void LoseBatch(const hugo::Error& error);
 
   std::unique_ptr<Connection> connection_;
   Fence fence_;
+  // InSavepoint's SAVEPOINT, not sent yet; and the error of sending it.
+  bool savepoint_pending_ = false;
+  std::optional<hugo::Error> savepoint_error_;
   BatchListener* batch_listener_ = nullptr;
   int batch_max_ = 0;
   bool batch_open_ = false;
