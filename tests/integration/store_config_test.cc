@@ -117,6 +117,34 @@ TEST_P(StoreConfigTest, MigrateBringsTheSchemaTheServerNeedsAndTheShardCountIsFi
                 "with 8");
 }
 
+TEST_P(StoreConfigTest, AServerReachesItsStoreOverVerifiedTls) {
+  const testlib::TestDb& server = testlib::SharedTestDb(GetParam());
+  ASSERT_FALSE(server.ca_file.empty()) << "scripts/test-db names no CA";
+  const bool postgres = GetParam() == "postgres";
+  std::string out;
+  std::string err;
+  std::string tls_dsn = dsn_ + (postgres ? "?sslmode=verify-full&sslrootcert=" + server.ca_file
+                                         : "?tls=true&ssl-ca=" + server.ca_file);
+  ASSERT_EQ(Run({"admin", "schema", "migrate", "--db", tls_dsn}, &out, &err), 0) << err;
+  auto config = [&](const std::string& ca) {
+    std::string path = dir_ + "/tls.yaml";
+    std::ofstream(path) << "server:\n  port: 0\n  metrics_port: -1\npersistence:\n  dsn: " << dsn_
+                        << "\n  tls:\n    mode: " << (postgres ? "verify-full" : "true")
+                        << "\n    ca_file: " << ca << "\n";
+    return path;
+  };
+  {
+    testlib::Process hdo(
+        {testlib::HdoBinary(), "server", "start", "--config", config(server.ca_file)});
+    ASSERT_TRUE(hdo.WaitForStderr(std::regex("msg=\"server started\""), seconds(60)))
+        << hdo.Stderr();
+    hdo.Signal(SIGINT);
+    EXPECT_EQ(hdo.Wait(seconds(30)), 0) << hdo.Stderr();
+  }
+  std::string other_ca = server.ca_file.substr(0, server.ca_file.rfind('/')) + "/other-ca.pem";
+  ExpectRefused(config(other_ca), "certificate");
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, StoreConfigTest, ::testing::Values("postgres", "mariadb"),
                          [](const ::testing::TestParamInfo<std::string>& param) {
                            return param.param;

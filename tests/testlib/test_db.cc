@@ -59,12 +59,15 @@ TestDb Start(const std::string& engine) {
     std::ifstream file(path);
     std::getline(file, db.dsn);
     if (db.dsn.empty()) db.error = "no DSN in " + path + ": did the ctest fixture test_db start?";
+    std::ifstream ca(std::string(fixtures) + "/" + engine + "/ca");
+    std::getline(ca, db.ca_file);
     return db;
   }
   auto [output, status] = Run(std::string(HDO_TEST_DB_SCRIPT) + " start " + engine +
                               " --owner-pid " + std::to_string(getpid()));
   db.dsn = LineValue(output, "DSN=");
   db.dir = LineValue(output, "DIR=");
+  db.ca_file = LineValue(output, "CA=");
   if (status != 0 || db.dsn.empty()) {
     db.error = "scripts/test-db start " + engine + " failed (exit " + std::to_string(status) +
                "):\n" + output;

@@ -21,7 +21,11 @@ struct TestDb {
   std::string engine;  // "postgres" or "mariadb"
   std::string dsn;     // e.g. postgres://hdo:hdo@127.0.0.1:PORT/hdo
   std::string dir;     // the server's folder; empty when given by the environment
-  std::string error;   // why it did not start, with the script's output; empty on success
+  // The CA of the server's TLS certificate (for 127.0.0.1 and localhost); empty when given by
+  // the environment. The server takes TLS and plain connections; `other-ca.pem` beside it is a CA
+  // that signed nothing.
+  std::string ca_file;
+  std::string error;  // why it did not start, with the script's output; empty on success
 };
 
 // The server of `engine` ("postgres" or "mariadb"), started on the first call.

@@ -252,6 +252,37 @@ TEST_P(ConnectionTest, ABatchStopsAtItsFirstFailureAndNamesIt) {
   EXPECT_EQ(Count(*connection_, "id = 2"), 0);
 }
 
+// TLS to the database as the DSN asks for it: verified against the server's CA, the session is
+// encrypted; against a CA that did not sign the server's certificate, the connection is refused
+// with a message that says so.
+TEST_P(ConnectionTest, ATlsConnectionVerifiesTheServerAgainstTheGivenCa) {
+  const testlib::TestDb& db = testlib::SharedTestDb(GetParam());
+  ASSERT_FALSE(db.ca_file.empty()) << "scripts/test-db names no CA";
+  std::string other_ca = db.ca_file.substr(0, db.ca_file.rfind('/')) + "/other-ca.pem";
+  auto with_ca = [&](const std::string& ca) {
+    return dsn_ +
+           (postgres() ? "?sslmode=verify-full&sslrootcert=" + ca : "?tls=true&ssl-ca=" + ca);
+  };
+  auto secure = Connect(with_ca(db.ca_file));
+  ASSERT_TRUE(secure.IsSuccess()) << secure.Error().ToString();
+  auto cipher = postgres() ? secure.Value()->Query(
+                                 "SELECT cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()", {})
+                           : secure.Value()->Query(
+                                 "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS "
+                                 "WHERE VARIABLE_NAME = 'SSL_CIPHER'",
+                                 {});
+  ASSERT_TRUE(cipher.IsSuccess()) << cipher.Error().ToString();
+  ASSERT_EQ(cipher.Value().size(), 1u);
+  EXPECT_FALSE(cipher.Value().Bytes(0, 0).empty()) << "the session is not encrypted";
+
+  auto refused = Connect(with_ca(other_ca));
+  ASSERT_TRUE(refused.IsFailure());
+  EXPECT_EQ(refused.Error().Code(), kErrorConnect) << refused.Error().ToString();
+  EXPECT_NE(refused.Error().Message().find("certificate"), std::string::npos)
+      << refused.Error().Message();
+  EXPECT_EQ(refused.Error().Message().find(":hdo@"), std::string::npos);
+}
+
 TEST_P(ConnectionTest, ADuplicateKeyIsClassifiedAsSuch) {
   ASSERT_TRUE(Insert(*connection_, 1).IsSuccess());
   auto duplicate = Insert(*connection_, 1);
