@@ -4,6 +4,7 @@
 // schema migrate`), a shard count other than the cluster's; and `hdo admin schema migrate|version`
 // bring a new database to the schema the server accepts. Method: the real binary against the
 // servers of the ctest fixture test_db, a database of its own per test.
+#include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "persistence/sql/connect.h"
+#include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 #include "testlib/dev_server.h"
 #include "testlib/process.h"
 #include "testlib/test_db.h"
@@ -143,6 +145,44 @@ TEST_P(StoreConfigTest, AServerReachesItsStoreOverVerifiedTls) {
   }
   std::string other_ca = server.ca_file.substr(0, server.ca_file.rfind('/')) + "/other-ca.pem";
   ExpectRefused(config(other_ca), "certificate");
+}
+
+// Two servers on one database: the second takes the shards (range_id + 1), and the first one's
+// next write fails the fence, so it exits saying why instead of writing over the second's state.
+TEST_P(StoreConfigTest, ASecondServerOnTheStoreFencesTheFirstOneOutAndItExits) {
+  std::string out;
+  std::string err;
+  ASSERT_EQ(Run({"admin", "schema", "migrate", "--db", dsn_}, &out, &err), 0) << err;
+  std::string config = Config(dsn_, /*shards=*/2);
+  const std::regex started("msg=\"server started\".* grpc_address=([^ ]+)");
+  testlib::Process first({testlib::HdoBinary(), "server", "start", "--config", config});
+  auto first_address = first.WaitForStderr(started, seconds(60));
+  ASSERT_TRUE(first_address) << first.Stderr();
+  testlib::Process second({testlib::HdoBinary(), "server", "start", "--config", config});
+  auto second_address = second.WaitForStderr(started, seconds(60));
+  ASSERT_TRUE(second_address) << second.Stderr();
+
+  namespace wf = temporal::api::workflowservice::v1;
+  auto register_namespace = [](const std::string& address, const std::string& name) {
+    auto stub = wf::WorkflowService::NewStub(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + seconds(20));
+    wf::RegisterNamespaceRequest request;
+    request.set_namespace_(name);
+    request.mutable_workflow_execution_retention_period()->set_seconds(86400);
+    wf::RegisterNamespaceResponse response;
+    return stub->RegisterNamespace(&context, request, &response);
+  };
+  grpc::Status refused = register_namespace((*first_address)[1].str(), "from-the-first");
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(first.Wait(seconds(30)), 1) << first.Stderr();
+  EXPECT_NE(first.Stderr().find("another server took the history shards"), std::string::npos)
+      << first.Stderr();
+  grpc::Status accepted = register_namespace((*second_address)[1].str(), "from-the-second");
+  EXPECT_TRUE(accepted.ok()) << accepted.error_message();
+  second.Signal(SIGINT);
+  EXPECT_EQ(second.Wait(seconds(30)), 0) << second.Stderr();
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, StoreConfigTest, ::testing::Values("postgres", "mariadb"),

@@ -1,6 +1,7 @@
 #include "persistence/sql/session.h"
 
 #include "persistence/namespace_store.h"
+#include "persistence/sql/shards.h"
 
 namespace hdo::persistence::sql {
 namespace {
@@ -123,7 +124,13 @@ hugo::Result<hugo::Unit> Session::InBatch(const std::function<hugo::Result<hugo:
   }
   if (!batch_open_) {
     auto begun = Begin();
-    if (begun.IsFailure()) return begun;
+    if (begun.IsFailure()) {
+      // Another server took the shards: nothing this one holds may be written again, and its
+      // owner must hear of it (group commit's lost-batch path), not only this transaction.
+      if (begun.Error().HasCode(kErrorShardOwnershipLost))
+        batch_listener_->BatchLost(begun.Error());
+      return begun;
+    }
     batch_open_ = true;
     batch_transactions_ = 0;
     batch_listener_->BatchOpened();
