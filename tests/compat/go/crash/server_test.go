@@ -102,6 +102,9 @@ func newServer(t *testing.T) *server {
 	if s.kind == "hdo" {
 		s.bin = hdotest.Binary(t)
 		s.db = filepath.Join(dir, "hdo.db")
+		if config := os.Getenv("HDO_CRASH_CONFIG"); config != "" {
+			s.db = "the store of " + config
+		}
 	} else {
 		s.bin = referenceCLI(t)
 		s.db = filepath.Join(dir, "reference.db")
