@@ -193,19 +193,20 @@ int main(int argc, char** argv) {
   CLI::App* schema_cmd =
       admin_cmd->add_subcommand("schema", "The store's schema (forward-only migrations)");
   schema_cmd->require_subcommand(1);
+  // The store: --db names it, or --config reads it from the server's hdo.yaml (password and TLS
+  // included, environment expanded), as `hdo server start` would.
   std::string schema_db;
+  std::string schema_config;
   CLI::App* schema_migrate = schema_cmd->add_subcommand(
       "migrate", "Apply the migrations the store lacks, in order (PostgreSQL, MySQL, SQLite)");
-  schema_migrate
-      ->add_option("--db", schema_db,
-                   "postgres://user:password@host:port/db, mysql://…, or a SQLite file")
-      ->required();
   CLI::App* schema_version =
       schema_cmd->add_subcommand("version", "Show the store's schema version and this hdo's");
-  schema_version
-      ->add_option("--db", schema_db,
-                   "postgres://user:password@host:port/db, mysql://…, or a SQLite file")
-      ->required();
+  for (CLI::App* command : {schema_migrate, schema_version}) {
+    CLI::Option* db = command->add_option(
+        "--db", schema_db, "postgres://user:password@host:port/db, mysql://…, or a SQLite file");
+    command->add_option("-c,--config", schema_config, "The store of this hdo.yaml instead")
+        ->excludes(db);
+  }
 
   try {
     app.parse(argc, argv);
@@ -246,6 +247,17 @@ int main(int argc, char** argv) {
     return RunServer(config.server, /*dev=*/false);
   }
   if (schema_migrate->parsed() || schema_version->parsed()) {
+    if (schema_db.empty() && schema_config.empty()) {
+      FailBadInput(
+          "'hdo admin schema' needs the store: --db <dsn or SQLite file> or --config "
+          "hdo.yaml");
+    }
+    if (!schema_config.empty()) {
+      auto loaded = hdo::server::LoadConfigFile(schema_config, hdo::server::ProcessEnvironment());
+      if (loaded.IsFailure()) FailBadInput(loaded.Error().Message());
+      const hdo::server::Server::Options& store = loaded.Value().server;
+      schema_db = store.database_url.empty() ? store.db_filename : store.database_url;
+    }
     auto done = schema_migrate->parsed() ? hdo::cli::MigrateSchema(schema_db)
                                          : hdo::cli::DescribeSchema(schema_db);
     if (done.IsFailure()) FailBadInput(done.Error().Message());
