@@ -1,0 +1,134 @@
+#include "hdo/connection.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "google/rpc/status.pb.h"
+#include "hugo/error_codes.h"
+#include "temporal/api/errordetails/v1/message.pb.h"
+
+namespace hdo {
+namespace {
+
+hugo::Result<std::string> ReadFile(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return hugo::Error::From("cannot read the TLS " + std::string(what) + " file '" + path + "'",
+                             std::string(hugo::ErrorCodes::kValidation));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return hugo::Result<std::string>::Ok(text.str());
+}
+
+hugo::Result<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const ConnectionOptions& o) {
+  using Creds = hugo::Result<std::shared_ptr<grpc::ChannelCredentials>>;
+  if (!o.tls) return Creds::Ok(grpc::InsecureChannelCredentials());
+  grpc::SslCredentialsOptions ssl;
+  if (!o.tls->ca_file.empty()) {
+    auto ca = ReadFile(o.tls->ca_file, "CA");
+    if (ca.IsFailure()) return ca.Error();
+    ssl.pem_root_certs = ca.Value();
+  }
+  if (o.tls->cert_file.empty() != o.tls->key_file.empty()) {
+    return hugo::Error::From("mTLS needs both cert_file and key_file", std::string(hugo::ErrorCodes::kValidation));
+  }
+  if (!o.tls->cert_file.empty()) {
+    auto cert = ReadFile(o.tls->cert_file, "certificate");
+    if (cert.IsFailure()) return cert.Error();
+    auto key = ReadFile(o.tls->key_file, "key");
+    if (key.IsFailure()) return key.Error();
+    ssl.pem_cert_chain = cert.Value();
+    ssl.pem_private_key = key.Value();
+  }
+  return Creds::Ok(grpc::SslCredentials(ssl));
+}
+
+std::string CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "ok";
+    case grpc::StatusCode::CANCELLED: return "cancelled";
+    case grpc::StatusCode::UNKNOWN: return "unknown";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "invalid_argument";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "deadline_exceeded";
+    case grpc::StatusCode::NOT_FOUND: return "not_found";
+    case grpc::StatusCode::ALREADY_EXISTS: return "already_exists";
+    case grpc::StatusCode::PERMISSION_DENIED: return "permission_denied";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "resource_exhausted";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "failed_precondition";
+    case grpc::StatusCode::ABORTED: return "aborted";
+    case grpc::StatusCode::OUT_OF_RANGE: return "out_of_range";
+    case grpc::StatusCode::UNIMPLEMENTED: return "unimplemented";
+    case grpc::StatusCode::INTERNAL: return "internal";
+    case grpc::StatusCode::UNAVAILABLE: return "unavailable";
+    case grpc::StatusCode::DATA_LOSS: return "data_loss";
+    case grpc::StatusCode::UNAUTHENTICATED: return "unauthenticated";
+    default: return "unknown";
+  }
+}
+
+}  // namespace
+
+Connection::Connection(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel)
+    : options_(std::move(options)),
+      channel_(std::move(channel)),
+      stub_(temporal::api::workflowservice::v1::WorkflowService::NewStub(channel_)) {}
+
+Connection::~Connection() = default;
+
+hugo::Result<std::shared_ptr<Connection>> Connection::Connect(ConnectionOptions options) {
+  if (options.address.empty()) {
+    return hugo::Error::From("the connection needs an address (host:port)",
+                             std::string(hugo::ErrorCodes::kValidation));
+  }
+  auto credentials = Credentials(options);
+  if (credentials.IsFailure()) return credentials.Error();
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(128 * 1024 * 1024);
+  if (options.tls && !options.tls->server_name.empty()) {
+    args.SetSslTargetNameOverride(options.tls->server_name);
+  }
+  auto channel = grpc::CreateCustomChannel(options.address, credentials.Value(), args);
+  if (options.connect_timeout.count() > 0) {
+    auto deadline = std::chrono::system_clock::now() + options.connect_timeout;
+    if (!channel->WaitForConnected(deadline)) {
+      return hugo::Error::From("cannot connect to " + options.address + " within " +
+                                   std::to_string(options.connect_timeout.count()) +
+                                   " ms; is the server running?",
+                               "error.unavailable");
+    }
+  }
+  return hugo::Result<std::shared_ptr<Connection>>::Ok(
+      std::shared_ptr<Connection>(new Connection(std::move(options), std::move(channel))));
+}
+
+void Connection::Prepare(grpc::ClientContext& context, std::chrono::milliseconds timeout) const {
+  if (timeout.count() == 0) timeout = options_.rpc_timeout;
+  context.set_deadline(std::chrono::system_clock::now() + timeout);
+  if (!options_.api_key.empty()) {
+    context.AddMetadata("authorization", "Bearer " + options_.api_key);
+  }
+  for (const auto& [key, value] : options_.headers) context.AddMetadata(key, value);
+}
+
+hugo::Error StatusToError(const grpc::Status& status, std::string_view what) {
+  std::string message(what);
+  if (!message.empty()) message += ": ";
+  message += status.error_message();
+  hugo::Error error = hugo::Error::From(message, "grpc." + CodeName(status.error_code()))
+                          .WithMetadata("grpc.code", int64_t{status.error_code()});
+  // The details are a google.rpc.Status whose first Any names the Temporal failure.
+  if (status.error_details().empty()) return error;
+  google::rpc::Status rpc_status;
+  if (!rpc_status.ParseFromString(status.error_details()) || rpc_status.details_size() == 0) {
+    return error;
+  }
+  const google::protobuf::Any& detail = rpc_status.details(0);
+  std::string type = detail.type_url().substr(detail.type_url().rfind('.') + 1);
+  error = error.WithMetadata("temporal.failure", type);
+  temporal::api::errordetails::v1::WorkflowExecutionAlreadyStartedFailure already;
+  if (detail.UnpackTo(&already)) error = error.WithMetadata("run_id", already.run_id());
+  return error;
+}
+
+}  // namespace hdo

@@ -1,0 +1,82 @@
+// hdo::Connection: one gRPC channel to a Temporal frontend (hdo or any Temporal server), shared by
+// clients and workers. It owns the WorkflowService stub and stamps every call with the configured
+// headers (an API key or JWT as `authorization: Bearer ...`, custom headers) and a deadline.
+//
+// Owner: whoever connects; shared (std::shared_ptr) by the clients and workers using it.
+// Thread safety: thread-safe (gRPC stubs are).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "hugo/result.h"
+#include "temporal/api/workflowservice/v1/service.grpc.pb.h"
+
+namespace hdo {
+
+struct TlsOptions {
+  // PEM files. An empty ca_file trusts the system roots; cert_file + key_file make it mTLS.
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  // Overrides the name checked against the server's certificate (SNI / authority).
+  std::string server_name;
+};
+
+struct ConnectionOptions {
+  std::string address = "127.0.0.1:7233";
+  std::optional<TlsOptions> tls;
+  // Sent as `authorization: Bearer <api_key>` on every call (Temporal Cloud API keys, JWTs).
+  std::string api_key;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The deadline of every call that is not a long poll.
+  std::chrono::milliseconds rpc_timeout{10'000};
+  // The deadline of long polls (the server answers empty before it, after about 60 s).
+  std::chrono::milliseconds long_poll_timeout{70'000};
+  // How long Connect waits for the channel to become ready (0: do not wait).
+  std::chrono::milliseconds connect_timeout{10'000};
+};
+
+class Connection {
+ public:
+  // error.validation for bad options or unreadable TLS files; error.unavailable when the server
+  // cannot be reached within connect_timeout.
+  static hugo::Result<std::shared_ptr<Connection>> Connect(ConnectionOptions options);
+
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  using Stub = temporal::api::workflowservice::v1::WorkflowService::Stub;
+  Stub& stub() const { return *stub_; }
+
+  const ConnectionOptions& options() const { return options_; }
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+
+  // Sets the headers and a deadline `timeout` from now (rpc_timeout when zero) on `context`.
+  void Prepare(grpc::ClientContext& context,
+               std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const;
+  void PrepareLongPoll(grpc::ClientContext& context) const {
+    Prepare(context, options_.long_poll_timeout);
+  }
+
+ private:
+  Connection(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel);
+  ConnectionOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<Stub> stub_;
+};
+
+// A gRPC status as a hugo::Error: code "grpc.<canonical name>" (e.g. grpc.not_found), the
+// server's message, metadata `grpc.code` (the number) and, for the Temporal error details the SDK
+// acts on, `temporal.failure` (the detail's type name, e.g. WorkflowExecutionAlreadyStartedFailure)
+// plus `run_id` when the detail carries one.
+hugo::Error StatusToError(const grpc::Status& status, std::string_view what);
+
+}  // namespace hdo

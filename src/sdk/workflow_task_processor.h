@@ -1,0 +1,51 @@
+// hdo::internal::WorkflowTaskProcessor: the workflow half of a worker. It takes each polled
+// workflow task, finds the run in the sticky cache or replays its history into a fresh instance,
+// drives the workflow code on the deterministic scheduler, answers the task's queries, and sends
+// the reply itself (RespondWorkflowTaskCompleted / Failed, RespondQueryTaskCompleted).
+//
+// Owner: one Worker. Thread safety: Handle may be called from several threads at once; tasks of
+// one run are serialised inside (the server never has two outstanding for one run).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "hdo/connection.h"
+#include "hdo/workflow.h"
+#include "temporal/api/workflowservice/v1/request_response.pb.h"
+
+namespace hdo::internal {
+
+struct WorkflowTaskProcessorOptions {
+  std::string namespace_name;
+  std::string task_queue;
+  std::string identity;
+  // The worker's sticky queue (empty: no sticky execution) and its schedule-to-start timeout.
+  std::string sticky_task_queue;
+  std::chrono::milliseconds sticky_schedule_to_start_timeout{5000};
+  // At most this many runs are cached (least recently used evicted first).
+  size_t cache_size_max = 1000;
+};
+
+class WorkflowTaskProcessor {
+ public:
+  WorkflowTaskProcessor(std::shared_ptr<Connection> connection,
+                        std::shared_ptr<const WorkflowRegistry> workflows,
+                        LocalActivityRunner local_activities, WorkflowTaskProcessorOptions options);
+  ~WorkflowTaskProcessor();
+
+  // Handles one polled task (a workflow task, or a legacy query task when `query` is set) and
+  // sends its reply. Never throws.
+  void Handle(temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task);
+
+  // Drops every cached run (shutdown).
+  void EvictAll();
+  size_t cached_runs() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hdo::internal
