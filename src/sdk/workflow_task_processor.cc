@@ -1,17 +1,296 @@
 #include "workflow_task_processor.h"
 
+#include <google/protobuf/util/time_util.h>
+
+#include <iostream>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
+#include "hdo/failure.h"
+#include "workflow_run.h"
+
 namespace hdo::internal {
+namespace {
 
-class WorkflowTaskProcessor::Impl {};
+namespace ws = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
 
-WorkflowTaskProcessor::WorkflowTaskProcessor(std::shared_ptr<Connection>,
-                                             std::shared_ptr<const WorkflowRegistry>,
-                                             LocalActivityRunner, WorkflowTaskProcessorOptions)
-    : impl_(std::make_unique<Impl>()) {}
+constexpr int kHistoryPagesMax = 10'000;
+
+void LogWarning(std::string_view message, const std::string& run_id) {
+  std::cerr << "level=warn component=hdo-sdk-worker run_id=" << run_id << " msg=\"" << message
+            << "\"\n";
+}
+
+}  // namespace
+
+class WorkflowTaskProcessor::Impl {
+ public:
+  Impl(std::shared_ptr<Connection> connection, std::shared_ptr<const WorkflowRegistry> workflows,
+       LocalActivityRunner local_activities, WorkflowTaskProcessorOptions options)
+      : connection_(std::move(connection)),
+        workflows_(std::move(workflows)),
+        local_activities_(std::move(local_activities)),
+        options_(std::move(options)) {}
+
+  void Handle(ws::PollWorkflowTaskQueueResponse task) {
+    if (task.has_query()) {
+      HandleLegacyQuery(task);
+      return;
+    }
+    const std::string run_id = task.workflow_execution().run_id();
+    std::shared_ptr<Entry> entry = Acquire(run_id);
+    std::lock_guard<std::mutex> run_lock(entry->mutex);
+    hugo::Result<hugo::Unit> ready = Prepare(*entry, task);
+    if (ready.IsFailure()) {
+      Evict(run_id);
+      Fail(task, ready.Error());
+      return;
+    }
+    WorkflowRun& run = *entry->run;
+    run.AddMessages(task.messages());
+    hugo::Result<hugo::Unit> advanced = run.Advance(true);
+    if (advanced.IsFailure()) {
+      Evict(run_id);
+      Fail(task, advanced.Error());
+      return;
+    }
+    Complete(task, run);
+    if (run.closed() || options_.sticky_task_queue.empty()) Evict(run_id);
+  }
+
+  void EvictAll() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cache_.clear();
+    lru_.clear();
+  }
+  size_t cached_runs() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cache_.size();
+  }
+
+ private:
+  struct Entry {
+    std::mutex mutex;
+    std::unique_ptr<WorkflowRun> run;
+    std::list<std::string>::iterator lru;
+  };
+
+  std::shared_ptr<Entry> Acquire(const std::string& run_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(run_id);
+    if (it != cache_.end()) {
+      lru_.erase(it->second->lru);
+      lru_.push_front(run_id);
+      it->second->lru = lru_.begin();
+      return it->second;
+    }
+    while (cache_.size() >= options_.cache_size_max && !lru_.empty()) {
+      cache_.erase(lru_.back());  // the run's tasks hold their own reference while running
+      lru_.pop_back();
+    }
+    auto entry = std::make_shared<Entry>();
+    lru_.push_front(run_id);
+    entry->lru = lru_.begin();
+    cache_[run_id] = entry;
+    return entry;
+  }
+
+  void Evict(const std::string& run_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(run_id);
+    if (it == cache_.end()) return;
+    lru_.erase(it->second->lru);
+    cache_.erase(it);
+  }
+
+  std::unique_ptr<WorkflowRun> NewRun() {
+    return std::make_unique<WorkflowRun>(
+        workflows_.get(), local_activities_,
+        WorkflowRunOptions{options_.namespace_name, options_.task_queue, options_.identity});
+  }
+
+  // The run, holding every event of the task: the cached one continued, or a new one from the
+  // task's history (fetched in full when the task carries only the sticky tail).
+  hugo::Result<hugo::Unit> Prepare(Entry& entry, const ws::PollWorkflowTaskQueueResponse& task) {
+    const auto& events = task.history().events();
+    bool continues = entry.run && !events.empty() &&
+                     events.begin()->event_id() == entry.run->next_event_id();
+    if (continues) {
+      auto appended = entry.run->AppendEvents(events);
+      if (appended.IsFailure()) return appended;
+      return FetchRemaining(*entry.run, task.workflow_execution(), task.next_page_token());
+    }
+    entry.run = NewRun();
+    if (!events.empty() && events.begin()->event_id() == 1) {
+      auto appended = entry.run->AppendEvents(events);
+      if (appended.IsFailure()) return appended;
+      auto rest = FetchRemaining(*entry.run, task.workflow_execution(), task.next_page_token());
+      if (rest.IsFailure()) return rest;
+    } else {
+      auto full = FetchRemaining(*entry.run, task.workflow_execution(), "", true);
+      if (full.IsFailure()) return full;
+    }
+    entry.run->SetWorkflowId(task.workflow_execution().workflow_id());
+    entry.run->execution_context().IncrementReplayCount();
+    return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+  }
+
+  hugo::Result<hugo::Unit> FetchRemaining(WorkflowRun& run,
+                                          const temporal::api::common::v1::WorkflowExecution& wf,
+                                          std::string token, bool from_start = false) {
+    for (int page = 0; page < kHistoryPagesMax && (from_start || !token.empty()); ++page) {
+      from_start = false;
+      ws::GetWorkflowExecutionHistoryRequest request;
+      request.set_namespace_(options_.namespace_name);
+      *request.mutable_execution() = wf;
+      request.set_next_page_token(token);
+      ws::GetWorkflowExecutionHistoryResponse response;
+      grpc::ClientContext context;
+      connection_->Prepare(context);
+      grpc::Status status =
+          connection_->stub().GetWorkflowExecutionHistory(&context, request, &response);
+      if (!status.ok()) return StatusToError(status, "fetching the history of " + wf.run_id());
+      auto appended = run.AppendEvents(response.history().events());
+      if (appended.IsFailure()) return appended;
+      token = response.next_page_token();
+    }
+    return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+  }
+
+  void AnswerQueries(const ws::PollWorkflowTaskQueueResponse& task, WorkflowRun& run,
+                     ws::RespondWorkflowTaskCompletedRequest& reply) {
+    for (const auto& [id, query] : task.queries()) {
+      temporal::api::query::v1::WorkflowQueryResult result;
+      hugo::Result<Payloads> answer = run.Query(query.query_type(), query.query_args());
+      if (answer.IsSuccess()) {
+        result.set_result_type(enums::QUERY_RESULT_TYPE_ANSWERED);
+        *result.mutable_answer() = answer.Value();
+      } else {
+        result.set_result_type(enums::QUERY_RESULT_TYPE_FAILED);
+        result.set_error_message(answer.Error().Message());
+        *result.mutable_failure() = ErrorToFailure(answer.Error());
+      }
+      (*reply.mutable_query_results())[id] = std::move(result);
+    }
+  }
+
+  void Complete(const ws::PollWorkflowTaskQueueResponse& task, WorkflowRun& run) {
+    ws::RespondWorkflowTaskCompletedRequest reply;
+    reply.set_task_token(task.task_token());
+    reply.set_identity(options_.identity);
+    reply.set_namespace_(options_.namespace_name);
+    for (auto& command : run.TakeCommands()) *reply.add_commands() = std::move(command);
+    for (auto& message : run.TakeMessages()) *reply.add_messages() = std::move(message);
+    AnswerQueries(task, run, reply);
+    if (!options_.sticky_task_queue.empty() && !run.closed()) {
+      auto* sticky = reply.mutable_sticky_attributes();
+      sticky->mutable_worker_task_queue()->set_name(options_.sticky_task_queue);
+      sticky->mutable_worker_task_queue()->set_kind(enums::TASK_QUEUE_KIND_STICKY);
+      sticky->mutable_worker_task_queue()->set_normal_name(options_.task_queue);
+      *sticky->mutable_schedule_to_start_timeout() =
+          google::protobuf::util::TimeUtil::MillisecondsToDuration(
+              options_.sticky_schedule_to_start_timeout.count());
+    }
+    ws::RespondWorkflowTaskCompletedResponse response;
+    grpc::ClientContext context;
+    connection_->Prepare(context);
+    grpc::Status status = connection_->stub().RespondWorkflowTaskCompleted(&context, reply, &response);
+    if (!status.ok()) {
+      // The server did not take the reply (e.g. new events arrived): drop the cached state.
+      LogWarning(StatusToError(status, "completing a workflow task").Message(),
+                 task.workflow_execution().run_id());
+      Evict(task.workflow_execution().run_id());
+    }
+  }
+
+  // Reports the failure on the task's first attempt only: later attempts time out instead, so a
+  // deterministic bug does not spin the workflow task (the Go SDK does the same).
+  void Fail(const ws::PollWorkflowTaskQueueResponse& task, const hugo::Error& error) {
+    LogWarning("workflow task failed: " + error.ToString(), task.workflow_execution().run_id());
+    if (task.attempt() > 1) return;
+    ws::RespondWorkflowTaskFailedRequest reply;
+    reply.set_task_token(task.task_token());
+    reply.set_identity(options_.identity);
+    reply.set_namespace_(options_.namespace_name);
+    reply.set_cause(error.HasCode(WorkflowErrorCodes::kNonDeterminism)
+                        ? enums::WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR
+                        : enums::WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE);
+    *reply.mutable_failure() = ErrorToFailure(error);
+    reply.mutable_messages()->Clear();
+    ws::RespondWorkflowTaskFailedResponse response;
+    grpc::ClientContext context;
+    connection_->Prepare(context);
+    (void)connection_->stub().RespondWorkflowTaskFailed(&context, reply, &response);
+  }
+
+  void HandleLegacyQuery(const ws::PollWorkflowTaskQueueResponse& task) {
+    const std::string run_id = task.workflow_execution().run_id();
+    hugo::Result<Payloads> answer = hugo::Error::Unspecified();
+    {
+      std::shared_ptr<Entry> entry = Acquire(run_id);
+      std::lock_guard<std::mutex> run_lock(entry->mutex);
+      const auto& events = task.history().events();
+      int64_t last = events.empty() ? 0 : events.rbegin()->event_id();
+      bool current = entry->run && (events.empty() || entry->run->next_event_id() == last + 1);
+      std::unique_ptr<WorkflowRun> scratch;
+      WorkflowRun* run = entry->run.get();
+      if (!current) {
+        scratch = NewRun();
+        auto full = FetchRemaining(*scratch, task.workflow_execution(), "", true);
+        if (full.IsSuccess()) {
+          scratch->SetWorkflowId(task.workflow_execution().workflow_id());
+          full = scratch->Advance(false);
+        }
+        if (full.IsFailure()) answer = full.Error();
+        run = full.IsSuccess() ? scratch.get() : nullptr;
+      }
+      if (run != nullptr) answer = run->Query(task.query().query_type(), task.query().query_args());
+    }
+    ws::RespondQueryTaskCompletedRequest reply;
+    reply.set_task_token(task.task_token());
+    reply.set_namespace_(options_.namespace_name);
+    if (answer.IsSuccess()) {
+      reply.set_completed_type(enums::QUERY_RESULT_TYPE_ANSWERED);
+      *reply.mutable_query_result() = answer.Value();
+    } else {
+      reply.set_completed_type(enums::QUERY_RESULT_TYPE_FAILED);
+      reply.set_error_message(answer.Error().Message());
+      *reply.mutable_failure() = ErrorToFailure(answer.Error());
+    }
+    ws::RespondQueryTaskCompletedResponse response;
+    grpc::ClientContext context;
+    connection_->Prepare(context);
+    (void)connection_->stub().RespondQueryTaskCompleted(&context, reply, &response);
+  }
+
+  std::shared_ptr<Connection> connection_;
+  std::shared_ptr<const WorkflowRegistry> workflows_;
+  LocalActivityRunner local_activities_;
+  WorkflowTaskProcessorOptions options_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<Entry>> cache_;
+  std::list<std::string> lru_;
+};
+
+WorkflowTaskProcessor::WorkflowTaskProcessor(std::shared_ptr<Connection> connection,
+                                             std::shared_ptr<const WorkflowRegistry> workflows,
+                                             LocalActivityRunner local_activities,
+                                             WorkflowTaskProcessorOptions options)
+    : impl_(std::make_unique<Impl>(std::move(connection), std::move(workflows),
+                                   std::move(local_activities), std::move(options))) {}
 WorkflowTaskProcessor::~WorkflowTaskProcessor() = default;
-void WorkflowTaskProcessor::Handle(
-    temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse) {}
-void WorkflowTaskProcessor::EvictAll() {}
-size_t WorkflowTaskProcessor::cached_runs() const { return 0; }
+
+void WorkflowTaskProcessor::Handle(ws::PollWorkflowTaskQueueResponse task) {
+  try {
+    impl_->Handle(std::move(task));
+  } catch (const std::exception& e) {
+    std::cerr << "level=error component=hdo-sdk-worker msg=\"workflow task: " << e.what()
+              << "\"\n";
+  }
+}
+void WorkflowTaskProcessor::EvictAll() { impl_->EvictAll(); }
+size_t WorkflowTaskProcessor::cached_runs() const { return impl_->cached_runs(); }
 
 }  // namespace hdo::internal

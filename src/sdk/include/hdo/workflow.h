@@ -1,35 +1,821 @@
 // hdo workflows: workflow functions are C++20 coroutines (hdo::Workflow<T>) run by a
 // deterministic single-threaded scheduler that the workflow task processor drives from history.
-// (Being written: this header grows the WorkflowContext API.)
 //
-// Owner: the worker that registers the functions. Thread safety: a registry is filled before the
-// worker starts and read-only afterwards.
+//   hdo::Workflow<std::string> Greet(hdo::WorkflowContext ctx, std::string name) {
+//     hdo::ActivityOptions options;
+//     options.start_to_close_timeout = std::chrono::seconds(10);
+//     hugo::Result<std::string> text =
+//         co_await ctx.ExecuteActivity<std::string>("ComposeGreeting", options, name);
+//     if (text.IsFailure()) co_return text.Error();
+//     co_return text.Value();
+//   }
+//
+// Everything a workflow does goes through its WorkflowContext (a cheap handle, passed by value):
+// activities, local activities, timers, signals, queries, updates, child workflows, external
+// signals and cancels, continue-as-new, cancellation scopes (WithCancel), deterministic time and
+// randomness, SideEffect (hugo::DeterministicEffectStore semantics) and GetVersion / Patched
+// (hugo::VersionGate semantics), both recorded in history as markers. Awaiting gives a
+// hugo::Result: failures are values, never exceptions. An exception escaping workflow code fails
+// the workflow task (it is retried), as a panic does in the Go SDK.
+//
+// Determinism: the scheduler resumes coroutines in a fixed order (FIFO of wake-ups); Selector
+// picks among ready cases by lowest priority, then declaration order (libhugo's Select rule).
+// Workflow code must not read the wall clock, threads, random devices or global mutable state.
+//
+// Owner: the workflow run (the worker's sticky cache). Thread safety: none; a run's coroutines,
+// futures, channels and context are touched only by the thread processing its workflow task.
 #pragma once
 
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "hdo/activity.h"
+#include "hdo/converter.h"
+#include "hdo/failure.h"
+#include "hdo/retry_policy.h"
+#include "hugo/deterministic.h"
 #include "hugo/result.h"
+
+namespace hugo {
+class WorkflowExecutionContext;
+}
 
 namespace hdo {
 
-class WorkflowRegistry {
- public:
-  // Typed registration of `Workflow<R> fn(WorkflowContext, A...)`.
-  template <class F>
-  void Register(std::string name, F fn);
-  bool Contains(std::string_view name) const { return names_.count(std::string(name)) > 0; }
+class WorkflowContext;
+
+namespace internal {
+class WorkflowRun;
+class Scheduler;
+struct Scope;
+
+// Something coroutines wait on: a future's state or a channel. Wakers are called (once each, in
+// registration order) when it changes; a waker only schedules a coroutine, never runs one.
+struct Waitable {
+  using WakerId = uint64_t;
+  WakerId AddWaker(std::function<void()> waker);
+  void RemoveWaker(WakerId id);
+  void Wake();
 
  private:
-  std::map<std::string, int> names_;
+  std::vector<std::pair<WakerId, std::function<void()>>> wakers_;
+  WakerId next_id_ = 1;
 };
 
+template <class T>
+struct FutureState : Waitable {
+  std::optional<T> value;
+  void Resolve(T v) {
+    if (value) return;
+    value.emplace(std::move(v));
+    Wake();
+  }
+};
+
+// Schedules `handle` on the run's scheduler (resumed after the current coroutine suspends).
+void ScheduleResume(Scheduler* scheduler, std::coroutine_handle<> handle);
+// Suspends the awaiting coroutine until `waitable` wakes; used by the awaiters below.
+struct WaitAwaiterBase {
+  Scheduler* scheduler;
+  Waitable* waitable;
+  Waitable::WakerId id = 0;
+  void Suspend(std::coroutine_handle<> handle) {
+    id = waitable->AddWaker([s = scheduler, handle, w = waitable, this] {
+      w->RemoveWaker(id);
+      ScheduleResume(s, handle);
+    });
+  }
+};
+}  // namespace internal
+
+// ---------------------------------------------------------------------------------------------
+// Workflow<T>: the coroutine type of workflow functions and of the helpers they call. Lazy: it
+// starts when awaited (or when the run starts it). `co_return value;` or `co_return error;`
+// (a hugo::Error); awaiting gives hugo::Result<T>. Workflow<> is Workflow<hugo::Unit>.
+template <class T = hugo::Unit>
+class [[nodiscard]] Workflow {
+ public:
+  struct promise_type {
+    std::optional<hugo::Result<T>> result;
+    std::coroutine_handle<> continuation;
+    std::exception_ptr exception;
+
+    Workflow get_return_object() {
+      return Workflow(std::coroutine_handle<promise_type>::from_promise(*this));
+    }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    struct FinalAwaiter {
+      bool await_ready() noexcept { return false; }
+      std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
+        std::coroutine_handle<> next = h.promise().continuation;
+        return next ? next : std::noop_coroutine();
+      }
+      void await_resume() noexcept {}
+    };
+    FinalAwaiter final_suspend() noexcept { return {}; }
+    void return_value(T value) { result.emplace(hugo::Result<T>::Ok(std::move(value))); }
+    void return_value(hugo::Error error) { result.emplace(hugo::Result<T>(std::move(error))); }
+    void return_value(hugo::Result<T> value) { result.emplace(std::move(value)); }
+    void unhandled_exception() { exception = std::current_exception(); }
+  };
+
+  Workflow(Workflow&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  Workflow& operator=(Workflow&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      handle_ = std::exchange(other.handle_, {});
+    }
+    return *this;
+  }
+  Workflow(const Workflow&) = delete;
+  ~Workflow() { Reset(); }
+
+  bool await_ready() const noexcept { return false; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
+    handle_.promise().continuation = parent;
+    return handle_;
+  }
+  hugo::Result<T> await_resume() {
+    auto& promise = handle_.promise();
+    if (promise.exception) std::rethrow_exception(promise.exception);
+    return std::move(*promise.result);
+  }
+
+  // For the scheduler: the raw handle, whether it finished, and its outcome.
+  std::coroutine_handle<promise_type> handle() const { return handle_; }
+  bool done() const { return handle_ && handle_.done(); }
+
+ private:
+  explicit Workflow(std::coroutine_handle<promise_type> handle) : handle_(handle) {}
+  void Reset() {
+    if (handle_) handle_.destroy();
+    handle_ = {};
+  }
+  std::coroutine_handle<promise_type> handle_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Future<T>: a value that history (or workflow code) provides later. Awaiting it suspends until
+// it is ready and gives a copy of the value; a future can be awaited any number of times.
+template <class T>
+class Future {
+ public:
+  Future() = default;
+  Future(internal::Scheduler* scheduler, std::shared_ptr<internal::Waitable> waitable,
+         std::function<bool()> ready, std::function<T()> get)
+      : scheduler_(scheduler),
+        waitable_(std::move(waitable)),
+        ready_(std::move(ready)),
+        get_(std::move(get)) {}
+  // A future over a FutureState<T>.
+  static Future FromState(internal::Scheduler* scheduler,
+                          std::shared_ptr<internal::FutureState<T>> state) {
+    auto* raw = state.get();
+    return Future(
+        scheduler, state, [raw] { return raw->value.has_value(); }, [raw] { return *raw->value; });
+  }
+
+  bool IsReady() const { return ready_ && ready_(); }
+  // Precondition: IsReady().
+  T Get() const { return get_(); }
+
+  struct Awaiter : internal::WaitAwaiterBase {
+    const Future* future;
+    bool await_ready() const { return future->IsReady(); }
+    void await_suspend(std::coroutine_handle<> handle) { Suspend(handle); }
+    T await_resume() const { return future->Get(); }
+  };
+  Awaiter operator co_await() const& {
+    return Awaiter{{scheduler_, waitable_.get()}, this};
+  }
+
+  internal::Waitable* waitable() const { return waitable_.get(); }
+  internal::Scheduler* scheduler() const { return scheduler_; }
+
+  // A future of `f(value)` over this one's readiness.
+  template <class F>
+  auto Then(F f) const -> Future<std::invoke_result_t<F, T>> {
+    using U = std::invoke_result_t<F, T>;
+    auto get = get_;
+    return Future<U>(scheduler_, waitable_, ready_, [get, f] { return f(get()); });
+  }
+
+ private:
+  internal::Scheduler* scheduler_ = nullptr;
+  std::shared_ptr<internal::Waitable> waitable_;
+  std::function<bool()> ready_;
+  std::function<T()> get_;
+};
+
+// A Future<T> that workflow code resolves itself (workflow.NewFuture in the Go SDK).
+template <class T>
+class Promise {
+ public:
+  explicit Promise(internal::Scheduler* scheduler)
+      : scheduler_(scheduler), state_(std::make_shared<internal::FutureState<T>>()) {}
+  void Set(T value) { state_->Resolve(std::move(value)); }
+  bool IsSet() const { return state_->value.has_value(); }
+  Future<T> GetFuture() const { return Future<T>::FromState(scheduler_, state_); }
+
+ private:
+  internal::Scheduler* scheduler_;
+  std::shared_ptr<internal::FutureState<T>> state_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Channels. Channel<T> connects coroutines of one run (unbounded, FIFO). SignalChannel<T> receives
+// the signals of one name, decoded as T (a payload that does not decode gives the error).
+namespace internal {
+template <class T>
+struct ChannelState : Waitable {
+  std::deque<T> items;
+  bool closed = false;
+};
+using SignalChannelState = ChannelState<Payloads>;
+}  // namespace internal
+
+template <class T>
+class Channel {
+ public:
+  Channel(internal::Scheduler* scheduler, std::shared_ptr<internal::ChannelState<T>> state)
+      : scheduler_(scheduler), state_(std::move(state)) {}
+
+  void Send(T value) {
+    state_->items.push_back(std::move(value));
+    state_->Wake();
+  }
+  void Close() {
+    state_->closed = true;
+    state_->Wake();
+  }
+  std::optional<T> TryReceive() {
+    if (state_->items.empty()) return std::nullopt;
+    T value = std::move(state_->items.front());
+    state_->items.pop_front();
+    return value;
+  }
+  size_t Size() const { return state_->items.size(); }
+  bool IsClosed() const { return state_->closed; }
+
+  // co_await ch.Receive(): the next value, or nullopt once the channel is closed and empty.
+  struct Awaiter : internal::WaitAwaiterBase {
+    Channel* channel;
+    bool await_ready() const { return !channel->state_->items.empty() || channel->state_->closed; }
+    void await_suspend(std::coroutine_handle<> handle) { Suspend(handle); }
+    std::optional<T> await_resume() { return channel->TryReceive(); }
+  };
+  // Each wake-up re-checks: a receive loop keeps waiting when another coroutine took the item.
+  Workflow<std::optional<T>> Receive() { return ReceiveLoop(*this); }
+
+  internal::Waitable* waitable() const { return state_.get(); }
+  internal::Scheduler* scheduler() const { return scheduler_; }
+  bool HasItem() const { return !state_->items.empty(); }
+
+ private:
+  static Workflow<std::optional<T>> ReceiveLoop(Channel channel) {
+    for (;;) {
+      if (channel.HasItem() || channel.IsClosed()) co_return channel.TryReceive();
+      co_await Awaiter{{channel.scheduler_, channel.state_.get()}, &channel};
+    }
+  }
+  internal::Scheduler* scheduler_;
+  std::shared_ptr<internal::ChannelState<T>> state_;
+};
+
+template <class T>
+class SignalChannel {
+ public:
+  SignalChannel(internal::Scheduler* scheduler, std::shared_ptr<internal::SignalChannelState> state,
+                std::string name)
+      : raw_(scheduler, std::move(state)), name_(std::move(name)) {}
+
+  const std::string& name() const { return name_; }
+  // The next signal, decoded; nullopt when none is buffered.
+  std::optional<hugo::Result<T>> TryReceive() {
+    std::optional<Payloads> payloads = raw_.TryReceive();
+    if (!payloads) return std::nullopt;
+    return FromPayloads1<T>(*payloads);
+  }
+  // Waits for the next signal of this name.
+  Workflow<T> Receive() { return ReceiveTyped(*this); }
+  size_t Size() const { return raw_.Size(); }
+  Channel<Payloads>& raw() { return raw_; }
+
+ private:
+  static Workflow<T> ReceiveTyped(SignalChannel channel) {
+    hugo::Result<std::optional<Payloads>> next = co_await channel.raw_.Receive();
+    if (next.IsFailure()) co_return next.Error();
+    co_return FromPayloads1<T>(next.Value().value_or(Payloads()));
+  }
+  Channel<Payloads> raw_;
+  std::string name_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Selector: waits for the first ready case among futures and channels. Among ready cases the
+// lowest priority wins, ties going to the case declared first (libhugo's Select rule). A future
+// case fires at most once per Selector (as in the Go SDK); channel cases fire once per Select.
+class Selector {
+ public:
+  explicit Selector(const WorkflowContext& ctx);
+
+  template <class T, class F>
+  Selector& AddFuture(Future<T> future, F handler, int priority = 0) {
+    auto fired = std::make_shared<bool>(false);
+    AddCase(future.waitable(), priority, [future, fired] { return !*fired && future.IsReady(); },
+            [future, fired, handler]() mutable {
+              *fired = true;
+              handler(future.Get());
+            });
+    return *this;
+  }
+  template <class T, class F>
+  Selector& AddReceive(Channel<T> channel, F handler, int priority = 0) {
+    AddCase(channel.waitable(), priority, [channel] { return channel.HasItem(); },
+            [channel, handler]() mutable { handler(*channel.TryReceive()); });
+    return *this;
+  }
+  template <class T, class F>
+  Selector& AddReceive(SignalChannel<T> channel, F handler, int priority = 0) {
+    AddCase(channel.raw().waitable(), priority, [channel]() mutable { return channel.Size() > 0; },
+            [channel, handler]() mutable { handler(*channel.TryReceive()); });
+    return *this;
+  }
+  // Runs when no case is ready at the time of Select.
+  template <class F>
+  Selector& AddDefault(F handler) {
+    default_ = std::move(handler);
+    return *this;
+  }
+
+  // Runs the winning case's handler; waits when none is ready and there is no default.
+  Workflow<hugo::Unit> Select();
+  // Whether some future case has not fired yet.
+  bool HasPending() const;
+
+ private:
+  struct Case {
+    internal::Waitable* waitable;
+    int priority;
+    int order;
+    std::function<bool()> ready;
+    std::function<void()> fire;
+  };
+  void AddCase(internal::Waitable* waitable, int priority, std::function<bool()> ready,
+               std::function<void()> fire);
+  bool TryFire();
+  static Workflow<hugo::Unit> SelectLoop(Selector* selector);
+
+  internal::Scheduler* scheduler_;
+  std::vector<std::shared_ptr<Case>> cases_;
+  std::function<void()> default_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Options.
+enum class ActivityCancellationType { kTryCancel, kWaitCancellationCompleted, kAbandon };
+
+struct ActivityOptions {
+  std::string activity_id;  // default: the command's sequence number
+  std::string task_queue;   // default: the workflow's
+  std::chrono::milliseconds schedule_to_close_timeout{0};
+  std::chrono::milliseconds schedule_to_start_timeout{0};
+  std::chrono::milliseconds start_to_close_timeout{0};
+  std::chrono::milliseconds heartbeat_timeout{0};
+  std::optional<RetryPolicy> retry_policy;
+  ActivityCancellationType cancellation_type = ActivityCancellationType::kTryCancel;
+};
+
+struct LocalActivityOptions {
+  std::chrono::milliseconds schedule_to_close_timeout{0};
+  std::chrono::milliseconds start_to_close_timeout{0};
+  std::optional<RetryPolicy> retry_policy;
+};
+
+enum class ParentClosePolicy { kUnspecified, kTerminate, kAbandon, kRequestCancel };
+
+struct ChildWorkflowOptions {
+  std::string workflow_id;  // default: "<parent run id>_<sequence>"
+  std::string task_queue;   // default: the parent's
+  std::chrono::milliseconds execution_timeout{0};
+  std::chrono::milliseconds run_timeout{0};
+  std::chrono::milliseconds task_timeout{0};
+  std::optional<RetryPolicy> retry_policy;
+  std::string cron_schedule;
+  ParentClosePolicy parent_close_policy = ParentClosePolicy::kUnspecified;
+  std::map<std::string, nlohmann::json> memo;
+  std::map<std::string, nlohmann::json> search_attributes;
+};
+
+struct ContinueAsNewOptions {
+  std::string workflow_type;  // default: this workflow's
+  std::string task_queue;     // default: this workflow's
+  std::chrono::milliseconds run_timeout{0};
+  std::chrono::milliseconds task_timeout{0};
+};
+
+struct WorkflowExecution {
+  std::string workflow_id;
+  std::string run_id;
+};
+
+struct WorkflowInfo {
+  std::string namespace_name;
+  std::string workflow_id;
+  std::string run_id;
+  std::string first_execution_run_id;
+  std::string continued_execution_run_id;
+  std::string workflow_type;
+  std::string task_queue;
+  int32_t attempt = 1;
+  std::string cron_schedule;
+  std::chrono::milliseconds execution_timeout{0};
+  std::chrono::milliseconds run_timeout{0};
+  std::chrono::milliseconds task_timeout{0};
+  std::chrono::system_clock::time_point start_time;
+  std::optional<WorkflowExecution> parent;
+  std::map<std::string, Payload> memo;
+  std::map<std::string, Payload> search_attributes;
+};
+
+// A child workflow: started (the execution, or the start failure) and its result.
+template <class R>
+struct ChildWorkflowFuture {
+  Future<hugo::Result<WorkflowExecution>> started;
+  Future<hugo::Result<R>> result;
+  auto operator co_await() const& { return result.operator co_await(); }
+};
+
+// Error codes of workflow-side failures (client-visible codes are in hdo/failure.h).
+struct WorkflowErrorCodes {
+  static constexpr std::string_view kNonDeterminism = "hdo.nondeterminism";
+  static constexpr std::string_view kContinueAsNew = "temporal.continue_as_new";
+};
+
+// ---------------------------------------------------------------------------------------------
+class WorkflowContext {
+ public:
+  WorkflowContext(internal::WorkflowRun* run, std::shared_ptr<internal::Scope> scope)
+      : run_(run), scope_(std::move(scope)) {}
+
+  const WorkflowInfo& Info() const;
+  // The time of the current workflow task (the same on every replay).
+  std::chrono::system_clock::time_point Now() const;
+  bool IsReplaying() const;
+  // hugo's execution context of this run: logical clock (ticked per history event applied) and
+  // replay count (how many times this run was rebuilt from history in this process).
+  hugo::WorkflowExecutionContext& ExecutionContext() const;
+
+  // Activities.
+  template <class R = hugo::Unit, class... A>
+  Future<hugo::Result<R>> ExecuteActivity(std::string activity_type, ActivityOptions options,
+                                          A... args) const {
+    return Typed<R>(ExecuteActivityRaw(std::move(activity_type), std::move(options),
+                                       ToPayloads(args...)));
+  }
+  template <class R = hugo::Unit, class... A>
+  Future<hugo::Result<R>> ExecuteLocalActivity(std::string activity_type,
+                                               LocalActivityOptions options, A... args) const {
+    return Typed<R>(ExecuteLocalActivityRaw(std::move(activity_type), std::move(options),
+                                            ToPayloads(args...)));
+  }
+
+  // Timers: ready with Unit when fired, or error.canceled when the scope was canceled first.
+  Future<hugo::Result<hugo::Unit>> NewTimer(std::chrono::milliseconds duration) const;
+  Future<hugo::Result<hugo::Unit>> Sleep(std::chrono::milliseconds duration) const {
+    return NewTimer(duration);
+  }
+
+  // Signals and in-workflow channels.
+  template <class T>
+  SignalChannel<T> GetSignalChannel(std::string signal_name) const {
+    return SignalChannel<T>(scheduler(), SignalState(signal_name), signal_name);
+  }
+  template <class T>
+  Channel<T> NewChannel() const {
+    return Channel<T>(scheduler(), std::make_shared<internal::ChannelState<T>>());
+  }
+  template <class T>
+  Promise<T> NewPromise() const {
+    return Promise<T>(scheduler());
+  }
+
+  // Waits until `condition()` holds (checked whenever the workflow is otherwise blocked).
+  // error.canceled when the scope is canceled first.
+  Workflow<hugo::Unit> Await(std::function<bool()> condition) const;
+  // true when the condition held, false when `timeout` passed first.
+  Workflow<bool> AwaitWithTimeout(std::chrono::milliseconds timeout,
+                                  std::function<bool()> condition) const;
+
+  // Starts `coroutine` as a new branch of the workflow (workflow.Go).
+  void Go(Workflow<hugo::Unit> coroutine) const;
+
+  // Queries: `fn(A...) -> R or hugo::Result<R>`, synchronous and read-only.
+  template <class F>
+  hugo::Result<hugo::Unit> SetQueryHandler(std::string query_type, F fn) const;
+  // Updates: `handler(WorkflowContext, A...) -> Workflow<R>`; `validator(A...) ->
+  // hugo::Result<hugo::Unit>` runs first and rejects without a trace in history.
+  template <class F>
+  hugo::Result<hugo::Unit> SetUpdateHandler(std::string update_name, F handler) const;
+  template <class F, class V>
+  hugo::Result<hugo::Unit> SetUpdateHandler(std::string update_name, F handler,
+                                            V validator) const;
+
+  // Child workflows.
+  template <class R = hugo::Unit, class... A>
+  ChildWorkflowFuture<R> ExecuteChildWorkflow(std::string workflow_type,
+                                              ChildWorkflowOptions options, A... args) const {
+    auto raw = ExecuteChildWorkflowRaw(std::move(workflow_type), std::move(options),
+                                       ToPayloads(args...));
+    return ChildWorkflowFuture<R>{raw.started, Typed<R>(raw.result)};
+  }
+
+  // Signals and cancel requests to other workflows (run_id empty: the current run).
+  template <class... A>
+  Future<hugo::Result<hugo::Unit>> SignalExternalWorkflow(std::string workflow_id,
+                                                          std::string run_id,
+                                                          std::string signal_name,
+                                                          A... args) const {
+    return SignalExternalWorkflowRaw(std::move(workflow_id), std::move(run_id),
+                                     std::move(signal_name), ToPayloads(args...));
+  }
+  Future<hugo::Result<hugo::Unit>> RequestCancelExternalWorkflow(std::string workflow_id,
+                                                                 std::string run_id) const;
+
+  // `co_return ctx.ContinueAsNew(args...);` ends this run and starts a new one.
+  template <class... A>
+  hugo::Error ContinueAsNew(A... args) const {
+    return ContinueAsNewRaw({}, ToPayloads(args...));
+  }
+  template <class... A>
+  hugo::Error ContinueAsNewWithOptions(ContinueAsNewOptions options, A... args) const {
+    return ContinueAsNewRaw(std::move(options), ToPayloads(args...));
+  }
+
+  // Cancellation scopes: a child context whose operations are canceled by `cancel()` (and by
+  // the parent scope's cancellation); Disconnected() is not canceled by the workflow's
+  // cancellation (for cleanup after a cancel request, e.g. saga compensations).
+  std::pair<WorkflowContext, std::function<void()>> WithCancel() const;
+  WorkflowContext Disconnected() const;
+  bool IsCanceled() const;
+  // Ready (with Unit) when this context's scope is canceled.
+  Future<hugo::Unit> Done() const;
+
+  // SideEffect: `fn()` runs once; its outcome (value or error) is recorded in a marker and
+  // replayed afterwards (hugo::DeterministicEffectStore::Capture under `effect_id`; the default
+  // id is "side-effect-<n>", n counting the calls).
+  template <class T, class F>
+  hugo::Result<T> SideEffect(F fn) const;
+  template <class T, class F>
+  hugo::Result<T> SideEffect(std::string effect_id, F fn) const;
+  // GetVersion: the version of `change_id` recorded at the first call (max_supported when the
+  // code first runs it), hugo::VersionGate semantics; on replay of a history recorded before the
+  // change, DefaultVersion (-1). Patched(id) is GetVersion(id, -1, 1) == 1.
+  static constexpr int32_t kDefaultVersion = -1;
+  hugo::Result<int32_t> GetVersion(std::string change_id, int32_t min_supported,
+                                   int32_t max_supported) const;
+  bool Patched(std::string patch_id) const;
+
+  // Deterministic randomness (seeded from the first run id) and UUIDs.
+  uint64_t RandomUint64() const;
+  double Random() const;  // [0, 1)
+  std::string NewUuid() const;
+
+  // Visibility.
+  hugo::Result<hugo::Unit> UpsertSearchAttributes(
+      std::map<std::string, nlohmann::json> attributes) const;
+  hugo::Result<hugo::Unit> UpsertMemo(std::map<std::string, nlohmann::json> memo) const;
+
+  // Log lines from workflow code; suppressed while replaying.
+  void Log(std::string_view level, std::string_view message) const;
+
+  // Raw (payload) forms behind the typed templates.
+  Future<hugo::Result<Payloads>> ExecuteActivityRaw(std::string activity_type,
+                                                    ActivityOptions options,
+                                                    hugo::Result<Payloads> input) const;
+  Future<hugo::Result<Payloads>> ExecuteLocalActivityRaw(std::string activity_type,
+                                                         LocalActivityOptions options,
+                                                         hugo::Result<Payloads> input) const;
+  struct RawChild {
+    Future<hugo::Result<WorkflowExecution>> started;
+    Future<hugo::Result<Payloads>> result;
+  };
+  RawChild ExecuteChildWorkflowRaw(std::string workflow_type, ChildWorkflowOptions options,
+                                   hugo::Result<Payloads> input) const;
+  Future<hugo::Result<hugo::Unit>> SignalExternalWorkflowRaw(std::string workflow_id,
+                                                             std::string run_id,
+                                                             std::string signal_name,
+                                                             hugo::Result<Payloads> input) const;
+  hugo::Error ContinueAsNewRaw(ContinueAsNewOptions options, hugo::Result<Payloads> input) const;
+  using RawQueryHandler = std::function<hugo::Result<Payloads>(const Payloads&)>;
+  hugo::Result<hugo::Unit> SetQueryHandlerRaw(std::string query_type, RawQueryHandler fn) const;
+  using RawUpdateValidator = std::function<hugo::Result<hugo::Unit>(const Payloads&)>;
+  using RawUpdateHandler = std::function<Workflow<Payloads>(WorkflowContext, Payloads)>;
+  hugo::Result<hugo::Unit> SetUpdateHandlerRaw(std::string update_name, RawUpdateHandler handler,
+                                               RawUpdateValidator validator) const;
+
+  internal::Scheduler* scheduler() const;
+  internal::WorkflowRun* run() const { return run_; }
+  const std::shared_ptr<internal::Scope>& scope() const { return scope_; }
+
+ private:
+  template <class R>
+  static Future<hugo::Result<R>> Typed(Future<hugo::Result<Payloads>> raw) {
+    return raw.Then([](hugo::Result<Payloads> payloads) -> hugo::Result<R> {
+      if (payloads.IsFailure()) return payloads.Error();
+      return FromPayloads1<R>(payloads.Value());
+    });
+  }
+  std::shared_ptr<internal::SignalChannelState> SignalState(const std::string& signal_name) const;
+  hugo::DeterministicEffectStore& Effects() const;
+  std::string NextSideEffectId() const;
+
+  internal::WorkflowRun* run_;
+  std::shared_ptr<internal::Scope> scope_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Typed adapters: function signatures to payload handlers.
+namespace internal {
+
+template <class T>
+struct ResultValue {
+  using Type = T;
+};
+template <class T>
+struct ResultValue<hugo::Result<T>> {
+  using Type = T;
+};
+template <class T>
+hugo::Result<T> AsResult(T value) {
+  return hugo::Result<T>::Ok(std::move(value));
+}
+template <class T>
+hugo::Result<T> AsResult(hugo::Result<T> value) {
+  return value;
+}
+
 template <class F>
-void WorkflowRegistry::Register(std::string name, F) {
-  names_[std::move(name)] = 1;
+struct FunctionTraits : FunctionTraits<decltype(&F::operator())> {};
+template <class R, class... A>
+struct FunctionTraits<R (*)(A...)> {
+  using Return = R;
+  using Args = std::tuple<std::decay_t<A>...>;
+};
+template <class R, class... A>
+struct FunctionTraits<R(A...)> : FunctionTraits<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct FunctionTraits<R (C::*)(A...) const> : FunctionTraits<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct FunctionTraits<R (C::*)(A...)> : FunctionTraits<R (*)(A...)> {};
+
+template <class Tuple>
+struct DropFirst;
+template <class First, class... Rest>
+struct DropFirst<std::tuple<First, Rest...>> {
+  using Type = std::tuple<Rest...>;
+};
+
+template <class Tuple>
+struct PayloadsDecoder;
+template <class... A>
+struct PayloadsDecoder<std::tuple<A...>> {
+  static hugo::Result<std::tuple<A...>> Decode(const Payloads& payloads) {
+    return FromPayloads<A...>(payloads);
+  }
+};
+
+template <class Workflow>
+struct WorkflowValue;
+template <class T>
+struct WorkflowValue<Workflow<T>> {
+  using Type = T;
+};
+
+inline Workflow<Payloads> FailedWorkflow(hugo::Error error) { co_return error; }
+
+// Runs a typed workflow function on decoded arguments and encodes its outcome.
+template <class R, class F, class Args>
+Workflow<Payloads> RunTyped(F fn, WorkflowContext ctx, Args args) {
+  hugo::Result<R> outcome = co_await std::apply(
+      [&](auto&&... a) { return fn(ctx, std::forward<decltype(a)>(a)...); }, std::move(args));
+  if (outcome.IsFailure()) co_return outcome.Error();
+  hugo::Result<Payloads> encoded = ToPayloads(outcome.Value());
+  if (encoded.IsFailure()) co_return encoded.Error();
+  co_return encoded.Value();
+}
+
+}  // namespace internal
+
+// The workflow functions a worker (or replayer) knows, by workflow type name.
+class WorkflowRegistry {
+ public:
+  // Starts a run's root coroutine from the decoded input; an error when the input cannot be
+  // decoded (the workflow task fails and is retried, as in the Go SDK).
+  using Factory =
+      std::function<hugo::Result<Workflow<Payloads>>(WorkflowContext ctx, const Payloads& input)>;
+
+  // Typed registration of `Workflow<R> fn(WorkflowContext, A...)` (a function or a
+  // non-capturing lambda).
+  template <class F>
+  void Register(std::string workflow_type, F fn) {
+    using Traits = internal::FunctionTraits<F>;
+    using R = typename internal::WorkflowValue<typename Traits::Return>::Type;
+    using Args = typename internal::DropFirst<typename Traits::Args>::Type;
+    RegisterRaw(std::move(workflow_type),
+                [fn](WorkflowContext ctx,
+                     const Payloads& input) -> hugo::Result<Workflow<Payloads>> {
+                  auto args = internal::PayloadsDecoder<Args>::Decode(input);
+                  if (args.IsFailure()) return args.Error();
+                  return hugo::Result<Workflow<Payloads>>::Ok(
+                      internal::RunTyped<R>(fn, ctx, std::move(args).Value()));
+                });
+  }
+  void RegisterRaw(std::string workflow_type, Factory factory) {
+    factories_[std::move(workflow_type)] = std::move(factory);
+  }
+  const Factory* Find(std::string_view workflow_type) const {
+    auto it = factories_.find(std::string(workflow_type));
+    return it == factories_.end() ? nullptr : &it->second;
+  }
+  bool Contains(std::string_view workflow_type) const { return Find(workflow_type) != nullptr; }
+  std::vector<std::string> Names() const {
+    std::vector<std::string> names;
+    for (const auto& [name, factory] : factories_) names.push_back(name);
+    return names;
+  }
+
+ private:
+  std::map<std::string, Factory> factories_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Template members of WorkflowContext.
+template <class F>
+hugo::Result<hugo::Unit> WorkflowContext::SetQueryHandler(std::string query_type, F fn) const {
+  using Traits = internal::FunctionTraits<F>;
+  using Args = typename Traits::Args;
+  return SetQueryHandlerRaw(std::move(query_type),
+                            [fn](const Payloads& input) -> hugo::Result<Payloads> {
+                              auto args = internal::PayloadsDecoder<Args>::Decode(input);
+                              if (args.IsFailure()) return args.Error();
+                              auto outcome = internal::AsResult(std::apply(fn, args.Value()));
+                              if (outcome.IsFailure()) return outcome.Error();
+                              return ToPayloads(outcome.Value());
+                            });
+}
+
+template <class F>
+hugo::Result<hugo::Unit> WorkflowContext::SetUpdateHandler(std::string update_name,
+                                                           F handler) const {
+  return SetUpdateHandler(std::move(update_name), std::move(handler), nullptr);
+}
+
+template <class F, class V>
+hugo::Result<hugo::Unit> WorkflowContext::SetUpdateHandler(std::string update_name, F handler,
+                                                           V validator) const {
+  using Traits = internal::FunctionTraits<F>;
+  using R = typename internal::WorkflowValue<typename Traits::Return>::Type;
+  using Args = typename internal::DropFirst<typename Traits::Args>::Type;
+  RawUpdateValidator raw_validator;
+  if constexpr (!std::is_same_v<V, std::nullptr_t>) {
+    raw_validator = [validator](const Payloads& input) -> hugo::Result<hugo::Unit> {
+      auto args = internal::PayloadsDecoder<Args>::Decode(input);
+      if (args.IsFailure()) return args.Error();
+      return std::apply(validator, args.Value());
+    };
+  }
+  RawUpdateHandler raw_handler = [handler](WorkflowContext ctx,
+                                           Payloads input) -> Workflow<Payloads> {
+    auto args = internal::PayloadsDecoder<Args>::Decode(input);
+    return args.IsFailure() ? internal::FailedWorkflow(args.Error())
+                            : internal::RunTyped<R>(handler, ctx, std::move(args).Value());
+  };
+  return SetUpdateHandlerRaw(std::move(update_name), std::move(raw_handler),
+                             std::move(raw_validator));
+}
+
+template <class T, class F>
+hugo::Result<T> WorkflowContext::SideEffect(F fn) const {
+  return SideEffect<T>(NextSideEffectId(), std::move(fn));
+}
+
+template <class T, class F>
+hugo::Result<T> WorkflowContext::SideEffect(std::string effect_id, F fn) const {
+  return Effects().Capture<T>(effect_id, std::move(fn));
 }
 
 }  // namespace hdo

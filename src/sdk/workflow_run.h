@@ -1,0 +1,294 @@
+// hdo::internal::WorkflowRun: one workflow run's state machine in the worker. It consumes the
+// run's history events in order, splits them into activations (one per completed workflow task,
+// plus the task being answered), runs the workflow code of each activation on the deterministic
+// scheduler, and matches the commands the code produces against the command events history
+// recorded for them: a difference is a non-determinism error naming the event and the command.
+// After the last (live) activation, the unmatched commands are the reply to the server.
+//
+// Owner: the workflow task processor (sticky cache) or the replayer. Thread safety: none; one
+// thread at a time (the processor serialises the tasks of a run).
+#pragma once
+
+#include <coroutine>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hdo/workflow.h"
+#include "hugo/deterministic.h"
+#include "hugo/workflow.h"
+#include "temporal/api/command/v1/message.pb.h"
+#include "temporal/api/history/v1/message.pb.h"
+#include "temporal/api/protocol/v1/message.pb.h"
+#include "temporal/api/query/v1/message.pb.h"
+#include "temporal/api/update/v1/message.pb.h"
+
+namespace hdo::internal {
+
+using HistoryEvent = temporal::api::history::v1::HistoryEvent;
+using EventType = temporal::api::enums::v1::EventType;
+
+class Scheduler {
+ public:
+  void Schedule(std::coroutine_handle<> handle) { ready_.push_back(handle); }
+  // Resumes scheduled coroutines in FIFO order until none is left; false when a step limit
+  // (a workflow spinning without waiting) was hit.
+  bool RunUntilIdle();
+  bool idle() const { return ready_.empty(); }
+
+ private:
+  std::deque<std::coroutine_handle<>> ready_;
+};
+
+struct Scope {
+  bool canceled = false;
+  std::vector<std::weak_ptr<Scope>> children;
+  std::map<uint64_t, std::function<void()>> on_cancel;
+  uint64_t next_id = 1;
+  std::shared_ptr<FutureState<hugo::Unit>> done = std::make_shared<FutureState<hugo::Unit>>();
+
+  uint64_t OnCancel(std::function<void()> fn) {
+    on_cancel[next_id] = std::move(fn);
+    return next_id++;
+  }
+  void Remove(uint64_t id) { on_cancel.erase(id); }
+  void Cancel();
+  std::shared_ptr<Scope> NewChild(const std::shared_ptr<Scope>& self);
+};
+
+// A command the workflow produced, waiting to be sent or to be matched with its event.
+struct Command {
+  temporal::api::command::v1::Command proto;
+  EventType event_type;
+  std::string key;  // activity id, timer id, workflow id, marker key, update id
+  std::function<void(const HistoryEvent&)> on_recorded;
+  bool dropped = false;
+  std::optional<temporal::api::protocol::v1::Message> message;
+  std::string Describe() const;
+};
+
+struct WorkflowRunOptions {
+  std::string namespace_name;
+  std::string task_queue;  // the worker's (the run's task queue comes from history)
+  std::string identity;
+};
+
+class WorkflowRun {
+ public:
+  WorkflowRun(const WorkflowRegistry* registry, LocalActivityRunner local_activities,
+              WorkflowRunOptions options);
+  ~WorkflowRun();
+  WorkflowRun(const WorkflowRun&) = delete;
+
+  // Appends events; error.validation when they do not continue the events held so far.
+  hugo::Result<hugo::Unit> AppendEvents(const google::protobuf::RepeatedPtrField<HistoryEvent>& e);
+  // Update requests delivered with the task being answered.
+  void AddMessages(const google::protobuf::RepeatedPtrField<temporal::api::protocol::v1::Message>&);
+
+  // Processes every event appended so far. With `live`, a final WorkflowTaskStarted runs as the
+  // activation being answered; otherwise (replayer, legacy query) it only replays. The error is a
+  // non-determinism error (code hdo.nondeterminism) or workflow code that threw.
+  hugo::Result<hugo::Unit> Advance(bool live);
+
+  // The reply of the live activation (taken once).
+  std::vector<temporal::api::command::v1::Command> TakeCommands();
+  std::vector<temporal::api::protocol::v1::Message> TakeMessages();
+
+  // Commands produced by replay that history does not have (the replayer's final check).
+  hugo::Result<hugo::Unit> CheckFullyMatched() const;
+
+  // Answers a query against the current state.
+  hugo::Result<Payloads> Query(const std::string& query_type, const Payloads& args);
+
+  // The workflow id is not in history: the task (or the replayer) names it.
+  void SetWorkflowId(std::string workflow_id);
+
+  int64_t next_event_id() const { return next_event_id_; }
+  bool closed() const { return closed_; }
+  const WorkflowInfo& info() const { return info_; }
+  const std::string& run_id() const { return info_.run_id; }
+
+  // --- For WorkflowContext (workflow code).
+  Scheduler* scheduler() { return &scheduler_; }
+  bool replaying() const { return replaying_; }
+  std::chrono::system_clock::time_point now() const { return now_; }
+  hugo::WorkflowExecutionContext& execution_context() { return *execution_context_; }
+  const std::shared_ptr<Scope>& root_scope() const { return root_scope_; }
+  std::shared_ptr<SignalChannelState> SignalState(const std::string& name);
+  hugo::DeterministicEffectStore& effects() { return *effects_; }
+  hugo::VersionGate& versions() { return *versions_; }
+  bool HasRecord(const std::string& key) const;
+  uint64_t NextRandom();
+  int64_t NextSequence() { return ++sequence_; }
+  int64_t NextSideEffect() { return ++side_effects_; }
+
+  Future<hugo::Result<Payloads>> ScheduleActivity(std::shared_ptr<Scope> scope,
+                                                  std::string activity_type,
+                                                  ActivityOptions options, Payloads input);
+  Future<hugo::Result<Payloads>> ScheduleLocalActivity(std::shared_ptr<Scope> scope,
+                                                       std::string activity_type,
+                                                       LocalActivityOptions options,
+                                                       Payloads input);
+  Future<hugo::Result<hugo::Unit>> StartTimer(std::shared_ptr<Scope> scope,
+                                              std::chrono::milliseconds duration);
+  WorkflowContext::RawChild StartChild(std::shared_ptr<Scope> scope, std::string workflow_type,
+                                       ChildWorkflowOptions options, Payloads input);
+  Future<hugo::Result<hugo::Unit>> SignalExternal(std::shared_ptr<Scope> scope,
+                                                  std::string workflow_id, std::string run_id,
+                                                  std::string signal_name, Payloads input,
+                                                  bool child_workflow_only);
+  Future<hugo::Result<hugo::Unit>> CancelExternal(std::string workflow_id, std::string run_id,
+                                                  bool child_workflow_only);
+  void UpsertSearchAttributes(const std::map<std::string, Payload>& attributes);
+  void UpsertMemo(const std::map<std::string, Payload>& memo);
+  void AddCondition(std::shared_ptr<FutureState<bool>> waiter, std::function<bool()> condition);
+  void Spawn(Workflow<hugo::Unit> coroutine);
+  void SetQueryHandler(std::string name, WorkflowContext::RawQueryHandler handler);
+  void SetUpdateHandler(std::string name, WorkflowContext::RawUpdateHandler handler,
+                        WorkflowContext::RawUpdateValidator validator);
+  // An update handler finished: its response message (and command).
+  void CompleteUpdateFromCoroutine(const std::string& update_id,
+                                   const hugo::Result<Payloads>& outcome);
+  // Records a marker (for the effect / version store).
+  void RecordMarker(const std::string& name, const std::string& key,
+                    const hugo::DeterministicRecord& record);
+
+ private:
+  struct ActivityState {
+    std::string activity_id;
+    std::string activity_type;
+    std::shared_ptr<Command> command;
+    std::shared_ptr<FutureState<hugo::Result<Payloads>>> future;
+    ActivityCancellationType cancellation_type;
+    int64_t scheduled_event_id = 0;
+    bool cancel_requested = false;
+  };
+
+  struct TimerState {
+    std::string timer_id;
+    std::shared_ptr<Command> command;
+    std::shared_ptr<FutureState<hugo::Result<hugo::Unit>>> future;
+    bool recorded = false;
+  };
+
+  struct LocalActivityState {
+    std::string activity_id;
+    std::string activity_type;
+    LocalActivityOptions options;
+    Payloads input;
+    std::shared_ptr<FutureState<hugo::Result<Payloads>>> future;
+    bool canceled = false;
+  };
+
+  struct ChildState {
+    std::string workflow_id;
+    std::shared_ptr<Command> command;
+    std::shared_ptr<FutureState<hugo::Result<WorkflowExecution>>> started;
+    std::shared_ptr<FutureState<hugo::Result<Payloads>>> result;
+    int64_t initiated_event_id = 0;
+    bool cancel_requested = false;
+  };
+
+  struct ExternalState {
+    std::shared_ptr<Command> command;
+    std::shared_ptr<FutureState<hugo::Result<hugo::Unit>>> future;
+  };
+  class MarkerStore;
+  struct Activation {
+    size_t started_index;
+    bool replaying;
+  };
+
+  void Fail(hugo::Error error);
+  bool IsCommandEvent(EventType type) const;
+  void ApplyEvent(const HistoryEvent& event);
+  void MatchCommand(const HistoryEvent& event);
+  void ApplyActivityEvent(const HistoryEvent& event);
+  void ApplyChildEvent(const HistoryEvent& event);
+  void ApplyExternalEvent(const HistoryEvent& event);
+  void ApplySignal(const HistoryEvent& event);
+  void ApplyCancelRequest();
+  static hugo::Error ActivityError(const temporal::api::failure::v1::Failure& failure,
+                                   temporal::api::enums::v1::RetryState retry_state);
+  static hugo::Error ChildError(const temporal::api::common::v1::WorkflowExecution& execution,
+                                hugo::Error cause);
+  void RunActivation(const Activation& activation);
+  void ReadLookAhead(size_t completed_index);
+  void StartRoot();
+  bool CheckConditions();
+  bool ResolveLocalActivities();
+  void RunLocalActivity(LocalActivityState& state);
+  void RecordLocalActivityMarker(LocalActivityState& state, const hugo::Result<Payloads>& result);
+  void DeliverUpdates();
+  void DeliverUpdate(const temporal::api::update::v1::Request& request,
+                     const std::string& message_id, int64_t sequencing_event_id, bool validate);
+  void CheckRootDone();
+  void FinishActivation();
+  std::shared_ptr<Command> AddCommand(temporal::api::command::v1::Command proto,
+                                      EventType event_type, std::string key);
+  void AddProtocolMessage(temporal::api::protocol::v1::Message message, bool with_command,
+                          EventType event_type, std::string key);
+  WorkflowContext RootContext();
+
+  const WorkflowRegistry* registry_;
+  LocalActivityRunner local_activities_;
+  WorkflowRunOptions options_;
+
+  std::vector<HistoryEvent> events_;
+  size_t cursor_ = 0;
+  int64_t next_event_id_ = 1;
+  WorkflowInfo info_;
+  Payloads input_;
+  std::unique_ptr<hugo::WorkflowExecutionContext> execution_context_;
+
+  Scheduler scheduler_;
+  std::shared_ptr<Scope> root_scope_ = std::make_shared<Scope>();
+  std::optional<Workflow<Payloads>> root_;
+  std::vector<Workflow<hugo::Unit>> spawned_;
+  bool started_ = false;
+  bool closed_ = false;
+  bool replaying_ = true;
+  bool cancel_requested_ = false;
+  std::chrono::system_clock::time_point now_;
+  std::optional<hugo::Error> failure_;
+
+  int64_t sequence_ = 0;
+  int64_t side_effects_ = 0;
+  std::mt19937_64 random_;
+
+  std::vector<std::shared_ptr<Command>> pending_;
+  std::deque<std::shared_ptr<Command>> sent_;
+  std::vector<temporal::api::command::v1::Command> reply_commands_;
+  std::vector<temporal::api::protocol::v1::Message> reply_messages_;
+  std::vector<temporal::api::protocol::v1::Message> outgoing_messages_;
+
+  std::map<int64_t, std::shared_ptr<ActivityState>> activities_;  // by scheduled event id
+  std::map<std::string, std::shared_ptr<TimerState>> timers_;     // by timer id
+  std::vector<std::shared_ptr<LocalActivityState>> local_pending_;
+  std::map<std::string, HistoryEvent> local_markers_;           // look-ahead, by activity id
+  std::map<int64_t, std::shared_ptr<ChildState>> children_;     // by initiated event id
+  std::map<int64_t, std::shared_ptr<ExternalState>> externals_;  // by initiated event id
+  std::map<std::string, std::shared_ptr<SignalChannelState>> signals_;
+  std::vector<std::pair<std::shared_ptr<FutureState<bool>>, std::function<bool()>>> conditions_;
+  std::map<std::string, WorkflowContext::RawQueryHandler> queries_;
+  struct UpdateHandlerEntry {
+    WorkflowContext::RawUpdateHandler handler;
+    WorkflowContext::RawUpdateValidator validator;
+  };
+  std::map<std::string, UpdateHandlerEntry> update_handlers_;
+  std::vector<temporal::api::protocol::v1::Message> incoming_messages_;
+  std::vector<temporal::api::protocol::v1::Message> admitted_updates_;
+  std::vector<temporal::api::update::v1::Request> replay_updates_;  // look-ahead accepted
+  std::set<std::string> delivered_updates_;
+
+  std::shared_ptr<MarkerStore> marker_store_;
+  std::unique_ptr<hugo::DeterministicEffectStore> effects_;
+  std::unique_ptr<hugo::VersionGate> versions_;
+};
+
+}  // namespace hdo::internal

@@ -1,0 +1,591 @@
+// WorkflowRun: the operations workflow code starts (each becomes a command), local activities,
+// updates and queries. The activation loop and event handling are in workflow_run.cc.
+#include <google/protobuf/util/time_util.h>
+
+#include <thread>
+
+#include "hdo/failure.h"
+#include "workflow_run.h"
+
+namespace hdo::internal {
+namespace {
+
+namespace enums = temporal::api::enums::v1;
+namespace command = temporal::api::command::v1;
+using google::protobuf::util::TimeUtil;
+
+constexpr std::string_view kLocalActivityMarker = "LocalActivity";
+
+google::protobuf::Duration ToDuration(std::chrono::milliseconds ms) {
+  return TimeUtil::MillisecondsToDuration(ms.count());
+}
+
+template <class T>
+std::shared_ptr<FutureState<hugo::Result<T>>> Failed(hugo::Error error) {
+  auto state = std::make_shared<FutureState<hugo::Result<T>>>();
+  state->Resolve(std::move(error));
+  return state;
+}
+
+Payloads OnePayload(hugo::Result<Payload> payload) {
+  Payloads payloads;
+  if (payload.IsSuccess()) *payloads.add_payloads() = payload.Value();
+  return payloads;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Activities.
+
+Future<hugo::Result<Payloads>> WorkflowRun::ScheduleActivity(std::shared_ptr<Scope> scope,
+                                                              std::string activity_type,
+                                                              ActivityOptions options,
+                                                              Payloads input) {
+  using Raw = Future<hugo::Result<Payloads>>;
+  if (options.schedule_to_close_timeout.count() <= 0 &&
+      options.start_to_close_timeout.count() <= 0) {
+    return Raw::FromState(&scheduler_,
+                          Failed<Payloads>(hugo::Error::From(
+                              "activity " + activity_type +
+                                  " needs a schedule_to_close_timeout or a start_to_close_timeout",
+                              std::string(hugo::ErrorCodes::kValidation))));
+  }
+  if (scope->canceled) {
+    return Raw::FromState(&scheduler_, Failed<Payloads>(hugo::Error::Canceled()));
+  }
+  auto state = std::make_shared<ActivityState>();
+  int64_t seq = NextSequence();
+  state->activity_id = options.activity_id.empty() ? std::to_string(seq) : options.activity_id;
+  state->activity_type = activity_type;
+  state->cancellation_type = options.cancellation_type;
+  state->future = std::make_shared<FutureState<hugo::Result<Payloads>>>();
+
+  command::Command c;
+  c.set_command_type(enums::COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK);
+  auto* a = c.mutable_schedule_activity_task_command_attributes();
+  a->set_activity_id(state->activity_id);
+  a->mutable_activity_type()->set_name(activity_type);
+  a->mutable_task_queue()->set_name(options.task_queue.empty() ? info_.task_queue
+                                                               : options.task_queue);
+  a->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
+  *a->mutable_input() = std::move(input);
+  if (options.schedule_to_close_timeout.count() > 0) {
+    *a->mutable_schedule_to_close_timeout() = ToDuration(options.schedule_to_close_timeout);
+  }
+  if (options.schedule_to_start_timeout.count() > 0) {
+    *a->mutable_schedule_to_start_timeout() = ToDuration(options.schedule_to_start_timeout);
+  }
+  if (options.start_to_close_timeout.count() > 0) {
+    *a->mutable_start_to_close_timeout() = ToDuration(options.start_to_close_timeout);
+  }
+  if (options.heartbeat_timeout.count() > 0) {
+    *a->mutable_heartbeat_timeout() = ToDuration(options.heartbeat_timeout);
+  }
+  if (options.retry_policy) *a->mutable_retry_policy() = options.retry_policy->ToProto();
+  state->command = AddCommand(std::move(c), enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+                              state->activity_id);
+  state->command->on_recorded = [this, state](const HistoryEvent& event) {
+    state->scheduled_event_id = event.event_id();
+    if (!state->future->value) activities_[event.event_id()] = state;
+  };
+  scope->OnCancel([this, state] {
+    if (state->future->value) return;
+    if (state->scheduled_event_id == 0) {  // not sent yet: the command is dropped
+      state->command->dropped = true;
+      state->future->Resolve(hugo::Error::Canceled("activity canceled before it was scheduled"));
+      return;
+    }
+    if (state->cancellation_type != ActivityCancellationType::kAbandon) {
+      command::Command cancel;
+      cancel.set_command_type(enums::COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK);
+      cancel.mutable_request_cancel_activity_task_command_attributes()->set_scheduled_event_id(
+          state->scheduled_event_id);
+      AddCommand(std::move(cancel), enums::EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+                 std::to_string(state->scheduled_event_id));
+    }
+    if (state->cancellation_type != ActivityCancellationType::kWaitCancellationCompleted) {
+      activities_.erase(state->scheduled_event_id);
+      state->future->Resolve(hugo::Error::Canceled("activity canceled"));
+    }
+  });
+  return Raw::FromState(&scheduler_, state->future);
+}
+
+Future<hugo::Result<Payloads>> WorkflowRun::ScheduleLocalActivity(std::shared_ptr<Scope> scope,
+                                                                   std::string activity_type,
+                                                                   LocalActivityOptions options,
+                                                                   Payloads input) {
+  using Raw = Future<hugo::Result<Payloads>>;
+  if (options.schedule_to_close_timeout.count() <= 0 &&
+      options.start_to_close_timeout.count() <= 0) {
+    return Raw::FromState(
+        &scheduler_,
+        Failed<Payloads>(hugo::Error::From(
+            "local activity " + activity_type +
+                " needs a schedule_to_close_timeout or a start_to_close_timeout",
+            std::string(hugo::ErrorCodes::kValidation))));
+  }
+  if (scope->canceled) return Raw::FromState(&scheduler_, Failed<Payloads>(hugo::Error::Canceled()));
+  auto state = std::make_shared<LocalActivityState>();
+  state->activity_id = std::to_string(NextSequence());
+  state->activity_type = std::move(activity_type);
+  state->options = std::move(options);
+  state->input = std::move(input);
+  state->future = std::make_shared<FutureState<hugo::Result<Payloads>>>();
+  local_pending_.push_back(state);
+  scope->OnCancel([state] {
+    // Not started yet (they run when the workflow is blocked): it never will.
+    if (state->future->value) return;
+    state->canceled = true;
+    state->future->Resolve(hugo::Error::Canceled("local activity canceled"));
+  });
+  return Raw::FromState(&scheduler_, state->future);
+}
+
+bool WorkflowRun::ResolveLocalActivities() {
+  if (local_pending_.empty()) return false;
+  auto pending = std::move(local_pending_);
+  local_pending_.clear();
+  for (auto& state : pending) {
+    if (state->canceled || state->future->value) continue;
+    if (!replaying_) {
+      RunLocalActivity(*state);
+      continue;
+    }
+    auto it = local_markers_.find(state->activity_id);
+    if (it == local_markers_.end()) {
+      Fail(hugo::Error::From("local activity " + state->activity_id + " (" +
+                                 state->activity_type + ") has no marker in history",
+                             std::string(WorkflowErrorCodes::kNonDeterminism)));
+      return false;
+    }
+    const auto& marker = it->second.marker_recorded_event_attributes();
+    hugo::Result<Payloads> outcome = hugo::Result<Payloads>::Ok(Payloads());
+    if (marker.has_failure()) {
+      outcome = ActivityError(marker.failure(), enums::RETRY_STATE_UNSPECIFIED);
+    } else {
+      auto result = marker.details().find("result");
+      if (result != marker.details().end()) outcome = hugo::Result<Payloads>::Ok(result->second);
+    }
+    RecordLocalActivityMarker(*state, outcome);
+    state->future->Resolve(std::move(outcome));
+  }
+  return true;
+}
+
+void WorkflowRun::RunLocalActivity(LocalActivityState& state) {
+  RetryPolicy policy = state.options.retry_policy.value_or(RetryPolicy{});
+  auto started = std::chrono::steady_clock::now();
+  // A local activity runs inside the workflow task: its retries must end well within the task's
+  // timeout (longer backoffs would need a timer, which the Go SDK schedules; not built here).
+  std::chrono::milliseconds budget = state.options.schedule_to_close_timeout.count() > 0
+                                         ? state.options.schedule_to_close_timeout
+                                         : std::chrono::milliseconds(8000);
+  if (info_.task_timeout.count() > 0) {
+    budget = std::min(budget, info_.task_timeout * 8 / 10);
+  }
+  ActivityInvocation invocation;
+  invocation.info.namespace_name = info_.namespace_name;
+  invocation.info.task_queue = info_.task_queue;
+  invocation.info.workflow_id = info_.workflow_id;
+  invocation.info.run_id = info_.run_id;
+  invocation.info.workflow_type = info_.workflow_type;
+  invocation.info.activity_id = state.activity_id;
+  invocation.info.activity_type = state.activity_type;
+  invocation.info.is_local = true;
+  invocation.info.schedule_to_close_timeout = state.options.schedule_to_close_timeout;
+  invocation.info.start_to_close_timeout = state.options.start_to_close_timeout;
+  invocation.input = state.input;
+  hugo::Result<Payloads> outcome = hugo::Error::Unspecified();
+  std::chrono::milliseconds backoff = policy.initial_interval.count() > 0
+                                          ? policy.initial_interval
+                                          : std::chrono::milliseconds(1000);
+  for (int32_t attempt = 1;; ++attempt) {
+    invocation.info.attempt = attempt;
+    outcome = local_activities_ ? local_activities_(invocation)
+                                : hugo::Result<Payloads>(hugo::Error::From(
+                                      "this worker runs no local activities", "hdo.local_activity"));
+    if (outcome.IsSuccess() || IsNonRetryable(outcome.Error())) break;
+    if (policy.maximum_attempts > 0 && attempt >= policy.maximum_attempts) break;
+    bool listed = false;
+    for (const auto& type : policy.non_retryable_error_types) {
+      if (outcome.Error().TryGetMetadata<std::string>("type").value_or(outcome.Error().Code()) ==
+          type) {
+        listed = true;
+      }
+    }
+    if (listed) break;
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (elapsed + backoff > budget) break;
+    std::this_thread::sleep_for(backoff);
+    double coefficient = policy.backoff_coefficient > 0 ? policy.backoff_coefficient : 2.0;
+    backoff = std::chrono::milliseconds(static_cast<int64_t>(backoff.count() * coefficient));
+    if (policy.maximum_interval.count() > 0) backoff = std::min(backoff, policy.maximum_interval);
+  }
+  if (outcome.IsFailure()) {
+    temporal::api::failure::v1::Failure failure = ErrorToFailure(outcome.Error());
+    outcome = ActivityError(failure, enums::RETRY_STATE_UNSPECIFIED);
+    RecordLocalActivityMarker(state, outcome);
+    state.future->Resolve(std::move(outcome));
+    return;
+  }
+  RecordLocalActivityMarker(state, outcome);
+  state.future->Resolve(std::move(outcome));
+}
+
+void WorkflowRun::RecordLocalActivityMarker(LocalActivityState& state,
+                                            const hugo::Result<Payloads>& result) {
+  command::Command c;
+  c.set_command_type(enums::COMMAND_TYPE_RECORD_MARKER);
+  auto* a = c.mutable_record_marker_command_attributes();
+  a->set_marker_name(std::string(kLocalActivityMarker));
+  auto& details = *a->mutable_details();
+  details["activity_id"] = OnePayload(ToPayload(state.activity_id));
+  details["type"] = OnePayload(ToPayload(state.activity_type));
+  if (result.IsSuccess()) {
+    details["result"] = result.Value();
+  } else {
+    const hugo::Error* cause = result.Error().Cause();
+    *a->mutable_failure() = ErrorToFailure(cause ? *cause : result.Error());
+  }
+  AddCommand(std::move(c), enums::EVENT_TYPE_MARKER_RECORDED,
+             std::string(kLocalActivityMarker) + ":" + state.activity_id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers, children, external workflows, visibility.
+
+Future<hugo::Result<hugo::Unit>> WorkflowRun::StartTimer(std::shared_ptr<Scope> scope,
+                                                         std::chrono::milliseconds duration) {
+  using Raw = Future<hugo::Result<hugo::Unit>>;
+  if (duration.count() < 0) {
+    return Raw::FromState(&scheduler_,
+                          Failed<hugo::Unit>(hugo::Error::From(
+                              "a timer needs a duration of zero or more",
+                              std::string(hugo::ErrorCodes::kValidation))));
+  }
+  if (scope->canceled) return Raw::FromState(&scheduler_, Failed<hugo::Unit>(hugo::Error::Canceled()));
+  auto state = std::make_shared<TimerState>();
+  state->future = std::make_shared<FutureState<hugo::Result<hugo::Unit>>>();
+  if (duration.count() == 0) {
+    state->future->Resolve(hugo::Result<hugo::Unit>::Ok(hugo::Unit{}));
+    return Raw::FromState(&scheduler_, state->future);
+  }
+  state->timer_id = std::to_string(NextSequence());
+  command::Command c;
+  c.set_command_type(enums::COMMAND_TYPE_START_TIMER);
+  c.mutable_start_timer_command_attributes()->set_timer_id(state->timer_id);
+  *c.mutable_start_timer_command_attributes()->mutable_start_to_fire_timeout() =
+      ToDuration(duration);
+  state->command = AddCommand(std::move(c), enums::EVENT_TYPE_TIMER_STARTED, state->timer_id);
+  state->command->on_recorded = [this, state](const HistoryEvent&) {
+    state->recorded = true;
+    if (!state->future->value) timers_[state->timer_id] = state;
+  };
+  scope->OnCancel([this, state] {
+    if (state->future->value) return;
+    if (!state->recorded) {
+      state->command->dropped = true;
+    } else {
+      command::Command cancel;
+      cancel.set_command_type(enums::COMMAND_TYPE_CANCEL_TIMER);
+      cancel.mutable_cancel_timer_command_attributes()->set_timer_id(state->timer_id);
+      AddCommand(std::move(cancel), enums::EVENT_TYPE_TIMER_CANCELED, state->timer_id);
+      timers_.erase(state->timer_id);
+    }
+    state->future->Resolve(hugo::Error::Canceled("timer canceled"));
+  });
+  return Raw::FromState(&scheduler_, state->future);
+}
+
+WorkflowContext::RawChild WorkflowRun::StartChild(std::shared_ptr<Scope> scope,
+                                                  std::string workflow_type,
+                                                  ChildWorkflowOptions options, Payloads input) {
+  auto state = std::make_shared<ChildState>();
+  state->started = std::make_shared<FutureState<hugo::Result<WorkflowExecution>>>();
+  state->result = std::make_shared<FutureState<hugo::Result<Payloads>>>();
+  WorkflowContext::RawChild raw{
+      Future<hugo::Result<WorkflowExecution>>::FromState(&scheduler_, state->started),
+      Future<hugo::Result<Payloads>>::FromState(&scheduler_, state->result)};
+  if (scope->canceled) {
+    state->started->Resolve(hugo::Error::Canceled());
+    state->result->Resolve(hugo::Error::Canceled());
+    return raw;
+  }
+  int64_t seq = NextSequence();
+  state->workflow_id = options.workflow_id.empty() ? info_.run_id + "_" + std::to_string(seq)
+                                                   : options.workflow_id;
+  command::Command c;
+  c.set_command_type(enums::COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION);
+  auto* a = c.mutable_start_child_workflow_execution_command_attributes();
+  a->set_workflow_id(state->workflow_id);
+  a->mutable_workflow_type()->set_name(workflow_type);
+  a->mutable_task_queue()->set_name(options.task_queue.empty() ? info_.task_queue
+                                                               : options.task_queue);
+  a->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
+  *a->mutable_input() = std::move(input);
+  if (options.execution_timeout.count() > 0) {
+    *a->mutable_workflow_execution_timeout() = ToDuration(options.execution_timeout);
+  }
+  if (options.run_timeout.count() > 0) *a->mutable_workflow_run_timeout() = ToDuration(options.run_timeout);
+  if (options.task_timeout.count() > 0) *a->mutable_workflow_task_timeout() = ToDuration(options.task_timeout);
+  a->set_parent_close_policy(static_cast<enums::ParentClosePolicy>(options.parent_close_policy));
+  if (options.retry_policy) *a->mutable_retry_policy() = options.retry_policy->ToProto();
+  a->set_cron_schedule(options.cron_schedule);
+  for (const auto& [k, v] : options.memo) {
+    (*a->mutable_memo()->mutable_fields())[k] = ToPayload(v).ValueOr(Payload());
+  }
+  for (const auto& [k, v] : options.search_attributes) {
+    (*a->mutable_search_attributes()->mutable_indexed_fields())[k] = ToPayload(v).ValueOr(Payload());
+  }
+  state->command = AddCommand(std::move(c), enums::EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+                              state->workflow_id);
+  state->command->on_recorded = [this, state](const HistoryEvent& event) {
+    state->initiated_event_id = event.event_id();
+    children_[event.event_id()] = state;
+  };
+  scope->OnCancel([this, state] {
+    if (state->result->value) return;
+    if (state->initiated_event_id == 0) {
+      state->command->dropped = true;
+      state->started->Resolve(hugo::Error::Canceled());
+      state->result->Resolve(hugo::Error::Canceled());
+      return;
+    }
+    // Wait for the child to close (ChildWorkflowExecutionCanceled), as the Go SDK's default.
+    (void)CancelExternal(state->workflow_id, "", true);
+  });
+  return raw;
+}
+
+Future<hugo::Result<hugo::Unit>> WorkflowRun::SignalExternal(std::shared_ptr<Scope> scope,
+                                                             std::string workflow_id,
+                                                             std::string run_id,
+                                                             std::string signal_name,
+                                                             Payloads input,
+                                                             bool child_workflow_only) {
+  auto state = std::make_shared<ExternalState>();
+  state->future = std::make_shared<FutureState<hugo::Result<hugo::Unit>>>();
+  auto future = Future<hugo::Result<hugo::Unit>>::FromState(&scheduler_, state->future);
+  if (scope->canceled) {
+    state->future->Resolve(hugo::Error::Canceled());
+    return future;
+  }
+  NextSequence();
+  command::Command c;
+  c.set_command_type(enums::COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION);
+  auto* a = c.mutable_signal_external_workflow_execution_command_attributes();
+  a->mutable_execution()->set_workflow_id(workflow_id);
+  a->mutable_execution()->set_run_id(run_id);
+  a->set_signal_name(signal_name);
+  *a->mutable_input() = std::move(input);
+  a->set_child_workflow_only(child_workflow_only);
+  state->command = AddCommand(std::move(c),
+                              enums::EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+                              workflow_id + ":" + signal_name);
+  state->command->on_recorded = [this, state](const HistoryEvent& event) {
+    externals_[event.event_id()] = state;
+  };
+  return future;
+}
+
+Future<hugo::Result<hugo::Unit>> WorkflowRun::CancelExternal(std::string workflow_id,
+                                                             std::string run_id,
+                                                             bool child_workflow_only) {
+  auto state = std::make_shared<ExternalState>();
+  state->future = std::make_shared<FutureState<hugo::Result<hugo::Unit>>>();
+  NextSequence();
+  command::Command c;
+  c.set_command_type(enums::COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION);
+  auto* a = c.mutable_request_cancel_external_workflow_execution_command_attributes();
+  a->set_workflow_id(workflow_id);
+  a->set_run_id(run_id);
+  a->set_child_workflow_only(child_workflow_only);
+  state->command = AddCommand(std::move(c),
+                              enums::EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+                              workflow_id);
+  state->command->on_recorded = [this, state](const HistoryEvent& event) {
+    externals_[event.event_id()] = state;
+  };
+  return Future<hugo::Result<hugo::Unit>>::FromState(&scheduler_, state->future);
+}
+
+void WorkflowRun::UpsertSearchAttributes(const std::map<std::string, Payload>& attributes) {
+  command::Command c;
+  c.set_command_type(enums::COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
+  auto* fields = c.mutable_upsert_workflow_search_attributes_command_attributes()
+                     ->mutable_search_attributes()
+                     ->mutable_indexed_fields();
+  for (const auto& [k, v] : attributes) {
+    (*fields)[k] = v;
+    info_.search_attributes[k] = v;
+  }
+  AddCommand(std::move(c), enums::EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, "");
+}
+
+void WorkflowRun::UpsertMemo(const std::map<std::string, Payload>& memo) {
+  command::Command c;
+  c.set_command_type(enums::COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES);
+  auto* fields = c.mutable_modify_workflow_properties_command_attributes()
+                     ->mutable_upserted_memo()
+                     ->mutable_fields();
+  for (const auto& [k, v] : memo) {
+    (*fields)[k] = v;
+    info_.memo[k] = v;
+  }
+  AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, "");
+}
+
+uint64_t WorkflowRun::NextRandom() { return random_(); }
+
+// ---------------------------------------------------------------------------------------------
+// Conditions, branches, queries, updates.
+
+void WorkflowRun::AddCondition(std::shared_ptr<FutureState<bool>> waiter,
+                               std::function<bool()> condition) {
+  conditions_.emplace_back(std::move(waiter), std::move(condition));
+}
+
+void WorkflowRun::Spawn(Workflow<hugo::Unit> coroutine) {
+  scheduler_.Schedule(coroutine.handle());
+  spawned_.push_back(std::move(coroutine));
+}
+
+void WorkflowRun::SetQueryHandler(std::string name, WorkflowContext::RawQueryHandler handler) {
+  queries_[std::move(name)] = std::move(handler);
+}
+
+void WorkflowRun::SetUpdateHandler(std::string name, WorkflowContext::RawUpdateHandler handler,
+                                   WorkflowContext::RawUpdateValidator validator) {
+  update_handlers_[std::move(name)] = UpdateHandlerEntry{std::move(handler), std::move(validator)};
+}
+
+hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const Payloads& args) {
+  if (query_type == "__stack_trace") {
+    std::string trace = "hdo C++ SDK: " + std::to_string(activities_.size()) +
+                        " activities, " + std::to_string(timers_.size()) + " timers, " +
+                        std::to_string(children_.size()) + " child workflows and " +
+                        std::to_string(conditions_.size()) + " conditions pending";
+    return ToPayloads(trace);
+  }
+  auto it = queries_.find(query_type);
+  if (it == queries_.end()) {
+    std::string known;
+    for (const auto& [name, handler] : queries_) known += (known.empty() ? "" : " ") + name;
+    return hugo::Error::From("unknown queryType " + query_type + ". KnownQueryTypes=[" + known +
+                                 "]",
+                             "hdo.query.unknown_type");
+  }
+  try {
+    return it->second(args);
+  } catch (...) {
+    return hugo::Error::FromException(std::current_exception(), "hdo.query.exception");
+  }
+}
+
+void WorkflowRun::DeliverUpdates() {
+  for (const auto& request : replay_updates_) {
+    DeliverUpdate(request, request.meta().update_id() + "/request", 0, false);
+  }
+  if (replaying_) return;
+  std::vector<temporal::api::protocol::v1::Message> messages = std::move(admitted_updates_);
+  admitted_updates_.clear();
+  for (auto& m : incoming_messages_) messages.push_back(std::move(m));
+  incoming_messages_.clear();
+  for (const auto& m : messages) {
+    temporal::api::update::v1::Request request;
+    if (!m.body().UnpackTo(&request)) continue;
+    DeliverUpdate(request, m.id(), m.event_id(), true);
+  }
+}
+
+namespace {
+Workflow<hugo::Unit> RunUpdate(WorkflowRun* run, std::string update_id, Workflow<Payloads> body) {
+  hugo::Result<Payloads> outcome = co_await std::move(body);
+  run->CompleteUpdateFromCoroutine(update_id, outcome);
+  co_return hugo::Unit{};
+}
+}  // namespace
+
+void WorkflowRun::DeliverUpdate(const temporal::api::update::v1::Request& request,
+                                const std::string& message_id, int64_t sequencing_event_id,
+                                bool validate) {
+  const std::string& update_id = request.meta().update_id();
+  if (!delivered_updates_.insert(update_id).second) return;
+  auto handler = update_handlers_.find(request.input().name());
+  hugo::Result<hugo::Unit> valid = hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+  if (handler == update_handlers_.end()) {
+    std::string known;
+    for (const auto& [name, h] : update_handlers_) known += (known.empty() ? "" : " ") + name;
+    valid = hugo::Error::From("unknown update " + request.input().name() + ". KnownUpdates=[" +
+                                  known + "]",
+                              "hdo.update.unknown_name");
+  } else if (validate && handler->second.validator) {
+    try {
+      valid = handler->second.validator(request.input().args());
+    } catch (...) {
+      valid = hugo::Error::FromException(std::current_exception(), "hdo.update.exception");
+    }
+  }
+  temporal::api::protocol::v1::Message m;
+  m.set_protocol_instance_id(update_id);
+  if (valid.IsFailure()) {
+    if (!validate) {  // accepted in history but no handler now
+      Fail(hugo::Error::From("history accepted update " + update_id + " (" +
+                                 request.input().name() + ") that the workflow has no handler for",
+                             std::string(WorkflowErrorCodes::kNonDeterminism)));
+      return;
+    }
+    temporal::api::update::v1::Rejection rejection;
+    rejection.set_rejected_request_message_id(message_id);
+    rejection.set_rejected_request_sequencing_event_id(sequencing_event_id);
+    *rejection.mutable_rejected_request() = request;
+    *rejection.mutable_failure() = ErrorToFailure(valid.Error());
+    m.set_id(update_id + "/reject");
+    m.mutable_body()->PackFrom(rejection);
+    AddProtocolMessage(std::move(m), false, enums::EVENT_TYPE_UNSPECIFIED, "");
+    return;
+  }
+  temporal::api::update::v1::Acceptance acceptance;
+  acceptance.set_accepted_request_message_id(message_id);
+  acceptance.set_accepted_request_sequencing_event_id(sequencing_event_id);
+  *acceptance.mutable_accepted_request() = request;
+  m.set_id(update_id + "/accept");
+  m.mutable_body()->PackFrom(acceptance);
+  AddProtocolMessage(std::move(m), true, enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+                     update_id);
+  Workflow<Payloads> body = handler->second.handler(RootContext(), request.input().args());
+  Spawn(RunUpdate(this, update_id, std::move(body)));
+}
+
+void WorkflowRun::CompleteUpdateFromCoroutine(const std::string& update_id,
+                                              const hugo::Result<Payloads>& outcome) {
+  temporal::api::update::v1::Response response;
+  response.mutable_meta()->set_update_id(update_id);
+  if (outcome.IsSuccess()) {
+    *response.mutable_outcome()->mutable_success() = outcome.Value();
+  } else {
+    *response.mutable_outcome()->mutable_failure() = ErrorToFailure(outcome.Error());
+  }
+  temporal::api::protocol::v1::Message m;
+  m.set_id(update_id + "/complete");
+  m.set_protocol_instance_id(update_id);
+  m.mutable_body()->PackFrom(response);
+  AddProtocolMessage(std::move(m), true, enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+                     update_id);
+}
+
+void WorkflowRun::AddProtocolMessage(temporal::api::protocol::v1::Message message,
+                                     bool with_command, EventType event_type, std::string key) {
+  if (with_command) {
+    command::Command c;
+    c.set_command_type(enums::COMMAND_TYPE_PROTOCOL_MESSAGE);
+    c.mutable_protocol_message_command_attributes()->set_message_id(message.id());
+    AddCommand(std::move(c), event_type, std::move(key));
+  }
+  outgoing_messages_.push_back(std::move(message));
+}
+
+}  // namespace hdo::internal
