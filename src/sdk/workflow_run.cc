@@ -347,6 +347,7 @@ hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
     for (const auto& [k, v] : a.memo().fields()) info_.memo[k] = v;
     for (const auto& [k, v] : a.search_attributes().indexed_fields()) info_.search_attributes[k] = v;
     input_ = a.input();
+    if (!a.workflow_id().empty()) info_.workflow_id = a.workflow_id();
     now_ = info_.start_time;
     std::seed_seq seed(info_.first_execution_run_id.begin(), info_.first_execution_run_id.end());
     random_.seed(seed);

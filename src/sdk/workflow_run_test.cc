@@ -1,0 +1,335 @@
+// WorkflowRun against hand-built histories: activations, command/event matching, the
+// non-determinism errors, timers, signals with Selector, conditions, SideEffect and GetVersion.
+#include "workflow_run.h"
+
+#include <gtest/gtest.h>
+
+#include "hdo/replayer.h"
+
+namespace hdo {
+namespace {
+
+namespace enums = temporal::api::enums::v1;
+using internal::HistoryEvent;
+using internal::WorkflowRun;
+
+class HistoryBuilder {
+ public:
+  explicit HistoryBuilder(std::string workflow_type, Payloads input = {}) {
+    auto& e = Add(enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+    auto* a = e.mutable_workflow_execution_started_event_attributes();
+    a->mutable_workflow_type()->set_name(workflow_type);
+    a->mutable_task_queue()->set_name("q");
+    *a->mutable_input() = std::move(input);
+    a->set_original_execution_run_id("run-1");
+    a->set_first_execution_run_id("run-1");
+    a->set_workflow_id("wf-1");
+  }
+  HistoryEvent& Add(enums::EventType type) {
+    HistoryEvent& e = *history_.add_events();
+    e.set_event_id(history_.events_size());
+    e.set_event_type(type);
+    e.mutable_event_time()->set_seconds(1'700'000'000 + history_.events_size());
+    return e;
+  }
+  // Scheduled + Started (the task being answered when nothing follows).
+  int64_t WorkflowTask() {
+    Add(enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+    return Add(enums::EVENT_TYPE_WORKFLOW_TASK_STARTED).event_id();
+  }
+  int64_t Completed() { return Add(enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED).event_id(); }
+  int64_t ActivityScheduled(const std::string& id, const std::string& type) {
+    auto& e = Add(enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+    e.mutable_activity_task_scheduled_event_attributes()->set_activity_id(id);
+    e.mutable_activity_task_scheduled_event_attributes()->mutable_activity_type()->set_name(type);
+    return e.event_id();
+  }
+  void ActivityCompleted(int64_t scheduled, const Payloads& result) {
+    auto& e = Add(enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED);
+    e.mutable_activity_task_completed_event_attributes()->set_scheduled_event_id(scheduled);
+    *e.mutable_activity_task_completed_event_attributes()->mutable_result() = result;
+  }
+  void TimerStarted(const std::string& id) {
+    Add(enums::EVENT_TYPE_TIMER_STARTED).mutable_timer_started_event_attributes()->set_timer_id(id);
+  }
+  void TimerFired(const std::string& id) {
+    Add(enums::EVENT_TYPE_TIMER_FIRED).mutable_timer_fired_event_attributes()->set_timer_id(id);
+  }
+  void Signal(const std::string& name, const Payloads& input) {
+    auto& e = Add(enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+    e.mutable_workflow_execution_signaled_event_attributes()->set_signal_name(name);
+    *e.mutable_workflow_execution_signaled_event_attributes()->mutable_input() = input;
+  }
+  void WorkflowCompleted(const Payloads& result) {
+    *Add(enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
+         .mutable_workflow_execution_completed_event_attributes()
+         ->mutable_result() = result;
+  }
+  const temporal::api::history::v1::History& history() const { return history_; }
+
+ private:
+  temporal::api::history::v1::History history_;
+};
+
+Payloads P(const std::string& text) { return ToPayloads(text).Value(); }
+
+ActivityOptions Quick() {
+  ActivityOptions o;
+  o.start_to_close_timeout = std::chrono::seconds(5);
+  return o;
+}
+
+Workflow<std::string> GreetV1(WorkflowContext ctx, std::string name) {
+  auto text = co_await ctx.ExecuteActivity<std::string>("Compose", Quick(), name);
+  if (text.IsFailure()) co_return text.Error();
+  co_return text.Value() + "!";
+}
+
+Workflow<std::string> GreetV2(WorkflowContext ctx, std::string name) {
+  auto text = co_await ctx.ExecuteActivity<std::string>("ComposeFormally", Quick(), name);
+  if (text.IsFailure()) co_return text.Error();
+  co_return text.Value() + ".";
+}
+
+Workflow<std::string> GreetVersioned(WorkflowContext ctx, std::string name) {
+  auto version = ctx.GetVersion("formal-greeting", WorkflowContext::kDefaultVersion, 1);
+  if (version.IsFailure()) co_return version.Error();
+  std::string activity = version.Value() == 1 ? "ComposeFormally" : "Compose";
+  auto text = co_await ctx.ExecuteActivity<std::string>(activity, Quick(), name);
+  if (text.IsFailure()) co_return text.Error();
+  co_return text.Value() + (version.Value() == 1 ? "." : "!");
+}
+
+struct Fixture {
+  WorkflowRegistry registry;
+  std::unique_ptr<WorkflowRun> NewRun() {
+    return std::make_unique<WorkflowRun>(&registry, nullptr,
+                                         internal::WorkflowRunOptions{"default", "q", "test"});
+  }
+};
+
+TEST(WorkflowRunTest, TheFirstActivationSchedulesTheActivityAndTheNextCompletesTheWorkflow) {
+  Fixture f;
+  f.registry.Register("Greet", &GreetV1);
+  HistoryBuilder h("Greet", P("Ada"));
+  h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  run->SetWorkflowId("wf-1");
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
+  auto commands = run->TakeCommands();
+  ASSERT_EQ(commands.size(), 1u);
+  EXPECT_EQ(commands[0].command_type(), enums::COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK);
+  EXPECT_EQ(commands[0].schedule_activity_task_command_attributes().activity_type().name(),
+            "Compose");
+  EXPECT_EQ(commands[0].schedule_activity_task_command_attributes().activity_id(), "1");
+  EXPECT_EQ(commands[0].schedule_activity_task_command_attributes().task_queue().name(), "q");
+
+  // The sticky continuation: only the new events.
+  HistoryBuilder next = h;
+  next.Completed();
+  int64_t scheduled = next.ActivityScheduled("1", "Compose");
+  next.ActivityCompleted(scheduled, P("Hello, Ada"));
+  next.WorkflowTask();
+  ASSERT_TRUE(run->AppendEvents(next.history().events()).IsSuccess());
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
+  commands = run->TakeCommands();
+  ASSERT_EQ(commands.size(), 1u);
+  ASSERT_EQ(commands[0].command_type(), enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+  auto result = FromPayloads1<std::string>(
+      commands[0].complete_workflow_execution_command_attributes().result());
+  ASSERT_TRUE(result.IsSuccess());
+  EXPECT_EQ(result.Value(), "Hello, Ada!");
+  EXPECT_TRUE(run->closed());
+}
+
+HistoryBuilder GreetV1History() {
+  HistoryBuilder h("Greet", P("Ada"));
+  h.WorkflowTask();
+  h.Completed();
+  int64_t scheduled = h.ActivityScheduled("1", "Compose");
+  h.ActivityCompleted(scheduled, P("Hello, Ada"));
+  h.WorkflowTask();
+  h.Completed();
+  h.WorkflowCompleted(P("Hello, Ada!"));
+  return h;
+}
+
+TEST(WorkflowRunTest, ReplayingTheSameCodeMatchesEveryEvent) {
+  Replayer replayer;
+  replayer.RegisterWorkflow("Greet", &GreetV1);
+  auto replayed = replayer.ReplayHistory(GreetV1History().history());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+}
+
+TEST(WorkflowRunTest, AChangedActivityIsANonDeterminismErrorNamingTheEventAndTheCommand) {
+  Replayer replayer;
+  replayer.RegisterWorkflow("Greet", &GreetV2);
+  auto replayed = replayer.ReplayHistory(GreetV1History().history());
+  ASSERT_TRUE(replayed.IsFailure());
+  EXPECT_EQ(replayed.Error().Code(), WorkflowErrorCodes::kNonDeterminism);
+  EXPECT_NE(replayed.Error().Message().find("event 5 ACTIVITY_TASK_SCHEDULED (1, activity type "
+                                            "Compose)"),
+            std::string::npos)
+      << replayed.Error().Message();
+  EXPECT_NE(replayed.Error().Message().find("ComposeFormally"), std::string::npos)
+      << replayed.Error().Message();
+}
+
+TEST(WorkflowRunTest, TheSameChangeBehindGetVersionReplaysTheOldHistoryCleanly) {
+  Replayer replayer;
+  replayer.RegisterWorkflow("Greet", &GreetVersioned);
+  auto replayed = replayer.ReplayHistory(GreetV1History().history());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+
+  // A new run takes the new branch and records the version marker before the activity.
+  Fixture f;
+  f.registry.Register("Greet", &GreetVersioned);
+  HistoryBuilder h("Greet", P("Ada"));
+  h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  run->SetWorkflowId("wf-1");
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
+  auto commands = run->TakeCommands();
+  ASSERT_EQ(commands.size(), 2u);
+  EXPECT_EQ(commands[0].command_type(), enums::COMMAND_TYPE_RECORD_MARKER);
+  EXPECT_EQ(commands[0].record_marker_command_attributes().marker_name(), "hugo.version");
+  EXPECT_EQ(commands[1].schedule_activity_task_command_attributes().activity_type().name(),
+            "ComposeFormally");
+}
+
+TEST(WorkflowRunTest, AHistoryEventWithoutACommandIsNonDeterminism) {
+  Replayer replayer;
+  replayer.RegisterWorkflow("Greet", [](WorkflowContext, std::string name) -> Workflow<std::string> {
+    co_return name;
+  });
+  auto replayed = replayer.ReplayHistory(GreetV1History().history());
+  ASSERT_TRUE(replayed.IsFailure());
+  EXPECT_EQ(replayed.Error().Code(), WorkflowErrorCodes::kNonDeterminism);
+  EXPECT_NE(replayed.Error().Message().find("event 5 ACTIVITY_TASK_SCHEDULED"), std::string::npos)
+      << replayed.Error().Message();
+}
+
+Workflow<std::string> TimerOrSignal(WorkflowContext ctx) {
+  auto signal = ctx.GetSignalChannel<std::string>("wake");
+  auto timer = ctx.NewTimer(std::chrono::minutes(5));
+  std::string outcome;
+  Selector selector(ctx);
+  selector.AddReceive(signal, [&](hugo::Result<std::string> v) { outcome = "signal:" + v.Value(); });
+  selector.AddFuture(timer, [&](const hugo::Result<hugo::Unit>&) { outcome = "timer"; });
+  auto selected = co_await selector.Select();
+  if (selected.IsFailure()) co_return selected.Error();
+  co_return outcome;
+}
+
+TEST(WorkflowRunTest, ASelectorTakesTheSignalAndTheTimerIsCanceledNever) {
+  Fixture f;
+  f.registry.Register("TimerOrSignal", &TimerOrSignal);
+  HistoryBuilder h("TimerOrSignal");
+  h.WorkflowTask();
+  h.Completed();
+  h.TimerStarted("1");
+  h.Signal("wake", P("now"));
+  h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  run->SetWorkflowId("wf-1");
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
+  auto commands = run->TakeCommands();
+  ASSERT_EQ(commands.size(), 1u);
+  auto result = FromPayloads1<std::string>(
+      commands[0].complete_workflow_execution_command_attributes().result());
+  EXPECT_EQ(result.Value(), "signal:now");
+}
+
+TEST(WorkflowRunTest, TheTimerWinsWhenItFiresFirst) {
+  Fixture f;
+  f.registry.Register("TimerOrSignal", &TimerOrSignal);
+  HistoryBuilder h("TimerOrSignal");
+  h.WorkflowTask();
+  h.Completed();
+  h.TimerStarted("1");
+  h.TimerFired("1");
+  h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
+  auto commands = run->TakeCommands();
+  ASSERT_EQ(commands.size(), 1u);
+  EXPECT_EQ(FromPayloads1<std::string>(
+                commands[0].complete_workflow_execution_command_attributes().result())
+                .Value(),
+            "timer");
+}
+
+Workflow<int64_t> CountSignals(WorkflowContext ctx) {
+  int64_t count = 0;
+  auto signal = ctx.GetSignalChannel<int64_t>("add");
+  ctx.Go([](SignalChannel<int64_t> ch, int64_t* total) -> Workflow<hugo::Unit> {
+    for (;;) {
+      auto v = co_await ch.Receive();
+      if (v.IsFailure()) co_return v.Error();
+      *total += v.Value();
+    }
+  }(signal, &count));
+  auto waited = co_await ctx.Await([&] { return count >= 10; });
+  if (waited.IsFailure()) co_return waited.Error();
+  auto effect = ctx.SideEffect<int64_t>([] { return int64_t{32}; });
+  if (effect.IsFailure()) co_return effect.Error();
+  co_return count + effect.Value();
+}
+
+TEST(WorkflowRunTest, AwaitWakesWhenABranchMakesTheConditionTrueAndSideEffectIsRecorded) {
+  Fixture f;
+  f.registry.Register("CountSignals", &CountSignals);
+  HistoryBuilder h("CountSignals");
+  h.Signal("add", ToPayloads(int64_t{4}).Value());
+  h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
+  EXPECT_TRUE(run->TakeCommands().empty());
+
+  HistoryBuilder next = h;
+  next.Completed();
+  next.Signal("add", ToPayloads(int64_t{6}).Value());
+  next.WorkflowTask();
+  ASSERT_TRUE(run->AppendEvents(next.history().events()).IsSuccess());
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
+  auto commands = run->TakeCommands();
+  ASSERT_EQ(commands.size(), 2u);
+  EXPECT_EQ(commands[0].record_marker_command_attributes().marker_name(), "hugo.effect");
+  EXPECT_EQ(FromPayloads1<int64_t>(
+                commands[1].complete_workflow_execution_command_attributes().result())
+                .Value(),
+            42);
+}
+
+TEST(WorkflowRunTest, AnUnregisteredWorkflowTypeFailsTheTaskNamingTheRegisteredOnes) {
+  Fixture f;
+  f.registry.Register("Greet", &GreetV1);
+  HistoryBuilder h("Missing");
+  h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  auto advanced = run->Advance(true);
+  ASSERT_TRUE(advanced.IsFailure());
+  EXPECT_NE(advanced.Error().Message().find("Missing"), std::string::npos);
+  EXPECT_NE(advanced.Error().Message().find("[Greet]"), std::string::npos);
+}
+
+TEST(ReplayerTest, ParsesTheCliJsonWithEitherEnumSpelling) {
+  const char* json = R"({"events":[{"eventId":"1","eventType":"WorkflowExecutionStarted",
+    "workflowExecutionStartedEventAttributes":{"workflowType":{"name":"Greet"}}},
+    {"eventId":"2","eventType":"EVENT_TYPE_WORKFLOW_TASK_SCHEDULED"}]})";
+  auto history = Replayer::ParseHistoryJson(json);
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  EXPECT_EQ(history.Value().events(0).event_type(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  EXPECT_EQ(history.Value().events(1).event_type(), enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+  EXPECT_TRUE(Replayer::ParseHistoryJson("{not json").IsFailure());
+  EXPECT_TRUE(Replayer::ParseHistoryJson(R"({"events":[]})").IsFailure());
+}
+
+}  // namespace
+}  // namespace hdo
