@@ -341,7 +341,9 @@ Workflow<hugo::Unit> Selector::SelectLoop(Selector* selector) {
     if (waitables.empty()) {
       co_return hugo::Error::From("Select on a selector with no cases", "hdo.select.empty");
     }
-    co_await AnyAwaiter{selector->scheduler_, waitables, {}};
+    // A named awaiter: GCC 12 destroys a non-trivial temporary awaiter twice (PR 100611).
+    AnyAwaiter any{selector->scheduler_, std::move(waitables), {}};
+    co_await any;
     if (selector->TryFire()) co_return hugo::Unit{};
   }
 }

@@ -305,6 +305,9 @@ WorkflowRun::~WorkflowRun() {
   // Coroutine frames first: their locals reference the states below.
   spawned_.clear();
   root_.reset();
+  // A command's callback holds its operation's state, which holds the command.
+  for (auto& command : pending_) command->on_recorded = nullptr;
+  for (auto& command : sent_) command->on_recorded = nullptr;
 }
 
 hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
@@ -598,7 +601,10 @@ void WorkflowRun::FinishActivation() {
   reply_messages_ = std::move(outgoing_messages_);
   outgoing_messages_.clear();
   for (auto& command : pending_) {
-    if (command->dropped) continue;
+    if (command->dropped) {
+      command->on_recorded = nullptr;
+      continue;
+    }
     reply_commands_.push_back(command->proto);
     sent_.push_back(command);
   }
@@ -723,6 +729,7 @@ void WorkflowRun::MatchCommand(const HistoryEvent& event) {
   }
   sent_.pop_front();
   if (command->on_recorded) command->on_recorded(event);
+  command->on_recorded = nullptr;
 }
 
 void WorkflowRun::ApplyActivityEvent(const HistoryEvent& event) {

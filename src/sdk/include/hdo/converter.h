@@ -219,7 +219,7 @@ template <class... A, size_t... I>
 hugo::Result<std::tuple<A...>> FromPayloadsAt(const Payloads& payloads, std::index_sequence<I...>) {
   std::tuple<hugo::Result<A>...> parts{FromPayload<A>(payloads.payloads(static_cast<int>(I)))...};
   std::optional<hugo::Error> error;
-  auto check = [&](const auto& part, size_t index) {
+  [[maybe_unused]] auto check = [&](const auto& part, size_t index) {
     if (!error && part.IsFailure()) {
       error = part.Error().WithMetadata("argument_index", static_cast<int64_t>(index));
     }

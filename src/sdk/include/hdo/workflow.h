@@ -270,14 +270,15 @@ class Channel {
   size_t Size() const { return state_->items.size(); }
   bool IsClosed() const { return state_->closed; }
 
-  // co_await ch.Receive(): the next value, or nullopt once the channel is closed and empty.
+  // Waits for the channel to change (an item or a close); the receiver re-checks after it.
   struct Awaiter : internal::WaitAwaiterBase {
     Channel* channel;
     bool await_ready() const { return !channel->state_->items.empty() || channel->state_->closed; }
     void await_suspend(std::coroutine_handle<> handle) { Suspend(handle); }
-    std::optional<T> await_resume() { return channel->TryReceive(); }
+    void await_resume() const {}
   };
-  // Each wake-up re-checks: a receive loop keeps waiting when another coroutine took the item.
+  // co_await ch.Receive(): the next value, or nullopt once the channel is closed and empty. Each
+  // wake-up re-checks: the receiver keeps waiting when another coroutine took the item.
   Workflow<std::optional<T>> Receive() { return ReceiveLoop(*this); }
 
   internal::Waitable* waitable() const { return state_.get(); }
