@@ -20,13 +20,10 @@
 #include <type_traits>
 #include <utility>
 
+#include "hdo/converter.h"
 #include "hugo/result.h"
-#include "temporal/api/common/v1/message.pb.h"
 
 namespace hdo {
-
-using Payload = temporal::api::common::v1::Payload;
-using Payloads = temporal::api::common::v1::Payloads;
 
 struct ActivityInfo {
   std::string namespace_name;
