@@ -88,6 +88,17 @@ std::optional<std::chrono::system_clock::time_point> AttemptDeadline(
   return deadline;
 }
 
+// A cancellation nobody requested through the server (the worker shutting down past its grace
+// period) must not end the activity: the server does not retry a canceled failure, so it becomes
+// a retryable application error and the attempt is retried, on this worker or another.
+hugo::Error AttemptError(const hugo::Error& error) {
+  if (!error.HasCode(hugo::ErrorCodes::kCanceled)) return error;
+  return ApplicationError("the activity was canceled by its worker shutting down: " +
+                              error.Message(),
+                          std::string(kWorkerShutdownErrorType), false)
+      .WithCause(error);
+}
+
 // Poll errors after which polling again cannot help (the Go SDK's non-retryable poll errors).
 bool IsFatalPollError(const hugo::Error& error) {
   static const std::set<std::string> kFatal = {"grpc.not_found", "grpc.invalid_argument",
@@ -478,7 +489,7 @@ void Worker::Impl::ReplyToActivity(const ActivityContext& context,
     wf::RespondActivityTaskFailedRequest request;
     request.set_namespace_(w_.namespace_name_);
     request.set_task_token(info.task_token);
-    *request.mutable_failure() = ErrorToFailure(result.Error());
+    *request.mutable_failure() = ErrorToFailure(AttemptError(result.Error()));
     if (pending_details) *request.mutable_last_heartbeat_details() = std::move(*pending_details);
     request.set_identity(w_.options_.identity);
     wf::RespondActivityTaskFailedResponse response;

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "hdo/converter.h"
+#include "hdo/failure.h"
 #include "hugo/result.h"
 
 namespace hdo {
@@ -64,6 +65,8 @@ inline constexpr std::string_view kPayloadDecodeErrorType = "hdo.payload.decode"
 // The ApplicationError type of an activity type this worker does not know (retryable: another
 // worker on the task queue may know it).
 inline constexpr std::string_view kActivityNotRegisteredType = "hdo.activity.not_registered";
+// The ApplicationError type of an attempt canceled by its worker shutting down (retryable).
+inline constexpr std::string_view kWorkerShutdownErrorType = "hdo.worker.shutdown";
 
 struct ActivityContextOptions {
   // Sends one heartbeat (RecordActivityTaskHeartbeat); true when the server reports
@@ -155,10 +158,6 @@ class ActivityRegistry {
 
 }  // namespace hdo
 
-// The templates need the converter and the failure helpers.
-#include "hdo/converter.h"
-#include "hdo/failure.h"
-
 namespace hdo {
 namespace internal {
 
@@ -230,6 +229,12 @@ template <class... A>
 struct Decoder<std::tuple<A...>> {
   static hugo::Result<std::tuple<A...>> Decode(const Payloads& input) {
     return FromPayloads<A...>(input);
+  }
+};
+template <>
+struct Decoder<std::tuple<>> {  // no arguments: extra payloads are ignored, as in Go
+  static hugo::Result<std::tuple<>> Decode(const Payloads&) {
+    return hugo::Result<std::tuple<>>::Ok({});
   }
 };
 
