@@ -39,7 +39,8 @@ std::chrono::milliseconds HeartbeatThrottle(const ActivityInfo& info,
                                             const ActivityContextOptions& options) {
   // As the Go SDK (getHeartbeatThrottleInterval): 80% of the heartbeat timeout, else the default,
   // never above the maximum.
-  auto throttle = std::chrono::duration_cast<std::chrono::milliseconds>(info.heartbeat_timeout * 4) / 5;
+  auto throttle =
+      std::chrono::duration_cast<std::chrono::milliseconds>(info.heartbeat_timeout * 4) / 5;
   if (throttle.count() <= 0) throttle = options.default_heartbeat_throttle;
   return std::min(throttle, options.max_heartbeat_throttle);
 }

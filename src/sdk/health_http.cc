@@ -18,12 +18,18 @@ constexpr size_t kRequestBytesMax = 8 * 1024;
 
 std::string ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -59,10 +65,12 @@ hugo::Result<std::unique_ptr<HttpHealthServer>> HttpHealthServer::Start(const st
   sockaddr_in bind_address{};
   bind_address.sin_family = AF_INET;
   bind_address.sin_port = htons(static_cast<uint16_t>(port));
-  if (port < 0 || port > 65535 || ::inet_pton(AF_INET, address.c_str(), &bind_address.sin_addr) != 1) {
-    return hugo::Error::From("the health endpoint needs an IPv4 address and a port in 0..65535, not " +
-                                 address + ":" + std::to_string(port),
-                             std::string(hugo::ErrorCodes::kValidation));
+  if (port < 0 || port > 65535 ||
+      ::inet_pton(AF_INET, address.c_str(), &bind_address.sin_addr) != 1) {
+    return hugo::Error::From(
+        "the health endpoint needs an IPv4 address and a port in 0..65535, not " + address + ":" +
+            std::to_string(port),
+        std::string(hugo::ErrorCodes::kValidation));
   }
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;

@@ -25,8 +25,8 @@ class HttpHealthServer {
 
   // Binds address:port (port 0: a free one) and starts serving. error.validation for a bad
   // address; error.unavailable when the port cannot be bound.
-  static hugo::Result<std::unique_ptr<HttpHealthServer>> Start(const std::string& address,
-                                                                int port, Handler handler);
+  static hugo::Result<std::unique_ptr<HttpHealthServer>> Start(const std::string& address, int port,
+                                                               Handler handler);
   ~HttpHealthServer();
   HttpHealthServer(const HttpHealthServer&) = delete;
   HttpHealthServer& operator=(const HttpHealthServer&) = delete;

@@ -25,7 +25,7 @@ std::string RandomUuid() {
   std::random_device device;
   std::mt19937_64 random((uint64_t{device()} << 32) ^ device());
   uint64_t high = random(), low = random();
-  high = (high & ~uint64_t{0xF000}) | 0x4000;                 // version 4
+  high = (high & ~uint64_t{0xF000}) | 0x4000;                  // version 4
   low = (low & ~(uint64_t{0xC} << 60)) | (uint64_t{8} << 60);  // variant 10
   char text[37];
   std::snprintf(text, sizeof(text), "%08x-%04x-%04x-%04x-%012llx",
@@ -93,9 +93,9 @@ std::optional<std::chrono::system_clock::time_point> AttemptDeadline(
 // a retryable application error and the attempt is retried, on this worker or another.
 hugo::Error AttemptError(const hugo::Error& error) {
   if (!error.HasCode(hugo::ErrorCodes::kCanceled)) return error;
-  return ApplicationError("the activity was canceled by its worker shutting down: " +
-                              error.Message(),
-                          std::string(kWorkerShutdownErrorType), false)
+  return ApplicationError(
+             "the activity was canceled by its worker shutting down: " + error.Message(),
+             std::string(kWorkerShutdownErrorType), false)
       .WithCause(error);
 }
 
@@ -179,9 +179,12 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
   }
   started_ = true;
   const WorkerOptions& o = w_.options_;
-  internal::WorkflowTaskProcessorOptions processor_options{
-      w_.namespace_name_, o.task_queue, o.identity, w_.sticky_task_queue_,
-      o.sticky_schedule_to_start_timeout, o.sticky_cache_size};
+  internal::WorkflowTaskProcessorOptions processor_options{w_.namespace_name_,
+                                                           o.task_queue,
+                                                           o.identity,
+                                                           w_.sticky_task_queue_,
+                                                           o.sticky_schedule_to_start_timeout,
+                                                           o.sticky_cache_size};
   processor_ = std::make_unique<internal::WorkflowTaskProcessor>(
       w_.connection_, w_.workflows_,
       [this](const ActivityInvocation& invocation) { return w_.RunLocalActivity(invocation); },
@@ -408,8 +411,7 @@ void Worker::Impl::ActivityPollLoop(std::stop_token stop) {
       continue;
     }
     backoff = {};
-    Dispatch(activity_slots_,
-             [this, task = std::move(polled).Value()] { RunActivityTask(task); });
+    Dispatch(activity_slots_, [this, task = std::move(polled).Value()] { RunActivityTask(task); });
   }
 }
 
@@ -441,8 +443,8 @@ hugo::Result<bool> Worker::Impl::RecordHeartbeat(const std::string& task_token,
   wf::RecordActivityTaskHeartbeatResponse response;
   grpc::ClientContext context;
   w_.connection_->Prepare(context);
-  grpc::Status status = w_.connection_->stub().RecordActivityTaskHeartbeat(&context, request,
-                                                                          &response);
+  grpc::Status status =
+      w_.connection_->stub().RecordActivityTaskHeartbeat(&context, request, &response);
   if (!status.ok()) {
     hugo::Error error = StatusToError(status, "RecordActivityTaskHeartbeat");
     Log(error.ToString());
@@ -535,8 +537,9 @@ hugo::Result<hugo::Unit> Worker::Start() {
   const size_t sticky_pollers_min = sticky_task_queue_.empty() ? 1 : 2;
   if ((workflow_types_ > 0 && options_.workflow_pollers < sticky_pollers_min) ||
       (activities_->size() > 0 && options_.activity_pollers == 0)) {
-    return invalid("workflow_pollers (at least 2 with sticky execution) and activity_pollers "
-                   "must be > 0");
+    return invalid(
+        "workflow_pollers (at least 2 with sticky execution) and activity_pollers "
+        "must be > 0");
   }
   return impl_->Start();
 }

@@ -150,9 +150,9 @@ class WorkerTest : public ::testing::Test {
       request.mutable_task_queue()->set_name(workflow_queue_);
       request.set_identity("test");
       grpc::ClientContext context;
-      connection_->Prepare(context, std::chrono::duration_cast<milliseconds>(
-                                        std::min<Clock::duration>(deadline - Clock::now(),
-                                                                  seconds(20))));
+      connection_->Prepare(context,
+                           std::chrono::duration_cast<milliseconds>(
+                               std::min<Clock::duration>(deadline - Clock::now(), seconds(20))));
       grpc::Status status = connection_->stub().PollWorkflowTaskQueue(&context, request, &response);
       if (!status.ok() && status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
         ADD_FAILURE() << "PollWorkflowTaskQueue: " << status.error_message();

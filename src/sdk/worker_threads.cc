@@ -37,7 +37,8 @@ void TimerThread::Loop(std::stop_token stop) {
     const Clock::time_point at = first->first.first;
     if (Clock::now() < at) {
       // Woken early by a new timer or by stop; the loop re-reads the queue either way.
-      wake_.wait_until(lock, stop, at, [this, at] { return queue_.empty() || queue_.begin()->first.first < at; });
+      wake_.wait_until(lock, stop, at,
+                       [this, at] { return queue_.empty() || queue_.begin()->first.first < at; });
       continue;
     }
     std::function<void()> callback = std::move(first->second);

@@ -142,7 +142,9 @@ class ActivityRegistry {
   // is the exception's type. A second registration of a name replaces the first.
   template <class F>
   void Register(std::string name, F fn);
-  void RegisterFunction(std::string name, Function fn) { functions_[std::move(name)] = std::move(fn); }
+  void RegisterFunction(std::string name, Function fn) {
+    functions_[std::move(name)] = std::move(fn);
+  }
 
   bool Contains(std::string_view name) const { return functions_.count(std::string(name)) > 0; }
   size_t size() const { return functions_.size(); }
@@ -190,9 +192,7 @@ struct IsResult<hugo::Result<T>> : std::true_type {};
 inline hugo::Result<Payloads> AsPayloadsResult(Payloads payloads) {
   return hugo::Result<Payloads>::Ok(std::move(payloads));
 }
-inline hugo::Result<Payloads> AsPayloadsResult(hugo::Result<Payloads> payloads) {
-  return payloads;
-}
+inline hugo::Result<Payloads> AsPayloadsResult(hugo::Result<Payloads> payloads) { return payloads; }
 
 template <class T>
 hugo::Result<Payloads> EncodeResult(const T& value) {

@@ -51,8 +51,7 @@ struct WorkerOptions {
 
 class Worker {
  public:
-  Worker(std::shared_ptr<Connection> connection, std::string namespace_name,
-         WorkerOptions options);
+  Worker(std::shared_ptr<Connection> connection, std::string namespace_name, WorkerOptions options);
   ~Worker();  // Shutdown()
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
