@@ -1,0 +1,108 @@
+// hdo::Worker: polls one task queue of one namespace for workflow tasks (normal and sticky queue)
+// and activity tasks, runs them on a bounded thread pool, and replies. Workflow tasks are handed
+// to the workflow task processor (replay, sticky cache, replies); activities run the functions
+// of the worker's ActivityRegistry and are answered here (RespondActivityTaskCompleted / Failed /
+// Canceled, nothing after CompleteAsync). Semantics follow the Temporal Go SDK worker.
+//
+// Owner: the application (often through a WorkerHost). Thread safety: register every workflow
+// and activity before Start; Start, Shutdown and Run may be called from any thread, the getters
+// are thread-safe. Shutdown (and the destructor) blocks until in-flight tasks are drained.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+
+#include "hdo/activity.h"
+#include "hdo/connection.h"
+#include "hdo/workflow.h"
+#include "hugo/result.h"
+
+namespace hdo {
+
+struct WorkerOptions {
+  std::string task_queue;
+  // Sent with every poll and reply. Empty: WorkerHost::DeploymentIdentity() (see worker_host.h).
+  std::string identity;
+  // Slots: a poller does not poll while all slots of its kind are taken.
+  size_t max_concurrent_workflow_tasks = 100;
+  size_t max_concurrent_activities = 100;
+  size_t workflow_pollers = 2;  // at least 2 with sticky execution (one per queue)
+  size_t activity_pollers = 2;
+  size_t sticky_cache_size = 1000;
+  // Sticky execution: workflow tasks of cached runs come on `<identity>-<uuid>` (kind STICKY).
+  bool enable_sticky_execution = true;
+  std::chrono::milliseconds sticky_schedule_to_start_timeout{5000};
+  // Shutdown waits this long for running tasks, then stops the token of running activities.
+  std::chrono::milliseconds shutdown_grace{10000};
+  std::chrono::milliseconds default_heartbeat_throttle{30000};
+  std::chrono::milliseconds max_heartbeat_throttle{60000};
+  // After a failed poll a poller waits poll_backoff_initial, doubling up to poll_backoff_max.
+  std::chrono::milliseconds poll_backoff_initial{100};
+  std::chrono::milliseconds poll_backoff_max{10000};
+  // One line per event worth a person's attention (poll errors, failed replies). Default: stderr.
+  std::function<void(std::string_view line)> log;
+};
+
+class Worker {
+ public:
+  Worker(std::shared_ptr<Connection> connection, std::string namespace_name, WorkerOptions options);
+  ~Worker();  // Shutdown()
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  template <class F>
+  void RegisterWorkflow(std::string name, F fn) {
+    workflows_->Register(std::move(name), std::move(fn));
+    ++workflow_types_;
+  }
+  template <class F>
+  void RegisterActivity(std::string name, F fn) {
+    activities_->Register(std::move(name), std::move(fn));
+  }
+
+  // Starts the pollers: workflow pollers only when a workflow is registered, activity pollers
+  // only when an activity is. error.validation for bad options or nothing registered;
+  // FailedPrecondition-like error.validation when already started.
+  hugo::Result<hugo::Unit> Start();
+  // Stops polling (in-flight polls are cancelled), tells the server (ShutdownWorker), waits for
+  // in-flight tasks, stops the token of activities still running after shutdown_grace and waits
+  // for them too, then evicts the sticky cache. Idempotent.
+  void Shutdown();
+  // Start, wait until `stop` is requested (or the worker stops on a fatal poll error), Shutdown.
+  // The fatal error, if any, is the result.
+  hugo::Result<hugo::Unit> Run(std::stop_token stop);
+
+  const std::string& namespace_name() const { return namespace_name_; }
+  const std::string& task_queue() const { return options_.task_queue; }
+  const std::string& identity() const { return options_.identity; }
+  // `<identity>-<uuid>`; empty when sticky execution is off.
+  const std::string& sticky_task_queue() const { return sticky_task_queue_; }
+  // Started, not shut down, not stopped by a fatal poll error.
+  bool running() const;
+  // Why the worker stopped by itself (a non-retryable poll error), if it did.
+  std::optional<hugo::Error> fatal_error() const;
+  const ActivityRegistry& activities() const { return *activities_; }
+
+  // Runs one local activity attempt on this worker's registry (info.is_local set; no heartbeats).
+  // What the workflow task processor is handed as its LocalActivityRunner.
+  hugo::Result<Payloads> RunLocalActivity(const ActivityInvocation& invocation);
+
+ private:
+  class Impl;
+  std::shared_ptr<Connection> connection_;
+  std::string namespace_name_;
+  WorkerOptions options_;
+  std::string sticky_task_queue_;
+  std::shared_ptr<WorkflowRegistry> workflows_;
+  size_t workflow_types_ = 0;
+  std::shared_ptr<ActivityRegistry> activities_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hdo

@@ -1,0 +1,578 @@
+#include "hdo/worker.h"
+
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "hdo/failure.h"
+#include "hdo/worker_host.h"
+#include "hugo/sync.h"
+#include "worker_threads.h"
+#include "workflow_task_processor.h"
+
+namespace hdo {
+namespace {
+
+namespace wf = temporal::api::workflowservice::v1;
+using std::chrono::milliseconds;
+
+std::string RandomUuid() {
+  std::random_device device;
+  std::mt19937_64 random((uint64_t{device()} << 32) ^ device());
+  uint64_t high = random(), low = random();
+  high = (high & ~uint64_t{0xF000}) | 0x4000;                  // version 4
+  low = (low & ~(uint64_t{0xC} << 60)) | (uint64_t{8} << 60);  // variant 10
+  char text[37];
+  std::snprintf(text, sizeof(text), "%08x-%04x-%04x-%04x-%012llx",
+                static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xFFFF),
+                static_cast<unsigned>(high & 0xFFFF), static_cast<unsigned>(low >> 48),
+                static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
+  return text;
+}
+
+milliseconds ToMillis(const google::protobuf::Duration& d) {
+  return milliseconds(d.seconds() * 1000 + d.nanos() / 1'000'000);
+}
+
+std::chrono::system_clock::time_point ToTime(const google::protobuf::Timestamp& t) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(t.seconds()) + std::chrono::nanoseconds(t.nanos())));
+}
+
+ActivityInvocation InvocationFromTask(const wf::PollActivityTaskQueueResponse& task,
+                                      const std::string& namespace_name,
+                                      const std::string& task_queue) {
+  ActivityInvocation invocation;
+  ActivityInfo& info = invocation.info;
+  info.namespace_name =
+      task.workflow_namespace().empty() ? namespace_name : task.workflow_namespace();
+  info.task_queue = task_queue;
+  info.workflow_id = task.workflow_execution().workflow_id();
+  info.run_id = task.workflow_execution().run_id();
+  info.workflow_type = task.workflow_type().name();
+  info.activity_id = task.activity_id();
+  info.activity_type = task.activity_type().name();
+  info.task_token = task.task_token();
+  info.attempt = std::max(task.attempt(), 1);
+  info.schedule_to_close_timeout = ToMillis(task.schedule_to_close_timeout());
+  info.start_to_close_timeout = ToMillis(task.start_to_close_timeout());
+  info.heartbeat_timeout = ToMillis(task.heartbeat_timeout());
+  info.heartbeat_details = task.heartbeat_details();
+  invocation.input = task.input();
+  return invocation;
+}
+
+// The Go SDK's calculateActivityDeadline: the earlier of scheduled + schedule_to_close and
+// started + start_to_close.
+std::optional<std::chrono::system_clock::time_point> AttemptDeadline(
+    const wf::PollActivityTaskQueueResponse& task) {
+  std::optional<std::chrono::system_clock::time_point> deadline;
+  auto consider = [&](std::chrono::system_clock::time_point at) {
+    if (!deadline || at < *deadline) deadline = at;
+  };
+  const auto now = std::chrono::system_clock::now();
+  if (ToMillis(task.schedule_to_close_timeout()).count() > 0) {
+    auto scheduled = task.has_scheduled_time() ? ToTime(task.scheduled_time()) : now;
+    consider(scheduled + ToMillis(task.schedule_to_close_timeout()));
+  }
+  if (ToMillis(task.start_to_close_timeout()).count() > 0) {
+    auto started = task.has_started_time() ? ToTime(task.started_time()) : now;
+    consider(started + ToMillis(task.start_to_close_timeout()));
+  }
+  return deadline;
+}
+
+// A cancellation nobody requested through the server (the worker shutting down past its grace
+// period) must not end the activity: the server does not retry a canceled failure, so it becomes
+// a retryable application error and the attempt is retried, on this worker or another.
+hugo::Error AttemptError(const hugo::Error& error) {
+  if (!error.HasCode(hugo::ErrorCodes::kCanceled)) return error;
+  return ApplicationError(
+             "the activity was canceled by its worker shutting down: " + error.Message(),
+             std::string(kWorkerShutdownErrorType), false)
+      .WithCause(error);
+}
+
+// Poll errors after which polling again cannot help (the Go SDK's non-retryable poll errors).
+bool IsFatalPollError(const hugo::Error& error) {
+  static const std::set<std::string> kFatal = {"grpc.not_found", "grpc.invalid_argument",
+                                               "grpc.unimplemented", "grpc.permission_denied",
+                                               "grpc.unauthenticated"};
+  return kFatal.count(error.Code()) > 0;
+}
+
+}  // namespace
+
+class Worker::Impl {
+ public:
+  Impl(Worker& worker)
+      : w_(worker),
+        workflow_slots_(worker.options_.max_concurrent_workflow_tasks),
+        activity_slots_(worker.options_.max_concurrent_activities) {}
+
+  hugo::Result<hugo::Unit> Start();
+  void Shutdown();
+  hugo::Result<hugo::Unit> Wait(std::stop_token stop);
+  bool running() const;
+  std::optional<hugo::Error> fatal_error() const;
+  void Log(const std::string& line) const;
+  std::stop_token activity_stop_token() const { return activity_stop_.get_token(); }
+  std::shared_ptr<internal::TimerThread> timers() const { return timers_; }
+
+ private:
+  struct Backoff {
+    milliseconds next{0};
+  };
+  template <class Request, class Response, class Call>
+  hugo::Result<Response> LongPoll(const Request& request, Call call, std::string_view what);
+  bool RegisterPoll(grpc::ClientContext* context);
+  void UnregisterPoll(grpc::ClientContext* context);
+  void CancelPolls();
+  // True to go on polling after `error`.
+  bool OnPollError(const hugo::Error& error, Backoff& backoff, const std::stop_token& stop);
+  void StopFatally(const hugo::Error& error);
+  void Dispatch(internal::TaskSlots& slots, std::function<void()> work);
+
+  void WorkflowPollLoop(std::stop_token stop);
+  bool PickSticky();
+  void ActivityPollLoop(std::stop_token stop);
+  void RunActivityTask(const wf::PollActivityTaskQueueResponse& task);
+  hugo::Result<bool> RecordHeartbeat(const std::string& task_token, const Payloads& details);
+  void ReplyToActivity(const ActivityContext& context, const hugo::Result<Payloads>& result,
+                       std::optional<Payloads> pending_details);
+  void SendShutdownWorker();
+  void DrainInFlight();
+
+  Worker& w_;
+  std::shared_ptr<internal::TimerThread> timers_ = std::make_shared<internal::TimerThread>();
+  std::unique_ptr<internal::WorkflowTaskProcessor> processor_;
+  internal::TaskSlots workflow_slots_;
+  internal::TaskSlots activity_slots_;
+  std::unique_ptr<internal::ThreadPool> pool_;
+  hugo::WaitGroup in_flight_;
+  std::stop_source poll_stop_;      // the pollers
+  std::stop_source activity_stop_;  // running activities (after the grace period)
+
+  mutable std::mutex mutex_;
+  std::condition_variable_any changed_;
+  bool started_ = false;
+  bool shut_down_ = false;
+  std::optional<hugo::Error> fatal_;
+  std::set<grpc::ClientContext*> polls_;
+  size_t pending_sticky_polls_ = 0;
+  size_t pending_normal_polls_ = 0;
+  int64_t sticky_backlog_ = 0;
+  std::vector<std::thread> pollers_;
+};
+
+hugo::Result<hugo::Unit> Worker::Impl::Start() {
+  std::lock_guard lock(mutex_);
+  if (started_) {
+    return hugo::Error::From("the worker was already started (a worker starts once)",
+                             std::string(hugo::ErrorCodes::kValidation));
+  }
+  started_ = true;
+  const WorkerOptions& o = w_.options_;
+  internal::WorkflowTaskProcessorOptions processor_options{w_.namespace_name_,
+                                                           o.task_queue,
+                                                           o.identity,
+                                                           w_.sticky_task_queue_,
+                                                           o.sticky_schedule_to_start_timeout,
+                                                           o.sticky_cache_size};
+  processor_ = std::make_unique<internal::WorkflowTaskProcessor>(
+      w_.connection_, w_.workflows_,
+      [this](const ActivityInvocation& invocation) { return w_.RunLocalActivity(invocation); },
+      std::move(processor_options));
+  pool_ = std::make_unique<internal::ThreadPool>(o.max_concurrent_workflow_tasks +
+                                                 o.max_concurrent_activities);
+  const size_t workflow_pollers = w_.workflow_types_ > 0 ? o.workflow_pollers : 0;
+  const size_t activity_pollers = w_.activities_->size() > 0 ? o.activity_pollers : 0;
+  for (size_t i = 0; i < workflow_pollers; ++i) {
+    pollers_.emplace_back([this] { WorkflowPollLoop(poll_stop_.get_token()); });
+  }
+  for (size_t i = 0; i < activity_pollers; ++i) {
+    pollers_.emplace_back([this] { ActivityPollLoop(poll_stop_.get_token()); });
+  }
+  return hugo::Ok();
+}
+
+void Worker::Impl::Shutdown() {
+  std::vector<std::thread> pollers;
+  {
+    std::lock_guard lock(mutex_);
+    if (!started_ || shut_down_) return;
+    shut_down_ = true;
+    pollers.swap(pollers_);
+  }
+  changed_.notify_all();
+  poll_stop_.request_stop();
+  CancelPolls();
+  for (std::thread& poller : pollers) poller.join();
+  SendShutdownWorker();
+  DrainInFlight();
+  processor_->EvictAll();
+  pool_.reset();  // joins the pool's threads
+}
+
+void Worker::Impl::DrainInFlight() {
+  std::stop_source grace;
+  auto timer = timers_->ScheduleAfter(w_.options_.shutdown_grace,
+                                      [grace]() mutable { grace.request_stop(); });
+  hugo::Result<hugo::Unit> drained = in_flight_.WaitBlocking(grace.get_token());
+  timers_->Cancel(timer);
+  if (drained.IsSuccess()) return;
+  Log("shutdown: " + std::to_string(in_flight_.Count()) + " task(s) still running after " +
+      std::to_string(w_.options_.shutdown_grace.count()) + " ms; cancelling their activities");
+  activity_stop_.request_stop();
+  (void)in_flight_.WaitBlocking();
+}
+
+void Worker::Impl::SendShutdownWorker() {
+  wf::ShutdownWorkerRequest request;
+  request.set_namespace_(w_.namespace_name_);
+  request.set_sticky_task_queue(w_.sticky_task_queue_);
+  request.set_identity(w_.options_.identity);
+  request.set_reason("graceful shutdown");
+  wf::ShutdownWorkerResponse response;
+  grpc::ClientContext context;
+  w_.connection_->Prepare(context);
+  grpc::Status status = w_.connection_->stub().ShutdownWorker(&context, request, &response);
+  if (!status.ok() && status.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+    Log(StatusToError(status, "ShutdownWorker").ToString());
+  }
+}
+
+hugo::Result<hugo::Unit> Worker::Impl::Wait(std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, stop, [this] { return shut_down_ || fatal_.has_value(); });
+  return hugo::Ok();
+}
+
+bool Worker::Impl::running() const {
+  std::lock_guard lock(mutex_);
+  return started_ && !shut_down_ && !fatal_;
+}
+
+std::optional<hugo::Error> Worker::Impl::fatal_error() const {
+  std::lock_guard lock(mutex_);
+  return fatal_;
+}
+
+void Worker::Impl::Log(const std::string& line) const {
+  const std::string full = "hdo worker task_queue=" + w_.options_.task_queue + ": " + line;
+  if (w_.options_.log) {
+    w_.options_.log(full);
+  } else {
+    std::cerr << full << std::endl;
+  }
+}
+
+bool Worker::Impl::RegisterPoll(grpc::ClientContext* context) {
+  std::lock_guard lock(mutex_);
+  if (shut_down_ || fatal_) return false;  // CancelPolls already ran (or is about to)
+  polls_.insert(context);
+  return true;
+}
+
+void Worker::Impl::UnregisterPoll(grpc::ClientContext* context) {
+  std::lock_guard lock(mutex_);
+  polls_.erase(context);
+}
+
+void Worker::Impl::CancelPolls() {
+  std::lock_guard lock(mutex_);
+  for (grpc::ClientContext* context : polls_) context->TryCancel();
+}
+
+template <class Request, class Response, class Call>
+hugo::Result<Response> Worker::Impl::LongPoll(const Request& request, Call call,
+                                              std::string_view what) {
+  grpc::ClientContext context;
+  w_.connection_->PrepareLongPoll(context);
+  if (!RegisterPoll(&context)) return hugo::Error::Canceled("the worker is shutting down");
+  Response response;
+  grpc::Status status = call(&context, request, &response);
+  UnregisterPoll(&context);
+  if (!status.ok()) return StatusToError(status, what);
+  return hugo::Result<Response>::Ok(std::move(response));
+}
+
+bool Worker::Impl::OnPollError(const hugo::Error& error, Backoff& backoff,
+                               const std::stop_token& stop) {
+  if (stop.stop_requested()) return false;
+  // A long poll that reached its deadline is an empty answer, not a failure.
+  if (error.HasCode("grpc.deadline_exceeded")) return true;
+  if (IsFatalPollError(error)) {
+    StopFatally(error);
+    return false;
+  }
+  const WorkerOptions& o = w_.options_;
+  backoff.next = backoff.next.count() == 0 ? o.poll_backoff_initial
+                                           : std::min(backoff.next * 2, o.poll_backoff_max);
+  Log("poll failed, retrying in " + std::to_string(backoff.next.count()) +
+      " ms: " + error.ToString());
+  return internal::SleepFor(backoff.next, stop);
+}
+
+void Worker::Impl::StopFatally(const hugo::Error& error) {
+  {
+    std::lock_guard lock(mutex_);
+    if (fatal_) return;
+    fatal_ = error;
+  }
+  Log("stopping: polling cannot succeed: " + error.ToString());
+  changed_.notify_all();
+  poll_stop_.request_stop();
+  CancelPolls();
+}
+
+void Worker::Impl::Dispatch(internal::TaskSlots& slots, std::function<void()> work) {
+  (void)in_flight_.Add(1);
+  pool_->Submit([this, &slots, work = std::move(work)] {
+    work();
+    slots.Release();
+    (void)in_flight_.Done();
+  });
+}
+
+// The Go SDK's workflowTaskPoller.getNextPollRequest: poll the sticky queue when it has a backlog
+// or has no more polls waiting than the normal queue.
+bool Worker::Impl::PickSticky() {
+  std::lock_guard lock(mutex_);
+  if (w_.sticky_task_queue_.empty()) return false;
+  if (sticky_backlog_ > 0 || pending_sticky_polls_ <= pending_normal_polls_) {
+    ++pending_sticky_polls_;
+    return true;
+  }
+  ++pending_normal_polls_;
+  return false;
+}
+
+void Worker::Impl::WorkflowPollLoop(std::stop_token stop) {
+  Backoff backoff;
+  while (!stop.stop_requested()) {
+    if (!workflow_slots_.Acquire(stop)) return;
+    const bool sticky = PickSticky();
+    wf::PollWorkflowTaskQueueRequest request;
+    request.set_namespace_(w_.namespace_name_);
+    request.set_identity(w_.options_.identity);
+    auto* queue = request.mutable_task_queue();
+    queue->set_name(sticky ? w_.sticky_task_queue_ : w_.options_.task_queue);
+    queue->set_kind(sticky ? temporal::api::enums::v1::TASK_QUEUE_KIND_STICKY
+                           : temporal::api::enums::v1::TASK_QUEUE_KIND_NORMAL);
+    if (sticky) queue->set_normal_name(w_.options_.task_queue);
+    auto polled = LongPoll<wf::PollWorkflowTaskQueueRequest, wf::PollWorkflowTaskQueueResponse>(
+        request,
+        [this](auto* context, const auto& req, auto* resp) {
+          return w_.connection_->stub().PollWorkflowTaskQueue(context, req, resp);
+        },
+        "PollWorkflowTaskQueue");
+    {
+      std::lock_guard lock(mutex_);
+      --(sticky ? pending_sticky_polls_ : pending_normal_polls_);
+      if (sticky && polled.IsSuccess()) sticky_backlog_ = polled.Value().backlog_count_hint();
+    }
+    if (polled.IsFailure() || polled.Value().task_token().empty()) {
+      workflow_slots_.Release();
+      if (polled.IsFailure() && !OnPollError(polled.Error(), backoff, stop)) return;
+      continue;
+    }
+    backoff = {};
+    Dispatch(workflow_slots_, [this, task = std::move(polled).Value()]() mutable {
+      processor_->Handle(std::move(task));
+    });
+  }
+}
+
+void Worker::Impl::ActivityPollLoop(std::stop_token stop) {
+  Backoff backoff;
+  wf::PollActivityTaskQueueRequest request;
+  request.set_namespace_(w_.namespace_name_);
+  request.set_identity(w_.options_.identity);
+  request.mutable_task_queue()->set_name(w_.options_.task_queue);
+  request.mutable_task_queue()->set_kind(temporal::api::enums::v1::TASK_QUEUE_KIND_NORMAL);
+  while (!stop.stop_requested()) {
+    if (!activity_slots_.Acquire(stop)) return;
+    auto polled = LongPoll<wf::PollActivityTaskQueueRequest, wf::PollActivityTaskQueueResponse>(
+        request,
+        [this](auto* context, const auto& req, auto* resp) {
+          return w_.connection_->stub().PollActivityTaskQueue(context, req, resp);
+        },
+        "PollActivityTaskQueue");
+    if (polled.IsFailure() || polled.Value().task_token().empty()) {
+      activity_slots_.Release();
+      if (polled.IsFailure() && !OnPollError(polled.Error(), backoff, stop)) return;
+      continue;
+    }
+    backoff = {};
+    Dispatch(activity_slots_, [this, task = std::move(polled).Value()] { RunActivityTask(task); });
+  }
+}
+
+void Worker::Impl::RunActivityTask(const wf::PollActivityTaskQueueResponse& task) {
+  ActivityInvocation invocation =
+      InvocationFromTask(task, w_.namespace_name_, w_.options_.task_queue);
+  ActivityContextOptions options;
+  options.send_heartbeat = [this, token = task.task_token()](const Payloads& details) {
+    return RecordHeartbeat(token, details);
+  };
+  options.default_heartbeat_throttle = w_.options_.default_heartbeat_throttle;
+  options.max_heartbeat_throttle = w_.options_.max_heartbeat_throttle;
+  options.worker_stop = activity_stop_.get_token();
+  options.deadline = AttemptDeadline(task);
+  options.timers = timers_;
+  ActivityContext context(invocation.info, std::move(options));
+  hugo::Result<Payloads> result = w_.activities_->Invoke(context, invocation);
+  std::optional<Payloads> pending = context.Finish();
+  ReplyToActivity(context, result, std::move(pending));
+}
+
+hugo::Result<bool> Worker::Impl::RecordHeartbeat(const std::string& task_token,
+                                                 const Payloads& details) {
+  wf::RecordActivityTaskHeartbeatRequest request;
+  request.set_namespace_(w_.namespace_name_);
+  request.set_task_token(task_token);
+  if (details.payloads_size() > 0) *request.mutable_details() = details;
+  request.set_identity(w_.options_.identity);
+  wf::RecordActivityTaskHeartbeatResponse response;
+  grpc::ClientContext context;
+  w_.connection_->Prepare(context);
+  grpc::Status status =
+      w_.connection_->stub().RecordActivityTaskHeartbeat(&context, request, &response);
+  if (!status.ok()) {
+    hugo::Error error = StatusToError(status, "RecordActivityTaskHeartbeat");
+    Log(error.ToString());
+    return error;
+  }
+  return hugo::Result<bool>::Ok(response.cancel_requested());
+}
+
+void Worker::Impl::ReplyToActivity(const ActivityContext& context,
+                                   const hugo::Result<Payloads>& result,
+                                   std::optional<Payloads> pending_details) {
+  const ActivityInfo& info = context.info();
+  if (result.IsFailure() && IsCompleteAsync(result.Error())) return;
+  if (context.DeadlineExceeded()) {
+    // As the Go SDK: the server times the attempt out; a late reply would be refused anyway.
+    Log("activity " + info.activity_type + " id=" + info.activity_id +
+        " passed its deadline; no reply (the server times the attempt out)");
+    return;
+  }
+  Connection& connection = *w_.connection_;
+  grpc::ClientContext rpc;
+  connection.Prepare(rpc);
+  grpc::Status status;
+  std::string_view what;
+  if (result.IsSuccess()) {
+    what = "RespondActivityTaskCompleted";
+    wf::RespondActivityTaskCompletedRequest request;
+    request.set_namespace_(w_.namespace_name_);
+    request.set_task_token(info.task_token);
+    if (result.Value().payloads_size() > 0) *request.mutable_result() = result.Value();
+    request.set_identity(w_.options_.identity);
+    wf::RespondActivityTaskCompletedResponse response;
+    status = connection.stub().RespondActivityTaskCompleted(&rpc, request, &response);
+  } else if (context.IsCancelRequested()) {
+    what = "RespondActivityTaskCanceled";
+    wf::RespondActivityTaskCanceledRequest request;
+    request.set_namespace_(w_.namespace_name_);
+    request.set_task_token(info.task_token);
+    request.set_identity(w_.options_.identity);
+    wf::RespondActivityTaskCanceledResponse response;
+    status = connection.stub().RespondActivityTaskCanceled(&rpc, request, &response);
+  } else {
+    what = "RespondActivityTaskFailed";
+    wf::RespondActivityTaskFailedRequest request;
+    request.set_namespace_(w_.namespace_name_);
+    request.set_task_token(info.task_token);
+    *request.mutable_failure() = ErrorToFailure(AttemptError(result.Error()));
+    if (pending_details) *request.mutable_last_heartbeat_details() = std::move(*pending_details);
+    request.set_identity(w_.options_.identity);
+    wf::RespondActivityTaskFailedResponse response;
+    status = connection.stub().RespondActivityTaskFailed(&rpc, request, &response);
+  }
+  // NotFound: the attempt already ended (timed out, canceled, run closed); nothing to do.
+  if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
+    Log(StatusToError(status, what).ToString() + " (activity " + info.activity_type +
+        " id=" + info.activity_id + ")");
+  }
+}
+
+Worker::Worker(std::shared_ptr<Connection> connection, std::string namespace_name,
+               WorkerOptions options)
+    : connection_(std::move(connection)),
+      namespace_name_(std::move(namespace_name)),
+      options_(std::move(options)),
+      workflows_(std::make_shared<WorkflowRegistry>()),
+      activities_(std::make_shared<ActivityRegistry>()) {
+  if (options_.identity.empty()) options_.identity = WorkerHost::DeploymentIdentity();
+  if (options_.enable_sticky_execution && options_.sticky_cache_size > 0) {
+    sticky_task_queue_ = options_.identity + "-" + RandomUuid();
+  }
+  impl_ = std::make_unique<Impl>(*this);
+}
+
+Worker::~Worker() { Shutdown(); }
+
+hugo::Result<hugo::Unit> Worker::Start() {
+  auto invalid = [](std::string message) {
+    return hugo::Error::From(std::move(message), std::string(hugo::ErrorCodes::kValidation));
+  };
+  if (!connection_) return invalid("the worker needs a connection");
+  if (namespace_name_.empty()) return invalid("the worker needs a namespace");
+  if (options_.task_queue.empty()) return invalid("the worker needs a task_queue");
+  if (workflow_types_ == 0 && activities_->size() == 0) {
+    return invalid("worker for task_queue " + options_.task_queue +
+                   " has no workflows or activities registered");
+  }
+  if (options_.max_concurrent_workflow_tasks == 0 || options_.max_concurrent_activities == 0) {
+    return invalid("max_concurrent_workflow_tasks and max_concurrent_activities must be > 0");
+  }
+  const size_t sticky_pollers_min = sticky_task_queue_.empty() ? 1 : 2;
+  if ((workflow_types_ > 0 && options_.workflow_pollers < sticky_pollers_min) ||
+      (activities_->size() > 0 && options_.activity_pollers == 0)) {
+    return invalid(
+        "workflow_pollers (at least 2 with sticky execution) and activity_pollers "
+        "must be > 0");
+  }
+  return impl_->Start();
+}
+
+void Worker::Shutdown() { impl_->Shutdown(); }
+
+hugo::Result<hugo::Unit> Worker::Run(std::stop_token stop) {
+  auto started = Start();
+  if (started.IsFailure()) return started;
+  (void)impl_->Wait(std::move(stop));
+  Shutdown();
+  if (auto fatal = impl_->fatal_error()) return *fatal;
+  return hugo::Ok();
+}
+
+bool Worker::running() const { return impl_->running(); }
+
+std::optional<hugo::Error> Worker::fatal_error() const { return impl_->fatal_error(); }
+
+hugo::Result<Payloads> Worker::RunLocalActivity(const ActivityInvocation& invocation) {
+  ActivityInvocation local = invocation;
+  local.info.is_local = true;
+  local.info.task_token.clear();
+  ActivityContextOptions options;  // no heartbeats: a local activity has no server attempt
+  options.worker_stop = impl_->activity_stop_token();
+  options.timers = impl_->timers();
+  std::chrono::milliseconds timeout{0};
+  for (auto t : {local.info.start_to_close_timeout, local.info.schedule_to_close_timeout}) {
+    if (t.count() > 0 && (timeout.count() == 0 || t < timeout)) timeout = t;
+  }
+  if (timeout.count() > 0) options.deadline = std::chrono::system_clock::now() + timeout;
+  ActivityContext context(local.info, std::move(options));
+  return activities_->Invoke(context, local);
+}
+
+}  // namespace hdo

@@ -1,0 +1,95 @@
+// The worker's thread machinery (internal to libhdo-sdk): a timer thread (heartbeat throttle
+// flushes, activity deadlines, the shutdown grace period), counting slots (the concurrency limits
+// the pollers respect) and a lazily grown thread pool that runs polled tasks.
+//
+// Owner: one Worker (a lone ActivityContext may own a TimerThread). Thread safety: every member
+// of every class here is thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace hdo::internal {
+
+// Runs callbacks at steady-clock times on one thread. Callbacks run without the lock held and
+// must be short (a heartbeat RPC at most); a cancelled callback that already started still runs.
+class TimerThread {
+ public:
+  using Id = uint64_t;
+  using Clock = std::chrono::steady_clock;
+
+  TimerThread();
+  ~TimerThread();  // drops pending callbacks and joins
+  TimerThread(const TimerThread&) = delete;
+  TimerThread& operator=(const TimerThread&) = delete;
+
+  Id Schedule(Clock::time_point at, std::function<void()> callback);
+  Id ScheduleAfter(Clock::duration delay, std::function<void()> callback) {
+    return Schedule(Clock::now() + delay, std::move(callback));
+  }
+  void Cancel(Id id);
+
+ private:
+  void Loop(std::stop_token stop);
+
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  Id next_id_ = 1;
+  std::map<std::pair<Clock::time_point, Id>, std::function<void()>> queue_;
+  std::map<Id, Clock::time_point> due_;
+  std::jthread thread_;  // last: started after the members it uses
+};
+
+// A counting semaphore the pollers take a slot from before polling, so that a poller does not
+// poll while every slot is busy. Acquire gives up when `stop` is requested.
+class TaskSlots {
+ public:
+  explicit TaskSlots(size_t slots_max) : slots_max_(slots_max) {}
+  bool Acquire(std::stop_token stop);
+  void Release();
+  size_t in_use() const;
+
+ private:
+  const size_t slots_max_;
+  mutable std::mutex mutex_;
+  std::condition_variable_any freed_;
+  size_t in_use_ = 0;
+};
+
+// Runs submitted functions on at most `threads_max` threads, started on demand. Callers bound
+// the queue themselves (one TaskSlots slot per submitted function). The destructor runs what is
+// queued and joins.
+class ThreadPool {
+ public:
+  explicit ThreadPool(size_t threads_max) : threads_max_(threads_max) {}
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  void Submit(std::function<void()> work);
+
+ private:
+  void Loop();
+
+  const size_t threads_max_;
+  std::mutex mutex_;
+  std::condition_variable queued_;
+  std::deque<std::function<void()>> queue_;
+  size_t idle_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// Waits `delay` (steady clock) unless `stop` is requested first; false when stopped.
+bool SleepFor(std::chrono::milliseconds delay, std::stop_token stop);
+
+}  // namespace hdo::internal
