@@ -669,20 +669,7 @@ hugo::Result<T> AsResult(hugo::Result<T> value) {
   return value;
 }
 
-template <class F>
-struct FunctionTraits : FunctionTraits<decltype(&F::operator())> {};
-template <class R, class... A>
-struct FunctionTraits<R (*)(A...)> {
-  using Return = R;
-  using Args = std::tuple<std::decay_t<A>...>;
-};
-template <class R, class... A>
-struct FunctionTraits<R(A...)> : FunctionTraits<R (*)(A...)> {};
-template <class C, class R, class... A>
-struct FunctionTraits<R (C::*)(A...) const> : FunctionTraits<R (*)(A...)> {};
-template <class C, class R, class... A>
-struct FunctionTraits<R (C::*)(A...)> : FunctionTraits<R (*)(A...)> {};
-
+// FunctionTraits (Return, Args) is shared with activity registration (hdo/activity.h).
 template <class Tuple>
 struct DropFirst;
 template <class First, class... Rest>
@@ -694,8 +681,8 @@ template <class Tuple>
 struct PayloadsDecoder;
 template <class... A>
 struct PayloadsDecoder<std::tuple<A...>> {
-  static hugo::Result<std::tuple<A...>> Decode(const Payloads& payloads) {
-    return FromPayloads<A...>(payloads);
+  static hugo::Result<std::tuple<std::decay_t<A>...>> Decode(const Payloads& payloads) {
+    return FromPayloads<std::decay_t<A>...>(payloads);
   }
 };
 
