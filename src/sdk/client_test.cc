@@ -365,6 +365,38 @@ TEST_F(ClientTest, AnActivityIsCompletedAsynchronouslyByItsTaskToken) {
   EXPECT_TRUE(found);
 }
 
+TEST_F(ClientTest, AQueryIsAnsweredByTheWorkerAsALegacyQueryTask) {
+  StartWorkflowOptions options = Options("query");
+  auto handle = client_->StartWorkflow("Queried", options);
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto first = PollWorkflowTask(options.task_queue);
+  ASSERT_FALSE(first.task_token().empty());
+  CompleteWorkflowTask(first.task_token(), {});  // the workflow waits, open
+
+  auto answer = std::async(std::launch::async, [&] {
+    return handle.Value().Query<Greeting>("state", std::string("who"));
+  });
+  auto task = PollWorkflowTask(options.task_queue);
+  ASSERT_TRUE(task.has_query()) << "no legacy query task came";
+  EXPECT_EQ(task.query().query_type(), "state");
+  EXPECT_EQ(FromPayloads1<std::string>(task.query().query_args()).Value(), "who");
+  ws::RespondQueryTaskCompletedRequest request;
+  request.set_namespace_("default");
+  request.set_task_token(task.task_token());
+  request.set_completed_type(enums::QUERY_RESULT_TYPE_ANSWERED);
+  *request.mutable_query_result() = ToPayloads(Greeting{"state", 7}).Value();
+  grpc::ClientContext context;
+  client_->connection()->Prepare(context);
+  ws::RespondQueryTaskCompletedResponse response;
+  ASSERT_TRUE(
+      client_->connection()->stub().RespondQueryTaskCompleted(&context, request, &response).ok());
+
+  auto result = answer.get();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value().text, "state");
+  EXPECT_EQ(result.Value().count, 7);
+}
+
 TEST(ClientConnect, AnUnreadableCaFileIsAValidationError) {
   ConnectionOptions options;
   options.tls = TlsOptions{"/nonexistent/ca.pem", "", "", ""};
