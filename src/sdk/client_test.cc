@@ -6,6 +6,7 @@
 #include "hdo/client.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,9 +15,8 @@
 #include <future>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "temporal/api/command/v1/message.pb.h"
+#include "temporal/api/update/v1/message.pb.h"
 #include "testlib/dev_server.h"
 #include "testlib/process.h"
 
@@ -25,8 +25,8 @@ namespace {
 
 namespace ws = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
-using temporal::api::command::v1::Command;
 using std::chrono::milliseconds;
+using temporal::api::command::v1::Command;
 
 class ClientTest : public ::testing::Test {
  protected:
@@ -72,8 +72,8 @@ class ClientTest : public ::testing::Test {
     grpc::ClientContext context;
     client_->connection()->PrepareLongPoll(context);
     ws::PollWorkflowTaskQueueResponse response;
-    grpc::Status status = client_->connection()->stub().PollWorkflowTaskQueue(&context, request,
-                                                                              &response);
+    grpc::Status status =
+        client_->connection()->stub().PollWorkflowTaskQueue(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response;
   }
@@ -87,8 +87,8 @@ class ClientTest : public ::testing::Test {
     grpc::ClientContext context;
     client_->connection()->Prepare(context);
     ws::RespondWorkflowTaskCompletedResponse response;
-    grpc::Status status = client_->connection()->stub().RespondWorkflowTaskCompleted(
-        &context, request, &response);
+    grpc::Status status =
+        client_->connection()->stub().RespondWorkflowTaskCompleted(&context, request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
@@ -115,6 +115,11 @@ class ClientTest : public ::testing::Test {
 
   static std::string* dir_;
   static testlib::DevServer* server_;
+
+ public:
+  const Connection& connection() const { return *client_->connection(); }
+
+ protected:
   std::optional<Client> client_;
 };
 
@@ -215,7 +220,8 @@ TEST_F(ClientTest, ACancelRequestIsInTheHistory) {
 
 TEST_F(ClientTest, ListAndCountFindTheWorkflowsOfAType) {
   std::string type = Unique("Listed");
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(client_->StartWorkflow(type, Options("list")).IsSuccess());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(client_->StartWorkflow(type, Options("list")).IsSuccess());
   std::string query = "WorkflowType = '" + type + "'";
   // Visibility may lag behind the start: await the count with a deadline.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -246,7 +252,8 @@ TEST_F(ClientTest, GetResultWaitsForTheWorkerAndDecodesTheTypedResult) {
   const auto& started = task.history().events(0).workflow_execution_started_event_attributes();
   EXPECT_EQ(started.input().payloads(0).data(), "\"world\"");
   EXPECT_EQ(result.wait_for(milliseconds(100)), std::future_status::timeout) << "did not wait";
-  CompleteWorkflowTask(task.task_token(), {CompleteCommand(ToPayloads(Greeting{"hello", 3}).Value())});
+  CompleteWorkflowTask(task.task_token(),
+                       {CompleteCommand(ToPayloads(Greeting{"hello", 3}).Value())});
 
   auto greeting = result.get();
   ASSERT_TRUE(greeting.IsSuccess()) << greeting.Error().ToString();
@@ -395,6 +402,87 @@ TEST_F(ClientTest, AQueryIsAnsweredByTheWorkerAsALegacyQueryTask) {
   ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
   EXPECT_EQ(result.Value().text, "state");
   EXPECT_EQ(result.Value().count, 7);
+}
+
+// Answers the update request of `task` (its only message) with `bodies`, one message each.
+void AnswerUpdate(const ClientTest& test, const ws::PollWorkflowTaskQueueResponse& task,
+                  const std::vector<const google::protobuf::Message*>& bodies);
+
+TEST_F(ClientTest, AnUpdateWaitsForTheWorkersOutcomeAndDecodesIt) {
+  StartWorkflowOptions options = Options("update");
+  auto handle = client_->StartWorkflow("Updated", options);
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto first = PollWorkflowTask(options.task_queue);
+  ASSERT_FALSE(first.task_token().empty());
+  CompleteWorkflowTask(first.task_token(), {});
+
+  auto outcome = std::async(std::launch::async, [&] {
+    return handle.Value().Update<int>(UpdateOptions{"add-1"}, "add", 2, 3);
+  });
+  auto task = PollWorkflowTask(options.task_queue);
+  ASSERT_EQ(task.messages_size(), 1) << "the update request did not come";
+  temporal::api::update::v1::Request request;
+  ASSERT_TRUE(task.messages(0).body().UnpackTo(&request));
+  EXPECT_EQ(request.meta().update_id(), "add-1");
+  EXPECT_EQ(request.meta().identity(), "client-test");
+  EXPECT_EQ(request.input().name(), "add");
+  auto [a, b] = FromPayloads<int, int>(request.input().args()).Value();
+  EXPECT_EQ(a + b, 5);
+
+  temporal::api::update::v1::Acceptance acceptance;
+  acceptance.set_accepted_request_message_id(task.messages(0).id());
+  acceptance.set_accepted_request_sequencing_event_id(task.messages(0).event_id());
+  temporal::api::update::v1::Response response;
+  response.mutable_meta()->set_update_id("add-1");
+  *response.mutable_outcome()->mutable_success() = ToPayloads(a + b).Value();
+  AnswerUpdate(*this, task, {&acceptance, &response});
+
+  auto result = outcome.get();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), 5);
+}
+
+TEST_F(ClientTest, ARejectedUpdateIsItsFailureAsAnError) {
+  StartWorkflowOptions options = Options("update-rejected");
+  auto handle = client_->StartWorkflow("Updated", options);
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto first = PollWorkflowTask(options.task_queue);
+  CompleteWorkflowTask(first.task_token(), {});
+
+  auto outcome = std::async(std::launch::async, [&] {
+    return handle.Value().Update<int>("add", std::string("not a number"));
+  });
+  auto task = PollWorkflowTask(options.task_queue);
+  ASSERT_EQ(task.messages_size(), 1) << "the update request did not come";
+  temporal::api::update::v1::Rejection rejection;
+  *rejection.mutable_failure() = ErrorToFailure(ApplicationError("bad argument", "BadArg"));
+  AnswerUpdate(*this, task, {&rejection});
+
+  auto result = outcome.get();
+  ASSERT_TRUE(result.IsFailure());
+  EXPECT_EQ(result.Error().Code(), "temporal.application");
+  EXPECT_EQ(ApplicationErrorType(result.Error()), "BadArg");
+  EXPECT_EQ(result.Error().Message(), "bad argument");
+}
+
+void AnswerUpdate(const ClientTest& test, const ws::PollWorkflowTaskQueueResponse& task,
+                  const std::vector<const google::protobuf::Message*>& bodies) {
+  ws::RespondWorkflowTaskCompletedRequest request;
+  request.set_namespace_("default");
+  request.set_task_token(task.task_token());
+  int n = 0;
+  for (const google::protobuf::Message* body : bodies) {
+    auto& message = *request.add_messages();
+    message.set_id(task.messages(0).protocol_instance_id() + "/" + std::to_string(++n));
+    message.set_protocol_instance_id(task.messages(0).protocol_instance_id());
+    message.mutable_body()->PackFrom(*body);
+  }
+  grpc::ClientContext context;
+  test.connection().Prepare(context);
+  ws::RespondWorkflowTaskCompletedResponse response;
+  grpc::Status status =
+      test.connection().stub().RespondWorkflowTaskCompleted(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
 }
 
 TEST(ClientConnect, AnUnreadableCaFileIsAValidationError) {
