@@ -152,6 +152,32 @@ TEST_F(ClientTest, AStartedWorkflowIsDescribedAsRunningWithItsTypeAndMemo) {
   EXPECT_EQ(FromPayload<std::string>(info.memo().fields().at("owner")).Value(), "team-a");
 }
 
+TEST_F(ClientTest, StartOptionsReachTheStartedEvent) {
+  StartWorkflowOptions options = Options("options");
+  options.execution_timeout = std::chrono::hours(1);
+  options.run_timeout = std::chrono::minutes(30);
+  options.task_timeout = std::chrono::seconds(5);
+  options.retry_policy = RetryPolicy{std::chrono::milliseconds(2'000), 3.0, {}, 7, {"BadArg"}};
+  auto handle = client_->StartWorkflow("WithOptions", options, 1, std::string("two"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  ASSERT_GT(history.Value().events_size(), 0);
+  const auto& started = history.Value().events(0).workflow_execution_started_event_attributes();
+  EXPECT_EQ(started.workflow_execution_timeout().seconds(), 3600);
+  EXPECT_EQ(started.workflow_run_timeout().seconds(), 1800);
+  EXPECT_EQ(started.workflow_task_timeout().seconds(), 5);
+  EXPECT_EQ(started.retry_policy().initial_interval().seconds(), 2);
+  EXPECT_EQ(started.retry_policy().backoff_coefficient(), 3.0);
+  EXPECT_EQ(started.retry_policy().maximum_attempts(), 7);
+  ASSERT_EQ(started.retry_policy().non_retryable_error_types_size(), 1);
+  EXPECT_EQ(started.retry_policy().non_retryable_error_types(0), "BadArg");
+  EXPECT_EQ(started.identity(), "client-test");
+  auto [number, text] = FromPayloads<int, std::string>(started.input()).Value();
+  EXPECT_EQ(number, 1);
+  EXPECT_EQ(text, "two");
+}
+
 TEST_F(ClientTest, StartingTheSameIdTwiceIsAlreadyStartedNamingTheRun) {
   StartWorkflowOptions options = Options("duplicate");
   auto first = client_->StartWorkflow("Dup", options);
