@@ -329,6 +329,39 @@ TEST_F(ClientTest, AFailedWorkflowGivesItsApplicationFailureAsTheCause) {
   EXPECT_TRUE(IsNonRetryable(*result.Error().Cause()));
 }
 
+TEST_F(ClientTest, ExecuteWorkflowStartsAndReturnsTheResult) {
+  StartWorkflowOptions options = Options("execute");
+  auto result = std::async(std::launch::async, [&] {
+    return client_->ExecuteWorkflow<std::string>("Execute", options, 20);
+  });
+  AnswerWorkflowTask(options.task_queue, CompleteCommand(ToPayloads(std::string("ok")).Value()));
+  auto value = result.get();
+  ASSERT_TRUE(value.IsSuccess()) << value.Error().ToString();
+  EXPECT_EQ(value.Value(), "ok");
+}
+
+TEST_F(ClientTest, AWorkflowThatAcceptsItsCancellationGivesACanceledCause) {
+  StartWorkflowOptions options = Options("cancelled");
+  auto handle = client_->StartWorkflow("Cancelled", options);
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto first = PollWorkflowTask(options.task_queue);
+  CompleteWorkflowTask(first.task_token(), {});
+  ASSERT_TRUE(handle.Value().Cancel("stop").IsSuccess());
+  Command cancel;
+  cancel.set_command_type(enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION);
+  *cancel.mutable_cancel_workflow_execution_command_attributes()->mutable_details() =
+      ToPayloads(std::string("cleaned up")).Value();
+  AnswerWorkflowTask(options.task_queue, cancel);
+
+  auto result = handle.Value().GetResult(milliseconds(10'000));
+  ASSERT_TRUE(result.IsFailure());
+  EXPECT_EQ(result.Error().Code(), "temporal.workflow_execution");
+  ASSERT_NE(result.Error().Cause(), nullptr);
+  EXPECT_EQ(result.Error().Cause()->Code(), "error.canceled");
+  EXPECT_EQ(FromPayloads1<std::string>(ApplicationErrorDetails(*result.Error().Cause())).Value(),
+            "cleaned up");
+}
+
 TEST_F(ClientTest, GetResultGivesUpAfterItsTimeout) {
   auto handle = client_->StartWorkflow("Never", Options("timeout"));
   ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
