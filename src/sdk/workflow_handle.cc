@@ -131,11 +131,17 @@ hugo::Result<HistoryEvent> AwaitCloseEvent(const Connection& connection,
       return hugo::Error::From("the workflow did not close before the GetResult timeout",
                                std::string(hugo::ErrorCodes::kTimeout));
     }
+    auto call_deadline = Clock::now() + timeout;
     auto response = Call<ws::GetWorkflowExecutionHistoryResponse>(
         connection, &Stub::GetWorkflowExecutionHistory, request, "GetWorkflowExecutionHistory",
         timeout);
     if (response.IsFailure()) {
-      if (IsDeadlineExceeded(response.Error())) continue;  // our deadline: the loop checks it
+      // Our own poll deadline passing is not an error (the loop checks the overall one); a
+      // deadline_exceeded the server sends early is, so that the loop cannot spin on it.
+      // (With slack: gRPC's clock and ours are not the same clock.)
+      bool ours = IsDeadlineExceeded(response.Error()) &&
+                  Clock::now() + std::chrono::milliseconds(100) >= call_deadline;
+      if (ours) continue;
       return response.Error();
     }
     const auto& events = response.Value().history().events();
