@@ -447,7 +447,7 @@ TEST_F(WorkerTest, AnActivityStillRunningAfterTheGracePeriodHasItsTokenStopped) 
 TEST_F(WorkerTest, NoMoreActivitiesRunAtOnceThanTheSlotLimit) {
   WorkerOptions options;
   options.max_concurrent_activities = 2;
-  options.activity_pollers = 2;
+  options.activity_pollers = 4;  // more pollers than slots: the slots must hold them back
   auto worker = MakeWorker(options);
   Signal signal;
   int running = 0, running_max = 0, finished = 0, releases = 0;
