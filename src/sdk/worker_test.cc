@@ -481,6 +481,42 @@ TEST_F(WorkerTest, NoMoreActivitiesRunAtOnceThanTheSlotLimit) {
   AwaitEvents(enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED, 5);
 }
 
+// The identities polling `task_queue` (workflow tasks), awaited until `identity` is among them.
+bool AwaitWorkflowPoller(Connection& connection, const std::string& task_queue,
+                         const std::string& identity) {
+  const auto deadline = Clock::now() + kWait;
+  while (Clock::now() < deadline) {
+    wf::DescribeTaskQueueRequest request;
+    request.set_namespace_(kNamespace);
+    request.mutable_task_queue()->set_name(task_queue);
+    request.set_task_queue_type(enums::TASK_QUEUE_TYPE_WORKFLOW);
+    wf::DescribeTaskQueueResponse response;
+    grpc::ClientContext context;
+    connection.Prepare(context);
+    if (connection.stub().DescribeTaskQueue(&context, request, &response).ok()) {
+      for (const auto& poller : response.pollers()) {
+        if (poller.identity() == identity) return true;
+      }
+    }
+    std::this_thread::yield();
+  }
+  return false;
+}
+
+TEST_F(WorkerTest, WorkflowPollersPollTheNormalAndTheStickyQueue) {
+  WorkerOptions options;
+  options.identity = "sticky-poller-test";
+  auto worker = MakeWorker(options);
+  worker->RegisterWorkflow("TestWorkflow", [] {});
+  ASSERT_TRUE(worker->Start().IsSuccess());
+  EXPECT_TRUE(AwaitWorkflowPoller(*connection_, activity_queue_, "sticky-poller-test"))
+      << "nobody polls the normal queue";
+  EXPECT_TRUE(AwaitWorkflowPoller(*connection_, worker->sticky_task_queue(), "sticky-poller-test"))
+      << "nobody polls the sticky queue";
+  worker->Shutdown();
+  EXPECT_FALSE(worker->running());
+}
+
 TEST_F(WorkerTest, StartRefusesAWorkerWithNothingRegistered) {
   auto worker = MakeWorker();
   auto started = worker->Start();
