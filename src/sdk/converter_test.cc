@@ -180,6 +180,7 @@ TEST(Converter, FromPayloads1DefaultsOnlyForNothingTypes) {
   EXPECT_TRUE(FromPayloads1<hugo::Unit>(empty).IsSuccess());
   EXPECT_TRUE(FromPayloads1<std::monostate>(empty).IsSuccess());
   EXPECT_EQ(FromPayloads1<std::optional<int>>(empty).Value(), std::nullopt);
+  EXPECT_TRUE(FromPayloads1<nlohmann::json>(empty).Value().is_null());
   EXPECT_TRUE(FromPayloads1<int>(empty).IsFailure());
   EXPECT_EQ(FromPayloads1<int>(ToPayloads(9).Value()).Value(), 9);
 }

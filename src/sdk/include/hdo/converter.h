@@ -78,8 +78,9 @@ hugo::Result<Payloads> ToPayloads(const A&... args);
 template <class... A>
 hugo::Result<std::tuple<A...>> FromPayloads(const Payloads& payloads);
 
-// The first payload as T. Empty payloads give T{} only when T carries no value (Unit, monostate,
-// nullptr_t) or is a std::optional (nullopt); otherwise an error.
+// The first payload as T. Empty payloads (a workflow that returned nothing) give T{} only when T
+// carries no value (Unit, monostate, nullptr_t), is a std::optional (nullopt) or nlohmann::json
+// (null); otherwise an error.
 template <class T>
 hugo::Result<T> FromPayloads1(const Payloads& payloads);
 
@@ -242,7 +243,8 @@ hugo::Result<std::tuple<A...>> FromPayloads(const Payloads& payloads) {
 template <class T>
 hugo::Result<T> FromPayloads1(const Payloads& payloads) {
   if (payloads.payloads_size() == 0) {
-    if constexpr (converter_detail::kIsUnitLike<T> || converter_detail::IsOptional<T>::value) {
+    if constexpr (converter_detail::kIsUnitLike<T> || converter_detail::IsOptional<T>::value ||
+                  std::is_same_v<T, nlohmann::json>) {
       return hugo::Result<T>::Ok(T{});
     }
     return converter_detail::MissingArgumentError(1, 0);

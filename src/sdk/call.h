@@ -1,0 +1,39 @@
+// Private helper of the SDK sources: one unary WorkflowService call with the connection's headers
+// and a deadline, its gRPC failure as StatusToError's hugo::Error.
+//
+// Owner: src/sdk. Thread safety: as the Connection (thread-safe).
+#pragma once
+
+#include <chrono>
+#include <string_view>
+#include <utility>
+
+#include "hdo/connection.h"
+#include "hugo/error_codes.h"
+#include "hugo/result.h"
+
+namespace hdo {
+
+// `method` is a WorkflowService::Stub member, e.g. &Connection::Stub::StartWorkflowExecution.
+// A zero `timeout` means the connection's rpc_timeout.
+template <class Response, class Request, class Method>
+hugo::Result<Response> Call(const Connection& connection, Method method, const Request& request,
+                            std::string_view what,
+                            std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+  grpc::ClientContext context;
+  connection.Prepare(context, timeout);
+  Response response;
+  grpc::Status status = (connection.stub().*method)(&context, request, &response);
+  if (!status.ok()) return StatusToError(status, what);
+  return hugo::Result<Response>::Ok(std::move(response));
+}
+
+inline hugo::Error InvalidArgument(std::string message) {
+  return hugo::Error::From(std::move(message), std::string(hugo::ErrorCodes::kValidation));
+}
+
+inline bool IsDeadlineExceeded(const hugo::Error& error) {
+  return error.HasCode("grpc.deadline_exceeded");
+}
+
+}  // namespace hdo

@@ -1,0 +1,206 @@
+#include "hdo/client.h"
+
+#include "call.h"
+#include "proto_util.h"
+
+namespace hdo {
+namespace {
+
+namespace ws = temporal::api::workflowservice::v1;
+using Stub = Connection::Stub;
+
+hugo::Result<hugo::Unit> ValidateStart(const std::string& workflow_type,
+                                       const StartWorkflowOptions& options) {
+  if (workflow_type.empty()) return InvalidArgument("a workflow needs a workflow type");
+  if (options.id.empty())
+    return InvalidArgument("a workflow needs an id (StartWorkflowOptions.id)");
+  if (options.task_queue.empty()) {
+    return InvalidArgument("a workflow needs a task queue (StartWorkflowOptions.task_queue)");
+  }
+  return hugo::Ok();
+}
+
+// Fills one payload per map entry into `fields` (a protobuf map of string to Payload).
+template <class Fields>
+hugo::Result<hugo::Unit> EncodeFields(const std::map<std::string, nlohmann::json>& values,
+                                      Fields& fields) {
+  for (const auto& [name, value] : values) {
+    auto payload = ToPayload(value);
+    if (payload.IsFailure()) return payload.Error();
+    fields[name] = std::move(payload).Value();
+  }
+  return hugo::Ok();
+}
+
+// The fields StartWorkflowExecutionRequest and SignalWithStartWorkflowExecutionRequest share.
+template <class Request>
+hugo::Result<hugo::Unit> FillStart(Request& request, const ClientOptions& client,
+                                   std::string workflow_type, const StartWorkflowOptions& options,
+                                   Payloads input) {
+  request.set_namespace_(client.namespace_name);
+  request.set_workflow_id(options.id);
+  request.mutable_workflow_type()->set_name(std::move(workflow_type));
+  request.mutable_task_queue()->set_name(options.task_queue);
+  request.mutable_task_queue()->set_kind(temporal::api::enums::v1::TASK_QUEUE_KIND_NORMAL);
+  if (input.payloads_size() > 0) *request.mutable_input() = std::move(input);
+  auto duration = [](std::chrono::milliseconds d, google::protobuf::Duration* field) {
+    if (d.count() > 0) *field = ToProtoDuration(d);
+  };
+  duration(options.execution_timeout, request.mutable_workflow_execution_timeout());
+  duration(options.run_timeout, request.mutable_workflow_run_timeout());
+  duration(options.task_timeout, request.mutable_workflow_task_timeout());
+  duration(options.start_delay, request.mutable_workflow_start_delay());
+  request.set_identity(client.identity);
+  request.set_request_id(RandomUuid());
+  request.set_workflow_id_reuse_policy(options.id_reuse_policy);
+  request.set_workflow_id_conflict_policy(options.id_conflict_policy);
+  if (options.retry_policy) *request.mutable_retry_policy() = options.retry_policy->ToProto();
+  request.set_cron_schedule(options.cron_schedule);
+  auto memo = EncodeFields(options.memo, *request.mutable_memo()->mutable_fields());
+  if (memo.IsFailure()) return memo;
+  if (options.memo.empty()) request.clear_memo();
+  auto attributes = EncodeFields(options.search_attributes,
+                                 *request.mutable_search_attributes()->mutable_indexed_fields());
+  if (options.search_attributes.empty()) request.clear_search_attributes();
+  return attributes;
+}
+
+ClientOptions Resolved(ClientOptions options) {
+  if (options.identity.empty()) options.identity = DefaultIdentity();
+  return options;
+}
+
+}  // namespace
+
+Client::Client(std::shared_ptr<Connection> connection, ClientOptions options)
+    : connection_(std::move(connection)), options_(Resolved(std::move(options))) {}
+
+hugo::Result<Client> Client::Connect(ConnectionOptions connection_options, ClientOptions options) {
+  auto connection = Connection::Connect(std::move(connection_options));
+  if (connection.IsFailure()) return connection.Error();
+  return hugo::Result<Client>::Ok(Client(std::move(connection).Value(), std::move(options)));
+}
+
+hugo::Result<UntypedWorkflowHandle> Client::StartWorkflowPayloads(std::string workflow_type,
+                                                                  StartWorkflowOptions options,
+                                                                  Payloads input) const {
+  auto valid = ValidateStart(workflow_type, options);
+  if (valid.IsFailure()) return valid.Error();
+  ws::StartWorkflowExecutionRequest request;
+  auto filled = FillStart(request, options_, workflow_type, options, std::move(input));
+  if (filled.IsFailure()) return filled.Error();
+  auto response = Call<ws::StartWorkflowExecutionResponse>(
+      *connection_, &Stub::StartWorkflowExecution, request, "StartWorkflowExecution");
+  if (response.IsFailure()) return response.Error();
+  const std::string& run_id = response.Value().run_id();
+  return hugo::Result<UntypedWorkflowHandle>::Ok(UntypedWorkflowHandle(
+      connection_, options_, options.id, run_id, run_id, std::move(workflow_type)));
+}
+
+hugo::Result<UntypedWorkflowHandle> Client::SignalWithStartWorkflowPayloads(
+    std::string workflow_type, StartWorkflowOptions options, std::string signal_name,
+    Payloads signal_input, Payloads input) const {
+  auto valid = ValidateStart(workflow_type, options);
+  if (valid.IsFailure()) return valid.Error();
+  if (signal_name.empty()) return InvalidArgument("SignalWithStartWorkflow needs a signal name");
+  ws::SignalWithStartWorkflowExecutionRequest request;
+  auto filled = FillStart(request, options_, workflow_type, options, std::move(input));
+  if (filled.IsFailure()) return filled.Error();
+  request.set_signal_name(std::move(signal_name));
+  if (signal_input.payloads_size() > 0) *request.mutable_signal_input() = std::move(signal_input);
+  auto response = Call<ws::SignalWithStartWorkflowExecutionResponse>(
+      *connection_, &Stub::SignalWithStartWorkflowExecution, request,
+      "SignalWithStartWorkflowExecution");
+  if (response.IsFailure()) return response.Error();
+  // The run signalled may have been started by someone else: its first run id is not known here.
+  return hugo::Result<UntypedWorkflowHandle>::Ok(UntypedWorkflowHandle(
+      connection_, options_, options.id, response.Value().run_id(), {}, std::move(workflow_type)));
+}
+
+hugo::Result<std::vector<temporal::api::workflow::v1::WorkflowExecutionInfo>> Client::ListWorkflows(
+    std::string query, int32_t page_size, int pages_max) const {
+  using Infos = std::vector<temporal::api::workflow::v1::WorkflowExecutionInfo>;
+  ws::ListWorkflowExecutionsRequest request;
+  request.set_namespace_(options_.namespace_name);
+  request.set_page_size(page_size);
+  request.set_query(std::move(query));
+  Infos infos;
+  for (int page = 0; page < pages_max; ++page) {
+    auto response = Call<ws::ListWorkflowExecutionsResponse>(
+        *connection_, &Stub::ListWorkflowExecutions, request, "ListWorkflowExecutions");
+    if (response.IsFailure()) return response.Error();
+    for (auto& info : *response.Value().mutable_executions()) infos.push_back(std::move(info));
+    if (response.Value().next_page_token().empty()) break;
+    request.set_next_page_token(response.Value().next_page_token());
+  }
+  return hugo::Result<Infos>::Ok(std::move(infos));
+}
+
+hugo::Result<int64_t> Client::CountWorkflows(std::string query) const {
+  ws::CountWorkflowExecutionsRequest request;
+  request.set_namespace_(options_.namespace_name);
+  request.set_query(std::move(query));
+  return Call<ws::CountWorkflowExecutionsResponse>(*connection_, &Stub::CountWorkflowExecutions,
+                                                   request, "CountWorkflowExecutions")
+      .Map([](const ws::CountWorkflowExecutionsResponse& r) { return r.count(); });
+}
+
+hugo::Result<hugo::Unit> Client::CompleteActivityPayloads(std::string task_token,
+                                                          Payloads result) const {
+  if (task_token.empty()) return InvalidArgument("CompleteActivity needs a task token");
+  ws::RespondActivityTaskCompletedRequest request;
+  request.set_namespace_(options_.namespace_name);
+  request.set_task_token(std::move(task_token));
+  request.set_identity(options_.identity);
+  if (result.payloads_size() > 0) *request.mutable_result() = std::move(result);
+  return Call<ws::RespondActivityTaskCompletedResponse>(*connection_,
+                                                        &Stub::RespondActivityTaskCompleted,
+                                                        request, "RespondActivityTaskCompleted")
+      .Map([](const auto&) { return hugo::Unit{}; });
+}
+
+hugo::Result<hugo::Unit> Client::FailActivity(std::string task_token, const hugo::Error& error,
+                                              Payloads last_heartbeat_details) const {
+  if (task_token.empty()) return InvalidArgument("FailActivity needs a task token");
+  ws::RespondActivityTaskFailedRequest request;
+  request.set_namespace_(options_.namespace_name);
+  request.set_task_token(std::move(task_token));
+  request.set_identity(options_.identity);
+  *request.mutable_failure() = ErrorToFailure(error);
+  if (last_heartbeat_details.payloads_size() > 0) {
+    *request.mutable_last_heartbeat_details() = std::move(last_heartbeat_details);
+  }
+  return Call<ws::RespondActivityTaskFailedResponse>(*connection_, &Stub::RespondActivityTaskFailed,
+                                                     request, "RespondActivityTaskFailed")
+      .Map([](const auto&) { return hugo::Unit{}; });
+}
+
+hugo::Result<bool> Client::HeartbeatActivityPayloads(std::string task_token,
+                                                     Payloads details) const {
+  if (task_token.empty()) return InvalidArgument("HeartbeatActivity needs a task token");
+  ws::RecordActivityTaskHeartbeatRequest request;
+  request.set_namespace_(options_.namespace_name);
+  request.set_task_token(std::move(task_token));
+  request.set_identity(options_.identity);
+  if (details.payloads_size() > 0) *request.mutable_details() = std::move(details);
+  return Call<ws::RecordActivityTaskHeartbeatResponse>(*connection_,
+                                                       &Stub::RecordActivityTaskHeartbeat, request,
+                                                       "RecordActivityTaskHeartbeat")
+      .Map([](const ws::RecordActivityTaskHeartbeatResponse& r) { return r.cancel_requested(); });
+}
+
+hugo::Result<hugo::Unit> Client::ReportActivityCanceled(std::string task_token,
+                                                        Payloads details) const {
+  if (task_token.empty()) return InvalidArgument("ReportActivityCanceled needs a task token");
+  ws::RespondActivityTaskCanceledRequest request;
+  request.set_namespace_(options_.namespace_name);
+  request.set_task_token(std::move(task_token));
+  request.set_identity(options_.identity);
+  if (details.payloads_size() > 0) *request.mutable_details() = std::move(details);
+  return Call<ws::RespondActivityTaskCanceledResponse>(*connection_,
+                                                       &Stub::RespondActivityTaskCanceled, request,
+                                                       "RespondActivityTaskCanceled")
+      .Map([](const auto&) { return hugo::Unit{}; });
+}
+
+}  // namespace hdo

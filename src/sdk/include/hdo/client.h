@@ -1,0 +1,261 @@
+// hdo::Client: starts, signals, queries, updates, cancels, terminates, lists and awaits workflows
+// on a Temporal frontend (hdo or any Temporal server), and completes activities asynchronously by
+// task token. Every call is synchronous, has a deadline (the connection's rpc_timeout, or its
+// long_poll_timeout for calls the server holds) and returns a hugo::Result; gRPC failures are
+// StatusToError's errors (grpc.<code>, with `temporal.failure` naming the Temporal error detail).
+// Arguments and results go through hdo/converter.h; failures through hdo/failure.h.
+//
+// Bad arguments (an empty workflow id, workflow type or task queue) are error.validation before
+// any call. Each call carries the client's namespace and identity and, where the API has one, a
+// fresh request_id (so the server deduplicates a retried call, not two calls).
+//
+// Owner: the application. A Client and its handles share the Connection (std::shared_ptr).
+// Thread safety: a Client and a WorkflowHandle are immutable after construction; their methods
+// are safe from any number of threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "hdo/connection.h"
+#include "hdo/converter.h"
+#include "hdo/failure.h"
+#include "hdo/retry_policy.h"
+#include "hugo/result.h"
+#include "temporal/api/enums/v1/workflow.pb.h"
+#include "temporal/api/history/v1/message.pb.h"
+#include "temporal/api/workflow/v1/message.pb.h"
+#include "temporal/api/workflowservice/v1/request_response.pb.h"
+
+namespace hdo {
+
+struct ClientOptions {
+  std::string namespace_name = "default";
+  // Who the server records as the caller; empty means "<pid>@<hostname>".
+  std::string identity;
+};
+
+struct ClientCodes {
+  // A query the server refused because of the workflow's status (QueryRejected); metadata
+  // `status` holds the WorkflowExecutionStatus name.
+  static constexpr std::string_view kQueryRejected = "temporal.query_rejected";
+};
+
+struct StartWorkflowOptions {
+  std::string id;
+  std::string task_queue;
+  // Zero: no limit (execution, run) or the server's default (task: 10 s).
+  std::chrono::milliseconds execution_timeout{0};
+  std::chrono::milliseconds run_timeout{0};
+  std::chrono::milliseconds task_timeout{0};
+  temporal::api::enums::v1::WorkflowIdReusePolicy id_reuse_policy =
+      temporal::api::enums::v1::WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED;
+  temporal::api::enums::v1::WorkflowIdConflictPolicy id_conflict_policy =
+      temporal::api::enums::v1::WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED;
+  std::optional<RetryPolicy> retry_policy;
+  std::string cron_schedule;
+  // Each value is one json/plain payload (binary/null for JSON null), as the Go SDK encodes an
+  // untyped map.
+  std::map<std::string, nlohmann::json> memo;
+  std::map<std::string, nlohmann::json> search_attributes;
+  std::chrono::milliseconds start_delay{0};
+};
+
+struct UpdateOptions {
+  // Empty: a random UUID. The server deduplicates updates of one run by this id.
+  std::string update_id;
+};
+
+// One workflow execution, untyped: arguments and results as Payloads. WorkflowHandle<R> adds the
+// typed forms. An empty run_id means the current run of workflow_id.
+class UntypedWorkflowHandle {
+ public:
+  // A bound on the UpdateWorkflowExecution / PollWorkflowExecutionUpdate calls of one Update (the
+  // server holds each about 20 s): about two hours.
+  static constexpr int kUpdateCallsMax = 360;
+  // A bound on the pages FetchHistory reads (a history holds at most 50 Ki events).
+  static constexpr int kHistoryPagesMax = 1000;
+
+  UntypedWorkflowHandle(std::shared_ptr<Connection> connection, ClientOptions options,
+                        std::string workflow_id, std::string run_id = {},
+                        std::string first_execution_run_id = {}, std::string workflow_type = {});
+
+  const std::string& workflow_id() const { return workflow_id_; }
+  const std::string& run_id() const { return run_id_; }
+  const std::string& first_execution_run_id() const { return first_execution_run_id_; }
+  // Known when this client started the workflow; empty for GetHandle.
+  const std::string& workflow_type() const { return workflow_type_; }
+
+  // Waits until the run closes, following continue-as-new and retry/cron runs as the Go SDK does,
+  // and returns the final run's result. A run that failed, timed out, was canceled or terminated
+  // gives temporal.workflow_execution whose cause says how. `timeout` zero waits without limit;
+  // otherwise error.timeout after it.
+  hugo::Result<Payloads> GetResultPayloads(
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const;
+  hugo::Result<hugo::Unit> SignalPayloads(std::string signal_name, Payloads input) const;
+  // The query's result; a query handler's error is grpc.invalid_argument with `temporal.failure`
+  // QueryFailedFailure; a refused query is ClientCodes::kQueryRejected.
+  hugo::Result<Payloads> QueryPayloads(std::string query_type, Payloads args) const;
+  // Waits for the update to complete; the update's failure is returned as FailureToError gives it.
+  hugo::Result<Payloads> UpdatePayloads(UpdateOptions options, std::string update_name,
+                                        Payloads args) const;
+  // Asks the workflow to cancel (it decides how); idempotent.
+  hugo::Result<hugo::Unit> Cancel(std::string reason = {}) const;
+  hugo::Result<hugo::Unit> Terminate(std::string reason = {}) const;
+  hugo::Result<temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse> Describe()
+      const;
+  // Every event of the run so far (all pages).
+  hugo::Result<temporal::api::history::v1::History> FetchHistory() const;
+
+ protected:
+  hugo::Result<hugo::Unit> ValidateId() const;
+  temporal::api::common::v1::WorkflowExecution Execution() const;
+
+  std::shared_ptr<Connection> connection_;
+  ClientOptions options_;
+  std::string workflow_id_;
+  std::string run_id_;
+  std::string first_execution_run_id_;
+  std::string workflow_type_;
+};
+
+// A workflow execution whose result is an R (nlohmann::json when unknown; hugo::Unit to ignore).
+template <class R>
+class WorkflowHandle : public UntypedWorkflowHandle {
+ public:
+  using UntypedWorkflowHandle::UntypedWorkflowHandle;
+  explicit WorkflowHandle(UntypedWorkflowHandle untyped)
+      : UntypedWorkflowHandle(std::move(untyped)) {}
+
+  hugo::Result<R> GetResult(
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const {
+    return GetResultPayloads(timeout).Then([](const Payloads& p) { return FromPayloads1<R>(p); });
+  }
+
+  template <class... A>
+  hugo::Result<hugo::Unit> Signal(std::string signal_name, const A&... args) const {
+    auto input = ToPayloads(args...);
+    if (input.IsFailure()) return input.Error();
+    return SignalPayloads(std::move(signal_name), std::move(input).Value());
+  }
+
+  template <class Q, class... A>
+  hugo::Result<Q> Query(std::string query_type, const A&... args) const {
+    auto input = ToPayloads(args...);
+    if (input.IsFailure()) return input.Error();
+    return QueryPayloads(std::move(query_type), std::move(input).Value())
+        .Then([](const Payloads& p) { return FromPayloads1<Q>(p); });
+  }
+
+  template <class U, class... A>
+  hugo::Result<U> Update(UpdateOptions options, std::string update_name, const A&... args) const {
+    auto input = ToPayloads(args...);
+    if (input.IsFailure()) return input.Error();
+    return UpdatePayloads(std::move(options), std::move(update_name), std::move(input).Value())
+        .Then([](const Payloads& p) { return FromPayloads1<U>(p); });
+  }
+  template <class U, class... A>
+  hugo::Result<U> Update(std::string update_name, const A&... args) const {
+    return Update<U>(UpdateOptions{}, std::move(update_name), args...);
+  }
+};
+
+class Client {
+ public:
+  // Precondition: `connection` is not null.
+  explicit Client(std::shared_ptr<Connection> connection, ClientOptions options = {});
+  static hugo::Result<Client> Connect(ConnectionOptions connection_options,
+                                      ClientOptions options = {});
+
+  const std::shared_ptr<Connection>& connection() const { return connection_; }
+  const ClientOptions& options() const { return options_; }
+
+  template <class R = nlohmann::json, class... A>
+  hugo::Result<WorkflowHandle<R>> StartWorkflow(std::string workflow_type,
+                                                StartWorkflowOptions options,
+                                                const A&... args) const {
+    auto input = ToPayloads(args...);
+    if (input.IsFailure()) return input.Error();
+    return StartWorkflowPayloads(std::move(workflow_type), std::move(options),
+                                 std::move(input).Value())
+        .Map([](UntypedWorkflowHandle handle) { return WorkflowHandle<R>(std::move(handle)); });
+  }
+
+  // StartWorkflow, then GetResult.
+  template <class R = nlohmann::json, class... A>
+  hugo::Result<R> ExecuteWorkflow(std::string workflow_type, StartWorkflowOptions options,
+                                  const A&... args) const {
+    return StartWorkflow<R>(std::move(workflow_type), std::move(options), args...)
+        .Then([](const WorkflowHandle<R>& handle) { return handle.GetResult(); });
+  }
+
+  // Signals the running workflow `options.id`, or starts it with `args` and signals it.
+  template <class R = nlohmann::json, class... A>
+  hugo::Result<WorkflowHandle<R>> SignalWithStartWorkflow(std::string workflow_type,
+                                                          StartWorkflowOptions options,
+                                                          std::string signal_name,
+                                                          Payloads signal_input,
+                                                          const A&... args) const {
+    auto input = ToPayloads(args...);
+    if (input.IsFailure()) return input.Error();
+    return SignalWithStartWorkflowPayloads(std::move(workflow_type), std::move(options),
+                                           std::move(signal_name), std::move(signal_input),
+                                           std::move(input).Value())
+        .Map([](UntypedWorkflowHandle handle) { return WorkflowHandle<R>(std::move(handle)); });
+  }
+
+  template <class R = nlohmann::json>
+  WorkflowHandle<R> GetHandle(std::string workflow_id, std::string run_id = {}) const {
+    return WorkflowHandle<R>(connection_, options_, std::move(workflow_id), std::move(run_id));
+  }
+
+  hugo::Result<UntypedWorkflowHandle> StartWorkflowPayloads(std::string workflow_type,
+                                                            StartWorkflowOptions options,
+                                                            Payloads input) const;
+  hugo::Result<UntypedWorkflowHandle> SignalWithStartWorkflowPayloads(std::string workflow_type,
+                                                                      StartWorkflowOptions options,
+                                                                      std::string signal_name,
+                                                                      Payloads signal_input,
+                                                                      Payloads input) const;
+
+  // Every execution matching the visibility `query` ("" for all), reading at most `pages_max`
+  // pages of `page_size`.
+  hugo::Result<std::vector<temporal::api::workflow::v1::WorkflowExecutionInfo>> ListWorkflows(
+      std::string query, int32_t page_size = 100, int pages_max = 100) const;
+  hugo::Result<int64_t> CountWorkflows(std::string query) const;
+
+  // Asynchronous activity completion, by the task token the activity saw.
+  template <class T>
+  hugo::Result<hugo::Unit> CompleteActivity(std::string task_token, const T& result) const {
+    auto payloads = ToPayloads(result);
+    if (payloads.IsFailure()) return payloads.Error();
+    return CompleteActivityPayloads(std::move(task_token), std::move(payloads).Value());
+  }
+  hugo::Result<hugo::Unit> CompleteActivityPayloads(std::string task_token, Payloads result) const;
+  hugo::Result<hugo::Unit> FailActivity(std::string task_token, const hugo::Error& error,
+                                        Payloads last_heartbeat_details = {}) const;
+  // Records a heartbeat; true when the activity's cancellation was requested.
+  template <class... A>
+  hugo::Result<bool> HeartbeatActivity(std::string task_token, const A&... details) const {
+    auto payloads = ToPayloads(details...);
+    if (payloads.IsFailure()) return payloads.Error();
+    return HeartbeatActivityPayloads(std::move(task_token), std::move(payloads).Value());
+  }
+  hugo::Result<bool> HeartbeatActivityPayloads(std::string task_token, Payloads details) const;
+  hugo::Result<hugo::Unit> ReportActivityCanceled(std::string task_token,
+                                                  Payloads details = {}) const;
+
+ private:
+  std::shared_ptr<Connection> connection_;
+  ClientOptions options_;
+};
+
+}  // namespace hdo
