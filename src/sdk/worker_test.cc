@@ -517,6 +517,20 @@ TEST_F(WorkerTest, WorkflowPollersPollTheNormalAndTheStickyQueue) {
   EXPECT_FALSE(worker->running());
 }
 
+TEST_F(WorkerTest, APollErrorThatRetryingCannotFixStopsTheWorkerAndIsTheResultOfRun) {
+  WorkerOptions options;
+  options.task_queue = activity_queue_;
+  options.identity = "lost-worker";
+  Worker worker(connection_, "no-such-namespace", options);
+  worker.RegisterActivity("Noop", [] {});
+  std::stop_source never_stopped;
+  auto result = worker.Run(never_stopped.get_token());  // returns by itself, or the test hangs
+  ASSERT_TRUE(result.IsFailure());
+  EXPECT_EQ(result.Error().Code(), "grpc.not_found") << result.Error().ToString();
+  EXPECT_FALSE(worker.running());
+  ASSERT_TRUE(worker.fatal_error().has_value());
+}
+
 TEST_F(WorkerTest, StartRefusesAWorkerWithNothingRegistered) {
   auto worker = MakeWorker();
   auto started = worker->Start();
