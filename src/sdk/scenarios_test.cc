@@ -734,5 +734,34 @@ TEST_F(ScenarioTest, ACancelRequestToAnotherWorkflowCancelsIt) {
   EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED));
 }
 
+// --- a query on a closed run: the worker replays its full history to answer.
+Workflow<int64_t> Tally(WorkflowContext ctx, int64_t n) {
+  int64_t total = 0;
+  auto q = ctx.SetQueryHandler("total", [&]() { return total; });
+  if (q.IsFailure()) co_return q.Error();
+  for (int64_t i = 1; i <= n; ++i) {
+    auto slept = co_await ctx.Sleep(5ms);
+    if (slept.IsFailure()) co_return slept.Error();
+    total += i;
+  }
+  co_return total;
+}
+
+TEST_F(ScenarioTest, AQueryOnACompletedRunIsAnsweredByReplayingItsHistory) {
+  WorkerOptions options;
+  options.sticky_cache_size = 1;
+  Worker& worker = NewWorker(options);
+  worker.RegisterWorkflow("Tally", &Tally);
+  StartWorker();
+  auto handle = client_->StartWorkflow<int64_t>("Tally", Options("tally"), int64_t{3});
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), 6);
+  auto total = handle.Value().Query<int64_t>("total");
+  ASSERT_TRUE(total.IsSuccess()) << total.Error().ToString();
+  EXPECT_EQ(total.Value(), 6);
+}
+
 }  // namespace
 }  // namespace hdo
