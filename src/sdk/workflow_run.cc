@@ -447,7 +447,10 @@ void WorkflowRun::RunActivation(const Activation& activation) {
   }
   if (!started_) StartRoot();
   if (failure_) return;
-  DeliverUpdates();
+  // Updates are delivered once the code has run up to its first wait, so that handlers the
+  // workflow registers at its start (or in reaction to this activation's events) are there;
+  // replay delivers accepted updates at the same point.
+  bool updates_delivered = false;
   for (int loop = 0; loop < kActivationLoopsMax && !failure_; ++loop) {
     if (!scheduler_.RunUntilIdle()) {
       Fail(hugo::Error::From("workflow code ran " + std::to_string(kSchedulerStepsMax) +
@@ -457,6 +460,10 @@ void WorkflowRun::RunActivation(const Activation& activation) {
     }
     CheckRootDone();
     if (closed_) break;
+    if (!updates_delivered) {
+      updates_delivered = true;
+      if (DeliverUpdates()) continue;
+    }
     if (CheckConditions()) continue;
     if (ResolveLocalActivities()) continue;
     break;

@@ -225,7 +225,7 @@ class WorkflowRun {
   bool ResolveLocalActivities();
   void RunLocalActivity(LocalActivityState& state);
   void RecordLocalActivityMarker(LocalActivityState& state, const hugo::Result<Payloads>& result);
-  void DeliverUpdates();
+  bool DeliverUpdates();
   void DeliverUpdate(const temporal::api::update::v1::Request& request,
                      const std::string& message_id, int64_t sequencing_event_id, bool validate);
   void CheckRootDone();

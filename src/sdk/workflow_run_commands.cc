@@ -485,11 +485,12 @@ hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const P
   }
 }
 
-void WorkflowRun::DeliverUpdates() {
+bool WorkflowRun::DeliverUpdates() {
+  bool delivered = !replay_updates_.empty();
   for (const auto& request : replay_updates_) {
     DeliverUpdate(request, request.meta().update_id() + "/request", 0, false);
   }
-  if (replaying_) return;
+  if (replaying_) return delivered;
   std::vector<temporal::api::protocol::v1::Message> messages = std::move(admitted_updates_);
   admitted_updates_.clear();
   for (auto& m : incoming_messages_) messages.push_back(std::move(m));
@@ -498,7 +499,9 @@ void WorkflowRun::DeliverUpdates() {
     temporal::api::update::v1::Request request;
     if (!m.body().UnpackTo(&request)) continue;
     DeliverUpdate(request, m.id(), m.event_id(), true);
+    delivered = true;
   }
+  return delivered;
 }
 
 namespace {
