@@ -201,7 +201,12 @@ std::string WorkerDescription(const Flags& f) {
 // Polls every 10 ms until the gRPC health check of the workflow service answers SERVING and
 // DescribeNamespace succeeds; the system time of the first success.
 std::optional<std::chrono::system_clock::time_point> WaitReady(const Flags& f, std::string& last) {
-  auto channel = grpc::CreateChannel(f.address, grpc::InsecureChannelCredentials());
+  // Reconnect every 10 ms (gRPC's default backoff, 1 s and growing, would quantize the time).
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 10);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 10);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 10);
+  auto channel = grpc::CreateCustomChannel(f.address, grpc::InsecureChannelCredentials(), args);
   auto health = grpc::health::v1::Health::NewStub(channel);
   auto service = ws::WorkflowService::NewStub(channel);
   auto deadline = Clock::now() + f.ready_timeout;
