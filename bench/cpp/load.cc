@@ -202,11 +202,12 @@ std::string WorkerDescription(const Flags& f) {
 // Polls every 10 ms until the gRPC health check of the workflow service answers SERVING and
 // DescribeNamespace succeeds; the system time of the first success.
 std::optional<std::chrono::system_clock::time_point> WaitReady(const Flags& f, std::string& last) {
-  // Reconnect every 10 ms (gRPC's default backoff, 1 s and growing, would quantize the time).
+  // Reconnect every 10 ms (gRPC's default backoff, 1 s and growing, would quantize the time); in
+  // this gRPC the "min reconnect backoff" is the connect timeout: 1 s, as the Go program's.
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 10);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 10);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 10);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
   auto channel = grpc::CreateCustomChannel(f.address, grpc::InsecureChannelCredentials(), args);
   auto health = grpc::health::v1::Health::NewStub(channel);
   auto service = ws::WorkflowService::NewStub(channel);
@@ -214,6 +215,8 @@ std::optional<std::chrono::system_clock::time_point> WaitReady(const Flags& f, s
   while (Clock::now() < deadline) {
     grpc::ClientContext hc;
     hc.set_deadline(std::chrono::system_clock::now() + 1s);
+    // Wait for the connection: a fail-fast call every 10 ms re-resolves and cuts the handshake.
+    hc.set_wait_for_ready(true);
     grpc::health::v1::HealthCheckRequest hreq;
     hreq.set_service("temporal.api.workflowservice.v1.WorkflowService");
     grpc::health::v1::HealthCheckResponse hres;
