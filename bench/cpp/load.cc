@@ -8,7 +8,8 @@
 //
 // Load: closed loop, -c threads each starting a workflow and awaiting its result (the client is
 // synchronous: a thread per workflow in flight); open loop, a scheduler thread issuing starts on a
-// fixed schedule to -open-threads threads (a start no thread is free for waits and is counted late).
+// fixed schedule to -open-threads threads (a start no thread is free for waits and is counted
+// late).
 //
 // Owner: bench/cpp. Thread safety: main's; the drive threads share only the client (thread-safe)
 // and atomics, each writing its own records.
@@ -66,8 +67,8 @@ Workflow<std::string> BenchHello(WorkflowContext ctx, std::string name) {
 
 // Scenario (b): one durable timer (its length in ns, as Go encodes a time.Duration), complete.
 Workflow<std::string> BenchTimer(WorkflowContext ctx, std::string name, int64_t timer_ns) {
-  auto fired = co_await ctx.Sleep(std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::nanoseconds(timer_ns)));
+  auto fired = co_await ctx.Sleep(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(timer_ns)));
   if (fired.IsFailure()) co_return fired.Error();
   co_return "Hello, " + name + "!";
 }
@@ -260,8 +261,8 @@ std::string OneWorkflow(const Client& client, const Flags& f, const std::string&
   hugo::Result<WorkflowHandle<std::string>> handle =
       f.scenario == "timer"
           ? client.StartWorkflow<std::string>(kWfTimer, options, id, int64_t{f.timer.count()})
-          : client.StartWorkflow<std::string>(
-                f.scenario == "signal" ? kWfSignal : kWfHello, options, id);
+          : client.StartWorkflow<std::string>(f.scenario == "signal" ? kWfSignal : kWfHello,
+                                              options, id);
   if (handle.IsFailure()) return "start: " + handle.Error().ToString();
   if (f.scenario == "signal") {
     auto signaled = handle.Value().SignalPayloads(kSignalName, Payloads());
@@ -411,7 +412,9 @@ void Summarize(nlohmann::ordered_json& r, const std::vector<Record>& recs, const
     r["dropped"] = st.dropped;
     r["late"] = st.late;
     r["max_start_lag_ms"] =
-        static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(st.max_lag).count()) / 1000;
+        static_cast<double>(
+            std::chrono::duration_cast<std::chrono::microseconds>(st.max_lag).count()) /
+        1000;
   }
 }
 
@@ -466,7 +469,9 @@ void SampleHistories(const Client& client, const Flags& f, const std::vector<Rec
     std::string shape = HistoryShape(client, recs[i].id);
     ++checked;
     double ms = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                        recs[i].done - recs[i].due).count()) / 1000;
+                                        recs[i].done - recs[i].due)
+                                        .count()) /
+                1000;
     if (std::find(usual.begin(), usual.end(), shape) == usual.end() && odd++ == 0) {
       char head[128];
       std::snprintf(head, sizeof(head), "%s (%.0f ms): ", recs[i].id.c_str(), ms);
@@ -620,7 +625,8 @@ int Main(int argc, char** argv) {
     server_cpu = (server_after - server_before) / f.clk_tck;
     server_sys = (sys_after - sys_before) / f.clk_tck;
     server_per_1000 = server_cpu / static_cast<double>(completed) * 1000;
-    client_per_1000 = (client_after - client_before) / f.clk_tck / static_cast<double>(completed) * 1000;
+    client_per_1000 =
+        (client_after - client_before) / f.clk_tck / static_cast<double>(completed) * 1000;
   }
   r["server_cpu_s"] = server_cpu;
   r["server_cpu_s_in_kernel"] = server_sys;

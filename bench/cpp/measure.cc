@@ -47,7 +47,8 @@ std::optional<Nanos> ParseGoDuration(const std::string& text) {
   if (text.empty()) return std::nullopt;
   while (i < text.size()) {
     size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    while (i < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
       ++i;
     }
     if (i == start) return std::nullopt;
@@ -56,13 +57,20 @@ std::optional<Nanos> ParseGoDuration(const std::string& text) {
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     std::string unit = text.substr(unit_start, i - unit_start);
     double scale = 0;
-    if (unit == "ns") scale = 1;
-    else if (unit == "us" || unit == "µs") scale = 1e3;
-    else if (unit == "ms") scale = 1e6;
-    else if (unit == "s") scale = 1e9;
-    else if (unit == "m") scale = 60e9;
-    else if (unit == "h") scale = 3600e9;
-    else return std::nullopt;
+    if (unit == "ns")
+      scale = 1;
+    else if (unit == "us" || unit == "µs")
+      scale = 1e3;
+    else if (unit == "ms")
+      scale = 1e6;
+    else if (unit == "s")
+      scale = 1e9;
+    else if (unit == "m")
+      scale = 60e9;
+    else if (unit == "h")
+      scale = 3600e9;
+    else
+      return std::nullopt;
     total += value * scale;
   }
   return Nanos(static_cast<int64_t>(std::llround(total)));
@@ -79,7 +87,8 @@ std::string GoDurationString(Nanos d) {
   int64_t hours = ns / 3'600'000'000'000;
   int64_t minutes = ns / 60'000'000'000 % 60;
   std::string seconds = Fraction(ns % 60'000'000'000, 1'000'000'000) + "s";
-  if (hours > 0) return sign + std::to_string(hours) + "h" + std::to_string(minutes) + "m" + seconds;
+  if (hours > 0)
+    return sign + std::to_string(hours) + "h" + std::to_string(minutes) + "m" + seconds;
   if (minutes > 0) return sign + std::to_string(minutes) + "m" + seconds;
   return sign + seconds;
 }
