@@ -353,8 +353,6 @@ hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
     input_ = a.input();
     if (!a.workflow_id().empty()) info_.workflow_id = a.workflow_id();
     now_ = info_.start_time;
-    std::seed_seq seed(info_.first_execution_run_id.begin(), info_.first_execution_run_id.end());
-    random_.seed(seed);
   }
   return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
 }

@@ -438,7 +438,14 @@ void WorkflowRun::UpsertMemo(const std::map<std::string, Payload>& memo) {
   AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, "");
 }
 
-uint64_t WorkflowRun::NextRandom() { return random_(); }
+uint64_t WorkflowRun::NextRandom() {
+  if (!random_seeded_) {
+    std::seed_seq seed(info_.first_execution_run_id.begin(), info_.first_execution_run_id.end());
+    random_.seed(seed);
+    random_seeded_ = true;
+  }
+  return random_();
+}
 
 // ---------------------------------------------------------------------------------------------
 // Conditions, branches, queries, updates.
