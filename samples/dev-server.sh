@@ -4,6 +4,7 @@
 # stop_dev_server stops it.
 start_dev_server() {
   local hdo="$1" dir="$2" i
+  : >"$dir/server.log"
   "$hdo" server start-dev --port 0 --db-filename "$dir/hdo.db" >"$dir/server.log" 2>&1 &
   DEV_SERVER_PID=$!
   DEV_SERVER_ADDRESS=""
