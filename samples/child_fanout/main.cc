@@ -20,7 +20,7 @@
 namespace {
 
 // The child workflow.
-hdo::Workflow<int> Square(hdo::WorkflowContext, int x) { co_return x * x; }
+hdo::Workflow<int> Square(hdo::WorkflowContext, int x) { co_return x* x; }
 
 // One branch of the parent's group: runs child `x` and stores its result at `index`. The branch
 // runs with the group's context, so the child is canceled when another branch fails.

@@ -26,9 +26,10 @@ inline std::optional<int> ParseArgs(int argc, char** argv, std::string_view abou
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
-      std::printf("%.*s\n\nusage: %s [--address host:port]\n  --address  the Temporal frontend "
-                  "(default 127.0.0.1:7233)\n",
-                  static_cast<int>(about.size()), about.data(), argv[0]);
+      std::printf(
+          "%.*s\n\nusage: %s [--address host:port]\n  --address  the Temporal frontend "
+          "(default 127.0.0.1:7233)\n",
+          static_cast<int>(about.size()), about.data(), argv[0]);
       return 0;
     }
     if (arg == "--address" && i + 1 < argc) {

@@ -31,7 +31,8 @@ hdo::Workflow<std::string> Greeting(hdo::WorkflowContext ctx, std::string name) 
 
 int main(int argc, char** argv) {
   samples::Args args;
-  if (auto exit = samples::ParseArgs(argc, argv, "hello: one workflow running one activity", args)) {
+  if (auto exit =
+          samples::ParseArgs(argc, argv, "hello: one workflow running one activity", args)) {
     return *exit;
   }
   hdo::ConnectionOptions connection_options;

@@ -112,7 +112,8 @@ void RunTransfer(const hdo::Client& client, const std::string& task_queue, const
 
 int main(int argc, char** argv) {
   samples::Args args;
-  if (auto exit = samples::ParseArgs(argc, argv, "saga: a money transfer with compensation", args)) {
+  if (auto exit =
+          samples::ParseArgs(argc, argv, "saga: a money transfer with compensation", args)) {
     return *exit;
   }
   hdo::ConnectionOptions connection_options;

@@ -18,7 +18,8 @@ std::string Compose(std::string name) { return "Hello from a standalone app, " +
 hdo::Workflow<std::string> Greet(hdo::WorkflowContext ctx, std::string name) {
   hdo::ActivityOptions options;
   options.start_to_close_timeout = std::chrono::seconds(10);
-  hugo::Result<std::string> text = co_await ctx.ExecuteActivity<std::string>("Compose", options, name);
+  hugo::Result<std::string> text =
+      co_await ctx.ExecuteActivity<std::string>("Compose", options, name);
   if (text.IsFailure()) co_return text.Error();
   co_return text.Value();
 }

@@ -2,6 +2,8 @@
 // hdo::Worker, driven by the hdo::Client, against a real `hdo server start-dev` (or the server at
 // HDO_SDK_TARGET=host:port). What they promise is visible in history: which activities were
 // scheduled, in which order, and which were asked to cancel.
+#include "hdo/workflow_sync.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 
 #include "hdo/client.h"
 #include "hdo/worker.h"
-#include "hdo/workflow_sync.h"
 #include "testlib/dev_server.h"
 #include "testlib/process.h"
 
@@ -120,8 +121,8 @@ class WorkflowSyncTest : public ::testing::Test {
     return {fetched.Value().events().begin(), fetched.Value().events().end()};
   }
   static int Count(const std::vector<history::HistoryEvent>& events, enums::EventType type) {
-    return static_cast<int>(std::count_if(events.begin(), events.end(),
-                                          [type](const auto& e) { return e.event_type() == type; }));
+    return static_cast<int>(std::count_if(
+        events.begin(), events.end(), [type](const auto& e) { return e.event_type() == type; }));
   }
   // The activity types of the ActivityTaskScheduled events, in history order.
   static std::vector<std::string> ScheduledActivities(
@@ -312,8 +313,8 @@ TEST_F(WorkflowSyncTest, SagaStoresEveryStepResultUnderItsKey) {
   for (const char* type : {"Step1", "Step2", "Step3"}) worker.RegisterActivity(type, &Step);
   for (const char* type : {"Undo1", "Undo2", "Undo3"}) worker.RegisterActivity(type, &Undo);
   StartWorker();
-  auto handle = client_->StartWorkflow<nlohmann::json>("Saga", Options("saga-ok"),
-                                                       std::string("Step3"));
+  auto handle =
+      client_->StartWorkflow<nlohmann::json>("Saga", Options("saga-ok"), std::string("Step3"));
   ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
   auto result = handle.Value().GetResult();
   ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
