@@ -31,7 +31,8 @@ hugo::Result<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const Connec
     ssl.pem_root_certs = ca.Value();
   }
   if (o.tls->cert_file.empty() != o.tls->key_file.empty()) {
-    return hugo::Error::From("mTLS needs both cert_file and key_file", std::string(hugo::ErrorCodes::kValidation));
+    return hugo::Error::From("mTLS needs both cert_file and key_file",
+                             std::string(hugo::ErrorCodes::kValidation));
   }
   if (!o.tls->cert_file.empty()) {
     auto cert = ReadFile(o.tls->cert_file, "certificate");
@@ -46,24 +47,42 @@ hugo::Result<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const Connec
 
 std::string CodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "ok";
-    case grpc::StatusCode::CANCELLED: return "cancelled";
-    case grpc::StatusCode::UNKNOWN: return "unknown";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "invalid_argument";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "deadline_exceeded";
-    case grpc::StatusCode::NOT_FOUND: return "not_found";
-    case grpc::StatusCode::ALREADY_EXISTS: return "already_exists";
-    case grpc::StatusCode::PERMISSION_DENIED: return "permission_denied";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "resource_exhausted";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "failed_precondition";
-    case grpc::StatusCode::ABORTED: return "aborted";
-    case grpc::StatusCode::OUT_OF_RANGE: return "out_of_range";
-    case grpc::StatusCode::UNIMPLEMENTED: return "unimplemented";
-    case grpc::StatusCode::INTERNAL: return "internal";
-    case grpc::StatusCode::UNAVAILABLE: return "unavailable";
-    case grpc::StatusCode::DATA_LOSS: return "data_loss";
-    case grpc::StatusCode::UNAUTHENTICATED: return "unauthenticated";
-    default: return "unknown";
+    case grpc::StatusCode::OK:
+      return "ok";
+    case grpc::StatusCode::CANCELLED:
+      return "cancelled";
+    case grpc::StatusCode::UNKNOWN:
+      return "unknown";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "invalid_argument";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "deadline_exceeded";
+    case grpc::StatusCode::NOT_FOUND:
+      return "not_found";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "already_exists";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "permission_denied";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "resource_exhausted";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "failed_precondition";
+    case grpc::StatusCode::ABORTED:
+      return "aborted";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "out_of_range";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "unimplemented";
+    case grpc::StatusCode::INTERNAL:
+      return "internal";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "unavailable";
+    case grpc::StatusCode::DATA_LOSS:
+      return "data_loss";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "unauthenticated";
+    default:
+      return "unknown";
   }
 }
 

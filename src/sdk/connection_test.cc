@@ -59,7 +59,8 @@ class ConnectionTlsTest : public ::testing::Test {
   void SetUp() override {
     dir_ = testlib::MakeTempDir("hdo-sdk-tls");
     std::string script =
-        "cd '" + dir_ + "' && "
+        "cd '" + dir_ +
+        "' && "
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
         "-subj '/CN=sdk test CA' && "
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other-ca.pem -days 2 "
@@ -75,7 +76,8 @@ class ConnectionTlsTest : public ::testing::Test {
         "-out client.pem -days 2";
     ASSERT_EQ(std::system(("(" + script + ") >/dev/null 2>&1").c_str()), 0) << "openssl failed";
 
-    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    grpc::SslServerCredentialsOptions ssl(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
     ssl.pem_root_certs = ReadFile(dir_ + "/ca.pem");
     ssl.pem_key_cert_pairs.push_back(
         {ReadFile(dir_ + "/server.key"), ReadFile(dir_ + "/server.pem")});

@@ -66,8 +66,8 @@ hugo::Result<temporal::api::history::v1::History> Replayer::ParseHistoryJson(
   return hugo::Result<temporal::api::history::v1::History>::Ok(std::move(history));
 }
 
-hugo::Result<hugo::Unit> Replayer::ReplayHistory(
-    const temporal::api::history::v1::History& history, std::string workflow_id) const {
+hugo::Result<hugo::Unit> Replayer::ReplayHistory(const temporal::api::history::v1::History& history,
+                                                 std::string workflow_id) const {
   internal::WorkflowRun run(workflows_.get(), nullptr,
                             internal::WorkflowRunOptions{"default", "", "replayer"});
   auto appended = run.AppendEvents(history.events());

@@ -121,7 +121,8 @@ TEST_F(ScenarioTest, HelloRunsAnActivityAndReturnsItsResult) {
   worker.RegisterWorkflow("Greeting", &Greeting);
   worker.RegisterActivity("ComposeGreeting", &ComposeGreeting);
   StartWorker();
-  auto result = client_->ExecuteWorkflow<std::string>("Greeting", Options("hello"), std::string("Ada"));
+  auto result =
+      client_->ExecuteWorkflow<std::string>("Greeting", Options("hello"), std::string("Ada"));
   ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
   EXPECT_EQ(result.Value(), "Hello, Ada!");
 }
@@ -204,8 +205,8 @@ TEST_F(ScenarioTest, ASignalWinsOverATimerAndTheTimerIsCanceledWhenTheRunComplet
   Worker& worker = NewWorker();
   worker.RegisterWorkflow("WaitForApproval", &WaitForApproval);
   StartWorker();
-  auto handle = client_->StartWorkflow<std::string>("WaitForApproval", Options("approve"),
-                                                    int64_t{60'000});
+  auto handle =
+      client_->StartWorkflow<std::string>("WaitForApproval", Options("approve"), int64_t{60'000});
   ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
   ASSERT_TRUE(handle.Value().Signal("approve", std::string("Grace")).IsSuccess());
   auto result = handle.Value().GetResult();
@@ -220,8 +221,8 @@ TEST_F(ScenarioTest, ATimerFiresWhenNoSignalComes) {
   Worker& worker = NewWorker();
   worker.RegisterWorkflow("WaitForApproval", &WaitForApproval);
   StartWorker();
-  auto result = client_->ExecuteWorkflow<std::string>("WaitForApproval", Options("timeout"),
-                                                      int64_t{1000});
+  auto result =
+      client_->ExecuteWorkflow<std::string>("WaitForApproval", Options("timeout"), int64_t{1000});
   ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
   EXPECT_EQ(result.Value(), "timed out");
 }
@@ -283,12 +284,12 @@ TEST_F(ScenarioTest, QueriesReadStateAndUpdatesChangeItAfterTheirValidator) {
   EXPECT_EQ(result.Value(), 7);
   // The rejected update left no trace in history; the two accepted ones did.
   auto types = EventTypes(handle.Value());
-  EXPECT_EQ(std::count(types.begin(), types.end(),
-                       enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
-            2);
-  EXPECT_EQ(std::count(types.begin(), types.end(),
-                       enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED),
-            2);
+  EXPECT_EQ(
+      std::count(types.begin(), types.end(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
+      2);
+  EXPECT_EQ(
+      std::count(types.begin(), types.end(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED),
+      2);
 }
 
 // --- continue-as-new: the client's result follows the chain of runs.
@@ -303,8 +304,8 @@ TEST_F(ScenarioTest, ContinueAsNewChainsRunsAndTheResultFollowsThem) {
   Worker& worker = NewWorker();
   worker.RegisterWorkflow("Countdown", &Countdown);
   StartWorker();
-  auto handle = client_->StartWorkflow<int64_t>("Countdown", Options("countdown"), int64_t{4},
-                                                int64_t{0});
+  auto handle =
+      client_->StartWorkflow<int64_t>("Countdown", Options("countdown"), int64_t{4}, int64_t{0});
   ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
   auto result = handle.Value().GetResult();
   ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
@@ -418,9 +419,8 @@ Workflow<std::string> Parent(WorkflowContext ctx) {
   auto child = ctx.ExecuteChildWorkflow<std::string>("Child", options, std::string("Lin"));
   auto started = co_await child.started;
   if (started.IsFailure()) co_return started.Error();
-  auto signaled = co_await ctx.SignalExternalWorkflow(started.Value().workflow_id,
-                                                      started.Value().run_id, "from-parent",
-                                                      std::string("Hi"));
+  auto signaled = co_await ctx.SignalExternalWorkflow(
+      started.Value().workflow_id, started.Value().run_id, "from-parent", std::string("Hi"));
   if (signaled.IsFailure()) co_return signaled.Error();
   auto result = co_await child.result;
   if (result.IsFailure()) co_return result.Error();
@@ -499,8 +499,8 @@ TEST_F(ScenarioTest, ARecordedHistoryReplaysOnlyAgainstCompatibleCode) {
   worker.RegisterWorkflow("Greeting", &Greeting);
   worker.RegisterActivity("ComposeGreeting", &ComposeGreeting);
   StartWorker();
-  auto handle = client_->StartWorkflow<std::string>("Greeting", Options("determinism"),
-                                                    std::string("Ada"));
+  auto handle =
+      client_->StartWorkflow<std::string>("Greeting", Options("determinism"), std::string("Ada"));
   ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
   ASSERT_TRUE(handle.Value().GetResult().IsSuccess());
   auto history = handle.Value().FetchHistory();

@@ -68,9 +68,8 @@ Workflow<bool> AwaitConditionOrTimeout(WorkflowContext ctx,
   bool timed_out = false;
   Selector selector(ctx);
   selector.AddFuture(condition, [&](bool value) { held = value; });
-  selector.AddFuture(timer, [&](const hugo::Result<hugo::Unit>& fired) {
-    timed_out = fired.IsSuccess();
-  });
+  selector.AddFuture(timer,
+                     [&](const hugo::Result<hugo::Unit>& fired) { timed_out = fired.IsSuccess(); });
   auto selected = co_await selector.Select();
   if (selected.IsFailure()) co_return selected.Error();
   if (held) {
@@ -106,7 +105,9 @@ Workflow<bool> WorkflowContext::AwaitWithTimeout(std::chrono::milliseconds timeo
   return AwaitConditionOrTimeout(*this, waiter, timeout);
 }
 
-void WorkflowContext::Go(Workflow<hugo::Unit> coroutine) const { run_->Spawn(std::move(coroutine)); }
+void WorkflowContext::Go(Workflow<hugo::Unit> coroutine) const {
+  run_->Spawn(std::move(coroutine));
+}
 
 void WorkflowContext::KeepAlive(std::shared_ptr<void> frame) const {
   run_->KeepAlive(std::move(frame));
@@ -122,8 +123,9 @@ hugo::Result<hugo::Unit> WorkflowContext::SetQueryHandlerRaw(std::string query_t
   return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
 }
 
-hugo::Result<hugo::Unit> WorkflowContext::SetUpdateHandlerRaw(
-    std::string update_name, RawUpdateHandler handler, RawUpdateValidator validator) const {
+hugo::Result<hugo::Unit> WorkflowContext::SetUpdateHandlerRaw(std::string update_name,
+                                                              RawUpdateHandler handler,
+                                                              RawUpdateValidator validator) const {
   if (update_name.empty() || update_name.rfind("__", 0) == 0) {
     return hugo::Error::From("an update name must not be empty or start with __ (reserved)",
                              std::string(hugo::ErrorCodes::kValidation));
@@ -166,10 +168,11 @@ Future<hugo::Result<hugo::Unit>> WorkflowContext::RequestCancelExternalWorkflow(
 hugo::Error WorkflowContext::ContinueAsNewRaw(ContinueAsNewOptions options,
                                               hugo::Result<Payloads> input) const {
   if (input.IsFailure()) return input.Error();
-  hugo::Error error = hugo::Error::From("continue as new",
-                                        std::string(WorkflowErrorCodes::kContinueAsNew))
-                          .WithMetadata("input", hugo::Base64Encode(input.Value().SerializeAsString()));
-  if (!options.workflow_type.empty()) error = error.WithMetadata("workflow_type", options.workflow_type);
+  hugo::Error error =
+      hugo::Error::From("continue as new", std::string(WorkflowErrorCodes::kContinueAsNew))
+          .WithMetadata("input", hugo::Base64Encode(input.Value().SerializeAsString()));
+  if (!options.workflow_type.empty())
+    error = error.WithMetadata("workflow_type", options.workflow_type);
   if (!options.task_queue.empty()) error = error.WithMetadata("task_queue", options.task_queue);
   if (options.run_timeout.count() > 0) {
     error = error.WithMetadata("run_timeout_ms", int64_t{options.run_timeout.count()});
@@ -239,9 +242,9 @@ std::string WorkflowContext::NewUuid() const {
   hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;  // version 4
   lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 10
   char text[37];
-  std::snprintf(text, sizeof(text), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
-                static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
+  std::snprintf(text, sizeof(text), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
                 static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
   return text;
 }

@@ -44,7 +44,8 @@ std::string EventKey(const HistoryEvent& e) {
     case enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
       return e.activity_task_scheduled_event_attributes().activity_id();
     case enums::EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED:
-      return std::to_string(e.activity_task_cancel_requested_event_attributes().scheduled_event_id());
+      return std::to_string(
+          e.activity_task_cancel_requested_event_attributes().scheduled_event_id());
     case enums::EVENT_TYPE_TIMER_STARTED:
       return e.timer_started_event_attributes().timer_id();
     case enums::EVENT_TYPE_TIMER_CANCELED:
@@ -88,7 +89,8 @@ std::string EventDetail(const HistoryEvent& e) {
   std::string detail;
   switch (e.event_type()) {
     case enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-      detail = "activity type " + e.activity_task_scheduled_event_attributes().activity_type().name();
+      detail =
+          "activity type " + e.activity_task_scheduled_event_attributes().activity_type().name();
       break;
     case enums::EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
       detail = "workflow type " +
@@ -196,8 +198,8 @@ std::string Command::Describe() const {
   std::string type = CommandTypeName(proto);
   std::string text = name;
   if (!key.empty() || !type.empty()) {
-    text += " (" + key + (type.empty() ? "" : (key.empty() ? "" : ", ") + std::string("type ") + type) +
-            ")";
+    text += " (" + key +
+            (type.empty() ? "" : (key.empty() ? "" : ", ") + std::string("type ") + type) + ")";
   }
   return text;
 }
@@ -317,9 +319,8 @@ hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
     if (event.event_id() < next_event_id_) continue;  // already held (a re-sent page)
     if (event.event_id() != next_event_id_) {
       return hugo::Error::From("history event " + std::to_string(event.event_id()) +
-                                   " does not follow event " +
-                                   std::to_string(next_event_id_ - 1) + " held for run " +
-                                   info_.run_id,
+                                   " does not follow event " + std::to_string(next_event_id_ - 1) +
+                                   " held for run " + info_.run_id,
                                std::string(hugo::ErrorCodes::kValidation));
     }
     events_.push_back(event);
@@ -349,7 +350,8 @@ hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
                                        a.parent_workflow_execution().run_id()};
     }
     for (const auto& [k, v] : a.memo().fields()) info_.memo[k] = v;
-    for (const auto& [k, v] : a.search_attributes().indexed_fields()) info_.search_attributes[k] = v;
+    for (const auto& [k, v] : a.search_attributes().indexed_fields())
+      info_.search_attributes[k] = v;
     input_ = a.input();
     if (!a.workflow_id().empty()) info_.workflow_id = a.workflow_id();
     now_ = info_.start_time;
@@ -561,10 +563,10 @@ void WorkflowRun::CheckRootDone() {
   command::Command c;
   if (outcome.IsSuccess()) {
     c.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
-    *c.mutable_complete_workflow_execution_command_attributes()->mutable_result() =
-        outcome.Value();
+    *c.mutable_complete_workflow_execution_command_attributes()->mutable_result() = outcome.Value();
     AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, "");
-    if (execution_context_ && !replaying_) (void)execution_context_->Complete(hugo::WorkflowStatus::kCompleted);
+    if (execution_context_ && !replaying_)
+      (void)execution_context_->Complete(hugo::WorkflowStatus::kCompleted);
     return;
   }
   const hugo::Error& error = outcome.Error();
@@ -581,25 +583,30 @@ void WorkflowRun::CheckRootDone() {
         hugo::Base64Decode(error.TryGetMetadata<std::string>("input").value_or("")).value_or(""));
     *a->mutable_input() = input;
     int64_t run_timeout = error.TryGetMetadata<int64_t>("run_timeout_ms").value_or(0);
-    if (run_timeout > 0) *a->mutable_workflow_run_timeout() = ToDuration(std::chrono::milliseconds(run_timeout));
+    if (run_timeout > 0)
+      *a->mutable_workflow_run_timeout() = ToDuration(std::chrono::milliseconds(run_timeout));
     int64_t task_timeout = error.TryGetMetadata<int64_t>("task_timeout_ms").value_or(0);
-    if (task_timeout > 0) *a->mutable_workflow_task_timeout() = ToDuration(std::chrono::milliseconds(task_timeout));
+    if (task_timeout > 0)
+      *a->mutable_workflow_task_timeout() = ToDuration(std::chrono::milliseconds(task_timeout));
     AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, "");
-    if (execution_context_ && !replaying_) (void)execution_context_->Complete(hugo::WorkflowStatus::kCompleted);
+    if (execution_context_ && !replaying_)
+      (void)execution_context_->Complete(hugo::WorkflowStatus::kCompleted);
     return;
   }
   if (error.HasCode(hugo::ErrorCodes::kCanceled) && cancel_requested_) {
     c.set_command_type(enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION);
     c.mutable_cancel_workflow_execution_command_attributes();
     AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, "");
-    if (execution_context_ && !replaying_) (void)execution_context_->Complete(hugo::WorkflowStatus::kCanceled);
+    if (execution_context_ && !replaying_)
+      (void)execution_context_->Complete(hugo::WorkflowStatus::kCanceled);
     return;
   }
   c.set_command_type(enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION);
   *c.mutable_fail_workflow_execution_command_attributes()->mutable_failure() =
       ErrorToFailure(error);
   AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, "");
-  if (execution_context_ && !replaying_) (void)execution_context_->Complete(hugo::WorkflowStatus::kFailed, error);
+  if (execution_context_ && !replaying_)
+    (void)execution_context_->Complete(hugo::WorkflowStatus::kFailed, error);
 }
 
 void WorkflowRun::FinishActivation() {
@@ -695,15 +702,14 @@ void WorkflowRun::ApplyEvent(const HistoryEvent& event) {
       // Delivered at the next activation when it runs live; on replay the accepted event's
       // look-ahead delivers it.
       temporal::api::protocol::v1::Message m;
-      m.set_id(event.workflow_execution_update_admitted_event_attributes()
-                   .request()
-                   .meta()
-                   .update_id() +
-               "/request");
+      m.set_id(
+          event.workflow_execution_update_admitted_event_attributes().request().meta().update_id() +
+          "/request");
       m.set_protocol_instance_id(
           event.workflow_execution_update_admitted_event_attributes().request().meta().update_id());
       m.set_event_id(event.event_id());
-      m.mutable_body()->PackFrom(event.workflow_execution_update_admitted_event_attributes().request());
+      m.mutable_body()->PackFrom(
+          event.workflow_execution_update_admitted_event_attributes().request());
       admitted_updates_.push_back(std::move(m));
       break;
     }
@@ -745,7 +751,8 @@ void WorkflowRun::ApplyActivityEvent(const HistoryEvent& event) {
   switch (event.event_type()) {
     case enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
       scheduled_event_id = event.activity_task_completed_event_attributes().scheduled_event_id();
-      outcome = hugo::Result<Payloads>::Ok(event.activity_task_completed_event_attributes().result());
+      outcome =
+          hugo::Result<Payloads>::Ok(event.activity_task_completed_event_attributes().result());
       break;
     case enums::EVENT_TYPE_ACTIVITY_TASK_FAILED: {
       const auto& a = event.activity_task_failed_event_attributes();
@@ -818,8 +825,8 @@ void WorkflowRun::ApplyChildEvent(const HistoryEvent& event) {
       const auto& a = event.start_child_workflow_execution_failed_event_attributes();
       initiated = a.initiated_event_id();
       hugo::Error error = hugo::Error::From(
-          "the child workflow " + a.workflow_id() + " could not start: " +
-              enums::StartChildWorkflowExecutionFailedCause_Name(a.cause()),
+          "the child workflow " + a.workflow_id() +
+              " could not start: " + enums::StartChildWorkflowExecutionFailedCause_Name(a.cause()),
           "temporal.child_workflow.start_failed");
       auto it = children_.find(initiated);
       if (it != children_.end()) it->second->started->Resolve(error);
@@ -877,26 +884,28 @@ void WorkflowRun::ApplyExternalEvent(const HistoryEvent& event) {
   hugo::Result<hugo::Unit> outcome = hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
   switch (event.event_type()) {
     case enums::EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED:
-      initiated = event.external_workflow_execution_signaled_event_attributes().initiated_event_id();
+      initiated =
+          event.external_workflow_execution_signaled_event_attributes().initiated_event_id();
       break;
     case enums::EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
-      initiated =
-          event.external_workflow_execution_cancel_requested_event_attributes().initiated_event_id();
+      initiated = event.external_workflow_execution_cancel_requested_event_attributes()
+                      .initiated_event_id();
       break;
     case enums::EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED: {
       const auto& a = event.signal_external_workflow_execution_failed_event_attributes();
       initiated = a.initiated_event_id();
-      outcome = hugo::Error::From("signal to " + a.workflow_execution().workflow_id() + " failed: " +
-                                      enums::SignalExternalWorkflowExecutionFailedCause_Name(a.cause()),
-                                  "temporal.external_workflow.not_found");
+      outcome = hugo::Error::From(
+          "signal to " + a.workflow_execution().workflow_id() +
+              " failed: " + enums::SignalExternalWorkflowExecutionFailedCause_Name(a.cause()),
+          "temporal.external_workflow.not_found");
       break;
     }
     default: {
       const auto& a = event.request_cancel_external_workflow_execution_failed_event_attributes();
       initiated = a.initiated_event_id();
       outcome = hugo::Error::From(
-          "cancel request to " + a.workflow_execution().workflow_id() + " failed: " +
-              enums::CancelExternalWorkflowExecutionFailedCause_Name(a.cause()),
+          "cancel request to " + a.workflow_execution().workflow_id() +
+              " failed: " + enums::CancelExternalWorkflowExecutionFailedCause_Name(a.cause()),
           "temporal.external_workflow.not_found");
       break;
     }

@@ -275,8 +275,8 @@ class WorkflowRun {
   std::map<int64_t, std::shared_ptr<ActivityState>> activities_;  // by scheduled event id
   std::map<std::string, std::shared_ptr<TimerState>> timers_;     // by timer id
   std::vector<std::shared_ptr<LocalActivityState>> local_pending_;
-  std::map<std::string, HistoryEvent> local_markers_;           // look-ahead, by activity id
-  std::map<int64_t, std::shared_ptr<ChildState>> children_;     // by initiated event id
+  std::map<std::string, HistoryEvent> local_markers_;            // look-ahead, by activity id
+  std::map<int64_t, std::shared_ptr<ChildState>> children_;      // by initiated event id
   std::map<int64_t, std::shared_ptr<ExternalState>> externals_;  // by initiated event id
   std::map<std::string, std::shared_ptr<SignalChannelState>> signals_;
   std::vector<std::pair<std::shared_ptr<FutureState<bool>>, std::function<bool()>>> conditions_;

@@ -39,9 +39,9 @@ Payloads OnePayload(hugo::Result<Payload> payload) {
 // Activities.
 
 Future<hugo::Result<Payloads>> WorkflowRun::ScheduleActivity(std::shared_ptr<Scope> scope,
-                                                              std::string activity_type,
-                                                              ActivityOptions options,
-                                                              Payloads input) {
+                                                             std::string activity_type,
+                                                             ActivityOptions options,
+                                                             Payloads input) {
   using Raw = Future<hugo::Result<Payloads>>;
   if (options.schedule_to_close_timeout.count() <= 0 &&
       options.start_to_close_timeout.count() <= 0) {
@@ -83,8 +83,8 @@ Future<hugo::Result<Payloads>> WorkflowRun::ScheduleActivity(std::shared_ptr<Sco
     *a->mutable_heartbeat_timeout() = ToDuration(options.heartbeat_timeout);
   }
   if (options.retry_policy) *a->mutable_retry_policy() = options.retry_policy->ToProto();
-  state->command = AddCommand(std::move(c), enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
-                              state->activity_id);
+  state->command =
+      AddCommand(std::move(c), enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, state->activity_id);
   state->command->on_recorded = [this, state](const HistoryEvent& event) {
     state->scheduled_event_id = event.event_id();
     if (!state->future->value) activities_[event.event_id()] = state;
@@ -113,20 +113,20 @@ Future<hugo::Result<Payloads>> WorkflowRun::ScheduleActivity(std::shared_ptr<Sco
 }
 
 Future<hugo::Result<Payloads>> WorkflowRun::ScheduleLocalActivity(std::shared_ptr<Scope> scope,
-                                                                   std::string activity_type,
-                                                                   LocalActivityOptions options,
-                                                                   Payloads input) {
+                                                                  std::string activity_type,
+                                                                  LocalActivityOptions options,
+                                                                  Payloads input) {
   using Raw = Future<hugo::Result<Payloads>>;
   if (options.schedule_to_close_timeout.count() <= 0 &&
       options.start_to_close_timeout.count() <= 0) {
-    return Raw::FromState(
-        &scheduler_,
-        Failed<Payloads>(hugo::Error::From(
-            "local activity " + activity_type +
-                " needs a schedule_to_close_timeout or a start_to_close_timeout",
-            std::string(hugo::ErrorCodes::kValidation))));
+    return Raw::FromState(&scheduler_,
+                          Failed<Payloads>(hugo::Error::From(
+                              "local activity " + activity_type +
+                                  " needs a schedule_to_close_timeout or a start_to_close_timeout",
+                              std::string(hugo::ErrorCodes::kValidation))));
   }
-  if (scope->canceled) return Raw::FromState(&scheduler_, Failed<Payloads>(hugo::Error::Canceled()));
+  if (scope->canceled)
+    return Raw::FromState(&scheduler_, Failed<Payloads>(hugo::Error::Canceled()));
   auto state = std::make_shared<LocalActivityState>();
   state->activity_id = std::to_string(NextSequence());
   state->activity_type = std::move(activity_type);
@@ -155,8 +155,8 @@ bool WorkflowRun::ResolveLocalActivities() {
     }
     auto it = local_markers_.find(state->activity_id);
     if (it == local_markers_.end()) {
-      Fail(hugo::Error::From("local activity " + state->activity_id + " (" +
-                                 state->activity_type + ") has no marker in history",
+      Fail(hugo::Error::From("local activity " + state->activity_id + " (" + state->activity_type +
+                                 ") has no marker in history",
                              std::string(WorkflowErrorCodes::kNonDeterminism)));
       return false;
     }
@@ -203,9 +203,10 @@ void WorkflowRun::RunLocalActivity(LocalActivityState& state) {
                                           : std::chrono::milliseconds(1000);
   for (int32_t attempt = 1;; ++attempt) {
     invocation.info.attempt = attempt;
-    outcome = local_activities_ ? local_activities_(invocation)
-                                : hugo::Result<Payloads>(hugo::Error::From(
-                                      "this worker runs no local activities", "hdo.local_activity"));
+    outcome = local_activities_
+                  ? local_activities_(invocation)
+                  : hugo::Result<Payloads>(hugo::Error::From("this worker runs no local activities",
+                                                             "hdo.local_activity"));
     if (outcome.IsSuccess() || IsNonRetryable(outcome.Error())) break;
     if (policy.maximum_attempts > 0 && attempt >= policy.maximum_attempts) break;
     bool listed = false;
@@ -261,12 +262,12 @@ Future<hugo::Result<hugo::Unit>> WorkflowRun::StartTimer(std::shared_ptr<Scope> 
                                                          std::chrono::milliseconds duration) {
   using Raw = Future<hugo::Result<hugo::Unit>>;
   if (duration.count() < 0) {
-    return Raw::FromState(&scheduler_,
-                          Failed<hugo::Unit>(hugo::Error::From(
-                              "a timer needs a duration of zero or more",
-                              std::string(hugo::ErrorCodes::kValidation))));
+    return Raw::FromState(&scheduler_, Failed<hugo::Unit>(hugo::Error::From(
+                                           "a timer needs a duration of zero or more",
+                                           std::string(hugo::ErrorCodes::kValidation))));
   }
-  if (scope->canceled) return Raw::FromState(&scheduler_, Failed<hugo::Unit>(hugo::Error::Canceled()));
+  if (scope->canceled)
+    return Raw::FromState(&scheduler_, Failed<hugo::Unit>(hugo::Error::Canceled()));
   auto state = std::make_shared<TimerState>();
   state->future = std::make_shared<FutureState<hugo::Result<hugo::Unit>>>();
   if (duration.count() == 0) {
@@ -315,8 +316,8 @@ WorkflowContext::RawChild WorkflowRun::StartChild(std::shared_ptr<Scope> scope,
     return raw;
   }
   int64_t seq = NextSequence();
-  state->workflow_id = options.workflow_id.empty() ? info_.run_id + "_" + std::to_string(seq)
-                                                   : options.workflow_id;
+  state->workflow_id =
+      options.workflow_id.empty() ? info_.run_id + "_" + std::to_string(seq) : options.workflow_id;
   command::Command c;
   c.set_command_type(enums::COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION);
   auto* a = c.mutable_start_child_workflow_execution_command_attributes();
@@ -329,8 +330,10 @@ WorkflowContext::RawChild WorkflowRun::StartChild(std::shared_ptr<Scope> scope,
   if (options.execution_timeout.count() > 0) {
     *a->mutable_workflow_execution_timeout() = ToDuration(options.execution_timeout);
   }
-  if (options.run_timeout.count() > 0) *a->mutable_workflow_run_timeout() = ToDuration(options.run_timeout);
-  if (options.task_timeout.count() > 0) *a->mutable_workflow_task_timeout() = ToDuration(options.task_timeout);
+  if (options.run_timeout.count() > 0)
+    *a->mutable_workflow_run_timeout() = ToDuration(options.run_timeout);
+  if (options.task_timeout.count() > 0)
+    *a->mutable_workflow_task_timeout() = ToDuration(options.task_timeout);
   a->set_parent_close_policy(static_cast<enums::ParentClosePolicy>(options.parent_close_policy));
   if (options.retry_policy) *a->mutable_retry_policy() = options.retry_policy->ToProto();
   a->set_cron_schedule(options.cron_schedule);
@@ -338,10 +341,11 @@ WorkflowContext::RawChild WorkflowRun::StartChild(std::shared_ptr<Scope> scope,
     (*a->mutable_memo()->mutable_fields())[k] = ToPayload(v).ValueOr(Payload());
   }
   for (const auto& [k, v] : options.search_attributes) {
-    (*a->mutable_search_attributes()->mutable_indexed_fields())[k] = ToPayload(v).ValueOr(Payload());
+    (*a->mutable_search_attributes()->mutable_indexed_fields())[k] =
+        ToPayload(v).ValueOr(Payload());
   }
-  state->command = AddCommand(std::move(c), enums::EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
-                              state->workflow_id);
+  state->command = AddCommand(
+      std::move(c), enums::EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, state->workflow_id);
   state->command->on_recorded = [this, state](const HistoryEvent& event) {
     state->initiated_event_id = event.event_id();
     children_[event.event_id()] = state;
@@ -360,12 +364,9 @@ WorkflowContext::RawChild WorkflowRun::StartChild(std::shared_ptr<Scope> scope,
   return raw;
 }
 
-Future<hugo::Result<hugo::Unit>> WorkflowRun::SignalExternal(std::shared_ptr<Scope> scope,
-                                                             std::string workflow_id,
-                                                             std::string run_id,
-                                                             std::string signal_name,
-                                                             Payloads input,
-                                                             bool child_workflow_only) {
+Future<hugo::Result<hugo::Unit>> WorkflowRun::SignalExternal(
+    std::shared_ptr<Scope> scope, std::string workflow_id, std::string run_id,
+    std::string signal_name, Payloads input, bool child_workflow_only) {
   auto state = std::make_shared<ExternalState>();
   state->future = std::make_shared<FutureState<hugo::Result<hugo::Unit>>>();
   auto future = Future<hugo::Result<hugo::Unit>>::FromState(&scheduler_, state->future);
@@ -382,9 +383,9 @@ Future<hugo::Result<hugo::Unit>> WorkflowRun::SignalExternal(std::shared_ptr<Sco
   a->set_signal_name(signal_name);
   *a->mutable_input() = std::move(input);
   a->set_child_workflow_only(child_workflow_only);
-  state->command = AddCommand(std::move(c),
-                              enums::EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
-                              workflow_id + ":" + signal_name);
+  state->command =
+      AddCommand(std::move(c), enums::EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+                 workflow_id + ":" + signal_name);
   state->command->on_recorded = [this, state](const HistoryEvent& event) {
     externals_[event.event_id()] = state;
   };
@@ -403,9 +404,9 @@ Future<hugo::Result<hugo::Unit>> WorkflowRun::CancelExternal(std::string workflo
   a->set_workflow_id(workflow_id);
   a->set_run_id(run_id);
   a->set_child_workflow_only(child_workflow_only);
-  state->command = AddCommand(std::move(c),
-                              enums::EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
-                              workflow_id);
+  state->command = AddCommand(
+      std::move(c), enums::EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+      workflow_id);
   state->command->on_recorded = [this, state](const HistoryEvent& event) {
     externals_[event.event_id()] = state;
   };
@@ -471,8 +472,8 @@ void WorkflowRun::SetUpdateHandler(std::string name, WorkflowContext::RawUpdateH
 
 hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const Payloads& args) {
   if (query_type == "__stack_trace") {
-    std::string trace = "hdo C++ SDK: " + std::to_string(activities_.size()) +
-                        " activities, " + std::to_string(timers_.size()) + " timers, " +
+    std::string trace = "hdo C++ SDK: " + std::to_string(activities_.size()) + " activities, " +
+                        std::to_string(timers_.size()) + " timers, " +
                         std::to_string(children_.size()) + " child workflows and " +
                         std::to_string(conditions_.size()) + " conditions pending";
     return ToPayloads(trace);
@@ -481,9 +482,9 @@ hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const P
   if (it == queries_.end()) {
     std::string known;
     for (const auto& [name, handler] : queries_) known += (known.empty() ? "" : " ") + name;
-    return hugo::Error::From("unknown queryType " + query_type + ". KnownQueryTypes=[" + known +
-                                 "]",
-                             "hdo.query.unknown_type");
+    return hugo::Error::From(
+        "unknown queryType " + query_type + ". KnownQueryTypes=[" + known + "]",
+        "hdo.query.unknown_type");
   }
   try {
     return it->second(args);
@@ -529,9 +530,9 @@ void WorkflowRun::DeliverUpdate(const temporal::api::update::v1::Request& reques
   if (handler == update_handlers_.end()) {
     std::string known;
     for (const auto& [name, h] : update_handlers_) known += (known.empty() ? "" : " ") + name;
-    valid = hugo::Error::From("unknown update " + request.input().name() + ". KnownUpdates=[" +
-                                  known + "]",
-                              "hdo.update.unknown_name");
+    valid = hugo::Error::From(
+        "unknown update " + request.input().name() + ". KnownUpdates=[" + known + "]",
+        "hdo.update.unknown_name");
   } else if (validate && handler->second.validator) {
     try {
       valid = handler->second.validator(request.input().args());

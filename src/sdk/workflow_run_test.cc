@@ -201,9 +201,8 @@ TEST(WorkflowRunTest, TheSameChangeBehindGetVersionReplaysTheOldHistoryCleanly) 
 
 TEST(WorkflowRunTest, AHistoryEventWithoutACommandIsNonDeterminism) {
   Replayer replayer;
-  replayer.RegisterWorkflow("Greet", [](WorkflowContext, std::string name) -> Workflow<std::string> {
-    co_return name;
-  });
+  replayer.RegisterWorkflow(
+      "Greet", [](WorkflowContext, std::string name) -> Workflow<std::string> { co_return name; });
   auto replayed = replayer.ReplayHistory(GreetV1History().history());
   ASSERT_TRUE(replayed.IsFailure());
   EXPECT_EQ(replayed.Error().Code(), WorkflowErrorCodes::kNonDeterminism);
@@ -216,7 +215,8 @@ Workflow<std::string> TimerOrSignal(WorkflowContext ctx) {
   auto timer = ctx.NewTimer(std::chrono::minutes(5));
   std::string outcome;
   Selector selector(ctx);
-  selector.AddReceive(signal, [&](hugo::Result<std::string> v) { outcome = "signal:" + v.Value(); });
+  selector.AddReceive(signal,
+                      [&](hugo::Result<std::string> v) { outcome = "signal:" + v.Value(); });
   selector.AddFuture(timer, [&](const hugo::Result<hugo::Unit>&) { outcome = "timer"; });
   auto selected = co_await selector.Select();
   if (selected.IsFailure()) co_return selected.Error();
@@ -300,10 +300,10 @@ TEST(WorkflowRunTest, AwaitWakesWhenABranchMakesTheConditionTrueAndSideEffectIsR
   auto commands = run->TakeCommands();
   ASSERT_EQ(commands.size(), 2u);
   EXPECT_EQ(commands[0].record_marker_command_attributes().marker_name(), "hugo.effect");
-  EXPECT_EQ(FromPayloads1<int64_t>(
-                commands[1].complete_workflow_execution_command_attributes().result())
-                .Value(),
-            42);
+  EXPECT_EQ(
+      FromPayloads1<int64_t>(commands[1].complete_workflow_execution_command_attributes().result())
+          .Value(),
+      42);
 }
 
 TEST(WorkflowRunTest, AnUnregisteredWorkflowTypeFailsTheTaskNamingTheRegisteredOnes) {

@@ -115,8 +115,8 @@ class WorkflowTaskProcessor::Impl {
   // task's history (fetched in full when the task carries only the sticky tail).
   hugo::Result<hugo::Unit> Prepare(Entry& entry, const ws::PollWorkflowTaskQueueResponse& task) {
     const auto& events = task.history().events();
-    bool continues = entry.run && !events.empty() &&
-                     events.begin()->event_id() == entry.run->next_event_id();
+    bool continues =
+        entry.run && !events.empty() && events.begin()->event_id() == entry.run->next_event_id();
     if (continues) {
       auto appended = entry.run->AppendEvents(events);
       if (appended.IsFailure()) return appended;
@@ -207,7 +207,8 @@ class WorkflowTaskProcessor::Impl {
     ws::RespondWorkflowTaskCompletedResponse response;
     grpc::ClientContext context;
     connection_->Prepare(context);
-    grpc::Status status = connection_->stub().RespondWorkflowTaskCompleted(&context, reply, &response);
+    grpc::Status status =
+        connection_->stub().RespondWorkflowTaskCompleted(&context, reply, &response);
     if (!status.ok()) {
       // The server did not take the reply (e.g. new events arrived): drop the cached state.
       LogWarning(StatusToError(status, "completing a workflow task").Message(),
@@ -297,8 +298,7 @@ void WorkflowTaskProcessor::Handle(ws::PollWorkflowTaskQueueResponse task) {
   try {
     impl_->Handle(std::move(task));
   } catch (const std::exception& e) {
-    std::cerr << "level=error component=hdo-sdk-worker msg=\"workflow task: " << e.what()
-              << "\"\n";
+    std::cerr << "level=error component=hdo-sdk-worker msg=\"workflow task: " << e.what() << "\"\n";
   }
 }
 void WorkflowTaskProcessor::EvictAll() { impl_->EvictAll(); }

@@ -6,14 +6,14 @@
 // Thread safety: thread-safe (gRPC stubs are).
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "hugo/result.h"
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"

@@ -35,7 +35,8 @@ class Replayer {
   // not carry it).
   hugo::Result<hugo::Unit> ReplayHistory(const temporal::api::history::v1::History& history,
                                          std::string workflow_id = "replay") const;
-  hugo::Result<hugo::Unit> ReplayJson(std::string_view json, std::string workflow_id = "replay") const;
+  hugo::Result<hugo::Unit> ReplayJson(std::string_view json,
+                                      std::string workflow_id = "replay") const;
   hugo::Result<hugo::Unit> ReplayFile(const std::string& path) const;
 
   // Parses the JSON of `temporal workflow show -o json` (enum names in either the

@@ -209,9 +209,7 @@ class Future {
     void await_suspend(std::coroutine_handle<> handle) { Suspend(handle); }
     T await_resume() const { return future->Get(); }
   };
-  Awaiter operator co_await() const& {
-    return Awaiter{{scheduler_, waitable_.get()}, this};
-  }
+  Awaiter operator co_await() const& { return Awaiter{{scheduler_, waitable_.get()}, this}; }
 
   internal::Waitable* waitable() const { return waitable_.get(); }
   internal::Scheduler* scheduler() const { return scheduler_; }
@@ -347,23 +345,26 @@ class Selector {
   template <class T, class F>
   Selector& AddFuture(Future<T> future, F handler, int priority = 0) {
     auto fired = std::make_shared<bool>(false);
-    AddCase(future.waitable(), priority, [future, fired] { return !*fired && future.IsReady(); },
-            [future, fired, handler]() mutable {
-              *fired = true;
-              handler(future.Get());
-            });
+    AddCase(
+        future.waitable(), priority, [future, fired] { return !*fired && future.IsReady(); },
+        [future, fired, handler]() mutable {
+          *fired = true;
+          handler(future.Get());
+        });
     return *this;
   }
   template <class T, class F>
   Selector& AddReceive(Channel<T> channel, F handler, int priority = 0) {
-    AddCase(channel.waitable(), priority, [channel] { return channel.HasItem(); },
-            [channel, handler]() mutable { handler(*channel.TryReceive()); });
+    AddCase(
+        channel.waitable(), priority, [channel] { return channel.HasItem(); },
+        [channel, handler]() mutable { handler(*channel.TryReceive()); });
     return *this;
   }
   template <class T, class F>
   Selector& AddReceive(SignalChannel<T> channel, F handler, int priority = 0) {
-    AddCase(channel.raw().waitable(), priority, [channel]() mutable { return channel.Size() > 0; },
-            [channel, handler]() mutable { handler(*channel.TryReceive()); });
+    AddCase(
+        channel.raw().waitable(), priority, [channel]() mutable { return channel.Size() > 0; },
+        [channel, handler]() mutable { handler(*channel.TryReceive()); });
     return *this;
   }
   // Runs when no case is ready at the time of Select.
@@ -495,14 +496,14 @@ class WorkflowContext {
   template <class R = hugo::Unit, class... A>
   Future<hugo::Result<R>> ExecuteActivity(std::string activity_type, ActivityOptions options,
                                           A... args) const {
-    return Typed<R>(ExecuteActivityRaw(std::move(activity_type), std::move(options),
-                                       ToPayloads(args...)));
+    return Typed<R>(
+        ExecuteActivityRaw(std::move(activity_type), std::move(options), ToPayloads(args...)));
   }
   template <class R = hugo::Unit, class... A>
   Future<hugo::Result<R>> ExecuteLocalActivity(std::string activity_type,
                                                LocalActivityOptions options, A... args) const {
-    return Typed<R>(ExecuteLocalActivityRaw(std::move(activity_type), std::move(options),
-                                            ToPayloads(args...)));
+    return Typed<R>(
+        ExecuteLocalActivityRaw(std::move(activity_type), std::move(options), ToPayloads(args...)));
   }
 
   // Timers: ready with Unit when fired, or error.canceled when the scope was canceled first.
@@ -543,15 +544,14 @@ class WorkflowContext {
   template <class F>
   hugo::Result<hugo::Unit> SetUpdateHandler(std::string update_name, F handler) const;
   template <class F, class V>
-  hugo::Result<hugo::Unit> SetUpdateHandler(std::string update_name, F handler,
-                                            V validator) const;
+  hugo::Result<hugo::Unit> SetUpdateHandler(std::string update_name, F handler, V validator) const;
 
   // Child workflows.
   template <class R = hugo::Unit, class... A>
   ChildWorkflowFuture<R> ExecuteChildWorkflow(std::string workflow_type,
                                               ChildWorkflowOptions options, A... args) const {
-    auto raw = ExecuteChildWorkflowRaw(std::move(workflow_type), std::move(options),
-                                       ToPayloads(args...));
+    auto raw =
+        ExecuteChildWorkflowRaw(std::move(workflow_type), std::move(options), ToPayloads(args...));
     return ChildWorkflowFuture<R>{raw.started, Typed<R>(raw.result)};
   }
 
@@ -741,14 +741,14 @@ class WorkflowRegistry {
     using Traits = internal::FunctionTraits<F>;
     using R = typename internal::WorkflowValue<typename Traits::Return>::Type;
     using Args = typename internal::DropFirst<typename Traits::Args>::Type;
-    RegisterRaw(std::move(workflow_type),
-                [fn](WorkflowContext ctx,
-                     const Payloads& input) -> hugo::Result<Workflow<Payloads>> {
-                  auto args = internal::PayloadsDecoder<Args>::Decode(input);
-                  if (args.IsFailure()) return args.Error();
-                  return hugo::Result<Workflow<Payloads>>::Ok(
-                      internal::RunTyped<R>(fn, ctx, std::move(args).Value()));
-                });
+    RegisterRaw(
+        std::move(workflow_type),
+        [fn](WorkflowContext ctx, const Payloads& input) -> hugo::Result<Workflow<Payloads>> {
+          auto args = internal::PayloadsDecoder<Args>::Decode(input);
+          if (args.IsFailure()) return args.Error();
+          return hugo::Result<Workflow<Payloads>>::Ok(
+              internal::RunTyped<R>(fn, ctx, std::move(args).Value()));
+        });
   }
   void RegisterRaw(std::string workflow_type, Factory factory) {
     factories_[std::move(workflow_type)] = std::move(factory);
