@@ -126,5 +126,448 @@ TEST_F(ScenarioTest, HelloRunsAnActivityAndReturnsItsResult) {
   EXPECT_EQ(result.Value(), "Hello, Ada!");
 }
 
+// --- activity failures: a non-retryable application error fails the workflow, with the cause
+// chain (workflow execution → activity → application) visible to the client.
+hugo::Result<std::string> RefuseNonRetryable(ActivityContext&, std::string name) {
+  return ApplicationError("no greeting for " + name, "Refused", true);
+}
+Workflow<std::string> GreetingRefused(WorkflowContext ctx, std::string name) {
+  auto text = co_await ctx.ExecuteActivity<std::string>("RefuseNonRetryable", Quick(), name);
+  if (text.IsFailure()) co_return text.Error();
+  co_return text.Value();
+}
+
+TEST_F(ScenarioTest, ANonRetryableActivityFailureFailsTheWorkflowWithTheCauseChain) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("GreetingRefused", &GreetingRefused);
+  worker.RegisterActivity("RefuseNonRetryable", &RefuseNonRetryable);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("GreetingRefused", Options("refused"),
+                                                    std::string("Bob"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsFailure());
+  EXPECT_EQ(result.Error().Code(), FailureCodes::kWorkflowExecution);
+  const hugo::Error* activity = result.Error().Cause();
+  ASSERT_NE(activity, nullptr);
+  EXPECT_EQ(activity->Code(), FailureCodes::kActivity);
+  const hugo::Error* application = activity->Cause();
+  ASSERT_NE(application, nullptr);
+  EXPECT_EQ(ApplicationErrorType(*application), "Refused");
+  EXPECT_EQ(application->Message(), "no greeting for Bob");
+  auto types = EventTypes(handle.Value());
+  EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_ACTIVITY_TASK_FAILED));
+  EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED));
+}
+
+// --- retries: the server retries the activity; the attempt number reaches the activity.
+std::atomic<int> flaky_calls{0};
+hugo::Result<int32_t> Flaky(ActivityContext& ctx) {
+  ++flaky_calls;
+  if (ctx.info().attempt < 3) return ApplicationError("try again", "Transient");
+  return hugo::Result<int32_t>::Ok(ctx.info().attempt);
+}
+Workflow<int32_t> RetryingWorkflow(WorkflowContext ctx) {
+  auto attempt = co_await ctx.ExecuteActivity<int32_t>("Flaky", Quick());
+  if (attempt.IsFailure()) co_return attempt.Error();
+  co_return attempt.Value();
+}
+
+TEST_F(ScenarioTest, AnActivityIsRetriedByTheServerUntilItSucceeds) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("RetryingWorkflow", &RetryingWorkflow);
+  worker.RegisterActivity("Flaky", &Flaky);
+  StartWorker();
+  flaky_calls = 0;
+  auto result = client_->ExecuteWorkflow<int32_t>("RetryingWorkflow", Options("retry"));
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), 3);
+  EXPECT_EQ(flaky_calls.load(), 3);
+}
+
+// --- timers and signals with Selector.
+Workflow<std::string> WaitForApproval(WorkflowContext ctx, int64_t timeout_ms) {
+  auto approvals = ctx.GetSignalChannel<std::string>("approve");
+  auto timer = ctx.NewTimer(std::chrono::milliseconds(timeout_ms));
+  std::string outcome;
+  Selector selector(ctx);
+  selector.AddReceive(approvals, [&](hugo::Result<std::string> by) {
+    outcome = by.IsSuccess() ? "approved by " + by.Value() : by.Error().Message();
+  });
+  selector.AddFuture(timer, [&](const hugo::Result<hugo::Unit>&) { outcome = "timed out"; });
+  auto selected = co_await selector.Select();
+  if (selected.IsFailure()) co_return selected.Error();
+  co_return outcome;
+}
+
+TEST_F(ScenarioTest, ASignalWinsOverATimerAndTheTimerIsCanceledWhenTheRunCompletes) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("WaitForApproval", &WaitForApproval);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("WaitForApproval", Options("approve"),
+                                                    int64_t{60'000});
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  ASSERT_TRUE(handle.Value().Signal("approve", std::string("Grace")).IsSuccess());
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "approved by Grace");
+  auto types = EventTypes(handle.Value());
+  EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_TIMER_STARTED));
+  EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED));
+}
+
+TEST_F(ScenarioTest, ATimerFiresWhenNoSignalComes) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("WaitForApproval", &WaitForApproval);
+  StartWorker();
+  auto result = client_->ExecuteWorkflow<std::string>("WaitForApproval", Options("timeout"),
+                                                      int64_t{1000});
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "timed out");
+}
+
+// --- queries and updates (with a validator).
+Workflow<int64_t> Counter(WorkflowContext ctx) {
+  int64_t value = 0;
+  bool done = false;
+  auto q = ctx.SetQueryHandler("value", [&]() { return value; });
+  if (q.IsFailure()) co_return q.Error();
+  auto u = ctx.SetUpdateHandler(
+      "add",
+      [&](WorkflowContext, int64_t delta) -> Workflow<int64_t> {
+        value += delta;
+        co_return value;
+      },
+      [](int64_t delta) -> hugo::Result<hugo::Unit> {
+        if (delta <= 0) return ApplicationError("delta must be positive", "BadDelta", true);
+        return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+      });
+  if (u.IsFailure()) co_return u.Error();
+  auto finish = ctx.GetSignalChannel<hugo::Unit>("finish");
+  ctx.Go([](SignalChannel<hugo::Unit> ch, bool* flag) -> Workflow<hugo::Unit> {
+    auto got = co_await ch.Receive();
+    *flag = true;
+    co_return got;
+  }(finish, &done));
+  auto waited = co_await ctx.Await([&] { return done; });
+  if (waited.IsFailure()) co_return waited.Error();
+  co_return value;
+}
+
+TEST_F(ScenarioTest, QueriesReadStateAndUpdatesChangeItAfterTheirValidator) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Counter", &Counter);
+  StartWorker();
+  auto handle = client_->StartWorkflow<int64_t>("Counter", Options("counter"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto added = handle.Value().Update<int64_t>("add", int64_t{5});
+  ASSERT_TRUE(added.IsSuccess()) << added.Error().ToString();
+  EXPECT_EQ(added.Value(), 5);
+  added = handle.Value().Update<int64_t>("add", int64_t{2});
+  ASSERT_TRUE(added.IsSuccess()) << added.Error().ToString();
+  EXPECT_EQ(added.Value(), 7);
+  auto rejected = handle.Value().Update<int64_t>("add", int64_t{-1});
+  ASSERT_TRUE(rejected.IsFailure());
+  EXPECT_NE(rejected.Error().ToString().find("delta must be positive"), std::string::npos)
+      << rejected.Error().ToString();
+  auto value = handle.Value().Query<int64_t>("value");
+  ASSERT_TRUE(value.IsSuccess()) << value.Error().ToString();
+  EXPECT_EQ(value.Value(), 7);
+  auto unknown = handle.Value().Query<int64_t>("nope");
+  ASSERT_TRUE(unknown.IsFailure());
+  EXPECT_NE(unknown.Error().ToString().find("KnownQueryTypes=[value]"), std::string::npos)
+      << unknown.Error().ToString();
+  ASSERT_TRUE(handle.Value().Signal("finish", hugo::Unit{}).IsSuccess());
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), 7);
+  // The rejected update left no trace in history; the two accepted ones did.
+  auto types = EventTypes(handle.Value());
+  EXPECT_EQ(std::count(types.begin(), types.end(),
+                       enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
+            2);
+  EXPECT_EQ(std::count(types.begin(), types.end(),
+                       enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED),
+            2);
+}
+
+// --- continue-as-new: the client's result follows the chain of runs.
+Workflow<int64_t> Countdown(WorkflowContext ctx, int64_t n, int64_t total) {
+  if (n == 0) co_return total;
+  auto slept = co_await ctx.Sleep(10ms);
+  if (slept.IsFailure()) co_return slept.Error();
+  co_return ctx.ContinueAsNew(n - 1, total + n);
+}
+
+TEST_F(ScenarioTest, ContinueAsNewChainsRunsAndTheResultFollowsThem) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Countdown", &Countdown);
+  StartWorker();
+  auto handle = client_->StartWorkflow<int64_t>("Countdown", Options("countdown"), int64_t{4},
+                                                int64_t{0});
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), 10);
+  auto first = EventTypes(handle.Value());
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(first.back(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+}
+
+// --- cancellation: a cancel request cancels the pending timer; cleanup runs on a disconnected
+// context; the run ends canceled.
+std::atomic<int> cleanups{0};
+std::string Cleanup(ActivityContext&) {
+  ++cleanups;
+  return "cleaned";
+}
+Workflow<hugo::Unit> CancellableWait(WorkflowContext ctx) {
+  auto slept = co_await ctx.Sleep(std::chrono::hours(1));
+  if (slept.IsFailure() && ctx.IsCanceled()) {
+    auto cleaned = co_await ctx.Disconnected().ExecuteActivity<std::string>("Cleanup", Quick());
+    if (cleaned.IsFailure()) co_return cleaned.Error();
+  }
+  co_return slept;
+}
+
+TEST_F(ScenarioTest, ACancelRequestCancelsTheTimerRunsCleanupAndEndsTheRunCanceled) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("CancellableWait", &CancellableWait);
+  worker.RegisterActivity("Cleanup", &Cleanup);
+  StartWorker();
+  cleanups = 0;
+  auto handle = client_->StartWorkflow<hugo::Unit>("CancellableWait", Options("cancel"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  // Wait until the timer is started, so the cancel finds it.
+  for (int i = 0; i < 200; ++i) {
+    if (Contains(EventTypes(handle.Value()), enums::EVENT_TYPE_TIMER_STARTED)) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(handle.Value().Cancel("test").IsSuccess());
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsFailure());
+  auto types = EventTypes(handle.Value());
+  EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_TIMER_CANCELED));
+  EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED));
+  ASSERT_FALSE(types.empty());
+  EXPECT_EQ(types.back(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED);
+  EXPECT_EQ(cleanups.load(), 1);
+}
+
+// --- local activities, SideEffect and GetVersion recorded as markers.
+std::atomic<int> local_calls{0};
+int64_t Double(ActivityContext& ctx, int64_t x) {
+  ++local_calls;
+  EXPECT_TRUE(ctx.info().is_local);
+  return 2 * x;
+}
+Workflow<std::string> Markers(WorkflowContext ctx, int64_t x) {
+  LocalActivityOptions options;
+  options.start_to_close_timeout = 5s;
+  auto doubled = co_await ctx.ExecuteLocalActivity<int64_t>("Double", options, x);
+  if (doubled.IsFailure()) co_return doubled.Error();
+  auto id = ctx.SideEffect<std::string>([&] { return ctx.NewUuid(); });
+  if (id.IsFailure()) co_return id.Error();
+  auto version = ctx.GetVersion("use-sleep", WorkflowContext::kDefaultVersion, 2);
+  if (version.IsFailure()) co_return version.Error();
+  auto slept = co_await ctx.Sleep(10ms);  // a second workflow task: replay from the sticky cache
+  if (slept.IsFailure()) co_return slept.Error();
+  co_return std::to_string(doubled.Value()) + "/" + std::to_string(id.Value().size()) + "/v" +
+      std::to_string(version.Value());
+}
+
+TEST_F(ScenarioTest, LocalActivitiesSideEffectsAndVersionsAreRecordedAsMarkers) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Markers", &Markers);
+  worker.RegisterActivity("Double", &Double);
+  StartWorker();
+  local_calls = 0;
+  auto handle = client_->StartWorkflow<std::string>("Markers", Options("markers"), int64_t{21});
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "42/36/v2");
+  EXPECT_EQ(local_calls.load(), 1);
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess());
+  std::vector<std::string> markers;
+  for (const auto& e : history.Value().events()) {
+    if (e.has_marker_recorded_event_attributes()) {
+      markers.push_back(e.marker_recorded_event_attributes().marker_name());
+    }
+  }
+  EXPECT_EQ(markers, (std::vector<std::string>{"LocalActivity", "hugo.effect", "hugo.version"}));
+  // The recorded history replays cleanly (the local activity is not run again).
+  Replayer replayer;
+  replayer.RegisterWorkflow("Markers", &Markers);
+  auto replayed = replayer.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+  EXPECT_EQ(local_calls.load(), 1);
+}
+
+// --- child workflows and signals between workflows.
+Workflow<std::string> Child(WorkflowContext ctx, std::string name) {
+  auto signal = ctx.GetSignalChannel<std::string>("from-parent");
+  auto greeting = co_await signal.Receive();
+  if (greeting.IsFailure()) co_return greeting.Error();
+  co_return greeting.Value() + ", " + name;
+}
+Workflow<std::string> Parent(WorkflowContext ctx) {
+  ChildWorkflowOptions options;
+  options.workflow_id = ctx.Info().workflow_id + "-child";
+  auto child = ctx.ExecuteChildWorkflow<std::string>("Child", options, std::string("Lin"));
+  auto started = co_await child.started;
+  if (started.IsFailure()) co_return started.Error();
+  auto signaled = co_await ctx.SignalExternalWorkflow(started.Value().workflow_id,
+                                                      started.Value().run_id, "from-parent",
+                                                      std::string("Hi"));
+  if (signaled.IsFailure()) co_return signaled.Error();
+  auto result = co_await child.result;
+  if (result.IsFailure()) co_return result.Error();
+  co_return "child said: " + result.Value();
+}
+
+TEST_F(ScenarioTest, AParentStartsAChildSignalsItAndReadsItsResult) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Parent", &Parent);
+  worker.RegisterWorkflow("Child", &Child);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("Parent", Options("parent"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "child said: Hi, Lin");
+  auto types = EventTypes(handle.Value());
+  EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED));
+  EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED));
+}
+
+// --- a cache of one run forces full replays between tasks; results stay right.
+Workflow<int64_t> SumSignals(WorkflowContext ctx, int64_t count) {
+  auto numbers = ctx.GetSignalChannel<int64_t>("n");
+  int64_t sum = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    auto n = co_await numbers.Receive();
+    if (n.IsFailure()) co_return n.Error();
+    sum += n.Value();
+    auto slept = co_await ctx.Sleep(5ms);
+    if (slept.IsFailure()) co_return slept.Error();
+  }
+  co_return sum;
+}
+
+TEST_F(ScenarioTest, EvictionsFromATinyStickyCacheReplayRunsCorrectly) {
+  WorkerOptions options;
+  options.sticky_cache_size = 1;
+  Worker& worker = NewWorker(options);
+  worker.RegisterWorkflow("SumSignals", &SumSignals);
+  StartWorker();
+  std::vector<WorkflowHandle<int64_t>> handles;
+  for (int w = 0; w < 3; ++w) {
+    auto handle = client_->StartWorkflow<int64_t>("SumSignals", Options("sum"), int64_t{4});
+    ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+    handles.push_back(handle.Value());
+  }
+  for (int64_t i = 1; i <= 4; ++i) {
+    for (auto& handle : handles) ASSERT_TRUE(handle.Signal("n", i * 10).IsSuccess());
+  }
+  for (auto& handle : handles) {
+    auto result = handle.GetResult();
+    ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+    EXPECT_EQ(result.Value(), 100);
+  }
+}
+
+// --- determinism against a recorded history: a changed workflow fails naming the event; the same
+// change behind GetVersion replays cleanly.
+Workflow<std::string> GreetingChanged(WorkflowContext ctx, std::string name) {
+  auto text = co_await ctx.ExecuteActivity<std::string>("ComposeFormalGreeting", Quick(), name);
+  if (text.IsFailure()) co_return text.Error();
+  co_return text.Value() + "!";
+}
+Workflow<std::string> GreetingVersioned(WorkflowContext ctx, std::string name) {
+  auto version = ctx.GetVersion("formal", WorkflowContext::kDefaultVersion, 1);
+  if (version.IsFailure()) co_return version.Error();
+  auto text = co_await ctx.ExecuteActivity<std::string>(
+      version.Value() == 1 ? "ComposeFormalGreeting" : "ComposeGreeting", Quick(), name);
+  if (text.IsFailure()) co_return text.Error();
+  co_return text.Value() + "!";
+}
+
+TEST_F(ScenarioTest, ARecordedHistoryReplaysOnlyAgainstCompatibleCode) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Greeting", &Greeting);
+  worker.RegisterActivity("ComposeGreeting", &ComposeGreeting);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("Greeting", Options("determinism"),
+                                                    std::string("Ada"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  ASSERT_TRUE(handle.Value().GetResult().IsSuccess());
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess());
+
+  Replayer same;
+  same.RegisterWorkflow("Greeting", &Greeting);
+  auto replayed = same.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+
+  Replayer changed;
+  changed.RegisterWorkflow("Greeting", &GreetingChanged);
+  replayed = changed.ReplayHistory(history.Value());
+  ASSERT_TRUE(replayed.IsFailure());
+  EXPECT_EQ(replayed.Error().Code(), WorkflowErrorCodes::kNonDeterminism);
+  EXPECT_NE(replayed.Error().Message().find("event 5 ACTIVITY_TASK_SCHEDULED"), std::string::npos)
+      << replayed.Error().Message();
+  EXPECT_NE(replayed.Error().Message().find("ComposeFormalGreeting"), std::string::npos)
+      << replayed.Error().Message();
+
+  Replayer versioned;
+  versioned.RegisterWorkflow("Greeting", &GreetingVersioned);
+  replayed = versioned.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+}
+
+// --- async activity completion by task token through the client.
+std::mutex token_mutex;
+std::string async_token;
+hugo::Result<std::string> Approve(ActivityContext& ctx, std::string) {
+  {
+    std::lock_guard<std::mutex> lock(token_mutex);
+    async_token = ctx.info().task_token;
+  }
+  return ctx.CompleteAsync();
+}
+Workflow<std::string> AsyncApproval(WorkflowContext ctx) {
+  auto approved = co_await ctx.ExecuteActivity<std::string>("Approve", Quick(), std::string("x"));
+  if (approved.IsFailure()) co_return approved.Error();
+  co_return approved.Value();
+}
+
+TEST_F(ScenarioTest, AnActivityCompletedAsynchronouslyByTaskTokenDeliversItsResult) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("AsyncApproval", &AsyncApproval);
+  worker.RegisterActivity("Approve", &Approve);
+  StartWorker();
+  {
+    std::lock_guard<std::mutex> lock(token_mutex);
+    async_token.clear();
+  }
+  auto handle = client_->StartWorkflow<std::string>("AsyncApproval", Options("async"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  std::string token;
+  for (int i = 0; i < 400 && token.empty(); ++i) {
+    {
+      std::lock_guard<std::mutex> lock(token_mutex);
+      token = async_token;
+    }
+    if (token.empty()) std::this_thread::sleep_for(25ms);
+  }
+  ASSERT_FALSE(token.empty());
+  ASSERT_TRUE(client_->CompleteActivity(token, std::string("approved later")).IsSuccess());
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "approved later");
+}
+
 }  // namespace
 }  // namespace hdo

@@ -447,7 +447,7 @@ TEST_F(WorkerTest, AnActivityStillRunningAfterTheGracePeriodHasItsTokenStopped) 
 TEST_F(WorkerTest, NoMoreActivitiesRunAtOnceThanTheSlotLimit) {
   WorkerOptions options;
   options.max_concurrent_activities = 2;
-  options.activity_pollers = 2;
+  options.activity_pollers = 4;  // more pollers than slots: the slots must hold them back
   auto worker = MakeWorker(options);
   Signal signal;
   int running = 0, running_max = 0, finished = 0, releases = 0;
@@ -479,6 +479,56 @@ TEST_F(WorkerTest, NoMoreActivitiesRunAtOnceThanTheSlotLimit) {
   ASSERT_TRUE(signal.Await([&] { return finished == 5; }));
   EXPECT_EQ(running_max, 2);
   AwaitEvents(enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED, 5);
+}
+
+// The identities polling `task_queue` (workflow tasks), awaited until `identity` is among them.
+bool AwaitWorkflowPoller(Connection& connection, const std::string& task_queue,
+                         const std::string& identity) {
+  const auto deadline = Clock::now() + kWait;
+  while (Clock::now() < deadline) {
+    wf::DescribeTaskQueueRequest request;
+    request.set_namespace_(kNamespace);
+    request.mutable_task_queue()->set_name(task_queue);
+    request.set_task_queue_type(enums::TASK_QUEUE_TYPE_WORKFLOW);
+    wf::DescribeTaskQueueResponse response;
+    grpc::ClientContext context;
+    connection.Prepare(context);
+    if (connection.stub().DescribeTaskQueue(&context, request, &response).ok()) {
+      for (const auto& poller : response.pollers()) {
+        if (poller.identity() == identity) return true;
+      }
+    }
+    std::this_thread::yield();
+  }
+  return false;
+}
+
+TEST_F(WorkerTest, WorkflowPollersPollTheNormalAndTheStickyQueue) {
+  WorkerOptions options;
+  options.identity = "sticky-poller-test";
+  auto worker = MakeWorker(options);
+  worker->RegisterWorkflow("TestWorkflow", [] {});
+  ASSERT_TRUE(worker->Start().IsSuccess());
+  EXPECT_TRUE(AwaitWorkflowPoller(*connection_, activity_queue_, "sticky-poller-test"))
+      << "nobody polls the normal queue";
+  EXPECT_TRUE(AwaitWorkflowPoller(*connection_, worker->sticky_task_queue(), "sticky-poller-test"))
+      << "nobody polls the sticky queue";
+  worker->Shutdown();
+  EXPECT_FALSE(worker->running());
+}
+
+TEST_F(WorkerTest, APollErrorThatRetryingCannotFixStopsTheWorkerAndIsTheResultOfRun) {
+  WorkerOptions options;
+  options.task_queue = activity_queue_;
+  options.identity = "lost-worker";
+  Worker worker(connection_, "no-such-namespace", options);
+  worker.RegisterActivity("Noop", [] {});
+  std::stop_source never_stopped;
+  auto result = worker.Run(never_stopped.get_token());  // returns by itself, or the test hangs
+  ASSERT_TRUE(result.IsFailure());
+  EXPECT_EQ(result.Error().Code(), "grpc.not_found") << result.Error().ToString();
+  EXPECT_FALSE(worker.running());
+  ASSERT_TRUE(worker.fatal_error().has_value());
 }
 
 TEST_F(WorkerTest, StartRefusesAWorkerWithNothingRegistered) {

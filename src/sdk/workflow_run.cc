@@ -495,7 +495,8 @@ void WorkflowRun::ReadLookAhead(size_t completed_index) {
 
 void WorkflowRun::StartRoot() {
   started_ = true;
-  if (execution_context_) execution_context_->MarkStarted();
+  // The workflow.* metrics count a run once: where it first runs live, not on each replay.
+  if (execution_context_ && !replaying_) execution_context_->MarkStarted();
   const WorkflowRegistry::Factory* factory = registry_->Find(info_.workflow_type);
   if (factory == nullptr) {
     std::string names;
@@ -557,7 +558,7 @@ void WorkflowRun::CheckRootDone() {
     *c.mutable_complete_workflow_execution_command_attributes()->mutable_result() =
         outcome.Value();
     AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, "");
-    if (execution_context_) (void)execution_context_->Complete(hugo::WorkflowStatus::kCompleted);
+    if (execution_context_ && !replaying_) (void)execution_context_->Complete(hugo::WorkflowStatus::kCompleted);
     return;
   }
   const hugo::Error& error = outcome.Error();
@@ -578,21 +579,21 @@ void WorkflowRun::CheckRootDone() {
     int64_t task_timeout = error.TryGetMetadata<int64_t>("task_timeout_ms").value_or(0);
     if (task_timeout > 0) *a->mutable_workflow_task_timeout() = ToDuration(std::chrono::milliseconds(task_timeout));
     AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, "");
-    if (execution_context_) (void)execution_context_->Complete(hugo::WorkflowStatus::kCompleted);
+    if (execution_context_ && !replaying_) (void)execution_context_->Complete(hugo::WorkflowStatus::kCompleted);
     return;
   }
   if (error.HasCode(hugo::ErrorCodes::kCanceled) && cancel_requested_) {
     c.set_command_type(enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION);
     c.mutable_cancel_workflow_execution_command_attributes();
     AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, "");
-    if (execution_context_) (void)execution_context_->Complete(hugo::WorkflowStatus::kCanceled);
+    if (execution_context_ && !replaying_) (void)execution_context_->Complete(hugo::WorkflowStatus::kCanceled);
     return;
   }
   c.set_command_type(enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION);
   *c.mutable_fail_workflow_execution_command_attributes()->mutable_failure() =
       ErrorToFailure(error);
   AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, "");
-  if (execution_context_) (void)execution_context_->Complete(hugo::WorkflowStatus::kFailed, error);
+  if (execution_context_ && !replaying_) (void)execution_context_->Complete(hugo::WorkflowStatus::kFailed, error);
 }
 
 void WorkflowRun::FinishActivation() {
