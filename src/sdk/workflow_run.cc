@@ -455,9 +455,13 @@ void WorkflowRun::RunActivation(const Activation& activation) {
       return;
     }
     CheckRootDone();
-    if (closed_) break;
+    if (closed_) {
+      DrainQueuedUpdates();
+      break;
+    }
     if (CheckConditions()) continue;
     if (ResolveLocalActivities()) continue;
+    if (DrainQueuedUpdates()) continue;
     break;
   }
   FinishActivation();

@@ -227,6 +227,11 @@ class WorkflowRun {
   void DeliverUpdates();
   void DeliverUpdate(const temporal::api::update::v1::Request& request,
                      const std::string& message_id, int64_t sequencing_event_id, bool validate);
+  // Validates (live) and accepts or rejects one update, and spawns its handler.
+  void AdmitUpdate(const temporal::api::update::v1::Request& request,
+                   const std::string& message_id, int64_t sequencing_event_id, bool validate);
+  // Admits every queued update (they are rejected as unknown, having no handler); true if any.
+  bool DrainQueuedUpdates();
   void CheckRootDone();
   void FinishActivation();
   std::shared_ptr<Command> AddCommand(temporal::api::command::v1::Command proto,
@@ -285,6 +290,18 @@ class WorkflowRun {
   std::vector<temporal::api::protocol::v1::Message> admitted_updates_;
   std::vector<temporal::api::update::v1::Request> replay_updates_;  // look-ahead accepted
   std::set<std::string> delivered_updates_;
+  // Updates delivered while no update handler is registered yet: the first workflow task can carry
+  // them before workflow code ran (the reference server admits an update sent right after the
+  // start into the first task). Each is admitted when a handler of its name is registered, or
+  // rejected as unknown once the activation has nothing left to run: the Go SDK's
+  // bufferedUpdateRequests (QueueUpdate, HandleQueuedUpdates, DrainUnhandledUpdates).
+  struct QueuedUpdate {
+    temporal::api::update::v1::Request request;
+    std::string message_id;
+    int64_t sequencing_event_id = 0;
+    bool validate = false;
+  };
+  std::vector<QueuedUpdate> queued_updates_;
 
   std::shared_ptr<MarkerStore> marker_store_;
   std::unique_ptr<hugo::DeterministicEffectStore> effects_;

@@ -459,7 +459,19 @@ void WorkflowRun::SetQueryHandler(std::string name, WorkflowContext::RawQueryHan
 
 void WorkflowRun::SetUpdateHandler(std::string name, WorkflowContext::RawUpdateHandler handler,
                                    WorkflowContext::RawUpdateValidator validator) {
+  std::vector<QueuedUpdate> ready;
+  for (auto it = queued_updates_.begin(); it != queued_updates_.end();) {
+    if (it->request.input().name() == name) {
+      ready.push_back(std::move(*it));
+      it = queued_updates_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   update_handlers_[std::move(name)] = UpdateHandlerEntry{std::move(handler), std::move(validator)};
+  for (const auto& q : ready) {
+    AdmitUpdate(q.request, q.message_id, q.sequencing_event_id, q.validate);
+  }
 }
 
 hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const Payloads& args) {
@@ -512,8 +524,27 @@ Workflow<hugo::Unit> RunUpdate(WorkflowRun* run, std::string update_id, Workflow
 void WorkflowRun::DeliverUpdate(const temporal::api::update::v1::Request& request,
                                 const std::string& message_id, int64_t sequencing_event_id,
                                 bool validate) {
+  if (!delivered_updates_.insert(request.meta().update_id()).second) return;
+  if (update_handlers_.empty()) {
+    queued_updates_.push_back({request, message_id, sequencing_event_id, validate});
+    return;
+  }
+  AdmitUpdate(request, message_id, sequencing_event_id, validate);
+}
+
+bool WorkflowRun::DrainQueuedUpdates() {
+  std::vector<QueuedUpdate> queued = std::move(queued_updates_);
+  queued_updates_.clear();
+  for (const auto& q : queued) {
+    AdmitUpdate(q.request, q.message_id, q.sequencing_event_id, q.validate);
+  }
+  return !queued.empty();
+}
+
+void WorkflowRun::AdmitUpdate(const temporal::api::update::v1::Request& request,
+                              const std::string& message_id, int64_t sequencing_event_id,
+                              bool validate) {
   const std::string& update_id = request.meta().update_id();
-  if (!delivered_updates_.insert(update_id).second) return;
   auto handler = update_handlers_.find(request.input().name());
   hugo::Result<hugo::Unit> valid = hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
   if (handler == update_handlers_.end()) {
