@@ -569,5 +569,199 @@ TEST_F(ScenarioTest, AnActivityCompletedAsynchronouslyByTaskTokenDeliversItsResu
   EXPECT_EQ(result.Value(), "approved later");
 }
 
+// --- a cancellation scope cancels a running activity: the heartbeating activity sees its stop
+// token, the history records the cancel request, and the workflow goes on.
+std::atomic<bool> long_activity_stopped{false};
+hugo::Result<std::string> LongRunning(ActivityContext& ctx) {
+  for (int i = 0; i < 600 && !ctx.stop_token().stop_requested(); ++i) {
+    ctx.Heartbeat(int64_t{i});
+    std::this_thread::sleep_for(50ms);
+  }
+  long_activity_stopped = ctx.stop_token().stop_requested();
+  return hugo::Error::Canceled("stopped");
+}
+Workflow<std::string> CancelAfterStart(WorkflowContext ctx) {
+  auto [scoped, cancel] = ctx.WithCancel();
+  ActivityOptions options = Quick();
+  options.start_to_close_timeout = 60s;
+  options.heartbeat_timeout = 2s;
+  options.cancellation_type = ActivityCancellationType::kWaitCancellationCompleted;
+  auto activity = scoped.ExecuteActivity<std::string>("LongRunning", options);
+  auto slept = co_await ctx.Sleep(500ms);
+  if (slept.IsFailure()) co_return slept.Error();
+  cancel();
+  auto outcome = co_await activity;
+  if (outcome.IsSuccess()) co_return std::string("not canceled");
+  co_return outcome.Error().HasCode(hugo::ErrorCodes::kCanceled) ? std::string("canceled")
+                                                                 : outcome.Error().ToString();
+}
+
+TEST_F(ScenarioTest, CancelingAScopeCancelsItsRunningActivity) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("CancelAfterStart", &CancelAfterStart);
+  worker.RegisterActivity("LongRunning", &LongRunning);
+  StartWorker();
+  long_activity_stopped = false;
+  auto handle = client_->StartWorkflow<std::string>("CancelAfterStart", Options("scope"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "canceled");
+  EXPECT_TRUE(long_activity_stopped.load());
+  auto types = EventTypes(handle.Value());
+  EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED));
+  EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_ACTIVITY_TASK_CANCELED));
+}
+
+// --- AwaitWithTimeout, signal-with-start, memo and search attribute upserts.
+Workflow<std::string> AwaitFlag(WorkflowContext ctx) {
+  bool flag = false;
+  auto flags = ctx.GetSignalChannel<bool>("flag");
+  ctx.Go([](SignalChannel<bool> ch, bool* target) -> Workflow<hugo::Unit> {
+    auto value = co_await ch.Receive();
+    if (value.IsFailure()) co_return value.Error();
+    *target = value.Value();
+    co_return hugo::Unit{};
+  }(flags, &flag));
+  auto first = co_await ctx.AwaitWithTimeout(300ms, [&] { return flag; });
+  if (first.IsFailure()) co_return first.Error();
+  auto memo = ctx.UpsertMemo({{"stage", "checked"}});
+  if (memo.IsFailure()) co_return memo.Error();
+  auto second = co_await ctx.AwaitWithTimeout(1h, [&] { return flag; });
+  if (second.IsFailure()) co_return second.Error();
+  co_return std::string(first.Value() ? "early" : "late") + "/" +
+      (second.Value() ? "flagged" : "timeout");
+}
+
+TEST_F(ScenarioTest, SignalWithStartDeliversTheSignalBeforeTheFirstTask) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("AwaitFlag", &AwaitFlag);
+  StartWorker();
+  auto handle = client_->SignalWithStartWorkflow<std::string>("AwaitFlag", Options("sws"), "flag",
+                                                              ToPayloads(true).Value());
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "early/flagged");
+}
+
+TEST_F(ScenarioTest, AwaitWithTimeoutGivesFalseWhenTheTimeoutComesFirstAndMemoUpsertsShow) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("AwaitFlag", &AwaitFlag);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("AwaitFlag", Options("await"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  for (int i = 0; i < 200; ++i) {
+    if (Contains(EventTypes(handle.Value()), enums::EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED)) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(handle.Value().Signal("flag", true).IsSuccess());
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "late/flagged");
+  auto described = handle.Value().Describe();
+  ASSERT_TRUE(described.IsSuccess());
+  const auto& memo = described.Value().workflow_execution_info().memo().fields();
+  ASSERT_EQ(memo.count("stage"), 1u);
+  EXPECT_EQ(FromPayload<std::string>(memo.at("stage")).ValueOr(""), "checked");
+}
+
+// --- workflow code that throws fails the workflow task; the retried task succeeds.
+std::atomic<int> throwing_runs{0};
+Workflow<std::string> ThrowsOnce(WorkflowContext) {
+  if (throwing_runs++ == 0) throw std::runtime_error("bug in workflow code");
+  co_return std::string("recovered");
+}
+
+TEST_F(ScenarioTest, AnExceptionInWorkflowCodeFailsTheTaskNotTheWorkflow) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("ThrowsOnce", &ThrowsOnce);
+  StartWorker();
+  throwing_runs = 0;
+  auto handle = client_->StartWorkflow<std::string>("ThrowsOnce", Options("throws"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "recovered");
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess());
+  bool failed_task = false;
+  for (const auto& e : history.Value().events()) {
+    if (e.has_workflow_task_failed_event_attributes()) {
+      failed_task = true;
+      EXPECT_NE(e.workflow_task_failed_event_attributes().failure().message().find(
+                    "bug in workflow code"),
+                std::string::npos);
+    }
+  }
+  EXPECT_TRUE(failed_task);
+}
+
+// --- cancel requests to other workflows: a parent cancels its child, which ends canceled.
+Workflow<std::string> Sleeper(WorkflowContext ctx) {
+  auto slept = co_await ctx.Sleep(std::chrono::hours(1));
+  if (slept.IsFailure()) co_return slept.Error();
+  co_return std::string("woke");
+}
+Workflow<std::string> CancelsChild(WorkflowContext ctx) {
+  ChildWorkflowOptions options;
+  options.workflow_id = ctx.Info().workflow_id + "-sleeper";
+  auto child = ctx.ExecuteChildWorkflow<std::string>("Sleeper", options);
+  auto started = co_await child.started;
+  if (started.IsFailure()) co_return started.Error();
+  auto requested = co_await ctx.RequestCancelExternalWorkflow(started.Value().workflow_id, "");
+  if (requested.IsFailure()) co_return requested.Error();
+  auto result = co_await child.result;
+  if (result.IsSuccess()) co_return std::string("child not canceled");
+  const hugo::Error* cause = result.Error().Cause();
+  co_return std::string(cause != nullptr && cause->HasCode(hugo::ErrorCodes::kCanceled)
+                            ? "child canceled"
+                            : result.Error().ToString());
+}
+
+TEST_F(ScenarioTest, ACancelRequestToAnotherWorkflowCancelsIt) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("CancelsChild", &CancelsChild);
+  worker.RegisterWorkflow("Sleeper", &Sleeper);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("CancelsChild", Options("cancel-child"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "child canceled");
+  auto types = EventTypes(handle.Value());
+  EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED));
+  EXPECT_TRUE(Contains(types, enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED));
+}
+
+// --- a query on a closed run: the worker replays its full history to answer.
+Workflow<int64_t> Tally(WorkflowContext ctx, int64_t n) {
+  int64_t total = 0;
+  auto q = ctx.SetQueryHandler("total", [&]() { return total; });
+  if (q.IsFailure()) co_return q.Error();
+  for (int64_t i = 1; i <= n; ++i) {
+    auto slept = co_await ctx.Sleep(5ms);
+    if (slept.IsFailure()) co_return slept.Error();
+    total += i;
+  }
+  co_return total;
+}
+
+TEST_F(ScenarioTest, AQueryOnACompletedRunIsAnsweredByReplayingItsHistory) {
+  WorkerOptions options;
+  options.sticky_cache_size = 1;
+  Worker& worker = NewWorker(options);
+  worker.RegisterWorkflow("Tally", &Tally);
+  StartWorker();
+  auto handle = client_->StartWorkflow<int64_t>("Tally", Options("tally"), int64_t{3});
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), 6);
+  auto total = handle.Value().Query<int64_t>("total");
+  ASSERT_TRUE(total.IsSuccess()) << total.Error().ToString();
+  EXPECT_EQ(total.Value(), 6);
+}
+
 }  // namespace
 }  // namespace hdo
