@@ -228,8 +228,8 @@ class WorkflowRun {
   void DeliverUpdate(const temporal::api::update::v1::Request& request,
                      const std::string& message_id, int64_t sequencing_event_id, bool validate);
   // Validates (live) and accepts or rejects one update, and spawns its handler.
-  void AdmitUpdate(const temporal::api::update::v1::Request& request,
-                   const std::string& message_id, int64_t sequencing_event_id, bool validate);
+  void AdmitUpdate(const temporal::api::update::v1::Request& request, const std::string& message_id,
+                   int64_t sequencing_event_id, bool validate);
   // Admits every queued update (they are rejected as unknown, having no handler); true if any.
   bool DrainQueuedUpdates();
   void CheckRootDone();

@@ -9,7 +9,6 @@
 // CppInterop. Payloads are compared as the server's history holds them (the close event), not as
 // decoded values.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <charconv>
@@ -62,14 +61,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(InteropOutput, count, greeting, nested, tags)
 const InteropInput kInput{"Zo\xc3\xab", 3, {"x", "y"}};
 const InteropOutput kOutput{3, "Hello, Zo\xc3\xab!", {false, 1}, {"x", "y"}};
 // The exact bytes both SDKs must write for kOutput, and the Go SDK for kInput.
-const std::string kOutputJson =
-    R"({"count":3,"greeting":"Hello, Zo)"
-    "\xc3\xab"
-    R"(!","nested":{"even":false,"half":1},"tags":["x","y"]})";
-const std::string kGoInputJson =
-    R"({"name":"Zo)"
-    "\xc3\xab"
-    R"(","count":3,"tags":["x","y"]})";
+const std::string kOutputJson = R"({"count":3,"greeting":"Hello, Zo)"
+                                "\xc3\xab"
+                                R"(!","nested":{"even":false,"half":1},"tags":["x","y"]})";
+const std::string kGoInputJson = R"({"name":"Zo)"
+                                 "\xc3\xab"
+                                 R"(","count":3,"tags":["x","y"]})";
 const std::map<std::string, std::string> kJsonPlainMetadata{{"encoding", "json/plain"}};
 
 // --- The C++ twin of the Go program's GoInterop / GoInteropCompose.
@@ -83,8 +80,8 @@ Workflow<InteropOutput> CppInterop(WorkflowContext ctx, InteropInput in) {
   options.retry_policy->maximum_attempts = 3;
   auto greeting = co_await ctx.ExecuteActivity<std::string>("CppInteropCompose", options, in.name);
   if (greeting.IsFailure()) co_return greeting.Error();
-  co_return InteropOutput{in.count, greeting.Value() + "!", {in.count % 2 == 0, in.count / 2},
-                          in.tags};
+  co_return InteropOutput{
+      in.count, greeting.Value() + "!", {in.count % 2 == 0, in.count / 2}, in.tags};
 }
 
 std::string InteropGoBinary() {
@@ -107,7 +104,8 @@ std::optional<std::string> FromHex(const std::string& hex) {
 
 // A payload the Go client printed ({"metadata": {key: hex}, "data": hex}).
 std::optional<Payload> PayloadFromReport(const nlohmann::json& json) {
-  if (!json.is_object() || !json.contains("metadata") || !json.contains("data")) return std::nullopt;
+  if (!json.is_object() || !json.contains("metadata") || !json.contains("data"))
+    return std::nullopt;
   Payload payload;
   for (const auto& [key, value] : json["metadata"].items()) {
     auto bytes = FromHex(value.get<std::string>());
@@ -179,7 +177,8 @@ class InteropTest : public ::testing::Test {
     go_worker_ = std::make_unique<testlib::Process>(std::vector<std::string>{
         go_binary_, "worker", "-address", address_, "-task-queue", go_task_queue_});
     ASSERT_TRUE(go_worker_->WaitForStderr(std::regex("interop worker started"), 60s))
-        << "the Go worker did not start:\n" << go_worker_->Stderr();
+        << "the Go worker did not start:\n"
+        << go_worker_->Stderr();
 
     WorkerOptions worker_options;
     worker_options.task_queue = cpp_task_queue_;
@@ -273,8 +272,8 @@ TEST_F(InteropTest, CppAndGoClientsReadEachOthersWorkflowResultsAsIdenticalPaylo
   auto input = FromPayload<InteropInput>(*go_input);
   ASSERT_TRUE(input.IsSuccess()) << input.Error().ToString();
   EXPECT_EQ(input.Value(), kInput);
-  auto cpp_history =
-      client_->GetHandle(report.value("workflow_id", ""), report.value("run_id", "")).FetchHistory();
+  auto cpp_history = client_->GetHandle(report.value("workflow_id", ""), report.value("run_id", ""))
+                         .FetchHistory();
   ASSERT_TRUE(cpp_history.IsSuccess()) << cpp_history.Error().ToString();
   RunPayloads cpp_run = PayloadsOf(cpp_history.Value());
   EXPECT_EQ(cpp_run.activity_types, std::vector<std::string>{"CppInteropCompose"});
