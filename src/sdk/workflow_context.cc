@@ -108,6 +108,10 @@ Workflow<bool> WorkflowContext::AwaitWithTimeout(std::chrono::milliseconds timeo
 
 void WorkflowContext::Go(Workflow<hugo::Unit> coroutine) const { run_->Spawn(std::move(coroutine)); }
 
+void WorkflowContext::KeepAlive(std::shared_ptr<void> frame) const {
+  run_->KeepAlive(std::move(frame));
+}
+
 hugo::Result<hugo::Unit> WorkflowContext::SetQueryHandlerRaw(std::string query_type,
                                                              RawQueryHandler fn) const {
   if (query_type.empty() || query_type.rfind("__", 0) == 0) {

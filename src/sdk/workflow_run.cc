@@ -305,6 +305,7 @@ WorkflowRun::~WorkflowRun() {
   // Coroutine frames first: their locals reference the states below.
   spawned_.clear();
   root_.reset();
+  kept_frames_.clear();
   // A command's callback holds its operation's state, which holds the command.
   for (auto& command : pending_) command->on_recorded = nullptr;
   for (auto& command : sent_) command->on_recorded = nullptr;

@@ -148,6 +148,7 @@ class WorkflowRun {
   void UpsertMemo(const std::map<std::string, Payload>& memo);
   void AddCondition(std::shared_ptr<FutureState<bool>> waiter, std::function<bool()> condition);
   void Spawn(Workflow<hugo::Unit> coroutine);
+  void KeepAlive(std::shared_ptr<void> frame) { kept_frames_.push_back(std::move(frame)); }
   void SetQueryHandler(std::string name, WorkflowContext::RawQueryHandler handler);
   void SetUpdateHandler(std::string name, WorkflowContext::RawUpdateHandler handler,
                         WorkflowContext::RawUpdateValidator validator);
@@ -255,6 +256,7 @@ class WorkflowRun {
   std::shared_ptr<Scope> root_scope_ = std::make_shared<Scope>();
   std::optional<Workflow<Payloads>> root_;
   std::vector<Workflow<hugo::Unit>> spawned_;
+  std::vector<std::shared_ptr<void>> kept_frames_;
   bool started_ = false;
   bool closed_ = false;
   bool replaying_ = true;

@@ -154,6 +154,17 @@ class [[nodiscard]] Workflow {
     return std::move(*promise.result);
   }
 
+  // Awaits this coroutine without giving it up (the owner keeps the frame alive).
+  struct RefAwaiter {
+    Workflow* workflow;
+    bool await_ready() const noexcept { return false; }
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
+      return workflow->await_suspend(parent);
+    }
+    hugo::Result<T> await_resume() { return workflow->await_resume(); }
+  };
+  RefAwaiter AwaitInPlace() & { return RefAwaiter{this}; }
+
   // For the scheduler: the raw handle, whether it finished, and its outcome.
   std::coroutine_handle<promise_type> handle() const { return handle_; }
   bool done() const { return handle_ && handle_.done(); }
@@ -628,6 +639,9 @@ class WorkflowContext {
   hugo::Result<hugo::Unit> SetUpdateHandlerRaw(std::string update_name, RawUpdateHandler handler,
                                                RawUpdateValidator validator) const;
 
+  // Keeps `frame` (a coroutine of this run) alive as long as the run.
+  void KeepAlive(std::shared_ptr<void> frame) const;
+
   internal::Scheduler* scheduler() const;
   internal::WorkflowRun* run() const { return run_; }
   const std::shared_ptr<internal::Scope>& scope() const { return scope_; }
@@ -696,10 +710,14 @@ struct WorkflowValue<Workflow<T>> {
 inline Workflow<Payloads> FailedWorkflow(hugo::Error error) { co_return error; }
 
 // Runs a typed workflow function on decoded arguments and encodes its outcome.
+// The function's coroutine frame is kept by the run until the run is dropped, so that query
+// handlers reading its locals still answer after it returned (queries on a closed run).
 template <class R, class F, class Args>
 Workflow<Payloads> RunTyped(F fn, WorkflowContext ctx, Args args) {
-  hugo::Result<R> outcome = co_await std::apply(
-      [&](auto&&... a) { return fn(ctx, std::forward<decltype(a)>(a)...); }, std::move(args));
+  auto body = std::make_shared<Workflow<R>>(std::apply(
+      [&](auto&&... a) { return fn(ctx, std::forward<decltype(a)>(a)...); }, std::move(args)));
+  ctx.KeepAlive(body);
+  hugo::Result<R> outcome = co_await body->AwaitInPlace();
   if (outcome.IsFailure()) co_return outcome.Error();
   hugo::Result<Payloads> encoded = ToPayloads(outcome.Value());
   if (encoded.IsFailure()) co_return encoded.Error();
