@@ -3,7 +3,8 @@
 // for a C++ workflow, and the two results (the same value, computed by twin workflows that each
 // call an activity of their own SDK) are byte for byte the same payload.
 //
-// Method: a real `hdo server start-dev` (or HDO_SDK_TARGET=host:port), the Go program
+// Method: a real `hdo server start-dev` (or HDO_SDK_TARGET=host:port: ctest sdk_interop_reference
+// runs it on the reference server through tests/sdk/run-reference), the Go program
 // tests/compat/go/interop (built by CMake; HDO_INTEROP_GO overrides its path) as a worker process
 // for workflow GoInterop and as a client process of workflow CppInterop, and an hdo::Worker running
 // CppInterop. Payloads are compared as the server's history holds them (the close event), not as
