@@ -191,6 +191,10 @@ type loadFlags struct {
 
 // loadRun is one measured run: one server start, one warm-up, one measured window.
 type loadRun struct {
+	// The SDK of the worker and client: "" (the Go SDK, this program) or "cpp" (bench/cpp's
+	// hdo-bench-cpp, which writes this same JSON and describes its worker in WorkerDesc).
+	SDK         string       `json:"sdk,omitempty"`
+	WorkerDesc  string       `json:"worker_description,omitempty"`
 	Server      string       `json:"server"`
 	Version     string       `json:"version"`
 	SQLite      string       `json:"sqlite"`

@@ -144,7 +144,7 @@ func printLoadTable(w io.Writer, loads []loadRun) {
 	if first.N > 0 {
 		window = fmt.Sprintf("n=%d", first.N)
 	}
-	fmt.Fprintf(w, "Worker (the same for every server): %s.\n\n", first.Worker)
+	printWorkers(w, loads)
 	header := "| server | scenario | mode | load | window | runs | completed | failed |"
 	align := "|---|---|---|--:|--:|--:|--:|--:|"
 	if open {
@@ -165,34 +165,23 @@ func printLoadTable(w io.Writer, loads []loadRun) {
 		fmt.Fprintf(w, " %.1f | %.1f–%.1f | %.1f | %.1f | %.1f | %.3f | %.1f | %.3f |\n", r.wfs, r.wfsMin, r.wfsMax,
 			r.p50, r.p90, r.p99, r.cpu, r.rss, r.bench)
 	}
-	var hdo, ref *loadRow
+	// One hdo/reference row per worker: "hdo" against "reference", "hdo (Go worker)" against
+	// "reference (Go worker)", and so on.
 	for i := range rows {
-		switch rows[i].server {
-		case "hdo":
-			hdo = &rows[i]
-		case "reference":
-			ref = &rows[i]
+		suffix, ok := strings.CutPrefix(rows[i].server, "hdo")
+		if !ok || (suffix != "" && !strings.HasPrefix(suffix, " (")) {
+			continue
 		}
-	}
-	if hdo != nil && ref != nil {
-		ratio := func(a, b float64) string {
-			if b == 0 || math.IsNaN(a) || math.IsNaN(b) {
-				return "–"
+		for j := range rows {
+			if rows[j].server == "reference"+suffix {
+				printRatioRow(w, "hdo/reference"+suffix, &rows[i], &rows[j], open)
 			}
-			return fmt.Sprintf("**%.2f×**", a/b)
 		}
-		fmt.Fprintf(w, "| hdo/reference | | | | | | | |")
-		if open {
-			fmt.Fprintf(w, " | |")
-		}
-		fmt.Fprintf(w, " %s | | %s | %s | %s | %s | %s | %s |\n", ratio(hdo.wfs, ref.wfs), ratio(hdo.p50, ref.p50),
-			ratio(hdo.p90, ref.p90), ratio(hdo.p99, ref.p99), ratio(hdo.cpu, ref.cpu), ratio(hdo.rss, ref.rss),
-			ratio(hdo.bench, ref.bench))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Each run is one server start on a fresh database file, a warm-up with the same load (not counted), then the")
-	fmt.Fprintln(w, "measured window; servers alternate run by run (hdo, reference, hdo, ...). A row is the median over its server's")
-	fmt.Fprintln(w, "runs, each metric separately; completed and failed are totals over the runs.")
+	fmt.Fprintln(w, "measured window; servers alternate run by run (hdo, reference, hdo, ...; each client its own run). A row is the")
+	fmt.Fprintln(w, "median over its row's runs, each metric separately; completed and failed are totals over the runs.")
 	fmt.Fprintln(w, "- load: closed loop c=C keeps C workflows started and not yet completed; open loop R/s issues starts on a fixed")
 	fmt.Fprintln(w, "  schedule whatever the completions. window: the measured window's length (no start after it; the workflows")
 	fmt.Fprintln(w, "  open at its end are awaited) or n=N workflows.")
@@ -204,7 +193,8 @@ func printLoadTable(w io.Writer, loads []loadRun) {
 	if open {
 		fmt.Fprintln(w, "- p50/p90/p99: scheduled start time to result (coordinated omission does not hide queueing), per workflow.")
 	} else {
-		fmt.Fprintln(w, "- p50/p90/p99: the start call to the result (ExecuteWorkflow to WorkflowRun.Get returning), per workflow.")
+		fmt.Fprintln(w, "- p50/p90/p99: the start call to the result (ExecuteWorkflow to WorkflowRun.Get returning; C++:")
+		fmt.Fprintln(w, "  StartWorkflow to GetResult returning), per workflow.")
 	}
 	fmt.Fprintln(w, "- server CPU: utime+stime of the server process (/proc/PID/stat) over the window, per 1,000 completed workflows;")
 	fmt.Fprintln(w, "  bench CPU: the same for the benchmark process (starters and the worker; it shares the machine with the server).")
@@ -246,6 +236,52 @@ func printLoadTable(w io.Writer, loads []loadRun) {
 	for _, n := range notes {
 		fmt.Fprintln(w, n)
 	}
+}
+
+// printWorkers prints the worker and client options: one line when every run had the same, else
+// one line per SDK.
+func printWorkers(w io.Writer, loads []loadRun) {
+	var order []string
+	by := map[string]string{}
+	for _, l := range loads {
+		desc := l.WorkerDesc
+		if desc == "" {
+			desc = l.Worker.String()
+		}
+		name := "Go SDK"
+		if l.SDK == "cpp" {
+			name = "C++ SDK"
+		}
+		if _, ok := by[name]; !ok {
+			order = append(order, name)
+			by[name] = desc
+		}
+	}
+	if len(order) == 1 {
+		fmt.Fprintf(w, "Worker (the same for every server): %s.\n\n", by[order[0]])
+		return
+	}
+	fmt.Fprintln(w, "Workers (each the same for every server):")
+	for _, name := range order {
+		fmt.Fprintf(w, "- %s: %s.\n", name, by[name])
+	}
+	fmt.Fprintln(w)
+}
+
+func printRatioRow(w io.Writer, label string, hdo, ref *loadRow, open bool) {
+	ratio := func(a, b float64) string {
+		if b == 0 || math.IsNaN(a) || math.IsNaN(b) {
+			return "–"
+		}
+		return fmt.Sprintf("**%.2f×**", a/b)
+	}
+	fmt.Fprintf(w, "| %s | | | | | | | |", label)
+	if open {
+		fmt.Fprintf(w, " | |")
+	}
+	fmt.Fprintf(w, " %s | | %s | %s | %s | %s | %s | %s |\n", ratio(hdo.wfs, ref.wfs), ratio(hdo.p50, ref.p50),
+		ratio(hdo.p90, ref.p90), ratio(hdo.p99, ref.p99), ratio(hdo.cpu, ref.cpu), ratio(hdo.rss, ref.rss),
+		ratio(hdo.bench, ref.bench))
 }
 
 func printParkedTable(w io.Writer, parks []parkedResult) {

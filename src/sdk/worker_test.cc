@@ -507,7 +507,9 @@ TEST_F(WorkerTest, WorkflowPollersPollTheNormalAndTheStickyQueue) {
   WorkerOptions options;
   options.identity = "sticky-poller-test";
   auto worker = MakeWorker(options);
-  worker->RegisterWorkflow("TestWorkflow", [] {});
+  worker->RegisterWorkflow("TestWorkflow", [](WorkflowContext) -> Workflow<hugo::Unit> {
+    co_return hugo::Unit{};
+  });
   ASSERT_TRUE(worker->Start().IsSuccess());
   EXPECT_TRUE(AwaitWorkflowPoller(*connection_, activity_queue_, "sticky-poller-test"))
       << "nobody polls the normal queue";

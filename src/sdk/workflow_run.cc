@@ -353,8 +353,6 @@ hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
     input_ = a.input();
     if (!a.workflow_id().empty()) info_.workflow_id = a.workflow_id();
     now_ = info_.start_time;
-    std::seed_seq seed(info_.first_execution_run_id.begin(), info_.first_execution_run_id.end());
-    random_.seed(seed);
   }
   return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
 }
@@ -447,7 +445,10 @@ void WorkflowRun::RunActivation(const Activation& activation) {
   }
   if (!started_) StartRoot();
   if (failure_) return;
-  DeliverUpdates();
+  // Updates are delivered once the code has run up to its first wait, so that handlers the
+  // workflow registers at its start (or in reaction to this activation's events) are there;
+  // replay delivers accepted updates at the same point.
+  bool updates_delivered = false;
   for (int loop = 0; loop < kActivationLoopsMax && !failure_; ++loop) {
     if (!scheduler_.RunUntilIdle()) {
       Fail(hugo::Error::From("workflow code ran " + std::to_string(kSchedulerStepsMax) +
@@ -456,13 +457,13 @@ void WorkflowRun::RunActivation(const Activation& activation) {
       return;
     }
     CheckRootDone();
-    if (closed_) {
-      DrainQueuedUpdates();
-      break;
+    if (closed_) break;
+    if (!updates_delivered) {
+      updates_delivered = true;
+      if (DeliverUpdates()) continue;
     }
     if (CheckConditions()) continue;
     if (ResolveLocalActivities()) continue;
-    if (DrainQueuedUpdates()) continue;
     break;
   }
   FinishActivation();

@@ -438,7 +438,14 @@ void WorkflowRun::UpsertMemo(const std::map<std::string, Payload>& memo) {
   AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, "");
 }
 
-uint64_t WorkflowRun::NextRandom() { return random_(); }
+uint64_t WorkflowRun::NextRandom() {
+  if (!random_seeded_) {
+    std::seed_seq seed(info_.first_execution_run_id.begin(), info_.first_execution_run_id.end());
+    random_.seed(seed);
+    random_seeded_ = true;
+  }
+  return random_();
+}
 
 // ---------------------------------------------------------------------------------------------
 // Conditions, branches, queries, updates.
@@ -459,19 +466,7 @@ void WorkflowRun::SetQueryHandler(std::string name, WorkflowContext::RawQueryHan
 
 void WorkflowRun::SetUpdateHandler(std::string name, WorkflowContext::RawUpdateHandler handler,
                                    WorkflowContext::RawUpdateValidator validator) {
-  std::vector<QueuedUpdate> ready;
-  for (auto it = queued_updates_.begin(); it != queued_updates_.end();) {
-    if (it->request.input().name() == name) {
-      ready.push_back(std::move(*it));
-      it = queued_updates_.erase(it);
-    } else {
-      ++it;
-    }
-  }
   update_handlers_[std::move(name)] = UpdateHandlerEntry{std::move(handler), std::move(validator)};
-  for (const auto& q : ready) {
-    AdmitUpdate(q.request, q.message_id, q.sequencing_event_id, q.validate);
-  }
 }
 
 hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const Payloads& args) {
@@ -497,11 +492,12 @@ hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const P
   }
 }
 
-void WorkflowRun::DeliverUpdates() {
+bool WorkflowRun::DeliverUpdates() {
+  bool delivered = !replay_updates_.empty();
   for (const auto& request : replay_updates_) {
     DeliverUpdate(request, request.meta().update_id() + "/request", 0, false);
   }
-  if (replaying_) return;
+  if (replaying_) return delivered;
   std::vector<temporal::api::protocol::v1::Message> messages = std::move(admitted_updates_);
   admitted_updates_.clear();
   for (auto& m : incoming_messages_) messages.push_back(std::move(m));
@@ -510,7 +506,9 @@ void WorkflowRun::DeliverUpdates() {
     temporal::api::update::v1::Request request;
     if (!m.body().UnpackTo(&request)) continue;
     DeliverUpdate(request, m.id(), m.event_id(), true);
+    delivered = true;
   }
+  return delivered;
 }
 
 namespace {
@@ -524,27 +522,8 @@ Workflow<hugo::Unit> RunUpdate(WorkflowRun* run, std::string update_id, Workflow
 void WorkflowRun::DeliverUpdate(const temporal::api::update::v1::Request& request,
                                 const std::string& message_id, int64_t sequencing_event_id,
                                 bool validate) {
-  if (!delivered_updates_.insert(request.meta().update_id()).second) return;
-  if (update_handlers_.empty()) {
-    queued_updates_.push_back({request, message_id, sequencing_event_id, validate});
-    return;
-  }
-  AdmitUpdate(request, message_id, sequencing_event_id, validate);
-}
-
-bool WorkflowRun::DrainQueuedUpdates() {
-  std::vector<QueuedUpdate> queued = std::move(queued_updates_);
-  queued_updates_.clear();
-  for (const auto& q : queued) {
-    AdmitUpdate(q.request, q.message_id, q.sequencing_event_id, q.validate);
-  }
-  return !queued.empty();
-}
-
-void WorkflowRun::AdmitUpdate(const temporal::api::update::v1::Request& request,
-                              const std::string& message_id, int64_t sequencing_event_id,
-                              bool validate) {
   const std::string& update_id = request.meta().update_id();
+  if (!delivered_updates_.insert(update_id).second) return;
   auto handler = update_handlers_.find(request.input().name());
   hugo::Result<hugo::Unit> valid = hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
   if (handler == update_handlers_.end()) {

@@ -131,6 +131,17 @@ class WorkflowTaskProcessor::Impl {
     } else {
       auto full = FetchRemaining(*entry.run, task.workflow_execution(), "", true);
       if (full.IsFailure()) return full;
+      // A sticky task's tail may hold events the server did not persist (the speculative
+      // workflow task of an update, after the previous one was rejected and discarded): the
+      // fetched history lacks them, so they are appended from the task.
+      google::protobuf::RepeatedPtrField<HistoryEvent> unpersisted;
+      for (const auto& event : events) {
+        if (event.event_id() >= entry.run->next_event_id()) *unpersisted.Add() = event;
+      }
+      if (!unpersisted.empty()) {
+        auto appended = entry.run->AppendEvents(unpersisted);
+        if (appended.IsFailure()) return appended;
+      }
     }
     entry.run->SetWorkflowId(task.workflow_execution().workflow_id());
     entry.run->execution_context().IncrementReplayCount();
