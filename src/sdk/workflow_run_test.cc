@@ -319,6 +319,108 @@ TEST(WorkflowRunTest, AnUnregisteredWorkflowTypeFailsTheTaskNamingTheRegisteredO
   EXPECT_NE(advanced.Error().Message().find("[Greet]"), std::string::npos);
 }
 
+// --- updates in the first workflow task (regression: the reference server admits an update sent
+// right after the start into the first task, before workflow code has registered its handlers).
+Workflow<int64_t> AddTo(int64_t* total, int64_t delta) {
+  *total += delta;
+  co_return *total;
+}
+
+Workflow<int64_t> Adder(WorkflowContext ctx) {
+  int64_t total = 0;
+  auto u = ctx.SetUpdateHandler(
+      "add", [&total](WorkflowContext, int64_t delta) { return AddTo(&total, delta); });
+  if (u.IsFailure()) co_return u.Error();
+  auto reached = co_await ctx.Await([&total] { return total >= 10; });
+  if (reached.IsFailure()) co_return reached.Error();
+  co_return total;
+}
+
+temporal::api::update::v1::Request UpdateRequest(const std::string& id, const std::string& name,
+                                                 int64_t delta) {
+  temporal::api::update::v1::Request request;
+  request.mutable_meta()->set_update_id(id);
+  request.mutable_input()->set_name(name);
+  *request.mutable_input()->mutable_args() = ToPayloads(delta).Value();
+  return request;
+}
+
+google::protobuf::RepeatedPtrField<temporal::api::protocol::v1::Message> UpdateMessages(
+    const temporal::api::update::v1::Request& request, int64_t sequencing_event_id) {
+  google::protobuf::RepeatedPtrField<temporal::api::protocol::v1::Message> messages;
+  auto* m = messages.Add();
+  m->set_id(request.meta().update_id() + "/request");
+  m->set_protocol_instance_id(request.meta().update_id());
+  m->set_event_id(sequencing_event_id);
+  m->mutable_body()->PackFrom(request);
+  return messages;
+}
+
+TEST(WorkflowRunTest, AnUpdateInTheFirstTaskWaitsForTheHandlerTheWorkflowRegisters) {
+  Fixture f;
+  f.registry.Register("Adder", &Adder);
+  HistoryBuilder h("Adder");
+  int64_t started = h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  run->AddMessages(UpdateMessages(UpdateRequest("u1", "add", 5), started - 1));
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
+  auto messages = run->TakeMessages();
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_TRUE(messages[0].body().Is<temporal::api::update::v1::Acceptance>())
+      << messages[0].DebugString();
+  temporal::api::update::v1::Response response;
+  ASSERT_TRUE(messages[1].body().UnpackTo(&response)) << messages[1].DebugString();
+  EXPECT_EQ(FromPayloads1<int64_t>(response.outcome().success()).Value(), 5);
+  auto commands = run->TakeCommands();
+  ASSERT_EQ(commands.size(), 2u);
+  EXPECT_EQ(commands[0].protocol_message_command_attributes().message_id(), "u1/accept");
+  EXPECT_EQ(commands[1].protocol_message_command_attributes().message_id(), "u1/complete");
+}
+
+TEST(WorkflowRunTest, AnUpdateOfAnUnknownNameInTheFirstTaskIsRejectedNamingTheKnownOnes) {
+  Fixture f;
+  f.registry.Register("Adder", &Adder);
+  HistoryBuilder h("Adder");
+  int64_t started = h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  run->AddMessages(UpdateMessages(UpdateRequest("u1", "subtract", 5), started - 1));
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
+  auto messages = run->TakeMessages();
+  ASSERT_EQ(messages.size(), 1u);
+  temporal::api::update::v1::Rejection rejection;
+  ASSERT_TRUE(messages[0].body().UnpackTo(&rejection)) << messages[0].DebugString();
+  EXPECT_EQ(rejection.failure().message(), "unknown update subtract. KnownUpdates=[add]");
+  EXPECT_TRUE(run->TakeCommands().empty());
+}
+
+TEST(WorkflowRunTest, AnUpdateAcceptedInTheFirstTaskReplaysAgainstTheHandlerRegisteredLater) {
+  Fixture f;
+  f.registry.Register("Adder", &Adder);
+  HistoryBuilder h("Adder");
+  int64_t started = h.WorkflowTask();
+  h.Completed();
+  auto* accepted = h.Add(enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
+                       .mutable_workflow_execution_update_accepted_event_attributes();
+  accepted->set_protocol_instance_id("u1");
+  accepted->set_accepted_request_message_id("u1/request");
+  accepted->set_accepted_request_sequencing_event_id(started - 1);
+  *accepted->mutable_accepted_request() = UpdateRequest("u1", "add", 5);
+  auto* completed = h.Add(enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)
+                        .mutable_workflow_execution_update_completed_event_attributes();
+  completed->mutable_meta()->set_update_id("u1");
+  *completed->mutable_outcome()->mutable_success() = ToPayloads(int64_t{5}).Value();
+  h.Signal("unrelated", {});
+  h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  auto advanced = run->Advance(true);
+  ASSERT_TRUE(advanced.IsSuccess()) << advanced.Error().ToString();
+  EXPECT_TRUE(run->TakeCommands().empty());
+  EXPECT_TRUE(run->TakeMessages().empty());
+}
+
 TEST(ReplayerTest, ParsesTheCliJsonWithEitherEnumSpelling) {
   const char* json = R"({"events":[{"eventId":"1","eventType":"WorkflowExecutionStarted",
     "workflowExecutionStartedEventAttributes":{"workflowType":{"name":"Greet"}}},

@@ -1,0 +1,209 @@
+// Command interop is the Go half of the C++ SDK interop test (tests/sdk/interop_test.cc): the
+// official Go SDK as a worker for a C++ client and as a client of a C++ worker, so that the test
+// can compare the payload bytes each SDK writes for the same value.
+//
+//	interop worker -address host:port -task-queue Q
+//	    Runs workflow "GoInterop" (Input -> Output) and its activity "GoInteropCompose" on Q until
+//	    SIGINT or SIGTERM; prints "interop worker started" on stderr once it polls.
+//	interop client -address host:port -task-queue Q -workflow-id ID -input '{"name":...}'
+//	    Starts workflow "CppInterop" on Q with the input decoded into Input, waits for its result
+//	    and prints one JSON line on stdout: the workflow and run ids, the raw input and result
+//	    payloads as the history holds them (started and completed events; metadata values and data
+//	    in hex), and the result decoded into Output and encoded again by encoding/json.
+//
+// The SDK's log goes to stderr, so stdout holds only the client's line. Exit status 1 on any error.
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Input is the workflows' argument. Its fields are deliberately not in alphabetical order: the Go
+// SDK encodes them in declaration order, the C++ SDK in key order, and both must decode either.
+type Input struct {
+	Name  string   `json:"name"`
+	Count int      `json:"count"`
+	Tags  []string `json:"tags"`
+}
+
+// Nested and Output declare their fields in alphabetical order, the order the C++ SDK writes JSON
+// object keys in, so that both SDKs encode the same Output into the same bytes.
+type Nested struct {
+	Even bool `json:"even"`
+	Half int  `json:"half"`
+}
+
+type Output struct {
+	Count    int      `json:"count"`
+	Greeting string   `json:"greeting"`
+	Nested   Nested   `json:"nested"`
+	Tags     []string `json:"tags"`
+}
+
+// GoInteropCompose is the activity GoInterop calls (the C++ worker's CppInteropCompose does the
+// same).
+func GoInteropCompose(ctx context.Context, name string) (string, error) {
+	return "Hello, " + name, nil
+}
+
+// GoInterop is the Go twin of the C++ worker's CppInterop: the same input gives the same output.
+func GoInterop(ctx workflow.Context, in Input) (Output, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond, MaximumAttempts: 3},
+	})
+	var greeting string
+	if err := workflow.ExecuteActivity(ctx, "GoInteropCompose", in.Name).Get(ctx, &greeting); err != nil {
+		return Output{}, err
+	}
+	return Output{
+		Count:    in.Count,
+		Greeting: greeting + "!",
+		Nested:   Nested{Even: in.Count%2 == 0, Half: in.Count / 2},
+		Tags:     in.Tags,
+	}, nil
+}
+
+// RawPayload is a payload as the history holds it: metadata values and data in hex.
+type RawPayload struct {
+	Metadata map[string]string `json:"metadata"`
+	Data     string            `json:"data"`
+}
+
+func raw(p *commonpb.Payload) RawPayload {
+	r := RawPayload{Metadata: map[string]string{}, Data: hex.EncodeToString(p.GetData())}
+	for k, v := range p.GetMetadata() {
+		r.Metadata[k] = hex.EncodeToString(v)
+	}
+	return r
+}
+
+// ClientReport is the client's line on stdout.
+type ClientReport struct {
+	WorkflowID string     `json:"workflow_id"`
+	RunID      string     `json:"run_id"`
+	Input      RawPayload `json:"input"`
+	Result     RawPayload `json:"result"`
+	// The result as the Go SDK decodes it into Output, then encoded by encoding/json.
+	Decoded json.RawMessage `json:"decoded"`
+}
+
+func dial(address string) (client.Client, error) {
+	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	return client.Dial(client.Options{HostPort: address, Namespace: "default", Logger: logger})
+}
+
+func runWorker(c client.Client, taskQueue string) error {
+	w := worker.New(c, taskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(GoInterop, workflow.RegisterOptions{Name: "GoInterop"})
+	w.RegisterActivityWithOptions(GoInteropCompose, activity.RegisterOptions{Name: "GoInteropCompose"})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("worker start: %w", err)
+	}
+	fmt.Fprintln(os.Stderr, "interop worker started")
+	<-worker.InterruptCh()
+	w.Stop()
+	return nil
+}
+
+func runClient(c client.Client, taskQueue, workflowID, inputJSON string, timeout time.Duration) error {
+	var in Input
+	if err := json.Unmarshal([]byte(inputJSON), &in); err != nil {
+		return fmt.Errorf("-input: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflowID,
+		TaskQueue:                taskQueue,
+		WorkflowExecutionTimeout: timeout,
+	}, "CppInterop", in)
+	if err != nil {
+		return fmt.Errorf("start CppInterop: %w", err)
+	}
+	var out Output
+	if err := run.Get(ctx, &out); err != nil {
+		return fmt.Errorf("CppInterop result: %w", err)
+	}
+	report := ClientReport{WorkflowID: run.GetID(), RunID: run.GetRunID()}
+	if report.Decoded, err = json.Marshal(out); err != nil {
+		return err
+	}
+	var started, completed *commonpb.Payloads
+	it := c.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		event, err := it.Next()
+		if err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		if a := event.GetWorkflowExecutionStartedEventAttributes(); a != nil {
+			started = a.GetInput()
+		}
+		if a := event.GetWorkflowExecutionCompletedEventAttributes(); a != nil {
+			completed = a.GetResult()
+		}
+	}
+	if len(started.GetPayloads()) != 1 || len(completed.GetPayloads()) != 1 {
+		return fmt.Errorf("history: want one input and one result payload, got %d and %d",
+			len(started.GetPayloads()), len(completed.GetPayloads()))
+	}
+	report.Input = raw(started.GetPayloads()[0])
+	report.Result = raw(completed.GetPayloads()[0])
+	line, err := json.Marshal(report)
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(line))
+	return nil
+}
+
+func main() {
+	if len(os.Args) < 2 || (os.Args[1] != "worker" && os.Args[1] != "client") {
+		fmt.Fprintln(os.Stderr, "usage: interop worker|client -address host:port -task-queue Q [...]")
+		os.Exit(2)
+	}
+	mode := os.Args[1]
+	flags := flag.NewFlagSet(mode, flag.ExitOnError)
+	address := flags.String("address", "", "gRPC address of the frontend (host:port)")
+	taskQueue := flags.String("task-queue", "", "task queue")
+	workflowID := flags.String("workflow-id", "", "client: id of the CppInterop run")
+	input := flags.String("input", "", "client: the Input, as JSON")
+	timeout := flags.Duration("timeout", 60*time.Second, "client: bound on the whole run")
+	_ = flags.Parse(os.Args[2:])
+	if *address == "" || *taskQueue == "" {
+		fmt.Fprintln(os.Stderr, "interop: -address and -task-queue are required")
+		os.Exit(2)
+	}
+	c, err := dial(*address)
+	if err == nil {
+		defer c.Close()
+		if mode == "worker" {
+			err = runWorker(c, *taskQueue)
+		} else if *workflowID == "" || *input == "" {
+			err = errors.New("-workflow-id and -input are required")
+		} else {
+			err = runClient(c, *taskQueue, *workflowID, *input, *timeout)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "interop:", err)
+		os.Exit(1)
+	}
+}
