@@ -12,8 +12,7 @@
 #include "hdo/client.h"
 #include "hdo/replayer.h"
 #include "hdo/worker.h"
-#include "testlib/dev_server.h"
-#include "testlib/process.h"
+#include "sdk_test_fixture.h"
 
 namespace hdo {
 namespace {
@@ -21,82 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace enums = temporal::api::enums::v1;
 
-// One server for the whole suite.
-class Target {
- public:
-  static Target& Get() {
-    static Target target;
-    return target;
-  }
-  const std::string& address() const { return address_; }
-
- private:
-  Target() {
-    if (const char* env = std::getenv("HDO_SDK_TARGET"); env != nullptr && *env != '\0') {
-      address_ = env;
-      return;
-    }
-    dir_ = testlib::MakeTempDir("hdo-sdk-scenarios");
-    server_ = std::make_unique<testlib::DevServer>(dir_ + "/hdo.db");
-    address_ = server_->address();
-  }
-  std::string dir_;
-  std::unique_ptr<testlib::DevServer> server_;
-  std::string address_;
-};
-
-class ScenarioTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_FALSE(Target::Get().address().empty()) << "the server did not start";
-    ConnectionOptions options;
-    options.address = Target::Get().address();
-    auto connection = Connection::Connect(options);
-    ASSERT_TRUE(connection.IsSuccess()) << connection.Error().ToString();
-    connection_ = connection.Value();
-    client_ = std::make_unique<Client>(connection_);
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    task_queue_ = std::string("sdk-") + info->name() + "-" + std::to_string(::getpid());
-  }
-  void TearDown() override {
-    if (worker_) worker_->Shutdown();
-  }
-
-  Worker& NewWorker(WorkerOptions options = {}) {
-    options.task_queue = task_queue_;
-    worker_ = std::make_unique<Worker>(connection_, "default", std::move(options));
-    return *worker_;
-  }
-  void StartWorker() {
-    auto started = worker_->Start();
-    ASSERT_TRUE(started.IsSuccess()) << started.Error().ToString();
-  }
-  StartWorkflowOptions Options(const std::string& id) {
-    StartWorkflowOptions options;
-    options.id = id + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++);
-    options.task_queue = task_queue_;
-    options.execution_timeout = 60s;
-    return options;
-  }
-  // The event types of a run's history, in order.
-  std::vector<enums::EventType> EventTypes(const UntypedWorkflowHandle& handle) {
-    std::vector<enums::EventType> types;
-    auto history = handle.FetchHistory();
-    EXPECT_TRUE(history.IsSuccess());
-    if (history.IsFailure()) return types;
-    for (const auto& e : history.Value().events()) types.push_back(e.event_type());
-    return types;
-  }
-  static bool Contains(const std::vector<enums::EventType>& types, enums::EventType type) {
-    return std::find(types.begin(), types.end(), type) != types.end();
-  }
-
-  std::shared_ptr<Connection> connection_;
-  std::unique_ptr<Client> client_;
-  std::unique_ptr<Worker> worker_;
-  std::string task_queue_;
-  int counter_ = 0;
-};
+using ScenarioTest = testsupport::SdkWorkflowTest;
 
 ActivityOptions Quick() {
   ActivityOptions o;

@@ -14,8 +14,7 @@
 
 #include "hdo/client.h"
 #include "hdo/worker.h"
-#include "testlib/dev_server.h"
-#include "testlib/process.h"
+#include "sdk_test_fixture.h"
 
 namespace hdo {
 namespace {
@@ -23,30 +22,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace enums = temporal::api::enums::v1;
 namespace history = temporal::api::history::v1;
-
-// One server for the whole file (the harness of scenarios_test.cc).
-class Target {
- public:
-  static Target& Get() {
-    static Target target;
-    return target;
-  }
-  const std::string& address() const { return address_; }
-
- private:
-  Target() {
-    if (const char* env = std::getenv("HDO_SDK_TARGET"); env != nullptr && *env != '\0') {
-      address_ = env;
-      return;
-    }
-    dir_ = testlib::MakeTempDir("hdo-sdk-workflow-sync");
-    server_ = std::make_unique<testlib::DevServer>(dir_ + "/hdo.db");
-    address_ = server_->address();
-  }
-  std::string dir_;
-  std::unique_ptr<testlib::DevServer> server_;
-  std::string address_;
-};
 
 // What activities of this process saw, in order; and a way to wait for it.
 class Journal {
@@ -79,46 +54,12 @@ class Journal {
   std::vector<std::string> entries_;
 };
 
-class WorkflowSyncTest : public ::testing::Test {
+class WorkflowSyncTest : public testsupport::SdkWorkflowTest {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(Target::Get().address().empty()) << "the server did not start";
-    ConnectionOptions options;
-    options.address = Target::Get().address();
-    auto connection = Connection::Connect(options);
-    ASSERT_TRUE(connection.IsSuccess()) << connection.Error().ToString();
-    connection_ = connection.Value();
-    client_ = std::make_unique<Client>(connection_);
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    task_queue_ = std::string("sync-") + info->name() + "-" + std::to_string(::getpid());
-  }
-  void TearDown() override {
-    if (worker_) worker_->Shutdown();
-  }
-
   Worker& NewWorker() {
     WorkerOptions options;
-    options.task_queue = task_queue_;
     options.shutdown_grace = 2s;
-    worker_ = std::make_unique<Worker>(connection_, "default", std::move(options));
-    return *worker_;
-  }
-  void StartWorker() {
-    auto started = worker_->Start();
-    ASSERT_TRUE(started.IsSuccess()) << started.Error().ToString();
-  }
-  StartWorkflowOptions Options(const std::string& id) {
-    StartWorkflowOptions options;
-    options.id = id + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++);
-    options.task_queue = task_queue_;
-    options.execution_timeout = 60s;
-    return options;
-  }
-  static std::vector<history::HistoryEvent> Events(const UntypedWorkflowHandle& handle) {
-    auto fetched = handle.FetchHistory();
-    EXPECT_TRUE(fetched.IsSuccess()) << fetched.Error().ToString();
-    if (fetched.IsFailure()) return {};
-    return {fetched.Value().events().begin(), fetched.Value().events().end()};
+    return SdkWorkflowTest::NewWorker(std::move(options));
   }
   static int Count(const std::vector<history::HistoryEvent>& events, enums::EventType type) {
     return static_cast<int>(std::count_if(
@@ -142,12 +83,6 @@ class WorkflowSyncTest : public ::testing::Test {
     }
     return false;
   }
-
-  std::shared_ptr<Connection> connection_;
-  std::unique_ptr<Client> client_;
-  std::unique_ptr<Worker> worker_;
-  std::string task_queue_;
-  int counter_ = 0;
 };
 
 ActivityOptions Once() {

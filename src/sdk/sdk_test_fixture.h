@@ -1,0 +1,111 @@
+// Test support for the SDK's end-to-end tests (header only, test code): one server per test
+// process (`hdo server start-dev`, or the server HDO_SDK_TARGET=host:port names, e.g. the
+// reference started by tests/sdk/run-reference), and a fixture with a connection, a client, a
+// worker on a task queue of its own per test, and history helpers.
+//
+// Owner: the test. Thread safety: the server is created once (function-local static); a fixture
+// is used by its test's thread.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hdo/client.h"
+#include "hdo/worker.h"
+#include "testlib/dev_server.h"
+#include "testlib/process.h"
+
+namespace hdo::testsupport {
+
+class SdkServer {
+ public:
+  static SdkServer& Get() {
+    static SdkServer server;
+    return server;
+  }
+  // Empty when the server did not start.
+  const std::string& address() const { return address_; }
+
+ private:
+  SdkServer() {
+    if (const char* env = std::getenv("HDO_SDK_TARGET"); env != nullptr && *env != '\0') {
+      address_ = env;
+      return;
+    }
+    dir_ = testlib::MakeTempDir("hdo-sdk-test");
+    server_ = std::make_unique<testlib::DevServer>(dir_ + "/hdo.db");
+    address_ = server_->address();
+  }
+  std::string dir_;
+  std::unique_ptr<testlib::DevServer> server_;
+  std::string address_;
+};
+
+class SdkWorkflowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(SdkServer::Get().address().empty()) << "the server did not start";
+    ConnectionOptions options;
+    options.address = SdkServer::Get().address();
+    auto connection = Connection::Connect(options);
+    ASSERT_TRUE(connection.IsSuccess()) << connection.Error().ToString();
+    connection_ = connection.Value();
+    client_ = std::make_unique<Client>(connection_);
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    task_queue_ = std::string("sdk-") + info->name() + "-" + std::to_string(::getpid());
+  }
+  void TearDown() override {
+    if (worker_) worker_->Shutdown();
+  }
+
+  // A worker on this test's task queue (started by StartWorker once registered).
+  Worker& NewWorker(WorkerOptions options = {}) {
+    options.task_queue = task_queue_;
+    worker_ = std::make_unique<Worker>(connection_, "default", std::move(options));
+    return *worker_;
+  }
+  void StartWorker() {
+    auto started = worker_->Start();
+    ASSERT_TRUE(started.IsSuccess()) << started.Error().ToString();
+  }
+  // Start options with a workflow id unique to this process and call.
+  StartWorkflowOptions Options(const std::string& id) {
+    StartWorkflowOptions options;
+    options.id = id + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++);
+    options.task_queue = task_queue_;
+    options.execution_timeout = std::chrono::seconds(60);
+    return options;
+  }
+  static std::vector<temporal::api::history::v1::HistoryEvent> Events(
+      const UntypedWorkflowHandle& handle) {
+    auto fetched = handle.FetchHistory();
+    EXPECT_TRUE(fetched.IsSuccess()) << fetched.Error().ToString();
+    if (fetched.IsFailure()) return {};
+    return {fetched.Value().events().begin(), fetched.Value().events().end()};
+  }
+  // The event types of a run's history, in order.
+  static std::vector<temporal::api::enums::v1::EventType> EventTypes(
+      const UntypedWorkflowHandle& handle) {
+    std::vector<temporal::api::enums::v1::EventType> types;
+    for (const auto& e : Events(handle)) types.push_back(e.event_type());
+    return types;
+  }
+  static bool Contains(const std::vector<temporal::api::enums::v1::EventType>& types,
+                       temporal::api::enums::v1::EventType type) {
+    return std::find(types.begin(), types.end(), type) != types.end();
+  }
+
+  std::shared_ptr<Connection> connection_;
+  std::unique_ptr<Client> client_;
+  std::unique_ptr<Worker> worker_;
+  std::string task_queue_;
+  int counter_ = 0;
+};
+
+}  // namespace hdo::testsupport
