@@ -147,14 +147,6 @@ class SqlStores final : public Stores {
 };
 
 // The DSN with another database name.
-std::string WithDatabase(const std::string& dsn, const std::string& database) {
-  size_t query = dsn.find('?');
-  std::string base = dsn.substr(0, query);
-  std::string rest = query == std::string::npos ? "" : dsn.substr(query);
-  size_t slash = base.find('/', base.find("://") + 3);
-  return base.substr(0, slash) + "/" + database + rest;
-}
-
 class SqlBackend final : public Backend {
  public:
   explicit SqlBackend(std::string name) : name_(std::move(name)) {
@@ -170,7 +162,7 @@ class SqlBackend final : public Backend {
     if (admin == nullptr) return;
     auto created = admin->Execute("CREATE DATABASE " + database_, {});
     EXPECT_TRUE(created.IsSuccess()) << created.Error().ToString();
-    dsn_ = WithDatabase(admin_dsn_, database_);
+    dsn_ = testlib::DsnWithDatabase(admin_dsn_, database_);
   }
   ~SqlBackend() override {
     if (database_.empty() || admin_dsn_.empty()) return;

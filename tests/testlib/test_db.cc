@@ -104,4 +104,12 @@ const TestDb& SharedTestDb(const std::string& engine) {
   return found->second;
 }
 
+std::string DsnWithDatabase(const std::string& dsn, const std::string& database) {
+  size_t query = dsn.find('?');
+  std::string base = dsn.substr(0, query);
+  std::string rest = query == std::string::npos ? "" : dsn.substr(query);
+  size_t slash = base.find('/', base.find("://") + 3);
+  return base.substr(0, slash) + "/" + database + rest;
+}
+
 }  // namespace hdo::testlib

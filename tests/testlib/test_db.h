@@ -31,4 +31,8 @@ struct TestDb {
 // The server of `engine` ("postgres" or "mariadb"), started on the first call.
 const TestDb& SharedTestDb(const std::string& engine);
 
+// `dsn` naming `database` instead of its own (tests that run in parallel each create a database
+// of their own on the shared server).
+std::string DsnWithDatabase(const std::string& dsn, const std::string& database);
+
 }  // namespace hdo::testlib

@@ -9,6 +9,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -41,17 +42,19 @@ class SqlVisibilityStoreTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     const testlib::TestDb& db = testlib::SharedTestDb(GetParam());
     ASSERT_TRUE(db.error.empty()) << db.error;
-    auto connected = Connect(db.dsn);
+    // A database of this test's own: ctest runs the cases of this file in parallel processes.
+    admin_dsn_ = db.dsn;
+    auto admin = Connect(admin_dsn_);
+    ASSERT_TRUE(admin.IsSuccess()) << admin.Error().ToString();
+    static int counter = 0;
+    database_ = "hdo_vis_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+    auto created = admin.Value()->Execute("CREATE DATABASE " + database_, {});
+    ASSERT_TRUE(created.IsSuccess()) << created.Error().ToString();
+    auto connected = Connect(testlib::DsnWithDatabase(admin_dsn_, database_));
     ASSERT_TRUE(connected.IsSuccess()) << connected.Error().ToString();
     connection_ = std::move(connected).Value();
     postgres_ = connection_->engine() == Engine::kPostgres;
-    // A fresh schema: the objects of V2, and a namespaces table as V1 has it (id, name).
-    std::string drop =
-        "DROP VIEW IF EXISTS workflow_visibility; DROP TABLE IF EXISTS executions_visibility; "
-        "DROP TABLE IF EXISTS search_attributes; DROP TABLE IF EXISTS namespaces; "
-        "DROP FUNCTION IF EXISTS hdo_text_match;";
-    if (!postgres_) drop += " DROP FUNCTION IF EXISTS hdo_text_words;";
-    ASSERT_TRUE(connection_->ExecuteScript(drop).IsSuccess());
+    // The objects of V2, and a namespaces table as V1 has it (id, name).
     std::string namespaces =
         postgres_ ? "CREATE TABLE namespaces (id TEXT PRIMARY KEY, name TEXT NOT NULL)"
                   : "CREATE TABLE namespaces (id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE "
@@ -122,6 +125,21 @@ class SqlVisibilityStoreTest : public ::testing::TestWithParam<std::string> {
     return ids;
   }
 
+  void TearDown() override {
+    store_.reset();
+    connection_.reset();
+    if (database_.empty()) return;
+    auto admin = Connect(admin_dsn_);
+    if (admin.IsFailure()) return;
+    if (admin.Value()->engine() == Engine::kPostgres) {
+      (void)admin.Value()->Query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?", {database_});
+    }
+    (void)admin.Value()->Execute("DROP DATABASE " + database_, {});
+  }
+
+  std::string admin_dsn_;
+  std::string database_;
   std::unique_ptr<Connection> connection_;
   bool postgres_ = false;
   std::unique_ptr<SqlVisibilityStore> store_;
