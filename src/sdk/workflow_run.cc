@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "hdo/failure.h"
+#include "proto_util.h"
 #include "temporal/api/update/v1/message.pb.h"
 
 namespace hdo::internal {
@@ -14,16 +15,9 @@ namespace enums = temporal::api::enums::v1;
 namespace command = temporal::api::command::v1;
 using google::protobuf::util::TimeUtil;
 
-constexpr std::string_view kLocalActivityMarker = "LocalActivity";
 constexpr size_t kSchedulerStepsMax = 1'000'000;
 constexpr int kActivationLoopsMax = 100'000;
 
-std::chrono::milliseconds ToMillis(const google::protobuf::Duration& d) {
-  return std::chrono::milliseconds(TimeUtil::DurationToMilliseconds(d));
-}
-google::protobuf::Duration ToDuration(std::chrono::milliseconds ms) {
-  return TimeUtil::MillisecondsToDuration(ms.count());
-}
 std::chrono::system_clock::time_point ToTime(const google::protobuf::Timestamp& t) {
   return std::chrono::system_clock::time_point(
       std::chrono::milliseconds(TimeUtil::TimestampToMilliseconds(t)));
@@ -341,9 +335,9 @@ hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
     info_.task_queue = a.task_queue().name();
     info_.attempt = a.attempt() > 0 ? a.attempt() : 1;
     info_.cron_schedule = a.cron_schedule();
-    info_.execution_timeout = ToMillis(a.workflow_execution_timeout());
-    info_.run_timeout = ToMillis(a.workflow_run_timeout());
-    info_.task_timeout = ToMillis(a.workflow_task_timeout());
+    info_.execution_timeout = FromProtoDuration(a.workflow_execution_timeout());
+    info_.run_timeout = FromProtoDuration(a.workflow_run_timeout());
+    info_.task_timeout = FromProtoDuration(a.workflow_task_timeout());
     info_.start_time = ToTime(first.event_time());
     if (a.has_parent_workflow_execution()) {
       info_.parent = WorkflowExecution{a.parent_workflow_execution().workflow_id(),
@@ -584,10 +578,11 @@ void WorkflowRun::CheckRootDone() {
     *a->mutable_input() = input;
     int64_t run_timeout = error.TryGetMetadata<int64_t>("run_timeout_ms").value_or(0);
     if (run_timeout > 0)
-      *a->mutable_workflow_run_timeout() = ToDuration(std::chrono::milliseconds(run_timeout));
+      *a->mutable_workflow_run_timeout() = ToProtoDuration(std::chrono::milliseconds(run_timeout));
     int64_t task_timeout = error.TryGetMetadata<int64_t>("task_timeout_ms").value_or(0);
     if (task_timeout > 0)
-      *a->mutable_workflow_task_timeout() = ToDuration(std::chrono::milliseconds(task_timeout));
+      *a->mutable_workflow_task_timeout() =
+          ToProtoDuration(std::chrono::milliseconds(task_timeout));
     AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, "");
     if (execution_context_ && !replaying_)
       (void)execution_context_->Complete(hugo::WorkflowStatus::kCompleted);

@@ -31,6 +31,9 @@
 namespace hdo::internal {
 
 using HistoryEvent = temporal::api::history::v1::HistoryEvent;
+
+// The marker a local activity's outcome is recorded in (the name the other SDKs use).
+inline constexpr std::string_view kLocalActivityMarker = "LocalActivity";
 using EventType = temporal::api::enums::v1::EventType;
 
 class Scheduler {

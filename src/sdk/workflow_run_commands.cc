@@ -1,10 +1,10 @@
 // WorkflowRun: the operations workflow code starts (each becomes a command), local activities,
 // updates and queries. The activation loop and event handling are in workflow_run.cc.
-#include <google/protobuf/util/time_util.h>
 
 #include <thread>
 
 #include "hdo/failure.h"
+#include "proto_util.h"
 #include "workflow_run.h"
 
 namespace hdo::internal {
@@ -12,13 +12,6 @@ namespace {
 
 namespace enums = temporal::api::enums::v1;
 namespace command = temporal::api::command::v1;
-using google::protobuf::util::TimeUtil;
-
-constexpr std::string_view kLocalActivityMarker = "LocalActivity";
-
-google::protobuf::Duration ToDuration(std::chrono::milliseconds ms) {
-  return TimeUtil::MillisecondsToDuration(ms.count());
-}
 
 template <class T>
 std::shared_ptr<FutureState<hugo::Result<T>>> Failed(hugo::Error error) {
@@ -71,16 +64,16 @@ Future<hugo::Result<Payloads>> WorkflowRun::ScheduleActivity(std::shared_ptr<Sco
   a->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
   *a->mutable_input() = std::move(input);
   if (options.schedule_to_close_timeout.count() > 0) {
-    *a->mutable_schedule_to_close_timeout() = ToDuration(options.schedule_to_close_timeout);
+    *a->mutable_schedule_to_close_timeout() = ToProtoDuration(options.schedule_to_close_timeout);
   }
   if (options.schedule_to_start_timeout.count() > 0) {
-    *a->mutable_schedule_to_start_timeout() = ToDuration(options.schedule_to_start_timeout);
+    *a->mutable_schedule_to_start_timeout() = ToProtoDuration(options.schedule_to_start_timeout);
   }
   if (options.start_to_close_timeout.count() > 0) {
-    *a->mutable_start_to_close_timeout() = ToDuration(options.start_to_close_timeout);
+    *a->mutable_start_to_close_timeout() = ToProtoDuration(options.start_to_close_timeout);
   }
   if (options.heartbeat_timeout.count() > 0) {
-    *a->mutable_heartbeat_timeout() = ToDuration(options.heartbeat_timeout);
+    *a->mutable_heartbeat_timeout() = ToProtoDuration(options.heartbeat_timeout);
   }
   if (options.retry_policy) *a->mutable_retry_policy() = options.retry_policy->ToProto();
   state->command =
@@ -279,7 +272,7 @@ Future<hugo::Result<hugo::Unit>> WorkflowRun::StartTimer(std::shared_ptr<Scope> 
   c.set_command_type(enums::COMMAND_TYPE_START_TIMER);
   c.mutable_start_timer_command_attributes()->set_timer_id(state->timer_id);
   *c.mutable_start_timer_command_attributes()->mutable_start_to_fire_timeout() =
-      ToDuration(duration);
+      ToProtoDuration(duration);
   state->command = AddCommand(std::move(c), enums::EVENT_TYPE_TIMER_STARTED, state->timer_id);
   state->command->on_recorded = [this, state](const HistoryEvent&) {
     state->recorded = true;
@@ -328,12 +321,12 @@ WorkflowContext::RawChild WorkflowRun::StartChild(std::shared_ptr<Scope> scope,
   a->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
   *a->mutable_input() = std::move(input);
   if (options.execution_timeout.count() > 0) {
-    *a->mutable_workflow_execution_timeout() = ToDuration(options.execution_timeout);
+    *a->mutable_workflow_execution_timeout() = ToProtoDuration(options.execution_timeout);
   }
   if (options.run_timeout.count() > 0)
-    *a->mutable_workflow_run_timeout() = ToDuration(options.run_timeout);
+    *a->mutable_workflow_run_timeout() = ToProtoDuration(options.run_timeout);
   if (options.task_timeout.count() > 0)
-    *a->mutable_workflow_task_timeout() = ToDuration(options.task_timeout);
+    *a->mutable_workflow_task_timeout() = ToProtoDuration(options.task_timeout);
   a->set_parent_close_policy(static_cast<enums::ParentClosePolicy>(options.parent_close_policy));
   if (options.retry_policy) *a->mutable_retry_policy() = options.retry_policy->ToProto();
   a->set_cron_schedule(options.cron_schedule);

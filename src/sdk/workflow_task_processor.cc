@@ -1,13 +1,12 @@
 #include "workflow_task_processor.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include <iostream>
 #include <list>
 #include <mutex>
 #include <unordered_map>
 
 #include "hdo/failure.h"
+#include "proto_util.h"
 #include "workflow_run.h"
 
 namespace hdo::internal {
@@ -201,8 +200,7 @@ class WorkflowTaskProcessor::Impl {
       sticky->mutable_worker_task_queue()->set_kind(enums::TASK_QUEUE_KIND_STICKY);
       sticky->mutable_worker_task_queue()->set_normal_name(options_.task_queue);
       *sticky->mutable_schedule_to_start_timeout() =
-          google::protobuf::util::TimeUtil::MillisecondsToDuration(
-              options_.sticky_schedule_to_start_timeout.count());
+          ToProtoDuration(options_.sticky_schedule_to_start_timeout);
     }
     ws::RespondWorkflowTaskCompletedResponse response;
     grpc::ClientContext context;
