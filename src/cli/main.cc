@@ -2,6 +2,7 @@
 //
 // Exit codes: 0 success (and after a clean Ctrl-C stop), 2 bad input or an environment problem the
 // user can fix (unknown flag, port in use, unusable database file), 1 anything else.
+#include <absl/synchronization/mutex.h>
 #include <grpc/support/log.h>
 #include <signal.h>
 
@@ -136,6 +137,10 @@ int RunServer(const hdo::server::Server::Options& options, bool dev) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil keeps absl::Mutex deadlock detection on: every gRPC mutex then updates one
+  // global lock graph (measured 2.3 % of a gRPC process's CPU, docs/performance.md). The graph
+  // is a debugging aid; the server's lock order is checked by the TSan suite instead.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"hdo: the Hugo Durable Orchestrator, a Temporal-compatible workflow server", "hdo"};
   app.set_version_flag("--version", "hdo " + std::string(hdo::Version()) +
                                         " (Temporal API from "

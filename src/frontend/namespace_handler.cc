@@ -152,10 +152,12 @@ hugo::Result<wf::ListNamespacesResponse> NamespaceHandler::List(
 }
 
 hugo::Result<std::string> NamespaceHandler::ResolveId(const std::string& name) {
+  if (auto known = ids_.find(name); known != ids_.end()) return hugo::Ok(known->second);
   auto name_ok = ValidateName(name);
   if (name_ok.IsFailure()) return name_ok.Error();
   auto record = store_->GetNamespaceByName(name);
   if (record.IsFailure()) return FromStore(record.Error(), name);
+  ids_.emplace(name, record.Value().id);
   return hugo::Ok(record.Value().id);
 }
 

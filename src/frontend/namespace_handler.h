@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <string>
+#include <unordered_map>
 
 #include "common/uuid.h"
 #include "hugo/result.h"
@@ -57,6 +58,10 @@ class NamespaceHandler {
   persistence::NamespaceStore* store_;
   Options options_;
   UuidGenerator uuids_;
+  // Name -> id of the namespaces seen: every request resolves its namespace, and a namespace
+  // keeps its name and id for life (none is renamed or deleted), so a hit never goes stale.
+  // Misses are not kept: another process on the same database may create the name later.
+  std::unordered_map<std::string, std::string> ids_;
 };
 
 }  // namespace hdo::frontend

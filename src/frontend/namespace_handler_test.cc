@@ -194,5 +194,23 @@ TEST_F(NamespaceHandlerTest, EnsureNamespaceCreatesOnceAndLeavesAnExistingOneAlo
   EXPECT_TRUE(handler_->EnsureNamespace("", std::chrono::hours(24)).IsFailure());
 }
 
+TEST_F(NamespaceHandlerTest, ResolvedIdsAreRememberedAndAnUnknownNameIsAskedForAgain) {
+  auto unknown = handler_->ResolveId("late");
+  ASSERT_TRUE(unknown.IsFailure());
+  EXPECT_EQ(unknown.Error().Code(), kErrorNamespaceNotFound);
+  // Registered meanwhile by another process on the same database: found on the next call.
+  NamespaceHandler other(store_.get(), NamespaceHandler::Options{});
+  ASSERT_TRUE(other.Register(RegisterRequest("late")).IsSuccess());
+  auto found = handler_->ResolveId("late");
+  ASSERT_TRUE(found.IsSuccess()) << found.Error().ToString();
+  EXPECT_EQ(found.Value(), Describe("late").namespace_info().id());
+  // A namespace keeps its id for life: the next resolutions do not read the store.
+  ASSERT_TRUE(file_.db().Exec("DELETE FROM namespaces").IsSuccess());
+  auto again = handler_->ResolveId("late");
+  ASSERT_TRUE(again.IsSuccess());
+  EXPECT_EQ(again.Value(), found.Value());
+  EXPECT_TRUE(handler_->ResolveId("").IsFailure());
+}
+
 }  // namespace
 }  // namespace hdo::frontend

@@ -485,6 +485,11 @@ class Engine {
   // --- timer queue (engine.cc)
   void ArmTimer();
   void FireTimer(int64_t task_id, const persistence::v1::TimerTask& task);
+  // True when the cached run shows that a due timer can no longer change anything (the run is
+  // closed, the workflow task or activity attempt it guards is gone): FireDueTimers drops all
+  // such timers in one store write, without loading their runs. A run not in the cache is not
+  // known to be stale; FireTimer decides.
+  bool TimerIsStale(const persistence::v1::TimerTask& task) const;
   // Per kind; each returns false when the task is stale (then only deleted).
   bool OnWorkflowTaskTimeout(Mutation& m, const persistence::v1::TimerTask& task);
   bool OnActivityTimeout(Mutation& m, const persistence::v1::TimerTask& task);

@@ -6,6 +6,7 @@
 #include "history/engine.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <asio/io_context.hpp>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "history/engine_test_fixture.h"
 #include "history/time_util.h"
 #include "persistence/sqlite/execution_store.h"
+#include "persistence/sqlite/statement.h"
 #include "persistence/sqlite/test_database.h"
 #include "persistence/sqlite/visibility_store.h"
 #include "visibility/query.h"
@@ -113,6 +115,80 @@ TEST_F(EngineTest, TheTimerQueueLagIsHowLateTheMostOverdueUnfiredTimerIs) {
   EXPECT_EQ(engine_->TimerQueueLagMs(), 2500);  // due, not fired
   engine_->FireDueTimers();
   EXPECT_EQ(engine_->TimerQueueLagMs(), 0);
+}
+
+TEST_F(EngineTest, TimeoutsOfFinishedTasksAreDroppedInOneWriteAndChangeNothing) {
+  Start("stale");
+  auto first = PollWorkflowTask();
+  ASSERT_FALSE(first.task_token().empty());
+  Complete(first.task_token(), {ScheduleActivity(0)});
+  auto activity = PollActivityTask();
+  ASSERT_FALSE(activity.task_token().empty());
+  ASSERT_TRUE(engine_
+                  ->CompleteActivity({"ns", activity.task_token(), "", "", "", "worker"},
+                                     temporal::api::common::v1::Payloads())
+                  .IsSuccess());
+  auto second = PollWorkflowTask();
+  ASSERT_FALSE(second.task_token().empty());
+  temporal::api::command::v1::Command complete;
+  complete.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+  complete.mutable_complete_workflow_execution_command_attributes();
+  Complete(second.task_token(), {complete});
+  const int events = History("stale").events_size();
+  auto timer_rows = [this] {
+    auto tasks = store_.LoadTimerTasks(0, 100);
+    EXPECT_TRUE(tasks.IsSuccess());
+    return tasks.IsSuccess() ? tasks.Value().size() : size_t{0};
+  };
+  // Two workflow-task timeouts and the activity's start-to-close, all outlived by their tasks.
+  EXPECT_EQ(timer_rows(), 3U);
+  int commits = 0;
+  sqlite3_commit_hook(
+      db_.db().handle(),
+      [](void* count) {
+        ++*static_cast<int*>(count);
+        return 0;
+      },
+      &commits);
+  Advance(3'600'000);
+  sqlite3_commit_hook(db_.db().handle(), nullptr, nullptr);
+  EXPECT_EQ(commits, 1);  // one write drops all three
+  EXPECT_EQ(timer_rows(), 0U);
+  EXPECT_EQ(History("stale").events_size(), events);
+  EXPECT_EQ(engine_->TimerQueueLagMs(), 0);
+}
+
+TEST_F(EngineTest, TheCurrentRunPointerIsWrittenOnlyWhenTheStatusItMirrorsChanges) {
+  Start("pointer");
+  ASSERT_TRUE(db_.db()
+                  .Exec("CREATE TEMP TABLE pointer_writes(status INTEGER); "
+                        "CREATE TEMP TRIGGER count_pointer_writes AFTER UPDATE ON "
+                        "main.current_executions BEGIN "
+                        "INSERT INTO pointer_writes VALUES(new.status); END")
+                  .IsSuccess());
+  auto first = PollWorkflowTask();
+  ASSERT_FALSE(first.task_token().empty());
+  Complete(first.task_token(), {ScheduleActivity(0)});
+  auto activity = PollActivityTask();
+  ASSERT_FALSE(activity.task_token().empty());
+  ASSERT_TRUE(engine_
+                  ->CompleteActivity({"ns", activity.task_token(), "", "", "", "worker"},
+                                     temporal::api::common::v1::Payloads())
+                  .IsSuccess());
+  auto second = PollWorkflowTask();
+  ASSERT_FALSE(second.task_token().empty());
+  temporal::api::command::v1::Command complete;
+  complete.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+  complete.mutable_complete_workflow_execution_command_attributes();
+  Complete(second.task_token(), {complete});
+  // Six transitions after the start; only the last one changed the status.
+  persistence::sqlite::Statement writes(db_.db().handle(), "SELECT status FROM pointer_writes");
+  std::vector<int64_t> statuses;
+  while (writes.Step().Value()) statuses.push_back(writes.ColumnInt64(0));
+  EXPECT_EQ(statuses, std::vector<int64_t>{enums::WORKFLOW_EXECUTION_STATUS_COMPLETED});
+  auto current = store_.GetCurrentRun("ns", "pointer");
+  ASSERT_TRUE(current.IsSuccess());
+  EXPECT_EQ(current.Value().status, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
 }
 
 TEST_F(EngineTest, AnActivityThatEndsDuringAWorkflowTaskIsNumberedWhenTheTaskCompletes) {

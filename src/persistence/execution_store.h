@@ -69,6 +69,8 @@ enum class CurrentRunMode {
   kCreate,
   // A new run replaces the pointer, which must still name `expected_current_run_id`.
   kReplace,
+  // The status the pointer mirrors did not change: the pointer is not written.
+  kUnchanged,
 };
 
 struct RunWrite {

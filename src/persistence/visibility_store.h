@@ -47,6 +47,10 @@ struct VisibilityRecord {
   // Only the counters (history length and size, state transitions, replays) differ from the
   // stored row: the writer may update those alone (it writes the whole row if there is none).
   bool counters_only = false;
+  // The run was stored before, so its row most likely exists: the writer may update the columns
+  // that change after a start in place (it writes the whole row if there is none). The identity
+  // columns (ids, type, queue, start time, parent and root) never change for a run.
+  bool row_exists = false;
 };
 
 struct VisibilityPage {

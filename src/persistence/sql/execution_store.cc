@@ -46,6 +46,8 @@ void SqlExecutionStore::AddRunStatements(const RunWrite& write, size_t run_index
            "WHERE namespace_id = ? AND workflow_id = ? AND run_id = ?",
            {int64_t{run.status}, key.namespace_id, key.workflow_id, key.run_id}});
       break;
+    case CurrentRunMode::kUnchanged:
+      break;
   }
   if (run.db_version == 1) {
     checks->push_back({statements->size(), Check::kInsertRun, run_index});

@@ -117,6 +117,13 @@ hugo::Result<hugo::Unit> Database::Exec(const std::string& sql) {
   return hugo::Ok();
 }
 
+hugo::Result<hugo::Unit> Database::ExecPrepared(std::string_view sql) {
+  Statement statement(db_, sql);
+  auto ran = statement.Run();
+  if (ran.IsFailure()) return ran.Error().WithCode(kErrorOpen);
+  return hugo::Ok();
+}
+
 hugo::Result<hugo::Unit> Database::InTransaction(
     const std::function<hugo::Result<hugo::Unit>()>& body) {
   if (batch_listener_ != nullptr) return InBatch(body);
@@ -148,16 +155,16 @@ hugo::Result<hugo::Unit> Database::InBatch(const std::function<hugo::Result<hugo
     if (committed.IsFailure()) return committed;
   }
   if (!batch_open_) {
-    auto begun = Exec("BEGIN IMMEDIATE");
+    auto begun = ExecPrepared("BEGIN IMMEDIATE");
     if (begun.IsFailure()) return begun;
     batch_open_ = true;
     batch_transactions_ = 0;
     batch_listener_->BatchOpened();
   }
-  auto saved = Exec("SAVEPOINT hdo_transaction");
+  auto saved = ExecPrepared("SAVEPOINT hdo_transaction");
   if (saved.IsFailure()) return saved;
   auto done = body();
-  if (done.IsSuccess()) done = Exec("RELEASE hdo_transaction");
+  if (done.IsSuccess()) done = ExecPrepared("RELEASE hdo_transaction");
   if (done.IsSuccess()) {
     ++batch_transactions_;
     return hugo::Ok();
@@ -178,7 +185,7 @@ hugo::Result<hugo::Unit> Database::CommitBatch() {
   if (!batch_open_) return hugo::Ok();
   batch_open_ = false;
   batch_transactions_ = 0;
-  auto committed = Exec("COMMIT");
+  auto committed = ExecPrepared("COMMIT");
   if (committed.IsFailure()) {
     (void)Exec("ROLLBACK");
     return committed.Error().WithCode(kErrorStore).WithMetadata("commit_state", "unknown");

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "hugo/result.h"
 #include "persistence/batching.h"
@@ -42,6 +43,9 @@ class Database final : public persistence::Batcher {
 
   // Runs one statement with no result rows.
   hugo::Result<hugo::Unit> Exec(const std::string& sql);
+  // The same through the connection's prepared-statement cache, for the statements every
+  // transaction runs (BEGIN, SAVEPOINT, RELEASE, COMMIT): sqlite3_exec prepares each call anew.
+  hugo::Result<hugo::Unit> ExecPrepared(std::string_view sql);
 
   // Runs `body` in a write transaction (BEGIN IMMEDIATE): committed when it succeeds, rolled
   // back when it fails (its error is returned). A failed COMMIT may or may not have reached the

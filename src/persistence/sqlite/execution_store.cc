@@ -102,6 +102,8 @@ hugo::Result<hugo::Unit> SqliteExecutionStore::WriteCurrent(const RunWrite& writ
           .BindText(4, key.run_id);
       return update.Run();
     }
+    case CurrentRunMode::kUnchanged:
+      break;
   }
   return hugo::Ok();
 }

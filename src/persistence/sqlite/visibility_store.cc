@@ -112,6 +112,46 @@ hugo::Result<hugo::Unit> WriteVisibility(sqlite3* db, const VisibilityRecord& re
     if (updated.IsFailure() || sqlite3_changes(db) == 1) return updated;
     // No row yet (a run from before schema V4): written whole below.
   }
+  if (record.row_exists && !record.counters_only) {
+    // A status, attribute or memo change of a stored run: an UPDATE rewrites only the indexes
+    // over the columns it sets (the workflow id and start time indexes stay as they are), where
+    // INSERT OR REPLACE deletes and reinserts the row and every index entry.
+    Statement update(db,
+                     "UPDATE executions_visibility SET status = ?, execution_time = ?, "
+                     "close_time = ?, execution_duration = ?, history_length = ?, "
+                     "history_size_bytes = ?, state_transition_count = ?, replay_count = ?, "
+                     "memo = ?, search_attributes = ?, search_attributes_payloads = ?, "
+                     "attributes = ? WHERE namespace_id = ? AND run_id = ?");
+    update.BindInt64(1, record.status)
+        .BindInt64(2, record.execution_time)
+        .BindInt64(5, record.history_length)
+        .BindInt64(6, record.history_size_bytes)
+        .BindInt64(7, record.state_transition_count)
+        .BindInt64(8, record.replay_count)
+        .BindText(10, record.search_attributes)
+        .BindText(12, record.attributes)
+        .BindText(13, record.namespace_id)
+        .BindText(14, record.run_id);
+    if (record.close_time.has_value()) {
+      update.BindInt64(3, *record.close_time);
+      update.BindInt64(4, *record.close_time - record.execution_time);
+    } else {
+      update.BindNull(3).BindNull(4);
+    }
+    if (record.memo.empty()) {
+      update.BindNull(9);
+    } else {
+      update.BindBlob(9, record.memo);
+    }
+    if (record.search_attributes_payloads.empty()) {
+      update.BindNull(11);
+    } else {
+      update.BindBlob(11, record.search_attributes_payloads);
+    }
+    auto updated = update.Run();
+    if (updated.IsFailure() || sqlite3_changes(db) == 1) return updated;
+    // No row yet (a run from before schema V4): written whole below.
+  }
   Statement upsert(db,
                    std::string("INSERT OR REPLACE INTO executions_visibility(") + kColumns +
                        ", execution_duration) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");

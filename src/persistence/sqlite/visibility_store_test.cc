@@ -109,6 +109,41 @@ TEST_F(VisibilityStoreTest, ALaterWriteReplacesTheRow) {
             std::vector<std::string>{"order-1"});
 }
 
+TEST_F(VisibilityStoreTest, AStoredRunsRowIsUpdatedInPlaceAndEveryIndexFollows) {
+  VisibilityRecord open =
+      Run("order-2", 100, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  Put(open);
+  VisibilityRecord closed = Run("order-2", 100, 190, enums::WORKFLOW_EXECUTION_STATUS_FAILED);
+  closed.row_exists = true;
+  closed.history_length = 11;
+  closed.search_attributes = R"({"TemporalNamespaceDivision":"d1"})";
+  closed.attributes = R"({"error.code":"Declined"})";
+  closed.memo = "memo-bytes";
+  Put(closed);
+  // Through each index the status, close time, duration and division changes reach.
+  EXPECT_TRUE(Ids("ExecutionStatus = 'Running'").empty());
+  EXPECT_TRUE(Ids("").empty());  // the default list leaves out divisions
+  EXPECT_EQ(Ids("TemporalNamespaceDivision = 'd1' AND ExecutionStatus = 'Failed' AND "
+                "ExecutionDuration = '90s' AND WorkflowId = 'order-2'"),
+            std::vector<std::string>{"order-2"});
+  auto page =
+      visibility_->ListExecutions("ns-1", Filter("TemporalNamespaceDivision = 'd1'"), 10, "");
+  ASSERT_TRUE(page.IsSuccess());
+  ASSERT_EQ(page.Value().records.size(), 1U);
+  const VisibilityRecord& read = page.Value().records[0];
+  EXPECT_EQ(read.history_length, 11);
+  EXPECT_EQ(read.close_time, closed.close_time);
+  EXPECT_EQ(read.memo, "memo-bytes");
+  EXPECT_EQ(read.attributes, closed.attributes);
+  EXPECT_EQ(read.workflow_type, "OrderWorkflow");  // the identity columns stay
+  // A run with no row yet (stored before the visibility schema) gets the whole row.
+  VisibilityRecord unseen = Run("order-3", 120, 130, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
+  unseen.row_exists = true;
+  Put(unseen);
+  EXPECT_EQ(Ids("WorkflowId = 'order-3' AND ExecutionStatus = 'Completed'"),
+            std::vector<std::string>{"order-3"});
+}
+
 TEST_F(VisibilityStoreTest, FiltersOnSystemAndCustomAttributes) {
   set_ = visibility::SearchAttributeSet({{"CustomerId", enums::INDEXED_VALUE_TYPE_KEYWORD},
                                          {"Amount", enums::INDEXED_VALUE_TYPE_INT}});
