@@ -49,6 +49,26 @@ class EngineTest : public test_support::EngineHarness {
     ASSERT_TRUE(completed.IsSuccess()) << completed.Error().Message();
   }
 
+  // What a worker does with a started workflow of one activity (the bench's scenario (a)):
+  // schedules it, runs it, completes the workflow.
+  void RunOneActivityAndComplete() {
+    auto first = PollWorkflowTask();
+    ASSERT_FALSE(first.task_token().empty());
+    Complete(first.task_token(), {ScheduleActivity(0)});
+    auto activity = PollActivityTask();
+    ASSERT_FALSE(activity.task_token().empty());
+    ASSERT_TRUE(engine_
+                    ->CompleteActivity({"ns", activity.task_token(), "", "", "", "worker"},
+                                       temporal::api::common::v1::Payloads())
+                    .IsSuccess());
+    auto second = PollWorkflowTask();
+    ASSERT_FALSE(second.task_token().empty());
+    temporal::api::command::v1::Command complete;
+    complete.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+    complete.mutable_complete_workflow_execution_command_attributes();
+    Complete(second.task_token(), {complete});
+  }
+
   static temporal::api::command::v1::Command ScheduleActivity(int heartbeat_seconds) {
     temporal::api::command::v1::Command command;
     command.set_command_type(enums::COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK);
@@ -119,21 +139,7 @@ TEST_F(EngineTest, TheTimerQueueLagIsHowLateTheMostOverdueUnfiredTimerIs) {
 
 TEST_F(EngineTest, TimeoutsOfFinishedTasksAreDroppedInOneWriteAndChangeNothing) {
   Start("stale");
-  auto first = PollWorkflowTask();
-  ASSERT_FALSE(first.task_token().empty());
-  Complete(first.task_token(), {ScheduleActivity(0)});
-  auto activity = PollActivityTask();
-  ASSERT_FALSE(activity.task_token().empty());
-  ASSERT_TRUE(engine_
-                  ->CompleteActivity({"ns", activity.task_token(), "", "", "", "worker"},
-                                     temporal::api::common::v1::Payloads())
-                  .IsSuccess());
-  auto second = PollWorkflowTask();
-  ASSERT_FALSE(second.task_token().empty());
-  temporal::api::command::v1::Command complete;
-  complete.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
-  complete.mutable_complete_workflow_execution_command_attributes();
-  Complete(second.task_token(), {complete});
+  ASSERT_NO_FATAL_FAILURE(RunOneActivityAndComplete());
   const int events = History("stale").events_size();
   auto timer_rows = [this] {
     auto tasks = store_.LoadTimerTasks(0, 100);
@@ -166,21 +172,7 @@ TEST_F(EngineTest, TheCurrentRunPointerIsWrittenOnlyWhenTheStatusItMirrorsChange
                         "main.current_executions BEGIN "
                         "INSERT INTO pointer_writes VALUES(new.status); END")
                   .IsSuccess());
-  auto first = PollWorkflowTask();
-  ASSERT_FALSE(first.task_token().empty());
-  Complete(first.task_token(), {ScheduleActivity(0)});
-  auto activity = PollActivityTask();
-  ASSERT_FALSE(activity.task_token().empty());
-  ASSERT_TRUE(engine_
-                  ->CompleteActivity({"ns", activity.task_token(), "", "", "", "worker"},
-                                     temporal::api::common::v1::Payloads())
-                  .IsSuccess());
-  auto second = PollWorkflowTask();
-  ASSERT_FALSE(second.task_token().empty());
-  temporal::api::command::v1::Command complete;
-  complete.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
-  complete.mutable_complete_workflow_execution_command_attributes();
-  Complete(second.task_token(), {complete});
+  ASSERT_NO_FATAL_FAILURE(RunOneActivityAndComplete());
   // Six transitions after the start; only the last one changed the status.
   persistence::sqlite::Statement writes(db_.db().handle(), "SELECT status FROM pointer_writes");
   std::vector<int64_t> statuses;

@@ -29,6 +29,25 @@ void BindOptionalText(Statement& statement, int index, const std::string& value)
   }
 }
 
+void BindOptionalBlob(Statement& statement, int index, const std::string& value) {
+  if (value.empty()) {
+    statement.BindNull(index);
+  } else {
+    statement.BindBlob(index, value);
+  }
+}
+
+// A run's close time and execution duration (close - execution time), NULL while it is open.
+void BindClose(Statement& statement, int close_index, int duration_index,
+               const VisibilityRecord& record) {
+  if (record.close_time.has_value()) {
+    statement.BindInt64(close_index, *record.close_time);
+    statement.BindInt64(duration_index, *record.close_time - record.execution_time);
+  } else {
+    statement.BindNull(close_index).BindNull(duration_index);
+  }
+}
+
 void BindValue(Statement& statement, int index, const visibility::SqlValue& value) {
   if (const auto* i = std::get_if<int64_t>(&value)) {
     statement.BindInt64(index, *i);
@@ -132,22 +151,9 @@ hugo::Result<hugo::Unit> WriteVisibility(sqlite3* db, const VisibilityRecord& re
         .BindText(12, record.attributes)
         .BindText(13, record.namespace_id)
         .BindText(14, record.run_id);
-    if (record.close_time.has_value()) {
-      update.BindInt64(3, *record.close_time);
-      update.BindInt64(4, *record.close_time - record.execution_time);
-    } else {
-      update.BindNull(3).BindNull(4);
-    }
-    if (record.memo.empty()) {
-      update.BindNull(9);
-    } else {
-      update.BindBlob(9, record.memo);
-    }
-    if (record.search_attributes_payloads.empty()) {
-      update.BindNull(11);
-    } else {
-      update.BindBlob(11, record.search_attributes_payloads);
-    }
+    BindClose(update, 3, 4, record);
+    BindOptionalBlob(update, 9, record.memo);
+    BindOptionalBlob(update, 11, record.search_attributes_payloads);
     auto updated = update.Run();
     if (updated.IsFailure() || sqlite3_changes(db) == 1) return updated;
     // No row yet (a run from before schema V4): written whole below.
@@ -169,26 +175,13 @@ hugo::Result<hugo::Unit> WriteVisibility(sqlite3* db, const VisibilityRecord& re
       .BindInt64(13, record.replay_count)
       .BindText(19, record.search_attributes)
       .BindText(21, record.attributes);
-  if (record.close_time.has_value()) {
-    upsert.BindInt64(9, *record.close_time);
-    upsert.BindInt64(22, *record.close_time - record.execution_time);
-  } else {
-    upsert.BindNull(9).BindNull(22);
-  }
+  BindClose(upsert, 9, 22, record);
   BindOptionalText(upsert, 14, record.parent_workflow_id);
   BindOptionalText(upsert, 15, record.parent_run_id);
   BindOptionalText(upsert, 16, record.root_workflow_id);
   BindOptionalText(upsert, 17, record.root_run_id);
-  if (record.memo.empty()) {
-    upsert.BindNull(18);
-  } else {
-    upsert.BindBlob(18, record.memo);
-  }
-  if (record.search_attributes_payloads.empty()) {
-    upsert.BindNull(20);
-  } else {
-    upsert.BindBlob(20, record.search_attributes_payloads);
-  }
+  BindOptionalBlob(upsert, 18, record.memo);
+  BindOptionalBlob(upsert, 20, record.search_attributes_payloads);
   return upsert.Run();
 }
 
