@@ -87,6 +87,10 @@ class Engine {
     int max_total_updates = 2000;
     std::chrono::milliseconds update_wait = std::chrono::seconds(20);
     std::chrono::milliseconds speculative_schedule_to_start = std::chrono::seconds(5);
+    // Eager activity execution (reference: system.enableActivityEagerExecution): an activity
+    // whose ScheduleActivityTask command asks for it is started in the completing workflow
+    // task's own write and handed back in the completion's reply, without matching.
+    bool activity_eager_execution = true;
   };
   using Now = std::function<google::protobuf::Timestamp()>;
   template <class Response>
@@ -511,6 +515,13 @@ class Engine {
   void MaterializeTransient(Mutation& m);
   // Dispatches an activity attempt: transfer task plus its schedule-to-start timeout.
   void DispatchActivityAttempt(Mutation& m, persistence::v1::ActivityInfo& info);
+  // Records the activity's current attempt started by a worker (its start-to-close and
+  // heartbeat timers); ActivityTaskResponse is that worker's task for it.
+  void MarkActivityStarted(Mutation& m, persistence::v1::ActivityInfo& info,
+                           const std::string& request_id, const std::string& identity);
+  static temporal::api::workflowservice::v1::PollActivityTaskQueueResponse ActivityTaskResponse(
+      const persistence::v1::MutableState& state, const persistence::v1::ActivityInfo& info,
+      const std::string& namespace_name);
   // Retries the attempt or closes the activity with `failure`; `timeout_type` is set for
   // timeouts.
   void FailActivityAttempt(Mutation& m, persistence::v1::ActivityInfo& info,

@@ -81,11 +81,19 @@ hugo::Result<wf::PollActivityTaskQueueResponse> Engine::RecordActivityTaskStarte
   }
   ActivityInfo& info = found->second;
   m.done_transfer.push_back(task.transfer_task_id);
+  MarkActivityStarted(m, info, poller.poll_request_id, poller.identity);
+  auto committed = Commit(m);
+  if (committed.IsFailure()) return committed.Error();
+  return hugo::Ok(ActivityTaskResponse(state, info, poller.namespace_name));
+}
+
+void Engine::MarkActivityStarted(Mutation& m, ActivityInfo& info, const std::string& request_id,
+                                 const std::string& identity) {
   info.set_started(true);
   *info.mutable_started_time() = now_();
-  info.set_started_request_id(poller.poll_request_id);
-  info.set_started_identity(poller.identity);
-  info.set_last_worker_identity(poller.identity);
+  info.set_started_request_id(request_id);
+  info.set_started_identity(identity);
+  info.set_last_worker_identity(identity);
   info.clear_last_heartbeat_time();
   if (!IsZero(info.start_to_close_timeout())) {
     AddTimer(m, ActivityTimeout(info, enums::TIMEOUT_TYPE_START_TO_CLOSE),
@@ -95,9 +103,11 @@ hugo::Result<wf::PollActivityTaskQueueResponse> Engine::RecordActivityTaskStarte
     AddTimer(m, ActivityTimeout(info, enums::TIMEOUT_TYPE_HEARTBEAT),
              After(info.heartbeat_timeout()));
   }
-  auto committed = Commit(m);
-  if (committed.IsFailure()) return committed.Error();
+}
 
+wf::PollActivityTaskQueueResponse Engine::ActivityTaskResponse(const MutableState& state,
+                                                               const ActivityInfo& info,
+                                                               const std::string& namespace_name) {
   wf::PollActivityTaskQueueResponse response;
   ActivityTaskToken token;
   token.set_namespace_id(state.namespace_id());
@@ -107,7 +117,7 @@ hugo::Result<wf::PollActivityTaskQueueResponse> Engine::RecordActivityTaskStarte
   token.set_attempt(info.attempt());
   token.set_activity_id(info.activity_id());
   response.set_task_token(token.SerializeAsString());
-  response.set_workflow_namespace(poller.namespace_name);
+  response.set_workflow_namespace(namespace_name);
   response.mutable_workflow_type()->set_name(state.workflow_type());
   response.mutable_workflow_execution()->set_workflow_id(state.workflow_id());
   response.mutable_workflow_execution()->set_run_id(state.run_id());
@@ -126,7 +136,7 @@ hugo::Result<wf::PollActivityTaskQueueResponse> Engine::RecordActivityTaskStarte
   *response.mutable_heartbeat_timeout() = info.heartbeat_timeout();
   *response.mutable_retry_policy() = info.retry_policy();
   if (info.has_priority()) *response.mutable_priority() = info.priority();
-  return hugo::Ok(std::move(response));
+  return response;
 }
 
 hugo::Result<Engine::Mutation> Engine::BeginActivity(const ActivityRef& ref, ActivityInfo** info) {

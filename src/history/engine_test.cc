@@ -290,6 +290,117 @@ TEST_F(EngineTest, AHeartbeatMovesTheHeartbeatDeadlineAndItsTimeoutRetriesWithou
   EXPECT_EQ(Types(History("w3")), stored);  // retries leave history alone
 }
 
+// Eager activity execution (the Go SDK asks for it by default): the completing worker gets the
+// activity started in the completion's reply; nothing goes to matching, not even after a restart.
+TEST_F(EngineTest, AnEagerActivityIsStartedByTheCompletionAndHandedBackWithoutMatching) {
+  Start("eager");
+  auto first = PollWorkflowTask();
+  ASSERT_FALSE(first.task_token().empty());
+  wf::RespondWorkflowTaskCompletedRequest request;
+  request.set_task_token(first.task_token());
+  request.set_namespace_("default");
+  request.set_identity("eager-worker");
+  auto schedule = ScheduleActivity(0);
+  schedule.mutable_schedule_activity_task_command_attributes()->set_request_eager_execution(true);
+  *request.add_commands() = schedule;
+  auto completed = engine_->CompleteWorkflowTask("ns", request);
+  ASSERT_TRUE(completed.IsSuccess()) << completed.Error().Message();
+  ASSERT_EQ(completed.Value().activity_tasks_size(), 1);
+  const auto& task = completed.Value().activity_tasks(0);
+  EXPECT_FALSE(task.task_token().empty());
+  EXPECT_EQ(task.activity_id(), "a1");
+  EXPECT_EQ(task.activity_type().name(), "Work");
+  EXPECT_EQ(task.workflow_namespace(), "default");
+  EXPECT_EQ(task.workflow_type().name(), "Flow");
+  EXPECT_EQ(task.workflow_execution().workflow_id(), "eager");
+  EXPECT_EQ(task.attempt(), 1);
+  EXPECT_EQ(task.start_to_close_timeout().seconds(), 60);
+  EXPECT_EQ(ToMillis(task.started_time()), ToMillis(now_));
+
+  EXPECT_TRUE(PollActivityTask().task_token().empty());
+  RestartEngine();
+  ASSERT_TRUE(engine_->Recover().IsSuccess());
+  EXPECT_TRUE(PollActivityTask().task_token().empty());  // no transfer task was stored either
+
+  ASSERT_TRUE(engine_
+                  ->CompleteActivity({"ns", task.task_token(), "", "", "", "eager-worker"},
+                                     temporal::api::common::v1::Payloads())
+                  .IsSuccess());
+  auto history = History("eager");
+  EXPECT_EQ(Types(history), (std::vector<enums::EventType>{
+                                enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+                                enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+                                enums::EVENT_TYPE_WORKFLOW_TASK_STARTED,
+                                enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+                                enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+                                enums::EVENT_TYPE_ACTIVITY_TASK_STARTED,
+                                enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+                                enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+                            }));
+  EXPECT_EQ(history.events(5).activity_task_started_event_attributes().identity(), "eager-worker");
+  EXPECT_EQ(history.events(5).activity_task_started_event_attributes().attempt(), 1);
+}
+
+// A worker that got an eager activity and died: its start-to-close timeout retries the activity,
+// and the retry goes through matching like any other attempt.
+TEST_F(EngineTest, AnEagerActivityNobodyRunsTimesOutAndItsRetryIsQueued) {
+  Start("eager-lost");
+  auto first = PollWorkflowTask();
+  wf::RespondWorkflowTaskCompletedRequest request;
+  request.set_task_token(first.task_token());
+  auto schedule = ScheduleActivity(0);
+  schedule.mutable_schedule_activity_task_command_attributes()->set_request_eager_execution(true);
+  *request.add_commands() = schedule;
+  auto completed = engine_->CompleteWorkflowTask("ns", request);
+  ASSERT_TRUE(completed.IsSuccess()) << completed.Error().Message();
+  ASSERT_EQ(completed.Value().activity_tasks_size(), 1);
+  Advance(60'500);  // start-to-close (60 s) passed: timed out, retried after the 1 s backoff
+  EXPECT_TRUE(PollActivityTask().task_token().empty());
+  Advance(1'000);
+  auto retry = PollActivityTask();
+  ASSERT_FALSE(retry.task_token().empty());
+  EXPECT_EQ(retry.attempt(), 2);
+  EXPECT_FALSE(engine_
+                   ->CompleteActivity({"ns", completed.Value().activity_tasks(0).task_token(), "",
+                                       "", "", "worker"},
+                                      temporal::api::common::v1::Payloads())
+                   .IsSuccess());  // the lost attempt's token is stale
+}
+
+// Eager execution is only what was asked for, of a run that goes on, on a server that allows it.
+TEST_F(EngineTest, NoActivityIsHandedOutEagerlyUnlessAskedOnARunningRunWithEagerExecutionOn) {
+  auto complete_with = [this](const std::string& workflow_id,
+                              std::vector<temporal::api::command::v1::Command> commands) {
+    Start(workflow_id);
+    auto first = PollWorkflowTask();
+    wf::RespondWorkflowTaskCompletedRequest request;
+    request.set_task_token(first.task_token());
+    for (auto& command : commands) *request.add_commands() = std::move(command);
+    auto completed = engine_->CompleteWorkflowTask("ns", request);
+    EXPECT_TRUE(completed.IsSuccess());
+    return completed.IsSuccess() ? completed.Value().activity_tasks_size() : -1;
+  };
+  auto eager = ScheduleActivity(0);
+  eager.mutable_schedule_activity_task_command_attributes()->set_request_eager_execution(true);
+  temporal::api::command::v1::Command close;
+  close.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+  close.mutable_complete_workflow_execution_command_attributes();
+
+  EXPECT_EQ(complete_with("not-asked", {ScheduleActivity(0)}), 0);
+  EXPECT_EQ(PollActivityTask().activity_id(), "a1");  // queued as usual
+
+  EXPECT_EQ(complete_with("closing", {eager, close}), 0);  // the run ended in the same task
+  EXPECT_TRUE(PollActivityTask().task_token().empty());
+
+  Engine::Options off;
+  off.activity_eager_execution = false;
+  RestartEngine(off);
+  ASSERT_TRUE(engine_->Recover().IsSuccess());
+  EXPECT_EQ(complete_with("server-off", {eager}), 0);
+  auto queued = PollActivityTask();
+  EXPECT_EQ(queued.workflow_execution().workflow_id(), "server-off");
+}
+
 }  // namespace
 }  // namespace hdo::history
 

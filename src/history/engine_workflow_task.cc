@@ -390,6 +390,7 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   context.workflow_task_queue = state.task_queue();
   context.workflow_run_timeout = state.workflow_run_timeout();
   bool new_task = request.force_create_new_workflow_task();
+  std::vector<int64_t> eager_activities;  // scheduled event ids, in command order
   std::optional<CommandRejection> rejection;
   for (const auto& original : request.commands()) {
     command::Command cmd = original;
@@ -455,7 +456,11 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
         *info.mutable_current_attempt_scheduled_time() = event->event_time();
         info.set_attempt(1);
         info.set_workflow_task_completed_event_id(completed_id);
-        DispatchActivityAttempt(m, info);
+        if (attributes.request_eager_execution() && options_.activity_eager_execution) {
+          eager_activities.push_back(info.scheduled_event_id());  // started below, not queued
+        } else {
+          DispatchActivityAttempt(m, info);
+        }
         if (!IsZero(info.schedule_to_close_timeout())) {
           TimerTask timeout;
           timeout.set_kind(TimerTask::KIND_ACTIVITY_TIMEOUT);
@@ -714,9 +719,24 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
       ScheduleWorkflowTask(m, 1);
     }
   }
+  // Eager activities (reference: handlePostCommandEagerExecuteActivity), once every command is
+  // applied: each one still pending on a running run is started by the completing worker in
+  // this write. One the run no longer has, or that a closed run leaves, is not handed out.
+  std::vector<int64_t> eager_started;
+  for (int64_t scheduled_id : eager_activities) {
+    auto found = state.mutable_activities()->find(scheduled_id);
+    if (!IsRunning(state) || found == state.mutable_activities()->end()) continue;
+    MarkActivityStarted(m, found->second, uuids_.Next(), request.identity());
+    eager_started.push_back(scheduled_id);
+  }
   auto committed = Commit(m);
   if (committed.IsFailure()) return committed.Error();
-  return hugo::Ok(wf::RespondWorkflowTaskCompletedResponse());
+  wf::RespondWorkflowTaskCompletedResponse response;
+  for (int64_t scheduled_id : eager_started) {
+    *response.add_activity_tasks() =
+        ActivityTaskResponse(state, state.activities().at(scheduled_id), request.namespace_());
+  }
+  return hugo::Ok(std::move(response));
 }
 
 }  // namespace hdo::history
