@@ -169,6 +169,11 @@ int main(int argc, char** argv) {
                    "Transactions sharing one commit (one fsync) at most; 1 commits each alone")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  start_dev
+      ->add_option("--activity-eager-execution", options.activity_eager_execution,
+                   "Hand an activity that asks for eager execution back in the workflow task's "
+                   "completion (true or false)")
+      ->capture_default_str();
   std::vector<std::string> extra_namespaces;
   start_dev->add_option("-n,--namespace", extra_namespaces,
                         "Namespace to create besides 'default' (repeatable)");

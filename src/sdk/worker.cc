@@ -185,6 +185,14 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
                                                            w_.sticky_task_queue_,
                                                            o.sticky_schedule_to_start_timeout,
                                                            o.sticky_cache_size};
+  if (!o.disable_eager_activities && w_.activities_->size() > 0) {
+    processor_options.eager_activities = internal::WorkflowTaskProcessorOptions::EagerActivities{
+        o.task_queue, [this] { return activity_slots_.TryAcquire(); },
+        [this] { activity_slots_.Release(); },
+        [this](wf::PollActivityTaskQueueResponse task) {
+          Dispatch(activity_slots_, [this, task = std::move(task)] { RunActivityTask(task); });
+        }};
+  }
   processor_ = std::make_unique<internal::WorkflowTaskProcessor>(
       w_.connection_, w_.workflows_,
       [this](const ActivityInvocation& invocation) { return w_.RunLocalActivity(invocation); },

@@ -57,6 +57,13 @@ bool TaskSlots::Acquire(std::stop_token stop) {
   return true;
 }
 
+bool TaskSlots::TryAcquire() {
+  std::lock_guard lock(mutex_);
+  if (in_use_ >= slots_max_) return false;
+  ++in_use_;
+  return true;
+}
+
 void TaskSlots::Release() {
   {
     std::lock_guard lock(mutex_);

@@ -55,6 +55,8 @@ class TaskSlots {
  public:
   explicit TaskSlots(size_t slots_max) : slots_max_(slots_max) {}
   bool Acquire(std::stop_token stop);
+  // Takes a slot only if one is free now.
+  bool TryAcquire();
   void Release();
   size_t in_use() const;
 

@@ -76,6 +76,7 @@ Future<hugo::Result<Payloads>> WorkflowRun::ScheduleActivity(std::shared_ptr<Sco
     *a->mutable_heartbeat_timeout() = ToProtoDuration(options.heartbeat_timeout);
   }
   if (options.retry_policy) *a->mutable_retry_policy() = options.retry_policy->ToProto();
+  a->set_request_eager_execution(!options.disable_eager_execution);
   state->command =
       AddCommand(std::move(c), enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, state->activity_id);
   state->command->on_recorded = [this, state](const HistoryEvent& event) {

@@ -16,6 +16,8 @@ namespace ws = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
 
 constexpr int kHistoryPagesMax = 10'000;
+// Eager activities requested per workflow task at most (the Go SDK's maxPerTask).
+constexpr int kEagerActivitiesPerTaskMax = 3;
 
 void LogWarning(std::string_view message, const std::string& run_id) {
   std::cerr << "level=warn component=hdo-sdk-worker run_id=" << run_id << " msg=\"" << message
@@ -202,17 +204,60 @@ class WorkflowTaskProcessor::Impl {
       *sticky->mutable_schedule_to_start_timeout() =
           ToProtoDuration(options_.sticky_schedule_to_start_timeout);
     }
+    const int reserved = ReserveEagerActivities(reply);
     ws::RespondWorkflowTaskCompletedResponse response;
     grpc::ClientContext context;
     connection_->Prepare(context);
     grpc::Status status =
         connection_->stub().RespondWorkflowTaskCompleted(&context, reply, &response);
+    RunEagerActivities(status.ok() ? &response : nullptr, reserved, task);
     if (!status.ok()) {
       // The server did not take the reply (e.g. new events arrived): drop the cached state.
       LogWarning(StatusToError(status, "completing a workflow task").Message(),
                  task.workflow_execution().run_id());
       Evict(task.workflow_execution().run_id());
     }
+  }
+
+  // Keeps request_eager_execution on the ScheduleActivityTask commands this worker can take now
+  // (its queue, a free activity slot, the per-task limit) and clears it on the others, so the
+  // server never hands back more than was reserved. Returns the slots reserved.
+  int ReserveEagerActivities(ws::RespondWorkflowTaskCompletedRequest& reply) {
+    int reserved = 0;
+    for (auto& command : *reply.mutable_commands()) {
+      if (!command.has_schedule_activity_task_command_attributes()) continue;
+      auto* attributes = command.mutable_schedule_activity_task_command_attributes();
+      if (!attributes->request_eager_execution()) continue;
+      const auto& eager = options_.eager_activities;
+      const bool take = eager.has_value() && attributes->task_queue().name() == eager->task_queue &&
+                        reserved < kEagerActivitiesPerTaskMax && eager->try_reserve();
+      attributes->set_request_eager_execution(take);
+      if (take) ++reserved;
+    }
+    return reserved;
+  }
+
+  // Runs the activity tasks the completion's reply carries on the reserved slots and gives the
+  // unused slots back (`response` null: the completion failed, nothing came back).
+  void RunEagerActivities(ws::RespondWorkflowTaskCompletedResponse* response, int reserved,
+                          const ws::PollWorkflowTaskQueueResponse& task) {
+    if (reserved == 0) return;
+    const auto& eager = *options_.eager_activities;
+    if (response != nullptr) {
+      auto* tasks = response->mutable_activity_tasks();
+      if (tasks->size() > reserved) {
+        LogWarning("the server returned " + std::to_string(tasks->size()) +
+                       " eager activity tasks for " + std::to_string(reserved) +
+                       " requested; the extra ones are left to time out and retry",
+                   task.workflow_execution().run_id());
+      }
+      for (auto& activity : *tasks) {
+        if (reserved == 0) break;
+        --reserved;
+        eager.run(std::move(activity));
+      }
+    }
+    for (; reserved > 0; --reserved) eager.release();
   }
 
   // Reports the failure on the task's first attempt only: later attempts time out instead, so a

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "hdo/connection.h"
@@ -26,6 +27,16 @@ struct WorkflowTaskProcessorOptions {
   std::chrono::milliseconds sticky_schedule_to_start_timeout{5000};
   // At most this many runs are cached (least recently used evicted first).
   size_t cache_size_max = 1000;
+  // Eager activity execution: the worker's activity side, lent to workflow task replies. Unset:
+  // no activity is requested eagerly.
+  struct EagerActivities {
+    std::string task_queue;             // activities scheduled on this queue may run here
+    std::function<bool()> try_reserve;  // an activity slot, without waiting
+    std::function<void()> release;      // a reserved slot the server did not fill
+    // Runs a task the server handed back, on a reserved slot (which it releases when done).
+    std::function<void(temporal::api::workflowservice::v1::PollActivityTaskQueueResponse)> run;
+  };
+  std::optional<EagerActivities> eager_activities;
 };
 
 class WorkflowTaskProcessor {

@@ -148,6 +148,16 @@ class Reader {
     *out = static_cast<int>(value);
   }
 
+  void Bool(const YAML::Node& node, const std::string& path, bool* out) {
+    auto text = String(node, path);
+    if (!text) return;
+    if (*text == "true" || *text == "false") {
+      *out = *text == "true";
+      return;
+    }
+    Fail(node, path, "'" + *text + "' is not a boolean: give true or false");
+  }
+
   template <class Duration>
   void Time(const YAML::Node& node, const std::string& path, milliseconds min, milliseconds max,
             Duration* out) {
@@ -376,10 +386,13 @@ void ReadSections(Reader& reader, const YAML::Node& root, Config* config) {
     if (server["metrics_port"].IsDefined()) options.metrics_port_optional = false;
   }
   ReadPersistence(reader, root, config);
-  if (reader.Map(root["history"], "history", {"shards", "commit_batch_max"})) {
+  if (reader.Map(root["history"], "history",
+                 {"shards", "commit_batch_max", "activity_eager_execution"})) {
     reader.Int(root["history"]["shards"], "history.shards", 1, 16384, &options.history_shards);
     reader.Int(root["history"]["commit_batch_max"], "history.commit_batch_max", 1, 100000,
                &options.commit_batch_max);
+    reader.Bool(root["history"]["activity_eager_execution"], "history.activity_eager_execution",
+                &options.activity_eager_execution);
   }
   if (!reader.failed() && config->store == kStoreSqlite && options.history_shards != 1) {
     // The embedded store has one writer: one engine thread owns the one shard (ADR 0005).

@@ -69,6 +69,7 @@ persistence:
 history:
   shards: 4
   commit_batch_max: 500
+  activity_eager_execution: false
 namespaces:
   - name: default
     retention: 72h
@@ -94,6 +95,7 @@ health:
   EXPECT_EQ(config.server.database_pool_size, 8);
   EXPECT_EQ(config.server.history_shards, 4);
   EXPECT_EQ(config.server.commit_batch_max, 500);
+  EXPECT_FALSE(config.server.activity_eager_execution);
   EXPECT_EQ(config.server.namespaces, (std::vector<std::string>{"default", "payments"}));
   EXPECT_EQ(config.server.namespace_retentions.at("default"), std::chrono::hours(72));
   EXPECT_EQ(config.server.namespace_retentions.at("payments"), std::chrono::hours(24));
@@ -152,6 +154,9 @@ TEST(ConfigTest, AWrongTypeNamesKeyValueAndRange) {
             "0.0.0.0 or ::");
   EXPECT_EQ(ErrorOf("server: 7233\n"),
             "hdo.yaml:1: server: expected a mapping of keys (ip, port, metrics_port)");
+  EXPECT_EQ(ErrorOf("history:\n  activity_eager_execution: yes\n"),
+            "hdo.yaml:2: history.activity_eager_execution: 'yes' is not a boolean: give true or "
+            "false");
   EXPECT_EQ(ErrorOf("namespaces:\n  - name: a\n    retention: soon\n"),
             "hdo.yaml:3: namespaces[0].retention: 'soon' is not a duration: give a duration such "
             "as 30s, 5m, 72h or 1h30m, 1h..87600h");
@@ -259,7 +264,9 @@ TEST(ConfigTest, AFileIsReadAndNamedInMessages) {
   std::filesystem::remove_all(dir);
   ASSERT_TRUE(loaded.IsFailure());
   EXPECT_EQ(loaded.Error().Message(),
-            path + ":4: history.shard: unknown key in history (allowed: shards, commit_batch_max)");
+            path +
+                ":4: history.shard: unknown key in history (allowed: shards, commit_batch_max, "
+                "activity_eager_execution)");
 }
 
 }  // namespace

@@ -336,6 +336,7 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   visibility_ = std::make_unique<frontend::Visibility>(
       visibility_store_.get(), namespace_store_.get(), frontend::Visibility::Options{});
   history::Engine::Options engine_options;
+  engine_options.activity_eager_execution = options_.activity_eager_execution;
   engine_options.search_attributes =
       [this](
           const std::string& namespace_id) -> hugo::Result<history::Engine::SearchAttributeScope> {

@@ -38,6 +38,11 @@ struct WorkerOptions {
   // Sticky execution: workflow tasks of cached runs come on `<identity>-<uuid>` (kind STICKY).
   bool enable_sticky_execution = true;
   std::chrono::milliseconds sticky_schedule_to_start_timeout{5000};
+  // Eager activity execution (the Go SDK's DisableEagerActivities): an activity a workflow
+  // schedules on this worker's task queue, while an activity slot is free, comes back in the
+  // workflow task's completion reply and runs here without an activity poll (at most 3 per
+  // workflow task, as the Go SDK). Servers that do not support it simply queue the activity.
+  bool disable_eager_activities = false;
   // Shutdown waits this long for running tasks, then stops the token of running activities.
   std::chrono::milliseconds shutdown_grace{10000};
   std::chrono::milliseconds default_heartbeat_throttle{30000};

@@ -410,6 +410,10 @@ struct ActivityOptions {
   std::chrono::milliseconds heartbeat_timeout{0};
   std::optional<RetryPolicy> retry_policy;
   ActivityCancellationType cancellation_type = ActivityCancellationType::kTryCancel;
+  // The Go SDK's DisableEagerExecution: by default the command asks the server to hand the
+  // activity straight back to this worker (WorkerOptions::disable_eager_activities decides
+  // whether the worker takes it).
+  bool disable_eager_execution = false;
 };
 
 struct LocalActivityOptions {
