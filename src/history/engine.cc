@@ -13,8 +13,10 @@
 namespace hdo::history {
 namespace {
 
+using internal::IsRunning;
 using internal::NotFound;
 
+namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
 namespace hist = temporal::api::history::v1;
 using persistence::v1::MutableState;
@@ -316,6 +318,7 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
   for (size_t i = 0; i < mutations.size(); ++i) {
     for (Mutation& other : mutations[i]->also) mutations.push_back(&other);
   }
+  std::vector<StartedOnPoll> started_on_polls = StartOnParkedPolls(mutations);
   persistence::Transaction transaction;
   std::vector<std::vector<int64_t>> transfer_ids(mutations.size());
   std::vector<std::vector<int64_t>> timer_ids(mutations.size());
@@ -365,6 +368,7 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
   if (written.IsFailure()) {
     // The store may or may not hold the write: the next transition reads what it holds.
     for (Mutation* m : mutations) EvictRun(m->run.record.key);
+    AnswerParkedPolls(started_on_polls, false);
     return written;
   }
   bool earlier = false;
@@ -382,12 +386,98 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
     }
   }
   if (earlier) ArmTimer();
+  AnswerParkedPolls(started_on_polls, true);
   for (Mutation* m : mutations) {
     WakeWaiters(m->run.record.key.run_id);
     ServeBufferedQueries(m->run.state);
     AfterUpdateCommit(*m);
   }
   return hugo::Ok();
+}
+
+std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
+    const std::vector<Mutation*>& mutations) {
+  std::vector<StartedOnPoll> started;
+  for (Mutation* m : mutations) {
+    MutableState& state = m->run.state;
+    if (m->in_memory || !IsRunning(state)) continue;
+    // The schedule-to-start timeout of a task started now would only fire stale: not written.
+    auto drop_schedule_to_start = [m](TimerTask::Kind kind, int64_t scheduled_event_id,
+                                      int32_t attempt) {
+      auto& timers = m->timers;
+      timers.erase(std::remove_if(timers.begin(), timers.end(),
+                                  [&](const PendingTimer& timer) {
+                                    return timer.task.kind() == kind &&
+                                           timer.task.timeout_type() ==
+                                               enums::TIMEOUT_TYPE_SCHEDULE_TO_START &&
+                                           timer.task.scheduled_event_id() == scheduled_event_id &&
+                                           timer.task.attempt() == attempt;
+                                  }),
+                   timers.end());
+    };
+    auto& transfer = m->transfer;
+    for (auto task = transfer.begin(); task != transfer.end();) {
+      std::optional<matching::Matcher::ClaimedPoll> poll;
+      int64_t activity_id = 0;
+      if (task->kind() == TransferTask::KIND_WORKFLOW_TASK) {
+        const auto& workflow_task = state.workflow_task();
+        // The tests RecordWorkflowTaskStarted makes of a polled task.
+        const bool current = state.has_workflow_task() && !workflow_task.speculative() &&
+                             workflow_task.started_event_id() == 0 &&
+                             workflow_task.scheduled_event_id() == task->scheduled_event_id() &&
+                             workflow_task.attempt() == task->attempt();
+        if (current) poll = matcher_->ClaimWorkflowPoll(task->namespace_id(), task->task_queue());
+        if (poll.has_value()) {
+          drop_schedule_to_start(TimerTask::KIND_WORKFLOW_TASK_TIMEOUT, task->scheduled_event_id(),
+                                 task->attempt());
+          MarkWorkflowTaskStarted(*m, poll->poller,
+                                  static_cast<int64_t>(m->events.ByteSizeLong()));
+        }
+      } else if (task->kind() == TransferTask::KIND_ACTIVITY_TASK) {
+        auto found = state.mutable_activities()->find(task->scheduled_event_id());
+        // The tests RecordActivityTaskStarted makes.
+        const bool current = found != state.mutable_activities()->end() &&
+                             found->second.attempt() == task->attempt() &&
+                             !found->second.started() && !found->second.retry_pending();
+        if (current) poll = matcher_->ClaimActivityPoll(task->namespace_id(), task->task_queue());
+        if (poll.has_value()) {
+          activity_id = task->scheduled_event_id();
+          drop_schedule_to_start(TimerTask::KIND_ACTIVITY_TIMEOUT, task->scheduled_event_id(),
+                                 task->attempt());
+          MarkActivityStarted(*m, found->second, poll->poller.poll_request_id,
+                              poll->poller.identity);
+        }
+      }
+      if (!poll.has_value()) {
+        ++task;
+        continue;
+      }
+      started.push_back({m, activity_id, std::move(*poll)});
+      task = transfer.erase(task);
+    }
+  }
+  return started;
+}
+
+void Engine::AnswerParkedPolls(std::vector<StartedOnPoll>& started, bool written) {
+  for (StartedOnPoll& one : started) {
+    auto& poll = one.poll;
+    if (poll.workflow_done) {
+      auto response = written ? WorkflowTaskResponse(one.m->run, poll.poller)
+                              : hugo::Result<wf::PollWorkflowTaskQueueResponse>(
+                                    hugo::Error::From("not written", errors::kUnavailable));
+      // Unanswerable (the write failed): the poller polls again; a task that was written
+      // started is retried by its start-to-close timeout.
+      poll.workflow_done(response.IsSuccess() ? std::move(response).Value()
+                                              : wf::PollWorkflowTaskQueueResponse());
+      continue;
+    }
+    const auto& state = one.m->run.state;
+    auto info = state.activities().find(one.activity_scheduled_event_id);
+    poll.activity_done(written && info != state.activities().end()
+                           ? ActivityTaskResponse(state, info->second, poll.poller.namespace_name)
+                           : wf::PollActivityTaskQueueResponse());
+  }
 }
 
 void Engine::DropTasks(std::vector<int64_t> transfer_ids, std::vector<int64_t> timer_ids) {

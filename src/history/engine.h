@@ -381,6 +381,18 @@ class Engine {
   // Commits the mutation's state, events and outbox changes, then dispatches new tasks and wakes
   // history waiters.
   hugo::Result<hugo::Unit> Commit(Mutation& mutation);
+  // A task of a committing transaction started on a poll parked for it (Commit's sync match).
+  struct StartedOnPoll {
+    Mutation* m = nullptr;
+    int64_t activity_scheduled_event_id = 0;  // 0: the run's workflow task
+    matching::Matcher::ClaimedPoll poll;
+  };
+  // Before a transaction is built: each workflow or activity task it would queue that a poller
+  // already waits for is started in the same transaction instead (its transfer task and
+  // schedule-to-start timeout dropped), saving the second write the poll hand-off makes.
+  std::vector<StartedOnPoll> StartOnParkedPolls(const std::vector<Mutation*>& mutations);
+  // After the write: answers each poll with its task (`written`), or empty.
+  void AnswerParkedPolls(std::vector<StartedOnPoll>& started, bool written);
   // Deletes stale outbox rows on their own.
   void DropTasks(std::vector<int64_t> transfer_ids, std::vector<int64_t> timer_ids);
   void Dispatch(const persistence::v1::TransferTask& task, int64_t task_id);
@@ -508,7 +520,10 @@ class Engine {
                                const std::string& identity, bool schedule_next);
   // Records the run's scheduled workflow task started by `poller` (Started event unless
   // transient, the start-to-close timer); WorkflowTaskResponse is the poll reply for it.
-  void MarkWorkflowTaskStarted(Mutation& m, const matching::Poller& poller);
+  // `pending_history_bytes`: the size of events written by the same transaction before the
+  // task's Scheduled event was (its Started event reports the history size before them).
+  void MarkWorkflowTaskStarted(Mutation& m, const matching::Poller& poller,
+                               int64_t pending_history_bytes = 0);
   hugo::Result<temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse>
   WorkflowTaskResponse(const LoadedRun& run, const matching::Poller& poller);
   // Writes the transient Scheduled/Started pair of a started transient workflow task.

@@ -290,6 +290,95 @@ TEST_F(EngineTest, AHeartbeatMovesTheHeartbeatDeadlineAndItsTimeoutRetriesWithou
   EXPECT_EQ(Types(History("w3")), stored);  // retries leave history alone
 }
 
+// A task a poller already waits for is started in the write that creates it: the poller gets it
+// from that one commit, and no transfer task or schedule-to-start timeout is stored for it.
+TEST_F(EngineTest, ATaskAPollerWaitsForIsStartedInTheWriteThatCreatesIt) {
+  int commits = 0;
+  sqlite3_commit_hook(
+      db_.db().handle(),
+      [](void* count) {
+        ++*static_cast<int*>(count);
+        return 0;
+      },
+      &commits);
+  auto stored_rows = [this](const char* table) {
+    persistence::sqlite::Statement count(db_.db().handle(),
+                                         std::string("SELECT COUNT(*) FROM ") + table);
+    auto stepped = count.Step();
+    EXPECT_TRUE(stepped.IsSuccess() && stepped.Value());
+    return count.ColumnInt64(0);
+  };
+  std::optional<wf::PollWorkflowTaskQueueResponse> first;
+  matcher_.PollWorkflowTask("ns", {"default", "queue", "worker-1", "", false},
+                            std::chrono::seconds(60), [&first](auto task) { first = task; });
+  Start("parked");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(commits, 1);  // the start and the task's start together
+  EXPECT_EQ(stored_rows("transfer_tasks"), 0);
+  ASSERT_FALSE(first->task_token().empty());
+  EXPECT_EQ(Types(first->history()), (std::vector<enums::EventType>{
+                                         enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+                                         enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+                                         enums::EVENT_TYPE_WORKFLOW_TASK_STARTED,
+                                     }));
+  const auto& started = first->history().events(2).workflow_task_started_event_attributes();
+  EXPECT_EQ(started.identity(), "worker-1");
+  EXPECT_FALSE(started.request_id().empty());
+  // It reports the size of the events before it, as a start in a write of its own would have.
+  hist::History before;
+  *before.add_events() = first->history().events(0);
+  *before.add_events() = first->history().events(1);
+  EXPECT_EQ(started.history_size_bytes(), static_cast<int64_t>(before.ByteSizeLong()));
+
+  // The activity the task schedules goes to the activity poller waiting for it.
+  std::optional<wf::PollActivityTaskQueueResponse> activity;
+  matcher_.PollActivityTask("ns", {"default", "queue", "worker-1", "", false},
+                            std::chrono::seconds(60), [&activity](auto task) { activity = task; });
+  wf::RespondWorkflowTaskCompletedRequest completion;
+  completion.set_task_token(first->task_token());
+  *completion.add_commands() = ScheduleActivity(0);
+  auto* sticky = completion.mutable_sticky_attributes();
+  sticky->mutable_worker_task_queue()->set_name("worker-1-sticky");
+  sticky->mutable_schedule_to_start_timeout()->set_seconds(5);
+  // The worker's sticky poll, parked before the completion (it is alive from then on).
+  std::optional<wf::PollWorkflowTaskQueueResponse> second;
+  matcher_.PollWorkflowTask("ns", {"default", "worker-1-sticky", "worker-1", "", true},
+                            std::chrono::seconds(60), [&second](auto task) { second = task; });
+  ASSERT_TRUE(engine_->CompleteWorkflowTask("ns", completion).IsSuccess());
+  ASSERT_TRUE(activity.has_value());
+  EXPECT_EQ(commits, 2);
+  EXPECT_EQ(activity->activity_id(), "a1");
+  EXPECT_EQ(activity->attempt(), 1);
+  EXPECT_EQ(stored_rows("transfer_tasks"), 0);
+
+  // Its completion schedules the next workflow task on the sticky queue, whose poller gets it
+  // with the events after its last task, and no schedule-to-start timeout is written for it.
+  ASSERT_TRUE(engine_
+                  ->CompleteActivity({"ns", activity->task_token(), "", "", "", "worker-1"},
+                                     temporal::api::common::v1::Payloads())
+                  .IsSuccess());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(commits, 3);
+  EXPECT_EQ(Types(second->history()), (std::vector<enums::EventType>{
+                                          enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+                                          enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+                                          enums::EVENT_TYPE_ACTIVITY_TASK_STARTED,
+                                          enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+                                          enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+                                          enums::EVENT_TYPE_WORKFLOW_TASK_STARTED,
+                                      }));
+  EXPECT_EQ(stored_rows("transfer_tasks"), 0);
+  auto timers = store_.LoadTimerTasks(0, 100);
+  ASSERT_TRUE(timers.IsSuccess());
+  for (const auto& stored : timers.Value()) {
+    persistence::v1::TimerTask timer;
+    ASSERT_TRUE(timer.ParseFromString(stored.data));
+    EXPECT_NE(timer.timeout_type(), enums::TIMEOUT_TYPE_SCHEDULE_TO_START);
+  }
+  sqlite3_commit_hook(db_.db().handle(), nullptr, nullptr);
+  EXPECT_EQ(History("parked").events_size(), 9);  // ... through the second WorkflowTaskStarted
+}
+
 // Eager activity execution (the Go SDK asks for it by default): the completing worker gets the
 // activity started in the completion's reply; nothing goes to matching, not even after a restart.
 TEST_F(EngineTest, AnEagerActivityIsStartedByTheCompletionAndHandedBackWithoutMatching) {

@@ -143,7 +143,8 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::RecordWorkflowTaskStarte
   return WorkflowTaskResponse(m.run, poller);
 }
 
-void Engine::MarkWorkflowTaskStarted(Mutation& m, const matching::Poller& poller) {
+void Engine::MarkWorkflowTaskStarted(Mutation& m, const matching::Poller& poller,
+                                     int64_t pending_history_bytes) {
   MutableState& state = m.run.state;
   auto* workflow_task = state.mutable_workflow_task();
   if (workflow_task->transient() && workflow_task->scheduled_event_id() != state.next_event_id()) {
@@ -167,10 +168,11 @@ void Engine::MarkWorkflowTaskStarted(Mutation& m, const matching::Poller& poller
     started->set_scheduled_event_id(workflow_task->scheduled_event_id());
     started->set_identity(poller.identity);
     started->set_request_id(poller.poll_request_id);
-    started->set_history_size_bytes(state.history_size_bytes());
+    const int64_t history_size_bytes = state.history_size_bytes() + pending_history_bytes;
+    started->set_history_size_bytes(history_size_bytes);
     started->set_suggest_continue_as_new(
         state.next_event_id() - 1 >= options_.history_count_suggest_continue_as_new ||
-        state.history_size_bytes() >= options_.history_size_suggest_continue_as_new);
+        history_size_bytes >= options_.history_size_suggest_continue_as_new);
     workflow_task->set_started_event_id(started_event->event_id());
   }
   TimerTask timeout;

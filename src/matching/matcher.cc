@@ -195,6 +195,42 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
   return true;
 }
 
+std::optional<Matcher::ClaimedPoll> Matcher::ClaimWorkflowPoll(const std::string& namespace_id,
+                                                               const std::string& task_queue) {
+  return Claim({namespace_id, task_queue, kWorkflowKind});
+}
+
+std::optional<Matcher::ClaimedPoll> Matcher::ClaimActivityPoll(const std::string& namespace_id,
+                                                               const std::string& task_queue) {
+  return Claim({namespace_id, task_queue, kActivityKind});
+}
+
+std::optional<Matcher::ClaimedPoll> Matcher::Claim(const PartitionKey& key) {
+  auto found = partitions_.find(key);
+  if (found == partitions_.end()) return std::nullopt;
+  Partition& partition = found->second;
+  // A parked poll means nothing is queued here (a poll takes queued tasks and queries first).
+  while (!partition.polls.empty()) {
+    uint64_t poll_id = partition.polls.front();
+    partition.polls.pop_front();
+    auto parked = polls_.find(poll_id);
+    if (parked == polls_.end()) continue;
+    ParkedPoll poll = std::move(parked->second);
+    polls_.erase(parked);
+    poll.timer->cancel();
+    PartitionMetrics& metrics = partition.metrics;
+    metrics.pollers_waiting->Add(-1);
+    metrics.tasks.added->Add();
+    metrics.tasks.sync_match->Add();
+    metrics.tasks.dispatch_latency->Observe(0);
+    metrics.poll_wait_task->Observe(SecondsSince(poll.started));
+    poll.poller.poll_request_id = "poll-" + std::to_string(next_poll_id_++);
+    return ClaimedPoll{std::move(poll.poller), std::move(poll.workflow_done),
+                       std::move(poll.activity_done)};
+  }
+  return std::nullopt;
+}
+
 bool Matcher::DeliverQueued(Partition& partition, ParkedPoll& poll) {
   PartitionMetrics& metrics = partition.metrics;
   while (!partition.queries.empty()) {

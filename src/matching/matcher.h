@@ -31,6 +31,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -118,6 +119,20 @@ class Matcher {
   // Ends a parked poll now with an empty response; unknown ids (already answered) are ignored.
   void CancelPoll(uint64_t poll_id);
 
+  // History's sync match inside the transaction that creates a task: the oldest poll parked on
+  // the partition, taken out of matching (counted as a sync match) with its poller given a
+  // request id. History starts the task in the same write and answers it with `done` (exactly
+  // once: with the started task, or empty when the write failed). None: no poll is parked.
+  struct ClaimedPoll {
+    Poller poller;
+    std::function<void(PollWorkflowTaskResponse)> workflow_done;  // set by ClaimWorkflowPoll
+    std::function<void(PollActivityTaskResponse)> activity_done;  // set by ClaimActivityPoll
+  };
+  std::optional<ClaimedPoll> ClaimWorkflowPoll(const std::string& namespace_id,
+                                               const std::string& task_queue);
+  std::optional<ClaimedPoll> ClaimActivityPoll(const std::string& namespace_id,
+                                               const std::string& task_queue);
+
   // A worker stopping (ShutdownWorker) takes its sticky queue with it: parked polls on it end,
   // and it is no longer alive for scheduling.
   void UnloadSticky(const std::string& namespace_id, const std::string& sticky_queue);
@@ -195,6 +210,7 @@ class Matcher {
   Partition& PartitionFor(const PartitionKey& key, bool sticky = false);
   PartitionMetrics MakeMetrics(const PartitionKey& key, bool sticky) const;
   bool Add(const PartitionKey& key, Task task, bool query);
+  std::optional<ClaimedPoll> Claim(const PartitionKey& key);
   // Tries queued tasks for a poll; true when one was delivered.
   bool DeliverQueued(Partition& partition, ParkedPoll& poll);
   // Hands one task to a poll through history; false when history refused it.
