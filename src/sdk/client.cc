@@ -1,6 +1,7 @@
 #include "hdo/client.h"
 
 #include "call.h"
+#include "eager_workflows.h"
 #include "proto_util.h"
 
 namespace hdo {
@@ -89,8 +90,23 @@ hugo::Result<UntypedWorkflowHandle> Client::StartWorkflowPayloads(std::string wo
   ws::StartWorkflowExecutionRequest request;
   auto filled = FillStart(request, options_, workflow_type, options, std::move(input));
   if (filled.IsFailure()) return filled.Error();
+  // Eager start (the Go SDK's EnableEagerStart): only for a first task that does not wait.
+  std::shared_ptr<internal::EagerWorkflowTarget> eager;
+  if (options.enable_eager_start && options.cron_schedule.empty() &&
+      options.start_delay.count() == 0) {
+    eager = internal::EagerWorkflows::Get().Reserve(connection_.get(), options_.namespace_name,
+                                                    options.task_queue);
+    request.set_request_eager_execution(eager != nullptr);
+  }
   auto response = Call<ws::StartWorkflowExecutionResponse>(
       *connection_, &Stub::StartWorkflowExecution, request, "StartWorkflowExecution");
+  if (eager != nullptr) {
+    if (response.IsSuccess() && !response.Value().eager_workflow_task().task_token().empty()) {
+      eager->Run(std::move(*response.Value().mutable_eager_workflow_task()));
+    } else {
+      eager->Release();
+    }
+  }
   if (response.IsFailure()) return response.Error();
   const std::string& run_id = response.Value().run_id();
   return hugo::Result<UntypedWorkflowHandle>::Ok(UntypedWorkflowHandle(

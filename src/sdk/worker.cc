@@ -1,3 +1,4 @@
+#include "eager_workflows.h"
 #include "hdo/worker.h"
 
 #include <condition_variable>
@@ -169,6 +170,7 @@ class Worker::Impl {
   size_t pending_normal_polls_ = 0;
   int64_t sticky_backlog_ = 0;
   std::vector<std::thread> pollers_;
+  std::shared_ptr<internal::EagerWorkflowTarget> eager_target_;
 };
 
 hugo::Result<hugo::Unit> Worker::Impl::Start() {
@@ -204,6 +206,19 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
   for (size_t i = 0; i < workflow_pollers; ++i) {
     pollers_.emplace_back([this] { WorkflowPollLoop(poll_stop_.get_token()); });
   }
+  if (w_.workflow_types_ > 0) {
+    // Eager workflow start: a Client on this connection may hand this worker a run's first task.
+    eager_target_ =
+        std::make_shared<internal::EagerWorkflowTarget>(internal::EagerWorkflowTarget::Hooks{
+            [this] { return workflow_slots_.TryAcquire(); }, [this] { workflow_slots_.Release(); },
+            [this](wf::PollWorkflowTaskQueueResponse task) {
+              Dispatch(workflow_slots_, [this, task = std::move(task)]() mutable {
+                processor_->Handle(std::move(task));
+              });
+            }});
+    internal::EagerWorkflows::Get().Register(w_.connection_.get(), w_.namespace_name_,
+                                             o.task_queue, eager_target_);
+  }
   for (size_t i = 0; i < activity_pollers; ++i) {
     pollers_.emplace_back([this] { ActivityPollLoop(poll_stop_.get_token()); });
   }
@@ -219,6 +234,10 @@ void Worker::Impl::Shutdown() {
     pollers.swap(pollers_);
   }
   changed_.notify_all();
+  if (eager_target_) {
+    eager_target_->Close();
+    internal::EagerWorkflows::Get().Unregister(eager_target_);
+  }
   poll_stop_.request_stop();
   CancelPolls();
   for (std::thread& poller : pollers) poller.join();

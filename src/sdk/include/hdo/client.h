@@ -67,6 +67,12 @@ struct StartWorkflowOptions {
   std::map<std::string, nlohmann::json> memo;
   std::map<std::string, nlohmann::json> search_attributes;
   std::chrono::milliseconds start_delay{0};
+  // Eager workflow start (the Go SDK's EnableEagerStart): when a started Worker of this process
+  // polls `task_queue` on the same Connection and namespace and has a free workflow task slot,
+  // the server returns the run's first workflow task in the start's reply and that worker runs
+  // it, without a poll. Otherwise (no such worker, no slot, a cron schedule or a start delay, a
+  // server that declines) the start is a plain one. StartWorkflow only.
+  bool enable_eager_start = false;
 };
 
 struct UpdateOptions {
