@@ -430,8 +430,7 @@ std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
         if (poll.has_value()) {
           drop_schedule_to_start(TimerTask::KIND_WORKFLOW_TASK_TIMEOUT, task->scheduled_event_id(),
                                  task->attempt());
-          MarkWorkflowTaskStarted(*m, poll->poller,
-                                  static_cast<int64_t>(m->events.ByteSizeLong()));
+          MarkWorkflowTaskStarted(*m, poll->poller, static_cast<int64_t>(m->events.ByteSizeLong()));
         }
       } else if (task->kind() == TransferTask::KIND_ACTIVITY_TASK) {
         auto found = state.mutable_activities()->find(task->scheduled_event_id());

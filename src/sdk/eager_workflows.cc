@@ -9,7 +9,8 @@ bool EagerWorkflowTarget::Reserve() {
   return !closed_ && hooks_.try_reserve();
 }
 
-bool EagerWorkflowTarget::Run(temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task) {
+bool EagerWorkflowTarget::Run(
+    temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task) {
   std::lock_guard lock(mutex_);
   if (closed_) return false;  // the worker (and its slots) may be gone: its hooks are not called
   hooks_.run(std::move(task));

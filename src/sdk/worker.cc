@@ -1,4 +1,3 @@
-#include "eager_workflows.h"
 #include "hdo/worker.h"
 
 #include <condition_variable>
@@ -10,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "eager_workflows.h"
 #include "hdo/failure.h"
 #include "hdo/worker_host.h"
 #include "hugo/sync.h"
@@ -216,8 +216,8 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
                 processor_->Handle(std::move(task));
               });
             }});
-    internal::EagerWorkflows::Get().Register(w_.connection_.get(), w_.namespace_name_,
-                                             o.task_queue, eager_target_);
+    internal::EagerWorkflows::Get().Register(w_.connection_.get(), w_.namespace_name_, o.task_queue,
+                                             eager_target_);
   }
   for (size_t i = 0; i < activity_pollers; ++i) {
     pollers_.emplace_back([this] { ActivityPollLoop(poll_stop_.get_token()); });
