@@ -116,6 +116,8 @@ struct Flags {
   // Worker options, as the Go program's flags (the same defaults).
   int wft_pollers = 8, at_pollers = 8, wft_slots = 1000, at_slots = 1000, cache = 10000;
   std::string grpc_compression = "none";
+  // Starts ask for the first workflow task in the reply (StartWorkflowOptions::enable_eager_start).
+  bool eager_start = false;
 };
 
 // Go's flag syntax: -name value, --name value, -name=value.
@@ -149,6 +151,10 @@ bool ParseFlags(int argc, char** argv, Flags& f, std::string& error) {
   num("rate", f.rate), num("clk-tck", f.clk_tck), num("exec-ns", f.exec_ns);
   num("wft-pollers", f.wft_pollers), num("at-pollers", f.at_pollers);
   num("wft-slots", f.wft_slots), num("at-slots", f.at_slots), num("cache", f.cache);
+  set["eager-start"] = [&f](const std::string& s) {
+    f.eager_start = s == "true";
+    return s == "true" || s == "false";
+  };
   dur("duration", f.duration), dur("warmup", f.warmup), dur("timer", f.timer);
   dur("wf-timeout", f.wf_timeout), dur("ready-timeout", f.ready_timeout), dur("late", f.late);
   for (int i = 1; i < argc; ++i) {
@@ -195,7 +201,7 @@ std::string WorkerDescription(const Flags& f) {
          std::to_string(f.cache) + " workflows, no gRPC compression; client: hdo::Client, " +
          (f.mode == "closed" ? "one thread per workflow in flight"
                              : std::to_string(f.open_threads) + " start threads") +
-         "; SDK defaults otherwise";
+         (f.eager_start ? ", eager workflow start" : "") + "; SDK defaults otherwise";
 }
 
 // ---- readiness ---------------------------------------------------------------------------------
@@ -258,6 +264,7 @@ std::string OneWorkflow(const Client& client, const Flags& f, const std::string&
   StartWorkflowOptions options;
   options.id = id;
   options.task_queue = task_queue;
+  options.enable_eager_start = f.eager_start;
   hugo::Result<WorkflowHandle<std::string>> handle =
       f.scenario == "timer"
           ? client.StartWorkflow<std::string>(kWfTimer, options, id, int64_t{f.timer.count()})

@@ -84,7 +84,8 @@ type workerConfig struct {
 	WorkflowTaskSlots   int    `json:"max_concurrent_workflow_task_execution_size"`
 	ActivitySlots       int    `json:"max_concurrent_activity_execution_size"`
 	StickyCacheSize     int    `json:"sticky_workflow_cache_size"`
-	GrpcCompression     string `json:"grpc_compression"` // the client's: gzip (the SDK's default) or none
+	GrpcCompression     string `json:"grpc_compression"`     // the client's: gzip (the SDK's default) or none
+	EagerStart          bool   `json:"eager_workflow_start"` // starts set EnableEagerStart
 }
 
 func (w *workerConfig) register(fs *flag.FlagSet, cache int) {
@@ -94,6 +95,7 @@ func (w *workerConfig) register(fs *flag.FlagSet, cache int) {
 	fs.IntVar(&w.ActivitySlots, "at-slots", 1000, "worker: MaxConcurrentActivityExecutionSize")
 	fs.IntVar(&w.StickyCacheSize, "cache", cache, "worker: sticky workflow cache size (worker.SetStickyWorkflowCacheSize)")
 	fs.StringVar(&w.GrpcCompression, "grpc-compression", "gzip", "client: gzip (the SDK's default: every request compressed) or none")
+	fs.BoolVar(&w.EagerStart, "eager-start", false, "client: StartWorkflowOptions.EnableEagerStart (the worker shares the client)")
 }
 
 // dial connects the SDK client (starters and worker share it) with the configured compression.
@@ -113,7 +115,7 @@ func (w workerConfig) String() string {
 	return fmt.Sprintf("one worker, %d workflow-task and %d activity-task pollers, MaxConcurrentWorkflowTaskExecutionSize %d, "+
 		"MaxConcurrentActivityExecutionSize %d, sticky cache %d workflows, gRPC compression %s; SDK defaults otherwise",
 		w.WorkflowTaskPollers, w.ActivityTaskPollers, w.WorkflowTaskSlots, w.ActivitySlots, w.StickyCacheSize,
-		cmp.Or(w.GrpcCompression, "gzip"))
+		cmp.Or(w.GrpcCompression, "gzip")) + map[bool]string{true: ", eager workflow start", false: ""}[w.EagerStart]
 }
 
 // newWorker sets the process-wide sticky cache size (before any worker exists) and builds a worker
@@ -492,7 +494,7 @@ func drive(c client.Client, f loadFlags, taskQueue, prefix string) ([]record, dr
 }
 
 func oneScenarioWorkflow(ctx context.Context, c client.Client, f loadFlags, taskQueue, id string) error {
-	opts := client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue}
+	opts := client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue, EnableEagerStart: f.worker.EagerStart}
 	var run client.WorkflowRun
 	var err error
 	switch f.scenario {
