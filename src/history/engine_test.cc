@@ -69,6 +69,18 @@ class EngineTest : public test_support::EngineHarness {
     Complete(second.task_token(), {complete});
   }
 
+  // Counts the store's commits into `*commits` from now on (null: stops counting).
+  void CountCommits(int* commits) {
+    sqlite3_commit_hook(
+        db_.db().handle(),
+        [](void* count) {
+          ++*static_cast<int*>(count);
+          return 0;
+        },
+        commits);
+    if (commits == nullptr) sqlite3_commit_hook(db_.db().handle(), nullptr, nullptr);
+  }
+
   static temporal::api::command::v1::Command ScheduleActivity(int heartbeat_seconds) {
     temporal::api::command::v1::Command command;
     command.set_command_type(enums::COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK);
@@ -149,15 +161,9 @@ TEST_F(EngineTest, TimeoutsOfFinishedTasksAreDroppedInOneWriteAndChangeNothing) 
   // Two workflow-task timeouts and the activity's start-to-close, all outlived by their tasks.
   EXPECT_EQ(timer_rows(), 3U);
   int commits = 0;
-  sqlite3_commit_hook(
-      db_.db().handle(),
-      [](void* count) {
-        ++*static_cast<int*>(count);
-        return 0;
-      },
-      &commits);
+  CountCommits(&commits);
   Advance(3'600'000);
-  sqlite3_commit_hook(db_.db().handle(), nullptr, nullptr);
+  CountCommits(nullptr);
   EXPECT_EQ(commits, 1);  // one write drops all three
   EXPECT_EQ(timer_rows(), 0U);
   EXPECT_EQ(History("stale").events_size(), events);
@@ -294,13 +300,7 @@ TEST_F(EngineTest, AHeartbeatMovesTheHeartbeatDeadlineAndItsTimeoutRetriesWithou
 // from that one commit, and no transfer task or schedule-to-start timeout is stored for it.
 TEST_F(EngineTest, ATaskAPollerWaitsForIsStartedInTheWriteThatCreatesIt) {
   int commits = 0;
-  sqlite3_commit_hook(
-      db_.db().handle(),
-      [](void* count) {
-        ++*static_cast<int*>(count);
-        return 0;
-      },
-      &commits);
+  CountCommits(&commits);
   auto stored_rows = [this](const char* table) {
     persistence::sqlite::Statement count(db_.db().handle(),
                                          std::string("SELECT COUNT(*) FROM ") + table);
@@ -375,7 +375,7 @@ TEST_F(EngineTest, ATaskAPollerWaitsForIsStartedInTheWriteThatCreatesIt) {
     ASSERT_TRUE(timer.ParseFromString(stored.data));
     EXPECT_NE(timer.timeout_type(), enums::TIMEOUT_TYPE_SCHEDULE_TO_START);
   }
-  sqlite3_commit_hook(db_.db().handle(), nullptr, nullptr);
+  CountCommits(nullptr);
   EXPECT_EQ(History("parked").events_size(), 9);  // ... through the second WorkflowTaskStarted
 }
 

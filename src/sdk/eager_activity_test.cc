@@ -3,19 +3,17 @@
 // disabled by the activity's options, a free activity slot reserved, at most 3 per task), the
 // tasks the server hands back run on the reserved slots, the slots it did not fill go back, and
 // every other activity stays on the server's queues for the pollers.
-// Method: `hdo server start-dev` on a free port. The test starts a run and polls its workflow task
-// with raw gRPC, hands it to a WorkflowTaskProcessor whose eager hooks it records, and then polls
-// the activity queues itself. Every wait has a deadline.
+// Method: `hdo server start-dev` on a free port (sdk_test_fixture.h). The test starts a run and
+// polls its workflow task with raw gRPC, hands it to a WorkflowTaskProcessor whose eager hooks it
+// records, and then polls the activity queues itself. Every wait has a deadline.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <mutex>
 #include <set>
 
 #include "hdo/connection.h"
 #include "hdo/workflow.h"
-#include "testlib/dev_server.h"
-#include "testlib/process.h"
+#include "sdk_test_fixture.h"
 #include "workflow_task_processor.h"
 
 namespace hdo {
@@ -52,20 +50,10 @@ Workflow<std::string> SixActivities(WorkflowContext ctx) {
 
 class EagerActivityTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new std::string(testlib::MakeTempDir("hdo-sdk-eager-test"));
-    server_ = new testlib::DevServer(*dir_ + "/hdo.db");
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    std::filesystem::remove_all(*dir_);
-    delete dir_;
-  }
-
   void SetUp() override {
-    ASSERT_TRUE(server_->started()) << server_->process().Stderr();
+    ASSERT_FALSE(testsupport::SdkServer::Get().address().empty()) << "the server did not start";
     ConnectionOptions options;
-    options.address = server_->address();
+    options.address = testsupport::SdkServer::Get().address();
     auto connection = Connection::Connect(options);
     ASSERT_TRUE(connection.IsSuccess()) << connection.Error().ToString();
     connection_ = connection.Value();
@@ -152,8 +140,6 @@ class EagerActivityTest : public ::testing::Test {
     return ids;
   }
 
-  static std::string* dir_;
-  static testlib::DevServer* server_;
   std::shared_ptr<Connection> connection_;
   std::shared_ptr<WorkflowRegistry> workflows_ = std::make_shared<WorkflowRegistry>();
   std::mutex mutex_;
@@ -161,9 +147,6 @@ class EagerActivityTest : public ::testing::Test {
   int released_ = 0;
   std::vector<wf::PollActivityTaskQueueResponse> ran_;
 };
-
-std::string* EagerActivityTest::dir_ = nullptr;
-testlib::DevServer* EagerActivityTest::server_ = nullptr;
 
 TEST_F(EagerActivityTest, TheFirstThreeEligibleActivitiesRunHereAndTheRestAreQueued) {
   auto task = StartAndPoll("eager-all-slots");
