@@ -461,14 +461,15 @@ std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
 void Engine::AnswerParkedPolls(std::vector<StartedOnPoll>& started, bool written) {
   for (StartedOnPoll& one : started) {
     auto& poll = one.poll;
+    // Unanswerable (the write failed) means an empty answer: the poller polls again, and a task
+    // the store kept started anyway is retried by its start-to-close timeout.
     if (poll.workflow_done) {
-      auto response = written ? WorkflowTaskResponse(one.m->run, poll.poller)
-                              : hugo::Result<wf::PollWorkflowTaskQueueResponse>(
-                                    hugo::Error::From("not written", errors::kUnavailable));
-      // Unanswerable (the write failed): the poller polls again; a task that was written
-      // started is retried by its start-to-close timeout.
-      poll.workflow_done(response.IsSuccess() ? std::move(response).Value()
-                                              : wf::PollWorkflowTaskQueueResponse());
+      wf::PollWorkflowTaskQueueResponse task;
+      if (written) {
+        auto response = WorkflowTaskResponse(one.m->run, poll.poller);
+        if (response.IsSuccess()) task = std::move(response).Value();
+      }
+      poll.workflow_done(std::move(task));
       continue;
     }
     const auto& state = one.m->run.state;

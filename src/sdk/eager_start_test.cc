@@ -88,7 +88,11 @@ TEST_F(EagerStartTest, OnlyALiveLocalWorkerOfTheQueueTakesTheFirstTask) {
   auto after_shutdown = StartEager("after-shutdown");
   ASSERT_TRUE(after_shutdown.IsSuccess()) << after_shutdown.Error().ToString();
   auto later = EchoWorker(task_queue_, "later-worker");
-  EXPECT_EQ(FirstTaskStartedBy(after_shutdown.Value()), "later-worker");
+  // A plain start: a poll takes the task. Usually the new worker's; a poll the shut-down worker
+  // cancelled may still be parked on the server for a moment and take it, and its start-to-close
+  // timeout then hands it on. Either way no eager start.
+  const std::string started_by = FirstTaskStartedBy(after_shutdown.Value());
+  EXPECT_TRUE(started_by == "later-worker" || started_by == "late-worker") << started_by;
   later->Shutdown();
   elsewhere->Shutdown();
 }
