@@ -86,6 +86,10 @@ type workerConfig struct {
 	StickyCacheSize     int    `json:"sticky_workflow_cache_size"`
 	GrpcCompression     string `json:"grpc_compression"`     // the client's: gzip (the SDK's default) or none
 	EagerStart          bool   `json:"eager_workflow_start"` // starts set EnableEagerStart
+	// Workers on the task queue in this process, each with the pollers and slots above. The Go SDK
+	// limits every worker to 1,000 polls a second per task type (defaultPollerRate, not an option),
+	// so one worker takes at most 500 workflows/s of scenario (a), which polls twice per workflow.
+	Workers int `json:"workers"`
 }
 
 func (w *workerConfig) register(fs *flag.FlagSet, cache int) {
@@ -96,6 +100,7 @@ func (w *workerConfig) register(fs *flag.FlagSet, cache int) {
 	fs.IntVar(&w.StickyCacheSize, "cache", cache, "worker: sticky workflow cache size (worker.SetStickyWorkflowCacheSize)")
 	fs.StringVar(&w.GrpcCompression, "grpc-compression", "gzip", "client: gzip (the SDK's default: every request compressed) or none")
 	fs.BoolVar(&w.EagerStart, "eager-start", false, "client: StartWorkflowOptions.EnableEagerStart (the worker shares the client)")
+	fs.IntVar(&w.Workers, "workers", 1, "workers on the task queue, each with the pollers and slots above (the Go SDK polls at most 1,000 times a second per worker)")
 }
 
 // dial connects the SDK client (starters and worker share it) with the configured compression.
@@ -112,16 +117,39 @@ func (w workerConfig) dial(address, namespace string, logger sdklog.Logger) (cli
 }
 
 func (w workerConfig) String() string {
-	return fmt.Sprintf("one worker, %d workflow-task and %d activity-task pollers, MaxConcurrentWorkflowTaskExecutionSize %d, "+
+	workers := "one worker"
+	if w.Workers > 1 {
+		workers = fmt.Sprintf("%d workers, each", w.Workers)
+	}
+	return fmt.Sprintf("%s %d workflow-task and %d activity-task pollers, MaxConcurrentWorkflowTaskExecutionSize %d, "+
 		"MaxConcurrentActivityExecutionSize %d, sticky cache %d workflows, gRPC compression %s; SDK defaults otherwise",
-		w.WorkflowTaskPollers, w.ActivityTaskPollers, w.WorkflowTaskSlots, w.ActivitySlots, w.StickyCacheSize,
+		workers, w.WorkflowTaskPollers, w.ActivityTaskPollers, w.WorkflowTaskSlots, w.ActivitySlots, w.StickyCacheSize,
 		cmp.Or(w.GrpcCompression, "gzip")) + map[bool]string{true: ", eager workflow start", false: ""}[w.EagerStart]
 }
 
-// newWorker sets the process-wide sticky cache size (before any worker exists) and builds a worker
-// with every benchmark workflow and the activity registered.
+// startWorkers starts w.Workers workers (at least one) on taskQueue, sharing the client, and
+// returns what stops them all.
+func (w workerConfig) startWorkers(c client.Client, taskQueue string) (stop func(), err error) {
+	worker.SetStickyWorkflowCacheSize(w.StickyCacheSize) // process-wide: before any worker exists
+	var started []worker.Worker
+	stop = func() {
+		for _, wk := range started {
+			wk.Stop()
+		}
+	}
+	for i := 0; i < max(w.Workers, 1); i++ {
+		wk := w.newWorker(c, taskQueue)
+		if err := wk.Start(); err != nil {
+			stop()
+			return nil, fmt.Errorf("starting worker %d: %w", i+1, err)
+		}
+		started = append(started, wk)
+	}
+	return stop, nil
+}
+
+// newWorker builds a worker with every benchmark workflow and the activity registered.
 func (w workerConfig) newWorker(c client.Client, taskQueue string) worker.Worker {
-	worker.SetStickyWorkflowCacheSize(w.StickyCacheSize)
 	wk := worker.New(c, taskQueue, worker.Options{
 		MaxConcurrentWorkflowTaskPollers:       w.WorkflowTaskPollers,
 		MaxConcurrentActivityTaskPollers:       w.ActivityTaskPollers,
@@ -315,11 +343,11 @@ func loadMain(args []string) error {
 	defer c.Close()
 	nonce := strconv.FormatInt(time.Now().UnixNano(), 36)
 	taskQueue := "bench-" + nonce
-	w := f.worker.newWorker(c, taskQueue)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("starting worker: %w", err)
+	stopWorkers, err := f.worker.startWorkers(c, taskQueue)
+	if err != nil {
+		return err
 	}
-	defer w.Stop()
+	defer stopWorkers()
 
 	r := loadRun{Server: f.server, Version: f.version, SQLite: f.sqlite, Scenario: f.scenario, Mode: f.mode,
 		Repeat: f.repeat, Worker: f.worker, Warmup: f.warmup.String()}

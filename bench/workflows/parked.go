@@ -287,11 +287,11 @@ func runParked(f parkedFlags, srv *serverProc, r *parkedResult) error {
 	defer c.Close()
 	nonce := strconv.FormatInt(time.Now().UnixNano(), 36)
 	taskQueue := "parked-" + nonce
-	w := f.worker.newWorker(c, taskQueue)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("starting worker: %w", err)
+	stopWorkers, err := f.worker.startWorkers(c, taskQueue)
+	if err != nil {
+		return err
 	}
-	defer w.Stop()
+	defer stopWorkers()
 	id := func(i int) string { return fmt.Sprintf("parked-%s-%07d", nonce, i) }
 
 	// 1. Start N, as fast as the server takes them.
