@@ -5,14 +5,19 @@
 namespace hugo {
 namespace {
 
-const InstrumentDescriptor* Find(std::string_view name) {
-  for (const InstrumentDescriptor& d : kInstruments) {
-    if (d.name == name) return &d;
+constexpr InstrumentDescriptor kUnknown{"hugo.unknown", InstrumentKind::kCounter, "1", false};
+
+// The index of an instrument in kInstruments, kInstruments.size() for an unknown name.
+size_t IndexOf(std::string_view name) {
+  for (size_t i = 0; i < kInstruments.size(); ++i) {
+    if (kInstruments[i].name == name) return i;
   }
-  return nullptr;
+  return kInstruments.size();
 }
 
-constexpr InstrumentDescriptor kUnknown{"hugo.unknown", InstrumentKind::kCounter, "1", false};
+const InstrumentDescriptor& DescriptorAt(size_t index) {
+  return index < kInstruments.size() ? kInstruments[index] : kUnknown;
+}
 
 // Per-thread counts of created Results. Only the owning thread writes its shard (a plain
 // load/store, no lock prefix); readers sum every shard. Shards are never freed (one per thread
@@ -90,12 +95,27 @@ Diagnostics::Diagnostics()
       select_latency_(&Get("channel.select.latency")) {}
 
 Series& Diagnostics::Get(std::string_view instrument, const Tags& tags) {
-  const InstrumentDescriptor* d = Find(instrument);
-  Key key{std::string(d != nullptr ? d->name : kUnknown.name), tags};
+  const size_t index = IndexOf(instrument);
+  SeriesByTags& series = series_[index];
   std::lock_guard lock(mutex_);
-  auto it = series_.find(key);
-  if (it == series_.end()) it = series_.emplace(std::move(key), std::make_unique<Series>()).first;
-  return *it->second;
+  auto it = series.find(tags);
+  if (it != series.end()) return *it->second;
+  // The last place under the limit is the overflow series'.
+  if (series.size() + 1 < kCardinalityLimit) {
+    return *series.emplace(tags, std::make_unique<Series>()).first->second;
+  }
+  Series*& overflow = overflow_[index];
+  if (overflow == nullptr) {
+    overflow = series.emplace(Tags{{std::string(kOverflowTag), "true"}}, std::make_unique<Series>())
+                   .first->second.get();
+  }
+  return *overflow;
+}
+
+const Series* Diagnostics::Find(std::string_view instrument, const Tags& tags) const {
+  const SeriesByTags& series = series_[IndexOf(instrument)];
+  auto it = series.find(tags);
+  return it == series.end() ? nullptr : it->second.get();
 }
 
 double Diagnostics::SumOf(std::string_view instrument, const Tags& tags) const {
@@ -103,27 +123,32 @@ double Diagnostics::SumOf(std::string_view instrument, const Tags& tags) const {
     return static_cast<double>(SumShards(instrument == "result.successes"));
   }
   std::lock_guard lock(mutex_);
-  auto it = series_.find(Key{std::string(instrument), tags});
-  return it == series_.end() ? 0 : it->second->Sum();
+  const Series* series = Find(instrument, tags);
+  return series == nullptr ? 0 : series->Sum();
 }
 
 int64_t Diagnostics::CountOf(std::string_view instrument, const Tags& tags) const {
   std::lock_guard lock(mutex_);
-  auto it = series_.find(Key{std::string(instrument), tags});
-  return it == series_.end() ? 0 : it->second->Count();
+  const Series* series = Find(instrument, tags);
+  return series == nullptr ? 0 : series->Count();
 }
 
 std::vector<SeriesSnapshot> Diagnostics::Collect() const {
   std::vector<SeriesSnapshot> out;
   for (std::string_view name : {"result.successes", "result.failures"}) {
-    out.push_back(SeriesSnapshot{
-        *Find(name), {}, static_cast<double>(SumShards(name == "result.successes")), 0, 0, 0});
+    out.push_back(SeriesSnapshot{DescriptorAt(IndexOf(name)),
+                                 {},
+                                 static_cast<double>(SumShards(name == "result.successes")),
+                                 0,
+                                 0,
+                                 0});
   }
   std::lock_guard lock(mutex_);
-  for (const auto& [key, series] : series_) {
-    const InstrumentDescriptor* d = Find(key.instrument);
-    out.push_back(SeriesSnapshot{d != nullptr ? *d : kUnknown, key.tags, series->Sum(),
-                                 series->Count(), series->Min(), series->Max()});
+  for (size_t i = 0; i < series_.size(); ++i) {
+    for (const auto& [tags, series] : series_[i]) {
+      out.push_back(SeriesSnapshot{DescriptorAt(i), tags, series->Sum(), series->Count(),
+                                   series->Min(), series->Max()});
+    }
   }
   return out;
 }
@@ -138,7 +163,9 @@ void Diagnostics::Reset() {
   }
   std::lock_guard lock(mutex_);
   // Series stay allocated (components hold references); only their values restart.
-  for (auto& [key, series] : series_) series->Clear();
+  for (SeriesByTags& by_tags : series_) {
+    for (auto& [tags, series] : by_tags) series->Clear();
+  }
 }
 
 }  // namespace hugo

@@ -7,6 +7,12 @@
 // never removed (except by Reset), so a component may keep a Series& for its lifetime and record
 // into it without a lookup.
 //
+// An instrument keeps at most kCardinalityLimit series, as an OpenTelemetry SDK does (its default
+// limit, 2000): once it holds kCardinalityLimit - 1 tag sets, every new tag set records into one
+// overflow series tagged {"otel.metric.overflow": "true"}, so totals stay right and memory stays
+// bounded. Hugo tags the workflow.* instruments with the workflow and run id; without the limit a
+// long-running worker would keep a series per run it ever ran.
+//
 // Owner: the process (Instance()). Thread safety: everything is thread-safe; recording into a
 // Series is lock-free.
 #pragma once
@@ -116,12 +122,16 @@ struct SeriesSnapshot {
 
 class Diagnostics {
  public:
+  static constexpr size_t kCardinalityLimit = 2000;
+  static constexpr std::string_view kOverflowTag = "otel.metric.overflow";
+
   static Diagnostics& Instance();
 
   // The series of `instrument` for `tags`. An unknown instrument name is a programming error and
   // lands in a catch-all "hugo.unknown" series instead of crashing.
   Series& Get(std::string_view instrument, const Tags& tags = {});
-  // The value of a series, or 0 when it was never recorded (for tests and health checks).
+  // The value of a series, or 0 when it was never recorded or its tag set went to the overflow
+  // series (for tests and health checks).
   double SumOf(std::string_view instrument, const Tags& tags = {}) const;
   int64_t CountOf(std::string_view instrument, const Tags& tags = {}) const;
   std::vector<SeriesSnapshot> Collect() const;
@@ -138,15 +148,13 @@ class Diagnostics {
 
  private:
   Diagnostics();
-  struct Key {
-    std::string instrument;
-    Tags tags;
-    bool operator<(const Key& o) const {
-      return instrument != o.instrument ? instrument < o.instrument : tags < o.tags;
-    }
-  };
+  // The series of one instrument by tag set; index kInstruments.size() is "hugo.unknown".
+  using SeriesByTags = std::map<Tags, std::unique_ptr<Series>>;
+  const Series* Find(std::string_view instrument, const Tags& tags) const;
+
   mutable std::mutex mutex_;
-  std::map<Key, std::unique_ptr<Series>> series_;
+  std::array<SeriesByTags, kInstruments.size() + 1> series_;
+  std::array<Series*, kInstruments.size() + 1> overflow_{};  // in series_ once the limit is reached
   Series* select_attempts_;
   Series* select_completions_;
   Series* select_timeouts_;

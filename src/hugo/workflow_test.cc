@@ -175,5 +175,39 @@ TEST(DiagnosticsTest, SeriesAreKeptPerTagSetAndHistogramsTrackCountSumMinMax) {
   EXPECT_TRUE(found_unknown);
 }
 
+TEST(DiagnosticsTest, AnInstrumentKeepsAtMostTheCardinalityLimitAndTheRestShareTheOverflow) {
+  Diagnostics& d = Diagnostics::Instance();
+  constexpr std::string_view kInstrument = "taskqueue.replication.events";
+  auto series_of = [&] {
+    std::vector<SeriesSnapshot> out;
+    for (auto& s : d.Collect()) {
+      if (s.instrument.name == kInstrument) out.push_back(std::move(s));
+    }
+    return out;
+  };
+  const size_t before = series_of().size();
+  ASSERT_LT(before, Diagnostics::kCardinalityLimit - 1);
+  const size_t extra = 500;
+  const size_t distinct = Diagnostics::kCardinalityLimit - 1 - before + extra;
+  for (size_t i = 0; i < distinct; ++i) {
+    d.Get(kInstrument, {{"test.series", "cardinality-" + std::to_string(i)}}).Add(1);
+  }
+  // A tag set seen before the limit keeps its own series.
+  d.Get(kInstrument, {{"test.series", "cardinality-0"}}).Add(1);
+  EXPECT_EQ(d.SumOf(kInstrument, {{"test.series", "cardinality-0"}}), 2);
+
+  std::vector<SeriesSnapshot> series = series_of();
+  EXPECT_EQ(series.size(), Diagnostics::kCardinalityLimit);
+  const Tags overflow{{std::string(Diagnostics::kOverflowTag), "true"}};
+  EXPECT_EQ(d.SumOf(kInstrument, overflow), static_cast<double>(extra));
+  EXPECT_EQ(d.SumOf(kInstrument, {{"test.series", "cardinality-" + std::to_string(distinct - 1)}}),
+            0);
+  double total = 0;
+  for (const SeriesSnapshot& s : series) {
+    if (s.tags.count("test.series") > 0 || s.tags == overflow) total += s.sum;
+  }
+  EXPECT_EQ(total, static_cast<double>(distinct + 1));  // nothing recorded is lost
+}
+
 }  // namespace
 }  // namespace hugo
