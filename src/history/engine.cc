@@ -404,16 +404,8 @@ std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
     // The schedule-to-start timeout of a task started now would only fire stale: not written.
     auto drop_schedule_to_start = [m](TimerTask::Kind kind, int64_t scheduled_event_id,
                                       int32_t attempt) {
-      auto& timers = m->timers;
-      timers.erase(std::remove_if(timers.begin(), timers.end(),
-                                  [&](const PendingTimer& timer) {
-                                    return timer.task.kind() == kind &&
-                                           timer.task.timeout_type() ==
-                                               enums::TIMEOUT_TYPE_SCHEDULE_TO_START &&
-                                           timer.task.scheduled_event_id() == scheduled_event_id &&
-                                           timer.task.attempt() == attempt;
-                                  }),
-                   timers.end());
+      DropHandOff(*m, TransferTask::KIND_UNSPECIFIED, kind, scheduled_event_id, attempt,
+                  /*drop_transfer=*/false);
     };
     auto& transfer = m->transfer;
     for (auto task = transfer.begin(); task != transfer.end();) {
@@ -456,6 +448,29 @@ std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
     }
   }
   return started;
+}
+
+void Engine::DropHandOff(Mutation& m, TransferTask::Kind transfer_kind, TimerTask::Kind timer_kind,
+                         int64_t scheduled_event_id, int32_t attempt, bool drop_transfer) {
+  auto& timers = m.timers;
+  timers.erase(std::remove_if(timers.begin(), timers.end(),
+                              [&](const PendingTimer& timer) {
+                                return timer.task.kind() == timer_kind &&
+                                       timer.task.timeout_type() ==
+                                           enums::TIMEOUT_TYPE_SCHEDULE_TO_START &&
+                                       timer.task.scheduled_event_id() == scheduled_event_id &&
+                                       timer.task.attempt() == attempt;
+                              }),
+               timers.end());
+  if (!drop_transfer) return;
+  auto& transfer = m.transfer;
+  transfer.erase(std::remove_if(transfer.begin(), transfer.end(),
+                                [&](const TransferTask& task) {
+                                  return task.kind() == transfer_kind &&
+                                         task.scheduled_event_id() == scheduled_event_id &&
+                                         task.attempt() == attempt;
+                                }),
+                 transfer.end());
 }
 
 void Engine::AnswerParkedPolls(std::vector<StartedOnPoll>& started, bool written) {

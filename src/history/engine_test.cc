@@ -379,6 +379,123 @@ TEST_F(EngineTest, ATaskAPollerWaitsForIsStartedInTheWriteThatCreatesIt) {
   EXPECT_EQ(History("parked").events_size(), 9);  // ... through the second WorkflowTaskStarted
 }
 
+// A completion that schedules the next workflow task (a signal arrived while the task ran, or the
+// worker forced one) starts it for the completing worker in the same write and returns it when
+// asked with return_new_workflow_task (every SDK asks), as the reference does: no transfer task,
+// no schedule-to-start timeout, and the worker's parked sticky poll is not handed it. Without
+// the flag the task goes through matching as before.
+TEST_F(EngineTest, ANewWorkflowTaskTheCompletionSchedulesIsReturnedToTheWorkerThatAskedForIt) {
+  auto stored_rows = [this](const char* table) {
+    persistence::sqlite::Statement count(db_.db().handle(),
+                                         std::string("SELECT COUNT(*) FROM ") + table);
+    auto stepped = count.Step();
+    EXPECT_TRUE(stepped.IsSuccess() && stepped.Value());
+    return count.ColumnInt64(0);
+  };
+  // Runs the first task of `workflow_id` to a completion that schedules another task, with a
+  // sticky poll of the completing worker parked meanwhile; returns the reply and that poll.
+  struct Outcome {
+    wf::RespondWorkflowTaskCompletedResponse reply;
+    std::shared_ptr<std::optional<wf::PollWorkflowTaskQueueResponse>> sticky_poll;
+    uint64_t sticky_poll_id = 0;
+    int commits = 0;
+  };
+  auto complete_first = [&](const std::string& workflow_id, bool signal, bool force,
+                            bool return_new) {
+    Outcome out;
+    Start(workflow_id);
+    auto first = PollWorkflowTask();
+    EXPECT_FALSE(first.task_token().empty());
+    if (signal) {
+      wf::SignalWorkflowExecutionRequest request;
+      request.mutable_workflow_execution()->set_workflow_id(workflow_id);
+      request.set_signal_name("go");
+      EXPECT_TRUE(engine_->Signal("ns", request).IsSuccess());
+    }
+    out.sticky_poll = std::make_shared<std::optional<wf::PollWorkflowTaskQueueResponse>>();
+    out.sticky_poll_id = matcher_.PollWorkflowTask(
+        "ns", {"default", workflow_id + "-sticky", "worker-1", "", true}, std::chrono::seconds(60),
+        [poll = out.sticky_poll](auto task) { *poll = std::move(task); });
+    wf::RespondWorkflowTaskCompletedRequest completion;
+    completion.set_task_token(first.task_token());
+    completion.set_namespace_("default");
+    completion.set_identity("worker-1");
+    completion.set_force_create_new_workflow_task(force);
+    completion.set_return_new_workflow_task(return_new);
+    completion.mutable_sticky_attributes()->mutable_worker_task_queue()->set_name(workflow_id +
+                                                                                  "-sticky");
+    CountCommits(&out.commits);
+    auto completed = engine_->CompleteWorkflowTask("ns", completion);
+    CountCommits(nullptr);
+    EXPECT_TRUE(completed.IsSuccess()) << completed.Error().Message();
+    if (completed.IsSuccess()) out.reply = std::move(completed).Value();
+    return out;
+  };
+
+  // A signal that arrived while the task ran.
+  Outcome signaled = complete_first("returned", /*signal=*/true, /*force=*/false, true);
+  const auto& next = signaled.reply.workflow_task();
+  ASSERT_FALSE(next.task_token().empty());
+  EXPECT_EQ(signaled.commits, 1);
+  EXPECT_FALSE(signaled.sticky_poll->has_value());
+  EXPECT_EQ(stored_rows("transfer_tasks"), 0);
+  auto timers = store_.LoadTimerTasks(0, 100);
+  ASSERT_TRUE(timers.IsSuccess());
+  for (const auto& stored : timers.Value()) {
+    persistence::v1::TimerTask timer;
+    ASSERT_TRUE(timer.ParseFromString(stored.data));
+    EXPECT_NE(timer.timeout_type(), enums::TIMEOUT_TYPE_SCHEDULE_TO_START);
+  }
+  // The worker holds the run: it gets the events after the task it completed.
+  EXPECT_EQ(next.previous_started_event_id(), 3);
+  EXPECT_EQ(next.started_event_id(), 7);
+  EXPECT_EQ(next.workflow_execution().workflow_id(), "returned");
+  EXPECT_EQ(Types(next.history()), (std::vector<enums::EventType>{
+                                       enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+                                       enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+                                       enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+                                       enums::EVENT_TYPE_WORKFLOW_TASK_STARTED,
+                                   }));
+  const auto& started = next.history().events(3).workflow_task_started_event_attributes();
+  EXPECT_EQ(started.identity(), "worker-1");
+  EXPECT_EQ(started.request_id(), "request-from-RespondWorkflowTaskCompleted");
+  EXPECT_EQ(next.history().events(2).workflow_task_scheduled_event_attributes().task_queue().name(),
+            "returned-sticky");
+  // Stored as the reply says, and completed with the reply's token.
+  EXPECT_EQ(Types(History("returned")).size(), 7u);
+  temporal::api::command::v1::Command close;
+  close.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+  close.mutable_complete_workflow_execution_command_attributes();
+  Complete(next.task_token(), {close});
+  EXPECT_EQ(History("returned").events().rbegin()->event_type(),
+            enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+  matcher_.CancelPoll(signaled.sticky_poll_id);
+
+  // A task the worker forces (local activities' heartbeat) comes back the same way.
+  Outcome forced = complete_first("forced", /*signal=*/false, /*force=*/true, true);
+  ASSERT_FALSE(forced.reply.workflow_task().task_token().empty());
+  EXPECT_EQ(Types(forced.reply.workflow_task().history()),
+            (std::vector<enums::EventType>{
+                enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+                enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+                enums::EVENT_TYPE_WORKFLOW_TASK_STARTED,
+            }));
+  EXPECT_FALSE(forced.sticky_poll->has_value());
+  matcher_.CancelPoll(forced.sticky_poll_id);
+
+  // (guard) Not asked: the task goes to the worker's sticky poll through matching.
+  Outcome polled = complete_first("polled", /*signal=*/true, /*force=*/false, false);
+  EXPECT_TRUE(polled.reply.workflow_task().task_token().empty());
+  ASSERT_TRUE(polled.sticky_poll->has_value());
+  EXPECT_FALSE((*polled.sticky_poll)->task_token().empty());
+
+  // (guard) Nothing scheduled (no event arrived, nothing forced): nothing returned.
+  Outcome quiet = complete_first("quiet", /*signal=*/false, /*force=*/false, true);
+  EXPECT_TRUE(quiet.reply.workflow_task().task_token().empty());
+  EXPECT_FALSE(quiet.sticky_poll->has_value());
+  matcher_.CancelPoll(quiet.sticky_poll_id);
+}
+
 // Eager activity execution (the Go SDK asks for it by default): the completing worker gets the
 // activity started in the completion's reply; nothing goes to matching, not even after a restart.
 TEST_F(EngineTest, AnEagerActivityIsStartedByTheCompletionAndHandedBackWithoutMatching) {

@@ -710,6 +710,7 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
     return InvalidArgument(rejection->message);
   }
 
+  bool scheduled_next = false;
   if (IsRunning(state)) {
     if (FlushBuffered(m)) new_task = true;
     // reference: a history past its limits ends the run.
@@ -719,7 +720,29 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
       TerminateRun(m, "Workflow history size exceeds limit.", nullptr, "history-service");
     } else if (new_task) {
       ScheduleWorkflowTask(m, 1);
+      scheduled_next = true;
     }
+  }
+  // The next workflow task this completion scheduled (events that arrived while the task ran, or
+  // force_create_new_workflow_task): asked for with return_new_workflow_task, as every SDK does,
+  // it is started for the completing worker in this write and goes back in the reply instead of
+  // through matching (reference: bypassTaskGeneration).
+  std::optional<matching::Poller> returned_to;
+  if (scheduled_next && request.return_new_workflow_task() && IsRunning(state) &&
+      state.has_workflow_task() && state.workflow_task().started_event_id() == 0) {
+    const auto& next = state.workflow_task();
+    DropHandOff(m, persistence::v1::TransferTask::KIND_WORKFLOW_TASK,
+                persistence::v1::TimerTask::KIND_WORKFLOW_TASK_TIMEOUT, next.scheduled_event_id(),
+                next.attempt(), /*drop_transfer=*/true);
+    matching::Poller& poller = returned_to.emplace();
+    poller.namespace_name = request.namespace_();
+    poller.task_queue = next.task_queue();
+    poller.identity = request.identity();
+    poller.poll_request_id = "request-from-RespondWorkflowTaskCompleted";  // the reference's
+    // The worker holds the run it just completed: events after that task are enough when the
+    // task is on its sticky queue, the whole history otherwise.
+    poller.sticky = next.sticky();
+    MarkWorkflowTaskStarted(m, poller, static_cast<int64_t>(m.events.ByteSizeLong()));
   }
   // Eager activities (reference: handlePostCommandEagerExecuteActivity), once every command is
   // applied: each one still pending on a running run is started by the completing worker in
@@ -737,6 +760,16 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   for (int64_t scheduled_id : eager_started) {
     *response.add_activity_tasks() =
         ActivityTaskResponse(state, state.activities().at(scheduled_id), request.namespace_());
+  }
+  if (returned_to.has_value()) {
+    auto next = WorkflowTaskResponse(m.run, *returned_to);
+    if (next.IsSuccess()) {
+      *response.mutable_workflow_task() = std::move(next).Value();
+    } else {
+      // Started but not handed over: its start-to-close timeout retries it through matching.
+      log::Warn("new workflow task not returned",
+                {{"workflow_id", state.workflow_id()}, {"error", next.Error().Message()}});
+    }
   }
   return hugo::Ok(std::move(response));
 }
