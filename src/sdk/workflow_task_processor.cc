@@ -3,6 +3,7 @@
 #include <iostream>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "hdo/failure.h"
@@ -43,22 +44,28 @@ class WorkflowTaskProcessor::Impl {
     const std::string run_id = task.workflow_execution().run_id();
     std::shared_ptr<Entry> entry = Acquire(run_id);
     std::lock_guard<std::mutex> run_lock(entry->mutex);
-    hugo::Result<hugo::Unit> ready = Prepare(*entry, task);
-    if (ready.IsFailure()) {
-      Evict(run_id);
-      Fail(task, ready.Error());
-      return;
+    // A completion's reply may carry the run's next task, already started for this worker
+    // (return_new_workflow_task): it runs here, on the same slot, as in the Go SDK.
+    for (;;) {
+      hugo::Result<hugo::Unit> ready = Prepare(*entry, task);
+      if (ready.IsFailure()) {
+        Evict(run_id);
+        Fail(task, ready.Error());
+        return;
+      }
+      WorkflowRun& run = *entry->run;
+      run.AddMessages(task.messages());
+      hugo::Result<hugo::Unit> advanced = run.Advance(true);
+      if (advanced.IsFailure()) {
+        Evict(run_id);
+        Fail(task, advanced.Error());
+        return;
+      }
+      std::optional<ws::PollWorkflowTaskQueueResponse> next = Complete(task, run);
+      if (run.closed() || options_.sticky_task_queue.empty()) Evict(run_id);
+      if (!next.has_value()) return;
+      task = std::move(*next);
     }
-    WorkflowRun& run = *entry->run;
-    run.AddMessages(task.messages());
-    hugo::Result<hugo::Unit> advanced = run.Advance(true);
-    if (advanced.IsFailure()) {
-      Evict(run_id);
-      Fail(task, advanced.Error());
-      return;
-    }
-    Complete(task, run);
-    if (run.closed() || options_.sticky_task_queue.empty()) Evict(run_id);
   }
 
   void EvictAll() {
@@ -188,11 +195,15 @@ class WorkflowTaskProcessor::Impl {
     }
   }
 
-  void Complete(const ws::PollWorkflowTaskQueueResponse& task, WorkflowRun& run) {
+  // Sends the task's reply; returns the next task of the run when the server started one for
+  // this worker in the reply.
+  std::optional<ws::PollWorkflowTaskQueueResponse> Complete(
+      const ws::PollWorkflowTaskQueueResponse& task, WorkflowRun& run) {
     ws::RespondWorkflowTaskCompletedRequest reply;
     reply.set_task_token(task.task_token());
     reply.set_identity(options_.identity);
     reply.set_namespace_(options_.namespace_name);
+    reply.set_return_new_workflow_task(true);
     for (auto& command : run.TakeCommands()) *reply.add_commands() = std::move(command);
     for (auto& message : run.TakeMessages()) *reply.add_messages() = std::move(message);
     AnswerQueries(task, run, reply);
@@ -216,7 +227,10 @@ class WorkflowTaskProcessor::Impl {
       LogWarning(StatusToError(status, "completing a workflow task").Message(),
                  task.workflow_execution().run_id());
       Evict(task.workflow_execution().run_id());
+      return std::nullopt;
     }
+    if (run.closed() || response.workflow_task().task_token().empty()) return std::nullopt;
+    return std::move(*response.mutable_workflow_task());
   }
 
   // Keeps request_eager_execution on the ScheduleActivityTask commands this worker can take now

@@ -1,0 +1,180 @@
+// Goal: the worker runs the next workflow task the server returns in a completion's reply
+// (return_new_workflow_task, which the reply asks for): a signal that arrives while a task runs
+// makes the completion schedule the next task, the server starts it for this worker, and the
+// same Handle call runs it to the end of the workflow, with no poller anywhere.
+// Method: `hdo server start-dev` on a free port (sdk_test_fixture.h). The test starts a run,
+// polls its first workflow task with raw gRPC, signals the run while that task is started, and
+// hands the task to a WorkflowTaskProcessor. Every wait has a deadline.
+#include <gtest/gtest.h>
+
+#include "hdo/connection.h"
+#include "hdo/workflow.h"
+#include "sdk_test_fixture.h"
+#include "workflow_task_processor.h"
+
+namespace hdo {
+namespace {
+
+namespace wf = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+using namespace std::chrono_literals;
+
+constexpr char kNamespace[] = "default";
+constexpr char kQueue[] = "returned-task-queue";
+
+Workflow<std::string> WaitForGo(WorkflowContext ctx) {
+  auto go = ctx.GetSignalChannel<std::string>("go");
+  auto by = co_await go.Receive();
+  if (by.IsFailure()) co_return by.Error();
+  co_return "go from " + by.Value();
+}
+
+class ReturnedTaskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(testsupport::SdkServer::Get().address().empty()) << "the server did not start";
+    ConnectionOptions options;
+    options.address = testsupport::SdkServer::Get().address();
+    auto connection = Connection::Connect(options);
+    ASSERT_TRUE(connection.IsSuccess()) << connection.Error().ToString();
+    connection_ = connection.Value();
+    workflows_->Register("WaitForGo", &WaitForGo);
+  }
+
+  wf::PollWorkflowTaskQueueResponse StartAndPoll(const std::string& workflow_id) {
+    wf::StartWorkflowExecutionRequest start;
+    start.set_namespace_(kNamespace);
+    start.set_workflow_id(workflow_id);
+    start.mutable_workflow_type()->set_name("WaitForGo");
+    start.mutable_task_queue()->set_name(kQueue);
+    start.set_request_id(workflow_id + "-request");
+    wf::StartWorkflowExecutionResponse started;
+    grpc::ClientContext start_context;
+    connection_->Prepare(start_context);
+    grpc::Status status =
+        connection_->stub().StartWorkflowExecution(&start_context, start, &started);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    wf::PollWorkflowTaskQueueRequest poll;
+    poll.set_namespace_(kNamespace);
+    poll.mutable_task_queue()->set_name(kQueue);
+    poll.set_identity("test");
+    wf::PollWorkflowTaskQueueResponse task;
+    grpc::ClientContext poll_context;
+    connection_->Prepare(poll_context, 20s);
+    status = connection_->stub().PollWorkflowTaskQueue(&poll_context, poll, &task);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return task;
+  }
+
+  void Signal(const std::string& workflow_id, const std::string& by) {
+    wf::SignalWorkflowExecutionRequest signal;
+    signal.set_namespace_(kNamespace);
+    signal.mutable_workflow_execution()->set_workflow_id(workflow_id);
+    signal.set_signal_name("go");
+    auto payloads = ToPayloads(by);
+    ASSERT_TRUE(payloads.IsSuccess());
+    *signal.mutable_input() = payloads.Value();
+    signal.set_request_id(workflow_id + "-signal");
+    wf::SignalWorkflowExecutionResponse response;
+    grpc::ClientContext context;
+    connection_->Prepare(context);
+    grpc::Status status = connection_->stub().SignalWorkflowExecution(&context, signal, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  temporal::api::history::v1::History History(const std::string& workflow_id) {
+    wf::GetWorkflowExecutionHistoryRequest request;
+    request.set_namespace_(kNamespace);
+    request.mutable_execution()->set_workflow_id(workflow_id);
+    wf::GetWorkflowExecutionHistoryResponse response;
+    grpc::ClientContext context;
+    connection_->Prepare(context);
+    grpc::Status status =
+        connection_->stub().GetWorkflowExecutionHistory(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.history();
+  }
+
+  std::unique_ptr<internal::WorkflowTaskProcessor> Processor(const std::string& sticky_queue) {
+    internal::WorkflowTaskProcessorOptions options;
+    options.namespace_name = kNamespace;
+    options.task_queue = kQueue;
+    options.identity = "returned-worker";
+    options.sticky_task_queue = sticky_queue;
+    return std::make_unique<internal::WorkflowTaskProcessor>(
+        connection_, workflows_,
+        [](const ActivityInvocation&) { return hugo::Result<Payloads>::Ok(Payloads{}); },
+        std::move(options));
+  }
+
+  // The run closed within the one Handle call, its second task started by the worker itself.
+  void ExpectRunEndedByTheReturnedTask(const std::string& workflow_id) {
+    auto history = History(workflow_id);
+    ASSERT_GT(history.events_size(), 0);
+    const auto& last = *history.events().rbegin();
+    ASSERT_EQ(last.event_type(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+    auto result =
+        FromPayloads1<std::string>(last.workflow_execution_completed_event_attributes().result());
+    ASSERT_TRUE(result.IsSuccess());
+    EXPECT_EQ(result.Value(), "go from tester");
+    std::vector<const temporal::api::history::v1::HistoryEvent*> started;
+    for (const auto& event : history.events()) {
+      if (event.event_type() == enums::EVENT_TYPE_WORKFLOW_TASK_STARTED) started.push_back(&event);
+    }
+    ASSERT_EQ(started.size(), 2u);
+    const auto& second = started[1]->workflow_task_started_event_attributes();
+    EXPECT_EQ(second.identity(), "returned-worker");
+    EXPECT_EQ(second.request_id(), "request-from-RespondWorkflowTaskCompleted");
+  }
+
+  std::shared_ptr<Connection> connection_;
+  std::shared_ptr<WorkflowRegistry> workflows_ = std::make_shared<WorkflowRegistry>();
+};
+
+TEST_F(ReturnedTaskTest, ASignalThatArrivedDuringTheTaskIsRunByTheSameHandleCall) {
+  auto task = StartAndPoll("returned-non-sticky");
+  ASSERT_FALSE(task.task_token().empty());
+  Signal("returned-non-sticky", "tester");  // buffered: the first task is started
+  Processor("")->Handle(task);
+  ExpectRunEndedByTheReturnedTask("returned-non-sticky");
+}
+
+// With a live sticky queue the returned task is the sticky one: only the events after the task
+// the worker completed, which its cached run continues.
+TEST_F(ReturnedTaskTest, AStickyWorkerContinuesItsCachedRunWithTheReturnedTask) {
+  auto task = StartAndPoll("returned-sticky");
+  ASSERT_FALSE(task.task_token().empty());
+  Signal("returned-sticky", "tester");
+  {
+    // A poll on the worker's sticky queue makes it live on the server (it ends empty).
+    wf::PollWorkflowTaskQueueRequest poll;
+    poll.set_namespace_(kNamespace);
+    poll.mutable_task_queue()->set_name("returned-sticky-queue");
+    poll.mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_STICKY);
+    poll.mutable_task_queue()->set_normal_name(kQueue);
+    poll.set_identity("returned-worker");
+    wf::PollWorkflowTaskQueueResponse none;
+    grpc::ClientContext context;
+    connection_->Prepare(context, 200ms);
+    (void)connection_->stub().PollWorkflowTaskQueue(&context, poll, &none);
+    EXPECT_TRUE(none.task_token().empty());
+  }
+  auto processor = Processor("returned-sticky-queue");
+  processor->Handle(task);
+  ExpectRunEndedByTheReturnedTask("returned-sticky");
+  auto history = History("returned-sticky");
+  int scheduled = 0;
+  for (const auto& event : history.events()) {
+    if (event.event_type() != enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED || ++scheduled < 2) {
+      continue;
+    }
+    const auto& queue = event.workflow_task_scheduled_event_attributes().task_queue();
+    EXPECT_EQ(queue.name(), "returned-sticky-queue");
+    EXPECT_EQ(queue.kind(), enums::TASK_QUEUE_KIND_STICKY);
+  }
+  EXPECT_EQ(scheduled, 2);
+  EXPECT_EQ(processor->cached_runs(), 0u);  // closed: evicted
+}
+
+}  // namespace
+}  // namespace hdo
