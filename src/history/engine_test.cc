@@ -70,6 +70,26 @@ class EngineTest : public test_support::EngineHarness {
   }
 
   // Counts the store's commits into `*commits` from now on (null: stops counting).
+  // Rows of `table` in the store.
+  int64_t StoredRows(const char* table) {
+    persistence::sqlite::Statement count(db_.db().handle(),
+                                         std::string("SELECT COUNT(*) FROM ") + table);
+    auto stepped = count.Step();
+    EXPECT_TRUE(stepped.IsSuccess() && stepped.Value());
+    return count.ColumnInt64(0);
+  }
+
+  // No stored timer is a schedule-to-start timeout (a task started where it was created).
+  void ExpectNoScheduleToStartTimers() {
+    auto timers = store_.LoadTimerTasks(0, 100);
+    ASSERT_TRUE(timers.IsSuccess());
+    for (const auto& stored : timers.Value()) {
+      persistence::v1::TimerTask timer;
+      ASSERT_TRUE(timer.ParseFromString(stored.data));
+      EXPECT_NE(timer.timeout_type(), enums::TIMEOUT_TYPE_SCHEDULE_TO_START);
+    }
+  }
+
   void CountCommits(int* commits) {
     sqlite3_commit_hook(
         db_.db().handle(),
@@ -301,20 +321,13 @@ TEST_F(EngineTest, AHeartbeatMovesTheHeartbeatDeadlineAndItsTimeoutRetriesWithou
 TEST_F(EngineTest, ATaskAPollerWaitsForIsStartedInTheWriteThatCreatesIt) {
   int commits = 0;
   CountCommits(&commits);
-  auto stored_rows = [this](const char* table) {
-    persistence::sqlite::Statement count(db_.db().handle(),
-                                         std::string("SELECT COUNT(*) FROM ") + table);
-    auto stepped = count.Step();
-    EXPECT_TRUE(stepped.IsSuccess() && stepped.Value());
-    return count.ColumnInt64(0);
-  };
   std::optional<wf::PollWorkflowTaskQueueResponse> first;
   matcher_.PollWorkflowTask("ns", {"default", "queue", "worker-1", "", false},
                             std::chrono::seconds(60), [&first](auto task) { first = task; });
   Start("parked");
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(commits, 1);  // the start and the task's start together
-  EXPECT_EQ(stored_rows("transfer_tasks"), 0);
+  EXPECT_EQ(StoredRows("transfer_tasks"), 0);
   ASSERT_FALSE(first->task_token().empty());
   EXPECT_EQ(Types(first->history()), (std::vector<enums::EventType>{
                                          enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
@@ -349,7 +362,7 @@ TEST_F(EngineTest, ATaskAPollerWaitsForIsStartedInTheWriteThatCreatesIt) {
   EXPECT_EQ(commits, 2);
   EXPECT_EQ(activity->activity_id(), "a1");
   EXPECT_EQ(activity->attempt(), 1);
-  EXPECT_EQ(stored_rows("transfer_tasks"), 0);
+  EXPECT_EQ(StoredRows("transfer_tasks"), 0);
 
   // Its completion schedules the next workflow task on the sticky queue, whose poller gets it
   // with the events after its last task, and no schedule-to-start timeout is written for it.
@@ -367,14 +380,8 @@ TEST_F(EngineTest, ATaskAPollerWaitsForIsStartedInTheWriteThatCreatesIt) {
                                           enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
                                           enums::EVENT_TYPE_WORKFLOW_TASK_STARTED,
                                       }));
-  EXPECT_EQ(stored_rows("transfer_tasks"), 0);
-  auto timers = store_.LoadTimerTasks(0, 100);
-  ASSERT_TRUE(timers.IsSuccess());
-  for (const auto& stored : timers.Value()) {
-    persistence::v1::TimerTask timer;
-    ASSERT_TRUE(timer.ParseFromString(stored.data));
-    EXPECT_NE(timer.timeout_type(), enums::TIMEOUT_TYPE_SCHEDULE_TO_START);
-  }
+  EXPECT_EQ(StoredRows("transfer_tasks"), 0);
+  ExpectNoScheduleToStartTimers();
   CountCommits(nullptr);
   EXPECT_EQ(History("parked").events_size(), 9);  // ... through the second WorkflowTaskStarted
 }
@@ -385,13 +392,6 @@ TEST_F(EngineTest, ATaskAPollerWaitsForIsStartedInTheWriteThatCreatesIt) {
 // no schedule-to-start timeout, and the worker's parked sticky poll is not handed it. Without
 // the flag the task goes through matching as before.
 TEST_F(EngineTest, ANewWorkflowTaskTheCompletionSchedulesIsReturnedToTheWorkerThatAskedForIt) {
-  auto stored_rows = [this](const char* table) {
-    persistence::sqlite::Statement count(db_.db().handle(),
-                                         std::string("SELECT COUNT(*) FROM ") + table);
-    auto stepped = count.Step();
-    EXPECT_TRUE(stepped.IsSuccess() && stepped.Value());
-    return count.ColumnInt64(0);
-  };
   // Runs the first task of `workflow_id` to a completion that schedules another task, with a
   // sticky poll of the completing worker parked meanwhile; returns the reply and that poll.
   struct Outcome {
@@ -438,14 +438,8 @@ TEST_F(EngineTest, ANewWorkflowTaskTheCompletionSchedulesIsReturnedToTheWorkerTh
   ASSERT_FALSE(next.task_token().empty());
   EXPECT_EQ(signaled.commits, 1);
   EXPECT_FALSE(signaled.sticky_poll->has_value());
-  EXPECT_EQ(stored_rows("transfer_tasks"), 0);
-  auto timers = store_.LoadTimerTasks(0, 100);
-  ASSERT_TRUE(timers.IsSuccess());
-  for (const auto& stored : timers.Value()) {
-    persistence::v1::TimerTask timer;
-    ASSERT_TRUE(timer.ParseFromString(stored.data));
-    EXPECT_NE(timer.timeout_type(), enums::TIMEOUT_TYPE_SCHEDULE_TO_START);
-  }
+  EXPECT_EQ(StoredRows("transfer_tasks"), 0);
+  ExpectNoScheduleToStartTimers();
   // The worker holds the run: it gets the events after the task it completed.
   EXPECT_EQ(next.previous_started_event_id(), 3);
   EXPECT_EQ(next.started_event_id(), 7);

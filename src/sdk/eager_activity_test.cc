@@ -62,28 +62,8 @@ class EagerActivityTest : public ::testing::Test {
 
   // Starts a run of SixActivities and returns its first workflow task (empty token on failure).
   wf::PollWorkflowTaskQueueResponse StartAndPoll(const std::string& workflow_id) {
-    wf::StartWorkflowExecutionRequest start;
-    start.set_namespace_(kNamespace);
-    start.set_workflow_id(workflow_id);
-    start.mutable_workflow_type()->set_name("SixActivities");
-    start.mutable_task_queue()->set_name(kQueue);
-    start.set_request_id(workflow_id + "-request");
-    wf::StartWorkflowExecutionResponse started;
-    grpc::ClientContext start_context;
-    connection_->Prepare(start_context);
-    grpc::Status status =
-        connection_->stub().StartWorkflowExecution(&start_context, start, &started);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    wf::PollWorkflowTaskQueueRequest poll;
-    poll.set_namespace_(kNamespace);
-    poll.mutable_task_queue()->set_name(kQueue);
-    poll.set_identity("test");
-    wf::PollWorkflowTaskQueueResponse task;
-    grpc::ClientContext poll_context;
-    connection_->Prepare(poll_context, 20s);
-    status = connection_->stub().PollWorkflowTaskQueue(&poll_context, poll, &task);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return task;
+    return testsupport::StartAndPollFirstTask(*connection_, kNamespace, kQueue, "SixActivities",
+                                              workflow_id);
   }
 
   // The activity ids queued on `task_queue` for `workflow_id`, polled until none comes for 1 s.

@@ -108,4 +108,34 @@ class SdkWorkflowTest : public ::testing::Test {
   int counter_ = 0;
 };
 
+// Starts a run of `workflow_type` on `task_queue` with raw gRPC and polls its first workflow task
+// as identity "test" (the tests that hand tasks to a WorkflowTaskProcessor themselves); an empty
+// token when either call failed (the failure is reported).
+inline temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse StartAndPollFirstTask(
+    Connection& connection, const std::string& namespace_name, const std::string& task_queue,
+    const std::string& workflow_type, const std::string& workflow_id) {
+  namespace wf = temporal::api::workflowservice::v1;
+  wf::StartWorkflowExecutionRequest start;
+  start.set_namespace_(namespace_name);
+  start.set_workflow_id(workflow_id);
+  start.mutable_workflow_type()->set_name(workflow_type);
+  start.mutable_task_queue()->set_name(task_queue);
+  start.set_request_id(workflow_id + "-request");
+  wf::StartWorkflowExecutionResponse started;
+  grpc::ClientContext start_context;
+  connection.Prepare(start_context);
+  grpc::Status status = connection.stub().StartWorkflowExecution(&start_context, start, &started);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  wf::PollWorkflowTaskQueueRequest poll;
+  poll.set_namespace_(namespace_name);
+  poll.mutable_task_queue()->set_name(task_queue);
+  poll.set_identity("test");
+  wf::PollWorkflowTaskQueueResponse task;
+  grpc::ClientContext poll_context;
+  connection.Prepare(poll_context, std::chrono::seconds(20));
+  status = connection.stub().PollWorkflowTaskQueue(&poll_context, poll, &task);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return task;
+}
+
 }  // namespace hdo::testsupport
