@@ -401,12 +401,6 @@ std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
   for (Mutation* m : mutations) {
     MutableState& state = m->run.state;
     if (m->in_memory || !IsRunning(state)) continue;
-    // The schedule-to-start timeout of a task started now would only fire stale: not written.
-    auto drop_schedule_to_start = [m](TimerTask::Kind kind, int64_t scheduled_event_id,
-                                      int32_t attempt) {
-      DropHandOff(*m, TransferTask::KIND_UNSPECIFIED, kind, scheduled_event_id, attempt,
-                  /*drop_transfer=*/false);
-    };
     auto& transfer = m->transfer;
     for (auto task = transfer.begin(); task != transfer.end();) {
       std::optional<matching::Matcher::ClaimedPoll> poll;
@@ -420,8 +414,8 @@ std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
                              workflow_task.attempt() == task->attempt();
         if (current) poll = matcher_->ClaimWorkflowPoll(task->namespace_id(), task->task_queue());
         if (poll.has_value()) {
-          drop_schedule_to_start(TimerTask::KIND_WORKFLOW_TASK_TIMEOUT, task->scheduled_event_id(),
-                                 task->attempt());
+          DropScheduleToStart(*m, TimerTask::KIND_WORKFLOW_TASK_TIMEOUT, task->scheduled_event_id(),
+                              task->attempt());
           MarkWorkflowTaskStarted(*m, poll->poller, static_cast<int64_t>(m->events.ByteSizeLong()));
         }
       } else if (task->kind() == TransferTask::KIND_ACTIVITY_TASK) {
@@ -433,8 +427,8 @@ std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
         if (current) poll = matcher_->ClaimActivityPoll(task->namespace_id(), task->task_queue());
         if (poll.has_value()) {
           activity_id = task->scheduled_event_id();
-          drop_schedule_to_start(TimerTask::KIND_ACTIVITY_TIMEOUT, task->scheduled_event_id(),
-                                 task->attempt());
+          DropScheduleToStart(*m, TimerTask::KIND_ACTIVITY_TIMEOUT, task->scheduled_event_id(),
+                              task->attempt());
           MarkActivityStarted(*m, found->second, poll->poller.poll_request_id,
                               poll->poller.identity);
         }
@@ -450,27 +444,19 @@ std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
   return started;
 }
 
-void Engine::DropHandOff(Mutation& m, TransferTask::Kind transfer_kind, TimerTask::Kind timer_kind,
-                         int64_t scheduled_event_id, int32_t attempt, bool drop_transfer) {
+// The schedule-to-start timeout of a task started now would only fire stale: not written.
+void Engine::DropScheduleToStart(Mutation& m, TimerTask::Kind kind, int64_t scheduled_event_id,
+                                 int32_t attempt) {
   auto& timers = m.timers;
   timers.erase(std::remove_if(timers.begin(), timers.end(),
                               [&](const PendingTimer& timer) {
-                                return timer.task.kind() == timer_kind &&
+                                return timer.task.kind() == kind &&
                                        timer.task.timeout_type() ==
                                            enums::TIMEOUT_TYPE_SCHEDULE_TO_START &&
                                        timer.task.scheduled_event_id() == scheduled_event_id &&
                                        timer.task.attempt() == attempt;
                               }),
                timers.end());
-  if (!drop_transfer) return;
-  auto& transfer = m.transfer;
-  transfer.erase(std::remove_if(transfer.begin(), transfer.end(),
-                                [&](const TransferTask& task) {
-                                  return task.kind() == transfer_kind &&
-                                         task.scheduled_event_id() == scheduled_event_id &&
-                                         task.attempt() == attempt;
-                                }),
-                 transfer.end());
 }
 
 void Engine::AnswerParkedPolls(std::vector<StartedOnPoll>& started, bool written) {

@@ -393,11 +393,10 @@ class Engine {
   std::vector<StartedOnPoll> StartOnParkedPolls(const std::vector<Mutation*>& mutations);
   // After the write: answers each poll with its task (`written`), or empty.
   void AnswerParkedPolls(std::vector<StartedOnPoll>& started, bool written);
-  // A task started as soon as it is scheduled needs no hand-off: drops the run's transfer task
-  // for it (when `drop_transfer`) and its schedule-to-start timeout from the mutation.
-  static void DropHandOff(Mutation& m, persistence::v1::TransferTask::Kind transfer_kind,
-                          persistence::v1::TimerTask::Kind timer_kind, int64_t scheduled_event_id,
-                          int32_t attempt, bool drop_transfer);
+  // A task started as soon as it is scheduled is never late to start: drops its
+  // schedule-to-start timeout from the mutation.
+  static void DropScheduleToStart(Mutation& m, persistence::v1::TimerTask::Kind kind,
+                                  int64_t scheduled_event_id, int32_t attempt);
   // Deletes stale outbox rows on their own.
   void DropTasks(std::vector<int64_t> transfer_ids, std::vector<int64_t> timer_ids);
   void Dispatch(const persistence::v1::TransferTask& task, int64_t task_id);

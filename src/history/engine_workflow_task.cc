@@ -731,9 +731,14 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   if (scheduled_next && request.return_new_workflow_task() && IsRunning(state) &&
       state.has_workflow_task() && state.workflow_task().started_event_id() == 0) {
     const auto& next = state.workflow_task();
-    DropHandOff(m, persistence::v1::TransferTask::KIND_WORKFLOW_TASK,
-                persistence::v1::TimerTask::KIND_WORKFLOW_TASK_TIMEOUT, next.scheduled_event_id(),
-                next.attempt(), /*drop_transfer=*/true);
+    // ScheduleWorkflowTask queued it for matching: the worker takes it here instead.
+    std::erase_if(m.transfer, [&](const persistence::v1::TransferTask& queued) {
+      return queued.kind() == persistence::v1::TransferTask::KIND_WORKFLOW_TASK &&
+             queued.scheduled_event_id() == next.scheduled_event_id() &&
+             queued.attempt() == next.attempt();
+    });
+    DropScheduleToStart(m, TimerTask::KIND_WORKFLOW_TASK_TIMEOUT, next.scheduled_event_id(),
+                        next.attempt());
     matching::Poller& poller = returned_to.emplace();
     poller.namespace_name = request.namespace_();
     poller.task_queue = next.task_queue();
