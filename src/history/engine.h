@@ -423,6 +423,9 @@ class Engine {
                                                                int64_t last_event_id);
   google::protobuf::Timestamp After(const google::protobuf::Duration& duration);
   int64_t NowMs();
+  // A new run's id: a time-ordered (version 7) UUID by the engine's clock, so the rows keyed by
+  // run id (history, visibility) of the runs one batch writes share B-tree pages.
+  std::string NewRunId() { return uuids_.NextTimeOrdered(NowMs()); }
 
   // --- visibility (engine_visibility.cc)
   hugo::Result<SearchAttributeScope> SearchAttributesOf(const std::string& namespace_id);

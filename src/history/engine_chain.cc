@@ -65,7 +65,7 @@ wf::StartWorkflowExecutionRequest StartRequestOf(
 
 hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
   const wf::StartWorkflowExecutionRequest& request = spec.request;
-  const std::string run_id = spec.run_id.empty() ? uuids_.Next() : spec.run_id;
+  const std::string run_id = spec.run_id.empty() ? NewRunId() : spec.run_id;
   Mutation m;
   m.write = spec.write;
   m.run.record.key = {spec.namespace_id, request.workflow_id(), run_id};

@@ -170,7 +170,7 @@ hugo::Result<wf::ResetWorkflowExecutionResponse> Engine::Reset(
     return hugo::Ok(std::move(response));
   }
 
-  const std::string new_run_id = uuids_.Next();
+  const std::string new_run_id = NewRunId();
   Mutation reset;
   reset.run.record.key = {namespace_id, workflow_id, new_run_id};
   auto copied = CopyHistory(store_, base_key, finish_event_id - 1);

@@ -10,8 +10,10 @@
 
 #include <asio/io_context.hpp>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "common/uuid.h"
 #include "history/engine_test_fixture.h"
 #include "history/time_util.h"
 #include "persistence/sqlite/execution_store.h"
@@ -783,9 +785,14 @@ class EngineChainTest : public EngineTest {
 };
 
 TEST_F(EngineChainTest, ContinueAsNewStartsTheNextRunAfterTheReuseIntervalAndKeepsTheChain) {
+  const int64_t started_ms = ToMillis(now_);
   Start("can");
   auto first = PollQueue("queue");
   const std::string first_run = first.workflow_execution().run_id();
+  // Run ids are time-ordered UUIDs (version 7) by the engine's clock.
+  ASSERT_TRUE(IsUuid(first_run)) << first_run;
+  EXPECT_EQ(first_run[14], '7') << first_run;
+  EXPECT_EQ(std::stoll(first_run.substr(0, 8) + first_run.substr(9, 4), nullptr, 16), started_ms);
   command::Command next;
   next.set_command_type(enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION);
   next.mutable_continue_as_new_workflow_execution_command_attributes()
@@ -800,6 +807,8 @@ TEST_F(EngineChainTest, ContinueAsNewStartsTheNextRunAfterTheReuseIntervalAndKee
   const std::string second_run =
       closed.workflow_execution_continued_as_new_event_attributes().new_execution_run_id();
   ASSERT_FALSE(second_run.empty());
+  EXPECT_EQ(second_run[14], '7') << second_run;
+  EXPECT_GT(second_run, first_run);  // made later, sorts after
   // The first run lived no time at all: the next one's first task waits out the 1 s interval.
   EXPECT_TRUE(PollQueue("queue").task_token().empty());
   Advance(1000);

@@ -166,7 +166,7 @@ hugo::Result<std::string> Engine::StartNewRun(
     const wf::SignalWithStartWorkflowExecutionRequest* signal,
     wf::PollWorkflowTaskQueueResponse* eager_task,
     const temporal::api::update::v1::Request* admit_update) {
-  const std::string run_id = uuids_.Next();
+  const std::string run_id = NewRunId();
   NewRun spec;
   spec.namespace_id = namespace_id;
   spec.request = request;
