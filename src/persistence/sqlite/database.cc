@@ -92,7 +92,14 @@ hugo::Result<std::unique_ptr<Database>> Database::Open(Options options) {
         // indexes) rewritten by many commits are copied into the database file once per
         // checkpoint, so fewer checkpoints copy fewer pages. Both bound memory and disk (a WAL of
         // at most ~32 MiB between checkpoints).
-        std::string("PRAGMA cache_size=-65536"), std::string("PRAGMA wal_autocheckpoint=8000")}) {
+        std::string("PRAGMA cache_size=-65536"), std::string("PRAGMA wal_autocheckpoint=8000"),
+        // Each transaction of a group commit runs in a savepoint, and SQLite saves the original
+        // of every page a savepoint changes in a sub-journal. Kept on disk, that file spills as
+        // soon as one transaction changes more than 16 pages, and from then on every page of
+        // every later savepoint in the batch costs two write(2)s into it (most of the store
+        // thread's write calls). In memory, it is a few pages per transaction, dropped at each
+        // RELEASE. This also keeps temporary sort trees in memory.
+        std::string("PRAGMA temp_store=MEMORY")}) {
     auto result = database->Exec(sql);
     if (result.IsFailure()) return OpenError(path, result.Error().Message());
   }

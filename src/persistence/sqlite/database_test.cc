@@ -1,5 +1,6 @@
 // Goal: the embedded store opens real SQLite files durably (WAL), creates missing folders, refuses
-// a second owner and non-database files with clear errors. Method: real files in a temp folder.
+// a second owner and non-database files with clear errors, and keeps the sub-journal of a
+// transaction's savepoint in memory. Method: real files in a temp folder; the process's open files.
 #include "persistence/sqlite/database.h"
 
 #include <gtest/gtest.h>
@@ -44,6 +45,40 @@ TEST_F(DatabaseTest, OpensANewFileInAMissingFolderInWalMode) {
   EXPECT_TRUE(std::filesystem::exists(path));
   EXPECT_EQ(JournalMode(*db.Value()), "wal");
   EXPECT_EQ(db.Value()->path(), path.string());
+}
+
+// Files the process has open that were deleted once opened: SQLite's temporary files (a spilled
+// sub-journal among them) are unlinked as soon as they are created.
+int OpenDeletedFiles() {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(entry.path(), ec);
+    if (!ec && target.string().ends_with(" (deleted)")) ++count;
+  }
+  return count;
+}
+
+TEST_F(DatabaseTest, ASavepointThatChangesManyPagesKeepsItsSubJournalInMemory) {
+  auto db = Database::Open({.path = (dir_ / "hdo.db").string()});
+  ASSERT_TRUE(db.IsSuccess()) << db.Error().ToString();
+  Database& database = *db.Value();
+  ASSERT_TRUE(database.Exec("CREATE TABLE pages (id INTEGER PRIMARY KEY, data BLOB)").IsSuccess());
+  const int before = OpenDeletedFiles();
+  // As a group commit runs its transactions: savepoints inside one open transaction, each one
+  // changing 200 pages (SQLite spills a sub-journal past 64 KiB, 16 pages, when it may use disk).
+  ASSERT_TRUE(database.Exec("BEGIN IMMEDIATE").IsSuccess());
+  for (int transaction = 0; transaction < 3; ++transaction) {
+    ASSERT_TRUE(database.Exec("SAVEPOINT hdo_transaction").IsSuccess());
+    ASSERT_TRUE(database
+                    .Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                          "WHERE i < 200) INSERT INTO pages (data) SELECT zeroblob(4000) FROM n")
+                    .IsSuccess());
+    ASSERT_TRUE(database.Exec("UPDATE pages SET data = zeroblob(3900)").IsSuccess());
+    EXPECT_EQ(OpenDeletedFiles(), before) << "a sub-journal was written to a temporary file";
+    ASSERT_TRUE(database.Exec("RELEASE hdo_transaction").IsSuccess());
+  }
+  ASSERT_TRUE(database.Exec("COMMIT").IsSuccess());
 }
 
 TEST_F(DatabaseTest, ASecondOwnerOfTheSameFileIsRefusedWithAClearMessage) {
