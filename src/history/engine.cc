@@ -130,6 +130,8 @@ hugo::Result<int> Engine::Recover() {
 hugo::Result<int> Engine::ReloadFromStore() {
   cache_lru_.clear();
   cache_index_.clear();
+  closed_runs_order_.clear();
+  closed_runs_.clear();
   timer_queue_.clear();
   matcher_->DropQueuedTasks();
   return Recover();
@@ -216,7 +218,17 @@ void Engine::CacheRun(const LoadedRun& run) {
   cache_lru_.emplace_front(key, CachedRun{run, {}});
   cache_index_[std::move(key)] = cache_lru_.begin();
   while (cache_lru_.size() > options_.mutable_state_cache_max) {
-    cache_index_.erase(cache_lru_.back().first);
+    auto& [evicted_key, evicted] = cache_lru_.back();
+    if (evicted.run.state.status() != enums::WORKFLOW_EXECUTION_STATUS_RUNNING &&
+        options_.closed_runs_remembered > 0) {
+      auto [closed, inserted] = closed_runs_.insert(evicted_key);
+      if (inserted) closed_runs_order_.push_back(&*closed);
+      while (closed_runs_order_.size() > options_.closed_runs_remembered) {
+        closed_runs_.erase(*closed_runs_order_.front());
+        closed_runs_order_.pop_front();
+      }
+    }
+    cache_index_.erase(evicted_key);
     cache_lru_.pop_back();
   }
 }
@@ -709,9 +721,9 @@ void Engine::FireDueTimers() {
 }
 
 bool Engine::TimerIsStale(const TimerTask& task) const {
-  auto cached =
-      cache_index_.find(CacheKey({task.namespace_id(), task.workflow_id(), task.run_id()}));
-  if (cached == cache_index_.end()) return false;
+  const std::string key = CacheKey({task.namespace_id(), task.workflow_id(), task.run_id()});
+  auto cached = cache_index_.find(key);
+  if (cached == cache_index_.end()) return closed_runs_.contains(key);
   const MutableState& state = cached->second->second.run.state;
   if (state.status() != enums::WORKFLOW_EXECUTION_STATUS_RUNNING) return true;
   switch (task.kind()) {

@@ -19,6 +19,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <list>
 #include <map>
@@ -26,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/uuid.h"
@@ -54,6 +56,10 @@ class Engine {
     int history_page_size_default = 256;
     // Runs whose mutable state is kept decoded in memory (least recently used evicted first).
     size_t mutable_state_cache_max = 10000;
+    // Closed runs the cache evicted that are still remembered as closed (oldest forgotten
+    // first), so that the timeouts of their finished tasks, due seconds after the run ended, are
+    // dropped without loading the run back.
+    size_t closed_runs_remembered = 100000;
     // The search attributes a namespace's runs may set (system, predefined and its custom ones);
     // unset: the system and predefined ones only.
     std::function<hugo::Result<SearchAttributeScope>(const std::string& namespace_id)>
@@ -510,8 +516,9 @@ class Engine {
   void FireTimer(int64_t task_id, const persistence::v1::TimerTask& task);
   // True when the cached run shows that a due timer can no longer change anything (the run is
   // closed, the workflow task or activity attempt it guards is gone): FireDueTimers drops all
-  // such timers in one store write, without loading their runs. A run not in the cache is not
-  // known to be stale; FireTimer decides.
+  // such timers in one store write, without loading their runs. So is a timer of a run the
+  // cache evicted closed (closed_runs_). Any other run not in the cache is not known to be stale;
+  // FireTimer decides.
   bool TimerIsStale(const persistence::v1::TimerTask& task) const;
   // Per kind; each returns false when the task is stale (then only deleted).
   bool OnWorkflowTaskTimeout(Mutation& m, const persistence::v1::TimerTask& task);
@@ -714,6 +721,11 @@ class Engine {
   std::list<std::pair<std::string, CachedRun>> cache_lru_;  // most recent first
   std::unordered_map<std::string, std::list<std::pair<std::string, CachedRun>>::iterator>
       cache_index_;
+  // Cache keys of closed runs the cache evicted, at most options_.closed_runs_remembered: a
+  // closed run never runs again, so none of its timers can change anything. Only committed
+  // closes are evicted into it, and a store reload forgets it with the cache.
+  std::unordered_set<std::string> closed_runs_;
+  std::deque<const std::string*> closed_runs_order_;  // oldest first; elements of closed_runs_
   uint64_t next_query_id_ = 1;
   bool stopped_ = false;
 };

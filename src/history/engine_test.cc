@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <asio/io_context.hpp>
 #include <optional>
 #include <string>
@@ -189,6 +190,32 @@ TEST_F(EngineTest, TimeoutsOfFinishedTasksAreDroppedInOneWriteAndChangeNothing) 
   EXPECT_EQ(commits, 1);  // one write drops all three
   EXPECT_EQ(timer_rows(), 0U);
   EXPECT_EQ(History("stale").events_size(), events);
+  EXPECT_EQ(engine_->TimerQueueLagMs(), 0);
+}
+
+TEST_F(EngineTest, TimeoutsOfARunTheCacheEvictedClosedAreDroppedWithoutLoadingIt) {
+  Engine::Options options;
+  options.mutable_state_cache_max = 1;
+  RestartEngine(options);
+  Start("closed");
+  ASSERT_NO_FATAL_FAILURE(RunOneActivityAndComplete());
+  // A second run takes the cache's one place: "closed" is evicted closed, and remembered so.
+  // "open" is evicted running by a third: its workflow task's timeout must still fire.
+  Start("open");
+  ASSERT_FALSE(PollWorkflowTask().task_token().empty());
+  Start("third");
+  // The closed run's rows go away behind the engine's back: loading it would fail, and each of
+  // its three timers would then be dropped in a write of its own.
+  ASSERT_TRUE(db_.db().Exec("DELETE FROM executions WHERE workflow_id = 'closed'").IsSuccess());
+  int commits = 0;
+  CountCommits(&commits);
+  Advance(3'600'000);
+  CountCommits(nullptr);
+  // One write drops the closed run's three timers; one more times out "open"'s workflow task.
+  EXPECT_EQ(commits, 2);
+  auto open = Types(History("open"));
+  EXPECT_NE(std::find(open.begin(), open.end(), enums::EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT),
+            open.end());
   EXPECT_EQ(engine_->TimerQueueLagMs(), 0);
 }
 
