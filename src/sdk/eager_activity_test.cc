@@ -51,12 +51,8 @@ Workflow<std::string> SixActivities(WorkflowContext ctx) {
 class EagerActivityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(testsupport::SdkServer::Get().address().empty()) << "the server did not start";
-    ConnectionOptions options;
-    options.address = testsupport::SdkServer::Get().address();
-    auto connection = Connection::Connect(options);
-    ASSERT_TRUE(connection.IsSuccess()) << connection.Error().ToString();
-    connection_ = connection.Value();
+    connection_ = testsupport::ConnectToSdkServer();
+    ASSERT_NE(connection_, nullptr);
     workflows_->Register("SixActivities", &SixActivities);
   }
 

@@ -7,6 +7,7 @@
 // hands the task to a WorkflowTaskProcessor. Every wait has a deadline.
 #include <gtest/gtest.h>
 
+#include "call.h"
 #include "hdo/connection.h"
 #include "hdo/workflow.h"
 #include "sdk_test_fixture.h"
@@ -32,12 +33,8 @@ Workflow<std::string> WaitForGo(WorkflowContext ctx) {
 class ReturnedTaskTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(testsupport::SdkServer::Get().address().empty()) << "the server did not start";
-    ConnectionOptions options;
-    options.address = testsupport::SdkServer::Get().address();
-    auto connection = Connection::Connect(options);
-    ASSERT_TRUE(connection.IsSuccess()) << connection.Error().ToString();
-    connection_ = connection.Value();
+    connection_ = testsupport::ConnectToSdkServer();
+    ASSERT_NE(connection_, nullptr);
     workflows_->Register("WaitForGo", &WaitForGo);
   }
 
@@ -55,24 +52,19 @@ class ReturnedTaskTest : public ::testing::Test {
     ASSERT_TRUE(payloads.IsSuccess());
     *signal.mutable_input() = payloads.Value();
     signal.set_request_id(workflow_id + "-signal");
-    wf::SignalWorkflowExecutionResponse response;
-    grpc::ClientContext context;
-    connection_->Prepare(context);
-    grpc::Status status = connection_->stub().SignalWorkflowExecution(&context, signal, &response);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    auto sent = Call<wf::SignalWorkflowExecutionResponse>(
+        *connection_, &Connection::Stub::SignalWorkflowExecution, signal, "signal");
+    ASSERT_TRUE(sent.IsSuccess()) << sent.Error().Message();
   }
 
   temporal::api::history::v1::History History(const std::string& workflow_id) {
     wf::GetWorkflowExecutionHistoryRequest request;
     request.set_namespace_(kNamespace);
     request.mutable_execution()->set_workflow_id(workflow_id);
-    wf::GetWorkflowExecutionHistoryResponse response;
-    grpc::ClientContext context;
-    connection_->Prepare(context);
-    grpc::Status status =
-        connection_->stub().GetWorkflowExecutionHistory(&context, request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.history();
+    auto read = Call<wf::GetWorkflowExecutionHistoryResponse>(
+        *connection_, &Connection::Stub::GetWorkflowExecutionHistory, request, "history");
+    EXPECT_TRUE(read.IsSuccess()) << read.Error().Message();
+    return read.IsSuccess() ? read.Value().history() : temporal::api::history::v1::History();
   }
 
   std::unique_ptr<internal::WorkflowTaskProcessor> Processor(const std::string& sticky_queue) {

@@ -108,6 +108,23 @@ class SdkWorkflowTest : public ::testing::Test {
   int counter_ = 0;
 };
 
+// A connection to the suite's server; null, with the failure reported, when the server did not
+// start or the connection failed.
+inline std::shared_ptr<Connection> ConnectToSdkServer() {
+  if (SdkServer::Get().address().empty()) {
+    ADD_FAILURE() << "the server did not start";
+    return nullptr;
+  }
+  ConnectionOptions options;
+  options.address = SdkServer::Get().address();
+  auto connection = Connection::Connect(options);
+  if (connection.IsFailure()) {
+    ADD_FAILURE() << connection.Error().ToString();
+    return nullptr;
+  }
+  return connection.Value();
+}
+
 // Starts a run of `workflow_type` on `task_queue` with raw gRPC and polls its first workflow task
 // as identity "test" (the tests that hand tasks to a WorkflowTaskProcessor themselves); an empty
 // token when either call failed (the failure is reported).
