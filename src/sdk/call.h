@@ -1,5 +1,6 @@
-// Private helper of the SDK sources: one unary WorkflowService call with the connection's headers
-// and a deadline, its gRPC failure as StatusToError's hugo::Error.
+// Private helper of the SDK sources: one unary WorkflowService call with the connection's headers,
+// a deadline and its retry policy (Connection::Invoke), its gRPC failure as StatusToError's
+// hugo::Error.
 //
 // Owner: src/sdk. Thread safety: as the Connection (thread-safe).
 #pragma once
@@ -20,10 +21,13 @@ template <class Response, class Request, class Method>
 hugo::Result<Response> Call(const Connection& connection, Method method, const Request& request,
                             std::string_view what,
                             std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
-  grpc::ClientContext context;
-  connection.Prepare(context, timeout);
   Response response;
-  grpc::Status status = (connection.stub().*method)(&context, request, &response);
+  grpc::Status status = connection.Invoke(
+      [&](grpc::ClientContext& context) {
+        response.Clear();
+        return (connection.stub().*method)(&context, request, &response);
+      },
+      timeout);
   if (!status.ok()) return StatusToError(status, what);
   return hugo::Result<Response>::Ok(std::move(response));
 }

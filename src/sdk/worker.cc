@@ -267,6 +267,7 @@ void Worker::Impl::SendShutdownWorker() {
   request.set_identity(w_.options_.identity);
   request.set_reason("graceful shutdown");
   wf::ShutdownWorkerResponse response;
+  // One attempt, not retried: a shutdown does not wait for a server that is away.
   grpc::ClientContext context;
   w_.connection_->Prepare(context);
   grpc::Status status = w_.connection_->stub().ShutdownWorker(&context, request, &response);
@@ -468,6 +469,7 @@ hugo::Result<bool> Worker::Impl::RecordHeartbeat(const std::string& task_token,
   if (details.payloads_size() > 0) *request.mutable_details() = details;
   request.set_identity(w_.options_.identity);
   wf::RecordActivityTaskHeartbeatResponse response;
+  // One attempt, not retried: it runs on the timer thread, and the next heartbeat is the retry.
   grpc::ClientContext context;
   w_.connection_->Prepare(context);
   grpc::Status status =
@@ -491,9 +493,9 @@ void Worker::Impl::ReplyToActivity(const ActivityContext& context,
         " passed its deadline; no reply (the server times the attempt out)");
     return;
   }
+  // Retried (Connection::Invoke): a reply lost to a server restart would cost the attempt's
+  // start-to-close timeout and a retry of the activity.
   Connection& connection = *w_.connection_;
-  grpc::ClientContext rpc;
-  connection.Prepare(rpc);
   grpc::Status status;
   std::string_view what;
   if (result.IsSuccess()) {
@@ -504,7 +506,9 @@ void Worker::Impl::ReplyToActivity(const ActivityContext& context,
     if (result.Value().payloads_size() > 0) *request.mutable_result() = result.Value();
     request.set_identity(w_.options_.identity);
     wf::RespondActivityTaskCompletedResponse response;
-    status = connection.stub().RespondActivityTaskCompleted(&rpc, request, &response);
+    status = connection.Invoke([&](grpc::ClientContext& rpc) {
+      return connection.stub().RespondActivityTaskCompleted(&rpc, request, &response);
+    });
   } else if (context.IsCancelRequested()) {
     what = "RespondActivityTaskCanceled";
     wf::RespondActivityTaskCanceledRequest request;
@@ -512,7 +516,9 @@ void Worker::Impl::ReplyToActivity(const ActivityContext& context,
     request.set_task_token(info.task_token);
     request.set_identity(w_.options_.identity);
     wf::RespondActivityTaskCanceledResponse response;
-    status = connection.stub().RespondActivityTaskCanceled(&rpc, request, &response);
+    status = connection.Invoke([&](grpc::ClientContext& rpc) {
+      return connection.stub().RespondActivityTaskCanceled(&rpc, request, &response);
+    });
   } else {
     what = "RespondActivityTaskFailed";
     wf::RespondActivityTaskFailedRequest request;
@@ -522,7 +528,9 @@ void Worker::Impl::ReplyToActivity(const ActivityContext& context,
     if (pending_details) *request.mutable_last_heartbeat_details() = std::move(*pending_details);
     request.set_identity(w_.options_.identity);
     wf::RespondActivityTaskFailedResponse response;
-    status = connection.stub().RespondActivityTaskFailed(&rpc, request, &response);
+    status = connection.Invoke([&](grpc::ClientContext& rpc) {
+      return connection.stub().RespondActivityTaskFailed(&rpc, request, &response);
+    });
   }
   // NotFound: the attempt already ended (timed out, canceled, run closed); nothing to do.
   if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {

@@ -166,10 +166,10 @@ class WorkflowTaskProcessor::Impl {
       *request.mutable_execution() = wf;
       request.set_next_page_token(token);
       ws::GetWorkflowExecutionHistoryResponse response;
-      grpc::ClientContext context;
-      connection_->Prepare(context);
-      grpc::Status status =
-          connection_->stub().GetWorkflowExecutionHistory(&context, request, &response);
+      grpc::Status status = connection_->Invoke([&](grpc::ClientContext& context) {
+        response.Clear();
+        return connection_->stub().GetWorkflowExecutionHistory(&context, request, &response);
+      });
       if (!status.ok()) return StatusToError(status, "fetching the history of " + wf.run_id());
       auto appended = run.AppendEvents(response.history().events());
       if (appended.IsFailure()) return appended;
@@ -217,10 +217,10 @@ class WorkflowTaskProcessor::Impl {
     }
     const int reserved = ReserveEagerActivities(reply);
     ws::RespondWorkflowTaskCompletedResponse response;
-    grpc::ClientContext context;
-    connection_->Prepare(context);
-    grpc::Status status =
-        connection_->stub().RespondWorkflowTaskCompleted(&context, reply, &response);
+    grpc::Status status = connection_->Invoke([&](grpc::ClientContext& context) {
+      response.Clear();
+      return connection_->stub().RespondWorkflowTaskCompleted(&context, reply, &response);
+    });
     RunEagerActivities(status.ok() ? &response : nullptr, reserved, task);
     if (!status.ok()) {
       // The server did not take the reply (e.g. new events arrived): drop the cached state.
@@ -289,9 +289,9 @@ class WorkflowTaskProcessor::Impl {
     *reply.mutable_failure() = ErrorToFailure(error);
     reply.mutable_messages()->Clear();
     ws::RespondWorkflowTaskFailedResponse response;
-    grpc::ClientContext context;
-    connection_->Prepare(context);
-    (void)connection_->stub().RespondWorkflowTaskFailed(&context, reply, &response);
+    (void)connection_->Invoke([&](grpc::ClientContext& context) {
+      return connection_->stub().RespondWorkflowTaskFailed(&context, reply, &response);
+    });
   }
 
   void HandleLegacyQuery(const ws::PollWorkflowTaskQueueResponse& task) {
@@ -329,9 +329,9 @@ class WorkflowTaskProcessor::Impl {
       *reply.mutable_failure() = ErrorToFailure(answer.Error());
     }
     ws::RespondQueryTaskCompletedResponse response;
-    grpc::ClientContext context;
-    connection_->Prepare(context);
-    (void)connection_->stub().RespondQueryTaskCompleted(&context, reply, &response);
+    (void)connection_->Invoke([&](grpc::ClientContext& context) {
+      return connection_->stub().RespondQueryTaskCompleted(&context, reply, &response);
+    });
   }
 
   std::shared_ptr<Connection> connection_;

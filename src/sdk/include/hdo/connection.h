@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,22 @@ struct TlsOptions {
   std::string server_name;
 };
 
+// How a call that is not a long poll is retried when it fails with a status that may pass
+// (UNAVAILABLE, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN: the Go SDK's retry interceptor's
+// codes), within the call's deadline: a server restarting or a connection being replaced costs a
+// wait, not an error. Every Temporal request a worker or client sends is safe to repeat (request
+// ids, task tokens).
+struct RpcRetryOptions {
+  // The wait after the first failed attempt; each next wait is backoff_coefficient times longer,
+  // up to maximum_interval, and varies by +/- jitter (a fraction) at random.
+  std::chrono::milliseconds initial_interval{200};
+  double backoff_coefficient = 2.0;
+  std::chrono::milliseconds maximum_interval{10'000};
+  double jitter = 0.2;
+  // Attempts at most, the first included (0: as many as the deadline allows; 1: no retry).
+  int maximum_attempts = 0;
+};
+
 struct ConnectionOptions {
   std::string address = "127.0.0.1:7233";
   std::optional<TlsOptions> tls;
@@ -41,6 +58,7 @@ struct ConnectionOptions {
   std::chrono::milliseconds long_poll_timeout{70'000};
   // How long Connect waits for the channel to become ready (0: do not wait).
   std::chrono::milliseconds connect_timeout{10'000};
+  RpcRetryOptions retry;
 };
 
 class Connection {
@@ -62,9 +80,19 @@ class Connection {
   // Sets the headers and a deadline `timeout` from now (rpc_timeout when zero) on `context`.
   void Prepare(grpc::ClientContext& context,
                std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const;
+  void PrepareUntil(grpc::ClientContext& context,
+                    std::chrono::system_clock::time_point deadline) const;
   void PrepareLongPoll(grpc::ClientContext& context) const {
     Prepare(context, options_.long_poll_timeout);
   }
+
+  // One call under the retry policy (options().retry): runs `attempt` on a fresh prepared context
+  // until it succeeds, fails with a status a retry cannot change, or the attempts or the deadline
+  // (`timeout` from now; rpc_timeout when zero) run out; returns the last status. Blocks the
+  // calling thread during the waits.
+  using Attempt = std::function<grpc::Status(grpc::ClientContext&)>;
+  grpc::Status Invoke(const Attempt& attempt,
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const;
 
  private:
   Connection(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel);
