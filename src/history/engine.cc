@@ -198,6 +198,21 @@ hugo::Result<Engine::LoadedRun> Engine::LoadRun(const persistence::RunKey& key) 
   return hugo::Ok(std::move(run));
 }
 
+hugo::Result<const Engine::LoadedRun*> Engine::PeekRun(const persistence::RunKey& key) {
+  auto cached = cache_index_.find(CacheKey(key));
+  if (cached == cache_index_.end()) {
+    auto loaded = LoadRun(key);  // caches it
+    if (loaded.IsFailure()) return loaded.Error();
+    cached = cache_index_.find(CacheKey(key));
+    if (cached == cache_index_.end()) {
+      peeked_ = std::move(loaded).Value();
+      return hugo::Ok(static_cast<const LoadedRun*>(&peeked_));
+    }
+  }
+  cache_lru_.splice(cache_lru_.begin(), cache_lru_, cached->second);
+  return hugo::Ok(static_cast<const LoadedRun*>(&cached->second->second.run));
+}
+
 void Engine::CacheRun(const LoadedRun& run) {
   if (options_.mutable_state_cache_max == 0) return;
   std::string key = CacheKey(run.record.key);

@@ -369,6 +369,10 @@ class Engine {
   // --- core (engine.cc)
   // From the mutable-state cache, else from the store (then cached).
   hugo::Result<LoadedRun> LoadRun(const persistence::RunKey& key);
+  // The run for reading, without the copy LoadRun makes: the cache's entry (loaded into the
+  // cache when it is not there). Valid until the cache next changes (a transition, a load, an
+  // eviction): read what is needed, then answer.
+  hugo::Result<const LoadedRun*> PeekRun(const persistence::RunKey& key);
   void CacheRun(const LoadedRun& run);
   // After a commit: the run as committed, with the events the commit appended.
   void CacheCommitted(const LoadedRun& run, const temporal::api::history::v1::History& events);
@@ -719,6 +723,7 @@ class Engine {
     temporal::api::history::v1::History tail;
   };
   std::list<std::pair<std::string, CachedRun>> cache_lru_;  // most recent first
+  LoadedRun peeked_;  // PeekRun's answer while the cache is off (mutable_state_cache_max 0)
   std::unordered_map<std::string, std::list<std::pair<std::string, CachedRun>>::iterator>
       cache_index_;
   // Cache keys of closed runs the cache evicted, at most options_.closed_runs_remembered: a

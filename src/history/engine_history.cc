@@ -72,17 +72,19 @@ bool Engine::TryAnswerHistory(const std::string& namespace_id,
     done(first_event_id.Error());
     return true;
   }
-  auto loaded = LoadRun({namespace_id, request.execution().workflow_id(), run_id.Value()});
-  if (loaded.IsFailure()) {
-    done(loaded.Error());
+  const persistence::RunKey key{namespace_id, request.execution().workflow_id(), run_id.Value()};
+  auto peeked = PeekRun(key);
+  if (peeked.IsFailure()) {
+    done(peeked.Error());
     return true;
   }
-  const MutableState& state = loaded.Value().state;
-  const int64_t last_event_id = state.next_event_id() - 1;
+  // Read from the cache's entry (no copy of the run): what the answer needs, before anything else.
+  const bool running = IsRunning(peeked.Value()->state);
+  const int64_t last_event_id = peeked.Value()->state.next_event_id() - 1;
   const bool close_only =
       request.history_event_filter_type() == enums::HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
-  const bool nothing_new = close_only ? IsRunning(state) : first_event_id.Value() > last_event_id;
-  if (nothing_new && IsRunning(state)) {
+  const bool nothing_new = close_only ? running : first_event_id.Value() > last_event_id;
+  if (nothing_new && running) {
     if (request.wait_new_event() && !deadline_passed) return false;
     // "Nothing yet, ask again": empty events with a token, which the SDKs loop on.
     wf::GetWorkflowExecutionHistoryResponse response;
@@ -96,7 +98,7 @@ bool Engine::TryAnswerHistory(const std::string& namespace_id,
                                                       : options_.history_page_size_default;
   int64_t from = close_only ? last_event_id : first_event_id.Value();
   int64_t to = close_only ? last_event_id : std::min(last_event_id, from + page_size - 1);
-  auto history = EventsOf(loaded.Value().record.key, from, to);
+  auto history = EventsOf(key, from, to);
   if (history.IsFailure()) {
     done(history.Error());
     return true;
