@@ -10,11 +10,19 @@ TimerThread::~TimerThread() {
 }
 
 TimerThread::Id TimerThread::Schedule(Clock::time_point at, std::function<void()> callback) {
-  std::lock_guard lock(mutex_);
-  const Id id = next_id_++;
-  queue_.emplace(std::make_pair(at, id), std::move(callback));
-  due_.emplace(id, at);
-  wake_.notify_all();
+  Id id = 0;
+  bool earliest = false;
+  {
+    std::lock_guard lock(mutex_);
+    id = next_id_++;
+    auto [entry, inserted] = queue_.emplace(std::make_pair(at, id), std::move(callback));
+    due_.emplace(id, at);
+    earliest = entry == queue_.begin();
+  }
+  // Only a timer that is now the first changes when the loop must wake: most timers (an
+  // activity's deadline, a heartbeat flush) are due after others and are cancelled long before
+  // they are due, and waking the loop for each cost a context switch per activity.
+  if (earliest) wake_.notify_one();
   return id;
 }
 
@@ -87,11 +95,14 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::Submit(std::function<void()> work) {
-  std::lock_guard lock(mutex_);
-  queue_.push_back(std::move(work));
-  if (idle_ < queue_.size() && threads_.size() < threads_max_) {
-    threads_.emplace_back([this] { Loop(); });
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(work));
+    if (idle_ < queue_.size() && threads_.size() < threads_max_) {
+      threads_.emplace_back([this] { Loop(); });
+    }
   }
+  // After unlocking: a thread woken while the lock is still held would block on it at once.
   queued_.notify_one();
 }
 

@@ -1,0 +1,85 @@
+// The worker's thread machinery: the timer thread's order, its wake-up for a new first timer,
+// cancellation; the thread pool running everything submitted.
+#include "worker_threads.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace hdo::internal {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+TEST(TimerThreadTest, ATimerDueBeforeThePendingFirstOneWakesTheLoopAndRunsFirst) {
+  TimerThread timers;
+  std::mutex mutex;
+  std::vector<int> ran;
+  std::promise<void> early_ran;
+  // The loop sleeps until the first timer (an hour away) unless a new first timer wakes it.
+  timers.ScheduleAfter(std::chrono::hours(1), [&] {
+    std::lock_guard lock(mutex);
+    ran.push_back(1);
+  });
+  std::this_thread::sleep_for(milliseconds(100));  // the loop is asleep until that hour is up
+  timers.ScheduleAfter(milliseconds(20), [&] {
+    {
+      std::lock_guard lock(mutex);
+      ran.push_back(2);
+    }
+    early_ran.set_value();
+  });
+  ASSERT_EQ(early_ran.get_future().wait_for(seconds(30)), std::future_status::ready)
+      << "the new first timer did not wake the loop";
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(ran, std::vector<int>{2});
+}
+
+TEST(TimerThreadTest, TimersDueAfterTheFirstRunInTheirOrderAndACancelledOneNever) {
+  TimerThread timers;
+  std::mutex mutex;
+  std::vector<int> ran;
+  std::promise<void> last_ran;
+  auto now = TimerThread::Clock::now();
+  timers.Schedule(now + milliseconds(10), [&] {
+    std::lock_guard lock(mutex);
+    ran.push_back(1);
+  });
+  // Scheduled after the first, so they do not wake the loop; it finds them when it wakes.
+  timers.Schedule(now + milliseconds(60), [&] {
+    {
+      std::lock_guard lock(mutex);
+      ran.push_back(3);
+    }
+    last_ran.set_value();
+  });
+  auto cancelled = timers.Schedule(now + milliseconds(40), [&] {
+    std::lock_guard lock(mutex);
+    ran.push_back(99);
+  });
+  timers.Schedule(now + milliseconds(30), [&] {
+    std::lock_guard lock(mutex);
+    ran.push_back(2);
+  });
+  timers.Cancel(cancelled);
+  ASSERT_EQ(last_ran.get_future().wait_for(seconds(30)), std::future_status::ready);
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(ran, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(ThreadPoolTest, RunsEverythingSubmittedIncludingWhatIsQueuedAtDestruction) {
+  std::atomic<int> ran{0};
+  {
+    ThreadPool pool(3);
+    for (int i = 0; i < 500; ++i) pool.Submit([&] { ran.fetch_add(1); });
+  }
+  EXPECT_EQ(ran.load(), 500);
+}
+
+}  // namespace
+}  // namespace hdo::internal
