@@ -127,22 +127,33 @@ class Worker::Impl {
   std::shared_ptr<internal::TimerThread> timers() const { return timers_; }
 
  private:
-  struct Backoff {
-    milliseconds next{0};
-  };
-  template <class Request, class Response, class Call>
-  hugo::Result<Response> LongPoll(const Request& request, Call call, std::string_view what);
+  // Polling holds no thread (gRPC's callback API): each of the configured pollers is a loop of
+  // asynchronous long polls, each sent with a task slot taken. A poll's answer is handled on the
+  // gRPC thread that read it (the task goes to the pool), which sends the next poll at once, or
+  // when a slot is released, or after a backoff on the timer thread. A loop ends when polling
+  // stops; Shutdown waits for every loop to end.
+  enum class PollKind { kWorkflow, kActivity };
+  internal::TaskSlots& SlotsOf(PollKind kind) {
+    return kind == PollKind::kWorkflow ? workflow_slots_ : activity_slots_;
+  }
+  // The next poll of a loop: sent now when a slot is free, else when one is released. `backoff`
+  // is the loop's wait after its next failed poll (0: its last poll did not fail).
+  void NextPoll(PollKind kind, milliseconds backoff);
+  // With a slot taken: sends the poll (or ends the loop when polling stopped).
+  void SendPoll(PollKind kind, milliseconds backoff);
+  void SendWorkflowPoll(milliseconds backoff);
+  void SendActivityPoll(milliseconds backoff);
+  // After a poll's answer, the slot released or passed on with its task.
+  void AfterPoll(PollKind kind, const grpc::Status& status, std::string_view what,
+                 milliseconds backoff);
+  void EndPollLoop();
   bool RegisterPoll(grpc::ClientContext* context);
   void UnregisterPoll(grpc::ClientContext* context);
   void CancelPolls();
-  // True to go on polling after `error`.
-  bool OnPollError(const hugo::Error& error, Backoff& backoff, const std::stop_token& stop);
   void StopFatally(const hugo::Error& error);
   void Dispatch(internal::TaskSlots& slots, std::function<void()> work);
 
-  void WorkflowPollLoop(std::stop_token stop);
   bool PickSticky();
-  void ActivityPollLoop(std::stop_token stop);
   void RunActivityTask(const wf::PollActivityTaskQueueResponse& task);
   hugo::Result<bool> RecordHeartbeat(const std::string& task_token, const Payloads& details);
   void ReplyToActivity(const ActivityContext& context, const hugo::Result<Payloads>& result,
@@ -169,12 +180,13 @@ class Worker::Impl {
   size_t pending_sticky_polls_ = 0;
   size_t pending_normal_polls_ = 0;
   int64_t sticky_backlog_ = 0;
-  std::vector<std::thread> pollers_;
+  size_t poll_loops_ = 0;                             // loops not ended
+  std::set<internal::TimerThread::Id> poll_retries_;  // loops waiting out a backoff
   std::shared_ptr<internal::EagerWorkflowTarget> eager_target_;
 };
 
 hugo::Result<hugo::Unit> Worker::Impl::Start() {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (started_) {
     return hugo::Error::From("the worker was already started (a worker starts once)",
                              std::string(hugo::ErrorCodes::kValidation));
@@ -203,9 +215,7 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
                                                  o.max_concurrent_activities);
   const size_t workflow_pollers = w_.workflow_types_ > 0 ? o.workflow_pollers : 0;
   const size_t activity_pollers = w_.activities_->size() > 0 ? o.activity_pollers : 0;
-  for (size_t i = 0; i < workflow_pollers; ++i) {
-    pollers_.emplace_back([this] { WorkflowPollLoop(poll_stop_.get_token()); });
-  }
+  poll_loops_ = workflow_pollers + activity_pollers;
   if (w_.workflow_types_ > 0) {
     // Eager workflow start: a Client on this connection may hand this worker a run's first task.
     eager_target_ =
@@ -219,19 +229,17 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
     internal::EagerWorkflows::Get().Register(w_.connection_.get(), w_.namespace_name_, o.task_queue,
                                              eager_target_);
   }
-  for (size_t i = 0; i < activity_pollers; ++i) {
-    pollers_.emplace_back([this] { ActivityPollLoop(poll_stop_.get_token()); });
-  }
+  lock.unlock();  // a poll registers itself under the lock
+  for (size_t i = 0; i < workflow_pollers; ++i) NextPoll(PollKind::kWorkflow, milliseconds(0));
+  for (size_t i = 0; i < activity_pollers; ++i) NextPoll(PollKind::kActivity, milliseconds(0));
   return hugo::Ok();
 }
 
 void Worker::Impl::Shutdown() {
-  std::vector<std::thread> pollers;
   {
     std::lock_guard lock(mutex_);
     if (!started_ || shut_down_) return;
     shut_down_ = true;
-    pollers.swap(pollers_);
   }
   changed_.notify_all();
   if (eager_target_) {
@@ -240,7 +248,20 @@ void Worker::Impl::Shutdown() {
   }
   poll_stop_.request_stop();
   CancelPolls();
-  for (std::thread& poller : pollers) poller.join();
+  // Loops parked on a slot or a backoff end here; one with a poll in flight ends when the poll's
+  // cancellation comes back.
+  size_t parked = workflow_slots_.DropWaiters() + activity_slots_.DropWaiters();
+  std::set<internal::TimerThread::Id> retries;
+  {
+    std::lock_guard lock(mutex_);
+    retries.swap(poll_retries_);
+  }
+  for (internal::TimerThread::Id id : retries) parked += timers_->Cancel(id) ? 1 : 0;
+  {
+    std::unique_lock lock(mutex_);
+    poll_loops_ -= parked;
+    changed_.wait(lock, [this] { return poll_loops_ == 0; });
+  }
   SendShutdownWorker();
   DrainInFlight();
   processor_->EvictAll();
@@ -318,36 +339,6 @@ void Worker::Impl::CancelPolls() {
   for (grpc::ClientContext* context : polls_) context->TryCancel();
 }
 
-template <class Request, class Response, class Call>
-hugo::Result<Response> Worker::Impl::LongPoll(const Request& request, Call call,
-                                              std::string_view what) {
-  grpc::ClientContext context;
-  w_.connection_->PrepareLongPoll(context);
-  if (!RegisterPoll(&context)) return hugo::Error::Canceled("the worker is shutting down");
-  Response response;
-  grpc::Status status = call(&context, request, &response);
-  UnregisterPoll(&context);
-  if (!status.ok()) return StatusToError(status, what);
-  return hugo::Result<Response>::Ok(std::move(response));
-}
-
-bool Worker::Impl::OnPollError(const hugo::Error& error, Backoff& backoff,
-                               const std::stop_token& stop) {
-  if (stop.stop_requested()) return false;
-  // A long poll that reached its deadline is an empty answer, not a failure.
-  if (error.HasCode("grpc.deadline_exceeded")) return true;
-  if (IsFatalPollError(error)) {
-    StopFatally(error);
-    return false;
-  }
-  const WorkerOptions& o = w_.options_;
-  backoff.next = backoff.next.count() == 0 ? o.poll_backoff_initial
-                                           : std::min(backoff.next * 2, o.poll_backoff_max);
-  Log("poll failed, retrying in " + std::to_string(backoff.next.count()) +
-      " ms: " + error.ToString());
-  return internal::SleepFor(backoff.next, stop);
-}
-
 void Worker::Impl::StopFatally(const hugo::Error& error) {
   {
     std::lock_guard lock(mutex_);
@@ -382,65 +373,144 @@ bool Worker::Impl::PickSticky() {
   return false;
 }
 
-void Worker::Impl::WorkflowPollLoop(std::stop_token stop) {
-  Backoff backoff;
-  while (!stop.stop_requested()) {
-    if (!workflow_slots_.Acquire(stop)) return;
-    const bool sticky = PickSticky();
-    wf::PollWorkflowTaskQueueRequest request;
-    request.set_namespace_(w_.namespace_name_);
-    request.set_identity(w_.options_.identity);
-    auto* queue = request.mutable_task_queue();
-    queue->set_name(sticky ? w_.sticky_task_queue_ : w_.options_.task_queue);
-    queue->set_kind(sticky ? temporal::api::enums::v1::TASK_QUEUE_KIND_STICKY
-                           : temporal::api::enums::v1::TASK_QUEUE_KIND_NORMAL);
-    if (sticky) queue->set_normal_name(w_.options_.task_queue);
-    auto polled = LongPoll<wf::PollWorkflowTaskQueueRequest, wf::PollWorkflowTaskQueueResponse>(
-        request,
-        [this](auto* context, const auto& req, auto* resp) {
-          return w_.connection_->stub().PollWorkflowTaskQueue(context, req, resp);
-        },
-        "PollWorkflowTaskQueue");
-    {
-      std::lock_guard lock(mutex_);
-      --(sticky ? pending_sticky_polls_ : pending_normal_polls_);
-      if (sticky && polled.IsSuccess()) sticky_backlog_ = polled.Value().backlog_count_hint();
-    }
-    if (polled.IsFailure() || polled.Value().task_token().empty()) {
-      workflow_slots_.Release();
-      if (polled.IsFailure() && !OnPollError(polled.Error(), backoff, stop)) return;
-      continue;
-    }
-    backoff = {};
-    Dispatch(workflow_slots_, [this, task = std::move(polled).Value()]() mutable {
-      processor_->Handle(std::move(task));
-    });
+void Worker::Impl::NextPoll(PollKind kind, milliseconds backoff) {
+  if (SlotsOf(kind).AcquireOrWait([this, kind, backoff] { SendPoll(kind, backoff); })) {
+    SendPoll(kind, backoff);
   }
 }
 
-void Worker::Impl::ActivityPollLoop(std::stop_token stop) {
-  Backoff backoff;
-  wf::PollActivityTaskQueueRequest request;
-  request.set_namespace_(w_.namespace_name_);
-  request.set_identity(w_.options_.identity);
-  request.mutable_task_queue()->set_name(w_.options_.task_queue);
-  request.mutable_task_queue()->set_kind(temporal::api::enums::v1::TASK_QUEUE_KIND_NORMAL);
-  while (!stop.stop_requested()) {
-    if (!activity_slots_.Acquire(stop)) return;
-    auto polled = LongPoll<wf::PollActivityTaskQueueRequest, wf::PollActivityTaskQueueResponse>(
-        request,
-        [this](auto* context, const auto& req, auto* resp) {
-          return w_.connection_->stub().PollActivityTaskQueue(context, req, resp);
-        },
-        "PollActivityTaskQueue");
-    if (polled.IsFailure() || polled.Value().task_token().empty()) {
-      activity_slots_.Release();
-      if (polled.IsFailure() && !OnPollError(polled.Error(), backoff, stop)) return;
-      continue;
-    }
-    backoff = {};
-    Dispatch(activity_slots_, [this, task = std::move(polled).Value()] { RunActivityTask(task); });
+void Worker::Impl::SendPoll(PollKind kind, milliseconds backoff) {
+  if (poll_stop_.stop_requested()) {
+    SlotsOf(kind).Release();
+    EndPollLoop();
+    return;
   }
+  if (kind == PollKind::kWorkflow) {
+    SendWorkflowPoll(backoff);
+  } else {
+    SendActivityPoll(backoff);
+  }
+}
+
+void Worker::Impl::EndPollLoop() {
+  // Notified under the lock: once Shutdown sees no loop left it may destroy this.
+  std::lock_guard lock(mutex_);
+  --poll_loops_;
+  changed_.notify_all();
+}
+
+void Worker::Impl::SendWorkflowPoll(milliseconds backoff) {
+  struct Poll {
+    grpc::ClientContext context;
+    wf::PollWorkflowTaskQueueRequest request;
+    wf::PollWorkflowTaskQueueResponse response;
+    bool sticky = false;
+  };
+  auto poll = std::make_shared<Poll>();
+  poll->sticky = PickSticky();
+  poll->request.set_namespace_(w_.namespace_name_);
+  poll->request.set_identity(w_.options_.identity);
+  auto* queue = poll->request.mutable_task_queue();
+  queue->set_name(poll->sticky ? w_.sticky_task_queue_ : w_.options_.task_queue);
+  queue->set_kind(poll->sticky ? temporal::api::enums::v1::TASK_QUEUE_KIND_STICKY
+                               : temporal::api::enums::v1::TASK_QUEUE_KIND_NORMAL);
+  if (poll->sticky) queue->set_normal_name(w_.options_.task_queue);
+  w_.connection_->PrepareLongPoll(poll->context);
+  auto answered = [this, poll, backoff](const grpc::Status& status) {
+    UnregisterPoll(&poll->context);
+    {
+      std::lock_guard lock(mutex_);
+      --(poll->sticky ? pending_sticky_polls_ : pending_normal_polls_);
+      if (poll->sticky && status.ok()) sticky_backlog_ = poll->response.backlog_count_hint();
+    }
+    if (status.ok() && !poll->response.task_token().empty()) {
+      Dispatch(workflow_slots_, [this, task = std::move(poll->response)]() mutable {
+        processor_->Handle(std::move(task));
+      });
+    } else {
+      workflow_slots_.Release();
+    }
+    AfterPoll(PollKind::kWorkflow, status, "PollWorkflowTaskQueue", backoff);
+  };
+  if (!RegisterPoll(&poll->context)) {
+    answered(grpc::Status(grpc::StatusCode::CANCELLED, "the worker is shutting down"));
+    return;
+  }
+  w_.connection_->stub().async()->PollWorkflowTaskQueue(&poll->context, &poll->request,
+                                                        &poll->response, std::move(answered));
+}
+
+void Worker::Impl::SendActivityPoll(milliseconds backoff) {
+  struct Poll {
+    grpc::ClientContext context;
+    wf::PollActivityTaskQueueRequest request;
+    wf::PollActivityTaskQueueResponse response;
+  };
+  auto poll = std::make_shared<Poll>();
+  poll->request.set_namespace_(w_.namespace_name_);
+  poll->request.set_identity(w_.options_.identity);
+  poll->request.mutable_task_queue()->set_name(w_.options_.task_queue);
+  poll->request.mutable_task_queue()->set_kind(temporal::api::enums::v1::TASK_QUEUE_KIND_NORMAL);
+  w_.connection_->PrepareLongPoll(poll->context);
+  auto answered = [this, poll, backoff](const grpc::Status& status) {
+    UnregisterPoll(&poll->context);
+    if (status.ok() && !poll->response.task_token().empty()) {
+      Dispatch(activity_slots_,
+               [this, task = std::move(poll->response)] { RunActivityTask(task); });
+    } else {
+      activity_slots_.Release();
+    }
+    AfterPoll(PollKind::kActivity, status, "PollActivityTaskQueue", backoff);
+  };
+  if (!RegisterPoll(&poll->context)) {
+    answered(grpc::Status(grpc::StatusCode::CANCELLED, "the worker is shutting down"));
+    return;
+  }
+  w_.connection_->stub().async()->PollActivityTaskQueue(&poll->context, &poll->request,
+                                                        &poll->response, std::move(answered));
+}
+
+void Worker::Impl::AfterPoll(PollKind kind, const grpc::Status& status, std::string_view what,
+                             milliseconds backoff) {
+  {
+    std::lock_guard lock(mutex_);
+    if (shut_down_ || fatal_ || poll_stop_.stop_requested()) {
+      --poll_loops_;
+      changed_.notify_all();
+      return;
+    }
+  }
+  // A long poll that reached its deadline is an empty answer, not a failure.
+  if (status.ok() || status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    NextPoll(kind, status.ok() ? milliseconds(0) : backoff);
+    return;
+  }
+  hugo::Error error = StatusToError(status, what);
+  if (IsFatalPollError(error)) {
+    StopFatally(error);
+    EndPollLoop();
+    return;
+  }
+  const WorkerOptions& o = w_.options_;
+  const milliseconds wait =
+      backoff.count() == 0 ? o.poll_backoff_initial : std::min(backoff * 2, o.poll_backoff_max);
+  Log("poll failed, retrying in " + std::to_string(wait.count()) + " ms: " + error.ToString());
+  std::lock_guard lock(mutex_);
+  if (shut_down_) {  // Shutdown may already have cancelled the retries it knew of
+    --poll_loops_;
+    changed_.notify_all();
+    return;
+  }
+  // Scheduled under the lock, so that the id is in poll_retries_ before the callback erases it.
+  auto id = std::make_shared<internal::TimerThread::Id>(0);
+  *id = timers_->ScheduleAfter(wait, [this, kind, wait, id] {
+    {
+      std::lock_guard retry_lock(mutex_);
+      poll_retries_.erase(*id);
+    }
+    NextPoll(kind, wait);
+  });
+  poll_retries_.insert(*id);
 }
 
 void Worker::Impl::RunActivityTask(const wf::PollActivityTaskQueueResponse& task) {

@@ -26,12 +26,13 @@ TimerThread::Id TimerThread::Schedule(Clock::time_point at, std::function<void()
   return id;
 }
 
-void TimerThread::Cancel(Id id) {
+bool TimerThread::Cancel(Id id) {
   std::lock_guard lock(mutex_);
   auto found = due_.find(id);
-  if (found == due_.end()) return;
+  if (found == due_.end()) return false;
   queue_.erase(std::make_pair(found->second, id));
   due_.erase(found);
+  return true;
 }
 
 void TimerThread::Loop(std::stop_token stop) {
@@ -58,13 +59,6 @@ void TimerThread::Loop(std::stop_token stop) {
   }
 }
 
-bool TaskSlots::Acquire(std::stop_token stop) {
-  std::unique_lock lock(mutex_);
-  if (!freed_.wait(lock, stop, [this] { return in_use_ < slots_max_; })) return false;
-  ++in_use_;
-  return true;
-}
-
 bool TaskSlots::TryAcquire() {
   std::lock_guard lock(mutex_);
   if (in_use_ >= slots_max_) return false;
@@ -72,12 +66,36 @@ bool TaskSlots::TryAcquire() {
   return true;
 }
 
+bool TaskSlots::AcquireOrWait(std::function<void()> when_taken) {
+  std::lock_guard lock(mutex_);
+  if (in_use_ < slots_max_) {
+    ++in_use_;
+    return true;
+  }
+  waiters_.push_back(std::move(when_taken));
+  return false;
+}
+
 void TaskSlots::Release() {
+  std::function<void()> waiter;
   {
     std::lock_guard lock(mutex_);
-    if (in_use_ > 0) --in_use_;
+    if (waiters_.empty()) {
+      if (in_use_ > 0) --in_use_;
+      return;
+    }
+    // The slot passes to the first waiter as it is (in_use_ unchanged).
+    waiter = std::move(waiters_.front());
+    waiters_.pop_front();
   }
-  freed_.notify_one();
+  waiter();
+}
+
+size_t TaskSlots::DropWaiters() {
+  std::lock_guard lock(mutex_);
+  size_t dropped = waiters_.size();
+  waiters_.clear();
+  return dropped;
 }
 
 size_t TaskSlots::in_use() const {
@@ -120,14 +138,6 @@ void ThreadPool::Loop() {
     work = nullptr;  // destroy captures before taking the lock again
     lock.lock();
   }
-}
-
-bool SleepFor(std::chrono::milliseconds delay, std::stop_token stop) {
-  std::mutex mutex;
-  std::condition_variable_any never;
-  std::unique_lock lock(mutex);
-  (void)never.wait_for(lock, stop, delay, [] { return false; });
-  return !stop.stop_requested();
 }
 
 }  // namespace hdo::internal

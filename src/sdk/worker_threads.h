@@ -36,7 +36,8 @@ class TimerThread {
   Id ScheduleAfter(Clock::duration delay, std::function<void()> callback) {
     return Schedule(Clock::now() + delay, std::move(callback));
   }
-  void Cancel(Id id);
+  // True when the callback was still pending (it will never run).
+  bool Cancel(Id id);
 
  private:
   void Loop(std::stop_token stop);
@@ -49,22 +50,27 @@ class TimerThread {
   std::jthread thread_;  // last: started after the members it uses
 };
 
-// A counting semaphore the pollers take a slot from before polling, so that a poller does not
-// poll while every slot is busy. Acquire gives up when `stop` is requested.
+// A counting semaphore the pollers take a slot from before polling, so that no poll is made
+// while every slot is busy. A poller that finds none waits without a thread: it leaves a callback
+// that the next Release runs with the released slot already taken for it.
 class TaskSlots {
  public:
   explicit TaskSlots(size_t slots_max) : slots_max_(slots_max) {}
-  bool Acquire(std::stop_token stop);
   // Takes a slot only if one is free now.
   bool TryAcquire();
+  // Takes a free slot (true), or queues `when_taken` to run, on the releasing thread and holding
+  // a slot, once one is released (false).
+  bool AcquireOrWait(std::function<void()> when_taken);
   void Release();
+  // Forgets the queued callbacks (they never run); returns how many there were.
+  size_t DropWaiters();
   size_t in_use() const;
 
  private:
   const size_t slots_max_;
   mutable std::mutex mutex_;
-  std::condition_variable_any freed_;
   size_t in_use_ = 0;
+  std::deque<std::function<void()>> waiters_;
 };
 
 // Runs submitted functions on at most `threads_max` threads, started on demand. Callers bound
@@ -90,8 +96,5 @@ class ThreadPool {
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
-
-// Waits `delay` (steady clock) unless `stop` is requested first; false when stopped.
-bool SleepFor(std::chrono::milliseconds delay, std::stop_token stop);
 
 }  // namespace hdo::internal
