@@ -147,6 +147,16 @@ class Worker::Impl {
   void AfterPoll(PollKind kind, const grpc::Status& status, std::string_view what,
                  milliseconds backoff);
   void EndPollLoop();
+  // Sends a poll that Shutdown can cancel, or answers it CANCELLED when the worker is already
+  // shutting down.
+  template <class Answered, class Send>
+  void SendRegistered(grpc::ClientContext& context, Answered answered, Send send) {
+    if (!RegisterPoll(&context)) {
+      answered(grpc::Status(grpc::StatusCode::CANCELLED, "the worker is shutting down"));
+      return;
+    }
+    send(std::function<void(grpc::Status)>(std::move(answered)));
+  }
   bool RegisterPoll(grpc::ClientContext* context);
   void UnregisterPoll(grpc::ClientContext* context);
   void CancelPolls();
@@ -432,12 +442,10 @@ void Worker::Impl::SendWorkflowPoll(milliseconds backoff) {
     }
     AfterPoll(PollKind::kWorkflow, status, "PollWorkflowTaskQueue", backoff);
   };
-  if (!RegisterPoll(&poll->context)) {
-    answered(grpc::Status(grpc::StatusCode::CANCELLED, "the worker is shutting down"));
-    return;
-  }
-  w_.connection_->stub().async()->PollWorkflowTaskQueue(&poll->context, &poll->request,
-                                                        &poll->response, std::move(answered));
+  SendRegistered(poll->context, std::move(answered), [&](auto done) {
+    w_.connection_->stub().async()->PollWorkflowTaskQueue(&poll->context, &poll->request,
+                                                          &poll->response, std::move(done));
+  });
 }
 
 void Worker::Impl::SendActivityPoll(milliseconds backoff) {
@@ -462,12 +470,10 @@ void Worker::Impl::SendActivityPoll(milliseconds backoff) {
     }
     AfterPoll(PollKind::kActivity, status, "PollActivityTaskQueue", backoff);
   };
-  if (!RegisterPoll(&poll->context)) {
-    answered(grpc::Status(grpc::StatusCode::CANCELLED, "the worker is shutting down"));
-    return;
-  }
-  w_.connection_->stub().async()->PollActivityTaskQueue(&poll->context, &poll->request,
-                                                        &poll->response, std::move(answered));
+  SendRegistered(poll->context, std::move(answered), [&](auto done) {
+    w_.connection_->stub().async()->PollActivityTaskQueue(&poll->context, &poll->request,
+                                                          &poll->response, std::move(done));
+  });
 }
 
 void Worker::Impl::AfterPoll(PollKind kind, const grpc::Status& status, std::string_view what,
