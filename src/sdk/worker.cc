@@ -147,6 +147,27 @@ class Worker::Impl {
   void AfterPoll(PollKind kind, const grpc::Status& status, std::string_view what,
                  milliseconds backoff);
   void EndPollLoop();
+  // Counts the polls whose objects are alive. gRPC destroys a poll's callback (and with it the
+  // poll's ClientContext) after the callback returns, on its own thread; Shutdown waits for none
+  // to be left, so that no poll's context outlives the worker (or the process's gRPC).
+  // The first member of a poll, so destroyed last, after the ClientContext.
+  class PollAlive {
+   public:
+    explicit PollAlive(Impl& impl) : impl_(impl) {
+      std::lock_guard lock(impl_.mutex_);
+      ++impl_.polls_alive_;
+    }
+    ~PollAlive() {
+      std::lock_guard lock(impl_.mutex_);  // notified under the lock, as EndPollLoop
+      --impl_.polls_alive_;
+      impl_.changed_.notify_all();
+    }
+    PollAlive(const PollAlive&) = delete;
+    PollAlive& operator=(const PollAlive&) = delete;
+
+   private:
+    Impl& impl_;
+  };
   // Sends a poll that Shutdown can cancel, or answers it CANCELLED when the worker is already
   // shutting down.
   template <class Answered, class Send>
@@ -191,6 +212,7 @@ class Worker::Impl {
   size_t pending_normal_polls_ = 0;
   int64_t sticky_backlog_ = 0;
   size_t poll_loops_ = 0;                             // loops not ended
+  size_t polls_alive_ = 0;                            // PollAlive
   std::set<internal::TimerThread::Id> poll_retries_;  // loops waiting out a backoff
   std::shared_ptr<internal::EagerWorkflowTarget> eager_target_;
 };
@@ -270,7 +292,7 @@ void Worker::Impl::Shutdown() {
   {
     std::unique_lock lock(mutex_);
     poll_loops_ -= parked;
-    changed_.wait(lock, [this] { return poll_loops_ == 0; });
+    changed_.wait(lock, [this] { return poll_loops_ == 0 && polls_alive_ == 0; });
   }
   SendShutdownWorker();
   DrainInFlight();
@@ -411,12 +433,14 @@ void Worker::Impl::EndPollLoop() {
 
 void Worker::Impl::SendWorkflowPoll(milliseconds backoff) {
   struct Poll {
+    explicit Poll(Impl& impl) : alive(impl) {}
+    PollAlive alive;
     grpc::ClientContext context;
     wf::PollWorkflowTaskQueueRequest request;
     wf::PollWorkflowTaskQueueResponse response;
     bool sticky = false;
   };
-  auto poll = std::make_shared<Poll>();
+  auto poll = std::make_shared<Poll>(*this);
   poll->sticky = PickSticky();
   poll->request.set_namespace_(w_.namespace_name_);
   poll->request.set_identity(w_.options_.identity);
@@ -450,11 +474,13 @@ void Worker::Impl::SendWorkflowPoll(milliseconds backoff) {
 
 void Worker::Impl::SendActivityPoll(milliseconds backoff) {
   struct Poll {
+    explicit Poll(Impl& impl) : alive(impl) {}
+    PollAlive alive;
     grpc::ClientContext context;
     wf::PollActivityTaskQueueRequest request;
     wf::PollActivityTaskQueueResponse response;
   };
-  auto poll = std::make_shared<Poll>();
+  auto poll = std::make_shared<Poll>(*this);
   poll->request.set_namespace_(w_.namespace_name_);
   poll->request.set_identity(w_.options_.identity);
   poll->request.mutable_task_queue()->set_name(w_.options_.task_queue);

@@ -8,7 +8,11 @@
 // the history is read with GetWorkflowExecutionHistory. Every wait has a deadline.
 #include "hdo/worker.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -530,6 +534,49 @@ TEST_F(WorkerTest, APollErrorThatRetryingCannotFixStopsTheWorkerAndIsTheResultOf
   EXPECT_EQ(result.Error().Code(), "grpc.not_found") << result.Error().ToString();
   EXPECT_FALSE(worker.running());
   ASSERT_TRUE(worker.fatal_error().has_value());
+}
+
+// A port on this host that nothing listens on (bound, then closed).
+int ClosedPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+TEST_F(WorkerTest, ShutdownEndsPollersThatAreWaitingOutABackoff) {
+  // Every poll fails UNAVAILABLE (nothing listens) and its loop then waits an hour to poll again;
+  // Shutdown must cancel those waits, not sit them out.
+  ConnectionOptions connection_options;
+  connection_options.address = "127.0.0.1:" + std::to_string(ClosedPort());
+  connection_options.connect_timeout = milliseconds(0);
+  auto unreachable = Connection::Connect(connection_options);
+  ASSERT_TRUE(unreachable.IsSuccess()) << unreachable.Error().ToString();
+  Signal signal;
+  int failures = 0;
+  WorkerOptions options;
+  options.task_queue = activity_queue_;
+  options.activity_pollers = 3;
+  options.poll_backoff_initial = std::chrono::hours(1);
+  options.poll_backoff_max = std::chrono::hours(1);
+  options.log = [&](std::string_view line) {
+    if (line.find("poll failed") != std::string_view::npos) signal.Update([&] { ++failures; });
+  };
+  Worker worker(unreachable.Value(), kNamespace, options);
+  worker.RegisterActivity("Noop", [] {});
+  ASSERT_TRUE(worker.Start().IsSuccess());
+  ASSERT_TRUE(signal.Await([&] { return failures >= 3; })) << failures << " polls failed";
+  worker.Shutdown();  // returns at once, or the test hangs past its timeout
+  EXPECT_FALSE(worker.running());
+  EXPECT_FALSE(worker.fatal_error().has_value()) << "UNAVAILABLE is worth retrying";
 }
 
 TEST_F(WorkerTest, StartRefusesAWorkerWithNothingRegistered) {
