@@ -168,6 +168,16 @@ class Worker::Impl {
    private:
     Impl& impl_;
   };
+  // One long poll in flight: what gRPC's callback API needs alive until the answer.
+  template <class Request, class Response>
+  struct PollCall {
+    explicit PollCall(Impl& impl) : alive(impl) {}
+    PollAlive alive;  // first: destroyed last
+    grpc::ClientContext context;
+    Request request;
+    Response response;
+    bool sticky = false;  // a workflow-task poll of the sticky queue
+  };
   // Sends a poll that Shutdown can cancel, or answers it CANCELLED when the worker is already
   // shutting down.
   template <class Answered, class Send>
@@ -432,15 +442,8 @@ void Worker::Impl::EndPollLoop() {
 }
 
 void Worker::Impl::SendWorkflowPoll(milliseconds backoff) {
-  struct Poll {
-    explicit Poll(Impl& impl) : alive(impl) {}
-    PollAlive alive;
-    grpc::ClientContext context;
-    wf::PollWorkflowTaskQueueRequest request;
-    wf::PollWorkflowTaskQueueResponse response;
-    bool sticky = false;
-  };
-  auto poll = std::make_shared<Poll>(*this);
+  auto poll = std::make_shared<
+      PollCall<wf::PollWorkflowTaskQueueRequest, wf::PollWorkflowTaskQueueResponse>>(*this);
   poll->sticky = PickSticky();
   poll->request.set_namespace_(w_.namespace_name_);
   poll->request.set_identity(w_.options_.identity);
@@ -473,14 +476,8 @@ void Worker::Impl::SendWorkflowPoll(milliseconds backoff) {
 }
 
 void Worker::Impl::SendActivityPoll(milliseconds backoff) {
-  struct Poll {
-    explicit Poll(Impl& impl) : alive(impl) {}
-    PollAlive alive;
-    grpc::ClientContext context;
-    wf::PollActivityTaskQueueRequest request;
-    wf::PollActivityTaskQueueResponse response;
-  };
-  auto poll = std::make_shared<Poll>(*this);
+  auto poll = std::make_shared<
+      PollCall<wf::PollActivityTaskQueueRequest, wf::PollActivityTaskQueueResponse>>(*this);
   poll->request.set_namespace_(w_.namespace_name_);
   poll->request.set_identity(w_.options_.identity);
   poll->request.mutable_task_queue()->set_name(w_.options_.task_queue);
