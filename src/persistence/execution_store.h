@@ -98,7 +98,10 @@ class ExecutionStore {
   // Commits everything or nothing. A run write with db_version 1 inserts the run; any other
   // db_version updates it if the stored version is db_version - 1 (kErrorConditionFailed
   // otherwise, and when the run is missing). kErrorAlreadyExists for a kCreate whose workflow id
-  // has a current run; kErrorConditionFailed for a kReplace whose pointer moved.
+  // has a current run; kErrorConditionFailed for a kReplace whose pointer moved. Under group
+  // commit, a Write that fails after it changed rows may take the open batch with it (the SQLite
+  // store: the batch is rolled back and group commit told it is lost, so every reply waiting for
+  // it is answered Unavailable and the owner reloads); one that fails before leaves it alone.
   virtual hugo::Result<hugo::Unit> Write(const Transaction& transaction) = 0;
 
   // kErrorNotFound when the workflow id has no run.

@@ -132,8 +132,8 @@ hugo::Result<hugo::Unit> Database::ExecPrepared(std::string_view sql) {
 }
 
 hugo::Result<hugo::Unit> Database::InTransaction(
-    const std::function<hugo::Result<hugo::Unit>()>& body) {
-  if (batch_listener_ != nullptr) return InBatch(body);
+    const std::function<hugo::Result<hugo::Unit>()>& body, Undo undo) {
+  if (batch_listener_ != nullptr) return InBatch(body, undo);
   auto begun = Exec("BEGIN IMMEDIATE");
   if (begun.IsFailure()) return begun;
   auto done = body();
@@ -154,7 +154,8 @@ void Database::SetBatchListener(BatchListener* listener, int batch_max) {
   batch_max_ = batch_max;
 }
 
-hugo::Result<hugo::Unit> Database::InBatch(const std::function<hugo::Result<hugo::Unit>()>& body) {
+hugo::Result<hugo::Unit> Database::InBatch(const std::function<hugo::Result<hugo::Unit>()>& body,
+                                           Undo undo) {
   auto refused = batch_listener_->Refusal();
   if (refused.IsFailure()) return refused;
   if (batch_open_ && batch_transactions_ >= batch_max_) {
@@ -168,6 +169,20 @@ hugo::Result<hugo::Unit> Database::InBatch(const std::function<hugo::Result<hugo
     batch_transactions_ = 0;
     batch_listener_->BatchOpened();
   }
+  if (undo == Undo::kBatch) {
+    const sqlite3_int64 changes_before = sqlite3_total_changes64(db_);
+    auto done = body();
+    if (done.IsSuccess()) {
+      ++batch_transactions_;
+      return hugo::Ok();
+    }
+    if (sqlite3_get_autocommit(db_) == 0 && sqlite3_total_changes64(db_) == changes_before) {
+      return done;  // nothing of it was written: the batch goes on
+    }
+    if (sqlite3_get_autocommit(db_) == 0) (void)Exec("ROLLBACK");
+    LoseBatch(done.Error());
+    return done;
+  }
   auto saved = ExecPrepared("SAVEPOINT hdo_transaction");
   if (saved.IsFailure()) return saved;
   auto done = body();
@@ -178,14 +193,18 @@ hugo::Result<hugo::Unit> Database::InBatch(const std::function<hugo::Result<hugo
   }
   if (sqlite3_get_autocommit(db_) != 0) {
     // The error rolled back the whole batch, not only this transaction.
-    batch_open_ = false;
-    batch_transactions_ = 0;
-    batch_listener_->BatchLost(done.Error());
+    LoseBatch(done.Error());
     return done;
   }
   (void)Exec("ROLLBACK TO hdo_transaction");
   (void)Exec("RELEASE hdo_transaction");
   return done;
+}
+
+void Database::LoseBatch(const hugo::Error& error) {
+  batch_open_ = false;
+  batch_transactions_ = 0;
+  batch_listener_->BatchLost(error);
 }
 
 hugo::Result<hugo::Unit> Database::CommitBatch() {

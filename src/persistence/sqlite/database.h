@@ -56,7 +56,16 @@ class Database final : public persistence::Batcher {
   // every other transaction of the batch by CommitBatch. The first transaction of a batch opens
   // it and tells the listener. While the batch holds `batch_max` transactions the listener is
   // told it is full before the next one, and commits it.
-  hugo::Result<hugo::Unit> InTransaction(const std::function<hugo::Result<hugo::Unit>()>& body);
+  //
+  // What a failure in a batch undoes (Undo): by default the failed transaction alone (its
+  // savepoint). kBatch runs `body` without a savepoint, for the hot path, whose failures all
+  // mean the caller's view of the store was wrong: a body that fails before it changed a row
+  // (SQLite undoes a failed statement itself) leaves the batch as it was; one that fails after
+  // rolls the whole batch back and tells the listener it is lost. SQLite saves the original of
+  // every page a savepoint changes, a copy per page per transaction that kBatch does not make.
+  enum class Undo { kTransaction, kBatch };
+  hugo::Result<hugo::Unit> InTransaction(const std::function<hugo::Result<hugo::Unit>()>& body,
+                                         Undo undo = Undo::kTransaction);
 
   // Group commit's side of the connection (persistence/batching.h).
   using BatchListener = persistence::BatchListener;
@@ -68,7 +77,10 @@ class Database final : public persistence::Batcher {
  private:
   Database(std::string path, sqlite3* db, int lock_fd)
       : path_(std::move(path)), db_(db), lock_fd_(lock_fd) {}
-  hugo::Result<hugo::Unit> InBatch(const std::function<hugo::Result<hugo::Unit>()>& body);
+  hugo::Result<hugo::Unit> InBatch(const std::function<hugo::Result<hugo::Unit>()>& body,
+                                   Undo undo);
+  // The open batch is gone (rolled back): tells the listener.
+  void LoseBatch(const hugo::Error& error);
   std::string path_;
   sqlite3* db_;
   int lock_fd_;

@@ -109,56 +109,61 @@ hugo::Result<hugo::Unit> SqliteExecutionStore::WriteCurrent(const RunWrite& writ
 }
 
 hugo::Result<hugo::Unit> SqliteExecutionStore::Write(const Transaction& transaction) {
-  return db_->InTransaction([&]() -> hugo::Result<hugo::Unit> {
-    for (const RunWrite& write : transaction.runs) {
-      auto current = WriteCurrent(write);
-      if (current.IsFailure()) return current;
-      auto run = WriteRun(write);
-      if (run.IsFailure()) return run;
-      for (const HistoryBatch& batch : write.history) {
-        Statement insert(db_->handle(),
-                         "INSERT INTO history_batches(namespace_id, run_id, first_event_id, "
-                         "last_event_id, data) VALUES(?,?,?,?,?)");
-        insert.BindText(1, write.run.key.namespace_id)
-            .BindText(2, write.run.key.run_id)
-            .BindInt64(3, batch.first_event_id)
-            .BindInt64(4, batch.last_event_id)
-            .BindBlob(5, batch.data);
-        auto inserted = insert.Run();
-        if (inserted.IsFailure()) return inserted;
-      }
-    }
-    for (const TransferTaskRecord& task : transaction.new_transfer_tasks) {
-      Statement insert(db_->handle(), "INSERT INTO transfer_tasks(task_id, data) VALUES(?,?)");
-      insert.BindInt64(1, task.task_id).BindBlob(2, task.data);
-      auto inserted = insert.Run();
-      if (inserted.IsFailure()) return inserted;
-    }
-    for (int64_t task_id : transaction.completed_transfer_task_ids) {
-      Statement remove(db_->handle(), "DELETE FROM transfer_tasks WHERE task_id = ?");
-      remove.BindInt64(1, task_id);
-      auto removed = remove.Run();
-      if (removed.IsFailure()) return removed;
-    }
-    for (const VisibilityRecord& record : transaction.visibility) {
-      auto written = WriteVisibility(db_->handle(), record);
-      if (written.IsFailure()) return written;
-    }
-    for (const TimerTaskRecord& task : transaction.new_timer_tasks) {
-      Statement insert(db_->handle(),
-                       "INSERT INTO timer_tasks(task_id, fire_time, data) VALUES(?,?,?)");
-      insert.BindInt64(1, task.task_id).BindInt64(2, task.fire_time_ms).BindBlob(3, task.data);
-      auto inserted = insert.Run();
-      if (inserted.IsFailure()) return inserted;
-    }
-    for (int64_t task_id : transaction.completed_timer_task_ids) {
-      Statement remove(db_->handle(), "DELETE FROM timer_tasks WHERE task_id = ?");
-      remove.BindInt64(1, task_id);
-      auto removed = remove.Run();
-      if (removed.IsFailure()) return removed;
-    }
-    return hugo::Ok();
-  });
+  // Every failure of a write means the engine's view of a run was wrong (a run not at its
+  // version, a workflow id that has a run): one that fails after writing loses the batch, and
+  // the engine reloads (Undo::kBatch, which spares each transaction a savepoint).
+  return db_->InTransaction(
+      [&]() -> hugo::Result<hugo::Unit> {
+        for (const RunWrite& write : transaction.runs) {
+          auto current = WriteCurrent(write);
+          if (current.IsFailure()) return current;
+          auto run = WriteRun(write);
+          if (run.IsFailure()) return run;
+          for (const HistoryBatch& batch : write.history) {
+            Statement insert(db_->handle(),
+                             "INSERT INTO history_batches(namespace_id, run_id, first_event_id, "
+                             "last_event_id, data) VALUES(?,?,?,?,?)");
+            insert.BindText(1, write.run.key.namespace_id)
+                .BindText(2, write.run.key.run_id)
+                .BindInt64(3, batch.first_event_id)
+                .BindInt64(4, batch.last_event_id)
+                .BindBlob(5, batch.data);
+            auto inserted = insert.Run();
+            if (inserted.IsFailure()) return inserted;
+          }
+        }
+        for (const TransferTaskRecord& task : transaction.new_transfer_tasks) {
+          Statement insert(db_->handle(), "INSERT INTO transfer_tasks(task_id, data) VALUES(?,?)");
+          insert.BindInt64(1, task.task_id).BindBlob(2, task.data);
+          auto inserted = insert.Run();
+          if (inserted.IsFailure()) return inserted;
+        }
+        for (int64_t task_id : transaction.completed_transfer_task_ids) {
+          Statement remove(db_->handle(), "DELETE FROM transfer_tasks WHERE task_id = ?");
+          remove.BindInt64(1, task_id);
+          auto removed = remove.Run();
+          if (removed.IsFailure()) return removed;
+        }
+        for (const VisibilityRecord& record : transaction.visibility) {
+          auto written = WriteVisibility(db_->handle(), record);
+          if (written.IsFailure()) return written;
+        }
+        for (const TimerTaskRecord& task : transaction.new_timer_tasks) {
+          Statement insert(db_->handle(),
+                           "INSERT INTO timer_tasks(task_id, fire_time, data) VALUES(?,?,?)");
+          insert.BindInt64(1, task.task_id).BindInt64(2, task.fire_time_ms).BindBlob(3, task.data);
+          auto inserted = insert.Run();
+          if (inserted.IsFailure()) return inserted;
+        }
+        for (int64_t task_id : transaction.completed_timer_task_ids) {
+          Statement remove(db_->handle(), "DELETE FROM timer_tasks WHERE task_id = ?");
+          remove.BindInt64(1, task_id);
+          auto removed = remove.Run();
+          if (removed.IsFailure()) return removed;
+        }
+        return hugo::Ok();
+      },
+      Database::Undo::kBatch);
 }
 
 hugo::Result<CurrentRun> SqliteExecutionStore::GetCurrentRun(std::string_view namespace_id,

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <asio/io_context.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,14 +29,23 @@ class GroupCommitTest : public ::testing::Test {
         file_.db().Exec("CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT)").IsSuccess());
   }
   // One request's transaction: inserts (id, name), then fails when `fail` is set.
-  hugo::Result<hugo::Unit> Insert(int id, bool fail = false) {
-    return file_.db().InTransaction([&]() -> hugo::Result<hugo::Unit> {
-      Statement insert(file_.db().handle(), "INSERT INTO items(id, name) VALUES(?, 'x')");
-      auto inserted = insert.BindInt64(1, id).Run();
-      if (inserted.IsFailure()) return inserted;
-      if (fail) return hugo::Error::From("the request failed after writing", errors::kInternal);
-      return hugo::Ok();
-    });
+  hugo::Result<hugo::Unit> Insert(int id, bool fail = false,
+                                  Database::Undo undo = Database::Undo::kTransaction) {
+    return file_.db().InTransaction(
+        [&]() -> hugo::Result<hugo::Unit> {
+          Statement insert(file_.db().handle(), "INSERT INTO items(id, name) VALUES(?, 'x')");
+          auto inserted = insert.BindInt64(1, id).Run();
+          if (inserted.IsFailure()) return inserted;
+          if (fail) return hugo::Error::From("the request failed after writing", errors::kInternal);
+          return hugo::Ok();
+        },
+        undo);
+  }
+  // A reply registered now: what it was answered, once it is.
+  std::shared_ptr<std::optional<hugo::Result<hugo::Unit>>> Reply(GroupCommit& group) {
+    auto answer = std::make_shared<std::optional<hugo::Result<hugo::Unit>>>();
+    group.AfterDurable([answer](hugo::Result<hugo::Unit> durable) { *answer = durable; });
+    return answer;
   }
   // What another connection sees: only committed rows.
   std::vector<int> CommittedIds() {
@@ -96,6 +106,54 @@ TEST_F(GroupCommitTest, AFailedTransactionLeavesNothingInTheBatchAndTheOthersCom
   io_.run();
   EXPECT_EQ(CommittedIds(), std::vector<int>({1, 3}));
   EXPECT_EQ(group.stats().transactions, 2);
+}
+
+TEST_F(GroupCommitTest, AnUndoBatchTransactionThatFailsBeforeWritingLeavesTheBatchAlone) {
+  GroupCommit group(&file_.db(), io_.get_executor(), {});
+  std::optional<hugo::Error> lost;
+  group.SetOnLost([&](const hugo::Error& error) { lost = error; });
+  ASSERT_TRUE(Insert(1, false, Database::Undo::kBatch).IsSuccess());
+  auto first = Reply(group);
+  // Its one statement fails (the id is taken): SQLite undid it, nothing of it is in the batch.
+  auto refused = Insert(1, false, Database::Undo::kBatch);
+  ASSERT_TRUE(refused.IsFailure());
+  ASSERT_TRUE(Insert(2, false, Database::Undo::kBatch).IsSuccess());
+  auto second = Reply(group);
+  io_.run();
+  ASSERT_TRUE(first->has_value() && second->has_value());
+  EXPECT_TRUE((*first)->IsSuccess());
+  EXPECT_TRUE((*second)->IsSuccess());
+  EXPECT_FALSE(lost.has_value());
+  EXPECT_EQ(CommittedIds(), std::vector<int>({1, 2}));
+  EXPECT_EQ(group.stats().transactions, 2);
+}
+
+TEST_F(GroupCommitTest, AnUndoBatchTransactionThatFailsAfterWritingLosesTheWholeBatch) {
+  GroupCommit group(&file_.db(), io_.get_executor(), {});
+  std::optional<hugo::Error> lost;
+  group.SetOnLost([&](const hugo::Error& error) { lost = error; });
+  ASSERT_TRUE(Insert(1, false, Database::Undo::kBatch).IsSuccess());
+  auto first = Reply(group);
+  // Wrote row 2, then failed: without a savepoint only the whole batch can be undone.
+  auto failed = Insert(2, /*fail=*/true, Database::Undo::kBatch);
+  ASSERT_TRUE(failed.IsFailure());
+  EXPECT_EQ(failed.Error().Code(), errors::kInternal);  // the caller gets its own error
+  ASSERT_TRUE(first->has_value());                      // answered at once, not after a commit
+  ASSERT_TRUE((*first)->IsFailure());
+  EXPECT_EQ((*first)->Error().Code(), errors::kUnavailable);
+  EXPECT_FALSE(file_.db().BatchOpen());
+  io_.run();
+  EXPECT_TRUE(lost.has_value());  // the owner reloads what the store holds
+  EXPECT_TRUE(CommittedIds().empty());
+  // Refused until the owner has reloaded, then the batch starts afresh.
+  auto refused = Insert(3, false, Database::Undo::kBatch);
+  ASSERT_TRUE(refused.IsFailure());
+  EXPECT_EQ(refused.Error().Code(), errors::kUnavailable);
+  group.Resume();
+  ASSERT_TRUE(Insert(3, false, Database::Undo::kBatch).IsSuccess());
+  io_.restart();
+  io_.run();
+  EXPECT_EQ(CommittedIds(), std::vector<int>({3}));
 }
 
 TEST_F(GroupCommitTest, AFullBatchIsCommittedBeforeTheNextTransaction) {
