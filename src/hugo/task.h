@@ -13,6 +13,7 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/post.hpp>
+#include <atomic>
 #include <concepts>
 #include <coroutine>
 #include <exception>
@@ -38,6 +39,13 @@ struct PromiseBase {
   Executor executor;
   std::coroutine_handle<> continuation;
   std::exception_ptr exception;
+  // Who resumes the awaiting coroutine (Task::Awaiter): whichever of the awaiter's await_suspend
+  // and this task's final suspend comes second. A task that completes before await_suspend
+  // returns is then continued by returning from it, not by a resume nested inside the task's
+  // frame: a loop over tasks that complete at once keeps a flat stack even where a returned
+  // handle is not a tail call (ThreadSanitizer and unoptimized builds), where it used to grow a
+  // frame per iteration until the thread's stack overflowed.
+  std::atomic<bool> handoff{false};
 
   std::suspend_always initial_suspend() noexcept { return {}; }
   struct FinalAwaiter {
@@ -45,7 +53,12 @@ struct PromiseBase {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
       std::coroutine_handle<> next = h.promise().continuation;
-      return next ? next : std::noop_coroutine();
+      if (!next) return std::noop_coroutine();
+      // First: the awaiter is still in await_suspend and continues its coroutine itself.
+      if (!h.promise().handoff.exchange(true, std::memory_order_acq_rel)) {
+        return std::noop_coroutine();
+      }
+      return next;
     }
     void await_resume() noexcept {}
   };
@@ -118,10 +131,14 @@ class [[nodiscard]] Task {
     Handle child;
     bool await_ready() noexcept { return false; }
     template <class P>
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
+    bool await_suspend(std::coroutine_handle<P> parent) noexcept {
       child.promise().continuation = parent;
       if (!child.promise().executor) child.promise().executor = parent.promise().executor;
-      return child;
+      Handle started = child;  // `this` lives in the parent's frame, which may resume below
+      started.resume();
+      // Second (the task is done): the parent goes on at once. First: it stays suspended and
+      // the task's final suspend resumes it (maybe already, on another thread: touch nothing).
+      return !started.promise().handoff.exchange(true, std::memory_order_acq_rel);
     }
     T await_resume() {
       if (child.promise().exception) std::rethrow_exception(child.promise().exception);
