@@ -13,6 +13,18 @@ hugo::Error ConditionFailed(const std::string& what) {
   return hugo::Error::From(what, kErrorConditionFailed);
 }
 
+// Deletes the outbox rows (transfer or timer tasks) a transaction completed.
+hugo::Result<hugo::Unit> DeleteTasks(sqlite3* db, std::string_view sql,
+                                     const std::vector<int64_t>& task_ids) {
+  for (int64_t task_id : task_ids) {
+    Statement remove(db, sql);
+    remove.BindInt64(1, task_id);
+    auto removed = remove.Run();
+    if (removed.IsFailure()) return removed;
+  }
+  return hugo::Ok();
+}
+
 std::string Describe(const RunKey& key) {
   return "run " + key.run_id + " of workflow '" + key.workflow_id + "'";
 }
@@ -138,12 +150,10 @@ hugo::Result<hugo::Unit> SqliteExecutionStore::Write(const Transaction& transact
           auto inserted = insert.Run();
           if (inserted.IsFailure()) return inserted;
         }
-        for (int64_t task_id : transaction.completed_transfer_task_ids) {
-          Statement remove(db_->handle(), "DELETE FROM transfer_tasks WHERE task_id = ?");
-          remove.BindInt64(1, task_id);
-          auto removed = remove.Run();
-          if (removed.IsFailure()) return removed;
-        }
+        auto transfers_done =
+            DeleteTasks(db_->handle(), "DELETE FROM transfer_tasks WHERE task_id = ?",
+                        transaction.completed_transfer_task_ids);
+        if (transfers_done.IsFailure()) return transfers_done;
         for (const VisibilityRecord& record : transaction.visibility) {
           auto written = WriteVisibility(db_->handle(), record);
           if (written.IsFailure()) return written;
@@ -155,13 +165,8 @@ hugo::Result<hugo::Unit> SqliteExecutionStore::Write(const Transaction& transact
           auto inserted = insert.Run();
           if (inserted.IsFailure()) return inserted;
         }
-        for (int64_t task_id : transaction.completed_timer_task_ids) {
-          Statement remove(db_->handle(), "DELETE FROM timer_tasks WHERE task_id = ?");
-          remove.BindInt64(1, task_id);
-          auto removed = remove.Run();
-          if (removed.IsFailure()) return removed;
-        }
-        return hugo::Ok();
+        return DeleteTasks(db_->handle(), "DELETE FROM timer_tasks WHERE task_id = ?",
+                           transaction.completed_timer_task_ids);
       },
       Database::Undo::kBatch);
 }
@@ -291,19 +296,10 @@ hugo::Result<hugo::Unit> SqliteExecutionStore::DeleteRun(
       auto removed = remove.Run();
       if (removed.IsFailure()) return removed;
     }
-    for (int64_t task_id : transfer_task_ids) {
-      Statement remove(db_->handle(), "DELETE FROM transfer_tasks WHERE task_id = ?");
-      remove.BindInt64(1, task_id);
-      auto removed = remove.Run();
-      if (removed.IsFailure()) return removed;
-    }
-    for (int64_t task_id : timer_task_ids) {
-      Statement remove(db_->handle(), "DELETE FROM timer_tasks WHERE task_id = ?");
-      remove.BindInt64(1, task_id);
-      auto removed = remove.Run();
-      if (removed.IsFailure()) return removed;
-    }
-    return hugo::Ok();
+    auto transfers_removed = DeleteTasks(
+        db_->handle(), "DELETE FROM transfer_tasks WHERE task_id = ?", transfer_task_ids);
+    if (transfers_removed.IsFailure()) return transfers_removed;
+    return DeleteTasks(db_->handle(), "DELETE FROM timer_tasks WHERE task_id = ?", timer_task_ids);
   });
 }
 
