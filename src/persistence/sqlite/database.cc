@@ -5,6 +5,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -12,6 +14,7 @@
 
 #include "persistence/namespace_store.h"
 #include "persistence/sqlite/statement.h"
+#include "persistence/sqlite/wal_write_vfs.h"
 
 namespace hdo::persistence::sqlite {
 namespace {
@@ -71,9 +74,18 @@ hugo::Result<std::unique_ptr<Database>> Database::Open(Options options) {
   auto lock = LockBeside(path);
   if (lock.IsFailure()) return lock.Error();
 
+  // A connection that syncs the WAL at every commit has its WAL writes gathered into one write
+  // per commit (wal_write_vfs.h); with a lower level, commits end unsynced and the plain VFS is
+  // used.
+  std::string level = options.synchronous;
+  std::transform(level.begin(), level.end(), level.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  const bool syncs_each_commit =
+      level == "FULL" || level == "EXTRA" || level == "2" || level == "3";
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           syncs_each_commit ? WalWriteVfsName() : nullptr);
   if (rc != SQLITE_OK) {
     std::string why = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
