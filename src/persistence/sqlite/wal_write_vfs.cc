@@ -81,9 +81,11 @@ int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset
     if (int rc = Flush(f); rc != SQLITE_OK) return rc;
     f->pending->offset = offset;
   }
+  // Over what is buffered from `at` on, then appended (no zero fill of the buffer first).
   const auto at = static_cast<size_t>(offset - f->pending->offset);
-  if (bytes.size() < at + static_cast<size_t>(amount)) bytes.resize(at + amount);
-  std::memcpy(bytes.data() + at, data, static_cast<size_t>(amount));
+  const size_t over = std::min(bytes.size() - at, static_cast<size_t>(amount));
+  std::memcpy(bytes.data() + at, data, over);
+  bytes.append(static_cast<const char*>(data) + over, static_cast<size_t>(amount) - over);
   if (bytes.size() >= kBufferMax) return Flush(f);
   return SQLITE_OK;
 }

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "persistence/sqlite/database.h"
@@ -185,6 +187,46 @@ TEST_F(WalWriteVfsTest, AProcessKilledBetweenCommitsKeepsEveryCommitThatReturned
   EXPECT_EQ(rows % 50, 0);
   EXPECT_EQ(Scalar(db, "SELECT max(id) FROM t") + 1, rows);
   EXPECT_EQ(Text(db, "PRAGMA integrity_check"), "ok");
+}
+
+// The file methods themselves: appends, rewrites inside the buffer, a rewrite that runs past its
+// end, and a write elsewhere, against the bytes they must leave.
+TEST_F(WalWriteVfsTest, WritesThatOverlapOrSkipLeaveTheSameBytesAsWritingThemInOrder) {
+  std::ofstream(path_) << "";  // the WAL's database file must exist
+  sqlite3_vfs* vfs = sqlite3_vfs_find(WalWriteVfsName());
+  ASSERT_NE(vfs, nullptr);
+  std::string storage(static_cast<size_t>(vfs->szOsFile), '\0');
+  auto* file = reinterpret_cast<sqlite3_file*>(storage.data());
+  const std::string wal = path_ + "-wal";
+  ASSERT_EQ(vfs->xOpen(vfs, wal.c_str(), file,
+                       SQLITE_OPEN_WAL | SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE, nullptr),
+            SQLITE_OK);
+  std::string want(1100, '\0');
+  auto write = [&](char fill, int amount, int offset) {
+    std::string bytes(static_cast<size_t>(amount), fill);
+    ASSERT_EQ(file->pMethods->xWrite(file, bytes.data(), amount, offset), SQLITE_OK);
+    want.replace(static_cast<size_t>(offset), bytes.size(), bytes);
+  };
+  WalWriteCounts before = WalWriteVfsCounts();
+  write('a', 100, 0);
+  write('b', 100, 100);   // appended
+  write('c', 100, 50);    // rewritten inside
+  write('d', 50, 180);    // rewritten across the end, and appended
+  write('e', 100, 1000);  // elsewhere: the first run goes out
+  EXPECT_EQ(WalWriteVfsCounts().writes_issued - before.writes_issued, 1);
+  ASSERT_EQ(file->pMethods->xSync(file, SQLITE_SYNC_NORMAL), SQLITE_OK);
+  EXPECT_EQ(WalWriteVfsCounts().writes_issued - before.writes_issued, 2);
+  EXPECT_EQ(WalWriteVfsCounts().writes_received - before.writes_received, 5);
+  // A read sees what was written, buffered or not.
+  write('f', 10, 1095);
+  char tail[10];
+  ASSERT_EQ(file->pMethods->xRead(file, tail, 10, 1095), SQLITE_OK);
+  EXPECT_EQ(std::string(tail, 10), std::string(10, 'f'));
+  ASSERT_EQ(file->pMethods->xClose(file), SQLITE_OK);
+  want.resize(1105);
+  std::ifstream in(wal, std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(got, want);
 }
 
 TEST_F(WalWriteVfsTest, AConnectionThatDoesNotSyncEachCommitWritesThroughThePlainVfs) {
