@@ -10,6 +10,7 @@
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
 #include "frontend/reply.h"
+#include "frontend/store_queue.h"
 #include "frontend/visibility.h"
 #include "temporal/api/operatorservice/v1/service.pb.h"
 
@@ -41,7 +42,7 @@ grpc::ServerUnaryReactor* OperatorHandler::OnNamespace(grpc::CallbackServerConte
                                                        const Request* request, Response* response,
                                                        Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  asio::post(*store_io_, [this, reactor, request, response, call = std::move(call)] {
+  PostToStore(*store_io_, [this, reactor, request, response, call = std::move(call)] {
     auto result = [&]() -> hugo::Result<Response> {
       // OperatorService words it differently from WorkflowService ("Namespace not set ...").
       if (request->namespace_().empty()) {

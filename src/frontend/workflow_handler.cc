@@ -12,6 +12,7 @@
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
 #include "frontend/reply.h"
+#include "frontend/store_queue.h"
 #include "frontend/validation.h"
 #include "frontend/visibility.h"
 #include "google/rpc/status.pb.h"
@@ -135,7 +136,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::OnStore(grpc::CallbackServerContext* 
                                                    Response* response, Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // The request and response live until Finish, so the posted work may use them.
-  asio::post(*store_io_, [this, reactor, response, call = std::move(call)]() mutable {
+  PostToStore(*store_io_, [this, reactor, response, call = std::move(call)]() mutable {
     auto result = call();
     if (result.IsFailure()) {
       FinishDurable(durability_, reactor, ToGrpcStatus(result.Error()));
@@ -296,7 +297,7 @@ grpc::ServerUnaryReactor* StartPoll(grpc::CallbackServerContext* context, const 
   auto* reactor =
       new WaitReactor([matcher](uint64_t poll_id) { matcher->CancelPoll(poll_id); }, engine_thread);
   auto wait = PollWait(context);
-  asio::post(*engine_thread, [=, poll = std::move(poll)] {
+  PostToStore(*engine_thread, [=, poll = std::move(poll)] {
     auto valid = validate(*request);
     auto namespace_id = valid.IsSuccess() ? namespaces->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
@@ -352,7 +353,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetWorkflowExecutionHistory(
     grpc::CallbackServerContext* context, const wf::GetWorkflowExecutionHistoryRequest* request,
     wf::GetWorkflowExecutionHistoryResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  asio::post(*store_io_, [this, reactor, request, response] {
+  PostToStore(*store_io_, [this, reactor, request, response] {
     auto valid =
         request->has_execution()
             ? ValidateExecution(request->execution())
@@ -666,7 +667,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::QueryWorkflow(grpc::CallbackServerCon
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       context->deadline() - std::chrono::system_clock::now());
   auto wait = std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(60000));
-  asio::post(*store_io_, [this, reactor, request, response, wait] {
+  PostToStore(*store_io_, [this, reactor, request, response, wait] {
     auto valid = ValidateQueryWorkflow(*request);
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
@@ -772,7 +773,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::UpdateWorkflowExecution(
   auto* reactor =
       new WaitReactor([engine](uint64_t id) { engine->CancelUpdateWait(id); }, store_io_);
   auto wait = UpdateWait(context);
-  asio::post(*store_io_, [this, reactor, request, response, wait] {
+  PostToStore(*store_io_, [this, reactor, request, response, wait] {
     auto valid = ValidateUpdateWorkflow(*request);
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
@@ -804,7 +805,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowExecutionUpdate(
   auto* reactor =
       new WaitReactor([engine](uint64_t id) { engine->CancelUpdateWait(id); }, store_io_);
   auto wait = UpdateWait(context);
-  asio::post(*store_io_, [this, reactor, request, response, wait] {
+  PostToStore(*store_io_, [this, reactor, request, response, wait] {
     auto valid = ValidatePollWorkflowExecutionUpdate(*request);
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
@@ -829,7 +830,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::ExecuteMultiOperation(
   auto* reactor =
       new WaitReactor([engine](uint64_t id) { engine->CancelUpdateWait(id); }, store_io_);
   auto wait = UpdateWait(context);
-  asio::post(*store_io_, [this, reactor, request, response, wait] {
+  PostToStore(*store_io_, [this, reactor, request, response, wait] {
     auto valid = ValidateExecuteMultiOperation(*request);
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());

@@ -190,6 +190,8 @@ TEST_F(MetricsTest, MetricsServesValidExpositionWithTheProcessAndMatchingFamilie
       {"hdo_matching_pollers_waiting", "gauge"},
       {"hdo_matching_poll_wait_seconds", "histogram"},
       {"hdo_matching_task_dispatch_latency_seconds", "histogram"},
+      {"hdo_history_engine_queue_wait_seconds", "histogram"},
+      {"hdo_persistence_commit_latency_seconds", "histogram"},
   };
   for (const auto& [name, type] : expected) {
     EXPECT_EQ(families[name], type) << name << " in\n" << response.body;
@@ -210,6 +212,8 @@ TEST_F(MetricsTest, MetricsServesValidExpositionWithTheProcessAndMatchingFamilie
                          R"(outcome="task",task_queue="metrics-queue",task_type="Workflow"})"),
             1)
       << body;
+  // The start and the poll each waited their turn on the engine thread (other requests may too).
+  EXPECT_GE(Sample(body, "hdo_history_engine_queue_wait_seconds_count").value_or(0), 2) << body;
 }
 
 TEST_F(MetricsTest, OtherPathsAndMethodsAreRefused) {
