@@ -376,6 +376,10 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
                                                   run.record.db_version > 0 &&
                                                   run.record.status == run.state.status();
     transaction.visibility.back().row_exists = run.record.db_version > 0;
+    // Memo and search attributes change only through the commands that set visibility_changed
+    // (a new run's row is written whole).
+    transaction.visibility.back().memo_and_search_attributes_stored =
+        !m.visibility_changed && run.record.db_version > 0;
     transaction.runs.push_back(std::move(write));
     for (const TransferTask& task : m.transfer) {
       transfer_ids[i].push_back(next_task_id_++);

@@ -51,6 +51,11 @@ struct VisibilityRecord {
   // that change after a start in place (it writes the whole row if there is none). The identity
   // columns (ids, type, queue, start time, parent and root) never change for a run.
   bool row_exists = false;
+  // With row_exists: the memo and search attributes (search_attributes, its payloads, the division
+  // derived from it) are those already stored, so an in-place update may leave those columns, and
+  // every index over them, alone (a close, most of the time; the custom attributes' expression
+  // indexes are not rewritten). The writer may ignore it and write them anyway.
+  bool memo_and_search_attributes_stored = false;
 };
 
 struct VisibilityPage {

@@ -131,7 +131,30 @@ hugo::Result<hugo::Unit> WriteVisibility(sqlite3* db, const VisibilityRecord& re
     if (updated.IsFailure() || sqlite3_changes(db) == 1) return updated;
     // No row yet (a run from before schema V4): written whole below.
   }
-  if (record.row_exists && !record.counters_only) {
+  if (record.row_exists && !record.counters_only && record.memo_and_search_attributes_stored) {
+    // A status change (a close) of a stored run whose memo and search attributes are as stored:
+    // without search_attributes in the SET list, SQLite neither recomputes the division column
+    // nor touches the custom attributes' expression indexes. The Hugo attributes map is written,
+    // since a failed close adds its error to it.
+    Statement update(db,
+                     "UPDATE executions_visibility SET status = ?, execution_time = ?, "
+                     "close_time = ?, execution_duration = ?, history_length = ?, "
+                     "history_size_bytes = ?, state_transition_count = ?, replay_count = ?, "
+                     "attributes = ? WHERE namespace_id = ? AND run_id = ?");
+    update.BindInt64(1, record.status)
+        .BindInt64(2, record.execution_time)
+        .BindInt64(5, record.history_length)
+        .BindInt64(6, record.history_size_bytes)
+        .BindInt64(7, record.state_transition_count)
+        .BindInt64(8, record.replay_count)
+        .BindText(9, record.attributes)
+        .BindText(10, record.namespace_id)
+        .BindText(11, record.run_id);
+    BindClose(update, 3, 4, record);
+    auto updated = update.Run();
+    if (updated.IsFailure() || sqlite3_changes(db) == 1) return updated;
+    // No row yet (a run from before schema V4): written whole below.
+  } else if (record.row_exists && !record.counters_only) {
     // A status, attribute or memo change of a stored run: an UPDATE rewrites only the indexes
     // over the columns it sets (the workflow id and start time indexes stay as they are), where
     // INSERT OR REPLACE deletes and reinserts the row and every index entry.

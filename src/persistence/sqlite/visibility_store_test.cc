@@ -144,6 +144,51 @@ TEST_F(VisibilityStoreTest, AStoredRunsRowIsUpdatedInPlaceAndEveryIndexFollows) 
             std::vector<std::string>{"order-3"});
 }
 
+TEST_F(VisibilityStoreTest, ACloseWithTheStoredMemoAndAttributesLeavesThoseColumnsAsStored) {
+  ASSERT_TRUE(
+      visibility_->AddSearchAttributes("ns-1", {{"CustomerId", enums::INDEXED_VALUE_TYPE_KEYWORD}})
+          .IsSuccess());
+  set_ = visibility::SearchAttributeSet({{"CustomerId", enums::INDEXED_VALUE_TYPE_KEYWORD}});
+  VisibilityRecord open =
+      Run("order-4", 100, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  open.search_attributes = R"({"CustomerId":"c-4"})";
+  open.memo = "memo-at-start";
+  Put(open);
+  // The close says its memo and attributes are the stored ones; the values it carries differ, so
+  // that the test sees which columns the write set.
+  VisibilityRecord closed = Run("order-4", 100, 170, enums::WORKFLOW_EXECUTION_STATUS_FAILED);
+  closed.row_exists = true;
+  closed.memo_and_search_attributes_stored = true;
+  closed.history_length = 9;
+  closed.search_attributes = R"({"CustomerId":"other"})";
+  closed.memo = "other-memo";
+  closed.attributes = R"({"error.code":"Declined"})";
+  Put(closed);
+  EXPECT_EQ(Ids("CustomerId = 'c-4' AND ExecutionStatus = 'Failed' AND "
+                "ExecutionDuration = '70s'"),
+            std::vector<std::string>{"order-4"});
+  EXPECT_TRUE(Ids("CustomerId = 'other'").empty());
+  EXPECT_TRUE(Ids("ExecutionStatus = 'Running'").empty());
+  auto page = visibility_->ListExecutions("ns-1", Filter("WorkflowId = 'order-4'"), 10, "");
+  ASSERT_TRUE(page.IsSuccess());
+  ASSERT_EQ(page.Value().records.size(), 1U);
+  EXPECT_EQ(page.Value().records[0].memo, "memo-at-start");
+  EXPECT_EQ(page.Value().records[0].attributes, closed.attributes);  // a failure's error
+  EXPECT_EQ(page.Value().records[0].history_length, 9);
+  // Without the flag the same close writes them.
+  closed.memo_and_search_attributes_stored = false;
+  Put(closed);
+  EXPECT_EQ(Ids("CustomerId = 'other'"), std::vector<std::string>{"order-4"});
+  // A run with no row yet gets the whole row, the flag notwithstanding.
+  VisibilityRecord unseen = Run("order-5", 120, 130, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
+  unseen.row_exists = true;
+  unseen.memo_and_search_attributes_stored = true;
+  unseen.search_attributes = R"({"CustomerId":"c-5"})";
+  Put(unseen);
+  EXPECT_EQ(Ids("CustomerId = 'c-5' AND ExecutionStatus = 'Completed'"),
+            std::vector<std::string>{"order-5"});
+}
+
 TEST_F(VisibilityStoreTest, FiltersOnSystemAndCustomAttributes) {
   set_ = visibility::SearchAttributeSet({{"CustomerId", enums::INDEXED_VALUE_TYPE_KEYWORD},
                                          {"Amount", enums::INDEXED_VALUE_TYPE_INT}});
