@@ -527,6 +527,12 @@ func TestScenarioWorkerReplaced(t *testing.T) {
 	})
 	mustNoErr(t, "killing worker process A", cmd.Process.Signal(syscall.SIGKILL))
 	_ = cmd.Wait()
+	// The server learns that A's connection closed, and drops A's parked sticky poll, a moment
+	// after the kill (the reference server too). A signal that overtakes that hands its workflow
+	// task to the dead poll, which then times out after StartToClose (10 s) instead of
+	// ScheduleToStart on the sticky queue, as the golden history has it: give the server that
+	// moment (a CI run on a loaded machine lost the race once).
+	time.Sleep(500 * time.Millisecond)
 
 	replayObserved.Store(false)
 	e.startWorker(worker.Options{Identity: "worker-B"})
