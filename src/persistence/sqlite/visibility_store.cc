@@ -131,52 +131,37 @@ hugo::Result<hugo::Unit> WriteVisibility(sqlite3* db, const VisibilityRecord& re
     if (updated.IsFailure() || sqlite3_changes(db) == 1) return updated;
     // No row yet (a run from before schema V4): written whole below.
   }
-  if (record.row_exists && !record.counters_only && record.memo_and_search_attributes_stored) {
-    // A status change (a close) of a stored run whose memo and search attributes are as stored:
-    // without search_attributes in the SET list, SQLite neither recomputes the division column
-    // nor touches the custom attributes' expression indexes. The Hugo attributes map is written,
-    // since a failed close adds its error to it.
-    Statement update(db,
-                     "UPDATE executions_visibility SET status = ?, execution_time = ?, "
-                     "close_time = ?, execution_duration = ?, history_length = ?, "
-                     "history_size_bytes = ?, state_transition_count = ?, replay_count = ?, "
-                     "attributes = ? WHERE namespace_id = ? AND run_id = ?");
-    update.BindInt64(1, record.status)
-        .BindInt64(2, record.execution_time)
-        .BindInt64(5, record.history_length)
-        .BindInt64(6, record.history_size_bytes)
-        .BindInt64(7, record.state_transition_count)
-        .BindInt64(8, record.replay_count)
-        .BindText(9, record.attributes)
-        .BindText(10, record.namespace_id)
-        .BindText(11, record.run_id);
-    BindClose(update, 3, 4, record);
-    auto updated = update.Run();
-    if (updated.IsFailure() || sqlite3_changes(db) == 1) return updated;
-    // No row yet (a run from before schema V4): written whole below.
-  } else if (record.row_exists && !record.counters_only) {
+  if (record.row_exists && !record.counters_only) {
     // A status, attribute or memo change of a stored run: an UPDATE rewrites only the indexes
     // over the columns it sets (the workflow id and start time indexes stay as they are), where
-    // INSERT OR REPLACE deletes and reinserts the row and every index entry.
-    Statement update(db,
-                     "UPDATE executions_visibility SET status = ?, execution_time = ?, "
-                     "close_time = ?, execution_duration = ?, history_length = ?, "
-                     "history_size_bytes = ?, state_transition_count = ?, replay_count = ?, "
-                     "memo = ?, search_attributes = ?, search_attributes_payloads = ?, "
-                     "attributes = ? WHERE namespace_id = ? AND run_id = ?");
+    // INSERT OR REPLACE deletes and reinserts the row and every index entry. When the memo and
+    // search attributes are as stored (most closes), they stay out of the SET list, so SQLite
+    // neither recomputes the division column nor touches the custom attributes' expression
+    // indexes; the Hugo attributes map is always written, since a failed close adds its error.
+    const bool all = !record.memo_and_search_attributes_stored;
+    Statement update(
+        db, std::string("UPDATE executions_visibility SET status = ?, execution_time = ?, "
+                        "close_time = ?, execution_duration = ?, history_length = ?, "
+                        "history_size_bytes = ?, state_transition_count = ?, "
+                        "replay_count = ?, attributes = ?") +
+                (all ? ", memo = ?, search_attributes = ?, search_attributes_payloads = ?" : "") +
+                " WHERE namespace_id = ? AND run_id = ?");
     update.BindInt64(1, record.status)
         .BindInt64(2, record.execution_time)
         .BindInt64(5, record.history_length)
         .BindInt64(6, record.history_size_bytes)
         .BindInt64(7, record.state_transition_count)
         .BindInt64(8, record.replay_count)
-        .BindText(10, record.search_attributes)
-        .BindText(12, record.attributes)
-        .BindText(13, record.namespace_id)
-        .BindText(14, record.run_id);
+        .BindText(9, record.attributes);
     BindClose(update, 3, 4, record);
-    BindOptionalBlob(update, 9, record.memo);
-    BindOptionalBlob(update, 11, record.search_attributes_payloads);
+    int next = 10;
+    if (all) {
+      BindOptionalBlob(update, 10, record.memo);
+      update.BindText(11, record.search_attributes);
+      BindOptionalBlob(update, 12, record.search_attributes_payloads);
+      next = 13;
+    }
+    update.BindText(next, record.namespace_id).BindText(next + 1, record.run_id);
     auto updated = update.Run();
     if (updated.IsFailure() || sqlite3_changes(db) == 1) return updated;
     // No row yet (a run from before schema V4): written whole below.
