@@ -171,14 +171,17 @@ std::string CacheKey(const persistence::RunKey& key) {
   return key.namespace_id + '\n' + key.workflow_id + '\n' + key.run_id;
 }
 
+// A cached run a transition may change in place: it holds nothing the store does not (a
+// speculative workflow task lives only in the cache, so giving up its transition could not
+// reload it).
+bool StoredAsCached(const MutableState& state) {
+  return !state.has_workflow_task() || !state.workflow_task().speculative();
+}
+
 }  // namespace
 
-hugo::Result<Engine::LoadedRun> Engine::LoadRun(const persistence::RunKey& key) {
-  auto cached = cache_index_.find(CacheKey(key));
-  if (cached != cache_index_.end()) {
-    cache_lru_.splice(cache_lru_.begin(), cache_lru_, cached->second);
-    return hugo::Ok(LoadedRun(cached->second->second.run));
-  }
+hugo::Result<std::shared_ptr<Engine::LoadedRun>> Engine::LoadStoredRun(
+    const persistence::RunKey& key) {
   auto record = store_->GetRun(key);
   if (record.IsFailure()) {
     if (record.Error().Code() == persistence::kErrorNotFound) {
@@ -187,54 +190,69 @@ hugo::Result<Engine::LoadedRun> Engine::LoadRun(const persistence::RunKey& key) 
     }
     return record.Error();
   }
-  LoadedRun run{std::move(record).Value(), {}};
-  if (!run.state.ParseFromString(run.record.state)) {
+  auto run = std::make_shared<LoadedRun>(LoadedRun{std::move(record).Value(), {}});
+  if (!run->state.ParseFromString(run->record.state)) {
     return hugo::Error::From("stored state of run " + key.run_id + " does not decode",
                              errors::kInternal);
   }
-  run.record.status = run.state.status();
-  run.record.state.clear();  // the decoded state is the copy that counts
-  CacheRun(run);
+  run->record.status = run->state.status();
+  run->record.state.clear();  // the decoded state is the copy that counts
+  return hugo::Ok(std::move(run));
+}
+
+hugo::Result<Engine::LoadedRun> Engine::LoadRun(const persistence::RunKey& key) {
+  auto cached = cache_index_.find(CacheKey(key));
+  if (cached != cache_index_.end() && cached->second->second.run != nullptr) {
+    cache_lru_.splice(cache_lru_.begin(), cache_lru_, cached->second);
+    return hugo::Ok(LoadedRun(*cached->second->second.run));
+  }
+  auto stored = LoadStoredRun(key);
+  if (stored.IsFailure()) return stored.Error();
+  LoadedRun run = *stored.Value();
+  CacheRun(std::move(stored).Value());
   return hugo::Ok(std::move(run));
 }
 
 hugo::Result<const Engine::LoadedRun*> Engine::PeekRun(const persistence::RunKey& key) {
-  auto cached = cache_index_.find(CacheKey(key));
-  if (cached == cache_index_.end()) {
-    auto loaded = LoadRun(key);  // caches it
-    if (loaded.IsFailure()) return loaded.Error();
-    cached = cache_index_.find(CacheKey(key));
+  std::string cache_key = CacheKey(key);
+  auto cached = cache_index_.find(cache_key);
+  if (cached == cache_index_.end() || cached->second->second.run == nullptr) {
+    auto stored = LoadStoredRun(key);
+    if (stored.IsFailure()) return stored.Error();
+    CacheRun(stored.Value());
+    cached = cache_index_.find(cache_key);
     if (cached == cache_index_.end()) {
-      peeked_ = std::move(loaded).Value();
+      peeked_ = std::move(*stored.Value());
       return hugo::Ok(static_cast<const LoadedRun*>(&peeked_));
     }
   }
   cache_lru_.splice(cache_lru_.begin(), cache_lru_, cached->second);
-  return hugo::Ok(static_cast<const LoadedRun*>(&cached->second->second.run));
+  return hugo::Ok(static_cast<const LoadedRun*>(cached->second->second.run.get()));
 }
 
-void Engine::CacheRun(const LoadedRun& run) {
+void Engine::CacheRun(std::shared_ptr<LoadedRun> run) {
   if (options_.mutable_state_cache_max == 0) return;
-  std::string key = CacheKey(run.record.key);
+  std::string key = CacheKey(run->record.key);
   auto cached = cache_index_.find(key);
   if (cached != cache_index_.end()) {
     CachedRun& entry = cached->second->second;
-    entry.run = run;
+    entry.run = std::move(run);
     // A run changed without a commit of events (an update's in-memory task) keeps its tail,
     // which still ends where its history does.
     if (entry.tail.events_size() > 0 &&
         entry.tail.events(entry.tail.events_size() - 1).event_id() !=
-            run.state.next_event_id() - 1) {
+            entry.run->state.next_event_id() - 1) {
       entry.tail.Clear();
     }
     cache_lru_.splice(cache_lru_.begin(), cache_lru_, cached->second);
     return;
   }
-  cache_lru_.emplace_front(key, CachedRun{run, {}});
+  cache_lru_.emplace_front(key, CachedRun{std::move(run), {}});
   cache_index_[std::move(key)] = cache_lru_.begin();
   while (cache_lru_.size() > options_.mutable_state_cache_max) {
     auto& [evicted_key, evicted] = cache_lru_.back();
-    if (evicted.run.state.status() != enums::WORKFLOW_EXECUTION_STATUS_RUNNING &&
+    if (evicted.run != nullptr &&
+        evicted.run->state.status() != enums::WORKFLOW_EXECUTION_STATUS_RUNNING &&
         options_.closed_runs_remembered > 0) {
       auto [closed, inserted] = closed_runs_.insert(evicted_key);
       if (inserted) closed_runs_order_.push_back(&*closed);
@@ -256,10 +274,13 @@ constexpr int kTailEventsMax = 64;
 
 }  // namespace
 
-void Engine::CacheCommitted(const LoadedRun& run, const hist::History& events) {
+void Engine::CacheCommitted(const std::shared_ptr<LoadedRun>& committed,
+                            const hist::History& events) {
   if (options_.mutable_state_cache_max == 0) return;
+  const LoadedRun& run = *committed;
   hist::History tail;
-  auto cached = cache_index_.find(CacheKey(run.record.key));
+  const std::string key = CacheKey(run.record.key);
+  auto cached = cache_index_.find(key);
   if (cached != cache_index_.end()) tail = std::move(cached->second->second.tail);
   if (events.events_size() > 0) {
     const bool contiguous =
@@ -277,8 +298,8 @@ void Engine::CacheCommitted(const LoadedRun& run, const hist::History& events) {
     drop = std::clamp(drop, tail.events_size() - kTailEventsMax, tail.events_size());
     tail.mutable_events()->DeleteSubrange(0, drop);
   }
-  CacheRun(run);
-  cached = cache_index_.find(CacheKey(run.record.key));
+  CacheRun(committed);
+  cached = cache_index_.find(key);
   if (cached != cache_index_.end()) cached->second->second.tail = std::move(tail);
 }
 
@@ -308,11 +329,21 @@ void Engine::EvictRun(const persistence::RunKey& key) {
 }
 
 hugo::Result<Engine::Mutation> Engine::Begin(const persistence::RunKey& key) {
-  auto loaded = LoadRun(key);
-  if (loaded.IsFailure()) return loaded.Error();
-  Mutation m;
-  m.run = std::move(loaded).Value();
-  return hugo::Ok(std::move(m));
+  auto cached = cache_index_.find(CacheKey(key));
+  if (cached != cache_index_.end() && cached->second->second.run != nullptr) {
+    cache_lru_.splice(cache_lru_.begin(), cache_lru_, cached->second);
+    std::shared_ptr<LoadedRun>& run = cached->second->second.run;
+    // Checked out without a copy when nothing else holds the object (a committed mutation
+    // still in scope does) and the store holds all of it: the entry stays empty until the
+    // commit gives the run back, and a transition given up leaves the store's copy to reload.
+    if (run.use_count() == 1 && StoredAsCached(run->state))
+      return hugo::Ok(Mutation(std::move(run)));
+    return hugo::Ok(Mutation(std::make_shared<LoadedRun>(*run)));
+  }
+  // Not cached: the stored run, cached by the commit.
+  auto stored = LoadStoredRun(key);
+  if (stored.IsFailure()) return stored.Error();
+  return hugo::Ok(Mutation(std::move(stored).Value()));
 }
 
 hugo::Result<Engine::Mutation> Engine::BeginExecution(
@@ -408,7 +439,7 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
     LoadedRun& run = m.run;
     run.record.db_version = transaction.runs[i].run.db_version;
     run.record.status = run.state.status();
-    CacheCommitted(run, m.events);
+    CacheCommitted(m.owned, m.events);
     for (size_t t = 0; t < m.transfer.size(); ++t) Dispatch(m.transfer[t], transfer_ids[i][t]);
     for (size_t t = 0; t < m.timers.size(); ++t) {
       timer_queue_.emplace(m.timers[t].fire_time_ms,
@@ -743,7 +774,8 @@ bool Engine::TimerIsStale(const TimerTask& task) const {
   const std::string key = CacheKey({task.namespace_id(), task.workflow_id(), task.run_id()});
   auto cached = cache_index_.find(key);
   if (cached == cache_index_.end()) return closed_runs_.contains(key);
-  const MutableState& state = cached->second->second.run.state;
+  if (cached->second->second.run == nullptr) return false;  // checked out: the transition decides
+  const MutableState& state = cached->second->second.run->state;
   if (state.status() != enums::WORKFLOW_EXECUTION_STATUS_RUNNING) return true;
   switch (task.kind()) {
     case TimerTask::KIND_WORKFLOW_TASK_TIMEOUT:

@@ -292,7 +292,19 @@ class Engine {
   };
   // One transition of one run: everything it writes, committed together.
   struct Mutation {
-    LoadedRun run;
+    Mutation() = default;
+    explicit Mutation(std::shared_ptr<LoadedRun> begun) : owned(std::move(begun)) {}
+    Mutation(Mutation&&) = default;
+    Mutation(const Mutation&) = delete;
+    Mutation& operator=(const Mutation&) = delete;
+    Mutation& operator=(Mutation&&) = delete;
+    // The run the transition changes in place. Begin hands over the cache's own object when
+    // nothing else holds it (the cache entry is left empty until the commit puts it back, so a
+    // transition that is given up leaves nothing half-changed behind), and the commit gives the
+    // object to the cache without a copy; it stays at one address, so references into it taken
+    // before the commit stay valid after it. Nothing may change it after a successful commit.
+    std::shared_ptr<LoadedRun> owned = std::make_shared<LoadedRun>();
+    LoadedRun& run = *owned;
     temporal::api::history::v1::History events;  // appended to history, numbered
     std::vector<persistence::v1::TransferTask> transfer;
     std::vector<PendingTimer> timers;
@@ -369,13 +381,17 @@ class Engine {
   // --- core (engine.cc)
   // From the mutable-state cache, else from the store (then cached).
   hugo::Result<LoadedRun> LoadRun(const persistence::RunKey& key);
+  // The store's run, decoded (not cached).
+  hugo::Result<std::shared_ptr<LoadedRun>> LoadStoredRun(const persistence::RunKey& key);
   // The run for reading, without the copy LoadRun makes: the cache's entry (loaded into the
   // cache when it is not there). Valid until the cache next changes (a transition, a load, an
   // eviction): read what is needed, then answer.
   hugo::Result<const LoadedRun*> PeekRun(const persistence::RunKey& key);
-  void CacheRun(const LoadedRun& run);
+  // Puts the object itself in the cache (shared, not copied).
+  void CacheRun(std::shared_ptr<LoadedRun> run);
   // After a commit: the run as committed, with the events the commit appended.
-  void CacheCommitted(const LoadedRun& run, const temporal::api::history::v1::History& events);
+  void CacheCommitted(const std::shared_ptr<LoadedRun>& run,
+                      const temporal::api::history::v1::History& events);
   void EvictRun(const persistence::RunKey& key);
   // Events first..last of a run, from the cached tail when it holds them, else from the store.
   hugo::Result<temporal::api::history::v1::History> EventsOf(const persistence::RunKey& key,
@@ -714,9 +730,12 @@ class Engine {
   std::map<uint64_t, PendingQuery> queries_;
   std::multimap<std::string, uint64_t> run_queries_;  // buffered queries by run id
   // The mutable-state cache: the engine thread is the only writer of every run, so an entry is
-  // exactly what the store holds (it is replaced on each commit, dropped when a commit fails).
+  // exactly what the store holds (replaced on each commit, dropped when a commit fails, empty
+  // while a transition has the run checked out).
   struct CachedRun {
-    LoadedRun run;
+    // Empty while a transition has the run checked out (Begin), or after one was given up:
+    // readers then load the stored run, which is what the cache held before the transition.
+    std::shared_ptr<LoadedRun> run;
     // The run's newest committed events, contiguous and ending at next_event_id - 1 (empty: none
     // known), so that a workflow task's or a result poll's events are not read back from the
     // store (DESIGN.md §3: no history read on the hot path). Bounded by kTailEventsMax.

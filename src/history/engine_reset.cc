@@ -212,7 +212,7 @@ hugo::Result<wf::ResetWorkflowExecutionResponse> Engine::Reset(
   if (IsRunning(current.Value().state)) {
     auto begun = Begin(current_key);
     if (begun.IsFailure()) return begun.Error();
-    terminated = std::move(begun).Value();
+    terminated.emplace(std::move(begun).Value());
     TerminateRun(*terminated, request.reason(), nullptr, kIdentityResetter);
     // Events buffered in the current run reach history only with its termination.
     if (reached_current) {

@@ -159,6 +159,48 @@ TEST_F(EngineTest, AWorkflowTaskOfACachedRunIsServedWithoutReadingHistoryBack) {
   EXPECT_EQ(History("tail").events_size(), second.history().events_size() - stored.events_size());
 }
 
+TEST_F(EngineTest, ARejectedCompletionLeavesNothingOfWhatItChangedInTheCachedRun) {
+  Start("w1");
+  auto first = PollWorkflowTask();
+  ASSERT_FALSE(first.task_token().empty());
+  // The transition changes the run in place (the cache's own object): the activity is in its
+  // state when the timer without an id rejects the completion.
+  temporal::api::command::v1::Command timer;
+  timer.set_command_type(enums::COMMAND_TYPE_START_TIMER);
+  timer.mutable_start_timer_command_attributes()->mutable_start_to_fire_timeout()->set_seconds(5);
+  wf::RespondWorkflowTaskCompletedRequest request;
+  request.set_task_token(first.task_token());
+  *request.add_commands() = ScheduleActivity(0);
+  *request.add_commands() = timer;
+  auto completed = engine_->CompleteWorkflowTask("ns", request);
+  ASSERT_TRUE(completed.IsFailure());
+  EXPECT_NE(completed.Error().Message().find("TimerId is not set"), std::string::npos)
+      << completed.Error().Message();
+
+  // Served from the engine's cache, then from the store after a restart: no activity, the task
+  // failed with the cause and its next attempt scheduled.
+  for (int served = 0; served < 2; ++served) {
+    wf::DescribeWorkflowExecutionRequest describe;
+    describe.mutable_execution()->set_workflow_id("w1");
+    auto described = engine_->Describe("ns", describe);
+    ASSERT_TRUE(described.IsSuccess()) << described.Error().Message();
+    EXPECT_EQ(described.Value().pending_activities_size(), 0) << "served " << served;
+    EXPECT_TRUE(PollActivityTask().task_token().empty()) << "served " << served;
+    EXPECT_EQ(
+        Types(History("w1")),
+        (std::vector<enums::EventType>{
+            enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+            enums::EVENT_TYPE_WORKFLOW_TASK_STARTED, enums::EVENT_TYPE_WORKFLOW_TASK_FAILED}))
+        << "served " << served;
+    RestartEngine();
+  }
+  // The next attempt completes normally and schedules the activity once.
+  auto second = PollWorkflowTask();
+  ASSERT_FALSE(second.task_token().empty());
+  Complete(second.task_token(), {ScheduleActivity(0)});
+  EXPECT_FALSE(PollActivityTask().task_token().empty());
+}
+
 TEST_F(EngineTest, TheTimerQueueLagIsHowLateTheMostOverdueUnfiredTimerIs) {
   EXPECT_EQ(engine_->TimerQueueLagMs(), 0);
   Start("lag");

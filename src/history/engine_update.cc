@@ -372,7 +372,7 @@ bool Engine::CommitSpeculative(Mutation& m) {
   }
   if (!m.in_memory || m.events.events_size() > 0) return false;
   // Nothing to write: the cached state, matching and the in-memory timer queue hold it all.
-  CacheRun(m.run);
+  CacheRun(m.owned);
   for (const TransferTask& task : m.transfer) Dispatch(task, 0);
   for (const PendingTimer& timer : m.timers) {
     timer_queue_.emplace(timer.fire_time_ms, std::make_pair(int64_t{0}, timer.task));
@@ -685,12 +685,14 @@ void Engine::AbortUpdatesOfClosedRun(const MutableState& state) {
     if (run_id.IsSuccess() && run_id.Value() != state.run_id()) {
       auto begun = Begin({state.namespace_id(), state.workflow_id(), run_id.Value()});
       if (begun.IsSuccess() && IsRunning(begun.Value().run.state)) {
+        std::optional<Mutation> next;
+        next.emplace(std::move(begun).Value());
         for (auto& [id, pending] : admitted) {
-          Mutation& m = begun.Value();
+          Mutation& m = *next;
           if (in_flight_updates_[run_id.Value()].count(id) > 0) continue;
           if (AdmitUpdate(m, pending.request).IsFailure()) continue;
           auto reloaded = Begin(m.run.record.key);
-          if (reloaded.IsSuccess()) m = std::move(reloaded).Value();
+          if (reloaded.IsSuccess()) next.emplace(std::move(reloaded).Value());
         }
         for (auto& [waiter_id, update_id] : waiting) {
           auto waiter = update_waiters_.find(waiter_id);
