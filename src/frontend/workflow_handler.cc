@@ -209,18 +209,30 @@ class WaitReactor final : public grpc::ServerUnaryReactor {
  public:
   WaitReactor(std::function<void(uint64_t)> cancel, asio::thread_pool* engine_thread)
       : cancel_(std::move(cancel)), engine_thread_(engine_thread) {}
-  void SetWaitId(uint64_t id) { id_.store(id); }
+  // On the engine thread, once the call waits. The request's job was posted before gRPC could
+  // call OnCancel, so the cancel's job (posted after it) reads the id this sets.
+  void SetWaitId(uint64_t id) { state_->id = id; }
+  // Set on gRPC's thread the moment the client goes away: matching skips such a poll at once,
+  // even while the cancel still queues for the engine thread behind other requests.
+  std::shared_ptr<const std::atomic<bool>> Gone() const {
+    return std::shared_ptr<const std::atomic<bool>>(state_, &state_->gone);
+  }
   void OnCancel() override {
-    asio::post(*engine_thread_, [cancel = cancel_, id = id_.load()] {
-      if (id != 0) cancel(id);
+    state_->gone.store(true);
+    asio::post(*engine_thread_, [cancel = cancel_, state = state_] {
+      if (state->id != 0) cancel(state->id);
     });
   }
   void OnDone() override { delete this; }
 
  private:
+  struct State {
+    uint64_t id = 0;  // engine thread only
+    std::atomic<bool> gone{false};
+  };
   std::function<void(uint64_t)> cancel_;
   asio::thread_pool* engine_thread_;
-  std::atomic<uint64_t> id_{0};
+  std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
 }  // namespace
@@ -311,6 +323,7 @@ grpc::ServerUnaryReactor* StartPoll(grpc::CallbackServerContext* context, const 
     poller.identity = request->identity();
     poller.sticky =
         request->task_queue().kind() == temporal::api::enums::v1::TASK_QUEUE_KIND_STICKY;
+    poller.gone = reactor->Gone();
     uint64_t poll_id = poll(namespace_id.Value(), std::move(poller), wait,
                             [durability, reactor, response](Response task) {
                               *response = std::move(task);

@@ -170,6 +170,10 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
       partition.polls.pop_front();
       continue;
     }
+    if (parked->second.poller.Gone()) {
+      CancelPoll(poll_id);  // its client went away: its cancel is still on the way
+      continue;
+    }
     metrics.added->Add();
     if (!Offer(partition, queued, query, parked->second)) {
       // Refused (stale task): the poller stays parked for the next one.
@@ -215,6 +219,10 @@ std::optional<Matcher::ClaimedPoll> Matcher::Claim(const PartitionKey& key) {
     partition.polls.pop_front();
     auto parked = polls_.find(poll_id);
     if (parked == polls_.end()) continue;
+    if (parked->second.poller.Gone()) {
+      CancelPoll(poll_id);
+      continue;
+    }
     ParkedPoll poll = std::move(parked->second);
     polls_.erase(parked);
     poll.timer->cancel();
@@ -284,6 +292,12 @@ uint64_t Matcher::Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseco
   partition.last_poll = std::chrono::steady_clock::now();
   partition.unloaded = false;
   partition.pollers[poll.poller.identity] = now_();
+  if (poll.poller.Gone()) {
+    // Cancelled before it could wait: answered empty (to nobody), holding no task.
+    if (poll.workflow_done) poll.workflow_done(PollWorkflowTaskResponse());
+    if (poll.activity_done) poll.activity_done(PollActivityTaskResponse());
+    return 0;
+  }
   if (DeliverQueued(partition, poll)) return 0;
   uint64_t poll_id = next_poll_id_++;
   poll.timer = std::make_unique<asio::steady_timer>(executor_);

@@ -25,6 +25,7 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/steady_timer.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -62,6 +63,10 @@ struct Poller {
   std::string poll_request_id;
   // The poll named a sticky queue (the worker's own), so a partial history is enough.
   bool sticky = false;
+  // Set (on another thread) when the poll's client has gone away: no task is handed to it, and
+  // it is not parked. Null: a poll nobody cancels (tests, in-process callers).
+  std::shared_ptr<const std::atomic<bool>> gone;
+  bool Gone() const { return gone != nullptr && gone->load(std::memory_order_relaxed); }
 };
 
 class Matcher {

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <asio/io_context.hpp>
+#include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -232,6 +234,60 @@ TEST_F(MatcherMetricsTest, CancelledPollsLeaveTheWaitingGaugeAndCountAsEmpty) {
   EXPECT_EQ(got, "");
   EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Workflow"), 0);
   EXPECT_EQ(Count("hdo_matching_poll_wait_seconds_count", "payments", "Workflow", "empty"), 1);
+}
+
+// A worker that dies with polls parked: gRPC reports the cancellation on its own thread (the flag)
+// before the cancel reaches matching through the engine thread's queue. A task arriving in between
+// goes to a live poll, or waits in the backlog, never to the dead one.
+TEST_F(MatcherMetricsTest, APollWhoseClientWentAwayIsNeverHandedATask) {
+  auto gone = std::make_shared<std::atomic<bool>>(false);
+  std::optional<std::string> dead_got;
+  Poller dead{"orders", "payments", "dead-worker", "", false, gone};
+  const uint64_t dead_poll = matcher_->PollWorkflowTask(
+      kNamespaceId, dead, std::chrono::seconds(60),
+      [&dead_got](PollWorkflowTaskQueueResponse response) { dead_got = response.task_token(); });
+  ASSERT_NE(dead_poll, 0u);
+  std::optional<std::string> live_got;
+  ASSERT_NE(PollWorkflow("payments", &live_got), 0u);
+
+  gone->store(true);  // the cancel itself has not reached matching
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
+  EXPECT_EQ(dead_got, "");  // answered empty, to nobody
+  EXPECT_EQ(live_got, "wf-1");
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-2")));
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Workflow"), 1);
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Workflow"), 0);
+  matcher_->CancelPoll(dead_poll);  // the late cancel finds nothing to do
+
+  // A claim (history starting a task in the write that creates it) skips it the same way.
+  auto gone_too = std::make_shared<std::atomic<bool>>(false);
+  Poller dead_activity{"orders", "payments", "dead-worker", "", false, gone_too};
+  std::optional<std::string> activity_got;
+  ASSERT_NE(matcher_->PollActivityTask(kNamespaceId, dead_activity, std::chrono::seconds(60),
+                                       [&activity_got](PollActivityTaskQueueResponse response) {
+                                         activity_got = response.task_token();
+                                       }),
+            0u);
+  gone_too->store(true);
+  EXPECT_FALSE(matcher_->ClaimActivityPoll(kNamespaceId, "payments").has_value());
+  EXPECT_EQ(activity_got, "");
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Activity"), 0);
+}
+
+TEST_F(MatcherMetricsTest, APollCancelledBeforeItWaitsTakesNoQueuedTaskAndIsNotParked) {
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
+  auto gone = std::make_shared<std::atomic<bool>>(true);
+  std::optional<std::string> got;
+  const uint64_t poll_id = matcher_->PollWorkflowTask(
+      kNamespaceId, {"orders", "payments", "worker", "", false, gone}, std::chrono::seconds(60),
+      [&got](PollWorkflowTaskQueueResponse response) { got = response.task_token(); });
+  EXPECT_EQ(poll_id, 0u);
+  EXPECT_EQ(got, "");
+  EXPECT_EQ(Count("hdo_matching_backlog_depth", "payments", "Workflow"), 1);
+  EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Workflow"), 0);
+  std::optional<std::string> live_got;
+  EXPECT_EQ(PollWorkflow("payments", &live_got), 0u);  // the live poll takes it at once
+  EXPECT_EQ(live_got, "wf-1");
 }
 
 TEST_F(MatcherMetricsTest, AMatcherGoneTakesItsQueuedTasksAndParkedPollsOutOfTheGauges) {
