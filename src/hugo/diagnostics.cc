@@ -1,5 +1,7 @@
 #include "hugo/diagnostics.h"
 
+#include <algorithm>
+
 #include "hugo/result.h"
 
 namespace hugo {
@@ -94,28 +96,53 @@ Diagnostics::Diagnostics()
       select_cancellations_(&Get("channel.select.cancellations")),
       select_latency_(&Get("channel.select.latency")) {}
 
+std::string Diagnostics::TagKey(const Tags& tags) {
+  // Length-prefixed, so that no two tag sets share a key whatever their characters.
+  size_t size = 0;
+  for (const auto& [name, value] : tags) size += name.size() + value.size() + 2 * sizeof(uint32_t);
+  std::string key;
+  key.reserve(size);
+  auto append_length = [&key](size_t length) {
+    const auto value = static_cast<uint32_t>(length);
+    key.append(reinterpret_cast<const char*>(&value), sizeof(value));
+  };
+  for (const auto& [name, value] : tags) {
+    append_length(name.size());
+    key += name;
+    append_length(value.size());
+    key += value;
+  }
+  return key;
+}
+
 Series& Diagnostics::Get(std::string_view instrument, const Tags& tags) {
   const size_t index = IndexOf(instrument);
   SeriesByTags& series = series_[index];
+  std::string key = TagKey(tags);
   std::lock_guard lock(mutex_);
-  auto it = series.find(tags);
-  if (it != series.end()) return *it->second;
+  auto it = series.find(key);
+  if (it != series.end()) return *it->second.series;
   // The last place under the limit is the overflow series'.
   if (series.size() + 1 < kCardinalityLimit) {
-    return *series.emplace(tags, std::make_unique<Series>()).first->second;
+    return *series.emplace(std::move(key), TaggedSeries{tags, std::make_unique<Series>()})
+                .first->second.series;
   }
   Series*& overflow = overflow_[index];
   if (overflow == nullptr) {
-    overflow = series.emplace(Tags{{std::string(kOverflowTag), "true"}}, std::make_unique<Series>())
-                   .first->second.get();
+    Tags overflow_tags{{std::string(kOverflowTag), "true"}};
+    std::string overflow_key = TagKey(overflow_tags);
+    overflow = series
+                   .emplace(std::move(overflow_key),
+                            TaggedSeries{std::move(overflow_tags), std::make_unique<Series>()})
+                   .first->second.series.get();
   }
   return *overflow;
 }
 
 const Series* Diagnostics::Find(std::string_view instrument, const Tags& tags) const {
   const SeriesByTags& series = series_[IndexOf(instrument)];
-  auto it = series.find(tags);
-  return it == series.end() ? nullptr : it->second.get();
+  auto it = series.find(TagKey(tags));
+  return it == series.end() ? nullptr : it->second.series.get();
 }
 
 double Diagnostics::SumOf(std::string_view instrument, const Tags& tags) const {
@@ -145,10 +172,15 @@ std::vector<SeriesSnapshot> Diagnostics::Collect() const {
   }
   std::lock_guard lock(mutex_);
   for (size_t i = 0; i < series_.size(); ++i) {
-    for (const auto& [tags, series] : series_[i]) {
-      out.push_back(SeriesSnapshot{DescriptorAt(i), tags, series->Sum(), series->Count(),
-                                   series->Min(), series->Max()});
+    const size_t first = out.size();
+    for (const auto& [key, entry] : series_[i]) {
+      const Series& series = *entry.series;
+      out.push_back(SeriesSnapshot{DescriptorAt(i), entry.tags, series.Sum(), series.Count(),
+                                   series.Min(), series.Max()});
     }
+    // An instrument's series in the order of their tag sets, as exporters and tests expect.
+    std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+              [](const SeriesSnapshot& a, const SeriesSnapshot& b) { return a.tags < b.tags; });
   }
   return out;
 }
@@ -164,7 +196,7 @@ void Diagnostics::Reset() {
   std::lock_guard lock(mutex_);
   // Series stay allocated (components hold references); only their values restart.
   for (SeriesByTags& by_tags : series_) {
-    for (auto& [tags, series] : by_tags) series->Clear();
+    for (auto& [key, entry] : by_tags) entry.series->Clear();
   }
 }
 

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace hugo {
@@ -148,8 +149,16 @@ class Diagnostics {
 
  private:
   Diagnostics();
-  // The series of one instrument by tag set; index kInstruments.size() is "hugo.unknown".
-  using SeriesByTags = std::map<Tags, std::unique_ptr<Series>>;
+  // The series of one instrument by tag set; index kInstruments.size() is "hugo.unknown". Keyed
+  // by the tag set's flat encoding (TagKey): one hash and one string compare per lookup, where a
+  // map keyed by the tag maps compared whole maps at every step (workflow.* series carry the
+  // workflow and run ids, so an instrument holds up to kCardinalityLimit of them).
+  struct TaggedSeries {
+    Tags tags;
+    std::unique_ptr<Series> series;
+  };
+  using SeriesByTags = std::unordered_map<std::string, TaggedSeries>;
+  static std::string TagKey(const Tags& tags);
   const Series* Find(std::string_view instrument, const Tags& tags) const;
 
   mutable std::mutex mutex_;

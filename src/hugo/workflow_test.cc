@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <thread>
@@ -173,6 +174,31 @@ TEST(DiagnosticsTest, SeriesAreKeptPerTagSetAndHistogramsTrackCountSumMinMax) {
   bool found_unknown = false;
   for (const auto& s : d.Collect()) found_unknown |= s.instrument.name == "hugo.unknown";
   EXPECT_TRUE(found_unknown);
+}
+
+TEST(DiagnosticsTest, TagSetsThatSpellTheSameCharactersAreStillDistinctSeriesCollectedInOrder) {
+  Diagnostics& d = Diagnostics::Instance();
+  constexpr std::string_view kInstrument = "taskqueue.enqueued";
+  // The same characters in one order, split differently between names and values.
+  const std::vector<Tags> sets = {{{"diag.k", "1:x"}},
+                                  {{"diag.k1", ":x"}},
+                                  {{"diag.k", "1"}, {"x", ""}},
+                                  {{"diag.k", ""}, {"1x", ""}}};
+  for (size_t i = 0; i < sets.size(); ++i)
+    d.Get(kInstrument, sets[i]).Add(static_cast<double>(i + 1));
+  for (size_t i = 0; i < sets.size(); ++i) {
+    EXPECT_EQ(d.SumOf(kInstrument, sets[i]), static_cast<double>(i + 1)) << i;
+  }
+  std::vector<Tags> collected;
+  for (const auto& s : d.Collect()) {
+    if (s.instrument.name == kInstrument &&
+        (s.tags.count("diag.k") + s.tags.count("diag.k1")) > 0) {
+      collected.push_back(s.tags);
+    }
+  }
+  std::vector<Tags> sorted = sets;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(collected, sorted);  // an instrument's series in the order of their tag sets
 }
 
 TEST(DiagnosticsTest, AnInstrumentKeepsAtMostTheCardinalityLimitAndTheRestShareTheOverflow) {
