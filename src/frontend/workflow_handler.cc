@@ -363,9 +363,12 @@ grpc::ServerUnaryReactor* WorkflowHandler::PollActivityTaskQueue(
 }
 
 grpc::ServerUnaryReactor* WorkflowHandler::GetWorkflowExecutionHistory(
-    grpc::CallbackServerContext* context, const wf::GetWorkflowExecutionHistoryRequest* request,
+    grpc::CallbackServerContext* /*context*/, const wf::GetWorkflowExecutionHistoryRequest* request,
     wf::GetWorkflowExecutionHistoryResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // A result poll waits up to the long-poll window: a client that goes away ends its wait.
+  history::Engine* engine = engine_;
+  auto* reactor =
+      new WaitReactor([engine](uint64_t id) { engine->CancelHistoryWait(id); }, store_io_);
   PostToStore(*store_io_, [this, reactor, request, response] {
     auto valid =
         request->has_execution()
@@ -377,7 +380,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetWorkflowExecutionHistory(
       FinishDurable(durability_, reactor, ToGrpcStatus(namespace_id.Error()));
       return;
     }
-    engine_->GetHistory(
+    uint64_t wait_id = engine_->GetHistory(
         namespace_id.Value(), *request,
         [this, reactor, response](hugo::Result<wf::GetWorkflowExecutionHistoryResponse> result) {
           if (result.IsFailure()) {
@@ -387,6 +390,9 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetWorkflowExecutionHistory(
           *response = std::move(result).Value();
           FinishDurable(durability_, reactor, grpc::Status::OK);
         });
+    // 0: answered at once, and the reactor may already be gone; a waiting one is finished only
+    // on this thread, so it is alive here.
+    if (wait_id != 0) reactor->SetWaitId(wait_id);
   });
   return reactor;
 }

@@ -719,6 +719,7 @@ void Engine::ReleaseWaiters() {
   timer_wakeup_->cancel();
   auto waiting = std::move(waiters_);
   waiters_.clear();
+  history_waits_.clear();
   for (auto& [run_id, waiter] : waiting) {
     waiter->timer->cancel();
     TryAnswerHistory(waiter->namespace_id, waiter->request, true, waiter->done);

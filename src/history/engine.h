@@ -219,11 +219,18 @@ class Engine {
 
   // --- history (engine_history.cc)
   // Answers at once, or (wait_new_event on a run that has nothing new yet) when the run changes
-  // or the long poll ends. `done` is called exactly once.
-  void GetHistory(
+  // or the long poll ends. `done` is called exactly once. Returns the wait's id for
+  // CancelHistoryWait (0 when answered at once).
+  uint64_t GetHistory(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest& request,
       HistoryDone done);
+  // The client of a waiting history poll went away: its wait ends now (answered to
+  // nobody, as DeadlineExceeded) instead of at the end of the long poll. Unknown or finished ids
+  // are ignored.
+  void CancelHistoryWait(uint64_t wait_id);
+  // History polls waiting now (for tests and metrics).
+  size_t HistoryWaits() const { return history_waits_.size(); }
 
   // --- queries (engine_query.cc)
   // Dispatches a query task to the workflow's worker and answers when the worker does; returns a
@@ -359,6 +366,8 @@ class Engine {
     std::string namespace_id;
     HistoryDone done;
     std::unique_ptr<asio::steady_timer> timer;
+    uint64_t id = 0;
+    std::string run_id;  // its key in waiters_
   };
   struct PendingQuery {
     std::string namespace_id;
@@ -610,6 +619,8 @@ class Engine {
       const temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest& request,
       bool deadline_passed, const HistoryDone& done);
   void WakeWaiters(const std::string& run_id);
+  // Takes a waiting history poll out of waiters_ and history_waits_; false when it already left.
+  bool ForgetHistoryWait(const HistoryWaiter& waiter);
 
   // --- reset and delete (engine_reset.cc)
   // The new run's first transition: fails its workflow task (RESET_WORKFLOW), restores pending
@@ -722,7 +733,9 @@ class Engine {
   UuidGenerator uuids_;
   int64_t next_task_id_ = 1;
   int64_t next_event_task_id_ = 1;
-  std::multimap<std::string, std::shared_ptr<HistoryWaiter>> waiters_;  // by run id
+  std::multimap<std::string, std::shared_ptr<HistoryWaiter>> waiters_;          // by run id
+  std::unordered_map<uint64_t, std::shared_ptr<HistoryWaiter>> history_waits_;  // the same, by id
+  uint64_t next_history_wait_id_ = 1;
   // The timer queue: due time (ms since epoch) → task id → task.
   std::multimap<int64_t, std::pair<int64_t, persistence::v1::TimerTask>> timer_queue_;
   std::unique_ptr<asio::steady_timer> timer_wakeup_;

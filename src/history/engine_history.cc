@@ -32,9 +32,10 @@ hugo::Result<int64_t> ParsePageToken(const std::string& token) {
 
 }  // namespace
 
-void Engine::GetHistory(const std::string& namespace_id,
-                        const wf::GetWorkflowExecutionHistoryRequest& request, HistoryDone done) {
-  if (TryAnswerHistory(namespace_id, request, false, done)) return;
+uint64_t Engine::GetHistory(const std::string& namespace_id,
+                            const wf::GetWorkflowExecutionHistoryRequest& request,
+                            HistoryDone done) {
+  if (TryAnswerHistory(namespace_id, request, false, done)) return 0;
   auto waiter = std::make_shared<HistoryWaiter>();
   waiter->request = request;
   waiter->namespace_id = namespace_id;
@@ -43,19 +44,38 @@ void Engine::GetHistory(const std::string& namespace_id,
   waiter->timer->expires_after(options_.history_long_poll);
   auto run_id =
       ResolveRunId(namespace_id, request.execution().workflow_id(), request.execution().run_id());
-  std::string key = run_id.IsSuccess() ? run_id.Value() : std::string();
-  waiters_.emplace(key, waiter);
-  waiter->timer->async_wait([this, waiter, key](const std::error_code& error) {
+  waiter->run_id = run_id.IsSuccess() ? run_id.Value() : std::string();
+  waiter->id = next_history_wait_id_++;
+  waiters_.emplace(waiter->run_id, waiter);
+  history_waits_.emplace(waiter->id, waiter);
+  waiter->timer->async_wait([this, waiter](const std::error_code& error) {
     if (error) return;  // answered earlier: the timer was cancelled
-    auto [begin, end] = waiters_.equal_range(key);
-    for (auto it = begin; it != end; ++it) {
-      if (it->second == waiter) {
-        waiters_.erase(it);
-        break;
-      }
-    }
+    if (!ForgetHistoryWait(*waiter)) return;
     TryAnswerHistory(waiter->namespace_id, waiter->request, true, waiter->done);
   });
+  return waiter->id;
+}
+
+bool Engine::ForgetHistoryWait(const HistoryWaiter& waiter) {
+  if (history_waits_.erase(waiter.id) == 0) return false;
+  auto [begin, end] = waiters_.equal_range(waiter.run_id);
+  for (auto it = begin; it != end; ++it) {
+    if (it->second.get() == &waiter) {
+      waiters_.erase(it);
+      break;
+    }
+  }
+  return true;
+}
+
+void Engine::CancelHistoryWait(uint64_t wait_id) {
+  auto found = history_waits_.find(wait_id);
+  if (found == history_waits_.end()) return;
+  std::shared_ptr<HistoryWaiter> waiter = found->second;
+  ForgetHistoryWait(*waiter);
+  waiter->timer->cancel();
+  waiter->done(
+      hugo::Error::From("the client stopped waiting for the history", errors::kDeadlineExceeded));
 }
 
 bool Engine::TryAnswerHistory(const std::string& namespace_id,
@@ -118,6 +138,7 @@ void Engine::WakeWaiters(const std::string& run_id) {
   for (auto& waiter : waiting) {
     if (TryAnswerHistory(waiter->namespace_id, waiter->request, false, waiter->done)) {
       waiter->timer->cancel();
+      history_waits_.erase(waiter->id);
     } else {
       waiters_.emplace(run_id, waiter);
     }

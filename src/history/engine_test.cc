@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error_codes.h"
 #include "common/uuid.h"
 #include "history/engine_test_fixture.h"
 #include "history/time_util.h"
@@ -199,6 +200,49 @@ TEST_F(EngineTest, ARejectedCompletionLeavesNothingOfWhatItChangedInTheCachedRun
   ASSERT_FALSE(second.task_token().empty());
   Complete(second.task_token(), {ScheduleActivity(0)});
   EXPECT_FALSE(PollActivityTask().task_token().empty());
+}
+
+// The SDKs wait for a result with a long poll on the close event. A client that goes away
+// (gRPC reports the cancellation) ends its wait at once instead of at the end of the window.
+TEST_F(EngineTest, AResultPollWhoseClientWentAwayStopsWaitingAndHearsNothingMore) {
+  wf::GetWorkflowExecutionHistoryRequest request;
+  request.set_wait_new_event(true);
+  request.set_history_event_filter_type(enums::HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT);
+  int answers = 0;
+  std::optional<hugo::Result<wf::GetWorkflowExecutionHistoryResponse>> last;
+  auto record = [&](hugo::Result<wf::GetWorkflowExecutionHistoryResponse> result) {
+    ++answers;
+    last = std::move(result);
+  };
+
+  Start("gone");
+  request.mutable_execution()->set_workflow_id("gone");
+  const uint64_t gone = engine_->GetHistory("ns", request, record);
+  ASSERT_NE(gone, 0u);
+  EXPECT_EQ(engine_->HistoryWaits(), 1u);
+  engine_->CancelHistoryWait(gone);
+  EXPECT_EQ(answers, 1);
+  ASSERT_TRUE(last.has_value() && last->IsFailure());
+  EXPECT_EQ(last->Error().Code(), errors::kDeadlineExceeded);
+  EXPECT_EQ(engine_->HistoryWaits(), 0u);
+  RunOneActivityAndComplete();       // the close reaches no one
+  engine_->CancelHistoryWait(gone);  // a second cancel finds nothing
+  EXPECT_EQ(answers, 1);
+
+  // A wait the close answers leaves nothing behind for a late cancel.
+  Start("stays");
+  request.mutable_execution()->set_workflow_id("stays");
+  const uint64_t stays = engine_->GetHistory("ns", request, record);
+  ASSERT_NE(stays, 0u);
+  RunOneActivityAndComplete();
+  EXPECT_EQ(answers, 2);
+  ASSERT_TRUE(last.has_value() && last->IsSuccess());
+  ASSERT_EQ(last->Value().history().events_size(), 1);
+  EXPECT_EQ(last->Value().history().events(0).event_type(),
+            enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+  EXPECT_EQ(engine_->HistoryWaits(), 0u);
+  engine_->CancelHistoryWait(stays);
+  EXPECT_EQ(answers, 2);
 }
 
 TEST_F(EngineTest, TheTimerQueueLagIsHowLateTheMostOverdueUnfiredTimerIs) {
