@@ -336,8 +336,9 @@ hugo::Result<Engine::Mutation> Engine::Begin(const persistence::RunKey& key) {
     // Checked out without a copy when nothing else holds the object (a committed mutation
     // still in scope does) and the store holds all of it: the entry stays empty until the
     // commit gives the run back, and a transition given up leaves the store's copy to reload.
-    if (run.use_count() == 1 && StoredAsCached(run->state))
+    if (run.use_count() == 1 && StoredAsCached(run->state)) {
       return hugo::Ok(Mutation(std::move(run)));
+    }
     return hugo::Ok(Mutation(std::make_shared<LoadedRun>(*run)));
   }
   // Not cached: the stored run, cached by the commit.
