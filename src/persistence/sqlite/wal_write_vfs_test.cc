@@ -244,5 +244,134 @@ TEST_F(WalWriteVfsTest, AConnectionThatDoesNotSyncEachCommitWritesThroughThePlai
   EXPECT_STRNE(vfs->zName, WalWriteVfsName());
 }
 
+// Split commits (Database::SplitCommits, for group commit's sync thread): a batch's COMMIT writes
+// its frames without syncing them, SyncCommitted syncs, and the database checkpoints by itself.
+
+// A listener for batches the test commits itself.
+class ManualBatches final : public BatchListener {
+ public:
+  void BatchOpened() override {}
+  hugo::Result<hugo::Unit> BatchFull() override { return hugo::Ok(); }
+  void BatchLost(const hugo::Error&) override {}
+  hugo::Result<hugo::Unit> Refusal() override { return hugo::Ok(); }
+};
+
+// One batch of `rows` rows of 1 KiB, committed (written, with split commits not synced).
+hugo::Result<hugo::Unit> CommitRows(Database& db, int first, int rows) {
+  auto written = db.InTransaction([&]() -> hugo::Result<hugo::Unit> {
+    for (int i = first; i < first + rows; ++i) {
+      auto inserted =
+          db.Exec("INSERT INTO t(id, body) VALUES(" + std::to_string(i) + ", randomblob(1024))");
+      if (inserted.IsFailure()) return inserted;
+    }
+    return hugo::Ok();
+  });
+  if (written.IsFailure()) return written;
+  return db.CommitBatch();
+}
+
+TEST_F(WalWriteVfsTest, ASplitCommitIsWrittenWithoutASyncAndSyncCommittedSyncsIt) {
+  auto opened = Database::Open({.path = path_});
+  ASSERT_TRUE(opened.IsSuccess()) << opened.Error().ToString();
+  Database& db = *opened.Value();
+  Exec(db.handle(), "CREATE TABLE t(id INTEGER PRIMARY KEY, body BLOB)");
+  ManualBatches batches;
+  db.SetBatchListener(&batches, 1000);
+  ASSERT_TRUE(CommitRows(db, 0, 10).IsSuccess());  // not split: synced by SQLite's request
+  ASSERT_TRUE(db.SplitCommits(true));
+  sqlite3* reader = OpenPlain(path_);
+  for (int commit = 1; commit <= 5; ++commit) {
+    WalWriteCounts before = WalWriteVfsCounts();
+    ASSERT_TRUE(CommitRows(db, commit * 10, 10).IsSuccess());
+    WalWriteCounts after = WalWriteVfsCounts();
+    EXPECT_EQ(after.syncs, before.syncs) << "commit " << commit;
+    EXPECT_EQ(after.syncs_deferred, before.syncs_deferred + 1) << "commit " << commit;
+    // Written: another connection reads it before any sync.
+    EXPECT_EQ(Scalar(reader, "SELECT count(*) FROM t"), (commit + 1) * 10);
+  }
+  EXPECT_TRUE(db.SyncCommitted().IsSuccess());
+  // Split off again, a commit syncs as SQLite asks.
+  db.SplitCommits(false);
+  WalWriteCounts before = WalWriteVfsCounts();
+  ASSERT_TRUE(CommitRows(db, 100, 10).IsSuccess());
+  EXPECT_EQ(WalWriteVfsCounts().syncs, before.syncs + 1);
+  EXPECT_EQ(WalWriteVfsCounts().syncs_deferred, before.syncs_deferred);
+  db.SetBatchListener(nullptr, 0);
+  sqlite3_close(reader);
+}
+
+TEST_F(WalWriteVfsTest, ConnectionsThatCannotSplitTheirCommitsSayNo) {
+  auto opened = Database::Open({.path = path_, .synchronous = "NORMAL"});
+  ASSERT_TRUE(opened.IsSuccess()) << opened.Error().ToString();
+  EXPECT_FALSE(opened.Value()->SplitCommits(true));
+}
+
+TEST_F(WalWriteVfsTest, SplitCommitsCheckpointTheWalAsSqlitesAutomaticCheckpointWould) {
+  auto opened = Database::Open({.path = path_});
+  ASSERT_TRUE(opened.IsSuccess()) << opened.Error().ToString();
+  Database& db = *opened.Value();
+  Exec(db.handle(), "CREATE TABLE t(id INTEGER PRIMARY KEY, body BLOB)");
+  ManualBatches batches;
+  db.SetBatchListener(&batches, 1000);
+  ASSERT_TRUE(db.SplitCommits(true));
+  const auto file_before = std::filesystem::file_size(path_);
+  // About 60 pages a commit: 200 commits write past the checkpoint threshold (8,000 pages).
+  for (int commit = 0; commit < 200; ++commit) {
+    ASSERT_TRUE(CommitRows(db, commit * 200, 200).IsSuccess()) << "commit " << commit;
+  }
+  ASSERT_TRUE(db.SyncCommitted().IsSuccess());
+  // The checkpoint copied the pages into the database file, and the WAL started over.
+  EXPECT_GT(std::filesystem::file_size(path_), file_before + 16 * 1024 * 1024);
+  EXPECT_LT(std::filesystem::file_size(path_ + "-wal"), 2 * 8000 * 4200u);
+  EXPECT_EQ(Text(db.handle(), "PRAGMA integrity_check"), "ok");
+  db.SetBatchListener(nullptr, 0);
+}
+
+TEST_F(WalWriteVfsTest, AProcessKilledBeforeItsSplitCommitsWereSyncedKeepsThemAll) {
+  {
+    auto opened = Database::Open({.path = path_});
+    ASSERT_TRUE(opened.IsSuccess()) << opened.Error().ToString();
+    Exec(opened.Value()->handle(), "CREATE TABLE t(id INTEGER PRIMARY KEY, body BLOB)");
+  }
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child writes split commits it never syncs until it is killed, reporting each one.
+    ::close(pipe_fds[0]);
+    auto opened = Database::Open({.path = path_});
+    if (opened.IsFailure()) ::_exit(2);
+    ManualBatches batches;
+    opened.Value()->SetBatchListener(&batches, 1000);
+    if (!opened.Value()->SplitCommits(true)) ::_exit(5);
+    for (int commit = 0;; ++commit) {
+      if (CommitRows(*opened.Value(), commit * 50, 50).IsFailure()) ::_exit(3);
+      if (::write(pipe_fds[1], &commit, sizeof(commit)) != sizeof(commit)) ::_exit(4);
+    }
+  }
+  ::close(pipe_fds[1]);
+  int last = -1;
+  for (int commit; last < 40 && ::read(pipe_fds[0], &commit, sizeof(commit)) == sizeof(commit);) {
+    last = commit;
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  for (int commit; ::read(pipe_fds[0], &commit, sizeof(commit)) == sizeof(commit);) last = commit;
+  ::close(pipe_fds[0]);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the child exited by itself, status " << status;
+  ASSERT_GE(last, 40);
+
+  auto reopened = Database::Open({.path = path_});
+  ASSERT_TRUE(reopened.IsSuccess()) << reopened.Error().ToString();
+  sqlite3* db = reopened.Value()->handle();
+  const int64_t rows = Scalar(db, "SELECT count(*) FROM t");
+  EXPECT_GE(rows, (last + 1) * 50);
+  EXPECT_EQ(rows % 50, 0);
+  EXPECT_EQ(Scalar(db, "SELECT max(id) FROM t") + 1, rows);
+  EXPECT_EQ(Text(db, "PRAGMA integrity_check"), "ok");
+}
+
 }  // namespace
 }  // namespace hdo::persistence::sqlite
