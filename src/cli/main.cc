@@ -170,11 +170,6 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   start_dev
-      ->add_option("--commit-sync-thread", options.commit_sync_thread,
-                   "Sync the SQLite WAL on a thread of its own while the engine goes on "
-                   "(true or false; false syncs each commit on the engine thread)")
-      ->capture_default_str();
-  start_dev
       ->add_option("--activity-eager-execution", options.activity_eager_execution,
                    "Hand an activity that asks for eager execution back in the workflow task's "
                    "completion (true or false)")

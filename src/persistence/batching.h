@@ -2,8 +2,7 @@
 // run many transactions inside one open batch (each in a savepoint) and commit them together.
 // Implemented by sqlite::Database and sql::Session.
 //
-// Not thread-safe: the store thread owns the connection and calls everything here, except
-// SyncCommitted.
+// Not thread-safe: the store thread owns the connection and calls everything here.
 #pragma once
 
 #include "hugo/result.h"
@@ -36,17 +35,6 @@ class Batcher {
   // Commits the open batch (no-op when none is open). On failure the batch is rolled back and
   // the error has commit_state "unknown" or "not_committed".
   virtual hugo::Result<hugo::Unit> CommitBatch() = 0;
-
-  // Split commits (group commit's sync thread): when the store can and `on` is true, from now on
-  // CommitBatch only writes the batch (this connection reads it; it survives the process, not a
-  // power loss) and SyncCommitted makes it durable. Returns whether commits are split now.
-  virtual bool SplitCommits(bool on) {
-    (void)on;
-    return false;
-  }
-  // Makes every batch CommitBatch wrote so far durable. The one method any thread may call,
-  // while commits are split.
-  virtual hugo::Result<hugo::Unit> SyncCommitted() { return hugo::Ok(); }
 };
 
 }  // namespace hdo::persistence

@@ -361,15 +361,7 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   // From here on the store thread's transactions are batched (nothing runs there yet).
   group_commit_ = std::make_unique<persistence::GroupCommit>(
       batcher_, store_io_->get_executor(),
-      persistence::GroupCommit::Options{.batch_max = std::max(1, options_.commit_batch_max),
-                                        .sync_thread = options_.commit_sync_thread});
-  group_commit_->SetOnSyncFailed([](const hugo::Error& error) {
-    // After a failed fsync nothing says what the file holds (the kernel may have dropped the
-    // pages it could not write): only a restart, which recovers what is durable, can go on.
-    log::Error("cannot sync the store's write-ahead log; exiting so that a restart recovers it",
-               {{"error", error.Message()}});
-    std::_Exit(1);
-  });
+      persistence::GroupCommit::Options{.batch_max = std::max(1, options_.commit_batch_max)});
   group_commit_->SetOnLost([this](const hugo::Error& error) {
     auto sqlite_code = error.TryGetMetadata<int64_t>("sqlite_code");
     if (sqlite_code.has_value() && (*sqlite_code & 0xff) == SQLITE_CORRUPT) {

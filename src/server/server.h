@@ -96,9 +96,6 @@ class Server {
     std::map<std::string, std::chrono::seconds> namespace_retentions;
     // Transactions sharing one commit (one fsync) at most; 1 commits each on its own.
     int commit_batch_max = 1000;
-    // The embedded store's commits synced on a thread of their own
-    // (persistence::GroupCommit::Options::sync_thread).
-    bool commit_sync_thread = true;
     // Eager activity execution (history::Engine::Options::activity_eager_execution).
     bool activity_eager_execution = true;
     // Prometheus GET /metrics on `ip`: 0 picks a free port (MetricsPort() tells which), -1

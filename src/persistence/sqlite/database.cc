@@ -104,8 +104,7 @@ hugo::Result<std::unique_ptr<Database>> Database::Open(Options options) {
         // indexes) rewritten by many commits are copied into the database file once per
         // checkpoint, so fewer checkpoints copy fewer pages. Both bound memory and disk (a WAL of
         // at most ~32 MiB between checkpoints).
-        std::string("PRAGMA cache_size=-65536"),
-        "PRAGMA wal_autocheckpoint=" + std::to_string(kCheckpointPages),
+        std::string("PRAGMA cache_size=-65536"), std::string("PRAGMA wal_autocheckpoint=8000"),
         // Each transaction of a group commit runs in a savepoint, and SQLite saves the original
         // of every page a savepoint changes in a sub-journal. Kept on disk, that file spills as
         // soon as one transaction changes more than 16 pages, and from then on every page of
@@ -121,7 +120,6 @@ hugo::Result<std::unique_ptr<Database>> Database::Open(Options options) {
 
 Database::~Database() {
   if (batch_open_) (void)CommitBatch();
-  SplitCommits(false);
   DropStatementCache(db_);
   sqlite3_close_v2(db_);
   if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -225,58 +223,12 @@ hugo::Result<hugo::Unit> Database::CommitBatch() {
   if (!batch_open_) return hugo::Ok();
   batch_open_ = false;
   batch_transactions_ = 0;
-  if (split_wal_ != nullptr) SetWalSyncDeferred(split_wal_, true);
   auto committed = ExecPrepared("COMMIT");
-  if (split_wal_ != nullptr) SetWalSyncDeferred(split_wal_, false);
   if (committed.IsFailure()) {
     (void)Exec("ROLLBACK");
     return committed.Error().WithCode(kErrorStore).WithMetadata("commit_state", "unknown");
   }
-  if (split_wal_ != nullptr && wal_frames_ >= kCheckpointPages) {
-    // As SQLite's automatic checkpoint: passive, its failure left for the next one. Its syncs
-    // are real: the WAL's (every frame written so far) before it copies pages into the file.
-    wal_frames_ = 0;
-    (void)sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  }
   return hugo::Ok();
-}
-
-bool Database::SplitCommits(bool on) {
-  if (!on) {
-    if (split_wal_ != nullptr) {
-      split_wal_ = nullptr;
-      sqlite3_wal_autocheckpoint(db_, kCheckpointPages);  // replaces the frame counting hook
-    }
-    return false;
-  }
-  if (split_wal_ != nullptr) return true;
-  sqlite3_file* wal = nullptr;
-  if (sqlite3_file_control(db_, nullptr, SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
-      !SetWalSyncDeferred(wal, false)) {
-    return false;  // not a WAL of the WAL write VFS (synchronous below FULL): commits sync
-  }
-  split_wal_ = wal;
-  wal_frames_ = 0;
-  // Replaces the automatic checkpoint: CommitBatch checkpoints.
-  sqlite3_wal_hook(
-      db_,
-      [](void* self, sqlite3*, const char*, int frames) {
-        static_cast<Database*>(self)->wal_frames_ = frames;
-        return SQLITE_OK;
-      },
-      this);
-  return true;
-}
-
-hugo::Result<hugo::Unit> Database::SyncCommitted() {
-  if (split_wal_ == nullptr) return hugo::Ok();
-  int rc = SyncDeferredWal(split_wal_);
-  if (rc == SQLITE_OK) return hugo::Ok();
-  return hugo::Error::From(
-             std::string("cannot sync the WAL of '") + path_ + "': " + std::strerror(errno),
-             kErrorStore)
-      .WithMetadata("sqlite_code", int64_t{rc})
-      .WithMetadata("commit_state", "unknown");
 }
 
 }  // namespace hdo::persistence::sqlite

@@ -16,7 +16,6 @@
 #include "persistence/batching.h"
 
 struct sqlite3;
-struct sqlite3_file;
 
 namespace hdo::persistence::sqlite {
 
@@ -74,15 +73,6 @@ class Database final : public persistence::Batcher {
   bool BatchOpen() const override { return batch_open_; }
   int BatchTransactions() const override { return batch_transactions_; }
   hugo::Result<hugo::Unit> CommitBatch() override;
-  // On a connection that syncs each commit (synchronous=FULL, the WAL write VFS): COMMIT returns
-  // once the batch's frames are written, SyncCommitted fsyncs the WAL on the caller's thread, and
-  // the WAL is checkpointed after a commit that leaves it at kCheckpointPages or more (SQLite's
-  // automatic checkpoint would run inside the COMMIT, with its syncs deferred too).
-  bool SplitCommits(bool on) override;
-  hugo::Result<hugo::Unit> SyncCommitted() override;
-
-  // WAL pages between checkpoints (PRAGMA wal_autocheckpoint, or the split commits' own).
-  static constexpr int kCheckpointPages = 8000;
 
  private:
   Database(std::string path, sqlite3* db, int lock_fd)
@@ -98,9 +88,6 @@ class Database final : public persistence::Batcher {
   int batch_max_ = 0;
   bool batch_open_ = false;
   int batch_transactions_ = 0;
-  // Split commits: the WAL file (whose syncs COMMIT defers), its frames after the last commit.
-  sqlite3_file* split_wal_ = nullptr;
-  int wal_frames_ = 0;
 };
 
 }  // namespace hdo::persistence::sqlite

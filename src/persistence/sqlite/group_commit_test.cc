@@ -8,9 +8,7 @@
 #include <sqlite3.h>
 
 #include <asio/io_context.hpp>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -159,8 +157,7 @@ TEST_F(GroupCommitTest, AnUndoBatchTransactionThatFailsAfterWritingLosesTheWhole
 }
 
 TEST_F(GroupCommitTest, AFullBatchIsCommittedBeforeTheNextTransaction) {
-  // Syncs on the store thread, so that each commit answers its waiters at once.
-  GroupCommit group(&file_.db(), io_.get_executor(), {.batch_max = 2, .sync_thread = false});
+  GroupCommit group(&file_.db(), io_.get_executor(), {.batch_max = 2});
   std::vector<int> answered_after;  // committed rows seen when each reply is answered
   for (int id = 1; id <= 5; ++id) {
     ASSERT_TRUE(Insert(id).IsSuccess());
@@ -206,149 +203,6 @@ TEST_F(GroupCommitTest, AFailedCommitAnswersUnavailableAndRefusesWritesUntilResu
   io_.restart();
   io_.run();
   EXPECT_EQ(CommittedIds(), std::vector<int>({2}));
-}
-
-// The sync thread. The database's batches, with a sync the test holds until it lets it go (or
-// fails): what group commit does while a sync is under way.
-class HeldSyncs final : public Batcher {
- public:
-  explicit HeldSyncs(Database& db) : db_(db) {}
-  void SetBatchListener(BatchListener* listener, int batch_max) override {
-    db_.SetBatchListener(listener, batch_max);
-  }
-  bool BatchOpen() const override { return db_.BatchOpen(); }
-  int BatchTransactions() const override { return db_.BatchTransactions(); }
-  hugo::Result<hugo::Unit> CommitBatch() override { return db_.CommitBatch(); }
-  bool SplitCommits(bool on) override { return db_.SplitCommits(on); }
-  hugo::Result<hugo::Unit> SyncCommitted() override {
-    std::unique_lock<std::mutex> lock(mutex_);
-    ++started_;
-    changed_.notify_all();
-    changed_.wait(lock, [&] { return released_ >= started_; });
-    if (fail_) return hugo::Error::From("EIO", "test.io");
-    return db_.SyncCommitted();
-  }
-  // Waits until `n` syncs have started.
-  void AwaitStarted(int n) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return started_ >= n; });
-  }
-  // Lets every started sync (and the next `more`) end, failed when `fail`.
-  void Release(int more = 0, bool fail = false) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    released_ = started_ + more;
-    fail_ = fail;
-    changed_.notify_all();
-  }
-  int Started() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return started_;
-  }
-
- private:
-  Database& db_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  int started_ = 0;
-  int released_ = 0;
-  bool fail_ = false;
-};
-
-TEST_F(GroupCommitTest, AReplyWaitsForTheSyncOfItsWrittenBatchAndSoDoesOneThatReadItSince) {
-  HeldSyncs held(file_.db());
-  GroupCommit group(&held, io_.get_executor(), {});
-  ASSERT_TRUE(group.SyncsApart());
-  ASSERT_TRUE(Insert(1).IsSuccess());
-  auto writer = Reply(group);
-  io_.poll();  // the flush: the batch is written and its sync starts
-  held.AwaitStarted(1);
-  EXPECT_EQ(CommittedIds(), std::vector<int>({1}));  // written, visible to another reader
-  EXPECT_FALSE(writer->has_value());
-  // No batch is open, but what a read now sees is not durable yet: this reply waits too.
-  auto reader = Reply(group);
-  io_.poll();
-  EXPECT_FALSE(writer->has_value());
-  EXPECT_FALSE(reader->has_value());
-  held.Release();
-  io_.run();
-  ASSERT_TRUE(writer->has_value() && reader->has_value());
-  EXPECT_TRUE((*writer)->IsSuccess());
-  EXPECT_TRUE((*reader)->IsSuccess());
-  EXPECT_EQ(group.stats().syncs, 1);
-  // Once synced, nothing waits.
-  auto later = Reply(group);
-  EXPECT_TRUE(later->has_value());
-}
-
-TEST_F(GroupCommitTest, BatchesWrittenDuringASyncShareTheNextOne) {
-  HeldSyncs held(file_.db());
-  GroupCommit group(&held, io_.get_executor(), {});
-  ASSERT_TRUE(Insert(1).IsSuccess());
-  auto first = Reply(group);
-  io_.poll();
-  held.AwaitStarted(1);
-  // Two more batches, each written on the store thread while the first sync is held.
-  ASSERT_TRUE(Insert(2).IsSuccess());
-  auto second = Reply(group);
-  io_.poll();
-  ASSERT_TRUE(Insert(3).IsSuccess());
-  auto third = Reply(group);
-  io_.poll();
-  EXPECT_EQ(group.stats().batches, 3);
-  EXPECT_EQ(CommittedIds(), std::vector<int>({1, 2, 3}));
-  EXPECT_FALSE(first->has_value() || second->has_value() || third->has_value());
-  held.Release(1);  // the first sync, and the one after it
-  io_.run();
-  ASSERT_TRUE(first->has_value() && second->has_value() && third->has_value());
-  EXPECT_TRUE((*third)->IsSuccess());
-  EXPECT_EQ(held.Started(), 2);  // one sync for batches 2 and 3
-  EXPECT_EQ(group.stats().syncs, 2);
-}
-
-TEST_F(GroupCommitTest, AFailedSyncAnswersItsWaitersUnavailableAndTellsTheOwner) {
-  HeldSyncs held(file_.db());
-  GroupCommit group(&held, io_.get_executor(), {});
-  std::optional<hugo::Error> failed;
-  group.SetOnSyncFailed([&](const hugo::Error& error) { failed = error; });
-  ASSERT_TRUE(Insert(1).IsSuccess());
-  auto reply = Reply(group);
-  io_.poll();
-  held.AwaitStarted(1);
-  held.Release(0, /*fail=*/true);
-  io_.run();
-  ASSERT_TRUE(reply->has_value());
-  ASSERT_TRUE((*reply)->IsFailure());
-  EXPECT_EQ((*reply)->Error().Code(), errors::kUnavailable);
-  EXPECT_NE((*reply)->Error().Message().find("may or may not have taken effect"), std::string::npos)
-      << (*reply)->Error().Message();
-  ASSERT_TRUE(failed.has_value());
-  EXPECT_EQ(failed->Message(), "EIO");
-}
-
-TEST_F(GroupCommitTest, ADestroyedGroupCommitSyncsAndAnswersWhatItStillHeld) {
-  HeldSyncs held(file_.db());
-  held.Release(100);  // no sync is held
-  std::shared_ptr<std::optional<hugo::Result<hugo::Unit>>> reply;
-  {
-    GroupCommit group(&held, io_.get_executor(), {});
-    ASSERT_TRUE(Insert(1).IsSuccess());
-    reply = Reply(group);
-    // Never run: the destructor commits the open batch and syncs it.
-  }
-  ASSERT_TRUE(reply->has_value());
-  EXPECT_TRUE((*reply)->IsSuccess());
-  EXPECT_EQ(CommittedIds(), std::vector<int>({1}));
-}
-
-TEST_F(GroupCommitTest, WithoutTheSyncThreadACommitSyncsOnTheStoreThread) {
-  HeldSyncs held(file_.db());
-  GroupCommit group(&held, io_.get_executor(), {.sync_thread = false});
-  EXPECT_FALSE(group.SyncsApart());
-  ASSERT_TRUE(Insert(1).IsSuccess());
-  auto reply = Reply(group);
-  io_.run();
-  ASSERT_TRUE(reply->has_value());
-  EXPECT_EQ(held.Started(), 0);
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
 #include "persistence/sqlite/wal_write_vfs.h"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -23,8 +21,6 @@ constexpr size_t kWriteMax = 31 * 4096;
 
 std::atomic<int64_t> writes_received{0};
 std::atomic<int64_t> writes_issued{0};
-std::atomic<int64_t> wal_syncs{0};
-std::atomic<int64_t> wal_syncs_deferred{0};
 
 // What SQLite allocates for a file of this VFS (szOsFile bytes): this header, then the real
 // VFS's file object. `pending` is only set for a WAL file.
@@ -34,12 +30,6 @@ struct File {
   struct Pending {
     std::string bytes;
     sqlite3_int64 offset = 0;
-    // Deferred syncs (SetWalSyncDeferred): a descriptor of the same file of our own, for
-    // SyncDeferredWal on another thread; whether xSync defers now; whether the real file has
-    // been synced once (its first sync also syncs the folder that holds the new file).
-    int sync_fd = -1;
-    bool defer = false;
-    bool synced_once = false;
   } * pending;
 };
 
@@ -67,7 +57,6 @@ int Close(sqlite3_file* file) {
   File* f = Of(file);
   int flushed = Flush(f);
   int rc = Real(f).xClose(f->real);
-  if (f->pending != nullptr && f->pending->sync_fd >= 0) ::close(f->pending->sync_fd);
   delete f->pending;
   f->pending = nullptr;
   return flushed != SQLITE_OK ? flushed : rc;
@@ -110,15 +99,7 @@ int Truncate(sqlite3_file* file, sqlite3_int64 size) {
 int Sync(sqlite3_file* file, int flags) {
   File* f = Of(file);
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  if (f->pending != nullptr && f->pending->defer && f->pending->synced_once &&
-      f->pending->sync_fd >= 0) {
-    wal_syncs_deferred.fetch_add(1, std::memory_order_relaxed);
-    return SQLITE_OK;  // written; SyncDeferredWal makes it durable
-  }
-  if (f->pending != nullptr) wal_syncs.fetch_add(1, std::memory_order_relaxed);
-  int rc = Real(f).xSync(f->real, flags);
-  if (rc == SQLITE_OK && f->pending != nullptr) f->pending->synced_once = true;
-  return rc;
+  return Real(f).xSync(f->real, flags);
 }
 
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
@@ -200,12 +181,8 @@ int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags,
     f->real->pMethods->xClose(f->real);
     return SQLITE_CANTOPEN;
   }
-  if (rc == SQLITE_OK && (flags & SQLITE_OPEN_WAL) != 0) {
+  if (rc == SQLITE_OK && (flags & SQLITE_OPEN_WAL) != 0)
     f->pending = new (std::nothrow) File::Pending;
-    // Without a descriptor of its own, the file's syncs are never deferred.
-    if (f->pending != nullptr && name != nullptr)
-      f->pending->sync_fd = ::open(name, O_RDWR | O_CLOEXEC);
-  }
   f->base.pMethods = &kMethods;
   return rc;
 }
@@ -228,23 +205,9 @@ const char* WalWriteVfsName() {
   return kVfsName;
 }
 
-bool SetWalSyncDeferred(sqlite3_file* wal, bool deferred) {
-  if (wal == nullptr || wal->pMethods != &kMethods) return false;
-  File* f = Of(wal);
-  if (f->pending == nullptr || f->pending->sync_fd < 0) return false;
-  f->pending->defer = deferred;
-  return true;
-}
-
-int SyncDeferredWal(sqlite3_file* wal) {
-  File* f = Of(wal);
-  return ::fdatasync(f->pending->sync_fd) == 0 ? SQLITE_OK : SQLITE_IOERR_FSYNC;
-}
-
 WalWriteCounts WalWriteVfsCounts() {
   return {writes_received.load(std::memory_order_relaxed),
-          writes_issued.load(std::memory_order_relaxed), wal_syncs.load(std::memory_order_relaxed),
-          wal_syncs_deferred.load(std::memory_order_relaxed)};
+          writes_issued.load(std::memory_order_relaxed)};
 }
 
 }  // namespace hdo::persistence::sqlite
