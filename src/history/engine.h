@@ -30,6 +30,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/metrics.h"
 #include "common/uuid.h"
 #include "hdo/persistence/v1/execution.pb.h"
 #include "history/commands.h"
@@ -231,6 +232,8 @@ class Engine {
   void CancelHistoryWait(uint64_t wait_id);
   // History polls waiting now (for tests and metrics).
   size_t HistoryWaits() const { return history_waits_.size(); }
+  // /metrics' hdo_history_result_polls_waiting: HistoryWaits() summed over the process's engines.
+  static metrics::Gauge& ResultPollsWaiting();
 
   // --- queries (engine_query.cc)
   // Dispatches a query task to the workflow's worker and answers when the worker does; returns a
@@ -735,6 +738,11 @@ class Engine {
   int64_t next_event_task_id_ = 1;
   std::multimap<std::string, std::shared_ptr<HistoryWaiter>> waiters_;          // by run id
   std::unordered_map<uint64_t, std::shared_ptr<HistoryWaiter>> history_waits_;  // the same, by id
+  // hdo_history_result_polls_waiting (docs/architecture/metrics.md): history_waits_.size(),
+  // summed over the process's engines. Call after every change of history_waits_ with its size
+  // before.
+  void HistoryWaitsChanged(size_t before);
+  metrics::Gauge* history_waits_gauge_ = nullptr;
   uint64_t next_history_wait_id_ = 1;
   // The timer queue: due time (ms since epoch) → task id → task.
   std::multimap<int64_t, std::pair<int64_t, persistence::v1::TimerTask>> timer_queue_;

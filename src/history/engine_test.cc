@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/error_codes.h"
+#include "common/metrics.h"
 #include "common/uuid.h"
 #include "history/engine_test_fixture.h"
 #include "history/time_util.h"
@@ -215,16 +216,22 @@ TEST_F(EngineTest, AResultPollWhoseClientWentAwayStopsWaitingAndHearsNothingMore
     last = std::move(result);
   };
 
+  // The polls parked now, as /metrics shows them (summed over the process's engines).
+  metrics::Gauge* waiting = &Engine::ResultPollsWaiting();
+  const double waiting_before = waiting->Value();
+
   Start("gone");
   request.mutable_execution()->set_workflow_id("gone");
   const uint64_t gone = engine_->GetHistory("ns", request, record);
   ASSERT_NE(gone, 0u);
   EXPECT_EQ(engine_->HistoryWaits(), 1u);
+  EXPECT_EQ(waiting->Value(), waiting_before + 1);
   engine_->CancelHistoryWait(gone);
   EXPECT_EQ(answers, 1);
   ASSERT_TRUE(last.has_value() && last->IsFailure());
   EXPECT_EQ(last->Error().Code(), errors::kDeadlineExceeded);
   EXPECT_EQ(engine_->HistoryWaits(), 0u);
+  EXPECT_EQ(waiting->Value(), waiting_before);
   RunOneActivityAndComplete();       // the close reaches no one
   engine_->CancelHistoryWait(gone);  // a second cancel finds nothing
   EXPECT_EQ(answers, 1);
@@ -234,8 +241,10 @@ TEST_F(EngineTest, AResultPollWhoseClientWentAwayStopsWaitingAndHearsNothingMore
   request.mutable_execution()->set_workflow_id("stays");
   const uint64_t stays = engine_->GetHistory("ns", request, record);
   ASSERT_NE(stays, 0u);
+  EXPECT_EQ(waiting->Value(), waiting_before + 1);
   RunOneActivityAndComplete();
   EXPECT_EQ(answers, 2);
+  EXPECT_EQ(waiting->Value(), waiting_before);
   ASSERT_TRUE(last.has_value() && last->IsSuccess());
   ASSERT_EQ(last->Value().history().events_size(), 1);
   EXPECT_EQ(last->Value().history().events(0).event_type(),
@@ -243,6 +252,26 @@ TEST_F(EngineTest, AResultPollWhoseClientWentAwayStopsWaitingAndHearsNothingMore
   EXPECT_EQ(engine_->HistoryWaits(), 0u);
   engine_->CancelHistoryWait(stays);
   EXPECT_EQ(answers, 2);
+}
+
+// At shutdown the parked result polls are answered and leave the gauge of /metrics.
+TEST_F(EngineTest, ReleasedResultPollsLeaveTheWaitingGauge) {
+  metrics::Gauge* waiting = &Engine::ResultPollsWaiting();
+  const double waiting_before = waiting->Value();
+  wf::GetWorkflowExecutionHistoryRequest request;
+  request.set_wait_new_event(true);
+  request.set_history_event_filter_type(enums::HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT);
+  int answers = 0;
+  for (const char* id : {"first", "second"}) {
+    Start(id);
+    request.mutable_execution()->set_workflow_id(id);
+    engine_->GetHistory("ns", request,
+                        [&](hugo::Result<wf::GetWorkflowExecutionHistoryResponse>) { ++answers; });
+  }
+  EXPECT_EQ(waiting->Value(), waiting_before + 2);
+  engine_->ReleaseWaiters();
+  EXPECT_EQ(answers, 2);
+  EXPECT_EQ(waiting->Value(), waiting_before);
 }
 
 TEST_F(EngineTest, TheTimerQueueLagIsHowLateTheMostOverdueUnfiredTimerIs) {
