@@ -80,9 +80,7 @@ Engine::Engine(persistence::ExecutionStore* store, matching::Matcher* matcher,
       executor_(std::move(executor)),
       options_(options),
       now_(std::move(now)),
-      timer_wakeup_(std::make_unique<asio::steady_timer>(executor_)) {
-  history_waits_gauge_ = &ResultPollsWaiting();
-}
+      timer_wakeup_(std::make_unique<asio::steady_timer>(executor_)) {}
 
 metrics::Gauge& Engine::ResultPollsWaiting() {
   static metrics::Gauge* gauge = metrics::DefaultRegistry().GetGauge(
@@ -92,12 +90,7 @@ metrics::Gauge& Engine::ResultPollsWaiting() {
   return *gauge;
 }
 
-Engine::~Engine() { history_waits_gauge_->Add(-static_cast<double>(history_waits_.size())); }
-
-void Engine::HistoryWaitsChanged(size_t before) {
-  history_waits_gauge_->Add(static_cast<double>(history_waits_.size()) -
-                            static_cast<double>(before));
-}
+Engine::~Engine() { ResultPollsWaiting().Add(-static_cast<double>(history_waits_.size())); }
 
 google::protobuf::Timestamp Engine::After(const google::protobuf::Duration& duration) {
   return AddDuration(now_(), duration);
@@ -735,9 +728,8 @@ void Engine::ReleaseWaiters() {
   timer_wakeup_->cancel();
   auto waiting = std::move(waiters_);
   waiters_.clear();
-  const size_t waits_before = history_waits_.size();
+  ResultPollsWaiting().Add(-static_cast<double>(history_waits_.size()));
   history_waits_.clear();
-  HistoryWaitsChanged(waits_before);
   for (auto& [run_id, waiter] : waiting) {
     waiter->timer->cancel();
     TryAnswerHistory(waiter->namespace_id, waiter->request, true, waiter->done);

@@ -736,13 +736,9 @@ class Engine {
   UuidGenerator uuids_;
   int64_t next_task_id_ = 1;
   int64_t next_event_task_id_ = 1;
-  std::multimap<std::string, std::shared_ptr<HistoryWaiter>> waiters_;          // by run id
-  std::unordered_map<uint64_t, std::shared_ptr<HistoryWaiter>> history_waits_;  // the same, by id
-  // hdo_history_result_polls_waiting (docs/architecture/metrics.md): history_waits_.size(),
-  // summed over the process's engines. Call after every change of history_waits_ with its size
-  // before.
-  void HistoryWaitsChanged(size_t before);
-  metrics::Gauge* history_waits_gauge_ = nullptr;
+  std::multimap<std::string, std::shared_ptr<HistoryWaiter>> waiters_;  // by run id
+  // The same, by id; every change is counted in ResultPollsWaiting().
+  std::unordered_map<uint64_t, std::shared_ptr<HistoryWaiter>> history_waits_;
   uint64_t next_history_wait_id_ = 1;
   // The timer queue: due time (ms since epoch) → task id → task.
   std::multimap<int64_t, std::pair<int64_t, persistence::v1::TimerTask>> timer_queue_;

@@ -48,7 +48,7 @@ uint64_t Engine::GetHistory(const std::string& namespace_id,
   waiter->id = next_history_wait_id_++;
   waiters_.emplace(waiter->run_id, waiter);
   history_waits_.emplace(waiter->id, waiter);
-  HistoryWaitsChanged(history_waits_.size() - 1);
+  ResultPollsWaiting().Add(1);
   waiter->timer->async_wait([this, waiter](const std::error_code& error) {
     if (error) return;  // answered earlier: the timer was cancelled
     if (!ForgetHistoryWait(*waiter)) return;
@@ -59,7 +59,7 @@ uint64_t Engine::GetHistory(const std::string& namespace_id,
 
 bool Engine::ForgetHistoryWait(const HistoryWaiter& waiter) {
   if (history_waits_.erase(waiter.id) == 0) return false;
-  HistoryWaitsChanged(history_waits_.size() + 1);
+  ResultPollsWaiting().Add(-1);
   auto [begin, end] = waiters_.equal_range(waiter.run_id);
   for (auto it = begin; it != end; ++it) {
     if (it->second.get() == &waiter) {
@@ -140,7 +140,7 @@ void Engine::WakeWaiters(const std::string& run_id) {
   for (auto& waiter : waiting) {
     if (TryAnswerHistory(waiter->namespace_id, waiter->request, false, waiter->done)) {
       waiter->timer->cancel();
-      if (history_waits_.erase(waiter->id) != 0) HistoryWaitsChanged(history_waits_.size() + 1);
+      if (history_waits_.erase(waiter->id) != 0) ResultPollsWaiting().Add(-1);
     } else {
       waiters_.emplace(run_id, waiter);
     }
