@@ -1,6 +1,9 @@
 #include "hugo/diagnostics.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <system_error>
 
 #include "hugo/result.h"
 
@@ -198,6 +201,113 @@ void Diagnostics::Reset() {
   for (SeriesByTags& by_tags : series_) {
     for (auto& [key, entry] : by_tags) entry.series->Clear();
   }
+}
+
+namespace {
+
+// OpenTelemetry's Prometheus name rules: invalid characters (and runs of them) become one '_';
+// a label name may not hold ':' and neither may start with a digit.
+std::string PrometheusName(std::string_view name, bool label) {
+  std::string out;
+  for (char c : name) {
+    const bool valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '_' || (c == ':' && !label);
+    if (valid) {
+      out += c;
+    } else if (out.empty() || out.back() != '_') {
+      out += '_';
+    }
+  }
+  if (!out.empty() && out[0] >= '0' && out[0] <= '9') out.insert(out.begin(), '_');
+  return out;
+}
+
+std::string UnitSuffix(std::string_view unit) {
+  if (unit.empty() || unit.front() == '{') return {};
+  if (unit == "ms") return "milliseconds";
+  if (unit == "s") return "seconds";
+  if (unit == "By") return "bytes";
+  if (unit == "1") return {};
+  return PrometheusName(unit, false);
+}
+
+bool EndsWith(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+std::string FamilyName(const InstrumentDescriptor& instrument) {
+  std::string name = PrometheusName(instrument.name, false);
+  if (std::string unit = UnitSuffix(instrument.unit);
+      !unit.empty() && !EndsWith(name, "_" + unit)) {
+    name += "_" + unit;
+  }
+  if (instrument.kind == InstrumentKind::kCounter && !EndsWith(name, "_total")) name += "_total";
+  return name;
+}
+
+std::string PrometheusNumber(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  std::array<char, 32> buffer{};
+  auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  if (ec != std::errc()) return "NaN";
+  return std::string(buffer.data(), end);
+}
+
+std::string PrometheusLabels(const Tags& tags) {
+  if (tags.empty()) return {};
+  std::string out = "{";
+  for (const auto& [key, value] : tags) {
+    if (out.size() > 1) out += ',';
+    out += PrometheusName(key, true);
+    out += "=\"";
+    for (char c : value) {
+      if (c == '\\') {
+        out += "\\\\";
+      } else if (c == '"') {
+        out += "\\\"";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+std::string RenderPrometheus(const std::vector<SeriesSnapshot>& snapshot) {
+  // Family name -> its lines, in the order families first appear (the exposition format wants
+  // a family's series together).
+  std::vector<std::string> order;
+  std::unordered_map<std::string, std::string> families;
+  for (const SeriesSnapshot& series : snapshot) {
+    const std::string name = FamilyName(series.instrument);
+    auto [it, inserted] = families.try_emplace(name);
+    std::string& text = it->second;
+    if (inserted) {
+      order.push_back(name);
+      const char* type = series.instrument.kind == InstrumentKind::kCounter         ? "counter"
+                         : series.instrument.kind == InstrumentKind::kUpDownCounter ? "gauge"
+                                                                                    : "summary";
+      text += "# HELP " + name + " Hugo instrument " + std::string(series.instrument.name);
+      if (!series.instrument.unit.empty()) text += " (" + std::string(series.instrument.unit) + ")";
+      text += "\n# TYPE " + name + " " + type + "\n";
+    }
+    const std::string labels = PrometheusLabels(series.tags);
+    if (series.instrument.kind == InstrumentKind::kHistogram) {
+      text += name + "_sum" + labels + " " + PrometheusNumber(series.sum) + "\n";
+      text += name + "_count" + labels + " " + std::to_string(series.count) + "\n";
+    } else {
+      text += name + labels + " " + PrometheusNumber(series.sum) + "\n";
+    }
+  }
+  std::string out;
+  for (const std::string& name : order) out += families[name];
+  return out;
 }
 
 }  // namespace hugo

@@ -171,4 +171,14 @@ class Diagnostics {
   Series* select_latency_;
 };
 
+// `snapshot` (Collect()) in the Prometheus text exposition format 0.0.4, each instrument named as
+// OpenTelemetry's Prometheus exporters name it: characters outside [a-zA-Z0-9_:] become '_' (runs
+// of them one '_'), the unit is appended unless the name already ends in it ("ms" as
+// "milliseconds", an annotation unit such as "{items}" dropped), and counters end in "_total".
+// Up-down counters are gauges; histograms, for which Hugo keeps no buckets, are summaries with
+// only _sum and _count. Tags become labels the same way ("workflow.id" -> workflow_id; the
+// overflow series' tag -> otel_metric_overflow), values escaped. One HELP and TYPE per family,
+// families in the snapshot's order of first appearance.
+std::string RenderPrometheus(const std::vector<SeriesSnapshot>& snapshot);
+
 }  // namespace hugo

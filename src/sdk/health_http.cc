@@ -130,20 +130,18 @@ void HttpHealthServer::Serve(int connection_fd) {
   const std::string line = head.substr(0, line_end);
   const size_t first_space = line.find(' ');
   const size_t second_space = line.find(' ', first_space + 1);
-  std::pair<int, std::string> reply{400, R"({"error":"bad request"})"};
+  Reply reply{400, R"({"error":"bad request"})"};
   if (line_end != std::string::npos && first_space != std::string::npos &&
       second_space != std::string::npos) {
     const std::string method = line.substr(0, first_space);
     std::string path = line.substr(first_space + 1, second_space - first_space - 1);
     path = path.substr(0, path.find('?'));
-    reply = method == "GET" ? handler_(path)
-                            : std::make_pair(405, std::string(R"({"error":"only GET"})"));
+    reply = method == "GET" ? handler_(path) : Reply{405, R"({"error":"only GET"})"};
   }
-  WriteAll(connection_fd, "HTTP/1.1 " + std::to_string(reply.first) + " " +
-                              ReasonPhrase(reply.first) +
-                              "\r\nContent-Type: application/json\r\nContent-Length: " +
-                              std::to_string(reply.second.size()) +
-                              "\r\nConnection: close\r\n\r\n" + reply.second);
+  WriteAll(connection_fd,
+           "HTTP/1.1 " + std::to_string(reply.status) + " " + ReasonPhrase(reply.status) +
+               "\r\nContent-Type: " + reply.content_type + "\r\nContent-Length: " +
+               std::to_string(reply.body.size()) + "\r\nConnection: close\r\n\r\n" + reply.body);
 }
 
 }  // namespace hdo::internal

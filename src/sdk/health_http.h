@@ -1,6 +1,7 @@
 // A tiny blocking HTTP/1.1 server for the worker host's health endpoint (internal to
 // libhdo-sdk): one thread accepts connections one at a time, reads one GET request (at most
-// 8 KiB, 5 s), answers with the handler's status and JSON body, and closes the connection.
+// 8 KiB, 5 s), answers with the handler's status, body and content type, and closes the
+// connection.
 // Enough for liveness/readiness probes; not a general web server.
 //
 // Owner: one WorkerHost. Thread safety: the handler runs on the server's thread; Start and the
@@ -20,8 +21,13 @@ namespace hdo::internal {
 
 class HttpHealthServer {
  public:
-  // (status code, JSON body) for a GET of `path`.
-  using Handler = std::function<std::pair<int, std::string>(std::string_view path)>;
+  struct Reply {
+    int status = 200;
+    std::string body;
+    std::string content_type = "application/json";
+  };
+  // The reply to a GET of `path`.
+  using Handler = std::function<Reply(std::string_view path)>;
 
   // Binds address:port (port 0: a free one) and starts serving. error.validation for a bad
   // address; error.unavailable when the port cannot be bound.

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "health_http.h"
+#include "hugo/diagnostics.h"
 #include "hugo/sync.h"
 
 namespace hdo {
@@ -142,9 +143,17 @@ hugo::Result<hugo::Unit> WorkerHost::StartAll(size_t* started) {
   }
   if (options_.health_port < 0) return hugo::Ok();
   auto server = internal::HttpHealthServer::Start(
-      options_.health_address, options_.health_port, [this](std::string_view path) {
-        if (path != "/healthz") return std::make_pair(404, std::string(R"({"error":"not found"})"));
-        return Health();
+      options_.health_address, options_.health_port,
+      [this](std::string_view path) -> internal::HttpHealthServer::Reply {
+        if (path == "/healthz") {
+          auto [status, body] = Health();
+          return {status, std::move(body)};
+        }
+        if (path == "/metrics") {
+          return {200, hugo::RenderPrometheus(hugo::Diagnostics::Instance().Collect()),
+                  "text/plain; version=0.0.4; charset=utf-8"};
+        }
+        return {404, R"({"error":"not found"})"};
       });
   if (server.IsFailure()) return server.Error();
   health_ = std::move(server).Value();

@@ -1,6 +1,7 @@
 // Goal: WorkerHost runs its workers as a deployment expects: /healthz says 200 with every worker
 // listed while they run and 503 once one stopped; SIGTERM (or Stop) shuts them down and Run
-// returns; the default identity comes from the deployment context. Method: a real
+// returns; /metrics serves the workflow.* metrics of the runs it ran; the default identity comes
+// from the deployment context. Method: a real
 // `hdo server start-dev`, the host's health endpoint on a free port read over plain HTTP.
 #include "hdo/worker_host.h"
 
@@ -13,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "hdo/client.h"
+#include "hdo/workflow.h"
 #include "testlib/dev_server.h"
 #include "testlib/http.h"
 #include "testlib/process.h"
@@ -97,6 +100,50 @@ TEST_F(WorkerHostTest, HealthIs200WithEveryWorkerListedAnd503AfterOneStops) {
   runner.join();
   EXPECT_TRUE(result.IsSuccess()) << result.Error().ToString();
   EXPECT_EQ(host.health_port(), -1);
+}
+
+Workflow<std::string> Hello(WorkflowContext, std::string name) { co_return "Hello, " + name; }
+
+TEST_F(WorkerHostTest, MetricsServesTheWorkflowMetricsOfTheRunsThisProcessRan) {
+  WorkerHostOptions options;
+  options.health_port = 0;
+  options.health_address = "127.0.0.1";
+  options.handle_signals = false;
+  WorkerHost host(options);
+  auto worker = MakeWorker("host-metrics");
+  worker->RegisterWorkflow("HostHello", &Hello);
+  host.Add(std::move(worker));
+  hugo::Result<hugo::Unit> result = hugo::Ok();
+  std::thread runner([&] { result = host.Run(); });
+  ASSERT_TRUE(host.WaitUntilServing(seconds(30)));
+
+  Client client(connection_);
+  StartWorkflowOptions start;
+  start.id = "host-metrics-hello";
+  start.task_queue = "host-metrics";
+  auto greeting = client.ExecuteWorkflow<std::string>("HostHello", start, std::string("Ada"));
+  ASSERT_TRUE(greeting.IsSuccess()) << greeting.Error().ToString();
+  EXPECT_EQ(greeting.Value(), "Hello, Ada");
+
+  testlib::HttpResponse metrics = testlib::HttpGet(host.health_port(), "/metrics");
+  EXPECT_EQ(metrics.status_line, "HTTP/1.1 200 OK");
+  EXPECT_EQ(metrics.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics.body.find("# TYPE workflow_completed_workflows_total counter\n"),
+            std::string::npos)
+      << metrics.body;
+  // The completed run's series: its id and task queue as labels, counted once.
+  const size_t line = metrics.body.find("workflow_completed_workflows_total{");
+  ASSERT_NE(line, std::string::npos) << metrics.body;
+  const std::string series = metrics.body.substr(line, metrics.body.find('\n', line) - line);
+  EXPECT_NE(series.find("workflow_id=\"host-metrics-hello\""), std::string::npos) << series;
+  EXPECT_NE(series.find("workflow_task_queue=\"host-metrics\""), std::string::npos) << series;
+  EXPECT_EQ(series.substr(series.rfind(' ') + 1), "1") << series;
+  EXPECT_NE(metrics.body.find("# TYPE workflow_duration_milliseconds summary\n"),
+            std::string::npos);
+
+  host.Stop();
+  runner.join();
+  EXPECT_TRUE(result.IsSuccess()) << result.Error().ToString();
 }
 
 TEST_F(WorkerHostTest, SigtermShutsEveryWorkerDownAndRunReturns) {

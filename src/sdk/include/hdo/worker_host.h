@@ -6,6 +6,9 @@
 //                                                        "running":true}, ...]}
 //                -> 503 {"status":"not_serving",...} once any worker stopped (shut down, or
 //                   stopped by itself on a poll error that retrying cannot fix).
+//   GET /metrics -> 200, the process's libhugo instruments (hugo::Diagnostics: the workflow.*
+//                   metrics of the runs' WorkflowExecutionContext, libhugo's channel, task-queue
+//                   and result counters) in the Prometheus text format (hugo::RenderPrometheus).
 //
 // Owner: the application's main(). Thread safety: Add before Run; Stop, health_port and
 // WaitUntilServing may be called from any thread while Run blocks. One host per process handles
