@@ -21,14 +21,25 @@ template <class Response, class Request, class Method>
 hugo::Result<Response> Call(const Connection& connection, Method method, const Request& request,
                             std::string_view what,
                             std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+  // With payload codecs the request is sent encoded (a copy) and the response read decoded.
+  const Request* sent = &request;
+  Request encoded;
+  if (connection.HasCodecs()) {
+    encoded = request;
+    auto encoding = connection.EncodeOutbound(encoded);
+    if (encoding.IsFailure()) return encoding.Error();
+    sent = &encoded;
+  }
   Response response;
   grpc::Status status = connection.Invoke(
       [&](grpc::ClientContext& context) {
         response.Clear();
-        return (connection.stub().*method)(&context, request, &response);
+        return (connection.stub().*method)(&context, *sent, &response);
       },
       timeout);
   if (!status.ok()) return StatusToError(status, what);
+  auto decoding = connection.DecodeInbound(response);
+  if (decoding.IsFailure()) return decoding.Error();
   return hugo::Result<Response>::Ok(std::move(response));
 }
 

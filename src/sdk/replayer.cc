@@ -66,8 +66,21 @@ hugo::Result<temporal::api::history::v1::History> Replayer::ParseHistoryJson(
   return hugo::Result<temporal::api::history::v1::History>::Ok(std::move(history));
 }
 
-hugo::Result<hugo::Unit> Replayer::ReplayHistory(const temporal::api::history::v1::History& history,
-                                                 std::string workflow_id) const {
+hugo::Result<hugo::Unit> Replayer::ReplayHistory(
+    const temporal::api::history::v1::History& recorded, std::string workflow_id) const {
+  const temporal::api::history::v1::History* replayed = &recorded;
+  temporal::api::history::v1::History decoded;
+  if (!codecs_.empty()) {
+    decoded = recorded;
+    auto decoding = DecodePayloads(decoded, codecs_);
+    if (decoding.IsFailure()) return decoding.Error();
+    replayed = &decoded;
+  }
+  const temporal::api::history::v1::History& history = *replayed;
+  if (history.events_size() == 0) {
+    return hugo::Error::From("the history has no events",
+                             std::string(hugo::ErrorCodes::kValidation));
+  }
   internal::WorkflowRun run(workflows_.get(), nullptr,
                             internal::WorkflowRunOptions{"default", "", "replayer"});
   auto appended = run.AppendEvents(history.events());

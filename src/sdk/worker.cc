@@ -143,6 +143,9 @@ class Worker::Impl {
   void SendPoll(PollKind kind, milliseconds backoff);
   void SendWorkflowPoll(milliseconds backoff);
   void SendActivityPoll(milliseconds backoff);
+  void FailUndecodedActivity(
+      const temporal::api::workflowservice::v1::PollActivityTaskQueueResponse& task,
+      const hugo::Error& error);
   // After a poll's answer, the slot released or passed on with its task.
   void AfterPoll(PollKind kind, const grpc::Status& status, std::string_view what,
                  milliseconds backoff);
@@ -462,7 +465,7 @@ void Worker::Impl::SendWorkflowPoll(milliseconds backoff) {
     }
     if (status.ok() && !poll->response.task_token().empty()) {
       Dispatch(workflow_slots_, [this, task = std::move(poll->response)]() mutable {
-        processor_->Handle(std::move(task));
+        processor_->HandleReceived(std::move(task));
       });
     } else {
       workflow_slots_.Release();
@@ -542,7 +545,20 @@ void Worker::Impl::AfterPoll(PollKind kind, const grpc::Status& status, std::str
   poll_retries_.insert(*id);
 }
 
-void Worker::Impl::RunActivityTask(const wf::PollActivityTaskQueueResponse& task) {
+void Worker::Impl::RunActivityTask(const wf::PollActivityTaskQueueResponse& received) {
+  // Polled and eager tasks arrive as the server sent them: decoded here.
+  const wf::PollActivityTaskQueueResponse* decoded_task = &received;
+  wf::PollActivityTaskQueueResponse decoded;
+  if (w_.connection_->HasCodecs()) {
+    decoded = received;
+    auto decoding = w_.connection_->DecodeInbound(decoded);
+    if (decoding.IsFailure()) {
+      FailUndecodedActivity(received, decoding.Error());
+      return;
+    }
+    decoded_task = &decoded;
+  }
+  const wf::PollActivityTaskQueueResponse& task = *decoded_task;
   ActivityInvocation invocation =
       InvocationFromTask(task, w_.namespace_name_, w_.options_.task_queue);
   ActivityContextOptions options;
@@ -560,6 +576,25 @@ void Worker::Impl::RunActivityTask(const wf::PollActivityTaskQueueResponse& task
   ReplyToActivity(context, result, std::move(pending));
 }
 
+void Worker::Impl::FailUndecodedActivity(const wf::PollActivityTaskQueueResponse& task,
+                                         const hugo::Error& error) {
+  Log("activity " + task.activity_type().name() + " id=" + task.activity_id() +
+      ": its payloads do not decode, the attempt fails: " + error.ToString());
+  wf::RespondActivityTaskFailedRequest request;
+  request.set_namespace_(w_.namespace_name_);
+  request.set_task_token(task.task_token());
+  *request.mutable_failure() = ErrorToFailure(error);
+  request.set_identity(w_.options_.identity);
+  wf::RespondActivityTaskFailedResponse response;
+  Connection& connection = *w_.connection_;
+  grpc::Status status = connection.Invoke([&](grpc::ClientContext& rpc) {
+    return connection.stub().RespondActivityTaskFailed(&rpc, request, &response);
+  });
+  if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
+    Log(StatusToError(status, "RespondActivityTaskFailed").ToString());
+  }
+}
+
 hugo::Result<bool> Worker::Impl::RecordHeartbeat(const std::string& task_token,
                                                  const Payloads& details) {
   wf::RecordActivityTaskHeartbeatRequest request;
@@ -567,6 +602,8 @@ hugo::Result<bool> Worker::Impl::RecordHeartbeat(const std::string& task_token,
   request.set_task_token(task_token);
   if (details.payloads_size() > 0) *request.mutable_details() = details;
   request.set_identity(w_.options_.identity);
+  auto encoded = w_.connection_->EncodeOutbound(request);
+  if (encoded.IsFailure()) return encoded.Error();
   wf::RecordActivityTaskHeartbeatResponse response;
   // One attempt, not retried: it runs on the timer thread, and the next heartbeat is the retry.
   grpc::ClientContext context;
@@ -604,6 +641,12 @@ void Worker::Impl::ReplyToActivity(const ActivityContext& context,
     request.set_task_token(info.task_token);
     if (result.Value().payloads_size() > 0) *request.mutable_result() = result.Value();
     request.set_identity(w_.options_.identity);
+    auto encoded = connection.EncodeOutbound(request);
+    if (encoded.IsFailure()) {
+      // As a result that cannot be converted: the attempt fails with the codec's error.
+      ReplyToActivity(context, hugo::Result<Payloads>(encoded.Error()), std::nullopt);
+      return;
+    }
     wf::RespondActivityTaskCompletedResponse response;
     status = connection.Invoke([&](grpc::ClientContext& rpc) {
       return connection.stub().RespondActivityTaskCompleted(&rpc, request, &response);
@@ -626,6 +669,8 @@ void Worker::Impl::ReplyToActivity(const ActivityContext& context,
     *request.mutable_failure() = ErrorToFailure(AttemptError(result.Error()));
     if (pending_details) *request.mutable_last_heartbeat_details() = std::move(*pending_details);
     request.set_identity(w_.options_.identity);
+    // A failure the codec cannot encode is sent as it is: the attempt must fail either way.
+    (void)connection.EncodeOutbound(request);
     wf::RespondActivityTaskFailedResponse response;
     status = connection.Invoke([&](grpc::ClientContext& rpc) {
       return connection.stub().RespondActivityTaskFailed(&rpc, request, &response);

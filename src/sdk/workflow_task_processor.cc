@@ -171,6 +171,8 @@ class WorkflowTaskProcessor::Impl {
         return connection_->stub().GetWorkflowExecutionHistory(&context, request, &response);
       });
       if (!status.ok()) return StatusToError(status, "fetching the history of " + wf.run_id());
+      auto decoded = connection_->DecodeInbound(response);
+      if (decoded.IsFailure()) return decoded;
       auto appended = run.AppendEvents(response.history().events());
       if (appended.IsFailure()) return appended;
       token = response.next_page_token();
@@ -216,6 +218,13 @@ class WorkflowTaskProcessor::Impl {
           ToProtoDuration(options_.sticky_schedule_to_start_timeout);
     }
     const int reserved = ReserveEagerActivities(reply);
+    auto encoded = connection_->EncodeOutbound(reply);
+    if (encoded.IsFailure()) {
+      for (int i = 0; i < reserved; ++i) options_.eager_activities->release();
+      Evict(task.workflow_execution().run_id());
+      Fail(task, encoded.Error());
+      return std::nullopt;
+    }
     ws::RespondWorkflowTaskCompletedResponse response;
     grpc::Status status = connection_->Invoke([&](grpc::ClientContext& context) {
       response.Clear();
@@ -230,6 +239,12 @@ class WorkflowTaskProcessor::Impl {
       return std::nullopt;
     }
     if (run.closed() || response.workflow_task().task_token().empty()) return std::nullopt;
+    // The eager activity tasks are decoded where they run (Worker::Impl::RunActivityTask).
+    auto decoded = connection_->DecodeInbound(*response.mutable_workflow_task());
+    if (decoded.IsFailure()) {
+      Fail(response.workflow_task(), decoded.Error());
+      return std::nullopt;
+    }
     return std::move(*response.mutable_workflow_task());
   }
 
@@ -288,6 +303,8 @@ class WorkflowTaskProcessor::Impl {
                         : enums::WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE);
     *reply.mutable_failure() = ErrorToFailure(error);
     reply.mutable_messages()->Clear();
+    // A failure the codec cannot encode is sent as it is: the task must fail either way.
+    (void)connection_->EncodeOutbound(reply);
     ws::RespondWorkflowTaskFailedResponse response;
     (void)connection_->Invoke([&](grpc::ClientContext& context) {
       return connection_->stub().RespondWorkflowTaskFailed(&context, reply, &response);
@@ -328,12 +345,27 @@ class WorkflowTaskProcessor::Impl {
       reply.set_error_message(answer.Error().Message());
       *reply.mutable_failure() = ErrorToFailure(answer.Error());
     }
+    auto encoded = connection_->EncodeOutbound(reply);
+    if (encoded.IsFailure()) {
+      reply.set_completed_type(enums::QUERY_RESULT_TYPE_FAILED);
+      reply.clear_query_result();
+      reply.set_error_message(encoded.Error().Message());
+      *reply.mutable_failure() = ErrorToFailure(encoded.Error());
+    }
     ws::RespondQueryTaskCompletedResponse response;
     (void)connection_->Invoke([&](grpc::ClientContext& context) {
       return connection_->stub().RespondQueryTaskCompleted(&context, reply, &response);
     });
   }
 
+  // Also for WorkflowTaskProcessor::HandleReceived.
+ public:
+  const Connection& connection() const { return *connection_; }
+  void FailTask(const ws::PollWorkflowTaskQueueResponse& task, const hugo::Error& error) {
+    Fail(task, error);
+  }
+
+ private:
   std::shared_ptr<Connection> connection_;
   std::shared_ptr<const WorkflowRegistry> workflows_;
   LocalActivityRunner local_activities_;
@@ -357,6 +389,16 @@ void WorkflowTaskProcessor::Handle(ws::PollWorkflowTaskQueueResponse task) {
   } catch (const std::exception& e) {
     std::cerr << "level=error component=hdo-sdk-worker msg=\"workflow task: " << e.what() << "\"\n";
   }
+}
+void WorkflowTaskProcessor::HandleReceived(ws::PollWorkflowTaskQueueResponse task) {
+  if (impl_->connection().HasCodecs()) {
+    auto decoded = impl_->connection().DecodeInbound(task);
+    if (decoded.IsFailure()) {
+      impl_->FailTask(task, decoded.Error());
+      return;
+    }
+  }
+  Handle(std::move(task));
 }
 void WorkflowTaskProcessor::EvictAll() { impl_->EvictAll(); }
 size_t WorkflowTaskProcessor::cached_runs() const { return impl_->cached_runs(); }

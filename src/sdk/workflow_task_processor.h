@@ -49,6 +49,9 @@ class WorkflowTaskProcessor {
   // Handles one polled task (a workflow task, or a legacy query task when `query` is set) and
   // sends its reply. Never throws.
   void Handle(temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task);
+  // Handles a task as the server sent it: its payloads decoded first (ConnectionOptions::codecs);
+  // a task that does not decode fails (RespondWorkflowTaskFailed with the codec's error).
+  void HandleReceived(temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task);
 
   // Drops every cached run (shutdown).
   void EvictAll();

@@ -170,13 +170,19 @@ class InteropTest : public ::testing::Test {
 
     ConnectionOptions options;
     options.address = address_;
+    auto plain = Connection::Connect(options);
+    ASSERT_TRUE(plain.IsSuccess()) << plain.Error().ToString();
+    plain_connection_ = plain.Value();
+    options.codecs = Codecs();
     auto connection = Connection::Connect(options);
     ASSERT_TRUE(connection.IsSuccess()) << connection.Error().ToString();
     connection_ = connection.Value();
     client_ = std::make_unique<Client>(connection_);
 
-    go_worker_ = std::make_unique<testlib::Process>(std::vector<std::string>{
-        go_binary_, "worker", "-address", address_, "-task-queue", go_task_queue_});
+    std::vector<std::string> go_worker_args{go_binary_, "worker",      "-address",
+                                            address_,   "-task-queue", go_task_queue_};
+    for (const auto& arg : GoCodecArgs()) go_worker_args.push_back(arg);
+    go_worker_ = std::make_unique<testlib::Process>(go_worker_args);
     ASSERT_TRUE(go_worker_->WaitForStderr(std::regex("interop worker started"), 60s))
         << "the Go worker did not start:\n"
         << go_worker_->Stderr();
@@ -197,6 +203,10 @@ class InteropTest : public ::testing::Test {
       go_worker_->Wait(10s);
     }
   }
+
+  // The codecs of the C++ side (none here) and the Go program's flags for the same.
+  virtual PayloadCodecs Codecs() const { return {}; }
+  virtual std::vector<std::string> GoCodecArgs() const { return {}; }
 
   // (a): the C++ client runs GoInterop; the run's history as the C++ client reads it.
   RunPayloads RunGoWorkflowFromCpp(InteropOutput* decoded) {
@@ -219,10 +229,14 @@ class InteropTest : public ::testing::Test {
 
   // (b): the Go client runs CppInterop; its report line, parsed.
   nlohmann::json RunCppWorkflowFromGo() {
-    testlib::Process go_client({go_binary_, "client", "-address", address_, "-task-queue",
-                                cpp_task_queue_, "-workflow-id",
-                                "interop-cpp-workflow-" + std::to_string(::getpid()), "-input",
-                                nlohmann::json(kInput).dump()});
+    std::vector<std::string> args{
+        go_binary_,     "client",
+        "-address",     address_,
+        "-task-queue",  cpp_task_queue_,
+        "-workflow-id", "interop-cpp-workflow-" + std::to_string(::getpid()),
+        "-input",       nlohmann::json(kInput).dump()};
+    for (const auto& arg : GoCodecArgs()) args.push_back(arg);
+    testlib::Process go_client(args);
     const int code = go_client.Wait(120s);
     EXPECT_EQ(code, 0) << "Go client:\n" << go_client.Stderr();
     nlohmann::json report =
@@ -239,6 +253,8 @@ class InteropTest : public ::testing::Test {
   std::string go_binary_;
   std::string go_task_queue_;
   std::string cpp_task_queue_;
+  // Without codecs: what the server stores.
+  std::shared_ptr<Connection> plain_connection_;
   std::shared_ptr<Connection> connection_;
   std::unique_ptr<Client> client_;
   std::unique_ptr<testlib::Process> go_worker_;
@@ -292,6 +308,65 @@ TEST_F(InteropTest, CppAndGoClientsReadEachOthersWorkflowResultsAsIdenticalPaylo
   EXPECT_EQ(cpp_result->data(), kOutputJson);
   EXPECT_EQ(Metadata(*go_run.result), Metadata(*cpp_result));
   EXPECT_EQ(go_run.result->data(), cpp_result->data());
+}
+
+// The same two runs with the zlib codec on both sides (the Go program's -codec zlib:
+// converter.NewCodecDataConverter with converter.NewZlibCodec, AlwaysEncode): the server stores
+// only binary/zlib payloads, and each SDK decodes what the other compressed into the same bytes.
+class InteropCodecTest : public InteropTest {
+ protected:
+  PayloadCodecs Codecs() const override { return {NewZlibCodec({.always_encode = true})}; }
+  std::vector<std::string> GoCodecArgs() const override { return {"-codec", "zlib"}; }
+
+  static Payload Decoded(const Payload& payload) {
+    auto decoded = NewZlibCodec()->Decode({payload});
+    EXPECT_TRUE(decoded.IsSuccess()) << decoded.Error().ToString();
+    return decoded.IsSuccess() ? decoded.Value()[0] : Payload();
+  }
+  RunPayloads StoredPayloads(const std::string& workflow_id, const std::string& run_id) {
+    auto stored = Client(plain_connection_).GetHandle(workflow_id, run_id).FetchHistory();
+    EXPECT_TRUE(stored.IsSuccess()) << stored.Error().ToString();
+    return stored.IsSuccess() ? PayloadsOf(stored.Value()) : RunPayloads{};
+  }
+};
+
+const std::map<std::string, std::string> kZlibMetadata{{"encoding", "binary/zlib"}};
+
+TEST_F(InteropCodecTest, CppAndGoDecodeEachOthersZlibPayloadsIntoTheSameBytes) {
+  // (a) C++ client -> Go workflow: the C++ client decodes the Go worker's compressed result.
+  InteropOutput go_decoded;
+  RunPayloads go_run = RunGoWorkflowFromCpp(&go_decoded);
+  EXPECT_EQ(go_decoded, kOutput) << "the C++ client decoded " << nlohmann::json(go_decoded).dump();
+  ASSERT_TRUE(go_run.input.has_value() && go_run.result.has_value());
+  EXPECT_EQ(Metadata(*go_run.result), kJsonPlainMetadata);  // read through the codec
+  EXPECT_EQ(go_run.result->data(), kOutputJson);
+  RunPayloads go_stored =
+      StoredPayloads("interop-go-workflow-" + std::to_string(::getpid()), std::string());
+  ASSERT_TRUE(go_stored.input.has_value() && go_stored.result.has_value());
+  EXPECT_EQ(Metadata(*go_stored.input), kZlibMetadata);
+  EXPECT_EQ(Metadata(*go_stored.result), kZlibMetadata);
+  EXPECT_EQ(Decoded(*go_stored.input).data(), nlohmann::json(kInput).dump());
+
+  // (b) Go client -> C++ workflow: the Go client decodes the C++ worker's compressed result; its
+  // report holds the payloads as stored.
+  nlohmann::json report = RunCppWorkflowFromGo();
+  ASSERT_TRUE(report.is_object());
+  EXPECT_EQ(report.value("decoded", nlohmann::json()), nlohmann::json(kOutput))
+      << "the Go client decoded " << report.value("decoded", nlohmann::json()).dump();
+  std::optional<Payload> cpp_result = PayloadFromReport(report.value("result", nlohmann::json()));
+  std::optional<Payload> go_input = PayloadFromReport(report.value("input", nlohmann::json()));
+  ASSERT_TRUE(cpp_result.has_value() && go_input.has_value()) << report.dump();
+  EXPECT_EQ(Metadata(*cpp_result), kZlibMetadata);
+  EXPECT_EQ(Metadata(*go_input), kZlibMetadata);
+  // The Go client's compressed input decodes here into the Go SDK's JSON; the C++ worker's
+  // compressed result holds the same bytes as the Go worker's.
+  Payload go_input_plain = Decoded(*go_input);
+  EXPECT_EQ(Metadata(go_input_plain), kJsonPlainMetadata);
+  EXPECT_EQ(go_input_plain.data(), kGoInputJson);
+  Payload cpp_result_plain = Decoded(*cpp_result);
+  EXPECT_EQ(Metadata(cpp_result_plain), kJsonPlainMetadata);
+  EXPECT_EQ(cpp_result_plain.data(), kOutputJson);
+  EXPECT_EQ(cpp_result_plain.data(), Decoded(*go_stored.result).data());
 }
 
 }  // namespace

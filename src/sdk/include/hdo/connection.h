@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "hdo/codec.h"
 #include "hugo/result.h"
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 
@@ -59,6 +60,10 @@ struct ConnectionOptions {
   // How long Connect waits for the channel to become ready (0: do not wait).
   std::chrono::milliseconds connect_timeout{10'000};
   RpcRetryOptions retry;
+  // Payload codecs (hdo/codec.h) applied to every request's and response's payloads, as Go's
+  // converter.NewPayloadCodecGRPCClientInterceptor does: the client and every worker on this
+  // connection then send and read only encoded payloads.
+  PayloadCodecs codecs;
 };
 
 class Connection {
@@ -84,6 +89,17 @@ class Connection {
                     std::chrono::system_clock::time_point deadline) const;
   void PrepareLongPoll(grpc::ClientContext& context) const {
     Prepare(context, options_.long_poll_timeout);
+  }
+
+  // The codecs (options().codecs) on every payload of a request before it is sent, and undone on
+  // every payload of a response or task: error hdo.payload.codec when a codec fails. Nothing is
+  // visited without codecs.
+  bool HasCodecs() const { return !options_.codecs.empty(); }
+  hugo::Result<hugo::Unit> EncodeOutbound(google::protobuf::Message& request) const {
+    return EncodePayloads(request, options_.codecs);
+  }
+  hugo::Result<hugo::Unit> DecodeInbound(google::protobuf::Message& response) const {
+    return DecodePayloads(response, options_.codecs);
   }
 
   // One call under the retry policy (options().retry): runs `attempt` on a fresh prepared context

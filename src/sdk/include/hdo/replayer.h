@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "hdo/codec.h"
 #include "hdo/workflow.h"
 #include "temporal/api/history/v1/message.pb.h"
 
@@ -31,6 +32,10 @@ class Replayer {
   }
   // Local activities are not run on replay (their markers give the results); nothing to register.
 
+  // The codecs the workers that wrote the histories used (ConnectionOptions::codecs): replayed
+  // histories are decoded with them first.
+  void SetCodecs(PayloadCodecs codecs) { codecs_ = std::move(codecs); }
+
   // Replays one history. `workflow_id` names the run in errors (histories of older servers do
   // not carry it).
   hugo::Result<hugo::Unit> ReplayHistory(const temporal::api::history::v1::History& history,
@@ -45,6 +50,7 @@ class Replayer {
 
  private:
   std::shared_ptr<WorkflowRegistry> workflows_;
+  PayloadCodecs codecs_;
 };
 
 }  // namespace hdo

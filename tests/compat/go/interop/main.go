@@ -11,6 +11,9 @@
 //	    payloads as the history holds them (started and completed events; metadata values and data
 //	    in hex), and the result decoded into Output and encoded again by encoding/json.
 //
+// Both take -codec zlib: the data converter then compresses every payload with the Go SDK's
+// zlib codec (AlwaysEncode), and the history's payloads are reported as stored (compressed).
+//
 // The SDK's log goes to stderr, so stdout holds only the client's line. Exit status 1 on any error.
 package main
 
@@ -29,6 +32,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
@@ -105,9 +109,19 @@ type ClientReport struct {
 	Decoded json.RawMessage `json:"decoded"`
 }
 
-func dial(address string) (client.Client, error) {
+func dial(address, codec string) (client.Client, error) {
 	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	return client.Dial(client.Options{HostPort: address, Namespace: "default", Logger: logger})
+	options := client.Options{HostPort: address, Namespace: "default", Logger: logger}
+	switch codec {
+	case "":
+	case "zlib":
+		// Every payload compressed, as the C++ SDK's NewZlibCodec({.always_encode = true}).
+		options.DataConverter = converter.NewCodecDataConverter(converter.GetDefaultDataConverter(),
+			converter.NewZlibCodec(converter.ZlibCodecOptions{AlwaysEncode: true}))
+	default:
+		return nil, fmt.Errorf("-codec %q: the only codec is zlib", codec)
+	}
+	return client.Dial(options)
 }
 
 func runWorker(c client.Client, taskQueue string) error {
@@ -186,12 +200,13 @@ func main() {
 	workflowID := flags.String("workflow-id", "", "client: id of the CppInterop run")
 	input := flags.String("input", "", "client: the Input, as JSON")
 	timeout := flags.Duration("timeout", 60*time.Second, "client: bound on the whole run")
+	codec := flags.String("codec", "", "payload codec of the data converter: zlib (none by default)")
 	_ = flags.Parse(os.Args[2:])
 	if *address == "" || *taskQueue == "" {
 		fmt.Fprintln(os.Stderr, "interop: -address and -task-queue are required")
 		os.Exit(2)
 	}
-	c, err := dial(*address)
+	c, err := dial(*address, *codec)
 	if err == nil {
 		defer c.Close()
 		if mode == "worker" {
