@@ -116,6 +116,8 @@ struct Flags {
   // Worker options, as the Go program's flags (the same defaults).
   int wft_pollers = 8, at_pollers = 8, wft_slots = 1000, at_slots = 1000, cache = 10000;
   std::string grpc_compression = "none";
+  // A payload codec on the connection (ConnectionOptions::codecs): none, or zlib (every payload).
+  std::string codec = "none";
   // Starts ask for the first workflow task in the reply (StartWorkflowOptions::enable_eager_start).
   bool eager_start = false;
 };
@@ -144,7 +146,7 @@ bool ParseFlags(int argc, char** argv, Flags& f, std::string& error) {
   str("address", f.address), str("namespace", f.namespace_name), str("out", f.out);
   str("server-log", f.server_log), str("sdk-log", f.sdk_log), str("server", f.server);
   str("version", f.version), str("sqlite", f.sqlite), str("scenario", f.scenario);
-  str("mode", f.mode), str("grpc-compression", f.grpc_compression);
+  str("mode", f.mode), str("grpc-compression", f.grpc_compression), str("codec", f.codec);
   num("server-pid", f.pid), num("c", f.concurrency), num("n", f.n);
   num("max-inflight", f.max_inflight), num("repeat", f.repeat);
   num("check-histories", f.check_histories), num("open-threads", f.open_threads);
@@ -187,6 +189,9 @@ std::string Validate(const Flags& f) {
     return "open loop needs -rate, -max-inflight and -open-threads > 0";
   }
   if (f.n <= 0 && f.duration.count() <= 0) return "-n or -duration must be positive";
+  if (f.codec != "none" && f.codec != "zlib") {
+    return "unknown -codec '" + f.codec + "' (none, zlib)";
+  }
   if (f.grpc_compression != "none") {
     return "-grpc-compression: the C++ SDK sends uncompressed requests (none) only";
   }
@@ -201,7 +206,9 @@ std::string WorkerDescription(const Flags& f) {
          std::to_string(f.cache) + " workflows, no gRPC compression; client: hdo::Client, " +
          (f.mode == "closed" ? "one thread per workflow in flight"
                              : std::to_string(f.open_threads) + " start threads") +
-         (f.eager_start ? ", eager workflow start" : "") + "; SDK defaults otherwise";
+         (f.eager_start ? ", eager workflow start" : "") +
+         (f.codec == "zlib" ? ", zlib payload codec (every payload)" : "") +
+         "; SDK defaults otherwise";
 }
 
 // ---- readiness ---------------------------------------------------------------------------------
@@ -561,6 +568,7 @@ int Main(int argc, char** argv) {
   }
   ConnectionOptions connection_options;
   connection_options.address = f.address;
+  if (f.codec == "zlib") connection_options.codecs = {NewZlibCodec({.always_encode = true})};
   auto connection = Connection::Connect(connection_options);
   if (connection.IsFailure()) {
     std::cerr << "hdo-bench-cpp: " << connection.Error().ToString() << "\n";

@@ -5,7 +5,9 @@
 #include <google/protobuf/dynamic_message.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace hdo {
@@ -46,7 +48,61 @@ hugo::Result<std::vector<Payload>> ApplyCodecs(std::vector<Payload> payloads,
   return hugo::Result<std::vector<Payload>>::Ok(std::move(payloads));
 }
 
-// Walks a message by reflection, visiting only the fields that are set.
+// Whether a message of `type` can hold a Payload: one of its message fields (transitively) is a
+// Payload, or an Any (which may pack one). Most of a history event's sub-messages (types, task
+// queues, durations, executions) cannot and are not walked. Memoized per thread: the answer is a
+// property of the generated descriptors, and a thread-local map needs no lock.
+bool MayHoldPayloads(const google::protobuf::Descriptor* type) {
+  thread_local std::unordered_map<const google::protobuf::Descriptor*, bool> known;
+  if (auto it = known.find(type); it != known.end()) return it->second;
+  // A recursive type (a Failure's cause) reads as "no" while it is being decided; its other
+  // fields decide it.
+  known[type] = false;
+  bool may = false;
+  for (int i = 0; i < type->field_count() && !may; ++i) {
+    const google::protobuf::FieldDescriptor* field = type->field(i);
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    const google::protobuf::Descriptor* child = field->message_type();
+    may = child == Payload::descriptor() || child == google::protobuf::Any::descriptor() ||
+          (child != SearchAttributes::descriptor() && MayHoldPayloads(child));
+  }
+  known[type] = may;
+  return may;
+}
+
+bool MayHold(const google::protobuf::Descriptor* type) {
+  return type == Payload::descriptor() || type == google::protobuf::Any::descriptor() ||
+         MayHoldPayloads(type);
+}
+
+// The fields of a message type the visitor looks at: those outside a oneof whose type may hold
+// payloads (maps of message values included), and the oneofs that have such a field. Per thread,
+// like MayHoldPayloads; the map's nodes do not move, so the references it hands out stay valid.
+struct VisitPlan {
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  std::vector<const google::protobuf::OneofDescriptor*> oneofs;
+};
+
+const VisitPlan& PlanFor(const google::protobuf::Descriptor* type) {
+  thread_local std::unordered_map<const google::protobuf::Descriptor*, VisitPlan> plans;
+  if (auto it = plans.find(type); it != plans.end()) return it->second;
+  VisitPlan plan;
+  for (int i = 0; i < type->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = type->field(i);
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (!MayHold(field->message_type())) continue;
+    if (const google::protobuf::OneofDescriptor* oneof = field->real_containing_oneof()) {
+      if (std::find(plan.oneofs.begin(), plan.oneofs.end(), oneof) == plan.oneofs.end()) {
+        plan.oneofs.push_back(oneof);
+      }
+    } else {
+      plan.fields.push_back(field);
+    }
+  }
+  return plans.emplace(type, std::move(plan)).first->second;
+}
+
+// Walks a message by reflection, visiting only the fields that are set and can hold payloads.
 class PayloadVisitor {
  public:
   PayloadVisitor(const PayloadCodecs& codecs, Direction direction)
@@ -57,14 +113,10 @@ class PayloadVisitor {
       return Batch(*payloads->mutable_payloads());
     }
     const google::protobuf::Reflection* reflection = message.GetReflection();
-    std::vector<const google::protobuf::FieldDescriptor*> fields;
-    reflection->ListFields(message, &fields);
-    for (const google::protobuf::FieldDescriptor* field : fields) {
-      if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
-      const google::protobuf::Descriptor* type = field->message_type();
+    const VisitPlan& plan = PlanFor(message.GetDescriptor());
+    for (const google::protobuf::FieldDescriptor* field : plan.fields) {
       if (field->is_map()) {
-        const google::protobuf::FieldDescriptor* value = type->map_value();
-        if (value->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+        const google::protobuf::FieldDescriptor* value = field->message_type()->map_value();
         for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
           google::protobuf::Message* entry = reflection->MutableRepeatedMessage(&message, field, i);
           auto visited = Field(*entry->GetReflection()->MutableMessage(entry, value));
@@ -76,10 +128,22 @@ class PayloadVisitor {
           auto visited = Field(*reflection->MutableRepeatedMessage(&message, field, i));
           if (visited.IsFailure()) return visited;
         }
-      } else {
+      } else if (reflection->HasField(message, field)) {
         auto visited = Field(*reflection->MutableMessage(&message, field));
         if (visited.IsFailure()) return visited;
       }
+    }
+    // A oneof (a history event's or a command's attributes) names its one set field.
+    for (const google::protobuf::OneofDescriptor* oneof : plan.oneofs) {
+      const google::protobuf::FieldDescriptor* field =
+          reflection->GetOneofFieldDescriptor(message, oneof);
+      if (field == nullptr ||
+          field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE ||
+          !MayHold(field->message_type())) {
+        continue;
+      }
+      auto visited = Field(*reflection->MutableMessage(&message, field));
+      if (visited.IsFailure()) return visited;
     }
     return hugo::Ok();
   }
@@ -147,15 +211,32 @@ std::string_view EncodingOf(const Payload& payload) {
   return it == payload.metadata().end() ? std::string_view() : std::string_view(it->second);
 }
 
+// One deflate stream per thread, reset between payloads: deflateInit allocates about 256 KiB of
+// state, which per payload cost more than compressing a small one.
+struct DeflateStream {
+  z_stream stream{};
+  bool ready = false;
+  DeflateStream() { ready = deflateInit(&stream, Z_DEFAULT_COMPRESSION) == Z_OK; }
+  ~DeflateStream() {
+    if (ready) deflateEnd(&stream);
+  }
+};
+
 hugo::Result<std::string> Deflate(const std::string& input) {
-  uLongf size = compressBound(static_cast<uLong>(input.size()));
-  std::string output(size, '\0');
-  int rc = compress2(reinterpret_cast<Bytef*>(output.data()), &size,
-                     reinterpret_cast<const Bytef*>(input.data()), static_cast<uLong>(input.size()),
-                     Z_DEFAULT_COMPRESSION);
-  if (rc != Z_OK)
+  thread_local DeflateStream deflater;
+  if (!deflater.ready) return CodecError("zlib could not start deflating");
+  z_stream& stream = deflater.stream;
+  deflateReset(&stream);
+  std::string output(deflateBound(&stream, static_cast<uLong>(input.size())), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+  stream.avail_in = static_cast<uInt>(input.size());
+  stream.next_out = reinterpret_cast<Bytef*>(output.data());
+  stream.avail_out = static_cast<uInt>(output.size());
+  const int rc = deflate(&stream, Z_FINISH);
+  if (rc != Z_STREAM_END) {
     return CodecError("zlib could not compress a payload: " + std::string(zError(rc)));
-  output.resize(size);
+  }
+  output.resize(stream.total_out);
   return hugo::Result<std::string>::Ok(std::move(output));
 }
 
