@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "common/log.h"
+#include "hugo/diagnostics.h"
 
 namespace hdo::metrics {
 namespace {
@@ -58,21 +59,6 @@ void AppendHelp(std::string& out, std::string_view help) {
   }
 }
 
-// Label values: backslash, double quote and newline escaped.
-void AppendLabelValue(std::string& out, std::string_view value) {
-  for (char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-}
-
 // `name{a="x",b="y",le="0.5"} ` — the braces only when there is a label.
 void AppendSeries(std::string& out, std::string_view name, const Labels& labels,
                   std::string_view le = {}) {
@@ -88,7 +74,7 @@ void AppendSeries(std::string& out, std::string_view name, const Labels& labels,
     first = false;
     out += label;
     out += "=\"";
-    AppendLabelValue(out, value);
+    hugo::AppendPrometheusLabelValue(out, value);
     out += '"';
   }
   if (!le.empty()) {

@@ -261,23 +261,27 @@ std::string PrometheusLabels(const Tags& tags) {
     if (out.size() > 1) out += ',';
     out += PrometheusName(key, true);
     out += "=\"";
-    for (char c : value) {
-      if (c == '\\') {
-        out += "\\\\";
-      } else if (c == '"') {
-        out += "\\\"";
-      } else if (c == '\n') {
-        out += "\\n";
-      } else {
-        out += c;
-      }
-    }
+    AppendPrometheusLabelValue(out, value);
     out += '"';
   }
   return out + "}";
 }
 
 }  // namespace
+
+void AppendPrometheusLabelValue(std::string& out, std::string_view value) {
+  for (char c : value) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+}
 
 std::string RenderPrometheus(const std::vector<SeriesSnapshot>& snapshot) {
   // Family name -> its lines, in the order families first appear (the exposition format wants

@@ -181,4 +181,8 @@ class Diagnostics {
 // families in the snapshot's order of first appearance.
 std::string RenderPrometheus(const std::vector<SeriesSnapshot>& snapshot);
 
+// Appends `value` as the text of a Prometheus label value: backslash, double quote and newline
+// escaped (the exposition format's rule; hdo's server metrics use it too).
+void AppendPrometheusLabelValue(std::string& out, std::string_view value);
+
 }  // namespace hugo
