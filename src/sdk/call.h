@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -23,12 +24,12 @@ hugo::Result<Response> Call(const Connection& connection, Method method, const R
                             std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
   // With payload codecs the request is sent encoded (a copy) and the response read decoded.
   const Request* sent = &request;
-  Request encoded;
+  std::optional<Request> encoded;
   if (connection.HasCodecs()) {
-    encoded = request;
-    auto encoding = connection.EncodeOutbound(encoded);
+    encoded.emplace(request);
+    auto encoding = connection.EncodeOutbound(*encoded);
     if (encoding.IsFailure()) return encoding.Error();
-    sent = &encoded;
+    sent = &*encoded;
   }
   Response response;
   grpc::Status status = connection.Invoke(

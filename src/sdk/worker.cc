@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -548,15 +549,15 @@ void Worker::Impl::AfterPoll(PollKind kind, const grpc::Status& status, std::str
 void Worker::Impl::RunActivityTask(const wf::PollActivityTaskQueueResponse& received) {
   // Polled and eager tasks arrive as the server sent them: decoded here.
   const wf::PollActivityTaskQueueResponse* decoded_task = &received;
-  wf::PollActivityTaskQueueResponse decoded;
+  std::optional<wf::PollActivityTaskQueueResponse> decoded;
   if (w_.connection_->HasCodecs()) {
-    decoded = received;
-    auto decoding = w_.connection_->DecodeInbound(decoded);
+    decoded.emplace(received);
+    auto decoding = w_.connection_->DecodeInbound(*decoded);
     if (decoding.IsFailure()) {
       FailUndecodedActivity(received, decoding.Error());
       return;
     }
-    decoded_task = &decoded;
+    decoded_task = &*decoded;
   }
   const wf::PollActivityTaskQueueResponse& task = *decoded_task;
   ActivityInvocation invocation =
