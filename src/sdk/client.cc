@@ -36,8 +36,8 @@ hugo::Result<hugo::Unit> EncodeFields(const std::map<std::string, nlohmann::json
 // The fields StartWorkflowExecutionRequest and SignalWithStartWorkflowExecutionRequest share.
 template <class Request>
 hugo::Result<hugo::Unit> FillStart(Request& request, const ClientOptions& client,
-                                   std::string workflow_type, const StartWorkflowOptions& options,
-                                   Payloads input) {
+                                   const ContextPropagators& propagators, std::string workflow_type,
+                                   const StartWorkflowOptions& options, Payloads input) {
   request.set_namespace_(client.namespace_name);
   request.set_workflow_id(options.id);
   request.mutable_workflow_type()->set_name(std::move(workflow_type));
@@ -57,6 +57,9 @@ hugo::Result<hugo::Unit> FillStart(Request& request, const ClientOptions& client
   request.set_workflow_id_conflict_policy(options.id_conflict_policy);
   if (options.retry_policy) *request.mutable_retry_policy() = options.retry_policy->ToProto();
   request.set_cron_schedule(options.cron_schedule);
+  auto header = internal::InjectHeader(propagators, *request.mutable_header());
+  if (header.IsFailure()) return header;
+  if (request.header().fields().empty()) request.clear_header();
   auto memo = EncodeFields(options.memo, *request.mutable_memo()->mutable_fields());
   if (memo.IsFailure()) return memo;
   if (options.memo.empty()) request.clear_memo();
@@ -88,7 +91,8 @@ hugo::Result<UntypedWorkflowHandle> Client::StartWorkflowPayloads(std::string wo
   auto valid = ValidateStart(workflow_type, options);
   if (valid.IsFailure()) return valid.Error();
   ws::StartWorkflowExecutionRequest request;
-  auto filled = FillStart(request, options_, workflow_type, options, std::move(input));
+  auto filled = FillStart(request, options_, connection_->context_propagators(), workflow_type,
+                          options, std::move(input));
   if (filled.IsFailure()) return filled.Error();
   // Eager start (the Go SDK's EnableEagerStart): only for a first task that does not wait.
   std::shared_ptr<internal::EagerWorkflowTarget> eager;
@@ -120,7 +124,8 @@ hugo::Result<UntypedWorkflowHandle> Client::SignalWithStartWorkflowPayloads(
   if (valid.IsFailure()) return valid.Error();
   if (signal_name.empty()) return InvalidArgument("SignalWithStartWorkflow needs a signal name");
   ws::SignalWithStartWorkflowExecutionRequest request;
-  auto filled = FillStart(request, options_, workflow_type, options, std::move(input));
+  auto filled = FillStart(request, options_, connection_->context_propagators(), workflow_type,
+                          options, std::move(input));
   if (filled.IsFailure()) return filled.Error();
   request.set_signal_name(std::move(signal_name));
   if (signal_input.payloads_size() > 0) *request.mutable_signal_input() = std::move(signal_input);

@@ -82,7 +82,7 @@ hugo::Result<hugo::Unit> Replayer::ReplayHistory(
                              std::string(hugo::ErrorCodes::kValidation));
   }
   internal::WorkflowRun run(workflows_.get(), nullptr,
-                            internal::WorkflowRunOptions{"default", "", "replayer"});
+                            internal::WorkflowRunOptions{"default", "", "replayer", propagators_});
   auto appended = run.AppendEvents(history.events());
   if (appended.IsFailure()) return appended;
   const auto& started = history.events(0).workflow_execution_started_event_attributes();

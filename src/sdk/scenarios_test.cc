@@ -687,5 +687,193 @@ TEST_F(ScenarioTest, AQueryOnACompletedRunIsAnsweredByReplayingItsHistory) {
   EXPECT_EQ(total.Value(), 6);
 }
 
+// --- context propagation: values in headers from the client's thread into the workflow, on to
+// its activities, local activities and child workflows, into update handlers, and across
+// continue-as-new (KeysPropagator; the Go SDK's ContextPropagator).
+std::string Text(const hugo::Result<std::optional<std::string>>& value) {
+  if (value.IsFailure()) return "<" + value.Error().Message() + ">";
+  return value.Value().value_or("<none>");
+}
+std::string ValueOf(const WorkflowContext& ctx, std::string_view key) {
+  return Text(ctx.ContextValue<std::string>(key));
+}
+std::string ReadThreadContext(ActivityContext& ctx) {
+  std::string header = ctx.info().header.count("tenant") > 0 ? "header" : "no header";
+  return Text(ContextValue<std::string>(ScopedContextValues::Current(), "tenant")) + "/" +
+         Text(ContextValue<std::string>(ScopedContextValues::Current(), "trace")) + " (" + header +
+         ")";
+}
+Workflow<std::string> PropagatedChild(WorkflowContext ctx) {
+  co_return ValueOf(ctx, "tenant") + "/" + ValueOf(ctx, "trace");
+}
+Workflow<std::string> Propagating(WorkflowContext ctx, int32_t round) {
+  if (round == 0) co_return ctx.ContinueAsNew(int32_t{1});
+  auto u = ctx.SetUpdateHandler("whoami", [](WorkflowContext update) -> Workflow<std::string> {
+    co_return ValueOf(update, "tenant") + "/" + ValueOf(update, "trace");
+  });
+  if (u.IsFailure()) co_return u.Error();
+  auto activity = co_await ctx.ExecuteActivity<std::string>("ReadThreadContext", Quick());
+  if (activity.IsFailure()) co_return activity.Error();
+  LocalActivityOptions local_options;
+  local_options.start_to_close_timeout = 5s;
+  auto local = co_await ctx.ExecuteLocalActivity<std::string>("ReadThreadContext", local_options);
+  if (local.IsFailure()) co_return local.Error();
+  auto child_ctx = ctx.WithContextValue("tenant", "child-of-" + ValueOf(ctx, "tenant"));
+  if (child_ctx.IsFailure()) co_return child_ctx.Error();
+  ChildWorkflowOptions child_options;
+  child_options.workflow_id = ctx.Info().workflow_id + "-child";
+  auto child = co_await child_ctx.Value().ExecuteChildWorkflow<std::string>("PropagatedChild",
+                                                                            child_options);
+  if (child.IsFailure()) co_return child.Error();
+  auto finish = ctx.GetSignalChannel<std::string>("finish");
+  auto by = co_await finish.Receive();
+  if (by.IsFailure()) co_return by.Error();
+  co_return "workflow=" + ValueOf(ctx, "tenant") + "/" + ValueOf(ctx, "trace") +
+      " activity=" + activity.Value() + " local=" + local.Value() + " child=" + child.Value() +
+      " signal=" + by.Value();
+}
+
+std::optional<std::string> HeaderJson(const temporal::api::common::v1::Header& header,
+                                      const std::string& key) {
+  auto it = header.fields().find(key);
+  if (it == header.fields().end()) return std::nullopt;
+  return it->second.data();
+}
+
+HeaderFields Values(std::initializer_list<std::pair<std::string, std::string>> values) {
+  HeaderFields fields;
+  for (const auto& [key, value] : values) fields[key] = ToPayload(value).Value();
+  return fields;
+}
+
+TEST_F(ScenarioTest, ContextValuesTravelInHeadersThroughWorkflowsActivitiesChildrenAndUpdates) {
+  ConnectionOptions options;
+  options.address = connection_->options().address;
+  options.context_propagators = {
+      std::make_shared<KeysPropagator>(std::vector<std::string>{"tenant", "trace"})};
+  auto connection = Connection::Connect(options);
+  ASSERT_TRUE(connection.IsSuccess()) << connection.Error().ToString();
+  Client client(connection.Value());
+  WorkerOptions worker_options;
+  worker_options.task_queue = task_queue_;
+  worker_ = std::make_unique<Worker>(connection.Value(), "default", worker_options);
+  worker_->RegisterWorkflow("Propagating", &Propagating);
+  worker_->RegisterWorkflow("PropagatedChild", &PropagatedChild);
+  worker_->RegisterActivity("ReadThreadContext", &ReadThreadContext);
+  StartWorker();
+
+  std::optional<WorkflowHandle<std::string>> handle;
+  {
+    ScopedContextValues scope(Values({{"tenant", "acme"}, {"trace", "t-1"}, {"other", "x"}}));
+    auto started =
+        client.StartWorkflow<std::string>("Propagating", Options("propagating"), int32_t{0});
+    ASSERT_TRUE(started.IsSuccess()) << started.Error().ToString();
+    handle = started.Value();
+  }
+  EXPECT_TRUE(ScopedContextValues::Current().empty()) << "the scope restores the thread's values";
+  auto current = client.GetHandle<std::string>(handle->workflow_id());  // the run continued
+  {
+    ScopedContextValues scope(Values({{"tenant", "bob"}}));
+    auto whoami = current.Update<std::string>("whoami");
+    ASSERT_TRUE(whoami.IsSuccess()) << whoami.Error().ToString();
+    EXPECT_EQ(whoami.Value(), "bob/t-1");  // the update's tenant over the run's values
+  }
+  {
+    ScopedContextValues scope(Values({{"tenant", "carol"}}));
+    ASSERT_TRUE(current.Signal("finish", std::string("carol")).IsSuccess());
+  }
+  auto result = handle->GetResult(60s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(),
+            "workflow=acme/t-1 activity=acme/t-1 (header) local=acme/t-1 (header) "
+            "child=child-of-acme/t-1 signal=carol");
+
+  // What the server recorded: the first run's start header holds exactly the propagated keys
+  // (json/plain, as the Go SDK's default converter writes them); the run continued-as-new, its
+  // activity and its child carry them on; the signal carries the signaller's.
+  auto first_run = client.GetHandle<std::string>(handle->workflow_id(), handle->run_id());
+  auto first = Events(first_run);
+  ASSERT_FALSE(first.empty());
+  const auto& first_header = first.front().workflow_execution_started_event_attributes().header();
+  EXPECT_EQ(HeaderJson(first_header, "tenant"), "\"acme\"");
+  EXPECT_EQ(HeaderJson(first_header, "trace"), "\"t-1\"");
+  EXPECT_EQ(HeaderJson(first_header, "other"), std::nullopt);
+  ASSERT_EQ(first.front()
+                .workflow_execution_started_event_attributes()
+                .header()
+                .fields()
+                .at("tenant")
+                .metadata()
+                .at("encoding"),
+            "json/plain");
+  bool continued = false;
+  for (const auto& e : first) {
+    if (e.event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW) {
+      continued = true;
+      EXPECT_EQ(
+          HeaderJson(e.workflow_execution_continued_as_new_event_attributes().header(), "tenant"),
+          "\"acme\"");
+    }
+  }
+  EXPECT_TRUE(continued);
+  auto last = Events(client.GetHandle<std::string>(handle->workflow_id()));
+  ASSERT_FALSE(last.empty());
+  EXPECT_EQ(
+      HeaderJson(last.front().workflow_execution_started_event_attributes().header(), "tenant"),
+      "\"acme\"");
+  int checked = 0;
+  for (const auto& e : last) {
+    if (e.event_type() == enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+      EXPECT_EQ(HeaderJson(e.activity_task_scheduled_event_attributes().header(), "trace"),
+                "\"t-1\"");
+      ++checked;
+    } else if (e.event_type() == enums::EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED) {
+      EXPECT_EQ(HeaderJson(e.start_child_workflow_execution_initiated_event_attributes().header(),
+                           "tenant"),
+                "\"child-of-acme\"");
+      ++checked;
+    } else if (e.event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) {
+      EXPECT_EQ(HeaderJson(e.workflow_execution_signaled_event_attributes().header(), "tenant"),
+                "\"carol\"");
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 3);
+
+  // The history replays with the propagators, as the worker ran it.
+  auto history = client.GetHandle<std::string>(handle->workflow_id()).FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  Replayer replayer;
+  replayer.RegisterWorkflow("Propagating", &Propagating);
+  replayer.SetContextPropagators(options.context_propagators);
+  auto replayed = replayer.ReplayHistory(history.Value(), handle->workflow_id());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+}
+
+// A propagator that cannot write its context stops the call before it is sent.
+class RefusingPropagator : public KeysPropagator {
+ public:
+  RefusingPropagator() : KeysPropagator({"tenant"}) {}
+  hugo::Result<hugo::Unit> Inject(HeaderFields&) const override {
+    return hugo::Error::From("no tenant on this thread", "test.no_tenant");
+  }
+};
+
+TEST_F(ScenarioTest, APropagatorThatFailsToInjectStopsTheStartAndNothingIsStarted) {
+  ConnectionOptions options;
+  options.address = connection_->options().address;
+  options.context_propagators = {std::make_shared<RefusingPropagator>()};
+  auto connection = Connection::Connect(options);
+  ASSERT_TRUE(connection.IsSuccess()) << connection.Error().ToString();
+  Client client(connection.Value());
+  StartWorkflowOptions start = Options("refused-propagation");
+  auto started = client.StartWorkflow<std::string>("Propagating", start, int32_t{1});
+  ASSERT_TRUE(started.IsFailure());
+  EXPECT_EQ(started.Error().Code(), "test.no_tenant");
+  auto described = client_->GetHandle(start.id).Describe();
+  ASSERT_TRUE(described.IsFailure());
+  EXPECT_EQ(described.Error().Code(), "grpc.not_found") << described.Error().ToString();
+}
+
 }  // namespace
 }  // namespace hdo

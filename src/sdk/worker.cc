@@ -47,6 +47,17 @@ std::chrono::system_clock::time_point ToTime(const google::protobuf::Timestamp& 
           std::chrono::seconds(t.seconds()) + std::chrono::nanoseconds(t.nanos())));
 }
 
+// Runs the activity function with the context of its header made the thread's by the
+// connection's propagators; a propagator that cannot extract fails the attempt with its error.
+hugo::Result<Payloads> InvokeInContext(const Connection& connection,
+                                       const ActivityRegistry& activities, ActivityContext& context,
+                                       const ActivityInvocation& invocation) {
+  hugo::Result<internal::ExtractedContext> extracted =
+      internal::ExtractHeader(connection.context_propagators(), invocation.info.header);
+  if (extracted.IsFailure()) return extracted.Error();
+  return activities.Invoke(context, invocation);
+}
+
 ActivityInvocation InvocationFromTask(const wf::PollActivityTaskQueueResponse& task,
                                       const std::string& namespace_name,
                                       const std::string& task_queue) {
@@ -66,6 +77,7 @@ ActivityInvocation InvocationFromTask(const wf::PollActivityTaskQueueResponse& t
   info.start_to_close_timeout = ToMillis(task.start_to_close_timeout());
   info.heartbeat_timeout = ToMillis(task.heartbeat_timeout());
   info.heartbeat_details = task.heartbeat_details();
+  info.header = internal::HeaderToFields(task.header());
   invocation.input = task.input();
   return invocation;
 }
@@ -572,7 +584,8 @@ void Worker::Impl::RunActivityTask(const wf::PollActivityTaskQueueResponse& rece
   options.deadline = AttemptDeadline(task);
   options.timers = timers_;
   ActivityContext context(invocation.info, std::move(options));
-  hugo::Result<Payloads> result = w_.activities_->Invoke(context, invocation);
+  hugo::Result<Payloads> result =
+      InvokeInContext(*w_.connection_, *w_.activities_, context, invocation);
   std::optional<Payloads> pending = context.Finish();
   ReplyToActivity(context, result, std::move(pending));
 }
@@ -752,7 +765,7 @@ hugo::Result<Payloads> Worker::RunLocalActivity(const ActivityInvocation& invoca
   }
   if (timeout.count() > 0) options.deadline = std::chrono::system_clock::now() + timeout;
   ActivityContext context(local.info, std::move(options));
-  return activities_->Invoke(context, local);
+  return InvokeInContext(*connection_, *activities_, context, local);
 }
 
 }  // namespace hdo

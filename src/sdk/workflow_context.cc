@@ -19,24 +19,26 @@ internal::Scheduler* WorkflowContext::scheduler() const { return run_->scheduler
 
 Future<hugo::Result<Payloads>> WorkflowContext::ExecuteActivityRaw(
     std::string activity_type, ActivityOptions options, hugo::Result<Payloads> input) const {
-  if (input.IsFailure()) {
+  auto header = OutboundHeader();
+  if (input.IsFailure() || header.IsFailure()) {
     auto state = std::make_shared<internal::FutureState<hugo::Result<Payloads>>>();
-    state->Resolve(input.Error());
+    state->Resolve(input.IsFailure() ? input.Error() : header.Error());
     return Future<hugo::Result<Payloads>>::FromState(scheduler(), state);
   }
   return run_->ScheduleActivity(scope_, std::move(activity_type), std::move(options),
-                                std::move(input).Value());
+                                std::move(input).Value(), std::move(header).Value());
 }
 
 Future<hugo::Result<Payloads>> WorkflowContext::ExecuteLocalActivityRaw(
     std::string activity_type, LocalActivityOptions options, hugo::Result<Payloads> input) const {
-  if (input.IsFailure()) {
+  auto header = OutboundHeader();
+  if (input.IsFailure() || header.IsFailure()) {
     auto state = std::make_shared<internal::FutureState<hugo::Result<Payloads>>>();
-    state->Resolve(input.Error());
+    state->Resolve(input.IsFailure() ? input.Error() : header.Error());
     return Future<hugo::Result<Payloads>>::FromState(scheduler(), state);
   }
   return run_->ScheduleLocalActivity(scope_, std::move(activity_type), std::move(options),
-                                     std::move(input).Value());
+                                     std::move(input).Value(), std::move(header).Value());
 }
 
 Future<hugo::Result<hugo::Unit>> WorkflowContext::NewTimer(
@@ -136,28 +138,32 @@ hugo::Result<hugo::Unit> WorkflowContext::SetUpdateHandlerRaw(std::string update
 
 WorkflowContext::RawChild WorkflowContext::ExecuteChildWorkflowRaw(
     std::string workflow_type, ChildWorkflowOptions options, hugo::Result<Payloads> input) const {
-  if (input.IsFailure()) {
+  auto header = OutboundHeader();
+  if (input.IsFailure() || header.IsFailure()) {
+    const hugo::Error& error = input.IsFailure() ? input.Error() : header.Error();
     auto started = std::make_shared<internal::FutureState<hugo::Result<WorkflowExecution>>>();
     auto result = std::make_shared<internal::FutureState<hugo::Result<Payloads>>>();
-    started->Resolve(input.Error());
-    result->Resolve(input.Error());
+    started->Resolve(error);
+    result->Resolve(error);
     return RawChild{Future<hugo::Result<WorkflowExecution>>::FromState(scheduler(), started),
                     Future<hugo::Result<Payloads>>::FromState(scheduler(), result)};
   }
   return run_->StartChild(scope_, std::move(workflow_type), std::move(options),
-                          std::move(input).Value());
+                          std::move(input).Value(), std::move(header).Value());
 }
 
 Future<hugo::Result<hugo::Unit>> WorkflowContext::SignalExternalWorkflowRaw(
     std::string workflow_id, std::string run_id, std::string signal_name,
     hugo::Result<Payloads> input) const {
-  if (input.IsFailure()) {
+  auto header = OutboundHeader();
+  if (input.IsFailure() || header.IsFailure()) {
     auto state = std::make_shared<internal::FutureState<hugo::Result<hugo::Unit>>>();
-    state->Resolve(input.Error());
+    state->Resolve(input.IsFailure() ? input.Error() : header.Error());
     return Future<hugo::Result<hugo::Unit>>::FromState(scheduler(), state);
   }
   return run_->SignalExternal(scope_, std::move(workflow_id), std::move(run_id),
-                              std::move(signal_name), std::move(input).Value(), false);
+                              std::move(signal_name), std::move(input).Value(), false,
+                              std::move(header).Value());
 }
 
 Future<hugo::Result<hugo::Unit>> WorkflowContext::RequestCancelExternalWorkflow(
@@ -168,9 +174,14 @@ Future<hugo::Result<hugo::Unit>> WorkflowContext::RequestCancelExternalWorkflow(
 hugo::Error WorkflowContext::ContinueAsNewRaw(ContinueAsNewOptions options,
                                               hugo::Result<Payloads> input) const {
   if (input.IsFailure()) return input.Error();
+  auto header = OutboundHeader();
+  if (header.IsFailure()) return header.Error();
   hugo::Error error =
       hugo::Error::From("continue as new", std::string(WorkflowErrorCodes::kContinueAsNew))
           .WithMetadata("input", hugo::Base64Encode(input.Value().SerializeAsString()));
+  if (!header.Value().fields().empty()) {
+    error = error.WithMetadata("header", hugo::Base64Encode(header.Value().SerializeAsString()));
+  }
   if (!options.workflow_type.empty())
     error = error.WithMetadata("workflow_type", options.workflow_type);
   if (!options.task_queue.empty()) error = error.WithMetadata("task_queue", options.task_queue);
@@ -186,13 +197,32 @@ hugo::Error WorkflowContext::ContinueAsNewRaw(ContinueAsNewOptions options,
 std::pair<WorkflowContext, std::function<void()>> WorkflowContext::WithCancel() const {
   std::shared_ptr<internal::Scope> child = scope_->NewChild(scope_);
   std::weak_ptr<internal::Scope> weak = child;
-  return {WorkflowContext(run_, child), [weak] {
+  return {WorkflowContext(run_, child, values_), [weak] {
             if (auto scope = weak.lock()) scope->Cancel();
           }};
 }
 
 WorkflowContext WorkflowContext::Disconnected() const {
-  return WorkflowContext(run_, std::make_shared<internal::Scope>());
+  return WorkflowContext(run_, std::make_shared<internal::Scope>(), values_);
+}
+
+const HeaderFields& WorkflowContext::ContextValues() const {
+  static const HeaderFields kNone;
+  return values_ ? *values_ : kNone;
+}
+
+WorkflowContext WorkflowContext::WithContextPayload(std::string key, Payload value) const {
+  auto values = std::make_shared<HeaderFields>(ContextValues());
+  (*values)[std::move(key)] = std::move(value);
+  return WorkflowContext(run_, scope_, std::move(values));
+}
+
+hugo::Result<temporal::api::common::v1::Header> WorkflowContext::OutboundHeader() const {
+  temporal::api::common::v1::Header header;
+  auto injected =
+      internal::InjectFromWorkflow(run_->context_propagators(), ContextValues(), header);
+  if (injected.IsFailure()) return injected.Error();
+  return hugo::Result<temporal::api::common::v1::Header>::Ok(std::move(header));
 }
 
 bool WorkflowContext::IsCanceled() const { return scope_->canceled; }

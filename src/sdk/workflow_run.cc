@@ -347,6 +347,7 @@ hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
     for (const auto& [k, v] : a.search_attributes().indexed_fields())
       info_.search_attributes[k] = v;
     input_ = a.input();
+    info_.header = HeaderToFields(a.header());
     if (!a.workflow_id().empty()) info_.workflow_id = a.workflow_id();
     now_ = info_.start_time;
   }
@@ -508,6 +509,13 @@ void WorkflowRun::StartRoot() {
                            "hdo.workflow.unknown_type"));
     return;
   }
+  hugo::Result<HeaderFields> values =
+      ExtractToWorkflow(options_.context_propagators, info_.header, HeaderFields{});
+  if (values.IsFailure()) {
+    Fail(values.Error());
+    return;
+  }
+  root_values_ = std::make_shared<const HeaderFields>(std::move(values).Value());
   hugo::Result<Workflow<Payloads>> root = (*factory)(RootContext(), input_);
   if (root.IsFailure()) {
     Fail(root.Error());
@@ -517,7 +525,9 @@ void WorkflowRun::StartRoot() {
   scheduler_.Schedule(root_->handle());
 }
 
-WorkflowContext WorkflowRun::RootContext() { return WorkflowContext(this, root_scope_); }
+WorkflowContext WorkflowRun::RootContext() {
+  return WorkflowContext(this, root_scope_, root_values_);
+}
 
 bool WorkflowRun::CheckConditions() {
   bool progressed = false;
@@ -576,6 +586,8 @@ void WorkflowRun::CheckRootDone() {
     input.ParseFromString(
         hugo::Base64Decode(error.TryGetMetadata<std::string>("input").value_or("")).value_or(""));
     *a->mutable_input() = input;
+    std::optional<std::string> header = error.TryGetMetadata<std::string>("header");
+    if (header) a->mutable_header()->ParseFromString(hugo::Base64Decode(*header).value_or(""));
     int64_t run_timeout = error.TryGetMetadata<int64_t>("run_timeout_ms").value_or(0);
     if (run_timeout > 0)
       *a->mutable_workflow_run_timeout() = ToProtoDuration(std::chrono::milliseconds(run_timeout));

@@ -31,6 +31,7 @@
 namespace hdo::internal {
 
 using HistoryEvent = temporal::api::history::v1::HistoryEvent;
+using Header = temporal::api::common::v1::Header;
 
 // The marker a local activity's outcome is recorded in (the name the other SDKs use).
 inline constexpr std::string_view kLocalActivityMarker = "LocalActivity";
@@ -79,6 +80,7 @@ struct WorkflowRunOptions {
   std::string namespace_name;
   std::string task_queue;  // the worker's (the run's task queue comes from history)
   std::string identity;
+  ContextPropagators context_propagators;  // the connection's (hdo/propagation.h)
 };
 
 class WorkflowRun {
@@ -130,21 +132,24 @@ class WorkflowRun {
   int64_t NextSequence() { return ++sequence_; }
   int64_t NextSideEffect() { return ++side_effects_; }
 
+  const ContextPropagators& context_propagators() const { return options_.context_propagators; }
   Future<hugo::Result<Payloads>> ScheduleActivity(std::shared_ptr<Scope> scope,
                                                   std::string activity_type,
-                                                  ActivityOptions options, Payloads input);
+                                                  ActivityOptions options, Payloads input,
+                                                  Header header = {});
   Future<hugo::Result<Payloads>> ScheduleLocalActivity(std::shared_ptr<Scope> scope,
                                                        std::string activity_type,
-                                                       LocalActivityOptions options,
-                                                       Payloads input);
+                                                       LocalActivityOptions options, Payloads input,
+                                                       Header header = {});
   Future<hugo::Result<hugo::Unit>> StartTimer(std::shared_ptr<Scope> scope,
                                               std::chrono::milliseconds duration);
   WorkflowContext::RawChild StartChild(std::shared_ptr<Scope> scope, std::string workflow_type,
-                                       ChildWorkflowOptions options, Payloads input);
+                                       ChildWorkflowOptions options, Payloads input,
+                                       Header header = {});
   Future<hugo::Result<hugo::Unit>> SignalExternal(std::shared_ptr<Scope> scope,
                                                   std::string workflow_id, std::string run_id,
                                                   std::string signal_name, Payloads input,
-                                                  bool child_workflow_only);
+                                                  bool child_workflow_only, Header header = {});
   Future<hugo::Result<hugo::Unit>> CancelExternal(std::string workflow_id, std::string run_id,
                                                   bool child_workflow_only);
   void UpsertSearchAttributes(const std::map<std::string, Payload>& attributes);
@@ -185,6 +190,7 @@ class WorkflowRun {
     std::string activity_type;
     LocalActivityOptions options;
     Payloads input;
+    HeaderFields header;
     std::shared_ptr<FutureState<hugo::Result<Payloads>>> future;
     bool canceled = false;
   };
@@ -252,6 +258,8 @@ class WorkflowRun {
 
   Scheduler scheduler_;
   std::shared_ptr<Scope> root_scope_ = std::make_shared<Scope>();
+  // What the propagators extracted from the start header (RootContext's values).
+  std::shared_ptr<const HeaderFields> root_values_;
   std::optional<Workflow<Payloads>> root_;
   std::vector<Workflow<hugo::Unit>> spawned_;
   std::vector<std::shared_ptr<void>> kept_frames_;

@@ -34,7 +34,7 @@ Payloads OnePayload(hugo::Result<Payload> payload) {
 Future<hugo::Result<Payloads>> WorkflowRun::ScheduleActivity(std::shared_ptr<Scope> scope,
                                                              std::string activity_type,
                                                              ActivityOptions options,
-                                                             Payloads input) {
+                                                             Payloads input, Header header) {
   using Raw = Future<hugo::Result<Payloads>>;
   if (options.schedule_to_close_timeout.count() <= 0 &&
       options.start_to_close_timeout.count() <= 0) {
@@ -63,6 +63,7 @@ Future<hugo::Result<Payloads>> WorkflowRun::ScheduleActivity(std::shared_ptr<Sco
                                                                : options.task_queue);
   a->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
   *a->mutable_input() = std::move(input);
+  if (!header.fields().empty()) *a->mutable_header() = std::move(header);
   if (options.schedule_to_close_timeout.count() > 0) {
     *a->mutable_schedule_to_close_timeout() = ToProtoDuration(options.schedule_to_close_timeout);
   }
@@ -109,7 +110,7 @@ Future<hugo::Result<Payloads>> WorkflowRun::ScheduleActivity(std::shared_ptr<Sco
 Future<hugo::Result<Payloads>> WorkflowRun::ScheduleLocalActivity(std::shared_ptr<Scope> scope,
                                                                   std::string activity_type,
                                                                   LocalActivityOptions options,
-                                                                  Payloads input) {
+                                                                  Payloads input, Header header) {
   using Raw = Future<hugo::Result<Payloads>>;
   if (options.schedule_to_close_timeout.count() <= 0 &&
       options.start_to_close_timeout.count() <= 0) {
@@ -126,6 +127,7 @@ Future<hugo::Result<Payloads>> WorkflowRun::ScheduleLocalActivity(std::shared_pt
   state->activity_type = std::move(activity_type);
   state->options = std::move(options);
   state->input = std::move(input);
+  state->header = HeaderToFields(header);
   state->future = std::make_shared<FutureState<hugo::Result<Payloads>>>();
   local_pending_.push_back(state);
   scope->OnCancel([state] {
@@ -191,6 +193,7 @@ void WorkflowRun::RunLocalActivity(LocalActivityState& state) {
   invocation.info.schedule_to_close_timeout = state.options.schedule_to_close_timeout;
   invocation.info.start_to_close_timeout = state.options.start_to_close_timeout;
   invocation.input = state.input;
+  invocation.info.header = state.header;
   hugo::Result<Payloads> outcome = hugo::Error::Unspecified();
   std::chrono::milliseconds backoff = policy.initial_interval.count() > 0
                                           ? policy.initial_interval
@@ -297,7 +300,8 @@ Future<hugo::Result<hugo::Unit>> WorkflowRun::StartTimer(std::shared_ptr<Scope> 
 
 WorkflowContext::RawChild WorkflowRun::StartChild(std::shared_ptr<Scope> scope,
                                                   std::string workflow_type,
-                                                  ChildWorkflowOptions options, Payloads input) {
+                                                  ChildWorkflowOptions options, Payloads input,
+                                                  Header header) {
   auto state = std::make_shared<ChildState>();
   state->started = std::make_shared<FutureState<hugo::Result<WorkflowExecution>>>();
   state->result = std::make_shared<FutureState<hugo::Result<Payloads>>>();
@@ -321,6 +325,7 @@ WorkflowContext::RawChild WorkflowRun::StartChild(std::shared_ptr<Scope> scope,
                                                                : options.task_queue);
   a->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
   *a->mutable_input() = std::move(input);
+  if (!header.fields().empty()) *a->mutable_header() = std::move(header);
   if (options.execution_timeout.count() > 0) {
     *a->mutable_workflow_execution_timeout() = ToProtoDuration(options.execution_timeout);
   }
@@ -360,7 +365,7 @@ WorkflowContext::RawChild WorkflowRun::StartChild(std::shared_ptr<Scope> scope,
 
 Future<hugo::Result<hugo::Unit>> WorkflowRun::SignalExternal(
     std::shared_ptr<Scope> scope, std::string workflow_id, std::string run_id,
-    std::string signal_name, Payloads input, bool child_workflow_only) {
+    std::string signal_name, Payloads input, bool child_workflow_only, Header header) {
   auto state = std::make_shared<ExternalState>();
   state->future = std::make_shared<FutureState<hugo::Result<hugo::Unit>>>();
   auto future = Future<hugo::Result<hugo::Unit>>::FromState(&scheduler_, state->future);
@@ -376,6 +381,7 @@ Future<hugo::Result<hugo::Unit>> WorkflowRun::SignalExternal(
   a->mutable_execution()->set_run_id(run_id);
   a->set_signal_name(signal_name);
   *a->mutable_input() = std::move(input);
+  if (!header.fields().empty()) *a->mutable_header() = std::move(header);
   a->set_child_workflow_only(child_workflow_only);
   state->command =
       AddCommand(std::move(c), enums::EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
@@ -561,7 +567,17 @@ void WorkflowRun::DeliverUpdate(const temporal::api::update::v1::Request& reques
   m.mutable_body()->PackFrom(acceptance);
   AddProtocolMessage(std::move(m), true, enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
                      update_id);
-  Workflow<Payloads> body = handler->second.handler(RootContext(), request.input().args());
+  // The handler's context: the run's values with the update header's extracted over them.
+  hugo::Result<HeaderFields> values = internal::ExtractToWorkflow(
+      options_.context_propagators, HeaderToFields(request.input().header()),
+      RootContext().ContextValues());
+  Workflow<Payloads> body =
+      values.IsFailure()
+          ? FailedWorkflow(values.Error())
+          : handler->second.handler(
+                WorkflowContext(this, root_scope_,
+                                std::make_shared<const HeaderFields>(std::move(values).Value())),
+                request.input().args());
   Spawn(RunUpdate(this, update_id, std::move(body)));
 }
 

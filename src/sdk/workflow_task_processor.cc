@@ -116,7 +116,8 @@ class WorkflowTaskProcessor::Impl {
   std::unique_ptr<WorkflowRun> NewRun() {
     return std::make_unique<WorkflowRun>(
         workflows_.get(), local_activities_,
-        WorkflowRunOptions{options_.namespace_name, options_.task_queue, options_.identity});
+        WorkflowRunOptions{options_.namespace_name, options_.task_queue, options_.identity,
+                           connection_->context_propagators()});
   }
 
   // The run, holding every event of the task: the cached one continued, or a new one from the

@@ -22,6 +22,7 @@
 
 #include "hdo/converter.h"
 #include "hdo/failure.h"
+#include "hdo/propagation.h"
 #include "hugo/result.h"
 
 namespace hdo {
@@ -42,6 +43,9 @@ struct ActivityInfo {
   std::chrono::milliseconds heartbeat_timeout{0};
   // Details of the last heartbeat of the previous attempt (empty on the first).
   Payloads heartbeat_details;
+  // The header the workflow's command carried (for a local activity, what the workflow context's
+  // values injected); the connection's propagators have made its context the thread's.
+  HeaderFields header;
 };
 
 // One activity call as the worker hands it to the registered function.

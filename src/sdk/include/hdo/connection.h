@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hdo/codec.h"
+#include "hdo/propagation.h"
 #include "hugo/result.h"
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 
@@ -64,6 +65,10 @@ struct ConnectionOptions {
   // converter.NewPayloadCodecGRPCClientInterceptor does: the client and every worker on this
   // connection then send and read only encoded payloads.
   PayloadCodecs codecs;
+  // Context propagators (hdo/propagation.h), in order: the client calls that carry a header write
+  // the calling thread's context into it, and every worker on this connection passes the context
+  // on from workflows to what they start and into activities (the Go SDK's ContextPropagators).
+  ContextPropagators context_propagators;
 };
 
 class Connection {
@@ -95,6 +100,7 @@ class Connection {
   // every payload of a response or task: error hdo.payload.codec when a codec fails. Nothing is
   // visited without codecs.
   bool HasCodecs() const { return !options_.codecs.empty(); }
+  const ContextPropagators& context_propagators() const { return options_.context_propagators; }
   hugo::Result<hugo::Unit> EncodeOutbound(google::protobuf::Message& request) const {
     return EncodePayloads(request, options_.codecs);
   }

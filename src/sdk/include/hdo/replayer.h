@@ -35,6 +35,11 @@ class Replayer {
   // The codecs the workers that wrote the histories used (ConnectionOptions::codecs): replayed
   // histories are decoded with them first.
   void SetCodecs(PayloadCodecs codecs) { codecs_ = std::move(codecs); }
+  // The context propagators the workers used (ConnectionOptions::context_propagators): workflow
+  // code that reads its context values replays as it ran.
+  void SetContextPropagators(ContextPropagators propagators) {
+    propagators_ = std::move(propagators);
+  }
 
   // Replays one history. `workflow_id` names the run in errors (histories of older servers do
   // not carry it).
@@ -51,6 +56,7 @@ class Replayer {
  private:
   std::shared_ptr<WorkflowRegistry> workflows_;
   PayloadCodecs codecs_;
+  ContextPropagators propagators_;
 };
 
 }  // namespace hdo

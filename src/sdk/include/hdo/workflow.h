@@ -45,6 +45,7 @@
 #include "hdo/activity.h"
 #include "hdo/converter.h"
 #include "hdo/failure.h"
+#include "hdo/propagation.h"
 #include "hdo/retry_policy.h"
 #include "hugo/deterministic.h"
 #include "hugo/result.h"
@@ -466,6 +467,8 @@ struct WorkflowInfo {
   std::optional<WorkflowExecution> parent;
   std::map<std::string, Payload> memo;
   std::map<std::string, Payload> search_attributes;
+  // The start's header (WorkflowExecutionStarted); ContextValues is what the propagators took.
+  HeaderFields header;
 };
 
 // A child workflow: started (the execution, or the start failure) and its result.
@@ -485,8 +488,9 @@ struct WorkflowErrorCodes {
 // ---------------------------------------------------------------------------------------------
 class WorkflowContext {
  public:
-  WorkflowContext(internal::WorkflowRun* run, std::shared_ptr<internal::Scope> scope)
-      : run_(run), scope_(std::move(scope)) {}
+  WorkflowContext(internal::WorkflowRun* run, std::shared_ptr<internal::Scope> scope,
+                  std::shared_ptr<const HeaderFields> values = nullptr)
+      : run_(run), scope_(std::move(scope)), values_(std::move(values)) {}
 
   const WorkflowInfo& Info() const;
   // The time of the current workflow task (the same on every replay).
@@ -615,6 +619,26 @@ class WorkflowContext {
       std::map<std::string, nlohmann::json> attributes) const;
   hugo::Result<hugo::Unit> UpsertMemo(std::map<std::string, nlohmann::json> memo) const;
 
+  // Context propagation (hdo/propagation.h): the values the connection's propagators extracted
+  // from the run's start header (in an update handler's context, then from the update's header).
+  // Activities, local activities, child workflows, external signals and continue-as-new issued
+  // through this context carry them in their headers; contexts derived from it keep them.
+  const HeaderFields& ContextValues() const;
+  template <class T>
+  hugo::Result<std::optional<T>> ContextValue(std::string_view key) const {
+    return ::hdo::ContextValue<T>(ContextValues(), key);
+  }
+  // This context with `key` set to `value` (the Go SDK's workflow.WithValue for a propagated
+  // key): what is issued through the new context carries it.
+  template <class T>
+  hugo::Result<WorkflowContext> WithContextValue(std::string key, const T& value) const {
+    hugo::Result<Payload> payload = ToPayload(value);
+    if (payload.IsFailure()) return payload.Error();
+    return hugo::Result<WorkflowContext>::Ok(
+        WithContextPayload(std::move(key), std::move(payload).Value()));
+  }
+  WorkflowContext WithContextPayload(std::string key, Payload value) const;
+
   // Log lines from workflow code; suppressed while replaying.
   void Log(std::string_view level, std::string_view message) const;
 
@@ -662,8 +686,12 @@ class WorkflowContext {
   hugo::DeterministicEffectStore& Effects() const;
   std::string NextSideEffectId() const;
 
+  // The header a command issued through this context carries (the propagators' InjectFromWorkflow).
+  hugo::Result<temporal::api::common::v1::Header> OutboundHeader() const;
+
   internal::WorkflowRun* run_;
   std::shared_ptr<internal::Scope> scope_;
+  std::shared_ptr<const HeaderFields> values_;  // null: none
 };
 
 // ---------------------------------------------------------------------------------------------
