@@ -85,6 +85,24 @@ Workflow<InteropOutput> CppInterop(WorkflowContext ctx, InteropInput in) {
       in.count, greeting.Value() + "!", {in.count % 2 == 0, in.count / 2}, in.tags};
 }
 
+// --- The C++ twin of the Go program's GoPropagation / GoPropagationRead: the tenant of the
+// workflow's context values and of its activity's thread context.
+std::string TenantText(const hugo::Result<std::optional<std::string>>& tenant) {
+  if (tenant.IsFailure()) return "<" + tenant.Error().Message() + ">";
+  return tenant.Value().value_or("<none>");
+}
+std::string CppPropagationRead(ActivityContext&) {
+  return TenantText(ContextValue<std::string>(ScopedContextValues::Current(), "tenant"));
+}
+Workflow<std::string> CppPropagation(WorkflowContext ctx) {
+  ActivityOptions options;
+  options.start_to_close_timeout = 10s;
+  auto read = co_await ctx.ExecuteActivity<std::string>("CppPropagationRead", options);
+  if (read.IsFailure()) co_return read.Error();
+  co_return "workflow=" + TenantText(ctx.ContextValue<std::string>("tenant")) +
+      " activity=" + read.Value();
+}
+
 std::string InteropGoBinary() {
   const char* bin = std::getenv("HDO_INTEROP_GO");
   return bin != nullptr && *bin != '\0' ? bin : HDO_INTEROP_GO_DEFAULT;
@@ -170,6 +188,9 @@ class InteropTest : public ::testing::Test {
 
     ConnectionOptions options;
     options.address = address_;
+    // The Go program's clients propagate the same key (its tenantPropagator).
+    options.context_propagators = {
+        std::make_shared<KeysPropagator>(std::vector<std::string>{"tenant"})};
     auto plain = Connection::Connect(options);
     ASSERT_TRUE(plain.IsSuccess()) << plain.Error().ToString();
     plain_connection_ = plain.Value();
@@ -192,6 +213,8 @@ class InteropTest : public ::testing::Test {
     worker_ = std::make_unique<Worker>(connection_, "default", worker_options);
     worker_->RegisterWorkflow("CppInterop", &CppInterop);
     worker_->RegisterActivity("CppInteropCompose", &CppInteropCompose);
+    worker_->RegisterWorkflow("CppPropagation", &CppPropagation);
+    worker_->RegisterActivity("CppPropagationRead", &CppPropagationRead);
     auto started = worker_->Start();
     ASSERT_TRUE(started.IsSuccess()) << started.Error().ToString();
   }
@@ -308,6 +331,50 @@ TEST_F(InteropTest, CppAndGoClientsReadEachOthersWorkflowResultsAsIdenticalPaylo
   EXPECT_EQ(cpp_result->data(), kOutputJson);
   EXPECT_EQ(Metadata(*go_run.result), Metadata(*cpp_result));
   EXPECT_EQ(go_run.result->data(), cpp_result->data());
+}
+
+// Context propagation between the SDKs: a C++ client's thread context reaches a Go workflow and
+// its activity, a Go client's context reaches a C++ workflow and its activity, and both write the
+// header field as the same bytes (json/plain, the default converter's).
+TEST_F(InteropTest, ContextPropagatedByEitherSdkReachesTheOthersWorkflowAndActivity) {
+  // (a) C++ client -> Go workflow.
+  StartWorkflowOptions options;
+  options.id = "interop-go-propagation-" + std::to_string(::getpid());
+  options.task_queue = go_task_queue_;
+  options.execution_timeout = 60s;
+  std::optional<WorkflowHandle<std::string>> handle;
+  {
+    ScopedContextValues scope({{"tenant", ToPayload(std::string("acme-cpp")).Value()}});
+    auto started = client_->StartWorkflow<std::string>("GoPropagation", options);
+    ASSERT_TRUE(started.IsSuccess()) << started.Error().ToString();
+    handle = started.Value();
+  }
+  auto go_result = handle->GetResult(60s);
+  ASSERT_TRUE(go_result.IsSuccess()) << go_result.Error().ToString() << "\nGo worker:\n"
+                                     << go_worker_->Stderr();
+  EXPECT_EQ(go_result.Value(), "workflow=acme-cpp activity=acme-cpp");
+  auto go_history = handle->FetchHistory();
+  ASSERT_TRUE(go_history.IsSuccess()) << go_history.Error().ToString();
+  const auto& cpp_header =
+      go_history.Value().events(0).workflow_execution_started_event_attributes().header().fields();
+  ASSERT_EQ(cpp_header.count("tenant"), 1u);
+  EXPECT_EQ(Metadata(cpp_header.at("tenant")), kJsonPlainMetadata);
+  EXPECT_EQ(cpp_header.at("tenant").data(), "\"acme-cpp\"");
+
+  // (b) Go client -> C++ workflow.
+  testlib::Process go_client({go_binary_, "propagate", "-address", address_, "-task-queue",
+                              cpp_task_queue_, "-workflow-id",
+                              "interop-cpp-propagation-" + std::to_string(::getpid()), "-tenant",
+                              "acme-go"});
+  ASSERT_EQ(go_client.Wait(120s), 0) << "Go client:\n" << go_client.Stderr();
+  nlohmann::json report =
+      nlohmann::json::parse(go_client.Stdout(), nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(report.is_object()) << go_client.Stdout();
+  EXPECT_EQ(report.value("result", ""), "workflow=acme-go activity=acme-go");
+  std::optional<Payload> go_header = PayloadFromReport(report.value("header", nlohmann::json()));
+  ASSERT_TRUE(go_header.has_value()) << report.dump();
+  EXPECT_EQ(Metadata(*go_header), Metadata(cpp_header.at("tenant")));
+  EXPECT_EQ(go_header->data(), "\"acme-go\"");
 }
 
 // The same two runs with the zlib codec on both sides (the Go program's -codec zlib:

@@ -3,15 +3,24 @@
 // can compare the payload bytes each SDK writes for the same value.
 //
 //	interop worker -address host:port -task-queue Q
-//	    Runs workflow "GoInterop" (Input -> Output) and its activity "GoInteropCompose" on Q until
-//	    SIGINT or SIGTERM; prints "interop worker started" on stderr once it polls.
+//	    Runs workflow "GoInterop" (Input -> Output) and its activity "GoInteropCompose", and workflow
+//	    "GoPropagation" and its activity "GoPropagationRead", on Q until SIGINT or SIGTERM; prints
+//	    "interop worker started" on stderr once it polls.
 //	interop client -address host:port -task-queue Q -workflow-id ID -input '{"name":...}'
 //	    Starts workflow "CppInterop" on Q with the input decoded into Input, waits for its result
 //	    and prints one JSON line on stdout: the workflow and run ids, the raw input and result
 //	    payloads as the history holds them (started and completed events; metadata values and data
 //	    in hex), and the result decoded into Output and encoded again by encoding/json.
 //
-// Both take -codec zlib: the data converter then compresses every payload with the Go SDK's
+//	interop propagate -address host:port -task-queue Q -workflow-id ID -tenant T
+//	    Starts workflow "CppPropagation" on Q from a context holding "tenant" = T, waits for its
+//	    (string) result and prints one JSON line: the result and the "tenant" header field of the
+//	    run's started event as the history holds it.
+//
+// Every mode's client carries a context propagator of the key "tenant" (a string, written with
+// the default data converter): the Go SDK's ContextPropagator, as the C++ SDK's KeysPropagator.
+//
+// All take -codec zlib: the data converter then compresses every payload with the Go SDK's
 // zlib codec (AlwaysEncode), and the history's payloads are reported as stored (compressed).
 //
 // The SDK's log goes to stderr, so stdout holds only the client's line. Exit status 1 on any error.
@@ -85,6 +94,92 @@ func GoInterop(ctx workflow.Context, in Input) (Output, error) {
 	}, nil
 }
 
+// tenantKey is the one propagated key: a context value (string) and a header field.
+const tenantKey = "tenant"
+
+type contextKey string
+
+// tenantPropagator carries the context value tenantKey in the header field tenantKey.
+type tenantPropagator struct{}
+
+func (tenantPropagator) Inject(ctx context.Context, w workflow.HeaderWriter) error {
+	return writeTenant(ctx.Value(contextKey(tenantKey)), w)
+}
+
+func (tenantPropagator) InjectFromWorkflow(ctx workflow.Context, w workflow.HeaderWriter) error {
+	return writeTenant(ctx.Value(contextKey(tenantKey)), w)
+}
+
+func (tenantPropagator) Extract(ctx context.Context, r workflow.HeaderReader) (context.Context, error) {
+	tenant, ok, err := readTenant(r)
+	if err != nil || !ok {
+		return ctx, err
+	}
+	return context.WithValue(ctx, contextKey(tenantKey), tenant), nil
+}
+
+func (tenantPropagator) ExtractToWorkflow(ctx workflow.Context, r workflow.HeaderReader) (workflow.Context, error) {
+	tenant, ok, err := readTenant(r)
+	if err != nil || !ok {
+		return ctx, err
+	}
+	return workflow.WithValue(ctx, contextKey(tenantKey), tenant), nil
+}
+
+func writeTenant(value interface{}, w workflow.HeaderWriter) error {
+	tenant, ok := value.(string)
+	if !ok {
+		return nil
+	}
+	payload, err := converter.GetDefaultDataConverter().ToPayload(tenant)
+	if err != nil {
+		return err
+	}
+	w.Set(tenantKey, payload)
+	return nil
+}
+
+func readTenant(r workflow.HeaderReader) (string, bool, error) {
+	payload, ok := r.Get(tenantKey)
+	if !ok {
+		return "", false, nil
+	}
+	var tenant string
+	if err := converter.GetDefaultDataConverter().FromPayload(payload, &tenant); err != nil {
+		return "", false, err
+	}
+	return tenant, true, nil
+}
+
+func tenantOf(value interface{}) string {
+	if tenant, ok := value.(string); ok {
+		return tenant
+	}
+	return "<none>"
+}
+
+// GoPropagationRead returns the tenant of its context (the C++ worker's CppPropagationRead does
+// the same).
+func GoPropagationRead(ctx context.Context) (string, error) {
+	return tenantOf(ctx.Value(contextKey(tenantKey))), nil
+}
+
+// GoPropagation returns the tenant of its context and of its activity's context.
+func GoPropagation(ctx workflow.Context) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second})
+	var read string
+	if err := workflow.ExecuteActivity(ctx, "GoPropagationRead").Get(ctx, &read); err != nil {
+		return "", err
+	}
+	return "workflow=" + tenantOf(ctx.Value(contextKey(tenantKey))) + " activity=" + read, nil
+}
+
+// PropagateReport is the propagate mode's line on stdout.
+type PropagateReport struct {
+	Result string     `json:"result"`
+	Header RawPayload `json:"header"`
+}
+
 // RawPayload is a payload as the history holds it: metadata values and data in hex.
 type RawPayload struct {
 	Metadata map[string]string `json:"metadata"`
@@ -111,7 +206,8 @@ type ClientReport struct {
 
 func dial(address, codec string) (client.Client, error) {
 	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	options := client.Options{HostPort: address, Namespace: "default", Logger: logger}
+	options := client.Options{HostPort: address, Namespace: "default", Logger: logger,
+		ContextPropagators: []workflow.ContextPropagator{tenantPropagator{}}}
 	switch codec {
 	case "":
 	case "zlib":
@@ -128,6 +224,8 @@ func runWorker(c client.Client, taskQueue string) error {
 	w := worker.New(c, taskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(GoInterop, workflow.RegisterOptions{Name: "GoInterop"})
 	w.RegisterActivityWithOptions(GoInteropCompose, activity.RegisterOptions{Name: "GoInteropCompose"})
+	w.RegisterWorkflowWithOptions(GoPropagation, workflow.RegisterOptions{Name: "GoPropagation"})
+	w.RegisterActivityWithOptions(GoPropagationRead, activity.RegisterOptions{Name: "GoPropagationRead"})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker start: %w", err)
 	}
@@ -188,9 +286,47 @@ func runClient(c client.Client, taskQueue, workflowID, inputJSON string, timeout
 	return nil
 }
 
+func runPropagate(c client.Client, taskQueue, workflowID, tenant string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	ctx = context.WithValue(ctx, contextKey(tenantKey), tenant)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflowID,
+		TaskQueue:                taskQueue,
+		WorkflowExecutionTimeout: timeout,
+	}, "CppPropagation")
+	if err != nil {
+		return fmt.Errorf("start CppPropagation: %w", err)
+	}
+	var report PropagateReport
+	if err := run.Get(ctx, &report.Result); err != nil {
+		return fmt.Errorf("CppPropagation result: %w", err)
+	}
+	it := c.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		event, err := it.Next()
+		if err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		if a := event.GetWorkflowExecutionStartedEventAttributes(); a != nil {
+			payload, ok := a.GetHeader().GetFields()[tenantKey]
+			if !ok {
+				return errors.New("history: the started event has no tenant header field")
+			}
+			report.Header = raw(payload)
+		}
+	}
+	line, err := json.Marshal(report)
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(line))
+	return nil
+}
+
 func main() {
-	if len(os.Args) < 2 || (os.Args[1] != "worker" && os.Args[1] != "client") {
-		fmt.Fprintln(os.Stderr, "usage: interop worker|client -address host:port -task-queue Q [...]")
+	if len(os.Args) < 2 || (os.Args[1] != "worker" && os.Args[1] != "client" && os.Args[1] != "propagate") {
+		fmt.Fprintln(os.Stderr, "usage: interop worker|client|propagate -address host:port -task-queue Q [...]")
 		os.Exit(2)
 	}
 	mode := os.Args[1]
@@ -199,6 +335,7 @@ func main() {
 	taskQueue := flags.String("task-queue", "", "task queue")
 	workflowID := flags.String("workflow-id", "", "client: id of the CppInterop run")
 	input := flags.String("input", "", "client: the Input, as JSON")
+	tenant := flags.String("tenant", "", "propagate: the context's tenant")
 	timeout := flags.Duration("timeout", 60*time.Second, "client: bound on the whole run")
 	codec := flags.String("codec", "", "payload codec of the data converter: zlib (none by default)")
 	_ = flags.Parse(os.Args[2:])
@@ -211,6 +348,12 @@ func main() {
 		defer c.Close()
 		if mode == "worker" {
 			err = runWorker(c, *taskQueue)
+		} else if mode == "propagate" {
+			if *workflowID == "" || *tenant == "" {
+				err = errors.New("-workflow-id and -tenant are required")
+			} else {
+				err = runPropagate(c, *taskQueue, *workflowID, *tenant, *timeout)
+			}
 		} else if *workflowID == "" || *input == "" {
 			err = errors.New("-workflow-id and -input are required")
 		} else {
