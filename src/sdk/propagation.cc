@@ -93,7 +93,7 @@ hugo::Result<ExtractedContext> ExtractHeader(const ContextPropagators& propagato
   for (const auto& propagator : propagators) {
     hugo::Result<std::shared_ptr<void>> guard = propagator->Extract(header);
     if (guard.IsFailure()) return guard.Error();  // `context` ends what was set so far
-    context.Add(std::move(guard).Value());  // kept even when null: it may own a deleter
+    context.Add(std::move(guard).Value());        // kept even when null: it may own a deleter
   }
   return hugo::Result<ExtractedContext>::Ok(std::move(context));
 }
