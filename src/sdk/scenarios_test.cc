@@ -875,5 +875,64 @@ TEST_F(ScenarioTest, APropagatorThatFailsToInjectStopsTheStartAndNothingIsStarte
   EXPECT_EQ(described.Error().Code(), "grpc.not_found") << described.Error().ToString();
 }
 
+// A propagator that cannot extract an activity's context fails the attempt with its error (the
+// server retries it); the workflow sees the activity failure.
+class NoExtractPropagator : public KeysPropagator {
+ public:
+  NoExtractPropagator() : KeysPropagator({"tenant"}) {}
+  hugo::Result<std::shared_ptr<void>> Extract(const HeaderFields&) const override {
+    return hugo::Error::From("the tenant header does not verify", "test.unverified");
+  }
+};
+std::atomic<int> unverified_calls{0};
+std::string CountedRead(ActivityContext& ctx) {
+  ++unverified_calls;
+  return ReadThreadContext(ctx);
+}
+Workflow<std::string> RunsCountedRead(WorkflowContext ctx) {
+  auto read = co_await ctx.ExecuteActivity<std::string>("CountedRead", Quick());
+  if (read.IsFailure()) co_return read.Error();
+  co_return read.Value();
+}
+
+TEST_F(ScenarioTest, AnActivityWhoseContextCannotBeExtractedFailsWithoutRunning) {
+  ConnectionOptions options;
+  options.address = connection_->options().address;
+  options.context_propagators = {std::make_shared<NoExtractPropagator>()};
+  auto connection = Connection::Connect(options);
+  ASSERT_TRUE(connection.IsSuccess()) << connection.Error().ToString();
+  WorkerOptions worker_options;
+  worker_options.task_queue = task_queue_;
+  worker_ = std::make_unique<Worker>(connection.Value(), "default", worker_options);
+  worker_->RegisterWorkflow("RunsCountedRead", &RunsCountedRead);
+  worker_->RegisterActivity("CountedRead", &CountedRead);
+  StartWorker();
+  unverified_calls = 0;
+  Client client(connection.Value());
+  std::optional<WorkflowHandle<std::string>> handle;
+  {
+    ScopedContextValues scope(Values({{"tenant", "acme"}}));
+    auto started = client.StartWorkflow<std::string>("RunsCountedRead", Options("unverified"));
+    ASSERT_TRUE(started.IsSuccess()) << started.Error().ToString();
+    handle = started.Value();
+  }
+  auto result = handle->GetResult(60s);
+  ASSERT_TRUE(result.IsFailure());
+  const hugo::Error* activity = result.Error().Cause();  // workflow -> activity -> cause
+  ASSERT_NE(activity, nullptr);
+  EXPECT_EQ(activity->Code(), FailureCodes::kActivity);
+  ASSERT_NE(activity->Cause(), nullptr);
+  EXPECT_EQ(activity->Cause()->Message(), "the tenant header does not verify");
+  EXPECT_EQ(unverified_calls.load(), 0);
+  int failed_attempts = 0;
+  for (const auto& e : Events(handle.value())) {
+    if (e.event_type() == enums::EVENT_TYPE_ACTIVITY_TASK_FAILED) ++failed_attempts;
+  }
+  EXPECT_EQ(failed_attempts, 1);  // the last of the 3 attempts is recorded
+  auto described = handle->Describe();
+  ASSERT_TRUE(described.IsSuccess()) << described.Error().ToString();
+  EXPECT_EQ(described.Value().pending_activities_size(), 0);
+}
+
 }  // namespace
 }  // namespace hdo
