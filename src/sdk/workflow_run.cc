@@ -509,13 +509,15 @@ void WorkflowRun::StartRoot() {
                            "hdo.workflow.unknown_type"));
     return;
   }
-  hugo::Result<HeaderFields> values =
-      ExtractToWorkflow(options_.context_propagators, info_.header, HeaderFields{});
-  if (values.IsFailure()) {
-    Fail(values.Error());
-    return;
+  if (!options_.context_propagators.empty()) {  // without propagators the context has no values
+    hugo::Result<HeaderFields> values =
+        ExtractToWorkflow(options_.context_propagators, info_.header, HeaderFields{});
+    if (values.IsFailure()) {
+      Fail(values.Error());
+      return;
+    }
+    root_values_ = std::make_shared<const HeaderFields>(std::move(values).Value());
   }
-  root_values_ = std::make_shared<const HeaderFields>(std::move(values).Value());
   hugo::Result<Workflow<Payloads>> root = (*factory)(RootContext(), input_);
   if (root.IsFailure()) {
     Fail(root.Error());
