@@ -330,6 +330,110 @@ TEST_F(ScenarioTest, LocalActivitiesSideEffectsAndVersionsAreRecordedAsMarkers) 
   EXPECT_EQ(local_calls.load(), 1);
 }
 
+// --- local activity retries: backoffs that fit in the workflow task are slept in the worker;
+// longer ones end the attempt with a marker and a durable timer, then the next attempt runs (the
+// Go SDK's rule), until the retry policy ends them.
+std::atomic<int> flaky_local_calls{0};
+std::mutex flaky_local_mutex;
+std::vector<int32_t> flaky_local_attempts;
+hugo::Result<std::string> FlakyLocal(ActivityContext& ctx, int32_t succeed_at) {
+  ++flaky_local_calls;
+  {
+    std::lock_guard lock(flaky_local_mutex);
+    flaky_local_attempts.push_back(ctx.info().attempt);
+  }
+  if (succeed_at == 0 || ctx.info().attempt < succeed_at) {
+    return ApplicationError("not yet (attempt " + std::to_string(ctx.info().attempt) + ")",
+                            "NotYet");
+  }
+  return hugo::Result<std::string>::Ok("ok at attempt " + std::to_string(ctx.info().attempt));
+}
+Workflow<std::string> RetriesLocal(WorkflowContext ctx, int32_t succeed_at, int32_t max_attempts) {
+  LocalActivityOptions options;
+  options.start_to_close_timeout = 5s;
+  options.retry_policy = RetryPolicy{};
+  options.retry_policy->initial_interval = 1s;  // more than 80 % of the 1 s workflow task timeout
+  options.retry_policy->backoff_coefficient = 1.0;
+  options.retry_policy->maximum_attempts = max_attempts;
+  auto outcome = co_await ctx.ExecuteLocalActivity<std::string>("FlakyLocal", options, succeed_at);
+  if (outcome.IsFailure()) co_return outcome.Error();
+  co_return outcome.Value();
+}
+
+struct LocalRetryHistory {
+  std::vector<std::string> kinds;  // "marker-retry", "marker-failed", "marker-ok", "timer"
+};
+LocalRetryHistory KindsOf(const temporal::api::history::v1::History& history) {
+  LocalRetryHistory h;
+  for (const auto& e : history.events()) {
+    if (e.event_type() == enums::EVENT_TYPE_TIMER_STARTED) h.kinds.push_back("timer");
+    if (!e.has_marker_recorded_event_attributes()) continue;
+    const auto& m = e.marker_recorded_event_attributes();
+    if (!m.has_failure()) {
+      h.kinds.push_back("marker-ok");
+    } else {
+      h.kinds.push_back(m.details().count("backoff_ms") > 0 ? "marker-retry" : "marker-failed");
+    }
+  }
+  return h;
+}
+
+TEST_F(ScenarioTest, ALocalActivityWhoseBackoffOutlastsTheTaskRetriesAfterADurableTimer) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("RetriesLocal", &RetriesLocal);
+  worker.RegisterActivity("FlakyLocal", &FlakyLocal);
+  StartWorker();
+  flaky_local_calls = 0;
+  flaky_local_attempts.clear();
+  StartWorkflowOptions options = Options("local-retry");
+  options.task_timeout = 1s;
+  auto handle =
+      client_->StartWorkflow<std::string>("RetriesLocal", options, int32_t{3}, int32_t{0});
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult(60s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "ok at attempt 3");
+  EXPECT_EQ(flaky_local_attempts, (std::vector<int32_t>{1, 2, 3}));
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  EXPECT_EQ(
+      KindsOf(history.Value()).kinds,
+      (std::vector<std::string>{"marker-retry", "timer", "marker-retry", "timer", "marker-ok"}));
+  // The history replays without running the activity, through the same timers.
+  Replayer replayer;
+  replayer.RegisterWorkflow("RetriesLocal", &RetriesLocal);
+  auto replayed = replayer.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+  EXPECT_EQ(flaky_local_calls.load(), 3);
+}
+
+TEST_F(ScenarioTest, ALocalActivityRetriedAfterTimersStopsAtItsMaximumAttempts) {
+  WorkerOptions worker_options;
+  worker_options.enable_sticky_execution = false;  // each task replays the run from its history
+  Worker& worker = NewWorker(worker_options);
+  worker.RegisterWorkflow("RetriesLocal", &RetriesLocal);
+  worker.RegisterActivity("FlakyLocal", &FlakyLocal);
+  StartWorker();
+  flaky_local_attempts.clear();
+  StartWorkflowOptions options = Options("local-retry-max");
+  options.task_timeout = 1s;
+  auto handle =
+      client_->StartWorkflow<std::string>("RetriesLocal", options, int32_t{0}, int32_t{2});
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult(60s);
+  ASSERT_TRUE(result.IsFailure());
+  const hugo::Error* activity = result.Error().Cause();
+  ASSERT_NE(activity, nullptr) << result.Error().ToString();
+  EXPECT_EQ(activity->Code(), FailureCodes::kActivity);
+  ASSERT_NE(activity->Cause(), nullptr);
+  EXPECT_EQ(activity->Cause()->Message(), "not yet (attempt 2)");
+  EXPECT_EQ(flaky_local_attempts, (std::vector<int32_t>{1, 2}));
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  EXPECT_EQ(KindsOf(history.Value()).kinds,
+            (std::vector<std::string>{"marker-retry", "timer", "marker-failed"}));
+}
+
 // --- child workflows and signals between workflows.
 Workflow<std::string> Child(WorkflowContext ctx, std::string name) {
   auto signal = ctx.GetSignalChannel<std::string>("from-parent");

@@ -143,6 +143,8 @@ class WorkflowRun {
                                                        Header header = {});
   Future<hugo::Result<hugo::Unit>> StartTimer(std::shared_ptr<Scope> scope,
                                               std::chrono::milliseconds duration);
+  std::shared_ptr<FutureState<hugo::Result<hugo::Unit>>> StartTimerState(
+      std::shared_ptr<Scope> scope, std::chrono::milliseconds duration);
   WorkflowContext::RawChild StartChild(std::shared_ptr<Scope> scope, std::string workflow_type,
                                        ChildWorkflowOptions options, Payloads input,
                                        Header header = {});
@@ -185,14 +187,24 @@ class WorkflowRun {
     bool recorded = false;
   };
 
+  // One attempt (or, in the worker, a run of attempts) of a local activity call; a retry after
+  // a timer is a new state with the call's fields, a new id and the next attempt number.
   struct LocalActivityState {
     std::string activity_id;
     std::string activity_type;
     LocalActivityOptions options;
     Payloads input;
     HeaderFields header;
-    std::shared_ptr<FutureState<hugo::Result<Payloads>>> future;
+    std::shared_ptr<FutureState<hugo::Result<Payloads>>> future;  // the call's, all attempts
+    std::shared_ptr<Scope> scope;
+    std::chrono::system_clock::time_point scheduled;  // workflow time of the call
+    int32_t attempt = 1;
     bool canceled = false;
+  };
+  // A failed attempt retried after a durable timer (recorded in its marker).
+  struct LocalRetry {
+    int32_t attempt;
+    std::chrono::milliseconds backoff;
   };
 
   struct ChildState {
@@ -232,8 +244,18 @@ class WorkflowRun {
   void StartRoot();
   bool CheckConditions();
   bool ResolveLocalActivities();
-  void RunLocalActivity(LocalActivityState& state);
-  void RecordLocalActivityMarker(LocalActivityState& state, const hugo::Result<Payloads>& result);
+  void AddLocalAttempt(const std::shared_ptr<LocalActivityState>& state);
+  void RunLocalActivity(const std::shared_ptr<LocalActivityState>& state);
+  // The wait before the next attempt after `attempt` failed with `error`; none when the retry
+  // policy, the error or the schedule-to-close timeout ends the retries.
+  std::optional<std::chrono::milliseconds> LocalRetryBackoff(const LocalActivityState& state,
+                                                             int32_t attempt,
+                                                             const hugo::Error& error) const;
+  void RetryLocalActivityAfter(const std::shared_ptr<LocalActivityState>& state, LocalRetry retry);
+  static std::optional<LocalRetry> LocalRetryOf(
+      const temporal::api::history::v1::MarkerRecordedEventAttributes& marker);
+  void RecordLocalActivityMarker(LocalActivityState& state, const hugo::Result<Payloads>& result,
+                                 std::optional<LocalRetry> retry);
   bool DeliverUpdates();
   void DeliverUpdate(const temporal::api::update::v1::Request& request,
                      const std::string& message_id, int64_t sequencing_event_id, bool validate);

@@ -1,6 +1,7 @@
 // WorkflowRun: the operations workflow code starts (each becomes a command), local activities,
 // updates and queries. The activation loop and event handling are in workflow_run.cc.
 
+#include <cmath>
 #include <thread>
 
 #include "hdo/failure.h"
@@ -129,14 +130,20 @@ Future<hugo::Result<Payloads>> WorkflowRun::ScheduleLocalActivity(std::shared_pt
   state->input = std::move(input);
   state->header = HeaderToFields(header);
   state->future = std::make_shared<FutureState<hugo::Result<Payloads>>>();
+  state->scope = std::move(scope);
+  state->scheduled = now_;
+  AddLocalAttempt(state);
+  return Raw::FromState(&scheduler_, state->future);
+}
+
+void WorkflowRun::AddLocalAttempt(const std::shared_ptr<LocalActivityState>& state) {
   local_pending_.push_back(state);
-  scope->OnCancel([state] {
+  state->scope->OnCancel([state] {
     // Not started yet (they run when the workflow is blocked): it never will.
     if (state->future->value) return;
     state->canceled = true;
     state->future->Resolve(hugo::Error::Canceled("local activity canceled"));
   });
-  return Raw::FromState(&scheduler_, state->future);
 }
 
 bool WorkflowRun::ResolveLocalActivities() {
@@ -146,7 +153,7 @@ bool WorkflowRun::ResolveLocalActivities() {
   for (auto& state : pending) {
     if (state->canceled || state->future->value) continue;
     if (!replaying_) {
-      RunLocalActivity(*state);
+      RunLocalActivity(state);
       continue;
     }
     auto it = local_markers_.find(state->activity_id);
@@ -160,81 +167,154 @@ bool WorkflowRun::ResolveLocalActivities() {
     hugo::Result<Payloads> outcome = hugo::Result<Payloads>::Ok(Payloads());
     if (marker.has_failure()) {
       outcome = ActivityError(marker.failure(), enums::RETRY_STATE_UNSPECIFIED);
+      std::optional<LocalRetry> retry = LocalRetryOf(marker);
+      if (retry) {  // the attempt's failure, retried after a timer
+        RecordLocalActivityMarker(*state, outcome, retry);
+        RetryLocalActivityAfter(state, *retry);
+        continue;
+      }
     } else {
       auto result = marker.details().find("result");
       if (result != marker.details().end()) outcome = hugo::Result<Payloads>::Ok(result->second);
     }
-    RecordLocalActivityMarker(*state, outcome);
+    RecordLocalActivityMarker(*state, outcome, std::nullopt);
     state->future->Resolve(std::move(outcome));
   }
   return true;
 }
 
-void WorkflowRun::RunLocalActivity(LocalActivityState& state) {
+std::optional<std::chrono::milliseconds> WorkflowRun::LocalRetryBackoff(
+    const LocalActivityState& state, int32_t attempt, const hugo::Error& error) const {
   RetryPolicy policy = state.options.retry_policy.value_or(RetryPolicy{});
-  auto started = std::chrono::steady_clock::now();
-  // A local activity runs inside the workflow task: its retries must end well within the task's
-  // timeout (longer backoffs would need a timer, which the Go SDK schedules; not built here).
-  std::chrono::milliseconds budget = state.options.schedule_to_close_timeout.count() > 0
-                                         ? state.options.schedule_to_close_timeout
-                                         : std::chrono::milliseconds(8000);
-  if (info_.task_timeout.count() > 0) {
-    budget = std::min(budget, info_.task_timeout * 8 / 10);
+  if (IsNonRetryable(error)) return std::nullopt;
+  if (policy.maximum_attempts > 0 && attempt >= policy.maximum_attempts) return std::nullopt;
+  const std::string type = error.TryGetMetadata<std::string>("type").value_or(error.Code());
+  for (const auto& listed : policy.non_retryable_error_types) {
+    if (listed == type) return std::nullopt;
   }
+  std::chrono::milliseconds backoff{0};
+  if (auto delay = error.TryGetMetadata<hugo::Duration>("next_retry_delay")) {
+    backoff = std::chrono::duration_cast<std::chrono::milliseconds>(*delay);
+  }
+  if (backoff.count() <= 0) {  // the Go SDK's: initial × coefficient^(attempt-1), capped
+    double initial = policy.initial_interval.count() > 0
+                         ? static_cast<double>(policy.initial_interval.count())
+                         : 1000.0;
+    double coefficient = policy.backoff_coefficient > 0 ? policy.backoff_coefficient : 2.0;
+    double ms = initial * std::pow(coefficient, attempt - 1);
+    std::chrono::milliseconds cap =
+        policy.maximum_interval.count() > 0
+            ? policy.maximum_interval
+            : std::chrono::milliseconds(static_cast<int64_t>(initial)) * 100;
+    backoff = ms >= static_cast<double>(cap.count())
+                  ? cap
+                  : std::chrono::milliseconds(static_cast<int64_t>(ms));
+  }
+  // Past the schedule-to-close timeout (from the first attempt's schedule): no more attempts.
+  if (state.options.schedule_to_close_timeout.count() > 0 &&
+      std::chrono::system_clock::now() + backoff >
+          state.scheduled + state.options.schedule_to_close_timeout) {
+    return std::nullopt;
+  }
+  return backoff;
+}
+
+void WorkflowRun::RunLocalActivity(const std::shared_ptr<LocalActivityState>& state) {
+  auto started = std::chrono::steady_clock::now();
+  // A local activity runs inside the workflow task: retries back off in the worker while they end
+  // within 80 % of the task's timeout; a longer backoff ends the attempt with a marker and a
+  // durable timer, after which the next attempt runs (the Go SDK's rule).
+  std::chrono::milliseconds budget = info_.task_timeout.count() > 0
+                                         ? info_.task_timeout * 8 / 10
+                                         : std::chrono::milliseconds(8000);
   ActivityInvocation invocation;
   invocation.info.namespace_name = info_.namespace_name;
   invocation.info.task_queue = info_.task_queue;
   invocation.info.workflow_id = info_.workflow_id;
   invocation.info.run_id = info_.run_id;
   invocation.info.workflow_type = info_.workflow_type;
-  invocation.info.activity_id = state.activity_id;
-  invocation.info.activity_type = state.activity_type;
+  invocation.info.activity_id = state->activity_id;
+  invocation.info.activity_type = state->activity_type;
   invocation.info.is_local = true;
-  invocation.info.schedule_to_close_timeout = state.options.schedule_to_close_timeout;
-  invocation.info.start_to_close_timeout = state.options.start_to_close_timeout;
-  invocation.input = state.input;
-  invocation.info.header = state.header;
+  invocation.info.schedule_to_close_timeout = state->options.schedule_to_close_timeout;
+  invocation.info.start_to_close_timeout = state->options.start_to_close_timeout;
+  invocation.input = state->input;
+  invocation.info.header = state->header;
   hugo::Result<Payloads> outcome = hugo::Error::Unspecified();
-  std::chrono::milliseconds backoff = policy.initial_interval.count() > 0
-                                          ? policy.initial_interval
-                                          : std::chrono::milliseconds(1000);
-  for (int32_t attempt = 1;; ++attempt) {
+  for (int32_t attempt = state->attempt;; ++attempt) {
     invocation.info.attempt = attempt;
     outcome = local_activities_
                   ? local_activities_(invocation)
                   : hugo::Result<Payloads>(hugo::Error::From("this worker runs no local activities",
                                                              "hdo.local_activity"));
-    if (outcome.IsSuccess() || IsNonRetryable(outcome.Error())) break;
-    if (policy.maximum_attempts > 0 && attempt >= policy.maximum_attempts) break;
-    bool listed = false;
-    for (const auto& type : policy.non_retryable_error_types) {
-      if (outcome.Error().TryGetMetadata<std::string>("type").value_or(outcome.Error().Code()) ==
-          type) {
-        listed = true;
-      }
-    }
-    if (listed) break;
+    if (outcome.IsSuccess()) break;
+    std::optional<std::chrono::milliseconds> backoff =
+        LocalRetryBackoff(*state, attempt, outcome.Error());
+    if (!backoff) break;
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
-    if (elapsed + backoff > budget) break;
-    std::this_thread::sleep_for(backoff);
-    double coefficient = policy.backoff_coefficient > 0 ? policy.backoff_coefficient : 2.0;
-    backoff = std::chrono::milliseconds(static_cast<int64_t>(backoff.count() * coefficient));
-    if (policy.maximum_interval.count() > 0) backoff = std::min(backoff, policy.maximum_interval);
+    if (elapsed + *backoff <= budget) {
+      std::this_thread::sleep_for(*backoff);
+      continue;
+    }
+    temporal::api::failure::v1::Failure failure = ErrorToFailure(outcome.Error());
+    LocalRetry retry{attempt, *backoff};
+    RecordLocalActivityMarker(*state, ActivityError(failure, enums::RETRY_STATE_UNSPECIFIED),
+                              retry);
+    RetryLocalActivityAfter(state, retry);
+    return;
   }
   if (outcome.IsFailure()) {
     temporal::api::failure::v1::Failure failure = ErrorToFailure(outcome.Error());
     outcome = ActivityError(failure, enums::RETRY_STATE_UNSPECIFIED);
-    RecordLocalActivityMarker(state, outcome);
-    state.future->Resolve(std::move(outcome));
-    return;
   }
-  RecordLocalActivityMarker(state, outcome);
-  state.future->Resolve(std::move(outcome));
+  RecordLocalActivityMarker(*state, outcome, std::nullopt);
+  state->future->Resolve(std::move(outcome));
+}
+
+void WorkflowRun::RetryLocalActivityAfter(const std::shared_ptr<LocalActivityState>& state,
+                                          LocalRetry retry) {
+  std::shared_ptr<FutureState<hugo::Result<hugo::Unit>>> timer =
+      StartTimerState(state->scope, retry.backoff);
+  std::weak_ptr<FutureState<hugo::Result<hugo::Unit>>> weak = timer;
+  auto on_timer = [this, state, weak, retry] {
+    auto fired = weak.lock();
+    if (fired == nullptr || state->future->value) return;  // canceled meanwhile
+    if (fired->value->IsFailure()) {
+      state->future->Resolve(fired->value->Error());
+      return;
+    }
+    // The next attempt: a new local activity (its own id and marker) of the same call.
+    auto next = std::make_shared<LocalActivityState>(*state);
+    next->activity_id = std::to_string(NextSequence());
+    next->attempt = retry.attempt + 1;
+    next->canceled = false;
+    AddLocalAttempt(next);
+  };
+  if (timer->value) {
+    on_timer();
+  } else {
+    timer->AddWaker(std::move(on_timer));
+  }
+}
+
+std::optional<WorkflowRun::LocalRetry> WorkflowRun::LocalRetryOf(
+    const temporal::api::history::v1::MarkerRecordedEventAttributes& marker) {
+  auto attempt = marker.details().find("attempt");
+  auto backoff = marker.details().find("backoff_ms");
+  if (attempt == marker.details().end() || backoff == marker.details().end() ||
+      attempt->second.payloads_size() == 0 || backoff->second.payloads_size() == 0) {
+    return std::nullopt;
+  }
+  auto a = FromPayload<int32_t>(attempt->second.payloads(0));
+  auto b = FromPayload<int64_t>(backoff->second.payloads(0));
+  if (a.IsFailure() || b.IsFailure() || b.Value() <= 0) return std::nullopt;
+  return LocalRetry{a.Value(), std::chrono::milliseconds(b.Value())};
 }
 
 void WorkflowRun::RecordLocalActivityMarker(LocalActivityState& state,
-                                            const hugo::Result<Payloads>& result) {
+                                            const hugo::Result<Payloads>& result,
+                                            std::optional<LocalRetry> retry) {
   command::Command c;
   c.set_command_type(enums::COMMAND_TYPE_RECORD_MARKER);
   auto* a = c.mutable_record_marker_command_attributes();
@@ -248,6 +328,10 @@ void WorkflowRun::RecordLocalActivityMarker(LocalActivityState& state,
     const hugo::Error* cause = result.Error().Cause();
     *a->mutable_failure() = ErrorToFailure(cause ? *cause : result.Error());
   }
+  if (retry) {  // this attempt failed; the next runs after a timer of `backoff_ms`
+    details["attempt"] = OnePayload(ToPayload(retry->attempt));
+    details["backoff_ms"] = OnePayload(ToPayload(int64_t{retry->backoff.count()}));
+  }
   AddCommand(std::move(c), enums::EVENT_TYPE_MARKER_RECORDED,
              std::string(kLocalActivityMarker) + ":" + state.activity_id);
 }
@@ -257,19 +341,22 @@ void WorkflowRun::RecordLocalActivityMarker(LocalActivityState& state,
 
 Future<hugo::Result<hugo::Unit>> WorkflowRun::StartTimer(std::shared_ptr<Scope> scope,
                                                          std::chrono::milliseconds duration) {
-  using Raw = Future<hugo::Result<hugo::Unit>>;
+  return Future<hugo::Result<hugo::Unit>>::FromState(&scheduler_,
+                                                     StartTimerState(std::move(scope), duration));
+}
+
+std::shared_ptr<FutureState<hugo::Result<hugo::Unit>>> WorkflowRun::StartTimerState(
+    std::shared_ptr<Scope> scope, std::chrono::milliseconds duration) {
   if (duration.count() < 0) {
-    return Raw::FromState(&scheduler_, Failed<hugo::Unit>(hugo::Error::From(
-                                           "a timer needs a duration of zero or more",
-                                           std::string(hugo::ErrorCodes::kValidation))));
+    return Failed<hugo::Unit>(hugo::Error::From("a timer needs a duration of zero or more",
+                                                std::string(hugo::ErrorCodes::kValidation)));
   }
-  if (scope->canceled)
-    return Raw::FromState(&scheduler_, Failed<hugo::Unit>(hugo::Error::Canceled()));
+  if (scope->canceled) return Failed<hugo::Unit>(hugo::Error::Canceled());
   auto state = std::make_shared<TimerState>();
   state->future = std::make_shared<FutureState<hugo::Result<hugo::Unit>>>();
   if (duration.count() == 0) {
     state->future->Resolve(hugo::Result<hugo::Unit>::Ok(hugo::Unit{}));
-    return Raw::FromState(&scheduler_, state->future);
+    return state->future;
   }
   state->timer_id = std::to_string(NextSequence());
   command::Command c;
@@ -295,7 +382,7 @@ Future<hugo::Result<hugo::Unit>> WorkflowRun::StartTimer(std::shared_ptr<Scope> 
     }
     state->future->Resolve(hugo::Error::Canceled("timer canceled"));
   });
-  return Raw::FromState(&scheduler_, state->future);
+  return state->future;
 }
 
 WorkflowContext::RawChild WorkflowRun::StartChild(std::shared_ptr<Scope> scope,
