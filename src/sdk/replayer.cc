@@ -81,8 +81,9 @@ hugo::Result<hugo::Unit> Replayer::ReplayHistory(
     return hugo::Error::From("the history has no events",
                              std::string(hugo::ErrorCodes::kValidation));
   }
-  internal::WorkflowRun run(workflows_.get(), nullptr,
-                            internal::WorkflowRunOptions{"default", "", "replayer", propagators_});
+  internal::WorkflowRun run(
+      workflows_.get(), nullptr,
+      internal::WorkflowRunOptions{"default", "", "replayer", propagators_, interceptors_});
   auto appended = run.AppendEvents(history.events());
   if (appended.IsFailure()) return appended;
   const auto& started = history.events(0).workflow_execution_started_event_attributes();

@@ -49,13 +49,22 @@ std::chrono::system_clock::time_point ToTime(const google::protobuf::Timestamp& 
 
 // Runs the activity function with the context of its header made the thread's by the
 // connection's propagators; a propagator that cannot extract fails the attempt with its error.
+// The worker's interceptors run inside that context, around the function.
 hugo::Result<Payloads> InvokeInContext(const Connection& connection,
-                                       const ActivityRegistry& activities, ActivityContext& context,
+                                       const ActivityRegistry& activities,
+                                       const WorkerInterceptors& interceptors,
+                                       ActivityContext& context,
                                        const ActivityInvocation& invocation) {
   hugo::Result<internal::ExtractedContext> extracted =
       internal::ExtractHeader(connection.context_propagators(), invocation.info.header);
   if (extracted.IsFailure()) return extracted.Error();
-  return activities.Invoke(context, invocation);
+  if (interceptors.empty()) return activities.Invoke(context, invocation);
+  auto chain = internal::InterceptorChain<WorkerInterceptor::ActivityNext>(
+      interceptors, &WorkerInterceptor::ExecuteActivity,
+      [&activities](ActivityContext& ctx, const ActivityInvocation& call) {
+        return activities.Invoke(ctx, call);
+      });
+  return chain(context, invocation);
 }
 
 ActivityInvocation InvocationFromTask(const wf::PollActivityTaskQueueResponse& task,
@@ -257,6 +266,7 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
                                                            w_.sticky_task_queue_,
                                                            o.sticky_schedule_to_start_timeout,
                                                            o.sticky_cache_size};
+  processor_options.interceptors = o.interceptors;
   if (!o.disable_eager_activities && w_.activities_->size() > 0) {
     processor_options.eager_activities = internal::WorkflowTaskProcessorOptions::EagerActivities{
         o.task_queue, [this] { return activity_slots_.TryAcquire(); },
@@ -584,8 +594,8 @@ void Worker::Impl::RunActivityTask(const wf::PollActivityTaskQueueResponse& rece
   options.deadline = AttemptDeadline(task);
   options.timers = timers_;
   ActivityContext context(invocation.info, std::move(options));
-  hugo::Result<Payloads> result =
-      InvokeInContext(*w_.connection_, *w_.activities_, context, invocation);
+  hugo::Result<Payloads> result = InvokeInContext(*w_.connection_, *w_.activities_,
+                                                  w_.options_.interceptors, context, invocation);
   std::optional<Payloads> pending = context.Finish();
   ReplyToActivity(context, result, std::move(pending));
 }
@@ -765,7 +775,7 @@ hugo::Result<Payloads> Worker::RunLocalActivity(const ActivityInvocation& invoca
   }
   if (timeout.count() > 0) options.deadline = std::chrono::system_clock::now() + timeout;
   ActivityContext context(local.info, std::move(options));
-  return InvokeInContext(*connection_, *activities_, context, local);
+  return InvokeInContext(*connection_, *activities_, options_.interceptors, context, local);
 }
 
 }  // namespace hdo

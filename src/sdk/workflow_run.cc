@@ -295,6 +295,7 @@ WorkflowRun::WorkflowRun(const WorkflowRegistry* registry, LocalActivityRunner l
   auto clock = std::make_shared<WorkflowClock>(&now_);
   effects_ = std::make_unique<hugo::DeterministicEffectStore>(marker_store_, clock);
   versions_ = std::make_unique<hugo::VersionGate>(marker_store_, clock);
+  if (!options_.interceptors.empty()) BuildChains();
 }
 
 WorkflowRun::~WorkflowRun() {
@@ -518,7 +519,8 @@ void WorkflowRun::StartRoot() {
     }
     root_values_ = std::make_shared<const HeaderFields>(std::move(values).Value());
   }
-  hugo::Result<Workflow<Payloads>> root = (*factory)(RootContext(), input_);
+  hugo::Result<Workflow<Payloads>> root =
+      chains_ ? chains_->workflow(RootContext(), input_) : (*factory)(RootContext(), input_);
   if (root.IsFailure()) {
     Fail(root.Error());
     return;
@@ -801,9 +803,49 @@ hugo::Error WorkflowRun::ActivityError(const temporal::api::failure::v1::Failure
 
 void WorkflowRun::ApplySignal(const HistoryEvent& event) {
   const auto& a = event.workflow_execution_signaled_event_attributes();
-  std::shared_ptr<SignalChannelState> state = SignalState(a.signal_name());
-  state->items.push_back(a.input());
+  if (!chains_) {
+    std::shared_ptr<SignalChannelState> state = SignalState(a.signal_name());
+    state->items.push_back(a.input());
+    state->Wake();
+    return;
+  }
+  chains_->signal(RootContext(),
+                  SignalInput{a.signal_name(), a.input(), HeaderToFields(a.header())});
+}
+
+void WorkflowRun::DeliverSignal(const SignalInput& input) {
+  std::shared_ptr<SignalChannelState> state = SignalState(input.signal_name);
+  state->items.push_back(input.input);
   state->Wake();
+}
+
+void WorkflowRun::BuildChains() {
+  using I = WorkerInterceptor;
+  const WorkerInterceptors& list = options_.interceptors;
+  chains_ = std::make_unique<Chains>();
+  chains_->signal = InterceptorChain<I::SignalNext>(
+      list, &I::HandleSignal,
+      [this](WorkflowContext, const SignalInput& input) { DeliverSignal(input); });
+  chains_->query = InterceptorChain<I::QueryNext>(
+      list, &I::HandleQuery,
+      [this](WorkflowContext, const QueryInput& input) { return AnswerQuery(input); });
+  chains_->validate_update = InterceptorChain<I::ValidateUpdateNext>(
+      list, &I::ValidateUpdate,
+      [this](WorkflowContext, const UpdateInput& input) { return RunUpdateValidator(input); });
+  chains_->execute_update = InterceptorChain<I::ExecuteUpdateNext>(
+      list, &I::ExecuteUpdate, [this](WorkflowContext ctx, const UpdateInput& input) {
+        return RunUpdateHandler(ctx, input);
+      });
+  chains_->workflow = InterceptorChain<I::WorkflowNext>(
+      list, &I::ExecuteWorkflow,
+      [this](WorkflowContext ctx, const Payloads& input) -> hugo::Result<Workflow<Payloads>> {
+        const WorkflowRegistry::Factory* factory = registry_->Find(info_.workflow_type);
+        if (factory == nullptr) {
+          return hugo::Error::From("unable to find workflow type " + info_.workflow_type,
+                                   "hdo.workflow.unknown_type");
+        }
+        return (*factory)(ctx, input);
+      });
 }
 
 std::shared_ptr<SignalChannelState> WorkflowRun::SignalState(const std::string& name) {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "hdo/interceptor.h"
 #include "hdo/workflow.h"
 #include "hugo/deterministic.h"
 #include "hugo/workflow.h"
@@ -81,6 +82,7 @@ struct WorkflowRunOptions {
   std::string task_queue;  // the worker's (the run's task queue comes from history)
   std::string identity;
   ContextPropagators context_propagators;  // the connection's (hdo/propagation.h)
+  WorkerInterceptors interceptors;         // the worker's (hdo/interceptor.h)
 };
 
 class WorkflowRun {
@@ -108,7 +110,8 @@ class WorkflowRun {
   hugo::Result<hugo::Unit> CheckFullyMatched() const;
 
   // Answers a query against the current state.
-  hugo::Result<Payloads> Query(const std::string& query_type, const Payloads& args);
+  hugo::Result<Payloads> Query(const std::string& query_type, const Payloads& args,
+                               const temporal::api::common::v1::Header& header = {});
 
   // The workflow id is not in history: the task (or the replayer) names it.
   void SetWorkflowId(std::string workflow_id);
@@ -282,6 +285,22 @@ class WorkflowRun {
   std::shared_ptr<Scope> root_scope_ = std::make_shared<Scope>();
   // What the propagators extracted from the start header (RootContext's values).
   std::shared_ptr<const HeaderFields> root_values_;
+  // The interceptor chains (hdo/interceptor.h), built when the run starts if there are
+  // interceptors; they outlive every coroutine an interceptor returned (the run's frames).
+  struct Chains {
+    WorkerInterceptor::SignalNext signal;
+    WorkerInterceptor::QueryNext query;
+    WorkerInterceptor::ValidateUpdateNext validate_update;
+    WorkerInterceptor::ExecuteUpdateNext execute_update;
+    WorkerInterceptor::WorkflowNext workflow;
+  };
+  std::unique_ptr<Chains> chains_;
+  void BuildChains();
+  void DeliverSignal(const SignalInput& input);
+  hugo::Result<Payloads> AnswerQuery(const QueryInput& input);
+  hugo::Result<hugo::Unit> RunUpdateValidator(const UpdateInput& input);
+  Workflow<Payloads> RunUpdateHandler(WorkflowContext ctx, const UpdateInput& input);
+  Workflow<Payloads> StartUpdateHandler(WorkflowContext ctx, const UpdateInput& input);
   std::optional<Workflow<Payloads>> root_;
   std::vector<Workflow<hugo::Unit>> spawned_;
   std::vector<std::shared_ptr<void>> kept_frames_;

@@ -557,7 +557,19 @@ void WorkflowRun::SetUpdateHandler(std::string name, WorkflowContext::RawUpdateH
   update_handlers_[std::move(name)] = UpdateHandlerEntry{std::move(handler), std::move(validator)};
 }
 
-hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const Payloads& args) {
+hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const Payloads& args,
+                                          const temporal::api::common::v1::Header& header) {
+  QueryInput input{query_type, args, HeaderToFields(header)};
+  try {
+    return chains_ ? chains_->query(RootContext(), input) : AnswerQuery(input);
+  } catch (...) {
+    return hugo::Error::FromException(std::current_exception(), "hdo.query.exception");
+  }
+}
+
+hugo::Result<Payloads> WorkflowRun::AnswerQuery(const QueryInput& input) {
+  const std::string& query_type = input.query_type;
+  const Payloads& args = input.args;
   if (query_type == "__stack_trace") {
     std::string trace = "hdo C++ SDK: " + std::to_string(activities_.size()) + " activities, " +
                         std::to_string(timers_.size()) + " timers, " +
@@ -578,6 +590,27 @@ hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const P
   } catch (...) {
     return hugo::Error::FromException(std::current_exception(), "hdo.query.exception");
   }
+}
+
+hugo::Result<hugo::Unit> WorkflowRun::RunUpdateValidator(const UpdateInput& input) {
+  auto handler = update_handlers_.find(input.update_name);
+  if (handler == update_handlers_.end() || !handler->second.validator) {
+    return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+  }
+  return handler->second.validator(input.args);
+}
+
+Workflow<Payloads> WorkflowRun::RunUpdateHandler(WorkflowContext ctx, const UpdateInput& input) {
+  auto handler = update_handlers_.find(input.update_name);
+  if (handler == update_handlers_.end()) {
+    return FailedWorkflow(
+        hugo::Error::From("no handler for update " + input.update_name, "hdo.update.unknown_name"));
+  }
+  return handler->second.handler(ctx, input.args);
+}
+
+Workflow<Payloads> WorkflowRun::StartUpdateHandler(WorkflowContext ctx, const UpdateInput& input) {
+  return chains_ ? chains_->execute_update(ctx, input) : RunUpdateHandler(ctx, input);
 }
 
 bool WorkflowRun::DeliverUpdates() {
@@ -620,9 +653,11 @@ void WorkflowRun::DeliverUpdate(const temporal::api::update::v1::Request& reques
     valid = hugo::Error::From(
         "unknown update " + request.input().name() + ". KnownUpdates=[" + known + "]",
         "hdo.update.unknown_name");
-  } else if (validate && handler->second.validator) {
+  } else if (validate) {
+    UpdateInput input{update_id, request.input().name(), request.input().args(),
+                      HeaderToFields(request.input().header())};
     try {
-      valid = handler->second.validator(request.input().args());
+      valid = chains_ ? chains_->validate_update(RootContext(), input) : RunUpdateValidator(input);
     } catch (...) {
       valid = hugo::Error::FromException(std::current_exception(), "hdo.update.exception");
     }
@@ -661,10 +696,11 @@ void WorkflowRun::DeliverUpdate(const temporal::api::update::v1::Request& reques
   Workflow<Payloads> body =
       values.IsFailure()
           ? FailedWorkflow(values.Error())
-          : handler->second.handler(
+          : StartUpdateHandler(
                 WorkflowContext(this, root_scope_,
                                 std::make_shared<const HeaderFields>(std::move(values).Value())),
-                request.input().args());
+                UpdateInput{update_id, request.input().name(), request.input().args(),
+                            HeaderToFields(request.input().header())});
   Spawn(RunUpdate(this, update_id, std::move(body)));
 }
 

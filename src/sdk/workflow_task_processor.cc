@@ -117,7 +117,7 @@ class WorkflowTaskProcessor::Impl {
     return std::make_unique<WorkflowRun>(
         workflows_.get(), local_activities_,
         WorkflowRunOptions{options_.namespace_name, options_.task_queue, options_.identity,
-                           connection_->context_propagators()});
+                           connection_->context_propagators(), options_.interceptors});
   }
 
   // The run, holding every event of the task: the cached one continued, or a new one from the
@@ -185,7 +185,8 @@ class WorkflowTaskProcessor::Impl {
                      ws::RespondWorkflowTaskCompletedRequest& reply) {
     for (const auto& [id, query] : task.queries()) {
       temporal::api::query::v1::WorkflowQueryResult result;
-      hugo::Result<Payloads> answer = run.Query(query.query_type(), query.query_args());
+      hugo::Result<Payloads> answer =
+          run.Query(query.query_type(), query.query_args(), query.header());
       if (answer.IsSuccess()) {
         result.set_result_type(enums::QUERY_RESULT_TYPE_ANSWERED);
         *result.mutable_answer() = answer.Value();
@@ -333,7 +334,10 @@ class WorkflowTaskProcessor::Impl {
         if (full.IsFailure()) answer = full.Error();
         run = full.IsSuccess() ? scratch.get() : nullptr;
       }
-      if (run != nullptr) answer = run->Query(task.query().query_type(), task.query().query_args());
+      if (run != nullptr) {
+        answer =
+            run->Query(task.query().query_type(), task.query().query_args(), task.query().header());
+      }
     }
     ws::RespondQueryTaskCompletedRequest reply;
     reply.set_task_token(task.task_token());

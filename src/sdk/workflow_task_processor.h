@@ -13,6 +13,7 @@
 #include <string>
 
 #include "hdo/connection.h"
+#include "hdo/interceptor.h"
 #include "hdo/workflow.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
 
@@ -37,6 +38,7 @@ struct WorkflowTaskProcessorOptions {
     std::function<void(temporal::api::workflowservice::v1::PollActivityTaskQueueResponse)> run;
   };
   std::optional<EagerActivities> eager_activities;
+  WorkerInterceptors interceptors;  // WorkerOptions::interceptors
 };
 
 class WorkflowTaskProcessor {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hdo/codec.h"
+#include "hdo/interceptor.h"
 #include "hdo/workflow.h"
 #include "temporal/api/history/v1/message.pb.h"
 
@@ -40,6 +41,9 @@ class Replayer {
   void SetContextPropagators(ContextPropagators propagators) {
     propagators_ = std::move(propagators);
   }
+  // The workers' interceptors (WorkerOptions::interceptors): their workflow-side methods run on
+  // replay as they ran in the worker.
+  void SetInterceptors(WorkerInterceptors interceptors) { interceptors_ = std::move(interceptors); }
 
   // Replays one history. `workflow_id` names the run in errors (histories of older servers do
   // not carry it).
@@ -57,6 +61,7 @@ class Replayer {
   std::shared_ptr<WorkflowRegistry> workflows_;
   PayloadCodecs codecs_;
   ContextPropagators propagators_;
+  WorkerInterceptors interceptors_;
 };
 
 }  // namespace hdo

@@ -20,6 +20,7 @@
 
 #include "hdo/activity.h"
 #include "hdo/connection.h"
+#include "hdo/interceptor.h"
 #include "hdo/workflow.h"
 #include "hugo/result.h"
 
@@ -50,6 +51,9 @@ struct WorkerOptions {
   // After a failed poll a poller waits poll_backoff_initial, doubling up to poll_backoff_max.
   std::chrono::milliseconds poll_backoff_initial{100};
   std::chrono::milliseconds poll_backoff_max{10000};
+  // Interceptors (hdo/interceptor.h) around activities, workflows, signals, queries and updates,
+  // the first outermost.
+  WorkerInterceptors interceptors;
   // One line per event worth a person's attention (poll errors, failed replies). Default: stderr.
   std::function<void(std::string_view line)> log;
 };

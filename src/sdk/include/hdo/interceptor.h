@@ -1,0 +1,126 @@
+// hdo worker interceptors: code that runs around what a worker executes, the inbound side of the
+// Go SDK's WorkerInterceptor (ActivityInboundInterceptor, WorkflowInboundInterceptor): activities
+// and local activities, the workflow function, signals, queries, update validators and update
+// handlers. Logging, metrics, tracing spans, authorization checks and argument rewriting go here.
+// Each method gets the call and `next`, the rest of the chain ending in the SDK's own handling:
+// call it (once) to go on, or return without it to answer in its place.
+//
+// WorkerOptions::interceptors run in order, the first outermost (it sees the call first and the
+// outcome last). The workflow-side methods run inside the workflow's deterministic scheduler, on
+// every replay too: they must be deterministic (no clocks, randomness or I/O of their own; use
+// ctx.IsReplaying() to log once) and must not block.
+//
+// Owner: the application; shared by the worker's threads (and a Replayer's), so the methods are
+// const and must be thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hdo/activity.h"
+#include "hdo/propagation.h"
+#include "hdo/workflow.h"
+#include "hugo/result.h"
+
+namespace hdo {
+
+struct SignalInput {
+  std::string signal_name;
+  Payloads input;
+  HeaderFields header;
+};
+
+struct QueryInput {
+  std::string query_type;
+  Payloads args;
+  HeaderFields header;
+};
+
+struct UpdateInput {
+  std::string update_id;
+  std::string update_name;
+  Payloads args;
+  HeaderFields header;
+};
+
+class WorkerInterceptor {
+ public:
+  virtual ~WorkerInterceptor() = default;
+
+  // An activity or local activity attempt, on its thread, after the context propagators have
+  // made its header's context the thread's. The result (or error) is the attempt's.
+  using ActivityNext =
+      std::function<hugo::Result<Payloads>(ActivityContext&, const ActivityInvocation&)>;
+  virtual hugo::Result<Payloads> ExecuteActivity(ActivityContext& ctx,
+                                                 const ActivityInvocation& invocation,
+                                                 const ActivityNext& next) const {
+    return next(ctx, invocation);
+  }
+
+  // The workflow function's start: `next` decodes the input and creates the root coroutine (an
+  // error there fails the workflow task). Wrap the returned coroutine in one of your own to run
+  // code when it ends.
+  using WorkflowNext =
+      std::function<hugo::Result<Workflow<Payloads>>(WorkflowContext, const Payloads&)>;
+  virtual hugo::Result<Workflow<Payloads>> ExecuteWorkflow(WorkflowContext ctx,
+                                                           const Payloads& input,
+                                                           const WorkflowNext& next) const {
+    return next(ctx, input);
+  }
+
+  // A signal as history delivers it, before it reaches its channel; not calling `next` drops it
+  // (deterministically: on every replay too).
+  using SignalNext = std::function<void(WorkflowContext, const SignalInput&)>;
+  virtual void HandleSignal(WorkflowContext ctx, const SignalInput& input,
+                            const SignalNext& next) const {
+    next(ctx, input);
+  }
+
+  // A query (read-only: no commands, no waiting), also `__stack_trace`.
+  using QueryNext = std::function<hugo::Result<Payloads>(WorkflowContext, const QueryInput&)>;
+  virtual hugo::Result<Payloads> HandleQuery(WorkflowContext ctx, const QueryInput& input,
+                                             const QueryNext& next) const {
+    return next(ctx, input);
+  }
+
+  // An update's validator, run once when the update arrives (not on replay); an error rejects
+  // the update, which leaves no trace in history.
+  using ValidateUpdateNext =
+      std::function<hugo::Result<hugo::Unit>(WorkflowContext, const UpdateInput&)>;
+  virtual hugo::Result<hugo::Unit> ValidateUpdate(WorkflowContext ctx, const UpdateInput& input,
+                                                  const ValidateUpdateNext& next) const {
+    return next(ctx, input);
+  }
+
+  // An accepted update's handler (on replay too): the coroutine whose outcome is the update's.
+  using ExecuteUpdateNext = std::function<Workflow<Payloads>(WorkflowContext, const UpdateInput&)>;
+  virtual Workflow<Payloads> ExecuteUpdate(WorkflowContext ctx, const UpdateInput& input,
+                                           const ExecuteUpdateNext& next) const {
+    return next(ctx, input);
+  }
+};
+
+using WorkerInterceptors = std::vector<std::shared_ptr<const WorkerInterceptor>>;
+
+}  // namespace hdo
+
+namespace hdo::internal {
+
+// `last` wrapped by every interceptor's `method`, the first interceptor outermost. The `next` each
+// interceptor is given lives inside the returned function: keep that function as long as a
+// coroutine an interceptor returned may still call its `next`.
+template <class Next, class Method>
+Next InterceptorChain(const WorkerInterceptors& interceptors, Method method, Next last) {
+  Next next = std::move(last);
+  for (auto it = interceptors.rbegin(); it != interceptors.rend(); ++it) {
+    std::shared_ptr<const WorkerInterceptor> interceptor = *it;
+    next = [interceptor, method, inner = std::move(next)](auto&&... args) {
+      return ((*interceptor).*method)(std::forward<decltype(args)>(args)..., inner);
+    };
+  }
+  return next;
+}
+
+}  // namespace hdo::internal

@@ -1,0 +1,248 @@
+// Worker interceptors on a real worker and server: every inbound hook (activity, local activity,
+// workflow, signal, query, update validator and handler) runs in order, first interceptor
+// outermost, and each can change the outcome or answer in place of the SDK; the workflow-side
+// hooks replay deterministically (Replayer::SetInterceptors).
+#include "hdo/interceptor.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "hdo/client.h"
+#include "hdo/replayer.h"
+#include "hdo/worker.h"
+#include "sdk_test_fixture.h"
+
+namespace hdo {
+namespace {
+
+using namespace std::chrono_literals;
+using InterceptorTest = testsupport::SdkWorkflowTest;
+
+std::mutex log_mutex;
+std::vector<std::string> hook_log;
+void Log(std::string line) {
+  std::lock_guard lock(log_mutex);
+  hook_log.push_back(std::move(line));
+}
+
+std::string Echo(ActivityContext& ctx, std::string text) {
+  return std::string(ctx.info().is_local ? "local " : "") + "echo " + text;
+}
+
+Workflow<std::string> Intercepted(WorkflowContext ctx) {
+  std::vector<std::string> notes;
+  std::string last_set;
+  auto q = ctx.SetQueryHandler("notes", [&]() { return static_cast<int64_t>(notes.size()); });
+  if (q.IsFailure()) co_return q.Error();
+  auto u = ctx.SetUpdateHandler(
+      "set",
+      [&](WorkflowContext, std::string value) -> Workflow<std::string> {
+        last_set = value;
+        co_return "set " + value;
+      },
+      [](std::string value) -> hugo::Result<hugo::Unit> {
+        if (value.empty()) return ApplicationError("empty value", "Empty", true);
+        return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+      });
+  if (u.IsFailure()) co_return u.Error();
+  ActivityOptions options;
+  options.start_to_close_timeout = 10s;
+  auto remote = co_await ctx.ExecuteActivity<std::string>("Echo", options, std::string("a"));
+  if (remote.IsFailure()) co_return remote.Error();
+  LocalActivityOptions local_options;
+  local_options.start_to_close_timeout = 10s;
+  auto local =
+      co_await ctx.ExecuteLocalActivity<std::string>("Echo", local_options, std::string("l"));
+  if (local.IsFailure()) co_return local.Error();
+  auto channel = ctx.GetSignalChannel<std::string>("note");
+  for (;;) {
+    auto note = co_await channel.Receive();
+    if (note.IsFailure()) co_return note.Error();
+    if (note.Value() == "done") break;
+    notes.push_back(note.Value());
+  }
+  std::string joined;
+  for (const auto& n : notes) joined += (joined.empty() ? "" : " ") + n;
+  co_return remote.Value() + ", " + local.Value() + ", notes=" + joined + ", set=" + last_set;
+}
+
+Workflow<Payloads> AppendToResult(Workflow<Payloads> inner, std::string suffix) {
+  hugo::Result<Payloads> outcome = co_await inner;
+  if (outcome.IsFailure()) co_return outcome.Error();
+  auto text = FromPayloads1<std::string>(outcome.Value());
+  if (text.IsFailure()) co_return text.Error();
+  auto encoded = ToPayloads(text.Value() + suffix);
+  if (encoded.IsFailure()) co_return encoded.Error();
+  co_return encoded.Value();
+}
+
+// Logs every hook with its name; the outer one also changes outcomes and answers on its own.
+class Recording : public WorkerInterceptor {
+ public:
+  explicit Recording(std::string name, bool changes) : name_(std::move(name)), changes_(changes) {}
+
+  hugo::Result<Payloads> ExecuteActivity(ActivityContext& ctx, const ActivityInvocation& invocation,
+                                         const ActivityNext& next) const override {
+    Log(name_ + " activity " + invocation.info.activity_type +
+        (ctx.info().is_local ? " local" : ""));
+    hugo::Result<Payloads> outcome = next(ctx, invocation);
+    if (!changes_ || outcome.IsFailure()) return outcome;
+    auto text = FromPayloads1<std::string>(outcome.Value());
+    if (text.IsFailure()) return text.Error();
+    return ToPayloads(text.Value() + " (intercepted)");
+  }
+
+  hugo::Result<Workflow<Payloads>> ExecuteWorkflow(WorkflowContext ctx, const Payloads& input,
+                                                   const WorkflowNext& next) const override {
+    if (!ctx.IsReplaying()) Log(name_ + " workflow " + ctx.Info().workflow_type);
+    auto root = next(ctx, input);
+    if (!changes_ || root.IsFailure()) return root;
+    return hugo::Result<Workflow<Payloads>>::Ok(
+        AppendToResult(std::move(root).Value(), " [wrapped]"));
+  }
+
+  void HandleSignal(WorkflowContext ctx, const SignalInput& input,
+                    const SignalNext& next) const override {
+    if (!ctx.IsReplaying()) Log(name_ + " signal " + input.signal_name);
+    if (changes_ && FromPayloads1<std::string>(input.input).ValueOr("") == "spam") return;
+    next(ctx, input);
+  }
+
+  hugo::Result<Payloads> HandleQuery(WorkflowContext ctx, const QueryInput& input,
+                                     const QueryNext& next) const override {
+    Log(name_ + " query " + input.query_type);
+    if (changes_ && input.query_type == "interceptor") return ToPayloads(std::string(name_));
+    return next(ctx, input);
+  }
+
+  hugo::Result<hugo::Unit> ValidateUpdate(WorkflowContext ctx, const UpdateInput& input,
+                                          const ValidateUpdateNext& next) const override {
+    Log(name_ + " validate " + input.update_name);
+    if (changes_ && FromPayloads1<std::string>(input.args).ValueOr("") == "blocked") {
+      return ApplicationError("blocked by " + name_, "Blocked", true);
+    }
+    return next(ctx, input);
+  }
+
+  Workflow<Payloads> ExecuteUpdate(WorkflowContext ctx, const UpdateInput& input,
+                                   const ExecuteUpdateNext& next) const override {
+    if (!ctx.IsReplaying()) Log(name_ + " update " + input.update_name);
+    if (!changes_) return next(ctx, input);
+    return AppendToResult(next(ctx, input), " (by " + name_ + ")");
+  }
+
+ private:
+  std::string name_;
+  bool changes_;
+};
+
+std::vector<std::string> Logged() {
+  std::lock_guard lock(log_mutex);
+  return hook_log;
+}
+
+TEST_F(InterceptorTest, EveryHookRunsOuterFirstAndCanChangeOrAnswerInPlaceOfTheSdk) {
+  {
+    std::lock_guard lock(log_mutex);
+    hook_log.clear();
+  }
+  WorkerInterceptors interceptors{std::make_shared<Recording>("outer", true),
+                                  std::make_shared<Recording>("inner", false)};
+  WorkerOptions options;
+  options.interceptors = interceptors;
+  Worker& worker = NewWorker(options);
+  worker.RegisterWorkflow("Intercepted", &Intercepted);
+  worker.RegisterActivity("Echo", &Echo);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("Intercepted", Options("intercepted"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+
+  auto blocked = handle.Value().Update<std::string>("set", std::string("blocked"));
+  ASSERT_TRUE(blocked.IsFailure());
+  EXPECT_NE(blocked.Error().ToString().find("blocked by outer"), std::string::npos)
+      << blocked.Error().ToString();
+  auto empty = handle.Value().Update<std::string>("set", std::string());
+  ASSERT_TRUE(empty.IsFailure());  // the workflow's own validator, reached through the chain
+  EXPECT_NE(empty.Error().ToString().find("empty value"), std::string::npos)
+      << empty.Error().ToString();
+  auto set = handle.Value().Update<std::string>("set", std::string("ok"));
+  ASSERT_TRUE(set.IsSuccess()) << set.Error().ToString();
+  EXPECT_EQ(set.Value(), "set ok (by outer)");
+
+  for (const char* note : {"n1", "spam", "n2"}) {
+    ASSERT_TRUE(handle.Value().Signal("note", std::string(note)).IsSuccess());
+  }
+  auto answered = handle.Value().Query<std::string>("interceptor");
+  ASSERT_TRUE(answered.IsSuccess()) << answered.Error().ToString();
+  EXPECT_EQ(answered.Value(), "outer");  // no such query handler: the interceptor answered
+  ASSERT_TRUE(handle.Value().Signal("note", std::string("done")).IsSuccess());
+  auto result = handle.Value().GetResult(60s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(),
+            "echo a (intercepted), local echo l (intercepted), notes=n1 n2, set=ok [wrapped]");
+  auto notes = handle.Value().Query<int64_t>("notes");  // answered by replaying the closed run
+  ASSERT_TRUE(notes.IsSuccess()) << notes.Error().ToString();
+  EXPECT_EQ(notes.Value(), 2);
+
+  // Outer before inner on every hook.
+  std::vector<std::string> log = Logged();
+  auto position = [&](const std::string& line) {
+    auto it = std::find(log.begin(), log.end(), line);
+    return it == log.end() ? -1 : static_cast<int>(it - log.begin());
+  };
+  for (const std::string hook :
+       {"workflow Intercepted", "activity Echo", "activity Echo local", "validate set",
+        "update set", "signal note", "query interceptor", "query notes"}) {
+    int outer = position("outer " + hook);
+    int inner = position("inner " + hook);
+    EXPECT_GE(outer, 0) << hook;
+    EXPECT_TRUE(hook == "query interceptor" ? inner == -1 : inner > outer) << hook;
+  }
+
+  // The workflow-side hooks replay: with the interceptors the history replays cleanly.
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  Replayer replayer;
+  replayer.RegisterWorkflow("Intercepted", &Intercepted);
+  replayer.SetInterceptors(interceptors);
+  auto replayed = replayer.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+}
+
+// An interceptor that refuses an activity fails the attempt without running the function.
+class Refusing : public WorkerInterceptor {
+ public:
+  hugo::Result<Payloads> ExecuteActivity(ActivityContext&, const ActivityInvocation& invocation,
+                                         const ActivityNext&) const override {
+    return ApplicationError("not allowed: " + invocation.info.activity_type, "Refused", true);
+  }
+};
+
+Workflow<std::string> CallsEcho(WorkflowContext ctx) {
+  ActivityOptions options;
+  options.start_to_close_timeout = 10s;
+  auto echoed = co_await ctx.ExecuteActivity<std::string>("Echo", options, std::string("x"));
+  if (echoed.IsFailure()) co_return echoed.Error();
+  co_return echoed.Value();
+}
+
+TEST_F(InterceptorTest, AnActivityInterceptorCanRefuseTheCall) {
+  WorkerOptions options;
+  options.interceptors = {std::make_shared<Refusing>()};
+  Worker& worker = NewWorker(options);
+  worker.RegisterWorkflow("CallsEcho", &CallsEcho);
+  worker.RegisterActivity("Echo", &Echo);
+  StartWorker();
+  auto result = client_->ExecuteWorkflow<std::string>("CallsEcho", Options("refused"));
+  ASSERT_TRUE(result.IsFailure());
+  const hugo::Error* activity = result.Error().Cause();
+  ASSERT_NE(activity, nullptr);
+  ASSERT_NE(activity->Cause(), nullptr);
+  EXPECT_EQ(activity->Cause()->Message(), "not allowed: Echo");
+}
+
+}  // namespace
+}  // namespace hdo
