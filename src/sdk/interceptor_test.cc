@@ -244,5 +244,111 @@ TEST_F(InterceptorTest, AnActivityInterceptorCanRefuseTheCall) {
   EXPECT_EQ(activity->Cause()->Message(), "not allowed: Echo");
 }
 
+// --- outbound: what workflow code starts, as an interceptor rewrites it.
+std::string ReadHeader(ActivityContext& ctx) {
+  auto it = ctx.info().header.find("intercepted-by");
+  if (it == ctx.info().header.end()) return "<no header>";
+  return FromPayload<std::string>(it->second).ValueOr("<undecodable>");
+}
+Workflow<std::string> OutboundChild(WorkflowContext ctx) { co_return ctx.Info().workflow_id; }
+Workflow<std::string> Outbound(WorkflowContext ctx) {
+  auto slept = co_await ctx.Sleep(std::chrono::hours(1));  // the interceptor makes it 10 ms
+  if (slept.IsFailure()) co_return slept.Error();
+  ActivityOptions options;
+  options.start_to_close_timeout = 10s;
+  auto header = co_await ctx.ExecuteActivity<std::string>("ReadHeader", options);
+  if (header.IsFailure()) co_return header.Error();
+  LocalActivityOptions local_options;
+  local_options.start_to_close_timeout = 10s;
+  auto local =
+      co_await ctx.ExecuteLocalActivity<std::string>("Echo", local_options, std::string("l"));
+  if (local.IsFailure()) co_return local.Error();
+  ChildWorkflowOptions child_options;
+  child_options.workflow_id = ctx.Info().workflow_id + "-child";
+  auto child = co_await ctx.ExecuteChildWorkflow<std::string>("OutboundChild", child_options);
+  if (child.IsFailure()) co_return child.Error();
+  auto refused = co_await ctx.SignalExternalWorkflow("forbidden-target", "", "poke");
+  std::string signal = refused.IsFailure() ? refused.Error().Message() : "sent";
+  co_return header.Value() + " | " + local.Value() + " | " +
+      (child.Value() == ctx.Info().workflow_id + "-child-renamed" ? "child renamed"
+                                                                  : child.Value()) +
+      " | " + signal;
+}
+
+class Rewriting : public WorkerInterceptor {
+ public:
+  Future<hugo::Result<Payloads>> ScheduleActivity(WorkflowContext ctx, const ActivityCall& call,
+                                                  const ScheduleActivityNext& next) const override {
+    ActivityCall changed = call;
+    changed.header["intercepted-by"] = ToPayload(std::string("rewriting")).Value();
+    return next(ctx, changed);
+  }
+  Future<hugo::Result<Payloads>> ScheduleLocalActivity(
+      WorkflowContext ctx, const LocalActivityCall& call,
+      const ScheduleLocalActivityNext& next) const override {
+    LocalActivityCall changed = call;
+    changed.input = ToPayloads(std::string("L")).Value();
+    return next(ctx, changed);
+  }
+  WorkflowContext::RawChild StartChildWorkflow(WorkflowContext ctx, const ChildWorkflowCall& call,
+                                               const StartChildWorkflowNext& next) const override {
+    ChildWorkflowCall changed = call;
+    changed.options.workflow_id += "-renamed";
+    return next(ctx, changed);
+  }
+  Future<hugo::Result<hugo::Unit>> SignalExternalWorkflow(
+      WorkflowContext ctx, const SignalExternalCall& call,
+      const SignalExternalNext& next) const override {
+    if (call.workflow_id.rfind("forbidden-", 0) == 0) {
+      auto refused = ctx.NewPromise<hugo::Result<hugo::Unit>>();
+      refused.Set(hugo::Error::From("signals to " + call.workflow_id + " are not allowed",
+                                    "test.forbidden"));
+      return refused.GetFuture();
+    }
+    return next(ctx, call);
+  }
+  Future<hugo::Result<hugo::Unit>> StartTimer(WorkflowContext ctx,
+                                              std::chrono::milliseconds duration,
+                                              const StartTimerNext& next) const override {
+    return next(ctx, std::min(duration, std::chrono::milliseconds(10)));
+  }
+};
+
+TEST_F(InterceptorTest, OutboundHooksRewriteWhatTheWorkflowStartsOrAnswerInItsPlace) {
+  WorkerOptions options;
+  options.interceptors = {std::make_shared<Rewriting>()};
+  Worker& worker = NewWorker(options);
+  worker.RegisterWorkflow("Outbound", &Outbound);
+  worker.RegisterWorkflow("OutboundChild", &OutboundChild);
+  worker.RegisterActivity("ReadHeader", &ReadHeader);
+  worker.RegisterActivity("Echo", &Echo);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("Outbound", Options("outbound"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult(60s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(),
+            "rewriting | local echo L | child renamed | signals to forbidden-target are not "
+            "allowed");
+  // History holds what the interceptor issued: a 10 ms timer, no external signal.
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  int timers = 0;
+  for (const auto& e : history.Value().events()) {
+    if (e.has_timer_started_event_attributes()) {
+      ++timers;
+      EXPECT_EQ(e.timer_started_event_attributes().start_to_fire_timeout().nanos(), 10'000'000);
+      EXPECT_EQ(e.timer_started_event_attributes().start_to_fire_timeout().seconds(), 0);
+    }
+    EXPECT_FALSE(e.has_signal_external_workflow_execution_initiated_event_attributes());
+  }
+  EXPECT_EQ(timers, 1);
+  Replayer replayer;
+  replayer.RegisterWorkflow("Outbound", &Outbound);
+  replayer.SetInterceptors(options.interceptors);
+  auto replayed = replayer.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+}
+
 }  // namespace
 }  // namespace hdo

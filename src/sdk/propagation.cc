@@ -69,6 +69,12 @@ HeaderFields HeaderToFields(const temporal::api::common::v1::Header& header) {
   return HeaderFields(header.fields().begin(), header.fields().end());
 }
 
+temporal::api::common::v1::Header FieldsToHeader(const HeaderFields& fields) {
+  temporal::api::common::v1::Header header;
+  for (const auto& [key, payload] : fields) (*header.mutable_fields())[key] = payload;
+  return header;
+}
+
 namespace {
 void MergeInto(HeaderFields fields, temporal::api::common::v1::Header& header) {
   for (auto& [key, payload] : fields) (*header.mutable_fields())[key] = std::move(payload);

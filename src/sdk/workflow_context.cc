@@ -25,6 +25,11 @@ Future<hugo::Result<Payloads>> WorkflowContext::ExecuteActivityRaw(
     state->Resolve(input.IsFailure() ? input.Error() : header.Error());
     return Future<hugo::Result<Payloads>>::FromState(scheduler(), state);
   }
+  if (const auto* chains = run_->chains()) {
+    return chains->schedule_activity(
+        *this, ActivityCall{std::move(activity_type), std::move(options), std::move(input).Value(),
+                            internal::HeaderToFields(header.Value())});
+  }
   return run_->ScheduleActivity(scope_, std::move(activity_type), std::move(options),
                                 std::move(input).Value(), std::move(header).Value());
 }
@@ -37,12 +42,19 @@ Future<hugo::Result<Payloads>> WorkflowContext::ExecuteLocalActivityRaw(
     state->Resolve(input.IsFailure() ? input.Error() : header.Error());
     return Future<hugo::Result<Payloads>>::FromState(scheduler(), state);
   }
+  if (const auto* chains = run_->chains()) {
+    return chains->schedule_local_activity(
+        *this,
+        LocalActivityCall{std::move(activity_type), std::move(options), std::move(input).Value(),
+                          internal::HeaderToFields(header.Value())});
+  }
   return run_->ScheduleLocalActivity(scope_, std::move(activity_type), std::move(options),
                                      std::move(input).Value(), std::move(header).Value());
 }
 
 Future<hugo::Result<hugo::Unit>> WorkflowContext::NewTimer(
     std::chrono::milliseconds duration) const {
+  if (const auto* chains = run_->chains()) return chains->start_timer(*this, duration);
   return run_->StartTimer(scope_, duration);
 }
 
@@ -148,6 +160,12 @@ WorkflowContext::RawChild WorkflowContext::ExecuteChildWorkflowRaw(
     return RawChild{Future<hugo::Result<WorkflowExecution>>::FromState(scheduler(), started),
                     Future<hugo::Result<Payloads>>::FromState(scheduler(), result)};
   }
+  if (const auto* chains = run_->chains()) {
+    return chains->start_child(
+        *this,
+        ChildWorkflowCall{std::move(workflow_type), std::move(options), std::move(input).Value(),
+                          internal::HeaderToFields(header.Value())});
+  }
   return run_->StartChild(scope_, std::move(workflow_type), std::move(options),
                           std::move(input).Value(), std::move(header).Value());
 }
@@ -160,6 +178,12 @@ Future<hugo::Result<hugo::Unit>> WorkflowContext::SignalExternalWorkflowRaw(
     auto state = std::make_shared<internal::FutureState<hugo::Result<hugo::Unit>>>();
     state->Resolve(input.IsFailure() ? input.Error() : header.Error());
     return Future<hugo::Result<hugo::Unit>>::FromState(scheduler(), state);
+  }
+  if (const auto* chains = run_->chains()) {
+    return chains->signal_external(
+        *this,
+        SignalExternalCall{std::move(workflow_id), std::move(run_id), std::move(signal_name),
+                           std::move(input).Value(), internal::HeaderToFields(header.Value())});
   }
   return run_->SignalExternal(scope_, std::move(workflow_id), std::move(run_id),
                               std::move(signal_name), std::move(input).Value(), false,

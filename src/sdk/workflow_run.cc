@@ -846,6 +846,31 @@ void WorkflowRun::BuildChains() {
         }
         return (*factory)(ctx, input);
       });
+  chains_->schedule_activity = InterceptorChain<I::ScheduleActivityNext>(
+      list, &I::ScheduleActivity, [this](WorkflowContext ctx, const ActivityCall& call) {
+        return ScheduleActivity(ctx.scope(), call.activity_type, call.options, call.input,
+                                FieldsToHeader(call.header));
+      });
+  chains_->schedule_local_activity = InterceptorChain<I::ScheduleLocalActivityNext>(
+      list, &I::ScheduleLocalActivity, [this](WorkflowContext ctx, const LocalActivityCall& call) {
+        return ScheduleLocalActivity(ctx.scope(), call.activity_type, call.options, call.input,
+                                     FieldsToHeader(call.header));
+      });
+  chains_->start_child = InterceptorChain<I::StartChildWorkflowNext>(
+      list, &I::StartChildWorkflow, [this](WorkflowContext ctx, const ChildWorkflowCall& call) {
+        return StartChild(ctx.scope(), call.workflow_type, call.options, call.input,
+                          FieldsToHeader(call.header));
+      });
+  chains_->signal_external = InterceptorChain<I::SignalExternalNext>(
+      list, &I::SignalExternalWorkflow,
+      [this](WorkflowContext ctx, const SignalExternalCall& call) {
+        return SignalExternal(ctx.scope(), call.workflow_id, call.run_id, call.signal_name,
+                              call.input, false, FieldsToHeader(call.header));
+      });
+  chains_->start_timer = InterceptorChain<I::StartTimerNext>(
+      list, &I::StartTimer, [this](WorkflowContext ctx, std::chrono::milliseconds duration) {
+        return StartTimer(ctx.scope(), duration);
+      });
 }
 
 std::shared_ptr<SignalChannelState> WorkflowRun::SignalState(const std::string& name) {

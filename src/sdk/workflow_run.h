@@ -136,6 +136,21 @@ class WorkflowRun {
   int64_t NextSideEffect() { return ++side_effects_; }
 
   const ContextPropagators& context_propagators() const { return options_.context_propagators; }
+  // The interceptor chains (hdo/interceptor.h), built with the run when the worker has
+  // interceptors (null otherwise); they outlive every coroutine an interceptor returned.
+  struct Chains {
+    WorkerInterceptor::SignalNext signal;
+    WorkerInterceptor::QueryNext query;
+    WorkerInterceptor::ValidateUpdateNext validate_update;
+    WorkerInterceptor::ExecuteUpdateNext execute_update;
+    WorkerInterceptor::WorkflowNext workflow;
+    WorkerInterceptor::ScheduleActivityNext schedule_activity;
+    WorkerInterceptor::ScheduleLocalActivityNext schedule_local_activity;
+    WorkerInterceptor::StartChildWorkflowNext start_child;
+    WorkerInterceptor::SignalExternalNext signal_external;
+    WorkerInterceptor::StartTimerNext start_timer;
+  };
+  const Chains* chains() const { return chains_.get(); }
   Future<hugo::Result<Payloads>> ScheduleActivity(std::shared_ptr<Scope> scope,
                                                   std::string activity_type,
                                                   ActivityOptions options, Payloads input,
@@ -199,7 +214,8 @@ class WorkflowRun {
     Payloads input;
     HeaderFields header;
     std::shared_ptr<FutureState<hugo::Result<Payloads>>> future;  // the call's, all attempts
-    std::shared_ptr<Scope> scope;
+    // The call's scope: weak, as the scope's cancel handlers hold this state.
+    std::weak_ptr<Scope> scope;
     std::chrono::system_clock::time_point scheduled;  // workflow time of the call
     int32_t attempt = 1;
     bool canceled = false;
@@ -247,7 +263,8 @@ class WorkflowRun {
   void StartRoot();
   bool CheckConditions();
   bool ResolveLocalActivities();
-  void AddLocalAttempt(const std::shared_ptr<LocalActivityState>& state);
+  void AddLocalAttempt(const std::shared_ptr<LocalActivityState>& state,
+                       const std::shared_ptr<Scope>& scope);
   void RunLocalActivity(const std::shared_ptr<LocalActivityState>& state);
   // The wait before the next attempt after `attempt` failed with `error`; none when the retry
   // policy, the error or the schedule-to-close timeout ends the retries.
@@ -285,15 +302,6 @@ class WorkflowRun {
   std::shared_ptr<Scope> root_scope_ = std::make_shared<Scope>();
   // What the propagators extracted from the start header (RootContext's values).
   std::shared_ptr<const HeaderFields> root_values_;
-  // The interceptor chains (hdo/interceptor.h), built when the run starts if there are
-  // interceptors; they outlive every coroutine an interceptor returned (the run's frames).
-  struct Chains {
-    WorkerInterceptor::SignalNext signal;
-    WorkerInterceptor::QueryNext query;
-    WorkerInterceptor::ValidateUpdateNext validate_update;
-    WorkerInterceptor::ExecuteUpdateNext execute_update;
-    WorkerInterceptor::WorkflowNext workflow;
-  };
   std::unique_ptr<Chains> chains_;
   void BuildChains();
   void DeliverSignal(const SignalInput& input);

@@ -130,15 +130,16 @@ Future<hugo::Result<Payloads>> WorkflowRun::ScheduleLocalActivity(std::shared_pt
   state->input = std::move(input);
   state->header = HeaderToFields(header);
   state->future = std::make_shared<FutureState<hugo::Result<Payloads>>>();
-  state->scope = std::move(scope);
+  state->scope = scope;
   state->scheduled = now_;
-  AddLocalAttempt(state);
+  AddLocalAttempt(state, scope);
   return Raw::FromState(&scheduler_, state->future);
 }
 
-void WorkflowRun::AddLocalAttempt(const std::shared_ptr<LocalActivityState>& state) {
+void WorkflowRun::AddLocalAttempt(const std::shared_ptr<LocalActivityState>& state,
+                                  const std::shared_ptr<Scope>& scope) {
   local_pending_.push_back(state);
-  state->scope->OnCancel([state] {
+  scope->OnCancel([state] {
     // Not started yet (they run when the workflow is blocked): it never will.
     if (state->future->value) return;
     state->canceled = true;
@@ -274,10 +275,15 @@ void WorkflowRun::RunLocalActivity(const std::shared_ptr<LocalActivityState>& st
 
 void WorkflowRun::RetryLocalActivityAfter(const std::shared_ptr<LocalActivityState>& state,
                                           LocalRetry retry) {
+  // A scope no context holds any more can no longer be canceled: a fresh one stands in.
+  auto scope_of = [](const std::weak_ptr<Scope>& weak) {
+    std::shared_ptr<Scope> scope = weak.lock();
+    return scope ? scope : std::make_shared<Scope>();
+  };
   std::shared_ptr<FutureState<hugo::Result<hugo::Unit>>> timer =
-      StartTimerState(state->scope, retry.backoff);
+      StartTimerState(scope_of(state->scope), retry.backoff);
   std::weak_ptr<FutureState<hugo::Result<hugo::Unit>>> weak = timer;
-  auto on_timer = [this, state, weak, retry] {
+  auto on_timer = [this, state, weak, retry, scope_of] {
     auto fired = weak.lock();
     if (fired == nullptr || state->future->value) return;  // canceled meanwhile
     if (fired->value->IsFailure()) {
@@ -289,7 +295,7 @@ void WorkflowRun::RetryLocalActivityAfter(const std::shared_ptr<LocalActivitySta
     next->activity_id = std::to_string(NextSequence());
     next->attempt = retry.attempt + 1;
     next->canceled = false;
-    AddLocalAttempt(next);
+    AddLocalAttempt(next, scope_of(state->scope));
   };
   if (timer->value) {
     on_timer();

@@ -1,7 +1,9 @@
-// hdo worker interceptors: code that runs around what a worker executes, the inbound side of the
-// Go SDK's WorkerInterceptor (ActivityInboundInterceptor, WorkflowInboundInterceptor): activities
+// hdo worker interceptors: code that runs around what a worker executes, the Go SDK's
+// WorkerInterceptor: inbound (ActivityInboundInterceptor, WorkflowInboundInterceptor) activities
 // and local activities, the workflow function, signals, queries, update validators and update
-// handlers. Logging, metrics, tracing spans, authorization checks and argument rewriting go here.
+// handlers; outbound (WorkflowOutboundInterceptor) what workflow code starts: activities, local
+// activities, child workflows, external signals and timers. Logging, metrics, tracing spans,
+// authorization checks, header and argument rewriting go here.
 // Each method gets the call and `next`, the rest of the chain ending in the SDK's own handling:
 // call it (once) to go on, or return without it to answer in its place.
 //
@@ -14,6 +16,7 @@
 // const and must be thread-safe.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -42,6 +45,37 @@ struct UpdateInput {
   std::string update_id;
   std::string update_name;
   Payloads args;
+  HeaderFields header;
+};
+
+// What workflow code asks for, as the outbound hooks see it: change a copy and pass it to `next`.
+// `header` holds what the context propagators wrote.
+struct ActivityCall {
+  std::string activity_type;
+  ActivityOptions options;
+  Payloads input;
+  HeaderFields header;
+};
+
+struct LocalActivityCall {
+  std::string activity_type;
+  LocalActivityOptions options;
+  Payloads input;
+  HeaderFields header;
+};
+
+struct ChildWorkflowCall {
+  std::string workflow_type;
+  ChildWorkflowOptions options;
+  Payloads input;
+  HeaderFields header;
+};
+
+struct SignalExternalCall {
+  std::string workflow_id;
+  std::string run_id;
+  std::string signal_name;
+  Payloads input;
   HeaderFields header;
 };
 
@@ -99,6 +133,44 @@ class WorkerInterceptor {
   virtual Workflow<Payloads> ExecuteUpdate(WorkflowContext ctx, const UpdateInput& input,
                                            const ExecuteUpdateNext& next) const {
     return next(ctx, input);
+  }
+
+  // Outbound: what workflow code starts through `ctx` (deterministic, on replay too). `next`
+  // issues the command; returning without it answers the workflow code in its place (a failed
+  // future, say), and nothing is recorded.
+  using ScheduleActivityNext =
+      std::function<Future<hugo::Result<Payloads>>(WorkflowContext, const ActivityCall&)>;
+  virtual Future<hugo::Result<Payloads>> ScheduleActivity(WorkflowContext ctx,
+                                                          const ActivityCall& call,
+                                                          const ScheduleActivityNext& next) const {
+    return next(ctx, call);
+  }
+  using ScheduleLocalActivityNext =
+      std::function<Future<hugo::Result<Payloads>>(WorkflowContext, const LocalActivityCall&)>;
+  virtual Future<hugo::Result<Payloads>> ScheduleLocalActivity(
+      WorkflowContext ctx, const LocalActivityCall& call,
+      const ScheduleLocalActivityNext& next) const {
+    return next(ctx, call);
+  }
+  using StartChildWorkflowNext =
+      std::function<WorkflowContext::RawChild(WorkflowContext, const ChildWorkflowCall&)>;
+  virtual WorkflowContext::RawChild StartChildWorkflow(WorkflowContext ctx,
+                                                       const ChildWorkflowCall& call,
+                                                       const StartChildWorkflowNext& next) const {
+    return next(ctx, call);
+  }
+  using SignalExternalNext =
+      std::function<Future<hugo::Result<hugo::Unit>>(WorkflowContext, const SignalExternalCall&)>;
+  virtual Future<hugo::Result<hugo::Unit>> SignalExternalWorkflow(
+      WorkflowContext ctx, const SignalExternalCall& call, const SignalExternalNext& next) const {
+    return next(ctx, call);
+  }
+  using StartTimerNext =
+      std::function<Future<hugo::Result<hugo::Unit>>(WorkflowContext, std::chrono::milliseconds)>;
+  virtual Future<hugo::Result<hugo::Unit>> StartTimer(WorkflowContext ctx,
+                                                      std::chrono::milliseconds duration,
+                                                      const StartTimerNext& next) const {
+    return next(ctx, duration);
   }
 };
 

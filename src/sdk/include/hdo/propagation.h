@@ -127,6 +127,7 @@ hugo::Result<hugo::Unit> InjectFromWorkflow(const ContextPropagators& propagator
                                             const HeaderFields& values,
                                             temporal::api::common::v1::Header& header);
 HeaderFields HeaderToFields(const temporal::api::common::v1::Header& header);
+temporal::api::common::v1::Header FieldsToHeader(const HeaderFields& fields);
 }  // namespace internal
 
 }  // namespace hdo
