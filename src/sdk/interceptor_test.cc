@@ -312,7 +312,48 @@ class Rewriting : public WorkerInterceptor {
                                               const StartTimerNext& next) const override {
     return next(ctx, std::min(duration, std::chrono::milliseconds(10)));
   }
+  Future<hugo::Result<hugo::Unit>> RequestCancelExternalWorkflow(
+      WorkflowContext ctx, const CancelExternalCall& call,
+      const CancelExternalNext& next) const override {
+    if (call.workflow_id.rfind("forbidden-", 0) == 0) {
+      auto refused = ctx.NewPromise<hugo::Result<hugo::Unit>>();
+      refused.Set(
+          hugo::Error::From("cancel of " + call.workflow_id + " refused", "test.forbidden"));
+      return refused.GetFuture();
+    }
+    return next(ctx, call);
+  }
+  hugo::Error ContinueAsNew(WorkflowContext ctx, const ContinueAsNewCall& call,
+                            const ContinueAsNewNext& next) const override {
+    ContinueAsNewCall changed = call;
+    changed.header["continued-by"] = ToPayload(std::string("rewriting")).Value();
+    return next(ctx, changed);
+  }
 };
+
+Workflow<std::string> ContinuesOnce(WorkflowContext ctx, int32_t round) {
+  if (round == 0) {
+    auto refused = co_await ctx.RequestCancelExternalWorkflow("forbidden-victim", "");
+    if (refused.IsSuccess()) co_return std::string("the cancel was not refused");
+    co_return ctx.ContinueAsNew(int32_t{1});
+  }
+  auto it = ctx.Info().header.find("continued-by");
+  co_return it == ctx.Info().header.end()
+      ? std::string("<no header>")
+      : FromPayload<std::string>(it->second).ValueOr("<undecodable>");
+}
+
+TEST_F(InterceptorTest, OutboundHooksSeeCancelRequestsAndContinueAsNew) {
+  WorkerOptions options;
+  options.interceptors = {std::make_shared<Rewriting>()};
+  Worker& worker = NewWorker(options);
+  worker.RegisterWorkflow("ContinuesOnce", &ContinuesOnce);
+  StartWorker();
+  auto result =
+      client_->ExecuteWorkflow<std::string>("ContinuesOnce", Options("continues"), int32_t{0});
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "rewriting");  // the new run's start header, written by the hook
+}
 
 TEST_F(InterceptorTest, OutboundHooksRewriteWhatTheWorkflowStartsOrAnswerInItsPlace) {
   WorkerOptions options;

@@ -192,6 +192,10 @@ Future<hugo::Result<hugo::Unit>> WorkflowContext::SignalExternalWorkflowRaw(
 
 Future<hugo::Result<hugo::Unit>> WorkflowContext::RequestCancelExternalWorkflow(
     std::string workflow_id, std::string run_id) const {
+  if (const auto* chains = run_->chains()) {
+    return chains->cancel_external(*this,
+                                   CancelExternalCall{std::move(workflow_id), std::move(run_id)});
+  }
   return run_->CancelExternal(std::move(workflow_id), std::move(run_id), false);
 }
 
@@ -200,11 +204,21 @@ hugo::Error WorkflowContext::ContinueAsNewRaw(ContinueAsNewOptions options,
   if (input.IsFailure()) return input.Error();
   auto header = OutboundHeader();
   if (header.IsFailure()) return header.Error();
+  ContinueAsNewCall call{std::move(options), std::move(input).Value(),
+                         internal::HeaderToFields(header.Value())};
+  if (const auto* chains = run_->chains()) return chains->continue_as_new(*this, call);
+  return internal::ContinueAsNewError(call);
+}
+
+namespace internal {
+hugo::Error ContinueAsNewError(const ContinueAsNewCall& call) {
+  const ContinueAsNewOptions& options = call.options;
   hugo::Error error =
       hugo::Error::From("continue as new", std::string(WorkflowErrorCodes::kContinueAsNew))
-          .WithMetadata("input", hugo::Base64Encode(input.Value().SerializeAsString()));
-  if (!header.Value().fields().empty()) {
-    error = error.WithMetadata("header", hugo::Base64Encode(header.Value().SerializeAsString()));
+          .WithMetadata("input", hugo::Base64Encode(call.input.SerializeAsString()));
+  if (!call.header.empty()) {
+    error = error.WithMetadata("header",
+                               hugo::Base64Encode(FieldsToHeader(call.header).SerializeAsString()));
   }
   if (!options.workflow_type.empty())
     error = error.WithMetadata("workflow_type", options.workflow_type);
@@ -217,6 +231,7 @@ hugo::Error WorkflowContext::ContinueAsNewRaw(ContinueAsNewOptions options,
   }
   return error;
 }
+}  // namespace internal
 
 std::pair<WorkflowContext, std::function<void()>> WorkflowContext::WithCancel() const {
   std::shared_ptr<internal::Scope> child = scope_->NewChild(scope_);

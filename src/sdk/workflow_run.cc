@@ -867,6 +867,14 @@ void WorkflowRun::BuildChains() {
         return SignalExternal(ctx.scope(), call.workflow_id, call.run_id, call.signal_name,
                               call.input, false, FieldsToHeader(call.header));
       });
+  chains_->cancel_external = InterceptorChain<I::CancelExternalNext>(
+      list, &I::RequestCancelExternalWorkflow,
+      [this](WorkflowContext, const CancelExternalCall& call) {
+        return CancelExternal(call.workflow_id, call.run_id, false);
+      });
+  chains_->continue_as_new = InterceptorChain<I::ContinueAsNewNext>(
+      list, &I::ContinueAsNew,
+      [](WorkflowContext, const ContinueAsNewCall& call) { return ContinueAsNewError(call); });
   chains_->start_timer = InterceptorChain<I::StartTimerNext>(
       list, &I::StartTimer, [this](WorkflowContext ctx, std::chrono::milliseconds duration) {
         return StartTimer(ctx.scope(), duration);

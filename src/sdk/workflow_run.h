@@ -38,6 +38,9 @@ using Header = temporal::api::common::v1::Header;
 inline constexpr std::string_view kLocalActivityMarker = "LocalActivity";
 using EventType = temporal::api::enums::v1::EventType;
 
+// The error value a workflow returns to continue as new (WorkflowContext::ContinueAsNewRaw).
+hugo::Error ContinueAsNewError(const ContinueAsNewCall& call);
+
 class Scheduler {
  public:
   void Schedule(std::coroutine_handle<> handle) { ready_.push_back(handle); }
@@ -149,6 +152,8 @@ class WorkflowRun {
     WorkerInterceptor::StartChildWorkflowNext start_child;
     WorkerInterceptor::SignalExternalNext signal_external;
     WorkerInterceptor::StartTimerNext start_timer;
+    WorkerInterceptor::CancelExternalNext cancel_external;
+    WorkerInterceptor::ContinueAsNewNext continue_as_new;
   };
   const Chains* chains() const { return chains_.get(); }
   Future<hugo::Result<Payloads>> ScheduleActivity(std::shared_ptr<Scope> scope,

@@ -2,8 +2,8 @@
 // WorkerInterceptor: inbound (ActivityInboundInterceptor, WorkflowInboundInterceptor) activities
 // and local activities, the workflow function, signals, queries, update validators and update
 // handlers; outbound (WorkflowOutboundInterceptor) what workflow code starts: activities, local
-// activities, child workflows, external signals and timers. Logging, metrics, tracing spans,
-// authorization checks, header and argument rewriting go here.
+// activities, child workflows, external signals and cancel requests, timers and continue-as-new.
+// Logging, metrics, tracing spans, authorization checks, header and argument rewriting go here.
 // Each method gets the call and `next`, the rest of the chain ending in the SDK's own handling:
 // call it (once) to go on, or return without it to answer in its place.
 //
@@ -75,6 +75,17 @@ struct SignalExternalCall {
   std::string workflow_id;
   std::string run_id;
   std::string signal_name;
+  Payloads input;
+  HeaderFields header;
+};
+
+struct CancelExternalCall {
+  std::string workflow_id;
+  std::string run_id;
+};
+
+struct ContinueAsNewCall {
+  ContinueAsNewOptions options;
   Payloads input;
   HeaderFields header;
 };
@@ -171,6 +182,19 @@ class WorkerInterceptor {
                                                       std::chrono::milliseconds duration,
                                                       const StartTimerNext& next) const {
     return next(ctx, duration);
+  }
+  using CancelExternalNext =
+      std::function<Future<hugo::Result<hugo::Unit>>(WorkflowContext, const CancelExternalCall&)>;
+  virtual Future<hugo::Result<hugo::Unit>> RequestCancelExternalWorkflow(
+      WorkflowContext ctx, const CancelExternalCall& call, const CancelExternalNext& next) const {
+    return next(ctx, call);
+  }
+  // `next` gives the error value the workflow returns to continue as new (ctx.ContinueAsNew);
+  // another error returned here ends the run with that error instead.
+  using ContinueAsNewNext = std::function<hugo::Error(WorkflowContext, const ContinueAsNewCall&)>;
+  virtual hugo::Error ContinueAsNew(WorkflowContext ctx, const ContinueAsNewCall& call,
+                                    const ContinueAsNewNext& next) const {
+    return next(ctx, call);
   }
 };
 
