@@ -30,16 +30,21 @@ const HeaderFields& ScopedContextValues::Current() { return thread_values; }
 
 KeysPropagator::KeysPropagator(std::vector<std::string> keys) : keys_(std::move(keys)) {}
 
+void KeysPropagator::CopyKeys(const HeaderFields& from, HeaderFields& to) const {
+  for (const std::string& key : keys_) {
+    auto it = from.find(key);
+    if (it != from.end()) to[key] = it->second;
+  }
+}
+
 hugo::Result<hugo::Unit> KeysPropagator::Inject(HeaderFields& header) const {
-  return InjectFromWorkflow(thread_values, header);
+  CopyKeys(thread_values, header);
+  return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
 }
 
 hugo::Result<std::shared_ptr<void>> KeysPropagator::Extract(const HeaderFields& header) const {
   HeaderFields values;
-  for (const std::string& key : keys_) {
-    auto it = header.find(key);
-    if (it != header.end()) values[key] = it->second;
-  }
+  CopyKeys(header, values);
   if (values.empty()) return hugo::Result<std::shared_ptr<void>>::Ok(nullptr);
   return hugo::Result<std::shared_ptr<void>>::Ok(
       std::make_shared<ThreadValuesGuard>(std::move(values)));
@@ -47,19 +52,13 @@ hugo::Result<std::shared_ptr<void>> KeysPropagator::Extract(const HeaderFields& 
 
 hugo::Result<hugo::Unit> KeysPropagator::ExtractToWorkflow(const HeaderFields& header,
                                                            HeaderFields& values) const {
-  for (const std::string& key : keys_) {
-    auto it = header.find(key);
-    if (it != header.end()) values[key] = it->second;
-  }
+  CopyKeys(header, values);
   return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
 }
 
 hugo::Result<hugo::Unit> KeysPropagator::InjectFromWorkflow(const HeaderFields& values,
                                                             HeaderFields& header) const {
-  for (const std::string& key : keys_) {
-    auto it = values.find(key);
-    if (it != values.end()) header[key] = it->second;
-  }
+  CopyKeys(values, header);
   return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
 }
 

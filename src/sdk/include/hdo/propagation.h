@@ -87,6 +87,8 @@ class KeysPropagator : public ContextPropagator {
   const std::vector<std::string>& keys() const { return keys_; }
 
  private:
+  // Every key of keys_ that `from` holds, set in `to` (the four directions differ only in these).
+  void CopyKeys(const HeaderFields& from, HeaderFields& to) const;
   std::vector<std::string> keys_;
 };
 

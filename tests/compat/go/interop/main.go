@@ -39,6 +39,7 @@ import (
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -259,18 +260,17 @@ func runClient(c client.Client, taskQueue, workflowID, inputJSON string, timeout
 		return err
 	}
 	var started, completed *commonpb.Payloads
-	it := c.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		event, err := it.Next()
-		if err != nil {
-			return fmt.Errorf("history: %w", err)
-		}
+	err = eachEvent(ctx, c, run, func(event *historypb.HistoryEvent) error {
 		if a := event.GetWorkflowExecutionStartedEventAttributes(); a != nil {
 			started = a.GetInput()
 		}
 		if a := event.GetWorkflowExecutionCompletedEventAttributes(); a != nil {
 			completed = a.GetResult()
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if len(started.GetPayloads()) != 1 || len(completed.GetPayloads()) != 1 {
 		return fmt.Errorf("history: want one input and one result payload, got %d and %d",
@@ -283,6 +283,21 @@ func runClient(c client.Client, taskQueue, workflowID, inputJSON string, timeout
 		return err
 	}
 	fmt.Println(string(line))
+	return nil
+}
+
+// eachEvent calls fn on every event of the run's history, in order, until fn fails.
+func eachEvent(ctx context.Context, c client.Client, run client.WorkflowRun, fn func(*historypb.HistoryEvent) error) error {
+	it := c.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		event, err := it.Next()
+		if err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		if err := fn(event); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -302,12 +317,7 @@ func runPropagate(c client.Client, taskQueue, workflowID, tenant string, timeout
 	if err := run.Get(ctx, &report.Result); err != nil {
 		return fmt.Errorf("CppPropagation result: %w", err)
 	}
-	it := c.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		event, err := it.Next()
-		if err != nil {
-			return fmt.Errorf("history: %w", err)
-		}
+	err = eachEvent(ctx, c, run, func(event *historypb.HistoryEvent) error {
 		if a := event.GetWorkflowExecutionStartedEventAttributes(); a != nil {
 			payload, ok := a.GetHeader().GetFields()[tenantKey]
 			if !ok {
@@ -315,6 +325,10 @@ func runPropagate(c client.Client, taskQueue, workflowID, tenant string, timeout
 			}
 			report.Header = raw(payload)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	line, err := json.Marshal(report)
 	if err != nil {
