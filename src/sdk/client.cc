@@ -57,9 +57,8 @@ hugo::Result<hugo::Unit> FillStart(Request& request, const ClientOptions& client
   request.set_workflow_id_conflict_policy(options.id_conflict_policy);
   if (options.retry_policy) *request.mutable_retry_policy() = options.retry_policy->ToProto();
   request.set_cron_schedule(options.cron_schedule);
-  auto header = internal::InjectHeader(propagators, *request.mutable_header());
+  auto header = internal::InjectHeaderOf(propagators, request);
   if (header.IsFailure()) return header;
-  if (request.header().fields().empty()) request.clear_header();
   auto memo = EncodeFields(options.memo, *request.mutable_memo()->mutable_fields());
   if (memo.IsFailure()) return memo;
   if (options.memo.empty()) request.clear_memo();

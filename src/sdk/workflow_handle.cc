@@ -21,15 +21,6 @@ struct Closed {
   std::optional<hugo::Error> error;
 };
 
-// The connection's propagators into a message's header (left unset when they write nothing).
-template <class Message>
-hugo::Result<hugo::Unit> InjectHeaderOrClear(const Connection& connection, Message& message) {
-  auto injected =
-      internal::InjectHeader(connection.context_propagators(), *message.mutable_header());
-  if (message.header().fields().empty()) message.clear_header();
-  return injected;
-}
-
 Closed Follow(const std::string& run_id) { return Closed{run_id, std::nullopt, std::nullopt}; }
 Closed Fail(hugo::Error error) { return Closed{std::nullopt, std::nullopt, std::move(error)}; }
 
@@ -201,7 +192,7 @@ hugo::Result<hugo::Unit> UntypedWorkflowHandle::SignalPayloads(std::string signa
   if (input.payloads_size() > 0) *request.mutable_input() = std::move(input);
   request.set_identity(options_.identity);
   request.set_request_id(RandomUuid());
-  auto header = InjectHeaderOrClear(*connection_, request);
+  auto header = internal::InjectHeaderOf(connection_->context_propagators(), request);
   if (header.IsFailure()) return header.Error();
   return Call<ws::SignalWorkflowExecutionResponse>(*connection_, &Stub::SignalWorkflowExecution,
                                                    request, "SignalWorkflowExecution")
@@ -218,7 +209,8 @@ hugo::Result<Payloads> UntypedWorkflowHandle::QueryPayloads(std::string query_ty
   *request.mutable_execution() = Execution();
   request.mutable_query()->set_query_type(std::move(query_type));
   if (args.payloads_size() > 0) *request.mutable_query()->mutable_query_args() = std::move(args);
-  auto header = InjectHeaderOrClear(*connection_, *request.mutable_query());
+  auto header =
+      internal::InjectHeaderOf(connection_->context_propagators(), *request.mutable_query());
   if (header.IsFailure()) return header.Error();
   auto response =
       Call<ws::QueryWorkflowResponse>(*connection_, &Stub::QueryWorkflow, request, "QueryWorkflow");
@@ -279,7 +271,8 @@ hugo::Result<Payloads> UntypedWorkflowHandle::UpdatePayloads(UpdateOptions optio
   meta.set_identity(options_.identity);
   request.mutable_request()->mutable_input()->set_name(std::move(update_name));
   if (args.payloads_size() > 0) *request.mutable_request()->mutable_input()->mutable_args() = args;
-  auto header = InjectHeaderOrClear(*connection_, *request.mutable_request()->mutable_input());
+  auto header = internal::InjectHeaderOf(connection_->context_propagators(),
+                                         *request.mutable_request()->mutable_input());
   if (header.IsFailure()) return header.Error();
   // Re-issued while the server answers before the update was accepted (stage ADMITTED).
   for (int call = 0; call < kUpdateCallsMax; ++call) {

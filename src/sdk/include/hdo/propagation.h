@@ -106,6 +106,13 @@ namespace internal {
 // Every propagator's Inject into `header` (the first failure stops and is returned).
 hugo::Result<hugo::Unit> InjectHeader(const ContextPropagators& propagators,
                                       temporal::api::common::v1::Header& header);
+// InjectHeader into a request's `header` field, left unset when the propagators write nothing.
+template <class Message>
+hugo::Result<hugo::Unit> InjectHeaderOf(const ContextPropagators& propagators, Message& message) {
+  auto injected = InjectHeader(propagators, *message.mutable_header());
+  if (message.header().fields().empty()) message.clear_header();
+  return injected;
+}
 // The contexts the propagators' Extract set on this thread; ended (newest first) when destroyed.
 class ExtractedContext {
  public:
