@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "hdo/connection.h"
+#include "hdo/propagation.h"
 #include "hugo/error_codes.h"
 #include "hugo/result.h"
 
@@ -51,5 +52,11 @@ inline hugo::Error InvalidArgument(std::string message) {
 inline bool IsDeadlineExceeded(const hugo::Error& error) {
   return error.HasCode("grpc.deadline_exceeded");
 }
+
+namespace internal {
+// What the connection's context propagators write for a client call from this thread (empty
+// without propagators): the `header` a client interceptor's call starts with.
+hugo::Result<HeaderFields> PropagatedHeader(const Connection& connection);
+}  // namespace internal
 
 }  // namespace hdo

@@ -2,6 +2,7 @@
 
 #include "call.h"
 #include "eager_workflows.h"
+#include "hdo/client_interceptor.h"
 #include "proto_util.h"
 
 namespace hdo {
@@ -36,7 +37,7 @@ hugo::Result<hugo::Unit> EncodeFields(const std::map<std::string, nlohmann::json
 // The fields StartWorkflowExecutionRequest and SignalWithStartWorkflowExecutionRequest share.
 template <class Request>
 hugo::Result<hugo::Unit> FillStart(Request& request, const ClientOptions& client,
-                                   const ContextPropagators& propagators, std::string workflow_type,
+                                   const HeaderFields& header, std::string workflow_type,
                                    const StartWorkflowOptions& options, Payloads input) {
   request.set_namespace_(client.namespace_name);
   request.set_workflow_id(options.id);
@@ -57,8 +58,7 @@ hugo::Result<hugo::Unit> FillStart(Request& request, const ClientOptions& client
   request.set_workflow_id_conflict_policy(options.id_conflict_policy);
   if (options.retry_policy) *request.mutable_retry_policy() = options.retry_policy->ToProto();
   request.set_cron_schedule(options.cron_schedule);
-  auto header = internal::InjectHeaderOf(propagators, request);
-  if (header.IsFailure()) return header;
+  if (!header.empty()) *request.mutable_header() = internal::FieldsToHeader(header);
   auto memo = EncodeFields(options.memo, *request.mutable_memo()->mutable_fields());
   if (memo.IsFailure()) return memo;
   if (options.memo.empty()) request.clear_memo();
@@ -73,7 +73,74 @@ ClientOptions Resolved(ClientOptions options) {
   return options;
 }
 
+hugo::Result<UntypedWorkflowHandle> StartRoot(const std::shared_ptr<Connection>& connection,
+                                              const ClientOptions& client,
+                                              const StartWorkflowCall& call) {
+  const StartWorkflowOptions& options = call.options;
+  auto valid = ValidateStart(call.workflow_type, options);
+  if (valid.IsFailure()) return valid.Error();
+  ws::StartWorkflowExecutionRequest request;
+  auto filled = FillStart(request, client, call.header, call.workflow_type, options, call.input);
+  if (filled.IsFailure()) return filled.Error();
+  // Eager start (the Go SDK's EnableEagerStart): only for a first task that does not wait.
+  std::shared_ptr<internal::EagerWorkflowTarget> eager;
+  if (options.enable_eager_start && options.cron_schedule.empty() &&
+      options.start_delay.count() == 0) {
+    eager = internal::EagerWorkflows::Get().Reserve(connection.get(), client.namespace_name,
+                                                    options.task_queue);
+    request.set_request_eager_execution(eager != nullptr);
+  }
+  auto response = Call<ws::StartWorkflowExecutionResponse>(
+      *connection, &Stub::StartWorkflowExecution, request, "StartWorkflowExecution");
+  if (eager != nullptr) {
+    if (response.IsSuccess() && !response.Value().eager_workflow_task().task_token().empty()) {
+      eager->Run(std::move(*response.Value().mutable_eager_workflow_task()));
+    } else {
+      eager->Release();
+    }
+  }
+  if (response.IsFailure()) return response.Error();
+  const std::string& run_id = response.Value().run_id();
+  return hugo::Result<UntypedWorkflowHandle>::Ok(
+      UntypedWorkflowHandle(connection, client, options.id, run_id, run_id, call.workflow_type));
+}
+
+hugo::Result<UntypedWorkflowHandle> SignalWithStartRoot(
+    const std::shared_ptr<Connection>& connection, const ClientOptions& client,
+    const SignalWithStartCall& call) {
+  auto valid = ValidateStart(call.workflow_type, call.options);
+  if (valid.IsFailure()) return valid.Error();
+  if (call.signal_name.empty()) {
+    return InvalidArgument("SignalWithStartWorkflow needs a signal name");
+  }
+  ws::SignalWithStartWorkflowExecutionRequest request;
+  auto filled =
+      FillStart(request, client, call.header, call.workflow_type, call.options, call.input);
+  if (filled.IsFailure()) return filled.Error();
+  request.set_signal_name(call.signal_name);
+  if (call.signal_input.payloads_size() > 0) *request.mutable_signal_input() = call.signal_input;
+  auto response = Call<ws::SignalWithStartWorkflowExecutionResponse>(
+      *connection, &Stub::SignalWithStartWorkflowExecution, request,
+      "SignalWithStartWorkflowExecution");
+  if (response.IsFailure()) return response.Error();
+  // The run signalled may have been started by someone else: its first run id is not known here.
+  return hugo::Result<UntypedWorkflowHandle>::Ok(UntypedWorkflowHandle(
+      connection, client, call.options.id, response.Value().run_id(), {}, call.workflow_type));
+}
+
 }  // namespace
+
+namespace internal {
+
+hugo::Result<HeaderFields> PropagatedHeader(const Connection& connection) {
+  if (connection.context_propagators().empty()) return hugo::Result<HeaderFields>::Ok({});
+  temporal::api::common::v1::Header header;
+  auto injected = InjectHeader(connection.context_propagators(), header);
+  if (injected.IsFailure()) return injected.Error();
+  return hugo::Result<HeaderFields>::Ok(HeaderToFields(header));
+}
+
+}  // namespace internal
 
 Client::Client(std::shared_ptr<Connection> connection, ClientOptions options)
     : connection_(std::move(connection)), options_(Resolved(std::move(options))) {}
@@ -87,54 +154,28 @@ hugo::Result<Client> Client::Connect(ConnectionOptions connection_options, Clien
 hugo::Result<UntypedWorkflowHandle> Client::StartWorkflowPayloads(std::string workflow_type,
                                                                   StartWorkflowOptions options,
                                                                   Payloads input) const {
-  auto valid = ValidateStart(workflow_type, options);
-  if (valid.IsFailure()) return valid.Error();
-  ws::StartWorkflowExecutionRequest request;
-  auto filled = FillStart(request, options_, connection_->context_propagators(), workflow_type,
-                          options, std::move(input));
-  if (filled.IsFailure()) return filled.Error();
-  // Eager start (the Go SDK's EnableEagerStart): only for a first task that does not wait.
-  std::shared_ptr<internal::EagerWorkflowTarget> eager;
-  if (options.enable_eager_start && options.cron_schedule.empty() &&
-      options.start_delay.count() == 0) {
-    eager = internal::EagerWorkflows::Get().Reserve(connection_.get(), options_.namespace_name,
-                                                    options.task_queue);
-    request.set_request_eager_execution(eager != nullptr);
-  }
-  auto response = Call<ws::StartWorkflowExecutionResponse>(
-      *connection_, &Stub::StartWorkflowExecution, request, "StartWorkflowExecution");
-  if (eager != nullptr) {
-    if (response.IsSuccess() && !response.Value().eager_workflow_task().task_token().empty()) {
-      eager->Run(std::move(*response.Value().mutable_eager_workflow_task()));
-    } else {
-      eager->Release();
-    }
-  }
-  if (response.IsFailure()) return response.Error();
-  const std::string& run_id = response.Value().run_id();
-  return hugo::Result<UntypedWorkflowHandle>::Ok(UntypedWorkflowHandle(
-      connection_, options_, options.id, run_id, run_id, std::move(workflow_type)));
+  auto header = internal::PropagatedHeader(*connection_);
+  if (header.IsFailure()) return header.Error();
+  StartWorkflowCall call{std::move(workflow_type), std::move(options), std::move(input),
+                         std::move(header).Value()};
+  return internal::Intercepted<ClientInterceptor::StartWorkflowNext>(
+      options_.interceptors, &ClientInterceptor::StartWorkflow, call,
+      [this](const StartWorkflowCall& c) { return StartRoot(connection_, options_, c); });
 }
 
 hugo::Result<UntypedWorkflowHandle> Client::SignalWithStartWorkflowPayloads(
     std::string workflow_type, StartWorkflowOptions options, std::string signal_name,
     Payloads signal_input, Payloads input) const {
-  auto valid = ValidateStart(workflow_type, options);
-  if (valid.IsFailure()) return valid.Error();
-  if (signal_name.empty()) return InvalidArgument("SignalWithStartWorkflow needs a signal name");
-  ws::SignalWithStartWorkflowExecutionRequest request;
-  auto filled = FillStart(request, options_, connection_->context_propagators(), workflow_type,
-                          options, std::move(input));
-  if (filled.IsFailure()) return filled.Error();
-  request.set_signal_name(std::move(signal_name));
-  if (signal_input.payloads_size() > 0) *request.mutable_signal_input() = std::move(signal_input);
-  auto response = Call<ws::SignalWithStartWorkflowExecutionResponse>(
-      *connection_, &Stub::SignalWithStartWorkflowExecution, request,
-      "SignalWithStartWorkflowExecution");
-  if (response.IsFailure()) return response.Error();
-  // The run signalled may have been started by someone else: its first run id is not known here.
-  return hugo::Result<UntypedWorkflowHandle>::Ok(UntypedWorkflowHandle(
-      connection_, options_, options.id, response.Value().run_id(), {}, std::move(workflow_type)));
+  auto header = internal::PropagatedHeader(*connection_);
+  if (header.IsFailure()) return header.Error();
+  SignalWithStartCall call{std::move(workflow_type), std::move(options),
+                           std::move(input),         std::move(signal_name),
+                           std::move(signal_input),  std::move(header).Value()};
+  return internal::Intercepted<ClientInterceptor::SignalWithStartNext>(
+      options_.interceptors, &ClientInterceptor::SignalWithStartWorkflow, call,
+      [this](const SignalWithStartCall& c) {
+        return SignalWithStartRoot(connection_, options_, c);
+      });
 }
 
 hugo::Result<std::vector<temporal::api::workflow::v1::WorkflowExecutionInfo>> Client::ListWorkflows(

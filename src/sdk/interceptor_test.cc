@@ -6,11 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "hdo/client.h"
+#include "hdo/client_interceptor.h"
 #include "hdo/replayer.h"
 #include "hdo/worker.h"
 #include "sdk_test_fixture.h"
@@ -389,6 +391,155 @@ TEST_F(InterceptorTest, OutboundHooksRewriteWhatTheWorkflowStartsOrAnswerInItsPl
   replayer.SetInterceptors(options.interceptors);
   auto replayed = replayer.ReplayHistory(history.Value());
   EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+}
+
+// --- Client interceptors: every call of a Client and its handles goes through them, first
+// outermost; a header an interceptor adds travels with the request; one can answer in place of
+// the server.
+class RecordingClient : public ClientInterceptor {
+ public:
+  using DescribeResponse = temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse;
+  explicit RecordingClient(std::string name) : name_(std::move(name)) {}
+  hugo::Result<UntypedWorkflowHandle> StartWorkflow(const StartWorkflowCall& call,
+                                                    const StartWorkflowNext& next) const override {
+    Log(name_ + ":start " + call.workflow_type);
+    StartWorkflowCall traced = call;
+    traced.header["trace-" + name_] = ToPayload(name_ + "-start").Value();
+    return next(traced);
+  }
+  hugo::Result<hugo::Unit> SignalWorkflow(const SignalWorkflowCall& call,
+                                          const SignalWorkflowNext& next) const override {
+    Log(name_ + ":signal " + call.signal_name);
+    SignalWorkflowCall traced = call;
+    traced.header["trace-" + name_] = ToPayload(name_ + "-signal").Value();
+    return next(traced);
+  }
+  hugo::Result<Payloads> QueryWorkflow(const QueryWorkflowCall& call,
+                                       const QueryWorkflowNext& next) const override {
+    Log(name_ + ":query " + call.query_type);
+    return next(call);
+  }
+  hugo::Result<UntypedUpdateHandle> UpdateWorkflow(const UpdateWorkflowCall& call,
+                                                   const UpdateWorkflowNext& next) const override {
+    Log(name_ + ":update " + call.update_name);
+    return next(call);
+  }
+  hugo::Result<DescribeResponse> DescribeWorkflow(const DescribeWorkflowCall& call,
+                                                  const DescribeWorkflowNext& next) const override {
+    Log(name_ + ":describe");
+    return next(call);
+  }
+  hugo::Result<Payloads> GetWorkflowResult(const GetResultCall& call,
+                                           const GetResultNext& next) const override {
+    Log(name_ + ":result " + call.workflow_type);
+    auto result = next(call);
+    Log(name_ + ":result done");
+    return result;
+  }
+  hugo::Result<hugo::Unit> CancelWorkflow(const CancelWorkflowCall& call,
+                                          const CancelWorkflowNext& next) const override {
+    Log(name_ + ":cancel " + call.reason);
+    return next(call);
+  }
+  hugo::Result<hugo::Unit> TerminateWorkflow(const TerminateWorkflowCall& call,
+                                             const TerminateWorkflowNext& next) const override {
+    Log(name_ + ":terminate " + call.reason);
+    if (call.reason == "refuse") return ApplicationError("terminate refused", "Refused", true);
+    return next(call);
+  }
+
+ private:
+  std::string name_;
+};
+
+// Waits for an update and a signal; returns the start header's trace entries.
+Workflow<std::string> ClientTraced(WorkflowContext ctx) {
+  std::string updated;
+  auto u = ctx.SetUpdateHandler("bump", [&](WorkflowContext, int64_t n) -> Workflow<int64_t> {
+    updated = std::to_string(n);
+    co_return n + 1;
+  });
+  if (u.IsFailure()) co_return u.Error();
+  auto q = ctx.SetQueryHandler("updated", [&]() { return updated; });
+  if (q.IsFailure()) co_return q.Error();
+  auto go = co_await ctx.GetSignalChannel<std::string>("go").Receive();
+  if (go.IsFailure()) co_return go.Error();
+  std::string traces;
+  for (const auto& [key, payload] : ctx.Info().header) {
+    traces += key + "=" + FromPayload<std::string>(payload).ValueOr("?") + " ";
+  }
+  co_return traces + "go=" + go.Value();
+}
+
+TEST_F(InterceptorTest, ClientInterceptorsSeeEveryCallOuterFirstAndTheirHeadersTravel) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("ClientTraced", &ClientTraced);
+  StartWorker();
+  ClientOptions client_options;
+  client_options.interceptors = {std::make_shared<RecordingClient>("outer"),
+                                 std::make_shared<RecordingClient>("inner")};
+  Client client(connection_, client_options);
+  {
+    std::lock_guard lock(log_mutex);
+    hook_log.clear();
+  }
+  auto handle = client.StartWorkflow<std::string>("ClientTraced", Options("client-traced"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto bumped = handle.Value().Update<int64_t>("bump", int64_t{41});
+  ASSERT_TRUE(bumped.IsSuccess()) << bumped.Error().ToString();
+  EXPECT_EQ(bumped.Value(), 42);
+  auto queried = handle.Value().Query<std::string>("updated");
+  ASSERT_TRUE(queried.IsSuccess()) << queried.Error().ToString();
+  EXPECT_EQ(queried.Value(), "41");
+  ASSERT_TRUE(handle.Value().Signal("go", std::string("now")).IsSuccess());
+  auto result = handle.Value().GetResult(30s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "trace-inner=inner-start trace-outer=outer-start go=now");
+  auto described = handle.Value().Describe();
+  ASSERT_TRUE(described.IsSuccess()) << described.Error().ToString();
+  // The signal's header is in its history event.
+  std::map<std::string, std::string> signal_traces;
+  for (const auto& e : Events(handle.Value())) {
+    if (!e.has_workflow_execution_signaled_event_attributes()) continue;
+    for (const auto& [key, payload] :
+         e.workflow_execution_signaled_event_attributes().header().fields()) {
+      signal_traces[key] = FromPayload<std::string>(payload).ValueOr("?");
+    }
+  }
+  EXPECT_EQ(signal_traces, (std::map<std::string, std::string>{{"trace-inner", "inner-signal"},
+                                                               {"trace-outer", "outer-signal"}}));
+  std::lock_guard lock(log_mutex);
+  EXPECT_EQ(
+      hook_log,
+      (std::vector<std::string>{
+          "outer:start ClientTraced", "inner:start ClientTraced", "outer:update bump",
+          "inner:update bump", "outer:query updated", "inner:query updated", "outer:signal go",
+          "inner:signal go", "outer:result ClientTraced", "inner:result ClientTraced",
+          "inner:result done", "outer:result done", "outer:describe", "inner:describe"}));
+}
+
+TEST_F(InterceptorTest, AClientInterceptorCanAnswerInPlaceOfTheServer) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("ClientTraced", &ClientTraced);
+  StartWorker();
+  ClientOptions client_options;
+  client_options.interceptors = {std::make_shared<RecordingClient>("guard")};
+  Client client(connection_, client_options);
+  auto handle = client.StartWorkflow<std::string>("ClientTraced", Options("client-refused"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto refused = handle.Value().Terminate("refuse");
+  ASSERT_TRUE(refused.IsFailure());
+  EXPECT_EQ(refused.Error().Message(), "terminate refused");
+  auto described = handle.Value().Describe();
+  ASSERT_TRUE(described.IsSuccess()) << described.Error().ToString();
+  EXPECT_EQ(described.Value().workflow_execution_info().status(),
+            temporal::api::enums::v1::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  ASSERT_TRUE(handle.Value().Terminate("done here").IsSuccess());
+  auto result = handle.Value().GetResult(30s);
+  ASSERT_TRUE(result.IsFailure());
+  ASSERT_NE(result.Error().Cause(), nullptr) << result.Error().ToString();
+  EXPECT_EQ(result.Error().Cause()->Code(), FailureCodes::kTerminated) << result.Error().ToString();
+  EXPECT_EQ(result.Error().Cause()->Message(), "done here");
 }
 
 }  // namespace

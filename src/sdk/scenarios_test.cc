@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -330,7 +331,7 @@ TEST_F(ScenarioTest, LocalActivitiesSideEffectsAndVersionsAreRecordedAsMarkers) 
   EXPECT_EQ(local_calls.load(), 1);
 }
 
-// --- local activity retries: backoffs that fit in the workflow task are slept in the worker;
+// --- local activity retries: backoffs up to the workflow task timeout are waited in the worker;
 // longer ones end the attempt with a marker and a durable timer, then the next attempt runs (the
 // Go SDK's rule), until the retry policy ends them.
 std::atomic<int> flaky_local_calls{0};
@@ -352,7 +353,7 @@ Workflow<std::string> RetriesLocal(WorkflowContext ctx, int32_t succeed_at, int3
   LocalActivityOptions options;
   options.start_to_close_timeout = 5s;
   options.retry_policy = RetryPolicy{};
-  options.retry_policy->initial_interval = 1s;  // more than 80 % of the 1 s workflow task timeout
+  options.retry_policy->initial_interval = 1500ms;  // more than the 1 s workflow task timeout
   options.retry_policy->backoff_coefficient = 1.0;
   options.retry_policy->maximum_attempts = max_attempts;
   auto outcome = co_await ctx.ExecuteLocalActivity<std::string>("FlakyLocal", options, succeed_at);
@@ -432,6 +433,319 @@ TEST_F(ScenarioTest, ALocalActivityRetriedAfterTimersStopsAtItsMaximumAttempts) 
   ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
   EXPECT_EQ(KindsOf(history.Value()).kinds,
             (std::vector<std::string>{"marker-retry", "timer", "marker-failed"}));
+}
+
+// --- local activities that outlast the workflow task: the task heartbeats (a completion with
+// force_create_new_workflow_task, the next task returned in its reply) until they end, so the
+// server never times it out and the activity runs once; calls run side by side; an attempt past
+// its start-to-close times out while its function still runs; a timer that fires during a
+// heartbeat can cancel a running call. Each history replays.
+std::atomic<int> slow_local_calls{0};
+std::string SlowLocal(ActivityContext&, int64_t millis) {
+  ++slow_local_calls;
+  std::this_thread::sleep_for(std::chrono::milliseconds(millis));
+  return "slept " + std::to_string(millis) + " ms";
+}
+Workflow<std::string> WaitsForSlowLocal(WorkflowContext ctx, int64_t millis) {
+  LocalActivityOptions options;
+  options.start_to_close_timeout = 60s;
+  auto outcome = co_await ctx.ExecuteLocalActivity<std::string>("SlowLocal", options, millis);
+  if (outcome.IsFailure()) co_return outcome.Error();
+  co_return outcome.Value();
+}
+
+struct HeartbeatCounts {
+  int completed_before_marker = 0;  // WorkflowTaskCompleted events before the marker
+  int timed_out = 0;                // WorkflowTaskTimedOut events
+  int markers = 0;
+  std::string events;  // the event types, for failure messages
+};
+HeartbeatCounts CountHeartbeats(const temporal::api::history::v1::History& history) {
+  HeartbeatCounts counts;
+  for (const auto& e : history.events()) {
+    counts.events += enums::EventType_Name(e.event_type()).substr(11) + " ";
+    if (e.event_type() == enums::EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) ++counts.timed_out;
+    if (e.event_type() == enums::EVENT_TYPE_MARKER_RECORDED) ++counts.markers;
+    if (e.event_type() == enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED && counts.markers == 0) {
+      ++counts.completed_before_marker;
+    }
+  }
+  return counts;
+}
+
+void ExpectLongLocalActivityHeartbeats(Client& client, StartWorkflowOptions options) {
+  slow_local_calls = 0;
+  options.task_timeout = 2s;  // heartbeats at 1.6 s
+  auto handle = client.StartWorkflow<std::string>("WaitsForSlowLocal", options, int64_t{4500});
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult(60s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "slept 4500 ms");
+  EXPECT_EQ(slow_local_calls.load(), 1);
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  HeartbeatCounts counts = CountHeartbeats(history.Value());
+  EXPECT_GE(counts.completed_before_marker, 2) << counts.events;  // 4.5 s in tasks of 2 s
+  EXPECT_EQ(counts.timed_out, 0) << counts.events;
+  EXPECT_EQ(counts.markers, 1) << counts.events;
+  Replayer replayer;
+  replayer.RegisterWorkflow("WaitsForSlowLocal", &WaitsForSlowLocal);
+  auto replayed = replayer.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+  EXPECT_EQ(slow_local_calls.load(), 1);
+}
+
+TEST_F(ScenarioTest, ALocalActivityLongerThanTheWorkflowTaskHeartbeatsTheTaskAndRunsOnce) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("WaitsForSlowLocal", &WaitsForSlowLocal);
+  worker.RegisterActivity("SlowLocal", &SlowLocal);
+  StartWorker();
+  ExpectLongLocalActivityHeartbeats(*client_, Options("local-heartbeat"));
+}
+
+TEST_F(ScenarioTest, ALocalActivityHeartbeatsTheTaskWithoutStickyExecutionToo) {
+  WorkerOptions worker_options;
+  worker_options.enable_sticky_execution = false;  // the returned tasks carry the whole history
+  Worker& worker = NewWorker(worker_options);
+  worker.RegisterWorkflow("WaitsForSlowLocal", &WaitsForSlowLocal);
+  worker.RegisterActivity("SlowLocal", &SlowLocal);
+  StartWorker();
+  ExpectLongLocalActivityHeartbeats(*client_, Options("local-heartbeat-nonsticky"));
+}
+
+// Three calls that can only finish together: each waits (at most 20 s) until all three run.
+std::mutex together_mutex;
+std::condition_variable together_cv;
+int together_arrived = 0;
+hugo::Result<std::string> Together(ActivityContext& ctx, std::string name) {
+  std::unique_lock lock(together_mutex);
+  ++together_arrived;
+  together_cv.notify_all();
+  if (!together_cv.wait_for(lock, 20s, [] { return together_arrived >= 3; })) {
+    return ApplicationError(name + " ran alone", "Alone", true);
+  }
+  return hugo::Result<std::string>::Ok(name + "@" + std::to_string(ctx.info().attempt));
+}
+Workflow<std::string> FansOutLocal(WorkflowContext ctx) {
+  LocalActivityOptions options;
+  options.start_to_close_timeout = 60s;
+  std::vector<Future<hugo::Result<std::string>>> calls;
+  for (std::string name : {"a", "b", "c"}) {
+    calls.push_back(ctx.ExecuteLocalActivity<std::string>("Together", options, name));
+  }
+  std::string joined;
+  for (auto& call : calls) {
+    auto outcome = co_await call;
+    if (outcome.IsFailure()) co_return outcome.Error();
+    joined += outcome.Value() + " ";
+  }
+  co_return joined;
+}
+
+TEST_F(ScenarioTest, LocalActivitiesOfOneWorkflowRunSideBySide) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("FansOutLocal", &FansOutLocal);
+  worker.RegisterActivity("Together", &Together);
+  StartWorker();
+  {
+    std::lock_guard lock(together_mutex);
+    together_arrived = 0;
+  }
+  auto handle = client_->StartWorkflow<std::string>("FansOutLocal", Options("local-fan-out"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult(60s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "a@1 b@1 c@1 ");
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  EXPECT_EQ(CountHeartbeats(history.Value()).markers, 3);
+  Replayer replayer;
+  replayer.RegisterWorkflow("FansOutLocal", &FansOutLocal);
+  auto replayed = replayer.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+}
+
+// An attempt that ignores its token for 3 s against a start-to-close of 300 ms.
+std::atomic<bool> stubborn_saw_stop{false};
+std::string Stubborn(ActivityContext& ctx) {
+  std::this_thread::sleep_for(3s);
+  stubborn_saw_stop = ctx.stop_token().stop_requested();
+  return "finished late";
+}
+Workflow<std::string> TimesOutLocal(WorkflowContext ctx) {
+  LocalActivityOptions options;
+  options.start_to_close_timeout = 300ms;
+  options.retry_policy = RetryPolicy{};
+  options.retry_policy->maximum_attempts = 1;
+  auto outcome = co_await ctx.ExecuteLocalActivity<std::string>("Stubborn", options);
+  if (outcome.IsSuccess()) co_return "not timed out: " + outcome.Value();
+  const hugo::Error* cause = outcome.Error().Cause();
+  if (!outcome.Error().HasCode(FailureCodes::kActivity) || cause == nullptr ||
+      !cause->HasCode(FailureCodes::kTimeout)) {
+    co_return "unexpected: " + outcome.Error().ToString();
+  }
+  co_return "timed out: " + cause->TryGetMetadata<std::string>("timeout_type").value_or("?");
+}
+
+TEST_F(ScenarioTest, ALocalActivityPastItsStartToCloseTimesOutWhileItsFunctionStillRuns) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("TimesOutLocal", &TimesOutLocal);
+  worker.RegisterActivity("Stubborn", &Stubborn);
+  StartWorker();
+  stubborn_saw_stop = false;
+  auto handle = client_->StartWorkflow<std::string>("TimesOutLocal", Options("local-timeout"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult(60s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "timed out: StartToClose");
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  Replayer replayer;
+  replayer.RegisterWorkflow("TimesOutLocal", &TimesOutLocal);
+  auto replayed = replayer.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+  worker.Shutdown();  // waits for the stubborn attempt's thread
+  EXPECT_TRUE(stubborn_saw_stop.load());
+}
+
+// A running call canceled by its scope when a timer fires in a later (heartbeat) task.
+std::atomic<bool> waiting_local_stopped{false};
+hugo::Result<std::string> WaitsForStop(ActivityContext& ctx) {
+  for (int i = 0; i < 400 && !ctx.stop_token().stop_requested(); ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  waiting_local_stopped = ctx.stop_token().stop_requested();
+  return hugo::Error::Canceled("stopped");
+}
+Workflow<std::string> CancelsRunningLocal(WorkflowContext ctx) {
+  auto [scoped, cancel] = ctx.WithCancel();
+  LocalActivityOptions options;
+  options.start_to_close_timeout = 60s;
+  auto call = scoped.ExecuteLocalActivity<std::string>("WaitsForStop", options);
+  auto slept = co_await ctx.Sleep(1s);
+  if (slept.IsFailure()) co_return slept.Error();
+  cancel();
+  auto outcome = co_await call;
+  if (outcome.IsSuccess()) co_return std::string("not canceled");
+  co_return outcome.Error().HasCode(hugo::ErrorCodes::kCanceled) ? std::string("canceled")
+                                                                 : outcome.Error().ToString();
+}
+
+TEST_F(ScenarioTest, ATimerFiringDuringAHeartbeatCanCancelARunningLocalActivity) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("CancelsRunningLocal", &CancelsRunningLocal);
+  worker.RegisterActivity("WaitsForStop", &WaitsForStop);
+  StartWorker();
+  waiting_local_stopped = false;
+  StartWorkflowOptions options = Options("local-cancel");
+  options.task_timeout = 1s;  // heartbeats every 0.8 s; the 1 s timer fires between two
+  auto handle = client_->StartWorkflow<std::string>("CancelsRunningLocal", options);
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult(60s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "canceled");
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  HeartbeatCounts counts = CountHeartbeats(history.Value());
+  EXPECT_EQ(counts.markers, 0) << counts.events;  // canceled calls leave no marker
+  EXPECT_EQ(counts.timed_out, 0) << counts.events;
+  Replayer replayer;
+  replayer.RegisterWorkflow("CancelsRunningLocal", &CancelsRunningLocal);
+  auto replayed = replayer.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+  worker.Shutdown();
+  EXPECT_TRUE(waiting_local_stopped.load());
+}
+
+// --- WorkflowInfo follows the history: its length and size as of each task (the same on replay).
+Workflow<std::string> ReportsHistory(WorkflowContext ctx) {
+  const int64_t first_length = ctx.Info().history_length;
+  const int64_t first_size = ctx.Info().history_size_bytes;
+  auto slept = co_await ctx.Sleep(100ms);
+  if (slept.IsFailure()) co_return slept.Error();
+  const WorkflowInfo& info = ctx.Info();
+  co_return std::to_string(first_length) + "," + std::to_string(info.history_length) + "," +
+      (info.history_size_bytes > first_size && first_size > 0 ? "grew" : "did not grow") + "," +
+      (info.continue_as_new_suggested ? "suggested" : "not suggested");
+}
+
+TEST_F(ScenarioTest, TheWorkflowInfoReportsTheHistoryLengthAndSizeOfEachTask) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("ReportsHistory", &ReportsHistory);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("ReportsHistory", Options("history-info"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult(60s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  // Started, task scheduled and started (3); completed, timer started and fired, task (8).
+  EXPECT_EQ(result.Value(), "3,8,grew,not suggested");
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  Replayer replayer;
+  replayer.RegisterWorkflow("ReportsHistory", &ReportsHistory);
+  auto replayed = replayer.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+}
+
+// --- updates started without waiting for their outcome: StartUpdate returns once the update is
+// accepted (or rejected), the handle gets the outcome later, and GetUpdateHandle finds it by id.
+Workflow<std::string> HeldUpdates(WorkflowContext ctx) {
+  bool released = false;
+  int approved = 0;
+  auto u = ctx.SetUpdateHandler(
+      "approve",
+      [&](WorkflowContext c, std::string who) -> Workflow<std::string> {
+        auto waited = co_await c.Await([&] { return released; });
+        if (waited.IsFailure()) co_return waited.Error();
+        ++approved;
+        co_return "approved by " + who;
+      },
+      [](std::string who) -> hugo::Result<hugo::Unit> {
+        if (who.empty()) return ApplicationError("nobody to approve", "Nobody", true);
+        return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+      });
+  if (u.IsFailure()) co_return u.Error();
+  auto release = co_await ctx.GetSignalChannel<hugo::Unit>("release").Receive();
+  if (release.IsFailure()) co_return release.Error();
+  released = true;
+  auto all = co_await ctx.Await([&] { return approved >= 1; });
+  if (all.IsFailure()) co_return all.Error();
+  co_return std::to_string(approved) + " approved";
+}
+
+TEST_F(ScenarioTest, AnUpdateStartedAsynchronouslyIsAcceptedFirstAndCompletesLater) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("HeldUpdates", &HeldUpdates);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("HeldUpdates", Options("held-updates"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  UpdateOptions options;
+  options.update_id = "approve-ada";
+  auto update = handle.Value().StartUpdate<std::string>(options, "approve", std::string("ada"));
+  ASSERT_TRUE(update.IsSuccess()) << update.Error().ToString();
+  EXPECT_EQ(update.Value().update_id(), "approve-ada");
+  // Accepted while its handler still waits: a short wait for the outcome times out.
+  auto early = update.Value().Get(300ms);
+  ASSERT_TRUE(early.IsFailure());
+  EXPECT_EQ(early.Error().Code(), hugo::ErrorCodes::kTimeout) << early.Error().ToString();
+  // A rejected update: StartUpdate returns its handle, which holds the rejection.
+  auto rejected =
+      handle.Value().StartUpdate<std::string>(UpdateOptions{}, "approve", std::string(""));
+  ASSERT_TRUE(rejected.IsSuccess()) << rejected.Error().ToString();
+  auto refusal = rejected.Value().Get();
+  ASSERT_TRUE(refusal.IsFailure());
+  EXPECT_EQ(refusal.Error().Message(), "nobody to approve");
+  ASSERT_TRUE(handle.Value().Signal("release").IsSuccess());
+  auto outcome = update.Value().Get(30s);
+  ASSERT_TRUE(outcome.IsSuccess()) << outcome.Error().ToString();
+  EXPECT_EQ(outcome.Value(), "approved by ada");
+  // Another handle on the same update, by id.
+  auto again = handle.Value().GetUpdateHandle<std::string>("approve-ada").Get(30s);
+  ASSERT_TRUE(again.IsSuccess()) << again.Error().ToString();
+  EXPECT_EQ(again.Value(), "approved by ada");
+  auto result = handle.Value().GetResult(30s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "1 approved");
 }
 
 // --- child workflows and signals between workflows.

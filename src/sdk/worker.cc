@@ -233,6 +233,8 @@ class Worker::Impl {
   internal::TaskSlots workflow_slots_;
   internal::TaskSlots activity_slots_;
   std::unique_ptr<internal::ThreadPool> pool_;
+  // Local activity attempts (the workflow tasks wait for them); joined after pool_.
+  std::unique_ptr<internal::ThreadPool> local_pool_;
   hugo::WaitGroup in_flight_;
   std::stop_source poll_stop_;      // the pollers
   std::stop_source activity_stop_;  // running activities (after the grace period)
@@ -267,6 +269,11 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
                                                            o.sticky_schedule_to_start_timeout,
                                                            o.sticky_cache_size};
   processor_options.interceptors = o.interceptors;
+  local_pool_ = std::make_unique<internal::ThreadPool>(o.max_concurrent_local_activities);
+  processor_options.submit_local_activity = [this](std::function<void()> attempt) {
+    local_pool_->Submit(std::move(attempt));
+  };
+  processor_options.worker_stop = activity_stop_.get_token();
   if (!o.disable_eager_activities && w_.activities_->size() > 0) {
     processor_options.eager_activities = internal::WorkflowTaskProcessorOptions::EagerActivities{
         o.task_queue, [this] { return activity_slots_.TryAcquire(); },
@@ -334,6 +341,7 @@ void Worker::Impl::Shutdown() {
   DrainInFlight();
   processor_->EvictAll();
   pool_.reset();  // joins the pool's threads
+  local_pool_.reset();
 }
 
 void Worker::Impl::DrainInFlight() {
@@ -734,8 +742,11 @@ hugo::Result<hugo::Unit> Worker::Start() {
     return invalid("worker for task_queue " + options_.task_queue +
                    " has no workflows or activities registered");
   }
-  if (options_.max_concurrent_workflow_tasks == 0 || options_.max_concurrent_activities == 0) {
-    return invalid("max_concurrent_workflow_tasks and max_concurrent_activities must be > 0");
+  if (options_.max_concurrent_workflow_tasks == 0 || options_.max_concurrent_activities == 0 ||
+      options_.max_concurrent_local_activities == 0) {
+    return invalid(
+        "max_concurrent_workflow_tasks, max_concurrent_activities and "
+        "max_concurrent_local_activities must be > 0");
   }
   const size_t sticky_pollers_min = sticky_task_queue_.empty() ? 1 : 2;
   if ((workflow_types_ > 0 && options_.workflow_pollers < sticky_pollers_min) ||
@@ -767,13 +778,21 @@ hugo::Result<Payloads> Worker::RunLocalActivity(const ActivityInvocation& invoca
   local.info.is_local = true;
   local.info.task_token.clear();
   ActivityContextOptions options;  // no heartbeats: a local activity has no server attempt
-  options.worker_stop = impl_->activity_stop_token();
+  // The context's token stops at shutdown (past the grace period) and when the workflow cancels
+  // the call, whichever comes first.
+  std::stop_source stop;
+  std::stop_callback on_shutdown(impl_->activity_stop_token(), [&stop] { stop.request_stop(); });
+  std::stop_callback on_cancel(invocation.cancel, [&stop] { stop.request_stop(); });
+  options.worker_stop = stop.get_token();
   options.timers = impl_->timers();
-  std::chrono::milliseconds timeout{0};
-  for (auto t : {local.info.start_to_close_timeout, local.info.schedule_to_close_timeout}) {
-    if (t.count() > 0 && (timeout.count() == 0 || t < timeout)) timeout = t;
+  options.deadline = invocation.deadline;
+  if (!options.deadline) {
+    std::chrono::milliseconds timeout{0};
+    for (auto t : {local.info.start_to_close_timeout, local.info.schedule_to_close_timeout}) {
+      if (t.count() > 0 && (timeout.count() == 0 || t < timeout)) timeout = t;
+    }
+    if (timeout.count() > 0) options.deadline = std::chrono::system_clock::now() + timeout;
   }
-  if (timeout.count() > 0) options.deadline = std::chrono::system_clock::now() + timeout;
   ActivityContext context(local.info, std::move(options));
   return InvokeInContext(*connection_, *activities_, options_.interceptors, context, local);
 }

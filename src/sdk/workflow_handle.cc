@@ -3,6 +3,7 @@
 
 #include "call.h"
 #include "hdo/client.h"
+#include "hdo/client_interceptor.h"
 #include "proto_util.h"
 
 namespace hdo {
@@ -83,6 +84,24 @@ hugo::Error WorkflowExecutionError(const std::string& workflow_id, const std::st
       .WithCause(std::move(cause));
 }
 
+temporal::api::common::v1::WorkflowExecution ExecutionOf(const std::string& workflow_id,
+                                                         const std::string& run_id) {
+  temporal::api::common::v1::WorkflowExecution execution;
+  execution.set_workflow_id(workflow_id);
+  execution.set_run_id(run_id);
+  return execution;
+}
+
+hugo::Result<hugo::Unit> ValidateWorkflowId(const std::string& workflow_id) {
+  if (workflow_id.empty()) return InvalidArgument("the workflow handle has no workflow id");
+  return hugo::Ok();
+}
+
+template <class Message>
+void SetHeader(const HeaderFields& header, Message& message) {
+  if (!header.empty()) *message.mutable_header() = internal::FieldsToHeader(header);
+}
+
 // The time left before `deadline`, capped at `cap`; zero or less when it has passed.
 std::chrono::milliseconds TimeLeft(std::optional<Clock::time_point> deadline,
                                    std::chrono::milliseconds cap) {
@@ -105,15 +124,11 @@ UntypedWorkflowHandle::UntypedWorkflowHandle(std::shared_ptr<Connection> connect
       workflow_type_(std::move(workflow_type)) {}
 
 hugo::Result<hugo::Unit> UntypedWorkflowHandle::ValidateId() const {
-  if (workflow_id_.empty()) return InvalidArgument("the workflow handle has no workflow id");
-  return hugo::Ok();
+  return ValidateWorkflowId(workflow_id_);
 }
 
 temporal::api::common::v1::WorkflowExecution UntypedWorkflowHandle::Execution() const {
-  temporal::api::common::v1::WorkflowExecution execution;
-  execution.set_workflow_id(workflow_id_);
-  execution.set_run_id(run_id_);
-  return execution;
+  return ExecutionOf(workflow_id_, run_id_);
 }
 
 namespace {
@@ -156,18 +171,20 @@ hugo::Result<HistoryEvent> AwaitCloseEvent(const Connection& connection,
 
 }  // namespace
 
-hugo::Result<Payloads> UntypedWorkflowHandle::GetResultPayloads(
-    std::chrono::milliseconds timeout) const {
-  auto valid = ValidateId();
+namespace {
+
+hugo::Result<Payloads> GetResultRoot(const Connection& connection, const ClientOptions& client,
+                                     const GetResultCall& call) {
+  auto valid = ValidateWorkflowId(call.workflow_id);
   if (valid.IsFailure()) return valid.Error();
   std::optional<Clock::time_point> deadline;
-  if (timeout.count() > 0) deadline = Clock::now() + timeout;
+  if (call.timeout.count() > 0) deadline = Clock::now() + call.timeout;
   ws::GetWorkflowExecutionHistoryRequest request;
-  request.set_namespace_(options_.namespace_name);
-  *request.mutable_execution() = Execution();
+  request.set_namespace_(client.namespace_name);
+  *request.mutable_execution() = ExecutionOf(call.workflow_id, call.run_id);
   // Cron and retry chains may follow runs without end; so does the Go SDK (bounded by `timeout`).
   for (;;) {
-    auto event = AwaitCloseEvent(*connection_, request, deadline);
+    auto event = AwaitCloseEvent(connection, request, deadline);
     if (event.IsFailure()) return event.Error();
     Closed closed = InterpretClose(event.Value());
     if (closed.next_run_id) {
@@ -175,45 +192,42 @@ hugo::Result<Payloads> UntypedWorkflowHandle::GetResultPayloads(
       continue;
     }
     if (closed.result) return hugo::Result<Payloads>::Ok(std::move(*closed.result));
-    return WorkflowExecutionError(workflow_id_, request.execution().run_id(), workflow_type_,
-                                  std::move(*closed.error));
+    return WorkflowExecutionError(call.workflow_id, request.execution().run_id(),
+                                  call.workflow_type, std::move(*closed.error));
   }
 }
 
-hugo::Result<hugo::Unit> UntypedWorkflowHandle::SignalPayloads(std::string signal_name,
-                                                               Payloads input) const {
-  auto valid = ValidateId();
+hugo::Result<hugo::Unit> SignalRoot(const Connection& connection, const ClientOptions& client,
+                                    const SignalWorkflowCall& call) {
+  auto valid = ValidateWorkflowId(call.workflow_id);
   if (valid.IsFailure()) return valid.Error();
-  if (signal_name.empty()) return InvalidArgument("a signal needs a name");
+  if (call.signal_name.empty()) return InvalidArgument("a signal needs a name");
   ws::SignalWorkflowExecutionRequest request;
-  request.set_namespace_(options_.namespace_name);
-  *request.mutable_workflow_execution() = Execution();
-  request.set_signal_name(std::move(signal_name));
-  if (input.payloads_size() > 0) *request.mutable_input() = std::move(input);
-  request.set_identity(options_.identity);
+  request.set_namespace_(client.namespace_name);
+  *request.mutable_workflow_execution() = ExecutionOf(call.workflow_id, call.run_id);
+  request.set_signal_name(call.signal_name);
+  if (call.input.payloads_size() > 0) *request.mutable_input() = call.input;
+  request.set_identity(client.identity);
   request.set_request_id(RandomUuid());
-  auto header = internal::InjectHeaderOf(connection_->context_propagators(), request);
-  if (header.IsFailure()) return header.Error();
-  return Call<ws::SignalWorkflowExecutionResponse>(*connection_, &Stub::SignalWorkflowExecution,
+  SetHeader(call.header, request);
+  return Call<ws::SignalWorkflowExecutionResponse>(connection, &Stub::SignalWorkflowExecution,
                                                    request, "SignalWorkflowExecution")
       .Map([](const auto&) { return hugo::Unit{}; });
 }
 
-hugo::Result<Payloads> UntypedWorkflowHandle::QueryPayloads(std::string query_type,
-                                                            Payloads args) const {
-  auto valid = ValidateId();
+hugo::Result<Payloads> QueryRoot(const Connection& connection, const ClientOptions& client,
+                                 const QueryWorkflowCall& call) {
+  auto valid = ValidateWorkflowId(call.workflow_id);
   if (valid.IsFailure()) return valid.Error();
-  if (query_type.empty()) return InvalidArgument("a query needs a query type");
+  if (call.query_type.empty()) return InvalidArgument("a query needs a query type");
   ws::QueryWorkflowRequest request;
-  request.set_namespace_(options_.namespace_name);
-  *request.mutable_execution() = Execution();
-  request.mutable_query()->set_query_type(std::move(query_type));
-  if (args.payloads_size() > 0) *request.mutable_query()->mutable_query_args() = std::move(args);
-  auto header =
-      internal::InjectHeaderOf(connection_->context_propagators(), *request.mutable_query());
-  if (header.IsFailure()) return header.Error();
+  request.set_namespace_(client.namespace_name);
+  *request.mutable_execution() = ExecutionOf(call.workflow_id, call.run_id);
+  request.mutable_query()->set_query_type(call.query_type);
+  if (call.args.payloads_size() > 0) *request.mutable_query()->mutable_query_args() = call.args;
+  SetHeader(call.header, *request.mutable_query());
   auto response =
-      Call<ws::QueryWorkflowResponse>(*connection_, &Stub::QueryWorkflow, request, "QueryWorkflow");
+      Call<ws::QueryWorkflowResponse>(connection, &Stub::QueryWorkflow, request, "QueryWorkflow");
   if (response.IsFailure()) return response.Error();
   if (response.Value().has_query_rejected()) {
     std::string status =
@@ -225,6 +239,38 @@ hugo::Result<Payloads> UntypedWorkflowHandle::QueryPayloads(std::string query_ty
   return hugo::Result<Payloads>::Ok(response.Value().query_result());
 }
 
+}  // namespace
+
+hugo::Result<Payloads> UntypedWorkflowHandle::GetResultPayloads(
+    std::chrono::milliseconds timeout) const {
+  GetResultCall call{workflow_id_, run_id_, workflow_type_, timeout};
+  return internal::Intercepted<ClientInterceptor::GetResultNext>(
+      options_.interceptors, &ClientInterceptor::GetWorkflowResult, call,
+      [this](const GetResultCall& c) { return GetResultRoot(*connection_, options_, c); });
+}
+
+hugo::Result<hugo::Unit> UntypedWorkflowHandle::SignalPayloads(std::string signal_name,
+                                                               Payloads input) const {
+  auto header = internal::PropagatedHeader(*connection_);
+  if (header.IsFailure()) return header.Error();
+  SignalWorkflowCall call{workflow_id_, run_id_, std::move(signal_name), std::move(input),
+                          std::move(header).Value()};
+  return internal::Intercepted<ClientInterceptor::SignalWorkflowNext>(
+      options_.interceptors, &ClientInterceptor::SignalWorkflow, call,
+      [this](const SignalWorkflowCall& c) { return SignalRoot(*connection_, options_, c); });
+}
+
+hugo::Result<Payloads> UntypedWorkflowHandle::QueryPayloads(std::string query_type,
+                                                            Payloads args) const {
+  auto header = internal::PropagatedHeader(*connection_);
+  if (header.IsFailure()) return header.Error();
+  QueryWorkflowCall call{workflow_id_, run_id_, std::move(query_type), std::move(args),
+                         std::move(header).Value()};
+  return internal::Intercepted<ClientInterceptor::QueryWorkflowNext>(
+      options_.interceptors, &ClientInterceptor::QueryWorkflow, call,
+      [this](const QueryWorkflowCall& c) { return QueryRoot(*connection_, options_, c); });
+}
+
 namespace {
 
 hugo::Result<Payloads> FromOutcome(const temporal::api::update::v1::Outcome& outcome) {
@@ -232,9 +278,11 @@ hugo::Result<Payloads> FromOutcome(const temporal::api::update::v1::Outcome& out
   return hugo::Result<Payloads>::Ok(outcome.success());
 }
 
-// Polls an accepted update until it completes (PollWorkflowExecutionUpdate, as the Go SDK does).
+// Polls an accepted update until it completes (PollWorkflowExecutionUpdate, as the Go SDK does),
+// or `deadline` passes.
 hugo::Result<Payloads> PollUpdate(const Connection& connection, const ClientOptions& options,
-                                  const temporal::api::update::v1::UpdateRef& ref) {
+                                  const temporal::api::update::v1::UpdateRef& ref,
+                                  std::optional<Clock::time_point> deadline = std::nullopt) {
   ws::PollWorkflowExecutionUpdateRequest request;
   request.set_namespace_(options.namespace_name);
   *request.mutable_update_ref() = ref;
@@ -242,9 +290,14 @@ hugo::Result<Payloads> PollUpdate(const Connection& connection, const ClientOpti
   request.mutable_wait_policy()->set_lifecycle_stage(
       enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
   for (int call = 0; call < UntypedWorkflowHandle::kUpdateCallsMax; ++call) {
+    auto timeout = TimeLeft(deadline, connection.options().long_poll_timeout);
+    if (timeout.count() <= 0) {
+      return hugo::Error::From("the update did not complete before the timeout",
+                               std::string(hugo::ErrorCodes::kTimeout));
+    }
     auto response = Call<ws::PollWorkflowExecutionUpdateResponse>(
         connection, &Stub::PollWorkflowExecutionUpdate, request, "PollWorkflowExecutionUpdate",
-        connection.options().long_poll_timeout);
+        timeout);
     if (response.IsFailure() && IsDeadlineExceeded(response.Error())) continue;
     if (response.IsFailure()) return response.Error();
     if (response.Value().has_outcome()) return FromOutcome(response.Value().outcome());
@@ -252,81 +305,166 @@ hugo::Result<Payloads> PollUpdate(const Connection& connection, const ClientOpti
   return hugo::Error::From("the update did not complete", std::string(hugo::ErrorCodes::kTimeout));
 }
 
-}  // namespace
-
-hugo::Result<Payloads> UntypedWorkflowHandle::UpdatePayloads(UpdateOptions options,
-                                                             std::string update_name,
-                                                             Payloads args) const {
-  auto valid = ValidateId();
+hugo::Result<UntypedUpdateHandle> UpdateRoot(const std::shared_ptr<Connection>& connection,
+                                             const ClientOptions& client,
+                                             const UpdateWorkflowCall& call) {
+  auto valid = ValidateWorkflowId(call.workflow_id);
   if (valid.IsFailure()) return valid.Error();
-  if (update_name.empty()) return InvalidArgument("an update needs a name");
+  if (call.update_name.empty()) return InvalidArgument("an update needs a name");
   ws::UpdateWorkflowExecutionRequest request;
-  request.set_namespace_(options_.namespace_name);
-  *request.mutable_workflow_execution() = Execution();
-  request.set_first_execution_run_id(first_execution_run_id_);
+  request.set_namespace_(client.namespace_name);
+  *request.mutable_workflow_execution() = ExecutionOf(call.workflow_id, call.run_id);
+  request.set_first_execution_run_id(call.first_execution_run_id);
+  const bool completed = call.options.wait_for_stage == UpdateStage::kCompleted;
   request.mutable_wait_policy()->set_lifecycle_stage(
-      enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
+      completed ? enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED
+                : enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED);
   auto& meta = *request.mutable_request()->mutable_meta();
-  meta.set_update_id(options.update_id.empty() ? RandomUuid() : options.update_id);
-  meta.set_identity(options_.identity);
-  request.mutable_request()->mutable_input()->set_name(std::move(update_name));
-  if (args.payloads_size() > 0) *request.mutable_request()->mutable_input()->mutable_args() = args;
-  auto header = internal::InjectHeaderOf(connection_->context_propagators(),
-                                         *request.mutable_request()->mutable_input());
-  if (header.IsFailure()) return header.Error();
+  meta.set_update_id(call.options.update_id.empty() ? RandomUuid() : call.options.update_id);
+  meta.set_identity(client.identity);
+  auto& input = *request.mutable_request()->mutable_input();
+  input.set_name(call.update_name);
+  if (call.args.payloads_size() > 0) *input.mutable_args() = call.args;
+  SetHeader(call.header, input);
   // Re-issued while the server answers before the update was accepted (stage ADMITTED).
-  for (int call = 0; call < kUpdateCallsMax; ++call) {
+  for (int attempt = 0; attempt < UntypedWorkflowHandle::kUpdateCallsMax; ++attempt) {
     auto response = Call<ws::UpdateWorkflowExecutionResponse>(
-        *connection_, &Stub::UpdateWorkflowExecution, request, "UpdateWorkflowExecution",
-        connection_->options().long_poll_timeout);
+        *connection, &Stub::UpdateWorkflowExecution, request, "UpdateWorkflowExecution",
+        connection->options().long_poll_timeout);
     if (response.IsFailure() && IsDeadlineExceeded(response.Error())) continue;
     if (response.IsFailure()) return response.Error();
-    if (response.Value().has_outcome()) return FromOutcome(response.Value().outcome());
-    if (response.Value().stage() >= enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED) {
-      return PollUpdate(*connection_, options_, response.Value().update_ref());
+    const auto& ref = response.Value().update_ref();
+    // The run the update went to (the workflow's current one when the call named none).
+    const std::string& run_id =
+        ref.workflow_execution().run_id().empty() ? call.run_id : ref.workflow_execution().run_id();
+    auto handle = [&](std::optional<hugo::Result<Payloads>> outcome) {
+      return hugo::Result<UntypedUpdateHandle>::Ok(UntypedUpdateHandle(
+          connection, client, call.workflow_id, run_id, meta.update_id(), std::move(outcome)));
+    };
+    if (response.Value().has_outcome()) return handle(FromOutcome(response.Value().outcome()));
+    if (response.Value().stage() < enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED) {
+      continue;
     }
+    if (!completed) return handle(std::nullopt);
+    return handle(PollUpdate(*connection, client, ref));
   }
   return hugo::Error::From("the update was not accepted", std::string(hugo::ErrorCodes::kTimeout));
 }
 
-hugo::Result<hugo::Unit> UntypedWorkflowHandle::Cancel(std::string reason) const {
-  auto valid = ValidateId();
+hugo::Result<hugo::Unit> CancelRoot(const Connection& connection, const ClientOptions& client,
+                                    const CancelWorkflowCall& call) {
+  auto valid = ValidateWorkflowId(call.workflow_id);
   if (valid.IsFailure()) return valid.Error();
   ws::RequestCancelWorkflowExecutionRequest request;
-  request.set_namespace_(options_.namespace_name);
-  *request.mutable_workflow_execution() = Execution();
-  request.set_identity(options_.identity);
+  request.set_namespace_(client.namespace_name);
+  *request.mutable_workflow_execution() = ExecutionOf(call.workflow_id, call.run_id);
+  request.set_identity(client.identity);
   request.set_request_id(RandomUuid());
-  request.set_first_execution_run_id(first_execution_run_id_);
-  request.set_reason(std::move(reason));
-  return Call<ws::RequestCancelWorkflowExecutionResponse>(*connection_,
+  request.set_first_execution_run_id(call.first_execution_run_id);
+  request.set_reason(call.reason);
+  return Call<ws::RequestCancelWorkflowExecutionResponse>(connection,
                                                           &Stub::RequestCancelWorkflowExecution,
                                                           request, "RequestCancelWorkflowExecution")
       .Map([](const auto&) { return hugo::Unit{}; });
 }
 
-hugo::Result<hugo::Unit> UntypedWorkflowHandle::Terminate(std::string reason) const {
-  auto valid = ValidateId();
+hugo::Result<hugo::Unit> TerminateRoot(const Connection& connection, const ClientOptions& client,
+                                       const TerminateWorkflowCall& call) {
+  auto valid = ValidateWorkflowId(call.workflow_id);
   if (valid.IsFailure()) return valid.Error();
   ws::TerminateWorkflowExecutionRequest request;
-  request.set_namespace_(options_.namespace_name);
-  *request.mutable_workflow_execution() = Execution();
-  request.set_reason(std::move(reason));
-  request.set_identity(options_.identity);
-  request.set_first_execution_run_id(first_execution_run_id_);
-  return Call<ws::TerminateWorkflowExecutionResponse>(
-             *connection_, &Stub::TerminateWorkflowExecution, request, "TerminateWorkflowExecution")
+  request.set_namespace_(client.namespace_name);
+  *request.mutable_workflow_execution() = ExecutionOf(call.workflow_id, call.run_id);
+  request.set_reason(call.reason);
+  request.set_identity(client.identity);
+  request.set_first_execution_run_id(call.first_execution_run_id);
+  return Call<ws::TerminateWorkflowExecutionResponse>(connection, &Stub::TerminateWorkflowExecution,
+                                                      request, "TerminateWorkflowExecution")
       .Map([](const auto&) { return hugo::Unit{}; });
 }
 
-hugo::Result<ws::DescribeWorkflowExecutionResponse> UntypedWorkflowHandle::Describe() const {
-  auto valid = ValidateId();
+hugo::Result<ws::DescribeWorkflowExecutionResponse> DescribeRoot(const Connection& connection,
+                                                                 const ClientOptions& client,
+                                                                 const DescribeWorkflowCall& call) {
+  auto valid = ValidateWorkflowId(call.workflow_id);
   if (valid.IsFailure()) return valid.Error();
   ws::DescribeWorkflowExecutionRequest request;
-  request.set_namespace_(options_.namespace_name);
-  *request.mutable_execution() = Execution();
-  return Call<ws::DescribeWorkflowExecutionResponse>(*connection_, &Stub::DescribeWorkflowExecution,
+  request.set_namespace_(client.namespace_name);
+  *request.mutable_execution() = ExecutionOf(call.workflow_id, call.run_id);
+  return Call<ws::DescribeWorkflowExecutionResponse>(connection, &Stub::DescribeWorkflowExecution,
                                                      request, "DescribeWorkflowExecution");
+}
+
+}  // namespace
+
+hugo::Result<UntypedUpdateHandle> UntypedWorkflowHandle::StartUpdatePayloads(
+    UpdateOptions options, std::string update_name, Payloads args) const {
+  auto header = internal::PropagatedHeader(*connection_);
+  if (header.IsFailure()) return header.Error();
+  UpdateWorkflowCall call{
+      workflow_id_,       run_id_,         first_execution_run_id_,  std::move(update_name),
+      std::move(options), std::move(args), std::move(header).Value()};
+  return internal::Intercepted<ClientInterceptor::UpdateWorkflowNext>(
+      options_.interceptors, &ClientInterceptor::UpdateWorkflow, call,
+      [this](const UpdateWorkflowCall& c) { return UpdateRoot(connection_, options_, c); });
+}
+
+hugo::Result<Payloads> UntypedWorkflowHandle::UpdatePayloads(UpdateOptions options,
+                                                             std::string update_name,
+                                                             Payloads args) const {
+  options.wait_for_stage = UpdateStage::kCompleted;
+  auto handle = StartUpdatePayloads(std::move(options), std::move(update_name), std::move(args));
+  if (handle.IsFailure()) return handle.Error();
+  return handle.Value().GetPayloads();
+}
+
+UntypedUpdateHandle UntypedWorkflowHandle::GetUpdateHandle(std::string update_id) const {
+  return UntypedUpdateHandle(connection_, options_, workflow_id_, run_id_, std::move(update_id));
+}
+
+UntypedUpdateHandle::UntypedUpdateHandle(std::shared_ptr<Connection> connection,
+                                         ClientOptions options, std::string workflow_id,
+                                         std::string run_id, std::string update_id,
+                                         std::optional<hugo::Result<Payloads>> outcome)
+    : connection_(std::move(connection)),
+      options_(std::move(options)),
+      workflow_id_(std::move(workflow_id)),
+      run_id_(std::move(run_id)),
+      update_id_(std::move(update_id)),
+      outcome_(std::move(outcome)) {}
+
+hugo::Result<Payloads> UntypedUpdateHandle::GetPayloads(std::chrono::milliseconds timeout) const {
+  if (outcome_) return *outcome_;
+  if (workflow_id_.empty() || update_id_.empty()) {
+    return InvalidArgument("the update handle needs a workflow id and an update id");
+  }
+  std::optional<Clock::time_point> deadline;
+  if (timeout.count() > 0) deadline = Clock::now() + timeout;
+  temporal::api::update::v1::UpdateRef ref;
+  *ref.mutable_workflow_execution() = ExecutionOf(workflow_id_, run_id_);
+  ref.set_update_id(update_id_);
+  return PollUpdate(*connection_, options_, ref, deadline);
+}
+
+hugo::Result<hugo::Unit> UntypedWorkflowHandle::Cancel(std::string reason) const {
+  CancelWorkflowCall call{workflow_id_, run_id_, first_execution_run_id_, std::move(reason)};
+  return internal::Intercepted<ClientInterceptor::CancelWorkflowNext>(
+      options_.interceptors, &ClientInterceptor::CancelWorkflow, call,
+      [this](const CancelWorkflowCall& c) { return CancelRoot(*connection_, options_, c); });
+}
+
+hugo::Result<hugo::Unit> UntypedWorkflowHandle::Terminate(std::string reason) const {
+  TerminateWorkflowCall call{workflow_id_, run_id_, first_execution_run_id_, std::move(reason)};
+  return internal::Intercepted<ClientInterceptor::TerminateWorkflowNext>(
+      options_.interceptors, &ClientInterceptor::TerminateWorkflow, call,
+      [this](const TerminateWorkflowCall& c) { return TerminateRoot(*connection_, options_, c); });
+}
+
+hugo::Result<ws::DescribeWorkflowExecutionResponse> UntypedWorkflowHandle::Describe() const {
+  DescribeWorkflowCall call{workflow_id_, run_id_};
+  return internal::Intercepted<ClientInterceptor::DescribeWorkflowNext>(
+      options_.interceptors, &ClientInterceptor::DescribeWorkflow, call,
+      [this](const DescribeWorkflowCall& c) { return DescribeRoot(*connection_, options_, c); });
 }
 
 hugo::Result<temporal::api::history::v1::History> UntypedWorkflowHandle::FetchHistory() const {

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "hdo/failure.h"
@@ -306,6 +307,8 @@ WorkflowRun::~WorkflowRun() {
   // A command's callback holds its operation's state, which holds the command.
   for (auto& command : pending_) command->on_recorded = nullptr;
   for (auto& command : sent_) command->on_recorded = nullptr;
+  // Attempts still running are told to stop: nobody will read their outcome.
+  for (auto& [id, state] : local_running_) state->cancel.request_stop();
 }
 
 hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
@@ -428,6 +431,22 @@ void WorkflowRun::RunActivation(const Activation& activation) {
   const HistoryEvent& started = events_[activation.started_index];
   replaying_ = activation.replaying;
   now_ = ToTime(started.event_time());
+  info_.history_length = started.event_id();
+  info_.history_size_bytes = started.workflow_task_started_event_attributes().history_size_bytes();
+  info_.continue_as_new_suggested =
+      started.workflow_task_started_event_attributes().suggest_continue_as_new();
+  heartbeat_needed_ = false;
+  abandoned_ = false;
+  if (!replaying_) {
+    // The Go SDK's rule: a task waiting for local activities heartbeats at 80 % of its timeout,
+    // counted here from when the server started it (the task may have waited in the worker or
+    // fetched its history since), by at most half the timeout should the clocks disagree.
+    const std::chrono::milliseconds timeout = TaskTimeout();
+    auto age = std::clamp<std::chrono::system_clock::duration>(
+        std::chrono::system_clock::now() - now_, std::chrono::system_clock::duration::zero(),
+        timeout / 2);
+    heartbeat_at_ = std::chrono::steady_clock::now() + timeout * 8 / 10 - age;
+  }
   for (const auto& command : sent_) {
     if (!command->dropped) {
       Fail(NonDeterminism("the workflow produced " + command->Describe() +
@@ -475,7 +494,7 @@ void WorkflowRun::ReadLookAhead(size_t completed_index) {
       const auto& m = e.marker_recorded_event_attributes();
       if (m.marker_name() == kLocalActivityMarker) {
         std::string key = EventKey(e);
-        local_markers_[key.substr(kLocalActivityMarker.size() + 1)] = e;
+        local_markers_.emplace_back(key.substr(kLocalActivityMarker.size() + 1), e);
         continue;
       }
       auto key_it = m.details().find("key");
@@ -635,6 +654,7 @@ void WorkflowRun::FinishActivation() {
   }
   pending_.clear();
   local_markers_.clear();
+  local_marker_next_ = 0;
   replay_updates_.clear();
 }
 

@@ -9,13 +9,16 @@
 // thread at a time (the processor serialises the tasks of a run).
 #pragma once
 
+#include <condition_variable>
 #include <coroutine>
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -86,6 +89,10 @@ struct WorkflowRunOptions {
   std::string identity;
   ContextPropagators context_propagators;  // the connection's (hdo/propagation.h)
   WorkerInterceptors interceptors;         // the worker's (hdo/interceptor.h)
+  // Where live local activity attempts run (WorkflowTaskProcessorOptions::submit_local_activity);
+  // unset: on the calling thread.
+  std::function<void(std::function<void()>)> submit_local_activity;
+  std::stop_token worker_stop;  // past the shutdown grace: a waiting activation gives up
 };
 
 class WorkflowRun {
@@ -121,6 +128,11 @@ class WorkflowRun {
 
   int64_t next_event_id() const { return next_event_id_; }
   bool closed() const { return closed_; }
+  // The live activation ended with local activities still running, at 80 % of the task timeout:
+  // its reply is a heartbeat (force_create_new_workflow_task) and the next task goes on waiting.
+  bool local_activities_running() const { return heartbeat_needed_; }
+  // The worker stopped (past its grace) while the live activation waited for local activities.
+  bool abandoned() const { return abandoned_; }
   const WorkflowInfo& info() const { return info_; }
   const std::string& run_id() const { return info_.run_id; }
 
@@ -224,6 +236,25 @@ class WorkflowRun {
     std::chrono::system_clock::time_point scheduled;  // workflow time of the call
     int32_t attempt = 1;
     bool canceled = false;
+    // Live only: the attempt running off the task's thread (0: none), when it must end, and
+    // the workflow's cancellation of it; or, between attempts retried in the worker, when the
+    // next one starts.
+    int32_t running_attempt = 0;
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    std::optional<std::chrono::steady_clock::time_point> retry_at;
+    std::stop_source cancel{std::nostopstate};
+  };
+  // Where running attempts post their outcomes; shared with them, so that it outlives the run.
+  struct LocalOutcome {
+    std::string activity_id;
+    int32_t attempt;
+    hugo::Result<Payloads> outcome;
+  };
+  struct LocalMailbox {
+    std::mutex mutex;
+    std::condition_variable_any posted;
+    std::deque<LocalOutcome> outcomes;
+    void Post(LocalOutcome outcome);
   };
   // A failed attempt retried after a durable timer (recorded in its marker).
   struct LocalRetry {
@@ -268,9 +299,17 @@ class WorkflowRun {
   void StartRoot();
   bool CheckConditions();
   bool ResolveLocalActivities();
+  // The run's workflow task timeout (the server's default, 10 s, when history does not say).
+  std::chrono::milliseconds TaskTimeout() const {
+    return info_.task_timeout.count() > 0 ? info_.task_timeout : std::chrono::milliseconds(10'000);
+  }
+  bool ResolveLocalActivityFromMarker();
   void AddLocalAttempt(const std::shared_ptr<LocalActivityState>& state,
                        const std::shared_ptr<Scope>& scope);
-  void RunLocalActivity(const std::shared_ptr<LocalActivityState>& state);
+  void StartLocalAttempt(const std::shared_ptr<LocalActivityState>& state);
+  // Applies a live attempt's outcome; true when the workflow sees it (a marker, a resolved call).
+  bool ApplyLocalOutcome(std::shared_ptr<LocalActivityState> state, int32_t attempt,
+                         hugo::Result<Payloads> outcome);
   // The wait before the next attempt after `attempt` failed with `error`; none when the retry
   // policy, the error or the schedule-to-close timeout ends the retries.
   std::optional<std::chrono::milliseconds> LocalRetryBackoff(const LocalActivityState& state,
@@ -339,8 +378,19 @@ class WorkflowRun {
 
   std::map<int64_t, std::shared_ptr<ActivityState>> activities_;  // by scheduled event id
   std::map<std::string, std::shared_ptr<TimerState>> timers_;     // by timer id
+  // Local activity calls the code made that neither run nor have their marker yet (in replay
+  // they wait for it, across activations); live attempts in flight or waiting to be retried.
   std::vector<std::shared_ptr<LocalActivityState>> local_pending_;
-  std::map<std::string, HistoryEvent> local_markers_;            // look-ahead, by activity id
+  std::map<std::string, std::shared_ptr<LocalActivityState>> local_running_;  // by activity id
+  std::shared_ptr<LocalMailbox> local_mailbox_;  // made by the run's first live attempt
+  // The look-ahead's local activity markers, in history order (activity id, event): replay
+  // resolves them one at a time, in that order, as the live run resolved their outcomes.
+  std::vector<std::pair<std::string, HistoryEvent>> local_markers_;
+  size_t local_marker_next_ = 0;  // the next one to resolve
+  // The live activation's heartbeat time (80 % of the task timeout after it began).
+  std::chrono::steady_clock::time_point heartbeat_at_;
+  bool heartbeat_needed_ = false;
+  bool abandoned_ = false;
   std::map<int64_t, std::shared_ptr<ChildState>> children_;      // by initiated event id
   std::map<int64_t, std::shared_ptr<ExternalState>> externals_;  // by initiated event id
   std::map<std::string, std::shared_ptr<SignalChannelState>> signals_;

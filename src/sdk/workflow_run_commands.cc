@@ -1,8 +1,8 @@
 // WorkflowRun: the operations workflow code starts (each becomes a command), local activities,
 // updates and queries. The activation loop and event handling are in workflow_run.cc.
 
+#include <algorithm>
 #include <cmath>
-#include <thread>
 
 #include "hdo/failure.h"
 #include "proto_util.h"
@@ -140,54 +140,223 @@ void WorkflowRun::AddLocalAttempt(const std::shared_ptr<LocalActivityState>& sta
                                   const std::shared_ptr<Scope>& scope) {
   local_pending_.push_back(state);
   scope->OnCancel([state] {
-    // Not started yet (they run when the workflow is blocked): it never will.
+    // Not started yet, or running off the task's thread (its token is stopped and its outcome
+    // ignored): the call ends canceled, without a marker, in the live run as in replay.
     if (state->future->value) return;
     state->canceled = true;
+    state->cancel.request_stop();
     state->future->Resolve(hugo::Error::Canceled("local activity canceled"));
   });
 }
 
+void WorkflowRun::LocalMailbox::Post(LocalOutcome outcome) {
+  {
+    std::lock_guard lock(mutex);
+    outcomes.push_back(std::move(outcome));
+  }
+  posted.notify_all();
+}
+
+// Replay: the look-ahead's markers resolve their calls one at a time, in history order, each
+// followed by the code it wakes (as the live run applied the outcomes). A call with no marker
+// in this activation waits for a later one (its attempt outlived a heartbeat), or runs live
+// once replay ends.
+bool WorkflowRun::ResolveLocalActivityFromMarker() {
+  std::erase_if(local_pending_,
+                [](const auto& state) { return state->canceled || state->future->value; });
+  if (local_marker_next_ >= local_markers_.size()) return false;
+  const std::string& id = local_markers_[local_marker_next_].first;
+  auto found = std::find_if(local_pending_.begin(), local_pending_.end(),
+                            [&id](const auto& state) { return state->activity_id == id; });
+  if (found == local_pending_.end()) return false;  // MatchCommand reports the marker
+  std::shared_ptr<LocalActivityState> state = *found;
+  local_pending_.erase(found);
+  HistoryEvent event = std::move(local_markers_[local_marker_next_].second);
+  ++local_marker_next_;
+  const auto& marker = event.marker_recorded_event_attributes();
+  hugo::Result<Payloads> outcome = hugo::Result<Payloads>::Ok(Payloads());
+  if (marker.has_failure()) {
+    outcome = ActivityError(marker.failure(), enums::RETRY_STATE_UNSPECIFIED);
+    std::optional<LocalRetry> retry = LocalRetryOf(marker);
+    if (retry) {  // the attempt's failure, retried after a timer
+      RecordLocalActivityMarker(*state, outcome, retry);
+      RetryLocalActivityAfter(state, *retry);
+      return true;
+    }
+  } else {
+    auto result = marker.details().find("result");
+    if (result != marker.details().end()) outcome = hugo::Result<Payloads>::Ok(result->second);
+  }
+  RecordLocalActivityMarker(*state, outcome, std::nullopt);
+  state->future->Resolve(std::move(outcome));
+  return true;
+}
+
+// Live: starts the calls the code made, then waits for one outcome the workflow sees (applied,
+// true), the heartbeat time (false, heartbeat_needed_) or the worker's stop (false, abandoned_).
+// Attempts past their deadline time out here, whether or not their function has returned (the
+// Go SDK's); failed attempts whose backoff fits in the task timeout are retried here.
 bool WorkflowRun::ResolveLocalActivities() {
-  if (local_pending_.empty()) return false;
-  auto pending = std::move(local_pending_);
+  if (replaying_) return ResolveLocalActivityFromMarker();
+  std::vector<std::shared_ptr<LocalActivityState>> pending = std::move(local_pending_);
   local_pending_.clear();
   for (auto& state : pending) {
-    if (state->canceled || state->future->value) continue;
-    if (!replaying_) {
-      RunLocalActivity(state);
-      continue;
-    }
-    auto it = local_markers_.find(state->activity_id);
-    if (it == local_markers_.end()) {
-      Fail(hugo::Error::From("local activity " + state->activity_id + " (" + state->activity_type +
-                                 ") has no marker in history",
-                             std::string(WorkflowErrorCodes::kNonDeterminism)));
+    if (!state->canceled && !state->future->value) StartLocalAttempt(state);
+  }
+  using Clock = std::chrono::steady_clock;
+  for (;;) {
+    std::erase_if(local_running_, [](const auto& entry) { return entry.second->future->value; });
+    if (local_running_.empty()) return false;
+    if (options_.worker_stop.stop_requested()) {
+      abandoned_ = true;
       return false;
     }
-    const auto& marker = it->second.marker_recorded_event_attributes();
-    hugo::Result<Payloads> outcome = hugo::Result<Payloads>::Ok(Payloads());
-    if (marker.has_failure()) {
-      outcome = ActivityError(marker.failure(), enums::RETRY_STATE_UNSPECIFIED);
-      std::optional<LocalRetry> retry = LocalRetryOf(marker);
-      if (retry) {  // the attempt's failure, retried after a timer
-        RecordLocalActivityMarker(*state, outcome, retry);
-        RetryLocalActivityAfter(state, *retry);
-        continue;
+    std::optional<LocalOutcome> posted;
+    {
+      std::lock_guard lock(local_mailbox_->mutex);
+      if (!local_mailbox_->outcomes.empty()) {
+        posted.emplace(std::move(local_mailbox_->outcomes.front()));
+        local_mailbox_->outcomes.pop_front();
       }
-    } else {
-      auto result = marker.details().find("result");
-      if (result != marker.details().end()) outcome = hugo::Result<Payloads>::Ok(result->second);
     }
+    if (posted) {
+      auto it = local_running_.find(posted->activity_id);
+      if (it != local_running_.end() &&
+          ApplyLocalOutcome(it->second, posted->attempt, std::move(posted->outcome))) {
+        return true;
+      }
+      continue;
+    }
+    const Clock::time_point now = Clock::now();
+    Clock::time_point wake = heartbeat_at_;
+    std::shared_ptr<LocalActivityState> expired;
+    for (auto& [id, state] : local_running_) {
+      if (state->running_attempt == 0 && state->retry_at) {
+        if (*state->retry_at <= now) {
+          state->retry_at.reset();
+          StartLocalAttempt(state);
+        } else {
+          wake = std::min(wake, *state->retry_at);
+          continue;
+        }
+      }
+      if (state->running_attempt != 0 && state->deadline <= now) {
+        expired = state;
+        break;
+      }
+      if (state->running_attempt != 0) wake = std::min(wake, state->deadline);
+    }
+    if (expired) {
+      expired->cancel.request_stop();
+      const bool schedule_to_close =
+          expired->options.schedule_to_close_timeout.count() > 0 &&
+          std::chrono::system_clock::now() >=
+              expired->scheduled + expired->options.schedule_to_close_timeout;
+      hugo::Error timeout =
+          hugo::Error::From("local activity " + expired->activity_type + " deadline exceeded",
+                            std::string(FailureCodes::kTimeout))
+              .WithMetadata("timeout_type",
+                            std::string(schedule_to_close ? "ScheduleToClose" : "StartToClose"));
+      if (ApplyLocalOutcome(expired, expired->running_attempt, std::move(timeout))) return true;
+      continue;
+    }
+    if (now >= heartbeat_at_) {
+      heartbeat_needed_ = true;
+      return false;
+    }
+    std::unique_lock lock(local_mailbox_->mutex);
+    local_mailbox_->posted.wait_until(lock, options_.worker_stop, wake,
+                                      [this] { return !local_mailbox_->outcomes.empty(); });
+  }
+}
+
+void WorkflowRun::StartLocalAttempt(const std::shared_ptr<LocalActivityState>& state) {
+  ActivityInvocation invocation;
+  invocation.info.namespace_name = info_.namespace_name;
+  invocation.info.task_queue = info_.task_queue;
+  invocation.info.workflow_id = info_.workflow_id;
+  invocation.info.run_id = info_.run_id;
+  invocation.info.workflow_type = info_.workflow_type;
+  invocation.info.activity_id = state->activity_id;
+  invocation.info.activity_type = state->activity_type;
+  invocation.info.is_local = true;
+  invocation.info.attempt = state->attempt;
+  invocation.info.schedule_to_close_timeout = state->options.schedule_to_close_timeout;
+  invocation.info.start_to_close_timeout = state->options.start_to_close_timeout;
+  invocation.info.header = state->header;
+  invocation.input = state->input;
+  // The attempt's deadline: start-to-close from now, schedule-to-close from the call.
+  const auto now = std::chrono::system_clock::now();
+  auto deadline = std::chrono::system_clock::time_point::max();
+  if (state->options.start_to_close_timeout.count() > 0) {
+    deadline = now + state->options.start_to_close_timeout;
+  }
+  if (state->options.schedule_to_close_timeout.count() > 0) {
+    deadline = std::min(deadline, state->scheduled + state->options.schedule_to_close_timeout);
+  }
+  invocation.deadline = deadline;
+  state->deadline = std::chrono::steady_clock::now() + (deadline - now);
+  state->cancel = std::stop_source();
+  invocation.cancel = state->cancel.get_token();
+  state->running_attempt = state->attempt;
+  local_running_[state->activity_id] = state;
+  if (!local_mailbox_) local_mailbox_ = std::make_shared<LocalMailbox>();
+  auto attempt = [mailbox = local_mailbox_, runner = local_activities_,
+                  invocation = std::move(invocation)] {
+    hugo::Result<Payloads> outcome =
+        runner ? runner(invocation)
+               : hugo::Result<Payloads>(hugo::Error::From("this worker runs no local activities",
+                                                          "hdo.local_activity"));
+    mailbox->Post({invocation.info.activity_id, invocation.info.attempt, std::move(outcome)});
+  };
+  if (options_.submit_local_activity) {
+    options_.submit_local_activity(std::move(attempt));
+  } else {
+    attempt();
+  }
+}
+
+bool WorkflowRun::ApplyLocalOutcome(std::shared_ptr<LocalActivityState> state, int32_t attempt,
+                                    hugo::Result<Payloads> outcome) {
+  if (state->future->value || attempt != state->running_attempt) return false;  // stale
+  state->running_attempt = 0;
+  if (outcome.IsSuccess()) {
+    local_running_.erase(state->activity_id);
     RecordLocalActivityMarker(*state, outcome, std::nullopt);
     state->future->Resolve(std::move(outcome));
+    return true;
   }
+  std::optional<std::chrono::milliseconds> backoff =
+      LocalRetryBackoff(*state, attempt, outcome.Error());
+  // The Go SDK's rule: a backoff up to the task timeout is waited in the worker (the task
+  // heartbeats meanwhile); a longer one ends the attempt with a marker and a durable timer.
+  if (backoff && *backoff <= TaskTimeout()) {
+    state->attempt = attempt + 1;
+    state->retry_at = std::chrono::steady_clock::now() + *backoff;
+    return false;
+  }
+  local_running_.erase(state->activity_id);
+  temporal::api::failure::v1::Failure failure = ErrorToFailure(outcome.Error());
+  hugo::Error error = ActivityError(failure, enums::RETRY_STATE_UNSPECIFIED);
+  if (backoff) {
+    LocalRetry retry{attempt, *backoff};
+    RecordLocalActivityMarker(*state, error, retry);
+    RetryLocalActivityAfter(state, retry);
+    return true;
+  }
+  RecordLocalActivityMarker(*state, error, std::nullopt);
+  state->future->Resolve(std::move(error));
   return true;
 }
 
 std::optional<std::chrono::milliseconds> WorkflowRun::LocalRetryBackoff(
     const LocalActivityState& state, int32_t attempt, const hugo::Error& error) const {
   RetryPolicy policy = state.options.retry_policy.value_or(RetryPolicy{});
-  if (IsNonRetryable(error)) return std::nullopt;
+  if (IsNonRetryable(error) || error.HasCode(FailureCodes::kCanceled)) return std::nullopt;
+  if (error.HasCode(FailureCodes::kTimeout) &&
+      error.TryGetMetadata<std::string>("timeout_type").value_or("") == "ScheduleToClose") {
+    return std::nullopt;
+  }
   if (policy.maximum_attempts > 0 && attempt >= policy.maximum_attempts) return std::nullopt;
   const std::string type = error.TryGetMetadata<std::string>("type").value_or(error.Code());
   for (const auto& listed : policy.non_retryable_error_types) {
@@ -220,59 +389,6 @@ std::optional<std::chrono::milliseconds> WorkflowRun::LocalRetryBackoff(
   return backoff;
 }
 
-void WorkflowRun::RunLocalActivity(const std::shared_ptr<LocalActivityState>& state) {
-  auto started = std::chrono::steady_clock::now();
-  // A local activity runs inside the workflow task: retries back off in the worker while they end
-  // within 80 % of the task's timeout; a longer backoff ends the attempt with a marker and a
-  // durable timer, after which the next attempt runs (the Go SDK's rule).
-  std::chrono::milliseconds budget = info_.task_timeout.count() > 0
-                                         ? info_.task_timeout * 8 / 10
-                                         : std::chrono::milliseconds(8000);
-  ActivityInvocation invocation;
-  invocation.info.namespace_name = info_.namespace_name;
-  invocation.info.task_queue = info_.task_queue;
-  invocation.info.workflow_id = info_.workflow_id;
-  invocation.info.run_id = info_.run_id;
-  invocation.info.workflow_type = info_.workflow_type;
-  invocation.info.activity_id = state->activity_id;
-  invocation.info.activity_type = state->activity_type;
-  invocation.info.is_local = true;
-  invocation.info.schedule_to_close_timeout = state->options.schedule_to_close_timeout;
-  invocation.info.start_to_close_timeout = state->options.start_to_close_timeout;
-  invocation.input = state->input;
-  invocation.info.header = state->header;
-  hugo::Result<Payloads> outcome = hugo::Error::Unspecified();
-  for (int32_t attempt = state->attempt;; ++attempt) {
-    invocation.info.attempt = attempt;
-    outcome = local_activities_
-                  ? local_activities_(invocation)
-                  : hugo::Result<Payloads>(hugo::Error::From("this worker runs no local activities",
-                                                             "hdo.local_activity"));
-    if (outcome.IsSuccess()) break;
-    std::optional<std::chrono::milliseconds> backoff =
-        LocalRetryBackoff(*state, attempt, outcome.Error());
-    if (!backoff) break;
-    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    if (elapsed + *backoff <= budget) {
-      std::this_thread::sleep_for(*backoff);
-      continue;
-    }
-    temporal::api::failure::v1::Failure failure = ErrorToFailure(outcome.Error());
-    LocalRetry retry{attempt, *backoff};
-    RecordLocalActivityMarker(*state, ActivityError(failure, enums::RETRY_STATE_UNSPECIFIED),
-                              retry);
-    RetryLocalActivityAfter(state, retry);
-    return;
-  }
-  if (outcome.IsFailure()) {
-    temporal::api::failure::v1::Failure failure = ErrorToFailure(outcome.Error());
-    outcome = ActivityError(failure, enums::RETRY_STATE_UNSPECIFIED);
-  }
-  RecordLocalActivityMarker(*state, outcome, std::nullopt);
-  state->future->Resolve(std::move(outcome));
-}
-
 void WorkflowRun::RetryLocalActivityAfter(const std::shared_ptr<LocalActivityState>& state,
                                           LocalRetry retry) {
   // A scope no context holds any more can no longer be canceled: a fresh one stands in.
@@ -295,6 +411,9 @@ void WorkflowRun::RetryLocalActivityAfter(const std::shared_ptr<LocalActivitySta
     next->activity_id = std::to_string(NextSequence());
     next->attempt = retry.attempt + 1;
     next->canceled = false;
+    next->running_attempt = 0;
+    next->retry_at.reset();
+    next->cancel = std::stop_source(std::nostopstate);
     AddLocalAttempt(next, scope_of(state->scope));
   };
   if (timer->value) {

@@ -60,6 +60,14 @@ class HistoryBuilder {
     e.mutable_workflow_execution_signaled_event_attributes()->set_signal_name(name);
     *e.mutable_workflow_execution_signaled_event_attributes()->mutable_input() = input;
   }
+  // A local activity's marker, as the SDK records it (activity id, type, result).
+  void LocalActivityMarker(const std::string& id, const std::string& type, const Payloads& result) {
+    auto* a = Add(enums::EVENT_TYPE_MARKER_RECORDED).mutable_marker_recorded_event_attributes();
+    a->set_marker_name("LocalActivity");
+    (*a->mutable_details())["activity_id"] = ToPayloads(id).Value();
+    (*a->mutable_details())["type"] = ToPayloads(type).Value();
+    (*a->mutable_details())["result"] = result;
+  }
   void WorkflowCompleted(const Payloads& result) {
     *Add(enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
          .mutable_workflow_execution_completed_event_attributes()
@@ -72,6 +80,18 @@ class HistoryBuilder {
 };
 
 Payloads P(const std::string& text) { return ToPayloads(text).Value(); }
+
+// The string result of the live activation's reply when that reply is one completion; otherwise
+// what the reply was instead.
+std::string CompletedWith(WorkflowRun& run) {
+  auto commands = run.TakeCommands();
+  if (commands.size() != 1 || !commands[0].has_complete_workflow_execution_command_attributes()) {
+    return std::to_string(commands.size()) + " commands, not one completion";
+  }
+  auto result = FromPayloads1<std::string>(
+      commands[0].complete_workflow_execution_command_attributes().result());
+  return result.IsSuccess() ? result.Value() : result.Error().ToString();
+}
 
 ActivityOptions Quick() {
   ActivityOptions o;
@@ -236,11 +256,7 @@ TEST(WorkflowRunTest, ASelectorTakesTheSignalAndTheTimerIsCanceledNever) {
   ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
   run->SetWorkflowId("wf-1");
   ASSERT_TRUE(run->Advance(true).IsSuccess());
-  auto commands = run->TakeCommands();
-  ASSERT_EQ(commands.size(), 1u);
-  auto result = FromPayloads1<std::string>(
-      commands[0].complete_workflow_execution_command_attributes().result());
-  EXPECT_EQ(result.Value(), "signal:now");
+  EXPECT_EQ(CompletedWith(*run), "signal:now");
 }
 
 TEST(WorkflowRunTest, TheTimerWinsWhenItFiresFirst) {
@@ -255,12 +271,131 @@ TEST(WorkflowRunTest, TheTimerWinsWhenItFiresFirst) {
   auto run = f.NewRun();
   ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
   ASSERT_TRUE(run->Advance(true).IsSuccess());
+  EXPECT_EQ(CompletedWith(*run), "timer");
+}
+
+// Local activities in replay: their markers resolve the calls one at a time, in history order,
+// each followed by the code it wakes (the order the live run saw their outcomes in), and a call
+// whose marker is in a later task (its attempt outlived a heartbeat) waits for it.
+Workflow<std::string> BothLocalInOrder(WorkflowContext ctx) {
+  LocalActivityOptions options;
+  options.start_to_close_timeout = std::chrono::seconds(10);
+  auto a = ctx.ExecuteLocalActivity<std::string>("A", options);
+  auto b = ctx.ExecuteLocalActivity<std::string>("B", options);
+  std::string order;
+  Selector selector(ctx);
+  selector.AddFuture(a, [&](const hugo::Result<std::string>& v) { order += v.ValueOr("?"); });
+  selector.AddFuture(b, [&](const hugo::Result<std::string>& v) { order += v.ValueOr("?"); });
+  auto first = co_await selector.Select();
+  if (first.IsFailure()) co_return first.Error();
+  auto second = co_await selector.Select();
+  if (second.IsFailure()) co_return second.Error();
+  auto slept = co_await ctx.Sleep(std::chrono::minutes(1));
+  if (slept.IsFailure()) co_return slept.Error();
+  co_return order;
+}
+
+TEST(WorkflowRunTest, LocalActivityMarkersResolveTheirCallsOneAtATimeInHistoryOrder) {
+  Fixture f;
+  f.registry.Register("BothLocalInOrder", &BothLocalInOrder);
+  HistoryBuilder h("BothLocalInOrder");
+  h.WorkflowTask();
+  h.Completed();
+  h.LocalActivityMarker("2", "B", P("b"));  // B's outcome came first
+  h.LocalActivityMarker("1", "A", P("a"));
+  h.TimerStarted("3");
+  h.TimerFired("3");
+  h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  auto advanced = run->Advance(true);
+  ASSERT_TRUE(advanced.IsSuccess()) << advanced.Error().ToString();
+  EXPECT_EQ(CompletedWith(*run), "ba");
+}
+
+Workflow<std::string> OneLocal(WorkflowContext ctx) {
+  LocalActivityOptions options;
+  options.start_to_close_timeout = std::chrono::seconds(30);
+  auto outcome = co_await ctx.ExecuteLocalActivity<std::string>("Slow", options);
+  if (outcome.IsFailure()) co_return outcome.Error();
+  co_return outcome.Value();
+}
+
+TEST(WorkflowRunTest, ALocalActivityWhoseMarkerIsInALaterTaskReplaysAfterTheHeartbeats) {
+  HistoryBuilder h("OneLocal");
+  h.WorkflowTask();
+  h.Completed();  // a heartbeat: the attempt still ran
+  h.WorkflowTask();
+  h.Completed();  // another
+  h.WorkflowTask();
+  h.Completed();
+  h.LocalActivityMarker("1", "Slow", P("done"));
+  h.WorkflowCompleted(P("done"));
+  Replayer replayer;
+  replayer.RegisterWorkflow("OneLocal", &OneLocal);
+  auto replayed = replayer.ReplayHistory(h.history());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+}
+
+TEST(WorkflowRunTest, ALocalActivityMarkerTheCodeNeverAskedForIsNonDeterminism) {
+  HistoryBuilder h("NoLocal");
+  h.WorkflowTask();
+  h.Completed();
+  h.LocalActivityMarker("1", "Slow", P("done"));
+  h.WorkflowCompleted(P("done"));
+  Replayer replayer;
+  replayer.RegisterWorkflow(
+      "NoLocal", [](WorkflowContext) -> Workflow<std::string> { co_return std::string("done"); });
+  auto replayed = replayer.ReplayHistory(h.history());
+  ASSERT_TRUE(replayed.IsFailure());
+  EXPECT_EQ(replayed.Error().Code(), WorkflowErrorCodes::kNonDeterminism);
+  EXPECT_NE(replayed.Error().Message().find("MARKER_RECORDED"), std::string::npos)
+      << replayed.Error().Message();
+}
+
+// WorkflowInfo's history length, size and continue-as-new suggestion come from the task's
+// WorkflowTaskStarted event.
+Workflow<std::string> ContinuesWhenSuggested(WorkflowContext ctx, int64_t round) {
+  const WorkflowInfo& info = ctx.Info();
+  if (info.continue_as_new_suggested) co_return ctx.ContinueAsNew(round + 1);
+  co_return std::to_string(round) + ":" + std::to_string(info.history_length) + "/" +
+      std::to_string(info.history_size_bytes);
+}
+
+void StartedTask(HistoryBuilder& h, bool suggest, int64_t size) {
+  h.Add(enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+  auto* a = h.Add(enums::EVENT_TYPE_WORKFLOW_TASK_STARTED)
+                .mutable_workflow_task_started_event_attributes();
+  a->set_suggest_continue_as_new(suggest);
+  a->set_history_size_bytes(size);
+}
+
+TEST(WorkflowRunTest, TheInfoCarriesTheTasksHistoryLengthAndSize) {
+  Fixture f;
+  f.registry.Register("ContinuesWhenSuggested", &ContinuesWhenSuggested);
+  HistoryBuilder h("ContinuesWhenSuggested", ToPayloads(int64_t{1}).Value());
+  StartedTask(h, false, 12345);
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
+  EXPECT_EQ(CompletedWith(*run), "1:3/12345");
+}
+
+TEST(WorkflowRunTest, AWorkflowCanContinueAsNewWhenTheServerSuggestsIt) {
+  Fixture f;
+  f.registry.Register("ContinuesWhenSuggested", &ContinuesWhenSuggested);
+  HistoryBuilder h("ContinuesWhenSuggested", ToPayloads(int64_t{1}).Value());
+  StartedTask(h, true, 50 * 1024 * 1024);
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
   auto commands = run->TakeCommands();
   ASSERT_EQ(commands.size(), 1u);
-  EXPECT_EQ(FromPayloads1<std::string>(
-                commands[0].complete_workflow_execution_command_attributes().result())
+  ASSERT_TRUE(commands[0].has_continue_as_new_workflow_execution_command_attributes());
+  EXPECT_EQ(FromPayloads1<int64_t>(
+                commands[0].continue_as_new_workflow_execution_command_attributes().input())
                 .Value(),
-            "timer");
+            2);
 }
 
 Workflow<int64_t> CountSignals(WorkflowContext ctx) {

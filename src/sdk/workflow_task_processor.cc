@@ -45,9 +45,10 @@ class WorkflowTaskProcessor::Impl {
     std::shared_ptr<Entry> entry = Acquire(run_id);
     std::lock_guard<std::mutex> run_lock(entry->mutex);
     // A completion's reply may carry the run's next task, already started for this worker
-    // (return_new_workflow_task): it runs here, on the same slot, as in the Go SDK.
-    for (;;) {
-      hugo::Result<hugo::Unit> ready = Prepare(*entry, task);
+    // (return_new_workflow_task): it runs here, on the same slot, as in the Go SDK. So does the
+    // task a heartbeat asks for while local activities run past 80 % of the task timeout.
+    for (bool returned = false;; returned = true) {
+      hugo::Result<hugo::Unit> ready = Prepare(*entry, task, returned);
       if (ready.IsFailure()) {
         Evict(run_id);
         Fail(task, ready.Error());
@@ -61,7 +62,16 @@ class WorkflowTaskProcessor::Impl {
         Fail(task, advanced.Error());
         return;
       }
-      std::optional<ws::PollWorkflowTaskQueueResponse> next = Complete(task, run);
+      if (run.abandoned()) {  // the worker stopped while local activities ran: no reply
+        Evict(run_id);
+        return;
+      }
+      const bool heartbeat = run.local_activities_running();
+      std::optional<ws::PollWorkflowTaskQueueResponse> next = Complete(task, run, heartbeat);
+      if (heartbeat && !next.has_value()) {  // the run's local activities go on without a task
+        Evict(run_id);
+        return;
+      }
       if (run.closed() || options_.sticky_task_queue.empty()) Evict(run_id);
       if (!next.has_value()) return;
       task = std::move(*next);
@@ -117,15 +127,24 @@ class WorkflowTaskProcessor::Impl {
     return std::make_unique<WorkflowRun>(
         workflows_.get(), local_activities_,
         WorkflowRunOptions{options_.namespace_name, options_.task_queue, options_.identity,
-                           connection_->context_propagators(), options_.interceptors});
+                           connection_->context_propagators(), options_.interceptors,
+                           options_.submit_local_activity, options_.worker_stop});
   }
 
   // The run, holding every event of the task: the cached one continued, or a new one from the
-  // task's history (fetched in full when the task carries only the sticky tail).
-  hugo::Result<hugo::Unit> Prepare(Entry& entry, const ws::PollWorkflowTaskQueueResponse& task) {
+  // task's history (fetched in full when the task carries only the sticky tail). A task returned
+  // in the reply of this run's completion (`returned`) continues the run even when it carries
+  // the whole history (not sticky): the run holds the events up to it, and its local
+  // activities may still be running.
+  hugo::Result<hugo::Unit> Prepare(Entry& entry, const ws::PollWorkflowTaskQueueResponse& task,
+                                   bool returned) {
     const auto& events = task.history().events();
-    bool continues =
-        entry.run && !events.empty() && events.begin()->event_id() == entry.run->next_event_id();
+    const int64_t next = entry.run ? entry.run->next_event_id() : 0;
+    // (AppendEvents skips the events the run holds.)
+    bool continues = entry.run && !events.empty() &&
+                     (events.begin()->event_id() == next ||
+                      (returned && events.begin()->event_id() < next &&
+                       (events.rbegin()->event_id() >= next || !task.next_page_token().empty())));
     if (continues) {
       auto appended = entry.run->AppendEvents(events);
       if (appended.IsFailure()) return appended;
@@ -200,14 +219,16 @@ class WorkflowTaskProcessor::Impl {
   }
 
   // Sends the task's reply; returns the next task of the run when the server started one for
-  // this worker in the reply.
+  // this worker in the reply. A `heartbeat` (local activities still running) asks for that next
+  // task (force_create_new_workflow_task), as the Go SDK does.
   std::optional<ws::PollWorkflowTaskQueueResponse> Complete(
-      const ws::PollWorkflowTaskQueueResponse& task, WorkflowRun& run) {
+      const ws::PollWorkflowTaskQueueResponse& task, WorkflowRun& run, bool heartbeat = false) {
     ws::RespondWorkflowTaskCompletedRequest reply;
     reply.set_task_token(task.task_token());
     reply.set_identity(options_.identity);
     reply.set_namespace_(options_.namespace_name);
     reply.set_return_new_workflow_task(true);
+    reply.set_force_create_new_workflow_task(heartbeat && !run.closed());
     for (auto& command : run.TakeCommands()) *reply.add_commands() = std::move(command);
     for (auto& message : run.TakeMessages()) *reply.add_messages() = std::move(message);
     AnswerQueries(task, run, reply);

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "hdo/connection.h"
@@ -39,6 +40,12 @@ struct WorkflowTaskProcessorOptions {
   };
   std::optional<EagerActivities> eager_activities;
   WorkerInterceptors interceptors;  // WorkerOptions::interceptors
+  // Runs a local activity attempt off the task's thread (the worker's local activity pool). Unset:
+  // attempts run on the task's thread, one after the other (tests).
+  std::function<void(std::function<void()>)> submit_local_activity;
+  // The worker's stop past its shutdown grace: a task waiting for local activities is given up
+  // (no reply; the server times it out).
+  std::stop_token worker_stop;
 };
 
 class WorkflowTaskProcessor {

@@ -52,6 +52,11 @@ struct ActivityInfo {
 struct ActivityInvocation {
   ActivityInfo info;
   Payloads input;
+  // A local activity attempt only: when it must end (min(attempt start + start_to_close, the
+  // call's schedule + schedule_to_close); unset: the runner computes it from `info`), and the
+  // workflow's cancellation of the call (stops the context's token).
+  std::optional<std::chrono::system_clock::time_point> deadline;
+  std::stop_token cancel;
 };
 
 // Runs one local activity attempt (the worker's registry); the error becomes the attempt's failure.

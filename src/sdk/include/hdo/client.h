@@ -37,10 +37,16 @@
 
 namespace hdo {
 
+class ClientInterceptor;  // hdo/client_interceptor.h
+using ClientInterceptors = std::vector<std::shared_ptr<const ClientInterceptor>>;
+
 struct ClientOptions {
   std::string namespace_name = "default";
   // Who the server records as the caller; empty means "<pid>@<hostname>".
   std::string identity;
+  // Around every start, signal-with-start, signal, query, update, cancel, terminate, describe
+  // and result wait of this client and its handles, the first outermost.
+  ClientInterceptors interceptors;
 };
 
 struct ClientCodes {
@@ -75,9 +81,53 @@ struct StartWorkflowOptions {
   bool enable_eager_start = false;
 };
 
+// How far an update has gone when StartUpdate returns (the Go SDK's WaitForStage).
+enum class UpdateStage {
+  kAccepted,   // the workflow's validator accepted it (or rejected it: the handle has the error)
+  kCompleted,  // its handler returned
+};
+
 struct UpdateOptions {
   // Empty: a random UUID. The server deduplicates updates of one run by this id.
   std::string update_id;
+  // StartUpdate only (Update always waits for completion).
+  UpdateStage wait_for_stage = UpdateStage::kAccepted;
+};
+
+// One update of a workflow execution, untyped (UpdateHandle<R> adds the typed form): what
+// StartUpdate returns, or GetUpdateHandle for an update id known from elsewhere.
+class UntypedUpdateHandle {
+ public:
+  UntypedUpdateHandle(std::shared_ptr<Connection> connection, ClientOptions options,
+                      std::string workflow_id, std::string run_id, std::string update_id,
+                      std::optional<hugo::Result<Payloads>> outcome = std::nullopt);
+
+  const std::string& workflow_id() const { return workflow_id_; }
+  const std::string& run_id() const { return run_id_; }
+  const std::string& update_id() const { return update_id_; }
+  // The update's outcome: its handler's result, or its failure as FailureToError gives it (a
+  // validator's rejection too). Polls the server (PollWorkflowExecutionUpdate) until the update
+  // completes unless the outcome is already known; `timeout` zero waits without limit,
+  // otherwise error.timeout after it.
+  hugo::Result<Payloads> GetPayloads(
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const;
+
+ private:
+  std::shared_ptr<Connection> connection_;
+  ClientOptions options_;
+  std::string workflow_id_;
+  std::string run_id_;
+  std::string update_id_;
+  std::optional<hugo::Result<Payloads>> outcome_;
+};
+
+template <class R>
+class UpdateHandle : public UntypedUpdateHandle {
+ public:
+  explicit UpdateHandle(UntypedUpdateHandle untyped) : UntypedUpdateHandle(std::move(untyped)) {}
+  hugo::Result<R> Get(std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const {
+    return GetPayloads(timeout).Then([](const Payloads& p) { return FromPayloads1<R>(p); });
+  }
 };
 
 // One workflow execution, untyped: arguments and results as Payloads. WorkflowHandle<R> adds the
@@ -113,6 +163,13 @@ class UntypedWorkflowHandle {
   // Waits for the update to complete; the update's failure is returned as FailureToError gives it.
   hugo::Result<Payloads> UpdatePayloads(UpdateOptions options, std::string update_name,
                                         Payloads args) const;
+  // Sends the update and returns once it reached options.wait_for_stage (accepted, by default,
+  // or rejected: the handle then holds the rejection); its outcome comes from the handle.
+  hugo::Result<UntypedUpdateHandle> StartUpdatePayloads(UpdateOptions options,
+                                                        std::string update_name,
+                                                        Payloads args) const;
+  // A handle on an update of this workflow sent before (by this client or another).
+  UntypedUpdateHandle GetUpdateHandle(std::string update_id) const;
   // Asks the workflow to cancel (it decides how); idempotent.
   hugo::Result<hugo::Unit> Cancel(std::string reason = {}) const;
   hugo::Result<hugo::Unit> Terminate(std::string reason = {}) const;
@@ -171,6 +228,21 @@ class WorkflowHandle : public UntypedWorkflowHandle {
   template <class U, class... A>
   hugo::Result<U> Update(std::string update_name, const A&... args) const {
     return Update<U>(UpdateOptions{}, std::move(update_name), args...);
+  }
+
+  template <class U, class... A>
+  hugo::Result<UpdateHandle<U>> StartUpdate(UpdateOptions options, std::string update_name,
+                                            const A&... args) const {
+    auto input = ToPayloads(args...);
+    if (input.IsFailure()) return input.Error();
+    auto started =
+        StartUpdatePayloads(std::move(options), std::move(update_name), std::move(input).Value());
+    if (started.IsFailure()) return started.Error();
+    return hugo::Result<UpdateHandle<U>>::Ok(UpdateHandle<U>(std::move(started).Value()));
+  }
+  template <class U>
+  UpdateHandle<U> GetUpdateHandle(std::string update_id) const {
+    return UpdateHandle<U>(UntypedWorkflowHandle::GetUpdateHandle(std::move(update_id)));
   }
 };
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "hdo/activity.h"
+#include "hdo/interceptor_chain.h"
 #include "hdo/propagation.h"
 #include "hdo/workflow.h"
 #include "hugo/result.h"
@@ -201,22 +202,3 @@ class WorkerInterceptor {
 using WorkerInterceptors = std::vector<std::shared_ptr<const WorkerInterceptor>>;
 
 }  // namespace hdo
-
-namespace hdo::internal {
-
-// `last` wrapped by every interceptor's `method`, the first interceptor outermost. The `next` each
-// interceptor is given lives inside the returned function: keep that function as long as a
-// coroutine an interceptor returned may still call its `next`.
-template <class Next, class Method>
-Next InterceptorChain(const WorkerInterceptors& interceptors, Method method, Next last) {
-  Next next = std::move(last);
-  for (auto it = interceptors.rbegin(); it != interceptors.rend(); ++it) {
-    std::shared_ptr<const WorkerInterceptor> interceptor = *it;
-    next = [interceptor, method, inner = std::move(next)](auto&&... args) {
-      return ((*interceptor).*method)(std::forward<decltype(args)>(args)..., inner);
-    };
-  }
-  return next;
-}
-
-}  // namespace hdo::internal

@@ -33,6 +33,9 @@ struct WorkerOptions {
   // Slots: a poller does not poll while all slots of its kind are taken.
   size_t max_concurrent_workflow_tasks = 100;
   size_t max_concurrent_activities = 100;
+  // Local activity attempts run on threads of their own, at most this many at once (later ones
+  // queue); the workflow task waits for them, heartbeating itself past 80 % of its timeout.
+  size_t max_concurrent_local_activities = 100;
   size_t workflow_pollers = 2;  // at least 2 with sticky execution (one per queue)
   size_t activity_pollers = 2;
   size_t sticky_cache_size = 1000;
@@ -98,8 +101,10 @@ class Worker {
   std::optional<hugo::Error> fatal_error() const;
   const ActivityRegistry& activities() const { return *activities_; }
 
-  // Runs one local activity attempt on this worker's registry (info.is_local set; no heartbeats).
-  // What the workflow task processor is handed as its LocalActivityRunner.
+  // Runs one local activity attempt on this worker's registry (info.is_local set; no heartbeats),
+  // on the calling thread: the context's token stops at invocation.deadline (or the one `info`'s
+  // timeouts give), on invocation.cancel and at shutdown. What the workflow task processor runs on
+  // its local activity threads.
   hugo::Result<Payloads> RunLocalActivity(const ActivityInvocation& invocation);
 
  private:

@@ -469,6 +469,13 @@ struct WorkflowInfo {
   std::map<std::string, Payload> search_attributes;
   // The start's header (WorkflowExecutionStarted); ContextValues is what the propagators took.
   HeaderFields header;
+  // As of the workflow task the code runs in (its WorkflowTaskStarted event, so replay sees the
+  // same values): the history's length (that event's id) and size in bytes, and whether the
+  // server suggests continuing as new (the Go SDK's GetCurrentHistoryLength,
+  // GetCurrentHistorySize and GetContinueAsNewSuggested).
+  int64_t history_length = 0;
+  int64_t history_size_bytes = 0;
+  bool continue_as_new_suggested = false;
 };
 
 // A child workflow: started (the execution, or the start failure) and its result.
