@@ -212,9 +212,8 @@ hugo::Result<hugo::Unit> ValidateStartWorkflow(
   }
   valid = WorkflowTimeoutsOf(request);
   if (valid.IsFailure()) return valid;
-  if (!request.cron_schedule().empty() && request.has_workflow_start_delay() &&
-      (request.workflow_start_delay().seconds() != 0 ||
-       request.workflow_start_delay().nanos() != 0)) {
+  // As the reference: a start delay that is present, even zero, cannot go with a cron schedule.
+  if (!request.cron_schedule().empty() && request.has_workflow_start_delay()) {
     return InvalidArgument("CronSchedule and WorkflowStartDelay may not be used together.");
   }
   valid = DurationOf(request.workflow_start_delay(),

@@ -191,6 +191,19 @@ TEST(SignalWithStartTest, FollowsTheReferenceRequestValidator) {
       });
 }
 
+TEST(StartWorkflowTest, ACronScheduleRefusesAStartDelayThatIsPresentEvenZero) {
+  workflowservice::StartWorkflowExecutionRequest request;
+  request.set_namespace_("default");
+  request.set_workflow_id("report-1");
+  request.mutable_workflow_type()->set_name("Report");
+  request.mutable_task_queue()->set_name("reports");
+  request.set_cron_schedule("@every 1m");
+  EXPECT_EQ(Outcome(ValidateStartWorkflow(request)), "ok");
+  request.mutable_workflow_start_delay();  // present, zero (the reference 1.29 refuses it too)
+  EXPECT_EQ(Outcome(ValidateStartWorkflow(request)),
+            "CronSchedule and WorkflowStartDelay may not be used together.");
+}
+
 TEST(SignalWithStartTest, ACronScheduleMustParseAndAStartDelayIsAccepted) {
   auto cron = SignalWithStart();
   cron.set_cron_schedule("@every 1m");

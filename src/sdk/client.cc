@@ -4,6 +4,7 @@
 #include "eager_workflows.h"
 #include "hdo/client_interceptor.h"
 #include "proto_util.h"
+#include "update_calls.h"
 
 namespace hdo {
 namespace {
@@ -45,13 +46,20 @@ hugo::Result<hugo::Unit> FillStart(Request& request, const ClientOptions& client
   request.mutable_task_queue()->set_name(options.task_queue);
   request.mutable_task_queue()->set_kind(temporal::api::enums::v1::TASK_QUEUE_KIND_NORMAL);
   if (input.payloads_size() > 0) *request.mutable_input() = std::move(input);
-  auto duration = [](std::chrono::milliseconds d, google::protobuf::Duration* field) {
-    if (d.count() > 0) *field = ToProtoDuration(d);
-  };
-  duration(options.execution_timeout, request.mutable_workflow_execution_timeout());
-  duration(options.run_timeout, request.mutable_workflow_run_timeout());
-  duration(options.task_timeout, request.mutable_workflow_task_timeout());
-  duration(options.start_delay, request.mutable_workflow_start_delay());
+  // Only durations that are set: a zero start delay present in the request is one the reference
+  // refuses with a cron schedule (as the Go SDK, which leaves zero durations out).
+  if (options.execution_timeout.count() > 0) {
+    *request.mutable_workflow_execution_timeout() = ToProtoDuration(options.execution_timeout);
+  }
+  if (options.run_timeout.count() > 0) {
+    *request.mutable_workflow_run_timeout() = ToProtoDuration(options.run_timeout);
+  }
+  if (options.task_timeout.count() > 0) {
+    *request.mutable_workflow_task_timeout() = ToProtoDuration(options.task_timeout);
+  }
+  if (options.start_delay.count() > 0) {
+    *request.mutable_workflow_start_delay() = ToProtoDuration(options.start_delay);
+  }
   request.set_identity(client.identity);
   request.set_request_id(RandomUuid());
   request.set_workflow_id_reuse_policy(options.id_reuse_policy);
@@ -128,6 +136,73 @@ hugo::Result<UntypedWorkflowHandle> SignalWithStartRoot(
       connection, client, call.options.id, response.Value().run_id(), {}, call.workflow_type));
 }
 
+// An operation of update-with-start that failed, said as which one it was.
+hugo::Error UpdateWithStartError(const hugo::Error& error) {
+  auto operation = error.TryGetMetadata<int64_t>("temporal.operation");
+  auto message = error.TryGetMetadata<std::string>("grpc.message");
+  if (!operation || !message) return error;
+  std::string text = *operation == 0 ? "update-with-start: the workflow could not be started: "
+                                     : "update-with-start: the update could not be sent: ";
+  return hugo::Error::From(text + *message, error.Code()).WithMetadata(error.GetMetadata());
+}
+
+hugo::Result<UntypedUpdateWithStart> UpdateWithStartRoot(
+    const std::shared_ptr<Connection>& connection, const ClientOptions& client,
+    const UpdateWithStartCall& call) {
+  auto valid = ValidateStart(call.workflow_type, call.options);
+  if (valid.IsFailure()) return valid.Error();
+  if (call.options.id_conflict_policy ==
+      temporal::api::enums::v1::WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED) {
+    return InvalidArgument(
+        "update-with-start needs StartWorkflowOptions.id_conflict_policy: "
+        "WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING to update a running workflow, or "
+        "WORKFLOW_ID_CONFLICT_POLICY_FAIL to refuse one");
+  }
+  if (call.options.enable_eager_start) {
+    return InvalidArgument(
+        "update-with-start cannot start a workflow eagerly: leave "
+        "StartWorkflowOptions.enable_eager_start false");
+  }
+  if (call.update_name.empty()) return InvalidArgument("an update needs a name");
+  ws::ExecuteMultiOperationRequest request;
+  request.set_namespace_(client.namespace_name);
+  auto filled = FillStart(*request.add_operations()->mutable_start_workflow(), client, call.header,
+                          call.workflow_type, call.options, call.input);
+  if (filled.IsFailure()) return filled.Error();
+  *request.add_operations()->mutable_update_workflow() =
+      internal::UpdateRequest(client, call.options.id, {}, {}, call.update_name,
+                              call.update_options, call.update_args, call.header);
+  const ws::UpdateWorkflowExecutionRequest& update = request.operations(1).update_workflow();
+  // The first start answer names the run (the same start request, sent again, names it again).
+  std::optional<ws::StartWorkflowExecutionResponse> start;
+  // Re-issued while the server answers before the update was accepted (stage ADMITTED).
+  for (int attempt = 0; attempt < UntypedWorkflowHandle::kUpdateCallsMax; ++attempt) {
+    auto response = Call<ws::ExecuteMultiOperationResponse>(
+        *connection, &Stub::ExecuteMultiOperation, request, "ExecuteMultiOperation",
+        connection->options().long_poll_timeout);
+    if (response.IsFailure() && IsDeadlineExceeded(response.Error())) continue;
+    if (response.IsFailure()) return UpdateWithStartError(response.Error());
+    const auto& responses = response.Value().responses();
+    if (responses.size() != 2 || !responses[0].has_start_workflow() ||
+        !responses[1].has_update_workflow()) {
+      return hugo::Error::From(
+          "update-with-start: the server's answer does not hold one start and one update",
+          "grpc.internal");
+    }
+    if (!start) start = responses[0].start_workflow();
+    auto handle =
+        internal::UpdateHandleFrom(connection, client, update, responses[1].update_workflow());
+    if (!handle) continue;
+    if (handle->IsFailure()) return handle->Error();
+    const bool started = start->started();
+    UntypedWorkflowHandle workflow(connection, client, call.options.id, start->run_id(),
+                                   started ? start->run_id() : std::string(), call.workflow_type);
+    return hugo::Result<UntypedUpdateWithStart>::Ok(
+        UntypedUpdateWithStart{std::move(workflow), std::move(*handle).Value(), started});
+  }
+  return hugo::Error::From("the update was not accepted", std::string(hugo::ErrorCodes::kTimeout));
+}
+
 }  // namespace
 
 namespace internal {
@@ -175,6 +250,22 @@ hugo::Result<UntypedWorkflowHandle> Client::SignalWithStartWorkflowPayloads(
       options_.interceptors, &ClientInterceptor::SignalWithStartWorkflow, call,
       [this](const SignalWithStartCall& c) {
         return SignalWithStartRoot(connection_, options_, c);
+      });
+}
+
+hugo::Result<UntypedUpdateWithStart> Client::UpdateWithStartWorkflowPayloads(
+    std::string workflow_type, StartWorkflowOptions options, Payloads input,
+    std::string update_name, UpdateOptions update_options, Payloads update_args) const {
+  auto header = internal::PropagatedHeader(*connection_);
+  if (header.IsFailure()) return header.Error();
+  UpdateWithStartCall call{std::move(workflow_type),  std::move(options),
+                           std::move(input),          std::move(update_name),
+                           std::move(update_options), std::move(update_args),
+                           std::move(header).Value()};
+  return internal::Intercepted<ClientInterceptor::UpdateWithStartNext>(
+      options_.interceptors, &ClientInterceptor::UpdateWithStartWorkflow, call,
+      [this](const UpdateWithStartCall& c) {
+        return UpdateWithStartRoot(connection_, options_, c);
       });
 }
 

@@ -214,7 +214,8 @@ hugo::Error StatusToError(const grpc::Status& status, std::string_view what) {
   if (!message.empty()) message += ": ";
   message += status.error_message();
   hugo::Error error = hugo::Error::From(message, "grpc." + CodeName(status.error_code()))
-                          .WithMetadata("grpc.code", int64_t{status.error_code()});
+                          .WithMetadata("grpc.code", int64_t{status.error_code()})
+                          .WithMetadata("grpc.message", status.error_message());
   // The details are a google.rpc.Status whose first Any names the Temporal failure.
   if (status.error_details().empty()) return error;
   google::rpc::Status rpc_status;
@@ -222,6 +223,26 @@ hugo::Error StatusToError(const grpc::Status& status, std::string_view what) {
     return error;
   }
   const google::protobuf::Any& detail = rpc_status.details(0);
+  // A multi-operation call (update-with-start) that failed: the error is the operation that
+  // failed, not one of those aborted because of it.
+  temporal::api::errordetails::v1::MultiOperationExecutionFailure multi;
+  if (detail.UnpackTo(&multi)) {
+    for (int i = 0; i < multi.statuses_size(); ++i) {
+      const auto& operation = multi.statuses(i);
+      if (operation.code() == grpc::StatusCode::OK ||
+          operation.code() == grpc::StatusCode::ABORTED) {
+        continue;
+      }
+      google::rpc::Status inner;
+      inner.set_code(operation.code());
+      inner.set_message(operation.message());
+      *inner.mutable_details() = operation.details();
+      return StatusToError(grpc::Status(static_cast<grpc::StatusCode>(operation.code()),
+                                        operation.message(), inner.SerializeAsString()),
+                           std::string(what) + ": operation " + std::to_string(i))
+          .WithMetadata("temporal.operation", int64_t{i});
+    }
+  }
   std::string type = detail.type_url().substr(detail.type_url().rfind('.') + 1);
   error = error.WithMetadata("temporal.failure", type);
   temporal::api::errordetails::v1::WorkflowExecutionAlreadyStartedFailure already;

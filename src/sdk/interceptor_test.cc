@@ -424,6 +424,13 @@ class RecordingClient : public ClientInterceptor {
     Log(name_ + ":update " + call.update_name);
     return next(call);
   }
+  hugo::Result<UntypedUpdateWithStart> UpdateWithStartWorkflow(
+      const UpdateWithStartCall& call, const UpdateWithStartNext& next) const override {
+    Log(name_ + ":update-with-start " + call.workflow_type + " " + call.update_name);
+    UpdateWithStartCall traced = call;
+    traced.header["trace-" + name_] = ToPayload(name_ + "-uws").Value();
+    return next(traced);
+  }
   hugo::Result<DescribeResponse> DescribeWorkflow(const DescribeWorkflowCall& call,
                                                   const DescribeWorkflowNext& next) const override {
     Log(name_ + ":describe");
@@ -516,6 +523,54 @@ TEST_F(InterceptorTest, ClientInterceptorsSeeEveryCallOuterFirstAndTheirHeadersT
           "inner:update bump", "outer:query updated", "inner:query updated", "outer:signal go",
           "inner:signal go", "outer:result ClientTraced", "inner:result ClientTraced",
           "inner:result done", "outer:result done", "outer:describe", "inner:describe"}));
+}
+
+TEST_F(InterceptorTest, AnUpdateWithStartGoesThroughTheChainAndItsHeaderReachesBothOperations) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("ClientTraced", &ClientTraced);
+  StartWorker();
+  ClientOptions client_options;
+  client_options.interceptors = {std::make_shared<RecordingClient>("outer"),
+                                 std::make_shared<RecordingClient>("inner")};
+  Client client(connection_, client_options);
+  {
+    std::lock_guard lock(log_mutex);
+    hook_log.clear();
+  }
+  StartWorkflowOptions options = Options("client-uws");
+  options.id_conflict_policy = temporal::api::enums::v1::WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING;
+  auto sent = client.StartUpdateWithStartWorkflow<int64_t, std::string>(
+      "ClientTraced", options, "bump", UpdateOptions{}, ToPayloads(int64_t{41}).Value());
+  ASSERT_TRUE(sent.IsSuccess()) << sent.Error().ToString();
+  auto bumped = sent.Value().update.Get(30s);
+  ASSERT_TRUE(bumped.IsSuccess()) << bumped.Error().ToString();
+  EXPECT_EQ(bumped.Value(), 42);
+  const auto& workflow = sent.Value().workflow;
+  ASSERT_TRUE(workflow.Signal("go", std::string("now")).IsSuccess());
+  auto result = workflow.GetResult(30s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  // The start's header...
+  EXPECT_EQ(result.Value(), "trace-inner=inner-uws trace-outer=outer-uws go=now");
+  // ...and the update's, as its accepted event records it.
+  std::map<std::string, std::string> update_traces;
+  for (const auto& e : Events(workflow)) {
+    if (!e.has_workflow_execution_update_accepted_event_attributes()) continue;
+    for (const auto& [key, payload] : e.workflow_execution_update_accepted_event_attributes()
+                                          .accepted_request()
+                                          .input()
+                                          .header()
+                                          .fields()) {
+      update_traces[key] = FromPayload<std::string>(payload).ValueOr("?");
+    }
+  }
+  EXPECT_EQ(update_traces, (std::map<std::string, std::string>{{"trace-inner", "inner-uws"},
+                                                               {"trace-outer", "outer-uws"}}));
+  std::lock_guard lock(log_mutex);
+  EXPECT_EQ(hook_log, (std::vector<std::string>{
+                          "outer:update-with-start ClientTraced bump",
+                          "inner:update-with-start ClientTraced bump", "outer:signal go",
+                          "inner:signal go", "outer:result ClientTraced",
+                          "inner:result ClientTraced", "inner:result done", "outer:result done"}));
 }
 
 TEST_F(InterceptorTest, AClientInterceptorCanAnswerInPlaceOfTheServer) {

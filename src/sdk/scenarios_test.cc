@@ -748,6 +748,244 @@ TEST_F(ScenarioTest, AnUpdateStartedAsynchronouslyIsAcceptedFirstAndCompletesLat
   EXPECT_EQ(result.Value(), "1 approved");
 }
 
+// --- update-with-start: one request starts the workflow unless it runs, and updates it.
+Payloads Delta(int64_t delta) { return ToPayloads(delta).Value(); }
+
+TEST_F(ScenarioTest, UpdateWithStartStartsTheWorkflowOnceThenUpdatesTheRunningOne) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Counter", &Counter);
+  StartWorker();
+  StartWorkflowOptions options = Options("counter-uws");
+  options.id_conflict_policy = enums::WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING;
+  // No workflow yet: started, and its first task runs the update (accepted by default).
+  auto first = client_->StartUpdateWithStartWorkflow<int64_t, int64_t>("Counter", options, "add",
+                                                                       UpdateOptions{}, Delta(5));
+  ASSERT_TRUE(first.IsSuccess()) << first.Error().ToString();
+  EXPECT_TRUE(first.Value().workflow_started);
+  EXPECT_EQ(first.Value().workflow.workflow_id(), options.id);
+  EXPECT_FALSE(first.Value().workflow.run_id().empty());
+  auto five = first.Value().update.Get(30s);
+  ASSERT_TRUE(five.IsSuccess()) << five.Error().ToString();
+  EXPECT_EQ(five.Value(), 5);
+  // Running: the same request updates that run.
+  auto seven =
+      client_->ExecuteUpdateWithStartWorkflow<int64_t>("Counter", options, "add", {}, Delta(2));
+  ASSERT_TRUE(seven.IsSuccess()) << seven.Error().ToString();
+  EXPECT_EQ(seven.Value(), 7);
+  UpdateOptions completed;
+  completed.update_id = "third";
+  completed.wait_for_stage = UpdateStage::kCompleted;
+  auto third = client_->StartUpdateWithStartWorkflow<int64_t, int64_t>("Counter", options, "add",
+                                                                       completed, Delta(1));
+  ASSERT_TRUE(third.IsSuccess()) << third.Error().ToString();
+  EXPECT_FALSE(third.Value().workflow_started);
+  EXPECT_EQ(third.Value().workflow.run_id(), first.Value().workflow.run_id());
+  EXPECT_EQ(third.Value().update.update_id(), "third");
+  auto eight = third.Value().update.Get();
+  ASSERT_TRUE(eight.IsSuccess()) << eight.Error().ToString();
+  EXPECT_EQ(eight.Value(), 8);
+  // A validator's rejection is the update handle's outcome; the call itself succeeds.
+  auto rejected = client_->StartUpdateWithStartWorkflow<int64_t, int64_t>("Counter", options, "add",
+                                                                          {}, Delta(-1));
+  ASSERT_TRUE(rejected.IsSuccess()) << rejected.Error().ToString();
+  auto refusal = rejected.Value().update.Get(30s);
+  ASSERT_TRUE(refusal.IsFailure());
+  EXPECT_EQ(refusal.Error().Message(), "delta must be positive") << refusal.Error().ToString();
+  // FAIL refuses the running workflow: the start's error, and the update is not sent.
+  options.id_conflict_policy = enums::WORKFLOW_ID_CONFLICT_POLICY_FAIL;
+  auto refused = client_->StartUpdateWithStartWorkflow<int64_t, int64_t>("Counter", options, "add",
+                                                                         {}, Delta(100));
+  ASSERT_TRUE(refused.IsFailure());
+  EXPECT_EQ(refused.Error().Code(), "grpc.already_exists") << refused.Error().ToString();
+  EXPECT_EQ(refused.Error().TryGetMetadata<std::string>("temporal.failure"),
+            "WorkflowExecutionAlreadyStartedFailure")
+      << refused.Error().ToString();
+  EXPECT_EQ(refused.Error().TryGetMetadata<int64_t>("temporal.operation"), 0);
+  EXPECT_EQ(
+      refused.Error().Message().rfind("update-with-start: the workflow could not be started", 0),
+      0u)
+      << refused.Error().ToString();
+  auto value = first.Value().workflow.Query<int64_t>("value");
+  ASSERT_TRUE(value.IsSuccess()) << value.Error().ToString();
+  EXPECT_EQ(value.Value(), 8);
+  ASSERT_TRUE(first.Value().workflow.Signal("finish", hugo::Unit{}).IsSuccess());
+  auto result = first.Value().workflow.GetResult(30s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), 8);
+  // One run, three accepted updates (the rejected and the refused left nothing).
+  auto types = EventTypes(first.Value().workflow);
+  ASSERT_FALSE(types.empty());
+  EXPECT_EQ(types.front(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  EXPECT_EQ(
+      std::count(types.begin(), types.end(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
+      3);
+}
+
+TEST_F(ScenarioTest, UpdateWithStartRefusesIncompleteOrUnsupportedOptionsAndStartsNothing) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Counter", &Counter);
+  StartWorker();
+  StartWorkflowOptions options = Options("counter-uws-bad");
+  auto refused = [&](const StartWorkflowOptions& o, const std::string& update_name,
+                     const std::string& says) {
+    auto sent = client_->StartUpdateWithStartWorkflow<int64_t, int64_t>("Counter", o, update_name,
+                                                                        {}, Delta(1));
+    ASSERT_TRUE(sent.IsFailure()) << says;
+    EXPECT_EQ(sent.Error().Code(), hugo::ErrorCodes::kValidation) << sent.Error().ToString();
+    EXPECT_NE(sent.Error().Message().find(says), std::string::npos) << sent.Error().ToString();
+  };
+  refused(options, "add", "id_conflict_policy");
+  options.id_conflict_policy = enums::WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING;
+  refused(options, "", "an update needs a name");
+  StartWorkflowOptions eager = options;
+  eager.enable_eager_start = true;
+  refused(eager, "add", "enable_eager_start");
+  StartWorkflowOptions no_queue = options;
+  no_queue.task_queue.clear();
+  refused(no_queue, "add", "task queue");
+  // The server refuses what update-with-start does not support.
+  StartWorkflowOptions cron = options;
+  cron.cron_schedule = "* * * * *";
+  auto scheduled =
+      client_->StartUpdateWithStartWorkflow<int64_t, int64_t>("Counter", cron, "add", {}, Delta(1));
+  ASSERT_TRUE(scheduled.IsFailure());
+  EXPECT_EQ(scheduled.Error().Code(), "grpc.invalid_argument") << scheduled.Error().ToString();
+  // Nothing was started.
+  auto described = client_->GetHandle(options.id).Describe();
+  ASSERT_TRUE(described.IsFailure());
+  EXPECT_EQ(described.Error().Code(), "grpc.not_found") << described.Error().ToString();
+}
+
+// --- update handlers: each knows its update; the workflow waits for all of them to finish.
+Workflow<std::string> Reserve(WorkflowContext ctx, std::vector<std::string>* seen,
+                              const bool* released, std::string item) {
+  const UpdateInfo* info = ctx.CurrentUpdateInfo();
+  std::string who = info != nullptr ? info->name + "/" + info->id : "none";
+  auto [child, cancel] = ctx.WithCancel();  // a derived context keeps the update
+  auto waited = co_await child.Await([released] { return *released; });
+  if (waited.IsFailure()) co_return waited.Error();
+  const UpdateInfo* derived = child.CurrentUpdateInfo();
+  seen->push_back(item + "@" + (derived != nullptr ? derived->id : "none"));
+  co_return who;
+}
+
+Workflow<std::string> DrainsUpdates(WorkflowContext ctx) {
+  std::vector<std::string> seen;
+  bool released = false;
+  auto u = ctx.SetUpdateHandler("reserve",
+                                [&seen, &released](WorkflowContext handler, std::string item) {
+                                  return Reserve(handler, &seen, &released, std::move(item));
+                                });
+  if (u.IsFailure()) co_return u.Error();
+  auto release = co_await ctx.GetSignalChannel<hugo::Unit>("release").Receive();
+  if (release.IsFailure()) co_return release.Error();
+  released = true;
+  const bool finished_at_release = ctx.AllHandlersFinished();
+  auto drained = co_await ctx.Await([ctx] { return ctx.AllHandlersFinished(); });
+  if (drained.IsFailure()) co_return drained.Error();
+  std::string text = finished_at_release ? "finished" : "running";
+  text += " at release, then drained:";
+  for (const auto& s : seen) text += " " + s;
+  text += ctx.CurrentUpdateInfo() == nullptr ? "; main has no update" : "; main has an update";
+  co_return text;
+}
+
+TEST_F(ScenarioTest, UpdateHandlersKnowTheirUpdateAndTheWorkflowWaitsForAllToFinish) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("DrainsUpdates", &DrainsUpdates);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("DrainsUpdates", Options("drains-updates"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  UpdateOptions a;
+  a.update_id = "ua";
+  auto first = handle.Value().StartUpdate<std::string>(a, "reserve", std::string("a"));
+  ASSERT_TRUE(first.IsSuccess()) << first.Error().ToString();
+  UpdateOptions b;
+  b.update_id = "ub";
+  auto second = handle.Value().StartUpdate<std::string>(b, "reserve", std::string("b"));
+  ASSERT_TRUE(second.IsSuccess()) << second.Error().ToString();
+  ASSERT_TRUE(handle.Value().Signal("release", hugo::Unit{}).IsSuccess());
+  auto result = handle.Value().GetResult(30s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "running at release, then drained: a@ua b@ub; main has no update");
+  auto ra = first.Value().Get(30s);
+  ASSERT_TRUE(ra.IsSuccess()) << ra.Error().ToString();
+  EXPECT_EQ(ra.Value(), "reserve/ua");
+  auto rb = second.Value().Get(30s);
+  ASSERT_TRUE(rb.IsSuccess()) << rb.Error().ToString();
+  EXPECT_EQ(rb.Value(), "reserve/ub");
+}
+
+// --- cron: each run sees the last completed run's result and the failure of the run before.
+Workflow<std::string> CronTally(WorkflowContext ctx) {
+  if (ctx.GetLastError()) {
+    auto last = ctx.GetLastCompletionResult<std::string>();
+    co_return "after " + ctx.GetLastError()->Message() + ", last " +
+        (last.IsSuccess() ? last.Value() : "none");
+  }
+  int64_t n = 1;
+  if (ctx.HasLastCompletionResult()) {
+    auto last = ctx.GetLastCompletionResult<std::string>();
+    if (last.IsFailure()) co_return last.Error();
+    n = std::stoll(last.Value()) + 1;
+  } else if (ctx.GetLastCompletionResult<std::string>().IsSuccess()) {
+    co_return ApplicationError("a first run has a last completion result", "Bug", true);
+  }
+  if (n == 3) co_return ApplicationError("stop at 3", "Stop", true);
+  co_return std::to_string(n);
+}
+
+// The last event of run `run_id` once it is a close event (polls the run's history).
+std::optional<temporal::api::history::v1::HistoryEvent> CloseEventOf(const Client& client,
+                                                                     const std::string& workflow_id,
+                                                                     const std::string& run_id) {
+  for (int poll = 0; poll < 600; ++poll) {
+    auto history = client.GetHandle(workflow_id, run_id).FetchHistory();
+    if (history.IsSuccess() && history.Value().events_size() > 0) {
+      const auto& last = history.Value().events(history.Value().events_size() - 1);
+      if (last.has_workflow_execution_completed_event_attributes() ||
+          last.has_workflow_execution_failed_event_attributes() ||
+          last.has_workflow_execution_timed_out_event_attributes() ||
+          last.has_workflow_execution_terminated_event_attributes()) {
+        return last;
+      }
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return std::nullopt;
+}
+
+TEST_F(ScenarioTest, ACronRunSeesTheLastCompletionResultAndTheFailureOfTheRunBefore) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("CronTally", &CronTally);
+  StartWorker();
+  StartWorkflowOptions options = Options("cron-tally");
+  options.cron_schedule = "@every 1s";
+  auto handle = client_->StartWorkflow<std::string>("CronTally", options);
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  std::vector<std::string> outcomes;
+  std::string run_id = handle.Value().run_id();
+  for (int run = 0; run < 4; ++run) {
+    auto closed = CloseEventOf(*client_, options.id, run_id);
+    ASSERT_TRUE(closed.has_value()) << "run " << run << " did not close";
+    if (closed->has_workflow_execution_completed_event_attributes()) {
+      const auto& a = closed->workflow_execution_completed_event_attributes();
+      outcomes.push_back(FromPayloads1<std::string>(a.result()).ValueOr("?"));
+      run_id = a.new_execution_run_id();
+    } else if (closed->has_workflow_execution_failed_event_attributes()) {
+      const auto& a = closed->workflow_execution_failed_event_attributes();
+      outcomes.push_back("failed: " + a.failure().message());
+      run_id = a.new_execution_run_id();
+    } else {
+      FAIL() << closed->DebugString();
+    }
+    ASSERT_FALSE(run_id.empty()) << "the cron schedule ended after run " << run;
+  }
+  EXPECT_EQ(outcomes,
+            (std::vector<std::string>{"1", "2", "failed: stop at 3", "after stop at 3, last 2"}));
+  ASSERT_TRUE(client_->GetHandle(options.id).Terminate("enough").IsSuccess());
+}
+
 // --- child workflows and signals between workflows.
 Workflow<std::string> Child(WorkflowContext ctx, std::string name) {
   auto signal = ctx.GetSignalChannel<std::string>("from-parent");

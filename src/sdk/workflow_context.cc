@@ -236,13 +236,13 @@ hugo::Error ContinueAsNewError(const ContinueAsNewCall& call) {
 std::pair<WorkflowContext, std::function<void()>> WorkflowContext::WithCancel() const {
   std::shared_ptr<internal::Scope> child = scope_->NewChild(scope_);
   std::weak_ptr<internal::Scope> weak = child;
-  return {WorkflowContext(run_, child, values_), [weak] {
+  return {WorkflowContext(run_, child, values_, update_), [weak] {
             if (auto scope = weak.lock()) scope->Cancel();
           }};
 }
 
 WorkflowContext WorkflowContext::Disconnected() const {
-  return WorkflowContext(run_, std::make_shared<internal::Scope>(), values_);
+  return WorkflowContext(run_, std::make_shared<internal::Scope>(), values_, update_);
 }
 
 const HeaderFields& WorkflowContext::ContextValues() const {
@@ -253,7 +253,7 @@ const HeaderFields& WorkflowContext::ContextValues() const {
 WorkflowContext WorkflowContext::WithContextPayload(std::string key, Payload value) const {
   auto values = std::make_shared<HeaderFields>(ContextValues());
   (*values)[std::move(key)] = std::move(value);
-  return WorkflowContext(run_, scope_, std::move(values));
+  return WorkflowContext(run_, scope_, std::move(values), update_);
 }
 
 hugo::Result<temporal::api::common::v1::Header> WorkflowContext::OutboundHeader() const {
@@ -265,6 +265,8 @@ hugo::Result<temporal::api::common::v1::Header> WorkflowContext::OutboundHeader(
 }
 
 bool WorkflowContext::IsCanceled() const { return scope_->canceled; }
+
+bool WorkflowContext::AllHandlersFinished() const { return run_->running_updates().empty(); }
 
 Future<hugo::Unit> WorkflowContext::Done() const {
   return Future<hugo::Unit>::FromState(scheduler(), scope_->done);

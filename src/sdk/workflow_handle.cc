@@ -5,6 +5,7 @@
 #include "hdo/client.h"
 #include "hdo/client_interceptor.h"
 #include "proto_util.h"
+#include "update_calls.h"
 
 namespace hdo {
 namespace {
@@ -311,21 +312,9 @@ hugo::Result<UntypedUpdateHandle> UpdateRoot(const std::shared_ptr<Connection>& 
   auto valid = ValidateWorkflowId(call.workflow_id);
   if (valid.IsFailure()) return valid.Error();
   if (call.update_name.empty()) return InvalidArgument("an update needs a name");
-  ws::UpdateWorkflowExecutionRequest request;
-  request.set_namespace_(client.namespace_name);
-  *request.mutable_workflow_execution() = ExecutionOf(call.workflow_id, call.run_id);
-  request.set_first_execution_run_id(call.first_execution_run_id);
-  const bool completed = call.options.wait_for_stage == UpdateStage::kCompleted;
-  request.mutable_wait_policy()->set_lifecycle_stage(
-      completed ? enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED
-                : enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED);
-  auto& meta = *request.mutable_request()->mutable_meta();
-  meta.set_update_id(call.options.update_id.empty() ? RandomUuid() : call.options.update_id);
-  meta.set_identity(client.identity);
-  auto& input = *request.mutable_request()->mutable_input();
-  input.set_name(call.update_name);
-  if (call.args.payloads_size() > 0) *input.mutable_args() = call.args;
-  SetHeader(call.header, input);
+  const ws::UpdateWorkflowExecutionRequest request =
+      internal::UpdateRequest(client, call.workflow_id, call.run_id, call.first_execution_run_id,
+                              call.update_name, call.options, call.args, call.header);
   // Re-issued while the server answers before the update was accepted (stage ADMITTED).
   for (int attempt = 0; attempt < UntypedWorkflowHandle::kUpdateCallsMax; ++attempt) {
     auto response = Call<ws::UpdateWorkflowExecutionResponse>(
@@ -333,20 +322,8 @@ hugo::Result<UntypedUpdateHandle> UpdateRoot(const std::shared_ptr<Connection>& 
         connection->options().long_poll_timeout);
     if (response.IsFailure() && IsDeadlineExceeded(response.Error())) continue;
     if (response.IsFailure()) return response.Error();
-    const auto& ref = response.Value().update_ref();
-    // The run the update went to (the workflow's current one when the call named none).
-    const std::string& run_id =
-        ref.workflow_execution().run_id().empty() ? call.run_id : ref.workflow_execution().run_id();
-    auto handle = [&](std::optional<hugo::Result<Payloads>> outcome) {
-      return hugo::Result<UntypedUpdateHandle>::Ok(UntypedUpdateHandle(
-          connection, client, call.workflow_id, run_id, meta.update_id(), std::move(outcome)));
-    };
-    if (response.Value().has_outcome()) return handle(FromOutcome(response.Value().outcome()));
-    if (response.Value().stage() < enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED) {
-      continue;
-    }
-    if (!completed) return handle(std::nullopt);
-    return handle(PollUpdate(*connection, client, ref));
+    auto handle = internal::UpdateHandleFrom(connection, client, request, response.Value());
+    if (handle) return *std::move(handle);
   }
   return hugo::Error::From("the update was not accepted", std::string(hugo::ErrorCodes::kTimeout));
 }
@@ -396,6 +373,57 @@ hugo::Result<ws::DescribeWorkflowExecutionResponse> DescribeRoot(const Connectio
 }
 
 }  // namespace
+
+namespace internal {
+
+ws::UpdateWorkflowExecutionRequest UpdateRequest(
+    const ClientOptions& client, const std::string& workflow_id, const std::string& run_id,
+    const std::string& first_execution_run_id, const std::string& update_name,
+    const UpdateOptions& options, const Payloads& args, const HeaderFields& header) {
+  ws::UpdateWorkflowExecutionRequest request;
+  request.set_namespace_(client.namespace_name);
+  *request.mutable_workflow_execution() = ExecutionOf(workflow_id, run_id);
+  request.set_first_execution_run_id(first_execution_run_id);
+  request.mutable_wait_policy()->set_lifecycle_stage(
+      options.wait_for_stage == UpdateStage::kCompleted
+          ? enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED
+          : enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED);
+  auto& meta = *request.mutable_request()->mutable_meta();
+  meta.set_update_id(options.update_id.empty() ? RandomUuid() : options.update_id);
+  meta.set_identity(client.identity);
+  auto& input = *request.mutable_request()->mutable_input();
+  input.set_name(update_name);
+  if (args.payloads_size() > 0) *input.mutable_args() = args;
+  SetHeader(header, input);
+  return request;
+}
+
+std::optional<hugo::Result<UntypedUpdateHandle>> UpdateHandleFrom(
+    const std::shared_ptr<Connection>& connection, const ClientOptions& client,
+    const ws::UpdateWorkflowExecutionRequest& request,
+    const ws::UpdateWorkflowExecutionResponse& response) {
+  const auto& ref = response.update_ref();
+  // The run the update went to (the workflow's current one when the request named none).
+  const std::string& run_id = ref.workflow_execution().run_id().empty()
+                                  ? request.workflow_execution().run_id()
+                                  : ref.workflow_execution().run_id();
+  auto handle = [&](std::optional<hugo::Result<Payloads>> outcome) {
+    return hugo::Result<UntypedUpdateHandle>::Ok(
+        UntypedUpdateHandle(connection, client, request.workflow_execution().workflow_id(), run_id,
+                            request.request().meta().update_id(), std::move(outcome)));
+  };
+  if (response.has_outcome()) return handle(FromOutcome(response.outcome()));
+  if (response.stage() < enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED) {
+    return std::nullopt;
+  }
+  if (request.wait_policy().lifecycle_stage() !=
+      enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED) {
+    return handle(std::nullopt);
+  }
+  return handle(PollUpdate(*connection, client, ref));
+}
+
+}  // namespace internal
 
 hugo::Result<UntypedUpdateHandle> UntypedWorkflowHandle::StartUpdatePayloads(
     UpdateOptions options, std::string update_name, Payloads args) const {

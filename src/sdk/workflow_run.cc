@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <iostream>
 #include <sstream>
 
 #include "hdo/failure.h"
@@ -352,6 +353,8 @@ hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
       info_.search_attributes[k] = v;
     input_ = a.input();
     info_.header = HeaderToFields(a.header());
+    info_.last_completion_result = a.last_completion_result();
+    if (a.has_continued_failure()) info_.last_failure = FailureToError(a.continued_failure());
     if (!a.workflow_id().empty()) info_.workflow_id = a.workflow_id();
     now_ = info_.start_time;
   }
@@ -587,6 +590,9 @@ void WorkflowRun::CheckRootDone() {
   }
   hugo::Result<Payloads> outcome = std::move(*promise.result);
   closed_ = true;
+  if (outcome.IsSuccess() || outcome.Error().HasCode(WorkflowErrorCodes::kContinueAsNew)) {
+    WarnOfRunningUpdates();
+  }
   command::Command c;
   if (outcome.IsSuccess()) {
     c.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
@@ -637,6 +643,19 @@ void WorkflowRun::CheckRootDone() {
   AddCommand(std::move(c), enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, "");
   if (execution_context_ && !replaying_)
     (void)execution_context_->Complete(hugo::WorkflowStatus::kFailed, error);
+}
+
+void WorkflowRun::WarnOfRunningUpdates() const {
+  if (running_updates_.empty() || replaying_) return;
+  std::string updates;
+  for (const auto& [id, name] : running_updates_) {
+    updates += (updates.empty() ? "" : ", ") + name + " (id " + id + ")";
+  }
+  std::cerr
+      << "level=warn workflow_id=" << info_.workflow_id << " run_id=" << info_.run_id
+      << " msg=\"the workflow finished while update handlers were still running: " << updates
+      << "; their callers get an error instead of the update's result. Wait for them with "
+         "co_await ctx.Await([ctx] { return ctx.AllHandlersFinished(); }) before returning\"\n";
 }
 
 void WorkflowRun::FinishActivation() {

@@ -168,6 +168,7 @@ class WorkflowRun {
     WorkerInterceptor::ContinueAsNewNext continue_as_new;
   };
   const Chains* chains() const { return chains_.get(); }
+  const std::map<std::string, std::string>& running_updates() const { return running_updates_; }
   Future<hugo::Result<Payloads>> ScheduleActivity(std::shared_ptr<Scope> scope,
                                                   std::string activity_type,
                                                   ActivityOptions options, Payloads input,
@@ -348,6 +349,8 @@ class WorkflowRun {
   std::shared_ptr<const HeaderFields> root_values_;
   std::unique_ptr<Chains> chains_;
   void BuildChains();
+  // Logs (not on replay) the updates whose handlers a completing run leaves running.
+  void WarnOfRunningUpdates() const;
   void DeliverSignal(const SignalInput& input);
   hugo::Result<Payloads> AnswerQuery(const QueryInput& input);
   hugo::Result<hugo::Unit> RunUpdateValidator(const UpdateInput& input);
@@ -405,6 +408,8 @@ class WorkflowRun {
   std::vector<temporal::api::protocol::v1::Message> admitted_updates_;
   std::vector<temporal::api::update::v1::Request> replay_updates_;  // look-ahead accepted
   std::set<std::string> delivered_updates_;
+  // Accepted updates whose handler has not returned: update id -> update name.
+  std::map<std::string, std::string> running_updates_;
 
   std::shared_ptr<MarkerStore> marker_store_;
   std::unique_ptr<hugo::DeterministicEffectStore> effects_;

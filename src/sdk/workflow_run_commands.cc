@@ -818,12 +818,15 @@ void WorkflowRun::DeliverUpdate(const temporal::api::update::v1::Request& reques
   hugo::Result<HeaderFields> values = internal::ExtractToWorkflow(
       options_.context_propagators, HeaderToFields(request.input().header()),
       RootContext().ContextValues());
+  running_updates_[update_id] = request.input().name();
   Workflow<Payloads> body =
       values.IsFailure()
           ? FailedWorkflow(values.Error())
           : StartUpdateHandler(
                 WorkflowContext(this, root_scope_,
-                                std::make_shared<const HeaderFields>(std::move(values).Value())),
+                                std::make_shared<const HeaderFields>(std::move(values).Value()),
+                                std::make_shared<const UpdateInfo>(
+                                    UpdateInfo{update_id, request.input().name()})),
                 UpdateInput{update_id, request.input().name(), request.input().args(),
                             HeaderToFields(request.input().header())});
   Spawn(RunUpdate(this, update_id, std::move(body)));
@@ -831,6 +834,7 @@ void WorkflowRun::DeliverUpdate(const temporal::api::update::v1::Request& reques
 
 void WorkflowRun::CompleteUpdateFromCoroutine(const std::string& update_id,
                                               const hugo::Result<Payloads>& outcome) {
+  running_updates_.erase(update_id);
   temporal::api::update::v1::Response response;
   response.mutable_meta()->set_update_id(update_id);
   if (outcome.IsSuccess()) {

@@ -556,6 +556,49 @@ TEST(WorkflowRunTest, AnUpdateAcceptedInTheFirstTaskReplaysAgainstTheHandlerRegi
   EXPECT_TRUE(run->TakeMessages().empty());
 }
 
+// --- a run that returns while an update handler still runs: a warning names the update.
+Workflow<int64_t> Forever(WorkflowContext ctx, bool* running) {
+  *running = true;
+  auto waited = co_await ctx.Await([] { return false; });
+  if (waited.IsFailure()) co_return waited.Error();
+  co_return int64_t{0};
+}
+
+Workflow<std::string> Impatient(WorkflowContext ctx) {
+  bool running = false;
+  auto u = ctx.SetUpdateHandler(
+      "wait", [&running](WorkflowContext handler, int64_t) { return Forever(handler, &running); });
+  if (u.IsFailure()) co_return u.Error();
+  auto waited = co_await ctx.Await([&running] { return running; });
+  if (waited.IsFailure()) co_return waited.Error();
+  co_return std::string(ctx.AllHandlersFinished() ? "all finished" : "handlers running");
+}
+
+TEST(WorkflowRunTest, ARunCompletingWithAnUpdateHandlerRunningWarnsNamingTheUpdate) {
+  Fixture f;
+  f.registry.Register("Impatient", &Impatient);
+  HistoryBuilder h("Impatient");
+  int64_t started = h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  run->AddMessages(UpdateMessages(UpdateRequest("u1", "wait", 1), started - 1));
+  testing::internal::CaptureStderr();
+  auto advanced = run->Advance(true);
+  std::string warned = testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(advanced.IsSuccess()) << advanced.Error().ToString();
+  auto commands = run->TakeCommands();
+  ASSERT_EQ(commands.size(), 2u);  // the update's acceptance, the completion
+  EXPECT_EQ(commands[0].protocol_message_command_attributes().message_id(), "u1/accept");
+  ASSERT_TRUE(commands[1].has_complete_workflow_execution_command_attributes());
+  EXPECT_EQ(FromPayloads1<std::string>(
+                commands[1].complete_workflow_execution_command_attributes().result())
+                .Value(),
+            "handlers running");
+  EXPECT_NE(warned.find("level=warn"), std::string::npos) << warned;
+  EXPECT_NE(warned.find("update handlers were still running: wait (id u1)"), std::string::npos)
+      << warned;
+}
+
 TEST(ReplayerTest, ParsesTheCliJsonWithEitherEnumSpelling) {
   const char* json = R"({"events":[{"eventId":"1","eventType":"WorkflowExecutionStarted",
     "workflowExecutionStartedEventAttributes":{"workflowType":{"name":"Greet"}}},

@@ -1,4 +1,5 @@
-// hdo::Client: starts, signals, queries, updates, cancels, terminates, lists and awaits workflows
+// hdo::Client: starts, signals, queries, updates (update-with-start too), cancels, terminates,
+// lists and awaits workflows
 // on a Temporal frontend (hdo or any Temporal server), and completes activities asynchronously by
 // task token. Every call is synchronous, has a deadline (the connection's rpc_timeout, or its
 // long_poll_timeout for calls the server holds) and returns a hugo::Result; gRPC failures are
@@ -246,6 +247,22 @@ class WorkflowHandle : public UntypedWorkflowHandle {
   }
 };
 
+// What an update-with-start returns: the workflow (the run the update went to: started by the
+// call, or the running one when its id conflict policy is USE_EXISTING) and the update.
+struct UntypedUpdateWithStart {
+  UntypedWorkflowHandle workflow;
+  UntypedUpdateHandle update;
+  // True when the call started the workflow (false: it went to a running one).
+  bool workflow_started = false;
+};
+
+template <class U, class R>
+struct UpdateWithStart {
+  WorkflowHandle<R> workflow;
+  UpdateHandle<U> update;
+  bool workflow_started = false;
+};
+
 class Client {
  public:
   // Precondition: `connection` is not null.
@@ -290,6 +307,45 @@ class Client {
         .Map([](UntypedWorkflowHandle handle) { return WorkflowHandle<R>(std::move(handle)); });
   }
 
+  // Update-with-start (the Go SDK's UpdateWithStartWorkflow): in one request, starts the
+  // workflow `options.id` unless it is running, and sends it the update `update_name`; a workflow
+  // it starts gets the update in its first workflow task. `options.id_conflict_policy` must be
+  // set: USE_EXISTING sends the update to a running workflow, FAIL refuses one (with
+  // WorkflowExecutionAlreadyStartedFailure and nothing updated). Returns once the update reached
+  // `update_options.wait_for_stage` (accepted, by default, or rejected: the handle then holds the
+  // rejection; the workflow it started stays started). A failed operation gives its own error
+  // (the start's or the update's), with metadata `temporal.operation` 0 or 1.
+  template <class U = nlohmann::json, class R = nlohmann::json, class... A>
+  hugo::Result<UpdateWithStart<U, R>> StartUpdateWithStartWorkflow(
+      std::string workflow_type, StartWorkflowOptions options, std::string update_name,
+      UpdateOptions update_options, Payloads update_args, const A&... args) const {
+    auto input = ToPayloads(args...);
+    if (input.IsFailure()) return input.Error();
+    auto sent = UpdateWithStartWorkflowPayloads(std::move(workflow_type), std::move(options),
+                                                std::move(input).Value(), std::move(update_name),
+                                                std::move(update_options), std::move(update_args));
+    if (sent.IsFailure()) return sent.Error();
+    UntypedUpdateWithStart& both = sent.Value();
+    return hugo::Result<UpdateWithStart<U, R>>::Ok(
+        UpdateWithStart<U, R>{WorkflowHandle<R>(std::move(both.workflow)),
+                              UpdateHandle<U>(std::move(both.update)), both.workflow_started});
+  }
+
+  // StartUpdateWithStartWorkflow waiting for the update to complete: its result.
+  template <class U = nlohmann::json, class... A>
+  hugo::Result<U> ExecuteUpdateWithStartWorkflow(std::string workflow_type,
+                                                 StartWorkflowOptions options,
+                                                 std::string update_name,
+                                                 UpdateOptions update_options, Payloads update_args,
+                                                 const A&... args) const {
+    update_options.wait_for_stage = UpdateStage::kCompleted;
+    auto sent = StartUpdateWithStartWorkflow<U, nlohmann::json>(
+        std::move(workflow_type), std::move(options), std::move(update_name),
+        std::move(update_options), std::move(update_args), args...);
+    if (sent.IsFailure()) return sent.Error();
+    return sent.Value().update.Get();
+  }
+
   template <class R = nlohmann::json>
   WorkflowHandle<R> GetHandle(std::string workflow_id, std::string run_id = {}) const {
     return WorkflowHandle<R>(connection_, options_, std::move(workflow_id), std::move(run_id));
@@ -303,6 +359,10 @@ class Client {
                                                                       std::string signal_name,
                                                                       Payloads signal_input,
                                                                       Payloads input) const;
+
+  hugo::Result<UntypedUpdateWithStart> UpdateWithStartWorkflowPayloads(
+      std::string workflow_type, StartWorkflowOptions options, Payloads input,
+      std::string update_name, UpdateOptions update_options, Payloads update_args) const;
 
   // Every execution matching the visibility `query` ("" for all), reading at most `pages_max`
   // pages of `page_size`.

@@ -1,10 +1,10 @@
 // hdo client interceptors: code that runs around what a Client and its workflow handles ask of
 // the server, the Go SDK's ClientInterceptor (ClientOutboundInterceptor): starts,
-// signal-with-starts, signals, queries, updates, cancel and terminate requests, describes and
-// result waits. Logging, metrics, tracing spans, authorization checks, header and argument
-// rewriting go here. Each method gets the call and `next`, the rest of the chain ending in the
-// SDK's own request: call it (once) to go on, change a copy of the call first, or return without
-// it to answer in its place.
+// signal-with-starts, signals, queries, updates, update-with-starts, cancel and terminate
+// requests, describes and result waits. Logging, metrics, tracing spans, authorization checks,
+// header and argument rewriting go here. Each method gets the call and `next`, the rest of the
+// chain ending in the SDK's own request: call it (once) to go on, change a copy of the call first,
+// or return without it to answer in its place.
 //
 // ClientOptions::interceptors run in order, the first outermost (it sees the call first and the
 // outcome last). A call's `header` holds what the connection's context propagators wrote; what an
@@ -39,6 +39,17 @@ struct SignalWithStartCall {
   Payloads input;
   std::string signal_name;
   Payloads signal_input;
+  HeaderFields header;
+};
+
+// One header for both operations: it becomes the start's header and the update's.
+struct UpdateWithStartCall {
+  std::string workflow_type;
+  StartWorkflowOptions options;
+  Payloads input;
+  std::string update_name;
+  UpdateOptions update_options;
+  Payloads update_args;
   HeaderFields header;
 };
 
@@ -131,6 +142,14 @@ class ClientInterceptor {
       std::function<hugo::Result<UntypedUpdateHandle>(const UpdateWorkflowCall&)>;
   virtual hugo::Result<UntypedUpdateHandle> UpdateWorkflow(const UpdateWorkflowCall& call,
                                                            const UpdateWorkflowNext& next) const {
+    return next(call);
+  }
+
+  // An update-with-start sent until the update reaches call.update_options.wait_for_stage.
+  using UpdateWithStartNext =
+      std::function<hugo::Result<UntypedUpdateWithStart>(const UpdateWithStartCall&)>;
+  virtual hugo::Result<UntypedUpdateWithStart> UpdateWithStartWorkflow(
+      const UpdateWithStartCall& call, const UpdateWithStartNext& next) const {
     return next(call);
   }
 

@@ -124,9 +124,12 @@ class Connection {
 };
 
 // A gRPC status as a hugo::Error: code "grpc.<canonical name>" (e.g. grpc.not_found), the
-// server's message, metadata `grpc.code` (the number) and, for the Temporal error details the SDK
-// acts on, `temporal.failure` (the detail's type name, e.g. WorkflowExecutionAlreadyStartedFailure)
-// plus `run_id` when the detail carries one.
+// server's message, metadata `grpc.code` (the number), `grpc.message` (the server's message
+// alone) and, for the Temporal error details the SDK acts on, `temporal.failure` (the detail's
+// type name, e.g. WorkflowExecutionAlreadyStartedFailure) plus `run_id` when the detail carries
+// one. A MultiOperationExecutionFailure (update-with-start) gives the error of the operation that
+// failed, with metadata `temporal.operation` (its index in the request), rather than the
+// ABORTED status around it.
 hugo::Error StatusToError(const grpc::Status& status, std::string_view what);
 
 }  // namespace hdo

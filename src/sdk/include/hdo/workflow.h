@@ -476,6 +476,12 @@ struct WorkflowInfo {
   int64_t history_length = 0;
   int64_t history_size_bytes = 0;
   bool continue_as_new_suggested = false;
+  // What the run before this one left (WorkflowExecutionStarted): the result of the last run of
+  // a cron schedule or retry chain that completed (no payloads when none did), and the failure of
+  // the run before, when it failed or timed out. WorkflowContext::HasLastCompletionResult,
+  // GetLastCompletionResult and GetLastError read them (the Go SDK's functions of those names).
+  Payloads last_completion_result;
+  std::optional<hugo::Error> last_failure;
 };
 
 // A child workflow: started (the execution, or the start failure) and its result.
@@ -492,12 +498,22 @@ struct WorkflowErrorCodes {
   static constexpr std::string_view kContinueAsNew = "temporal.continue_as_new";
 };
 
+// The update an update handler runs for (WorkflowContext::CurrentUpdateInfo).
+struct UpdateInfo {
+  std::string id;
+  std::string name;
+};
+
 // ---------------------------------------------------------------------------------------------
 class WorkflowContext {
  public:
   WorkflowContext(internal::WorkflowRun* run, std::shared_ptr<internal::Scope> scope,
-                  std::shared_ptr<const HeaderFields> values = nullptr)
-      : run_(run), scope_(std::move(scope)), values_(std::move(values)) {}
+                  std::shared_ptr<const HeaderFields> values = nullptr,
+                  std::shared_ptr<const UpdateInfo> update = nullptr)
+      : run_(run),
+        scope_(std::move(scope)),
+        values_(std::move(values)),
+        update_(std::move(update)) {}
 
   const WorkflowInfo& Info() const;
   // The time of the current workflow task (the same on every replay).
@@ -621,6 +637,27 @@ class WorkflowContext {
   double Random() const;  // [0, 1)
   std::string NewUuid() const;
 
+  // Cron schedules and workflow retries: whether a run of the chain before this one completed,
+  // its result, and the failure of the run just before (std::nullopt when it did not fail).
+  bool HasLastCompletionResult() const { return Info().last_completion_result.payloads_size() > 0; }
+  template <class T>
+  hugo::Result<T> GetLastCompletionResult() const {
+    if (!HasLastCompletionResult()) {
+      return hugo::Error::From("no earlier run of this workflow completed with a result",
+                               std::string(ConverterCodes::kDecode));
+    }
+    return FromPayloads1<T>(Info().last_completion_result);
+  }
+  const std::optional<hugo::Error>& GetLastError() const { return Info().last_failure; }
+
+  // Update handlers (the Go SDK's AllHandlersFinished and GetCurrentUpdateInfo): whether no
+  // accepted update's handler is still running (await it before returning, so that no update is
+  // cut off: a run that completes or continues as new with handlers running logs a warning naming
+  // them, and their callers get an error instead of a result), and the update this context's
+  // handler runs for (null outside update handlers; contexts derived from the handler's keep it).
+  bool AllHandlersFinished() const;
+  const UpdateInfo* CurrentUpdateInfo() const { return update_.get(); }
+
   // Visibility.
   hugo::Result<hugo::Unit> UpsertSearchAttributes(
       std::map<std::string, nlohmann::json> attributes) const;
@@ -699,6 +736,7 @@ class WorkflowContext {
   internal::WorkflowRun* run_;
   std::shared_ptr<internal::Scope> scope_;
   std::shared_ptr<const HeaderFields> values_;  // null: none
+  std::shared_ptr<const UpdateInfo> update_;    // null: not in an update handler
 };
 
 // ---------------------------------------------------------------------------------------------
