@@ -393,6 +393,95 @@ TEST_F(InterceptorTest, OutboundHooksRewriteWhatTheWorkflowStartsOrAnswerInItsPl
   EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
 }
 
+// --- The hooks on markers and upserts: a version capped, a side effect refused, a search
+// attribute refused and a memo extended; the history records what the hooks let through.
+class Guarding : public WorkerInterceptor {
+ public:
+  hugo::Result<int32_t> GetVersion(WorkflowContext ctx, const VersionCall& call,
+                                   const GetVersionNext& next) const override {
+    VersionCall capped = call;
+    if (call.change_id == "capped") capped.max_supported = std::min(call.max_supported, 1);
+    return next(ctx, capped);
+  }
+  hugo::Result<hugo::Unit> SideEffect(WorkflowContext ctx, const std::string& effect_id,
+                                      const SideEffectNext& next) const override {
+    if (effect_id.rfind("blocked-", 0) == 0) {
+      return hugo::Error::From("side effect " + effect_id + " blocked", "test.forbidden");
+    }
+    return next(ctx, effect_id);
+  }
+  hugo::Result<hugo::Unit> UpsertSearchAttributes(WorkflowContext ctx,
+                                                  const std::map<std::string, Payload>& attributes,
+                                                  const UpsertNext& next) const override {
+    if (attributes.count("Forbidden") > 0) {
+      return hugo::Error::From("search attribute Forbidden refused", "test.forbidden");
+    }
+    return next(ctx, attributes);
+  }
+  hugo::Result<hugo::Unit> UpsertMemo(WorkflowContext ctx,
+                                      const std::map<std::string, Payload>& memo,
+                                      const UpsertNext& next) const override {
+    std::map<std::string, Payload> audited = memo;
+    audited["audited"] = ToPayload(true).Value();
+    return next(ctx, audited);
+  }
+};
+
+Workflow<std::string> Marked(WorkflowContext ctx) {
+  auto version = ctx.GetVersion("capped", WorkflowContext::kDefaultVersion, 3);
+  if (version.IsFailure()) co_return version.Error();
+  auto answer = ctx.SideEffect<int64_t>("answer", [] { return int64_t{42}; });
+  if (answer.IsFailure()) co_return answer.Error();
+  auto blocked = ctx.SideEffect<int64_t>("blocked-clock", [] { return int64_t{7}; });
+  auto refused = ctx.UpsertSearchAttributes({{"Forbidden", "x"}});
+  auto memo = ctx.UpsertMemo({{"note", "hi"}});
+  if (memo.IsFailure()) co_return memo.Error();
+  auto slept = co_await ctx.Sleep(1ms);  // a second task: the markers replay once
+  if (slept.IsFailure()) co_return slept.Error();
+  co_return "version " + std::to_string(version.Value()) + ", answer " +
+      std::to_string(answer.Value()) + ", " +
+      (blocked.IsFailure() ? blocked.Error().Message() : "not blocked") + ", " +
+      (refused.IsFailure() ? refused.Error().Message() : "not refused");
+}
+
+TEST_F(InterceptorTest, HooksOnVersionsSideEffectsAndUpsertsDecideWhatIsRecorded) {
+  WorkerOptions options;
+  options.interceptors = {std::make_shared<Guarding>()};
+  Worker& worker = NewWorker(options);
+  worker.RegisterWorkflow("Marked", &Marked);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("Marked", Options("marked"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult(30s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(),
+            "version 1, answer 42, side effect blocked-clock blocked, search attribute Forbidden "
+            "refused");
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  std::map<std::string, int> markers;
+  std::map<std::string, std::string> memo;
+  for (const auto& e : history.Value().events()) {
+    EXPECT_FALSE(e.has_upsert_workflow_search_attributes_event_attributes()) << e.DebugString();
+    if (e.has_marker_recorded_event_attributes()) {
+      ++markers[e.marker_recorded_event_attributes().marker_name()];
+    }
+    if (e.has_workflow_properties_modified_event_attributes()) {
+      for (const auto& [key, payload] :
+           e.workflow_properties_modified_event_attributes().upserted_memo().fields()) {
+        memo[key] = payload.data();
+      }
+    }
+  }
+  EXPECT_EQ(markers, (std::map<std::string, int>{{"hugo.effect", 1}, {"hugo.version", 1}}));
+  EXPECT_EQ(memo, (std::map<std::string, std::string>{{"audited", "true"}, {"note", "\"hi\""}}));
+  Replayer replayer;
+  replayer.RegisterWorkflow("Marked", &Marked);
+  replayer.SetInterceptors(options.interceptors);
+  auto replayed = replayer.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+}
+
 // --- Client interceptors: every call of a Client and its handles goes through them, first
 // outermost; a header an interceptor adds travels with the request; one can answer in place of
 // the server.

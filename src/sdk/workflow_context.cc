@@ -278,22 +278,48 @@ std::string WorkflowContext::NextSideEffectId() const {
   return "side-effect-" + std::to_string(run_->NextSideEffect());
 }
 
-hugo::Result<int32_t> WorkflowContext::GetVersion(std::string change_id, int32_t min_supported,
-                                                  int32_t max_supported) const {
-  if (run_->replaying() && !run_->HasRecord(change_id)) {
+bool WorkflowContext::HasInterceptors() const { return !run_->interceptors().empty(); }
+
+hugo::Result<hugo::Unit> WorkflowContext::InterceptedSideEffect(
+    const std::string& effect_id, const std::function<hugo::Result<hugo::Unit>()>& body) const {
+  using I = WorkerInterceptor;
+  return internal::InterceptorChain<I::SideEffectNext>(
+      run_->interceptors(), &I::SideEffect,
+      [&body](WorkflowContext, const std::string&) { return body(); })(*this, effect_id);
+}
+
+namespace {
+hugo::Result<int32_t> DecideVersion(internal::WorkflowRun* run, const WorkflowInfo& info,
+                                    const VersionCall& call) {
+  const std::string& change_id = call.change_id;
+  const int32_t min_supported = call.min_supported;
+  const int32_t max_supported = call.max_supported;
+  if (run->replaying() && !run->HasRecord(change_id)) {
     // History from before the change: the old code path.
-    if (min_supported > kDefaultVersion) {
-      return hugo::Error::From("history of " + Info().workflow_id + " predates change " +
-                                   change_id + " (version -1) but the code supports only [" +
+    if (min_supported > WorkflowContext::kDefaultVersion) {
+      return hugo::Error::From("history of " + info.workflow_id + " predates change " + change_id +
+                                   " (version -1) but the code supports only [" +
                                    std::to_string(min_supported) + ", " +
                                    std::to_string(max_supported) + "]",
                                std::string(WorkflowErrorCodes::kNonDeterminism));
     }
-    return hugo::Result<int32_t>::Ok(kDefaultVersion);
+    return hugo::Result<int32_t>::Ok(WorkflowContext::kDefaultVersion);
   }
-  auto decision = run_->versions().Require(change_id, min_supported, max_supported);
+  auto decision = run->versions().Require(change_id, min_supported, max_supported);
   if (decision.IsFailure()) return decision.Error();
   return hugo::Result<int32_t>::Ok(decision.Value().version);
+}
+}  // namespace
+
+hugo::Result<int32_t> WorkflowContext::GetVersion(std::string change_id, int32_t min_supported,
+                                                  int32_t max_supported) const {
+  VersionCall call{std::move(change_id), min_supported, max_supported};
+  if (!HasInterceptors()) return DecideVersion(run_, Info(), call);
+  using I = WorkerInterceptor;
+  return internal::InterceptorChain<I::GetVersionNext>(
+      run_->interceptors(), &I::GetVersion, [this](WorkflowContext, const VersionCall& c) {
+        return DecideVersion(run_, Info(), c);
+      })(*this, call);
 }
 
 bool WorkflowContext::Patched(std::string patch_id) const {
@@ -328,8 +354,14 @@ hugo::Result<hugo::Unit> WorkflowContext::UpsertSearchAttributes(
     if (payload.IsFailure()) return payload.Error();
     payloads[k] = payload.Value();
   }
-  run_->UpsertSearchAttributes(payloads);
-  return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+  auto upsert = [this](WorkflowContext, const std::map<std::string, Payload>& p) {
+    run_->UpsertSearchAttributes(p);
+    return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+  };
+  if (!HasInterceptors()) return upsert(*this, payloads);
+  using I = WorkerInterceptor;
+  return internal::InterceptorChain<I::UpsertNext>(run_->interceptors(), &I::UpsertSearchAttributes,
+                                                   upsert)(*this, payloads);
 }
 
 hugo::Result<hugo::Unit> WorkflowContext::UpsertMemo(
@@ -340,8 +372,14 @@ hugo::Result<hugo::Unit> WorkflowContext::UpsertMemo(
     if (payload.IsFailure()) return payload.Error();
     payloads[k] = payload.Value();
   }
-  run_->UpsertMemo(payloads);
-  return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+  auto upsert = [this](WorkflowContext, const std::map<std::string, Payload>& p) {
+    run_->UpsertMemo(p);
+    return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+  };
+  if (!HasInterceptors()) return upsert(*this, payloads);
+  using I = WorkerInterceptor;
+  return internal::InterceptorChain<I::UpsertNext>(run_->interceptors(), &I::UpsertMemo, upsert)(
+      *this, payloads);
 }
 
 void WorkflowContext::Log(std::string_view level, std::string_view message) const {

@@ -151,6 +151,7 @@ class WorkflowRun {
   int64_t NextSideEffect() { return ++side_effects_; }
 
   const ContextPropagators& context_propagators() const { return options_.context_propagators; }
+  const WorkerInterceptors& interceptors() const { return options_.interceptors; }
   // The interceptor chains (hdo/interceptor.h), built with the run when the worker has
   // interceptors (null otherwise); they outlive every coroutine an interceptor returned.
   struct Chains {

@@ -2,7 +2,8 @@
 // WorkerInterceptor: inbound (ActivityInboundInterceptor, WorkflowInboundInterceptor) activities
 // and local activities, the workflow function, signals, queries, update validators and update
 // handlers; outbound (WorkflowOutboundInterceptor) what workflow code starts: activities, local
-// activities, child workflows, external signals and cancel requests, timers and continue-as-new.
+// activities, child workflows, external signals and cancel requests, timers, continue-as-new,
+// versions, side effects and search attribute and memo upserts.
 // Logging, metrics, tracing spans, authorization checks, header and argument rewriting go here.
 // Each method gets the call and `next`, the rest of the chain ending in the SDK's own handling:
 // call it (once) to go on, or return without it to answer in its place.
@@ -18,6 +19,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -83,6 +85,13 @@ struct SignalExternalCall {
 struct CancelExternalCall {
   std::string workflow_id;
   std::string run_id;
+};
+
+// GetVersion's (and Patched's) arguments.
+struct VersionCall {
+  std::string change_id;
+  int32_t min_supported = WorkflowContext::kDefaultVersion;
+  int32_t max_supported = WorkflowContext::kDefaultVersion;
 };
 
 struct ContinueAsNewCall {
@@ -196,6 +205,36 @@ class WorkerInterceptor {
   virtual hugo::Error ContinueAsNew(WorkflowContext ctx, const ContinueAsNewCall& call,
                                     const ContinueAsNewNext& next) const {
     return next(ctx, call);
+  }
+
+  // GetVersion and Patched (GetVersion(id, -1, 1)): `next` decides (and records) the version;
+  // what is returned is the version the workflow code follows.
+  using GetVersionNext = std::function<hugo::Result<int32_t>(WorkflowContext, const VersionCall&)>;
+  virtual hugo::Result<int32_t> GetVersion(WorkflowContext ctx, const VersionCall& call,
+                                           const GetVersionNext& next) const {
+    return next(ctx, call);
+  }
+  // SideEffect: `next` runs the effect once (on replay, reads its recorded outcome) and records
+  // it; the value goes to the workflow code, this hook sees the effect's id and whether it
+  // failed. An error returned without calling `next` is the SideEffect's outcome, unrecorded.
+  using SideEffectNext =
+      std::function<hugo::Result<hugo::Unit>(WorkflowContext, const std::string& effect_id)>;
+  virtual hugo::Result<hugo::Unit> SideEffect(WorkflowContext ctx, const std::string& effect_id,
+                                              const SideEffectNext& next) const {
+    return next(ctx, effect_id);
+  }
+  // UpsertSearchAttributes and UpsertMemo, with the values encoded: `next` issues the command.
+  using UpsertNext = std::function<hugo::Result<hugo::Unit>(WorkflowContext,
+                                                            const std::map<std::string, Payload>&)>;
+  virtual hugo::Result<hugo::Unit> UpsertSearchAttributes(
+      WorkflowContext ctx, const std::map<std::string, Payload>& attributes,
+      const UpsertNext& next) const {
+    return next(ctx, attributes);
+  }
+  virtual hugo::Result<hugo::Unit> UpsertMemo(WorkflowContext ctx,
+                                              const std::map<std::string, Payload>& memo,
+                                              const UpsertNext& next) const {
+    return next(ctx, memo);
   }
 };
 

@@ -729,6 +729,10 @@ class WorkflowContext {
   std::shared_ptr<internal::SignalChannelState> SignalState(const std::string& signal_name) const;
   hugo::DeterministicEffectStore& Effects() const;
   std::string NextSideEffectId() const;
+  // Whether the worker has interceptors; SideEffect's hook chain around `body` (which captures).
+  bool HasInterceptors() const;
+  hugo::Result<hugo::Unit> InterceptedSideEffect(
+      const std::string& effect_id, const std::function<hugo::Result<hugo::Unit>()>& body) const;
 
   // The header a command issued through this context carries (the propagators' InjectFromWorkflow).
   hugo::Result<temporal::api::common::v1::Header> OutboundHeader() const;
@@ -898,7 +902,25 @@ hugo::Result<T> WorkflowContext::SideEffect(F fn) const {
 
 template <class T, class F>
 hugo::Result<T> WorkflowContext::SideEffect(std::string effect_id, F fn) const {
-  return Effects().Capture<T>(effect_id, std::move(fn));
+  if (!HasInterceptors()) return Effects().Capture<T>(effect_id, std::move(fn));
+  // Through the worker interceptors' SideEffect hooks: the value stays here, typed.
+  std::optional<hugo::Result<T>> captured;
+  hugo::Result<hugo::Unit> passed =
+      InterceptedSideEffect(effect_id, [&]() -> hugo::Result<hugo::Unit> {
+        captured = Effects().Capture<T>(effect_id, std::move(fn));
+        if (captured->IsFailure()) return captured->Error();
+        return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+      });
+  if (!captured) {  // an interceptor answered without running the effect
+    if (passed.IsFailure()) return passed.Error();
+    return hugo::Error::From(
+        "a worker interceptor's SideEffect returned success without calling "
+        "next: the effect " +
+            effect_id + " has no value",
+        "hdo.interceptor.side_effect");
+  }
+  if (passed.IsFailure() && captured->IsSuccess()) return passed.Error();
+  return *std::move(captured);
 }
 
 }  // namespace hdo
