@@ -355,4 +355,86 @@ hugo::Result<hugo::Unit> Client::ReportActivityCanceled(std::string task_token,
       .Map([](const auto&) { return hugo::Unit{}; });
 }
 
+namespace {
+
+hugo::Result<hugo::Unit> ValidateActivityById(const ActivityById& activity) {
+  if (activity.workflow_id.empty()) {
+    return InvalidArgument("an activity by id needs its workflow id (ActivityById.workflow_id)");
+  }
+  if (activity.activity_id.empty()) {
+    return InvalidArgument("an activity by id needs its activity id (ActivityById.activity_id)");
+  }
+  return hugo::Ok();
+}
+
+// The fields every *ById request has.
+template <class Request>
+void FillById(Request& request, const ClientOptions& client, const ActivityById& activity) {
+  request.set_namespace_(client.namespace_name);
+  request.set_workflow_id(activity.workflow_id);
+  request.set_run_id(activity.run_id);
+  request.set_activity_id(activity.activity_id);
+  request.set_identity(client.identity);
+}
+
+}  // namespace
+
+hugo::Result<hugo::Unit> Client::CompleteActivityByIdPayloads(const ActivityById& activity,
+                                                              Payloads result) const {
+  auto valid = ValidateActivityById(activity);
+  if (valid.IsFailure()) return valid.Error();
+  ws::RespondActivityTaskCompletedByIdRequest request;
+  FillById(request, options_, activity);
+  if (result.payloads_size() > 0) *request.mutable_result() = std::move(result);
+  return Call<ws::RespondActivityTaskCompletedByIdResponse>(
+             *connection_, &Stub::RespondActivityTaskCompletedById, request,
+             "RespondActivityTaskCompletedById")
+      .Map([](const auto&) { return hugo::Unit{}; });
+}
+
+hugo::Result<hugo::Unit> Client::FailActivityById(const ActivityById& activity,
+                                                  const hugo::Error& error,
+                                                  Payloads last_heartbeat_details) const {
+  auto valid = ValidateActivityById(activity);
+  if (valid.IsFailure()) return valid.Error();
+  ws::RespondActivityTaskFailedByIdRequest request;
+  FillById(request, options_, activity);
+  *request.mutable_failure() = ErrorToFailure(error);
+  if (last_heartbeat_details.payloads_size() > 0) {
+    *request.mutable_last_heartbeat_details() = std::move(last_heartbeat_details);
+  }
+  return Call<ws::RespondActivityTaskFailedByIdResponse>(*connection_,
+                                                         &Stub::RespondActivityTaskFailedById,
+                                                         request, "RespondActivityTaskFailedById")
+      .Map([](const auto&) { return hugo::Unit{}; });
+}
+
+hugo::Result<bool> Client::HeartbeatActivityByIdPayloads(const ActivityById& activity,
+                                                         Payloads details) const {
+  auto valid = ValidateActivityById(activity);
+  if (valid.IsFailure()) return valid.Error();
+  ws::RecordActivityTaskHeartbeatByIdRequest request;
+  FillById(request, options_, activity);
+  if (details.payloads_size() > 0) *request.mutable_details() = std::move(details);
+  return Call<ws::RecordActivityTaskHeartbeatByIdResponse>(
+             *connection_, &Stub::RecordActivityTaskHeartbeatById, request,
+             "RecordActivityTaskHeartbeatById")
+      .Map([](const ws::RecordActivityTaskHeartbeatByIdResponse& r) {
+        return r.cancel_requested();
+      });
+}
+
+hugo::Result<hugo::Unit> Client::ReportActivityCanceledById(const ActivityById& activity,
+                                                            Payloads details) const {
+  auto valid = ValidateActivityById(activity);
+  if (valid.IsFailure()) return valid.Error();
+  ws::RespondActivityTaskCanceledByIdRequest request;
+  FillById(request, options_, activity);
+  if (details.payloads_size() > 0) *request.mutable_details() = std::move(details);
+  return Call<ws::RespondActivityTaskCanceledByIdResponse>(
+             *connection_, &Stub::RespondActivityTaskCanceledById, request,
+             "RespondActivityTaskCanceledById")
+      .Map([](const auto&) { return hugo::Unit{}; });
+}
+
 }  // namespace hdo

@@ -1149,6 +1149,148 @@ TEST_F(ScenarioTest, AnActivityCompletedAsynchronouslyByTaskTokenDeliversItsResu
   EXPECT_EQ(result.Value(), "approved later");
 }
 
+// --- async activity completion by workflow and activity id: complete, fail, heartbeat, cancel.
+std::atomic<int> awaiting_approval{0};
+hugo::Result<std::string> AwaitApproval(ActivityContext& ctx, std::string) {
+  ++awaiting_approval;
+  return ctx.CompleteAsync();
+}
+
+ActivityOptions ById(const std::string& activity_id) {
+  ActivityOptions o = Quick();
+  o.activity_id = activity_id;
+  o.start_to_close_timeout = 60s;
+  o.retry_policy->maximum_attempts = 1;
+  o.cancellation_type = ActivityCancellationType::kWaitCancellationCompleted;
+  return o;
+}
+
+Workflow<std::string> Approvals(WorkflowContext ctx) {
+  auto first = ctx.ExecuteActivity<std::string>("AwaitApproval", ById("approve-1"), std::string());
+  auto second = ctx.ExecuteActivity<std::string>("AwaitApproval", ById("approve-2"), std::string());
+  auto [scoped, cancel] = ctx.WithCancel();
+  auto third =
+      scoped.ExecuteActivity<std::string>("AwaitApproval", ById("approve-3"), std::string());
+  auto go = co_await ctx.GetSignalChannel<hugo::Unit>("cancel-third").Receive();
+  if (go.IsFailure()) co_return go.Error();
+  cancel();
+  auto r1 = co_await first;
+  auto r2 = co_await second;
+  auto r3 = co_await third;
+  std::string text = r1.IsSuccess() ? r1.Value() : "failed: " + r1.Error().ToString();
+  const hugo::Error* cause = r2.IsFailure() ? r2.Error().Cause() : nullptr;
+  text += " | " + (cause != nullptr ? cause->Message() : std::string("not failed"));
+  text += " | " + std::string(r3.IsFailure() && r3.Error().HasCode(hugo::ErrorCodes::kCanceled)
+                                  ? "canceled"
+                                  : "not canceled");
+  co_return text;
+}
+
+TEST_F(ScenarioTest, ActivitiesCompletedAsynchronouslyByIdSucceedFailAndCancel) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Approvals", &Approvals);
+  worker.RegisterActivity("AwaitApproval", &AwaitApproval);
+  StartWorker();
+  awaiting_approval = 0;
+  auto handle = client_->StartWorkflow<std::string>("Approvals", Options("approvals"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  for (int i = 0; i < 400 && awaiting_approval < 3; ++i) std::this_thread::sleep_for(25ms);
+  ASSERT_EQ(awaiting_approval, 3);
+  const std::string& id = handle.Value().workflow_id();
+  // Bad references: refused before any call, or not found by the server.
+  auto no_activity = client_->CompleteActivityById(ActivityById{id, "", ""}, std::string("x"));
+  ASSERT_TRUE(no_activity.IsFailure());
+  EXPECT_EQ(no_activity.Error().Code(), hugo::ErrorCodes::kValidation);
+  auto unknown = client_->CompleteActivityById(ActivityById{id, "", "approve-9"}, std::string("x"));
+  ASSERT_TRUE(unknown.IsFailure());
+  EXPECT_EQ(unknown.Error().Code(), "grpc.not_found") << unknown.Error().ToString();
+  // Heartbeat, then complete, the first (by the run id); fail the second (current run).
+  auto beat = client_->HeartbeatActivityById(ActivityById{id, handle.Value().run_id(), "approve-1"},
+                                             std::string("half way"));
+  ASSERT_TRUE(beat.IsSuccess()) << beat.Error().ToString();
+  EXPECT_FALSE(beat.Value());
+  ASSERT_TRUE(client_
+                  ->CompleteActivityById(ActivityById{id, handle.Value().run_id(), "approve-1"},
+                                         std::string("yes"))
+                  .IsSuccess());
+  auto failed = client_->FailActivityById(ActivityById{id, "", "approve-2"},
+                                          ApplicationError("denied", "Denied", true));
+  ASSERT_TRUE(failed.IsSuccess()) << failed.Error().ToString();
+  // The third is canceled by the workflow: its heartbeat says so, and the completer confirms.
+  ASSERT_TRUE(handle.Value().Signal("cancel-third", hugo::Unit{}).IsSuccess());
+  bool cancel_requested = false;
+  for (int i = 0; i < 400 && !cancel_requested; ++i) {
+    auto asked = client_->HeartbeatActivityById(ActivityById{id, "", "approve-3"});
+    ASSERT_TRUE(asked.IsSuccess()) << asked.Error().ToString();
+    cancel_requested = asked.Value();
+    if (!cancel_requested) std::this_thread::sleep_for(25ms);
+  }
+  ASSERT_TRUE(cancel_requested);
+  ASSERT_TRUE(client_->ReportActivityCanceledById(ActivityById{id, "", "approve-3"}).IsSuccess());
+  auto result = handle.Value().GetResult(30s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "yes | denied | canceled");
+}
+
+// --- reset: a new run from an earlier workflow task, with the signals after it reapplied.
+std::atomic<int64_t> counted{0};
+int64_t Count(ActivityContext&) { return ++counted; }
+
+Workflow<std::string> CountsThenWaits(WorkflowContext ctx) {
+  auto n = co_await ctx.ExecuteActivity<int64_t>("Count", Quick());
+  if (n.IsFailure()) co_return n.Error();
+  auto finish = co_await ctx.GetSignalChannel<std::string>("finish").Receive();
+  if (finish.IsFailure()) co_return finish.Error();
+  co_return "count " + std::to_string(n.Value()) + ", finish " + finish.Value();
+}
+
+TEST_F(ScenarioTest, AResetRunGoesOnFromTheWorkflowTaskItWasResetToWithItsSignals) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("CountsThenWaits", &CountsThenWaits);
+  worker.RegisterActivity("Count", &Count);
+  StartWorker();
+  counted = 0;
+  auto handle = client_->StartWorkflow<std::string>("CountsThenWaits", Options("reset"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  for (int i = 0; i < 400 && counted < 1; ++i) std::this_thread::sleep_for(25ms);
+  ASSERT_TRUE(handle.Value().Signal("finish", std::string("first")).IsSuccess());
+  auto result = handle.Value().GetResult(30s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "count 1, finish first");
+  // Not a workflow task event: refused, nothing reset.
+  ResetOptions bad;
+  bad.point = ResetPoint::kEventId;
+  bad.event_id = 1;
+  auto refused = handle.Value().Reset(bad);
+  ASSERT_TRUE(refused.IsFailure());
+  EXPECT_EQ(refused.Error().Code(), "grpc.invalid_argument") << refused.Error().ToString();
+  // To the first workflow task: the activity runs again, the signal is reapplied.
+  ResetOptions first;
+  first.point = ResetPoint::kFirstWorkflowTask;
+  first.reason = "rerun the count";
+  auto reset = handle.Value().Reset(first);
+  ASSERT_TRUE(reset.IsSuccess()) << reset.Error().ToString();
+  EXPECT_NE(reset.Value().run_id(), handle.Value().run_id());
+  auto again = reset.Value().GetResult(30s);
+  ASSERT_TRUE(again.IsSuccess()) << again.Error().ToString();
+  EXPECT_EQ(again.Value(), "count 2, finish first");
+  // The first run again, without reapplying: the new run waits for a signal of its own. (Run 2's
+  // first completed task comes after its reapplied signal, so it would keep the signal.)
+  ResetOptions bare;
+  bare.point = ResetPoint::kFirstWorkflowTask;
+  bare.reapply_exclude = {enums::RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL,
+                          enums::RESET_REAPPLY_EXCLUDE_TYPE_UPDATE};
+  auto waiting = handle.Value().Reset(bare);
+  ASSERT_TRUE(waiting.IsSuccess()) << waiting.Error().ToString();
+  auto early = waiting.Value().GetResult(1s);
+  ASSERT_TRUE(early.IsFailure());
+  EXPECT_EQ(early.Error().Code(), hugo::ErrorCodes::kTimeout) << early.Error().ToString();
+  ASSERT_TRUE(waiting.Value().Signal("finish", std::string("second")).IsSuccess());
+  auto last = waiting.Value().GetResult(30s);
+  ASSERT_TRUE(last.IsSuccess()) << last.Error().ToString();
+  EXPECT_EQ(last.Value(), "count 3, finish second");
+}
+
 // --- a cancellation scope cancels a running activity: the heartbeating activity sees its stop
 // token, the history records the cancel request, and the workflow goes on.
 std::atomic<bool> long_activity_stopped{false};

@@ -516,4 +516,55 @@ hugo::Result<temporal::api::history::v1::History> UntypedWorkflowHandle::FetchHi
   return hugo::Result<History>::Ok(std::move(history));
 }
 
+namespace {
+
+// The event a reset by type goes back to: the first or last WorkflowTaskCompleted of `history`.
+hugo::Result<int64_t> WorkflowTaskEventId(const temporal::api::history::v1::History& history,
+                                          ResetPoint point) {
+  int64_t found = 0;
+  for (const auto& event : history.events()) {
+    if (event.event_type() != enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED) continue;
+    found = event.event_id();
+    if (point == ResetPoint::kFirstWorkflowTask) break;
+  }
+  if (found == 0) {
+    return InvalidArgument("the run has no completed workflow task to reset to");
+  }
+  return hugo::Result<int64_t>::Ok(found);
+}
+
+}  // namespace
+
+hugo::Result<UntypedWorkflowHandle> UntypedWorkflowHandle::Reset(ResetOptions options) const {
+  auto valid = ValidateId();
+  if (valid.IsFailure()) return valid.Error();
+  int64_t event_id = options.event_id;
+  if (options.point == ResetPoint::kEventId) {
+    if (event_id <= 0) {
+      return InvalidArgument(
+          "a reset to an event needs ResetOptions.event_id (a workflow task event)");
+    }
+  } else {
+    auto history = FetchHistory();
+    if (history.IsFailure()) return history.Error();
+    auto found = WorkflowTaskEventId(history.Value(), options.point);
+    if (found.IsFailure()) return found.Error();
+    event_id = found.Value();
+  }
+  ws::ResetWorkflowExecutionRequest request;
+  request.set_namespace_(options_.namespace_name);
+  *request.mutable_workflow_execution() = Execution();
+  request.set_reason(options.reason);
+  request.set_workflow_task_finish_event_id(event_id);
+  request.set_request_id(RandomUuid());
+  for (auto type : options.reapply_exclude) request.add_reset_reapply_exclude_types(type);
+  request.set_identity(options_.identity);
+  auto response = Call<ws::ResetWorkflowExecutionResponse>(
+      *connection_, &Stub::ResetWorkflowExecution, request, "ResetWorkflowExecution");
+  if (response.IsFailure()) return response.Error();
+  return hugo::Result<UntypedWorkflowHandle>::Ok(
+      UntypedWorkflowHandle(connection_, options_, workflow_id_, response.Value().run_id(),
+                            first_execution_run_id_, workflow_type_));
+}
+
 }  // namespace hdo

@@ -31,6 +31,7 @@
 #include "hdo/failure.h"
 #include "hdo/retry_policy.h"
 #include "hugo/result.h"
+#include "temporal/api/enums/v1/reset.pb.h"
 #include "temporal/api/enums/v1/workflow.pb.h"
 #include "temporal/api/history/v1/message.pb.h"
 #include "temporal/api/workflow/v1/message.pb.h"
@@ -131,6 +132,24 @@ class UpdateHandle : public UntypedUpdateHandle {
   }
 };
 
+// Where UntypedWorkflowHandle::Reset takes a run back to (the `temporal workflow reset` types).
+enum class ResetPoint {
+  kEventId,            // ResetOptions::event_id
+  kFirstWorkflowTask,  // the run's first completed workflow task
+  kLastWorkflowTask,   // its last completed workflow task
+};
+
+struct ResetOptions {
+  ResetPoint point = ResetPoint::kLastWorkflowTask;
+  // With kEventId: a WorkflowTaskCompleted (or a workflow task's Started, Failed or TimedOut)
+  // event of the run; the new run keeps the history up to it and goes on from there.
+  int64_t event_id = 0;
+  std::string reason;
+  // The events after the reset point the new run gets again: every eligible one (signals and
+  // updates) except the kinds listed here (RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL, _UPDATE).
+  std::vector<temporal::api::enums::v1::ResetReapplyExcludeType> reapply_exclude;
+};
+
 // One workflow execution, untyped: arguments and results as Payloads. WorkflowHandle<R> adds the
 // typed forms. An empty run_id means the current run of workflow_id.
 class UntypedWorkflowHandle {
@@ -174,6 +193,10 @@ class UntypedWorkflowHandle {
   // Asks the workflow to cancel (it decides how); idempotent.
   hugo::Result<hugo::Unit> Cancel(std::string reason = {}) const;
   hugo::Result<hugo::Unit> Terminate(std::string reason = {}) const;
+  // Resets the run (this handle's, or the current one) to an earlier workflow task: a new run
+  // starts from that point (the old one, if still running, is terminated) and its handle is
+  // returned. A point that is not a workflow task event is grpc.invalid_argument.
+  hugo::Result<UntypedWorkflowHandle> Reset(ResetOptions options) const;
   hugo::Result<temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse> Describe()
       const;
   // Every event of the run so far (all pages).
@@ -245,6 +268,22 @@ class WorkflowHandle : public UntypedWorkflowHandle {
   UpdateHandle<U> GetUpdateHandle(std::string update_id) const {
     return UpdateHandle<U>(UntypedWorkflowHandle::GetUpdateHandle(std::move(update_id)));
   }
+
+  // UntypedWorkflowHandle::Reset, the new run's handle typed as this one.
+  hugo::Result<WorkflowHandle> Reset(ResetOptions options) const {
+    return UntypedWorkflowHandle::Reset(std::move(options)).Map([](UntypedWorkflowHandle handle) {
+      return WorkflowHandle(std::move(handle));
+    });
+  }
+};
+
+// An activity named by its workflow and activity id (ActivityOptions::activity_id; by default the
+// SDK's sequence number), for completing it asynchronously without its task token. An empty run_id
+// means the workflow's current run.
+struct ActivityById {
+  std::string workflow_id;
+  std::string run_id;
+  std::string activity_id;
 };
 
 // What an update-with-start returns: the workflow (the run the update went to: started by the
@@ -390,6 +429,32 @@ class Client {
   hugo::Result<bool> HeartbeatActivityPayloads(std::string task_token, Payloads details) const;
   hugo::Result<hugo::Unit> ReportActivityCanceled(std::string task_token,
                                                   Payloads details = {}) const;
+
+  // The same four by workflow and activity id (the Go SDK's CompleteActivityByID and
+  // RecordActivityHeartbeatByID): for a completer that knows the activity, not its token. An
+  // activity that is not running (unknown, or already closed) is grpc.not_found.
+  template <class T>
+  hugo::Result<hugo::Unit> CompleteActivityById(const ActivityById& activity,
+                                                const T& result) const {
+    auto payloads = ToPayloads(result);
+    if (payloads.IsFailure()) return payloads.Error();
+    return CompleteActivityByIdPayloads(activity, std::move(payloads).Value());
+  }
+  hugo::Result<hugo::Unit> CompleteActivityByIdPayloads(const ActivityById& activity,
+                                                        Payloads result) const;
+  hugo::Result<hugo::Unit> FailActivityById(const ActivityById& activity, const hugo::Error& error,
+                                            Payloads last_heartbeat_details = {}) const;
+  template <class... A>
+  hugo::Result<bool> HeartbeatActivityById(const ActivityById& activity,
+                                           const A&... details) const {
+    auto payloads = ToPayloads(details...);
+    if (payloads.IsFailure()) return payloads.Error();
+    return HeartbeatActivityByIdPayloads(activity, std::move(payloads).Value());
+  }
+  hugo::Result<bool> HeartbeatActivityByIdPayloads(const ActivityById& activity,
+                                                   Payloads details) const;
+  hugo::Result<hugo::Unit> ReportActivityCanceledById(const ActivityById& activity,
+                                                      Payloads details = {}) const;
 
  private:
   std::shared_ptr<Connection> connection_;
