@@ -83,6 +83,17 @@ hugo::Result<Payload> ProtoToPayload(const google::protobuf::Message& message) {
   return hugo::Result<Payload>::Ok(std::move(payload));
 }
 
+hugo::Result<Payload> ProtoToBinaryPayload(const google::protobuf::Message& message) {
+  std::string bytes;
+  if (!message.SerializeToString(&bytes)) {
+    return EncodeError(typeid(message), "the message cannot be serialized");
+  }
+  Payload payload = MakePayload(Encodings::kBinaryProtobuf, std::move(bytes));
+  (*payload.mutable_metadata())[std::string(kMessageTypeKey)] =
+      message.GetDescriptor()->full_name();
+  return hugo::Result<Payload>::Ok(std::move(payload));
+}
+
 hugo::Result<hugo::Unit> ProtoFromPayload(const Payload& payload,
                                           google::protobuf::Message& message) {
   std::string_view encoding = PayloadEncoding(payload);

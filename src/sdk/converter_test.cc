@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +20,41 @@ struct Order {
   friend bool operator==(const Order&, const Order&) = default;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Order, id, quantity, tags)
+
+// A type with an encoding of its own (PayloadConverter<Point> below).
+struct Point {
+  int x = 0;
+  int y = 0;
+  friend bool operator==(const Point&, const Point&) = default;
+};
+
+}  // namespace
+
+template <>
+struct PayloadConverter<Point> {
+  static hugo::Result<Payload> Encode(const Point& p) {
+    return hugo::Result<Payload>::Ok(converter_detail::MakePayload(
+        "text/x-point", std::to_string(p.x) + "," + std::to_string(p.y)));
+  }
+  static hugo::Result<Point> Decode(const Payload& payload) {
+    if (PayloadEncoding(payload) != "text/x-point") {
+      return converter_detail::DecodeError(payload, typeid(Point),
+                                           "points decode from text/x-point only");
+    }
+    Point p;
+    if (std::sscanf(payload.data().c_str(), "%d,%d", &p.x, &p.y) != 2) {
+      return converter_detail::DecodeError(payload, typeid(Point), "not x,y");
+    }
+    return hugo::Result<Point>::Ok(p);
+  }
+};
+
+// A protobuf type sent as binary/protobuf (no other code of this binary converts it).
+template <>
+struct PayloadConverter<temporal::api::common::v1::ActivityType>
+    : BinaryProtobufConverter<temporal::api::common::v1::ActivityType> {};
+
+namespace {
 
 std::string Meta(const Payload& payload, const std::string& key) {
   auto it = payload.metadata().find(key);
@@ -109,6 +145,50 @@ TEST(Converter, AProtoIsJsonProtobufWithItsMessageType) {
   ASSERT_TRUE(back.IsSuccess()) << back.Error().ToString();
   EXPECT_EQ(back.Value().workflow_id(), "wf-1");
   EXPECT_EQ(back.Value().run_id(), "run-1");
+}
+
+TEST(Converter, ATypeWithItsOwnPayloadConverterUsesItEverywhere) {
+  auto payload = ToPayload(Point{3, -4});
+  ASSERT_TRUE(payload.IsSuccess()) << payload.Error().ToString();
+  EXPECT_EQ(Meta(payload.Value(), "encoding"), "text/x-point");
+  EXPECT_EQ(payload.Value().data(), "3,-4");
+  auto back = FromPayload<Point>(payload.Value());
+  ASSERT_TRUE(back.IsSuccess()) << back.Error().ToString();
+  EXPECT_EQ(back.Value(), (Point{3, -4}));
+  // Among other arguments, and inside std::optional.
+  auto several = ToPayloads(Point{1, 2}, std::string("label"), std::optional<Point>());
+  ASSERT_TRUE(several.IsSuccess()) << several.Error().ToString();
+  EXPECT_EQ(Meta(several.Value().payloads(0), "encoding"), "text/x-point");
+  EXPECT_EQ(Meta(several.Value().payloads(1), "encoding"), "json/plain");
+  EXPECT_EQ(Meta(several.Value().payloads(2), "encoding"), "binary/null");
+  auto decoded = FromPayloads<Point, std::string, std::optional<Point>>(several.Value());
+  ASSERT_TRUE(decoded.IsSuccess()) << decoded.Error().ToString();
+  EXPECT_EQ(std::get<0>(decoded.Value()), (Point{1, 2}));
+  EXPECT_EQ(std::get<1>(decoded.Value()), "label");
+  EXPECT_FALSE(std::get<2>(decoded.Value()).has_value());
+  // Its Decode refuses what it does not know.
+  auto wrong = FromPayload<Point>(Make("json/plain", R"({"x":1,"y":2})"));
+  ASSERT_TRUE(wrong.IsFailure());
+  EXPECT_EQ(wrong.Error().Code(), ConverterCodes::kDecode);
+  EXPECT_NE(wrong.Error().Message().find("points decode from text/x-point only"), std::string::npos)
+      << wrong.Error().Message();
+}
+
+TEST(Converter, BinaryProtobufConverterSendsTheSerializedMessageAndReadsBothEncodings) {
+  temporal::api::common::v1::ActivityType type;
+  type.set_name("Charge");
+  auto payload = ToPayload(type);
+  ASSERT_TRUE(payload.IsSuccess()) << payload.Error().ToString();
+  EXPECT_EQ(Meta(payload.Value(), "encoding"), "binary/protobuf");
+  EXPECT_EQ(Meta(payload.Value(), "messageType"), "temporal.api.common.v1.ActivityType");
+  EXPECT_EQ(payload.Value().data(), type.SerializeAsString());
+  auto back = FromPayload<temporal::api::common::v1::ActivityType>(payload.Value());
+  ASSERT_TRUE(back.IsSuccess()) << back.Error().ToString();
+  EXPECT_EQ(back.Value().name(), "Charge");
+  auto from_json = FromPayload<temporal::api::common::v1::ActivityType>(
+      Make("json/protobuf", R"({"name":"Refund"})"));
+  ASSERT_TRUE(from_json.IsSuccess()) << from_json.Error().ToString();
+  EXPECT_EQ(from_json.Value().name(), "Refund");
 }
 
 TEST(Converter, AProtoDecodesFromBinaryProtobuf) {

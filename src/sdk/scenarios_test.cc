@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -1230,6 +1231,73 @@ TEST_F(ScenarioTest, ActivitiesCompletedAsynchronouslyByIdSucceedFailAndCancel) 
   auto result = handle.Value().GetResult(30s);
   ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
   EXPECT_EQ(result.Value(), "yes | denied | canceled");
+}
+
+// --- a type with its own payload converter, through workflow, activity and client.
+struct GridPoint {
+  int x = 0;
+  int y = 0;
+  friend bool operator==(const GridPoint&, const GridPoint&) = default;
+};
+
+}  // namespace
+
+template <>
+struct PayloadConverter<GridPoint> {
+  static hugo::Result<Payload> Encode(const GridPoint& p) {
+    return hugo::Result<Payload>::Ok(converter_detail::MakePayload(
+        "text/x-grid-point", std::to_string(p.x) + ":" + std::to_string(p.y)));
+  }
+  static hugo::Result<GridPoint> Decode(const Payload& payload) {
+    GridPoint p;
+    if (PayloadEncoding(payload) != "text/x-grid-point" ||
+        std::sscanf(payload.data().c_str(), "%d:%d", &p.x, &p.y) != 2) {
+      return converter_detail::DecodeError(payload, typeid(GridPoint), "not a text/x-grid-point");
+    }
+    return hugo::Result<GridPoint>::Ok(p);
+  }
+};
+
+namespace {
+
+GridPoint Mirror(ActivityContext&, GridPoint p) { return GridPoint{p.y, p.x}; }
+
+Workflow<GridPoint> Mirrored(WorkflowContext ctx, GridPoint p) {
+  auto mirrored = co_await ctx.ExecuteActivity<GridPoint>("Mirror", Quick(), p);
+  if (mirrored.IsFailure()) co_return mirrored.Error();
+  co_return GridPoint{mirrored.Value().x + 1, mirrored.Value().y + 1};
+}
+
+TEST_F(ScenarioTest, ATypeWithItsOwnPayloadConverterTravelsInItsEncoding) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Mirrored", &Mirrored);
+  worker.RegisterActivity("Mirror", &Mirror);
+  StartWorker();
+  auto handle = client_->StartWorkflow<GridPoint>("Mirrored", Options("grid"), GridPoint{1, 5});
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult(30s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), (GridPoint{6, 2}));
+  // Stored as the converter wrote it: the start's input, the activity's input and result.
+  std::vector<std::string> stored;
+  for (const auto& e : Events(handle.Value())) {
+    const Payloads* payloads = nullptr;
+    if (e.has_workflow_execution_started_event_attributes()) {
+      payloads = &e.workflow_execution_started_event_attributes().input();
+    } else if (e.has_activity_task_scheduled_event_attributes()) {
+      payloads = &e.activity_task_scheduled_event_attributes().input();
+    } else if (e.has_activity_task_completed_event_attributes()) {
+      payloads = &e.activity_task_completed_event_attributes().result();
+    } else if (e.has_workflow_execution_completed_event_attributes()) {
+      payloads = &e.workflow_execution_completed_event_attributes().result();
+    }
+    if (payloads == nullptr) continue;
+    for (const auto& p : payloads->payloads()) {
+      stored.push_back(std::string(PayloadEncoding(p)) + " " + p.data());
+    }
+  }
+  EXPECT_EQ(stored, (std::vector<std::string>{"text/x-grid-point 1:5", "text/x-grid-point 1:5",
+                                              "text/x-grid-point 5:1", "text/x-grid-point 6:2"}));
 }
 
 // --- reset: a new run from an earlier workflow task, with the signals after it reapplied.

@@ -64,6 +64,31 @@ struct ConverterCodes {
 // The metadata `encoding` of a payload ("" when absent).
 std::string_view PayloadEncoding(const Payload& payload);
 
+// A type's own encoding, in place of the rules above (the C++ form of a custom PayloadConverter
+// in the Go SDK's data converter): specialize PayloadConverter<T> with
+//
+//   static hugo::Result<Payload> Encode(const T& value);
+//   static hugo::Result<T> Decode(const Payload& payload);
+//
+// and every conversion of a T uses it: workflow and activity arguments and results, signals,
+// queries, updates, side effects, memos, headers, heartbeat details. It applies to the value
+// converted, not to a T inside a container another rule encodes (a std::vector<T> is JSON, and
+// needs T's nlohmann conversion), as a Go converter applies per argument. Decode gets every
+// payload meant for a T, binary/null included, and should refuse encodings it does not know with
+// a ConverterCodes::kDecode error (converter_detail::DecodeError words it). A payload codec
+// (hdo/codec.h) still runs after it.
+template <class T>
+struct PayloadConverter;  // undefined: the default rules
+
+// A ready-made PayloadConverter for a protobuf message type that sends binary/protobuf (the
+// serialized message, metadata `messageType` as json/protobuf has) instead of json/protobuf, as
+// the Go SDK's ProtoPayloadConverter; it decodes either.
+//
+//   template <> struct hdo::PayloadConverter<shop::Order> :
+//   hdo::BinaryProtobufConverter<shop::Order> {};
+template <class T>
+struct BinaryProtobufConverter;
+
 template <class T>
 hugo::Result<Payload> ToPayload(const T& value);
 template <class T>
@@ -119,6 +144,16 @@ inline constexpr bool kIsUnitLike =
 template <class T>
 inline constexpr bool kIsProto = std::is_base_of_v<google::protobuf::Message, T>;
 
+hugo::Result<Payload> ProtoToBinaryPayload(const google::protobuf::Message& message);
+
+template <class T, class = void>
+struct HasPayloadConverter : std::false_type {};
+template <class T>
+struct HasPayloadConverter<
+    T, std::void_t<decltype(PayloadConverter<T>::Encode(std::declval<const T&>())),
+                   decltype(PayloadConverter<T>::Decode(std::declval<const Payload&>()))>>
+    : std::true_type {};
+
 template <class T>
 hugo::Result<T> FromJsonPayload(const Payload& payload) {
   auto json = ParseJson(payload, typeid(T));
@@ -133,10 +168,25 @@ hugo::Result<T> FromJsonPayload(const Payload& payload) {
 }  // namespace converter_detail
 
 template <class T>
+struct BinaryProtobufConverter {
+  static hugo::Result<Payload> Encode(const T& message) {
+    return converter_detail::ProtoToBinaryPayload(message);
+  }
+  static hugo::Result<T> Decode(const Payload& payload) {
+    T message;
+    auto filled = converter_detail::ProtoFromPayload(payload, message);
+    if (filled.IsFailure()) return filled.Error();
+    return hugo::Result<T>::Ok(std::move(message));
+  }
+};
+
+template <class T>
 hugo::Result<Payload> ToPayload(const T& value) {
   namespace d = converter_detail;
   if constexpr (std::is_same_v<T, Payload>) {
     return hugo::Result<Payload>::Ok(value);
+  } else if constexpr (d::HasPayloadConverter<T>::value) {
+    return PayloadConverter<T>::Encode(value);
   } else if constexpr (d::kIsUnitLike<T>) {
     return hugo::Result<Payload>::Ok(d::MakePayload(Encodings::kNull, {}));
   } else if constexpr (d::IsOptional<T>::value) {
@@ -160,9 +210,11 @@ hugo::Result<Payload> ToPayload(const T& value) {
 template <class T>
 hugo::Result<T> FromPayload(const Payload& payload) {
   namespace d = converter_detail;
-  const bool is_null = PayloadEncoding(payload) == Encodings::kNull;
+  [[maybe_unused]] const bool is_null = PayloadEncoding(payload) == Encodings::kNull;
   if constexpr (std::is_same_v<T, Payload>) {
     return hugo::Result<T>::Ok(payload);
+  } else if constexpr (d::HasPayloadConverter<T>::value) {
+    return PayloadConverter<T>::Decode(payload);
   } else if constexpr (std::is_same_v<T, hugo::Unit> || std::is_same_v<T, std::monostate>) {
     return hugo::Result<T>::Ok(T{});
   } else if constexpr (std::is_same_v<T, std::nullptr_t>) {
