@@ -1300,6 +1300,76 @@ TEST_F(ScenarioTest, ATypeWithItsOwnPayloadConverterTravelsInItsEncoding) {
                                               "text/x-grid-point 5:1", "text/x-grid-point 6:2"}));
 }
 
+// --- MutableSideEffect: read on every live call, recorded only when it changes, replayed.
+std::atomic<int64_t> flag_value{0};
+std::atomic<int> flag_reads{0};
+
+Workflow<std::string> Flagged(WorkflowContext ctx) {
+  std::string seen;
+  int64_t done = 0;
+  auto q = ctx.SetQueryHandler("done", [&done]() { return done; });
+  if (q.IsFailure()) co_return q.Error();
+  auto next = ctx.GetSignalChannel<hugo::Unit>("next");
+  for (int i = 0; i < 4; ++i) {
+    auto flag = ctx.MutableSideEffect<int64_t>("flag", [] {
+      ++flag_reads;
+      return flag_value.load();
+    });
+    if (flag.IsFailure()) co_return flag.Error();
+    seen += (seen.empty() ? "" : " ") + std::to_string(flag.Value());
+    done = i + 1;
+    auto got = co_await next.Receive();
+    if (got.IsFailure()) co_return got.Error();
+  }
+  co_return seen;
+}
+
+TEST_F(ScenarioTest, AMutableSideEffectIsRecordedOnlyWhenItChangesAndReplaysWithoutRunning) {
+  WorkerOptions worker_options;
+  worker_options.enable_sticky_execution = false;  // each task replays the run from its history
+  Worker& worker = NewWorker(worker_options);
+  worker.RegisterWorkflow("Flagged", &Flagged);
+  StartWorker();
+  flag_value = 1;
+  flag_reads = 0;
+  auto handle = client_->StartWorkflow<std::string>("Flagged", Options("flagged"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto wait_done = [&](int64_t n) {
+    for (int i = 0; i < 400; ++i) {
+      auto done = handle.Value().Query<int64_t>("done");
+      if (done.IsSuccess() && done.Value() >= n) return true;
+      std::this_thread::sleep_for(25ms);
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_done(1));
+  ASSERT_TRUE(handle.Value().Signal("next", hugo::Unit{}).IsSuccess());
+  ASSERT_TRUE(wait_done(2));
+  flag_value = 2;
+  ASSERT_TRUE(handle.Value().Signal("next", hugo::Unit{}).IsSuccess());
+  ASSERT_TRUE(wait_done(3));
+  ASSERT_TRUE(handle.Value().Signal("next", hugo::Unit{}).IsSuccess());
+  ASSERT_TRUE(wait_done(4));
+  flag_value = 3;  // no call reads it any more
+  ASSERT_TRUE(handle.Value().Signal("next", hugo::Unit{}).IsSuccess());
+  auto result = handle.Value().GetResult(30s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "1 1 2 2");
+  EXPECT_EQ(flag_reads, 4);  // the live calls only: every replay took the recorded values
+  auto history = handle.Value().FetchHistory();
+  ASSERT_TRUE(history.IsSuccess()) << history.Error().ToString();
+  int markers = 0;
+  for (const auto& e : history.Value().events())
+    markers += e.has_marker_recorded_event_attributes();
+  EXPECT_EQ(markers, 2);  // the first value and the change
+  flag_value = 99;
+  Replayer replayer;
+  replayer.RegisterWorkflow("Flagged", &Flagged);
+  auto replayed = replayer.ReplayHistory(history.Value());
+  EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
+  EXPECT_EQ(flag_reads, 4);
+}
+
 // --- reset: a new run from an earlier workflow task, with the signals after it reapplied.
 std::atomic<int64_t> counted{0};
 int64_t Count(ActivityContext&) { return ++counted; }

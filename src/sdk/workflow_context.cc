@@ -278,6 +278,48 @@ std::string WorkflowContext::NextSideEffectId() const {
   return "side-effect-" + std::to_string(run_->NextSideEffect());
 }
 
+hugo::Result<Payload> WorkflowContext::MutableSideEffectRaw(
+    const std::string& id, const std::function<hugo::Result<Payload>()>& produce,
+    const std::function<bool(const Payload&, const Payload&)>& equals) const {
+  internal::WorkflowRun::MutableEffect& state = run_->mutable_effect(id);
+  const int64_t call = ++state.calls;
+  // One record per call that changed the value, keyed by the call's number.
+  const std::string key = "mutable-side-effect/" + id + "/" + std::to_string(call);
+  std::optional<Payload> produced;
+  if (!run_->HasRecord(key)) {
+    if (run_->replaying()) {  // no change recorded at this call: the value as it was
+      if (state.last) return hugo::Result<Payload>::Ok(*state.last);
+      return hugo::Error::From("MutableSideEffect " + id + " (call " + std::to_string(call) +
+                                   ") has no value recorded in history",
+                               std::string(WorkflowErrorCodes::kNonDeterminism));
+    }
+    auto value = produce();
+    if (value.IsFailure()) return value.Error();
+    const bool same = state.last && (equals ? equals(*state.last, value.Value())
+                                            : state.last->SerializeAsString() ==
+                                                  value.Value().SerializeAsString());
+    if (same) return hugo::Result<Payload>::Ok(*state.last);
+    produced = std::move(value).Value();
+  }
+  // Records the new value, or (a replayed change) reads it from its marker.
+  auto captured = Effects().Capture<std::string>(key, [&produced]() -> hugo::Result<std::string> {
+    if (!produced) {
+      return hugo::Error::From("a recorded MutableSideEffect value is missing",
+                               std::string(WorkflowErrorCodes::kNonDeterminism));
+    }
+    return hugo::Result<std::string>::Ok(hugo::Base64Encode(produced->SerializeAsString()));
+  });
+  if (captured.IsFailure()) return captured.Error();
+  Payload payload;
+  auto bytes = hugo::Base64Decode(captured.Value());
+  if (!bytes || !payload.ParseFromString(*bytes)) {
+    return hugo::Error::From("the MutableSideEffect record of " + id + " is not a payload",
+                             std::string(ConverterCodes::kDecode));
+  }
+  state.last = payload;
+  return hugo::Result<Payload>::Ok(std::move(payload));
+}
+
 bool WorkflowContext::HasInterceptors() const { return !run_->interceptors().empty(); }
 
 hugo::Result<hugo::Unit> WorkflowContext::InterceptedSideEffect(

@@ -152,6 +152,12 @@ class WorkflowRun {
 
   const ContextPropagators& context_propagators() const { return options_.context_propagators; }
   const WorkerInterceptors& interceptors() const { return options_.interceptors; }
+  // MutableSideEffect's state per id: calls so far and the last value recorded.
+  struct MutableEffect {
+    int64_t calls = 0;
+    std::optional<Payload> last;
+  };
+  MutableEffect& mutable_effect(const std::string& id) { return mutable_effects_[id]; }
   // The interceptor chains (hdo/interceptor.h), built with the run when the worker has
   // interceptors (null otherwise); they outlive every coroutine an interceptor returned.
   struct Chains {
@@ -409,6 +415,7 @@ class WorkflowRun {
   std::vector<temporal::api::protocol::v1::Message> admitted_updates_;
   std::vector<temporal::api::update::v1::Request> replay_updates_;  // look-ahead accepted
   std::set<std::string> delivered_updates_;
+  std::map<std::string, MutableEffect> mutable_effects_;
   // Accepted updates whose handler has not returned: update id -> update name.
   std::map<std::string, std::string> running_updates_;
 

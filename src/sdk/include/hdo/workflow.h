@@ -624,6 +624,35 @@ class WorkflowContext {
   hugo::Result<T> SideEffect(F fn) const;
   template <class T, class F>
   hugo::Result<T> SideEffect(std::string effect_id, F fn) const;
+  // MutableSideEffect (the Go SDK's): while the workflow runs live, `fn()` runs on every call and
+  // a marker records its value only when it differs from the last value recorded under `id` (by
+  // the encoded payload, or by `equals(old, new)`); on replay the value as of that call comes
+  // from history and `fn` does not run. For a value read often that rarely changes (a flag, a
+  // configuration). The calls of one id are counted: replay must make the same calls in order.
+  template <class T, class F>
+  hugo::Result<T> MutableSideEffect(std::string id, F fn) const {
+    return MutableSideEffect<T>(std::move(id), std::move(fn), nullptr);
+  }
+  template <class T, class F, class E>
+  hugo::Result<T> MutableSideEffect(std::string id, F fn, E equals) const {
+    std::function<bool(const Payload&, const Payload&)> same;
+    if constexpr (!std::is_null_pointer_v<E>) {
+      same = [equals](const Payload& a, const Payload& b) {
+        auto x = FromPayload<T>(a);
+        auto y = FromPayload<T>(b);
+        return x.IsSuccess() && y.IsSuccess() && equals(x.Value(), y.Value());
+      };
+    }
+    auto raw = MutableSideEffectRaw(
+        id, [&fn]() -> hugo::Result<Payload> { return ToPayload<T>(fn()); }, same);
+    if (raw.IsFailure()) return raw.Error();
+    return FromPayload<T>(raw.Value());
+  }
+  // The payload form: `produce` gives the encoded value; `equals` empty compares payloads.
+  hugo::Result<Payload> MutableSideEffectRaw(
+      const std::string& id, const std::function<hugo::Result<Payload>()>& produce,
+      const std::function<bool(const Payload&, const Payload&)>& equals) const;
+
   // GetVersion: the version of `change_id` recorded at the first call (max_supported when the
   // code first runs it), hugo::VersionGate semantics; on replay of a history recorded before the
   // change, DefaultVersion (-1). Patched(id) is GetVersion(id, -1, 1) == 1.
