@@ -297,6 +297,18 @@ hugo::Result<int64_t> Client::CountWorkflows(std::string query) const {
       .Map([](const ws::CountWorkflowExecutionsResponse& r) { return r.count(); });
 }
 
+hugo::Result<ws::DescribeTaskQueueResponse> Client::DescribeTaskQueue(
+    std::string task_queue, temporal::api::enums::v1::TaskQueueType type) const {
+  if (task_queue.empty()) return InvalidArgument("DescribeTaskQueue needs a task queue name");
+  ws::DescribeTaskQueueRequest request;
+  request.set_namespace_(options_.namespace_name);
+  request.mutable_task_queue()->set_name(std::move(task_queue));
+  request.mutable_task_queue()->set_kind(temporal::api::enums::v1::TASK_QUEUE_KIND_NORMAL);
+  request.set_task_queue_type(type);
+  return Call<ws::DescribeTaskQueueResponse>(*connection_, &Stub::DescribeTaskQueue, request,
+                                             "DescribeTaskQueue");
+}
+
 hugo::Result<hugo::Unit> Client::CompleteActivityPayloads(std::string task_token,
                                                           Payloads result) const {
   if (task_token.empty()) return InvalidArgument("CompleteActivity needs a task token");

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "hdo/client.h"
+#include "hdo/namespace_client.h"
 #include "hdo/replayer.h"
 #include "hdo/worker.h"
 #include "sdk_test_fixture.h"
@@ -1368,6 +1369,80 @@ TEST_F(ScenarioTest, AMutableSideEffectIsRecordedOnlyWhenItChangesAndReplaysWith
   auto replayed = replayer.ReplayHistory(history.Value());
   EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
   EXPECT_EQ(flag_reads, 4);
+}
+
+// --- namespaces and task queues: what an operator's tooling asks.
+TEST_F(ScenarioTest, ANamespaceIsRegisteredDescribedListedAndUpdated) {
+  NamespaceClient namespaces(connection_);
+  NamespaceOptions options;
+  options.name = "sdk-ns-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++);
+  options.description = "orders of the shop";
+  options.owner_email = "ops@example.com";
+  options.retention = std::chrono::hours(48);
+  options.data = {{"team", "shop"}};
+  auto registered = namespaces.Register(options);
+  ASSERT_TRUE(registered.IsSuccess()) << registered.Error().ToString();
+  auto again = namespaces.Register(options);
+  ASSERT_TRUE(again.IsFailure());
+  EXPECT_EQ(again.Error().Code(), "grpc.already_exists") << again.Error().ToString();
+  EXPECT_EQ(again.Error().TryGetMetadata<std::string>("temporal.failure"),
+            "NamespaceAlreadyExistsFailure");
+  auto described = namespaces.Describe(options.name);
+  ASSERT_TRUE(described.IsSuccess()) << described.Error().ToString();
+  EXPECT_EQ(described.Value().namespace_info().description(), "orders of the shop");
+  EXPECT_EQ(described.Value().namespace_info().owner_email(), "ops@example.com");
+  EXPECT_EQ(described.Value().namespace_info().data().at("team"), "shop");
+  EXPECT_EQ(described.Value().config().workflow_execution_retention_ttl().seconds(), 48 * 3600);
+  NamespaceUpdate update;
+  update.description = "orders and refunds";
+  update.retention = std::chrono::hours(96);
+  update.data = {{"tier", "gold"}};
+  auto updated = namespaces.Update(options.name, update);
+  ASSERT_TRUE(updated.IsSuccess()) << updated.Error().ToString();
+  described = namespaces.Describe(options.name);
+  ASSERT_TRUE(described.IsSuccess()) << described.Error().ToString();
+  EXPECT_EQ(described.Value().namespace_info().description(), "orders and refunds");
+  EXPECT_EQ(described.Value().namespace_info().owner_email(), "ops@example.com");
+  EXPECT_EQ(described.Value().namespace_info().data().at("team"), "shop");
+  EXPECT_EQ(described.Value().namespace_info().data().at("tier"), "gold");
+  EXPECT_EQ(described.Value().config().workflow_execution_retention_ttl().seconds(), 96 * 3600);
+  auto listed = namespaces.List();
+  ASSERT_TRUE(listed.IsSuccess()) << listed.Error().ToString();
+  std::vector<std::string> names;
+  for (const auto& n : listed.Value()) names.push_back(n.namespace_info().name());
+  EXPECT_NE(std::find(names.begin(), names.end(), options.name), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "default"), names.end());
+  auto unknown = namespaces.Describe("sdk-ns-nobody-" + std::to_string(::getpid()));
+  ASSERT_TRUE(unknown.IsFailure());
+  EXPECT_EQ(unknown.Error().Code(), "grpc.not_found") << unknown.Error().ToString();
+  auto nameless = namespaces.Register(NamespaceOptions{});
+  ASSERT_TRUE(nameless.IsFailure());
+  EXPECT_EQ(nameless.Error().Code(), hugo::ErrorCodes::kValidation);
+}
+
+TEST_F(ScenarioTest, DescribingATaskQueueNamesTheWorkersPollingIt) {
+  WorkerOptions options;
+  options.identity = "describe-me-" + std::to_string(::getpid());
+  Worker& worker = NewWorker(options);
+  worker.RegisterWorkflow("Greeting", &Greeting);
+  worker.RegisterActivity("ComposeGreeting", &ComposeGreeting);
+  StartWorker();
+  auto found = [&](temporal::api::enums::v1::TaskQueueType type) {
+    for (int i = 0; i < 200; ++i) {
+      auto described = client_->DescribeTaskQueue(task_queue_, type);
+      if (described.IsFailure()) return described.Error().ToString();
+      for (const auto& poller : described.Value().pollers()) {
+        if (poller.identity() == options.identity) return std::string("found");
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return std::string("not found");
+  };
+  EXPECT_EQ(found(enums::TASK_QUEUE_TYPE_WORKFLOW), "found");
+  EXPECT_EQ(found(enums::TASK_QUEUE_TYPE_ACTIVITY), "found");
+  auto nameless = client_->DescribeTaskQueue("");
+  ASSERT_TRUE(nameless.IsFailure());
+  EXPECT_EQ(nameless.Error().Code(), hugo::ErrorCodes::kValidation);
 }
 
 // --- reset: a new run from an earlier workflow task, with the signals after it reapplied.

@@ -409,6 +409,12 @@ class Client {
       std::string query, int32_t page_size = 100, int pages_max = 100) const;
   hugo::Result<int64_t> CountWorkflows(std::string query) const;
 
+  // The pollers the server saw recently on `task_queue` for workflow (or activity) tasks, with
+  // their identities and last poll times (the Go SDK's DescribeTaskQueue).
+  hugo::Result<temporal::api::workflowservice::v1::DescribeTaskQueueResponse> DescribeTaskQueue(
+      std::string task_queue, temporal::api::enums::v1::TaskQueueType type =
+                                  temporal::api::enums::v1::TASK_QUEUE_TYPE_WORKFLOW) const;
+
   // Asynchronous activity completion, by the task token the activity saw.
   template <class T>
   hugo::Result<hugo::Unit> CompleteActivity(std::string task_token, const T& result) const {
