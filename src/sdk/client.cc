@@ -72,7 +72,12 @@ hugo::Result<hugo::Unit> FillStart(Request& request, const ClientOptions& client
   if (options.memo.empty()) request.clear_memo();
   auto attributes = EncodeFields(options.search_attributes,
                                  *request.mutable_search_attributes()->mutable_indexed_fields());
-  if (options.search_attributes.empty()) request.clear_search_attributes();
+  for (const auto& [name, payload] : options.typed_search_attributes.payloads()) {
+    (*request.mutable_search_attributes()->mutable_indexed_fields())[name] = payload;
+  }
+  if (options.search_attributes.empty() && options.typed_search_attributes.empty()) {
+    request.clear_search_attributes();
+  }
   return attributes;
 }
 

@@ -1445,6 +1445,90 @@ TEST_F(ScenarioTest, DescribingATaskQueueNamesTheWorkersPollingIt) {
   EXPECT_EQ(nameless.Error().Code(), hugo::ErrorCodes::kValidation);
 }
 
+// --- typed search attributes: registered, set at start, upserted and unset, queried.
+const auto kSdkCustomer = KeywordSearchAttribute("SdkCustomer");
+const auto kSdkTotal = IntSearchAttribute("SdkTotal");
+const auto kSdkShippedAt = DatetimeSearchAttribute("SdkShippedAt");
+const auto kSdkTags = KeywordListSearchAttribute("SdkTags");
+const auto kSdkRush = BoolSearchAttribute("SdkRush");
+
+Workflow<std::string> Tagged(WorkflowContext ctx) {
+  auto customer = ctx.TypedSearchAttributes().Get(kSdkCustomer);
+  if (customer.IsFailure()) co_return customer.Error();
+  auto rush = ctx.TypedSearchAttributes().Get(kSdkRush);
+  if (rush.IsFailure()) co_return rush.Error();
+  SearchAttributes changes;
+  changes.Set(kSdkTotal, int64_t{42})
+      .Set(kSdkShippedAt, SearchAttributeTime(std::chrono::seconds(1764867600)))
+      .Set(kSdkTags, std::vector<std::string>{"fragile", "gift"})
+      .Unset(kSdkRush);
+  auto upserted = ctx.UpsertTypedSearchAttributes(changes);
+  if (upserted.IsFailure()) co_return upserted.Error();
+  auto now = ctx.TypedSearchAttributes();
+  auto total = now.Get(kSdkTotal);
+  auto shipped = now.Get(kSdkShippedAt);
+  auto tags = now.Get(kSdkTags);
+  auto rush_after = now.Get(kSdkRush);
+  if (total.IsFailure() || shipped.IsFailure() || tags.IsFailure() || rush_after.IsFailure()) {
+    co_return ApplicationError("a typed search attribute did not read back", "Bug", true);
+  }
+  auto done = co_await ctx.GetSignalChannel<hugo::Unit>("done").Receive();
+  if (done.IsFailure()) co_return done.Error();
+  co_return customer.Value().value_or("?") + " rush=" + (rush.Value().value_or(false) ? "1" : "0") +
+      " total=" + std::to_string(total.Value().value_or(0)) +
+      " shipped=" + FormatSearchAttributeTime(shipped.Value().value_or(SearchAttributeTime())) +
+      " tags=" + std::to_string(tags.Value().value_or(std::vector<std::string>{}).size()) +
+      " rush after=" + (rush_after.Value() ? "set" : "unset");
+}
+
+TEST_F(ScenarioTest, TypedSearchAttributesAreSetUpsertedUnsetAndQueried) {
+  NamespaceClient namespaces(connection_);
+  auto added = namespaces.AddSearchAttributes("default",
+                                              {{"SdkCustomer", enums::INDEXED_VALUE_TYPE_KEYWORD},
+                                               {"SdkTotal", enums::INDEXED_VALUE_TYPE_INT},
+                                               {"SdkShippedAt", enums::INDEXED_VALUE_TYPE_DATETIME},
+                                               {"SdkTags", enums::INDEXED_VALUE_TYPE_KEYWORD_LIST},
+                                               {"SdkRush", enums::INDEXED_VALUE_TYPE_BOOL}});
+  ASSERT_TRUE(added.IsSuccess()) << added.Error().ToString();
+  auto listed = namespaces.ListSearchAttributes("default");
+  ASSERT_TRUE(listed.IsSuccess()) << listed.Error().ToString();
+  ASSERT_EQ(listed.Value().count("SdkTotal"), 1u);
+  EXPECT_EQ(listed.Value().at("SdkTotal"), enums::INDEXED_VALUE_TYPE_INT);
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Tagged", &Tagged);
+  StartWorker();
+  StartWorkflowOptions options = Options("tagged");
+  options.typed_search_attributes.Set(kSdkCustomer, options.id).Set(kSdkRush, true);
+  auto handle = client_->StartWorkflow<std::string>("Tagged", options);
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  // Visibility finds the run by its upserted values.
+  const std::string query =
+      "SdkCustomer = '" + options.id + "' AND SdkTotal = 42 AND SdkTags = 'gift'";
+  int64_t found = 0;
+  for (int i = 0; i < 200 && found == 0; ++i) {
+    auto count = client_->CountWorkflows(query);
+    ASSERT_TRUE(count.IsSuccess()) << count.Error().ToString();
+    found = count.Value();
+    if (found == 0) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(found, 1) << query;
+  auto described = handle.Value().Describe();
+  ASSERT_TRUE(described.IsSuccess()) << described.Error().ToString();
+  SearchAttributes stored(
+      {described.Value().workflow_execution_info().search_attributes().indexed_fields().begin(),
+       described.Value().workflow_execution_info().search_attributes().indexed_fields().end()});
+  EXPECT_EQ(stored.Get(kSdkTotal).Value(), 42);
+  EXPECT_EQ(stored.Get(kSdkRush).Value(), std::nullopt);
+  EXPECT_EQ(stored.Get(kSdkShippedAt).Value(),
+            SearchAttributeTime(std::chrono::seconds(1764867600)));
+  ASSERT_TRUE(handle.Value().Signal("done", hugo::Unit{}).IsSuccess());
+  auto result = handle.Value().GetResult(30s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), options.id +
+                                " rush=1 total=42 shipped=2025-12-04T17:00:00Z tags=2 rush "
+                                "after=unset");
+}
+
 // --- reset: a new run from an earlier workflow task, with the signals after it reapplied.
 std::atomic<int64_t> counted{0};
 int64_t Count(ActivityContext&) { return ++counted; }

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "hugo/error_codes.h"
 #include "hugo/workflow.h"
 #include "workflow_run.h"
 
@@ -395,6 +396,20 @@ hugo::Result<hugo::Unit> WorkflowContext::UpsertSearchAttributes(
     auto payload = ToPayload(v);
     if (payload.IsFailure()) return payload.Error();
     payloads[k] = payload.Value();
+  }
+  return UpsertSearchAttributePayloads(payloads);
+}
+
+hugo::Result<hugo::Unit> WorkflowContext::UpsertTypedSearchAttributes(
+    const SearchAttributes& attributes) const {
+  return UpsertSearchAttributePayloads(attributes.payloads());
+}
+
+hugo::Result<hugo::Unit> WorkflowContext::UpsertSearchAttributePayloads(
+    const std::map<std::string, Payload>& payloads) const {
+  if (payloads.empty()) {
+    return hugo::Error::From("an upsert needs at least one search attribute",
+                             std::string(hugo::ErrorCodes::kValidation));
   }
   auto upsert = [this](WorkflowContext, const std::map<std::string, Payload>& p) {
     run_->UpsertSearchAttributes(p);

@@ -555,6 +555,9 @@ WorkflowContext::RawChild WorkflowRun::StartChild(std::shared_ptr<Scope> scope,
     (*a->mutable_search_attributes()->mutable_indexed_fields())[k] =
         ToPayload(v).ValueOr(Payload());
   }
+  for (const auto& [k, v] : options.typed_search_attributes.payloads()) {
+    (*a->mutable_search_attributes()->mutable_indexed_fields())[k] = v;
+  }
   state->command = AddCommand(
       std::move(c), enums::EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, state->workflow_id);
   state->command->on_recorded = [this, state](const HistoryEvent& event) {
@@ -633,7 +636,12 @@ void WorkflowRun::UpsertSearchAttributes(const std::map<std::string, Payload>& a
                      ->mutable_indexed_fields();
   for (const auto& [k, v] : attributes) {
     (*fields)[k] = v;
-    info_.search_attributes[k] = v;
+    // An unset (binary/null) removes the attribute, as the server does.
+    if (PayloadEncoding(v) == Encodings::kNull) {
+      info_.search_attributes.erase(k);
+    } else {
+      info_.search_attributes[k] = v;
+    }
   }
   AddCommand(std::move(c), enums::EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, "");
 }

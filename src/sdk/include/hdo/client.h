@@ -30,6 +30,7 @@
 #include "hdo/converter.h"
 #include "hdo/failure.h"
 #include "hdo/retry_policy.h"
+#include "hdo/search_attributes.h"
 #include "hugo/result.h"
 #include "temporal/api/enums/v1/reset.pb.h"
 #include "temporal/api/enums/v1/workflow.pb.h"
@@ -74,6 +75,8 @@ struct StartWorkflowOptions {
   // untyped map.
   std::map<std::string, nlohmann::json> memo;
   std::map<std::string, nlohmann::json> search_attributes;
+  // With their indexed types (hdo/search_attributes.h); added to search_attributes.
+  SearchAttributes typed_search_attributes;
   std::chrono::milliseconds start_delay{0};
   // Eager workflow start (the Go SDK's EnableEagerStart): when a started Worker of this process
   // polls `task_queue` on the same Connection and namespace and has a free workflow task slot,

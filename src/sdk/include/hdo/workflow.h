@@ -47,6 +47,7 @@
 #include "hdo/failure.h"
 #include "hdo/propagation.h"
 #include "hdo/retry_policy.h"
+#include "hdo/search_attributes.h"
 #include "hugo/deterministic.h"
 #include "hugo/result.h"
 
@@ -436,6 +437,8 @@ struct ChildWorkflowOptions {
   ParentClosePolicy parent_close_policy = ParentClosePolicy::kUnspecified;
   std::map<std::string, nlohmann::json> memo;
   std::map<std::string, nlohmann::json> search_attributes;
+  // With their indexed types (hdo/search_attributes.h); added to search_attributes.
+  SearchAttributes typed_search_attributes;
 };
 
 struct ContinueAsNewOptions {
@@ -691,6 +694,12 @@ class WorkflowContext {
   hugo::Result<hugo::Unit> UpsertSearchAttributes(
       std::map<std::string, nlohmann::json> attributes) const;
   hugo::Result<hugo::Unit> UpsertMemo(std::map<std::string, nlohmann::json> memo) const;
+  // Typed (hdo/search_attributes.h): Set values are upserted, Unset ones removed.
+  hugo::Result<hugo::Unit> UpsertTypedSearchAttributes(const SearchAttributes& attributes) const;
+  // The run's search attributes as of now (its start's, with this run's upserts applied).
+  SearchAttributes TypedSearchAttributes() const {
+    return SearchAttributes(Info().search_attributes);
+  }
 
   // Context propagation (hdo/propagation.h): the values the connection's propagators extracted
   // from the run's start header (in an update handler's context, then from the update's header).
@@ -765,6 +774,8 @@ class WorkflowContext {
 
   // The header a command issued through this context carries (the propagators' InjectFromWorkflow).
   hugo::Result<temporal::api::common::v1::Header> OutboundHeader() const;
+  hugo::Result<hugo::Unit> UpsertSearchAttributePayloads(
+      const std::map<std::string, Payload>& payloads) const;
 
   internal::WorkflowRun* run_;
   std::shared_ptr<internal::Scope> scope_;
