@@ -1529,6 +1529,40 @@ TEST_F(ScenarioTest, TypedSearchAttributesAreSetUpsertedUnsetAndQueried) {
                                 "after=unset");
 }
 
+// --- an activity knows when it was scheduled, when its attempt started and when it must end.
+std::string Timing(ActivityContext& ctx) {
+  const ActivityInfo& info = ctx.info();
+  if (!info.deadline) return "no deadline";
+  const auto now = std::chrono::system_clock::now();
+  const bool ordered = info.scheduled_time <= info.started_time && info.started_time <= now &&
+                       now - info.scheduled_time < std::chrono::minutes(1);
+  const auto allowed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(*info.deadline - info.started_time);
+  return std::string(info.is_local ? "local" : "remote") + (ordered ? " ordered" : " unordered") +
+         " deadline=start+" + std::to_string(allowed.count()) + "ms";
+}
+
+Workflow<std::string> Timed(WorkflowContext ctx) {
+  auto remote = co_await ctx.ExecuteActivity<std::string>("Timing", Quick());
+  if (remote.IsFailure()) co_return remote.Error();
+  LocalActivityOptions local_options;
+  local_options.start_to_close_timeout = 7s;
+  auto local = co_await ctx.ExecuteLocalActivity<std::string>("Timing", local_options);
+  if (local.IsFailure()) co_return local.Error();
+  co_return remote.Value() + " | " + local.Value();
+}
+
+TEST_F(ScenarioTest, AnActivityKnowsWhenItWasScheduledStartedAndMustEnd) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Timed", &Timed);
+  worker.RegisterActivity("Timing", &Timing);
+  StartWorker();
+  auto result = client_->ExecuteWorkflow<std::string>("Timed", Options("timed"));
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(),
+            "remote ordered deadline=start+10000ms | local ordered deadline=start+7000ms");
+}
+
 // --- reset: a new run from an earlier workflow task, with the signals after it reapplied.
 std::atomic<int64_t> counted{0};
 int64_t Count(ActivityContext&) { return ++counted; }

@@ -67,6 +67,9 @@ hugo::Result<Payloads> InvokeInContext(const Connection& connection,
   return chain(context, invocation);
 }
 
+std::optional<std::chrono::system_clock::time_point> AttemptDeadline(
+    const wf::PollActivityTaskQueueResponse& task);
+
 ActivityInvocation InvocationFromTask(const wf::PollActivityTaskQueueResponse& task,
                                       const std::string& namespace_name,
                                       const std::string& task_queue) {
@@ -85,6 +88,10 @@ ActivityInvocation InvocationFromTask(const wf::PollActivityTaskQueueResponse& t
   info.schedule_to_close_timeout = ToMillis(task.schedule_to_close_timeout());
   info.start_to_close_timeout = ToMillis(task.start_to_close_timeout());
   info.heartbeat_timeout = ToMillis(task.heartbeat_timeout());
+  const auto now = std::chrono::system_clock::now();
+  info.scheduled_time = task.has_scheduled_time() ? ToTime(task.scheduled_time()) : now;
+  info.started_time = task.has_started_time() ? ToTime(task.started_time()) : now;
+  info.deadline = AttemptDeadline(task);
   info.heartbeat_details = task.heartbeat_details();
   info.header = internal::HeaderToFields(task.header());
   invocation.input = task.input();

@@ -295,6 +295,9 @@ void WorkflowRun::StartLocalAttempt(const std::shared_ptr<LocalActivityState>& s
     deadline = std::min(deadline, state->scheduled + state->options.schedule_to_close_timeout);
   }
   invocation.deadline = deadline;
+  invocation.info.scheduled_time = state->scheduled;
+  invocation.info.started_time = now;
+  if (deadline != std::chrono::system_clock::time_point::max()) invocation.info.deadline = deadline;
   state->deadline = std::chrono::steady_clock::now() + (deadline - now);
   state->cancel = std::stop_source();
   invocation.cancel = state->cancel.get_token();

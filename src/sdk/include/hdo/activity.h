@@ -41,6 +41,12 @@ struct ActivityInfo {
   std::chrono::milliseconds schedule_to_close_timeout{0};
   std::chrono::milliseconds start_to_close_timeout{0};
   std::chrono::milliseconds heartbeat_timeout{0};
+  // When the activity was scheduled, when this attempt started, and when the attempt must end (the
+  // earlier of scheduled + schedule-to-close and started + start-to-close; none without either
+  // timeout): the Go SDK's ScheduledTime, StartedTime and Deadline.
+  std::chrono::system_clock::time_point scheduled_time;
+  std::chrono::system_clock::time_point started_time;
+  std::optional<std::chrono::system_clock::time_point> deadline;
   // Details of the last heartbeat of the previous attempt (empty on the first).
   Payloads heartbeat_details;
   // The header the workflow's command carried (for a local activity, what the workflow context's
