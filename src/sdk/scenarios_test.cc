@@ -883,7 +883,7 @@ Workflow<std::string> DrainsUpdates(WorkflowContext ctx) {
   if (release.IsFailure()) co_return release.Error();
   released = true;
   const bool finished_at_release = ctx.AllHandlersFinished();
-  auto drained = co_await ctx.Await([ctx] { return ctx.AllHandlersFinished(); });
+  auto drained = co_await ctx.AwaitAllHandlersFinished();
   if (drained.IsFailure()) co_return drained.Error();
   std::string text = finished_at_release ? "finished" : "running";
   text += " at release, then drained:";

@@ -269,6 +269,11 @@ bool WorkflowContext::IsCanceled() const { return scope_->canceled; }
 
 bool WorkflowContext::AllHandlersFinished() const { return run_->running_updates().empty(); }
 
+Workflow<hugo::Unit> WorkflowContext::AwaitAllHandlersFinished() const {
+  internal::WorkflowRun* run = run_;
+  return Await([run] { return run->running_updates().empty(); });
+}
+
 Future<hugo::Unit> WorkflowContext::Done() const {
   return Future<hugo::Unit>::FromState(scheduler(), scope_->done);
 }

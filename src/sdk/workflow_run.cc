@@ -651,11 +651,10 @@ void WorkflowRun::WarnOfRunningUpdates() const {
   for (const auto& [id, name] : running_updates_) {
     updates += (updates.empty() ? "" : ", ") + name + " (id " + id + ")";
   }
-  std::cerr
-      << "level=warn workflow_id=" << info_.workflow_id << " run_id=" << info_.run_id
-      << " msg=\"the workflow finished while update handlers were still running: " << updates
-      << "; their callers get an error instead of the update's result. Wait for them with "
-         "co_await ctx.Await([ctx] { return ctx.AllHandlersFinished(); }) before returning\"\n";
+  std::cerr << "level=warn workflow_id=" << info_.workflow_id << " run_id=" << info_.run_id
+            << " msg=\"the workflow finished while update handlers were still running: " << updates
+            << "; their callers get an error instead of the update's result. Wait for them with "
+               "co_await ctx.AwaitAllHandlersFinished() before returning\"\n";
 }
 
 void WorkflowRun::FinishActivation() {

@@ -688,6 +688,10 @@ class WorkflowContext {
   // them, and their callers get an error instead of a result), and the update this context's
   // handler runs for (null outside update handlers; contexts derived from the handler's keep it).
   bool AllHandlersFinished() const;
+  // Await(AllHandlersFinished), without a condition that holds a copy of the context: GCC 12
+  // destroys a lambda temporary in a co_await expression twice, which a capture that owns
+  // something (a WorkflowContext copy) does not survive; capture by reference or pointer there.
+  Workflow<hugo::Unit> AwaitAllHandlersFinished() const;
   const UpdateInfo* CurrentUpdateInfo() const { return update_.get(); }
 
   // Visibility.
