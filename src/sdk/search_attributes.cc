@@ -42,7 +42,7 @@ std::string FormatSearchAttributeTime(SearchAttributeTime time) {
                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
   std::string out = text;
   if (nanos > 0) {
-    char fraction[16];
+    char fraction[32];
     std::snprintf(fraction, sizeof(fraction), ".%09lld", static_cast<long long>(nanos));
     std::string f = fraction;
     while (f.back() == '0') f.pop_back();
