@@ -561,7 +561,9 @@ class WorkflowContext {
   }
 
   // Waits until `condition()` holds (checked whenever the workflow is otherwise blocked).
-  // error.canceled when the scope is canceled first.
+  // error.canceled when the scope is canceled first. GCC 12: a condition lambda that captures an
+  // owning object by value must not be created inside the co_await expression (GCC 12 destroys
+  // its captures twice); capture by reference or pointer, or name the lambda first.
   Workflow<hugo::Unit> Await(std::function<bool()> condition) const;
   // true when the condition held, false when `timeout` passed first.
   Workflow<bool> AwaitWithTimeout(std::chrono::milliseconds timeout,
@@ -688,9 +690,8 @@ class WorkflowContext {
   // them, and their callers get an error instead of a result), and the update this context's
   // handler runs for (null outside update handlers; contexts derived from the handler's keep it).
   bool AllHandlersFinished() const;
-  // Await(AllHandlersFinished), without a condition that holds a copy of the context: GCC 12
-  // destroys a lambda temporary in a co_await expression twice, which a capture that owns
-  // something (a WorkflowContext copy) does not survive; capture by reference or pointer there.
+  // Await(AllHandlersFinished), without a condition that holds a copy of the context (see Await
+  // on GCC 12 and owning captures in co_await expressions).
   Workflow<hugo::Unit> AwaitAllHandlersFinished() const;
   const UpdateInfo* CurrentUpdateInfo() const { return update_.get(); }
 
