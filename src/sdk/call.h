@@ -17,12 +17,13 @@
 
 namespace hdo {
 
-// `method` is a WorkflowService::Stub member, e.g. &Connection::Stub::StartWorkflowExecution.
-// A zero `timeout` means the connection's rpc_timeout.
-template <class Response, class Request, class Method>
-hugo::Result<Response> Call(const Connection& connection, Method method, const Request& request,
-                            std::string_view what,
-                            std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+// `method` is a member of `stub` (a stub on the connection's channel: the WorkflowService's, or
+// another service's such as the OperatorService). A zero `timeout` means the connection's
+// rpc_timeout.
+template <class Response, class Stub, class Request, class Method>
+hugo::Result<Response> CallOn(const Connection& connection, Stub& stub, Method method,
+                              const Request& request, std::string_view what,
+                              std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
   // With payload codecs the request is sent encoded (a copy) and the response read decoded.
   const Request* sent = &request;
   std::optional<Request> encoded;
@@ -36,13 +37,21 @@ hugo::Result<Response> Call(const Connection& connection, Method method, const R
   grpc::Status status = connection.Invoke(
       [&](grpc::ClientContext& context) {
         response.Clear();
-        return (connection.stub().*method)(&context, *sent, &response);
+        return (stub.*method)(&context, *sent, &response);
       },
       timeout);
   if (!status.ok()) return StatusToError(status, what);
   auto decoding = connection.DecodeInbound(response);
   if (decoding.IsFailure()) return decoding.Error();
   return hugo::Result<Response>::Ok(std::move(response));
+}
+
+// CallOn the WorkflowService: `method` is e.g. &Connection::Stub::StartWorkflowExecution.
+template <class Response, class Request, class Method>
+hugo::Result<Response> Call(const Connection& connection, Method method, const Request& request,
+                            std::string_view what,
+                            std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+  return CallOn<Response>(connection, connection.stub(), method, request, what, timeout);
 }
 
 inline hugo::Error InvalidArgument(std::string message) {

@@ -18,19 +18,6 @@ hugo::Result<hugo::Unit> ValidateName(const std::string& name) {
 
 namespace os = temporal::api::operatorservice::v1;
 
-// One OperatorService call under the connection's headers, deadline and retries.
-template <class Response, class Request, class Method>
-hugo::Result<Response> OperatorCall(const Connection& connection, os::OperatorService::Stub& stub,
-                                    Method method, const Request& request, std::string_view what) {
-  Response response;
-  grpc::Status status = connection.Invoke([&](grpc::ClientContext& context) {
-    response.Clear();
-    return (stub.*method)(&context, request, &response);
-  });
-  if (!status.ok()) return StatusToError(status, what);
-  return hugo::Result<Response>::Ok(std::move(response));
-}
-
 NamespaceClient::NamespaceClient(std::shared_ptr<Connection> connection, std::string identity)
     : connection_(std::move(connection)),
       operator_(os::OperatorService::NewStub(connection_->channel())),
@@ -47,9 +34,9 @@ hugo::Result<hugo::Unit> NamespaceClient::AddSearchAttributes(
   for (const auto& [attribute, type] : attributes) {
     (*request.mutable_search_attributes())[attribute] = type;
   }
-  return OperatorCall<os::AddSearchAttributesResponse>(
-             *connection_, *operator_, &os::OperatorService::Stub::AddSearchAttributes, request,
-             "AddSearchAttributes")
+  return CallOn<os::AddSearchAttributesResponse>(*connection_, *operator_,
+                                                 &os::OperatorService::Stub::AddSearchAttributes,
+                                                 request, "AddSearchAttributes")
       .Map([](const auto&) { return hugo::Unit{}; });
 }
 
@@ -59,9 +46,9 @@ hugo::Result<NamespaceClient::SearchAttributeTypes> NamespaceClient::ListSearchA
   if (valid.IsFailure()) return valid.Error();
   os::ListSearchAttributesRequest request;
   request.set_namespace_(name);
-  return OperatorCall<os::ListSearchAttributesResponse>(
-             *connection_, *operator_, &os::OperatorService::Stub::ListSearchAttributes, request,
-             "ListSearchAttributes")
+  return CallOn<os::ListSearchAttributesResponse>(*connection_, *operator_,
+                                                  &os::OperatorService::Stub::ListSearchAttributes,
+                                                  request, "ListSearchAttributes")
       .Map([](const os::ListSearchAttributesResponse& response) {
         SearchAttributeTypes types;
         for (const auto& [attribute, type] : response.custom_attributes()) types[attribute] = type;
@@ -76,7 +63,7 @@ hugo::Result<hugo::Unit> NamespaceClient::RemoveSearchAttributes(
   os::RemoveSearchAttributesRequest request;
   request.set_namespace_(name);
   for (const auto& attribute : attributes) request.add_search_attributes(attribute);
-  return OperatorCall<os::RemoveSearchAttributesResponse>(
+  return CallOn<os::RemoveSearchAttributesResponse>(
              *connection_, *operator_, &os::OperatorService::Stub::RemoveSearchAttributes, request,
              "RemoveSearchAttributes")
       .Map([](const auto&) { return hugo::Unit{}; });
