@@ -16,6 +16,7 @@
 #include "hdo/replayer.h"
 #include "hdo/worker.h"
 #include "sdk_test_fixture.h"
+#include "temporal/api/sdk/v1/workflow_metadata.pb.h"
 
 namespace hdo {
 namespace {
@@ -182,6 +183,80 @@ Workflow<int64_t> Counter(WorkflowContext ctx) {
   co_return value;
 }
 
+// Declares its handlers with descriptions, tells its current details, and waits on a timer (in
+// a branch of its own) and on the `finish` signal.
+Workflow<std::string> Described(WorkflowContext ctx) {
+  int64_t bumps = 0;
+  auto q = ctx.SetQueryHandler(
+      "bumps", [&]() { return bumps; }, QueryHandlerOptions{"How often bump ran"});
+  if (q.IsFailure()) co_return q.Error();
+  auto u = ctx.SetUpdateHandler(
+      "bump",
+      [&](WorkflowContext) -> Workflow<int64_t> {
+        ++bumps;
+        co_return bumps;
+      },
+      nullptr, UpdateHandlerOptions{"Adds one", HandlerUnfinishedPolicy::kAbandon});
+  if (u.IsFailure()) co_return u.Error();
+  auto finish = ctx.GetSignalChannel<std::string>("finish", SignalChannelOptions{"Ends the run"});
+  (void)ctx.GetSignalChannel<int64_t>("nudge");
+  ctx.SetCurrentDetails("**waiting** for `finish`");
+  ctx.Go([](WorkflowContext c) -> Workflow<hugo::Unit> {
+    co_return co_await c.NewTimer(std::chrono::hours(1));
+  }(ctx));
+  auto got = co_await finish.Receive();
+  if (got.IsFailure()) co_return got.Error();
+  co_return got.Value() + " after " + std::to_string(bumps) + " bumps; details were " +
+      ctx.GetCurrentDetails();
+}
+
+TEST_F(ScenarioTest, BuiltInQueriesListTheHandlersWithDescriptionsAndTellWhatTheRunWaitsFor) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Described", &Described);
+  StartWorker();
+  auto handle = client_->StartWorkflow<std::string>("Described", Options("described"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto bumped = handle.Value().Update<int64_t>("bump");
+  ASSERT_TRUE(bumped.IsSuccess()) << bumped.Error().ToString();
+
+  // __temporal_workflow_metadata: json/protobuf, as the Go SDK answers it.
+  auto raw = handle.Value().QueryPayloads(std::string(kWorkflowMetadataQuery), Payloads{});
+  ASSERT_TRUE(raw.IsSuccess()) << raw.Error().ToString();
+  ASSERT_EQ(raw.Value().payloads_size(), 1);
+  EXPECT_EQ(raw.Value().payloads(0).metadata().at("encoding"), "json/protobuf");
+  EXPECT_EQ(raw.Value().payloads(0).metadata().at("messageType"),
+            "temporal.api.sdk.v1.WorkflowMetadata");
+  auto metadata = handle.Value().Query<temporal::api::sdk::v1::WorkflowMetadata>(
+      std::string(kWorkflowMetadataQuery));
+  ASSERT_TRUE(metadata.IsSuccess()) << metadata.Error().ToString();
+  const auto& definition = metadata.Value().definition();
+  EXPECT_EQ(definition.type(), "Described");
+  auto listed = [](const auto& list) {
+    std::vector<std::string> out;
+    for (const auto& d : list) out.push_back(d.name() + "=" + d.description());
+    return out;
+  };
+  EXPECT_EQ(listed(definition.query_definitions()),
+            (std::vector<std::string>{"__stack_trace=Current stack trace",
+                                      "__temporal_workflow_metadata=Metadata about the workflow",
+                                      "bumps=How often bump ran"}));
+  EXPECT_EQ(listed(definition.signal_definitions()),
+            (std::vector<std::string>{"finish=Ends the run", "nudge="}));
+  EXPECT_EQ(listed(definition.update_definitions()), (std::vector<std::string>{"bump=Adds one"}));
+  EXPECT_EQ(metadata.Value().current_details(), "**waiting** for `finish`");
+
+  // __stack_trace: the timer its branch waits on.
+  auto trace = handle.Value().Query<std::string>(std::string(kStackTraceQuery));
+  ASSERT_TRUE(trace.IsSuccess()) << trace.Error().ToString();
+  EXPECT_NE(trace.Value().find("workflow Described"), std::string::npos) << trace.Value();
+  EXPECT_NE(trace.Value().find("\n  timer "), std::string::npos) << trace.Value();
+
+  ASSERT_TRUE(handle.Value().Signal("finish", std::string("done")).IsSuccess());
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "done after 1 bumps; details were **waiting** for `finish`");
+}
+
 TEST_F(ScenarioTest, QueriesReadStateAndUpdatesChangeItAfterTheirValidator) {
   Worker& worker = NewWorker();
   worker.RegisterWorkflow("Counter", &Counter);
@@ -203,7 +278,9 @@ TEST_F(ScenarioTest, QueriesReadStateAndUpdatesChangeItAfterTheirValidator) {
   EXPECT_EQ(value.Value(), 7);
   auto unknown = handle.Value().Query<int64_t>("nope");
   ASSERT_TRUE(unknown.IsFailure());
-  EXPECT_NE(unknown.Error().ToString().find("KnownQueryTypes=[value]"), std::string::npos)
+  EXPECT_NE(unknown.Error().ToString().find(
+                "KnownQueryTypes=[__stack_trace __temporal_workflow_metadata value]"),
+            std::string::npos)
       << unknown.Error().ToString();
   ASSERT_TRUE(handle.Value().Signal("finish", hugo::Unit{}).IsSuccess());
   auto result = handle.Value().GetResult();

@@ -60,9 +60,16 @@ Future<hugo::Result<hugo::Unit>> WorkflowContext::NewTimer(
 }
 
 std::shared_ptr<internal::SignalChannelState> WorkflowContext::SignalState(
-    const std::string& signal_name) const {
+    const std::string& signal_name, std::string description) const {
+  run_->DeclareSignal(signal_name, std::move(description));
   return run_->SignalState(signal_name);
 }
+
+void WorkflowContext::SetCurrentDetails(std::string details) const {
+  run_->SetCurrentDetails(std::move(details));
+}
+
+const std::string& WorkflowContext::GetCurrentDetails() const { return run_->current_details(); }
 
 namespace {
 Workflow<hugo::Unit> AwaitCondition(internal::Scheduler* scheduler,
@@ -129,23 +136,26 @@ void WorkflowContext::KeepAlive(std::shared_ptr<void> frame) const {
 }
 
 hugo::Result<hugo::Unit> WorkflowContext::SetQueryHandlerRaw(std::string query_type,
-                                                             RawQueryHandler fn) const {
+                                                             RawQueryHandler fn,
+                                                             QueryHandlerOptions options) const {
   if (query_type.empty() || query_type.rfind("__", 0) == 0) {
     return hugo::Error::From("a query type must not be empty or start with __ (reserved)",
                              std::string(hugo::ErrorCodes::kValidation));
   }
-  run_->SetQueryHandler(std::move(query_type), std::move(fn));
+  run_->SetQueryHandler(std::move(query_type), std::move(fn), std::move(options));
   return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
 }
 
 hugo::Result<hugo::Unit> WorkflowContext::SetUpdateHandlerRaw(std::string update_name,
                                                               RawUpdateHandler handler,
-                                                              RawUpdateValidator validator) const {
+                                                              RawUpdateValidator validator,
+                                                              UpdateHandlerOptions options) const {
   if (update_name.empty() || update_name.rfind("__", 0) == 0) {
     return hugo::Error::From("an update name must not be empty or start with __ (reserved)",
                              std::string(hugo::ErrorCodes::kValidation));
   }
-  run_->SetUpdateHandler(std::move(update_name), std::move(handler), std::move(validator));
+  run_->SetUpdateHandler(std::move(update_name), std::move(handler), std::move(validator),
+                         std::move(options));
   return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
 }
 

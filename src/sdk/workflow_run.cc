@@ -649,8 +649,14 @@ void WorkflowRun::WarnOfRunningUpdates() const {
   if (running_updates_.empty() || replaying_) return;
   std::string updates;
   for (const auto& [id, name] : running_updates_) {
+    auto handler = update_handlers_.find(name);
+    if (handler != update_handlers_.end() &&
+        handler->second.options.unfinished_policy == HandlerUnfinishedPolicy::kAbandon) {
+      continue;
+    }
     updates += (updates.empty() ? "" : ", ") + name + " (id " + id + ")";
   }
+  if (updates.empty()) return;
   std::cerr << "level=warn workflow_id=" << info_.workflow_id << " run_id=" << info_.run_id
             << " msg=\"the workflow finished while update handlers were still running: " << updates
             << "; their callers get an error instead of the update's result. Wait for them with "

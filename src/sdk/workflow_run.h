@@ -202,9 +202,16 @@ class WorkflowRun {
   void AddCondition(std::shared_ptr<FutureState<bool>> waiter, std::function<bool()> condition);
   void Spawn(Workflow<hugo::Unit> coroutine);
   void KeepAlive(std::shared_ptr<void> frame) { kept_frames_.push_back(std::move(frame)); }
-  void SetQueryHandler(std::string name, WorkflowContext::RawQueryHandler handler);
+  void SetQueryHandler(std::string name, WorkflowContext::RawQueryHandler handler,
+                       QueryHandlerOptions options);
+  // A signal the code asked for a channel of (listed by `__temporal_workflow_metadata`); a
+  // description given once is kept when the channel is asked for again without one.
+  void DeclareSignal(const std::string& name, std::string description);
+  void SetCurrentDetails(std::string details) { current_details_ = std::move(details); }
+  const std::string& current_details() const { return current_details_; }
   void SetUpdateHandler(std::string name, WorkflowContext::RawUpdateHandler handler,
-                        WorkflowContext::RawUpdateValidator validator);
+                        WorkflowContext::RawUpdateValidator validator,
+                        UpdateHandlerOptions options);
   // An update handler finished: its response message (and command).
   void CompleteUpdateFromCoroutine(const std::string& update_id,
                                    const hugo::Result<Payloads>& outcome);
@@ -360,6 +367,9 @@ class WorkflowRun {
   void WarnOfRunningUpdates() const;
   void DeliverSignal(const SignalInput& input);
   hugo::Result<Payloads> AnswerQuery(const QueryInput& input);
+  // The built-in queries' answers.
+  std::string StackTrace() const;
+  hugo::Result<Payloads> WorkflowMetadata() const;
   hugo::Result<hugo::Unit> RunUpdateValidator(const UpdateInput& input);
   Workflow<Payloads> RunUpdateHandler(WorkflowContext ctx, const UpdateInput& input);
   Workflow<Payloads> StartUpdateHandler(WorkflowContext ctx, const UpdateInput& input);
@@ -406,9 +416,13 @@ class WorkflowRun {
   std::map<std::string, std::shared_ptr<SignalChannelState>> signals_;
   std::vector<std::pair<std::shared_ptr<FutureState<bool>>, std::function<bool()>>> conditions_;
   std::map<std::string, WorkflowContext::RawQueryHandler> queries_;
+  std::map<std::string, std::string> query_descriptions_;  // by query type
+  std::map<std::string, std::string> signal_definitions_;  // declared signal -> description
+  std::string current_details_;
   struct UpdateHandlerEntry {
     WorkflowContext::RawUpdateHandler handler;
     WorkflowContext::RawUpdateValidator validator;
+    UpdateHandlerOptions options;
   };
   std::map<std::string, UpdateHandlerEntry> update_handlers_;
   std::vector<temporal::api::protocol::v1::Message> incoming_messages_;

@@ -6,6 +6,7 @@
 
 #include "hdo/failure.h"
 #include "proto_util.h"
+#include "temporal/api/sdk/v1/workflow_metadata.pb.h"
 #include "workflow_run.h"
 
 namespace hdo::internal {
@@ -684,13 +685,22 @@ void WorkflowRun::Spawn(Workflow<hugo::Unit> coroutine) {
   spawned_.push_back(std::move(coroutine));
 }
 
-void WorkflowRun::SetQueryHandler(std::string name, WorkflowContext::RawQueryHandler handler) {
+void WorkflowRun::SetQueryHandler(std::string name, WorkflowContext::RawQueryHandler handler,
+                                  QueryHandlerOptions options) {
+  query_descriptions_[name] = std::move(options.description);
   queries_[std::move(name)] = std::move(handler);
 }
 
+void WorkflowRun::DeclareSignal(const std::string& name, std::string description) {
+  auto [it, added] = signal_definitions_.try_emplace(name, std::move(description));
+  if (!added && it->second.empty()) it->second = std::move(description);
+}
+
 void WorkflowRun::SetUpdateHandler(std::string name, WorkflowContext::RawUpdateHandler handler,
-                                   WorkflowContext::RawUpdateValidator validator) {
-  update_handlers_[std::move(name)] = UpdateHandlerEntry{std::move(handler), std::move(validator)};
+                                   WorkflowContext::RawUpdateValidator validator,
+                                   UpdateHandlerOptions options) {
+  update_handlers_[std::move(name)] =
+      UpdateHandlerEntry{std::move(handler), std::move(validator), std::move(options)};
 }
 
 hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const Payloads& args,
@@ -706,17 +716,12 @@ hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const P
 hugo::Result<Payloads> WorkflowRun::AnswerQuery(const QueryInput& input) {
   const std::string& query_type = input.query_type;
   const Payloads& args = input.args;
-  if (query_type == "__stack_trace") {
-    std::string trace = "hdo C++ SDK: " + std::to_string(activities_.size()) + " activities, " +
-                        std::to_string(timers_.size()) + " timers, " +
-                        std::to_string(children_.size()) + " child workflows and " +
-                        std::to_string(conditions_.size()) + " conditions pending";
-    return ToPayloads(trace);
-  }
+  if (query_type == kStackTraceQuery) return ToPayloads(StackTrace());
+  if (query_type == kWorkflowMetadataQuery) return WorkflowMetadata();
   auto it = queries_.find(query_type);
   if (it == queries_.end()) {
-    std::string known;
-    for (const auto& [name, handler] : queries_) known += (known.empty() ? "" : " ") + name;
+    std::string known = std::string(kStackTraceQuery) + " " + std::string(kWorkflowMetadataQuery);
+    for (const auto& [name, handler] : queries_) known += " " + name;
     return hugo::Error::From(
         "unknown queryType " + query_type + ". KnownQueryTypes=[" + known + "]",
         "hdo.query.unknown_type");
@@ -726,6 +731,101 @@ hugo::Result<Payloads> WorkflowRun::AnswerQuery(const QueryInput& input) {
   } catch (...) {
     return hugo::Error::FromException(std::current_exception(), "hdo.query.exception");
   }
+}
+
+// What the run waits for, one line each, in the order the code asked for it (the Go SDK answers
+// with its goroutines' stacks; a coroutine has no stack to print, so this names what each
+// suspended branch waits on).
+std::string WorkflowRun::StackTrace() const {
+  std::string trace = "workflow " + info_.workflow_type + " (workflow id " + info_.workflow_id +
+                      ", run id " + info_.run_id + ") is waiting for:";
+  size_t lines = 0;
+  auto line = [&](const std::string& text) {
+    trace += "\n  " + text;
+    ++lines;
+  };
+  for (const auto& [event_id, activity] : activities_) {
+    line("activity " + activity->activity_type + " (activity id " + activity->activity_id +
+         (event_id > 0 ? ", scheduled event " + std::to_string(event_id) : ", not yet scheduled") +
+         ")");
+  }
+  for (const auto& local : local_pending_) {
+    line("local activity " + local->activity_type + " (activity id " + local->activity_id + ")");
+  }
+  for (const auto& [id, local] : local_running_) {
+    line("local activity " + local->activity_type + " (activity id " + id + ", running)");
+  }
+  for (const auto& [id, timer] : timers_) line("timer " + id);
+  for (const auto& [event_id, child] : children_) {
+    line("child workflow " + child->workflow_id +
+         (event_id > 0 ? " (initiated event " + std::to_string(event_id) + ")" : ""));
+  }
+  for (const auto& [event_id, external] : externals_) {
+    line("a signal or cancel request to another workflow (initiated event " +
+         std::to_string(event_id) + ")");
+  }
+  // Commands of the operations above that history does not hold yet (made by the latest
+  // activation, or sent and not yet recorded).
+  auto unrecorded = [&](const std::shared_ptr<Command>& command) {
+    if (command->dropped) return;
+    const auto& proto = command->proto;
+    switch (command->event_type) {
+      case enums::EVENT_TYPE_TIMER_STARTED:
+        line("timer " + command->key + " (not yet in history)");
+        break;
+      case enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        line("activity " +
+             proto.schedule_activity_task_command_attributes().activity_type().name() +
+             " (activity id " + command->key + ", not yet in history)");
+        break;
+      case enums::EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+        line("child workflow " + command->key + " (not yet in history)");
+        break;
+      case enums::EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
+      case enums::EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
+        line("a signal or cancel request to another workflow (not yet in history)");
+        break;
+      default:
+        break;
+    }
+  };
+  for (const auto& command : sent_) unrecorded(command);
+  for (const auto& command : pending_) unrecorded(command);
+  if (!conditions_.empty()) line(std::to_string(conditions_.size()) + " Await condition(s)");
+  for (const auto& [id, name] : running_updates_) {
+    line("update handler " + name + " (update id " + id + ")");
+  }
+  if (lines == 0) trace += " nothing (a signal, or the next workflow task)";
+  return trace;
+}
+
+// `__temporal_workflow_metadata`: the handlers this run registered and its current details, as
+// temporal.api.sdk.v1.WorkflowMetadata in json/protobuf (what the Go SDK answers; the Temporal UI
+// and `temporal workflow metadata` read it). Each list sorted by name (byte order, as Go sorts),
+// the built-in queries among the queries.
+hugo::Result<Payloads> WorkflowRun::WorkflowMetadata() const {
+  temporal::api::sdk::v1::WorkflowMetadata metadata;
+  auto* definition = metadata.mutable_definition();
+  definition->set_type(info_.workflow_type);
+  auto add = [](auto* list, const std::string& name, const std::string& description) {
+    auto* entry = list->Add();
+    entry->set_name(name);
+    entry->set_description(description);
+  };
+  std::map<std::string, std::string> queries = query_descriptions_;
+  queries[std::string(kStackTraceQuery)] = "Current stack trace";
+  queries[std::string(kWorkflowMetadataQuery)] = "Metadata about the workflow";
+  for (const auto& [name, description] : queries) {
+    add(definition->mutable_query_definitions(), name, description);
+  }
+  for (const auto& [name, description] : signal_definitions_) {
+    add(definition->mutable_signal_definitions(), name, description);
+  }
+  for (const auto& [name, entry] : update_handlers_) {
+    add(definition->mutable_update_definitions(), name, entry.options.description);
+  }
+  metadata.set_current_details(current_details_);
+  return ToPayloads(metadata);
 }
 
 hugo::Result<hugo::Unit> WorkflowRun::RunUpdateValidator(const UpdateInput& input) {

@@ -574,6 +574,51 @@ Workflow<std::string> Impatient(WorkflowContext ctx) {
   co_return std::string(ctx.AllHandlersFinished() ? "all finished" : "handlers running");
 }
 
+// Impatient with two handlers: `quiet` abandons its running updates without a warning.
+Workflow<std::string> ImpatientQuietly(WorkflowContext ctx) {
+  bool running = false;
+  auto wait = [&running](WorkflowContext handler, int64_t) { return Forever(handler, &running); };
+  auto u = ctx.SetUpdateHandler("quiet", wait, nullptr,
+                                UpdateHandlerOptions{"", HandlerUnfinishedPolicy::kAbandon});
+  if (u.IsFailure()) co_return u.Error();
+  u = ctx.SetUpdateHandler("wait", wait);
+  if (u.IsFailure()) co_return u.Error();
+  auto waited = co_await ctx.Await([&running] { return running; });
+  if (waited.IsFailure()) co_return waited.Error();
+  co_return std::string(ctx.AllHandlersFinished() ? "all finished" : "handlers running");
+}
+
+// Runs ImpatientQuietly with the given updates (id, name) admitted in its first task; what the
+// run logged.
+std::string WarningOfImpatientQuietly(
+    const std::vector<std::pair<std::string, std::string>>& updates) {
+  Fixture f;
+  f.registry.Register("ImpatientQuietly", &ImpatientQuietly);
+  HistoryBuilder h("ImpatientQuietly");
+  int64_t started = h.WorkflowTask();
+  auto run = f.NewRun();
+  EXPECT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  for (const auto& [id, name] : updates) {
+    run->AddMessages(UpdateMessages(UpdateRequest(id, name, 1), started - 1));
+  }
+  testing::internal::CaptureStderr();
+  auto advanced = run->Advance(true);
+  std::string warned = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(advanced.IsSuccess()) << advanced.Error().ToString();
+  auto commands = run->TakeCommands();
+  EXPECT_TRUE(!commands.empty() &&
+              commands.back().has_complete_workflow_execution_command_attributes());
+  return warned;
+}
+
+TEST(WorkflowRunTest, AnUpdateHandlerWhosePolicyIsAbandonIsLeftRunningWithoutAWarning) {
+  EXPECT_EQ(WarningOfImpatientQuietly({{"q1", "quiet"}}), "");
+  std::string warned = WarningOfImpatientQuietly({{"q1", "quiet"}, {"w1", "wait"}});
+  EXPECT_NE(warned.find("update handlers were still running: wait (id w1);"), std::string::npos)
+      << warned;
+  EXPECT_EQ(warned.find("quiet"), std::string::npos) << warned;
+}
+
 TEST(WorkflowRunTest, ARunCompletingWithAnUpdateHandlerRunningWarnsNamingTheUpdate) {
   Fixture f;
   f.registry.Register("Impatient", &Impatient);

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "hdo/client.h"
 #include "hdo/worker.h"
@@ -101,6 +102,46 @@ Workflow<std::string> CppPropagation(WorkflowContext ctx) {
   if (read.IsFailure()) co_return read.Error();
   co_return "workflow=" + TenantText(ctx.ContextValue<std::string>("tenant")) +
       " activity=" + read.Value();
+}
+
+// --- For the reference CLI's built-in queries: a workflow with described handlers and current
+// details, waiting for its `finish` signal (and, in a branch, on a timer).
+Workflow<std::string> CppDescribed(WorkflowContext ctx) {
+  auto q = ctx.SetQueryHandler(
+      "progress", [] { return std::string("halfway"); }, QueryHandlerOptions{"How far it got"});
+  if (q.IsFailure()) co_return q.Error();
+  auto finish = ctx.GetSignalChannel<std::string>("finish", SignalChannelOptions{"Ends the run"});
+  ctx.SetCurrentDetails("waiting for **finish**");
+  ctx.Go([](WorkflowContext c) -> Workflow<hugo::Unit> {
+    co_return co_await c.NewTimer(std::chrono::hours(1));
+  }(ctx));
+  auto got = co_await finish.Receive();
+  if (got.IsFailure()) co_return got.Error();
+  co_return got.Value();
+}
+
+// The reference `temporal` CLI (a client of the tests, as in tests/compat/go/hdotest/cli.go):
+// HDO_TEMPORAL_CLI or TEMPORAL_CLI, else REFERENCE_CLI_DIR/temporal, else where
+// scripts/install-deps puts it; empty when none is there.
+std::string TemporalCli() {
+  std::vector<std::string> candidates;
+  for (const char* variable : {"HDO_TEMPORAL_CLI", "TEMPORAL_CLI"}) {
+    if (const char* bin = std::getenv(variable); bin != nullptr && *bin != '\0') {
+      candidates.push_back(bin);
+    }
+  }
+  if (const char* dir = std::getenv("REFERENCE_CLI_DIR"); dir != nullptr && *dir != '\0') {
+    candidates.push_back(std::string(dir) + "/temporal");
+  }
+  if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache != nullptr && *cache != '\0') {
+    candidates.push_back(std::string(cache) + "/hdo/temporal-cli-1.5.1/temporal");
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    candidates.push_back(std::string(home) + "/.cache/hdo/temporal-cli-1.5.1/temporal");
+  }
+  for (const auto& candidate : candidates) {
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return {};
 }
 
 std::string InteropGoBinary() {
@@ -215,6 +256,7 @@ class InteropTest : public ::testing::Test {
     worker_->RegisterActivity("CppInteropCompose", &CppInteropCompose);
     worker_->RegisterWorkflow("CppPropagation", &CppPropagation);
     worker_->RegisterActivity("CppPropagationRead", &CppPropagationRead);
+    worker_->RegisterWorkflow("CppDescribed", &CppDescribed);
     auto started = worker_->Start();
     ASSERT_TRUE(started.IsSuccess()) << started.Error().ToString();
   }
@@ -398,6 +440,76 @@ class InteropCodecTest : public InteropTest {
 };
 
 const std::map<std::string, std::string> kZlibMetadata{{"encoding", "binary/zlib"}};
+
+// `temporal workflow metadata` and `temporal workflow stack` (the reference CLI, which the
+// Temporal UI's metadata and stack views mirror) read a C++ workflow's built-in queries.
+TEST_F(InteropTest, TheTemporalCliShowsACppWorkflowsMetadataAndWhatItWaitsFor) {
+  const std::string cli = TemporalCli();
+  ASSERT_FALSE(cli.empty()) << "no reference temporal CLI: run scripts/install-deps, or set "
+                               "HDO_TEMPORAL_CLI";
+  StartWorkflowOptions options;
+  options.id = "interop-cpp-described-" + std::to_string(::getpid());
+  options.task_queue = cpp_task_queue_;
+  options.execution_timeout = 60s;
+  auto handle = client_->StartWorkflow<std::string>("CppDescribed", options);
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  // Once the first task is done the queries have handlers to list (until then the server
+  // refuses queries: "not ready to handle queries").
+  auto progress = handle.Value().Query<std::string>("progress");
+  for (auto until = std::chrono::steady_clock::now() + 30s;
+       progress.IsFailure() && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(50ms);
+    progress = handle.Value().Query<std::string>("progress");
+  }
+  ASSERT_TRUE(progress.IsSuccess()) << progress.Error().ToString();
+
+  auto run_cli = [&](const std::string& command) {
+    testlib::Process process({cli, "workflow", command, "--address", address_, "--namespace",
+                              "default", "--workflow-id", options.id, "-o", "json"});
+    const int code = process.Wait(60s);
+    EXPECT_EQ(code, 0) << "temporal workflow " << command << ":\n"
+                       << process.Stdout() << process.Stderr();
+    // {"queryResult": [the answer's one payload, decoded]}
+    nlohmann::json printed =
+        nlohmann::json::parse(process.Stdout(), nullptr, /*allow_exceptions=*/false);
+    EXPECT_TRUE(printed.is_object() && printed.contains("queryResult") &&
+                printed["queryResult"].is_array() && printed["queryResult"].size() == 1)
+        << process.Stdout();
+    return printed.is_object() && printed.contains("queryResult") &&
+                   printed["queryResult"].is_array() && !printed["queryResult"].empty()
+               ? printed["queryResult"][0]
+               : nlohmann::json();
+  };
+  nlohmann::json metadata = run_cli("metadata");
+  ASSERT_TRUE(metadata.is_object()) << metadata.dump();
+  // The CLI decoded the json/protobuf payload as the message it names.
+  EXPECT_EQ(metadata.value("_protoMessageType", ""), "temporal.api.sdk.v1.WorkflowMetadata");
+  const nlohmann::json& definition = metadata.value("definition", nlohmann::json::object());
+  EXPECT_EQ(definition.value("type", ""), "CppDescribed") << metadata.dump();
+  nlohmann::json queries = nlohmann::json::array();
+  for (const auto& q : definition.value("queryDefinitions", nlohmann::json::array())) {
+    queries.push_back(q.value("name", "") + "=" + q.value("description", ""));
+  }
+  EXPECT_EQ(queries, nlohmann::json({"__stack_trace=Current stack trace",
+                                     "__temporal_workflow_metadata=Metadata about the workflow",
+                                     "progress=How far it got"}))
+      << metadata.dump();
+  const auto signals = definition.value("signalDefinitions", nlohmann::json::array());
+  ASSERT_EQ(signals.size(), 1u) << metadata.dump();
+  EXPECT_EQ(signals[0].value("name", ""), "finish");
+  EXPECT_EQ(signals[0].value("description", ""), "Ends the run");
+  EXPECT_EQ(metadata.value("currentDetails", ""), "waiting for **finish**") << metadata.dump();
+
+  nlohmann::json stack = run_cli("stack");
+  const std::string trace = stack.is_string() ? stack.get<std::string>() : stack.dump();
+  EXPECT_NE(trace.find("workflow CppDescribed"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("timer "), std::string::npos) << trace;
+
+  ASSERT_TRUE(handle.Value().Signal("finish", std::string("done")).IsSuccess());
+  auto result = handle.Value().GetResult(60s);
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "done");
+}
 
 TEST_F(InteropCodecTest, CppAndGoDecodeEachOthersZlibPayloadsIntoTheSameBytes) {
   // (a) C++ client -> Go workflow: the C++ client decodes the Go worker's compressed result.

@@ -501,10 +501,35 @@ struct WorkflowErrorCodes {
   static constexpr std::string_view kContinueAsNew = "temporal.continue_as_new";
 };
 
+// The built-in queries every workflow answers (WorkflowHandle::Query with these names):
+// what the run waits for, as text; and its handlers and current details, as a
+// temporal.api.sdk.v1.WorkflowMetadata (json/protobuf), what the Temporal UI and
+// `temporal workflow metadata` show.
+inline constexpr std::string_view kStackTraceQuery = "__stack_trace";
+inline constexpr std::string_view kWorkflowMetadataQuery = "__temporal_workflow_metadata";
+
 // The update an update handler runs for (WorkflowContext::CurrentUpdateInfo).
 struct UpdateInfo {
   std::string id;
   std::string name;
+};
+
+// Handler options, as the other SDKs' (Go's QueryHandlerOptions, UpdateHandlerOptions,
+// SignalChannelOptions). A description is what the built-in query `__temporal_workflow_metadata`
+// (the Temporal UI's and `temporal workflow metadata`'s) lists for the handler.
+struct QueryHandlerOptions {
+  std::string description;
+};
+// What a run that completes, fails or continues as new does about this handler's updates still
+// running (the Go SDK's HandlerUnfinishedPolicy): their callers get an error either way; the
+// default also logs a warning naming them, kAbandon abandons them silently.
+enum class HandlerUnfinishedPolicy { kWarnAndAbandon, kAbandon };
+struct UpdateHandlerOptions {
+  std::string description;
+  HandlerUnfinishedPolicy unfinished_policy = HandlerUnfinishedPolicy::kWarnAndAbandon;
+};
+struct SignalChannelOptions {
+  std::string description;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -547,9 +572,12 @@ class WorkflowContext {
   }
 
   // Signals and in-workflow channels.
+  // Asking for a signal's channel declares the signal (`__temporal_workflow_metadata` lists it).
   template <class T>
-  SignalChannel<T> GetSignalChannel(std::string signal_name) const {
-    return SignalChannel<T>(scheduler(), SignalState(signal_name), signal_name);
+  SignalChannel<T> GetSignalChannel(std::string signal_name,
+                                    SignalChannelOptions options = {}) const {
+    return SignalChannel<T>(scheduler(), SignalState(signal_name, std::move(options.description)),
+                            signal_name);
   }
   template <class T>
   Channel<T> NewChannel() const {
@@ -574,13 +602,21 @@ class WorkflowContext {
 
   // Queries: `fn(A...) -> R or hugo::Result<R>`, synchronous and read-only.
   template <class F>
-  hugo::Result<hugo::Unit> SetQueryHandler(std::string query_type, F fn) const;
+  hugo::Result<hugo::Unit> SetQueryHandler(std::string query_type, F fn,
+                                           QueryHandlerOptions options = {}) const;
   // Updates: `handler(WorkflowContext, A...) -> Workflow<R>`; `validator(A...) ->
-  // hugo::Result<hugo::Unit>` runs first and rejects without a trace in history.
+  // hugo::Result<hugo::Unit>` (nullptr: none) runs first and rejects without a trace in history.
   template <class F>
   hugo::Result<hugo::Unit> SetUpdateHandler(std::string update_name, F handler) const;
   template <class F, class V>
-  hugo::Result<hugo::Unit> SetUpdateHandler(std::string update_name, F handler, V validator) const;
+  hugo::Result<hugo::Unit> SetUpdateHandler(std::string update_name, F handler, V validator,
+                                            UpdateHandlerOptions options = {}) const;
+
+  // The run's current details (Go's SetCurrentDetails): free text, which may be Markdown, that
+  // `__temporal_workflow_metadata` returns and user interfaces show as the run's state. Not
+  // recorded in history: set it again after a replay as the code does anyway.
+  void SetCurrentDetails(std::string details) const;
+  const std::string& GetCurrentDetails() const;
 
   // Child workflows.
   template <class R = hugo::Unit, class... A>
@@ -748,11 +784,13 @@ class WorkflowContext {
                                                              hugo::Result<Payloads> input) const;
   hugo::Error ContinueAsNewRaw(ContinueAsNewOptions options, hugo::Result<Payloads> input) const;
   using RawQueryHandler = std::function<hugo::Result<Payloads>(const Payloads&)>;
-  hugo::Result<hugo::Unit> SetQueryHandlerRaw(std::string query_type, RawQueryHandler fn) const;
+  hugo::Result<hugo::Unit> SetQueryHandlerRaw(std::string query_type, RawQueryHandler fn,
+                                              QueryHandlerOptions options = {}) const;
   using RawUpdateValidator = std::function<hugo::Result<hugo::Unit>(const Payloads&)>;
   using RawUpdateHandler = std::function<Workflow<Payloads>(WorkflowContext, Payloads)>;
   hugo::Result<hugo::Unit> SetUpdateHandlerRaw(std::string update_name, RawUpdateHandler handler,
-                                               RawUpdateValidator validator) const;
+                                               RawUpdateValidator validator,
+                                               UpdateHandlerOptions options = {}) const;
 
   // Keeps `frame` (a coroutine of this run) alive as long as the run.
   void KeepAlive(std::shared_ptr<void> frame) const;
@@ -769,7 +807,8 @@ class WorkflowContext {
       return FromPayloads1<R>(payloads.Value());
     });
   }
-  std::shared_ptr<internal::SignalChannelState> SignalState(const std::string& signal_name) const;
+  std::shared_ptr<internal::SignalChannelState> SignalState(const std::string& signal_name,
+                                                            std::string description = {}) const;
   hugo::DeterministicEffectStore& Effects() const;
   std::string NextSideEffectId() const;
   // Whether the worker has interceptors; SideEffect's hook chain around `body` (which captures).
@@ -897,17 +936,20 @@ class WorkflowRegistry {
 // ---------------------------------------------------------------------------------------------
 // Template members of WorkflowContext.
 template <class F>
-hugo::Result<hugo::Unit> WorkflowContext::SetQueryHandler(std::string query_type, F fn) const {
+hugo::Result<hugo::Unit> WorkflowContext::SetQueryHandler(std::string query_type, F fn,
+                                                          QueryHandlerOptions options) const {
   using Traits = internal::FunctionTraits<F>;
   using Args = typename Traits::Args;
-  return SetQueryHandlerRaw(std::move(query_type),
-                            [fn](const Payloads& input) -> hugo::Result<Payloads> {
-                              auto args = internal::PayloadsDecoder<Args>::Decode(input);
-                              if (args.IsFailure()) return args.Error();
-                              auto outcome = internal::AsResult(std::apply(fn, args.Value()));
-                              if (outcome.IsFailure()) return outcome.Error();
-                              return ToPayloads(outcome.Value());
-                            });
+  return SetQueryHandlerRaw(
+      std::move(query_type),
+      [fn](const Payloads& input) -> hugo::Result<Payloads> {
+        auto args = internal::PayloadsDecoder<Args>::Decode(input);
+        if (args.IsFailure()) return args.Error();
+        auto outcome = internal::AsResult(std::apply(fn, args.Value()));
+        if (outcome.IsFailure()) return outcome.Error();
+        return ToPayloads(outcome.Value());
+      },
+      std::move(options));
 }
 
 template <class F>
@@ -918,7 +960,8 @@ hugo::Result<hugo::Unit> WorkflowContext::SetUpdateHandler(std::string update_na
 
 template <class F, class V>
 hugo::Result<hugo::Unit> WorkflowContext::SetUpdateHandler(std::string update_name, F handler,
-                                                           V validator) const {
+                                                           V validator,
+                                                           UpdateHandlerOptions options) const {
   using Traits = internal::FunctionTraits<F>;
   using R = typename internal::WorkflowValue<typename Traits::Return>::Type;
   using Args = typename internal::DropFirst<typename Traits::Args>::Type;
@@ -937,7 +980,7 @@ hugo::Result<hugo::Unit> WorkflowContext::SetUpdateHandler(std::string update_na
                             : internal::RunTyped<R>(handler, ctx, std::move(args).Value());
   };
   return SetUpdateHandlerRaw(std::move(update_name), std::move(raw_handler),
-                             std::move(raw_validator));
+                             std::move(raw_validator), std::move(options));
 }
 
 template <class T, class F>
