@@ -573,9 +573,14 @@ class WorkflowContext {
 
   // Signals and in-workflow channels.
   // Asking for a signal's channel declares the signal (`__temporal_workflow_metadata` lists it).
+  // (Overloads, not a defaulted options argument: GCC 12 destroys a default argument's temporary
+  // wrongly inside a co_await expression such as `co_await ctx.GetSignalChannel<T>(n).Receive()`.)
   template <class T>
-  SignalChannel<T> GetSignalChannel(std::string signal_name,
-                                    SignalChannelOptions options = {}) const {
+  SignalChannel<T> GetSignalChannel(std::string signal_name) const {
+    return SignalChannel<T>(scheduler(), SignalState(signal_name, std::string()), signal_name);
+  }
+  template <class T>
+  SignalChannel<T> GetSignalChannel(std::string signal_name, SignalChannelOptions options) const {
     return SignalChannel<T>(scheduler(), SignalState(signal_name, std::move(options.description)),
                             signal_name);
   }
@@ -602,15 +607,24 @@ class WorkflowContext {
 
   // Queries: `fn(A...) -> R or hugo::Result<R>`, synchronous and read-only.
   template <class F>
+  hugo::Result<hugo::Unit> SetQueryHandler(std::string query_type, F fn) const {
+    return SetQueryHandler(std::move(query_type), std::move(fn), QueryHandlerOptions{});
+  }
+  template <class F>
   hugo::Result<hugo::Unit> SetQueryHandler(std::string query_type, F fn,
-                                           QueryHandlerOptions options = {}) const;
+                                           QueryHandlerOptions options) const;
   // Updates: `handler(WorkflowContext, A...) -> Workflow<R>`; `validator(A...) ->
   // hugo::Result<hugo::Unit>` (nullptr: none) runs first and rejects without a trace in history.
   template <class F>
   hugo::Result<hugo::Unit> SetUpdateHandler(std::string update_name, F handler) const;
   template <class F, class V>
+  hugo::Result<hugo::Unit> SetUpdateHandler(std::string update_name, F handler, V validator) const {
+    return SetUpdateHandler(std::move(update_name), std::move(handler), std::move(validator),
+                            UpdateHandlerOptions{});
+  }
+  template <class F, class V>
   hugo::Result<hugo::Unit> SetUpdateHandler(std::string update_name, F handler, V validator,
-                                            UpdateHandlerOptions options = {}) const;
+                                            UpdateHandlerOptions options) const;
 
   // The run's current details (Go's SetCurrentDetails): free text, which may be Markdown, that
   // `__temporal_workflow_metadata` returns and user interfaces show as the run's state. Not
@@ -785,12 +799,12 @@ class WorkflowContext {
   hugo::Error ContinueAsNewRaw(ContinueAsNewOptions options, hugo::Result<Payloads> input) const;
   using RawQueryHandler = std::function<hugo::Result<Payloads>(const Payloads&)>;
   hugo::Result<hugo::Unit> SetQueryHandlerRaw(std::string query_type, RawQueryHandler fn,
-                                              QueryHandlerOptions options = {}) const;
+                                              QueryHandlerOptions options) const;
   using RawUpdateValidator = std::function<hugo::Result<hugo::Unit>(const Payloads&)>;
   using RawUpdateHandler = std::function<Workflow<Payloads>(WorkflowContext, Payloads)>;
   hugo::Result<hugo::Unit> SetUpdateHandlerRaw(std::string update_name, RawUpdateHandler handler,
                                                RawUpdateValidator validator,
-                                               UpdateHandlerOptions options = {}) const;
+                                               UpdateHandlerOptions options) const;
 
   // Keeps `frame` (a coroutine of this run) alive as long as the run.
   void KeepAlive(std::shared_ptr<void> frame) const;
@@ -808,7 +822,7 @@ class WorkflowContext {
     });
   }
   std::shared_ptr<internal::SignalChannelState> SignalState(const std::string& signal_name,
-                                                            std::string description = {}) const;
+                                                            std::string description) const;
   hugo::DeterministicEffectStore& Effects() const;
   std::string NextSideEffectId() const;
   // Whether the worker has interceptors; SideEffect's hook chain around `body` (which captures).
