@@ -195,7 +195,13 @@ class Saga {
   // ("The saga failed and its compensation failed too.", metadata errors = [step failure,
   // compensation failure]) when a compensation failed (several failed compensations are one
   // error.aggregate "Compensation failed."). error.validation for a saga without steps.
-  Workflow<hugo::SagaState> Execute(WorkflowContext ctx, SagaOptions options = {});
+  // (An overload rather than a defaulted SagaOptions: GCC 12 mishandles a defaulted argument of
+  // class type in a call inside a co_await expression, `co_await saga.Execute(ctx)`; harmless
+  // while SagaOptions is trivially destructible, and kept so when it is not.)
+  Workflow<hugo::SagaState> Execute(WorkflowContext ctx) {
+    return Execute(std::move(ctx), SagaOptions{});
+  }
+  Workflow<hugo::SagaState> Execute(WorkflowContext ctx, SagaOptions options);
 
  private:
   struct Entry {
