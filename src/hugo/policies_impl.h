@@ -18,6 +18,15 @@ Task<Result<T>> Guarded(Task<Result<T>> task) {
   }
 }
 
+// Awaits `task` holding `keep` until it ends. Race's losers run on after Race returned (asked to
+// stop, not awaited), and an op's task may refer to the op (a coroutine member function holds
+// `this`): the ops live until the last of their tasks ends.
+template <class T, class Keep>
+Task<Result<T>> Holding(std::shared_ptr<Keep> keep, Task<Result<T>> task) {
+  (void)keep;  // held by the frame until the task ends
+  co_return co_await std::move(task);
+}
+
 template <class T, class Op>
 Task<Result<T>> CallAttempt(Op* op, int attempt, std::stop_token token) {
   try {
@@ -78,9 +87,13 @@ Task<Result<T>> Race(std::vector<Op> ops, std::stop_token token) {
   }
   Executor executor = co_await ThisExecutor();
   LinkedStopSource source(token);
+  auto owned = std::make_shared<std::vector<Op>>(std::move(ops));
   std::vector<JoinHandle<Result<T>>> handles;
-  handles.reserve(ops.size());
-  for (Op& op : ops) handles.push_back(Go(executor, detail::Guarded<T>(op(source.Token()))));
+  handles.reserve(owned->size());
+  for (Op& op : *owned) {
+    handles.push_back(
+        Go(executor, detail::Guarded<T>(detail::Holding<T>(owned, op(source.Token())))));
+  }
   std::vector<bool> joined(handles.size(), false);
   ErrorList errors;
   while (errors.size() < handles.size()) {

@@ -181,6 +181,31 @@ TEST(RaceTest, TheFirstSuccessWinsAndTheRestAreCanceled) {
             "error.validation");
 }
 
+// A loser that uses its own members after it was told to stop (the winner already returned).
+struct LateLoser {
+  int value;
+  ChannelPtr<int> gate;  // null: win at once
+  std::shared_ptr<std::atomic<int>> seen;
+  Task<Result<int>> operator()(std::stop_token token) const {
+    if (!gate) co_return Ok(value);
+    Result<int> r = co_await gate->Read(token);
+    seen->store(r.IsFailure() ? value : -1);  // reads *this after Race returned
+    co_return Ok(value);
+  }
+};
+
+TEST(RaceTest, ALoserRunningAfterTheRaceReturnedStillHasItsOp) {
+  auto seen = std::make_shared<std::atomic<int>>(0);
+  {
+    testing::Pool pool(1);  // the loser resumes only after Race has returned and been destroyed
+    auto gate = MakeChannel<int>(1).Value();
+    std::vector<LateLoser> ops{{1, gate, seen}, {2, nullptr, seen}};
+    EXPECT_EQ(Go(pool.GetExecutor(), Race<int>(std::move(ops))).Wait().Value(), 2);
+  }  // the pool's thread drains: the loser sees its stop and its members
+  // Under AddressSanitizer (the dev preset) a Race that freed its ops is a heap-use-after-free.
+  EXPECT_EQ(seen->load(), 1);
+}
+
 TEST(FanOutTest, AllValuesInOrderOrCompensateTheSuccesses) {
   testing::Pool pool;
   std::vector<RaceOp> ok{{1, false, nullptr}, {2, false, nullptr}, {3, false, nullptr}};
