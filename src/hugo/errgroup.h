@@ -37,10 +37,12 @@ class ErrGroup {
   }
 
   // Starts factory(Token()) on `executor`. A failed Result, an exception (error.exception) or a
-  // cancellation becomes the group's error if it is the first, and cancels the group.
+  // cancellation becomes the group's error if it is the first, and cancels the group. The factory
+  // lives until its task ends (a factory whose call operator is a coroutine refers to itself).
   template <class F>
   void Go(Executor executor, F factory) {
-    Task<Result<Unit>> task = factory(Token());
+    auto owned = std::make_shared<F>(std::move(factory));
+    Task<Result<Unit>> task = detail::Holding<Unit>(owned, (*owned)(Token()));
     (void)state_->group.Add(1);
     hugo::Go(std::move(executor), Guarded(std::move(task), state_));
   }
