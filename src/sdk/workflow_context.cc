@@ -65,6 +65,10 @@ std::shared_ptr<internal::SignalChannelState> WorkflowContext::SignalState(
   return run_->SignalState(signal_name);
 }
 
+std::vector<std::string> WorkflowContext::GetUnhandledSignalNames() const {
+  return run_->UnhandledSignalNames();
+}
+
 void WorkflowContext::SetCurrentDetails(std::string details) const {
   run_->SetCurrentDetails(std::move(details));
 }

@@ -207,6 +207,8 @@ class WorkflowRun {
   // A signal the code asked for a channel of (listed by `__temporal_workflow_metadata`); a
   // description given once is kept when the channel is asked for again without one.
   void DeclareSignal(const std::string& name, std::string description);
+  // Signal names with received values no channel read yet, sorted.
+  std::vector<std::string> UnhandledSignalNames() const;
   void SetCurrentDetails(std::string details) { current_details_ = std::move(details); }
   const std::string& current_details() const { return current_details_; }
   void SetUpdateHandler(std::string name, WorkflowContext::RawUpdateHandler handler,

@@ -691,6 +691,14 @@ void WorkflowRun::SetQueryHandler(std::string name, WorkflowContext::RawQueryHan
   queries_[std::move(name)] = std::move(handler);
 }
 
+std::vector<std::string> WorkflowRun::UnhandledSignalNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, state] : signals_) {
+    if (state && !state->items.empty()) names.push_back(name);
+  }
+  return names;
+}
+
 void WorkflowRun::DeclareSignal(const std::string& name, std::string description) {
   auto [it, added] = signal_definitions_.try_emplace(name, std::move(description));
   if (!added && it->second.empty()) it->second = std::move(description);

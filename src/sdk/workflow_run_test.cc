@@ -259,6 +259,44 @@ TEST(WorkflowRunTest, ASelectorTakesTheSignalAndTheTimerIsCanceledNever) {
   EXPECT_EQ(CompletedWith(*run), "signal:now");
 }
 
+// Reads one `add` signal and reports what is left unread.
+Workflow<std::string> ReadsOneSignal(WorkflowContext ctx) {
+  auto add = ctx.GetSignalChannel<std::string>("add");
+  std::string before;
+  for (const auto& name : ctx.GetUnhandledSignalNames()) before += name + " ";
+  auto first = co_await add.Receive();
+  if (first.IsFailure()) co_return first.Error();
+  std::string after;
+  for (const auto& name : ctx.GetUnhandledSignalNames()) after += name + " ";
+  co_return "before: " + before + "| read " + first.Value() + " | after: " + after;
+}
+
+TEST(WorkflowRunTest, UnhandledSignalNamesAreTheSignalsReceivedAndNotYetRead) {
+  Fixture f;
+  f.registry.Register("ReadsOneSignal", &ReadsOneSignal);
+  HistoryBuilder h("ReadsOneSignal");
+  h.Signal("add", P("a"));
+  h.Signal("add", P("b"));
+  h.Signal("stop", P("x"));
+  h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
+  EXPECT_EQ(CompletedWith(*run), "before: add stop | read a | after: add stop ");
+}
+
+TEST(WorkflowRunTest, UnhandledSignalNamesLeaveOutChannelsReadEmpty) {
+  Fixture f;
+  f.registry.Register("ReadsOneSignal", &ReadsOneSignal);
+  HistoryBuilder h("ReadsOneSignal");
+  h.Signal("add", P("a"));
+  h.WorkflowTask();
+  auto run = f.NewRun();
+  ASSERT_TRUE(run->AppendEvents(h.history().events()).IsSuccess());
+  ASSERT_TRUE(run->Advance(true).IsSuccess());
+  EXPECT_EQ(CompletedWith(*run), "before: add | read a | after: ");
+}
+
 TEST(WorkflowRunTest, TheTimerWinsWhenItFiresFirst) {
   Fixture f;
   f.registry.Register("TimerOrSignal", &TimerOrSignal);

@@ -626,6 +626,10 @@ class WorkflowContext {
   hugo::Result<hugo::Unit> SetUpdateHandler(std::string update_name, F handler, V validator,
                                             UpdateHandlerOptions options) const;
 
+  // The signals received and not yet read from their channels, by name (Go's
+  // GetUnhandledSignalNames): what a run about to continue as new or return would drop.
+  std::vector<std::string> GetUnhandledSignalNames() const;
+
   // The run's current details (Go's SetCurrentDetails): free text, which may be Markdown, that
   // `__temporal_workflow_metadata` returns and user interfaces show as the run's state. Not
   // recorded in history: set it again after a replay as the code does anyway.
