@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -255,6 +256,66 @@ TEST_F(ScenarioTest, BuiltInQueriesListTheHandlersWithDescriptionsAndTellWhatThe
   auto result = handle.Value().GetResult();
   ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
   EXPECT_EQ(result.Value(), "done after 1 bumps; details were **waiting** for `finish`");
+}
+
+// --- worker_activities_per_second: eight activities scheduled at once.
+std::atomic<int64_t> last_rated_start_ns{0};
+std::string RatedActivity(ActivityContext&, int64_t i) {
+  const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  int64_t seen = last_rated_start_ns.load();
+  while (now > seen && !last_rated_start_ns.compare_exchange_weak(seen, now)) {
+  }
+  return std::to_string(i);
+}
+Workflow<std::string> EightAtOnce(WorkflowContext ctx) {
+  std::vector<Future<hugo::Result<std::string>>> calls;
+  for (int64_t i = 0; i < 8; ++i) {
+    calls.push_back(ctx.ExecuteActivity<std::string>("RatedActivity", Quick(), i));
+  }
+  std::string all;
+  for (auto& call : calls) {
+    auto r = co_await call;
+    if (r.IsFailure()) co_return r.Error();
+    all += r.Value();
+  }
+  co_return all;
+}
+
+TEST_F(ScenarioTest, AWorkerActivityRateSpacesTheActivitiesItStarts) {
+  WorkerOptions options;
+  options.worker_activities_per_second = 10;  // 100 ms apart
+  Worker& worker = NewWorker(options);
+  worker.RegisterWorkflow("EightAtOnce", &EightAtOnce);
+  worker.RegisterActivity("RatedActivity", &RatedActivity);
+  StartWorker();
+  const auto before = std::chrono::steady_clock::now();
+  auto handle = client_->StartWorkflow<std::string>("EightAtOnce", Options("rated"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "01234567");
+  // Eight turns 100 ms apart, the first no earlier than the start: the last activity began at
+  // least 700 ms after it (a lower bound: delays only add to it). Unlimited, they start at once.
+  const auto last = std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(last_rated_start_ns.load()));
+  EXPECT_GE(last - before, 700ms);
+}
+
+TEST(WorkerOptionsTest, AnActivityRateMustBeAFiniteNumberNotBelowZero) {
+  auto connection = testsupport::ConnectToSdkServer();
+  ASSERT_TRUE(connection);
+  for (double bad :
+       {-1.0, std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()}) {
+    WorkerOptions options;
+    options.task_queue = "rate-validation";
+    options.worker_activities_per_second = bad;
+    Worker worker(connection, "default", options);
+    worker.RegisterActivity("RatedActivity", &RatedActivity);
+    auto started = worker.Start();
+    ASSERT_TRUE(started.IsFailure()) << bad;
+    EXPECT_EQ(started.Error().Code(), hugo::ErrorCodes::kValidation);
+    EXPECT_NE(started.Error().Message().find("worker_activities_per_second"), std::string::npos);
+  }
 }
 
 TEST_F(ScenarioTest, QueriesReadStateAndUpdatesChangeItAfterTheirValidator) {

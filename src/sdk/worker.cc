@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -172,6 +173,7 @@ class Worker::Impl {
   void SendPoll(PollKind kind, milliseconds backoff);
   void SendWorkflowPoll(milliseconds backoff);
   void SendActivityPoll(milliseconds backoff);
+  void WaitForActivityTurn(internal::RateLimiter::Clock::duration wait, milliseconds backoff);
   void FailUndecodedActivity(
       const temporal::api::workflowservice::v1::PollActivityTaskQueueResponse& task,
       const hugo::Error& error);
@@ -258,6 +260,10 @@ class Worker::Impl {
   size_t poll_loops_ = 0;                             // loops not ended
   size_t polls_alive_ = 0;                            // PollAlive
   std::set<internal::TimerThread::Id> poll_retries_;  // loops waiting out a backoff
+  // WorkerOptions::worker_activities_per_second (null: no limit), and the activity pollers
+  // waiting for their turn, each holding an activity slot.
+  std::unique_ptr<internal::RateLimiter> activity_rate_;
+  std::set<internal::TimerThread::Id> rate_waits_;
   std::shared_ptr<internal::EagerWorkflowTarget> eager_target_;
 };
 
@@ -276,6 +282,9 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
                                                            o.sticky_schedule_to_start_timeout,
                                                            o.sticky_cache_size};
   processor_options.interceptors = o.interceptors;
+  if (o.worker_activities_per_second > 0) {
+    activity_rate_ = std::make_unique<internal::RateLimiter>(o.worker_activities_per_second);
+  }
   local_pool_ = std::make_unique<internal::ThreadPool>(o.max_concurrent_local_activities);
   processor_options.submit_local_activity = [this](std::function<void()> attempt) {
     local_pool_->Submit(std::move(attempt));
@@ -283,7 +292,15 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
   processor_options.worker_stop = activity_stop_.get_token();
   if (!o.disable_eager_activities && w_.activities_->size() > 0) {
     processor_options.eager_activities = internal::WorkflowTaskProcessorOptions::EagerActivities{
-        o.task_queue, [this] { return activity_slots_.TryAcquire(); },
+        o.task_queue,
+        [this] {
+          if (!activity_slots_.TryAcquire()) return false;
+          if (activity_rate_ && !activity_rate_->TryTake(internal::RateLimiter::Clock::now())) {
+            activity_slots_.Release();  // no turn free now: the activity goes to a poller
+            return false;
+          }
+          return true;
+        },
         [this] { activity_slots_.Release(); },
         [this](wf::PollActivityTaskQueueResponse task) {
           Dispatch(activity_slots_, [this, task = std::move(task)] { RunActivityTask(task); });
@@ -339,6 +356,16 @@ void Worker::Impl::Shutdown() {
     retries.swap(poll_retries_);
   }
   for (internal::TimerThread::Id id : retries) parked += timers_->Cancel(id) ? 1 : 0;
+  std::set<internal::TimerThread::Id> turns;
+  {
+    std::lock_guard lock(mutex_);
+    turns.swap(rate_waits_);
+  }
+  for (internal::TimerThread::Id id : turns) {
+    if (!timers_->Cancel(id)) continue;  // it runs (or ran): it ends its loop itself
+    activity_slots_.Release();
+    ++parked;
+  }
   {
     std::unique_lock lock(mutex_);
     poll_loops_ -= parked;
@@ -470,9 +497,44 @@ void Worker::Impl::SendPoll(PollKind kind, milliseconds backoff) {
   }
   if (kind == PollKind::kWorkflow) {
     SendWorkflowPoll(backoff);
-  } else {
-    SendActivityPoll(backoff);
+    return;
   }
+  if (activity_rate_) {
+    const auto wait = activity_rate_->Reserve(internal::RateLimiter::Clock::now());
+    if (wait > internal::RateLimiter::Clock::duration::zero()) {
+      WaitForActivityTurn(wait, backoff);
+      return;
+    }
+  }
+  SendActivityPoll(backoff);
+}
+
+// The activity poller (holding its slot) polls when its turn under the rate limit comes; Shutdown
+// cancels the wait, releasing the slot.
+void Worker::Impl::WaitForActivityTurn(internal::RateLimiter::Clock::duration wait,
+                                       milliseconds backoff) {
+  std::unique_lock lock(mutex_);
+  if (shut_down_) {
+    lock.unlock();
+    activity_slots_.Release();
+    EndPollLoop();
+    return;
+  }
+  // Scheduled under the lock, so that the id is in rate_waits_ before the callback erases it.
+  auto id = std::make_shared<internal::TimerThread::Id>(0);
+  *id = timers_->ScheduleAfter(wait, [this, backoff, id] {
+    {
+      std::lock_guard turn_lock(mutex_);
+      rate_waits_.erase(*id);
+    }
+    if (poll_stop_.stop_requested()) {
+      activity_slots_.Release();
+      EndPollLoop();
+      return;
+    }
+    SendActivityPoll(backoff);
+  });
+  rate_waits_.insert(*id);
 }
 
 void Worker::Impl::EndPollLoop() {
@@ -748,6 +810,10 @@ hugo::Result<hugo::Unit> Worker::Start() {
   if (workflow_types_ == 0 && activities_->size() == 0) {
     return invalid("worker for task_queue " + options_.task_queue +
                    " has no workflows or activities registered");
+  }
+  if (!(options_.worker_activities_per_second >= 0) ||
+      options_.worker_activities_per_second == std::numeric_limits<double>::infinity()) {
+    return invalid("worker_activities_per_second must be a finite number >= 0 (0: no limit)");
   }
   if (options_.max_concurrent_workflow_tasks == 0 || options_.max_concurrent_activities == 0 ||
       options_.max_concurrent_local_activities == 0) {

@@ -59,6 +59,28 @@ void TimerThread::Loop(std::stop_token stop) {
   }
 }
 
+RateLimiter::RateLimiter(double per_second)
+    : interval_(std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(1.0 / per_second))) {}
+
+RateLimiter::Clock::duration RateLimiter::Reserve(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (next_ <= now) {
+    next_ = now + interval_;
+    return Clock::duration::zero();
+  }
+  Clock::duration wait = next_ - now;
+  next_ += interval_;
+  return wait;
+}
+
+bool RateLimiter::TryTake(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (next_ > now) return false;
+  next_ = now + interval_;
+  return true;
+}
+
 bool TaskSlots::TryAcquire() {
   std::lock_guard lock(mutex_);
   if (in_use_ >= slots_max_) return false;

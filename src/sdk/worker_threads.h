@@ -50,6 +50,24 @@ class TimerThread {
   std::jthread thread_;  // last: started after the members it uses
 };
 
+// A rate limit with a burst of one (Go's rate.NewLimiter(r, 1), behind the Go SDK's
+// WorkerActivitiesPerSecond): the tasks it admits are at least 1/rate apart. A caller takes the
+// next free instant and waits until then (Reserve), or takes one only if it is free now (TryTake).
+class RateLimiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit RateLimiter(double per_second);
+  // Takes the next free instant; how long until it (zero: now).
+  Clock::duration Reserve(Clock::time_point now);
+  // Takes an instant only if one is free at `now`.
+  bool TryTake(Clock::time_point now);
+
+ private:
+  std::mutex mutex_;
+  Clock::duration interval_;
+  Clock::time_point next_{};  // the earliest instant not taken yet
+};
+
 // A counting semaphore the pollers take a slot from before polling, so that no poll is made
 // while every slot is busy. A poller that finds none waits without a thread: it leaves a callback
 // that the next Release runs with the released slot already taken for it.

@@ -16,6 +16,20 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+TEST(RateLimiterTest, TurnsAreOneIntervalApartAndAFreeTurnIsTakenAtOnce) {
+  RateLimiter limiter(4);  // 250 ms apart
+  const RateLimiter::Clock::time_point t0 = RateLimiter::Clock::now();
+  EXPECT_EQ(limiter.Reserve(t0), milliseconds(0));    // free: now
+  EXPECT_EQ(limiter.Reserve(t0), milliseconds(250));  // the next turn
+  EXPECT_EQ(limiter.Reserve(t0 + milliseconds(100)), milliseconds(400));
+  EXPECT_FALSE(limiter.TryTake(t0 + milliseconds(700)));  // turns reserved up to t0 + 750 ms
+  EXPECT_TRUE(limiter.TryTake(t0 + milliseconds(750)));
+  EXPECT_FALSE(limiter.TryTake(t0 + milliseconds(900)));
+  // Idle time does not bank turns (a burst of one): after a pause, one now, the next later.
+  EXPECT_EQ(limiter.Reserve(t0 + seconds(10)), milliseconds(0));
+  EXPECT_EQ(limiter.Reserve(t0 + seconds(10)), milliseconds(250));
+}
+
 TEST(TimerThreadTest, ATimerDueBeforeThePendingFirstOneWakesTheLoopAndRunsFirst) {
   TimerThread timers;
   std::mutex mutex;

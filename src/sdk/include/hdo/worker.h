@@ -36,6 +36,10 @@ struct WorkerOptions {
   // Local activity attempts run on threads of their own, at most this many at once (later ones
   // queue); the workflow task waits for them, heartbeating itself past 80 % of its timeout.
   size_t max_concurrent_local_activities = 100;
+  // Activities this worker starts per second at most (the Go SDK's WorkerActivitiesPerSecond);
+  // 0: no limit. Polled activities are spaced by 1/rate (a poller holding a slot waits for its
+  // turn before it polls); an eager activity is requested only when a turn is free at once.
+  double worker_activities_per_second = 0;
   size_t workflow_pollers = 2;  // at least 2 with sticky execution (one per queue)
   size_t activity_pollers = 2;
   size_t sticky_cache_size = 1000;
