@@ -1,6 +1,6 @@
-// Private helper of the SDK sources: one unary WorkflowService call with the connection's headers,
-// a deadline and its retry policy (Connection::Invoke), its gRPC failure as StatusToError's
-// hugo::Error.
+// Private helper of the SDK sources: one unary call (Call: WorkflowService; CallOn: any stub on
+// the connection's channel, e.g. OperatorService) with the connection's headers, a deadline and
+// its retry policy (Connection::Invoke), its gRPC failure as StatusToError's hugo::Error.
 //
 // Owner: src/sdk. Thread safety: as the Connection (thread-safe).
 #pragma once
