@@ -417,8 +417,11 @@ class WorkflowRun {
   std::map<int64_t, std::shared_ptr<ExternalState>> externals_;  // by initiated event id
   std::map<std::string, std::shared_ptr<SignalChannelState>> signals_;
   std::vector<std::pair<std::shared_ptr<FutureState<bool>>, std::function<bool()>>> conditions_;
-  std::map<std::string, WorkflowContext::RawQueryHandler> queries_;
-  std::map<std::string, std::string> query_descriptions_;  // by query type
+  struct QueryHandlerEntry {
+    WorkflowContext::RawQueryHandler handler;
+    QueryHandlerOptions options;
+  };
+  std::map<std::string, QueryHandlerEntry> queries_;
   std::map<std::string, std::string> signal_definitions_;  // declared signal -> description
   std::string current_details_;
   struct UpdateHandlerEntry {

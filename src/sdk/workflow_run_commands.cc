@@ -687,8 +687,7 @@ void WorkflowRun::Spawn(Workflow<hugo::Unit> coroutine) {
 
 void WorkflowRun::SetQueryHandler(std::string name, WorkflowContext::RawQueryHandler handler,
                                   QueryHandlerOptions options) {
-  query_descriptions_[name] = std::move(options.description);
-  queries_[std::move(name)] = std::move(handler);
+  queries_[std::move(name)] = QueryHandlerEntry{std::move(handler), std::move(options)};
 }
 
 std::vector<std::string> WorkflowRun::UnhandledSignalNames() const {
@@ -735,7 +734,7 @@ hugo::Result<Payloads> WorkflowRun::AnswerQuery(const QueryInput& input) {
         "hdo.query.unknown_type");
   }
   try {
-    return it->second(args);
+    return it->second.handler(args);
   } catch (...) {
     return hugo::Error::FromException(std::current_exception(), "hdo.query.exception");
   }
@@ -820,7 +819,8 @@ hugo::Result<Payloads> WorkflowRun::WorkflowMetadata() const {
     entry->set_name(name);
     entry->set_description(description);
   };
-  std::map<std::string, std::string> queries = query_descriptions_;
+  std::map<std::string, std::string> queries;
+  for (const auto& [name, entry] : queries_) queries[name] = entry.options.description;
   queries[std::string(kStackTraceQuery)] = "Current stack trace";
   queries[std::string(kWorkflowMetadataQuery)] = "Metadata about the workflow";
   for (const auto& [name, description] : queries) {
