@@ -1,5 +1,6 @@
 #include "frontend/validation.h"
 
+#include <cmath>
 #include <string_view>
 #include <utility>
 
@@ -430,6 +431,15 @@ Status ValidatePollActivityTaskQueue(const workflowservice::PollActivityTaskQueu
   if (request.namespace_().empty()) return InvalidArgument("Namespace is empty.");
   auto valid = TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/true);
   if (valid.IsFailure()) return valid;
+  if (request.task_queue_metadata().has_max_tasks_per_second()) {
+    double rate = request.task_queue_metadata().max_tasks_per_second().value();
+    if (!std::isfinite(rate) || rate < 0) {
+      return InvalidArgument(
+          "TaskQueueMetadata.MaxTasksPerSecond must be a finite number of tasks per second, 0 or "
+          "more (got " +
+          std::to_string(rate) + "); leave it unset for no limit.");
+    }
+  }
   return IdentityLength(request.identity());
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -408,6 +409,33 @@ TEST(PollTest, PollsNeedANamedTaskQueueAndABoundedIdentity) {
            "taskQueue is not set"},
           {"long identity", [](A* r) { r->set_identity(Long()); },
            "Identity length exceeds limit."},
+          {"rate limit 0 pauses the queue",
+           [](A* r) { r->mutable_task_queue_metadata()->mutable_max_tasks_per_second(); }, "ok"},
+          {"rate limit",
+           [](A* r) {
+             r->mutable_task_queue_metadata()->mutable_max_tasks_per_second()->set_value(2.5);
+           },
+           "ok"},
+          {"negative rate limit",
+           [](A* r) {
+             r->mutable_task_queue_metadata()->mutable_max_tasks_per_second()->set_value(-1);
+           },
+           "TaskQueueMetadata.MaxTasksPerSecond must be a finite number of tasks per second, 0 "
+           "or more (got -1.000000); leave it unset for no limit."},
+          {"infinite rate limit",
+           [](A* r) {
+             r->mutable_task_queue_metadata()->mutable_max_tasks_per_second()->set_value(
+                 std::numeric_limits<double>::infinity());
+           },
+           "TaskQueueMetadata.MaxTasksPerSecond must be a finite number of tasks per second, 0 "
+           "or more (got inf); leave it unset for no limit."},
+          {"NaN rate limit",
+           [](A* r) {
+             r->mutable_task_queue_metadata()->mutable_max_tasks_per_second()->set_value(
+                 std::numeric_limits<double>::quiet_NaN());
+           },
+           "TaskQueueMetadata.MaxTasksPerSecond must be a finite number of tasks per second, 0 "
+           "or more (got nan); leave it unset for no limit."},
       });
 }
 

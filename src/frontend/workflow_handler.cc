@@ -355,9 +355,14 @@ grpc::ServerUnaryReactor* WorkflowHandler::PollActivityTaskQueue(
   return StartPoll(
       context, request, response, namespaces_, matcher_, store_io_, durability_,
       [](const wf::PollActivityTaskQueueRequest& r) { return ValidatePollActivityTaskQueue(r); },
-      [this](const std::string& namespace_id, matching::Poller poller,
-             std::chrono::milliseconds wait,
-             std::function<void(wf::PollActivityTaskQueueResponse)> done) {
+      [this, request](const std::string& namespace_id, matching::Poller poller,
+                      std::chrono::milliseconds wait,
+                      std::function<void(wf::PollActivityTaskQueueResponse)> done) {
+        // The worker's TaskQueueActivitiesPerSecond: the queue's dispatch rate from now on.
+        if (request->task_queue_metadata().has_max_tasks_per_second()) {
+          poller.max_tasks_per_second =
+              request->task_queue_metadata().max_tasks_per_second().value();
+        }
         return matcher_->PollActivityTask(namespace_id, std::move(poller), wait, std::move(done));
       });
 }

@@ -162,8 +162,10 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
   Partition& partition = PartitionFor(key);
   TaskMetrics& metrics = query ? partition.metrics.queries : partition.metrics.tasks;
   Queued queued{std::move(task), std::chrono::steady_clock::now()};
-  // Sync match: hand the task to the oldest parked poller that history lets start it.
-  while (!partition.polls.empty()) {
+  // Sync match: hand the task to the oldest parked poller that history lets start it. Not while
+  // the rate limit has no token, nor ahead of tasks queued for one (queries skip the limit).
+  while (!partition.polls.empty() &&
+         (query || (partition.tasks.empty() && DispatchReady(partition)))) {
     uint64_t poll_id = partition.polls.front();
     auto parked = polls_.find(poll_id);
     if (parked == polls_.end()) {
@@ -180,6 +182,7 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
       if (query) query_partitions_.erase(queued.task.query_id);
       return true;
     }
+    if (!query) DispatchTaken(partition);
     metrics.sync_match->Add();
     partition.polls.pop_front();
     partition.metrics.pollers_waiting->Add(-1);
@@ -193,6 +196,7 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
   } else {
     if (partition.tasks.size() >= options_.backlog_max) return false;
     partition.tasks.push_back(std::move(queued));
+    ArmDispatch(key, partition);  // parked polls wait for the rate limit's next token
   }
   metrics.added->Add();
   metrics.backlog_depth->Add(1);
@@ -213,7 +217,9 @@ std::optional<Matcher::ClaimedPoll> Matcher::Claim(const PartitionKey& key) {
   auto found = partitions_.find(key);
   if (found == partitions_.end()) return std::nullopt;
   Partition& partition = found->second;
-  // A parked poll means nothing is queued here (a poll takes queued tasks and queries first).
+  // A parked poll means nothing is queued here (a poll takes queued tasks and queries first),
+  // unless queued tasks wait for the rate limit's token: then the new task queues behind them.
+  if (!partition.tasks.empty() || !DispatchReady(partition)) return std::nullopt;
   while (!partition.polls.empty()) {
     uint64_t poll_id = partition.polls.front();
     partition.polls.pop_front();
@@ -228,6 +234,7 @@ std::optional<Matcher::ClaimedPoll> Matcher::Claim(const PartitionKey& key) {
     poll.timer->cancel();
     PartitionMetrics& metrics = partition.metrics;
     metrics.pollers_waiting->Add(-1);
+    DispatchTaken(partition);
     metrics.tasks.added->Add();
     metrics.tasks.sync_match->Add();
     metrics.tasks.dispatch_latency->Observe(0);
@@ -251,11 +258,12 @@ bool Matcher::DeliverQueued(Partition& partition, ParkedPoll& poll) {
       return true;
     }
   }
-  while (!partition.tasks.empty()) {
+  while (!partition.tasks.empty() && DispatchReady(partition)) {
     Queued queued = std::move(partition.tasks.front());
     partition.tasks.pop_front();
     metrics.tasks.backlog_depth->Add(-1);
     if (Offer(partition, queued, false, poll)) {
+      DispatchTaken(partition);
       metrics.tasks.backlog_match->Add();
       return true;
     }
@@ -292,6 +300,9 @@ uint64_t Matcher::Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseco
   partition.last_poll = std::chrono::steady_clock::now();
   partition.unloaded = false;
   partition.pollers[poll.poller.identity] = now_();
+  if (std::get<2>(key) == kActivityKind) {
+    SetDispatchRate(key, partition, poll.poller.max_tasks_per_second);
+  }
   if (poll.poller.Gone()) {
     // Cancelled before it could wait: answered empty (to nobody), holding no task.
     if (poll.workflow_done) poll.workflow_done(PollWorkflowTaskResponse());
@@ -308,7 +319,92 @@ uint64_t Matcher::Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseco
   partition.polls.push_back(poll_id);
   partition.metrics.pollers_waiting->Add(1);
   polls_.emplace(poll_id, std::move(poll));
+  ArmDispatch(key, partition);  // queued tasks left: they wait for the rate limit's next token
   return poll_id;
+}
+
+bool Matcher::DispatchReady(Partition& partition) {
+  return !partition.rate.has_value() || partition.rate->Ready(std::chrono::steady_clock::now());
+}
+
+void Matcher::DispatchTaken(Partition& partition) {
+  if (partition.rate.has_value()) partition.rate->Take(std::chrono::steady_clock::now());
+}
+
+void Matcher::SetDispatchRate(const PartitionKey& key, Partition& partition,
+                              std::optional<double> rate) {
+  if (!rate.has_value() && !partition.rate.has_value()) return;
+  if (rate.has_value() && partition.rate.has_value() && partition.rate->rate() == *rate) return;
+  auto now = std::chrono::steady_clock::now();
+  if (!rate.has_value()) {
+    partition.rate.reset();
+  } else if (partition.rate.has_value()) {
+    partition.rate->SetRate(*rate, now);
+  } else {
+    partition.rate.emplace(*rate, now);
+  }
+  // The next token may come sooner (or never): the timer is set again for the new rate, and
+  // without a limit the queued tasks go to the parked polls now.
+  partition.dispatch_at = std::chrono::steady_clock::time_point::max();
+  if (partition.dispatch_timer != nullptr) partition.dispatch_timer->cancel();
+  if (!partition.rate.has_value()) {
+    DispatchQueued(key);
+  } else {
+    ArmDispatch(key, partition);
+  }
+}
+
+void Matcher::ArmDispatch(const PartitionKey& key, Partition& partition) {
+  if (!partition.rate.has_value() || partition.tasks.empty() || partition.polls.empty()) return;
+  auto at = partition.rate->NextReady(std::chrono::steady_clock::now());
+  // Rate 0 hands nothing out until a poll sets another rate (which arms the timer again).
+  if (at == std::chrono::steady_clock::time_point::max() || partition.dispatch_at <= at) return;
+  if (partition.dispatch_timer == nullptr) {
+    partition.dispatch_timer = std::make_unique<asio::steady_timer>(executor_);
+  }
+  partition.dispatch_at = at;
+  partition.dispatch_timer->expires_at(at);
+  partition.dispatch_timer->async_wait([this, key](const std::error_code& error) {
+    if (!error) DispatchQueued(key);
+  });
+}
+
+void Matcher::DispatchQueued(const PartitionKey& key) {
+  auto found = partitions_.find(key);
+  if (found == partitions_.end()) return;
+  Partition& partition = found->second;
+  partition.dispatch_at = std::chrono::steady_clock::time_point::max();
+  // The oldest parked polls take the oldest queued tasks, one token each.
+  while (!partition.tasks.empty() && !partition.polls.empty() && DispatchReady(partition)) {
+    uint64_t poll_id = partition.polls.front();
+    auto parked = polls_.find(poll_id);
+    if (parked == polls_.end()) {
+      partition.polls.pop_front();
+      continue;
+    }
+    if (parked->second.poller.Gone()) {
+      CancelPoll(poll_id);
+      continue;
+    }
+    Queued queued = std::move(partition.tasks.front());
+    partition.tasks.pop_front();
+    partition.metrics.tasks.backlog_depth->Add(-1);
+    if (!Offer(partition, queued, false, parked->second)) continue;  // stale: dropped
+    DispatchTaken(partition);
+    partition.metrics.tasks.backlog_match->Add();
+    partition.polls.pop_front();
+    partition.metrics.pollers_waiting->Add(-1);
+    parked->second.timer->cancel();
+    polls_.erase(parked);
+  }
+  ArmDispatch(key, partition);
+}
+
+std::optional<double> Matcher::ActivityDispatchRate(const std::string& namespace_id,
+                                                    const std::string& task_queue) const {
+  auto it = partitions_.find({namespace_id, task_queue, kActivityKind});
+  if (it == partitions_.end() || !it->second.rate.has_value()) return std::nullopt;
+  return it->second.rate->rate();
 }
 
 void Matcher::Expire(uint64_t poll_id) {

@@ -10,6 +10,14 @@
 // partitions beside workflow tasks, are delivered first, and are never persisted: they wait for a
 // poller only until the querying client gives up (RemoveQuery).
 //
+// An activity partition may have a dispatch rate limit (rate_limiter.h), set by its pollers'
+// `task_queue_metadata.max_tasks_per_second`: the latest activity poll decides, and one without
+// a value lifts the limit (as the reference 1.29 does; the Go SDK sends a value on every poll,
+// 100,000 when its worker sets none). It lives in memory. While the partition has no token, a
+// task is not handed to a parked poller: it waits in the partition's queue, and a timer hands the
+// queue out to parked polls as tokens come back. Rate 0 pauses the queue. Queries are never
+// limited; eager activities never pass through matching (the SDKs turn them off with a limit).
+//
 // Sticky queues are ordinary partitions whose liveness matters: history asks StickyAlive before
 // it schedules on one, and a worker's ShutdownWorker ends it at once.
 //
@@ -39,6 +47,7 @@
 
 #include "common/metrics.h"
 #include "hugo/result.h"
+#include "matching/rate_limiter.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
 
 namespace hdo::matching {
@@ -66,6 +75,9 @@ struct Poller {
   // Set (on another thread) when the poll's client has gone away: no task is handed to it, and
   // it is not parked. Null: a poll nobody cancels (tests, in-process callers).
   std::shared_ptr<const std::atomic<bool>> gone;
+  // An activity poll's task_queue_metadata.max_tasks_per_second (>= 0, finite): the queue's
+  // dispatch rate from now on. Unset on an activity poll: the queue has no limit from now on.
+  std::optional<double> max_tasks_per_second;
   bool Gone() const { return gone != nullptr && gone->load(std::memory_order_relaxed); }
 };
 
@@ -169,6 +181,9 @@ class Matcher {
   };
   // Every partition holding workflow or activity tasks, with how many (readiness probe).
   std::vector<Backlog> Backlogs() const;
+  // The activity queue's dispatch rate limit in tasks per second (none: unlimited).
+  std::optional<double> ActivityDispatchRate(const std::string& namespace_id,
+                                             const std::string& task_queue) const;
 
  private:
   using PartitionKey = std::tuple<std::string, std::string, int>;  // namespace id, queue, kind
@@ -208,6 +223,12 @@ class Matcher {
     bool unloaded = false;
     std::map<std::string, google::protobuf::Timestamp> pollers;  // identity → last access
     PartitionMetrics metrics;
+    // The dispatch rate limit (none: unlimited), and the timer that hands queued tasks to parked
+    // polls when tokens come back (armed only while both wait).
+    std::optional<DispatchRateLimiter> rate;
+    std::unique_ptr<asio::steady_timer> dispatch_timer;
+    std::chrono::steady_clock::time_point dispatch_at =
+        std::chrono::steady_clock::time_point::max();
   };
 
   // The partition of `key`, created (with its metrics) when missing. `sticky`: created by a
@@ -221,6 +242,13 @@ class Matcher {
   // Hands one task to a poll through history; false when history refused it.
   bool Offer(Partition& partition, const Queued& queued, bool query, ParkedPoll& poll);
   uint64_t Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseconds wait);
+  // The rate limit: true when a task may be handed over now (always without a limit).
+  static bool DispatchReady(Partition& partition);
+  static void DispatchTaken(Partition& partition);
+  void SetDispatchRate(const PartitionKey& key, Partition& partition, std::optional<double> rate);
+  // While queued tasks and parked polls wait for a token: the timer set for the next one.
+  void ArmDispatch(const PartitionKey& key, Partition& partition);
+  void DispatchQueued(const PartitionKey& key);
   void Expire(uint64_t poll_id);
 
   asio::any_io_executor executor_;
