@@ -282,6 +282,7 @@ Workflow<std::string> EightAtOnce(WorkflowContext ctx) {
 }
 
 TEST_F(ScenarioTest, AWorkerActivityRateSpacesTheActivitiesItStarts) {
+  last_rated_start_ns = 0;
   WorkerOptions options;
   options.worker_activities_per_second = 10;  // 100 ms apart
   Worker& worker = NewWorker(options);
@@ -301,6 +302,28 @@ TEST_F(ScenarioTest, AWorkerActivityRateSpacesTheActivitiesItStarts) {
   EXPECT_GE(last - before, 700ms);
 }
 
+TEST_F(ScenarioTest, ATaskQueueActivityRateIsTheServersLimitAndTurnsEagerActivitiesOff) {
+  last_rated_start_ns = 0;
+  WorkerOptions options;
+  options.task_queue_activities_per_second = 4;  // the server's: a burst of 4, then 250 ms apart
+  Worker& worker = NewWorker(options);
+  worker.RegisterWorkflow("EightAtOnce", &EightAtOnce);
+  worker.RegisterActivity("RatedActivity", &RatedActivity);
+  StartWorker();
+  const auto before = std::chrono::steady_clock::now();
+  auto handle = client_->StartWorkflow<std::string>("EightAtOnce", Options("queue-rated"));
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), "01234567");
+  // Four at once, then one per 250 ms: the eighth no earlier than 1 s after the start (the
+  // reference splits the rate over its partitions and is slower still). With eager activities
+  // three would bypass the server's limit and the last would begin after 250 ms.
+  const auto last = std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(last_rated_start_ns.load()));
+  EXPECT_GE(last - before, 950ms);
+}
+
 TEST(WorkerOptionsTest, AnActivityRateMustBeAFiniteNumberNotBelowZero) {
   auto connection = testsupport::ConnectToSdkServer();
   ASSERT_TRUE(connection);
@@ -315,6 +338,19 @@ TEST(WorkerOptionsTest, AnActivityRateMustBeAFiniteNumberNotBelowZero) {
     ASSERT_TRUE(started.IsFailure()) << bad;
     EXPECT_EQ(started.Error().Code(), hugo::ErrorCodes::kValidation);
     EXPECT_NE(started.Error().Message().find("worker_activities_per_second"), std::string::npos);
+  }
+  for (double bad :
+       {-1.0, std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()}) {
+    WorkerOptions options;
+    options.task_queue = "rate-validation";
+    options.task_queue_activities_per_second = bad;
+    Worker worker(connection, "default", options);
+    worker.RegisterActivity("RatedActivity", &RatedActivity);
+    auto started = worker.Start();
+    ASSERT_TRUE(started.IsFailure()) << bad;
+    EXPECT_EQ(started.Error().Code(), hugo::ErrorCodes::kValidation);
+    EXPECT_NE(started.Error().Message().find("task_queue_activities_per_second"),
+              std::string::npos);
   }
 }
 

@@ -290,7 +290,9 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
     local_pool_->Submit(std::move(attempt));
   };
   processor_options.worker_stop = activity_stop_.get_token();
-  if (!o.disable_eager_activities && w_.activities_->size() > 0) {
+  // A task queue rate limit is the server's: eager activities would bypass it (as in Go).
+  if (!o.disable_eager_activities && o.task_queue_activities_per_second == 0 &&
+      w_.activities_->size() > 0) {
     processor_options.eager_activities = internal::WorkflowTaskProcessorOptions::EagerActivities{
         o.task_queue,
         [this] {
@@ -585,6 +587,10 @@ void Worker::Impl::SendActivityPoll(milliseconds backoff) {
   poll->request.set_identity(w_.options_.identity);
   poll->request.mutable_task_queue()->set_name(w_.options_.task_queue);
   poll->request.mutable_task_queue()->set_kind(temporal::api::enums::v1::TASK_QUEUE_KIND_NORMAL);
+  if (w_.options_.task_queue_activities_per_second > 0) {
+    poll->request.mutable_task_queue_metadata()->mutable_max_tasks_per_second()->set_value(
+        w_.options_.task_queue_activities_per_second);
+  }
   w_.connection_->PrepareLongPoll(poll->context);
   auto answered = [this, poll, backoff](const grpc::Status& status) {
     UnregisterPoll(&poll->context);
@@ -814,6 +820,10 @@ hugo::Result<hugo::Unit> Worker::Start() {
   if (!(options_.worker_activities_per_second >= 0) ||
       options_.worker_activities_per_second == std::numeric_limits<double>::infinity()) {
     return invalid("worker_activities_per_second must be a finite number >= 0 (0: no limit)");
+  }
+  if (!(options_.task_queue_activities_per_second >= 0) ||
+      options_.task_queue_activities_per_second == std::numeric_limits<double>::infinity()) {
+    return invalid("task_queue_activities_per_second must be a finite number >= 0 (0: no limit)");
   }
   if (options_.max_concurrent_workflow_tasks == 0 || options_.max_concurrent_activities == 0 ||
       options_.max_concurrent_local_activities == 0) {

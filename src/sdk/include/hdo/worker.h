@@ -40,6 +40,12 @@ struct WorkerOptions {
   // 0: no limit. Polled activities are spaced by 1/rate (a poller holding a slot waits for its
   // turn before it polls); an eager activity is requested only when a turn is free at once.
   double worker_activities_per_second = 0;
+  // Activities the server hands out per second from this task queue, to all its workers
+  // together (the Go SDK's TaskQueueActivitiesPerSecond): sent with every activity poll as the
+  // queue's task_queue_metadata.max_tasks_per_second (the latest poller's value is the queue's);
+  // 0: not sent, no limit. It turns eager activities off, as in the Go SDK: an eager activity
+  // would bypass the server's limit.
+  double task_queue_activities_per_second = 0;
   size_t workflow_pollers = 2;  // at least 2 with sticky execution (one per queue)
   size_t activity_pollers = 2;
   size_t sticky_cache_size = 1000;
