@@ -16,6 +16,7 @@
 #include "hdo/replayer.h"
 #include "hdo/worker.h"
 #include "sdk_test_fixture.h"
+#include "temporal/api/sdk/v1/workflow_metadata.pb.h"
 
 namespace hdo {
 namespace {
@@ -180,6 +181,14 @@ TEST_F(InterceptorTest, EveryHookRunsOuterFirstAndCanChangeOrAnswerInPlaceOfTheS
   auto answered = handle.Value().Query<std::string>("interceptor");
   ASSERT_TRUE(answered.IsSuccess()) << answered.Error().ToString();
   EXPECT_EQ(answered.Value(), "outer");  // no such query handler: the interceptor answered
+  // The built-ins as in Go: the metadata query through the chain, the stack trace before it.
+  auto metadata = handle.Value().Query<temporal::api::sdk::v1::WorkflowMetadata>(
+      std::string(kWorkflowMetadataQuery));
+  ASSERT_TRUE(metadata.IsSuccess()) << metadata.Error().ToString();
+  EXPECT_EQ(metadata.Value().definition().type(), "Intercepted");
+  auto trace = handle.Value().Query<std::string>(std::string(kStackTraceQuery));
+  ASSERT_TRUE(trace.IsSuccess()) << trace.Error().ToString();
+  EXPECT_NE(trace.Value().find("Intercepted"), std::string::npos) << trace.Value();
   ASSERT_TRUE(handle.Value().Signal("note", std::string("done")).IsSuccess());
   auto result = handle.Value().GetResult(60s);
   ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
@@ -195,9 +204,10 @@ TEST_F(InterceptorTest, EveryHookRunsOuterFirstAndCanChangeOrAnswerInPlaceOfTheS
     auto it = std::find(log.begin(), log.end(), line);
     return it == log.end() ? -1 : static_cast<int>(it - log.begin());
   };
-  for (const std::string hook :
-       {"workflow Intercepted", "activity Echo", "activity Echo local", "validate set",
-        "update set", "signal note", "query interceptor", "query notes"}) {
+  EXPECT_EQ(position("outer query __stack_trace"), -1);
+  for (const std::string hook : {"workflow Intercepted", "activity Echo", "activity Echo local",
+                                 "validate set", "update set", "signal note", "query interceptor",
+                                 "query __temporal_workflow_metadata", "query notes"}) {
     int outer = position("outer " + hook);
     int inner = position("inner " + hook);
     EXPECT_GE(outer, 0) << hook;

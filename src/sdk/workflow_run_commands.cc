@@ -712,6 +712,10 @@ void WorkflowRun::SetUpdateHandler(std::string name, WorkflowContext::RawUpdateH
 
 hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const Payloads& args,
                                           const temporal::api::common::v1::Header& header) {
+  // `__stack_trace` is answered before the interceptors, as the Go SDK answers it (and
+  // `__open_sessions`) ahead of its query handler; the metadata query goes through them, as in Go,
+  // so an interceptor can see or rewrite what the run says about itself.
+  if (query_type == kStackTraceQuery) return ToPayloads(StackTrace());
   QueryInput input{query_type, args, HeaderToFields(header)};
   try {
     return chains_ ? chains_->query(RootContext(), input) : AnswerQuery(input);
@@ -723,7 +727,6 @@ hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const P
 hugo::Result<Payloads> WorkflowRun::AnswerQuery(const QueryInput& input) {
   const std::string& query_type = input.query_type;
   const Payloads& args = input.args;
-  if (query_type == kStackTraceQuery) return ToPayloads(StackTrace());
   if (query_type == kWorkflowMetadataQuery) return WorkflowMetadata();
   auto it = queries_.find(query_type);
   if (it == queries_.end()) {

@@ -133,7 +133,9 @@ class WorkerInterceptor {
     next(ctx, input);
   }
 
-  // A query (read-only: no commands, no waiting), also `__stack_trace`.
+  // A query (read-only: no commands, no waiting), also the built-in
+  // `__temporal_workflow_metadata`; `__stack_trace` is answered before the interceptors (as the Go
+  // SDK does).
   using QueryNext = std::function<hugo::Result<Payloads>(WorkflowContext, const QueryInput&)>;
   virtual hugo::Result<Payloads> HandleQuery(WorkflowContext ctx, const QueryInput& input,
                                              const QueryNext& next) const {
