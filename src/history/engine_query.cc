@@ -20,6 +20,23 @@ namespace enums = temporal::api::enums::v1;
 using persistence::v1::MutableState;
 using persistence::v1::QueryTaskToken;
 
+// A worker's answer to a query, failed instead when it is larger than the blob size limit: the
+// reference checks every answer with common.CheckEventBlobSizeLimit. An answer to a query task
+// is turned into a failed answer with that error's message (the caller gets QueryFailed); an
+// answer in a workflow task's reply fails the query with the error itself (InvalidArgument).
+enum class OversizeAs { kQueryFailed, kInvalidArgument };
+hugo::Result<wf::QueryWorkflowResponse> AnswerWithin(
+    const temporal::api::common::v1::Payloads* answer, size_t limit, OversizeAs oversize) {
+  if (answer != nullptr && answer->ByteSizeLong() > limit) {
+    static constexpr char kMessage[] = "Blob data size exceeds limit.";
+    if (oversize == OversizeAs::kInvalidArgument) return InvalidArgument(kMessage);
+    return hugo::Error::From(kMessage, errors::kQueryFailed);
+  }
+  wf::QueryWorkflowResponse response;
+  if (answer != nullptr) *response.mutable_query_result() = *answer;
+  return hugo::Ok(std::move(response));
+}
+
 }  // namespace
 
 uint64_t Engine::Query(const std::string& namespace_id, const std::string& namespace_name,
@@ -178,9 +195,8 @@ void Engine::AnswerQueries(
     auto found = queries_.find(query_id);
     if (found == queries_.end() || found->second.run_id != run_id) continue;
     if (result.result_type() == enums::QUERY_RESULT_TYPE_ANSWERED) {
-      wf::QueryWorkflowResponse response;
-      if (result.has_answer()) *response.mutable_query_result() = result.answer();
-      FinishQuery(query_id, hugo::Ok(std::move(response)));
+      FinishQuery(query_id, AnswerWithin(result.has_answer() ? &result.answer() : nullptr,
+                                         options_.blob_size_max, OversizeAs::kInvalidArgument));
     } else {
       std::string message = result.error_message();
       if (message.empty() && result.has_failure()) message = result.failure().message();
@@ -286,9 +302,9 @@ hugo::Result<wf::RespondQueryTaskCompletedResponse> Engine::CompleteQuery(
                              errors::kNotFound);
   }
   if (request.completed_type() == enums::QUERY_RESULT_TYPE_ANSWERED) {
-    wf::QueryWorkflowResponse response;
-    if (request.has_query_result()) *response.mutable_query_result() = request.query_result();
-    FinishQuery(token.query_id(), hugo::Ok(std::move(response)));
+    FinishQuery(token.query_id(),
+                AnswerWithin(request.has_query_result() ? &request.query_result() : nullptr,
+                             options_.blob_size_max, OversizeAs::kQueryFailed));
   } else {
     std::string message = request.error_message();
     if (message.empty() && request.has_failure()) message = request.failure().message();

@@ -162,6 +162,10 @@ Workflow<int64_t> Counter(WorkflowContext ctx) {
   bool done = false;
   auto q = ctx.SetQueryHandler("value", [&]() { return value; });
   if (q.IsFailure()) co_return q.Error();
+  // An answer of `size` bytes (the query result size limit).
+  q = ctx.SetQueryHandler("padding",
+                          [](int64_t size) { return std::string(static_cast<size_t>(size), 'x'); });
+  if (q.IsFailure()) co_return q.Error();
   auto u = ctx.SetUpdateHandler(
       "add",
       [&](WorkflowContext, int64_t delta) -> Workflow<int64_t> {
@@ -376,9 +380,20 @@ TEST_F(ScenarioTest, QueriesReadStateAndUpdatesChangeItAfterTheirValidator) {
   auto unknown = handle.Value().Query<int64_t>("nope");
   ASSERT_TRUE(unknown.IsFailure());
   EXPECT_NE(unknown.Error().ToString().find(
-                "KnownQueryTypes=[__stack_trace __temporal_workflow_metadata value]"),
+                "KnownQueryTypes=[__stack_trace __temporal_workflow_metadata padding value]"),
             std::string::npos)
       << unknown.Error().ToString();
+  // An answer over the SDK's 2 MB limit fails the query (as in Go) and leaves the run alone; one
+  // under it is answered whole.
+  auto big = handle.Value().Query<std::string>("padding", int64_t{2'100'000});
+  ASSERT_TRUE(big.IsFailure());
+  EXPECT_NE(big.Error().ToString().find("query result size (2100"), std::string::npos)
+      << big.Error().ToString();
+  EXPECT_NE(big.Error().ToString().find("exceeds limit (2000000)"), std::string::npos)
+      << big.Error().ToString();
+  auto fits = handle.Value().Query<std::string>("padding", int64_t{1'000'000});
+  ASSERT_TRUE(fits.IsSuccess()) << fits.Error().ToString();
+  EXPECT_EQ(fits.Value().size(), 1'000'000u);
   ASSERT_TRUE(handle.Value().Signal("finish", hugo::Unit{}).IsSuccess());
   auto result = handle.Value().GetResult();
   ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 
 #include "hdo/failure.h"
 #include "proto_util.h"
@@ -717,11 +718,26 @@ hugo::Result<Payloads> WorkflowRun::Query(const std::string& query_type, const P
   // so an interceptor can see or rewrite what the run says about itself.
   if (query_type == kStackTraceQuery) return ToPayloads(StackTrace());
   QueryInput input{query_type, args, HeaderToFields(header)};
-  try {
-    return chains_ ? chains_->query(RootContext(), input) : AnswerQuery(input);
-  } catch (...) {
-    return hugo::Error::FromException(std::current_exception(), "hdo.query.exception");
+  hugo::Result<Payloads> answer = [&]() -> hugo::Result<Payloads> {
+    try {
+      return chains_ ? chains_->query(RootContext(), input) : AnswerQuery(input);
+    } catch (...) {
+      return hugo::Error::FromException(std::current_exception(), "hdo.query.exception");
+    }
+  }();
+  // As the Go SDK: an answer above 2 MB fails the query here rather than at the server.
+  if (answer.IsSuccess() && answer.Value().ByteSizeLong() > kQueryResultSizeLimit) {
+    const std::string size = std::to_string(answer.Value().ByteSizeLong());
+    std::cerr << "level=error workflow_id=" << info_.workflow_id << " run_id=" << info_.run_id
+              << " query_type=" << query_type << " size=" << size
+              << " limit=" << kQueryResultSizeLimit
+              << " msg=\"query result size exceeds limit; answer with less (e.g. a summary) or "
+                 "read the data through an activity\"\n";
+    return hugo::Error::From("query result size (" + size + ") exceeds limit (" +
+                                 std::to_string(kQueryResultSizeLimit) + ")",
+                             "hdo.query.result_too_large");
   }
+  return answer;
 }
 
 hugo::Result<Payloads> WorkflowRun::AnswerQuery(const QueryInput& input) {

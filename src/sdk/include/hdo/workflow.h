@@ -507,6 +507,9 @@ struct WorkflowErrorCodes {
 // `temporal workflow metadata` show.
 inline constexpr std::string_view kStackTraceQuery = "__stack_trace";
 inline constexpr std::string_view kWorkflowMetadataQuery = "__temporal_workflow_metadata";
+// The largest answer a query may give, in encoded bytes (the Go SDK's limit): a larger one fails
+// the query ("query result size (N) exceeds limit (2000000)") and is logged; the run is untouched.
+inline constexpr size_t kQueryResultSizeLimit = 2'000'000;
 
 // The update an update handler runs for (WorkflowContext::CurrentUpdateInfo).
 struct UpdateInfo {
