@@ -521,6 +521,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::DescribeTaskQueue(
           auto* info = described.add_pollers();
           info->set_identity(poller.identity);
           *info->mutable_last_access_time() = poller.last_access_time;
+          info->set_rate_per_second(poller.rate_per_second);
         }
         return hugo::Ok(std::move(described));
       });

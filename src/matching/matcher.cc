@@ -299,7 +299,7 @@ uint64_t Matcher::Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseco
   Partition& partition = PartitionFor(key, poll.poller.sticky);
   partition.last_poll = std::chrono::steady_clock::now();
   partition.unloaded = false;
-  partition.pollers[poll.poller.identity] = now_();
+  RecordPoller(partition, poll.poller);
   if (std::get<2>(key) == kActivityKind) {
     SetDispatchRate(key, partition, poll.poller.max_tasks_per_second);
   }
@@ -419,7 +419,7 @@ void Matcher::Expire(uint64_t poll_id) {
   partition.metrics.poll_wait_empty->Observe(SecondsSince(poll.started));
   // The poller was there until now: its liveness counts from the end of the poll.
   if (!partition.unloaded) partition.last_poll = std::chrono::steady_clock::now();
-  partition.pollers[poll.poller.identity] = now_();
+  RecordPoller(partition, poll.poller);
   if (poll.workflow_done) poll.workflow_done(PollWorkflowTaskResponse());
   if (poll.activity_done) poll.activity_done(PollActivityTaskResponse());
 }
@@ -463,9 +463,16 @@ std::vector<Matcher::PollerInfo> Matcher::Pollers(const std::string& namespace_i
   const int64_t window =
       std::chrono::duration_cast<std::chrono::seconds>(options_.poller_history).count();
   for (const auto& [identity, seen] : it->second.pollers) {
-    if (now - seen.seconds() <= window) pollers.push_back({identity, seen});
+    if (now - seen.last_access_time.seconds() <= window) pollers.push_back(seen);
   }
   return pollers;
+}
+
+void Matcher::RecordPoller(Partition& partition, const Poller& poller) {
+  PollerInfo& seen = partition.pollers[poller.identity];
+  seen.identity = poller.identity;
+  seen.last_access_time = now_();
+  seen.rate_per_second = poller.max_tasks_per_second.value_or(kDefaultPollerRate);
 }
 
 size_t Matcher::BacklogSize(const std::string& namespace_id, const std::string& task_queue) const {

@@ -162,10 +162,15 @@ class Matcher {
   // a lost commit); parked polls and query tasks stay.
   void DropQueuedTasks();
 
+  // What DescribeTaskQueue lists of a poller: its identity, when it last polled, and the rate it
+  // asked for (its poll's max_tasks_per_second; the reference's default dispatch rate, 100,000 a
+  // second, when it sent none, as every workflow poll).
   struct PollerInfo {
     std::string identity;
     google::protobuf::Timestamp last_access_time;
+    double rate_per_second = 0;
   };
+  static constexpr double kDefaultPollerRate = 100000;
   // Pollers seen recently on a queue (kind: true for workflow, false for activity).
   std::vector<PollerInfo> Pollers(const std::string& namespace_id, const std::string& task_queue,
                                   bool workflow) const;
@@ -221,7 +226,7 @@ class Matcher {
     std::deque<uint64_t> polls;  // parked, oldest first
     std::chrono::steady_clock::time_point last_poll{};
     bool unloaded = false;
-    std::map<std::string, google::protobuf::Timestamp> pollers;  // identity → last access
+    std::map<std::string, PollerInfo> pollers;  // by identity
     PartitionMetrics metrics;
     // The dispatch rate limit (none: unlimited), and the timer that hands queued tasks to parked
     // polls when tokens come back (armed only while both wait).
@@ -246,6 +251,8 @@ class Matcher {
   static bool DispatchReady(Partition& partition);
   static void DispatchTaken(Partition& partition);
   void SetDispatchRate(const PartitionKey& key, Partition& partition, std::optional<double> rate);
+  // Notes a poll of `poller` on the partition now (DescribeTaskQueue's list).
+  void RecordPoller(Partition& partition, const Poller& poller);
   // While queued tasks and parked polls wait for a token: the timer set for the next one.
   void ArmDispatch(const PartitionKey& key, Partition& partition);
   void DispatchQueued(const PartitionKey& key);

@@ -157,5 +157,18 @@ TEST_F(MatcherRateTest, WorkflowQueuesAreNeverLimited) {
   EXPECT_EQ(got.size(), 3u);
 }
 
+TEST_F(MatcherRateTest, ThePollerListShowsTheRateEachPollerLastAskedFor) {
+  PollActivity(1.5);
+  auto pollers = matcher_.Pollers(kNamespaceId, kQueue, false);
+  ASSERT_EQ(pollers.size(), 1u);
+  EXPECT_EQ(pollers[0].identity, "worker");
+  EXPECT_EQ(pollers[0].rate_per_second, 1.5);
+  PollActivity(std::nullopt);  // the same poller without a limit: the reference's default
+  pollers = matcher_.Pollers(kNamespaceId, kQueue, false);
+  ASSERT_EQ(pollers.size(), 1u);
+  EXPECT_EQ(pollers[0].rate_per_second, Matcher::kDefaultPollerRate);
+  EXPECT_TRUE(matcher_.Pollers(kNamespaceId, kQueue, true).empty());  // no workflow poller
+}
+
 }  // namespace
 }  // namespace hdo::matching

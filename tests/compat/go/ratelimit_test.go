@@ -8,10 +8,15 @@ package compat
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"testing"
 	"time"
 
+	"github.com/hdo/hdo/tests/compat/go/hdotest"
+	enumspb "go.temporal.io/api/enums/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -74,4 +79,55 @@ func TestTaskQueueActivitiesPerSecondSpacesTheActivitiesOfTheQueue(t *testing.T)
 		t.Errorf("without a limit, six activities took %v to begin; the test cannot tell the limit apart", free)
 	}
 	t.Logf("last activity began %v after the first with the limit, %v without", limited, free)
+}
+
+// Goal: DescribeTaskQueue lists each poller with the rate it asked for: an activity poller's
+// TaskQueueActivitiesPerSecond, and the reference's default of 100,000 a second for a poller
+// that sent none (every workflow poller). Method: a Go SDK worker with the limit set, described
+// through the raw API until its pollers show.
+func TestDescribeTaskQueueListsTheRateEachPollerAskedFor(t *testing.T) {
+	c := dialTarget(t)
+	queue := fmt.Sprintf("described-rate-%d", time.Now().UnixNano())
+	w := worker.New(c, queue, worker.Options{TaskQueueActivitiesPerSecond: 2.5})
+	w.RegisterWorkflow(FanOutActivities)
+	w.RegisterActivity(BeganAt)
+	if err := w.Start(); err != nil {
+		t.Fatalf("worker.Start: %v", err)
+	}
+	defer w.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rates := func(kind enumspb.TaskQueueType) ([]float64, error) {
+		described, err := c.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
+			Namespace: "default", TaskQueue: &taskqueuepb.TaskQueue{Name: queue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+			TaskQueueType: kind})
+		if err != nil {
+			return nil, err
+		}
+		var got []float64
+		for _, poller := range described.GetPollers() {
+			got = append(got, poller.GetRatePerSecond())
+		}
+		if len(got) == 0 {
+			return nil, fmt.Errorf("no pollers listed yet")
+		}
+		return got, nil
+	}
+	for _, want := range []struct {
+		kind enumspb.TaskQueueType
+		rate float64
+	}{{enumspb.TASK_QUEUE_TYPE_ACTIVITY, 2.5}, {enumspb.TASK_QUEUE_TYPE_WORKFLOW, 100000}} {
+		hdotest.Eventually(t, 10*time.Second, func() error {
+			got, err := rates(want.kind)
+			if err != nil {
+				return err
+			}
+			for _, rate := range got {
+				if rate != want.rate {
+					return fmt.Errorf("%v pollers list rates %v; want %v", want.kind, got, want.rate)
+				}
+			}
+			return nil
+		})
+	}
 }
