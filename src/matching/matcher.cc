@@ -89,6 +89,10 @@ Matcher::PartitionMetrics Matcher::MakeMetrics(const PartitionKey& key, bool sti
   if (kind == kWorkflowKind) partition.queries = task_metrics("Query");
   partition.pollers_waiting = registry.GetGauge(
       "hdo_matching_pollers_waiting", "Polls parked waiting for a task now.", labels(task_type));
+  partition.rate_limited = registry.GetCounter(
+      "hdo_matching_rate_limited_total",
+      "Tasks queued although a poller was waiting: held back by the queue's dispatch rate limit.",
+      labels(task_type));
   auto poll_wait = [&](const char* outcome) {
     metrics::Labels poll_labels = labels(task_type);
     poll_labels.emplace_back("outcome", outcome);
@@ -195,6 +199,9 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
     partition.queries.push_back(std::move(queued));
   } else {
     if (partition.tasks.size() >= options_.backlog_max) return false;
+    // A poller waits and the task is queued anyway: the rate limit holds it (or the tasks ahead
+    // of it, which wait for their tokens).
+    if (!partition.polls.empty()) partition.metrics.rate_limited->Add();
     partition.tasks.push_back(std::move(queued));
     ArmDispatch(key, partition);  // parked polls wait for the rate limit's next token
   }

@@ -217,6 +217,8 @@ class Matcher {
     TaskMetrics tasks;    // Workflow or Activity
     TaskMetrics queries;  // Query: workflow partitions only (null on activity ones)
     metrics::Gauge* pollers_waiting = nullptr;
+    // Tasks queued although a poller was parked: held back by the dispatch rate limit.
+    metrics::Counter* rate_limited = nullptr;
     metrics::Histogram* poll_wait_task = nullptr;
     metrics::Histogram* poll_wait_empty = nullptr;
   };

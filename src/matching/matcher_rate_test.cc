@@ -40,7 +40,24 @@ class MatcherRateTest : public ::testing::Test {
               response.set_task_token(task.workflow_id);
               return hugo::Ok(std::move(response));
             },
-            Matcher::Options{}, [] { return google::protobuf::Timestamp(); }) {}
+            OptionsWith(&registry_), [] { return google::protobuf::Timestamp(); }) {}
+
+  static Matcher::Options OptionsWith(metrics::Registry* registry) {
+    Matcher::Options options;
+    options.registry = registry;
+    return options;
+  }
+  // The activity queue's hdo_matching_rate_limited_total (-1 when the series is missing).
+  double RateLimited() const {
+    const std::string text = registry_.Render();
+    const std::string series = "\nhdo_matching_rate_limited_total{namespace=\"" +
+                               std::string(kNamespaceId) + "\",task_queue=\"" + kQueue +
+                               "\",task_type=\"Activity\"} ";
+    size_t at = text.find(series);
+    if (at == std::string::npos) return -1;
+    at += series.size();
+    return std::stod(text.substr(at, text.find('\n', at) - at));
+  }
 
   struct Delivery {
     std::string token;
@@ -74,6 +91,7 @@ class MatcherRateTest : public ::testing::Test {
   }
 
   asio::io_context io_;
+  metrics::Registry registry_;
   Matcher matcher_;
   std::vector<Delivery> delivered_;
 };
@@ -85,6 +103,7 @@ TEST_F(MatcherRateTest, ALimitedQueueHandsOutItsBurstThenOneTaskPerToken) {
   auto added = Clock::now();
   for (int i = 0; i < 6; ++i) AddActivity("a" + std::to_string(i));
   ASSERT_EQ(delivered_.size(), 4u);  // the burst, at once (sync match)
+  EXPECT_EQ(RateLimited(), 2);       // the other two queued while two pollers waited
   RunUntilDelivered(6);
   ASSERT_EQ(delivered_.size(), 6u);
   for (int i = 0; i < 6; ++i) EXPECT_EQ(delivered_[i].token, "a" + std::to_string(i));  // in order
