@@ -13,12 +13,14 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 #include "testlib/dev_server.h"
@@ -269,18 +271,25 @@ TEST_F(MetricsTest, AMetricsPortOutOfRangeGivesOneLineAndExitCode2) {
 // The default port is shared by every server started without the flag (tests run many at once),
 // so when it is taken the server warns and runs without metrics.
 TEST_F(MetricsTest, TheDefaultMetricsPortInUseIsAWarningNotAFailure) {
-  int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(9090);
   ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  bool held = ::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-              ::listen(holder, 1) == 0;
-  if (!held) {
+  // The test must hold the port itself: someone else may let it go at any moment. Another test's
+  // server (ctest runs several at once) holds it for a few seconds, so wait for it to be free.
+  int holder = -1;
+  for (auto give_up = std::chrono::steady_clock::now() + seconds(60);;) {
+    holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+        ::listen(holder, 1) == 0) {
+      break;
+    }
     ::close(holder);
-    // Someone else holds it, and may let it go at any moment: the outcome is not ours to decide.
-    GTEST_SKIP() << "port 9090 is held by another process";
+    holder = -1;
+    if (std::chrono::steady_clock::now() >= give_up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  if (holder < 0) GTEST_SKIP() << "port 9090 was held by another process for a minute";
   DevServer server(Db(), {});
   ::close(holder);
   ASSERT_TRUE(server.started()) << server.process().Stderr();
