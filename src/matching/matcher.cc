@@ -170,16 +170,8 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
   // the rate limit has no token, nor ahead of tasks queued for one (queries skip the limit).
   while (!partition.polls.empty() &&
          (query || (partition.tasks.empty() && DispatchReady(partition)))) {
-    uint64_t poll_id = partition.polls.front();
-    auto parked = polls_.find(poll_id);
-    if (parked == polls_.end()) {
-      partition.polls.pop_front();
-      continue;
-    }
-    if (parked->second.poller.Gone()) {
-      CancelPoll(poll_id);  // its client went away: its cancel is still on the way
-      continue;
-    }
+    auto parked = FrontLivePoll(partition);
+    if (parked == polls_.end()) break;
     metrics.added->Add();
     if (!Offer(partition, queued, query, parked->second)) {
       // Refused (stale task): the poller stays parked for the next one.
@@ -188,10 +180,7 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
     }
     if (!query) DispatchTaken(partition);
     metrics.sync_match->Add();
-    partition.polls.pop_front();
-    partition.metrics.pollers_waiting->Add(-1);
-    parked->second.timer->cancel();
-    polls_.erase(parked);
+    Unpark(partition, parked);
     if (query) query_partitions_.erase(queued.task.query_id);
     return true;
   }
@@ -227,30 +216,22 @@ std::optional<Matcher::ClaimedPoll> Matcher::Claim(const PartitionKey& key) {
   // A parked poll means nothing is queued here (a poll takes queued tasks and queries first),
   // unless queued tasks wait for the rate limit's token: then the new task queues behind them.
   if (!partition.tasks.empty() || !DispatchReady(partition)) return std::nullopt;
-  while (!partition.polls.empty()) {
-    uint64_t poll_id = partition.polls.front();
-    partition.polls.pop_front();
-    auto parked = polls_.find(poll_id);
-    if (parked == polls_.end()) continue;
-    if (parked->second.poller.Gone()) {
-      CancelPoll(poll_id);
-      continue;
-    }
-    ParkedPoll poll = std::move(parked->second);
-    polls_.erase(parked);
-    poll.timer->cancel();
-    PartitionMetrics& metrics = partition.metrics;
-    metrics.pollers_waiting->Add(-1);
-    DispatchTaken(partition);
-    metrics.tasks.added->Add();
-    metrics.tasks.sync_match->Add();
-    metrics.tasks.dispatch_latency->Observe(0);
-    metrics.poll_wait_task->Observe(SecondsSince(poll.started));
-    poll.poller.poll_request_id = "poll-" + std::to_string(next_poll_id_++);
-    return ClaimedPoll{std::move(poll.poller), std::move(poll.workflow_done),
-                       std::move(poll.activity_done)};
-  }
-  return std::nullopt;
+  auto parked = FrontLivePoll(partition);
+  if (parked == polls_.end()) return std::nullopt;
+  ParkedPoll poll = std::move(parked->second);
+  partition.polls.pop_front();
+  polls_.erase(parked);
+  poll.timer->cancel();
+  PartitionMetrics& metrics = partition.metrics;
+  metrics.pollers_waiting->Add(-1);
+  DispatchTaken(partition);
+  metrics.tasks.added->Add();
+  metrics.tasks.sync_match->Add();
+  metrics.tasks.dispatch_latency->Observe(0);
+  metrics.poll_wait_task->Observe(SecondsSince(poll.started));
+  poll.poller.poll_request_id = "poll-" + std::to_string(next_poll_id_++);
+  return ClaimedPoll{std::move(poll.poller), std::move(poll.workflow_done),
+                     std::move(poll.activity_done)};
 }
 
 bool Matcher::DeliverQueued(Partition& partition, ParkedPoll& poll) {
@@ -383,6 +364,21 @@ void Matcher::DispatchQueued(const PartitionKey& key) {
   partition.dispatch_at = std::chrono::steady_clock::time_point::max();
   // The oldest parked polls take the oldest queued tasks, one token each.
   while (!partition.tasks.empty() && !partition.polls.empty() && DispatchReady(partition)) {
+    auto parked = FrontLivePoll(partition);
+    if (parked == polls_.end()) break;
+    Queued queued = std::move(partition.tasks.front());
+    partition.tasks.pop_front();
+    partition.metrics.tasks.backlog_depth->Add(-1);
+    if (!Offer(partition, queued, false, parked->second)) continue;  // stale: dropped
+    DispatchTaken(partition);
+    partition.metrics.tasks.backlog_match->Add();
+    Unpark(partition, parked);
+  }
+  ArmDispatch(key, partition);
+}
+
+Matcher::ParkedPollMap::iterator Matcher::FrontLivePoll(Partition& partition) {
+  while (!partition.polls.empty()) {
     uint64_t poll_id = partition.polls.front();
     auto parked = polls_.find(poll_id);
     if (parked == polls_.end()) {
@@ -390,21 +386,19 @@ void Matcher::DispatchQueued(const PartitionKey& key) {
       continue;
     }
     if (parked->second.poller.Gone()) {
-      CancelPoll(poll_id);
+      CancelPoll(poll_id);  // its client went away: its cancel is still on the way
       continue;
     }
-    Queued queued = std::move(partition.tasks.front());
-    partition.tasks.pop_front();
-    partition.metrics.tasks.backlog_depth->Add(-1);
-    if (!Offer(partition, queued, false, parked->second)) continue;  // stale: dropped
-    DispatchTaken(partition);
-    partition.metrics.tasks.backlog_match->Add();
-    partition.polls.pop_front();
-    partition.metrics.pollers_waiting->Add(-1);
-    parked->second.timer->cancel();
-    polls_.erase(parked);
+    return parked;
   }
-  ArmDispatch(key, partition);
+  return polls_.end();
+}
+
+void Matcher::Unpark(Partition& partition, ParkedPollMap::iterator parked) {
+  partition.polls.pop_front();
+  partition.metrics.pollers_waiting->Add(-1);
+  parked->second.timer->cancel();
+  polls_.erase(parked);
 }
 
 std::optional<double> Matcher::ActivityDispatchRate(const std::string& namespace_id,

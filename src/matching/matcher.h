@@ -200,6 +200,7 @@ class Matcher {
     std::unique_ptr<asio::steady_timer> timer;
     std::chrono::steady_clock::time_point started;
   };
+  using ParkedPollMap = std::map<uint64_t, ParkedPoll>;
   struct Queued {
     Task task;
     std::chrono::steady_clock::time_point added;
@@ -253,6 +254,11 @@ class Matcher {
   static bool DispatchReady(Partition& partition);
   static void DispatchTaken(Partition& partition);
   void SetDispatchRate(const PartitionKey& key, Partition& partition, std::optional<double> rate);
+  // The partition's oldest parked poll still waiting (ids of polls already gone are dropped,
+  // polls whose client went away are cancelled); polls_.end() when there is none.
+  ParkedPollMap::iterator FrontLivePoll(Partition& partition);
+  // Takes that front poll, just handed a task, out of the partition and of polls_.
+  void Unpark(Partition& partition, ParkedPollMap::iterator parked);
   // Notes a poll of `poller` on the partition now (DescribeTaskQueue's list).
   void RecordPoller(Partition& partition, const Poller& poller);
   // While queued tasks and parked polls wait for a token: the timer set for the next one.
@@ -266,7 +272,7 @@ class Matcher {
   Options options_;
   Now now_;
   std::map<PartitionKey, Partition> partitions_;
-  std::map<uint64_t, ParkedPoll> polls_;
+  ParkedPollMap polls_;
   // Where each undelivered query task waits.
   std::map<uint64_t, PartitionKey> query_partitions_;
   uint64_t next_poll_id_ = 1;
