@@ -174,6 +174,14 @@ int main(int argc, char** argv) {
                    "Hand an activity that asks for eager execution back in the workflow task's "
                    "completion (true or false)")
       ->capture_default_str();
+  int visibility_delay_ms = static_cast<int>(options.visibility_delay.count());
+  start_dev
+      ->add_option("--visibility-delay-ms", visibility_delay_ms,
+                   "Milliseconds a workflow's visibility row is written after its transition, "
+                   "merged with the run's later ones (lists and counts still see every "
+                   "acknowledged change); 0 writes it in the transition's own commit")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
   std::vector<std::string> extra_namespaces;
   start_dev->add_option("-n,--namespace", extra_namespaces,
                         "Namespace to create besides 'default' (repeatable)");
@@ -239,6 +247,7 @@ int main(int argc, char** argv) {
   for (const std::string& name : extra_namespaces) options.namespaces.push_back(name);
   // A port the user named must be served or fail like --port; only the default gives way.
   options.metrics_port_optional = metrics_port->count() == 0;
+  options.visibility_delay = std::chrono::milliseconds(visibility_delay_ms);
   if (start_dev->parsed()) return RunServer(options, /*dev=*/true);
   if (start->parsed()) {
     auto loaded = hdo::server::LoadConfigFile(config_path, hdo::server::ProcessEnvironment());

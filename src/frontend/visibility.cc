@@ -177,6 +177,10 @@ hugo::Result<Visibility::Page> Visibility::Query(const std::string& namespace_id
   if (filter.IsFailure()) return InvalidArgument(filter.Error().Message());
   if (page_size <= 0) page_size = options_.default_page_size;
   page_size = std::min(page_size, options_.max_page_size);
+  if (before_read_) {
+    auto caught_up = before_read_();
+    if (caught_up.IsFailure()) return caught_up.Error();
+  }
   auto rows = store_->ListExecutions(namespace_id, filter.Value(), page_size, page_token);
   if (rows.IsFailure()) {
     if (rows.Error().Code() == persistence::kErrorInvalidPageToken) {
@@ -243,6 +247,10 @@ hugo::Result<wf::CountWorkflowExecutionsResponse> Visibility::Count(
   auto filter = visibility::TranslateQuery(
       request.query(), *set.Value(), visibility::Dialect::kSqlite, visibility::QueryUse::kCount);
   if (filter.IsFailure()) return InvalidArgument(filter.Error().Message());
+  if (before_read_) {
+    auto caught_up = before_read_();
+    if (caught_up.IsFailure()) return caught_up.Error();
+  }
   auto counted = store_->CountExecutions(namespace_id, filter.Value());
   if (counted.IsFailure()) return counted.Error();
   wf::CountWorkflowExecutionsResponse response;

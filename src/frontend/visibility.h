@@ -7,6 +7,7 @@
 // store. The per-namespace catalogue is cached and replaced on every change.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,6 +32,13 @@ class Visibility {
   Visibility(persistence::VisibilityStore* store, persistence::NamespaceStore* namespaces,
              Options options)
       : store_(store), namespaces_(namespaces), options_(options) {}
+
+  // Called before every read of runs' rows (lists and counts), on the same thread: the history
+  // engine writes the visibility rows it deferred (history::Engine::FlushVisibility), so a read
+  // sees every acknowledged change. Its failure fails the read.
+  void SetBeforeRead(std::function<hugo::Result<hugo::Unit>()> before_read) {
+    before_read_ = std::move(before_read);
+  }
 
   // System, predefined and the namespace's custom attributes (cached).
   hugo::Result<std::shared_ptr<const visibility::SearchAttributeSet>> SearchAttributes(
@@ -82,6 +90,7 @@ class Visibility {
   persistence::VisibilityStore* store_;
   persistence::NamespaceStore* namespaces_;
   Options options_;
+  std::function<hugo::Result<hugo::Unit>()> before_read_;
   std::map<std::string, std::string> names_;
   std::map<std::string, std::shared_ptr<const visibility::SearchAttributeSet>> cache_;
 };

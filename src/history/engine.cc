@@ -80,7 +80,8 @@ Engine::Engine(persistence::ExecutionStore* store, matching::Matcher* matcher,
       executor_(std::move(executor)),
       options_(options),
       now_(std::move(now)),
-      timer_wakeup_(std::make_unique<asio::steady_timer>(executor_)) {}
+      timer_wakeup_(std::make_unique<asio::steady_timer>(executor_)),
+      visibility_wakeup_(std::make_unique<asio::steady_timer>(executor_)) {}
 
 metrics::Gauge& Engine::ResultPollsWaiting() {
   static metrics::Gauge* gauge = metrics::DefaultRegistry().GetGauge(
@@ -104,6 +105,7 @@ hugo::Result<int> Engine::Recover() {
   next_task_id_ = max_id.Value() + 1;
   int recovered = 0;
   int64_t after = 0;
+  std::vector<std::pair<int64_t, TransferTask>> visibility;
   while (true) {
     auto tasks = store_->LoadTransferTasks(after, 1000);
     if (tasks.IsFailure()) return tasks.Error();
@@ -111,12 +113,18 @@ hugo::Result<int> Engine::Recover() {
     for (const auto& record : tasks.Value()) {
       TransferTask task;
       if (task.ParseFromString(record.data)) {
-        Dispatch(task, record.task_id);
+        if (task.kind() == TransferTask::KIND_VISIBILITY) {
+          visibility.emplace_back(record.task_id, std::move(task));
+        } else {
+          Dispatch(task, record.task_id);
+        }
         ++recovered;
       }
       after = record.task_id;
     }
   }
+  auto visible = RecoverVisibility(visibility);
+  if (visible.IsFailure()) return visible.Error();
   after = 0;
   while (true) {
     auto timers = store_->LoadTimerTasks(after, 1000);
@@ -141,6 +149,8 @@ hugo::Result<int> Engine::ReloadFromStore() {
   closed_runs_order_.clear();
   closed_runs_.clear();
   timer_queue_.clear();
+  // Pending rows may belong to the lost commit; the stored tasks name the ones that count.
+  pending_visibility_.clear();
   matcher_->DropQueuedTasks();
   return Recover();
 }
@@ -177,6 +187,28 @@ namespace {
 
 std::string CacheKey(const persistence::RunKey& key) {
   return key.namespace_id + '\n' + key.workflow_id + '\n' + key.run_id;
+}
+
+// Deferred visibility: a committed transition's row, waiting for its commit's end to enter the
+// pending rows.
+struct StagedVisibility {
+  std::string key;  // CacheKey
+  persistence::VisibilityRecord record;
+  int64_t task_id = 0;  // its KIND_VISIBILITY task, written by this commit; 0: already pending
+};
+
+// `newer` (a later transition's row of the same run) replaces `older`, which was not written: the
+// write must still do what either would have (a row not stored yet is inserted whole; indexed
+// columns or attributes changed by either are rewritten).
+void MergeVisibility(persistence::VisibilityRecord& older, persistence::VisibilityRecord newer) {
+  const bool row_exists = older.row_exists;
+  const bool counters_only = older.counters_only && newer.counters_only;
+  const bool stored =
+      older.memo_and_search_attributes_stored && newer.memo_and_search_attributes_stored;
+  older = std::move(newer);
+  older.row_exists = row_exists;
+  older.counters_only = counters_only;
+  older.memo_and_search_attributes_stored = stored;
 }
 
 // A cached run a transition may change in place: it holds nothing the store does not (a
@@ -387,6 +419,8 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
   }
   std::vector<StartedOnPoll> started_on_polls = StartOnParkedPolls(mutations);
   persistence::Transaction transaction;
+  const bool deferred = options_.visibility_delay.count() > 0;
+  std::vector<StagedVisibility> staged;  // deferred: entered into pending once committed
   std::vector<std::vector<int64_t>> transfer_ids(mutations.size());
   std::vector<std::vector<int64_t>> timer_ids(mutations.size());
   for (size_t i = 0; i < mutations.size(); ++i) {
@@ -409,17 +443,36 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
                                        static_cast<int64_t>(write.history.back().data.size()));
     }
     write.run.state = StoredState(run.state);
-    transaction.visibility.push_back(VisibilityOf(run.state));
+    persistence::VisibilityRecord visibility = VisibilityOf(run.state);
     // Most transitions change only the counters (history length and size, transitions,
     // replays): those update the row in place and touch none of its indexes.
-    transaction.visibility.back().counters_only = !m.visibility_changed &&
-                                                  run.record.db_version > 0 &&
-                                                  run.record.status == run.state.status();
-    transaction.visibility.back().row_exists = run.record.db_version > 0;
+    visibility.counters_only = !m.visibility_changed && run.record.db_version > 0 &&
+                               run.record.status == run.state.status();
+    visibility.row_exists = run.record.db_version > 0;
     // Memo and search attributes change only through the commands that set visibility_changed
     // (a new run's row is written whole).
-    transaction.visibility.back().memo_and_search_attributes_stored =
+    visibility.memo_and_search_attributes_stored =
         !m.visibility_changed && run.record.db_version > 0;
+    if (deferred) {
+      std::string key = CacheKey(run.record.key);
+      int64_t task_id = 0;
+      const bool staged_before =
+          std::any_of(staged.begin(), staged.end(),
+                      [&key](const StagedVisibility& one) { return one.key == key; });
+      if (!staged_before && pending_visibility_.count(key) == 0) {
+        // The run's row is behind its state from this commit on: the task says so durably.
+        task_id = next_task_id_++;
+        TransferTask task;
+        task.set_kind(TransferTask::KIND_VISIBILITY);
+        task.set_namespace_id(run.record.key.namespace_id);
+        task.set_workflow_id(run.record.key.workflow_id);
+        task.set_run_id(run.record.key.run_id);
+        transaction.new_transfer_tasks.push_back({task_id, task.SerializeAsString()});
+      }
+      staged.push_back({std::move(key), std::move(visibility), task_id});
+    } else {
+      transaction.visibility.push_back(std::move(visibility));
+    }
     transaction.runs.push_back(std::move(write));
     for (const TransferTask& task : m.transfer) {
       transfer_ids[i].push_back(next_task_id_++);
@@ -457,6 +510,19 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
     }
   }
   if (earlier) ArmTimer();
+  for (StagedVisibility& one : staged) {
+    auto [entry, added] = pending_visibility_.try_emplace(std::move(one.key));
+    if (added) {
+      entry->second = {std::move(one.record), one.task_id};
+    } else {
+      MergeVisibility(entry->second.record, std::move(one.record));
+    }
+  }
+  if (!staged.empty()) {
+    ArmVisibilityFlush(pending_visibility_.size() >= options_.visibility_pending_max
+                           ? std::chrono::milliseconds(0)
+                           : options_.visibility_delay);
+  }
   AnswerParkedPolls(started_on_polls, true);
   for (Mutation* m : mutations) {
     WakeWaiters(m->run.record.key.run_id);
@@ -550,6 +616,75 @@ void Engine::AnswerParkedPolls(std::vector<StartedOnPoll>& started, bool written
                            ? ActivityTaskResponse(state, info->second, poll.poller.namespace_name)
                            : wf::PollActivityTaskQueueResponse());
   }
+}
+
+// --- deferred visibility
+
+void Engine::ArmVisibilityFlush(std::chrono::milliseconds after) {
+  if (visibility_armed_ && after.count() > 0) return;  // an earlier wake-up covers these rows
+  visibility_armed_ = true;
+  visibility_wakeup_->expires_after(after);
+  visibility_wakeup_->async_wait([this](const std::error_code& error) {
+    if (error) return;  // re-armed sooner, or the engine is going away
+    visibility_armed_ = false;
+    (void)FlushVisibility();
+  });
+}
+
+void Engine::DropPendingVisibility(const persistence::RunKey& key) {
+  pending_visibility_.erase(CacheKey(key));
+}
+
+hugo::Result<hugo::Unit> Engine::FlushVisibility() {
+  if (pending_visibility_.empty()) return hugo::Ok();
+  if (visibility_armed_) {
+    visibility_armed_ = false;
+    visibility_wakeup_->cancel();
+  }
+  persistence::Transaction transaction;
+  transaction.visibility.reserve(pending_visibility_.size());
+  for (auto& [key, pending] : pending_visibility_) {
+    transaction.visibility.push_back(std::move(pending.record));
+    if (pending.task_id != 0) transaction.completed_transfer_task_ids.push_back(pending.task_id);
+  }
+  auto written = store_->Write(transaction);
+  if (written.IsFailure()) {
+    // Kept for the next try: rows that were written after all are written again (a row not
+    // found by an update is inserted whole; an insert replaces).
+    size_t i = 0;
+    for (auto& [key, pending] : pending_visibility_) {
+      pending.record = std::move(transaction.visibility[i++]);
+    }
+    ArmVisibilityFlush(options_.visibility_delay.count() > 0 ? options_.visibility_delay
+                                                             : std::chrono::milliseconds(100));
+    return written;
+  }
+  pending_visibility_.clear();
+  return hugo::Ok();
+}
+
+hugo::Result<hugo::Unit> Engine::RecoverVisibility(
+    const std::vector<std::pair<int64_t, TransferTask>>& tasks) {
+  std::vector<int64_t> stale;
+  for (const auto& [task_id, task] : tasks) {
+    const persistence::RunKey key{task.namespace_id(), task.workflow_id(), task.run_id()};
+    std::string cache_key = CacheKey(key);
+    if (pending_visibility_.count(cache_key) > 0) {
+      stale.push_back(task_id);  // the run's row is pending under another task already
+      continue;
+    }
+    auto run = LoadStoredRun(key);
+    if (run.IsFailure()) {
+      if (!run.Error().HasCode(errors::kNotFound)) return run.Error();
+      stale.push_back(task_id);  // the run was deleted with its row
+      continue;
+    }
+    // Whatever the stored row holds, it is replaced whole from the stored state.
+    pending_visibility_[cache_key] = {VisibilityOf(run.Value()->state), task_id};
+  }
+  DropTasks(std::move(stale), {});
+  if (!pending_visibility_.empty()) ArmVisibilityFlush(std::chrono::milliseconds(0));
+  return hugo::Ok();
 }
 
 void Engine::DropTasks(std::vector<int64_t> transfer_ids, std::vector<int64_t> timer_ids) {

@@ -98,6 +98,16 @@ class Engine {
     // whose ScheduleActivityTask command asks for it is started in the completing workflow
     // task's own write and handed back in the completion's reply, without matching.
     bool activity_eager_execution = true;
+    // Deferred visibility: a transition's visibility row is written this long after its commit,
+    // in one transaction with the other runs' rows that came due, so that the transitions of a
+    // run within the window (most often its start and its close) write the row once. The
+    // transition's own transaction holds a KIND_VISIBILITY transfer task instead (recovered at
+    // startup), and every visibility read first writes what is pending (FlushVisibility), so
+    // lists and counts still read what was acknowledged. Zero: the row is written in the
+    // transition's own transaction.
+    std::chrono::milliseconds visibility_delay{0};
+    // Deferred visibility: rows pending that make the engine write them at once.
+    size_t visibility_pending_max = 4096;
   };
   using Now = std::function<google::protobuf::Timestamp()>;
   template <class Response>
@@ -114,6 +124,13 @@ class Engine {
 
   // Answers every parked history long poll and query now (server shutdown) and stops timers.
   void ReleaseWaiters();
+
+  // Deferred visibility (Options::visibility_delay): writes every pending visibility row now,
+  // with the deletion of their KIND_VISIBILITY tasks. Call before reading visibility. A failed
+  // write keeps the rows pending (written again by the next call or the timer).
+  hugo::Result<hugo::Unit> FlushVisibility();
+  // Visibility rows waiting for their deferred write.
+  size_t VisibilityPending() const { return pending_visibility_.size(); }
 
   // After a lost group commit (persistence/group_commit.h) the in-memory state is ahead of
   // the store: forgets the cached runs, the timer queue and matching's queued tasks, and recovers
@@ -769,6 +786,21 @@ class Engine {
   std::deque<const std::string*> closed_runs_order_;  // oldest first; elements of closed_runs_
   uint64_t next_query_id_ = 1;
   bool stopped_ = false;
+  // Deferred visibility (Options::visibility_delay): by cache key, each run's newest row not
+  // yet written (the older pending rows of the run merged into it, MergeVisibility) and its
+  // KIND_VISIBILITY task. Only committed transitions enter.
+  struct PendingVisibility {
+    persistence::VisibilityRecord record;
+    int64_t task_id = 0;
+  };
+  std::map<std::string, PendingVisibility> pending_visibility_;
+  std::unique_ptr<asio::steady_timer> visibility_wakeup_;
+  bool visibility_armed_ = false;
+  void ArmVisibilityFlush(std::chrono::milliseconds after);
+  void DropPendingVisibility(const persistence::RunKey& key);
+  // Recover: the rows of the stored KIND_VISIBILITY tasks, from the runs' stored states.
+  hugo::Result<hugo::Unit> RecoverVisibility(
+      const std::vector<std::pair<int64_t, persistence::v1::TransferTask>>& tasks);
 };
 
 }  // namespace hdo::history

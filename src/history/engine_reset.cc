@@ -376,6 +376,9 @@ hugo::Result<wf::DeleteWorkflowExecutionResponse> Engine::Delete(
     auto committed = Commit(begun.Value());
     if (committed.IsFailure()) return committed.Error();
   }
+  // A pending visibility row would bring the deleted run back into lists; its task is in the
+  // outbox below.
+  DropPendingVisibility(key);
   auto outbox = OutboxOf(key);
   if (outbox.IsFailure()) return outbox.Error();
   auto deleted = store_->DeleteRun(key, outbox.Value().first, outbox.Value().second);

@@ -751,13 +751,16 @@ TEST_F(EngineTest, NoActivityIsHandedOutEagerlyUnlessAskedOnARunningRunWithEager
 namespace hdo::history {
 namespace {
 
-// Goal: the visibility row follows the run in its own transactions: attributes set at start
-// (checked against the namespace's), replay_count counting full-history deliveries after a
-// completed task, the Hugo error fields of a failed run, and a refused start that writes nothing.
-class EngineVisibilityTest : public EngineTest {
+// Goal: the visibility row follows the run: attributes set at start (checked against the
+// namespace's), replay_count counting full-history deliveries after a completed task, the Hugo
+// error fields of a failed run, and a refused start that writes nothing. Each test runs with the
+// row written in the transition's transaction (delay 0) and deferred (a delay no test waits
+// for: the rows are read as the frontend reads them, after FlushVisibility).
+class EngineVisibilityBase : public EngineTest {
  protected:
-  EngineVisibilityTest() {
+  explicit EngineVisibilityBase(std::chrono::milliseconds visibility_delay) {
     Engine::Options options;
+    options.visibility_delay = visibility_delay;
     options.search_attributes = [](const std::string&) {
       return hugo::Result<Engine::SearchAttributeScope>(hugo::Ok(
           Engine::SearchAttributeScope{std::make_shared<const visibility::SearchAttributeSet>(
@@ -782,6 +785,12 @@ class EngineVisibilityTest : public EngineTest {
   }
 
   std::vector<persistence::VisibilityRecord> Rows() {
+    auto flushed = engine_->FlushVisibility();
+    EXPECT_TRUE(flushed.IsSuccess()) << flushed.Error().ToString();
+    return StoredRows();
+  }
+  // The rows as stored, without writing what is pending.
+  std::vector<persistence::VisibilityRecord> StoredRows() {
     persistence::sqlite::SqliteVisibilityStore visibility(&db_.db());
     auto filter =
         visibility::TranslateQuery("", visibility::SearchAttributeSet(),
@@ -793,7 +802,20 @@ class EngineVisibilityTest : public EngineTest {
   }
 };
 
-TEST_F(EngineVisibilityTest, TheRowFollowsTheRunFromStartToFailure) {
+class EngineVisibilityTest : public EngineVisibilityBase,
+                             public ::testing::WithParamInterface<std::chrono::milliseconds> {
+ protected:
+  EngineVisibilityTest() : EngineVisibilityBase(GetParam()) {}
+};
+
+// Deferred visibility with a delay no test waits for but the one about the delay.
+class EngineDeferredVisibilityTest : public EngineVisibilityBase {
+ protected:
+  static constexpr std::chrono::milliseconds kDelay{20};
+  EngineDeferredVisibilityTest() : EngineVisibilityBase(kDelay) {}
+};
+
+TEST_P(EngineVisibilityTest, TheRowFollowsTheRunFromStartToFailure) {
   ASSERT_TRUE(engine_->StartWorkflow("ns", StartRequest("customer_id", "\"c-7\"")).IsSuccess());
   auto rows = Rows();
   ASSERT_EQ(rows.size(), 1U);
@@ -835,7 +857,7 @@ TEST_F(EngineVisibilityTest, TheRowFollowsTheRunFromStartToFailure) {
             R"("workflow.customer_id":"c-7"})");
 }
 
-TEST_F(EngineVisibilityTest, AStartWithAnUndefinedOrMistypedAttributeWritesNothing) {
+TEST_P(EngineVisibilityTest, AStartWithAnUndefinedOrMistypedAttributeWritesNothing) {
   auto undefined = engine_->StartWorkflow("ns", StartRequest("nope", "\"x\""));
   ASSERT_TRUE(undefined.IsFailure());
   EXPECT_EQ(undefined.Error().Message(),
@@ -847,6 +869,104 @@ TEST_F(EngineVisibilityTest, AStartWithAnUndefinedOrMistypedAttributeWritesNothi
   EXPECT_TRUE(Rows().empty());
   EXPECT_FALSE(store_.GetCurrentRun("ns", "v1").IsSuccess());
 }
+
+// Deferred: the transitions' rows wait in memory, merged per run, with a KIND_VISIBILITY task
+// per run in the store; a flush writes the newest row once and deletes the tasks.
+TEST_F(EngineDeferredVisibilityTest, ADeferredRowIsWrittenOnceWithTheRunsNewestState) {
+  ASSERT_TRUE(engine_->StartWorkflow("ns", StartRequest("customer_id", "\"c-7\"")).IsSuccess());
+  auto first = PollWorkflowTask();
+  ASSERT_FALSE(first.task_token().empty());
+  temporal::api::command::v1::Command complete;
+  complete.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+  complete.mutable_complete_workflow_execution_command_attributes();
+  Complete(first.task_token(), {complete});
+  EXPECT_TRUE(StoredRows().empty());
+  EXPECT_EQ(engine_->VisibilityPending(), 1U);
+  auto tasks = store_.LoadTransferTasks(0, 100);
+  ASSERT_TRUE(tasks.IsSuccess());
+  int visibility_tasks = 0;
+  for (const auto& record : tasks.Value()) {
+    persistence::v1::TransferTask task;
+    ASSERT_TRUE(task.ParseFromString(record.data));
+    if (task.kind() == persistence::v1::TransferTask::KIND_VISIBILITY) {
+      ++visibility_tasks;
+      EXPECT_EQ(task.workflow_id(), "v1");
+    }
+  }
+  EXPECT_EQ(visibility_tasks, 1);  // one per run, however many transitions
+
+  auto rows = Rows();
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].status, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
+  EXPECT_EQ(rows[0].search_attributes, R"({"customer_id":"c-7"})");
+  EXPECT_EQ(rows[0].history_length, History("v1").events_size());
+  EXPECT_EQ(engine_->VisibilityPending(), 0U);
+  tasks = store_.LoadTransferTasks(0, 100);
+  ASSERT_TRUE(tasks.IsSuccess());
+  EXPECT_TRUE(tasks.Value().empty());
+}
+
+// Deferred: an engine that stops before writing its pending rows (kill -9) loses nothing: the
+// next one writes them from the stored runs when it recovers.
+TEST_F(EngineDeferredVisibilityTest, PendingRowsLostWithTheEngineAreWrittenByTheNextOne) {
+  ASSERT_TRUE(engine_->StartWorkflow("ns", StartRequest("customer_id", "\"c-9\"")).IsSuccess());
+  EXPECT_TRUE(StoredRows().empty());
+  Engine::Options options;
+  options.visibility_delay = kDelay;
+  RestartEngine(options);  // the old engine's pending row is gone with it
+  ASSERT_TRUE(engine_->Recover().IsSuccess());
+  EXPECT_EQ(engine_->VisibilityPending(), 1U);
+  // Recovery writes them at once, on the engine's executor.
+  io_.poll();
+  io_.restart();
+  EXPECT_EQ(engine_->VisibilityPending(), 0U);
+  auto rows = StoredRows();
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].workflow_id, "v1");
+  EXPECT_EQ(rows[0].status, enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  EXPECT_EQ(rows[0].search_attributes, R"({"customer_id":"c-9"})");
+  auto tasks = store_.LoadTransferTasks(0, 100);
+  ASSERT_TRUE(tasks.IsSuccess());
+  for (const auto& record : tasks.Value()) {
+    persistence::v1::TransferTask task;
+    ASSERT_TRUE(task.ParseFromString(record.data));
+    EXPECT_NE(task.kind(), persistence::v1::TransferTask::KIND_VISIBILITY);
+  }
+}
+
+// Deferred: deleting a run drops its pending row, which would otherwise list it again.
+TEST_F(EngineDeferredVisibilityTest, ADeletedRunsPendingRowIsNotWritten) {
+  ASSERT_TRUE(engine_->StartWorkflow("ns", StartRequest("customer_id", "\"c-1\"")).IsSuccess());
+  wf::DeleteWorkflowExecutionRequest request;
+  request.mutable_workflow_execution()->set_workflow_id("v1");
+  auto deleted = engine_->Delete("ns", request);
+  ASSERT_TRUE(deleted.IsSuccess()) << deleted.Error().Message();
+  EXPECT_TRUE(Rows().empty());
+  auto tasks = store_.LoadTransferTasks(0, 100);
+  ASSERT_TRUE(tasks.IsSuccess());
+  EXPECT_TRUE(tasks.Value().empty());
+}
+
+// Deferred: without a reader, the engine's timer writes the rows when their delay has passed.
+TEST_F(EngineDeferredVisibilityTest, TheDelayPassingWritesThePendingRows) {
+  ASSERT_TRUE(engine_->StartWorkflow("ns", StartRequest("customer_id", "\"c-2\"")).IsSuccess());
+  EXPECT_EQ(engine_->VisibilityPending(), 1U);
+  // The timer runs on the real clock: wait for it (no bound on how soon is asserted).
+  for (int i = 0; i < 200 && engine_->VisibilityPending() > 0; ++i) {
+    io_.run_for(std::chrono::milliseconds(50));
+    io_.restart();
+  }
+  EXPECT_EQ(engine_->VisibilityPending(), 0U);
+  EXPECT_EQ(StoredRows().size(), 1U);
+}
+
+INSTANTIATE_TEST_SUITE_P(WrittenInTheTransactionOrDeferred, EngineVisibilityTest,
+                         ::testing::Values(std::chrono::milliseconds(0),
+                                           std::chrono::milliseconds(20)),
+                         [](const ::testing::TestParamInfo<std::chrono::milliseconds>& param_info) {
+                           return param_info.param.count() == 0 ? std::string("inline")
+                                                          : std::string("deferred");
+                         });
 
 }  // namespace
 }  // namespace hdo::history

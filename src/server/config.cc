@@ -34,6 +34,7 @@ std::string Join(const std::vector<std::string>& words) {
 }
 
 std::string FormatMs(int64_t ms) {
+  if (ms == 0) return "0s";
   if (ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
   if (ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
   if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
@@ -387,12 +388,15 @@ void ReadSections(Reader& reader, const YAML::Node& root, Config* config) {
   }
   ReadPersistence(reader, root, config);
   if (reader.Map(root["history"], "history",
-                 {"shards", "commit_batch_max", "activity_eager_execution"})) {
+                 {"shards", "commit_batch_max", "activity_eager_execution",
+                  "visibility_delay"})) {
     reader.Int(root["history"]["shards"], "history.shards", 1, 16384, &options.history_shards);
     reader.Int(root["history"]["commit_batch_max"], "history.commit_batch_max", 1, 100000,
                &options.commit_batch_max);
     reader.Bool(root["history"]["activity_eager_execution"], "history.activity_eager_execution",
                 &options.activity_eager_execution);
+    reader.Time(root["history"]["visibility_delay"], "history.visibility_delay", milliseconds(0),
+                milliseconds(10000), &options.visibility_delay);
   }
   if (!reader.failed() && config->store == kStoreSqlite && options.history_shards != 1) {
     // The embedded store has one writer: one engine thread owns the one shard (ADR 0005).

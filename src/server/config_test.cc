@@ -70,6 +70,7 @@ history:
   shards: 4
   commit_batch_max: 500
   activity_eager_execution: false
+  visibility_delay: 200ms
 namespaces:
   - name: default
     retention: 72h
@@ -96,6 +97,7 @@ health:
   EXPECT_EQ(config.server.history_shards, 4);
   EXPECT_EQ(config.server.commit_batch_max, 500);
   EXPECT_FALSE(config.server.activity_eager_execution);
+  EXPECT_EQ(config.server.visibility_delay, std::chrono::milliseconds(200));
   EXPECT_EQ(config.server.namespaces, (std::vector<std::string>{"default", "payments"}));
   EXPECT_EQ(config.server.namespace_retentions.at("default"), std::chrono::hours(72));
   EXPECT_EQ(config.server.namespace_retentions.at("payments"), std::chrono::hours(24));
@@ -157,6 +159,9 @@ TEST(ConfigTest, AWrongTypeNamesKeyValueAndRange) {
   EXPECT_EQ(ErrorOf("history:\n  activity_eager_execution: yes\n"),
             "hdo.yaml:2: history.activity_eager_execution: 'yes' is not a boolean: give true or "
             "false");
+  EXPECT_EQ(ErrorOf("history:\n  visibility_delay: 1m\n"),
+            "hdo.yaml:2: history.visibility_delay: '1m' is not in range: give a duration such as "
+            "30s, 5m, 72h or 1h30m, 0s..10s");
   EXPECT_EQ(ErrorOf("namespaces:\n  - name: a\n    retention: soon\n"),
             "hdo.yaml:3: namespaces[0].retention: 'soon' is not a duration: give a duration such "
             "as 30s, 5m, 72h or 1h30m, 1h..87600h");
@@ -266,7 +271,7 @@ TEST(ConfigTest, AFileIsReadAndNamedInMessages) {
   EXPECT_EQ(loaded.Error().Message(),
             path +
                 ":4: history.shard: unknown key in history (allowed: shards, commit_batch_max, "
-                "activity_eager_execution)");
+                "activity_eager_execution, visibility_delay)");
 }
 
 }  // namespace

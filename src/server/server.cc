@@ -337,6 +337,7 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       visibility_store_.get(), namespace_store_.get(), frontend::Visibility::Options{});
   history::Engine::Options engine_options;
   engine_options.activity_eager_execution = options_.activity_eager_execution;
+  engine_options.visibility_delay = options_.visibility_delay;
   engine_options.search_attributes =
       [this](
           const std::string& namespace_id) -> hugo::Result<history::Engine::SearchAttributeScope> {
@@ -353,6 +354,7 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   };
   engine_ = std::make_unique<history::Engine>(execution_store_.get(), matcher_.get(),
                                               store_io_->get_executor(), engine_options, SystemNow);
+  visibility_->SetBeforeRead([this] { return engine_->FlushVisibility(); });
   // Still single-threaded here: recovery hands undelivered workflow tasks to matching.
   auto recovered = engine_->Recover();
   if (recovered.IsFailure()) return recovered.Error();
@@ -511,6 +513,8 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     asio::post(*store_io_, [this] {
       store_timers_stopped_ = true;  // a wait that already completed must not re-arm one
       statistics_timer_->cancel();
+      // The visibility rows still pending join the last commit (else the next start writes them).
+      if (engine_ != nullptr) (void)engine_->FlushVisibility();
       if (readiness_timer_ != nullptr) readiness_timer_->cancel();
     });
   }

@@ -98,6 +98,11 @@ class Server {
     int commit_batch_max = 1000;
     // Eager activity execution (history::Engine::Options::activity_eager_execution).
     bool activity_eager_execution = true;
+    // Deferred visibility (history::Engine::Options::visibility_delay): a transition's
+    // visibility row is written this long after its commit, merged with the run's later
+    // transitions of the window; lists and counts first write what is pending. 0: in the
+    // transition's own transaction.
+    std::chrono::milliseconds visibility_delay{50};
     // Prometheus GET /metrics on `ip`: 0 picks a free port (MetricsPort() tells which), -1
     // serves no metrics.
     int metrics_port = kDefaultMetricsPort;
