@@ -189,6 +189,22 @@ std::string CacheKey(const persistence::RunKey& key) {
   return key.namespace_id + '\n' + key.workflow_id + '\n' + key.run_id;
 }
 
+metrics::Histogram& VisibilityFlushRows() {
+  static metrics::Histogram* histogram = metrics::DefaultRegistry().GetHistogram(
+      "hdo_history_visibility_flush_rows",
+      "Deferred visibility: the visibility rows one write of the pending rows wrote.",
+      {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096});
+  return *histogram;
+}
+
+metrics::Counter& VisibilityRowsMerged() {
+  static metrics::Counter* counter = metrics::DefaultRegistry().GetCounter(
+      "hdo_history_visibility_rows_merged_total",
+      "Deferred visibility: transitions whose visibility row replaced the run's row still "
+      "pending (a row write saved).");
+  return *counter;
+}
+
 // Deferred visibility: a committed transition's row, waiting for its commit's end to enter the
 // pending rows.
 struct StagedVisibility {
@@ -516,6 +532,7 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
       entry->second = {std::move(one.record), one.task_id};
     } else {
       MergeVisibility(entry->second.record, std::move(one.record));
+      VisibilityRowsMerged().Add();
     }
   }
   if (!staged.empty()) {
@@ -659,6 +676,7 @@ hugo::Result<hugo::Unit> Engine::FlushVisibility() {
                                                              : std::chrono::milliseconds(100));
     return written;
   }
+  VisibilityFlushRows().Observe(static_cast<double>(pending_visibility_.size()));
   pending_visibility_.clear();
   return hugo::Ok();
 }

@@ -873,6 +873,14 @@ TEST_P(EngineVisibilityTest, AStartWithAnUndefinedOrMistypedAttributeWritesNothi
 // Deferred: the transitions' rows wait in memory, merged per run, with a KIND_VISIBILITY task
 // per run in the store; a flush writes the newest row once and deletes the tasks.
 TEST_F(EngineDeferredVisibilityTest, ADeferredRowIsWrittenOnceWithTheRunsNewestState) {
+  // The counter as /metrics shows it (0 before the engine first counts).
+  auto merged = [] {
+    const std::string text = metrics::DefaultRegistry().Render();
+    const std::string series = "\nhdo_history_visibility_rows_merged_total ";
+    const size_t at = text.find(series);
+    return at == std::string::npos ? int64_t{0} : std::stoll(text.substr(at + series.size()));
+  };
+  const int64_t merged_before = merged();
   ASSERT_TRUE(engine_->StartWorkflow("ns", StartRequest("customer_id", "\"c-7\"")).IsSuccess());
   auto first = PollWorkflowTask();
   ASSERT_FALSE(first.task_token().empty());
@@ -894,6 +902,8 @@ TEST_F(EngineDeferredVisibilityTest, ADeferredRowIsWrittenOnceWithTheRunsNewestS
     }
   }
   EXPECT_EQ(visibility_tasks, 1);  // one per run, however many transitions
+  // Three transitions (start, task started by the poll, completion): two rows replaced.
+  EXPECT_EQ(merged() - merged_before, 2);
 
   auto rows = Rows();
   ASSERT_EQ(rows.size(), 1U);
@@ -965,7 +975,7 @@ INSTANTIATE_TEST_SUITE_P(WrittenInTheTransactionOrDeferred, EngineVisibilityTest
                                            std::chrono::milliseconds(20)),
                          [](const ::testing::TestParamInfo<std::chrono::milliseconds>& param_info) {
                            return param_info.param.count() == 0 ? std::string("inline")
-                                                          : std::string("deferred");
+                                                                : std::string("deferred");
                          });
 
 }  // namespace

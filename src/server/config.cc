@@ -388,8 +388,7 @@ void ReadSections(Reader& reader, const YAML::Node& root, Config* config) {
   }
   ReadPersistence(reader, root, config);
   if (reader.Map(root["history"], "history",
-                 {"shards", "commit_batch_max", "activity_eager_execution",
-                  "visibility_delay"})) {
+                 {"shards", "commit_batch_max", "activity_eager_execution", "visibility_delay"})) {
     reader.Int(root["history"]["shards"], "history.shards", 1, 16384, &options.history_shards);
     reader.Int(root["history"]["commit_batch_max"], "history.commit_batch_max", 1, 100000,
                &options.commit_batch_max);
