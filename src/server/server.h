@@ -102,7 +102,7 @@ class Server {
     // visibility row is written this long after its commit, merged with the run's later
     // transitions of the window; lists and counts first write what is pending. 0: in the
     // transition's own transaction.
-    std::chrono::milliseconds visibility_delay{50};
+    std::chrono::milliseconds visibility_delay{200};
     // Prometheus GET /metrics on `ip`: 0 picks a free port (MetricsPort() tells which), -1
     // serves no metrics.
     int metrics_port = kDefaultMetricsPort;
