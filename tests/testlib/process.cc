@@ -1,8 +1,9 @@
 #include "testlib/process.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,16 +21,47 @@ Process::Process(std::vector<std::string> argv) {
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   std::vector<char*> args;
   for (auto& arg : argv) args.push_back(arg.data());
   args.push_back(nullptr);
-  int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  // fork and exec rather than posix_spawn, to ask the kernel for the child's death with its
+  // parent: a test process that crashes or is killed (a sanitizer abort, ctest's timeout) takes
+  // its server with it instead of leaving it on its port. Between fork and exec the child calls
+  // only async-signal-safe functions and allocates nothing.
+  // The child writes its errno here when it cannot exec; a successful exec closes it empty.
+  int exec_pipe[2];
+  if (::pipe2(exec_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  const pid_t parent = ::getpid();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    // The signal comes when the thread that forked ends: test code starts its processes on the
+    // thread that runs the test.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the parent died before the prctl
+    int null = ::open("/dev/null", O_RDONLY);
+    if (null >= 0 && ::dup2(null, 0) >= 0 && ::dup2(out_pipe[1], 1) >= 0 &&
+        ::dup2(err_pipe[1], 2) >= 0) {
+      if (null > 2) ::close(null);
+      ::execve(args[0], args.data(), environ);
+    }
+    const int error = errno;
+    (void)!::write(exec_pipe[1], &error, sizeof(error));
+    ::_exit(127);
+  }
+  int rc = pid_ < 0 ? errno : 0;
+  ::close(exec_pipe[1]);
+  if (pid_ > 0) {
+    int error = 0;
+    ssize_t n;
+    do {
+      n = ::read(exec_pipe[0], &error, sizeof(error));
+    } while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(sizeof(error))) {
+      rc = error;
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  ::close(exec_pipe[0]);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
   if (rc != 0) {
