@@ -510,7 +510,20 @@ Status ValidateResetStickyTaskQueue(const workflowservice::ResetStickyTaskQueueR
 }
 
 Status ValidateDescribeTaskQueue(const workflowservice::DescribeTaskQueueRequest& request) {
-  return TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/false);
+  Status queue = TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/false);
+  if (queue.IsFailure()) return queue;
+    // The enhanced mode is deprecated in the API and still served by the reference.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  const bool enhanced =
+      request.api_mode() == temporal::api::enums::v1::DESCRIBE_TASK_QUEUE_MODE_ENHANCED;
+#pragma GCC diagnostic pop
+  if (enhanced && request.task_queue().kind() == temporal::api::enums::v1::TASK_QUEUE_KIND_STICKY) {
+    return InvalidArgument(
+        "Enhanced DescribeTaskQueue is not valid for a sticky queue, use api_mode=UNSPECIFIED or "
+        "a normal queue.");
+  }
+  return queue;
 }
 
 // --- reset and delete

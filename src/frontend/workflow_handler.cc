@@ -17,6 +17,7 @@
 #include "frontend/visibility.h"
 #include "google/rpc/status.pb.h"
 #include "history/engine.h"
+#include "history/time_util.h"
 #include "matching/matcher.h"
 #include "temporal/api/errordetails/v1/message.pb.h"
 #include "temporal/api/failure/v1/message.pb.h"
@@ -505,6 +506,33 @@ grpc::ServerUnaryReactor* WorkflowHandler::RespondWorkflowTaskFailed(
       });
 }
 
+namespace {
+
+namespace tq = temporal::api::taskqueue::v1;
+
+void FillStats(const matching::Matcher::QueueStats& from, tq::TaskQueueStats* to) {
+  to->set_approximate_backlog_count(from.backlog);
+  *to->mutable_approximate_backlog_age() = history::DurationFromMillis(from.backlog_age.count());
+  to->set_tasks_add_rate(static_cast<float>(from.add_rate));
+  to->set_tasks_dispatch_rate(static_cast<float>(from.dispatch_rate));
+}
+
+void FillPollers(const std::vector<matching::Matcher::PollerInfo>& from,
+                 google::protobuf::RepeatedPtrField<tq::PollerInfo>* to) {
+  for (const auto& poller : from) {
+    auto* info = to->Add();
+    info->set_identity(poller.identity);
+    *info->mutable_last_access_time() = poller.last_access_time;
+    info->set_rate_per_second(poller.rate_per_second);
+  }
+}
+
+}  // namespace
+
+// The enhanced mode's fields and the legacy status are deprecated in the API; the reference (and
+// the temporal CLI's `task-queue describe`) still use them.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 grpc::ServerUnaryReactor* WorkflowHandler::DescribeTaskQueue(
     grpc::CallbackServerContext* context, const wf::DescribeTaskQueueRequest* request,
     wf::DescribeTaskQueueResponse* response) {
@@ -513,19 +541,68 @@ grpc::ServerUnaryReactor* WorkflowHandler::DescribeTaskQueue(
       [](const wf::DescribeTaskQueueRequest& r) { return ValidateDescribeTaskQueue(r); },
       [this,
        request](const std::string& namespace_id) -> hugo::Result<wf::DescribeTaskQueueResponse> {
+        namespace enums = temporal::api::enums::v1;
         wf::DescribeTaskQueueResponse described;
-        const bool workflow =
-            request->task_queue_type() != temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY;
-        for (const auto& poller :
-             matcher_->Pollers(namespace_id, request->task_queue().name(), workflow)) {
-          auto* info = described.add_pollers();
-          info->set_identity(poller.identity);
-          *info->mutable_last_access_time() = poller.last_access_time;
-          info->set_rate_per_second(poller.rate_per_second);
+        const std::string& queue = request->task_queue().name();
+        if (request->api_mode() == enums::DESCRIBE_TASK_QUEUE_MODE_ENHANCED) {
+          // The reference's enhanced mode: per build id ("" = unversioned, the only one hdo
+          // serves: it has no worker versioning), per task queue type, pollers and stats.
+          std::vector<enums::TaskQueueType> types;
+          for (int type : request->task_queue_types()) {
+            types.push_back(static_cast<enums::TaskQueueType>(type));
+          }
+          if (types.empty()) {
+            types = {enums::TASK_QUEUE_TYPE_WORKFLOW, enums::TASK_QUEUE_TYPE_ACTIVITY};
+          }
+          std::vector<std::string> build_ids;
+          if (!request->has_versions()) {
+            build_ids.emplace_back();  // the default build id: unversioned
+          } else {
+            const auto& versions = request->versions();
+            build_ids.assign(versions.build_ids().begin(), versions.build_ids().end());
+            if (versions.unversioned() || versions.all_active()) build_ids.emplace_back();
+          }
+          for (const std::string& build_id : build_ids) {
+            auto& version = (*described.mutable_versions_info())[build_id];
+            for (enums::TaskQueueType type : types) {
+              auto& info = (*version.mutable_types_info())[static_cast<int32_t>(type)];
+              const bool workflow = type == enums::TASK_QUEUE_TYPE_WORKFLOW;
+              const bool served =
+                  build_id.empty() && (workflow || type == enums::TASK_QUEUE_TYPE_ACTIVITY);
+              if (request->report_pollers() && served) {
+                FillPollers(matcher_->Pollers(namespace_id, queue, workflow),
+                            info.mutable_pollers());
+              }
+              if (request->report_stats()) {
+                FillStats(served ? matcher_->Stats(namespace_id, queue, workflow)
+                                 : matching::Matcher::QueueStats{},
+                          info.mutable_stats());
+              }
+            }
+            // Unversioned tasks are where new work goes while the queue has no versioning
+            // rules (always, on hdo); no other build id's reachability is computed.
+            if (request->report_task_reachability() && build_id.empty()) {
+              version.set_task_reachability(enums::BUILD_ID_TASK_REACHABILITY_REACHABLE);
+            }
+          }
+          return hugo::Ok(std::move(described));
         }
+        const bool workflow = request->task_queue_type() != enums::TASK_QUEUE_TYPE_ACTIVITY;
+        FillPollers(matcher_->Pollers(namespace_id, queue, workflow), described.mutable_pollers());
+        const auto stats = matcher_->Stats(namespace_id, queue, workflow);
+        if (request->include_task_queue_status()) {
+          // hdo keeps no task id ranges per queue (ids are the history shard's): the levels and
+          // the id block stay zero.
+          auto* status = described.mutable_task_queue_status();
+          status->set_backlog_count_hint(stats.backlog);
+          status->set_rate_per_second(stats.dispatch_limit);
+          status->mutable_task_id_block();
+        }
+        if (request->report_stats()) FillStats(stats, described.mutable_stats());
         return hugo::Ok(std::move(described));
       });
 }
+#pragma GCC diagnostic pop
 
 // --- activities
 

@@ -173,6 +173,7 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
     auto parked = FrontLivePoll(partition);
     if (parked == polls_.end()) break;
     metrics.added->Add();
+    if (!query) partition.added_rate.Record(queued.added);
     if (!Offer(partition, queued, query, parked->second)) {
       // Refused (stale task): the poller stays parked for the next one.
       if (query) query_partitions_.erase(queued.task.query_id);
@@ -191,6 +192,7 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
     // A poller waits and the task is queued anyway: the rate limit holds it (or the tasks ahead
     // of it, which wait for their tokens).
     if (!partition.polls.empty()) partition.metrics.rate_limited->Add();
+    partition.added_rate.Record(queued.added);
     partition.tasks.push_back(std::move(queued));
     ArmDispatch(key, partition);  // parked polls wait for the rate limit's next token
   }
@@ -225,6 +227,7 @@ std::optional<Matcher::ClaimedPoll> Matcher::Claim(const PartitionKey& key) {
   PartitionMetrics& metrics = partition.metrics;
   metrics.pollers_waiting->Add(-1);
   DispatchTaken(partition);
+  partition.added_rate.Record(std::chrono::steady_clock::now());
   metrics.tasks.added->Add();
   metrics.tasks.sync_match->Add();
   metrics.tasks.dispatch_latency->Observe(0);
@@ -316,7 +319,9 @@ bool Matcher::DispatchReady(Partition& partition) {
 }
 
 void Matcher::DispatchTaken(Partition& partition) {
-  if (partition.rate.has_value()) partition.rate->Take(std::chrono::steady_clock::now());
+  const auto now = std::chrono::steady_clock::now();
+  if (partition.rate.has_value()) partition.rate->Take(now);
+  partition.dispatched_rate.Record(now);
 }
 
 void Matcher::SetDispatchRate(const PartitionKey& key, Partition& partition,
@@ -399,6 +404,24 @@ void Matcher::Unpark(Partition& partition, ParkedPollMap::iterator parked) {
   partition.metrics.pollers_waiting->Add(-1);
   parked->second.timer->cancel();
   polls_.erase(parked);
+}
+
+Matcher::QueueStats Matcher::Stats(const std::string& namespace_id, const std::string& task_queue,
+                                   bool workflow) const {
+  QueueStats stats;
+  auto it = partitions_.find({namespace_id, task_queue, workflow ? kWorkflowKind : kActivityKind});
+  if (it == partitions_.end()) return stats;
+  const Partition& partition = it->second;
+  const auto now = std::chrono::steady_clock::now();
+  stats.backlog = static_cast<int64_t>(partition.tasks.size());
+  if (!partition.tasks.empty()) {
+    stats.backlog_age =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - partition.tasks.front().added);
+  }
+  stats.add_rate = partition.added_rate.Rate(now);
+  stats.dispatch_rate = partition.dispatched_rate.Rate(now);
+  stats.dispatch_limit = partition.rate.has_value() ? partition.rate->rate() : kDefaultPollerRate;
+  return stats;
 }
 
 std::optional<double> Matcher::ActivityDispatchRate(const std::string& namespace_id,

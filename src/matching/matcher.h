@@ -48,6 +48,7 @@
 #include "common/metrics.h"
 #include "hugo/result.h"
 #include "matching/rate_limiter.h"
+#include "matching/rate_tracker.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
 
 namespace hdo::matching {
@@ -186,6 +187,16 @@ class Matcher {
   };
   // Every partition holding workflow or activity tasks, with how many (readiness probe).
   std::vector<Backlog> Backlogs() const;
+  // A queue's figures for DescribeTaskQueue (zeros for a queue never used).
+  struct QueueStats {
+    int64_t backlog = 0;                       // tasks queued, none handed to a poller yet
+    std::chrono::milliseconds backlog_age{0};  // how long the oldest of them has waited
+    double add_rate = 0;       // tasks added per second over the last 30 s (TaskRateTracker)
+    double dispatch_rate = 0;  // tasks handed to pollers per second, same window
+    double dispatch_limit = kDefaultPollerRate;  // the dispatch rate limit, else the default
+  };
+  QueueStats Stats(const std::string& namespace_id, const std::string& task_queue,
+                   bool workflow) const;
   // The activity queue's dispatch rate limit in tasks per second (none: unlimited).
   std::optional<double> ActivityDispatchRate(const std::string& namespace_id,
                                              const std::string& task_queue) const;
@@ -234,6 +245,9 @@ class Matcher {
     // The dispatch rate limit (none: unlimited), and the timer that hands queued tasks to parked
     // polls when tokens come back (armed only while both wait).
     std::optional<DispatchRateLimiter> rate;
+    // Tasks added and handed to pollers (queries not counted), for DescribeTaskQueue's stats.
+    TaskRateTracker added_rate;
+    TaskRateTracker dispatched_rate;
     std::unique_ptr<asio::steady_timer> dispatch_timer;
     std::chrono::steady_clock::time_point dispatch_at =
         std::chrono::steady_clock::time_point::max();

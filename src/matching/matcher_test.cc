@@ -126,6 +126,30 @@ TEST_F(MatcherMetricsTest, TasksThatWaitInTheQueueAreBacklogMatchesAndCountInThe
   EXPECT_EQ(Count("hdo_matching_poll_wait_seconds_count", "payments", "Workflow", "task"), 1);
 }
 
+// DescribeTaskQueue's stats: the backlog, its oldest task's age, and the add and dispatch rates.
+TEST_F(MatcherMetricsTest, StatsCountTheBacklogAndTheTasksAddedAndDispatched) {
+  auto empty = matcher_->Stats(kNamespaceId, "payments", true);
+  EXPECT_EQ(empty.backlog, 0);
+  EXPECT_EQ(empty.add_rate, 0);
+  EXPECT_EQ(empty.dispatch_limit, Matcher::kDefaultPollerRate);
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-2")));
+  auto queued = matcher_->Stats(kNamespaceId, "payments", true);
+  EXPECT_EQ(queued.backlog, 2);
+  EXPECT_GT(queued.add_rate, 0);
+  EXPECT_EQ(queued.dispatch_rate, 0);
+  EXPECT_EQ(matcher_->Stats(kNamespaceId, "payments", false).backlog, 0);  // activities apart
+
+  std::optional<std::string> got;
+  EXPECT_EQ(PollWorkflow("payments", &got), 0u);
+  EXPECT_EQ(got, "wf-1");
+  auto after = matcher_->Stats(kNamespaceId, "payments", true);
+  EXPECT_EQ(after.backlog, 1);
+  EXPECT_GT(after.dispatch_rate, 0);
+  EXPECT_GE(after.backlog_age.count(), 0);
+  matcher_->CancelAll();
+}
+
 TEST_F(MatcherMetricsTest, BacklogsListEveryQueueHoldingTasksWithTheirCount) {
   EXPECT_TRUE(matcher_->Backlogs().empty());
   ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
