@@ -179,7 +179,7 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
       if (query) query_partitions_.erase(queued.task.query_id);
       return true;
     }
-    if (!query) DispatchTaken(partition);
+    if (!query) DispatchTaken(partition, queued.added);
     metrics.sync_match->Add();
     Unpark(partition, parked);
     if (query) query_partitions_.erase(queued.task.query_id);
@@ -226,8 +226,9 @@ std::optional<Matcher::ClaimedPoll> Matcher::Claim(const PartitionKey& key) {
   poll.timer->cancel();
   PartitionMetrics& metrics = partition.metrics;
   metrics.pollers_waiting->Add(-1);
-  DispatchTaken(partition);
-  partition.added_rate.Record(std::chrono::steady_clock::now());
+  const auto now = std::chrono::steady_clock::now();
+  DispatchTaken(partition, now);
+  partition.added_rate.Record(now);
   metrics.tasks.added->Add();
   metrics.tasks.sync_match->Add();
   metrics.tasks.dispatch_latency->Observe(0);
@@ -318,8 +319,7 @@ bool Matcher::DispatchReady(Partition& partition) {
   return !partition.rate.has_value() || partition.rate->Ready(std::chrono::steady_clock::now());
 }
 
-void Matcher::DispatchTaken(Partition& partition) {
-  const auto now = std::chrono::steady_clock::now();
+void Matcher::DispatchTaken(Partition& partition, std::chrono::steady_clock::time_point now) {
   if (partition.rate.has_value()) partition.rate->Take(now);
   partition.dispatched_rate.Record(now);
 }

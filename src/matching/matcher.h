@@ -266,7 +266,9 @@ class Matcher {
   uint64_t Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseconds wait);
   // The rate limit: true when a task may be handed over now (always without a limit).
   static bool DispatchReady(Partition& partition);
-  static void DispatchTaken(Partition& partition);
+  // `now`: the caller's clock reading when it has one (one read per hand-off).
+  static void DispatchTaken(Partition& partition, std::chrono::steady_clock::time_point now =
+                                                      std::chrono::steady_clock::now());
   void SetDispatchRate(const PartitionKey& key, Partition& partition, std::optional<double> rate);
   // The partition's oldest parked poll still waiting (ids of polls already gone are dropped,
   // polls whose client went away are cancelled); polls_.end() when there is none.
