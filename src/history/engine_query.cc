@@ -9,6 +9,7 @@
 #include "common/error_codes.h"
 #include "history/engine.h"
 #include "history/engine_errors.h"
+#include "history/time_util.h"
 
 namespace hdo::history {
 namespace {
@@ -19,6 +20,10 @@ namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
 using persistence::v1::MutableState;
 using persistence::v1::QueryTaskToken;
+
+// While the workflow task has failed this many times, queries fail at once: the worker would fail
+// them too (the reference's failQueryWorkflowTaskAttemptCount).
+constexpr int32_t kQueryFailingTaskAttempts = 3;
 
 // A worker's answer to a query, failed instead when it is larger than the blob size limit: the
 // reference checks every answer with common.CheckEventBlobSizeLimit. An answer to a query task
@@ -67,8 +72,25 @@ uint64_t Engine::Query(const std::string& namespace_id, const std::string& names
     done(hugo::Ok(std::move(response)));
     return 0;
   }
-  if (state.last_completed_workflow_task_started_event_id() == 0) {
-    done(hugo::Error::From("Workflow is not ready to handle queries.", errors::kWorkflowNotReady));
+  // A worker can answer only after a workflow task has completed (before that the SDK has no
+  // workflow to ask): until then the query waits for the first task and goes with it. The
+  // reference's refusals, in its order (history's queryworkflow API):
+  const bool completed_any = state.last_completed_workflow_task_started_event_id() != 0;
+  if (!running && !completed_any) {
+    done(hugo::Error::From("Workflow execution closed before WorkflowTaskStarted event",
+                           errors::kWorkflowNotReady));
+    return 0;
+  }
+  if (running && state.workflow_task_backoff_pending() &&
+      ToMillis(state.execution_time()) > NowMs() + wait.count()) {
+    // The first task waits for its backoff (cron, retry, start delay) past the client's deadline.
+    done(hugo::Error::From("Workflow task is not scheduled yet.", errors::kWorkflowNotReady));
+    return 0;
+  }
+  if (running && state.has_workflow_task() &&
+      state.workflow_task().attempt() >= kQueryFailingTaskAttempts) {
+    done(hugo::Error::From("Unable to query workflow due to Workflow Task in failed state.",
+                           errors::kWorkflowNotReady));
     return 0;
   }
   const uint64_t query_id = next_query_id_++;
@@ -84,9 +106,9 @@ uint64_t Engine::Query(const std::string& namespace_id, const std::string& names
   pending.deadline->async_wait([this, query_id](const std::error_code& error) {
     if (!error) CancelQuery(query_id);
   });
-  if (running && state.has_workflow_task()) {
-    // Events are waiting for the workflow: the query goes with that workflow task, so that its
-    // answer reflects them (reference: buffered queries).
+  if (running && (state.has_workflow_task() || !completed_any)) {
+    // Events are waiting for the workflow (or its first task has not completed): the query goes
+    // with the next workflow task, so that its answer reflects them (reference: buffered queries).
     pending.buffered = true;
     run_queries_.emplace(pending.run_id, query_id);
     return query_id;
@@ -139,7 +161,9 @@ void Engine::ServeBufferedQueries(const MutableState& state) {
   const bool running = state.status() == enums::WORKFLOW_EXECUTION_STATUS_RUNNING;
   const auto& task = state.workflow_task();
   const bool task_pending = running && state.has_workflow_task();
+  const bool completed_any = state.last_completed_workflow_task_started_event_id() != 0;
   std::vector<uint64_t> direct;
+  std::vector<uint64_t> closed_before_task;
   for (auto it = begin; it != end;) {
     auto found = queries_.find(it->second);
     if (found == queries_.end()) {
@@ -157,15 +181,26 @@ void Engine::ServeBufferedQueries(const MutableState& state) {
       }
       pending.delivered_started_event_id = 0;  // the task ended without answering it
     }
-    if (task_pending) {
-      ++it;  // goes with the next workflow task
+    if (task_pending || (running && !completed_any)) {
+      ++it;  // goes with the next workflow task (the first one, after its backoff)
       continue;
     }
     pending.buffered = false;
+    if (!completed_any) {
+      closed_before_task.push_back(it->second);
+      it = run_queries_.erase(it);
+      continue;
+    }
     direct.push_back(it->second);
     it = run_queries_.erase(it);
   }
   for (uint64_t query_id : direct) DispatchQueryTask(query_id, state);
+  for (uint64_t query_id : closed_before_task) {
+    // No worker has the workflow to ask (the reference fails it the same way).
+    FinishQuery(query_id,
+                hugo::Error::From("Workflow execution closed before WorkflowTaskStarted event",
+                                  errors::kWorkflowNotReady));
+  }
 }
 
 void Engine::AttachBufferedQueries(const MutableState& state,

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "hdo/client.h"
@@ -2003,6 +2004,25 @@ TEST_F(ScenarioTest, AQueryOnACompletedRunIsAnsweredByReplayingItsHistory) {
   auto total = handle.Value().Query<int64_t>("total");
   ASSERT_TRUE(total.IsSuccess()) << total.Error().ToString();
   EXPECT_EQ(total.Value(), 6);
+}
+
+// --- a query sent before any worker ran the workflow: it waits for the first workflow task and
+// is answered with it (the reference buffers it), from the state that task set up.
+TEST_F(ScenarioTest, AQueryBeforeTheFirstWorkflowTaskIsAnsweredWithThatTask) {
+  Worker& worker = NewWorker();
+  worker.RegisterWorkflow("Tally", &Tally);
+  auto handle = client_->StartWorkflow<int64_t>("Tally", Options("early-query"), int64_t{2});
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  std::optional<hugo::Result<int64_t>> early;
+  std::thread query([&] { early = handle.Value().Query<int64_t>("total"); });
+  std::this_thread::sleep_for(300ms);  // no worker polls yet: the query waits at the server
+  StartWorker();
+  query.join();
+  ASSERT_TRUE(early->IsSuccess()) << early->Error().ToString();
+  EXPECT_EQ(early->Value(), 0);  // the handler's state after the first task, before any timer
+  auto result = handle.Value().GetResult();
+  ASSERT_TRUE(result.IsSuccess()) << result.Error().ToString();
+  EXPECT_EQ(result.Value(), 3);
 }
 
 // --- context propagation: values in headers from the client's thread into the workflow, on to

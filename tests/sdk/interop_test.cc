@@ -453,8 +453,8 @@ TEST_F(InteropTest, TheTemporalCliShowsACppWorkflowsMetadataAndWhatItWaitsFor) {
   options.execution_timeout = 60s;
   auto handle = client_->StartWorkflow<std::string>("CppDescribed", options);
   ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
-  // Once the first task is done the queries have handlers to list (until then the server
-  // refuses queries: "not ready to handle queries").
+  // A query sent before the first task has run waits for it (it goes with that task), so the
+  // handlers exist when it is answered; the loop retries an answer that came back as a failure.
   auto progress = handle.Value().Query<std::string>("progress");
   for (auto until = std::chrono::steady_clock::now() + 30s;
        progress.IsFailure() && std::chrono::steady_clock::now() < until;) {
