@@ -156,9 +156,13 @@ class Engine {
   SignalWithStart(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest& request);
+  // A signal that arrives while the first workflow task waits for its backoff (start delay,
+  // cron, retry) is seen when the backoff ends; `ends_backoff` (a signal-with-start that found
+  // the run) schedules the task at once instead, as the reference does.
   hugo::Result<temporal::api::workflowservice::v1::SignalWorkflowExecutionResponse> Signal(
       const std::string& namespace_id,
-      const temporal::api::workflowservice::v1::SignalWorkflowExecutionRequest& request);
+      const temporal::api::workflowservice::v1::SignalWorkflowExecutionRequest& request,
+      bool ends_backoff = false);
   hugo::Result<temporal::api::workflowservice::v1::RequestCancelWorkflowExecutionResponse>
   RequestCancel(
       const std::string& namespace_id,

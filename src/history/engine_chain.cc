@@ -130,8 +130,11 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
         AddDuration(state.execution_time(), execution_timeout);
   }
 
-  auto* started = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)
-                      ->mutable_workflow_execution_started_event_attributes();
+  auto* started_event = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  // The workflow's summary and details (the reference's history builder: on the event itself).
+  if (request.has_user_metadata())
+    *started_event->mutable_user_metadata() = request.user_metadata();
+  auto* started = started_event->mutable_workflow_execution_started_event_attributes();
   *started->mutable_workflow_type() = request.workflow_type();
   started->mutable_task_queue()->set_name(request.task_queue().name());
   started->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);

@@ -507,6 +507,11 @@ hugo::Result<hugo::Unit> Engine::ProcessStartChild(const TransferTask& task, int
     *request.mutable_search_attributes() = initiated.search_attributes();
   }
   if (initiated.has_priority()) *request.mutable_priority() = initiated.priority();
+  // The command's summary and details become the child's own (reference: the transfer task
+  // starts the child with the Initiated event's user metadata).
+  if (initiated_events.Value().events(0).has_user_metadata()) {
+    *request.mutable_user_metadata() = initiated_events.Value().events(0).user_metadata();
+  }
 
   NewRun spec;
   spec.namespace_id = child.namespace_id();

@@ -115,6 +115,10 @@ wf::StartWorkflowExecutionRequest StartPart(
   }
   if (request.has_header()) *start.mutable_header() = request.header();
   if (request.has_priority()) *start.mutable_priority() = request.priority();
+  if (request.has_workflow_start_delay()) {
+    *start.mutable_workflow_start_delay() = request.workflow_start_delay();
+  }
+  if (request.has_user_metadata()) *start.mutable_user_metadata() = request.user_metadata();
   return start;
 }
 
@@ -179,7 +183,8 @@ hugo::Result<std::string> Engine::StartNewRun(
   spec.run_id = run_id;
   spec.signal = signal;
   // A cron workflow's first run waits for the schedule's first time; a start delay delays the
-  // first workflow task (a signal-with-start's signal ends the delay, as in the reference).
+  // first workflow task, also a signal-with-start's (its signal is delivered with that task; a
+  // later signal-with-start ends the delay: Signal's ends_backoff).
   if (!request.cron_schedule().empty()) {
     auto schedule = CronSchedule::Parse(request.cron_schedule());
     if (schedule.IsFailure()) return schedule.Error();
@@ -187,7 +192,7 @@ hugo::Result<std::string> Engine::StartNewRun(
     if (wait.has_value() && *wait > 0) spec.backoff = DurationFromMillis(*wait);
     // The first run of a cron workflow is already one of its schedule's (reference).
     spec.initiator = enums::CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE;
-  } else if (request.has_workflow_start_delay() && signal == nullptr) {
+  } else if (request.has_workflow_start_delay()) {
     spec.backoff = request.workflow_start_delay();
   }
   if (replaced != nullptr && replaced->status == enums::WORKFLOW_EXECUTION_STATUS_RUNNING) {
@@ -252,7 +257,7 @@ hugo::Result<wf::SignalWithStartWorkflowExecutionResponse> Engine::SignalWithSta
       signal.set_identity(request.identity());
       signal.set_request_id(request.request_id());
       *signal.mutable_header() = request.header();
-      auto signaled = Signal(namespace_id, signal);
+      auto signaled = Signal(namespace_id, signal, /*ends_backoff=*/true);
       if (signaled.IsFailure()) return signaled.Error();
       wf::SignalWithStartWorkflowExecutionResponse response;
       response.set_run_id(current.Value().run_id);
@@ -276,7 +281,8 @@ hugo::Result<wf::SignalWithStartWorkflowExecutionResponse> Engine::SignalWithSta
 }
 
 hugo::Result<wf::SignalWorkflowExecutionResponse> Engine::Signal(
-    const std::string& namespace_id, const wf::SignalWorkflowExecutionRequest& request) {
+    const std::string& namespace_id, const wf::SignalWorkflowExecutionRequest& request,
+    bool ends_backoff) {
   auto begun = BeginExecution(namespace_id, request.workflow_execution());
   if (begun.IsFailure()) return begun.Error();
   Mutation& m = begun.Value();
@@ -300,6 +306,8 @@ hugo::Result<wf::SignalWorkflowExecutionResponse> Engine::Signal(
     }
   }
   state.set_signal_count(state.signal_count() + 1);
+  // The backoff's timer still fires later, and then finds nothing to do.
+  if (ends_backoff && !state.has_workflow_task()) state.set_workflow_task_backoff_pending(false);
   EnsureWorkflowTask(m);
   auto committed = Commit(m);
   if (committed.IsFailure()) return committed.Error();
@@ -426,6 +434,13 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
   *config->mutable_workflow_execution_timeout() = state.workflow_execution_timeout();
   *config->mutable_workflow_run_timeout() = state.workflow_run_timeout();
   *config->mutable_default_workflow_task_timeout() = state.default_workflow_task_timeout();
+  // The summary and details are read from the Started event, as the reference does (they are
+  // not kept in the mutable state that every transition writes).
+  auto first = ReadEvents({namespace_id, execution.workflow_id(), run_id.Value()}, 1, 1);
+  if (first.IsFailure()) return first.Error();
+  if (first.Value().events_size() == 1 && first.Value().events(0).has_user_metadata()) {
+    *config->mutable_user_metadata() = first.Value().events(0).user_metadata();
+  }
 
   auto* info = response.mutable_workflow_execution_info();
   info->mutable_execution()->set_workflow_id(state.workflow_id());

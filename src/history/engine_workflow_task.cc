@@ -404,6 +404,7 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
                                    "Blob data size exceeds limit.", true, true};
       break;
     }
+    const int events_before = m.events.events_size();
     switch (cmd.command_type()) {
       case enums::COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
         const auto& attributes = cmd.schedule_activity_task_command_attributes();
@@ -680,6 +681,12 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
         break;
     }
     if (rejection.has_value()) break;
+    // A command's summary and details (user metadata) go on the event it wrote first (the
+    // reference sets them on the event its command handler returns: Scheduled, TimerStarted,
+    // Initiated, the close event, ...).
+    if (cmd.has_user_metadata() && m.events.events_size() > events_before) {
+      *m.events.mutable_events(events_before)->mutable_user_metadata() = cmd.user_metadata();
+    }
   }
   if (!rejection.has_value()) rejection = ProcessUpdateMessages(m, request);  // updates
 
