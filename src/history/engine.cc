@@ -828,7 +828,7 @@ void Engine::EnsureWorkflowTask(Mutation& m) {
   if (state.status() != enums::WORKFLOW_EXECUTION_STATUS_RUNNING) return;
   if (state.has_workflow_task()) return;
   // Events that arrive while the first task waits for its backoff are seen when it ends.
-  if (state.workflow_task_backoff_pending()) return;
+  if (PendingOnBackoff(state)) return;
   ScheduleWorkflowTask(m, 1);
 }
 

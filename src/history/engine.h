@@ -473,6 +473,13 @@ class Engine {
   void ScheduleWorkflowTask(Mutation& m, int32_t attempt);
   // Schedules one when the run is open and has none.
   void EnsureWorkflowTask(Mutation& m);
+  // The first workflow task still waits for its backoff (start delay, cron, retry): the flag is
+  // set and no workflow task was ever scheduled since (an update's task ends the wait, as the
+  // reference's IsWorkflowPendingOnWorkflowTaskBackoff: no task pending or completed).
+  static bool PendingOnBackoff(const persistence::v1::MutableState& state) {
+    return state.workflow_task_backoff_pending() && !state.has_workflow_task() &&
+           state.last_completed_workflow_task_started_event_id() == 0;
+  }
   void AddTimer(Mutation& m, persistence::v1::TimerTask task,
                 const google::protobuf::Timestamp& fire_time);
   // Closes the run: pending activities, timers and the workflow task are dropped.

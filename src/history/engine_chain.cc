@@ -222,9 +222,11 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
 
 bool Engine::OnWorkflowBackoff(Mutation& m, const TimerTask& /*task*/) {
   MutableState& state = m.run.state;
+  // A task scheduled meanwhile (an update's, a later signal-with-start's) ended the wait.
+  const bool waiting = PendingOnBackoff(state);
   if (!state.workflow_task_backoff_pending()) return false;
   state.set_workflow_task_backoff_pending(false);
-  EnsureWorkflowTask(m);
+  if (waiting) EnsureWorkflowTask(m);
   return true;
 }
 

@@ -81,7 +81,7 @@ uint64_t Engine::Query(const std::string& namespace_id, const std::string& names
                            errors::kWorkflowNotReady));
     return 0;
   }
-  if (running && state.workflow_task_backoff_pending() &&
+  if (running && PendingOnBackoff(state) &&
       ToMillis(state.execution_time()) > NowMs() + wait.count()) {
     // The first task waits for its backoff (cron, retry, start delay) past the client's deadline.
     done(hugo::Error::From("Workflow task is not scheduled yet.", errors::kWorkflowNotReady));

@@ -307,7 +307,7 @@ hugo::Result<wf::SignalWorkflowExecutionResponse> Engine::Signal(
   }
   state.set_signal_count(state.signal_count() + 1);
   // The backoff's timer still fires later, and then finds nothing to do.
-  if (ends_backoff && !state.has_workflow_task()) state.set_workflow_task_backoff_pending(false);
+  if (ends_backoff) state.set_workflow_task_backoff_pending(false);
   EnsureWorkflowTask(m);
   auto committed = Commit(m);
   if (committed.IsFailure()) return committed.Error();

@@ -14,6 +14,8 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 )
 
 func TestASignalWithStartDelayHoldsTheFirstTaskUntilAnotherSignalWithStart(t *testing.T) {
@@ -69,5 +71,59 @@ func TestASignalWithStartDelayHoldsTheFirstTaskUntilAnotherSignalWithStart(t *te
 	want = append(want, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
 	if got := types(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("history after a second signal-with-start = %v; want %v (it ends the delay)", got, want)
+	}
+}
+
+// UpdatedThenSignaled answers update "set" and completes with the value once a "go" signal comes.
+func UpdatedThenSignaled(ctx workflow.Context) (string, error) {
+	value := ""
+	if err := workflow.SetUpdateHandler(ctx, "set", func(ctx workflow.Context, v string) (string, error) {
+		value = v
+		return "set " + v, nil
+	}); err != nil {
+		return "", err
+	}
+	workflow.GetSignalChannel(ctx, "go").Receive(ctx, nil)
+	return value, nil
+}
+
+// Goal: an update sent while the first workflow task waits for its start delay runs that task at
+// once, and the run goes on normally afterwards: later events (a signal) get workflow tasks (the
+// reference: the delay no longer holds once a workflow task exists).
+func TestAnUpdateDuringTheStartDelayStartsTheRunAndLaterEventsAreDelivered(t *testing.T) {
+	c := dialTarget(t)
+	suffix := fmt.Sprintf("%d", time.Now().UnixNano())
+	queue := "update-delay-" + suffix
+	w := worker.New(c, queue, worker.Options{})
+	w.RegisterWorkflow(UpdatedThenSignaled)
+	if err := w.Start(); err != nil {
+		t.Fatalf("worker.Start: %v", err)
+	}
+	t.Cleanup(w.Stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "update-delay-" + suffix, TaskQueue: queue,
+		StartDelay: time.Hour}, UpdatedThenSignaled)
+	if err != nil {
+		t.Fatalf("ExecuteWorkflow: %v", err)
+	}
+	t.Cleanup(func() { _ = c.TerminateWorkflow(context.Background(), run.GetID(), "", "test over") })
+	handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), RunID: run.GetRunID(),
+		UpdateName: "set", Args: []interface{}{"x"}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err != nil {
+		t.Fatalf("UpdateWorkflow: %v", err)
+	}
+	var answer string
+	if err := handle.Get(ctx, &answer); err != nil || answer != "set x" {
+		t.Fatalf("update = %q, %v; want \"set x\"", answer, err)
+	}
+	if err := c.SignalWorkflow(ctx, run.GetID(), run.GetRunID(), "go", nil); err != nil {
+		t.Fatalf("signal: %v", err)
+	}
+	resultCtx, resultCancel := context.WithTimeout(ctx, 20*time.Second)
+	defer resultCancel()
+	var result string
+	if err := run.Get(resultCtx, &result); err != nil || result != "x" {
+		t.Fatalf("result = %q, %v; want \"x\" (the signal after the update must get a workflow task)", result, err)
 	}
 }
