@@ -743,7 +743,26 @@ bool Engine::FlushBuffered(Mutation& m) {
   // -scheduled id, -initiated id).
   std::map<int64_t, int64_t> started_ids;
   std::map<int64_t, int64_t> child_started_ids;
-  for (auto& buffered : *state.mutable_buffered_events()) {
+  // Outcomes of activities and children go after the other buffered events (signals, starts,
+  // cancel requests), in their order: the reference's reorderBuffer.
+  auto* events = state.mutable_buffered_events();
+  std::stable_partition(events->begin(), events->end(), [](const hist::HistoryEvent& event) {
+    switch (event.event_type()) {
+      case enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+      case enums::EVENT_TYPE_ACTIVITY_TASK_FAILED:
+      case enums::EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+      case enums::EVENT_TYPE_ACTIVITY_TASK_CANCELED:
+      case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED:
+      case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED:
+      case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT:
+      case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED:
+      case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED:
+        return false;
+      default:
+        return true;
+    }
+  });
+  for (auto& buffered : *events) {
     hist::HistoryEvent* event = m.events.add_events();
     *event = std::move(buffered);
     event->set_event_id(state.next_event_id());

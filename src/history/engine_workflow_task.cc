@@ -394,6 +394,7 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   bool new_task = request.force_create_new_workflow_task();
   std::vector<int64_t> eager_activities;  // scheduled event ids, in command order
   std::optional<CommandRejection> rejection;
+  const bool arrived_while_running = state.buffered_events_size() > 0;
   for (const auto& original : request.commands()) {
     command::Command cmd = original;
     rejection = NormalizeCommand(&cmd, context);
@@ -491,9 +492,14 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
         attributes->set_scheduled_event_id(scheduled_id);
         attributes->set_workflow_task_completed_event_id(completed_id);
         if (!info.started()) {
-          // Not running anywhere: canceled at once, and the workflow hears of it.
-          auto* canceled = Append(m, enums::EVENT_TYPE_ACTIVITY_TASK_CANCELED)
-                               ->mutable_activity_task_canceled_event_attributes();
+          // Not running anywhere: canceled at once, and the workflow hears of it. The event is
+          // buffered, as the reference's history builder buffers every outcome: it follows the
+          // events of this task's commands (the SDKs number those from the commands), and a run
+          // this task closes drops it.
+          hist::HistoryEvent* buffered = state.add_buffered_events();
+          *buffered->mutable_event_time() = now_();
+          buffered->set_event_type(enums::EVENT_TYPE_ACTIVITY_TASK_CANCELED);
+          auto* canceled = buffered->mutable_activity_task_canceled_event_attributes();
           canceled->set_scheduled_event_id(scheduled_id);
           canceled->set_latest_cancel_requested_event_id(requested->event_id());
           canceled->set_identity(request.identity());
@@ -635,8 +641,9 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
       case enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
       case enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
       case enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
-        // New events the workflow has not seen yet: it must see them before it may close.
-        if (state.buffered_events_size() > 0) {
+        // New events the workflow has not seen yet: it must see them before it may close (those
+        // this task's own commands buffered do not count).
+        if (arrived_while_running) {
           rejection = CommandRejection{
               enums::WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
               "Workflow has unhandled events: close command rejected, a new workflow task is "
@@ -718,7 +725,11 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   }
 
   bool scheduled_next = false;
-  if (IsRunning(state)) {
+  if (!IsRunning(state)) {
+    // Closed by this task: what its commands buffered is dropped (the reference's history
+    // builder drops the buffer of a finished run).
+    state.clear_buffered_events();
+  } else {
     if (FlushBuffered(m)) new_task = true;
     // reference: a history past its limits ends the run.
     if (state.next_event_id() - 1 > options_.history_count_max) {
