@@ -14,15 +14,30 @@ namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
 using persistence::v1::MutableState;
 
-std::string PageToken(int64_t next_event_id) { return "v1:" + std::to_string(next_event_id); }
+// A page token names the next event and the run it belongs to (the reference's continuation
+// token carries the run id too): the pages of one read stay on one run even when the request
+// names none and the workflow continues as new meanwhile.
+struct PagePosition {
+  int64_t next_event_id = 1;
+  std::string run_id;  // empty: the first page (the request's run, or the current one)
+};
 
-hugo::Result<int64_t> ParsePageToken(const std::string& token) {
-  if (token.empty()) return hugo::Ok(int64_t{1});
+std::string PageToken(int64_t next_event_id, const std::string& run_id) {
+  return "v1:" + std::to_string(next_event_id) + ":" + run_id;
+}
+
+hugo::Result<PagePosition> ParsePageToken(const std::string& token) {
+  if (token.empty()) return hugo::Ok(PagePosition{});
   if (token.rfind("v1:", 0) == 0) {
+    const size_t colon = token.find(':', 3);
     try {
       size_t used = 0;
-      int64_t value = std::stoll(token.substr(3), &used);
-      if (used == token.size() - 3 && value >= 1) return hugo::Ok(value);
+      const std::string number = token.substr(3, colon == std::string::npos ? colon : colon - 3);
+      int64_t value = std::stoll(number, &used);
+      if (used == number.size() && value >= 1) {
+        return hugo::Ok(PagePosition{
+            value, colon == std::string::npos ? std::string() : token.substr(colon + 1)});
+      }
     } catch (const std::exception&) {
       // Falls through to the error below: a token is only ever one we issued.
     }
@@ -42,8 +57,11 @@ uint64_t Engine::GetHistory(const std::string& namespace_id,
   waiter->done = std::move(done);
   waiter->timer = std::make_unique<asio::steady_timer>(executor_);
   waiter->timer->expires_after(options_.history_long_poll);
-  auto run_id =
-      ResolveRunId(namespace_id, request.execution().workflow_id(), request.execution().run_id());
+  auto position = ParsePageToken(request.next_page_token());  // valid: TryAnswerHistory read it
+  auto run_id = position.IsSuccess() && !position.Value().run_id.empty()
+                    ? hugo::Result<std::string>::Ok(position.Value().run_id)
+                    : ResolveRunId(namespace_id, request.execution().workflow_id(),
+                                   request.execution().run_id());
   waiter->run_id = run_id.IsSuccess() ? run_id.Value() : std::string();
   waiter->id = next_history_wait_id_++;
   waiters_.emplace(waiter->run_id, waiter);
@@ -83,17 +101,25 @@ void Engine::CancelHistoryWait(uint64_t wait_id) {
 bool Engine::TryAnswerHistory(const std::string& namespace_id,
                               const wf::GetWorkflowExecutionHistoryRequest& request,
                               bool deadline_passed, const HistoryDone& done) {
-  auto run_id =
-      ResolveRunId(namespace_id, request.execution().workflow_id(), request.execution().run_id());
+  auto position = ParsePageToken(request.next_page_token());
+  if (position.IsFailure()) {
+    done(position.Error());
+    return true;
+  }
+  const std::string& token_run_id = position.Value().run_id;
+  if (!token_run_id.empty() && !request.execution().run_id().empty() &&
+      request.execution().run_id() != token_run_id) {
+    done(InvalidArgument("RunId in the request does not match the NextPageToken."));
+    return true;
+  }
+  auto run_id = token_run_id.empty() ? ResolveRunId(namespace_id, request.execution().workflow_id(),
+                                                    request.execution().run_id())
+                                     : hugo::Result<std::string>::Ok(token_run_id);
   if (run_id.IsFailure()) {
     done(run_id.Error());
     return true;
   }
-  auto first_event_id = ParsePageToken(request.next_page_token());
-  if (first_event_id.IsFailure()) {
-    done(first_event_id.Error());
-    return true;
-  }
+  const int64_t first_event_id = position.Value().next_event_id;
   const persistence::RunKey key{namespace_id, request.execution().workflow_id(), run_id.Value()};
   auto peeked = PeekRun(key);
   if (peeked.IsFailure()) {
@@ -105,20 +131,20 @@ bool Engine::TryAnswerHistory(const std::string& namespace_id,
   const int64_t last_event_id = peeked.Value()->state.next_event_id() - 1;
   const bool close_only =
       request.history_event_filter_type() == enums::HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
-  const bool nothing_new = close_only ? running : first_event_id.Value() > last_event_id;
+  const bool nothing_new = close_only ? running : first_event_id > last_event_id;
   if (nothing_new && running) {
     if (request.wait_new_event() && !deadline_passed) return false;
     // "Nothing yet, ask again": empty events with a token, which the SDKs loop on.
     wf::GetWorkflowExecutionHistoryResponse response;
     response.mutable_history();
     response.set_next_page_token(
-        PageToken(close_only ? first_event_id.Value() : last_event_id + 1));
+        PageToken(close_only ? first_event_id : last_event_id + 1, run_id.Value()));
     done(hugo::Ok(std::move(response)));
     return true;
   }
   int64_t page_size = request.maximum_page_size() > 0 ? request.maximum_page_size()
                                                       : options_.history_page_size_default;
-  int64_t from = close_only ? last_event_id : first_event_id.Value();
+  int64_t from = close_only ? last_event_id : first_event_id;
   int64_t to = close_only ? last_event_id : std::min(last_event_id, from + page_size - 1);
   auto history = EventsOf(key, from, to);
   if (history.IsFailure()) {
@@ -127,7 +153,11 @@ bool Engine::TryAnswerHistory(const std::string& namespace_id,
   }
   wf::GetWorkflowExecutionHistoryResponse response;
   *response.mutable_history() = std::move(history).Value();
-  if (!close_only && to < last_event_id) response.set_next_page_token(PageToken(to + 1));
+  // A long poll of a running run always gets a token: its next call waits for what comes after
+  // (the reference keeps the continuation while the run is open).
+  if (!close_only && (to < last_event_id || (request.wait_new_event() && running))) {
+    response.set_next_page_token(PageToken(to + 1, run_id.Value()));
+  }
   done(hugo::Ok(std::move(response)));
   return true;
 }
