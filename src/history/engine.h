@@ -476,6 +476,17 @@ class Engine {
   // The first workflow task still waits for its backoff (start delay, cron, retry): the flag is
   // set and no workflow task was ever scheduled since (an update's task ends the wait, as the
   // reference's IsWorkflowPendingOnWorkflowTaskBackoff: no task pending or completed).
+  // An activity's or child's priority with the fields it leaves unset taken from its run's (the
+  // reference's priorities.Merge).
+  static temporal::api::common::v1::Priority MergePriority(
+      const temporal::api::common::v1::Priority& run,
+      const temporal::api::common::v1::Priority& own) {
+    temporal::api::common::v1::Priority merged = own;
+    if (merged.priority_key() == 0) merged.set_priority_key(run.priority_key());
+    if (merged.fairness_key().empty()) merged.set_fairness_key(run.fairness_key());
+    if (merged.fairness_weight() == 0) merged.set_fairness_weight(run.fairness_weight());
+    return merged;
+  }
   static bool PendingOnBackoff(const persistence::v1::MutableState& state) {
     return state.workflow_task_backoff_pending() && !state.has_workflow_task() &&
            state.last_completed_workflow_task_started_event_id() == 0;

@@ -135,7 +135,9 @@ wf::PollActivityTaskQueueResponse Engine::ActivityTaskResponse(const MutableStat
   *response.mutable_start_to_close_timeout() = info.start_to_close_timeout();
   *response.mutable_heartbeat_timeout() = info.heartbeat_timeout();
   *response.mutable_retry_policy() = info.retry_policy();
-  if (info.has_priority()) *response.mutable_priority() = info.priority();
+  if (info.has_priority() || state.has_priority()) {
+    *response.mutable_priority() = MergePriority(state.priority(), info.priority());
+  }
   return response;
 }
 

@@ -79,6 +79,7 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
   state.set_first_execution_run_id(first_run_id);
   state.set_workflow_type(request.workflow_type().name());
   state.set_task_queue(request.task_queue().name());
+  if (request.has_priority()) *state.mutable_priority() = request.priority();
   state.set_status(enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
   state.set_next_event_id(1);
   state.set_create_request_id(request.request_id());

@@ -506,7 +506,9 @@ hugo::Result<hugo::Unit> Engine::ProcessStartChild(const TransferTask& task, int
   if (initiated.has_search_attributes()) {
     *request.mutable_search_attributes() = initiated.search_attributes();
   }
-  if (initiated.has_priority()) *request.mutable_priority() = initiated.priority();
+  if (initiated.has_priority() || state.has_priority()) {
+    *request.mutable_priority() = MergePriority(state.priority(), initiated.priority());
+  }
   // The command's summary and details become the child's own (reference: the transfer task
   // starts the child with the Initiated event's user metadata).
   if (initiated_events.Value().events(0).has_user_metadata()) {

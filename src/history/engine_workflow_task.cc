@@ -372,6 +372,11 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   completed->set_binary_checksum(request.binary_checksum());
+  // The worker's build id as it reported it (deprecated too: the reference writes the stamp as
+  // sent, and the SDKs read a run's current build id from it).
+  if (request.has_worker_version_stamp()) {
+    *completed->mutable_worker_version() = request.worker_version_stamp();
+  }
 #pragma GCC diagnostic pop
   if (request.has_sdk_metadata()) *completed->mutable_sdk_metadata() = request.sdk_metadata();
   if (request.has_metering_metadata()) {
