@@ -185,6 +185,9 @@ hugo::Result<Engine::Mutation> Engine::BeginActivity(const ActivityRef& ref, Act
 
 int64_t Engine::AppendActivityStarted(Mutation& m, const ActivityInfo& info) {
   auto* event = AppendOrBuffer(m, enums::EVENT_TYPE_ACTIVITY_TASK_STARTED);
+  // Written when the attempt ends, dated when it started (the reference overwrites the event
+  // time with the activity's started time).
+  if (IsSet(info.started_time())) *event->mutable_event_time() = info.started_time();
   auto* started = event->mutable_activity_task_started_event_attributes();
   started->set_scheduled_event_id(info.scheduled_event_id());
   started->set_identity(info.started_identity());
