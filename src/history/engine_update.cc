@@ -733,7 +733,13 @@ uint64_t Engine::UpdateWithStart(const std::string& namespace_id,
   bool use_existing = false;
   if (existing.has_value()) {
     auto status = StatusOfUpdate(*existing, update_id);
-    if (status.has_value() && status->stage == kCompleted) {
+    // A closed run's update counts only if it completed there (an update the run's close
+    // aborted does not: the id reuse policy decides, as the reference's).
+    const auto stored = existing->state.updates().find(update_id);
+    const bool completed_in_history =
+        stored != existing->state.updates().end() && stored->second.completed_event_id() != 0;
+    if (status.has_value() && status->stage == kCompleted &&
+        (IsRunning(existing->state) || completed_in_history)) {
       use_existing = true;
     } else if (IsRunning(existing->state)) {
       use_existing =

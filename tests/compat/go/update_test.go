@@ -15,6 +15,7 @@ import (
 	"github.com/hdo/hdo/tests/compat/go/hdotest"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -313,5 +314,87 @@ func TestAnAcceptedUpdateSurvivesAServerKill9(t *testing.T) {
 	var got string
 	if err := c.GetWorkflowUpdateHandle(client.GetWorkflowUpdateHandleOptions{WorkflowID: id, UpdateID: "survivor"}).Get(ctx, &got); err != nil || got != "released" {
 		t.Fatalf("update result after kill -9 = %q, %v", got, err)
+	}
+}
+
+// NeverFinishesItsUpdate accepts update "hang", whose handler waits forever; a "done" signal
+// completes the workflow with the update still running.
+func NeverFinishesItsUpdate(ctx workflow.Context) (string, error) {
+	if err := workflow.SetUpdateHandler(ctx, "hang", func(ctx workflow.Context) (string, error) {
+		return "", workflow.Await(ctx, func() bool { return false })
+	}); err != nil {
+		return "", err
+	}
+	workflow.GetSignalChannel(ctx, "done").Receive(ctx, nil)
+	return "closed", nil
+}
+
+// Goal: update-with-start does not attach to an update that a closed run accepted but never
+// completed (its close aborted it): the id reuse policy decides, as on the reference: with
+// REJECT_DUPLICATE the start fails with WorkflowExecutionAlreadyStarted, with ALLOW_DUPLICATE a new
+// run starts and takes the update.
+func TestUpdateWithStartDoesNotAttachToAnUpdateAbortedByTheRunsClose(t *testing.T) {
+	c := dialTarget(t)
+	suffix := fmt.Sprintf("%d", time.Now().UnixNano())
+	queue := "uws-aborted-" + suffix
+	w := worker.New(c, queue, worker.Options{})
+	w.RegisterWorkflow(NeverFinishesItsUpdate)
+	if err := w.Start(); err != nil {
+		t.Fatalf("worker.Start: %v", err)
+	}
+	t.Cleanup(w.Stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, reuse := range []enumspb.WorkflowIdReusePolicy{enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE} {
+		id := fmt.Sprintf("uws-aborted-%d-%s", reuse, suffix)
+		withStart := func(ctx context.Context) (client.WorkflowUpdateHandle, client.WithStartWorkflowOperation, error) {
+			start := c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{ID: id, TaskQueue: queue,
+				WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL, WorkflowIDReusePolicy: reuse},
+				NeverFinishesItsUpdate)
+			handle, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+				StartWorkflowOperation: start,
+				UpdateOptions: client.UpdateWorkflowOptions{UpdateID: "the-update", UpdateName: "hang",
+					WaitForStage: client.WorkflowUpdateStageAccepted},
+			})
+			return handle, start, err
+		}
+		_, start, err := withStart(ctx)
+		if err != nil {
+			t.Fatalf("%v: first UpdateWithStartWorkflow: %v", reuse, err)
+		}
+		first, err := start.Get(ctx)
+		if err != nil {
+			t.Fatalf("%v: first start: %v", reuse, err)
+		}
+		if err := c.SignalWorkflow(ctx, id, first.GetRunID(), "done", nil); err != nil {
+			t.Fatalf("%v: signal: %v", reuse, err)
+		}
+		if err := first.Get(ctx, nil); err != nil {
+			t.Fatalf("%v: first run: %v", reuse, err)
+		}
+		// (The Go SDK retries an update-with-start whose start failed until its context ends.)
+		secondCtx, secondCancel := context.WithTimeout(ctx, 5*time.Second)
+		_, start, err = withStart(secondCtx)
+		secondCancel()
+		if reuse == enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE {
+			var already *serviceerror.WorkflowExecutionAlreadyStarted
+			startCtx, startCancel := context.WithTimeout(ctx, time.Second)
+			_, startErr := start.Get(startCtx)
+			startCancel()
+			t.Logf("second update-with-start: %v; start: %v", err, startErr)
+			if !errors.As(err, &already) && !errors.As(startErr, &already) {
+				t.Fatalf("%v: second UpdateWithStartWorkflow = %v (start %v); want WorkflowExecutionAlreadyStarted", reuse, err, startErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%v: second UpdateWithStartWorkflow: %v", reuse, err)
+		}
+		second, err := start.Get(ctx)
+		if err != nil || second.GetRunID() == first.GetRunID() {
+			t.Fatalf("%v: second start ran %v, %v; want a new run after %s", reuse, second, err, first.GetRunID())
+		}
+		_ = c.TerminateWorkflow(ctx, id, second.GetRunID(), "test over")
 	}
 }
