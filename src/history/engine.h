@@ -506,6 +506,14 @@ class Engine {
 
   // --- visibility (engine_visibility.cc)
   hugo::Result<SearchAttributeScope> SearchAttributesOf(const std::string& namespace_id);
+  // Outgoing search attributes carry their registered type (payload metadata "type", e.g.
+  // "Datetime") where the writer sent none, so SDKs decode them typed (the reference's
+  // ApplyTypeMap on history reads and Describe). Attributes the namespace does not know, and
+  // store failures, leave a value as it is.
+  void TypeSearchAttributes(const std::string& namespace_id,
+                            temporal::api::history::v1::History& history);
+  void TypeSearchAttributes(const std::string& namespace_id,
+                            temporal::api::common::v1::SearchAttributes& attributes);
   // Validates `attributes` against the namespace's (InvalidArgument with the reference's
   // message) and merges them into the state's normalized copy; a null value removes one.
   hugo::Result<hugo::Unit> ApplySearchAttributes(

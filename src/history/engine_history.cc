@@ -153,6 +153,7 @@ bool Engine::TryAnswerHistory(const std::string& namespace_id,
   }
   wf::GetWorkflowExecutionHistoryResponse response;
   *response.mutable_history() = std::move(history).Value();
+  TypeSearchAttributes(namespace_id, *response.mutable_history());
   // A long poll of a running run always gets a token: its next call waits for what comes after
   // (the reference keeps the continuation while the run is open).
   if (!close_only && (to < last_event_id || (request.wait_new_event() && running))) {

@@ -35,6 +35,74 @@ hugo::Result<Engine::SearchAttributeScope> Engine::SearchAttributesOf(
   return hugo::Ok(SearchAttributeScope{kDefaults, namespace_id});
 }
 
+namespace {
+
+void TypeFields(const visibility::SearchAttributeSet& set,
+                temporal::api::common::v1::SearchAttributes& attributes) {
+  for (auto& [name, value] : *attributes.mutable_indexed_fields()) {
+    auto& metadata = *value.mutable_metadata();
+    if (metadata.contains("type")) continue;
+    const visibility::AttributeDef* def = set.FindExact(name);
+    if (def == nullptr) continue;
+    const std::string_view type = visibility::TypeName(def->type);
+    if (type != "Unspecified") metadata["type"] = std::string(type);
+  }
+}
+
+temporal::api::common::v1::SearchAttributes* SearchAttributesIn(
+    temporal::api::history::v1::HistoryEvent& event) {
+  switch (event.attributes_case()) {
+    case temporal::api::history::v1::HistoryEvent::kWorkflowExecutionStartedEventAttributes: {
+      auto* attributes = event.mutable_workflow_execution_started_event_attributes();
+      return attributes->has_search_attributes() ? attributes->mutable_search_attributes()
+                                                 : nullptr;
+    }
+    case temporal::api::history::v1::HistoryEvent::
+        kWorkflowExecutionContinuedAsNewEventAttributes: {
+      auto* attributes = event.mutable_workflow_execution_continued_as_new_event_attributes();
+      return attributes->has_search_attributes() ? attributes->mutable_search_attributes()
+                                                 : nullptr;
+    }
+    case temporal::api::history::v1::HistoryEvent::
+        kStartChildWorkflowExecutionInitiatedEventAttributes: {
+      auto* attributes = event.mutable_start_child_workflow_execution_initiated_event_attributes();
+      return attributes->has_search_attributes() ? attributes->mutable_search_attributes()
+                                                 : nullptr;
+    }
+    case temporal::api::history::v1::HistoryEvent::kUpsertWorkflowSearchAttributesEventAttributes: {
+      auto* attributes = event.mutable_upsert_workflow_search_attributes_event_attributes();
+      return attributes->has_search_attributes() ? attributes->mutable_search_attributes()
+                                                 : nullptr;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+void Engine::TypeSearchAttributes(const std::string& namespace_id,
+                                  temporal::api::history::v1::History& history) {
+  std::shared_ptr<const visibility::SearchAttributeSet> set;  // looked up at the first need
+  for (auto& event : *history.mutable_events()) {
+    auto* attributes = SearchAttributesIn(event);
+    if (attributes == nullptr || attributes->indexed_fields().empty()) continue;
+    if (set == nullptr) {
+      auto scope = SearchAttributesOf(namespace_id);
+      if (scope.IsFailure()) return;
+      set = scope.Value().set;
+    }
+    TypeFields(*set, *attributes);
+  }
+}
+
+void Engine::TypeSearchAttributes(const std::string& namespace_id,
+                                  temporal::api::common::v1::SearchAttributes& attributes) {
+  if (attributes.indexed_fields().empty()) return;
+  auto scope = SearchAttributesOf(namespace_id);
+  if (scope.IsSuccess()) TypeFields(*scope.Value().set, attributes);
+}
+
 hugo::Result<hugo::Unit> Engine::ApplySearchAttributes(
     MutableState& state, const temporal::api::common::v1::SearchAttributes& attributes) {
   if (attributes.indexed_fields().empty()) return hugo::Ok();

@@ -453,7 +453,10 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
   info->set_status(static_cast<enums::WorkflowExecutionStatus>(state.status()));
   info->set_history_length(state.next_event_id() - 1);
   if (state.has_memo()) *info->mutable_memo() = state.memo();
-  if (state.has_search_attributes()) *info->mutable_search_attributes() = state.search_attributes();
+  if (state.has_search_attributes()) {
+    *info->mutable_search_attributes() = state.search_attributes();
+    TypeSearchAttributes(namespace_id, *info->mutable_search_attributes());
+  }
   info->set_task_queue(state.task_queue());
   info->set_state_transition_count(state.state_transition_count());
   info->set_first_run_id(state.first_execution_run_id());

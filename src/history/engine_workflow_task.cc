@@ -202,6 +202,7 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::WorkflowTaskResponse(
   if (history.IsFailure()) return history.Error();
   wf::PollWorkflowTaskQueueResponse response;
   *response.mutable_history() = std::move(history).Value();
+  TypeSearchAttributes(state.namespace_id(), *response.mutable_history());
   if (workflow_task->transient() || workflow_task->speculative()) {
     *response.mutable_history()->add_events() =
         ScheduledEvent(state, workflow_task->scheduled_time());
