@@ -5,6 +5,7 @@
 #include <absl/synchronization/mutex.h>
 #include <grpc/support/log.h>
 #include <signal.h>
+#include <strings.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "common/version.h"
 #include "server/config.h"
 #include "server/server.h"
+#include "temporal/api/enums/v1/common.pb.h"
 
 namespace {
 
@@ -35,6 +37,69 @@ void RouteGrpcLogs() {
 [[noreturn]] void FailBadInput(const std::string& message) {
   std::fprintf(stderr, "hdo: error: %s\n", message.c_str());
   std::exit(kExitBadInput);
+}
+
+// start-dev --search-attribute NAME=TYPE (the reference dev server's flag): the type by its
+// short name, any case ("keyword", "Datetime", "KeywordList").
+void AddSearchAttributeFlag(const std::string& flag, hdo::server::Server::Options& options) {
+  namespace enums = temporal::api::enums::v1;
+  static const std::pair<const char*, enums::IndexedValueType> kTypes[] = {
+      {"Text", enums::INDEXED_VALUE_TYPE_TEXT},
+      {"Keyword", enums::INDEXED_VALUE_TYPE_KEYWORD},
+      {"Int", enums::INDEXED_VALUE_TYPE_INT},
+      {"Double", enums::INDEXED_VALUE_TYPE_DOUBLE},
+      {"Bool", enums::INDEXED_VALUE_TYPE_BOOL},
+      {"Datetime", enums::INDEXED_VALUE_TYPE_DATETIME},
+      {"KeywordList", enums::INDEXED_VALUE_TYPE_KEYWORD_LIST}};
+  const size_t equals = flag.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    FailBadInput("--search-attribute '" + flag + "': write NAME=TYPE, e.g. CustomerId=Keyword");
+  }
+  const std::string name = flag.substr(0, equals);
+  const std::string type = flag.substr(equals + 1);
+  for (const auto& [type_name, value] : kTypes) {
+    if (strcasecmp(type.c_str(), type_name) == 0) {
+      options.search_attributes[name] = value;
+      return;
+    }
+  }
+  FailBadInput("--search-attribute '" + flag + "': unknown type '" + type +
+               "' (types: Text, Keyword, Int, Double, Bool, Datetime, KeywordList)");
+}
+
+// start-dev --dynamic-config-value KEY=JSON (the reference dev server's flag): the keys hdo has a
+// setting for are applied; the others are reported and ignored (hdo has no dynamic config: the
+// features such keys switch on in the reference are always on here).
+void AddDynamicConfigFlag(const std::string& flag, hdo::server::Server::Options& options) {
+  const size_t equals = flag.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    FailBadInput("--dynamic-config-value '" + flag +
+                 "': write KEY=VALUE, e.g. limit.historyCount.suggestContinueAsNew=50");
+  }
+  const std::string key = flag.substr(0, equals);
+  const std::string value = flag.substr(equals + 1);
+  int64_t* target = nullptr;
+  if (key == "limit.historyCount.suggestContinueAsNew") {
+    target = &options.history_count_suggest_continue_as_new;
+  } else if (key == "limit.historySize.suggestContinueAsNew") {
+    target = &options.history_size_suggest_continue_as_new;
+  }
+  if (target == nullptr) {
+    hdo::log::Warn("dynamic config key not used by hdo: ignored", {{"key", key}});
+    return;
+  }
+  size_t used = 0;
+  long long number = 0;
+  try {
+    number = std::stoll(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != value.size() || number < 1) {
+    FailBadInput("--dynamic-config-value '" + flag + "': " + key +
+                 " takes a whole number of at least 1");
+  }
+  *target = number;
 }
 
 // A message for a missing or unknown command that names the command path and the choices, e.g.
@@ -185,6 +250,17 @@ int main(int argc, char** argv) {
   std::vector<std::string> extra_namespaces;
   start_dev->add_option("-n,--namespace", extra_namespaces,
                         "Namespace to create besides 'default' (repeatable)");
+  std::vector<std::string> search_attribute_flags;
+  start_dev->add_option("--search-attribute", search_attribute_flags,
+                        "Custom search attribute NAME=TYPE to register in every startup "
+                        "namespace (repeatable; types Text, Keyword, Int, Double, Bool, "
+                        "Datetime, KeywordList)");
+  std::vector<std::string> dynamic_config_flags;
+  start_dev->add_option("--dynamic-config-value", dynamic_config_flags,
+                        "KEY=VALUE as the reference dev server takes it (repeatable): "
+                        "limit.historyCount.suggestContinueAsNew and "
+                        "limit.historySize.suggestContinueAsNew are applied, other keys are "
+                        "reported and ignored");
   CLI::Option* metrics_port =
       start_dev
           ->add_option("--metrics-port", options.metrics_port,
@@ -245,6 +321,8 @@ int main(int argc, char** argv) {
   hdo::log::SetLevel(level);
 
   for (const std::string& name : extra_namespaces) options.namespaces.push_back(name);
+  for (const std::string& flag : search_attribute_flags) AddSearchAttributeFlag(flag, options);
+  for (const std::string& flag : dynamic_config_flags) AddDynamicConfigFlag(flag, options);
   // A port the user named must be served or fail like --port; only the default gives way.
   options.metrics_port_optional = metrics_port->count() == 0;
   options.visibility_delay = std::chrono::milliseconds(visibility_delay_ms);

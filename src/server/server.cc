@@ -335,8 +335,33 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       std::move(matcher_options), SystemNow);
   visibility_ = std::make_unique<frontend::Visibility>(
       visibility_store_.get(), namespace_store_.get(), frontend::Visibility::Options{});
+  // The startup namespaces' custom search attributes (an existing one is kept as it is).
+  if (!options_.search_attributes.empty()) {
+    temporal::api::operatorservice::v1::AddSearchAttributesRequest add;
+    for (const auto& [name, type] : options_.search_attributes) {
+      (*add.mutable_search_attributes())[name] =
+          static_cast<temporal::api::enums::v1::IndexedValueType>(type);
+    }
+    for (const std::string& name : options_.namespaces) {
+      auto namespace_id = namespace_handler_->ResolveId(name);
+      auto added =
+          namespace_id.IsSuccess()
+              ? visibility_->AddSearchAttributes(namespace_id.Value(), add)
+              : hugo::Result<temporal::api::operatorservice::v1::AddSearchAttributesResponse>(
+                    namespace_id.Error());
+      if (added.IsFailure()) {
+        return hugo::Error::From("cannot register the search attributes in namespace '" + name +
+                                     "': " + added.Error().Message(),
+                                 added.Error().Code());
+      }
+    }
+  }
   history::Engine::Options engine_options;
   engine_options.activity_eager_execution = options_.activity_eager_execution;
+  engine_options.history_count_suggest_continue_as_new =
+      options_.history_count_suggest_continue_as_new;
+  engine_options.history_size_suggest_continue_as_new =
+      options_.history_size_suggest_continue_as_new;
   engine_options.visibility_delay = options_.visibility_delay;
   engine_options.search_attributes =
       [this](

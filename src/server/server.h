@@ -94,6 +94,13 @@ class Server {
     std::chrono::seconds namespace_retention = std::chrono::hours(24);
     // Retention of a startup namespace by name, where it differs from namespace_retention.
     std::map<std::string, std::chrono::seconds> namespace_retentions;
+    // Custom search attributes registered in every startup namespace (start-dev
+    // --search-attribute), by name: a temporal.api.enums.v1.IndexedValueType.
+    std::map<std::string, int32_t> search_attributes;
+    // History limits' continue-as-new suggestions (history::Engine::Options; start-dev
+    // --dynamic-config-value limit.historyCount.suggestContinueAsNew / historySize).
+    int64_t history_count_suggest_continue_as_new = 4 * 1024;
+    int64_t history_size_suggest_continue_as_new = int64_t{4} * 1024 * 1024;
     // Transactions sharing one commit (one fsync) at most; 1 commits each on its own.
     int commit_batch_max = 1000;
     // Eager activity execution (history::Engine::Options::activity_eager_execution).

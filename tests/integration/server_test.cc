@@ -15,6 +15,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "temporal/api/errordetails/v1/message.pb.h"
+#include "temporal/api/operatorservice/v1/service.grpc.pb.h"
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 #include "testlib/dev_server.h"
 #include "testlib/process.h"
@@ -160,6 +161,13 @@ TEST_F(ServerTest, BadInputGivesOneLineAndExitCode2) {
       {{"server", "start-dev", "--port", "seven"}, "seven"},
       {{"server", "start-dev", "--ip", "not-an-ip", "--port", "0"}, "invalid --ip 'not-an-ip'"},
       {{"server", "start-dev", "--port", "0", "--db-filename", dir_}, "is a directory"},
+      {{"server", "start-dev", "--search-attribute", "Color"}, "write NAME=TYPE"},
+      {{"server", "start-dev", "--search-attribute", "Color=Colour"}, "unknown type 'Colour'"},
+      {{"server", "start-dev", "--dynamic-config-value", "limit.historyCount.suggestContinueAsNew"},
+       "write KEY=VALUE"},
+      {{"server", "start-dev", "--dynamic-config-value",
+        "limit.historyCount.suggestContinueAsNew=many"},
+       "takes a whole number"},
       {{"server"}, "'hdo server' needs a command: start-dev"},
       {{"server", "start-prod"}, "unknown command 'start-prod' for 'hdo server'"},
       {{"no-such-command"}, "unknown command 'no-such-command' for 'hdo'"},
@@ -237,6 +245,38 @@ TEST_F(ServerTest, NamespacesSurviveARestartOnTheSameFile) {
   EXPECT_EQ(defaults.config().workflow_execution_retention_ttl().seconds(), 86400);
   DescribeNamespace(restarted.address(), "orders", &status);
   EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+// start-dev takes the reference dev server's --search-attribute (registered in every startup
+// namespace, the type's name in any case) and --dynamic-config-value (keys hdo has no setting for
+// are reported and ignored, the server starts).
+TEST_F(ServerTest, StartDevRegistersSearchAttributesAndTakesDynamicConfigValues) {
+  DevServer server(Db(), {"--namespace", "orders", "--search-attribute", "Color=keyword",
+                          "--search-attribute", "Due=Datetime", "--dynamic-config-value",
+                          "frontend.enableUpdateWorkflowExecution=true", "--dynamic-config-value",
+                          "limit.historyCount.suggestContinueAsNew=50"});
+  ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
+  auto stub = temporal::api::operatorservice::v1::OperatorService::NewStub(Dial(server.address()));
+  for (const char* name : {"default", "orders"}) {
+    SCOPED_TRACE(name);
+    grpc::ClientContext context;
+    SetDeadline(context);
+    temporal::api::operatorservice::v1::ListSearchAttributesRequest request;
+    request.set_namespace_(name);
+    temporal::api::operatorservice::v1::ListSearchAttributesResponse response;
+    grpc::Status status = stub->ListSearchAttributes(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.custom_attributes().size(), 2u);
+    EXPECT_EQ(response.custom_attributes().at("Color"),
+              temporal::api::enums::v1::INDEXED_VALUE_TYPE_KEYWORD);
+    EXPECT_EQ(response.custom_attributes().at("Due"),
+              temporal::api::enums::v1::INDEXED_VALUE_TYPE_DATETIME);
+  }
+  server.process().Signal(SIGINT);
+  ASSERT_EQ(server.process().Wait(seconds(30)), 0);
+  EXPECT_NE(server.process().Stderr().find("frontend.enableUpdateWorkflowExecution"),
+            std::string::npos)
+      << "the ignored key is not reported: " << server.process().Stderr();
 }
 
 TEST_F(ServerTest, AnUnknownNamespaceIsNotFoundWithTheTemporalFailureDetail) {
