@@ -27,13 +27,7 @@ func TestActivityTaskStartedIsDatedWhenTheAttemptStarted(t *testing.T) {
 	c := dialTarget(t)
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano())
 	queue := "started-time-" + suffix
-	w := worker.New(c, queue, worker.Options{})
-	w.RegisterWorkflow(RunsSlowly)
-	w.RegisterActivity(SlowUpper)
-	if err := w.Start(); err != nil {
-		t.Fatalf("worker.Start: %v", err)
-	}
-	t.Cleanup(w.Stop)
+	runWorker(t, c, queue, worker.Options{}, []any{RunsSlowly}, []any{SlowUpper})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "started-time-" + suffix, TaskQueue: queue}, RunsSlowly)

@@ -42,13 +42,7 @@ func TestAnActivityCanceledInTheTaskThatScheduledItIsCanceledAfterThatTasksEvent
 	c := dialTarget(t)
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano())
 	queue := "cancel-at-once-" + suffix
-	w := worker.New(c, queue, worker.Options{})
-	w.RegisterWorkflow(CancelThenRun)
-	w.RegisterActivity(SlowUpper)
-	if err := w.Start(); err != nil {
-		t.Fatalf("worker.Start: %v", err)
-	}
-	t.Cleanup(w.Stop)
+	runWorker(t, c, queue, worker.Options{}, []any{CancelThenRun}, []any{SlowUpper})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for _, closeAtOnce := range []bool{false, true} {

@@ -34,12 +34,7 @@ func TestALongPollHistoryReadFollowsTheRunUntilItCloses(t *testing.T) {
 	c := dialTarget(t)
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano())
 	queue := "long-poll-history-" + suffix
-	w := worker.New(c, queue, worker.Options{})
-	w.RegisterWorkflow(TwoNaps)
-	if err := w.Start(); err != nil {
-		t.Fatalf("worker.Start: %v", err)
-	}
-	t.Cleanup(w.Stop)
+	runWorker(t, c, queue, worker.Options{}, []any{TwoNaps}, []any{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "long-poll-history-" + suffix, TaskQueue: queue}, TwoNaps)

@@ -47,14 +47,7 @@ func TestActivitiesAndChildrenTakeTheWorkflowsPriorityWhereTheySetNone(t *testin
 	c := dialTarget(t)
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano())
 	queue := "priority-" + suffix
-	w := worker.New(c, queue, worker.Options{})
-	w.RegisterWorkflow(InheritsPriority)
-	w.RegisterWorkflow(ChildReportsPriority)
-	w.RegisterActivity(ReportPriority)
-	if err := w.Start(); err != nil {
-		t.Fatalf("worker.Start: %v", err)
-	}
-	t.Cleanup(w.Stop)
+	runWorker(t, c, queue, worker.Options{}, []any{InheritsPriority, ChildReportsPriority}, []any{ReportPriority})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "priority-" + suffix, TaskQueue: queue,
@@ -79,12 +72,7 @@ func TestTheWorkersBuildIdIsKeptOnTheCompletedWorkflowTask(t *testing.T) {
 	c := dialTarget(t)
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano())
 	queue := "build-id-" + suffix
-	w := worker.New(c, queue, worker.Options{BuildID: "build-" + suffix})
-	w.RegisterWorkflow(ChildReportsPriority)
-	if err := w.Start(); err != nil {
-		t.Fatalf("worker.Start: %v", err)
-	}
-	t.Cleanup(w.Stop)
+	runWorker(t, c, queue, worker.Options{BuildID: "build-" + suffix}, []any{ChildReportsPriority}, []any{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "build-id-" + suffix, TaskQueue: queue}, ChildReportsPriority)

@@ -94,12 +94,7 @@ func TestAnUpdateDuringTheStartDelayStartsTheRunAndLaterEventsAreDelivered(t *te
 	c := dialTarget(t)
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano())
 	queue := "update-delay-" + suffix
-	w := worker.New(c, queue, worker.Options{})
-	w.RegisterWorkflow(UpdatedThenSignaled)
-	if err := w.Start(); err != nil {
-		t.Fatalf("worker.Start: %v", err)
-	}
-	t.Cleanup(w.Stop)
+	runWorker(t, c, queue, worker.Options{}, []any{UpdatedThenSignaled}, []any{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "update-delay-" + suffix, TaskQueue: queue,

@@ -337,12 +337,7 @@ func TestUpdateWithStartDoesNotAttachToAnUpdateAbortedByTheRunsClose(t *testing.
 	c := dialTarget(t)
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano())
 	queue := "uws-aborted-" + suffix
-	w := worker.New(c, queue, worker.Options{})
-	w.RegisterWorkflow(NeverFinishesItsUpdate)
-	if err := w.Start(); err != nil {
-		t.Fatalf("worker.Start: %v", err)
-	}
-	t.Cleanup(w.Stop)
+	runWorker(t, c, queue, worker.Options{}, []any{NeverFinishesItsUpdate}, []any{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for _, reuse := range []enumspb.WorkflowIdReusePolicy{enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,

@@ -74,14 +74,7 @@ func TestSummariesAndDetailsAreKeptOnEventsAndDescribed(t *testing.T) {
 	c := dialTarget(t)
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano())
 	queue := "summaries-" + suffix
-	w := worker.New(c, queue, worker.Options{})
-	w.RegisterWorkflow(Summarized)
-	w.RegisterWorkflow(SummarizedChild)
-	w.RegisterActivity(SummarizedActivity)
-	if err := w.Start(); err != nil {
-		t.Fatalf("worker.Start: %v", err)
-	}
-	t.Cleanup(w.Stop)
+	runWorker(t, c, queue, worker.Options{}, []any{Summarized, SummarizedChild}, []any{SummarizedActivity})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "summarized-" + suffix, TaskQueue: queue,
