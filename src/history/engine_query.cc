@@ -25,6 +25,13 @@ using persistence::v1::QueryTaskToken;
 // them too (the reference's failQueryWorkflowTaskAttemptCount).
 constexpr int32_t kQueryFailingTaskAttempts = 3;
 
+// A query to a run that closed before any workflow task started: no worker has the workflow to
+// ask (the reference's ErrWorkflowClosedBeforeWorkflowTaskStarted).
+hugo::Error ClosedBeforeTaskStarted() {
+  return hugo::Error::From("Workflow execution closed before WorkflowTaskStarted event",
+                           errors::kWorkflowNotReady);
+}
+
 // A worker's answer to a query, failed instead when it is larger than the blob size limit: the
 // reference checks every answer with common.CheckEventBlobSizeLimit. An answer to a query task
 // is turned into a failed answer with that error's message (the caller gets QueryFailed); an
@@ -77,8 +84,7 @@ uint64_t Engine::Query(const std::string& namespace_id, const std::string& names
   // reference's refusals, in its order (history's queryworkflow API):
   const bool completed_any = state.last_completed_workflow_task_started_event_id() != 0;
   if (!running && !completed_any) {
-    done(hugo::Error::From("Workflow execution closed before WorkflowTaskStarted event",
-                           errors::kWorkflowNotReady));
+    done(ClosedBeforeTaskStarted());
     return 0;
   }
   if (running && PendingOnBackoff(state) &&
@@ -195,12 +201,7 @@ void Engine::ServeBufferedQueries(const MutableState& state) {
     it = run_queries_.erase(it);
   }
   for (uint64_t query_id : direct) DispatchQueryTask(query_id, state);
-  for (uint64_t query_id : closed_before_task) {
-    // No worker has the workflow to ask (the reference fails it the same way).
-    FinishQuery(query_id,
-                hugo::Error::From("Workflow execution closed before WorkflowTaskStarted event",
-                                  errors::kWorkflowNotReady));
-  }
+  for (uint64_t query_id : closed_before_task) FinishQuery(query_id, ClosedBeforeTaskStarted());
 }
 
 void Engine::AttachBufferedQueries(const MutableState& state,
