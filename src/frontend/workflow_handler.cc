@@ -15,6 +15,7 @@
 #include "frontend/store_queue.h"
 #include "frontend/validation.h"
 #include "frontend/visibility.h"
+#include "frontend/workflow_handler_calls.h"
 #include "google/rpc/status.pb.h"
 #include "history/engine.h"
 #include "history/time_util.h"
@@ -29,11 +30,13 @@ namespace wf = temporal::api::workflowservice::v1;
 
 WorkflowHandler::WorkflowHandler(NamespaceHandler* namespaces, history::Engine* engine,
                                  matching::Matcher* matcher, Visibility* visibility,
-                                 asio::thread_pool* store_io, persistence::Durability* durability)
+                                 worker::Scheduler* scheduler, asio::thread_pool* store_io,
+                                 persistence::Durability* durability)
     : namespaces_(namespaces),
       engine_(engine),
       matcher_(matcher),
       visibility_(visibility),
+      scheduler_(scheduler),
       store_io_(store_io),
       durability_(durability) {
   // The generated service registers a handler for every RPC, in the order of service.proto.
@@ -88,7 +91,14 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "GetSearchAttributes",
                                                 "UpdateWorkflowExecution",
                                                 "PollWorkflowExecutionUpdate",
-                                                "ExecuteMultiOperation"};
+                                                "ExecuteMultiOperation",
+                                                "CreateSchedule",
+                                                "DescribeSchedule",
+                                                "UpdateSchedule",
+                                                "PatchSchedule",
+                                                "DeleteSchedule",
+                                                "ListSchedules",
+                                                "ListScheduleMatchingTimes"};
   return methods;
 }
 
@@ -131,38 +141,6 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetSystemInfo(
 }  // namespace hdo::frontend
 
 namespace hdo::frontend {
-
-template <class Response, class Call>
-grpc::ServerUnaryReactor* WorkflowHandler::OnStore(grpc::CallbackServerContext* context,
-                                                   Response* response, Call call) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // The request and response live until Finish, so the posted work may use them.
-  PostToStore(*store_io_, [this, reactor, response, call = std::move(call)]() mutable {
-    auto result = call();
-    if (result.IsFailure()) {
-      FinishDurable(durability_, reactor, ToGrpcStatus(result.Error()));
-      return;
-    }
-    *response = std::move(result).Value();
-    FinishDurable(durability_, reactor, grpc::Status::OK);
-  });
-  return reactor;
-}
-
-template <class Request, class Response, class Validate, class Call>
-grpc::ServerUnaryReactor* WorkflowHandler::OnNamespace(grpc::CallbackServerContext* context,
-                                                       const Request* request, Response* response,
-                                                       Validate validate, Call call) {
-  return OnStore(context, response,
-                 [this, request, validate = std::move(validate),
-                  call = std::move(call)]() -> hugo::Result<Response> {
-                   auto valid = validate(*request);
-                   if (valid.IsFailure()) return valid.Error();
-                   auto namespace_id = namespaces_->ResolveId(request->namespace_());
-                   if (namespace_id.IsFailure()) return namespace_id.Error();
-                   return call(namespace_id.Value());
-                 });
-}
 
 grpc::ServerUnaryReactor* WorkflowHandler::RegisterNamespace(
     grpc::CallbackServerContext* context, const wf::RegisterNamespaceRequest* request,

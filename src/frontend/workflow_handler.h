@@ -26,6 +26,9 @@ class Engine;
 namespace hdo::matching {
 class Matcher;
 }
+namespace hdo::worker {
+class Scheduler;
+}
 
 namespace hdo::frontend {
 
@@ -39,7 +42,7 @@ class WorkflowHandler final
   // the handler's gRPC server.
   // Replies wait for `durability` (frontend/reply.h).
   WorkflowHandler(NamespaceHandler* namespaces, history::Engine* engine, matching::Matcher* matcher,
-                  Visibility* visibility, asio::thread_pool* store_io,
+                  Visibility* visibility, worker::Scheduler* scheduler, asio::thread_pool* store_io,
                   persistence::Durability* durability);
 
   // The RPC names this handler answers; every other WorkflowService method is unimplemented.
@@ -221,6 +224,36 @@ class WorkflowHandler final
       const temporal::api::workflowservice::v1::GetSearchAttributesRequest* request,
       temporal::api::workflowservice::v1::GetSearchAttributesResponse* response) override;
 
+  // Schedules (worker/scheduler.h; workflow_handler_schedules.cc).
+  grpc::ServerUnaryReactor* CreateSchedule(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::CreateScheduleRequest* request,
+      temporal::api::workflowservice::v1::CreateScheduleResponse* response) override;
+  grpc::ServerUnaryReactor* DescribeSchedule(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::DescribeScheduleRequest* request,
+      temporal::api::workflowservice::v1::DescribeScheduleResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateSchedule(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::UpdateScheduleRequest* request,
+      temporal::api::workflowservice::v1::UpdateScheduleResponse* response) override;
+  grpc::ServerUnaryReactor* PatchSchedule(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::PatchScheduleRequest* request,
+      temporal::api::workflowservice::v1::PatchScheduleResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteSchedule(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::DeleteScheduleRequest* request,
+      temporal::api::workflowservice::v1::DeleteScheduleResponse* response) override;
+  grpc::ServerUnaryReactor* ListSchedules(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::ListSchedulesRequest* request,
+      temporal::api::workflowservice::v1::ListSchedulesResponse* response) override;
+  grpc::ServerUnaryReactor* ListScheduleMatchingTimes(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::ListScheduleMatchingTimesRequest* request,
+      temporal::api::workflowservice::v1::ListScheduleMatchingTimesResponse* response) override;
+
  private:
   // Runs `call()` (returning hugo::Result<Response>) on the store IO thread and finishes the
   // reactor there with the response or the error's gRPC status.
@@ -238,6 +271,7 @@ class WorkflowHandler final
   history::Engine* engine_;
   matching::Matcher* matcher_;
   Visibility* visibility_;
+  worker::Scheduler* scheduler_;
   asio::thread_pool* store_io_;
   persistence::Durability* durability_;
   // Ids of updates sent without one (used on the engine thread only).

@@ -80,4 +80,18 @@ class CronSchedule {
 std::optional<int64_t> CronBackoffMs(const CronSchedule& schedule, int64_t scheduled_ms,
                                      int64_t now_ms);
 
+// Go time helpers the schedules' specs share with cron (worker/schedule_spec.h).
+// time.ParseDuration, in nanoseconds; nullopt when Go refuses the text.
+std::optional<int64_t> ParseGoDurationNanos(std::string_view text);
+// True for the zone names that evaluate exactly as UTC (see "Time zones" above).
+bool IsUtcZoneName(std::string_view zone);
+// Days since 1970-01-01 of a proleptic Gregorian date, and back.
+int64_t DaysFromCivilDate(int64_t year, int64_t month, int64_t day);
+struct CivilDate {
+  int64_t year;
+  int64_t month;  // 1..12
+  int64_t day;    // 1..31
+};
+CivilDate CivilDateFromDays(int64_t days);
+
 }  // namespace hdo::history

@@ -49,6 +49,16 @@ class Engine {
     std::shared_ptr<const visibility::SearchAttributeSet> set;
     std::string namespace_name;
   };
+  // A run a schedule started closed and its chain ended (Options::on_scheduled_run_closed).
+  struct ScheduledRunClosed {
+    std::string namespace_id;
+    std::string schedule_id;
+    std::string workflow_id;
+    std::string run_id;  // the chain's last run
+    temporal::api::enums::v1::WorkflowExecutionStatus status =
+        temporal::api::enums::v1::WORKFLOW_EXECUTION_STATUS_UNSPECIFIED;
+    temporal::api::history::v1::HistoryEvent close_event;
+  };
   struct Options {
     std::chrono::seconds default_workflow_task_timeout = std::chrono::seconds(10);
     std::chrono::seconds max_workflow_task_timeout = std::chrono::seconds(120);
@@ -108,6 +118,10 @@ class Engine {
     std::chrono::milliseconds visibility_delay{0};
     // Deferred visibility: rows pending that make the engine write them at once.
     size_t visibility_pending_max = 4096;
+    // Called on the engine thread after the commit of a transition that ends the chain of a run a
+    // schedule started (search attribute TemporalScheduledById): the scheduler hears of it
+    // (worker/scheduler.h). Unset: nobody listens.
+    std::function<void(const ScheduledRunClosed&)> on_scheduled_run_closed;
   };
   using Now = std::function<google::protobuf::Timestamp()>;
   template <class Response>
@@ -176,6 +190,10 @@ class Engine {
   hugo::Result<temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse> Describe(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::DescribeWorkflowExecutionRequest& request);
+  // Outgoing search attributes get their registered type where they carry none (see the private
+  // overload for histories); the scheduler's Describe uses it for schedules' attributes.
+  void TypeSearchAttributes(const std::string& namespace_id,
+                            temporal::api::common::v1::SearchAttributes& attributes);
   hugo::Result<temporal::api::workflowservice::v1::ResetStickyTaskQueueResponse> ResetSticky(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::ResetStickyTaskQueueRequest& request);
@@ -512,8 +530,6 @@ class Engine {
   // store failures, leave a value as it is.
   void TypeSearchAttributes(const std::string& namespace_id,
                             temporal::api::history::v1::History& history);
-  void TypeSearchAttributes(const std::string& namespace_id,
-                            temporal::api::common::v1::SearchAttributes& attributes);
   // Validates `attributes` against the namespace's (InvalidArgument with the reference's
   // message) and merges them into the state's normalized copy; a null value removes one.
   hugo::Result<hugo::Unit> ApplySearchAttributes(
@@ -569,6 +585,7 @@ class Engine {
   // Every close: tells the parent (when the chain ends here) and hands the children to their
   // parent close policies.
   void OnRunClosed(Mutation& m);
+  void NotifyScheduler(Mutation& m, const temporal::api::history::v1::HistoryEvent& close_event);
   // The engine's own transfer tasks (children, external signals and cancels, close policies).
   void ProcessTransfer(const persistence::v1::TransferTask& task, int64_t task_id);
   hugo::Result<hugo::Unit> ProcessStartChild(const persistence::v1::TransferTask& task,

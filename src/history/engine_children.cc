@@ -10,6 +10,7 @@
 // across a crash (the task is reloaded at startup).
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
 
 #include "common/error_codes.h"
 #include "history/cron.h"
@@ -407,6 +408,10 @@ void Engine::OnRunClosed(Mutation& m) {
     *task.mutable_parent() = state.parent();
     m.transfer.push_back(std::move(task));
   }
+  if (options_.on_scheduled_run_closed && state.new_execution_run_id().empty() &&
+      close_event != nullptr && IsCloseEvent(close_event->event_type())) {
+    NotifyScheduler(m, *close_event);
+  }
   // Started children follow their parent close policy; children not started yet are not started.
   TransferTask policies = TaskOf(state, TransferTask::KIND_PARENT_CLOSE_POLICY);
   for (const auto& [initiated_id, child] : state.children()) {
@@ -420,6 +425,24 @@ void Engine::OnRunClosed(Mutation& m) {
   state.clear_children();
   state.clear_external_signals();
   state.clear_external_cancels();
+}
+
+// A run a schedule started tells the scheduler how its chain ended, once the close is committed.
+void Engine::NotifyScheduler(Mutation& m, const hist::HistoryEvent& close_event) {
+  const MutableState& state = m.run.state;
+  auto scheduled_by = state.search_attributes().indexed_fields().find("TemporalScheduledById");
+  if (scheduled_by == state.search_attributes().indexed_fields().end()) return;
+  auto schedule_id = nlohmann::json::parse(scheduled_by->second.data(), nullptr, false);
+  if (!schedule_id.is_string()) return;
+  ScheduledRunClosed closed{state.namespace_id(),
+                            schedule_id.get<std::string>(),
+                            state.workflow_id(),
+                            state.run_id(),
+                            static_cast<enums::WorkflowExecutionStatus>(state.status()),
+                            close_event};
+  m.after_commit.push_back([this, closed = std::move(closed)] {
+    if (options_.on_scheduled_run_closed) options_.on_scheduled_run_closed(closed);
+  });
 }
 
 // --- the engine's transfer tasks

@@ -24,12 +24,14 @@
 #include "frontend/visibility.h"
 #include "frontend/workflow_handler.h"
 #include "history/engine.h"
+#include "history/time_util.h"
 #include "matching/matcher.h"
 #include "persistence/group_commit.h"
 #include "persistence/sql/connect.h"
 #include "persistence/sql/execution_store.h"
 #include "persistence/sql/migrations.h"
 #include "persistence/sql/namespace_store.h"
+#include "persistence/sql/schedule_store.h"
 #include "persistence/sql/session.h"
 #include "persistence/sql/shards.h"
 #include "persistence/sql/visibility_store.h"
@@ -37,8 +39,10 @@
 #include "persistence/sqlite/execution_store.h"
 #include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/namespace_store.h"
+#include "persistence/sqlite/schedule_store.h"
 #include "persistence/sqlite/visibility_store.h"
 #include "server/http_server.h"
+#include "worker/scheduler.h"
 
 namespace hdo::server {
 namespace {
@@ -162,8 +166,8 @@ hugo::Result<hugo::Unit> Server::Start() {
     return store_ok;
   }
   workflow_handler_ = std::make_unique<frontend::WorkflowHandler>(
-      namespace_handler_.get(), engine_.get(), matcher_.get(), visibility_.get(), store_io_.get(),
-      group_commit_.get());
+      namespace_handler_.get(), engine_.get(), matcher_.get(), visibility_.get(), scheduler_.get(),
+      store_io_.get(), group_commit_.get());
   operator_handler_ = std::make_unique<frontend::OperatorHandler>(
       namespace_handler_.get(), visibility_.get(), store_io_.get(), group_commit_.get());
   unimplemented_service_ = std::make_unique<frontend::UnimplementedService>();
@@ -252,6 +256,7 @@ hugo::Result<hugo::Unit> Server::OpenSqlite() {
   if (migrated.IsFailure()) return migrated.Error();
   store_description_ = "SQLite " + database_->path();
   namespace_store_ = std::make_unique<persistence::sqlite::SqliteNamespaceStore>(database_.get());
+  schedule_store_ = std::make_unique<persistence::sqlite::SqliteScheduleStore>(database_.get());
   execution_store_ = std::make_unique<persistence::sqlite::SqliteExecutionStore>(database_.get());
   auto visibility = std::make_unique<persistence::sqlite::SqliteVisibilityStore>(database_.get());
   sqlite_visibility_ = visibility.get();
@@ -284,6 +289,7 @@ hugo::Result<hugo::Unit> Server::OpenSql() {
   int64_t task_id_floor = ownership.Value().task_id_floor;
   session_->SetFence(persistence::sql::ShardFence(std::move(ownership).Value()));
   namespace_store_ = std::make_unique<persistence::sql::SqlNamespaceStore>(session_.get());
+  schedule_store_ = std::make_unique<persistence::sql::SqlScheduleStore>(session_.get());
   execution_store_ =
       std::make_unique<persistence::sql::SqlExecutionStore>(session_.get(), task_id_floor);
   visibility_store_ = std::make_unique<persistence::sql::SqlVisibilityStore>(session_.get());
@@ -377,12 +383,22 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   engine_options.namespace_name_of = [this](const std::string& namespace_id) {
     return visibility_->NamespaceName(namespace_id);
   };
+  engine_options.on_scheduled_run_closed =
+      [this](const history::Engine::ScheduledRunClosed& closed) {
+        if (scheduler_ != nullptr) scheduler_->OnRunClosed(closed);
+      };
   engine_ = std::make_unique<history::Engine>(execution_store_.get(), matcher_.get(),
                                               store_io_->get_executor(), engine_options, SystemNow);
   visibility_->SetBeforeRead([this] { return engine_->FlushVisibility(); });
   // Still single-threaded here: recovery hands undelivered workflow tasks to matching.
   auto recovered = engine_->Recover();
   if (recovered.IsFailure()) return recovered.Error();
+  // Schedules take what came due while the server was down (within their catch-up windows).
+  scheduler_ = std::make_unique<worker::Scheduler>(
+      schedule_store_.get(), engine_.get(), store_io_->get_executor(), worker::Scheduler::Options{},
+      [] { return history::ToMillis(SystemNow()); });
+  auto schedules = scheduler_->Recover();
+  if (schedules.IsFailure()) return schedules.Error();
   statistics_timer_ = std::make_unique<asio::steady_timer>(store_io_->get_executor());
   RefreshStatistics();
   // From here on the store thread's transactions are batched (nothing runs there yet).
@@ -407,6 +423,10 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
     log::Error("a store commit failed; reloading state from the store",
                {{"error", error.Message()}});
     auto reloaded = engine_->ReloadFromStore();
+    if (reloaded.IsSuccess()) {
+      auto rearmed = scheduler_->Recover();
+      if (rearmed.IsFailure()) reloaded = rearmed.Error();
+    }
     if (reloaded.IsFailure()) {
       // Nothing consistent can be served: exit, and let a restart recover from the store.
       log::Error("cannot reload from the store; exiting", {{"error", reloaded.Error().Message()}});
@@ -538,6 +558,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     asio::post(*store_io_, [this] {
       store_timers_stopped_ = true;  // a wait that already completed must not re-arm one
       statistics_timer_->cancel();
+      if (scheduler_ != nullptr) scheduler_->Stop();
       // The visibility rows still pending join the last commit (else the next start writes them).
       if (engine_ != nullptr) (void)engine_->FlushVisibility();
       if (readiness_timer_ != nullptr) readiness_timer_->cancel();
@@ -549,6 +570,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   workflow_handler_.reset();
   statistics_timer_.reset();
   readiness_timer_.reset();
+  scheduler_.reset();
   engine_.reset();
   matcher_.reset();
   group_commit_.reset();  // commits what the store thread left open
@@ -558,6 +580,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   visibility_store_.reset();
   sqlite_visibility_ = nullptr;
   namespace_store_.reset();
+  schedule_store_.reset();
   batcher_ = nullptr;
   session_.reset();
   database_.reset();

@@ -33,6 +33,7 @@ class Batcher;
 class ExecutionStore;
 class GroupCommit;
 class NamespaceStore;
+class ScheduleStore;
 class VisibilityStore;
 }  // namespace hdo::persistence
 namespace hdo::persistence::sqlite {
@@ -47,6 +48,9 @@ class Engine;
 }
 namespace hdo::matching {
 class Matcher;
+}
+namespace hdo::worker {
+class Scheduler;
 }
 namespace hdo::frontend {
 class NamespaceHandler;
@@ -183,6 +187,8 @@ class Server {
   std::unique_ptr<persistence::ExecutionStore> execution_store_;
   std::unique_ptr<matching::Matcher> matcher_;
   std::unique_ptr<history::Engine> engine_;
+  std::unique_ptr<persistence::ScheduleStore> schedule_store_;
+  std::unique_ptr<worker::Scheduler> scheduler_;
   std::unique_ptr<persistence::VisibilityStore> visibility_store_;
   // SQLite only: refreshes its query planner statistics.
   persistence::sqlite::SqliteVisibilityStore* sqlite_visibility_ = nullptr;
