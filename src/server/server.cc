@@ -394,9 +394,13 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   auto recovered = engine_->Recover();
   if (recovered.IsFailure()) return recovered.Error();
   // Schedules take what came due while the server was down (within their catch-up windows).
-  scheduler_ = std::make_unique<worker::Scheduler>(
-      schedule_store_.get(), engine_.get(), store_io_->get_executor(), worker::Scheduler::Options{},
-      [] { return history::ToMillis(SystemNow()); });
+  worker::Scheduler::Options scheduler_options;
+  scheduler_options.search_attributes = [this](const std::string& namespace_id) {
+    return visibility_->SearchAttributes(namespace_id);
+  };
+  scheduler_ = std::make_unique<worker::Scheduler>(schedule_store_.get(), engine_.get(),
+                                                   store_io_->get_executor(), scheduler_options,
+                                                   [] { return history::ToMillis(SystemNow()); });
   auto schedules = scheduler_->Recover();
   if (schedules.IsFailure()) return schedules.Error();
   statistics_timer_ = std::make_unique<asio::steady_timer>(store_io_->get_executor());

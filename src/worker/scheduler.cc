@@ -7,6 +7,7 @@
 #include "common/error_codes.h"
 #include "common/log.h"
 #include "visibility/go_compat.h"
+#include "visibility/query_memory.h"
 
 namespace hdo::worker {
 namespace {
@@ -248,6 +249,31 @@ Scheduler::~Scheduler() { Stop(); }
 void Scheduler::Stop() {
   stopped_ = true;
   timers_.clear();
+}
+
+hugo::Result<std::shared_ptr<const visibility::SearchAttributeSet>> Scheduler::SearchAttributesOf(
+    const std::string& namespace_id) const {
+  if (options_.search_attributes) return options_.search_attributes(namespace_id);
+  return hugo::Ok(std::make_shared<const visibility::SearchAttributeSet>());
+}
+
+hugo::Result<hugo::Unit> Scheduler::ValidateSearchAttributes(
+    const std::string& namespace_id, const std::string& namespace_name,
+    const sched::Schedule& schedule, const common::SearchAttributes* own) const {
+  auto set = SearchAttributesOf(namespace_id);
+  if (set.IsFailure()) return set.Error();
+  visibility::ValidateOptions options;
+  options.namespace_name = namespace_name;
+  if (own != nullptr) {
+    auto valid = visibility::ValidateSearchAttributes(*own, *set.Value(), options);
+    if (valid.IsFailure()) return valid.Error();
+  }
+  const auto& action = schedule.action().start_workflow().search_attributes();
+  if (action.indexed_fields_size() > 0) {
+    auto valid = visibility::ValidateSearchAttributes(action, *set.Value(), options);
+    if (valid.IsFailure()) return valid.Error();
+  }
+  return hugo::Ok();
 }
 
 // --- store
@@ -693,6 +719,10 @@ hugo::Result<wf::CreateScheduleResponse> Scheduler::Create(
     auto patch = ValidatePatch(request.initial_patch());
     if (patch.IsFailure()) return patch.Error();
   }
+  auto attributes = ValidateSearchAttributes(
+      namespace_id, request.namespace_(), request.schedule(),
+      request.has_search_attributes() ? &request.search_attributes() : nullptr);
+  if (attributes.IsFailure()) return attributes.Error();
   auto existing = store_->GetSchedule(namespace_id, request.schedule_id());
   if (existing.IsSuccess()) {
     ScheduleState state;
@@ -820,6 +850,10 @@ hugo::Result<wf::UpdateScheduleResponse> Scheduler::Update(
   if (spec.IsFailure()) return spec.Error();
   auto action = ValidateAction(request.schedule().action());
   if (action.IsFailure()) return action.Error();
+  auto attributes = ValidateSearchAttributes(
+      namespace_id, request.namespace_(), request.schedule(),
+      request.has_search_attributes() ? &request.search_attributes() : nullptr);
+  if (attributes.IsFailure()) return attributes.Error();
   auto token = TokenValue(request.conflict_token());
   if (!token) return InvalidArgument("ConflictToken is not a token DescribeSchedule returned.");
   auto loaded = Load(namespace_id, request.schedule_id());
@@ -837,14 +871,14 @@ hugo::Result<wf::UpdateScheduleResponse> Scheduler::Update(
   *state.mutable_schedule() = std::move(schedule);
   if (request.has_search_attributes()) {
     // reference: updateCustomSearchAttributes replaces the custom attributes.
-    common::SearchAttributes attributes = request.search_attributes();
+    common::SearchAttributes replaced = request.search_attributes();
     for (const char* hidden : kHiddenSearchAttributes) {
       auto kept = state.search_attributes().indexed_fields().find(hidden);
       if (kept != state.search_attributes().indexed_fields().end()) {
-        (*attributes.mutable_indexed_fields())[hidden] = kept->second;
+        (*replaced.mutable_indexed_fields())[hidden] = kept->second;
       }
     }
-    *state.mutable_search_attributes() = std::move(attributes);
+    *state.mutable_search_attributes() = std::move(replaced);
   }
   const int64_t now = now_();
   *state.mutable_info()->mutable_update_time() = TimestampOfMs(now);
@@ -891,53 +925,79 @@ hugo::Result<wf::DeleteScheduleResponse> Scheduler::Delete(
 
 hugo::Result<wf::ListSchedulesResponse> Scheduler::List(const std::string& namespace_id,
                                                         const wf::ListSchedulesRequest& request) {
-  if (!request.query().empty()) {
-    return InvalidArgument(
-        "ListSchedules with a query is not supported by hdo yet: list without a query");
-  }
-  int page_size = request.maximum_page_size() > 0 ? request.maximum_page_size()
-                                                  : options_.list_page_size_default;
+  auto set = SearchAttributesOf(namespace_id);
+  if (set.IsFailure()) return set.Error();
+  auto filter = visibility::MemoryFilter::Compile(request.query(), *set.Value());
+  if (filter.IsFailure()) return filter.Error();
+  // reference: frontend.visibilityMaxPageSize bounds the page.
+  int page_size = request.maximum_page_size() > 0
+                      ? std::min(request.maximum_page_size(), options_.list_page_size_default)
+                      : options_.list_page_size_default;
   std::string token = request.next_page_token();
   if (!token.empty() && token.rfind(namespace_id + "\n", 0) != 0) {
     return InvalidArgument("Invalid NextPageToken: it was not returned by ListSchedules here.");
   }
-  auto page = store_->ListSchedules(namespace_id, page_size, token);
-  if (page.IsFailure()) return page.Error();
   wf::ListSchedulesResponse response;
-  for (const auto& record : page.Value().schedules) {
-    ScheduleState state;
-    if (!state.ParseFromString(record.data)) continue;
-    sched::ScheduleListEntry* entry = response.add_schedules();
-    entry->set_schedule_id(record.schedule_id);
-    if (state.memo().fields_size() > 0) *entry->mutable_memo() = state.memo();
-    common::SearchAttributes visible = VisibleAttributes(state.search_attributes());
-    if (visible.indexed_fields_size() > 0) {
-      engine_->TypeSearchAttributes(namespace_id, visible);
-      *entry->mutable_search_attributes() = std::move(visible);
-    }
-    sched::ScheduleListInfo* info = entry->mutable_info();
-    *info->mutable_spec() = state.schedule().spec();
-    info->mutable_spec()->clear_timezone_data();
-    CleanSpec(info->mutable_spec());
-    *info->mutable_workflow_type() = state.schedule().action().start_workflow().workflow_type();
-    info->set_notes(state.schedule().state().notes());
-    info->set_paused(state.schedule().state().paused());
-    const auto& recent = state.info().recent_actions();
-    for (int i = std::max(0, recent.size() - options_.recent_action_count_for_list);
-         i < recent.size(); ++i) {
-      *info->add_recent_actions() = recent.Get(i);
-    }
-    auto spec = CompiledSpec::Compile(state.schedule().spec());
-    if (spec.IsSuccess()) {
-      for (int64_t ms :
-           FutureActionTimes(state, spec.Value(), JitterSeed({namespace_id, record.schedule_id}),
-                             options_.future_action_count_for_list)) {
-        *info->add_future_action_times() = TimestampOfMs(ms);
+  // Pages of the store until the response's page is full or the store has no more.
+  do {
+    auto page = store_->ListSchedules(namespace_id, page_size, token);
+    if (page.IsFailure()) return page.Error();
+    token = page.Value().next_page_token;
+    for (const auto& record : page.Value().schedules) {
+      ScheduleState state;
+      if (!state.ParseFromString(record.data)) continue;
+      nlohmann::json attributes = nlohmann::json::object();
+      for (const auto& [name, payload] : state.search_attributes().indexed_fields()) {
+        const visibility::AttributeDef* def = set.Value()->FindExact(name);
+        auto value = visibility::DecodeValue(
+            payload, def != nullptr ? def->type : enums::INDEXED_VALUE_TYPE_UNSPECIFIED);
+        if (value.IsSuccess()) attributes[name] = value.Value();
+      }
+      attributes["TemporalSchedulePaused"] = state.schedule().state().paused();
+      if (!filter.Value().Matches({&attributes, record.schedule_id})) continue;
+      AddListEntry(namespace_id, record.schedule_id, state, response.add_schedules());
+      if (response.schedules_size() == page_size) {
+        // The page is full: the next one starts after this schedule.
+        token = page.Value().schedules.back().schedule_id == record.schedule_id
+                    ? page.Value().next_page_token
+                    : persistence::SchedulePageToken(record);
+        response.set_next_page_token(token);
+        return hugo::Ok(std::move(response));
       }
     }
-  }
-  response.set_next_page_token(page.Value().next_page_token);
+  } while (!token.empty());
   return hugo::Ok(std::move(response));
+}
+
+void Scheduler::AddListEntry(const std::string& namespace_id, const std::string& schedule_id,
+                             const ScheduleState& state, sched::ScheduleListEntry* entry) {
+  entry->set_schedule_id(schedule_id);
+  if (state.memo().fields_size() > 0) *entry->mutable_memo() = state.memo();
+  common::SearchAttributes visible = VisibleAttributes(state.search_attributes());
+  if (visible.indexed_fields_size() > 0) {
+    engine_->TypeSearchAttributes(namespace_id, visible);
+    *entry->mutable_search_attributes() = std::move(visible);
+  }
+  sched::ScheduleListInfo* info = entry->mutable_info();
+  *info->mutable_spec() = state.schedule().spec();
+  info->mutable_spec()->clear_timezone_data();
+  CleanSpec(info->mutable_spec());
+  *info->mutable_workflow_type() = state.schedule().action().start_workflow().workflow_type();
+  info->set_notes(state.schedule().state().notes());
+  info->set_paused(state.schedule().state().paused());
+  const auto& recent = state.info().recent_actions();
+  for (int i = std::max(0, recent.size() - options_.recent_action_count_for_list);
+       i < recent.size(); ++i) {
+    *info->add_recent_actions() = recent.Get(i);
+  }
+  auto spec = CompiledSpec::Compile(state.schedule().spec());
+  if (spec.IsSuccess()) {
+    for (int64_t ms :
+         FutureActionTimes(state, spec.Value(), JitterSeed({namespace_id, schedule_id}),
+                           options_.future_action_count_for_list)) {
+      *info->add_future_action_times() = TimestampOfMs(ms);
+    }
+  }
 }
 
 hugo::Result<wf::ListScheduleMatchingTimesResponse> Scheduler::MatchingTimes(

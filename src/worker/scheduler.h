@@ -32,6 +32,7 @@
 #include "hugo/result.h"
 #include "persistence/schedule_store.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
+#include "visibility/search_attributes.h"
 #include "worker/schedule_spec.h"
 
 namespace hdo::worker {
@@ -52,6 +53,11 @@ class Scheduler {
     // Rounds of starting buffered actions per wake-up (each round starts what the overlap policy
     // lets start).
     int buffer_rounds_max = 100;
+    // The search attributes a namespace defines (validation of the schedule's and its action's,
+    // ListSchedules' query); unset: the system and predefined ones only.
+    std::function<hugo::Result<std::shared_ptr<const visibility::SearchAttributeSet>>(
+        const std::string& namespace_id)>
+        search_attributes;
   };
   using NowMs = std::function<int64_t()>;
 
@@ -136,6 +142,16 @@ class Scheduler {
                                          const CompiledSpec& spec, const std::string& seed,
                                          int count) const;
   int64_t CatchupWindowMs(const persistence::v1::ScheduleState& state) const;
+  void AddListEntry(const std::string& namespace_id, const std::string& schedule_id,
+                    const persistence::v1::ScheduleState& state,
+                    temporal::api::schedule::v1::ScheduleListEntry* entry);
+  hugo::Result<std::shared_ptr<const visibility::SearchAttributeSet>> SearchAttributesOf(
+      const std::string& namespace_id) const;
+  // The schedule's and its action's search attributes, as a start validates them.
+  hugo::Result<hugo::Unit> ValidateSearchAttributes(
+      const std::string& namespace_id, const std::string& namespace_name,
+      const temporal::api::schedule::v1::Schedule& schedule,
+      const temporal::api::common::v1::SearchAttributes* own) const;
   static std::string JitterSeed(const Key& key) { return key.first + "-" + key.second; }
 
   persistence::ScheduleStore* store_;
