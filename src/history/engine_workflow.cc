@@ -182,6 +182,14 @@ hugo::Result<std::string> Engine::StartNewRun(
   spec.write = std::move(write);
   spec.run_id = run_id;
   spec.signal = signal;
+  // reference (common.CreateHistoryStartWorkflowRequest): a start may carry a previous run's
+  // result and failure; schedules hand them to the runs they start.
+  if (spec.request.has_last_completion_result()) {
+    spec.last_completion_result = &spec.request.last_completion_result();
+  }
+  if (spec.request.has_continued_failure()) {
+    spec.continued_failure = &spec.request.continued_failure();
+  }
   // A cron workflow's first run waits for the schedule's first time; a start delay delays the
   // first workflow task, also a signal-with-start's (its signal is delivered with that task; a
   // later signal-with-start ends the delay: Signal's ends_backoff).

@@ -315,8 +315,8 @@ int64_t Scheduler::CatchupWindowMs(const ScheduleState& state) const {
 Scheduler::TimeRange Scheduler::ProcessTimeRange(ScheduleState& state, const CompiledSpec& spec,
                                                  const std::string& seed, int64_t start_ms,
                                                  int64_t end_ms,
-                                                 enums::ScheduleOverlapPolicy overlap,
-                                                 bool manual) {
+                                                 enums::ScheduleOverlapPolicy overlap, bool manual,
+                                                 int* limit) {
   TimeRange range{std::nullopt, start_ms};
   // Paused or out of actions: the whole range passes without actions (not missed either).
   if (!CanTakeScheduledAction(state, manual, false)) {
@@ -349,8 +349,33 @@ Scheduler::TimeRange Scheduler::ProcessTimeRange(ScheduleState& state, const Com
     *start->mutable_actual_time() = TimestampOfMs(next->actual_ms);
     start->set_overlap_policy(overlap);
     start->set_manual(manual);
+    if (limit != nullptr && --*limit <= 0) {
+      range.limited = true;
+      return range;
+    }
   }
   return range;
+}
+
+bool Scheduler::ProcessBackfills(ScheduleState& state, const CompiledSpec& spec,
+                                 const std::string& seed) {
+  int limit = options_.backfills_per_iteration;
+  auto* backfills = state.mutable_ongoing_backfills();
+  // Half the buffer at most goes to backfills (reference).
+  while (!backfills->empty() && limit > 0 &&
+         state.buffered_starts_size() < options_.max_buffer_size / 2) {
+    sched::BackfillRequest& backfill = *backfills->begin();
+    TimeRange range =
+        ProcessTimeRange(state, spec, seed, MsOf(backfill.start_time()), MsOf(backfill.end_time()),
+                         backfill.overlap_policy(), true, &limit);
+    if (range.limited) {
+      *backfill.mutable_start_time() = TimestampOfMs(range.last_handled_ms);
+    } else {
+      backfills->erase(backfills->begin());
+    }
+  }
+  return !backfills->empty() && Resolve(state, backfills->begin()->overlap_policy()) ==
+                                    enums::SCHEDULE_OVERLAP_POLICY_ALLOW_ALL;
 }
 
 void Scheduler::RefreshRunning(const std::string& namespace_id, ScheduleState& state) {
@@ -371,6 +396,26 @@ void Scheduler::RefreshRunning(const std::string& namespace_id, ScheduleState& s
     closed.workflow_id = running->Get(i).workflow_id();
     closed.status = described.IsSuccess() ? described.Value().workflow_execution_info().status()
                                           : enums::WORKFLOW_EXECUTION_STATUS_UNSPECIFIED;
+    if (described.IsSuccess()) {
+      // Its close event (the result or failure the next run is handed): the engine's close
+      // notice may still be queued behind this job, and it is ignored once the run is recorded.
+      wf::GetWorkflowExecutionHistoryRequest history;
+      history.set_namespace_(state.namespace_name());
+      history.mutable_execution()->set_workflow_id(closed.workflow_id);
+      history.set_history_event_filter_type(enums::HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT);
+      auto close_event =
+          std::make_shared<std::optional<temporal::api::history::v1::HistoryEvent>>();
+      uint64_t waiting = engine_->GetHistory(
+          namespace_id, history,
+          [close_event](hugo::Result<wf::GetWorkflowExecutionHistoryResponse> read) {
+            if (read.IsSuccess() && read.Value().history().events_size() > 0) {
+              *close_event =
+                  read.Value().history().events(read.Value().history().events_size() - 1);
+            }
+          });
+      if (waiting != 0) engine_->CancelHistoryWait(waiting);
+      if (close_event->has_value()) closed.close_event = **close_event;
+    }
     RecordClose(state, closed);
   }
 }
@@ -595,6 +640,10 @@ hugo::Result<hugo::Unit> Scheduler::Advance(Loaded& loaded) {
     next_wakeup = range.next_wakeup_ms;
     // A paused schedule sleeps until it is unpaused (reference: SleepWhilePaused).
     if (state.schedule().state().paused()) next_wakeup.reset();
+    if (ProcessBackfills(state, spec.Value(), JitterSeed(key))) {
+      int64_t soon = now_() + options_.backfill_wakeup.count();
+      next_wakeup = next_wakeup ? std::min(*next_wakeup, soon) : soon;
+    }
   }
   for (int round = 0; round < options_.buffer_rounds_max && ProcessBuffer(loaded); ++round) {
   }
@@ -672,8 +721,7 @@ hugo::Result<int> Scheduler::Recover() {
 
 // --- patches
 
-void Scheduler::ApplyPatch(ScheduleState& state, const CompiledSpec& spec, const std::string& seed,
-                           const sched::SchedulePatch& patch) {
+void Scheduler::ApplyPatch(ScheduleState& state, const sched::SchedulePatch& patch) {
   if (patch.has_trigger_immediately()) {
     const auto& trigger = patch.trigger_immediately();
     int64_t at = trigger.has_scheduled_time() ? MsOf(trigger.scheduled_time()) : now_();
@@ -688,9 +736,14 @@ void Scheduler::ApplyPatch(ScheduleState& state, const CompiledSpec& spec, const
     }
   }
   for (const auto& backfill : patch.backfill_request()) {
+    if (state.ongoing_backfills_size() >= options_.max_buffer_size) {
+      state.mutable_info()->set_buffer_dropped(state.info().buffer_dropped() + 1);
+      continue;
+    }
     // reference (InclusiveBackfillStartTime): the start time is included.
-    ProcessTimeRange(state, spec, seed, MsOf(backfill.start_time()) - 1, MsOf(backfill.end_time()),
-                     backfill.overlap_policy(), true);
+    sched::BackfillRequest* ongoing = state.add_ongoing_backfills();
+    *ongoing = backfill;
+    *ongoing->mutable_start_time() = TimestampOfMs(MsOf(backfill.start_time()) - 1);
   }
   sched::ScheduleState& s = *state.mutable_schedule()->mutable_state();
   if (!patch.pause().empty()) {
@@ -757,8 +810,7 @@ hugo::Result<wf::CreateScheduleResponse> Scheduler::Create(
   *state.mutable_last_processed_time() = TimestampOfMs(now);
   *state.mutable_info()->mutable_create_time() = TimestampOfMs(now);
   if (request.has_initial_patch()) {
-    ApplyPatch(state, spec.Value(), JitterSeed({namespace_id, request.schedule_id()}),
-               request.initial_patch());
+    ApplyPatch(state, request.initial_patch());
   }
   auto advanced = Advance(loaded);
   if (advanced.IsFailure()) {
@@ -896,13 +948,9 @@ hugo::Result<wf::PatchScheduleResponse> Scheduler::Patch(const std::string& name
   if (patch.IsFailure()) return patch.Error();
   auto loaded = Load(namespace_id, request.schedule_id());
   if (loaded.IsFailure()) return loaded.Error();
-  ScheduleState& state = loaded.Value().state;
-  auto spec = CompiledSpec::Compile(state.schedule().spec());
-  if (spec.IsFailure()) return spec.Error();
-  // Times that came due before the patch are taken first (reference: the time range, then
-  // signals).
-  ApplyPatch(state, spec.Value(), JitterSeed({namespace_id, request.schedule_id()}),
-             request.patch());
+  // Times that came due before the patch are taken with it (reference: the time range, then
+  // the signals).
+  ApplyPatch(loaded.Value().state, request.patch());
   auto advanced = Advance(loaded.Value());
   if (advanced.IsFailure()) return advanced.Error();
   return hugo::Ok(wf::PatchScheduleResponse());

@@ -48,6 +48,10 @@ class Scheduler {
     int future_action_count_for_list = 5;
     int recent_action_count_for_list = 5;
     int max_buffer_size = 1000;
+    // Buffered starts a wake-up takes from ongoing backfills, and how soon it wakes again while
+    // an ALLOW_ALL backfill goes on (reference: BackfillsPerIteration, its 1 s).
+    int backfills_per_iteration = 10;
+    std::chrono::milliseconds backfill_wakeup = std::chrono::seconds(1);
     int max_list_matching_times = 1000;
     int list_page_size_default = 1000;
     // Rounds of starting buffered actions per wake-up (each round starts what the overlap policy
@@ -112,6 +116,7 @@ class Scheduler {
   struct TimeRange {
     std::optional<int64_t> next_wakeup_ms;
     int64_t last_handled_ms = 0;
+    bool limited = false;  // stopped after `limit` starts; last_handled_ms is the last one
   };
 
   hugo::Result<Loaded> Load(const std::string& namespace_id, const std::string& schedule_id);
@@ -126,15 +131,20 @@ class Scheduler {
   // reference: processTimeRange.
   TimeRange ProcessTimeRange(persistence::v1::ScheduleState& state, const CompiledSpec& spec,
                              const std::string& seed, int64_t start_ms, int64_t end_ms,
-                             temporal::api::enums::v1::ScheduleOverlapPolicy overlap, bool manual);
+                             temporal::api::enums::v1::ScheduleOverlapPolicy overlap, bool manual,
+                             int* limit = nullptr);
+  // reference: processBackfills. True when an ALLOW_ALL backfill is left for the next wake-up.
+  bool ProcessBackfills(persistence::v1::ScheduleState& state, const CompiledSpec& spec,
+                        const std::string& seed);
   // reference: processBuffer; true when another round may start more.
   bool ProcessBuffer(Loaded& loaded);
   // Drops the running workflows that are no longer running (the engine's view).
   void RefreshRunning(const std::string& namespace_id, persistence::v1::ScheduleState& state);
   hugo::Result<temporal::api::schedule::v1::ScheduleActionResult> StartWorkflow(
       const Loaded& loaded, const persistence::v1::BufferedStart& start);
-  void ApplyPatch(persistence::v1::ScheduleState& state, const CompiledSpec& spec,
-                  const std::string& seed, const temporal::api::schedule::v1::SchedulePatch& patch);
+  // Triggers and backfills join the buffer (backfills a part per wake-up); pause and unpause.
+  void ApplyPatch(persistence::v1::ScheduleState& state,
+                  const temporal::api::schedule::v1::SchedulePatch& patch);
   void RecordClose(persistence::v1::ScheduleState& state,
                    const history::Engine::ScheduledRunClosed& closed);
 

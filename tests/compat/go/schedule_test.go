@@ -25,6 +25,7 @@ import (
 	"github.com/hdo/hdo/tests/compat/go/hdotest"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
 	schedulepb "go.temporal.io/api/schedule/v1"
 	"go.temporal.io/api/serviceerror"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
@@ -1163,5 +1164,300 @@ func TestSchedulePauseOnFailurePausesTheScheduleWithTheFailure(t *testing.T) {
 	described, err := s.c.DescribeWorkflowExecution(s.ctx, failed, "")
 	if err != nil || described.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_FAILED {
 		t.Fatalf("the run %s: %v, %v; want failed", failed, described.GetWorkflowExecutionInfo().GetStatus(), err)
+	}
+}
+
+// The custom search attributes the schedule tests register in the default namespace (adding a
+// name that exists is accepted and changes nothing, so a reused reference database is fine).
+const (
+	schedKeyword = "SchedKeyword"
+	schedText    = "SchedText"
+)
+
+var (
+	schedKeywordKey = temporal.NewSearchAttributeKeyKeyword(schedKeyword)
+	schedTextKey    = temporal.NewSearchAttributeKeyString(schedText)
+)
+
+// addScheduleAttributes registers SchedKeyword (Keyword) and SchedText (Text) in the default
+// namespace and waits until a schedule may carry them: the reference validates against a cached
+// copy of the namespace's attributes, which takes a moment to see a new one.
+func (s *scheduleTest) addScheduleAttributes() {
+	s.t.Helper()
+	if _, err := s.c.OperatorService().AddSearchAttributes(s.ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: "default", SearchAttributes: map[string]enumspb.IndexedValueType{
+			schedKeyword: enumspb.INDEXED_VALUE_TYPE_KEYWORD, schedText: enumspb.INDEXED_VALUE_TYPE_TEXT}}); err != nil {
+		s.t.Fatalf("AddSearchAttributes: %v", err)
+	}
+	probe := "sched-sa-probe-" + s.suffix
+	hdotest.Eventually(s.t, 30*time.Second, func() error {
+		_, err := s.c.ScheduleClient().Create(s.ctx, client.ScheduleOptions{
+			ID:     probe,
+			Spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
+			Action: &client.ScheduleWorkflowAction{ID: probe + "-run", Workflow: ScheduledEcho, Args: []any{"x"}, TaskQueue: "nobody-polls-" + s.suffix},
+			Paused: true,
+			TypedSearchAttributes: temporal.NewSearchAttributes(schedKeywordKey.ValueSet("probe"),
+				schedTextKey.ValueSet("probe")),
+		})
+		return err
+	})
+	if err := s.c.ScheduleClient().GetHandle(s.ctx, probe).Delete(s.ctx); err != nil {
+		s.t.Fatalf("Delete %s: %v", probe, err)
+	}
+}
+
+// listScheduleIDs lists the schedules matching query (all pages) and returns their ids.
+func (s *scheduleTest) listScheduleIDs(query string) ([]string, error) {
+	iter, err := s.c.ScheduleClient().List(s.ctx, client.ScheduleListOptions{PageSize: 100, Query: query})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for iter.HasNext() {
+		entry, err := iter.Next()
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, entry.ID)
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+func TestScheduleListWithAQueryFiltersOnCustomAttributes(t *testing.T) {
+	s := newScheduleTest(t)
+	s.addScheduleAttributes()
+	ids := map[string]string{}
+	for i, value := range []string{"v1", "v2", "v3"} {
+		id := fmt.Sprintf("sched-query-%d-%s", i+1, s.suffix)
+		ids[value] = id
+		s.create(client.ScheduleOptions{
+			ID:     id,
+			Spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
+			Action: &client.ScheduleWorkflowAction{ID: id + "-run", Workflow: ScheduledEcho, Args: []any{"x"}, TaskQueue: "nobody-polls-" + s.suffix},
+			// Only the second is paused.
+			Paused:                value == "v2",
+			TypedSearchAttributes: temporal.NewSearchAttributes(schedKeywordKey.ValueSet(value + "-" + s.suffix)),
+		})
+	}
+	// The reference's list is eventually consistent (visibility).
+	query := fmt.Sprintf("%s = 'v1-%s'", schedKeyword, s.suffix)
+	hdotest.Eventually(t, hdotest.SettleTimeout, func() error {
+		got, err := s.listScheduleIDs(query)
+		if err == nil && fmt.Sprint(got) != fmt.Sprint([]string{ids["v1"]}) {
+			err = fmt.Errorf("List(%q) = %v; want just %s", query, got, ids["v1"])
+		}
+		return err
+	})
+	// With a backtick-quoted name and IN: the first and the third.
+	query = fmt.Sprintf("`%s` IN ('v1-%s', 'v3-%s')", schedKeyword, s.suffix, s.suffix)
+	hdotest.Eventually(t, hdotest.SettleTimeout, func() error {
+		got, err := s.listScheduleIDs(query)
+		if want := []string{ids["v1"], ids["v3"]}; err == nil && fmt.Sprint(got) != fmt.Sprint(want) {
+			err = fmt.Errorf("List(%q) = %v; want %v", query, got, want)
+		}
+		return err
+	})
+	// TemporalSchedulePaused is the one system attribute a schedule query may name: the paused
+	// schedule is listed (with any other paused schedule of the namespace), the two others not.
+	query = "TemporalSchedulePaused = true"
+	hdotest.Eventually(t, hdotest.SettleTimeout, func() error {
+		got, err := s.listScheduleIDs(query)
+		if err != nil {
+			return err
+		}
+		listed := map[string]bool{}
+		for _, id := range got {
+			listed[id] = true
+		}
+		if !listed[ids["v2"]] || listed[ids["v1"]] || listed[ids["v3"]] {
+			return fmt.Errorf("List(%q) = %v; want %s and neither %s nor %s", query, got, ids["v2"], ids["v1"], ids["v3"])
+		}
+		return nil
+	})
+	query = fmt.Sprintf("TemporalSchedulePaused = false AND %s = 'v2-%s'", schedKeyword, s.suffix)
+	hdotest.Eventually(t, hdotest.SettleTimeout, func() error {
+		got, err := s.listScheduleIDs(query)
+		if err == nil && len(got) != 0 {
+			err = fmt.Errorf("List(%q) = %v; want none (the v2 schedule is paused)", query, got)
+		}
+		return err
+	})
+	// Other system attributes are refused (the reference: `invalid query filter for schedules:
+	// cannot filter on "WorkflowId"`), as is an attribute nobody defined.
+	for _, bad := range []string{"WorkflowId = 'x'", "ExecutionStatus = 'Running'", "SchedNeverDefined = 'x'"} {
+		_, err := s.c.WorkflowService().ListSchedules(s.ctx, &workflowservice.ListSchedulesRequest{
+			Namespace: "default", MaximumPageSize: 10, Query: bad})
+		var invalid *serviceerror.InvalidArgument
+		if !errors.As(err, &invalid) {
+			t.Errorf("ListSchedules(%q) = %v (%T); want InvalidArgument", bad, err, err)
+		}
+	}
+}
+
+// ownAttributes returns the schedule's own search attributes as name -> value (decoded as a
+// string) and checks each carries its registered type in the payload metadata.
+func (s *scheduleTest) ownAttributes(id string) map[string]string {
+	s.t.Helper()
+	want := map[string]string{schedKeyword: "Keyword", schedText: "Text"}
+	got := map[string]string{}
+	for name, payload := range s.describeRaw(id).GetSearchAttributes().GetIndexedFields() {
+		var value string
+		decodePayload(s.t, payload, &value)
+		got[name] = value
+		if typ := string(payload.GetMetadata()["type"]); typ != want[name] {
+			s.t.Fatalf("schedule attribute %s has type %q; want %q", name, typ, want[name])
+		}
+	}
+	return got
+}
+
+func TestScheduleSearchAttributesOfTheScheduleFollowUpdate(t *testing.T) {
+	s := newScheduleTest(t)
+	s.addScheduleAttributes()
+	id := "sched-own-sa-" + s.suffix
+	handle := s.create(client.ScheduleOptions{
+		ID:   id,
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
+		Action: &client.ScheduleWorkflowAction{ID: id + "-run", Workflow: ScheduledEcho, Args: []any{"x"}, TaskQueue: "nobody-polls-" + s.suffix,
+			TypedSearchAttributes: temporal.NewSearchAttributes(schedTextKey.ValueSet("the action's text"))},
+		Paused: true,
+		Note:   "created",
+		TypedSearchAttributes: temporal.NewSearchAttributes(schedKeywordKey.ValueSet("k1"),
+			schedTextKey.ValueSet("t1")),
+	})
+	// The schedule's own attributes, without the system ones the server adds
+	// (TemporalSchedulePaused, TemporalNamespaceDivision).
+	if got, want := s.ownAttributes(id), map[string]string{schedKeyword: "k1", schedText: "t1"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("schedule attributes %v; want %v", got, want)
+	}
+	// The action's attribute comes back typed: the SDK decodes it from the "type" metadata.
+	checkAction := func(when string) {
+		t.Helper()
+		desc := s.describe(handle)
+		action := desc.Schedule.Action.(*client.ScheduleWorkflowAction)
+		text, ok := action.TypedSearchAttributes.GetString(schedTextKey)
+		if !ok || text != "the action's text" || action.TypedSearchAttributes.Size() != 1 || len(action.UntypedSearchAttributes) != 0 {
+			t.Fatalf("%s: action attributes typed %v (text %q, %v), untyped %v; want just the typed text",
+				when, action.TypedSearchAttributes.GetUntypedValues(), text, ok, action.UntypedSearchAttributes)
+		}
+		raw := s.describeRaw(id).GetSchedule().GetAction().GetStartWorkflow().GetSearchAttributes().GetIndexedFields()[schedText]
+		if typ := string(raw.GetMetadata()["type"]); typ != "Text" {
+			t.Fatalf("%s: action attribute %s has type %q; want \"Text\"", when, schedText, typ)
+		}
+	}
+	checkAction("after create")
+
+	// Each update also changes the note, so the test knows when the update was applied (the
+	// reference applies it asynchronously).
+	update := func(note string, attributes *temporal.SearchAttributes) {
+		t.Helper()
+		err := handle.Update(s.ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			schedule := in.Description.Schedule
+			schedule.State.Note = note
+			return &client.ScheduleUpdate{Schedule: &schedule, TypedSearchAttributes: attributes}, nil
+		}})
+		if err != nil {
+			t.Fatalf("Update (%s): %v", note, err)
+		}
+		s.waitFor(handle, "updated to "+note, func(d *client.ScheduleDescription) bool { return d.Schedule.State.Note == note })
+	}
+	steps := []struct {
+		note       string
+		attributes *temporal.SearchAttributes
+		want       map[string]string
+	}{
+		// nil: the attributes stay as they are.
+		{"nil keeps", nil, map[string]string{schedKeyword: "k1", schedText: "t1"}},
+		// A set: it becomes the whole set; the text, missing from it, is dropped.
+		{"a set replaces", func() *temporal.SearchAttributes {
+			sa := temporal.NewSearchAttributes(schedKeywordKey.ValueSet("k2"))
+			return &sa
+		}(), map[string]string{schedKeyword: "k2"}},
+		{"another set replaces", func() *temporal.SearchAttributes {
+			sa := temporal.NewSearchAttributes(schedTextKey.ValueSet("t3"))
+			return &sa
+		}(), map[string]string{schedText: "t3"}},
+		// An empty set (not nil): every attribute is removed.
+		{"empty clears", func() *temporal.SearchAttributes {
+			sa := temporal.NewSearchAttributes()
+			return &sa
+		}(), map[string]string{}},
+	}
+	for _, step := range steps {
+		update(step.note, step.attributes)
+		hdotest.Eventually(t, hdotest.SettleTimeout, func() error {
+			if got := s.ownAttributes(id); fmt.Sprint(got) != fmt.Sprint(step.want) {
+				return fmt.Errorf("after the update %q: schedule attributes %v; want %v", step.note, got, step.want)
+			}
+			return nil
+		})
+		checkAction("after the update " + step.note)
+	}
+	// Cleared: the reference sends none at all (nil), not an empty set of system attributes.
+	if desc := s.describe(handle); desc.SearchAttributes != nil && len(desc.SearchAttributes.GetIndexedFields()) != 0 {
+		t.Fatalf("search attributes after clearing %v; want none", desc.SearchAttributes)
+	}
+}
+
+// ScheduledWithLastResult returns "My First Result", or, when a previous run of its schedule
+// completed, "From last completion: <that run's result>".
+func ScheduledWithLastResult(ctx workflow.Context) (string, error) {
+	if workflow.HasLastCompletionResult(ctx) {
+		var last string
+		if err := workflow.GetLastCompletionResult(ctx, &last); err != nil {
+			return "", err
+		}
+		return "From last completion: " + last, nil
+	}
+	return "My First Result", nil
+}
+
+func TestScheduleTheNextRunGetsTheLastCompletionResult(t *testing.T) {
+	s := newScheduleTest(t)
+	queue := "sched-last-result-" + s.suffix
+	runWorker(t, s.c, queue, worker.Options{}, []any{ScheduledWithLastResult}, nil)
+	handle := s.create(client.ScheduleOptions{
+		ID:     "sched-last-result-" + s.suffix,
+		Spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
+		Action: &client.ScheduleWorkflowAction{ID: "sched-last-result-run-" + s.suffix, Workflow: ScheduledWithLastResult, TaskQueue: queue},
+		Paused: true,
+	})
+	result := func(action client.ScheduleActionResult) string {
+		t.Helper()
+		var out string
+		run := s.c.GetWorkflow(s.ctx, action.StartWorkflowResult.WorkflowID, action.StartWorkflowResult.FirstExecutionRunID)
+		if err := run.Get(s.ctx, &out); err != nil {
+			t.Fatalf("result of %s: %v", action.StartWorkflowResult.WorkflowID, err)
+		}
+		return out
+	}
+	if err := handle.Trigger(s.ctx, client.ScheduleTriggerOptions{}); err != nil {
+		t.Fatalf("Trigger: %v", err)
+	}
+	first := s.waitFor(handle, "one action", func(d *client.ScheduleDescription) bool { return d.Info.NumActions >= 1 }).Info.RecentActions[0]
+	if got := result(first); got != "My First Result" {
+		t.Fatalf("first run's result %q; want \"My First Result\"", got)
+	}
+	// A trigger in the same second would name its run like the first: wait for the next second.
+	hdotest.Eventually(t, 5*time.Second, func() error {
+		if !time.Now().Truncate(time.Second).After(first.ScheduleTime) {
+			return fmt.Errorf("still in the second of the first trigger (%v)", first.ScheduleTime)
+		}
+		return nil
+	})
+	if err := handle.Trigger(s.ctx, client.ScheduleTriggerOptions{}); err != nil {
+		t.Fatalf("second Trigger: %v", err)
+	}
+	desc := s.waitFor(handle, "two actions", func(d *client.ScheduleDescription) bool { return d.Info.NumActions >= 2 })
+	if desc.Info.NumActions != 2 || len(desc.Info.RecentActions) != 2 {
+		t.Fatalf("actions %d, recent %v; want the two triggered", desc.Info.NumActions, desc.Info.RecentActions)
+	}
+	second := desc.Info.RecentActions[1]
+	if second.StartWorkflowResult.WorkflowID == first.StartWorkflowResult.WorkflowID {
+		t.Fatalf("second run %s; want another run than the first", second.StartWorkflowResult.WorkflowID)
+	}
+	if got := result(second); got != "From last completion: My First Result" {
+		t.Fatalf("second run's result %q; want \"From last completion: My First Result\"", got)
 	}
 }
