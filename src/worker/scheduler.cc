@@ -6,6 +6,8 @@
 
 #include "common/error_codes.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "history/time_util.h"
 #include "visibility/go_compat.h"
 #include "visibility/query_memory.h"
 
@@ -16,6 +18,8 @@ namespace wf = temporal::api::workflowservice::v1;
 namespace sched = temporal::api::schedule::v1;
 namespace enums = temporal::api::enums::v1;
 namespace common = temporal::api::common::v1;
+using history::TimestampFromMillis;
+using history::ToMillis;
 using persistence::v1::BufferedStart;
 using persistence::v1::ScheduleState;
 
@@ -28,6 +32,31 @@ constexpr const char* kHiddenSearchAttributes[] = {
     "TemporalNamespaceDivision", "TemporalSchedulePaused", "TemporalScheduleInfoJSON",
     "BinaryChecksums", "BuildIds"};
 
+// Prometheus (docs/architecture/metrics.md).
+metrics::Counter& Actions(std::string_view result) {
+  static metrics::Counter* started = metrics::DefaultRegistry().GetCounter(
+      "hdo_scheduler_actions_total", "Schedules' actions: workflows started, or starts refused.",
+      {{"result", "started"}});
+  static metrics::Counter* failed = metrics::DefaultRegistry().GetCounter(
+      "hdo_scheduler_actions_total", "Schedules' actions: workflows started, or starts refused.",
+      {{"result", "failed"}});
+  return result == "started" ? *started : *failed;
+}
+
+metrics::Counter& MissedCatchupWindow() {
+  static metrics::Counter* counter = metrics::DefaultRegistry().GetCounter(
+      "hdo_scheduler_missed_catchup_window_total",
+      "Schedules' times not taken because they were older than the catch-up window.");
+  return *counter;
+}
+
+metrics::Counter& BufferOverruns() {
+  static metrics::Counter* counter = metrics::DefaultRegistry().GetCounter(
+      "hdo_scheduler_buffer_overruns_total",
+      "Schedules' actions dropped because the buffer (or the backfill queue) was full.");
+  return *counter;
+}
+
 hugo::Error InvalidArgument(std::string message) {
   return hugo::Error::From(std::move(message), errors::kInvalidArgument);
 }
@@ -37,24 +66,6 @@ hugo::Error ScheduleNotFound(const std::string& schedule_id) {
   return hugo::Error::From(
       "workflow not found for ID: " + std::string(kWorkflowIdPrefix) + schedule_id,
       errors::kNotFound);
-}
-
-int64_t MsOf(const google::protobuf::Timestamp& t) {
-  return t.seconds() * 1000 + t.nanos() / 1'000'000;
-}
-
-google::protobuf::Timestamp TimestampOfMs(int64_t ms) {
-  google::protobuf::Timestamp t;
-  int64_t seconds = ms / 1000;
-  int64_t rest = ms % 1000;
-  if (rest < 0) seconds -= 1, rest += 1000;
-  t.set_seconds(seconds);
-  t.set_nanos(static_cast<int32_t>(rest * 1'000'000));
-  return t;
-}
-
-int64_t MsOf(const google::protobuf::Duration& d) {
-  return d.seconds() * 1000 + d.nanos() / 1'000'000;
 }
 
 // The API's conflict token: the reference's 8 bytes, big-endian.
@@ -193,12 +204,10 @@ void FillDefaults(sched::Schedule& schedule, const Scheduler::Options& options) 
   if (policies.overlap_policy() == enums::SCHEDULE_OVERLAP_POLICY_UNSPECIFIED) {
     policies.set_overlap_policy(enums::SCHEDULE_OVERLAP_POLICY_SKIP);
   }
-  int64_t catchup_ms = policies.has_catchup_window() ? MsOf(policies.catchup_window())
+  int64_t catchup_ms = policies.has_catchup_window() ? ToMillis(policies.catchup_window())
                                                      : options.default_catchup_window.count();
   catchup_ms = std::max<int64_t>(catchup_ms, options.min_catchup_window.count());
-  policies.mutable_catchup_window()->set_seconds(catchup_ms / 1000);
-  policies.mutable_catchup_window()->set_nanos(
-      static_cast<int32_t>((catchup_ms % 1000) * 1'000'000));
+  *policies.mutable_catchup_window() = history::DurationFromMillis(catchup_ms);
   if (schedule.action().has_start_workflow()) {
     auto* queue = schedule.mutable_action()->mutable_start_workflow()->mutable_task_queue();
     if (queue->kind() == enums::TASK_QUEUE_KIND_UNSPECIFIED) {
@@ -309,7 +318,8 @@ hugo::Result<hugo::Unit> Scheduler::Save(Loaded& loaded) {
 int64_t Scheduler::CatchupWindowMs(const ScheduleState& state) const {
   const auto& policies = state.schedule().policies();
   if (!policies.has_catchup_window()) return options_.default_catchup_window.count();
-  return std::max<int64_t>(MsOf(policies.catchup_window()), options_.min_catchup_window.count());
+  return std::max<int64_t>(ToMillis(policies.catchup_window()),
+                           options_.min_catchup_window.count());
 }
 
 Scheduler::TimeRange Scheduler::ProcessTimeRange(ScheduleState& state, const CompiledSpec& spec,
@@ -326,7 +336,7 @@ Scheduler::TimeRange Scheduler::ProcessTimeRange(ScheduleState& state, const Com
     return range;
   }
   const int64_t catchup_ms = CatchupWindowMs(state);
-  const int64_t update_ms = MsOf(state.info().update_time());
+  const int64_t update_ms = ToMillis(state.info().update_time());
   for (auto next = spec.Next(seed, start_ms); next; next = spec.Next(seed, next->actual_ms)) {
     if (next->actual_ms > end_ms) {
       range.next_wakeup_ms = next->actual_ms;
@@ -336,17 +346,19 @@ Scheduler::TimeRange Scheduler::ProcessTimeRange(ScheduleState& state, const Com
     if (!manual && update_ms > next->actual_ms) continue;  // before the last update
     if (!manual && end_ms - next->actual_ms > catchup_ms) {
       state.mutable_info()->set_missed_catchup_window(state.info().missed_catchup_window() + 1);
+      MissedCatchupWindow().Add();
       log::Warn("schedule missed its catch-up window",
                 {{"schedule_id", seed}, {"time_ms", next->actual_ms}});
       continue;
     }
     if (static_cast<int>(state.buffered_starts_size()) >= options_.max_buffer_size) {
       state.mutable_info()->set_buffer_dropped(state.info().buffer_dropped() + 1);
+      BufferOverruns().Add();
       continue;
     }
     BufferedStart* start = state.add_buffered_starts();
-    *start->mutable_nominal_time() = TimestampOfMs(next->nominal_s * 1000);
-    *start->mutable_actual_time() = TimestampOfMs(next->actual_ms);
+    *start->mutable_nominal_time() = TimestampFromMillis(next->nominal_s * 1000);
+    *start->mutable_actual_time() = TimestampFromMillis(next->actual_ms);
     start->set_overlap_policy(overlap);
     start->set_manual(manual);
     if (limit != nullptr && --*limit <= 0) {
@@ -366,10 +378,10 @@ bool Scheduler::ProcessBackfills(ScheduleState& state, const CompiledSpec& spec,
          state.buffered_starts_size() < options_.max_buffer_size / 2) {
     sched::BackfillRequest& backfill = *backfills->begin();
     TimeRange range =
-        ProcessTimeRange(state, spec, seed, MsOf(backfill.start_time()), MsOf(backfill.end_time()),
-                         backfill.overlap_policy(), true, &limit);
+        ProcessTimeRange(state, spec, seed, ToMillis(backfill.start_time()),
+                         ToMillis(backfill.end_time()), backfill.overlap_policy(), true, &limit);
     if (range.limited) {
-      *backfill.mutable_start_time() = TimestampOfMs(range.last_handled_ms);
+      *backfill.mutable_start_time() = TimestampFromMillis(range.last_handled_ms);
     } else {
       backfills->erase(backfills->begin());
     }
@@ -418,6 +430,24 @@ void Scheduler::RefreshRunning(const std::string& namespace_id, ScheduleState& s
     }
     RecordClose(state, closed);
   }
+}
+
+// reference: the scheduler's identity on what it asks of the engine.
+std::string Scheduler::Identity(const Loaded& loaded) {
+  return "temporal-scheduler-" + loaded.state.namespace_name() + "-" + loaded.record.schedule_id;
+}
+
+// A cancel or terminate request for a workflow the schedule started (its chain, by first run).
+template <class Request>
+Request Scheduler::TargetOf(const Loaded& loaded, const common::WorkflowExecution& execution,
+                            const std::string& reason) {
+  Request request;
+  request.set_namespace_(loaded.state.namespace_name());
+  request.mutable_workflow_execution()->set_workflow_id(execution.workflow_id());
+  request.set_first_execution_run_id(execution.run_id());
+  request.set_reason(reason);
+  request.set_identity(Identity(loaded));
+  return request;
 }
 
 // reference: buffer.go ProcessBuffer and workflow.go processBuffer.
@@ -484,6 +514,7 @@ bool Scheduler::ProcessBuffer(Loaded& loaded) {
       continue;
     }
     auto result = StartWorkflow(loaded, start);
+    Actions(result.IsSuccess() ? "started" : "failed").Add();
     if (result.IsFailure()) {
       log::Warn("schedule could not start its workflow",
                 {{"schedule_id", loaded.record.schedule_id}, {"error", result.Error().Message()}});
@@ -500,27 +531,16 @@ bool Scheduler::ProcessBuffer(Loaded& loaded) {
     bool tracked = non_overlapping && i + 1 == overlapping.size();
     if (tracked) *info.add_running_workflows() = result.Value().start_workflow_result();
   }
-  if (need_terminate || need_cancel) {
-    for (const common::WorkflowExecution& execution : state.info().running_workflows()) {
-      if (need_terminate) {
-        wf::TerminateWorkflowExecutionRequest request;
-        request.set_namespace_(state.namespace_name());
-        request.mutable_workflow_execution()->set_workflow_id(execution.workflow_id());
-        request.set_first_execution_run_id(execution.run_id());
-        request.set_reason("terminated by schedule overlap policy");
-        request.set_identity("temporal-scheduler-" + state.namespace_name() + "-" +
-                             loaded.record.schedule_id);
-        (void)engine_->Terminate(loaded.record.namespace_id, request);
-      } else {
-        wf::RequestCancelWorkflowExecutionRequest request;
-        request.set_namespace_(state.namespace_name());
-        request.mutable_workflow_execution()->set_workflow_id(execution.workflow_id());
-        request.set_first_execution_run_id(execution.run_id());
-        request.set_reason("cancelled by schedule overlap policy");
-        request.set_identity("temporal-scheduler-" + state.namespace_name() + "-" +
-                             loaded.record.schedule_id);
-        (void)engine_->RequestCancel(loaded.record.namespace_id, request);
-      }
+  // reference: a failed cancel or termination is tried again at the next action.
+  for (const common::WorkflowExecution& execution : state.info().running_workflows()) {
+    if (need_terminate) {
+      auto request = TargetOf<wf::TerminateWorkflowExecutionRequest>(
+          loaded, execution, "terminated by schedule overlap policy");
+      (void)engine_->Terminate(loaded.record.namespace_id, request);
+    } else if (need_cancel) {
+      auto request = TargetOf<wf::RequestCancelWorkflowExecutionRequest>(
+          loaded, execution, "cancelled by schedule overlap policy");
+      (void)engine_->RequestCancel(loaded.record.namespace_id, request);
     }
   }
   return again;
@@ -551,12 +571,11 @@ hugo::Result<sched::ScheduleActionResult> Scheduler::StartWorkflow(const Loaded&
   if (action.has_workflow_task_timeout()) {
     *request.mutable_workflow_task_timeout() = action.workflow_task_timeout();
   }
-  request.set_identity("temporal-scheduler-" + state.namespace_name() + "-" +
-                       loaded.record.schedule_id);
+  request.set_identity(Identity(loaded));
   // One request id per action: a start retried after a crash is recognized as the same.
   request.set_request_id("sched:" + loaded.record.schedule_id + ":" +
-                         std::to_string(MsOf(start.actual_time())) + ":" +
-                         std::to_string(MsOf(start.nominal_time())));
+                         std::to_string(ToMillis(start.actual_time())) + ":" +
+                         std::to_string(ToMillis(start.nominal_time())));
   request.set_workflow_id_reuse_policy(start.manual()
                                            ? enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
                                            : enums::WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE);
@@ -583,7 +602,7 @@ hugo::Result<sched::ScheduleActionResult> Scheduler::StartWorkflow(const Loaded&
   if (started.IsFailure()) return started.Error();
   sched::ScheduleActionResult result;
   *result.mutable_schedule_time() = start.actual_time();
-  *result.mutable_actual_time() = TimestampOfMs(now_());
+  *result.mutable_actual_time() = TimestampFromMillis(now_());
   result.mutable_start_workflow_result()->set_workflow_id(workflow_id);
   result.mutable_start_workflow_result()->set_run_id(started.Value().run_id());
   result.set_start_workflow_status(enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
@@ -632,11 +651,11 @@ hugo::Result<hugo::Unit> Scheduler::Advance(Loaded& loaded) {
   auto spec = CompiledSpec::Compile(state.schedule().spec());
   std::optional<int64_t> next_wakeup;
   if (spec.IsSuccess()) {
-    const int64_t last = MsOf(state.last_processed_time());
+    const int64_t last = ToMillis(state.last_processed_time());
     const int64_t now = std::max(now_(), last);
     TimeRange range = ProcessTimeRange(state, spec.Value(), JitterSeed(key), last, now,
                                        enums::SCHEDULE_OVERLAP_POLICY_UNSPECIFIED, false);
-    *state.mutable_last_processed_time() = TimestampOfMs(range.last_handled_ms);
+    *state.mutable_last_processed_time() = TimestampFromMillis(range.last_handled_ms);
     next_wakeup = range.next_wakeup_ms;
     // A paused schedule sleeps until it is unpaused (reference: SleepWhilePaused).
     if (state.schedule().state().paused()) next_wakeup.reset();
@@ -724,13 +743,14 @@ hugo::Result<int> Scheduler::Recover() {
 void Scheduler::ApplyPatch(ScheduleState& state, const sched::SchedulePatch& patch) {
   if (patch.has_trigger_immediately()) {
     const auto& trigger = patch.trigger_immediately();
-    int64_t at = trigger.has_scheduled_time() ? MsOf(trigger.scheduled_time()) : now_();
+    int64_t at = trigger.has_scheduled_time() ? ToMillis(trigger.scheduled_time()) : now_();
     if (static_cast<int>(state.buffered_starts_size()) >= options_.max_buffer_size) {
       state.mutable_info()->set_buffer_dropped(state.info().buffer_dropped() + 1);
+      BufferOverruns().Add();
     } else {
       BufferedStart* start = state.add_buffered_starts();
-      *start->mutable_nominal_time() = TimestampOfMs(at);
-      *start->mutable_actual_time() = TimestampOfMs(at);
+      *start->mutable_nominal_time() = TimestampFromMillis(at);
+      *start->mutable_actual_time() = TimestampFromMillis(at);
       start->set_overlap_policy(trigger.overlap_policy());
       start->set_manual(true);
     }
@@ -738,12 +758,13 @@ void Scheduler::ApplyPatch(ScheduleState& state, const sched::SchedulePatch& pat
   for (const auto& backfill : patch.backfill_request()) {
     if (state.ongoing_backfills_size() >= options_.max_buffer_size) {
       state.mutable_info()->set_buffer_dropped(state.info().buffer_dropped() + 1);
+      BufferOverruns().Add();
       continue;
     }
     // reference (InclusiveBackfillStartTime): the start time is included.
     sched::BackfillRequest* ongoing = state.add_ongoing_backfills();
     *ongoing = backfill;
-    *ongoing->mutable_start_time() = TimestampOfMs(MsOf(backfill.start_time()) - 1);
+    *ongoing->mutable_start_time() = TimestampFromMillis(ToMillis(backfill.start_time()) - 1);
   }
   sched::ScheduleState& s = *state.mutable_schedule()->mutable_state();
   if (!patch.pause().empty()) {
@@ -807,8 +828,8 @@ hugo::Result<wf::CreateScheduleResponse> Scheduler::Create(
   state.set_create_request_id(request.request_id());
   state.set_conflict_token(1);
   const int64_t now = now_();
-  *state.mutable_last_processed_time() = TimestampOfMs(now);
-  *state.mutable_info()->mutable_create_time() = TimestampOfMs(now);
+  *state.mutable_last_processed_time() = TimestampFromMillis(now);
+  *state.mutable_info()->mutable_create_time() = TimestampFromMillis(now);
   if (request.has_initial_patch()) {
     ApplyPatch(state, request.initial_patch());
   }
@@ -835,8 +856,8 @@ std::vector<int64_t> Scheduler::FutureActionTimes(const ScheduleState& state,
         static_cast<int>(std::min<int64_t>(count, state.schedule().state().remaining_actions()));
   }
   std::vector<int64_t> times;
-  const int64_t update_ms = MsOf(state.info().update_time());
-  int64_t after = MsOf(state.last_processed_time());
+  const int64_t update_ms = ToMillis(state.info().update_time());
+  int64_t after = ToMillis(state.last_processed_time());
   for (int guard = 0; static_cast<int>(times.size()) < count && guard < 10 * count + 100; ++guard) {
     auto next = spec.Next(seed, after);
     if (!next) break;
@@ -863,7 +884,7 @@ hugo::Result<wf::DescribeScheduleResponse> Scheduler::Describe(
     for (int64_t ms :
          FutureActionTimes(state, spec.Value(), JitterSeed({namespace_id, request.schedule_id()}),
                            options_.future_action_count)) {
-      *response.mutable_info()->add_future_action_times() = TimestampOfMs(ms);
+      *response.mutable_info()->add_future_action_times() = TimestampFromMillis(ms);
     }
   }
   // Runs that closed since (the scheduler hears of closes a moment later) are left out.
@@ -933,7 +954,7 @@ hugo::Result<wf::UpdateScheduleResponse> Scheduler::Update(
     *state.mutable_search_attributes() = std::move(replaced);
   }
   const int64_t now = now_();
-  *state.mutable_info()->mutable_update_time() = TimestampOfMs(now);
+  *state.mutable_info()->mutable_update_time() = TimestampFromMillis(now);
   state.set_conflict_token(state.conflict_token() + 1);
   auto advanced = Advance(loaded.Value());
   if (advanced.IsFailure()) return advanced.Error();
@@ -1043,7 +1064,7 @@ void Scheduler::AddListEntry(const std::string& namespace_id, const std::string&
     for (int64_t ms :
          FutureActionTimes(state, spec.Value(), JitterSeed({namespace_id, schedule_id}),
                            options_.future_action_count_for_list)) {
-      *info->add_future_action_times() = TimestampOfMs(ms);
+      *info->add_future_action_times() = TimestampFromMillis(ms);
     }
   }
 }
@@ -1060,12 +1081,12 @@ hugo::Result<wf::ListScheduleMatchingTimesResponse> Scheduler::MatchingTimes(
   if (spec.IsFailure()) return spec.Error();
   wf::ListScheduleMatchingTimesResponse response;
   const std::string seed = JitterSeed({namespace_id, request.schedule_id()});
-  int64_t after = MsOf(request.start_time());
-  const int64_t end = MsOf(request.end_time());
+  int64_t after = ToMillis(request.start_time());
+  const int64_t end = ToMillis(request.end_time());
   for (int i = 0; i < options_.max_list_matching_times; ++i) {
     auto next = spec.Value().Next(seed, after);
     if (!next || next->actual_ms > end) break;
-    *response.add_start_time() = TimestampOfMs(next->actual_ms);
+    *response.add_start_time() = TimestampFromMillis(next->actual_ms);
     after = next->actual_ms;
   }
   return hugo::Ok(std::move(response));

@@ -163,6 +163,11 @@ class Scheduler {
       const temporal::api::schedule::v1::Schedule& schedule,
       const temporal::api::common::v1::SearchAttributes* own) const;
   static std::string JitterSeed(const Key& key) { return key.first + "-" + key.second; }
+  static std::string Identity(const Loaded& loaded);
+  template <class Request>
+  static Request TargetOf(const Loaded& loaded,
+                          const temporal::api::common::v1::WorkflowExecution& execution,
+                          const std::string& reason);
 
   persistence::ScheduleStore* store_;
   history::Engine* engine_;
