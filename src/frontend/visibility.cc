@@ -172,7 +172,7 @@ hugo::Result<Visibility::Page> Visibility::Query(const std::string& namespace_id
                                                  const std::string& page_token) {
   auto set = SearchAttributes(namespace_id);
   if (set.IsFailure()) return set.Error();
-  auto filter = visibility::TranslateQuery(query, *set.Value(), visibility::Dialect::kSqlite,
+  auto filter = visibility::TranslateQuery(query, *set.Value(), store_->QueryDialect(),
                                            visibility::QueryUse::kList);
   if (filter.IsFailure()) return InvalidArgument(filter.Error().Message());
   if (page_size <= 0) page_size = options_.default_page_size;
@@ -244,8 +244,8 @@ hugo::Result<wf::CountWorkflowExecutionsResponse> Visibility::Count(
     const std::string& namespace_id, const wf::CountWorkflowExecutionsRequest& request) {
   auto set = SearchAttributes(namespace_id);
   if (set.IsFailure()) return set.Error();
-  auto filter = visibility::TranslateQuery(
-      request.query(), *set.Value(), visibility::Dialect::kSqlite, visibility::QueryUse::kCount);
+  auto filter = visibility::TranslateQuery(request.query(), *set.Value(), store_->QueryDialect(),
+                                           visibility::QueryUse::kCount);
   if (filter.IsFailure()) return InvalidArgument(filter.Error().Message());
   if (before_read_) {
     auto caught_up = before_read_();

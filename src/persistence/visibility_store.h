@@ -80,6 +80,10 @@ class VisibilityStore {
  public:
   virtual ~VisibilityStore() = default;
 
+  // The SQL dialect the filters given to ListExecutions and CountExecutions must be translated
+  // to (visibility::TranslateQuery).
+  virtual visibility::Dialect QueryDialect() const = 0;
+
   // Runs of the namespace matching `filter`, open ones first, then by close time and start time
   // descending; page_size >= 1.
   virtual hugo::Result<VisibilityPage> ListExecutions(std::string_view namespace_id,

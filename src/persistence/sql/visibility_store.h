@@ -33,6 +33,7 @@ class SqlVisibilityStore final : public VisibilityStore {
   explicit SqlVisibilityStore(Session* session)
       : connection_(&session->connection()), session_(session) {}
 
+  visibility::Dialect QueryDialect() const override { return DialectOf(connection_->engine()); }
   hugo::Result<VisibilityPage> ListExecutions(std::string_view namespace_id,
                                               const visibility::SqlFilter& filter, int page_size,
                                               std::string_view page_token) override;

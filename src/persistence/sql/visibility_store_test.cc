@@ -149,6 +149,14 @@ class SqlVisibilityStoreTest : public ::testing::TestWithParam<std::string> {
 INSTANTIATE_TEST_SUITE_P(Engines, SqlVisibilityStoreTest, ::testing::Values("postgres", "mariadb"),
                          [](const auto& param_info) { return param_info.param; });
 
+// The frontend translates list filters to the store's dialect: SQLite's json_extract on
+// PostgreSQL failed every filter on a custom or predefined attribute before (found by the
+// schedule crash test listing TemporalScheduledById).
+TEST_P(SqlVisibilityStoreTest, AsksForFiltersInItsEnginesDialect) {
+  EXPECT_EQ(store_->QueryDialect(),
+            postgres_ ? visibility::Dialect::kPostgres : visibility::Dialect::kMysql);
+}
+
 TEST_P(SqlVisibilityStoreTest, ListsOpenRunsFirstThenByCloseAndStartTimeDescending) {
   Put(Run("closed-early", 100 * kSecond, 200 * kSecond,
           enums::WORKFLOW_EXECUTION_STATUS_COMPLETED));

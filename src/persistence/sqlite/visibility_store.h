@@ -20,6 +20,7 @@ class SqliteVisibilityStore final : public VisibilityStore {
   // function hdo_text_match (Text attribute token match) on the connection.
   explicit SqliteVisibilityStore(Database* db);
 
+  visibility::Dialect QueryDialect() const override { return visibility::Dialect::kSqlite; }
   hugo::Result<VisibilityPage> ListExecutions(std::string_view namespace_id,
                                               const visibility::SqlFilter& filter, int page_size,
                                               std::string_view page_token) override;

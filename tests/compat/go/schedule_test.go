@@ -4,7 +4,10 @@
 // <action id>-<nominal time, RFC 3339> that carry TemporalScheduledById and
 // TemporalScheduledStartTime; pause/unpause notes, Trigger, Backfill, the overlap policies (SKIP,
 // BUFFER_ONE, ALLOW_ALL), Update, List, Delete, remaining actions, ListScheduleMatchingTimes, bad
-// specs and actions, and pause on failure. Method: a real hdo (or HDO_TARGET, e.g. the reference
+// specs and actions, pause on failure, List queries (custom attributes, TemporalSchedulePaused;
+// other system attributes refused), the schedule's own search attributes across Update (nil
+// keeps, a set replaces, an empty set clears) and the action's typed ones, and the last
+// completion result handed to the next run. Method: a real hdo (or HDO_TARGET, e.g. the reference
 // `temporal server start-dev` of the temporal CLI 1.5.1), the Go SDK's ScheduleClient and, where
 // the SDK hides a field (buffer_size, start_workflow_status, update_time, the raw spec), the raw
 // WorkflowService client. Every wait is bounded; waits that depend on the schedule's clock use
