@@ -414,49 +414,66 @@ uint32_t Fingerprint(int64_t nominal_s, std::string_view seed) {
 
 }  // namespace
 
-bool CompiledSpec::Calendar::Matches(int64_t seconds) const {
-  int64_t days = FloorDiv(seconds, kSecondsPerDay);
-  int64_t in_day = seconds - days * kSecondsPerDay;
+bool CompiledSpec::Calendar::Matches(int64_t seconds, const TimeZone& zone) const {
+  const int64_t wall = zone.ToWall(seconds);
+  int64_t days = FloorDiv(wall, kSecondsPerDay);
+  int64_t in_day = wall - days * kSecondsPerDay;
   history::CivilDate date = history::CivilDateFromDays(days);
   bool year = years.empty() || std::find(years.begin(), years.end(), date.year) != years.end();
   return year && Has(bits[4], date.month) && Has(bits[3], date.day) &&
-         Has(bits[5], WeekdayOf(seconds)) && Has(bits[2], in_day / 3600) &&
+         Has(bits[5], WeekdayOf(wall)) && Has(bits[2], in_day / 3600) &&
          Has(bits[1], (in_day / 60) % 60) && Has(bits[0], in_day % 60);
 }
 
-// reference: calendar.go compiledCalendar.next, in UTC (no daylight saving transitions).
-std::optional<int64_t> CompiledSpec::Calendar::Next(int64_t after_s) const {
-  int64_t days = FloorDiv(after_s, kSecondsPerDay);
-  int64_t in_day = after_s - days * kSecondsPerDay;
+// reference: calendar.go compiledCalendar.next, wall times in `zone`, with its handling of the
+// hour a daylight saving change repeats (`dst`: 1 h while in the second copy) or skips.
+std::optional<int64_t> CompiledSpec::Calendar::Next(int64_t after_s, const TimeZone& zone) const {
+  const int64_t wall = zone.ToWall(after_s);
+  int64_t days = FloorDiv(wall, kSecondsPerDay);
+  int64_t in_day = wall - days * kSecondsPerDay;
   history::CivilDate date = history::CivilDateFromDays(days);
   int64_t y = date.year, mo = date.month, d = date.day;
   int64_t h = in_day / 3600, m = (in_day / 60) % 60, s = in_day % 60 + 1;
+  auto hour_of = [&](int64_t instant) {
+    int64_t w = zone.ToWall(instant);
+    return (w - FloorDiv(w, kSecondsPerDay) * kSecondsPerDay) / 3600;
+  };
+  int64_t dst = hour_of(after_s - 3600) == h ? 3600 : 0;
   auto year_ok = [&](int64_t year) {
     return years.empty() || std::find(years.begin(), years.end(), year) != years.end();
   };
   while (true) {
     if (s >= 60) m += 1, s = 0;
-    if (m >= 60) h += 1, m = 0;
+    if (m >= 60) {
+      int64_t previous = zone.FromWall(SecondsOf(y, mo, d, h, 0, 0));
+      h += 1, m = 0;
+      int64_t next = zone.FromWall(SecondsOf(y, mo, d, h, 0, 0));
+      if (dst == 0 && next - previous > 3600) {
+        h -= 1, dst = 3600;  // the hour just passed comes again
+      } else {
+        dst = 0;
+      }
+    }
     if (h >= 24) d += 1, h = 0;
     if (d > DaysInMonth(mo, y)) mo += 1, d = 1;
     if (mo > 12) y += 1, mo = 1;
     if (y > kMaxCalendarYear) return std::nullopt;
     if (!year_ok(y)) {
-      y += 1, mo = 1, d = 1, h = 0, m = 0, s = 0;
+      y += 1, mo = 1, d = 1, h = 0, m = 0, s = 0, dst = 0;
       continue;
     }
     bool carried = false;
     while (!carried && !Has(bits[4], mo)) {
-      mo += 1, d = 1, h = 0, m = 0, s = 0;
+      mo += 1, d = 1, h = 0, m = 0, s = 0, dst = 0;
       carried = mo > 12;
     }
     while (!carried &&
            (!Has(bits[3], d) || !Has(bits[5], WeekdayOf(SecondsOf(y, mo, d, 0, 0, 0))))) {
-      d += 1, h = 0, m = 0, s = 0;
+      d += 1, h = 0, m = 0, s = 0, dst = 0;
       carried = d > DaysInMonth(mo, y);
     }
     while (!carried && !Has(bits[2], h)) {
-      h += 1, m = 0, s = 0;
+      h += 1, m = 0, s = 0, dst = 0;
       carried = h >= 24;
     }
     while (!carried && !Has(bits[1], m)) {
@@ -468,7 +485,12 @@ std::optional<int64_t> CompiledSpec::Calendar::Next(int64_t after_s) const {
       carried = s >= 60;
     }
     if (carried) continue;
-    return SecondsOf(y, mo, d, h, m, s);
+    int64_t instant = zone.FromWall(SecondsOf(y, mo, d, h, m, s));
+    if (hour_of(instant) != h) {
+      h += 1, m = 0, s = 0;  // a wall time the change skipped
+      continue;
+    }
+    return instant + dst;
   }
 }
 
@@ -517,11 +539,9 @@ hugo::Result<CompiledSpec> CompiledSpec::Compile(const sched::ScheduleSpec& inpu
   for (const auto& interval : spec.interval()) {
     if (std::string error = IntervalError(interval); !error.empty()) return Invalid(error);
   }
-  if (!spec.timezone_data().empty() || !history::IsUtcZoneName(spec.timezone_name())) {
-    return Invalid("time zone '" + spec.timezone_name() +
-                   "' is not supported: hdo evaluates schedules in UTC only (leave "
-                   "timezone_name empty or give \"UTC\")");
-  }
+  auto zone = TimeZone::Load(spec.timezone_name(), spec.timezone_data());
+  if (zone.IsFailure()) return Invalid(zone.Error().Message());
+  compiled.zone_ = std::move(zone).Value();
   auto compile = [](const sched::StructuredCalendarSpec& calendar) {
     Calendar compiled_calendar;
     compiled_calendar.bits = {RangeBits(calendar.second()), RangeBits(calendar.minute()),
@@ -542,7 +562,7 @@ hugo::Result<CompiledSpec> CompiledSpec::Compile(const sched::ScheduleSpec& inpu
 std::optional<int64_t> CompiledSpec::RawNext(int64_t after_s) const {
   std::optional<int64_t> earliest;
   for (const Calendar& calendar : calendars_) {
-    auto next = calendar.Next(after_s);
+    auto next = calendar.Next(after_s, zone_);
     if (next && (!earliest || *next < *earliest)) earliest = next;
   }
   for (const sched::IntervalSpec& interval : spec_.interval()) {
@@ -556,7 +576,7 @@ std::optional<int64_t> CompiledSpec::RawNext(int64_t after_s) const {
 
 bool CompiledSpec::Excluded(int64_t seconds) const {
   return std::any_of(excludes_.begin(), excludes_.end(),
-                     [&](const Calendar& calendar) { return calendar.Matches(seconds); });
+                     [&](const Calendar& calendar) { return calendar.Matches(seconds, zone_); });
 }
 
 std::optional<CompiledSpec::NextTime> CompiledSpec::Next(std::string_view jitter_seed,

@@ -16,8 +16,9 @@
 // following time), derived from the time and a seed (the reference hashes with farmhash, this
 // with FNV-1a: the same bounds, not the same offsets).
 //
-// Time zones: UTC and its aliases only (hdo carries no time zone database); any other name is
-// refused with InvalidArgument naming it.
+// Time zones: calendars are evaluated in timezone_name (or the TZif bytes of timezone_data), read
+// as Go reads them (worker/time_zone.h), with the reference's handling of daylight saving time:
+// a wall time a change skips is not taken, both copies of a repeated wall time may be.
 //
 // Owner: the scheduler and the frontend (validation). Pure functions over immutable values;
 // thread-safe.
@@ -30,6 +31,7 @@
 
 #include "hugo/result.h"
 #include "temporal/api/schedule/v1/message.pb.h"
+#include "worker/time_zone.h"
 
 namespace hdo::worker {
 
@@ -58,14 +60,15 @@ class CompiledSpec {
   struct Calendar {
     std::vector<uint64_t> bits;  // second, minute, hour, day of month, month, day of week
     std::vector<int> years;      // empty: every year
-    bool Matches(int64_t seconds) const;
-    std::optional<int64_t> Next(int64_t after_s) const;
+    bool Matches(int64_t seconds, const TimeZone& zone) const;
+    std::optional<int64_t> Next(int64_t after_s, const TimeZone& zone) const;
   };
   CompiledSpec() = default;
   std::optional<int64_t> RawNext(int64_t after_s) const;
   bool Excluded(int64_t seconds) const;
 
   temporal::api::schedule::v1::ScheduleSpec spec_;
+  TimeZone zone_ = TimeZone::Utc();
   std::vector<Calendar> calendars_;
   std::vector<Calendar> excludes_;
 };
