@@ -1043,6 +1043,18 @@ func TestScheduleListMatchingTimesGivesTheSpecsTimesInTheRange(t *testing.T) {
 			Skip: []client.ScheduleCalendarSpec{{DayOfMonth: []client.ScheduleRange{{Start: 12}}, Hour: []client.ScheduleRange{{Start: 12}}}}},
 			day, at(2, 1, 0, 0),
 			[]time.Time{at(1, 5, 12, 0), at(1, 19, 12, 0), at(1, 26, 12, 0)}},
+		// Calendars in a time zone, through its daylight saving changes: New York's 01:30 comes
+		// twice on 2026-11-01 (EDT, then EST) and both are taken; its 02:30 of 2026-03-08 does
+		// not exist and is skipped; Berlin's 02:30 of 2026-10-25 comes twice, one is taken.
+		{"new york in november", client.ScheduleSpec{CronExpressions: []string{"30 1 * * *"}, TimeZoneName: "America/New_York"},
+			at(10, 31, 12, 0), at(11, 2, 12, 0),
+			[]time.Time{at(11, 1, 5, 30), at(11, 1, 6, 30), at(11, 2, 6, 30)}},
+		{"new york in march", client.ScheduleSpec{CronExpressions: []string{"30 2 * * *"}, TimeZoneName: "America/New_York"},
+			at(3, 7, 12, 0), at(3, 9, 12, 0),
+			[]time.Time{at(3, 9, 6, 30)}},
+		{"berlin in october", client.ScheduleSpec{CronExpressions: []string{"CRON_TZ=Europe/Berlin 30 2 * * *"}},
+			at(10, 24, 12, 0), at(10, 26, 12, 0),
+			[]time.Time{at(10, 25, 1, 30), at(10, 26, 1, 30)}},
 	}
 	for i, tc := range cases {
 		id := fmt.Sprintf("sched-matching-%d-%s", i, s.suffix)
