@@ -145,25 +145,29 @@ namespace hdo::frontend {
 grpc::ServerUnaryReactor* WorkflowHandler::RegisterNamespace(
     grpc::CallbackServerContext* context, const wf::RegisterNamespaceRequest* request,
     wf::RegisterNamespaceResponse* response) {
-  return OnStore(context, response, [this, request] { return namespaces_->Register(*request); });
+  return OnStore(context, request, response,
+                 [this, request] { return namespaces_->Register(*request); });
 }
 
 grpc::ServerUnaryReactor* WorkflowHandler::DescribeNamespace(
     grpc::CallbackServerContext* context, const wf::DescribeNamespaceRequest* request,
     wf::DescribeNamespaceResponse* response) {
-  return OnStore(context, response, [this, request] { return namespaces_->Describe(*request); });
+  return OnStore(context, request, response,
+                 [this, request] { return namespaces_->Describe(*request); });
 }
 
 grpc::ServerUnaryReactor* WorkflowHandler::ListNamespaces(grpc::CallbackServerContext* context,
                                                           const wf::ListNamespacesRequest* request,
                                                           wf::ListNamespacesResponse* response) {
-  return OnStore(context, response, [this, request] { return namespaces_->List(*request); });
+  return OnStore(context, request, response,
+                 [this, request] { return namespaces_->List(*request); });
 }
 
 grpc::ServerUnaryReactor* WorkflowHandler::UpdateNamespace(
     grpc::CallbackServerContext* context, const wf::UpdateNamespaceRequest* request,
     wf::UpdateNamespaceResponse* response) {
-  return OnStore(context, response, [this, request] { return namespaces_->Update(*request); });
+  return OnStore(context, request, response,
+                 [this, request] { return namespaces_->Update(*request); });
 }
 
 }  // namespace hdo::frontend
@@ -219,7 +223,7 @@ class WaitReactor final : public grpc::ServerUnaryReactor {
 grpc::ServerUnaryReactor* WorkflowHandler::StartWorkflowExecution(
     grpc::CallbackServerContext* context, const wf::StartWorkflowExecutionRequest* request,
     wf::StartWorkflowExecutionResponse* response) {
-  return OnStore(context, response,
+  return OnStore(context, request, response,
                  [this, request]() -> hugo::Result<wf::StartWorkflowExecutionResponse> {
                    auto valid = ValidateStartWorkflow(*request);
                    if (valid.IsFailure()) return valid.Error();
@@ -245,7 +249,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::RespondWorkflowTaskCompleted(
 grpc::ServerUnaryReactor* WorkflowHandler::TerminateWorkflowExecution(
     grpc::CallbackServerContext* context, const wf::TerminateWorkflowExecutionRequest* request,
     wf::TerminateWorkflowExecutionResponse* response) {
-  return OnStore(context, response,
+  return OnStore(context, request, response,
                  [this, request]() -> hugo::Result<wf::TerminateWorkflowExecutionResponse> {
                    if (!request->has_workflow_execution()) {
                      return InvalidArgument("Execution is not set on request.");
@@ -741,6 +745,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCanceledById(
 grpc::ServerUnaryReactor* WorkflowHandler::QueryWorkflow(grpc::CallbackServerContext* context,
                                                          const wf::QueryWorkflowRequest* request,
                                                          wf::QueryWorkflowResponse* response) {
+  if (grpc::ServerUnaryReactor* refused = RefuseIfTooLarge(context, *request)) return refused;
   history::Engine* engine = engine_;
   auto* reactor = new WaitReactor([engine](uint64_t id) { engine->CancelQuery(id); }, store_io_);
   // The query waits as long as the client does (a bounded default when it set no deadline).
@@ -849,6 +854,7 @@ void AddOperationStatus(const std::optional<hugo::Error>& error, bool succeeded,
 grpc::ServerUnaryReactor* WorkflowHandler::UpdateWorkflowExecution(
     grpc::CallbackServerContext* context, const wf::UpdateWorkflowExecutionRequest* request,
     wf::UpdateWorkflowExecutionResponse* response) {
+  if (grpc::ServerUnaryReactor* refused = RefuseIfTooLarge(context, *request)) return refused;
   history::Engine* engine = engine_;
   auto* reactor =
       new WaitReactor([engine](uint64_t id) { engine->CancelUpdateWait(id); }, store_io_);
@@ -906,6 +912,7 @@ grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowExecutionUpdate(
 grpc::ServerUnaryReactor* WorkflowHandler::ExecuteMultiOperation(
     grpc::CallbackServerContext* context, const wf::ExecuteMultiOperationRequest* request,
     wf::ExecuteMultiOperationResponse* response) {
+  if (grpc::ServerUnaryReactor* refused = RefuseIfTooLarge(context, *request)) return refused;
   history::Engine* engine = engine_;
   auto* reactor =
       new WaitReactor([engine](uint64_t id) { engine->CancelUpdateWait(id); }, store_io_);
@@ -1029,9 +1036,9 @@ grpc::ServerUnaryReactor* WorkflowHandler::ListClosedWorkflowExecutions(
 }
 
 grpc::ServerUnaryReactor* WorkflowHandler::GetSearchAttributes(
-    grpc::CallbackServerContext* context, const wf::GetSearchAttributesRequest* /*request*/,
+    grpc::CallbackServerContext* context, const wf::GetSearchAttributesRequest* request,
     wf::GetSearchAttributesResponse* response) {
-  return OnStore(context, response, [this] { return visibility_->GetSearchAttributes(); });
+  return OnStore(context, request, response, [this] { return visibility_->GetSearchAttributes(); });
 }
 
 }  // namespace hdo::frontend

@@ -256,9 +256,11 @@ class WorkflowHandler final
 
  private:
   // Runs `call()` (returning hugo::Result<Response>) on the store IO thread and finishes the
-  // reactor there with the response or the error's gRPC status.
+  // reactor there with the response or the error's gRPC status. A request larger than
+  // kRequestBytesMax is refused first, on the calling thread (RefuseIfTooLarge).
   template <class Response, class Call>
-  grpc::ServerUnaryReactor* OnStore(grpc::CallbackServerContext* context, Response* response,
+  grpc::ServerUnaryReactor* OnStore(grpc::CallbackServerContext* context,
+                                    const google::protobuf::Message* request, Response* response,
                                     Call call);
   // The common shape of a unary RPC on a namespace: `validate(request)` (pure), the namespace
   // resolved, then `call(namespace_id)` on the engine thread.

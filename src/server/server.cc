@@ -176,6 +176,9 @@ hugo::Result<hugo::Unit> Server::Start() {
   grpc::ServerBuilder builder;
   // Without this, gRPC sets SO_REUSEPORT and a second server could silently share the port.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Requests up to 64 MiB reach the handlers, which refuse those above 4 MiB in the words of the
+  // reference's gRPC (frontend/workflow_handler_calls.h): the SDKs recognize those, not gRPC C++'s.
+  builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   builder.AddListeningPort(JoinHostPort(options_.ip, options_.port),
                            grpc::InsecureServerCredentials(), &bound_port_);
   builder.RegisterService(workflow_handler_.get());
