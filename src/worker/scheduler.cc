@@ -650,6 +650,7 @@ hugo::Result<hugo::Unit> Scheduler::Advance(Loaded& loaded) {
   const Key key{loaded.record.namespace_id, loaded.record.schedule_id};
   auto spec = CompiledSpec::Compile(state.schedule().spec());
   std::optional<int64_t> next_wakeup;
+  bool allow_all_backfill_left = false;
   if (spec.IsSuccess()) {
     const int64_t last = ToMillis(state.last_processed_time());
     const int64_t now = std::max(now_(), last);
@@ -659,17 +660,54 @@ hugo::Result<hugo::Unit> Scheduler::Advance(Loaded& loaded) {
     next_wakeup = range.next_wakeup_ms;
     // A paused schedule sleeps until it is unpaused (reference: SleepWhilePaused).
     if (state.schedule().state().paused()) next_wakeup.reset();
-    if (ProcessBackfills(state, spec.Value(), JitterSeed(key))) {
+    allow_all_backfill_left = ProcessBackfills(state, spec.Value(), JitterSeed(key));
+    if (allow_all_backfill_left) {
       int64_t soon = now_() + options_.backfill_wakeup.count();
       next_wakeup = next_wakeup ? std::min(*next_wakeup, soon) : soon;
     }
   }
   for (int round = 0; round < options_.buffer_rounds_max && ProcessBuffer(loaded); ++round) {
   }
+  if (auto expiry = RetentionExpiry(state, next_wakeup, allow_all_backfill_left)) {
+    if (*expiry <= now_()) {
+      // reference: the scheduler workflow completes; the schedule is gone, its runs go on.
+      log::Info("schedule removed: it can take no more actions and was idle for its retention",
+                {{"schedule_id", key.second}});
+      if (loaded.record.version != 0) {
+        auto deleted = store_->DeleteSchedule(key.first, key.second);
+        if (deleted.IsFailure() && !deleted.Error().HasCode(persistence::kErrorNotFound)) {
+          return deleted;
+        }
+      }
+      timers_.erase(key);
+      return hugo::Ok();
+    }
+    next_wakeup = next_wakeup ? std::min(*next_wakeup, *expiry) : *expiry;
+  }
   auto saved = Save(loaded);
   if (saved.IsFailure()) return saved;
   Arm(key, next_wakeup);
   return hugo::Ok();
+}
+
+// reference: getRetentionExpiration. A schedule that is not paused and can take no more
+// scheduled actions (its spec names no more times, or its actions are used up) is removed
+// `retention` after its last event (create, update, last action).
+std::optional<int64_t> Scheduler::RetentionExpiry(const ScheduleState& state,
+                                                  std::optional<int64_t> next_wakeup,
+                                                  bool allow_all_backfill_left) const {
+  const auto& s = state.schedule().state();
+  const bool can_act = !s.limited_actions() || s.remaining_actions() > 0;
+  if (options_.retention.count() <= 0 || s.paused() || (next_wakeup && can_act) ||
+      allow_all_backfill_left || state.buffered_starts_size() > 0) {
+    return std::nullopt;
+  }
+  int64_t since =
+      std::max(ToMillis(state.info().create_time()), ToMillis(state.info().update_time()));
+  if (state.info().recent_actions_size() > 0) {
+    since = std::max(since, ToMillis(state.info().recent_actions().rbegin()->actual_time()));
+  }
+  return since + options_.retention.count();
 }
 
 void Scheduler::Arm(const Key& key, std::optional<int64_t> at_ms) {
@@ -678,15 +716,25 @@ void Scheduler::Arm(const Key& key, std::optional<int64_t> at_ms) {
     timers_.erase(key);
     return;
   }
-  auto& timer = timers_[key];
-  if (timer == nullptr) timer = std::make_unique<asio::steady_timer>(executor_);
-  timer->expires_after(std::chrono::milliseconds(std::max<int64_t>(0, *at_ms - now_())));
-  timer->async_wait([this, key, armed = timer.get()](const std::error_code& error) {
+  Armed& armed = timers_[key];
+  if (armed.timer == nullptr) armed.timer = std::make_unique<asio::steady_timer>(executor_);
+  armed.at_ms = *at_ms;
+  armed.timer->expires_after(std::chrono::milliseconds(std::max<int64_t>(0, *at_ms - now_())));
+  armed.timer->async_wait([this, key, timer = armed.timer.get()](const std::error_code& error) {
     if (error || stopped_) return;
     auto current = timers_.find(key);
-    if (current == timers_.end() || current->second.get() != armed) return;
+    if (current == timers_.end() || current->second.timer.get() != timer) return;
     Wake(key);
   });
+}
+
+void Scheduler::FireDue() {
+  std::vector<Key> due;
+  const int64_t now = now_();
+  for (const auto& [key, armed] : timers_) {
+    if (armed.at_ms <= now) due.push_back(key);
+  }
+  for (const Key& key : due) Wake(key);
 }
 
 void Scheduler::Wake(const Key& key) {

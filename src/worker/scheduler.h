@@ -53,6 +53,9 @@ class Scheduler {
     int backfills_per_iteration = 10;
     std::chrono::milliseconds backfill_wakeup = std::chrono::seconds(1);
     int max_list_matching_times = 1000;
+    // A schedule that is not paused and can take no more scheduled actions is removed this long
+    // after its last event (reference: RetentionTime); zero keeps it.
+    std::chrono::milliseconds retention = std::chrono::hours(7 * 24);
     int list_page_size_default = 1000;
     // Rounds of starting buffered actions per wake-up (each round starts what the overlap policy
     // lets start).
@@ -104,8 +107,11 @@ class Scheduler {
   // The engine's hook: a workflow a schedule started closed (handled in a job of its own).
   void OnRunClosed(const history::Engine::ScheduledRunClosed& closed);
 
+  // Wakes the schedules whose time has come by the scheduler's clock now, as their Asio timers
+  // do on their own; with a clock that is not the wall clock (tests) the caller drives time.
+  void FireDue();
   // Schedules with an armed timer (tests and metrics).
-  size_t Armed() const { return timers_.size(); }
+  size_t ArmedCount() const { return timers_.size(); }
 
  private:
   using Key = std::pair<std::string, std::string>;  // namespace id, schedule id
@@ -152,6 +158,9 @@ class Scheduler {
                                          const CompiledSpec& spec, const std::string& seed,
                                          int count) const;
   int64_t CatchupWindowMs(const persistence::v1::ScheduleState& state) const;
+  std::optional<int64_t> RetentionExpiry(const persistence::v1::ScheduleState& state,
+                                         std::optional<int64_t> next_wakeup,
+                                         bool allow_all_backfill_left) const;
   void AddListEntry(const std::string& namespace_id, const std::string& schedule_id,
                     const persistence::v1::ScheduleState& state,
                     temporal::api::schedule::v1::ScheduleListEntry* entry);
@@ -174,7 +183,11 @@ class Scheduler {
   asio::any_io_executor executor_;
   Options options_;
   NowMs now_;
-  std::map<Key, std::unique_ptr<asio::steady_timer>> timers_;
+  struct Armed {
+    std::unique_ptr<asio::steady_timer> timer;
+    int64_t at_ms = 0;
+  };
+  std::map<Key, Armed> timers_;
   bool stopped_ = false;
 };
 
