@@ -1,5 +1,7 @@
 #include "worker/scheduler.h"
 
+#include <google/protobuf/util/message_differencer.h>
+
 #include <algorithm>
 #include <asio/post.hpp>
 #include <nlohmann/json.hpp>
@@ -304,6 +306,14 @@ hugo::Result<Scheduler::Loaded> Scheduler::Load(const std::string& namespace_id,
 }
 
 hugo::Result<hugo::Unit> Scheduler::Save(Loaded& loaded) {
+  // A wake-up that changed nothing writes nothing (a restart wakes every schedule).
+  if (loaded.record.version != 0) {
+    ScheduleState stored;
+    if (stored.ParseFromString(loaded.record.data) &&
+        google::protobuf::util::MessageDifferencer::Equals(stored, loaded.state)) {
+      return hugo::Ok();
+    }
+  }
   loaded.record.data = loaded.state.SerializeAsString();
   int64_t expected = loaded.record.version;
   loaded.record.version = expected + 1;
