@@ -8,6 +8,7 @@
 //	workflows load -address HOST:PORT -server-pid PID [flags]    # bench/compare: one run of one scenario
 //	workflows parked [flags] -- SERVER-COMMAND...                # bench/compare: scenario (d), kill -9 included
 //	workflows report -command CMD [-json FILE] run.json ...      # bench/compare's table
+//	workflows schedules create|wait -address HOST:PORT [flags]   # bench/schedules: creates, restart
 //
 // Nothing here asserts on timing: a run reports what it measured, including failed workflows.
 package main
@@ -41,7 +42,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: workflows series|table|load|parked|report [flags]")
+		fmt.Fprintln(os.Stderr, "usage: workflows series|table|load|parked|report|schedules [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -56,8 +57,10 @@ func main() {
 		err = parkedMain(os.Args[2:])
 	case "report":
 		err = reportMain(os.Args[2:])
+	case "schedules":
+		err = schedulesMain(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown subcommand %q (want series, table, load, parked or report)", os.Args[1])
+		err = fmt.Errorf("unknown subcommand %q (want series, table, load, parked, report or schedules)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "workflows:", err)
