@@ -194,6 +194,9 @@ TEST(ScheduleSpecTest, BadSpecsAreRefusedWithTheReferenceMessages) {
   sched::ScheduleSpec zone;
   zone.set_timezone_name("Mars/Olympus");
   EXPECT_EQ(message(zone), "Invalid schedule spec: unknown time zone Mars/Olympus");
+  sched::ScheduleSpec folder;
+  folder.set_timezone_name("America");
+  EXPECT_EQ(message(folder), "Invalid schedule spec: unknown time zone America");
   sched::ScheduleSpec escape;
   escape.set_timezone_name("../etc/passwd");
   EXPECT_EQ(message(escape), "Invalid schedule spec: time: invalid location name");

@@ -245,6 +245,60 @@ hugo::Result<hugo::Unit> ValidatePatch(const sched::SchedulePatch& patch) {
   return hugo::Ok();
 }
 
+// What the buffer lets start now (reference: buffer.go ProcessBuffer, a pure function of the
+// buffer, whether a run is going, and the policies).
+struct BufferDecision {
+  std::vector<BufferedStart> overlapping;  // ALLOW_ALL: all at once
+  std::optional<BufferedStart> non_overlapping;
+  google::protobuf::RepeatedPtrField<BufferedStart> remaining;
+  bool need_cancel = false;
+  bool need_terminate = false;
+  int64_t skipped = 0;
+};
+
+BufferDecision DecideBuffer(const ScheduleState& state, bool running) {
+  BufferDecision decision;
+  for (const BufferedStart& start : state.buffered_starts()) {
+    enums::ScheduleOverlapPolicy policy = Resolve(state, start.overlap_policy());
+    if (policy == enums::SCHEDULE_OVERLAP_POLICY_ALLOW_ALL) {
+      decision.overlapping.push_back(start);
+      continue;
+    }
+    if (!running && !decision.non_overlapping) {
+      decision.non_overlapping = start;
+      continue;
+    }
+    switch (policy) {
+      case enums::SCHEDULE_OVERLAP_POLICY_BUFFER_ONE:
+        if (decision.remaining.empty()) {
+          *decision.remaining.Add() = start;
+        } else {
+          ++decision.skipped;
+        }
+        break;
+      case enums::SCHEDULE_OVERLAP_POLICY_BUFFER_ALL:
+        *decision.remaining.Add() = start;
+        break;
+      case enums::SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER:
+      case enums::SCHEDULE_OVERLAP_POLICY_TERMINATE_OTHER:
+        if (running) {
+          (policy == enums::SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER ? decision.need_cancel
+                                                                 : decision.need_terminate) = true;
+          *decision.remaining.Add() = start;
+        } else {
+          decision.non_overlapping = start;  // replaces the one that was about to start
+        }
+        break;
+      default:  // SKIP
+        ++decision.skipped;
+        break;
+    }
+  }
+  // reference: a cancel or termination would end the ALLOW_ALL runs too; they wait.
+  if (decision.need_cancel || decision.need_terminate) decision.overlapping.clear();
+  return decision;
+}
+
 }  // namespace
 
 Scheduler::Scheduler(persistence::ScheduleStore* store, history::Engine* engine,
@@ -468,52 +522,13 @@ bool Scheduler::ProcessBuffer(Loaded& loaded) {
     return false;
   }
   RefreshRunning(loaded.record.namespace_id, state);
-  const bool running = state.info().running_workflows_size() > 0;
-  std::vector<BufferedStart> overlapping;
-  std::optional<BufferedStart> non_overlapping;
-  google::protobuf::RepeatedPtrField<BufferedStart> remaining;
-  bool need_cancel = false;
-  bool need_terminate = false;
-  int64_t skipped = 0;
-  for (const BufferedStart& start : state.buffered_starts()) {
-    enums::ScheduleOverlapPolicy policy = Resolve(state, start.overlap_policy());
-    if (policy == enums::SCHEDULE_OVERLAP_POLICY_ALLOW_ALL) {
-      overlapping.push_back(start);
-      continue;
-    }
-    if (!running && !non_overlapping) {
-      non_overlapping = start;
-      continue;
-    }
-    switch (policy) {
-      case enums::SCHEDULE_OVERLAP_POLICY_BUFFER_ONE:
-        if (remaining.empty()) {
-          *remaining.Add() = start;
-        } else {
-          ++skipped;
-        }
-        break;
-      case enums::SCHEDULE_OVERLAP_POLICY_BUFFER_ALL:
-        *remaining.Add() = start;
-        break;
-      case enums::SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER:
-      case enums::SCHEDULE_OVERLAP_POLICY_TERMINATE_OTHER:
-        if (running) {
-          (policy == enums::SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER ? need_cancel : need_terminate) =
-              true;
-          *remaining.Add() = start;
-        } else {
-          non_overlapping = start;  // replaces the one that was about to start
-        }
-        break;
-      default:  // SKIP
-        ++skipped;
-        break;
-    }
-  }
-  if (need_cancel || need_terminate) overlapping.clear();
-  *state.mutable_buffered_starts() = std::move(remaining);
-  state.mutable_info()->set_overlap_skipped(state.info().overlap_skipped() + skipped);
+  BufferDecision decision = DecideBuffer(state, state.info().running_workflows_size() > 0);
+  *state.mutable_buffered_starts() = std::move(decision.remaining);
+  state.mutable_info()->set_overlap_skipped(state.info().overlap_skipped() + decision.skipped);
+  std::vector<BufferedStart>& overlapping = decision.overlapping;
+  const std::optional<BufferedStart>& non_overlapping = decision.non_overlapping;
+  const bool need_cancel = decision.need_cancel;
+  const bool need_terminate = decision.need_terminate;
 
   bool again = false;
   if (non_overlapping) overlapping.push_back(*non_overlapping);

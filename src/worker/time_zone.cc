@@ -102,6 +102,66 @@ std::optional<int> ParseNumber(std::string_view& s) {
   return value;
 }
 
+struct TzifBlock {
+  std::vector<int64_t> transitions;
+  std::vector<int32_t> offsets_after;
+  int32_t fixed_offset = 0;
+};
+
+// One data block of a TZif file (RFC 8536): 4-byte times in version 1's, 8-byte ones after it.
+// False when it is malformed.
+bool ReadTzifBlock(Reader& reader, size_t time_width, TzifBlock& block) {
+  std::string_view magic;
+  if (!reader.Take(4, &magic) || magic != "TZif") return false;
+  std::string_view header;
+  if (!reader.Take(16, &header)) return false;
+  int64_t isut = 0, isstd = 0, leap = 0, times = 0, types = 0, chars = 0;
+  if (!reader.Int(4, &isut) || !reader.Int(4, &isstd) || !reader.Int(4, &leap) ||
+      !reader.Int(4, &times) || !reader.Int(4, &types) || !reader.Int(4, &chars) || types < 1 ||
+      times < 0 || types > 256 || times > 1'000'000) {
+    return false;
+  }
+  std::vector<int64_t> instants(static_cast<size_t>(times));
+  for (auto& instant : instants) {
+    if (!reader.Int(time_width, &instant)) return false;
+  }
+  std::vector<int64_t> indexes(static_cast<size_t>(times));
+  for (auto& index : indexes) {
+    if (!reader.Int(1, &index)) return false;
+    index &= 0xff;
+    if (index >= types) return false;
+  }
+  std::vector<int32_t> offsets;
+  std::vector<bool> dst;
+  for (int64_t t = 0; t < types; ++t) {
+    int64_t offset = 0, is_dst = 0, abbreviation = 0;
+    if (!reader.Int(4, &offset) || !reader.Int(1, &is_dst) || !reader.Int(1, &abbreviation)) {
+      return false;
+    }
+    offsets.push_back(static_cast<int32_t>(offset));
+    dst.push_back((is_dst & 0xff) != 0);
+  }
+  std::string_view skipped;
+  if (!reader.Take(static_cast<size_t>(chars + leap * (time_width + 4) + isstd + isut), &skipped)) {
+    return false;
+  }
+  block = TzifBlock();  // a version 2+ file's second block replaces the first
+  block.transitions = std::move(instants);
+  for (int64_t index : indexes) block.offsets_after.push_back(offsets[static_cast<size_t>(index)]);
+  // Go's lookupFirstZone: type 0 unless transitions use it, then the first standard type.
+  bool zero_used = std::find(indexes.begin(), indexes.end(), 0) != indexes.end();
+  block.fixed_offset = offsets[0];
+  if (zero_used) {
+    for (size_t t = 0; t < offsets.size(); ++t) {
+      if (!dst[t]) {
+        block.fixed_offset = offsets[t];
+        break;
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<TimeZone::PosixRule> TimeZone::ParsePosix(std::string_view s) {
@@ -173,68 +233,20 @@ hugo::Result<TimeZone> TimeZone::Load(std::string_view name, std::string_view da
     std::stringstream content;
     content << file.rdbuf();
     bytes = content.str();
+    // A folder of the database ("America") opens but reads nothing.
+    if (bytes.empty()) return Invalid("unknown time zone " + std::string(name));
   }
-  Reader reader(bytes);
-  auto read_block = [&](size_t time_width, TimeZone& zone, bool keep) -> bool {
-    std::string_view magic;
-    if (!reader.Take(4, &magic) || magic != "TZif") return false;
-    std::string_view header;
-    if (!reader.Take(16, &header)) return false;
-    int64_t isut = 0, isstd = 0, leap = 0, times = 0, types = 0, chars = 0;
-    if (!reader.Int(4, &isut) || !reader.Int(4, &isstd) || !reader.Int(4, &leap) ||
-        !reader.Int(4, &times) || !reader.Int(4, &types) || !reader.Int(4, &chars) || types < 1 ||
-        times < 0 || types > 256 || times > 1'000'000) {
-      return false;
-    }
-    std::vector<int64_t> instants(static_cast<size_t>(times));
-    for (auto& instant : instants) {
-      if (!reader.Int(time_width, &instant)) return false;
-    }
-    std::vector<int64_t> indexes(static_cast<size_t>(times));
-    for (auto& index : indexes) {
-      if (!reader.Int(1, &index)) return false;
-      index &= 0xff;
-      if (index >= types) return false;
-    }
-    std::vector<int32_t> offsets;
-    std::vector<bool> dst;
-    for (int64_t t = 0; t < types; ++t) {
-      int64_t offset = 0, is_dst = 0, abbreviation = 0;
-      if (!reader.Int(4, &offset) || !reader.Int(1, &is_dst) || !reader.Int(1, &abbreviation)) {
-        return false;
-      }
-      offsets.push_back(static_cast<int32_t>(offset));
-      dst.push_back((is_dst & 0xff) != 0);
-    }
-    std::string_view skipped;
-    if (!reader.Take(static_cast<size_t>(chars + leap * (time_width + 4) + isstd + isut),
-                     &skipped)) {
-      return false;
-    }
-    if (!keep) return true;
-    zone.transitions_ = std::move(instants);
-    for (int64_t index : indexes)
-      zone.offsets_after_.push_back(offsets[static_cast<size_t>(index)]);
-    // Go's lookupFirstZone: type 0 unless transitions use it, then the first standard type.
-    bool zero_used = std::find(indexes.begin(), indexes.end(), 0) != indexes.end();
-    zone.fixed_offset_ = offsets[0];
-    if (zero_used) {
-      for (size_t t = 0; t < offsets.size(); ++t) {
-        if (!dst[t]) {
-          zone.fixed_offset_ = offsets[t];
-          break;
-        }
-      }
-    }
-    return true;
-  };
-  TimeZone zone;
   if (bytes.size() < 44) return Malformed();
+  Reader reader(bytes);
+  TzifBlock block;
+  if (!ReadTzifBlock(reader, 4, block)) return Malformed();
   const bool v2 = bytes[4] >= '2';
-  if (!read_block(4, zone, !v2)) return Malformed();
+  if (v2 && !ReadTzifBlock(reader, 8, block)) return Malformed();
+  TimeZone zone;
+  zone.transitions_ = std::move(block.transitions);
+  zone.offsets_after_ = std::move(block.offsets_after);
+  zone.fixed_offset_ = block.fixed_offset;
   if (v2) {
-    zone = TimeZone();
-    if (!read_block(8, zone, true)) return Malformed();
     std::string_view footer = reader.Rest();
     if (footer.size() >= 2 && footer[0] == '\n') {
       footer.remove_prefix(1);
