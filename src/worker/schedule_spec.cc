@@ -400,16 +400,127 @@ int WeekdayOf(int64_t seconds) {
   return static_cast<int>(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday (4)
 }
 
-// FNV-1a over the nominal second and the seed: the deterministic 32-bit fingerprint jitter uses.
+// ---- The jitter's fingerprint: farmhash's Fingerprint32 (farmhashmk Hash32, the function the
+// reference's dgryski/go-farm computes) over Go's Time.MarshalBinary of the nominal time followed
+// by the seed, so that jittered times are the reference's to the millisecond.
+
+constexpr uint32_t kC1 = 0xcc9e2d51;
+constexpr uint32_t kC2 = 0x1b873593;
+
+uint32_t RotateRight(uint32_t value, int shift) {
+  return (value >> shift) | (value << (32 - shift));
+}
+
+uint32_t Fetch32(const std::string& s, size_t at) {
+  return static_cast<uint32_t>(static_cast<unsigned char>(s[at])) |
+         static_cast<uint32_t>(static_cast<unsigned char>(s[at + 1])) << 8 |
+         static_cast<uint32_t>(static_cast<unsigned char>(s[at + 2])) << 16 |
+         static_cast<uint32_t>(static_cast<unsigned char>(s[at + 3])) << 24;
+}
+
+uint32_t Fmix(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85ebca6b;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35;
+  h ^= h >> 16;
+  return h;
+}
+
+uint32_t Mur(uint32_t a, uint32_t h) {
+  a *= kC1;
+  a = RotateRight(a, 17);
+  a *= kC2;
+  h ^= a;
+  h = RotateRight(h, 19);
+  return h * 5 + 0xe6546b64;
+}
+
+uint32_t Hash32Len0To4(const std::string& s) {
+  uint32_t b = 0;
+  uint32_t c = 9;
+  for (char byte : s) {
+    b = b * kC1 + static_cast<uint32_t>(static_cast<int8_t>(byte));
+    c ^= b;
+  }
+  return Fmix(Mur(b, Mur(static_cast<uint32_t>(s.size()), c)));
+}
+
+uint32_t Hash32Len5To12(const std::string& s) {
+  const size_t n = s.size();
+  uint32_t a = static_cast<uint32_t>(n), b = static_cast<uint32_t>(n * 5), c = 9, d = b;
+  a += Fetch32(s, 0);
+  b += Fetch32(s, n - 4);
+  c += Fetch32(s, (n >> 1) & 4);
+  return Fmix(Mur(c, Mur(b, Mur(a, d))));
+}
+
+uint32_t Hash32Len13To24(const std::string& s) {
+  const size_t n = s.size();
+  uint32_t a = Fetch32(s, (n >> 1) - 4), b = Fetch32(s, 4), c = Fetch32(s, n - 8);
+  uint32_t d = Fetch32(s, n >> 1), e = Fetch32(s, 0), f = Fetch32(s, n - 4);
+  uint32_t h = d * kC1 + static_cast<uint32_t>(n);
+  a = RotateRight(a, 12) + f;
+  h = Mur(c, h) + a;
+  a = RotateRight(a, 3) + c;
+  h = Mur(e, h) + a;
+  a = RotateRight(a + f, 12) + d;
+  h = Mur(b, h) + a;
+  return Fmix(h);
+}
+
+uint32_t FarmFingerprint32(const std::string& s) {
+  const size_t n = s.size();
+  if (n <= 4) return Hash32Len0To4(s);
+  if (n <= 12) return Hash32Len5To12(s);
+  if (n <= 24) return Hash32Len13To24(s);
+  uint32_t h = static_cast<uint32_t>(n), g = kC1 * static_cast<uint32_t>(n), f = g;
+  auto tail = [&](size_t back) { return RotateRight(Fetch32(s, n - back) * kC1, 17) * kC2; };
+  const uint32_t a0 = tail(4), a1 = tail(8), a2 = tail(16), a3 = tail(12), a4 = tail(20);
+  h ^= a0;
+  h = RotateRight(h, 19) * 5 + 0xe6546b64;
+  h ^= a2;
+  h = RotateRight(h, 19) * 5 + 0xe6546b64;
+  g ^= a1;
+  g = RotateRight(g, 19) * 5 + 0xe6546b64;
+  g ^= a3;
+  g = RotateRight(g, 19) * 5 + 0xe6546b64;
+  f += a4;
+  f = RotateRight(f, 19) + 113;
+  for (size_t at = 0; n - at > 20; at += 20) {
+    const uint32_t a = Fetch32(s, at), b = Fetch32(s, at + 4), c = Fetch32(s, at + 8);
+    const uint32_t d = Fetch32(s, at + 12), e = Fetch32(s, at + 16);
+    h += a;
+    g += b;
+    f += c;
+    h = Mur(d, h) + e;
+    g = Mur(c, g) + a;
+    f = Mur(b + e * kC1, f) + d;
+    f += g;
+    g += f;
+  }
+  g = RotateRight(g, 11) * kC1;
+  g = RotateRight(g, 17) * kC1;
+  f = RotateRight(f, 11) * kC1;
+  f = RotateRight(f, 17) * kC1;
+  h = RotateRight(h + g, 19) * 5 + 0xe6546b64;
+  h = RotateRight(h, 17) * kC1;
+  h = RotateRight(h + f, 19) * 5 + 0xe6546b64;
+  h = RotateRight(h, 17) * kC1;
+  return h;
+}
+
+// Go's Time.MarshalBinary of a whole UTC second (version 1: seconds since year 1, nanoseconds,
+// offset -1 for UTC), then the seed.
 uint32_t Fingerprint(int64_t nominal_s, std::string_view seed) {
-  uint32_t hash = 2166136261u;
-  auto mix = [&](unsigned char byte) {
-    hash ^= byte;
-    hash *= 16777619u;
-  };
-  for (int shift = 56; shift >= 0; shift -= 8) mix(static_cast<unsigned char>(nominal_s >> shift));
-  for (char c : seed) mix(static_cast<unsigned char>(c));
-  return hash;
+  constexpr int64_t kUnixToGo = 62'135'596'800;
+  std::string bytes(1, '\x01');
+  const uint64_t seconds = static_cast<uint64_t>(nominal_s + kUnixToGo);
+  for (int shift = 56; shift >= 0; shift -= 8) bytes += static_cast<char>(seconds >> shift);
+  bytes.append(4, '\0');    // nanoseconds
+  bytes.append(2, '\xff');  // UTC
+  bytes.append(seed);
+  return FarmFingerprint32(bytes);
 }
 
 }  // namespace

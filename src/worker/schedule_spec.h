@@ -13,8 +13,8 @@
 // from the Unix epoch shifted by `phase`. The next time of a spec is the earliest of its
 // calendars' and intervals' next times that no exclude calendar matches, within start_time and
 // end_time; jitter then delays it by a deterministic amount below min(jitter, the gap to the
-// following time), derived from the time and a seed (the reference hashes with farmhash, this
-// with FNV-1a: the same bounds, not the same offsets).
+// following time), derived from the time and a seed exactly as the reference derives it
+// (farmhash's Fingerprint32 of Go's binary time encoding and the seed).
 //
 // Time zones: calendars are evaluated in timezone_name (or the TZif bytes of timezone_data), read
 // as Go reads them (worker/time_zone.h), with the reference's handling of daylight saving time:

@@ -162,6 +162,32 @@ TEST(ScheduleSpecTest, JitterStaysBelowItsBoundAndTheGapToTheNextTime) {
   EXPECT_EQ(first->actual_ms, again->actual_ms);
 }
 
+// The reference's jitter, to the millisecond (its spec.go run on these inputs).
+TEST(ScheduleSpecTest, JitterIsTheReferencesToTheMillisecond) {
+  sched::ScheduleSpec daily;
+  daily.add_interval()->mutable_interval()->set_seconds(86'400);
+  daily.mutable_jitter()->set_seconds(3600);
+  CompiledSpec compiled = MustCompile(daily);
+  auto empty_seed = compiled.Next("", Ms(2023, 12, 31, 12));
+  ASSERT_TRUE(empty_seed.has_value());
+  EXPECT_EQ(empty_seed->nominal_s * 1000, Ms(2024, 1, 1));
+  EXPECT_EQ(empty_seed->actual_ms, Ms(2024, 1, 1, 0, 50, 58) + 745);
+  auto abc = compiled.Next("abc", Ms(2023, 12, 31, 12));
+  ASSERT_TRUE(abc.has_value());
+  EXPECT_EQ(abc->actual_ms, Ms(2024, 1, 1, 0, 56, 46) + 640);
+
+  sched::ScheduleSpec minutely;
+  minutely.add_interval()->mutable_interval()->set_seconds(60);
+  minutely.mutable_jitter()->set_seconds(3600);  // capped below the minute to the next time
+  std::vector<int64_t> actual;
+  for (const auto& next : MustCompile(minutely).NextTimes("nsid-sched", Ms(2025, 1, 1), 3)) {
+    actual.push_back(next.actual_ms);
+  }
+  EXPECT_EQ(actual,
+            (std::vector<int64_t>{Ms(2025, 1, 1, 0, 1, 41) + 537, Ms(2025, 1, 1, 0, 2, 2) + 379,
+                                  Ms(2025, 1, 1, 0, 3, 50) + 798}));
+}
+
 TEST(ScheduleSpecTest, BadSpecsAreRefusedWithTheReferenceMessages) {
   auto message = [](const sched::ScheduleSpec& spec) {
     auto compiled = CompiledSpec::Compile(spec);
