@@ -556,8 +556,6 @@ std::optional<int64_t> CronBackoffMs(const CronSchedule& schedule, int64_t sched
 
 std::optional<int64_t> ParseGoDurationNanos(std::string_view text) { return ParseGoDuration(text); }
 
-bool IsUtcZoneName(std::string_view zone) { return IsUtcZone(zone); }
-
 int64_t DaysFromCivilDate(int64_t year, int64_t month, int64_t day) {
   return DaysFromCivil(year, month, day);
 }

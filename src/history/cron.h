@@ -83,8 +83,6 @@ std::optional<int64_t> CronBackoffMs(const CronSchedule& schedule, int64_t sched
 // Go time helpers the schedules' specs share with cron (worker/schedule_spec.h).
 // time.ParseDuration, in nanoseconds; nullopt when Go refuses the text.
 std::optional<int64_t> ParseGoDurationNanos(std::string_view text);
-// True for the zone names that evaluate exactly as UTC (see "Time zones" above).
-bool IsUtcZoneName(std::string_view zone);
 // Days since 1970-01-01 of a proleptic Gregorian date, and back.
 int64_t DaysFromCivilDate(int64_t year, int64_t month, int64_t day);
 struct CivilDate {
