@@ -86,6 +86,16 @@ func (s *scheduleTest) create(options client.ScheduleOptions) client.ScheduleHan
 	return handle
 }
 
+// hourlyEcho is the options of a schedule whose spec is hourly and whose action echoes "x" on a
+// queue nobody polls: what the tests of create, describe, list and delete need.
+func (s *scheduleTest) hourlyEcho(id, actionID string) client.ScheduleOptions {
+	return client.ScheduleOptions{
+		ID:     id,
+		Spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
+		Action: &client.ScheduleWorkflowAction{ID: actionID, Workflow: ScheduledEcho, Args: []any{"x"}, TaskQueue: "nobody-polls-" + s.suffix},
+	}
+}
+
 func (s *scheduleTest) stop(handle client.ScheduleHandle) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -357,13 +367,8 @@ func TestScheduleDefaultsAndTheFutureActionTimesOfAnIntervalSchedule(t *testing.
 func TestScheduleCreatingAnExistingIdIsAlreadyRunning(t *testing.T) {
 	s := newScheduleTest(t)
 	id := "sched-dup-" + s.suffix
-	options := client.ScheduleOptions{
-		ID:     id,
-		Spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
-		Action: &client.ScheduleWorkflowAction{ID: "sched-dup-run-" + s.suffix, Workflow: ScheduledEcho, Args: []any{"x"}, TaskQueue: "nobody-polls-" + s.suffix},
-		Paused: true,
-		Note:   "the first",
-	}
+	options := s.hourlyEcho(id, "sched-dup-run-"+s.suffix)
+	options.Paused, options.Note = true, "the first"
 	handle := s.create(options)
 	again := options
 	again.Note = "the second"
@@ -478,11 +483,7 @@ func TestScheduleAnIntervalScheduleStartsWorkflowsNamedAfterTheirNominalTimes(t 
 func TestSchedulePauseAndUnpauseKeepTheirNotes(t *testing.T) {
 	s := newScheduleTest(t)
 	id := "sched-pause-" + s.suffix
-	handle := s.create(client.ScheduleOptions{
-		ID:     id,
-		Spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
-		Action: &client.ScheduleWorkflowAction{ID: "sched-pause-run-" + s.suffix, Workflow: ScheduledEcho, Args: []any{"x"}, TaskQueue: "nobody-polls-" + s.suffix},
-	})
+	handle := s.create(s.hourlyEcho(id, "sched-pause-run-"+s.suffix))
 	state := func() client.ScheduleState { return *s.describe(handle).Schedule.State }
 	if st := state(); st.Paused || st.Note != "" {
 		t.Fatalf("new schedule state %+v; want running without a note", st)
@@ -927,13 +928,8 @@ func TestScheduleListFindsTheScheduleWithItsInfoUntilDeleted(t *testing.T) {
 func TestScheduleDeletedIsNotFoundAndTheIdCanBeReused(t *testing.T) {
 	s := newScheduleTest(t)
 	id := "sched-delete-" + s.suffix
-	options := client.ScheduleOptions{
-		ID:     id,
-		Spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
-		Action: &client.ScheduleWorkflowAction{ID: "sched-delete-run-" + s.suffix, Workflow: ScheduledEcho, Args: []any{"x"}, TaskQueue: "nobody-polls-" + s.suffix},
-		Paused: true,
-		Note:   "first life",
-	}
+	options := s.hourlyEcho(id, "sched-delete-run-"+s.suffix)
+	options.Paused, options.Note = true, "first life"
 	handle := s.create(options)
 	if err := handle.Delete(s.ctx); err != nil {
 		t.Fatalf("Delete: %v", err)
