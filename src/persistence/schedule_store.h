@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hugo/result.h"
@@ -56,6 +57,14 @@ class ScheduleStore {
 // Page tokens of ListSchedules: "<namespace id>\n<schedule id>" of the previous page's last row.
 inline std::string SchedulePageToken(const ScheduleRecord& last) {
   return last.namespace_id + "\n" + last.schedule_id;
+}
+
+// The (namespace id, schedule id) a page token names: the next page starts after it. An empty
+// token names ("", ""), before every row.
+inline std::pair<std::string, std::string> ScheduleAfterToken(std::string_view token) {
+  size_t split = token.find('\n');
+  if (split == std::string_view::npos) return {std::string(token), std::string()};
+  return {std::string(token.substr(0, split)), std::string(token.substr(split + 1))};
 }
 
 }  // namespace hdo::persistence

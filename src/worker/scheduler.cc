@@ -1076,7 +1076,7 @@ hugo::Result<wf::ListSchedulesResponse> Scheduler::List(const std::string& names
                       ? std::min(request.maximum_page_size(), options_.list_page_size_default)
                       : options_.list_page_size_default;
   std::string token = request.next_page_token();
-  if (!token.empty() && token.rfind(namespace_id + "\n", 0) != 0) {
+  if (!token.empty() && persistence::ScheduleAfterToken(token).first != namespace_id) {
     return InvalidArgument("Invalid NextPageToken: it was not returned by ListSchedules here.");
   }
   wf::ListSchedulesResponse response;

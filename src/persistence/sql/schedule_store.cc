@@ -40,10 +40,7 @@ hugo::Result<SchedulePage> SqlScheduleStore::ListSchedules(std::string_view name
                                                            int page_size,
                                                            std::string_view page_token) {
   // The token names the previous page's last row; (namespace id, schedule id) is unique.
-  size_t split = page_token.find('\n');
-  std::string after_namespace(page_token.substr(0, split));
-  std::string after_schedule(split == std::string_view::npos ? std::string_view()
-                                                             : page_token.substr(split + 1));
+  auto [after_namespace, after_schedule] = ScheduleAfterToken(page_token);
   std::string sql = "SELECT namespace_id, schedule_id, version, data FROM schedules WHERE ";
   std::vector<Value> params;
   if (!namespace_id.empty()) {

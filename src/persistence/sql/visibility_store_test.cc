@@ -9,7 +9,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -17,6 +16,7 @@
 
 #include "persistence/namespace_store.h"
 #include "persistence/sql/connect.h"
+#include "persistence/sql/own_database_test_util.h"
 #include "temporal/api/enums/v1/workflow.pb.h"
 #include "testlib/test_db.h"
 #include "visibility/search_attributes.h"
@@ -40,19 +40,8 @@ std::string ReadFile(const std::string& path) {
 class SqlVisibilityStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    const testlib::TestDb& db = testlib::SharedTestDb(GetParam());
-    ASSERT_TRUE(db.error.empty()) << db.error;
-    // A database of this test's own: ctest runs the cases of this file in parallel processes.
-    admin_dsn_ = db.dsn;
-    auto admin = Connect(admin_dsn_);
-    ASSERT_TRUE(admin.IsSuccess()) << admin.Error().ToString();
-    static int counter = 0;
-    database_ = "hdo_vis_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
-    auto created = admin.Value()->Execute("CREATE DATABASE " + database_, {});
-    ASSERT_TRUE(created.IsSuccess()) << created.Error().ToString();
-    auto connected = Connect(testlib::DsnWithDatabase(admin_dsn_, database_));
-    ASSERT_TRUE(connected.IsSuccess()) << connected.Error().ToString();
-    connection_ = std::move(connected).Value();
+    connection_ = database_.Create(GetParam(), "hdo_vis");
+    ASSERT_NE(connection_, nullptr);
     postgres_ = connection_->engine() == Engine::kPostgres;
     // The objects of V2, and a namespaces table as V1 has it (id, name).
     std::string namespaces =
@@ -128,18 +117,10 @@ class SqlVisibilityStoreTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override {
     store_.reset();
     connection_.reset();
-    if (database_.empty()) return;
-    auto admin = Connect(admin_dsn_);
-    if (admin.IsFailure()) return;
-    if (admin.Value()->engine() == Engine::kPostgres) {
-      (void)admin.Value()->Query(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?", {database_});
-    }
-    (void)admin.Value()->Execute("DROP DATABASE " + database_, {});
+    database_.Drop();
   }
 
-  std::string admin_dsn_;
-  std::string database_;
+  OwnDatabase database_;
   std::unique_ptr<Connection> connection_;
   bool postgres_ = false;
   std::unique_ptr<SqlVisibilityStore> store_;

@@ -48,10 +48,7 @@ hugo::Result<SchedulePage> SqliteScheduleStore::ListSchedules(std::string_view n
                                                               int page_size,
                                                               std::string_view page_token) {
   // The token names the previous page's last row; (namespace id, schedule id) is unique.
-  size_t split = page_token.find('\n');
-  std::string after_namespace(page_token.substr(0, split));
-  std::string after_schedule(split == std::string_view::npos ? std::string_view()
-                                                             : page_token.substr(split + 1));
+  auto [after_namespace, after_schedule] = ScheduleAfterToken(page_token);
   Statement select(db_->handle(),
                    "SELECT namespace_id, schedule_id, version, data FROM schedules "
                    "WHERE (? = '' OR namespace_id = ?) AND (namespace_id, schedule_id) > (?, ?) "
