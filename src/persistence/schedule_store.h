@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "hugo/result.h"
+#include "persistence/keyed_rows.h"
 #include "persistence/namespace_store.h"
 
 namespace hdo::persistence {
@@ -56,15 +57,29 @@ class ScheduleStore {
 
 // Page tokens of ListSchedules: "<namespace id>\n<schedule id>" of the previous page's last row.
 inline std::string SchedulePageToken(const ScheduleRecord& last) {
-  return last.namespace_id + "\n" + last.schedule_id;
+  return KeyedPageToken(last.namespace_id, last.schedule_id);
 }
 
 // The (namespace id, schedule id) a page token names: the next page starts after it. An empty
 // token names ("", ""), before every row.
 inline std::pair<std::string, std::string> ScheduleAfterToken(std::string_view token) {
-  size_t split = token.find('\n');
-  if (split == std::string_view::npos) return {std::string(token), std::string()};
-  return {std::string(token.substr(0, split)), std::string(token.substr(split + 1))};
+  return KeyedAfterToken(token);
 }
+
+// A schedule row as the engines' shared keyed-row statements carry it, and back.
+inline KeyedRow ToKeyedRow(const ScheduleRecord& record) {
+  return KeyedRow{record.namespace_id, record.schedule_id, record.version, record.data};
+}
+inline ScheduleRecord ToScheduleRecord(KeyedRow row) {
+  return ScheduleRecord{std::move(row.namespace_id), std::move(row.id), row.version,
+                        std::move(row.data)};
+}
+inline SchedulePage ToSchedulePage(KeyedRowsPage page) {
+  SchedulePage out;
+  for (KeyedRow& row : page.rows) out.schedules.push_back(ToScheduleRecord(std::move(row)));
+  out.next_page_token = std::move(page.next_page_token);
+  return out;
+}
+inline constexpr KeyedTable kSchedulesTable{"schedules", "schedule_id", "schedule"};
 
 }  // namespace hdo::persistence

@@ -4,13 +4,14 @@
 #pragma once
 
 #include "persistence/schedule_store.h"
+#include "persistence/sql/keyed_rows.h"
 #include "persistence/sql/session.h"
 
 namespace hdo::persistence::sql {
 
 class SqlScheduleStore final : public ScheduleStore {
  public:
-  explicit SqlScheduleStore(Session* session) : session_(session) {}
+  explicit SqlScheduleStore(Session* session) : rows_(session, kSchedulesTable) {}
 
   hugo::Result<hugo::Unit> CreateSchedule(const ScheduleRecord& record) override;
   hugo::Result<ScheduleRecord> GetSchedule(std::string_view namespace_id,
@@ -23,8 +24,7 @@ class SqlScheduleStore final : public ScheduleStore {
                                           std::string_view schedule_id) override;
 
  private:
-  Connection& db() { return session_->connection(); }
-  Session* session_;
+  KeyedRows rows_;
 };
 
 }  // namespace hdo::persistence::sql

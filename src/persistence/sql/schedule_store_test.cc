@@ -1,6 +1,7 @@
-// Goal: on real PostgreSQL and MariaDB servers, the schedules schema (V3) migrates and the SQL
-// schedule store keeps the ScheduleStore contract. Method: servers started by scripts/test-db
-// (testlib::SharedTestDb), a database of the test's own, the real drivers.
+// Goal: on real PostgreSQL and MariaDB servers, the schedules (V3) and batch operations (V4)
+// schemas migrate and the SQL schedule and batch stores keep their contracts. Method: servers
+// started by scripts/test-db (testlib::SharedTestDb), a database of the test's own, the real
+// drivers.
 #include "persistence/sql/schedule_store.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "persistence/batch_store_contract.h"
 #include "persistence/schedule_store_contract.h"
 #include "persistence/sql/own_database_test_util.h"
 
@@ -20,13 +22,15 @@ class SqlScheduleStoreTest : public ::testing::TestWithParam<std::string> {
     std::unique_ptr<Connection> connection = database_.Create(GetParam(), "hdo_sched");
     ASSERT_NE(connection, nullptr);
     const bool postgres = connection->engine() == Engine::kPostgres;
-    std::ifstream file(std::string(HDO_SCHEMA_DIR) + (postgres ? "/postgres" : "/mysql") +
-                       "/V3__schedules.sql");
-    std::stringstream schema;
-    schema << file.rdbuf();
-    ASSERT_FALSE(schema.str().empty());
-    auto migrated = connection->ExecuteScript(schema.str());
-    ASSERT_TRUE(migrated.IsSuccess()) << migrated.Error().ToString();
+    for (const char* migration : {"/V3__schedules.sql", "/V4__batch_operations.sql"}) {
+      std::ifstream file(std::string(HDO_SCHEMA_DIR) + (postgres ? "/postgres" : "/mysql") +
+                         migration);
+      std::stringstream schema;
+      schema << file.rdbuf();
+      ASSERT_FALSE(schema.str().empty()) << migration;
+      auto migrated = connection->ExecuteScript(schema.str());
+      ASSERT_TRUE(migrated.IsSuccess()) << migrated.Error().ToString();
+    }
     session_ = std::make_unique<Session>(std::move(connection));
   }
   void TearDown() override {
@@ -43,6 +47,11 @@ INSTANTIATE_TEST_SUITE_P(Engines, SqlScheduleStoreTest, ::testing::Values("postg
 TEST_P(SqlScheduleStoreTest, KeepsTheScheduleStoreContract) {
   SqlScheduleStore store(session_.get());
   testing::ExpectScheduleStoreContract(store);
+}
+
+TEST_P(SqlScheduleStoreTest, KeepsTheBatchStoreContract) {
+  KeyedBatchStore<KeyedRows> store(session_.get());
+  testing::ExpectBatchStoreContract(store);
 }
 
 }  // namespace

@@ -3,15 +3,14 @@
 #pragma once
 
 #include "persistence/schedule_store.h"
+#include "persistence/sqlite/keyed_rows.h"
 
 namespace hdo::persistence::sqlite {
-
-class Database;
 
 class SqliteScheduleStore final : public ScheduleStore {
  public:
   // `db` must outlive the store and be migrated to at least schema V6.
-  explicit SqliteScheduleStore(Database* db) : db_(db) {}
+  explicit SqliteScheduleStore(Database* db) : rows_(db, kSchedulesTable) {}
 
   hugo::Result<hugo::Unit> CreateSchedule(const ScheduleRecord& record) override;
   hugo::Result<ScheduleRecord> GetSchedule(std::string_view namespace_id,
@@ -24,7 +23,7 @@ class SqliteScheduleStore final : public ScheduleStore {
                                           std::string_view schedule_id) override;
 
  private:
-  Database* db_;
+  KeyedRows rows_;
 };
 
 }  // namespace hdo::persistence::sqlite

@@ -1,10 +1,13 @@
-// Goal: the SQLite schedule store keeps the ScheduleStore contract and its rows across a reopen.
+// Goal: the SQLite schedule and batch operation stores keep their contracts, and schedule rows
+// survive a reopen.
 // Method: a real migrated SQLite file.
 #include "persistence/sqlite/schedule_store.h"
 
 #include <gtest/gtest.h>
 
+#include "persistence/batch_store_contract.h"
 #include "persistence/schedule_store_contract.h"
+#include "persistence/sqlite/keyed_rows.h"
 #include "persistence/sqlite/test_database.h"
 
 namespace hdo::persistence::sqlite {
@@ -27,6 +30,12 @@ TEST(SqliteScheduleStoreTest, RowsSurviveAReopen) {
   auto read = store.GetSchedule("ns-1", "hourly");
   ASSERT_TRUE(read.IsSuccess()) << read.Error().ToString();
   EXPECT_EQ(read.Value().data, "state-of-hourly-v1");
+}
+
+TEST(SqliteBatchStoreTest, KeepsTheBatchStoreContract) {
+  TestDatabase file{"hdo-batch-store"};
+  KeyedBatchStore<KeyedRows> store(&file.db());
+  testing::ExpectBatchStoreContract(store);
 }
 
 }  // namespace
