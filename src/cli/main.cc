@@ -83,6 +83,10 @@ void AddDynamicConfigFlag(const std::string& flag, hdo::server::Server::Options&
     target = &options.history_count_suggest_continue_as_new;
   } else if (key == "limit.historySize.suggestContinueAsNew") {
     target = &options.history_size_suggest_continue_as_new;
+  } else if (key == "frontend.MaxConcurrentBatchOperationPerNamespace") {
+    target = &options.batch_max_concurrent_per_namespace;
+  } else if (key == "worker.batcherRPS") {
+    target = &options.batch_operations_per_second;
   }
   if (target == nullptr) {
     hdo::log::Warn("dynamic config key not used by hdo: ignored", {{"key", key}});

@@ -30,13 +30,14 @@ namespace wf = temporal::api::workflowservice::v1;
 
 WorkflowHandler::WorkflowHandler(NamespaceHandler* namespaces, history::Engine* engine,
                                  matching::Matcher* matcher, Visibility* visibility,
-                                 worker::Scheduler* scheduler, asio::thread_pool* store_io,
-                                 persistence::Durability* durability)
+                                 worker::Scheduler* scheduler, worker::Batcher* batcher,
+                                 asio::thread_pool* store_io, persistence::Durability* durability)
     : namespaces_(namespaces),
       engine_(engine),
       matcher_(matcher),
       visibility_(visibility),
       scheduler_(scheduler),
+      batcher_(batcher),
       store_io_(store_io),
       durability_(durability) {
   // The generated service registers a handler for every RPC, in the order of service.proto.
@@ -98,7 +99,11 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "PatchSchedule",
                                                 "DeleteSchedule",
                                                 "ListSchedules",
-                                                "ListScheduleMatchingTimes"};
+                                                "ListScheduleMatchingTimes",
+                                                "StartBatchOperation",
+                                                "StopBatchOperation",
+                                                "DescribeBatchOperation",
+                                                "ListBatchOperations"};
   return methods;
 }
 

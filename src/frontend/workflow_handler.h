@@ -27,6 +27,7 @@ namespace hdo::matching {
 class Matcher;
 }
 namespace hdo::worker {
+class Batcher;
 class Scheduler;
 }
 
@@ -42,8 +43,8 @@ class WorkflowHandler final
   // the handler's gRPC server.
   // Replies wait for `durability` (frontend/reply.h).
   WorkflowHandler(NamespaceHandler* namespaces, history::Engine* engine, matching::Matcher* matcher,
-                  Visibility* visibility, worker::Scheduler* scheduler, asio::thread_pool* store_io,
-                  persistence::Durability* durability);
+                  Visibility* visibility, worker::Scheduler* scheduler, worker::Batcher* batcher,
+                  asio::thread_pool* store_io, persistence::Durability* durability);
 
   // The RPC names this handler answers; every other WorkflowService method is unimplemented.
   static const std::set<std::string>& ImplementedMethods();
@@ -254,6 +255,24 @@ class WorkflowHandler final
       const temporal::api::workflowservice::v1::ListScheduleMatchingTimesRequest* request,
       temporal::api::workflowservice::v1::ListScheduleMatchingTimesResponse* response) override;
 
+  // Batch operations (worker/batcher.h; workflow_handler_batches.cc).
+  grpc::ServerUnaryReactor* StartBatchOperation(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::StartBatchOperationRequest* request,
+      temporal::api::workflowservice::v1::StartBatchOperationResponse* response) override;
+  grpc::ServerUnaryReactor* StopBatchOperation(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::StopBatchOperationRequest* request,
+      temporal::api::workflowservice::v1::StopBatchOperationResponse* response) override;
+  grpc::ServerUnaryReactor* DescribeBatchOperation(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::DescribeBatchOperationRequest* request,
+      temporal::api::workflowservice::v1::DescribeBatchOperationResponse* response) override;
+  grpc::ServerUnaryReactor* ListBatchOperations(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::ListBatchOperationsRequest* request,
+      temporal::api::workflowservice::v1::ListBatchOperationsResponse* response) override;
+
  private:
   // Runs `call()` (returning hugo::Result<Response>) on the store IO thread and finishes the
   // reactor there with the response or the error's gRPC status. A request larger than
@@ -274,6 +293,7 @@ class WorkflowHandler final
   matching::Matcher* matcher_;
   Visibility* visibility_;
   worker::Scheduler* scheduler_;
+  worker::Batcher* batcher_;
   asio::thread_pool* store_io_;
   persistence::Durability* durability_;
   // Ids of updates sent without one (used on the engine thread only).

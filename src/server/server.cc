@@ -30,6 +30,8 @@
 #include "persistence/sql/connect.h"
 #include "persistence/sql/execution_store.h"
 #include "persistence/sql/migrations.h"
+#include "persistence/batch_store.h"
+#include "persistence/sql/keyed_rows.h"
 #include "persistence/sql/namespace_store.h"
 #include "persistence/sql/schedule_store.h"
 #include "persistence/sql/session.h"
@@ -38,10 +40,12 @@
 #include "persistence/sqlite/database.h"
 #include "persistence/sqlite/execution_store.h"
 #include "persistence/sqlite/migrations.h"
+#include "persistence/sqlite/keyed_rows.h"
 #include "persistence/sqlite/namespace_store.h"
 #include "persistence/sqlite/schedule_store.h"
 #include "persistence/sqlite/visibility_store.h"
 #include "server/http_server.h"
+#include "worker/batcher.h"
 #include "worker/scheduler.h"
 
 namespace hdo::server {
@@ -167,7 +171,7 @@ hugo::Result<hugo::Unit> Server::Start() {
   }
   workflow_handler_ = std::make_unique<frontend::WorkflowHandler>(
       namespace_handler_.get(), engine_.get(), matcher_.get(), visibility_.get(), scheduler_.get(),
-      store_io_.get(), group_commit_.get());
+      batch_worker_.get(), store_io_.get(), group_commit_.get());
   operator_handler_ = std::make_unique<frontend::OperatorHandler>(
       namespace_handler_.get(), visibility_.get(), store_io_.get(), group_commit_.get());
   unimplemented_service_ = std::make_unique<frontend::UnimplementedService>();
@@ -260,6 +264,8 @@ hugo::Result<hugo::Unit> Server::OpenSqlite() {
   store_description_ = "SQLite " + database_->path();
   namespace_store_ = std::make_unique<persistence::sqlite::SqliteNamespaceStore>(database_.get());
   schedule_store_ = std::make_unique<persistence::sqlite::SqliteScheduleStore>(database_.get());
+  batch_store_ = std::make_unique<persistence::KeyedBatchStore<persistence::sqlite::KeyedRows>>(
+      database_.get());
   execution_store_ = std::make_unique<persistence::sqlite::SqliteExecutionStore>(database_.get());
   auto visibility = std::make_unique<persistence::sqlite::SqliteVisibilityStore>(database_.get());
   sqlite_visibility_ = visibility.get();
@@ -293,6 +299,8 @@ hugo::Result<hugo::Unit> Server::OpenSql() {
   session_->SetFence(persistence::sql::ShardFence(std::move(ownership).Value()));
   namespace_store_ = std::make_unique<persistence::sql::SqlNamespaceStore>(session_.get());
   schedule_store_ = std::make_unique<persistence::sql::SqlScheduleStore>(session_.get());
+  batch_store_ =
+      std::make_unique<persistence::KeyedBatchStore<persistence::sql::KeyedRows>>(session_.get());
   execution_store_ =
       std::make_unique<persistence::sql::SqlExecutionStore>(session_.get(), task_id_floor);
   visibility_store_ = std::make_unique<persistence::sql::SqlVisibilityStore>(session_.get());
@@ -406,6 +414,41 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
                                                    [] { return history::ToMillis(SystemNow()); });
   auto schedules = scheduler_->Recover();
   if (schedules.IsFailure()) return schedules.Error();
+  // Batch jobs go on from the page they were on.
+  worker::Batcher::Options batch_options;
+  batch_options.max_concurrent_per_namespace =
+      static_cast<int>(options_.batch_max_concurrent_per_namespace);
+  batch_options.max_operations_per_second =
+      static_cast<double>(options_.batch_operations_per_second);
+  batch_options.list = [this](const std::string& namespace_id,
+                              const temporal::api::workflowservice::v1::
+                                  ListWorkflowExecutionsRequest& request) {
+    return visibility_->List(namespace_id, request);
+  };
+  batch_options.count = [this](const std::string& namespace_id,
+                               const std::string& query) -> hugo::Result<int64_t> {
+    temporal::api::workflowservice::v1::CountWorkflowExecutionsRequest request;
+    request.set_query(query);
+    auto counted = visibility_->Count(namespace_id, request);
+    if (counted.IsFailure()) return counted.Error();
+    return hugo::Ok(counted.Value().count());
+  };
+  // A finished job is kept as long as its namespace keeps closed workflows.
+  batch_options.retention = [this](const std::string& namespace_id) {
+    auto record = namespace_store_->GetNamespaceById(namespace_id);
+    temporal::api::workflowservice::v1::DescribeNamespaceResponse described;
+    if (record.IsSuccess() && described.ParseFromString(record.Value().data) &&
+        described.config().has_workflow_execution_retention_ttl()) {
+      return std::chrono::milliseconds(
+          history::ToMillis(described.config().workflow_execution_retention_ttl()));
+    }
+    return std::chrono::milliseconds(std::chrono::seconds(options_.namespace_retention));
+  };
+  batch_worker_ = std::make_unique<worker::Batcher>(
+      batch_store_.get(), engine_.get(), store_io_->get_executor(), std::move(batch_options),
+      [] { return history::ToMillis(SystemNow()); });
+  auto batches = batch_worker_->Recover();
+  if (batches.IsFailure()) return batches.Error();
   statistics_timer_ = std::make_unique<asio::steady_timer>(store_io_->get_executor());
   RefreshStatistics();
   // From here on the store thread's transactions are batched (nothing runs there yet).
@@ -433,6 +476,8 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
     if (reloaded.IsSuccess()) {
       auto rearmed = scheduler_->Recover();
       if (rearmed.IsFailure()) reloaded = rearmed.Error();
+      auto resumed = batch_worker_->Recover();
+      if (resumed.IsFailure()) reloaded = resumed.Error();
     }
     if (reloaded.IsFailure()) {
       // Nothing consistent can be served: exit, and let a restart recover from the store.
@@ -566,6 +611,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
       store_timers_stopped_ = true;  // a wait that already completed must not re-arm one
       statistics_timer_->cancel();
       if (scheduler_ != nullptr) scheduler_->Stop();
+      if (batch_worker_ != nullptr) batch_worker_->Stop();
       // The visibility rows still pending join the last commit (else the next start writes them).
       if (engine_ != nullptr) (void)engine_->FlushVisibility();
       if (readiness_timer_ != nullptr) readiness_timer_->cancel();
@@ -578,6 +624,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   statistics_timer_.reset();
   readiness_timer_.reset();
   scheduler_.reset();
+  batch_worker_.reset();
   engine_.reset();
   matcher_.reset();
   group_commit_.reset();  // commits what the store thread left open
@@ -588,6 +635,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   sqlite_visibility_ = nullptr;
   namespace_store_.reset();
   schedule_store_.reset();
+  batch_store_.reset();
   batcher_ = nullptr;
   session_.reset();
   database_.reset();

@@ -33,6 +33,7 @@ class Batcher;
 class ExecutionStore;
 class GroupCommit;
 class NamespaceStore;
+class BatchStore;
 class ScheduleStore;
 class VisibilityStore;
 }  // namespace hdo::persistence
@@ -50,6 +51,7 @@ namespace hdo::matching {
 class Matcher;
 }
 namespace hdo::worker {
+class Batcher;
 class Scheduler;
 }
 namespace hdo::frontend {
@@ -105,6 +107,10 @@ class Server {
     // --dynamic-config-value limit.historyCount.suggestContinueAsNew / historySize).
     int64_t history_count_suggest_continue_as_new = 4 * 1024;
     int64_t history_size_suggest_continue_as_new = int64_t{4} * 1024 * 1024;
+    // Batch operations (worker::Batcher::Options; start-dev --dynamic-config-value
+    // frontend.MaxConcurrentBatchOperationPerNamespace / worker.batcherRPS).
+    int64_t batch_max_concurrent_per_namespace = 1;
+    int64_t batch_operations_per_second = 50;
     // Transactions sharing one commit (one fsync) at most; 1 commits each on its own.
     int commit_batch_max = 1000;
     // Eager activity execution (history::Engine::Options::activity_eager_execution).
@@ -189,6 +195,9 @@ class Server {
   std::unique_ptr<history::Engine> engine_;
   std::unique_ptr<persistence::ScheduleStore> schedule_store_;
   std::unique_ptr<worker::Scheduler> scheduler_;
+  std::unique_ptr<persistence::BatchStore> batch_store_;
+  // The batch operations' worker (not `batcher_`, the store's transaction batcher).
+  std::unique_ptr<worker::Batcher> batch_worker_;
   std::unique_ptr<persistence::VisibilityStore> visibility_store_;
   // SQLite only: refreshes its query planner statistics.
   persistence::sqlite::SqliteVisibilityStore* sqlite_visibility_ = nullptr;

@@ -1,0 +1,58 @@
+// The batch operation RPCs of WorkflowHandler: validated namespace, then the batcher on the engine
+// thread (worker/batcher.h), which validates the rest and answers.
+#include "frontend/validation.h"
+#include "frontend/workflow_handler.h"
+#include "frontend/workflow_handler_calls.h"
+#include "worker/batcher.h"
+
+namespace hdo::frontend {
+
+namespace wf = temporal::api::workflowservice::v1;
+
+grpc::ServerUnaryReactor* WorkflowHandler::StartBatchOperation(
+    grpc::CallbackServerContext* context, const wf::StartBatchOperationRequest* request,
+    wf::StartBatchOperationResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::StartBatchOperationRequest& r) { return ValidateNamespaceName(r.namespace_()); },
+      [this, request](const std::string& namespace_id) {
+        return batcher_->Start(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::StopBatchOperation(
+    grpc::CallbackServerContext* context, const wf::StopBatchOperationRequest* request,
+    wf::StopBatchOperationResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::StopBatchOperationRequest& r) { return ValidateNamespaceName(r.namespace_()); },
+      [this, request](const std::string& namespace_id) {
+        return batcher_->StopJob(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::DescribeBatchOperation(
+    grpc::CallbackServerContext* context, const wf::DescribeBatchOperationRequest* request,
+    wf::DescribeBatchOperationResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::DescribeBatchOperationRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id) {
+        return batcher_->Describe(namespace_id, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* WorkflowHandler::ListBatchOperations(
+    grpc::CallbackServerContext* context, const wf::ListBatchOperationsRequest* request,
+    wf::ListBatchOperationsResponse* response) {
+  return OnNamespace(
+      context, request, response,
+      [](const wf::ListBatchOperationsRequest& r) { return ValidateNamespaceName(r.namespace_()); },
+      [this, request](const std::string& namespace_id) {
+        return batcher_->List(namespace_id, *request);
+      });
+}
+
+}  // namespace hdo::frontend
