@@ -273,7 +273,14 @@ hugo::Result<wf::StartBatchOperationResponse> Batcher::Start(
   if (valid.IsFailure()) return valid.Error();
   auto jobs = LoadNamespace(namespace_id);
   if (jobs.IsFailure()) return jobs.Error();
-  int running = 0;
+  // The reference checks the namespace's running jobs first, then the job id.
+  const auto running = std::count_if(jobs.Value().begin(), jobs.Value().end(), [](const Loaded& job) {
+    return job.state.state() == enums::BATCH_OPERATION_STATE_RUNNING;
+  });
+  if (running >= options_.max_concurrent_per_namespace) {
+    return hugo::Error::From("Max concurrent batch operations is reached",
+                             errors::kResourceExhausted);
+  }
   for (const Loaded& job : jobs.Value()) {
     if (job.row.id == request.job_id()) {
       return hugo::Error::From("Batch operation with job id '" + request.job_id() +
@@ -281,11 +288,6 @@ hugo::Result<wf::StartBatchOperationResponse> Batcher::Start(
                                    "'; choose another job id.",
                                errors::kWorkflowAlreadyStarted);
     }
-    if (job.state.state() == enums::BATCH_OPERATION_STATE_RUNNING) ++running;
-  }
-  if (running >= options_.max_concurrent_per_namespace) {
-    return hugo::Error::From("Max concurrent batch operations is reached",
-                             errors::kResourceExhausted);
   }
   Loaded loaded;
   loaded.row.namespace_id = namespace_id;
