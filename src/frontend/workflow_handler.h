@@ -29,7 +29,7 @@ class Matcher;
 namespace hdo::worker {
 class Batcher;
 class Scheduler;
-}
+}  // namespace hdo::worker
 
 namespace hdo::frontend {
 

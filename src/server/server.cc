@@ -26,12 +26,12 @@
 #include "history/engine.h"
 #include "history/time_util.h"
 #include "matching/matcher.h"
+#include "persistence/batch_store.h"
 #include "persistence/group_commit.h"
 #include "persistence/sql/connect.h"
 #include "persistence/sql/execution_store.h"
-#include "persistence/sql/migrations.h"
-#include "persistence/batch_store.h"
 #include "persistence/sql/keyed_rows.h"
+#include "persistence/sql/migrations.h"
 #include "persistence/sql/namespace_store.h"
 #include "persistence/sql/schedule_store.h"
 #include "persistence/sql/session.h"
@@ -39,8 +39,8 @@
 #include "persistence/sql/visibility_store.h"
 #include "persistence/sqlite/database.h"
 #include "persistence/sqlite/execution_store.h"
-#include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/keyed_rows.h"
+#include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/namespace_store.h"
 #include "persistence/sqlite/schedule_store.h"
 #include "persistence/sqlite/visibility_store.h"
@@ -420,11 +420,11 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       static_cast<int>(options_.batch_max_concurrent_per_namespace);
   batch_options.max_operations_per_second =
       static_cast<double>(options_.batch_operations_per_second);
-  batch_options.list = [this](const std::string& namespace_id,
-                              const temporal::api::workflowservice::v1::
-                                  ListWorkflowExecutionsRequest& request) {
-    return visibility_->List(namespace_id, request);
-  };
+  batch_options.list =
+      [this](const std::string& namespace_id,
+             const temporal::api::workflowservice::v1::ListWorkflowExecutionsRequest& request) {
+        return visibility_->List(namespace_id, request);
+      };
   batch_options.count = [this](const std::string& namespace_id,
                                const std::string& query) -> hugo::Result<int64_t> {
     temporal::api::workflowservice::v1::CountWorkflowExecutionsRequest request;

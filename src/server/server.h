@@ -53,7 +53,7 @@ class Matcher;
 namespace hdo::worker {
 class Batcher;
 class Scheduler;
-}
+}  // namespace hdo::worker
 namespace hdo::frontend {
 class NamespaceHandler;
 class WorkflowHandler;

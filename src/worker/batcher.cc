@@ -104,8 +104,9 @@ hugo::Result<hugo::Unit> Validate(const wf::StartBatchOperationRequest& request)
   }
   if (request.max_operations_per_second() < 0 ||
       !std::isfinite(request.max_operations_per_second())) {
-    return InvalidArgument("MaxOperationsPerSecond must be a positive number, or 0 for the "
-                           "server's rate.");
+    return InvalidArgument(
+        "MaxOperationsPerSecond must be a positive number, or 0 for the "
+        "server's rate.");
   }
   for (const auto& target : request.target_executions()) {
     if (target.type() == enums::EXECUTION_TYPE_ACTIVITY) {
@@ -155,8 +156,7 @@ hugo::Result<hugo::Unit> Validate(const wf::StartBatchOperationRequest& request)
     case wf::StartBatchOperationRequest::kUnpauseActivitiesOperation:
     case wf::StartBatchOperationRequest::kResetActivitiesOperation:
     case wf::StartBatchOperationRequest::kUpdateActivityOptionsOperation:
-      return Unimplemented("activity",
-                           "hdo has no activity pause, reset or options APIs yet");
+      return Unimplemented("activity", "hdo has no activity pause, reset or options APIs yet");
     default:
       return Unimplemented("activity", "standalone activity executions are not supported");
   }
@@ -208,8 +208,9 @@ hugo::Result<Batcher::Loaded> Batcher::Load(const std::string& namespace_id,
   Loaded loaded;
   loaded.row = std::move(row).Value();
   if (!loaded.state.ParseFromString(loaded.row.data)) {
-    return hugo::Error::From("batch operation '" + job_id + "' has a stored state that can't be read",
-                             errors::kInternal);
+    return hugo::Error::From(
+        "batch operation '" + job_id + "' has a stored state that can't be read",
+        errors::kInternal);
   }
   return hugo::Ok(std::move(loaded));
 }
@@ -218,8 +219,8 @@ hugo::Result<hugo::Unit> Batcher::Save(Loaded& loaded) {
   loaded.row.data = loaded.state.SerializeAsString();
   const int64_t expected = loaded.row.version;
   loaded.row.version = expected + 1;
-  auto saved = expected == 0 ? store_->CreateBatch(loaded.row)
-                             : store_->UpdateBatch(loaded.row, expected);
+  auto saved =
+      expected == 0 ? store_->CreateBatch(loaded.row) : store_->UpdateBatch(loaded.row, expected);
   if (saved.IsFailure()) loaded.row.version = expected;
   return saved;
 }
@@ -274,9 +275,9 @@ hugo::Result<wf::StartBatchOperationResponse> Batcher::Start(
   auto jobs = LoadNamespace(namespace_id);
   if (jobs.IsFailure()) return jobs.Error();
   // The reference checks the namespace's running jobs first, then the job id.
-  const auto running = std::count_if(jobs.Value().begin(), jobs.Value().end(), [](const Loaded& job) {
-    return job.state.state() == enums::BATCH_OPERATION_STATE_RUNNING;
-  });
+  const auto running = std::count_if(
+      jobs.Value().begin(), jobs.Value().end(),
+      [](const Loaded& job) { return job.state.state() == enums::BATCH_OPERATION_STATE_RUNNING; });
   if (running >= options_.max_concurrent_per_namespace) {
     return hugo::Error::From("Max concurrent batch operations is reached",
                              errors::kResourceExhausted);
@@ -535,8 +536,8 @@ hugo::Result<hugo::Unit> Batcher::Apply(const std::string& namespace_id,
                                         const common::WorkflowExecution& target) {
   const wf::StartBatchOperationRequest& job = state.request();
   // Retried and re-run targets send the same request id: the engine takes it once.
-  const std::string request_id = "batch:" + job.job_id() + ":" + target.workflow_id() + ":" +
-                                 target.run_id();
+  const std::string request_id =
+      "batch:" + job.job_id() + ":" + target.workflow_id() + ":" + target.run_id();
   switch (job.operation_case()) {
     case wf::StartBatchOperationRequest::kTerminationOperation: {
       wf::TerminateWorkflowExecutionRequest request;
@@ -679,8 +680,8 @@ void Batcher::Work(const Key& key) {
     progress.allowance = burst;
   } else {
     progress.allowance =
-        std::min(burst, progress.allowance + rate * static_cast<double>(now - progress.last_tick_ms) /
-                                                 1000.0);
+        std::min(burst, progress.allowance +
+                            rate * static_cast<double>(now - progress.last_tick_ms) / 1000.0);
   }
   progress.last_tick_ms = now;
   while (progress.allowance >= 1 && progress.next < progress.page.size()) {
@@ -744,9 +745,9 @@ void Batcher::Work(const Key& key) {
 // --- timers
 
 int64_t Batcher::RetentionMs(const std::string& namespace_id) const {
-  const std::chrono::milliseconds retention =
-      options_.retention ? options_.retention(namespace_id)
-                         : std::chrono::milliseconds(kDefaultRetention);
+  const std::chrono::milliseconds retention = options_.retention
+                                                  ? options_.retention(namespace_id)
+                                                  : std::chrono::milliseconds(kDefaultRetention);
   return retention.count();
 }
 

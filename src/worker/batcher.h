@@ -130,7 +130,8 @@ class Batcher {
   // Takes the operations the rate allows now, moves to the next page or finishes the job.
   void Work(const Key& key);
   // Loads the page the stored state names into `progress`.
-  hugo::Result<hugo::Unit> LoadPage(const Key& key, const persistence::v1::BatchOperationState& state,
+  hugo::Result<hugo::Unit> LoadPage(const Key& key,
+                                    const persistence::v1::BatchOperationState& state,
                                     Progress& progress);
   // One operation on one target. NotFound (the target is gone or closed) counts as done.
   hugo::Result<hugo::Unit> Apply(const std::string& namespace_id,
@@ -146,9 +147,9 @@ class Batcher {
   void ArmRetention(const Key& key, const persistence::v1::BatchOperationState& state);
   int64_t RetentionMs(const std::string& namespace_id) const;
   double RateOf(const persistence::v1::BatchOperationState& state) const;
-  void FillCounts(const Key& key, const persistence::v1::BatchOperationState& state,
-                  temporal::api::workflowservice::v1::DescribeBatchOperationResponse& response)
-      const;
+  void FillCounts(
+      const Key& key, const persistence::v1::BatchOperationState& state,
+      temporal::api::workflowservice::v1::DescribeBatchOperationResponse& response) const;
   hugo::Result<std::vector<Loaded>> LoadNamespace(const std::string& namespace_id);
 
   persistence::BatchStore* store_;
@@ -163,7 +164,7 @@ class Batcher {
 
 // The targets' query a job lists: the request's, limited to running workflows for the operations
 // that only apply to them (terminate, cancel, signal), as the reference adjusts it.
-std::string BatchTargetQuery(const temporal::api::workflowservice::v1::StartBatchOperationRequest&
-                                 request);
+std::string BatchTargetQuery(
+    const temporal::api::workflowservice::v1::StartBatchOperationRequest& request);
 
 }  // namespace hdo::worker
