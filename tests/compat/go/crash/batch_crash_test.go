@@ -9,7 +9,9 @@
 // which a workflow takes once).
 //
 // Same servers as TestCrashKill9WithWorkInFlight: HDO_BIN (hdo, the default), or
-// HDO_CRASH_SERVER=reference. The kill lands after a random number of the first page's signals
+// HDO_CRASH_SERVER=reference, which promises at least one signal per target only: in one run
+// (kill after about 440) it signalled 452 of the 1,050 targets twice, so there the check is
+// "at least one". The kill lands after a random number of the first page's signals
 // (HDO_CRASH_SEED repeats it).
 package crash
 
@@ -129,15 +131,23 @@ func TestBatchCrashKill9ResumesTheJob(t *testing.T) {
 			described.GetState(), described.GetTotalOperationCount(), described.GetCompleteOperationCount(),
 			described.GetFailureOperationCount(), batchTargets, batchTargets)
 	}
+	exactlyOnce := srv.kind == "hdo"
 	var wrong []string
+	twice := 0
 	for i := 0; i < batchTargets; i++ {
 		id := fmt.Sprintf("batch-crash-%s-%04d", run, i)
-		if n := signalCount(ctx, t, c, id); n != 1 {
+		n := signalCount(ctx, t, c, id)
+		if n > 1 {
+			twice++
+		}
+		if n == 0 || (exactlyOnce && n != 1) {
 			wrong = append(wrong, fmt.Sprintf("%s: %d signals", id, n))
 		}
 	}
+	t.Logf("%d targets signalled more than once", twice)
 	if len(wrong) > 0 {
-		t.Fatalf("%d targets were not signalled exactly once, e.g. %v", len(wrong), wrong[:min(5, len(wrong))])
+		t.Fatalf("%d targets were not signalled as promised (exactly once: %v), e.g. %v", len(wrong),
+			exactlyOnce, wrong[:min(5, len(wrong))])
 	}
 }
 
