@@ -186,13 +186,13 @@ Batcher::Batcher(persistence::BatchStore* store, history::Engine* engine,
       engine_(engine),
       executor_(std::move(executor)),
       options_(std::move(options)),
-      now_(std::move(now)) {}
+      now_(std::move(now)),
+      timers_(executor_, now_, [this](const Key& key) { Work(key); }) {}
 
 Batcher::~Batcher() { Stop(); }
 
 void Batcher::Stop() {
-  stopped_ = true;
-  timers_.clear();
+  timers_.Stop();
   running_.clear();
 }
 
@@ -247,8 +247,8 @@ hugo::Result<std::vector<Batcher::Loaded>> Batcher::LoadNamespace(const std::str
 }
 
 hugo::Result<int> Batcher::Recover() {
-  stopped_ = false;
-  timers_.clear();
+  timers_.Resume();
+  timers_.DisarmAll();
   running_.clear();
   auto jobs = LoadNamespace("");
   if (jobs.IsFailure()) return jobs.Error();
@@ -622,7 +622,7 @@ hugo::Result<hugo::Unit> Batcher::Finish(Loaded& loaded, enums::BatchOperationSt
   if (saved.IsFailure()) return saved.Error();
   const Key key{loaded.row.namespace_id, loaded.row.id};
   running_.erase(key);
-  timers_.erase(key);
+  timers_.Disarm(key);
   ArmRetention(key, loaded.state);
   log::Info("batch operation finished",
             {{"job_id", loaded.row.id},
@@ -642,7 +642,7 @@ void Batcher::Work(const Key& key) {
       Arm(key, now_() + kListRetryMs);
     } else {
       running_.erase(key);
-      timers_.erase(key);
+      timers_.Disarm(key);
     }
     return;
   }
@@ -655,7 +655,7 @@ void Batcher::Work(const Key& key) {
       Arm(key, expiry);
       return;
     }
-    timers_.erase(key);
+    timers_.Disarm(key);
     auto deleted = store_->DeleteBatch(key.first, key.second);
     if (deleted.IsFailure() && !deleted.Error().HasCode(persistence::kErrorNotFound)) {
       log::Warn("a batch operation past its retention could not be removed",
@@ -755,27 +755,8 @@ void Batcher::ArmRetention(const Key& key, const BatchOperationState& state) {
   Arm(key, ToMillis(state.close_time()) + RetentionMs(key.first));
 }
 
-void Batcher::Arm(const Key& key, int64_t at_ms) {
-  if (stopped_) return;
-  Armed& armed = timers_[key];
-  if (armed.timer == nullptr) armed.timer = std::make_unique<asio::steady_timer>(executor_);
-  armed.at_ms = at_ms;
-  armed.timer->expires_after(std::chrono::milliseconds(std::max<int64_t>(0, at_ms - now_())));
-  armed.timer->async_wait([this, key, timer = armed.timer.get()](const std::error_code& error) {
-    if (error || stopped_) return;
-    auto current = timers_.find(key);
-    if (current == timers_.end() || current->second.timer.get() != timer) return;
-    Work(key);
-  });
-}
+void Batcher::Arm(const Key& key, int64_t at_ms) { timers_.Arm(key, at_ms); }
 
-void Batcher::FireDue() {
-  std::vector<Key> due;
-  const int64_t now = now_();
-  for (const auto& [key, armed] : timers_) {
-    if (armed.at_ms <= now) due.push_back(key);
-  }
-  for (const Key& key : due) Work(key);
-}
+void Batcher::FireDue() { timers_.FireDue(); }
 
 }  // namespace hdo::worker

@@ -31,6 +31,7 @@
 #include "hugo/result.h"
 #include "persistence/batch_store.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
+#include "worker/key_timers.h"
 
 namespace hdo::worker {
 
@@ -120,10 +121,6 @@ class Batcher {
     double allowance = 0;  // operations the rate lets the job take now
     int64_t last_tick_ms = 0;
   };
-  struct Armed {
-    std::unique_ptr<asio::steady_timer> timer;
-    int64_t at_ms = 0;
-  };
 
   hugo::Result<Loaded> Load(const std::string& namespace_id, const std::string& job_id);
   hugo::Result<hugo::Unit> Save(Loaded& loaded);
@@ -158,8 +155,7 @@ class Batcher {
   Options options_;
   NowMs now_;
   std::map<Key, Progress> running_;
-  std::map<Key, Armed> timers_;
-  bool stopped_ = false;
+  KeyTimers timers_;
 };
 
 // The targets' query a job lists: the request's, limited to running workflows for the operations

@@ -307,14 +307,12 @@ Scheduler::Scheduler(persistence::ScheduleStore* store, history::Engine* engine,
       engine_(engine),
       executor_(std::move(executor)),
       options_(options),
-      now_(std::move(now)) {}
+      now_(std::move(now)),
+      timers_(executor_, now_, [this](const Key& key) { Wake(key); }) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
-void Scheduler::Stop() {
-  stopped_ = true;
-  timers_.clear();
-}
+void Scheduler::Stop() { timers_.Stop(); }
 
 hugo::Result<std::shared_ptr<const visibility::SearchAttributeSet>> Scheduler::SearchAttributesOf(
     const std::string& namespace_id) const {
@@ -704,7 +702,7 @@ hugo::Result<hugo::Unit> Scheduler::Advance(Loaded& loaded) {
           return deleted;
         }
       }
-      timers_.erase(key);
+      timers_.Disarm(key);
       return hugo::Ok();
     }
     next_wakeup = next_wakeup ? std::min(*next_wakeup, *expiry) : *expiry;
@@ -736,31 +734,14 @@ std::optional<int64_t> Scheduler::RetentionExpiry(const ScheduleState& state,
 }
 
 void Scheduler::Arm(const Key& key, std::optional<int64_t> at_ms) {
-  if (stopped_) return;
-  if (!at_ms) {
-    timers_.erase(key);
-    return;
+  if (at_ms) {
+    timers_.Arm(key, *at_ms);
+  } else {
+    timers_.Disarm(key);
   }
-  Armed& armed = timers_[key];
-  if (armed.timer == nullptr) armed.timer = std::make_unique<asio::steady_timer>(executor_);
-  armed.at_ms = *at_ms;
-  armed.timer->expires_after(std::chrono::milliseconds(std::max<int64_t>(0, *at_ms - now_())));
-  armed.timer->async_wait([this, key, timer = armed.timer.get()](const std::error_code& error) {
-    if (error || stopped_) return;
-    auto current = timers_.find(key);
-    if (current == timers_.end() || current->second.timer.get() != timer) return;
-    Wake(key);
-  });
 }
 
-void Scheduler::FireDue() {
-  std::vector<Key> due;
-  const int64_t now = now_();
-  for (const auto& [key, armed] : timers_) {
-    if (armed.at_ms <= now) due.push_back(key);
-  }
-  for (const Key& key : due) Wake(key);
-}
+void Scheduler::FireDue() { timers_.FireDue(); }
 
 void Scheduler::Wake(const Key& key) {
   auto loaded = Load(key.first, key.second);
@@ -770,7 +751,7 @@ void Scheduler::Wake(const Key& key) {
                  {{"schedule_id", key.second}, {"error", loaded.Error().Message()}});
       Arm(key, now_() + 1000);  // try again
     } else {
-      timers_.erase(key);
+      timers_.Disarm(key);
     }
     return;
   }
@@ -784,7 +765,7 @@ void Scheduler::Wake(const Key& key) {
 
 void Scheduler::OnRunClosed(const history::Engine::ScheduledRunClosed& closed) {
   asio::post(executor_, [this, closed] {
-    if (stopped_) return;
+    if (timers_.stopped()) return;
     auto loaded = Load(closed.namespace_id, closed.schedule_id);
     if (loaded.IsFailure()) return;  // deleted since
     RecordClose(loaded.Value().state, closed);
@@ -1061,7 +1042,7 @@ hugo::Result<wf::DeleteScheduleResponse> Scheduler::Delete(
     return deleted.Error();
   }
   // The workflows it started run on (reference).
-  timers_.erase({namespace_id, request.schedule_id()});
+  timers_.Disarm({namespace_id, request.schedule_id()});
   return hugo::Ok(wf::DeleteScheduleResponse());
 }
 

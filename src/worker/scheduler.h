@@ -33,6 +33,7 @@
 #include "persistence/schedule_store.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
 #include "visibility/search_attributes.h"
+#include "worker/key_timers.h"
 #include "worker/schedule_spec.h"
 
 namespace hdo::worker {
@@ -183,12 +184,7 @@ class Scheduler {
   asio::any_io_executor executor_;
   Options options_;
   NowMs now_;
-  struct Armed {
-    std::unique_ptr<asio::steady_timer> timer;
-    int64_t at_ms = 0;
-  };
-  std::map<Key, Armed> timers_;
-  bool stopped_ = false;
+  KeyTimers timers_;
 };
 
 }  // namespace hdo::worker
