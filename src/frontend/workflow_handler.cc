@@ -103,7 +103,11 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "StartBatchOperation",
                                                 "StopBatchOperation",
                                                 "DescribeBatchOperation",
-                                                "ListBatchOperations"};
+                                                "ListBatchOperations",
+                                                "PauseActivity",
+                                                "UnpauseActivity",
+                                                "ResetActivity",
+                                                "UpdateActivityOptions"};
   return methods;
 }
 
@@ -619,11 +623,13 @@ grpc::ServerUnaryReactor* WorkflowHandler::RecordActivityTaskHeartbeat(
       },
       [this, request](const std::string& namespace_id)
           -> hugo::Result<wf::RecordActivityTaskHeartbeatResponse> {
-        auto canceled =
+        auto heard =
             engine_->HeartbeatActivity(RefByToken(namespace_id, *request), request->details());
-        if (canceled.IsFailure()) return canceled.Error();
+        if (heard.IsFailure()) return heard.Error();
         wf::RecordActivityTaskHeartbeatResponse answer;
-        answer.set_cancel_requested(canceled.Value());
+        answer.set_cancel_requested(heard.Value().cancel_requested);
+        answer.set_activity_paused(heard.Value().activity_paused);
+        answer.set_activity_reset(heard.Value().activity_reset);
         return hugo::Ok(std::move(answer));
       });
 }
@@ -638,11 +644,13 @@ grpc::ServerUnaryReactor* WorkflowHandler::RecordActivityTaskHeartbeatById(
       },
       [this, request](const std::string& namespace_id)
           -> hugo::Result<wf::RecordActivityTaskHeartbeatByIdResponse> {
-        auto canceled =
+        auto heard =
             engine_->HeartbeatActivity(RefById(namespace_id, *request), request->details());
-        if (canceled.IsFailure()) return canceled.Error();
+        if (heard.IsFailure()) return heard.Error();
         wf::RecordActivityTaskHeartbeatByIdResponse answer;
-        answer.set_cancel_requested(canceled.Value());
+        answer.set_cancel_requested(heard.Value().cancel_requested);
+        answer.set_activity_paused(heard.Value().activity_paused);
+        answer.set_activity_reset(heard.Value().activity_reset);
         return hugo::Ok(std::move(answer));
       });
 }

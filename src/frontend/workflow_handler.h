@@ -255,6 +255,24 @@ class WorkflowHandler final
       const temporal::api::workflowservice::v1::ListScheduleMatchingTimesRequest* request,
       temporal::api::workflowservice::v1::ListScheduleMatchingTimesResponse* response) override;
 
+  // Activity operator calls (history/engine_activity_ops.cc; workflow_handler_activity_ops.cc).
+  grpc::ServerUnaryReactor* PauseActivity(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::PauseActivityRequest* request,
+      temporal::api::workflowservice::v1::PauseActivityResponse* response) override;
+  grpc::ServerUnaryReactor* UnpauseActivity(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::UnpauseActivityRequest* request,
+      temporal::api::workflowservice::v1::UnpauseActivityResponse* response) override;
+  grpc::ServerUnaryReactor* ResetActivity(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::ResetActivityRequest* request,
+      temporal::api::workflowservice::v1::ResetActivityResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateActivityOptions(
+      grpc::CallbackServerContext* context,
+      const temporal::api::workflowservice::v1::UpdateActivityOptionsRequest* request,
+      temporal::api::workflowservice::v1::UpdateActivityOptionsResponse* response) override;
+
   // Batch operations (worker/batcher.h; workflow_handler_batches.cc).
   grpc::ServerUnaryReactor* StartBatchOperation(
       grpc::CallbackServerContext* context,

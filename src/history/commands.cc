@@ -114,6 +114,8 @@ void ApplyFairnessKeyPrefix(command::ScheduleActivityTaskCommandAttributes* attr
   attributes->mutable_priority()->set_fairness_weight(weight);
 }
 
+}  // namespace
+
 // validateAndNormalizeTimeouts.
 std::optional<std::string> NormalizeActivityTimeouts(
     command::ScheduleActivityTaskCommandAttributes* attributes,
@@ -166,6 +168,8 @@ std::optional<std::string> NormalizeActivityTimeouts(
   *attributes->mutable_heartbeat_timeout() = ToDuration(heartbeat);
   return std::nullopt;
 }
+
+namespace {
 
 bool IsCloseCommand(enums::CommandType type) {
   return type == enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION ||

@@ -75,6 +75,14 @@ google::protobuf::Timestamp ToTimestamp(std::chrono::nanoseconds since_epoch);
 // timestamp.ValidateAndCapProtoDuration: an error text ("negative duration", "duration has
 // seconds and nanos with different signs") for an invalid duration, else caps it at 100 years.
 std::optional<std::string> ValidateAndCapDuration(google::protobuf::Duration* duration);
+// validateAndNormalizeTimeouts of a ScheduleActivityTask command: each timeout valid (capped),
+// schedule-to-start and start-to-close from schedule-to-close where unset, heartbeat within
+// start-to-close, all within the run's timeout (zero: none). An error text names the command's
+// activity; nothing when the timeouts are normalized in place. Also used for new options
+// (UpdateActivityOptions).
+std::optional<std::string> NormalizeActivityTimeouts(
+    temporal::api::command::v1::ScheduleActivityTaskCommandAttributes* attributes,
+    const google::protobuf::Duration& run_timeout);
 
 // --- retry policies ------------------------------------------------------------------------------
 

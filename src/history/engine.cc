@@ -162,7 +162,8 @@ void Engine::Dispatch(const TransferTask& task, int64_t task_id) {
                        task.scheduled_event_id(),
                        task.attempt(),
                        task_id,
-                       0};
+                       0,
+                       task.stamp()};
   switch (task.kind()) {
     case TransferTask::KIND_WORKFLOW_TASK:
       matcher_->AddWorkflowTask(task.task_queue(), std::move(match));
@@ -577,6 +578,7 @@ std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
         // The tests RecordActivityTaskStarted makes.
         const bool current = found != state.mutable_activities()->end() &&
                              found->second.attempt() == task->attempt() &&
+                             found->second.stamp() == task->stamp() && !found->second.paused() &&
                              !found->second.started() && !found->second.retry_pending();
         if (current) poll = matcher_->ClaimActivityPoll(task->namespace_id(), task->task_queue());
         if (poll.has_value()) {
@@ -865,7 +867,8 @@ void Engine::Close(Mutation& m, enums::WorkflowExecutionStatus status) {
   OnRunClosed(m);
   *state.mutable_close_time() = now_();
   state.clear_workflow_task();
-  state.clear_activities();
+  // Pending activities stay: DescribeWorkflowExecution of the closed run still lists them, as
+  // the reference's does (nothing dispatches or times out on a closed run).
   state.clear_timers();
   state.clear_buffered_events();
   state.clear_sticky_task_queue();
@@ -971,6 +974,7 @@ bool Engine::TimerIsStale(const TimerTask& task) const {
       // OnActivityTimeout's.
       auto found = state.activities().find(task.scheduled_event_id());
       if (found == state.activities().end()) return true;
+      if (found->second.paused()) return true;  // re-armed by the unpause
       return task.timeout_type() != enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE &&
              found->second.attempt() != task.attempt();
     }

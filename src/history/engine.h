@@ -253,9 +253,32 @@ class Engine {
                                         const temporal::api::common::v1::Payloads* details);
   hugo::Result<hugo::Unit> CancelActivity(const ActivityRef& ref,
                                           const temporal::api::common::v1::Payloads& details);
-  // Returns cancel_requested.
-  hugo::Result<bool> HeartbeatActivity(const ActivityRef& ref,
-                                       const temporal::api::common::v1::Payloads& details);
+  // What a heartbeat's answer tells the worker (RecordActivityTaskHeartbeatResponse).
+  struct HeartbeatAnswer {
+    bool cancel_requested = false;
+    bool activity_paused = false;
+    bool activity_reset = false;
+  };
+  hugo::Result<HeartbeatAnswer> HeartbeatActivity(
+      const ActivityRef& ref, const temporal::api::common::v1::Payloads& details);
+
+  // --- the activity operator calls (engine_activity_ops.cc): PauseActivity, UnpauseActivity,
+  // ResetActivity, UpdateActivityOptions, on the activities a request names by id or type (or
+  // all). No event is written; a running attempt is never cut off. The request is validated
+  // (workflow id, activity) by the frontend.
+  hugo::Result<temporal::api::workflowservice::v1::PauseActivityResponse> PauseActivity(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::PauseActivityRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::UnpauseActivityResponse> UnpauseActivity(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::UnpauseActivityRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::ResetActivityResponse> ResetActivity(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::ResetActivityRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::UpdateActivityOptionsResponse>
+  UpdateActivityOptions(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::UpdateActivityOptionsRequest& request);
 
   // --- history (engine_history.cc)
   // Answers at once, or (wait_new_event on a run that has nothing new yet) when the run changes
@@ -653,6 +676,31 @@ class Engine {
                            const temporal::api::failure::v1::Failure& failure,
                            std::optional<temporal::api::enums::v1::TimeoutType> timeout_type,
                            const std::string& identity);
+  // The next attempt after `failure`: numbered, not started, the failure kept for it.
+  void NextActivityAttempt(persistence::v1::ActivityInfo& info,
+                           const temporal::api::failure::v1::Failure& failure);
+  // Sets the attempt up to be dispatched at `at` (now when past: at once; else a retry timer) and
+  // ends a reset's marks.
+  void ScheduleActivityAttempt(Mutation& m, persistence::v1::ActivityInfo& info,
+                               const google::protobuf::Timestamp& at);
+  // Arms the activity's schedule-to-close and (started) start-to-close and heartbeat timeouts at
+  // their deadlines by its options now (after an unpause or new options).
+  void ArmActivityTimeouts(Mutation& m, const persistence::v1::ActivityInfo& info);
+  // The pending activities an operator request names (`id`, `type`, or all when `all`); none is
+  // NotFound as the reference words it.
+  static hugo::Result<std::vector<persistence::v1::ActivityInfo*>> NamedActivities(
+      persistence::v1::MutableState& state, const std::string& id, const std::string& type,
+      bool all);
+  // The options the activity was scheduled with (its ActivityTaskScheduled event), over its
+  // current ones (ResetActivity and UpdateActivityOptions' restore_original).
+  hugo::Result<hugo::Unit> RestoreScheduledOptions(Mutation& m,
+                                                   persistence::v1::ActivityInfo& info);
+  // The activity's options as the API reports them (its task queue, timeouts, retry policy).
+  static temporal::api::activity::v1::ActivityOptions ActivityOptionsOf(
+      const persistence::v1::ActivityInfo& info);
+  // TemporalPauseInfo of the run: one "property:activityType=<type>" per type with a paused
+  // pending activity (reference: updatePauseInfoSearchAttribute).
+  hugo::Result<hugo::Unit> UpdatePauseInfo(persistence::v1::MutableState& state);
   // Writes the ActivityTaskStarted event of a closing activity (buffered or not); returns a
   // placeholder id that FlushBuffered fixes.
   int64_t AppendActivityStarted(Mutation& m, const persistence::v1::ActivityInfo& info);

@@ -44,6 +44,31 @@ TimerTask ActivityTimeout(const ActivityInfo& info, enums::TimeoutType type) {
   return timeout;
 }
 
+// When the activity's timeout of `type` falls by its options now; none when it has no such
+// timeout (or, for the attempt's timeouts, no started attempt).
+std::optional<google::protobuf::Timestamp> ActivityDeadline(const ActivityInfo& info,
+                                                            enums::TimeoutType type) {
+  switch (type) {
+    case enums::TIMEOUT_TYPE_SCHEDULE_TO_START:
+      if (IsZero(info.schedule_to_start_timeout())) return std::nullopt;
+      return AddDuration(info.current_attempt_scheduled_time(), info.schedule_to_start_timeout());
+    case enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE:
+      if (IsZero(info.schedule_to_close_timeout())) return std::nullopt;
+      return AddDuration(info.scheduled_time(), info.schedule_to_close_timeout());
+    case enums::TIMEOUT_TYPE_START_TO_CLOSE:
+      if (IsZero(info.start_to_close_timeout()) || !info.started()) return std::nullopt;
+      return AddDuration(info.started_time(), info.start_to_close_timeout());
+    case enums::TIMEOUT_TYPE_HEARTBEAT: {
+      if (IsZero(info.heartbeat_timeout()) || !info.started()) return std::nullopt;
+      const google::protobuf::Timestamp& last =
+          IsSet(info.last_heartbeat_time()) ? info.last_heartbeat_time() : info.started_time();
+      return AddDuration(last, info.heartbeat_timeout());
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
 }  // namespace
 
 void Engine::DispatchActivityAttempt(Mutation& m, ActivityInfo& info) {
@@ -56,6 +81,7 @@ void Engine::DispatchActivityAttempt(Mutation& m, ActivityInfo& info) {
   transfer.set_task_queue(info.task_queue());
   transfer.set_scheduled_event_id(info.scheduled_event_id());
   transfer.set_attempt(info.attempt());
+  transfer.set_stamp(info.stamp());
   m.transfer.push_back(std::move(transfer));
   if (!IsZero(info.schedule_to_start_timeout())) {
     AddTimer(m, ActivityTimeout(info, enums::TIMEOUT_TYPE_SCHEDULE_TO_START),
@@ -74,8 +100,8 @@ hugo::Result<wf::PollActivityTaskQueueResponse> Engine::RecordActivityTaskStarte
   MutableState& state = m.run.state;
   auto found = state.mutable_activities()->find(task.scheduled_event_id);
   if (!IsRunning(state) || found == state.mutable_activities()->end() ||
-      found->second.attempt() != task.attempt || found->second.started() ||
-      found->second.retry_pending()) {
+      found->second.attempt() != task.attempt || found->second.stamp() != task.stamp ||
+      found->second.paused() || found->second.started() || found->second.retry_pending()) {
     DropTasks({task.transfer_task_id}, {});
     return ActivityNotFound();
   }
@@ -252,8 +278,8 @@ hugo::Result<hugo::Unit> Engine::CancelActivity(
   return Commit(m);
 }
 
-hugo::Result<bool> Engine::HeartbeatActivity(const ActivityRef& ref,
-                                             const temporal::api::common::v1::Payloads& details) {
+hugo::Result<Engine::HeartbeatAnswer> Engine::HeartbeatActivity(
+    const ActivityRef& ref, const temporal::api::common::v1::Payloads& details) {
   ActivityInfo* info = nullptr;
   auto begun = BeginActivity(ref, &info);
   if (begun.IsFailure()) return begun.Error();
@@ -262,40 +288,37 @@ hugo::Result<bool> Engine::HeartbeatActivity(const ActivityRef& ref,
     *info->mutable_heartbeat_details() = details;
   }
   *info->mutable_last_heartbeat_time() = now_();
-  const bool cancel_requested = info->cancel_requested();
+  const HeartbeatAnswer answer{info->cancel_requested(), info->paused(), info->activity_reset()};
   auto committed = Commit(m);
   if (committed.IsFailure()) return committed.Error();
-  return hugo::Ok(cancel_requested);
+  return hugo::Ok(answer);
 }
 
 void Engine::FailActivityAttempt(Mutation& m, ActivityInfo& info,
                                  const temporal::api::failure::v1::Failure& failure,
                                  std::optional<enums::TimeoutType> timeout_type,
                                  const std::string& identity) {
+  if (info.paused()) {
+    // A retryable failure of a paused activity parks its next attempt, whatever its attempts
+    // and expiration (reference: RetryActivity): UnpauseActivity or ResetActivity dispatches it.
+    temporal::api::common::v1::RetryPolicy unlimited = info.retry_policy();
+    unlimited.set_maximum_attempts(0);
+    const RetryDecision parked =
+        NextActivityRetry(&unlimited, info.attempt(), info.cancel_requested(), &failure,
+                          google::protobuf::Timestamp(), now_());
+    if (parked.state == enums::RETRY_STATE_IN_PROGRESS) {
+      NextActivityAttempt(info, failure);
+      info.set_retry_pending(true);
+      return;
+    }
+  }
   const RetryDecision decision = NextActivityRetry(
       &info.retry_policy(), info.attempt(), info.cancel_requested(), &failure,
       ActivityRetryExpiration(info.scheduled_time(), info.schedule_to_close_timeout()), now_());
   if (decision.state == enums::RETRY_STATE_IN_PROGRESS) {
     // The next attempt: nothing in history, the failure is kept for its Started event.
-    info.set_attempt(info.attempt() + 1);
-    info.set_started(false);
-    info.clear_started_time();
-    info.clear_started_request_id();
-    info.clear_started_identity();
-    info.clear_last_heartbeat_time();
-    *info.mutable_last_failure() = failure;
-    if (info.last_failure().has_timeout_failure_info()) {
-      // Heartbeat details reach the next attempt through its poll response only.
-      info.mutable_last_failure()->mutable_timeout_failure_info()->clear_last_heartbeat_details();
-    }
-    info.set_retry_pending(true);
-    const google::protobuf::Timestamp retry_at = After(decision.backoff);
-    *info.mutable_current_attempt_scheduled_time() = retry_at;
-    TimerTask retry;
-    retry.set_kind(TimerTask::KIND_ACTIVITY_RETRY);
-    retry.set_scheduled_event_id(info.scheduled_event_id());
-    retry.set_attempt(info.attempt());
-    AddTimer(m, std::move(retry), retry_at);
+    NextActivityAttempt(info, failure);
+    ScheduleActivityAttempt(m, info, After(decision.backoff));
     return;
   }
   const int64_t scheduled_id = info.scheduled_event_id();
@@ -325,11 +348,64 @@ void Engine::FailActivityAttempt(Mutation& m, ActivityInfo& info,
   EnsureWorkflowTask(m);
 }
 
+void Engine::NextActivityAttempt(ActivityInfo& info,
+                                 const temporal::api::failure::v1::Failure& failure) {
+  *info.mutable_last_attempt_complete_time() = now_();
+  info.set_attempt(info.attempt() + 1);
+  info.set_started(false);
+  info.clear_started_time();
+  info.clear_started_request_id();
+  info.clear_started_identity();
+  info.clear_last_heartbeat_time();
+  *info.mutable_last_failure() = failure;
+  if (info.last_failure().has_timeout_failure_info()) {
+    // Heartbeat details reach the next attempt through its poll response only.
+    info.mutable_last_failure()->mutable_timeout_failure_info()->clear_last_heartbeat_details();
+  }
+}
+
+void Engine::ScheduleActivityAttempt(Mutation& m, ActivityInfo& info,
+                                     const google::protobuf::Timestamp& at) {
+  // The attempt is set up: a reset's marks end here (reference: UpdateActivityInfoForRetries).
+  info.set_activity_reset(false);
+  if (info.reset_heartbeats()) {
+    info.clear_heartbeat_details();
+    info.clear_last_heartbeat_time();
+    info.set_reset_heartbeats(false);
+  }
+  info.set_started(false);
+  if (ToMillis(at) <= NowMs()) {
+    info.set_retry_pending(false);
+    *info.mutable_current_attempt_scheduled_time() = now_();
+    DispatchActivityAttempt(m, info);
+    return;
+  }
+  info.set_retry_pending(true);
+  *info.mutable_current_attempt_scheduled_time() = at;
+  TimerTask retry;
+  retry.set_kind(TimerTask::KIND_ACTIVITY_RETRY);
+  retry.set_scheduled_event_id(info.scheduled_event_id());
+  retry.set_attempt(info.attempt());
+  retry.set_stamp(info.stamp());
+  AddTimer(m, std::move(retry), at);
+}
+
+void Engine::ArmActivityTimeouts(Mutation& m, const ActivityInfo& info) {
+  for (enums::TimeoutType type :
+       {enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, enums::TIMEOUT_TYPE_START_TO_CLOSE,
+        enums::TIMEOUT_TYPE_HEARTBEAT}) {
+    const std::optional<google::protobuf::Timestamp> deadline = ActivityDeadline(info, type);
+    if (deadline.has_value()) AddTimer(m, ActivityTimeout(info, type), *deadline);
+  }
+}
+
 bool Engine::OnActivityTimeout(Mutation& m, const TimerTask& timer) {
   MutableState& state = m.run.state;
   auto found = state.mutable_activities()->find(timer.scheduled_event_id());
   if (found == state.mutable_activities()->end()) return false;
   ActivityInfo& info = found->second;
+  // Nothing times out while paused; the unpause arms the timeouts again.
+  if (info.paused()) return false;
   const auto type = static_cast<enums::TimeoutType>(timer.timeout_type());
   if (type != enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE && info.attempt() != timer.attempt()) {
     return false;
@@ -339,22 +415,19 @@ bool Engine::OnActivityTimeout(Mutation& m, const TimerTask& timer) {
       if (info.started() || info.retry_pending()) return false;
       break;
     case enums::TIMEOUT_TYPE_START_TO_CLOSE:
+    case enums::TIMEOUT_TYPE_HEARTBEAT:
       if (!info.started()) return false;
       break;
-    case enums::TIMEOUT_TYPE_HEARTBEAT: {
-      if (!info.started()) return false;
-      // One timer per attempt: a heartbeat since it was set moves the deadline on.
-      const google::protobuf::Timestamp& last =
-          IsSet(info.last_heartbeat_time()) ? info.last_heartbeat_time() : info.started_time();
-      const google::protobuf::Timestamp deadline = AddDuration(last, info.heartbeat_timeout());
-      if (ToMillis(deadline) > NowMs()) {
-        AddTimer(m, ActivityTimeout(info, enums::TIMEOUT_TYPE_HEARTBEAT), deadline);
-        return true;
-      }
-      break;
-    }
     default:
       break;
+  }
+  // The deadline by the activity's options now: a heartbeat since the timer was set, or options
+  // changed since (UpdateActivityOptions), move it; a timeout no longer set does not fire.
+  const std::optional<google::protobuf::Timestamp> deadline = ActivityDeadline(info, type);
+  if (!deadline.has_value()) return false;
+  if (ToMillis(*deadline) > NowMs()) {
+    AddTimer(m, ActivityTimeout(info, type), *deadline);
+    return true;
   }
   FailActivityAttempt(m, info, ActivityTimeoutFailure(type), type, std::string());
   return true;
@@ -365,7 +438,10 @@ bool Engine::OnActivityRetry(Mutation& m, const TimerTask& timer) {
   auto found = state.mutable_activities()->find(timer.scheduled_event_id());
   if (found == state.mutable_activities()->end()) return false;
   ActivityInfo& info = found->second;
-  if (info.attempt() != timer.attempt() || !info.retry_pending()) return false;
+  if (info.attempt() != timer.attempt() || info.stamp() != timer.stamp() || info.paused() ||
+      !info.retry_pending()) {
+    return false;
+  }
   info.set_retry_pending(false);
   *info.mutable_current_attempt_scheduled_time() = now_();
   DispatchActivityAttempt(m, info);

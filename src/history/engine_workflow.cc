@@ -502,6 +502,20 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
     pending->set_state(activity.cancel_requested() ? enums::PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
                        : activity.started()        ? enums::PENDING_ACTIVITY_STATE_STARTED
                                                    : enums::PENDING_ACTIVITY_STATE_SCHEDULED);
+    if (activity.paused()) {
+      pending->set_paused(true);
+      if (!activity.cancel_requested()) {
+        pending->set_state(activity.started() ? enums::PENDING_ACTIVITY_STATE_PAUSE_REQUESTED
+                                              : enums::PENDING_ACTIVITY_STATE_PAUSED);
+      }
+      auto* pause = pending->mutable_pause_info();
+      *pause->mutable_pause_time() = activity.pause_info().pause_time();
+      pause->mutable_manual()->set_identity(activity.pause_info().identity());
+      pause->mutable_manual()->set_reason(activity.pause_info().reason());
+    }
+    *pending->mutable_activity_options() = ActivityOptionsOf(activity);
+    pending->mutable_activity_options()->mutable_task_queue()->set_normal_name(
+        activity.task_queue());
     if (activity.has_heartbeat_details()) {
       *pending->mutable_heartbeat_details() = activity.heartbeat_details();
     }

@@ -360,7 +360,7 @@ void ApplyClose(const hist::HistoryEvent& event, MutableState& state) {
   state.set_status(status);
   *state.mutable_close_time() = event.event_time();
   state.clear_workflow_task();
-  state.clear_activities();
+  // Pending activities stay, as the engine keeps them (DescribeWorkflowExecution lists them).
   state.clear_timers();
 }
 

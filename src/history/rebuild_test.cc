@@ -89,7 +89,7 @@ TEST_F(RebuildTest, TheRebuiltStateIsTheStoredStateThroughAWorkflowsLife) {
   ExpectRebuildMatches("r1", run_id, "completed");
 }
 
-TEST_F(RebuildTest, ATerminatedRunRebuildsClosedWithNothingPending) {
+TEST_F(RebuildTest, ATerminatedRunRebuildsClosedWithItsActivityStillPending) {
   const std::string run_id = Start("r2");
   RunWorkflowTask({ScheduleActivity("a1"), StartTimer("t1", 30)});
   wf::TerminateWorkflowExecutionRequest terminate;

@@ -63,6 +63,8 @@ struct Task {
   int32_t attempt = 0;
   int64_t transfer_task_id = 0;
   uint64_t query_id = 0;
+  // Activity tasks: the activity's stamp when dispatched (history compares it when started).
+  int32_t stamp = 0;
 };
 
 // Who polls: passed to history when a task is handed over.

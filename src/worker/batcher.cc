@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "history/time_util.h"
+#include "visibility/query_parser.h"
 
 // The reference reports batch jobs with the operation types' original values (TERMINATE, not
 // TERMINATE_WORKFLOW), and clients still send the deprecated `executions`, reset types and
@@ -19,6 +20,7 @@ namespace {
 namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
 namespace common = temporal::api::common::v1;
+namespace batch = temporal::api::batch::v1;
 using history::TimestampFromMillis;
 using history::ToMillis;
 using persistence::v1::BatchOperationState;
@@ -69,6 +71,15 @@ std::pair<enums::BatchOperationType, std::string> TypeAndIdentity(
       return {enums::BATCH_OPERATION_TYPE_DELETE, request.deletion_operation().identity()};
     case wf::StartBatchOperationRequest::kResetOperation:
       return {enums::BATCH_OPERATION_TYPE_RESET, request.reset_operation().identity()};
+    case wf::StartBatchOperationRequest::kUnpauseActivitiesOperation:
+      return {enums::BATCH_OPERATION_TYPE_UNPAUSE_ACTIVITY,
+              request.unpause_activities_operation().identity()};
+    case wf::StartBatchOperationRequest::kResetActivitiesOperation:
+      return {enums::BATCH_OPERATION_TYPE_RESET_ACTIVITY,
+              request.reset_activities_operation().identity()};
+    case wf::StartBatchOperationRequest::kUpdateActivityOptionsOperation:
+      return {enums::BATCH_OPERATION_TYPE_UPDATE_ACTIVITY_OPTIONS,
+              request.update_activity_options_operation().identity()};
     default:
       return {enums::BATCH_OPERATION_TYPE_UNSPECIFIED, ""};
   }
@@ -84,6 +95,17 @@ std::vector<common::WorkflowExecution> ListedExecutions(const wf::StartBatchOper
     listed.push_back(std::move(execution));
   }
   return listed;
+}
+
+// An activity operation's filter: a type, or match_all.
+template <class Operation>
+hugo::Result<hugo::Unit> ValidateActivityFilter(const Operation& operation) {
+  if ((operation.activity_case() == Operation::kType && operation.type().empty()) ||
+      (operation.activity_case() == Operation::kMatchAll && !operation.match_all()) ||
+      operation.activity_case() == Operation::ACTIVITY_NOT_SET) {
+    return InvalidArgument("Either activity type must be set, or match all should be set to true");
+  }
+  return hugo::Ok();
 }
 
 // reference: batcher.ValidateBatchOperation, with the operations hdo cannot carry out refused.
@@ -153,10 +175,31 @@ hugo::Result<hugo::Unit> Validate(const wf::StartBatchOperationRequest& request)
     case wf::StartBatchOperationRequest::kUpdateWorkflowOptionsOperation:
       return Unimplemented("update workflow options",
                            "hdo has no UpdateWorkflowExecutionOptions (worker versioning)");
-    case wf::StartBatchOperationRequest::kUnpauseActivitiesOperation:
-    case wf::StartBatchOperationRequest::kResetActivitiesOperation:
-    case wf::StartBatchOperationRequest::kUpdateActivityOptionsOperation:
-      return Unimplemented("activity", "hdo has no activity pause, reset or options APIs yet");
+    case wf::StartBatchOperationRequest::kUnpauseActivitiesOperation: {
+      const auto& unpause = request.unpause_activities_operation();
+      if (unpause.activity_case() == batch::BatchOperationUnpauseActivities::ACTIVITY_NOT_SET) {
+        return InvalidArgument("activity filter must be set");
+      }
+      return ValidateActivityFilter(unpause);
+    }
+    case wf::StartBatchOperationRequest::kResetActivitiesOperation: {
+      const auto& reset = request.reset_activities_operation();
+      if (reset.activity_case() == batch::BatchOperationResetActivities::ACTIVITY_NOT_SET) {
+        return InvalidArgument("must provide ActivityType or MatchAll");
+      }
+      return ValidateActivityFilter(reset);
+    }
+    case wf::StartBatchOperationRequest::kUpdateActivityOptionsOperation: {
+      const auto& update = request.update_activity_options_operation();
+      if (update.has_activity_options() && update.restore_original()) {
+        return InvalidArgument("cannot set both activity options and restore original");
+      }
+      if (!update.has_activity_options() && !update.restore_original()) {
+        return InvalidArgument(
+            "Either activity type must be set, or restore original should be set to true");
+      }
+      return ValidateActivityFilter(update);
+    }
     default:
       return Unimplemented("activity", "standalone activity executions are not supported");
   }
@@ -175,6 +218,17 @@ std::string BatchTargetQuery(const wf::StartBatchOperationRequest& request) {
     case wf::StartBatchOperationRequest::kSignalOperation:
     case wf::StartBatchOperationRequest::kCancellationOperation:
       return "(" + request.visibility_query() + ") AND (ExecutionStatus='Running')";
+    case wf::StartBatchOperationRequest::kUnpauseActivitiesOperation: {
+      // reference: the workflows whose pause info names the type (the request's query is not
+      // used then), or those of the query with any paused activity.
+      const auto& unpause = request.unpause_activities_operation();
+      const std::string paused =
+          unpause.activity_case() == batch::BatchOperationUnpauseActivities::kType
+              ? "TemporalPauseInfo = " +
+                    visibility::internal::QuoteString("property:activityType=" + unpause.type())
+              : "(" + request.visibility_query() + ") AND (TemporalPauseInfo IS NOT NULL)";
+      return "(" + paused + ") AND (ExecutionStatus='Running')";
+    }
     default:
       return request.visibility_query();
   }
@@ -605,6 +659,63 @@ hugo::Result<hugo::Unit> Batcher::Apply(const std::string& namespace_id,
       *request.mutable_post_reset_operations() = reset.post_reset_operations();
       request.set_identity(state.identity());
       auto done = engine_->Reset(namespace_id, request);
+      if (done.IsFailure()) return done.Error();
+      return hugo::Ok();
+    }
+    case wf::StartBatchOperationRequest::kUnpauseActivitiesOperation: {
+      const auto& unpause = job.unpause_activities_operation();
+      wf::UnpauseActivityRequest request;
+      request.set_namespace_(job.namespace_());
+      *request.mutable_execution() = target;
+      request.set_identity(unpause.identity());
+      if (unpause.activity_case() == batch::BatchOperationUnpauseActivities::kType) {
+        request.set_type(unpause.type());
+      } else {
+        request.set_unpause_all(true);
+      }
+      request.set_reset_attempts(unpause.reset_attempts());
+      request.set_reset_heartbeat(unpause.reset_heartbeat());
+      *request.mutable_jitter() = unpause.jitter();
+      auto done = engine_->UnpauseActivity(namespace_id, request);
+      if (done.IsFailure()) return done.Error();
+      return hugo::Ok();
+    }
+    case wf::StartBatchOperationRequest::kResetActivitiesOperation: {
+      const auto& reset = job.reset_activities_operation();
+      wf::ResetActivityRequest request;
+      request.set_namespace_(job.namespace_());
+      *request.mutable_execution() = target;
+      request.set_identity(reset.identity());
+      if (reset.activity_case() == batch::BatchOperationResetActivities::kType) {
+        request.set_type(reset.type());
+      } else {
+        request.set_match_all(true);
+      }
+      request.set_reset_heartbeat(reset.reset_heartbeat());
+      request.set_keep_paused(reset.keep_paused());
+      *request.mutable_jitter() = reset.jitter();
+      request.set_restore_original_options(reset.restore_original_options());
+      auto done = engine_->ResetActivity(namespace_id, request);
+      if (done.IsFailure()) return done.Error();
+      return hugo::Ok();
+    }
+    case wf::StartBatchOperationRequest::kUpdateActivityOptionsOperation: {
+      const auto& update = job.update_activity_options_operation();
+      wf::UpdateActivityOptionsRequest request;
+      request.set_namespace_(job.namespace_());
+      *request.mutable_execution() = target;
+      request.set_identity(update.identity());
+      if (update.activity_case() == batch::BatchOperationUpdateActivityOptions::kType) {
+        request.set_type(update.type());
+      } else {
+        request.set_match_all(true);
+      }
+      if (update.has_activity_options()) {
+        *request.mutable_activity_options() = update.activity_options();
+      }
+      if (update.has_update_mask()) *request.mutable_update_mask() = update.update_mask();
+      request.set_restore_original(update.restore_original());
+      auto done = engine_->UpdateActivityOptions(namespace_id, request);
       if (done.IsFailure()) return done.Error();
       return hugo::Ok();
     }
