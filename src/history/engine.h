@@ -701,6 +701,8 @@ class Engine {
   // TemporalPauseInfo of the run: one "property:activityType=<type>" per type with a paused
   // pending activity (reference: updatePauseInfoSearchAttribute).
   hugo::Result<hugo::Unit> UpdatePauseInfo(persistence::v1::MutableState& state);
+  // Commits an operator call's change, TemporalPauseInfo first when a pause flag flipped.
+  hugo::Result<hugo::Unit> CommitActivityChange(Mutation& m, bool pause_changed);
   // Writes the ActivityTaskStarted event of a closing activity (buffered or not); returns a
   // placeholder id that FlushBuffered fixes.
   int64_t AppendActivityStarted(Mutation& m, const persistence::v1::ActivityInfo& info);

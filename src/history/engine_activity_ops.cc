@@ -206,6 +206,15 @@ hugo::Result<hugo::Unit> Engine::UpdatePauseInfo(MutableState& state) {
   return ApplySearchAttributes(state, change);
 }
 
+hugo::Result<hugo::Unit> Engine::CommitActivityChange(Mutation& m, bool pause_changed) {
+  if (pause_changed) {
+    auto pause_info = UpdatePauseInfo(m.run.state);
+    if (pause_info.IsFailure()) return pause_info.Error();
+    m.visibility_changed = true;
+  }
+  return Commit(m);
+}
+
 hugo::Result<wf::PauseActivityResponse> Engine::PauseActivity(
     const std::string& namespace_id, const wf::PauseActivityRequest& request) {
   auto begun = BeginExecution(namespace_id, request.execution());
@@ -229,10 +238,7 @@ hugo::Result<wf::PauseActivityResponse> Engine::PauseActivity(
     changed = true;
   }
   if (!changed) return hugo::Ok(wf::PauseActivityResponse());
-  auto pause_info = UpdatePauseInfo(state);
-  if (pause_info.IsFailure()) return pause_info.Error();
-  m.visibility_changed = true;
-  auto committed = Commit(m);
+  auto committed = CommitActivityChange(m, /*pause_changed=*/true);
   if (committed.IsFailure()) return committed.Error();
   return hugo::Ok(wf::PauseActivityResponse());
 }
@@ -267,10 +273,7 @@ hugo::Result<wf::UnpauseActivityResponse> Engine::UnpauseActivity(
     changed = true;
   }
   if (!changed) return hugo::Ok(wf::UnpauseActivityResponse());
-  auto pause_info = UpdatePauseInfo(state);
-  if (pause_info.IsFailure()) return pause_info.Error();
-  m.visibility_changed = true;
-  auto committed = Commit(m);
+  auto committed = CommitActivityChange(m, /*pause_changed=*/true);
   if (committed.IsFailure()) return committed.Error();
   return hugo::Ok(wf::UnpauseActivityResponse());
 }
@@ -308,12 +311,7 @@ hugo::Result<wf::ResetActivityResponse> Engine::ResetActivity(
       ArmActivityTimeouts(m, *info);
     }
   }
-  if (pause_changed) {
-    auto pause_info = UpdatePauseInfo(state);
-    if (pause_info.IsFailure()) return pause_info.Error();
-    m.visibility_changed = true;
-  }
-  auto committed = Commit(m);
+  auto committed = CommitActivityChange(m, pause_changed);
   if (committed.IsFailure()) return committed.Error();
   return hugo::Ok(wf::ResetActivityResponse());
 }
@@ -383,7 +381,7 @@ hugo::Result<wf::UpdateActivityOptionsResponse> Engine::UpdateActivityOptions(
     if (!info->paused()) ArmActivityTimeouts(m, *info);
     *response.mutable_activity_options() = OptionsOf(*info);
   }
-  auto committed = Commit(m);
+  auto committed = CommitActivityChange(m, /*pause_changed=*/false);
   if (committed.IsFailure()) return committed.Error();
   return hugo::Ok(std::move(response));
 }
