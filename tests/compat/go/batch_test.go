@@ -24,6 +24,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -492,4 +493,52 @@ func TestBatchOneJobAtATimeAndStop(t *testing.T) {
 	_, _ = b.c.WorkflowService().StopBatchOperation(b.ctx, &workflowservice.StopBatchOperationRequest{
 		Namespace: "default", JobId: "third-" + b.suffix, Reason: "test cleanup"})
 	b.waitDone("third-" + b.suffix)
+}
+
+func TestBatchUnpauseActivitiesByType(t *testing.T) {
+	a := newActivityOpsTest(t)
+	b := &batchTest{t: t, c: a.c, ctx: a.ctx, suffix: a.queue}
+	var runs []client.WorkflowRun
+	for i := 0; i < 2; i++ {
+		id := fmt.Sprintf("batch-unpause-%d-%s", i, a.queue)
+		runs = append(runs, a.start(id, "HeartbeatsUntilPaused", time.Second))
+		a.waitPending(id, "the first attempt to run", func(p *workflowpb.PendingActivityInfo) bool {
+			return p.GetState() == enumspb.PENDING_ACTIVITY_STATE_STARTED
+		})
+		if _, err := a.c.WorkflowService().PauseActivity(a.ctx, &workflowservice.PauseActivityRequest{
+			Namespace: "default", Execution: &commonpb.WorkflowExecution{WorkflowId: id},
+			Activity: &workflowservice.PauseActivityRequest_Type{Type: "HeartbeatsUntilPaused"},
+		}); err != nil {
+			t.Fatalf("PauseActivity: %v", err)
+		}
+		a.waitPending(id, "the retry to be parked", func(p *workflowpb.PendingActivityInfo) bool {
+			return p.GetState() == enumspb.PENDING_ACTIVITY_STATE_PAUSED
+		})
+	}
+	b.waitCount("TemporalPauseInfo = 'property:activityType=HeartbeatsUntilPaused' AND TaskQueue = '"+a.queue+"'", 2)
+	jobID := "unpause-" + a.queue
+	if err := b.start(&workflowservice.StartBatchOperationRequest{
+		JobId:           jobID,
+		VisibilityQuery: fmt.Sprintf("TaskQueue = '%s'", a.queue),
+		Reason:          "the dependency is back",
+		Operation: &workflowservice.StartBatchOperationRequest_UnpauseActivitiesOperation{
+			UnpauseActivitiesOperation: &batchpb.BatchOperationUnpauseActivities{
+				Identity: "batch-tester",
+				Activity: &batchpb.BatchOperationUnpauseActivities_Type{Type: "HeartbeatsUntilPaused"},
+			},
+		},
+	}); err != nil {
+		t.Fatalf("StartBatchOperation: %v", err)
+	}
+	described := b.waitDone(jobID)
+	if described.GetState() != enumspb.BATCH_OPERATION_STATE_COMPLETED ||
+		described.GetOperationType() != enumspb.BATCH_OPERATION_TYPE_UNPAUSE_ACTIVITY {
+		t.Fatalf("job %v", described)
+	}
+	for _, run := range runs {
+		var result string
+		if err := run.Get(a.ctx, &result); err != nil || result != "done at attempt 2" {
+			t.Fatalf("%s: %q (%v)", run.GetID(), result, err)
+		}
+	}
 }
