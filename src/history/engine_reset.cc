@@ -94,8 +94,33 @@ struct CopiedHistory {
   int64_t size_bytes = 0;
 };
 
+// The part of `decoded` (the batch `batch`) up to `last_event_id` when that is where the
+// reference's batches end and hdo's do not: a WorkflowTaskScheduled whose WorkflowTaskStarted
+// follows in the same batch (hdo writes a task started by a waiting poller in the transaction
+// that schedules it; the reference writes WorkflowTaskStarted in a batch of its own).
+std::optional<persistence::HistoryBatch> CutBeforeTaskStarted(
+    const persistence::HistoryBatch& batch, const hist::History& decoded, int64_t last_event_id) {
+  hist::History head;
+  for (int i = 0; i < decoded.events_size(); ++i) {
+    const hist::HistoryEvent& event = decoded.events(i);
+    if (event.event_id() == last_event_id) {
+      if (event.event_type() != enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED ||
+          i + 1 >= decoded.events_size() ||
+          decoded.events(i + 1).event_type() != enums::EVENT_TYPE_WORKFLOW_TASK_STARTED) {
+        return std::nullopt;
+      }
+      *head.add_events() = event;
+      return persistence::HistoryBatch{batch.first_event_id, last_event_id,
+                                       head.SerializeAsString()};
+    }
+    *head.add_events() = event;
+  }
+  return std::nullopt;
+}
+
 // last_event_id must end a stored batch, as the reference requires of a reset point (its
-// version-history check reads whole batches).
+// version-history check reads whole batches), or be a WorkflowTaskScheduled hdo stored together
+// with its WorkflowTaskStarted (CutBeforeTaskStarted).
 hugo::Result<CopiedHistory> CopyHistory(persistence::ExecutionStore* store,
                                         const persistence::RunKey& key, int64_t last_event_id) {
   auto batches = store->ReadHistory(key.namespace_id, key.run_id, 1, 1 << 20);
@@ -103,15 +128,21 @@ hugo::Result<CopiedHistory> CopyHistory(persistence::ExecutionStore* store,
   CopiedHistory copied;
   for (auto& batch : batches.Value()) {
     if (batch.first_event_id > last_event_id) break;
-    if (batch.last_event_id > last_event_id) {
-      return InvalidArgument("StateRebuilder unable to Rebuild mutable state to event ID: " +
-                             std::to_string(last_event_id) +
-                             ", version: 0, this event must be at the boundary");
-    }
     hist::History decoded;
     if (!decoded.ParseFromString(batch.data)) {
       return hugo::Error::From("stored history of run " + key.run_id + " does not decode",
                                errors::kInternal);
+    }
+    if (batch.last_event_id > last_event_id) {
+      std::optional<persistence::HistoryBatch> head =
+          CutBeforeTaskStarted(batch, decoded, last_event_id);
+      if (!head.has_value()) {
+        return InvalidArgument("StateRebuilder unable to Rebuild mutable state to event ID: " +
+                               std::to_string(last_event_id) +
+                               ", version: 0, this event must be at the boundary");
+      }
+      batch = std::move(*head);
+      decoded.ParseFromString(batch.data);
     }
     for (auto& event : *decoded.mutable_events()) *copied.events.add_events() = std::move(event);
     copied.size_bytes += static_cast<int64_t>(batch.data.size());

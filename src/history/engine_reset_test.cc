@@ -160,6 +160,34 @@ TEST_F(ResetTest, ABadResetPointIsRefusedAndChangesNothing) {
   EXPECT_EQ(Stored("w3", run_id).status(), enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
 }
 
+// A waiting poller gets a workflow task in the transaction that schedules it, so hdo stores
+// WorkflowTaskScheduled and WorkflowTaskStarted in one batch where the reference writes two: the
+// Started event is still a reset point (the Python suite's test_random_seed_functionality).
+TEST_F(ResetTest, AWorkflowTaskStartedInItsSchedulingBatchIsAResetPoint) {
+  const std::string base_run_id = Start("w5");
+  RunWorkflowTask({});
+  std::optional<wf::PollWorkflowTaskQueueResponse> waiting;
+  const uint64_t parked = matcher_.PollWorkflowTask(
+      "ns", {"default", "queue", "worker", "", false}, std::chrono::seconds(60),
+      [&waiting](auto task) { waiting = std::move(task); });
+  ASSERT_NE(parked, 0u);
+  Signal("w5", "go");  // one batch: Signaled, WorkflowTaskScheduled, WorkflowTaskStarted
+  ASSERT_TRUE(waiting.has_value());
+  const hist::History base = History("w5");
+  const int64_t started = base.events(base.events_size() - 1).event_id();
+  ASSERT_EQ(base.events(base.events_size() - 1).event_type(),
+            enums::EVENT_TYPE_WORKFLOW_TASK_STARTED);
+
+  auto reset = Reset("w5", base_run_id, started, "reset-5");
+  ASSERT_TRUE(reset.IsSuccess()) << reset.Error().Message();
+  const auto types = Types(History("w5", reset.Value().run_id()));
+  // The new run: the events before the Started one, then the task failed (RESET_WORKFLOW).
+  ASSERT_GE(types.size(), static_cast<size_t>(started + 1));
+  EXPECT_EQ(types[static_cast<size_t>(started - 2)], enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+  EXPECT_EQ(types[static_cast<size_t>(started - 1)], enums::EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  EXPECT_EQ(types[static_cast<size_t>(started)], enums::EVENT_TYPE_WORKFLOW_TASK_FAILED);
+}
+
 TEST_F(ResetTest, ARetriedResetAnswersTheRunItCreated) {
   const std::string run_id = Start("w4");
   RunWorkflowTask({});
