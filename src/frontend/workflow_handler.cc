@@ -142,6 +142,10 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetSystemInfo(
   capabilities->set_upsert_memo(true);                         // ModifyWorkflowProperties
   capabilities->set_eager_workflow_start(true);                // first task in the start reply
   capabilities->set_count_group_by_execution_status(true);     // CountWorkflowExecutions
+  // The SDKs then stamp their completions with the worker's build id, which WorkflowTaskCompleted
+  // keeps (a replay reads the run's build id back from it). The build-id versioning APIs
+  // themselves (compatibility sets, rules) are not built: UNIMPLEMENTED.
+  capabilities->set_build_id_based_versioning(true);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;

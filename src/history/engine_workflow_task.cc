@@ -378,6 +378,30 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   if (request.has_worker_version_stamp()) {
     *completed->mutable_worker_version() = request.worker_version_stamp();
   }
+  // The worker's deployment as the reference writes it: the name whatever the mode; the version
+  // of a VERSIONED worker, else the deprecated `deployment` when it names both; the versioning
+  // behavior only from a VERSIONED worker (an SDK may report a default behavior without
+  // versioning on).
+  const auto& deployment = request.deployment_options();
+  completed->set_worker_deployment_name(!deployment.deployment_name().empty()
+                                            ? deployment.deployment_name()
+                                            : request.deployment().series_name());
+  const bool versioned =
+      deployment.worker_versioning_mode() == enums::WORKER_VERSIONING_MODE_VERSIONED;
+  if (versioned) {
+    if (!deployment.deployment_name().empty() && !deployment.build_id().empty()) {
+      completed->mutable_deployment_version()->set_deployment_name(deployment.deployment_name());
+      completed->mutable_deployment_version()->set_build_id(deployment.build_id());
+    }
+  } else if (!request.deployment().series_name().empty() &&
+             !request.deployment().build_id().empty()) {
+    completed->mutable_deployment_version()->set_deployment_name(
+        request.deployment().series_name());
+    completed->mutable_deployment_version()->set_build_id(request.deployment().build_id());
+  }
+  if (versioned || !request.has_deployment_options()) {
+    completed->set_versioning_behavior(request.versioning_behavior());
+  }
 #pragma GCC diagnostic pop
   if (request.has_sdk_metadata()) *completed->mutable_sdk_metadata() = request.sdk_metadata();
   if (request.has_metering_metadata()) {
