@@ -94,7 +94,13 @@ type activityOpsTest struct {
 
 func newActivityOpsTest(t *testing.T) *activityOpsTest {
 	t.Helper()
-	c := dialTarget(t)
+	return newActivityOpsTestOn(t, dialTarget(t))
+}
+
+// newActivityOpsTestOn runs the test's worker on `c` (a client of a target the test also uses
+// otherwise, e.g. through the CLI).
+func newActivityOpsTestOn(t *testing.T, c client.Client) *activityOpsTest {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
 	queue := fmt.Sprintf("activity-ops-%d", time.Now().UnixNano())
