@@ -244,6 +244,19 @@ nanoseconds ExponentialInterval(const common::RetryPolicy& policy, int32_t attem
   return nanoseconds(std::max<int64_t>(0, static_cast<int64_t>(result)));
 }
 
+}  // namespace
+
+nanoseconds CappedRetryInterval(const common::RetryPolicy& policy, int32_t attempt) {
+  nanoseconds interval = ExponentialInterval(policy, std::max(attempt, int32_t{1}));
+  const nanoseconds maximum = ToNanos(policy.maximum_interval());
+  if (maximum != nanoseconds::zero() && (interval <= nanoseconds::zero() || interval > maximum)) {
+    interval = maximum;
+  }
+  return interval;
+}
+
+namespace {
+
 const google::protobuf::Duration* NextRetryDelay(const failure::Failure* failure) {
   if (failure == nullptr || !failure->has_application_failure_info()) return nullptr;
   const auto& info = failure->application_failure_info();

@@ -160,6 +160,12 @@ struct RetryDecision {
 bool IsRetryableFailure(const temporal::api::failure::v1::Failure* failure,
                         const temporal::api::common::v1::RetryPolicy& policy);
 
+// The policy's interval before attempt `attempt` + 1: initial × coefficient^(attempt − 1),
+// capped by maximum_interval when set (the reference's backoff.ExponentialBackoffAlgorithm and
+// the cap of nextBackoffInterval).
+std::chrono::nanoseconds CappedRetryInterval(const temporal::api::common::v1::RetryPolicy& policy,
+                                             int32_t attempt);
+
 // getBackoffInterval, the decision for a workflow run that failed or timed out (`policy` null =
 // RETRY_POLICY_NOT_SET). `attempt` is the attempt that just failed (1-based); `expiration` is the
 // workflow execution expiration. ApplicationFailureInfo.next_retry_delay replaces the exponential

@@ -298,19 +298,13 @@ void Engine::FailActivityAttempt(Mutation& m, ActivityInfo& info,
                                  const temporal::api::failure::v1::Failure& failure,
                                  std::optional<enums::TimeoutType> timeout_type,
                                  const std::string& identity) {
-  if (info.paused()) {
-    // A retryable failure of a paused activity parks its next attempt, whatever its attempts
-    // and expiration (reference: RetryActivity): UnpauseActivity or ResetActivity dispatches it.
-    temporal::api::common::v1::RetryPolicy unlimited = info.retry_policy();
-    unlimited.set_maximum_attempts(0);
-    const RetryDecision parked =
-        NextActivityRetry(&unlimited, info.attempt(), info.cancel_requested(), &failure,
-                          google::protobuf::Timestamp(), now_());
-    if (parked.state == enums::RETRY_STATE_IN_PROGRESS) {
-      NextActivityAttempt(info, failure);
-      info.set_retry_pending(true);
-      return;
-    }
+  // A retryable failure of a paused activity parks its next attempt, whatever its attempts and
+  // expiration (reference: RetryActivity): UnpauseActivity or ResetActivity dispatches it.
+  if (info.paused() && !info.cancel_requested() &&
+      IsRetryableFailure(&failure, info.retry_policy())) {
+    NextActivityAttempt(info, failure);
+    info.set_retry_pending(true);
+    return;
   }
   const RetryDecision decision = NextActivityRetry(
       &info.retry_policy(), info.attempt(), info.cancel_requested(), &failure,

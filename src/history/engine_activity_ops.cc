@@ -5,7 +5,6 @@
 // scheduled. A running attempt is never cut off: it goes on, its heartbeats tell the worker
 // (activity_paused, activity_reset), and what it reports is taken. Queued dispatches of an
 // attempt that must not start any more are made stale by the activity's stamp.
-#include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -157,13 +156,10 @@ google::protobuf::Timestamp RetryTimeOf(const ActivityInfo& info) {
   if (!IsSet(info.last_attempt_complete_time()) || info.attempt() <= 1) {
     return info.current_attempt_scheduled_time();
   }
-  const auto& policy = info.retry_policy();
-  double interval_ms = static_cast<double>(ToMillis(policy.initial_interval())) *
-                       std::pow(policy.backoff_coefficient(), info.attempt() - 1);
-  const double maximum_ms = static_cast<double>(ToMillis(policy.maximum_interval()));
-  if (maximum_ms > 0 && (interval_ms > maximum_ms || interval_ms <= 0)) interval_ms = maximum_ms;
+  const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+      CappedRetryInterval(info.retry_policy(), info.attempt()));
   return TimestampFromMillis(ToMillis(info.last_attempt_complete_time()) +
-                             static_cast<int64_t>(std::min(interval_ms, 1e15)));
+                             std::min<int64_t>(interval.count(), int64_t{1} << 50));
 }
 
 }  // namespace
