@@ -1,14 +1,18 @@
-// The SDK's retry of unary calls (Connection::Invoke through hdo::Call): which statuses are
-// retried, that the attempts and the deadline bound the retries, and that a call made while the
-// server is down succeeds once it is up. The server is an in-test WorkflowService whose
+// The SDK's retry of unary calls (Connection::Invoke through hdo::Call, and InvokeAsync, which the
+// worker's task replies use): which statuses are retried, that the attempts and the deadline
+// bound the retries, and that a call made while the server is down succeeds once it is up. Each
+// test runs on both. The server is an in-test WorkflowService whose
 // GetSystemInfo answers a scripted sequence of statuses.
 #include "call.h"
 
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <future>
 #include <mutex>
 #include <thread>
+
+#include "async_call.h"
 
 namespace hdo {
 namespace {
@@ -62,7 +66,7 @@ std::unique_ptr<grpc::Server> Serve(ScriptedService& service, const std::string&
   return builder.BuildAndStart();
 }
 
-class CallRetryTest : public ::testing::Test {
+class CallRetryTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     server_ = Serve(service_, "127.0.0.1:0", &port_);
@@ -81,9 +85,26 @@ class CallRetryTest : public ::testing::Test {
     return connection.Value();
   }
 
-  static hugo::Result<ws::GetSystemInfoResponse> SystemInfo(const Connection& connection) {
-    return Call<ws::GetSystemInfoResponse>(connection, &Connection::Stub::GetSystemInfo,
-                                           ws::GetSystemInfoRequest(), "GetSystemInfo");
+  // Through Call (Connection::Invoke), or InvokeAsync when the test's parameter is true.
+  hugo::Result<ws::GetSystemInfoResponse> SystemInfo(
+      const std::shared_ptr<Connection>& connection) {
+    if (!GetParam()) {
+      return Call<ws::GetSystemInfoResponse>(*connection, &Connection::Stub::GetSystemInfo,
+                                             ws::GetSystemInfoRequest(), "GetSystemInfo");
+    }
+    ws::GetSystemInfoRequest request;
+    ws::GetSystemInfoResponse response;
+    std::promise<grpc::Status> answered;
+    internal::InvokeAsync(
+        connection, timers_,
+        [&](grpc::ClientContext& context, std::function<void(grpc::Status)> done) {
+          response.Clear();
+          connection->stub().async()->GetSystemInfo(&context, &request, &response, std::move(done));
+        },
+        [&](const grpc::Status& status) { answered.set_value(status); });
+    grpc::Status status = answered.get_future().get();
+    if (!status.ok()) return StatusToError(status, "GetSystemInfo");
+    return hugo::Result<ws::GetSystemInfoResponse>::Ok(std::move(response));
   }
 
   static RpcRetryOptions Quick() {
@@ -93,25 +114,26 @@ class CallRetryTest : public ::testing::Test {
     return retry;
   }
 
+  std::shared_ptr<internal::TimerThread> timers_ = std::make_shared<internal::TimerThread>();
   ScriptedService service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };
 
-TEST_F(CallRetryTest, EachStatusThatMayPassIsRetriedUntilTheServerAnswers) {
+TEST_P(CallRetryTest, EachStatusThatMayPassIsRetriedUntilTheServerAnswers) {
   auto connection = Connect(Quick());
   for (grpc::StatusCode code :
        {grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::RESOURCE_EXHAUSTED,
         grpc::StatusCode::ABORTED, grpc::StatusCode::INTERNAL, grpc::StatusCode::UNKNOWN}) {
     service_.Script({code, code});
-    auto info = SystemInfo(*connection);
+    auto info = SystemInfo(connection);
     ASSERT_TRUE(info.IsSuccess()) << "code " << code << ": " << info.Error().ToString();
     EXPECT_EQ(info.Value().server_version(), "scripted");
     EXPECT_EQ(service_.attempts(), 3) << "code " << code;
   }
 }
 
-TEST_F(CallRetryTest, AStatusNoRetryCanChangeIsReturnedAfterOneAttempt) {
+TEST_P(CallRetryTest, AStatusNoRetryCanChangeIsReturnedAfterOneAttempt) {
   auto connection = Connect(Quick());
   for (grpc::StatusCode code :
        {grpc::StatusCode::INVALID_ARGUMENT, grpc::StatusCode::NOT_FOUND,
@@ -119,19 +141,19 @@ TEST_F(CallRetryTest, AStatusNoRetryCanChangeIsReturnedAfterOneAttempt) {
         grpc::StatusCode::PERMISSION_DENIED, grpc::StatusCode::UNAUTHENTICATED,
         grpc::StatusCode::UNIMPLEMENTED}) {
     service_.Script({code});
-    auto info = SystemInfo(*connection);
+    auto info = SystemInfo(connection);
     ASSERT_TRUE(info.IsFailure()) << "code " << code;
     EXPECT_EQ(info.Error().TryGetMetadata<int64_t>("grpc.code").value_or(-1), int64_t{code});
     EXPECT_EQ(service_.attempts(), 1) << "code " << code;
   }
 }
 
-TEST_F(CallRetryTest, RetriesEndAtTheMaximumAttempts) {
+TEST_P(CallRetryTest, RetriesEndAtTheMaximumAttempts) {
   RpcRetryOptions retry = Quick();
   retry.maximum_attempts = 4;
   auto connection = Connect(retry);
   service_.Always(grpc::StatusCode::UNAVAILABLE);
-  auto info = SystemInfo(*connection);
+  auto info = SystemInfo(connection);
   ASSERT_TRUE(info.IsFailure());
   EXPECT_EQ(info.Error().Code(), "grpc.unavailable");
   EXPECT_EQ(service_.attempts(), 4);
@@ -139,11 +161,11 @@ TEST_F(CallRetryTest, RetriesEndAtTheMaximumAttempts) {
   retry.maximum_attempts = 1;  // no retry at all
   auto once = Connect(retry);
   service_.Always(grpc::StatusCode::UNAVAILABLE);
-  EXPECT_TRUE(SystemInfo(*once).IsFailure());
+  EXPECT_TRUE(SystemInfo(once).IsFailure());
   EXPECT_EQ(service_.attempts(), 1);
 }
 
-TEST_F(CallRetryTest, RetriesEndBeforeTheCallsDeadline) {
+TEST_P(CallRetryTest, RetriesEndBeforeTheCallsDeadline) {
   // A constant 50 ms wait within a 600 ms deadline: at most 13 attempts fit, whatever the speed
   // of the machine; without the deadline the retries would go on for ever.
   RpcRetryOptions retry;
@@ -153,14 +175,14 @@ TEST_F(CallRetryTest, RetriesEndBeforeTheCallsDeadline) {
   retry.jitter = 0.0;
   auto connection = Connect(retry, milliseconds(600));
   service_.Always(grpc::StatusCode::UNAVAILABLE);
-  auto info = SystemInfo(*connection);
+  auto info = SystemInfo(connection);
   ASSERT_TRUE(info.IsFailure());
   EXPECT_EQ(info.Error().Code(), "grpc.unavailable");
   EXPECT_GE(service_.attempts(), 2);
   EXPECT_LE(service_.attempts(), 13);
 }
 
-TEST_F(CallRetryTest, ACallMadeWhileTheServerIsDownSucceedsOnceItIsBack) {
+TEST_P(CallRetryTest, ACallMadeWhileTheServerIsDownSucceedsOnceItIsBack) {
   ConnectionOptions options;
   options.address = "127.0.0.1:" + std::to_string(port_);
   options.retry.initial_interval = milliseconds(20);
@@ -172,7 +194,7 @@ TEST_F(CallRetryTest, ACallMadeWhileTheServerIsDownSucceedsOnceItIsBack) {
   server_.reset();
 
   hugo::Result<ws::GetSystemInfoResponse> info = hugo::Error::Unspecified();
-  std::thread caller([&] { info = SystemInfo(*connection.Value()); });
+  std::thread caller([&] { info = SystemInfo(connection.Value()); });
   // The call fails UNAVAILABLE and waits while nothing listens; then the server comes back.
   std::this_thread::sleep_for(milliseconds(300));
   server_ = Serve(service_, options.address);
@@ -181,6 +203,11 @@ TEST_F(CallRetryTest, ACallMadeWhileTheServerIsDownSucceedsOnceItIsBack) {
   ASSERT_TRUE(info.IsSuccess()) << info.Error().ToString();
   EXPECT_EQ(info.Value().server_version(), "scripted");
 }
+
+INSTANTIATE_TEST_SUITE_P(SyncAndAsync, CallRetryTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return param.param ? "InvokeAsync" : "Invoke";
+                         });
 
 TEST(CallRetryOptionsTest, ABadRetryPolicyIsABadOptionThatNamesTheField) {
   struct Case {

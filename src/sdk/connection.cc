@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "async_call.h"
 #include "google/rpc/status.pb.h"
 #include "hugo/error_codes.h"
 #include "temporal/api/errordetails/v1/message.pb.h"
@@ -90,9 +91,24 @@ std::string CodeName(grpc::StatusCode code) {
   }
 }
 
+std::optional<std::string> RetryOptionsError(const RpcRetryOptions& r) {
+  if (r.initial_interval.count() <= 0) return "retry.initial_interval must be positive";
+  if (!(r.backoff_coefficient >= 1.0)) return "retry.backoff_coefficient must be at least 1";
+  if (r.maximum_interval < r.initial_interval) {
+    return "retry.maximum_interval must be at least retry.initial_interval";
+  }
+  if (!(r.jitter >= 0.0 && r.jitter < 1.0)) return "retry.jitter must be in [0, 1)";
+  if (r.maximum_attempts < 0) return "retry.maximum_attempts must be 0 (unlimited) or more";
+  return std::nullopt;
+}
+
+}  // namespace
+
+namespace internal {
+
 // The Go SDK retry interceptor's codes. DEADLINE_EXCEEDED and CANCELLED are the caller's own
 // limits.
-bool MayPass(grpc::StatusCode code) {
+bool MayRetry(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
@@ -105,17 +121,6 @@ bool MayPass(grpc::StatusCode code) {
   }
 }
 
-std::optional<std::string> RetryOptionsError(const RpcRetryOptions& r) {
-  if (r.initial_interval.count() <= 0) return "retry.initial_interval must be positive";
-  if (!(r.backoff_coefficient >= 1.0)) return "retry.backoff_coefficient must be at least 1";
-  if (r.maximum_interval < r.initial_interval) {
-    return "retry.maximum_interval must be at least retry.initial_interval";
-  }
-  if (!(r.jitter >= 0.0 && r.jitter < 1.0)) return "retry.jitter must be in [0, 1)";
-  if (r.maximum_attempts < 0) return "retry.maximum_attempts must be 0 (unlimited) or more";
-  return std::nullopt;
-}
-
 // The wait before attempt `attempts` + 1.
 std::chrono::milliseconds RetryWait(const RpcRetryOptions& r, int attempts) {
   double wait = static_cast<double>(r.initial_interval.count()) *
@@ -126,7 +131,7 @@ std::chrono::milliseconds RetryWait(const RpcRetryOptions& r, int attempts) {
   return std::chrono::milliseconds(std::max<int64_t>(1, static_cast<int64_t>(wait)));
 }
 
-}  // namespace
+}  // namespace internal
 
 Connection::Connection(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)),
@@ -200,9 +205,9 @@ grpc::Status Connection::Invoke(const Attempt& attempt, std::chrono::millisecond
     grpc::ClientContext context;
     PrepareUntil(context, deadline);
     grpc::Status status = attempt(context);
-    if (status.ok() || !MayPass(status.error_code())) return status;
+    if (status.ok() || !internal::MayRetry(status.error_code())) return status;
     if (retry.maximum_attempts > 0 && attempts >= retry.maximum_attempts) return status;
-    const auto wait = RetryWait(retry, attempts);
+    const auto wait = internal::RetryWait(retry, attempts);
     // A wait that would end past the deadline leaves no time for another attempt.
     if (std::chrono::system_clock::now() + wait >= deadline) return status;
     std::this_thread::sleep_for(wait);

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "async_call.h"
 #include "eager_workflows.h"
 #include "hdo/failure.h"
 #include "hdo/worker_host.h"
@@ -226,13 +227,22 @@ class Worker::Impl {
   void UnregisterPoll(grpc::ClientContext* context);
   void CancelPolls();
   void StopFatally(const hugo::Error& error);
-  void Dispatch(internal::TaskSlots& slots, std::function<void()> work);
+  // Runs `work` on the pool with a slot of `slots` taken; the slot is released when `work` calls
+  // its argument (after the task's reply is answered, on whichever thread reads the answer).
+  void Dispatch(internal::TaskSlots& slots, std::function<void(std::function<void()>)> work);
 
   bool PickSticky();
-  void RunActivityTask(const wf::PollActivityTaskQueueResponse& task);
+  void RunActivityTask(const wf::PollActivityTaskQueueResponse& task, std::function<void()> done);
   hugo::Result<bool> RecordHeartbeat(const std::string& task_token, const Payloads& details);
+  // Sends the attempt's reply without waiting for the answer; `done` when it is answered.
   void ReplyToActivity(const ActivityContext& context, const hugo::Result<Payloads>& result,
-                       std::optional<Payloads> pending_details);
+                       std::optional<Payloads> pending_details, std::function<void()> done);
+  // Sends an activity reply (`method` calls the stub's async interface) with InvokeAsync; `done`
+  // when it is answered.
+  using Stub = temporal::api::workflowservice::v1::WorkflowService::Stub;
+  template <class Response, class Request, class Method>
+  void SendActivityReply(Request request, Method method, const ActivityInfo& info,
+                         std::function<void()> done);
   void SendShutdownWorker();
   void DrainInFlight();
 
@@ -290,6 +300,10 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
     local_pool_->Submit(std::move(attempt));
   };
   processor_options.worker_stop = activity_stop_.get_token();
+  processor_options.timers = timers_;
+  processor_options.submit_task = [this](std::function<void()> work) {
+    pool_->Submit(std::move(work));
+  };
   // A task queue rate limit is the server's: eager activities would bypass it (as in Go).
   if (!o.disable_eager_activities && o.task_queue_activities_per_second == 0 &&
       w_.activities_->size() > 0) {
@@ -305,7 +319,9 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
         },
         [this] { activity_slots_.Release(); },
         [this](wf::PollActivityTaskQueueResponse task) {
-          Dispatch(activity_slots_, [this, task = std::move(task)] { RunActivityTask(task); });
+          Dispatch(activity_slots_, [this, task = std::move(task)](std::function<void()> done) {
+            RunActivityTask(task, std::move(done));
+          });
         }};
   }
   processor_ = std::make_unique<internal::WorkflowTaskProcessor>(
@@ -323,9 +339,10 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
         std::make_shared<internal::EagerWorkflowTarget>(internal::EagerWorkflowTarget::Hooks{
             [this] { return workflow_slots_.TryAcquire(); }, [this] { workflow_slots_.Release(); },
             [this](wf::PollWorkflowTaskQueueResponse task) {
-              Dispatch(workflow_slots_, [this, task = std::move(task)]() mutable {
-                processor_->Handle(std::move(task));
-              });
+              Dispatch(workflow_slots_,
+                       [this, task = std::move(task)](std::function<void()> done) mutable {
+                         processor_->Handle(std::move(task), std::move(done));
+                       });
             }});
     internal::EagerWorkflows::Get().Register(w_.connection_.get(), w_.namespace_name_, o.task_queue,
                                              eager_target_);
@@ -463,12 +480,14 @@ void Worker::Impl::StopFatally(const hugo::Error& error) {
   CancelPolls();
 }
 
-void Worker::Impl::Dispatch(internal::TaskSlots& slots, std::function<void()> work) {
+void Worker::Impl::Dispatch(internal::TaskSlots& slots,
+                            std::function<void(std::function<void()>)> work) {
   (void)in_flight_.Add(1);
   pool_->Submit([this, &slots, work = std::move(work)] {
-    work();
-    slots.Release();
-    (void)in_flight_.Done();
+    work([this, &slots] {
+      slots.Release();
+      (void)in_flight_.Done();
+    });
   });
 }
 
@@ -566,9 +585,10 @@ void Worker::Impl::SendWorkflowPoll(milliseconds backoff) {
       if (poll->sticky && status.ok()) sticky_backlog_ = poll->response.backlog_count_hint();
     }
     if (status.ok() && !poll->response.task_token().empty()) {
-      Dispatch(workflow_slots_, [this, task = std::move(poll->response)]() mutable {
-        processor_->HandleReceived(std::move(task));
-      });
+      Dispatch(workflow_slots_,
+               [this, task = std::move(poll->response)](std::function<void()> done) mutable {
+                 processor_->HandleReceived(std::move(task), std::move(done));
+               });
     } else {
       workflow_slots_.Release();
     }
@@ -596,7 +616,9 @@ void Worker::Impl::SendActivityPoll(milliseconds backoff) {
     UnregisterPoll(&poll->context);
     if (status.ok() && !poll->response.task_token().empty()) {
       Dispatch(activity_slots_,
-               [this, task = std::move(poll->response)] { RunActivityTask(task); });
+               [this, task = std::move(poll->response)](std::function<void()> done) {
+                 RunActivityTask(task, std::move(done));
+               });
     } else {
       activity_slots_.Release();
     }
@@ -651,7 +673,8 @@ void Worker::Impl::AfterPoll(PollKind kind, const grpc::Status& status, std::str
   poll_retries_.insert(*id);
 }
 
-void Worker::Impl::RunActivityTask(const wf::PollActivityTaskQueueResponse& received) {
+void Worker::Impl::RunActivityTask(const wf::PollActivityTaskQueueResponse& received,
+                                   std::function<void()> done) {
   // Polled and eager tasks arrive as the server sent them: decoded here.
   const wf::PollActivityTaskQueueResponse* decoded_task = &received;
   std::optional<wf::PollActivityTaskQueueResponse> decoded;
@@ -660,6 +683,7 @@ void Worker::Impl::RunActivityTask(const wf::PollActivityTaskQueueResponse& rece
     auto decoding = w_.connection_->DecodeInbound(*decoded);
     if (decoding.IsFailure()) {
       FailUndecodedActivity(received, decoding.Error());
+      done();
       return;
     }
     decoded_task = &*decoded;
@@ -680,7 +704,7 @@ void Worker::Impl::RunActivityTask(const wf::PollActivityTaskQueueResponse& rece
   hugo::Result<Payloads> result = InvokeInContext(*w_.connection_, *w_.activities_,
                                                   w_.options_.interceptors, context, invocation);
   std::optional<Payloads> pending = context.Finish();
-  ReplyToActivity(context, result, std::move(pending));
+  ReplyToActivity(context, result, std::move(pending), std::move(done));
 }
 
 void Worker::Impl::FailUndecodedActivity(const wf::PollActivityTaskQueueResponse& task,
@@ -727,49 +751,55 @@ hugo::Result<bool> Worker::Impl::RecordHeartbeat(const std::string& task_token,
 
 void Worker::Impl::ReplyToActivity(const ActivityContext& context,
                                    const hugo::Result<Payloads>& result,
-                                   std::optional<Payloads> pending_details) {
+                                   std::optional<Payloads> pending_details,
+                                   std::function<void()> done) {
   const ActivityInfo& info = context.info();
-  if (result.IsFailure() && IsCompleteAsync(result.Error())) return;
+  if (result.IsFailure() && IsCompleteAsync(result.Error())) {
+    done();
+    return;
+  }
   if (context.DeadlineExceeded()) {
     // As the Go SDK: the server times the attempt out; a late reply would be refused anyway.
     Log("activity " + info.activity_type + " id=" + info.activity_id +
         " passed its deadline; no reply (the server times the attempt out)");
+    done();
     return;
   }
-  // Retried (Connection::Invoke): a reply lost to a server restart would cost the attempt's
+  // Retried (internal::InvokeAsync): a reply lost to a server restart would cost the attempt's
   // start-to-close timeout and a retry of the activity.
-  Connection& connection = *w_.connection_;
-  grpc::Status status;
-  std::string_view what;
   if (result.IsSuccess()) {
-    what = "RespondActivityTaskCompleted";
     wf::RespondActivityTaskCompletedRequest request;
     request.set_namespace_(w_.namespace_name_);
     request.set_task_token(info.task_token);
     if (result.Value().payloads_size() > 0) *request.mutable_result() = result.Value();
     request.set_identity(w_.options_.identity);
-    auto encoded = connection.EncodeOutbound(request);
+    auto encoded = w_.connection_->EncodeOutbound(request);
     if (encoded.IsFailure()) {
       // As a result that cannot be converted: the attempt fails with the codec's error.
-      ReplyToActivity(context, hugo::Result<Payloads>(encoded.Error()), std::nullopt);
+      ReplyToActivity(context, hugo::Result<Payloads>(encoded.Error()), std::nullopt,
+                      std::move(done));
       return;
     }
-    wf::RespondActivityTaskCompletedResponse response;
-    status = connection.Invoke([&](grpc::ClientContext& rpc) {
-      return connection.stub().RespondActivityTaskCompleted(&rpc, request, &response);
-    });
+    SendActivityReply<wf::RespondActivityTaskCompletedResponse>(
+        std::move(request),
+        [](Stub::async_interface& async, grpc::ClientContext& rpc, auto* sent, auto* answer,
+           std::function<void(grpc::Status)> answered) {
+          async.RespondActivityTaskCompleted(&rpc, sent, answer, std::move(answered));
+        },
+        info, std::move(done));
   } else if (context.IsCancelRequested()) {
-    what = "RespondActivityTaskCanceled";
     wf::RespondActivityTaskCanceledRequest request;
     request.set_namespace_(w_.namespace_name_);
     request.set_task_token(info.task_token);
     request.set_identity(w_.options_.identity);
-    wf::RespondActivityTaskCanceledResponse response;
-    status = connection.Invoke([&](grpc::ClientContext& rpc) {
-      return connection.stub().RespondActivityTaskCanceled(&rpc, request, &response);
-    });
+    SendActivityReply<wf::RespondActivityTaskCanceledResponse>(
+        std::move(request),
+        [](Stub::async_interface& async, grpc::ClientContext& rpc, auto* sent, auto* answer,
+           std::function<void(grpc::Status)> answered) {
+          async.RespondActivityTaskCanceled(&rpc, sent, answer, std::move(answered));
+        },
+        info, std::move(done));
   } else {
-    what = "RespondActivityTaskFailed";
     wf::RespondActivityTaskFailedRequest request;
     request.set_namespace_(w_.namespace_name_);
     request.set_task_token(info.task_token);
@@ -777,17 +807,45 @@ void Worker::Impl::ReplyToActivity(const ActivityContext& context,
     if (pending_details) *request.mutable_last_heartbeat_details() = std::move(*pending_details);
     request.set_identity(w_.options_.identity);
     // A failure the codec cannot encode is sent as it is: the attempt must fail either way.
-    (void)connection.EncodeOutbound(request);
-    wf::RespondActivityTaskFailedResponse response;
-    status = connection.Invoke([&](grpc::ClientContext& rpc) {
-      return connection.stub().RespondActivityTaskFailed(&rpc, request, &response);
-    });
+    (void)w_.connection_->EncodeOutbound(request);
+    SendActivityReply<wf::RespondActivityTaskFailedResponse>(
+        std::move(request),
+        [](Stub::async_interface& async, grpc::ClientContext& rpc, auto* sent, auto* answer,
+           std::function<void(grpc::Status)> answered) {
+          async.RespondActivityTaskFailed(&rpc, sent, answer, std::move(answered));
+        },
+        info, std::move(done));
   }
-  // NotFound: the attempt already ended (timed out, canceled, run closed); nothing to do.
-  if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
-    Log(StatusToError(status, what).ToString() + " (activity " + info.activity_type +
-        " id=" + info.activity_id + ")");
-  }
+}
+
+template <class Response, class Request, class Method>
+void Worker::Impl::SendActivityReply(Request request, Method method, const ActivityInfo& info,
+                                     std::function<void()> done) {
+  struct Reply {
+    Request request;
+    Response response;
+    std::string what;
+  };
+  auto reply = std::make_shared<Reply>();
+  reply->request = std::move(request);
+  reply->what = Request::descriptor()->name();
+  reply->what.resize(reply->what.size() - std::string_view("Request").size());
+  reply->what += " (activity " + info.activity_type + " id=" + info.activity_id + ")";
+  internal::InvokeAsync(
+      w_.connection_, timers_,
+      [this, reply, method](grpc::ClientContext& context,
+                            std::function<void(grpc::Status)> answered) {
+        reply->response.Clear();
+        method(*w_.connection_->stub().async(), context, &reply->request, &reply->response,
+               std::move(answered));
+      },
+      [this, reply, done = std::move(done)](const grpc::Status& status) {
+        // NotFound: the attempt already ended (timed out, canceled, run closed); nothing to do.
+        if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
+          Log(StatusToError(status, reply->what).ToString());
+        }
+        done();
+      });
 }
 
 Worker::Worker(std::shared_ptr<Connection> connection, std::string namespace_name,

@@ -1,11 +1,14 @@
 #include "workflow_task_processor.h"
 
 #include <iostream>
+#include <latch>
 #include <list>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <unordered_map>
 
+#include "async_call.h"
 #include "hdo/failure.h"
 #include "proto_util.h"
 #include "workflow_run.h"
@@ -34,48 +37,20 @@ class WorkflowTaskProcessor::Impl {
       : connection_(std::move(connection)),
         workflows_(std::move(workflows)),
         local_activities_(std::move(local_activities)),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        timers_(options_.timers ? options_.timers : std::make_shared<TimerThread>()) {}
 
-  void Handle(ws::PollWorkflowTaskQueueResponse task) {
+  // Handles `task` and the tasks the server returns in the replies; `done` runs once the last
+  // reply is answered (on the thread that read it, or this one when no reply went out).
+  void Handle(ws::PollWorkflowTaskQueueResponse task, std::function<void()> done) {
     if (task.has_query()) {
       HandleLegacyQuery(task);
+      done();
       return;
     }
-    const std::string run_id = task.workflow_execution().run_id();
-    std::shared_ptr<Entry> entry = Acquire(run_id);
-    std::lock_guard<std::mutex> run_lock(entry->mutex);
-    // A completion's reply may carry the run's next task, already started for this worker
-    // (return_new_workflow_task): it runs here, on the same slot, as in the Go SDK. So does the
-    // task a heartbeat asks for while local activities run past 80 % of the task timeout.
-    for (bool returned = false;; returned = true) {
-      hugo::Result<hugo::Unit> ready = Prepare(*entry, task, returned);
-      if (ready.IsFailure()) {
-        Evict(run_id);
-        Fail(task, ready.Error());
-        return;
-      }
-      WorkflowRun& run = *entry->run;
-      run.AddMessages(task.messages());
-      hugo::Result<hugo::Unit> advanced = run.Advance(true);
-      if (advanced.IsFailure()) {
-        Evict(run_id);
-        Fail(task, advanced.Error());
-        return;
-      }
-      if (run.abandoned()) {  // the worker stopped while local activities ran: no reply
-        Evict(run_id);
-        return;
-      }
-      const bool heartbeat = run.local_activities_running();
-      std::optional<ws::PollWorkflowTaskQueueResponse> next = Complete(task, run, heartbeat);
-      if (heartbeat && !next.has_value()) {  // the run's local activities go on without a task
-        Evict(run_id);
-        return;
-      }
-      if (run.closed() || options_.sticky_task_queue.empty()) Evict(run_id);
-      if (!next.has_value()) return;
-      task = std::move(*next);
-    }
+    std::shared_ptr<Entry> entry = Acquire(task.workflow_execution().run_id());
+    entry->busy.acquire();  // released when the task and the tasks returned after it are over
+    Continue(std::move(entry), std::move(task), false, std::move(done));
   }
 
   void EvictAll() {
@@ -90,10 +65,156 @@ class WorkflowTaskProcessor::Impl {
 
  private:
   struct Entry {
-    std::mutex mutex;
+    // Held from a task's start to its reply's answer (and through the tasks the replies
+    // return): the run's tasks run one at a time. A semaphore, not a mutex: the answer is read on
+    // another thread than the one that started the task.
+    std::binary_semaphore busy{1};
     std::unique_ptr<WorkflowRun> run;
     std::list<std::string>::iterator lru;
   };
+
+  // A workflow task's reply in flight (Complete), with what its answer needs.
+  struct Completion {
+    std::shared_ptr<Entry> entry;
+    ws::PollWorkflowTaskQueueResponse task;
+    ws::RespondWorkflowTaskCompletedRequest reply;
+    ws::RespondWorkflowTaskCompletedResponse response;
+    bool heartbeat = false;
+    int reserved = 0;  // eager activity slots
+    std::function<void()> done;
+  };
+
+  // Runs one task of the run `entry` holds (busy) and sends its reply. A completion's reply may
+  // carry the run's next task, already started for this worker (return_new_workflow_task): it
+  // continues here, on the same slot, as in the Go SDK (`returned`). So does the task a
+  // heartbeat asks for while local activities run past 80 % of the task timeout.
+  void Continue(std::shared_ptr<Entry> entry, ws::PollWorkflowTaskQueueResponse task, bool returned,
+                std::function<void()> done) {
+    const std::string run_id = task.workflow_execution().run_id();
+    std::optional<hugo::Error> failed;
+    try {
+      hugo::Result<hugo::Unit> ready = Prepare(*entry, task, returned);
+      if (ready.IsSuccess()) {
+        entry->run->AddMessages(task.messages());
+        ready = entry->run->Advance(true);
+      }
+      if (ready.IsFailure()) failed = ready.Error();
+    } catch (const std::exception& e) {
+      std::cerr << "level=error component=hdo-sdk-worker msg=\"workflow task: " << e.what()
+                << "\"\n";
+      Evict(run_id);
+      entry->busy.release();
+      done();
+      return;
+    }
+    if (failed) {
+      Evict(run_id);
+      Fail(task, *failed);
+      entry->busy.release();
+      done();
+      return;
+    }
+    if (entry->run->abandoned()) {  // the worker stopped while local activities ran: no reply
+      Evict(run_id);
+      entry->busy.release();
+      done();
+      return;
+    }
+    auto completion = std::make_shared<Completion>();
+    completion->heartbeat = entry->run->local_activities_running();
+    completion->entry = std::move(entry);
+    completion->task = std::move(task);
+    completion->done = std::move(done);
+    Complete(std::move(completion));
+  }
+
+  // Sends the task's reply (its answer in Completed). A `heartbeat` (local activities still
+  // running) asks for the run's next task (force_create_new_workflow_task), as the Go SDK does.
+  void Complete(std::shared_ptr<Completion> completion) {
+    const ws::PollWorkflowTaskQueueResponse& task = completion->task;
+    WorkflowRun& run = *completion->entry->run;
+    ws::RespondWorkflowTaskCompletedRequest& reply = completion->reply;
+    reply.set_task_token(task.task_token());
+    reply.set_identity(options_.identity);
+    reply.set_namespace_(options_.namespace_name);
+    reply.set_return_new_workflow_task(true);
+    reply.set_force_create_new_workflow_task(completion->heartbeat && !run.closed());
+    for (auto& command : run.TakeCommands()) *reply.add_commands() = std::move(command);
+    for (auto& message : run.TakeMessages()) *reply.add_messages() = std::move(message);
+    AnswerQueries(task, run, reply);
+    if (!options_.sticky_task_queue.empty() && !run.closed()) {
+      auto* sticky = reply.mutable_sticky_attributes();
+      sticky->mutable_worker_task_queue()->set_name(options_.sticky_task_queue);
+      sticky->mutable_worker_task_queue()->set_kind(enums::TASK_QUEUE_KIND_STICKY);
+      sticky->mutable_worker_task_queue()->set_normal_name(options_.task_queue);
+      *sticky->mutable_schedule_to_start_timeout() =
+          ToProtoDuration(options_.sticky_schedule_to_start_timeout);
+    }
+    completion->reserved = ReserveEagerActivities(reply);
+    auto encoded = connection_->EncodeOutbound(reply);
+    if (encoded.IsFailure()) {
+      for (int i = 0; i < completion->reserved; ++i) options_.eager_activities->release();
+      Evict(task.workflow_execution().run_id());
+      Fail(task, encoded.Error());
+      completion->entry->busy.release();
+      completion->done();
+      return;
+    }
+    InvokeAsync(
+        connection_, timers_,
+        [this, completion](grpc::ClientContext& context,
+                           std::function<void(grpc::Status)> answered) {
+          completion->response.Clear();
+          connection_->stub().async()->RespondWorkflowTaskCompleted(
+              &context, &completion->reply, &completion->response, std::move(answered));
+        },
+        [this, completion](const grpc::Status& status) { Completed(completion, status); });
+  }
+
+  // The reply's answer: the eager activities it carries started, the run continued with the
+  // task it returns, or the task over.
+  void Completed(const std::shared_ptr<Completion>& completion, const grpc::Status& status) {
+    const ws::PollWorkflowTaskQueueResponse& task = completion->task;
+    const std::string& run_id = task.workflow_execution().run_id();
+    RunEagerActivities(status.ok() ? &completion->response : nullptr, completion->reserved, task);
+    std::optional<ws::PollWorkflowTaskQueueResponse> next;
+    const bool closed = completion->entry->run->closed();
+    if (!status.ok()) {
+      // The server did not take the reply (e.g. new events arrived): drop the cached state.
+      LogWarning(StatusToError(status, "completing a workflow task").Message(), run_id);
+      Evict(run_id);
+    } else if (!closed && !completion->response.workflow_task().task_token().empty()) {
+      // The eager activity tasks are decoded where they run (Worker::Impl::RunActivityTask).
+      ws::PollWorkflowTaskQueueResponse& returned = *completion->response.mutable_workflow_task();
+      auto decoded = connection_->DecodeInbound(returned);
+      if (decoded.IsFailure()) {
+        Fail(returned, decoded.Error());
+      } else {
+        next = std::move(returned);
+      }
+    }
+    if (completion->heartbeat && !next.has_value()) {
+      Evict(run_id);  // the run's local activities go on without a task
+    } else if (closed || options_.sticky_task_queue.empty()) {
+      Evict(run_id);
+    }
+    if (!next.has_value()) {
+      completion->entry->busy.release();
+      completion->done();
+      return;
+    }
+    // The returned task runs workflow code (and may wait for local activities): not on the
+    // thread that read the answer.
+    auto work = [this, entry = completion->entry, task = std::move(*next),
+                 done = std::move(completion->done)]() mutable {
+      Continue(std::move(entry), std::move(task), true, std::move(done));
+    };
+    if (options_.submit_task) {
+      options_.submit_task(std::move(work));
+    } else {
+      work();
+    }
+  }
 
   std::shared_ptr<Entry> Acquire(const std::string& run_id) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -218,59 +339,6 @@ class WorkflowTaskProcessor::Impl {
     }
   }
 
-  // Sends the task's reply; returns the next task of the run when the server started one for
-  // this worker in the reply. A `heartbeat` (local activities still running) asks for that next
-  // task (force_create_new_workflow_task), as the Go SDK does.
-  std::optional<ws::PollWorkflowTaskQueueResponse> Complete(
-      const ws::PollWorkflowTaskQueueResponse& task, WorkflowRun& run, bool heartbeat = false) {
-    ws::RespondWorkflowTaskCompletedRequest reply;
-    reply.set_task_token(task.task_token());
-    reply.set_identity(options_.identity);
-    reply.set_namespace_(options_.namespace_name);
-    reply.set_return_new_workflow_task(true);
-    reply.set_force_create_new_workflow_task(heartbeat && !run.closed());
-    for (auto& command : run.TakeCommands()) *reply.add_commands() = std::move(command);
-    for (auto& message : run.TakeMessages()) *reply.add_messages() = std::move(message);
-    AnswerQueries(task, run, reply);
-    if (!options_.sticky_task_queue.empty() && !run.closed()) {
-      auto* sticky = reply.mutable_sticky_attributes();
-      sticky->mutable_worker_task_queue()->set_name(options_.sticky_task_queue);
-      sticky->mutable_worker_task_queue()->set_kind(enums::TASK_QUEUE_KIND_STICKY);
-      sticky->mutable_worker_task_queue()->set_normal_name(options_.task_queue);
-      *sticky->mutable_schedule_to_start_timeout() =
-          ToProtoDuration(options_.sticky_schedule_to_start_timeout);
-    }
-    const int reserved = ReserveEagerActivities(reply);
-    auto encoded = connection_->EncodeOutbound(reply);
-    if (encoded.IsFailure()) {
-      for (int i = 0; i < reserved; ++i) options_.eager_activities->release();
-      Evict(task.workflow_execution().run_id());
-      Fail(task, encoded.Error());
-      return std::nullopt;
-    }
-    ws::RespondWorkflowTaskCompletedResponse response;
-    grpc::Status status = connection_->Invoke([&](grpc::ClientContext& context) {
-      response.Clear();
-      return connection_->stub().RespondWorkflowTaskCompleted(&context, reply, &response);
-    });
-    RunEagerActivities(status.ok() ? &response : nullptr, reserved, task);
-    if (!status.ok()) {
-      // The server did not take the reply (e.g. new events arrived): drop the cached state.
-      LogWarning(StatusToError(status, "completing a workflow task").Message(),
-                 task.workflow_execution().run_id());
-      Evict(task.workflow_execution().run_id());
-      return std::nullopt;
-    }
-    if (run.closed() || response.workflow_task().task_token().empty()) return std::nullopt;
-    // The eager activity tasks are decoded where they run (Worker::Impl::RunActivityTask).
-    auto decoded = connection_->DecodeInbound(*response.mutable_workflow_task());
-    if (decoded.IsFailure()) {
-      Fail(response.workflow_task(), decoded.Error());
-      return std::nullopt;
-    }
-    return std::move(*response.mutable_workflow_task());
-  }
-
   // Keeps request_eager_execution on the ScheduleActivityTask commands this worker can take now
   // (its queue, a free activity slot, the per-task limit) and clears it on the others, so the
   // server never hands back more than was reserved. Returns the slots reserved.
@@ -339,7 +407,8 @@ class WorkflowTaskProcessor::Impl {
     hugo::Result<Payloads> answer = hugo::Error::Unspecified();
     {
       std::shared_ptr<Entry> entry = Acquire(run_id);
-      std::lock_guard<std::mutex> run_lock(entry->mutex);
+      entry->busy.acquire();
+      std::shared_ptr<void> release(nullptr, [&entry](void*) { entry->busy.release(); });
       const auto& events = task.history().events();
       int64_t last = events.empty() ? 0 : events.rbegin()->event_id();
       bool current = entry->run && (events.empty() || entry->run->next_event_id() == last + 1);
@@ -396,6 +465,7 @@ class WorkflowTaskProcessor::Impl {
   std::shared_ptr<const WorkflowRegistry> workflows_;
   LocalActivityRunner local_activities_;
   WorkflowTaskProcessorOptions options_;
+  std::shared_ptr<TimerThread> timers_;  // the waits between a reply's attempts
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<Entry>> cache_;
   std::list<std::string> lru_;
@@ -409,22 +479,26 @@ WorkflowTaskProcessor::WorkflowTaskProcessor(std::shared_ptr<Connection> connect
                                    std::move(local_activities), std::move(options))) {}
 WorkflowTaskProcessor::~WorkflowTaskProcessor() = default;
 
-void WorkflowTaskProcessor::Handle(ws::PollWorkflowTaskQueueResponse task) {
-  try {
-    impl_->Handle(std::move(task));
-  } catch (const std::exception& e) {
-    std::cerr << "level=error component=hdo-sdk-worker msg=\"workflow task: " << e.what() << "\"\n";
-  }
+void WorkflowTaskProcessor::Handle(ws::PollWorkflowTaskQueueResponse task,
+                                   std::function<void()> done) {
+  impl_->Handle(std::move(task), std::move(done));
 }
-void WorkflowTaskProcessor::HandleReceived(ws::PollWorkflowTaskQueueResponse task) {
+void WorkflowTaskProcessor::Handle(ws::PollWorkflowTaskQueueResponse task) {
+  std::latch answered(1);
+  Handle(std::move(task), [&answered] { answered.count_down(); });
+  answered.wait();
+}
+void WorkflowTaskProcessor::HandleReceived(ws::PollWorkflowTaskQueueResponse task,
+                                           std::function<void()> done) {
   if (impl_->connection().HasCodecs()) {
     auto decoded = impl_->connection().DecodeInbound(task);
     if (decoded.IsFailure()) {
       impl_->FailTask(task, decoded.Error());
+      done();
       return;
     }
   }
-  Handle(std::move(task));
+  Handle(std::move(task), std::move(done));
 }
 void WorkflowTaskProcessor::EvictAll() { impl_->EvictAll(); }
 size_t WorkflowTaskProcessor::cached_runs() const { return impl_->cached_runs(); }

@@ -17,6 +17,7 @@
 #include "hdo/interceptor.h"
 #include "hdo/workflow.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
+#include "worker_threads.h"
 
 namespace hdo::internal {
 
@@ -43,6 +44,11 @@ struct WorkflowTaskProcessorOptions {
   // Runs a local activity attempt off the task's thread (the worker's local activity pool). Unset:
   // attempts run on the task's thread, one after the other (tests).
   std::function<void(std::function<void()>)> submit_local_activity;
+  // Runs a task the server returned in a reply (workflow code) on the worker's pool, not on the
+  // gRPC thread that read the reply. Unset: on that thread (tests).
+  std::function<void(std::function<void()>)> submit_task;
+  // Where a reply waits between its attempts (null: the processor's own timer thread).
+  std::shared_ptr<TimerThread> timers;
   // The worker's stop past its shutdown grace: a task waiting for local activities is given up
   // (no reply; the server times it out).
   std::stop_token worker_stop;
@@ -55,12 +61,18 @@ class WorkflowTaskProcessor {
                         LocalActivityRunner local_activities, WorkflowTaskProcessorOptions options);
   ~WorkflowTaskProcessor();
 
-  // Handles one polled task (a workflow task, or a legacy query task when `query` is set) and
-  // sends its reply. Never throws.
+  // Handles one polled task (a workflow task, or a legacy query task when `query` is set), sends
+  // its reply without waiting for the answer, and runs the tasks the answers return; `done` runs
+  // once the last answer is handled, on the gRPC thread that read it (or the calling thread when
+  // no reply went out). Never throws.
+  void Handle(temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task,
+              std::function<void()> done);
+  // Handle, returning once `done` would run (tests).
   void Handle(temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task);
   // Handles a task as the server sent it: its payloads decoded first (ConnectionOptions::codecs);
   // a task that does not decode fails (RespondWorkflowTaskFailed with the codec's error).
-  void HandleReceived(temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task);
+  void HandleReceived(temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task,
+                      std::function<void()> done);
 
   // Drops every cached run (shutdown).
   void EvictAll();
