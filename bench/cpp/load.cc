@@ -120,6 +120,9 @@ struct Flags {
   std::string codec = "none";
   // Starts ask for the first workflow task in the reply (StartWorkflowOptions::enable_eager_start).
   bool eager_start = false;
+  // The closed loop's client calls: blocking, a thread per workflow in flight (false), or
+  // StartWorkflowAsync and GetResultAsync, no thread held (true).
+  bool async_client = false;
 };
 
 // Go's flag syntax: -name value, --name value, -name=value.
@@ -157,6 +160,10 @@ bool ParseFlags(int argc, char** argv, Flags& f, std::string& error) {
     f.eager_start = s == "true";
     return s == "true" || s == "false";
   };
+  set["async-client"] = [&f](const std::string& s) {
+    f.async_client = s == "true";
+    return s == "true" || s == "false";
+  };
   dur("duration", f.duration), dur("warmup", f.warmup), dur("timer", f.timer);
   dur("wf-timeout", f.wf_timeout), dur("ready-timeout", f.ready_timeout), dur("late", f.late);
   for (int i = 1; i < argc; ++i) {
@@ -189,6 +196,9 @@ std::string Validate(const Flags& f) {
     return "open loop needs -rate, -max-inflight and -open-threads > 0";
   }
   if (f.n <= 0 && f.duration.count() <= 0) return "-n or -duration must be positive";
+  if (f.async_client && (f.mode != "closed" || f.scenario == "signal")) {
+    return "-async-client true: the closed loop of the activity and timer scenarios only";
+  }
   if (f.codec != "none" && f.codec != "zlib") {
     return "unknown -codec '" + f.codec + "' (none, zlib)";
   }
@@ -204,8 +214,10 @@ std::string WorkerDescription(const Flags& f) {
          " activity-task pollers, max_concurrent_workflow_tasks " + std::to_string(f.wft_slots) +
          ", max_concurrent_activities " + std::to_string(f.at_slots) + ", sticky cache " +
          std::to_string(f.cache) + " workflows, no gRPC compression; client: hdo::Client, " +
-         (f.mode == "closed" ? "one thread per workflow in flight"
-                             : std::to_string(f.open_threads) + " start threads") +
+         (f.mode != "closed" ? std::to_string(f.open_threads) + " start threads"
+          : f.async_client
+              ? "StartWorkflowAsync and GetResultAsync, no thread per workflow in flight"
+              : "one thread per workflow in flight") +
          (f.eager_start ? ", eager workflow start" : "") +
          (f.codec == "zlib" ? ", zlib payload codec (every payload)" : "") +
          "; SDK defaults otherwise";
@@ -321,7 +333,62 @@ class Window {
     return Record{id, due, Clock::now(), std::move(error)};
   }
 
+  // -async-client: `concurrency` chains of asynchronous calls, each starting its next workflow
+  // from the callback of the last one's result; this thread waits for every chain to end.
+  void RunClosedAsync() {
+    records_.resize(f_.concurrency);
+    std::mutex mu;
+    std::condition_variable cv;
+    int chains = f_.concurrency;
+    std::function<void(int)> next = [&](int t) {
+      if (f_.n > 0 ? started_.fetch_add(1) >= f_.n : Clock::now() >= stop_) {
+        std::lock_guard lock(mu);
+        if (--chains == 0) cv.notify_all();
+        return;
+      }
+      char id[64];
+      std::snprintf(id, sizeof(id), "%s-%07lld", prefix_.c_str(),
+                    static_cast<long long>(seq_.fetch_add(1) + 1));
+      StartWorkflowOptions options;
+      options.id = id;
+      options.task_queue = task_queue_;
+      options.enable_eager_start = f_.eager_start;
+      const Clock::time_point due = Clock::now();
+      auto finish = [this, t, due, &next, id = std::string(id)](std::string error) {
+        records_[t].push_back(Record{id, due, Clock::now(), std::move(error)});
+        next(t);
+      };
+      auto started = [this, finish,
+                      id = std::string(id)](hugo::Result<WorkflowHandle<std::string>> handle) {
+        if (handle.IsFailure()) return finish("start: " + handle.Error().ToString());
+        handle.Value().GetResultAsync(
+            [finish, id](hugo::Result<std::string> result) {
+              if (result.IsFailure()) return finish("result: " + result.Error().ToString());
+              std::string want = "Hello, " + id + "!";
+              if (result.Value() != want) {
+                return finish("result \"" + result.Value() + "\", want \"" + want + "\"");
+              }
+              finish({});
+            },
+            std::chrono::duration_cast<std::chrono::milliseconds>(f_.wf_timeout + f_.timer));
+      };
+      if (f_.scenario == "timer") {
+        client_.StartWorkflowAsync<std::string>(kWfTimer, options, started, std::string(id),
+                                                int64_t{f_.timer.count()});
+      } else {
+        client_.StartWorkflowAsync<std::string>(kWfHello, options, started, std::string(id));
+      }
+    };
+    for (int t = 0; t < f_.concurrency; ++t) next(t);
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return chains == 0; });
+  }
+
   void RunClosed() {
+    if (f_.async_client) {
+      RunClosedAsync();
+      return;
+    }
     records_.resize(f_.concurrency);
     std::vector<std::thread> threads;
     for (int t = 0; t < f_.concurrency; ++t) {

@@ -7,12 +7,14 @@ namespace {
 
 struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
   AsyncCall(std::shared_ptr<const Connection> connection_in, std::shared_ptr<TimerThread> timers_in,
-            AsyncAttempt attempt_in, std::function<void(grpc::Status)> done_in)
+            AsyncAttempt attempt_in, std::function<void(grpc::Status)> done_in,
+            std::chrono::milliseconds timeout)
       : connection(std::move(connection_in)),
         timers(std::move(timers_in)),
         attempt(std::move(attempt_in)),
         done(std::move(done_in)),
-        deadline(std::chrono::system_clock::now() + connection->options().rpc_timeout) {}
+        deadline(std::chrono::system_clock::now() +
+                 (timeout.count() > 0 ? timeout : connection->options().rpc_timeout)) {}
 
   void Send() {
     ++attempts;
@@ -53,9 +55,10 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
 }  // namespace
 
 void InvokeAsync(std::shared_ptr<const Connection> connection, std::shared_ptr<TimerThread> timers,
-                 AsyncAttempt attempt, std::function<void(grpc::Status)> done) {
+                 AsyncAttempt attempt, std::function<void(grpc::Status)> done,
+                 std::chrono::milliseconds timeout) {
   std::make_shared<AsyncCall>(std::move(connection), std::move(timers), std::move(attempt),
-                              std::move(done))
+                              std::move(done), timeout)
       ->Send();
 }
 

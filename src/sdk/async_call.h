@@ -31,8 +31,10 @@ using AsyncAttempt =
     std::function<void(grpc::ClientContext& context, std::function<void(grpc::Status)> answered)>;
 
 // Runs `attempt` until it succeeds, fails with a status a retry cannot change, or the attempts
-// or the deadline (rpc_timeout from now) run out; then `done` with the last status.
+// or the deadline (`timeout` from now; rpc_timeout when zero) run out; then `done` with the last
+// status.
 void InvokeAsync(std::shared_ptr<const Connection> connection, std::shared_ptr<TimerThread> timers,
-                 AsyncAttempt attempt, std::function<void(grpc::Status)> done);
+                 AsyncAttempt attempt, std::function<void(grpc::Status)> done,
+                 std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
 }  // namespace hdo::internal

@@ -1,15 +1,20 @@
 // Private helper of the SDK sources: one unary call (Call: WorkflowService; CallOn: any stub on
-// the connection's channel, e.g. OperatorService) with the connection's headers, a deadline and
-// its retry policy (Connection::Invoke), its gRPC failure as StatusToError's hugo::Error.
+// the connection's channel, e.g. OperatorService; CallAsync: WorkflowService, without a thread
+// held) with the connection's headers, a deadline and its retry policy (Connection::Invoke,
+// internal::InvokeAsync), its gRPC failure as StatusToError's hugo::Error.
 //
 // Owner: src/sdk. Thread safety: as the Connection (thread-safe).
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
+#include "async_call.h"
 #include "hdo/connection.h"
 #include "hdo/propagation.h"
 #include "hugo/error_codes.h"
@@ -52,6 +57,54 @@ hugo::Result<Response> Call(const Connection& connection, Method method, const R
                             std::string_view what,
                             std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
   return CallOn<Response>(connection, connection.stub(), method, request, what, timeout);
+}
+
+// Call without a thread held: `send(async, context, request, response, answered)` calls the
+// method on the stub's async interface (`async.StartWorkflowExecution(&context, request,
+// response, std::move(answered))`); `done` gets the response or the error, on the gRPC thread
+// that read the last answer (or this thread when the request cannot be encoded). Retried as
+// Call, the waits on the connection's async_timers().
+template <class Response, class Request, class Send>
+void CallAsync(std::shared_ptr<const Connection> connection, Send send, Request request,
+               std::string what, std::function<void(hugo::Result<Response>)> done,
+               std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+  if (connection->HasCodecs()) {
+    auto encoding = connection->EncodeOutbound(request);
+    if (encoding.IsFailure()) {
+      done(encoding.Error());
+      return;
+    }
+  }
+  struct State {
+    Request request;
+    Response response;
+    std::string what;
+    std::function<void(hugo::Result<Response>)> done;
+  };
+  auto state = std::make_shared<State>(
+      State{std::move(request), Response(), std::move(what), std::move(done)});
+  auto timers = connection->async_timers();
+  internal::InvokeAsync(
+      connection, std::move(timers),
+      [connection, state, send](grpc::ClientContext& context,
+                                std::function<void(grpc::Status)> answered) {
+        state->response.Clear();
+        send(*connection->stub().async(), context, &state->request, &state->response,
+             std::move(answered));
+      },
+      [connection, state](const grpc::Status& status) {
+        if (!status.ok()) {
+          state->done(StatusToError(status, state->what));
+          return;
+        }
+        auto decoding = connection->DecodeInbound(state->response);
+        if (decoding.IsFailure()) {
+          state->done(decoding.Error());
+          return;
+        }
+        state->done(hugo::Result<Response>::Ok(std::move(state->response)));
+      },
+      timeout);
 }
 
 inline hugo::Error InvalidArgument(std::string message) {

@@ -86,25 +86,38 @@ ClientOptions Resolved(ClientOptions options) {
   return options;
 }
 
-hugo::Result<UntypedWorkflowHandle> StartRoot(const std::shared_ptr<Connection>& connection,
-                                              const ClientOptions& client,
-                                              const StartWorkflowCall& call) {
+// A start request ready to send, with the worker slot an eager start reserved.
+struct PreparedStart {
+  ws::StartWorkflowExecutionRequest request;
+  std::shared_ptr<internal::EagerWorkflowTarget> eager;
+};
+
+hugo::Result<PreparedStart> PrepareStart(const std::shared_ptr<Connection>& connection,
+                                         const ClientOptions& client,
+                                         const StartWorkflowCall& call) {
   const StartWorkflowOptions& options = call.options;
   auto valid = ValidateStart(call.workflow_type, options);
   if (valid.IsFailure()) return valid.Error();
-  ws::StartWorkflowExecutionRequest request;
-  auto filled = FillStart(request, client, call.header, call.workflow_type, options, call.input);
+  PreparedStart start;
+  auto filled =
+      FillStart(start.request, client, call.header, call.workflow_type, options, call.input);
   if (filled.IsFailure()) return filled.Error();
   // Eager start (the Go SDK's EnableEagerStart): only for a first task that does not wait.
-  std::shared_ptr<internal::EagerWorkflowTarget> eager;
   if (options.enable_eager_start && options.cron_schedule.empty() &&
       options.start_delay.count() == 0) {
-    eager = internal::EagerWorkflows::Get().Reserve(connection.get(), client.namespace_name,
-                                                    options.task_queue);
-    request.set_request_eager_execution(eager != nullptr);
+    start.eager = internal::EagerWorkflows::Get().Reserve(connection.get(), client.namespace_name,
+                                                          options.task_queue);
+    start.request.set_request_eager_execution(start.eager != nullptr);
   }
-  auto response = Call<ws::StartWorkflowExecutionResponse>(
-      *connection, &Stub::StartWorkflowExecution, request, "StartWorkflowExecution");
+  return hugo::Result<PreparedStart>::Ok(std::move(start));
+}
+
+// The start's answer: the eager first task handed to the worker that reserved a slot for it (or
+// the slot given back), and the run's handle.
+hugo::Result<UntypedWorkflowHandle> Started(
+    const std::shared_ptr<Connection>& connection, const ClientOptions& client,
+    const StartWorkflowCall& call, const std::shared_ptr<internal::EagerWorkflowTarget>& eager,
+    hugo::Result<ws::StartWorkflowExecutionResponse> response) {
   if (eager != nullptr) {
     if (response.IsSuccess() && !response.Value().eager_workflow_task().task_token().empty()) {
       eager->Run(std::move(*response.Value().mutable_eager_workflow_task()));
@@ -114,8 +127,18 @@ hugo::Result<UntypedWorkflowHandle> StartRoot(const std::shared_ptr<Connection>&
   }
   if (response.IsFailure()) return response.Error();
   const std::string& run_id = response.Value().run_id();
-  return hugo::Result<UntypedWorkflowHandle>::Ok(
-      UntypedWorkflowHandle(connection, client, options.id, run_id, run_id, call.workflow_type));
+  return hugo::Result<UntypedWorkflowHandle>::Ok(UntypedWorkflowHandle(
+      connection, client, call.options.id, run_id, run_id, call.workflow_type));
+}
+
+hugo::Result<UntypedWorkflowHandle> StartRoot(const std::shared_ptr<Connection>& connection,
+                                              const ClientOptions& client,
+                                              const StartWorkflowCall& call) {
+  auto start = PrepareStart(connection, client, call);
+  if (start.IsFailure()) return start.Error();
+  auto response = Call<ws::StartWorkflowExecutionResponse>(
+      *connection, &Stub::StartWorkflowExecution, start.Value().request, "StartWorkflowExecution");
+  return Started(connection, client, call, start.Value().eager, std::move(response));
 }
 
 hugo::Result<UntypedWorkflowHandle> SignalWithStartRoot(
@@ -241,6 +264,41 @@ hugo::Result<UntypedWorkflowHandle> Client::StartWorkflowPayloads(std::string wo
   return internal::Intercepted<ClientInterceptor::StartWorkflowNext>(
       options_.interceptors, &ClientInterceptor::StartWorkflow, call,
       [this](const StartWorkflowCall& c) { return StartRoot(connection_, options_, c); });
+}
+
+void Client::StartWorkflowPayloadsAsync(
+    std::string workflow_type, StartWorkflowOptions options, Payloads input,
+    std::function<void(hugo::Result<UntypedWorkflowHandle>)> done) const {
+  if (!options_.interceptors.empty()) {
+    done(StartWorkflowPayloads(std::move(workflow_type), std::move(options), std::move(input)));
+    return;
+  }
+  auto header = internal::PropagatedHeader(*connection_);
+  if (header.IsFailure()) {
+    done(header.Error());
+    return;
+  }
+  StartWorkflowCall call{std::move(workflow_type), std::move(options), std::move(input),
+                         std::move(header).Value()};
+  auto start = PrepareStart(connection_, options_, call);
+  if (start.IsFailure()) {
+    done(start.Error());
+    return;
+  }
+  PreparedStart prepared = std::move(start).Value();
+  CallAsync<ws::StartWorkflowExecutionResponse>(
+      connection_,
+      [](Stub::async_interface& async, grpc::ClientContext& context,
+         const ws::StartWorkflowExecutionRequest* request,
+         ws::StartWorkflowExecutionResponse* response, std::function<void(grpc::Status)> answered) {
+        async.StartWorkflowExecution(&context, request, response, std::move(answered));
+      },
+      std::move(prepared.request), "StartWorkflowExecution",
+      [connection = connection_, client = options_, call = std::move(call),
+       eager = std::move(prepared.eager),
+       done = std::move(done)](hugo::Result<ws::StartWorkflowExecutionResponse> response) {
+        done(Started(connection, client, call, eager, std::move(response)));
+      });
 }
 
 hugo::Result<UntypedWorkflowHandle> Client::SignalWithStartWorkflowPayloads(

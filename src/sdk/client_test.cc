@@ -1,8 +1,9 @@
 // Goal: hdo::Client against a real `hdo server start-dev`: starting, describing, signalling,
 // cancelling, terminating, listing and counting workflows, and GetResult decoding what a worker
 // completed (following continue-as-new), plus failures, async activity completion and connection
-// errors. Method: one dev server for the suite (SQLite in a temp dir); the test plays the worker
-// itself over raw gRPC (PollWorkflowTaskQueue + RespondWorkflowTaskCompleted with commands).
+// errors; the asynchronous start and result wait give the same answers to callbacks. Method: one
+// dev server for the suite (SQLite in a temp dir); the test plays the worker itself over raw gRPC
+// (PollWorkflowTaskQueue + RespondWorkflowTaskCompleted with commands).
 #include "hdo/client.h"
 
 #include <arpa/inet.h>
@@ -370,6 +371,93 @@ TEST_F(ClientTest, GetResultGivesUpAfterItsTimeout) {
   ASSERT_TRUE(result.IsFailure());
   EXPECT_EQ(result.Error().Code(), "error.timeout");
   EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(5));
+}
+
+// The asynchronous start and result wait: the same answers as the blocking calls, delivered to
+// callbacks (here turned into futures the test waits on).
+template <class T>
+std::pair<std::function<void(hugo::Result<T>)>, std::future<hugo::Result<T>>> Callback() {
+  auto promise = std::make_shared<std::promise<hugo::Result<T>>>();
+  auto future = promise->get_future();
+  return {[promise](hugo::Result<T> result) { promise->set_value(std::move(result)); },
+          std::move(future)};
+}
+
+TEST_F(ClientTest, StartWorkflowAsyncAndGetResultAsyncFollowContinueAsNewToTheTypedResult) {
+  StartWorkflowOptions options = Options("async-result");
+  auto [started, handle_future] = Callback<WorkflowHandle<Greeting>>();
+  client_->StartWorkflowAsync<Greeting>("Greet", options, started, std::string("world"));
+  auto handle = handle_future.get();
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  EXPECT_EQ(handle.Value().workflow_id(), options.id);
+  EXPECT_FALSE(handle.Value().run_id().empty());
+  auto [answered, result] = Callback<Greeting>();
+  handle.Value().GetResultAsync(answered);
+
+  auto task = PollWorkflowTask(options.task_queue);
+  ASSERT_FALSE(task.task_token().empty());
+  const auto& input = task.history().events(0).workflow_execution_started_event_attributes();
+  EXPECT_EQ(input.input().payloads(0).data(), "\"world\"");
+  EXPECT_EQ(result.wait_for(milliseconds(100)), std::future_status::timeout) << "did not wait";
+  Command again;
+  again.set_command_type(enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION);
+  auto& attributes = *again.mutable_continue_as_new_workflow_execution_command_attributes();
+  attributes.mutable_workflow_type()->set_name("Greet");
+  attributes.mutable_task_queue()->set_name(options.task_queue);
+  CompleteWorkflowTask(task.task_token(), {again});
+  EXPECT_EQ(result.wait_for(milliseconds(100)), std::future_status::timeout)
+      << "did not follow the new run";
+  AnswerWorkflowTask(options.task_queue, CompleteCommand(ToPayloads(Greeting{"hello", 3}).Value()));
+
+  auto greeting = result.get();
+  ASSERT_TRUE(greeting.IsSuccess()) << greeting.Error().ToString();
+  EXPECT_EQ(greeting.Value().text, "hello");
+  EXPECT_EQ(greeting.Value().count, 3);
+}
+
+TEST_F(ClientTest, StartWorkflowAsyncGivesTheErrorsOfTheBlockingStart) {
+  StartWorkflowOptions options = Options("async-errors");
+  {
+    StartWorkflowOptions no_queue = options;
+    no_queue.task_queue.clear();
+    auto [started, handle] = Callback<WorkflowHandle<nlohmann::json>>();
+    client_->StartWorkflowAsync("T", no_queue, started);
+    ASSERT_EQ(handle.wait_for(milliseconds(0)), std::future_status::ready)
+        << "a bad option is refused before any call";
+    EXPECT_EQ(handle.get().Error().Code(), "error.validation");
+  }
+  auto first = client_->StartWorkflow("Dup", options);
+  ASSERT_TRUE(first.IsSuccess()) << first.Error().ToString();
+  auto [started, second_future] = Callback<WorkflowHandle<nlohmann::json>>();
+  client_->StartWorkflowAsync("Dup", options, started);
+  auto second = second_future.get();
+  ASSERT_TRUE(second.IsFailure());
+  EXPECT_EQ(second.Error().Code(), "grpc.already_exists");
+  EXPECT_EQ(second.Error().TryGetMetadata<std::string>("run_id"), first.Value().run_id());
+}
+
+TEST_F(ClientTest, GetResultAsyncGivesTheFailureAndTheTimeoutOfTheBlockingWait) {
+  StartWorkflowOptions options = Options("async-fail");
+  auto handle = client_->StartWorkflow("Failing", options);
+  ASSERT_TRUE(handle.IsSuccess()) << handle.Error().ToString();
+  auto [waited, timed_out] = Callback<nlohmann::json>();
+  handle.Value().GetResultAsync(waited, milliseconds(300));
+  auto timeout = timed_out.get();
+  ASSERT_TRUE(timeout.IsFailure());
+  EXPECT_EQ(timeout.Error().Code(), "error.timeout");
+
+  Command fail;
+  fail.set_command_type(enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION);
+  *fail.mutable_fail_workflow_execution_command_attributes()->mutable_failure() =
+      ErrorToFailure(ApplicationError("out of stock", "StockError", true));
+  AnswerWorkflowTask(options.task_queue, fail);
+  auto [answered, result_future] = Callback<nlohmann::json>();
+  handle.Value().GetResultAsync(answered, milliseconds(10'000));
+  auto result = result_future.get();
+  ASSERT_TRUE(result.IsFailure());
+  EXPECT_EQ(result.Error().Code(), "temporal.workflow_execution");
+  ASSERT_NE(result.Error().Cause(), nullptr);
+  EXPECT_EQ(ApplicationErrorType(*result.Error().Cause()), "StockError");
 }
 
 TEST_F(ClientTest, SignalWithStartStartsThenSignalsTheSameRun) {

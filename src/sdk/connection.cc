@@ -140,6 +140,12 @@ Connection::Connection(ConnectionOptions options, std::shared_ptr<grpc::Channel>
 
 Connection::~Connection() = default;
 
+std::shared_ptr<internal::TimerThread> Connection::async_timers() const {
+  std::lock_guard lock(timers_mutex_);
+  if (!async_timers_) async_timers_ = std::make_shared<internal::TimerThread>();
+  return async_timers_;
+}
+
 hugo::Result<std::shared_ptr<Connection>> Connection::Connect(ConnectionOptions options) {
   if (options.address.empty()) {
     return hugo::Error::From("the connection needs an address (host:port)",

@@ -198,6 +198,99 @@ hugo::Result<Payloads> GetResultRoot(const Connection& connection, const ClientO
   }
 }
 
+// GetResultRoot without a thread held: each long poll goes out with CallAsync and the wait goes
+// on in its answer's callback (the same steps: pages of an open run, the runs a close names).
+class ResultWait : public std::enable_shared_from_this<ResultWait> {
+ public:
+  ResultWait(std::shared_ptr<Connection> connection, const ClientOptions& client,
+             GetResultCall call, std::function<void(hugo::Result<Payloads>)> done)
+      : connection_(std::move(connection)), call_(std::move(call)), done_(std::move(done)) {
+    request_.set_namespace_(client.namespace_name);
+  }
+
+  void Start() {
+    auto valid = ValidateWorkflowId(call_.workflow_id);
+    if (valid.IsFailure()) {
+      done_(valid.Error());
+      return;
+    }
+    if (call_.timeout.count() > 0) deadline_ = Clock::now() + call_.timeout;
+    *request_.mutable_execution() = ExecutionOf(call_.workflow_id, call_.run_id);
+    request_.set_wait_new_event(true);
+    request_.set_history_event_filter_type(enums::HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT);
+    Poll();
+  }
+
+ private:
+  using Response = ws::GetWorkflowExecutionHistoryResponse;
+
+  void Poll() {
+    auto timeout = TimeLeft(deadline_, connection_->options().long_poll_timeout);
+    if (timeout.count() <= 0) {
+      done_(hugo::Error::From("the workflow did not close before the GetResult timeout",
+                              std::string(hugo::ErrorCodes::kTimeout)));
+      return;
+    }
+    const auto call_deadline = Clock::now() + timeout;
+    CallAsync<Response>(
+        connection_,
+        [](Stub::async_interface& async, grpc::ClientContext& context,
+           const ws::GetWorkflowExecutionHistoryRequest* request, Response* response,
+           std::function<void(grpc::Status)> answered) {
+          async.GetWorkflowExecutionHistory(&context, request, response, std::move(answered));
+        },
+        request_, "GetWorkflowExecutionHistory",
+        [self = shared_from_this(), call_deadline](hugo::Result<Response> response) {
+          self->Answered(std::move(response), call_deadline);
+        },
+        timeout);
+  }
+
+  void Answered(hugo::Result<Response> response, Clock::time_point call_deadline) {
+    if (response.IsFailure()) {
+      // As AwaitCloseEvent: our own poll deadline passing is not an error, an early one is.
+      bool ours = IsDeadlineExceeded(response.Error()) &&
+                  Clock::now() + std::chrono::milliseconds(100) >= call_deadline;
+      if (ours) {
+        Poll();
+        return;
+      }
+      done_(response.Error());
+      return;
+    }
+    const auto& events = response.Value().history().events();
+    if (events.empty()) {
+      if (response.Value().next_page_token().empty()) {
+        done_(hugo::Error::From("the history of an open workflow ended without a page token",
+                                "grpc.internal"));
+        return;
+      }
+      request_.set_next_page_token(response.Value().next_page_token());
+      Poll();
+      return;
+    }
+    Closed closed = InterpretClose(*events.rbegin());
+    if (closed.next_run_id) {
+      request_.mutable_execution()->set_run_id(*closed.next_run_id);
+      request_.clear_next_page_token();
+      Poll();
+      return;
+    }
+    if (closed.result) {
+      done_(hugo::Result<Payloads>::Ok(std::move(*closed.result)));
+      return;
+    }
+    done_(WorkflowExecutionError(call_.workflow_id, request_.execution().run_id(),
+                                 call_.workflow_type, std::move(*closed.error)));
+  }
+
+  std::shared_ptr<Connection> connection_;
+  GetResultCall call_;
+  std::function<void(hugo::Result<Payloads>)> done_;
+  ws::GetWorkflowExecutionHistoryRequest request_;
+  std::optional<Clock::time_point> deadline_;
+};
+
 hugo::Result<hugo::Unit> SignalRoot(const Connection& connection, const ClientOptions& client,
                                     const SignalWorkflowCall& call) {
   auto valid = ValidateWorkflowId(call.workflow_id);
@@ -248,6 +341,18 @@ hugo::Result<Payloads> UntypedWorkflowHandle::GetResultPayloads(
   return internal::Intercepted<ClientInterceptor::GetResultNext>(
       options_.interceptors, &ClientInterceptor::GetWorkflowResult, call,
       [this](const GetResultCall& c) { return GetResultRoot(*connection_, options_, c); });
+}
+
+void UntypedWorkflowHandle::GetResultPayloadsAsync(std::function<void(hugo::Result<Payloads>)> done,
+                                                   std::chrono::milliseconds timeout) const {
+  if (!options_.interceptors.empty()) {
+    done(GetResultPayloads(timeout));
+    return;
+  }
+  std::make_shared<ResultWait>(connection_, options_,
+                               GetResultCall{workflow_id_, run_id_, workflow_type_, timeout},
+                               std::move(done))
+      ->Start();
 }
 
 hugo::Result<hugo::Unit> UntypedWorkflowHandle::SignalPayloads(std::string signal_name,

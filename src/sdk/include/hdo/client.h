@@ -179,6 +179,14 @@ class UntypedWorkflowHandle {
   // otherwise error.timeout after it.
   hugo::Result<Payloads> GetResultPayloads(
       std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const;
+  // GetResultPayloads without a thread held: the long polls go out on gRPC's callback API and
+  // `done` runs on the gRPC thread that read the last answer (it must not block), or on this
+  // thread when the wait fails before a call is sent. With client interceptors (a synchronous
+  // chain) the wait runs through them on this thread, as GetResultPayloads, and `done` runs
+  // before this returns.
+  void GetResultPayloadsAsync(
+      std::function<void(hugo::Result<Payloads>)> done,
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const;
   hugo::Result<hugo::Unit> SignalPayloads(std::string signal_name, Payloads input) const;
   // The query's result; a query handler's error is grpc.invalid_argument with `temporal.failure`
   // QueryFailedFailure; a refused query is ClientCodes::kQueryRejected.
@@ -228,6 +236,15 @@ class WorkflowHandle : public UntypedWorkflowHandle {
   hugo::Result<R> GetResult(
       std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const {
     return GetResultPayloads(timeout).Then([](const Payloads& p) { return FromPayloads1<R>(p); });
+  }
+  // GetResult without a thread held (GetResultPayloadsAsync).
+  void GetResultAsync(std::function<void(hugo::Result<R>)> done,
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const {
+    GetResultPayloadsAsync(
+        [done = std::move(done)](hugo::Result<Payloads> result) {
+          done(result.Then([](const Payloads& p) { return FromPayloads1<R>(p); }));
+        },
+        timeout);
   }
 
   template <class... A>
@@ -326,6 +343,28 @@ class Client {
         .Map([](UntypedWorkflowHandle handle) { return WorkflowHandle<R>(std::move(handle)); });
   }
 
+  // StartWorkflow without a thread held: the start goes out on gRPC's callback API and `done`
+  // gets the handle (or the error) on the gRPC thread that read the answer (it must not block),
+  // or on this thread when the start fails before it is sent. With client interceptors (a
+  // synchronous chain) the start runs through them on this thread, as StartWorkflow, and `done`
+  // runs before this returns.
+  template <class R = nlohmann::json, class... A>
+  void StartWorkflowAsync(std::string workflow_type, StartWorkflowOptions options,
+                          std::function<void(hugo::Result<WorkflowHandle<R>>)> done,
+                          const A&... args) const {
+    auto input = ToPayloads(args...);
+    if (input.IsFailure()) {
+      done(input.Error());
+      return;
+    }
+    StartWorkflowPayloadsAsync(
+        std::move(workflow_type), std::move(options), std::move(input).Value(),
+        [done = std::move(done)](hugo::Result<UntypedWorkflowHandle> handle) {
+          done(std::move(handle).Map(
+              [](UntypedWorkflowHandle h) { return WorkflowHandle<R>(std::move(h)); }));
+        });
+  }
+
   // StartWorkflow, then GetResult.
   template <class R = nlohmann::json, class... A>
   hugo::Result<R> ExecuteWorkflow(std::string workflow_type, StartWorkflowOptions options,
@@ -393,6 +432,9 @@ class Client {
     return WorkflowHandle<R>(connection_, options_, std::move(workflow_id), std::move(run_id));
   }
 
+  void StartWorkflowPayloadsAsync(
+      std::string workflow_type, StartWorkflowOptions options, Payloads input,
+      std::function<void(hugo::Result<UntypedWorkflowHandle>)> done) const;
   hugo::Result<UntypedWorkflowHandle> StartWorkflowPayloads(std::string workflow_type,
                                                             StartWorkflowOptions options,
                                                             Payloads input) const;

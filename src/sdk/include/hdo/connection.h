@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -71,6 +72,10 @@ struct ConnectionOptions {
   ContextPropagators context_propagators;
 };
 
+namespace internal {
+class TimerThread;
+}  // namespace internal
+
 class Connection {
  public:
   // error.validation for bad options or unreadable TLS files; error.unavailable when the server
@@ -116,11 +121,17 @@ class Connection {
   grpc::Status Invoke(const Attempt& attempt,
                       std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const;
 
+  // Internal to the SDK: where the client's asynchronous calls (StartWorkflowAsync,
+  // GetResultAsync) wait between their attempts; one thread, started by the first such call.
+  std::shared_ptr<internal::TimerThread> async_timers() const;
+
  private:
   Connection(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel);
   ConnectionOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<Stub> stub_;
+  mutable std::mutex timers_mutex_;
+  mutable std::shared_ptr<internal::TimerThread> async_timers_;
 };
 
 // A gRPC status as a hugo::Error: code "grpc.<canonical name>" (e.g. grpc.not_found), the
