@@ -41,11 +41,18 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
       done(std::move(status));
       return;
     }
-    timers->ScheduleAfter(wait, [self = shared_from_this()] { self->Send(); });
+    std::shared_ptr<TimerThread> waits = timers.lock();
+    if (!waits) {  // its owner (the worker, the connection) is gone: no more attempts
+      done(std::move(status));
+      return;
+    }
+    waits->ScheduleAfter(wait, [self = shared_from_this()] { self->Send(); });
   }
 
   std::shared_ptr<const Connection> connection;
-  std::shared_ptr<TimerThread> timers;
+  // Weak: a call must not keep its timer thread alive, or the thread could end up destroying
+  // itself (a retry's callback holding the last reference, released on that thread).
+  std::weak_ptr<TimerThread> timers;
   AsyncAttempt attempt;
   std::function<void(grpc::Status)> done;
   std::chrono::system_clock::time_point deadline;
