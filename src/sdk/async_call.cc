@@ -24,6 +24,7 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
     connection->PrepareUntil(*context, deadline);
     grpc::ClientContext& sent = *context;
     attempt(sent, [self = shared_from_this(), context = std::move(context)](grpc::Status status) {
+      MarkGrpcThread();
       self->Answered(std::move(status));
     });
   }
@@ -59,7 +60,12 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
   int attempts = 0;
 };
 
+thread_local bool grpc_thread = false;
+
 }  // namespace
+
+void MarkGrpcThread() { grpc_thread = true; }
+bool OnGrpcThread() { return grpc_thread; }
 
 void InvokeAsync(std::shared_ptr<const Connection> connection, std::shared_ptr<TimerThread> timers,
                  AsyncAttempt attempt, std::function<void(grpc::Status)> done,

@@ -18,6 +18,13 @@
 
 namespace hdo::internal {
 
+// Marks the calling thread as one of gRPC's (it runs an answer's callback). gRPC must not lose
+// its last channel on such a thread: dropping the callback completion queue's last user from a
+// thread that serves it frees the queue twice (gRPC 1.51). ~Connection asks OnGrpcThread and
+// then leaves the channel to another thread.
+void MarkGrpcThread();
+bool OnGrpcThread();
+
 // The statuses a repeated attempt may turn into success (the Go SDK retry interceptor's codes).
 bool MayRetry(grpc::StatusCode code);
 // The wait before attempt `attempts` + 1.

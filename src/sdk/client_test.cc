@@ -436,6 +436,31 @@ TEST_F(ClientTest, StartWorkflowAsyncGivesTheErrorsOfTheBlockingStart) {
   EXPECT_EQ(second.Error().TryGetMetadata<std::string>("run_id"), first.Value().run_id());
 }
 
+// The calls in flight keep the connection: a start sent by a client dropped at once still gets
+// its answer (here an error, so that no handle holds the connection either), and the
+// connection's last reference, dropped on gRPC's thread after the answer, is released safely (the
+// dev preset's address sanitizer saw gRPC free its callback queue twice before).
+TEST_F(ClientTest, AClientDroppedWhileItsAsyncStartIsInFlightStillGetsTheAnswer) {
+  StartWorkflowOptions options = Options("async-dropped");
+  auto first = client_->StartWorkflow("Dropped", options);
+  ASSERT_TRUE(first.IsSuccess()) << first.Error().ToString();
+  std::promise<hugo::Result<WorkflowHandle<nlohmann::json>>> answered;
+  {
+    ConnectionOptions connection_options;
+    connection_options.address = server_->address();
+    auto client = Client::Connect(connection_options, ClientOptions{"default", "dropped-client"});
+    ASSERT_TRUE(client.IsSuccess()) << client.Error().ToString();
+    client.Value().StartWorkflowAsync(
+        "Dropped", options, [&answered](hugo::Result<WorkflowHandle<nlohmann::json>> handle) {
+          answered.set_value(std::move(handle));
+        });
+  }
+  auto second = answered.get_future().get();
+  ASSERT_TRUE(second.IsFailure());
+  EXPECT_EQ(second.Error().Code(), "grpc.already_exists");
+  EXPECT_EQ(second.Error().TryGetMetadata<std::string>("run_id"), first.Value().run_id());
+}
+
 TEST_F(ClientTest, GetResultAsyncGivesTheFailureAndTheTimeoutOfTheBlockingWait) {
   StartWorkflowOptions options = Options("async-fail");
   auto handle = client_->StartWorkflow("Failing", options);

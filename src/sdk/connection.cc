@@ -138,7 +138,15 @@ Connection::Connection(ConnectionOptions options, std::shared_ptr<grpc::Channel>
       channel_(std::move(channel)),
       stub_(temporal::api::workflowservice::v1::WorkflowService::NewStub(channel_)) {}
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  if (!internal::OnGrpcThread()) return;
+  // The last reference went on one of gRPC's threads (a handle or an asynchronous call's state
+  // released after its answer): the channel is released on a thread of its own (async_call.h).
+  std::thread([channel = std::move(channel_), stub = std::move(stub_)]() mutable {
+    stub.reset();
+    channel.reset();
+  }).detach();
+}
 
 std::shared_ptr<internal::TimerThread> Connection::async_timers() const {
   std::lock_guard lock(timers_mutex_);

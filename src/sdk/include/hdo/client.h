@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -349,9 +350,10 @@ class Client {
   // synchronous chain) the start runs through them on this thread, as StartWorkflow, and `done`
   // runs before this returns.
   template <class R = nlohmann::json, class... A>
-  void StartWorkflowAsync(std::string workflow_type, StartWorkflowOptions options,
-                          std::function<void(hugo::Result<WorkflowHandle<R>>)> done,
-                          const A&... args) const {
+  void StartWorkflowAsync(
+      std::string workflow_type, StartWorkflowOptions options,
+      std::type_identity_t<std::function<void(hugo::Result<WorkflowHandle<R>>)>> done,
+      const A&... args) const {
     auto input = ToPayloads(args...);
     if (input.IsFailure()) {
       done(input.Error());
