@@ -126,38 +126,48 @@ size_t TaskSlots::in_use() const {
 }
 
 ThreadPool::~ThreadPool() {
+  std::vector<std::binary_semaphore*> idle;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    idle.swap(idle_);
   }
-  queued_.notify_all();
+  for (std::binary_semaphore* wake : idle) wake->release();
   for (std::thread& thread : threads_) thread.join();
 }
 
 void ThreadPool::Submit(std::function<void()> work) {
+  std::binary_semaphore* wake = nullptr;
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(work));
-    if (idle_ < queue_.size() && threads_.size() < threads_max_) {
+    if (!idle_.empty()) {
+      wake = idle_.back();  // the thread idle the shortest time: its caches are the warmest
+      idle_.pop_back();
+    } else if (threads_.size() < threads_max_) {
       threads_.emplace_back([this] { Loop(); });
     }
   }
   // After unlocking: a thread woken while the lock is still held would block on it at once.
-  queued_.notify_one();
+  if (wake != nullptr) wake->release();
 }
 
 void ThreadPool::Loop() {
+  std::binary_semaphore wake(0);
   std::unique_lock lock(mutex_);
   for (;;) {
-    ++idle_;
-    queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    --idle_;
-    if (queue_.empty()) return;  // stopping, and nothing left to run
-    std::function<void()> work = std::move(queue_.front());
-    queue_.pop_front();
+    while (!queue_.empty()) {
+      std::function<void()> work = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      work();
+      work = nullptr;  // destroy captures before taking the lock again
+      lock.lock();
+    }
+    if (stopping_) return;  // nothing left to run
+    idle_.push_back(&wake);
     lock.unlock();
-    work();
-    work = nullptr;  // destroy captures before taking the lock again
+    wake.acquire();  // released by Submit (it took this thread off idle_) or the destructor
     lock.lock();
   }
 }

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <semaphore>
 #include <stop_token>
 #include <thread>
 #include <utility>
@@ -91,9 +92,9 @@ class TaskSlots {
   std::deque<std::function<void()>> waiters_;
 };
 
-// Runs submitted functions on at most `threads_max` threads, started on demand. Callers bound
-// the queue themselves (one TaskSlots slot per submitted function). The destructor runs what is
-// queued and joins.
+// Runs submitted functions on at most `threads_max` threads, started on demand (when no thread is
+// idle). Callers bound the queue themselves (one TaskSlots slot per submitted function). The
+// destructor runs what is queued and joins.
 class ThreadPool {
  public:
   explicit ThreadPool(size_t threads_max) : threads_max_(threads_max) {}
@@ -108,9 +109,10 @@ class ThreadPool {
 
   const size_t threads_max_;
   std::mutex mutex_;
-  std::condition_variable queued_;
   std::deque<std::function<void()>> queue_;
-  size_t idle_ = 0;
+  // The idle threads' wake-ups, the most recently idle last: Submit wakes that one, so that a
+  // light load keeps running on a few warm threads while the others sleep.
+  std::vector<std::binary_semaphore*> idle_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -95,5 +95,31 @@ TEST(ThreadPoolTest, RunsEverythingSubmittedIncludingWhatIsQueuedAtDestruction) 
   EXPECT_EQ(ran.load(), 500);
 }
 
+// Eight tasks that each wait for the test on a pool of four: four run at once (the test sees
+// them all waiting), the other four only as those end, and every one runs.
+TEST(ThreadPoolTest, RunsAtMostItsMaximumAtOnceAndTheRestAsThreadsFreeUp) {
+  std::atomic<int> running{0}, most{0}, ran{0};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  {
+    ThreadPool pool(4);
+    for (int i = 0; i < 8; ++i) {
+      pool.Submit([&, released] {
+        int now = running.fetch_add(1) + 1;
+        for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+        }
+        released.wait();
+        running.fetch_sub(1);
+        ran.fetch_add(1);
+      });
+    }
+    while (running.load() < 4) std::this_thread::yield();
+    EXPECT_EQ(ran.load(), 0);
+    release.set_value();
+  }
+  EXPECT_EQ(ran.load(), 8);
+  EXPECT_EQ(most.load(), 4);
+}
+
 }  // namespace
 }  // namespace hdo::internal
