@@ -705,6 +705,18 @@ TEST_F(ScenarioTest, ALocalActivityHeartbeatsTheTaskWithoutStickyExecutionToo) {
   ExpectLongLocalActivityHeartbeats(*client_, Options("local-heartbeat-nonsticky"));
 }
 
+// With workflow code kept off gRPC's threads (WorkerOptions::workflow_tasks_on_grpc_threads
+// false), every task and every returned task runs on the worker's pool, waits included.
+TEST_F(ScenarioTest, ALocalActivityHeartbeatsTheTaskWithWorkflowTasksOnTheWorkersThreadsToo) {
+  WorkerOptions worker_options;
+  worker_options.workflow_tasks_on_grpc_threads = false;
+  Worker& worker = NewWorker(worker_options);
+  worker.RegisterWorkflow("WaitsForSlowLocal", &WaitsForSlowLocal);
+  worker.RegisterActivity("SlowLocal", &SlowLocal);
+  StartWorker();
+  ExpectLongLocalActivityHeartbeats(*client_, Options("local-heartbeat-pool"));
+}
+
 // Three calls that can only finish together: each waits (at most 20 s) until all three run.
 std::mutex together_mutex;
 std::condition_variable together_cv;

@@ -230,6 +230,8 @@ class Worker::Impl {
   // Runs `work` on the pool with a slot of `slots` taken; the slot is released when `work` calls
   // its argument (after the task's reply is answered, on whichever thread reads the answer).
   void Dispatch(internal::TaskSlots& slots, std::function<void(std::function<void()>)> work);
+  // The end of a workflow task counted in in_flight_ that did not go through Dispatch.
+  std::function<void()> WorkflowTaskDone();
 
   bool PickSticky();
   void RunActivityTask(const wf::PollActivityTaskQueueResponse& task, std::function<void()> done);
@@ -304,6 +306,7 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
   processor_options.submit_task = [this](std::function<void()> work) {
     pool_->Submit(std::move(work));
   };
+  processor_options.tasks_on_grpc_threads = o.workflow_tasks_on_grpc_threads;
   // A task queue rate limit is the server's: eager activities would bypass it (as in Go).
   if (!o.disable_eager_activities && o.task_queue_activities_per_second == 0 &&
       w_.activities_->size() > 0) {
@@ -339,6 +342,13 @@ hugo::Result<hugo::Unit> Worker::Impl::Start() {
         std::make_shared<internal::EagerWorkflowTarget>(internal::EagerWorkflowTarget::Hooks{
             [this] { return workflow_slots_.TryAcquire(); }, [this] { workflow_slots_.Release(); },
             [this](wf::PollWorkflowTaskQueueResponse task) {
+              // On the gRPC thread that read an asynchronous start's answer, the task may run
+              // there; a blocking start's thread is the application's.
+              if (w_.options_.workflow_tasks_on_grpc_threads && internal::OnGrpcThread()) {
+                (void)in_flight_.Add(1);
+                processor_->HandleOnGrpcThread(std::move(task), WorkflowTaskDone());
+                return;
+              }
               Dispatch(workflow_slots_,
                        [this, task = std::move(task)](std::function<void()> done) mutable {
                          processor_->Handle(std::move(task), std::move(done));
@@ -480,6 +490,13 @@ void Worker::Impl::StopFatally(const hugo::Error& error) {
   CancelPolls();
 }
 
+std::function<void()> Worker::Impl::WorkflowTaskDone() {
+  return [this] {
+    workflow_slots_.Release();
+    (void)in_flight_.Done();
+  };
+}
+
 void Worker::Impl::Dispatch(internal::TaskSlots& slots,
                             std::function<void(std::function<void()>)> work) {
   (void)in_flight_.Add(1);
@@ -584,7 +601,16 @@ void Worker::Impl::SendWorkflowPoll(milliseconds backoff) {
       --(poll->sticky ? pending_sticky_polls_ : pending_normal_polls_);
       if (poll->sticky && status.ok()) sticky_backlog_ = poll->response.backlog_count_hint();
     }
-    if (status.ok() && !poll->response.task_token().empty()) {
+    const bool received = status.ok() && !poll->response.task_token().empty();
+    if (received && w_.options_.workflow_tasks_on_grpc_threads) {
+      // The task runs on this thread (as far as it does not block), after the next poll is out.
+      (void)in_flight_.Add(1);
+      wf::PollWorkflowTaskQueueResponse task = std::move(poll->response);
+      AfterPoll(PollKind::kWorkflow, status, "PollWorkflowTaskQueue", backoff);
+      processor_->HandleReceived(std::move(task), WorkflowTaskDone(), true);
+      return;
+    }
+    if (received) {
       Dispatch(workflow_slots_,
                [this, task = std::move(poll->response)](std::function<void()> done) mutable {
                  processor_->HandleReceived(std::move(task), std::move(done));

@@ -465,11 +465,19 @@ void WorkflowRun::RunActivation(const Activation& activation) {
   }
   if (!started_) StartRoot();
   if (failure_) return;
+  activation_loops_ = 0;
+  updates_delivered_ = false;
+  ContinueActivation();
+}
+
+void WorkflowRun::ContinueActivation() {
+  waiting_ = false;
   // Updates are delivered once the code has run up to its first wait, so that handlers the
   // workflow registers at its start (or in reaction to this activation's events) are there;
-  // replay delivers accepted updates at the same point.
-  bool updates_delivered = false;
-  for (int loop = 0; loop < kActivationLoopsMax && !failure_; ++loop) {
+  // replay delivers accepted updates at the same point. A loop taken up again after a stop for
+  // waiting_ finds the code idle and the conditions as they were, and reaches the local
+  // activities' wait again.
+  for (; activation_loops_ < kActivationLoopsMax && !failure_; ++activation_loops_) {
     if (!scheduler_.RunUntilIdle()) {
       Fail(hugo::Error::From("workflow code ran " + std::to_string(kSchedulerStepsMax) +
                                  " steps without waiting on anything",
@@ -478,15 +486,23 @@ void WorkflowRun::RunActivation(const Activation& activation) {
     }
     CheckRootDone();
     if (closed_) break;
-    if (!updates_delivered) {
-      updates_delivered = true;
+    if (!updates_delivered_) {
+      updates_delivered_ = true;
       if (DeliverUpdates()) continue;
     }
     if (CheckConditions()) continue;
     if (ResolveLocalActivities()) continue;
+    if (waiting_) return;  // Resume goes on from here
     break;
   }
   FinishActivation();
+}
+
+hugo::Result<hugo::Unit> WorkflowRun::Resume() {
+  may_wait_ = true;
+  if (waiting_) ContinueActivation();
+  if (failure_) return *failure_;
+  return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
 }
 
 void WorkflowRun::ReadLookAhead(size_t completed_index) {

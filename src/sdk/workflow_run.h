@@ -111,6 +111,14 @@ class WorkflowRun {
   // activation being answered; otherwise (replayer, legacy query) it only replays. The error is a
   // non-determinism error (code hdo.nondeterminism) or workflow code that threw.
   hugo::Result<hugo::Unit> Advance(bool live);
+  // Whether the live activation may block its thread waiting for local activities (default). A
+  // run advanced on a thread that must not block (a gRPC thread) is told not to: where it would
+  // wait, the activation stops with waiting() set, and Resume, on a thread that may block, picks
+  // it up from there.
+  void AllowWaiting(bool allowed) { may_wait_ = allowed; }
+  bool waiting() const { return waiting_; }
+  // Goes on with an activation that stopped waiting(), allowed to wait now; as Advance.
+  hugo::Result<hugo::Unit> Resume();
 
   // The reply of the live activation (taken once).
   std::vector<temporal::api::command::v1::Command> TakeCommands();
@@ -312,6 +320,9 @@ class WorkflowRun {
   static hugo::Error ChildError(const temporal::api::common::v1::WorkflowExecution& execution,
                                 hugo::Error cause);
   void RunActivation(const Activation& activation);
+  // The activation's loop (workflow code, updates, conditions, local activities) up to its reply,
+  // or up to a wait it may not make (waiting_).
+  void ContinueActivation();
   void ReadLookAhead(size_t completed_index);
   void StartRoot();
   bool CheckConditions();
@@ -413,6 +424,11 @@ class WorkflowRun {
   std::chrono::steady_clock::time_point heartbeat_at_;
   bool heartbeat_needed_ = false;
   bool abandoned_ = false;
+  bool may_wait_ = true;
+  bool waiting_ = false;
+  // The live activation's progress through its loop (kept across a stop for waiting_).
+  int activation_loops_ = 0;
+  bool updates_delivered_ = false;
   std::map<int64_t, std::shared_ptr<ChildState>> children_;      // by initiated event id
   std::map<int64_t, std::shared_ptr<ExternalState>> externals_;  // by initiated event id
   std::map<std::string, std::shared_ptr<SignalChannelState>> signals_;

@@ -266,6 +266,10 @@ bool WorkflowRun::ResolveLocalActivities() {
       heartbeat_needed_ = true;
       return false;
     }
+    if (!may_wait_) {
+      waiting_ = true;  // the activation stops here; Resume waits on a thread that may
+      return false;
+    }
     std::unique_lock lock(local_mailbox_->mutex);
     local_mailbox_->posted.wait_until(lock, options_.worker_stop, wake,
                                       [this] { return !local_mailbox_->outcomes.empty(); });

@@ -375,6 +375,65 @@ TEST(WorkflowRunTest, ALocalActivityWhoseMarkerIsInALaterTaskReplaysAfterTheHear
   EXPECT_TRUE(replayed.IsSuccess()) << replayed.Error().ToString();
 }
 
+// A run advanced where it may not block (a gRPC thread) stops where the live activation would
+// wait for its local activity, with no reply yet; Resume, where it may wait, takes the outcome
+// and finishes the activation with the marker and the completion.
+TEST(WorkflowRunTest, AnActivationThatMayNotWaitStopsAtItsLocalActivityAndResumeFinishesIt) {
+  WorkflowRegistry registry;
+  registry.Register("OneLocal", &OneLocal);
+  std::vector<std::function<void()>> attempts;  // started, not yet run
+  internal::WorkflowRunOptions options{"default", "q", "test"};
+  options.submit_local_activity = [&attempts](std::function<void()> attempt) {
+    attempts.push_back(std::move(attempt));
+  };
+  WorkflowRun run(
+      &registry,
+      [](const ActivityInvocation&) -> hugo::Result<Payloads> {
+        return ToPayloads(std::string("slow"));
+      },
+      options);
+  HistoryBuilder h("OneLocal");
+  h.WorkflowTask();
+  ASSERT_TRUE(run.AppendEvents(h.history().events()).IsSuccess());
+  run.AllowWaiting(false);
+  auto advanced = run.Advance(true);
+  ASSERT_TRUE(advanced.IsSuccess()) << advanced.Error().ToString();
+  EXPECT_TRUE(run.waiting());
+  EXPECT_TRUE(run.TakeCommands().empty());
+  ASSERT_EQ(attempts.size(), 1u);
+
+  attempts[0]();  // the attempt completes (on the local activity pool)
+  auto resumed = run.Resume();
+  ASSERT_TRUE(resumed.IsSuccess()) << resumed.Error().ToString();
+  EXPECT_FALSE(run.waiting());
+  auto commands = run.TakeCommands();
+  ASSERT_EQ(commands.size(), 2u);
+  EXPECT_EQ(commands[0].command_type(), enums::COMMAND_TYPE_RECORD_MARKER);
+  ASSERT_EQ(commands[1].command_type(), enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+  EXPECT_EQ(FromPayloads1<std::string>(
+                commands[1].complete_workflow_execution_command_attributes().result())
+                .ValueOr("?"),
+            "slow");
+}
+
+// A run that may wait never stops: Advance itself waits for the attempt (here run at once).
+TEST(WorkflowRunTest, AnActivationThatMayWaitAnswersWithTheLocalActivityInOneAdvance) {
+  WorkflowRegistry registry;
+  registry.Register("OneLocal", &OneLocal);
+  WorkflowRun run(
+      &registry,
+      [](const ActivityInvocation&) -> hugo::Result<Payloads> {
+        return ToPayloads(std::string("quick"));
+      },
+      internal::WorkflowRunOptions{"default", "q", "test"});
+  HistoryBuilder h("OneLocal");
+  h.WorkflowTask();
+  ASSERT_TRUE(run.AppendEvents(h.history().events()).IsSuccess());
+  ASSERT_TRUE(run.Advance(true).IsSuccess());
+  EXPECT_FALSE(run.waiting());
+  EXPECT_EQ(run.TakeCommands().size(), 2u);
+}
+
 TEST(WorkflowRunTest, ALocalActivityMarkerTheCodeNeverAskedForIsNonDeterminism) {
   HistoryBuilder h("NoLocal");
   h.WorkflowTask();

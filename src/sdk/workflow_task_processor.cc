@@ -40,17 +40,57 @@ class WorkflowTaskProcessor::Impl {
         options_(std::move(options)),
         timers_(options_.timers ? options_.timers : std::make_shared<TimerThread>()) {}
 
+  // Where a step of a task runs: on a thread that may block (the worker's pool, a test's), or
+  // on the gRPC thread that received the task (tasks_on_grpc_threads), which must not.
+  enum class Thread { kMayBlock, kGrpc };
+
   // Handles `task` and the tasks the server returns in the replies; `done` runs once the last
   // reply is answered (on the thread that read it, or this one when no reply went out).
-  void Handle(ws::PollWorkflowTaskQueueResponse task, std::function<void()> done) {
+  void Handle(ws::PollWorkflowTaskQueueResponse task, std::function<void()> done, Thread thread) {
+    if (thread == Thread::kGrpc && (task.has_query() || connection_->HasCodecs())) {
+      // A legacy query answers with a blocking call; a codec is the application's code.
+      OnPool([this, task = std::move(task), done = std::move(done)]() mutable {
+        Handle(std::move(task), std::move(done), Thread::kMayBlock);
+      });
+      return;
+    }
     if (task.has_query()) {
       HandleLegacyQuery(task);
       done();
       return;
     }
     std::shared_ptr<Entry> entry = Acquire(task.workflow_execution().run_id());
-    entry->busy.acquire();  // released when the task and the tasks returned after it are over
-    Continue(std::move(entry), std::move(task), false, std::move(done));
+    // Held until the task and the tasks returned after it are over. On a gRPC thread a run
+    // whose previous task is still being answered is waited for on the pool.
+    if (thread == Thread::kGrpc && !entry->busy.try_acquire()) {
+      OnPool([this, entry, task = std::move(task), done = std::move(done)]() mutable {
+        entry->busy.acquire();
+        Continue(std::move(entry), std::move(task), false, std::move(done), Thread::kMayBlock);
+      });
+      return;
+    }
+    if (thread == Thread::kMayBlock) entry->busy.acquire();
+    Continue(std::move(entry), std::move(task), false, std::move(done), thread);
+  }
+
+  // Handle for a task as the server sent it: its payloads decoded first.
+  void HandleReceived(ws::PollWorkflowTaskQueueResponse task, std::function<void()> done,
+                      Thread thread) {
+    if (connection_->HasCodecs()) {
+      if (thread == Thread::kGrpc) {  // the codec is the application's code
+        OnPool([this, task = std::move(task), done = std::move(done)]() mutable {
+          HandleReceived(std::move(task), std::move(done), Thread::kMayBlock);
+        });
+        return;
+      }
+      auto decoded = connection_->DecodeInbound(task);
+      if (decoded.IsFailure()) {
+        Fail(task, decoded.Error());
+        done();
+        return;
+      }
+    }
+    Handle(std::move(task), std::move(done), thread);
   }
 
   void EvictAll() {
@@ -84,20 +124,65 @@ class WorkflowTaskProcessor::Impl {
     std::function<void()> done;
   };
 
+  // A task of at most this many events may replay on a gRPC thread (a sticky task carries the
+  // new events only; a run's first task three).
+  static constexpr int kEventsOnGrpcThreadMax = 64;
+
+  void OnPool(std::function<void()> work) {
+    if (options_.submit_task) {
+      options_.submit_task(std::move(work));
+    } else {
+      work();
+    }
+  }
+
   // Runs one task of the run `entry` holds (busy) and sends its reply. A completion's reply may
   // carry the run's next task, already started for this worker (return_new_workflow_task): it
   // continues here, on the same slot, as in the Go SDK (`returned`). So does the task a
   // heartbeat asks for while local activities run past 80 % of the task timeout.
   void Continue(std::shared_ptr<Entry> entry, ws::PollWorkflowTaskQueueResponse task, bool returned,
-                std::function<void()> done) {
+                std::function<void()> done, Thread thread) {
+    if (thread == Thread::kGrpc && !LightOnGrpcThread(*entry, task, returned)) {
+      OnPool([this, entry = std::move(entry), task = std::move(task), returned,
+              done = std::move(done)]() mutable {
+        Continue(std::move(entry), std::move(task), returned, std::move(done), Thread::kMayBlock);
+      });
+      return;
+    }
+    const bool may_wait = thread == Thread::kMayBlock;
+    Step(std::move(entry), std::move(task), std::move(done), thread,
+         [this, returned, may_wait](Entry& held, const ws::PollWorkflowTaskQueueResponse& t) {
+           hugo::Result<hugo::Unit> ready = Prepare(held, t, returned);
+           if (ready.IsFailure()) return ready;
+           held.run->AddMessages(t.messages());
+           held.run->AllowWaiting(may_wait);
+           return held.run->Advance(true);
+         });
+  }
+
+  // Whether a task can run on a gRPC thread without blocking it: the events it needs are in the
+  // task (no history to fetch), few enough to replay, and no codec runs.
+  bool LightOnGrpcThread(const Entry& entry, const ws::PollWorkflowTaskQueueResponse& task,
+                         bool returned) const {
+    const auto& events = task.history().events();
+    if (connection_->HasCodecs() || events.size() > kEventsOnGrpcThreadMax ||
+        !task.next_page_token().empty()) {
+      return false;
+    }
+    return Continues(entry, task, returned) || (!events.empty() && events.begin()->event_id() == 1);
+  }
+
+  // Runs `advance` (the task prepared and advanced, or an activation resumed) on the run, then
+  // the rest of the task: its failure reported, or its reply sent. An activation that stopped
+  // where it would wait for local activities (a gRPC thread) is resumed on the pool.
+  using Advance =
+      std::function<hugo::Result<hugo::Unit>(Entry&, const ws::PollWorkflowTaskQueueResponse&)>;
+  void Step(std::shared_ptr<Entry> entry, ws::PollWorkflowTaskQueueResponse task,
+            std::function<void()> done, Thread thread, const Advance& advance) {
     const std::string run_id = task.workflow_execution().run_id();
     std::optional<hugo::Error> failed;
     try {
-      hugo::Result<hugo::Unit> ready = Prepare(*entry, task, returned);
-      if (ready.IsSuccess()) {
-        entry->run->AddMessages(task.messages());
-        ready = entry->run->Advance(true);
-      }
+      hugo::Result<hugo::Unit> ready = advance(*entry, task);
       if (ready.IsFailure()) failed = ready.Error();
     } catch (const std::exception& e) {
       std::cerr << "level=error component=hdo-sdk-worker msg=\"workflow task: " << e.what()
@@ -107,11 +192,29 @@ class WorkflowTaskProcessor::Impl {
       done();
       return;
     }
+    if (!failed && entry->run->waiting()) {
+      OnPool([this, entry = std::move(entry), task = std::move(task),
+              done = std::move(done)]() mutable {
+        Step(std::move(entry), std::move(task), std::move(done), Thread::kMayBlock,
+             [](Entry& held, const ws::PollWorkflowTaskQueueResponse&) {
+               return held.run->Resume();
+             });
+      });
+      return;
+    }
     if (failed) {
       Evict(run_id);
-      Fail(task, *failed);
-      entry->busy.release();
-      done();
+      auto report = [this, entry = std::move(entry), task = std::move(task), error = *failed,
+                     done = std::move(done)] {
+        Fail(task, error);  // a blocking call
+        entry->busy.release();
+        done();
+      };
+      if (thread == Thread::kGrpc) {
+        OnPool(std::move(report));
+      } else {
+        report();
+      }
       return;
     }
     if (entry->run->abandoned()) {  // the worker stopped while local activities ran: no reply
@@ -203,17 +306,17 @@ class WorkflowTaskProcessor::Impl {
       completion->done();
       return;
     }
-    // The returned task runs workflow code (and may wait for local activities): not on the
-    // thread that read the answer.
-    auto work = [this, entry = completion->entry, task = std::move(*next),
-                 done = std::move(completion->done)]() mutable {
-      Continue(std::move(entry), std::move(task), true, std::move(done));
-    };
-    if (options_.submit_task) {
-      options_.submit_task(std::move(work));
-    } else {
-      work();
+    // The returned task runs workflow code: on the thread that read the answer only as far as
+    // it does not block (tasks_on_grpc_threads).
+    if (options_.tasks_on_grpc_threads) {
+      Continue(completion->entry, std::move(*next), true, std::move(completion->done),
+               Thread::kGrpc);
+      return;
     }
+    OnPool([this, entry = completion->entry, task = std::move(*next),
+            done = std::move(completion->done)]() mutable {
+      Continue(std::move(entry), std::move(task), true, std::move(done), Thread::kMayBlock);
+    });
   }
 
   std::shared_ptr<Entry> Acquire(const std::string& run_id) {
@@ -260,13 +363,7 @@ class WorkflowTaskProcessor::Impl {
   hugo::Result<hugo::Unit> Prepare(Entry& entry, const ws::PollWorkflowTaskQueueResponse& task,
                                    bool returned) {
     const auto& events = task.history().events();
-    const int64_t next = entry.run ? entry.run->next_event_id() : 0;
-    // (AppendEvents skips the events the run holds.)
-    bool continues = entry.run && !events.empty() &&
-                     (events.begin()->event_id() == next ||
-                      (returned && events.begin()->event_id() < next &&
-                       (events.rbegin()->event_id() >= next || !task.next_page_token().empty())));
-    if (continues) {
+    if (Continues(entry, task, returned)) {
       auto appended = entry.run->AppendEvents(events);
       if (appended.IsFailure()) return appended;
       return FetchRemaining(*entry.run, task.workflow_execution(), task.next_page_token());
@@ -295,6 +392,17 @@ class WorkflowTaskProcessor::Impl {
     entry.run->SetWorkflowId(task.workflow_execution().workflow_id());
     entry.run->execution_context().IncrementReplayCount();
     return hugo::Result<hugo::Unit>::Ok(hugo::Unit{});
+  }
+
+  // Whether the task continues the cached run (AppendEvents skips the events the run holds).
+  static bool Continues(const Entry& entry, const ws::PollWorkflowTaskQueueResponse& task,
+                        bool returned) {
+    const auto& events = task.history().events();
+    const int64_t next = entry.run ? entry.run->next_event_id() : 0;
+    return entry.run && !events.empty() &&
+           (events.begin()->event_id() == next ||
+            (returned && events.begin()->event_id() < next &&
+             (events.rbegin()->event_id() >= next || !task.next_page_token().empty())));
   }
 
   hugo::Result<hugo::Unit> FetchRemaining(WorkflowRun& run,
@@ -453,14 +561,6 @@ class WorkflowTaskProcessor::Impl {
     });
   }
 
-  // Also for WorkflowTaskProcessor::HandleReceived.
- public:
-  const Connection& connection() const { return *connection_; }
-  void FailTask(const ws::PollWorkflowTaskQueueResponse& task, const hugo::Error& error) {
-    Fail(task, error);
-  }
-
- private:
   std::shared_ptr<Connection> connection_;
   std::shared_ptr<const WorkflowRegistry> workflows_;
   LocalActivityRunner local_activities_;
@@ -481,7 +581,11 @@ WorkflowTaskProcessor::~WorkflowTaskProcessor() = default;
 
 void WorkflowTaskProcessor::Handle(ws::PollWorkflowTaskQueueResponse task,
                                    std::function<void()> done) {
-  impl_->Handle(std::move(task), std::move(done));
+  impl_->Handle(std::move(task), std::move(done), Impl::Thread::kMayBlock);
+}
+void WorkflowTaskProcessor::HandleOnGrpcThread(ws::PollWorkflowTaskQueueResponse task,
+                                               std::function<void()> done) {
+  impl_->Handle(std::move(task), std::move(done), Impl::Thread::kGrpc);
 }
 void WorkflowTaskProcessor::Handle(ws::PollWorkflowTaskQueueResponse task) {
   std::latch answered(1);
@@ -489,16 +593,9 @@ void WorkflowTaskProcessor::Handle(ws::PollWorkflowTaskQueueResponse task) {
   answered.wait();
 }
 void WorkflowTaskProcessor::HandleReceived(ws::PollWorkflowTaskQueueResponse task,
-                                           std::function<void()> done) {
-  if (impl_->connection().HasCodecs()) {
-    auto decoded = impl_->connection().DecodeInbound(task);
-    if (decoded.IsFailure()) {
-      impl_->FailTask(task, decoded.Error());
-      done();
-      return;
-    }
-  }
-  Handle(std::move(task), std::move(done));
+                                           std::function<void()> done, bool on_grpc_thread) {
+  impl_->HandleReceived(std::move(task), std::move(done),
+                        on_grpc_thread ? Impl::Thread::kGrpc : Impl::Thread::kMayBlock);
 }
 void WorkflowTaskProcessor::EvictAll() { impl_->EvictAll(); }
 size_t WorkflowTaskProcessor::cached_runs() const { return impl_->cached_runs(); }

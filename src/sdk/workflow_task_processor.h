@@ -47,6 +47,13 @@ struct WorkflowTaskProcessorOptions {
   // Runs a task the server returned in a reply (workflow code) on the worker's pool, not on the
   // gRPC thread that read the reply. Unset: on that thread (tests).
   std::function<void(std::function<void()>)> submit_task;
+  // Workflow code may run on the gRPC thread that received its task (WorkerOptions::
+  // workflow_tasks_on_grpc_threads): a task handed over with `on_grpc_thread`, and a task a reply
+  // returns, runs there until it would block (waiting for local activities, fetching history, a
+  // payload codec, a blocking reply, another task of the run still being answered) or when it
+  // replays a long history; from there it goes on through submit_task. False: every returned
+  // task goes through submit_task.
+  bool tasks_on_grpc_threads = false;
   // Where a reply waits between its attempts (null: the processor's own timer thread).
   std::shared_ptr<TimerThread> timers;
   // The worker's stop past its shutdown grace: a task waiting for local activities is given up
@@ -67,12 +74,16 @@ class WorkflowTaskProcessor {
   // no reply went out). Never throws.
   void Handle(temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task,
               std::function<void()> done);
+  // Handle, called on a gRPC thread (tasks_on_grpc_threads): what would block there goes on
+  // through submit_task.
+  void HandleOnGrpcThread(temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task,
+                          std::function<void()> done);
   // Handle, returning once `done` would run (tests).
   void Handle(temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task);
   // Handles a task as the server sent it: its payloads decoded first (ConnectionOptions::codecs);
   // a task that does not decode fails (RespondWorkflowTaskFailed with the codec's error).
   void HandleReceived(temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse task,
-                      std::function<void()> done);
+                      std::function<void()> done, bool on_grpc_thread = false);
 
   // Drops every cached run (shutdown).
   void EvictAll();

@@ -57,6 +57,14 @@ struct WorkerOptions {
   // workflow task's completion reply and runs here without an activity poll (at most 3 per
   // workflow task, as the Go SDK). Servers that do not support it simply queue the activity.
   bool disable_eager_activities = false;
+  // Workflow code runs on the gRPC thread that received its task (a poll's answer, a completion
+  // that returns the run's next task, an asynchronous start's eager task), saving a hand-off to
+  // the worker's threads per task. A task that would block there goes on on the worker's
+  // threads: one that waits for local activities (from the wait on), fetches history, replays
+  // more than 64 events, answers a legacy query, fails, or runs with payload codecs. Turn it off
+  // when workflow code or workflow interceptors compute for long between waits: they would hold
+  // one of gRPC's few threads, delaying the answers of every call on them.
+  bool workflow_tasks_on_grpc_threads = true;
   // Shutdown waits this long for running tasks, then stops the token of running activities.
   std::chrono::milliseconds shutdown_grace{10000};
   std::chrono::milliseconds default_heartbeat_throttle{30000};
