@@ -314,7 +314,18 @@ WorkflowRun::~WorkflowRun() {
 
 hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
     const google::protobuf::RepeatedPtrField<HistoryEvent>& events) {
-  for (const HistoryEvent& event : events) {
+  return Append(events);
+}
+
+hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
+    google::protobuf::RepeatedPtrField<HistoryEvent>&& events) {
+  return Append(events);
+}
+
+// Events const: copied; mutable: moved (a message moved between two heap messages swaps).
+template <class Events>
+hugo::Result<hugo::Unit> WorkflowRun::Append(Events& events) {
+  for (auto& event : events) {
     if (event.event_id() < next_event_id_) continue;  // already held (a re-sent page)
     if (event.event_id() != next_event_id_) {
       return hugo::Error::From("history event " + std::to_string(event.event_id()) +
@@ -322,7 +333,7 @@ hugo::Result<hugo::Unit> WorkflowRun::AppendEvents(
                                    " held for run " + info_.run_id,
                                std::string(hugo::ErrorCodes::kValidation));
     }
-    events_.push_back(event);
+    events_.push_back(std::move(event));
     ++next_event_id_;
   }
   if (!events_.empty() && info_.run_id.empty()) {

@@ -104,6 +104,8 @@ class WorkflowRun {
 
   // Appends events; error.validation when they do not continue the events held so far.
   hugo::Result<hugo::Unit> AppendEvents(const google::protobuf::RepeatedPtrField<HistoryEvent>& e);
+  // The same, taking the events (a task's, which the run keeps) instead of copying them.
+  hugo::Result<hugo::Unit> AppendEvents(google::protobuf::RepeatedPtrField<HistoryEvent>&& e);
   // Update requests delivered with the task being answered.
   void AddMessages(const google::protobuf::RepeatedPtrField<temporal::api::protocol::v1::Message>&);
 
@@ -319,6 +321,8 @@ class WorkflowRun {
                                    temporal::api::enums::v1::RetryState retry_state);
   static hugo::Error ChildError(const temporal::api::common::v1::WorkflowExecution& execution,
                                 hugo::Error cause);
+  template <class Events>
+  hugo::Result<hugo::Unit> Append(Events& events);
   void RunActivation(const Activation& activation);
   // The activation's loop (workflow code, updates, conditions, local activities) up to its reply,
   // or up to a wait it may not make (waiting_).

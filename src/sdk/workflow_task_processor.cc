@@ -151,7 +151,7 @@ class WorkflowTaskProcessor::Impl {
     }
     const bool may_wait = thread == Thread::kMayBlock;
     Step(std::move(entry), std::move(task), std::move(done), thread,
-         [this, returned, may_wait](Entry& held, const ws::PollWorkflowTaskQueueResponse& t) {
+         [this, returned, may_wait](Entry& held, ws::PollWorkflowTaskQueueResponse& t) {
            hugo::Result<hugo::Unit> ready = Prepare(held, t, returned);
            if (ready.IsFailure()) return ready;
            held.run->AddMessages(t.messages());
@@ -176,7 +176,7 @@ class WorkflowTaskProcessor::Impl {
   // the rest of the task: its failure reported, or its reply sent. An activation that stopped
   // where it would wait for local activities (a gRPC thread) is resumed on the pool.
   using Advance =
-      std::function<hugo::Result<hugo::Unit>(Entry&, const ws::PollWorkflowTaskQueueResponse&)>;
+      std::function<hugo::Result<hugo::Unit>(Entry&, ws::PollWorkflowTaskQueueResponse&)>;
   void Step(std::shared_ptr<Entry> entry, ws::PollWorkflowTaskQueueResponse task,
             std::function<void()> done, Thread thread, const Advance& advance) {
     const std::string run_id = task.workflow_execution().run_id();
@@ -196,9 +196,7 @@ class WorkflowTaskProcessor::Impl {
       OnPool([this, entry = std::move(entry), task = std::move(task),
               done = std::move(done)]() mutable {
         Step(std::move(entry), std::move(task), std::move(done), Thread::kMayBlock,
-             [](Entry& held, const ws::PollWorkflowTaskQueueResponse&) {
-               return held.run->Resume();
-             });
+             [](Entry& held, ws::PollWorkflowTaskQueueResponse&) { return held.run->Resume(); });
       });
       return;
     }
@@ -360,17 +358,18 @@ class WorkflowTaskProcessor::Impl {
   // in the reply of this run's completion (`returned`) continues the run even when it carries
   // the whole history (not sticky): the run holds the events up to it, and its local
   // activities may still be running.
-  hugo::Result<hugo::Unit> Prepare(Entry& entry, const ws::PollWorkflowTaskQueueResponse& task,
+  // The run takes the task's events (nothing reads them from the task afterwards).
+  hugo::Result<hugo::Unit> Prepare(Entry& entry, ws::PollWorkflowTaskQueueResponse& task,
                                    bool returned) {
     const auto& events = task.history().events();
     if (Continues(entry, task, returned)) {
-      auto appended = entry.run->AppendEvents(events);
+      auto appended = entry.run->AppendEvents(std::move(*task.mutable_history()->mutable_events()));
       if (appended.IsFailure()) return appended;
       return FetchRemaining(*entry.run, task.workflow_execution(), task.next_page_token());
     }
     entry.run = NewRun();
     if (!events.empty() && events.begin()->event_id() == 1) {
-      auto appended = entry.run->AppendEvents(events);
+      auto appended = entry.run->AppendEvents(std::move(*task.mutable_history()->mutable_events()));
       if (appended.IsFailure()) return appended;
       auto rest = FetchRemaining(*entry.run, task.workflow_execution(), task.next_page_token());
       if (rest.IsFailure()) return rest;
@@ -422,7 +421,7 @@ class WorkflowTaskProcessor::Impl {
       if (!status.ok()) return StatusToError(status, "fetching the history of " + wf.run_id());
       auto decoded = connection_->DecodeInbound(response);
       if (decoded.IsFailure()) return decoded;
-      auto appended = run.AppendEvents(response.history().events());
+      auto appended = run.AppendEvents(std::move(*response.mutable_history()->mutable_events()));
       if (appended.IsFailure()) return appended;
       token = response.next_page_token();
     }
