@@ -56,7 +56,10 @@ class GrpcThreadTaskTest : public ::testing::Test {
     queue_ = std::string("grpc-thread-") +
              ::testing::UnitTest::GetInstance()->current_test_info()->name();
   }
-  void TearDown() override { JoinThreads(); }
+  void TearDown() override {
+    JoinThreads();  // before the processors the threads use
+    processors_.clear();
+  }
 
   // Joins what submit_task and submit_local_activity started (before their processor goes).
   void JoinThreads() {
@@ -142,8 +145,9 @@ class GrpcThreadTaskTest : public ::testing::Test {
     return false;
   }
 
-  std::unique_ptr<internal::WorkflowTaskProcessor> Processor(bool on_grpc_threads,
-                                                             bool slow_local_activities = false) {
+  // A processor owned by the test (destroyed after the threads it hands work to are joined).
+  internal::WorkflowTaskProcessor& Processor(bool on_grpc_threads,
+                                             bool slow_local_activities = false) {
     internal::WorkflowTaskProcessorOptions options;
     options.namespace_name = kNamespace;
     options.task_queue = queue_;
@@ -164,10 +168,11 @@ class GrpcThreadTaskTest : public ::testing::Test {
         });
       };
     }
-    return std::make_unique<internal::WorkflowTaskProcessor>(
+    processors_.push_back(std::make_unique<internal::WorkflowTaskProcessor>(
         connection_, workflows_,
         [](const ActivityInvocation&) { return ToPayloads(std::string("slow result")); },
-        std::move(options));
+        std::move(options)));
+    return *processors_.back();
   }
 
   // Hands `task` over as a gRPC thread would and waits (with a deadline) for its `done`.
@@ -185,12 +190,14 @@ class GrpcThreadTaskTest : public ::testing::Test {
   std::atomic<int> submitted_{0};
   std::mutex threads_mutex_;
   std::vector<std::thread> threads_;
+  std::vector<std::unique_ptr<internal::WorkflowTaskProcessor>> processors_;
 };
 
 TEST_F(GrpcThreadTaskTest, AShortTaskRunsWhollyOnTheCallingThread) {
   Start("Hello", "grpc-thread-short");
-  auto processor = Processor(true);
-  HandleOnGrpcThread(*processor, Poll());
+  auto task = Poll();
+  ASSERT_FALSE(task.task_token().empty());
+  HandleOnGrpcThread(Processor(true), std::move(task));
   EXPECT_EQ(submitted_.load(), 0);
   auto [type, result] = Ending("grpc-thread-short");
   EXPECT_EQ(type, enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
@@ -205,10 +212,10 @@ TEST_F(GrpcThreadTaskTest, TheTaskAReplyReturnsRunsOnTheThreadThatReadTheReply) 
     const std::string id = std::string("grpc-thread-returned-") + (on_grpc_threads ? "on" : "off");
     Start("WaitForGo", id);
     auto task = Poll();
+    ASSERT_FALSE(task.task_token().empty());
     Signal(id, "tester", 1);  // buffered: the first task is started
     submitted_ = 0;
-    auto processor = Processor(on_grpc_threads);
-    HandleOnGrpcThread(*processor, std::move(task));
+    HandleOnGrpcThread(Processor(on_grpc_threads), std::move(task));
     EXPECT_EQ(submitted_.load(), on_grpc_threads ? 0 : 1);
     auto [type, result] = Ending(id);
     EXPECT_EQ(type, enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
@@ -224,8 +231,7 @@ TEST_F(GrpcThreadTaskTest, ATaskWithALongHistoryToReplayGoesToThePool) {
   for (int i = 0; i < 70; ++i) Signal("grpc-thread-long", "signal " + std::to_string(i), i);
   auto task = Poll();
   ASSERT_GT(task.history().events_size(), 64);
-  auto processor = Processor(true);
-  HandleOnGrpcThread(*processor, std::move(task));
+  HandleOnGrpcThread(Processor(true), std::move(task));
   JoinThreads();
   EXPECT_EQ(submitted_.load(), 1);
   auto [type, result] = Ending("grpc-thread-long");
@@ -237,8 +243,9 @@ TEST_F(GrpcThreadTaskTest, ATaskWithALongHistoryToReplayGoesToThePool) {
 // sent from the pool.
 TEST_F(GrpcThreadTaskTest, AFailedTaskIsReportedFromThePool) {
   Start("NotRegistered", "grpc-thread-failed");
-  auto processor = Processor(true);
-  HandleOnGrpcThread(*processor, Poll());
+  auto task = Poll();
+  ASSERT_FALSE(task.task_token().empty());
+  HandleOnGrpcThread(Processor(true), std::move(task));
   EXPECT_EQ(submitted_.load(), 1);
   EXPECT_TRUE(HasEvent("grpc-thread-failed", enums::EVENT_TYPE_WORKFLOW_TASK_FAILED));
 }
@@ -247,8 +254,9 @@ TEST_F(GrpcThreadTaskTest, AFailedTaskIsReportedFromThePool) {
 // waits for the attempt and completes the run with its marker.
 TEST_F(GrpcThreadTaskTest, AWaitForALocalActivityGoesOnOnThePool) {
   Start("OneLocal", "grpc-thread-local");
-  auto processor = Processor(true, true);
-  HandleOnGrpcThread(*processor, Poll());
+  auto task = Poll();
+  ASSERT_FALSE(task.task_token().empty());
+  HandleOnGrpcThread(Processor(true, true), std::move(task));
   EXPECT_EQ(submitted_.load(), 1);
   EXPECT_TRUE(HasEvent("grpc-thread-local", enums::EVENT_TYPE_MARKER_RECORDED));
   auto [type, result] = Ending("grpc-thread-local");
