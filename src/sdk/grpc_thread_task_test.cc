@@ -98,29 +98,12 @@ class GrpcThreadTaskTest : public ::testing::Test {
   }
 
   void Signal(const std::string& workflow_id, const std::string& by, int n) {
-    wf::SignalWorkflowExecutionRequest signal;
-    signal.set_namespace_(kNamespace);
-    signal.mutable_workflow_execution()->set_workflow_id(workflow_id);
-    signal.set_signal_name("go");
-    auto payloads = ToPayloads(by);
-    ASSERT_TRUE(payloads.IsSuccess());
-    *signal.mutable_input() = payloads.Value();
-    signal.set_request_id(workflow_id + "-signal-" + std::to_string(n));
-    auto sent = Call<wf::SignalWorkflowExecutionResponse>(
-        *connection_, &Connection::Stub::SignalWorkflowExecution, signal, "signal");
-    ASSERT_TRUE(sent.IsSuccess()) << sent.Error().Message();
+    testsupport::SignalWithRawCall(*connection_, kNamespace, workflow_id, "go", by,
+                                   workflow_id + "-signal-" + std::to_string(n));
   }
 
   temporal::api::history::v1::History History(const std::string& workflow_id) {
-    wf::GetWorkflowExecutionHistoryRequest request;
-    request.set_namespace_(kNamespace);
-    request.mutable_execution()->set_workflow_id(workflow_id);
-    auto read = Call<wf::GetWorkflowExecutionHistoryResponse>(
-        *connection_, &Connection::Stub::GetWorkflowExecutionHistory, request, "history");
-    EXPECT_TRUE(read.IsSuccess()) << read.Error().Message();
-    temporal::api::history::v1::History history;
-    if (read.IsSuccess()) history = read.Value().history();
-    return history;
+    return testsupport::HistoryWithRawCall(*connection_, kNamespace, workflow_id);
   }
 
   // The type of the last event of the run's history, and the completion's string result (empty

@@ -44,27 +44,12 @@ class ReturnedTaskTest : public ::testing::Test {
   }
 
   void Signal(const std::string& workflow_id, const std::string& by) {
-    wf::SignalWorkflowExecutionRequest signal;
-    signal.set_namespace_(kNamespace);
-    signal.mutable_workflow_execution()->set_workflow_id(workflow_id);
-    signal.set_signal_name("go");
-    auto payloads = ToPayloads(by);
-    ASSERT_TRUE(payloads.IsSuccess());
-    *signal.mutable_input() = payloads.Value();
-    signal.set_request_id(workflow_id + "-signal");
-    auto sent = Call<wf::SignalWorkflowExecutionResponse>(
-        *connection_, &Connection::Stub::SignalWorkflowExecution, signal, "signal");
-    ASSERT_TRUE(sent.IsSuccess()) << sent.Error().Message();
+    testsupport::SignalWithRawCall(*connection_, kNamespace, workflow_id, "go", by,
+                                   workflow_id + "-signal");
   }
 
   temporal::api::history::v1::History History(const std::string& workflow_id) {
-    wf::GetWorkflowExecutionHistoryRequest request;
-    request.set_namespace_(kNamespace);
-    request.mutable_execution()->set_workflow_id(workflow_id);
-    auto read = Call<wf::GetWorkflowExecutionHistoryResponse>(
-        *connection_, &Connection::Stub::GetWorkflowExecutionHistory, request, "history");
-    EXPECT_TRUE(read.IsSuccess()) << read.Error().Message();
-    return read.IsSuccess() ? read.Value().history() : temporal::api::history::v1::History();
+    return testsupport::HistoryWithRawCall(*connection_, kNamespace, workflow_id);
   }
 
   std::unique_ptr<internal::WorkflowTaskProcessor> Processor(const std::string& sticky_queue) {

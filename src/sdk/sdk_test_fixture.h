@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "call.h"
 #include "hdo/client.h"
 #include "hdo/worker.h"
 #include "testlib/dev_server.h"
@@ -153,6 +154,42 @@ inline temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse StartAn
   status = connection.stub().PollWorkflowTaskQueue(&poll_context, poll, &task);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return task;
+}
+
+// Sends signal `signal_name` with the string `text` to the current run of `workflow_id` with raw
+// gRPC (`request_id` deduplicates it); the failure is reported.
+inline void SignalWithRawCall(Connection& connection, const std::string& namespace_name,
+                              const std::string& workflow_id, const std::string& signal_name,
+                              const std::string& text, const std::string& request_id) {
+  namespace wf = temporal::api::workflowservice::v1;
+  wf::SignalWorkflowExecutionRequest signal;
+  signal.set_namespace_(namespace_name);
+  signal.mutable_workflow_execution()->set_workflow_id(workflow_id);
+  signal.set_signal_name(signal_name);
+  auto payloads = ToPayloads(text);
+  ASSERT_TRUE(payloads.IsSuccess());
+  *signal.mutable_input() = payloads.Value();
+  signal.set_request_id(request_id);
+  auto sent = Call<wf::SignalWorkflowExecutionResponse>(
+      connection, &Connection::Stub::SignalWorkflowExecution, signal, "signal");
+  ASSERT_TRUE(sent.IsSuccess()) << sent.Error().Message();
+}
+
+// The history of the current run of `workflow_id`, read with raw gRPC; empty, with the failure
+// reported, when the call failed.
+inline temporal::api::history::v1::History HistoryWithRawCall(Connection& connection,
+                                                              const std::string& namespace_name,
+                                                              const std::string& workflow_id) {
+  namespace wf = temporal::api::workflowservice::v1;
+  wf::GetWorkflowExecutionHistoryRequest request;
+  request.set_namespace_(namespace_name);
+  request.mutable_execution()->set_workflow_id(workflow_id);
+  auto read = Call<wf::GetWorkflowExecutionHistoryResponse>(
+      connection, &Connection::Stub::GetWorkflowExecutionHistory, request, "history");
+  EXPECT_TRUE(read.IsSuccess()) << read.Error().Message();
+  temporal::api::history::v1::History history;
+  if (read.IsSuccess()) history = read.Value().history();
+  return history;
 }
 
 }  // namespace hdo::testsupport
