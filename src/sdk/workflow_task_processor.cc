@@ -47,8 +47,7 @@ class WorkflowTaskProcessor::Impl {
   // Handles `task` and the tasks the server returns in the replies; `done` runs once the last
   // reply is answered (on the thread that read it, or this one when no reply went out).
   void Handle(ws::PollWorkflowTaskQueueResponse task, std::function<void()> done, Thread thread) {
-    if (thread == Thread::kGrpc && (task.has_query() || connection_->HasCodecs())) {
-      // A legacy query answers with a blocking call; a codec is the application's code.
+    if (thread == Thread::kGrpc && task.has_query()) {  // answered with a blocking call
       OnPool([this, task = std::move(task), done = std::move(done)]() mutable {
         Handle(std::move(task), std::move(done), Thread::kMayBlock);
       });
