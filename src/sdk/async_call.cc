@@ -29,7 +29,9 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
     });
   }
 
-  void Answered(grpc::Status status) {
+  void Answered(grpc::Status answered) {
+    grpc::Status status =
+        AtDeadline(std::move(answered), deadline, std::chrono::system_clock::now());
     const RpcRetryOptions& retry = connection->options().retry;
     if (status.ok() || !MayRetry(status.error_code()) ||
         (retry.maximum_attempts > 0 && attempts >= retry.maximum_attempts)) {

@@ -29,6 +29,11 @@ bool OnGrpcThread();
 bool MayRetry(grpc::StatusCode code);
 // The wait before attempt `attempts` + 1.
 std::chrono::milliseconds RetryWait(const RpcRetryOptions& retry, int attempts);
+// An attempt's status as the caller should read it: CANCELLED once the call's own `deadline` has
+// passed is DEADLINE_EXCEEDED (a Go server resets the stream when the deadline it was sent
+// expires, and that reset can reach the client before the client's own deadline timer fires).
+grpc::Status AtDeadline(grpc::Status status, std::chrono::system_clock::time_point deadline,
+                        std::chrono::system_clock::time_point now);
 
 // Sends one attempt on `context` (prepared with the connection's headers and the call's
 // deadline) and calls `answered` with its status: `stub().async()->Method(&context, &request,

@@ -120,6 +120,25 @@ class CallRetryTest : public ::testing::TestWithParam<bool> {
   int port_ = 0;
 };
 
+// A Go server resets the stream when the deadline it was sent expires; the client may read that
+// CANCELLED before its own deadline timer fires. Past the call's deadline it is the deadline.
+TEST(AtDeadlineTest, ACancelledCallPastItsDeadlineIsADeadlineExceeded) {
+  const auto deadline = std::chrono::system_clock::now();
+  grpc::Status reset(grpc::StatusCode::CANCELLED, "Received RST_STREAM with error code 8");
+  grpc::Status read = internal::AtDeadline(reset, deadline, deadline + milliseconds(1));
+  EXPECT_EQ(read.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(read.error_message(), "Received RST_STREAM with error code 8");
+  EXPECT_EQ(internal::AtDeadline(reset, deadline, deadline).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  // Before the deadline a cancellation is one, and other statuses are left alone.
+  EXPECT_EQ(internal::AtDeadline(reset, deadline, deadline - milliseconds(1)).error_code(),
+            grpc::StatusCode::CANCELLED);
+  grpc::Status unavailable(grpc::StatusCode::UNAVAILABLE, "down");
+  EXPECT_EQ(internal::AtDeadline(unavailable, deadline, deadline + milliseconds(1)).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(internal::AtDeadline(grpc::Status::OK, deadline, deadline + milliseconds(1)).ok());
+}
+
 TEST_P(CallRetryTest, EachStatusThatMayPassIsRetriedUntilTheServerAnswers) {
   auto connection = Connect(Quick());
   for (grpc::StatusCode code :

@@ -121,6 +121,13 @@ bool MayRetry(grpc::StatusCode code) {
   }
 }
 
+grpc::Status AtDeadline(grpc::Status status, std::chrono::system_clock::time_point deadline,
+                        std::chrono::system_clock::time_point now) {
+  if (status.error_code() != grpc::StatusCode::CANCELLED || now < deadline) return status;
+  return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, status.error_message(),
+                      status.error_details());
+}
+
 // The wait before attempt `attempts` + 1.
 std::chrono::milliseconds RetryWait(const RpcRetryOptions& r, int attempts) {
   double wait = static_cast<double>(r.initial_interval.count()) *
@@ -218,7 +225,8 @@ grpc::Status Connection::Invoke(const Attempt& attempt, std::chrono::millisecond
   for (int attempts = 1;; ++attempts) {
     grpc::ClientContext context;
     PrepareUntil(context, deadline);
-    grpc::Status status = attempt(context);
+    grpc::Status status =
+        internal::AtDeadline(attempt(context), deadline, std::chrono::system_clock::now());
     if (status.ok() || !internal::MayRetry(status.error_code())) return status;
     if (retry.maximum_attempts > 0 && attempts >= retry.maximum_attempts) return status;
     const auto wait = internal::RetryWait(retry, attempts);
