@@ -13,10 +13,12 @@
 
 namespace hdo::frontend {
 
-inline void FinishDurable(persistence::Durability* durability, grpc::ServerUnaryReactor* reactor,
-                          grpc::Status status) {
-  durability->AfterDurable([reactor, status = std::move(status)](hugo::Result<hugo::Unit> durable) {
-    reactor->Finish(durable.IsSuccess() ? status : ToGrpcStatus(durable.Error()));
+// `Call` is anything finished by `Finish(grpc::Status)` from any thread: a callback API reactor
+// or an AsyncUnary call (frontend/async_unary.h).
+template <class Call>
+void FinishDurable(persistence::Durability* durability, Call* call, grpc::Status status) {
+  durability->AfterDurable([call, status = std::move(status)](hugo::Result<hugo::Unit> durable) {
+    call->Finish(durable.IsSuccess() ? status : ToGrpcStatus(durable.Error()));
   });
 }
 

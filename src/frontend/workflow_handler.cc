@@ -1,6 +1,7 @@
 #include "frontend/workflow_handler.h"
 
 #include <google/protobuf/generated_message_reflection.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <asio/post.hpp>
@@ -9,6 +10,7 @@
 
 #include "common/uuid.h"
 #include "common/version.h"
+#include "frontend/async_unary.h"
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
 #include "frontend/reply.h"
@@ -46,8 +48,14 @@ WorkflowHandler::WorkflowHandler(NamespaceHandler* namespaces, history::Engine* 
   // otherwise get an UNIMPLEMENTED with an empty message).
   const google::protobuf::ServiceDescriptor& service = Descriptor();
   for (int i = 0; i < service.method_count(); ++i) {
-    if (ImplementedMethods().count(service.method(i)->name()) == 0) {
+    const std::string& name = service.method(i)->name();
+    if (ImplementedMethods().count(name) == 0) {
       MarkMethodGeneric(i);
+    } else if (AsyncMethods().count(name) != 0) {
+      // The generated callback service gave it a handler; without one it is an async method
+      // (ServeAsync). Marking over a callback method keeps the handler, so it is dropped first.
+      MarkMethodCallback(i, nullptr);
+      MarkMethodAsync(i);
     }
   }
 }
@@ -190,11 +198,11 @@ namespace {
 
 // How long a poll may wait: the matching long-poll window, ending a second before the client's
 // deadline so the empty answer arrives before the client gives up (reference: longPollTailRoom).
-std::chrono::milliseconds PollWait(const grpc::CallbackServerContext* context) {
+std::chrono::milliseconds PollWait(std::chrono::system_clock::time_point deadline) {
   constexpr std::chrono::milliseconds kTailRoom = std::chrono::seconds(1);
   constexpr std::chrono::milliseconds kLongPoll = std::chrono::seconds(60);
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      context->deadline() - std::chrono::system_clock::now());
+      deadline - std::chrono::system_clock::now());
   return std::clamp(left - kTailRoom, std::chrono::milliseconds(0), kLongPoll);
 }
 
@@ -205,59 +213,18 @@ class WaitReactor final : public grpc::ServerUnaryReactor {
  public:
   WaitReactor(std::function<void(uint64_t)> cancel, asio::thread_pool* engine_thread)
       : cancel_(std::move(cancel)), engine_thread_(engine_thread) {}
-  // On the engine thread, once the call waits. The request's job was posted before gRPC could
-  // call OnCancel, so the cancel's job (posted after it) reads the id this sets.
-  void SetWaitId(uint64_t id) { state_->id = id; }
-  // Set on gRPC's thread the moment the client goes away: matching skips such a poll at once,
-  // even while the cancel still queues for the engine thread behind other requests.
-  std::shared_ptr<const std::atomic<bool>> Gone() const {
-    return std::shared_ptr<const std::atomic<bool>>(state_, &state_->gone);
-  }
-  void OnCancel() override {
-    state_->gone.store(true);
-    asio::post(*engine_thread_, [cancel = cancel_, state = state_] {
-      if (state->id != 0) cancel(state->id);
-    });
-  }
+  void SetWaitId(uint64_t id) { wait_.SetWaitId(id); }
+  std::shared_ptr<const std::atomic<bool>> Gone() const { return wait_.Gone(); }
+  void OnCancel() override { wait_.Cancel(cancel_, engine_thread_); }
   void OnDone() override { delete this; }
 
  private:
-  struct State {
-    uint64_t id = 0;  // engine thread only
-    std::atomic<bool> gone{false};
-  };
   std::function<void(uint64_t)> cancel_;
   asio::thread_pool* engine_thread_;
-  std::shared_ptr<State> state_ = std::make_shared<State>();
+  WaitState wait_;
 };
 
 }  // namespace
-
-grpc::ServerUnaryReactor* WorkflowHandler::StartWorkflowExecution(
-    grpc::CallbackServerContext* context, const wf::StartWorkflowExecutionRequest* request,
-    wf::StartWorkflowExecutionResponse* response) {
-  return OnStore(context, request, response,
-                 [this, request]() -> hugo::Result<wf::StartWorkflowExecutionResponse> {
-                   auto valid = ValidateStartWorkflow(*request);
-                   if (valid.IsFailure()) return valid.Error();
-                   auto namespace_id = namespaces_->ResolveId(request->namespace_());
-                   if (namespace_id.IsFailure()) return namespace_id.Error();
-                   return engine_->StartWorkflow(namespace_id.Value(), *request);
-                 });
-}
-
-grpc::ServerUnaryReactor* WorkflowHandler::RespondWorkflowTaskCompleted(
-    grpc::CallbackServerContext* context, const wf::RespondWorkflowTaskCompletedRequest* request,
-    wf::RespondWorkflowTaskCompletedResponse* response) {
-  return OnNamespace(
-      context, request, response,
-      [](const wf::RespondWorkflowTaskCompletedRequest& r) {
-        return ValidateRespondWorkflowTaskCompleted(r);
-      },
-      [this, request](const std::string& namespace_id) {
-        return engine_->CompleteWorkflowTask(namespace_id, *request);
-      });
-}
 
 grpc::ServerUnaryReactor* WorkflowHandler::TerminateWorkflowExecution(
     grpc::CallbackServerContext* context, const wf::TerminateWorkflowExecutionRequest* request,
@@ -292,110 +259,6 @@ grpc::ServerUnaryReactor* WorkflowHandler::ShutdownWorker(grpc::CallbackServerCo
         }
         return hugo::Ok(wf::ShutdownWorkerResponse());
       });
-}
-
-// Shared by the poll RPCs: validate on the engine thread, then park through `poll(namespace_id,
-// poller, wait, done)`, which returns the poll id (0 when answered at once).
-template <class Request, class Response, class Validate, class Poll>
-grpc::ServerUnaryReactor* StartPoll(grpc::CallbackServerContext* context, const Request* request,
-                                    Response* response, NamespaceHandler* namespaces,
-                                    matching::Matcher* matcher, asio::thread_pool* engine_thread,
-                                    persistence::Durability* durability, Validate validate,
-                                    Poll poll) {
-  auto* reactor =
-      new WaitReactor([matcher](uint64_t poll_id) { matcher->CancelPoll(poll_id); }, engine_thread);
-  auto wait = PollWait(context);
-  PostToStore(*engine_thread, [=, poll = std::move(poll)] {
-    auto valid = validate(*request);
-    auto namespace_id = valid.IsSuccess() ? namespaces->ResolveId(request->namespace_())
-                                          : hugo::Result<std::string>(valid.Error());
-    if (namespace_id.IsFailure()) {
-      FinishDurable(durability, reactor, ToGrpcStatus(namespace_id.Error()));
-      return;
-    }
-    matching::Poller poller;
-    poller.namespace_name = request->namespace_();
-    poller.task_queue = request->task_queue().name();
-    poller.identity = request->identity();
-    poller.sticky =
-        request->task_queue().kind() == temporal::api::enums::v1::TASK_QUEUE_KIND_STICKY;
-    poller.gone = reactor->Gone();
-    uint64_t poll_id = poll(namespace_id.Value(), std::move(poller), wait,
-                            [durability, reactor, response](Response task) {
-                              *response = std::move(task);
-                              FinishDurable(durability, reactor, grpc::Status::OK);
-                            });
-    // 0: answered at once, and the reactor may already be gone. A parked poll is finished only on
-    // this thread, so its reactor is alive here.
-    if (poll_id != 0) reactor->SetWaitId(poll_id);
-  });
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowTaskQueue(
-    grpc::CallbackServerContext* context, const wf::PollWorkflowTaskQueueRequest* request,
-    wf::PollWorkflowTaskQueueResponse* response) {
-  return StartPoll(
-      context, request, response, namespaces_, matcher_, store_io_, durability_,
-      [](const wf::PollWorkflowTaskQueueRequest& r) { return ValidatePollWorkflowTaskQueue(r); },
-      [this](const std::string& namespace_id, matching::Poller poller,
-             std::chrono::milliseconds wait,
-             std::function<void(wf::PollWorkflowTaskQueueResponse)> done) {
-        return matcher_->PollWorkflowTask(namespace_id, std::move(poller), wait, std::move(done));
-      });
-}
-
-grpc::ServerUnaryReactor* WorkflowHandler::PollActivityTaskQueue(
-    grpc::CallbackServerContext* context, const wf::PollActivityTaskQueueRequest* request,
-    wf::PollActivityTaskQueueResponse* response) {
-  return StartPoll(
-      context, request, response, namespaces_, matcher_, store_io_, durability_,
-      [](const wf::PollActivityTaskQueueRequest& r) { return ValidatePollActivityTaskQueue(r); },
-      [this, request](const std::string& namespace_id, matching::Poller poller,
-                      std::chrono::milliseconds wait,
-                      std::function<void(wf::PollActivityTaskQueueResponse)> done) {
-        // The worker's TaskQueueActivitiesPerSecond: the queue's dispatch rate from now on.
-        if (request->task_queue_metadata().has_max_tasks_per_second()) {
-          poller.max_tasks_per_second =
-              request->task_queue_metadata().max_tasks_per_second().value();
-        }
-        return matcher_->PollActivityTask(namespace_id, std::move(poller), wait, std::move(done));
-      });
-}
-
-grpc::ServerUnaryReactor* WorkflowHandler::GetWorkflowExecutionHistory(
-    grpc::CallbackServerContext* /*context*/, const wf::GetWorkflowExecutionHistoryRequest* request,
-    wf::GetWorkflowExecutionHistoryResponse* response) {
-  // A result poll waits up to the long-poll window: a client that goes away ends its wait.
-  history::Engine* engine = engine_;
-  auto* reactor =
-      new WaitReactor([engine](uint64_t id) { engine->CancelHistoryWait(id); }, store_io_);
-  PostToStore(*store_io_, [this, reactor, request, response] {
-    auto valid =
-        request->has_execution()
-            ? ValidateExecution(request->execution())
-            : hugo::Result<hugo::Unit>(InvalidArgument("Execution is not set on request."));
-    auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
-                                          : hugo::Result<std::string>(valid.Error());
-    if (namespace_id.IsFailure()) {
-      FinishDurable(durability_, reactor, ToGrpcStatus(namespace_id.Error()));
-      return;
-    }
-    uint64_t wait_id = engine_->GetHistory(
-        namespace_id.Value(), *request,
-        [this, reactor, response](hugo::Result<wf::GetWorkflowExecutionHistoryResponse> result) {
-          if (result.IsFailure()) {
-            FinishDurable(durability_, reactor, ToGrpcStatus(result.Error()));
-            return;
-          }
-          *response = std::move(result).Value();
-          FinishDurable(durability_, reactor, grpc::Status::OK);
-        });
-    // 0: answered at once, and the reactor may already be gone; a waiting one is finished only
-    // on this thread, so it is alive here.
-    if (wait_id != 0) reactor->SetWaitId(wait_id);
-  });
-  return reactor;
 }
 
 // --- signals, cancellation, describe
@@ -669,20 +532,6 @@ hugo::Result<Response> Empty(hugo::Result<hugo::Unit> result) {
 }
 
 }  // namespace
-
-grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCompleted(
-    grpc::CallbackServerContext* context, const wf::RespondActivityTaskCompletedRequest* request,
-    wf::RespondActivityTaskCompletedResponse* response) {
-  return OnNamespace(
-      context, request, response,
-      [](const wf::RespondActivityTaskCompletedRequest& r) {
-        return ValidateRespondActivityTaskCompleted(r);
-      },
-      [this, request](const std::string& namespace_id) {
-        return Empty<wf::RespondActivityTaskCompletedResponse>(
-            engine_->CompleteActivity(RefByToken(namespace_id, *request), request->result()));
-      });
-}
 
 grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCompletedById(
     grpc::CallbackServerContext* context,
@@ -1056,6 +905,200 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetSearchAttributes(
     grpc::CallbackServerContext* context, const wf::GetSearchAttributesRequest* request,
     wf::GetSearchAttributesResponse* response) {
   return OnStore(context, request, response, [this] { return visibility_->GetSearchAttributes(); });
+}
+
+// --- the hot path, on the completion-queue API (ServeAsync)
+
+namespace {
+
+// A poll's call: validated on the engine thread, then parked through `poll(namespace_id, poller,
+// wait, done)`, which returns the poll id (0 when answered at once).
+template <class Call, class Validate, class Poll>
+void StartPoll(Call* call, NamespaceHandler* namespaces, asio::thread_pool* engine_thread,
+               persistence::Durability* durability, Validate validate, Poll poll) {
+  auto wait = PollWait(call->deadline());
+  PostToStore(*engine_thread, [=, poll = std::move(poll)] {
+    const auto& request = *call->request();
+    auto valid = validate(request);
+    auto namespace_id = valid.IsSuccess() ? namespaces->ResolveId(request.namespace_())
+                                          : hugo::Result<std::string>(valid.Error());
+    if (namespace_id.IsFailure()) {
+      FinishDurable(durability, call, ToGrpcStatus(namespace_id.Error()));
+      return;
+    }
+    matching::Poller poller;
+    poller.namespace_name = request.namespace_();
+    poller.task_queue = request.task_queue().name();
+    poller.identity = request.identity();
+    poller.sticky = request.task_queue().kind() == temporal::api::enums::v1::TASK_QUEUE_KIND_STICKY;
+    poller.gone = call->Gone();
+    uint64_t poll_id =
+        poll(namespace_id.Value(), std::move(poller), wait,
+             [durability, call](typename std::remove_pointer_t<decltype(call->response())> task) {
+               *call->response() = std::move(task);
+               FinishDurable(durability, call, grpc::Status::OK);
+             });
+    // 0: answered at once, and the call may already be gone. A parked poll is finished only on
+    // this thread, so its call is alive here.
+    if (poll_id != 0) call->SetWaitId(poll_id);
+  });
+}
+
+}  // namespace
+
+const std::set<std::string>& WorkflowHandler::AsyncMethods() {
+  static const std::set<std::string> methods = {
+      "StartWorkflowExecution",       "PollWorkflowTaskQueue",
+      "PollActivityTaskQueue",        "RespondWorkflowTaskCompleted",
+      "RespondActivityTaskCompleted", "GetWorkflowExecutionHistory"};
+  return methods;
+}
+
+template <class Request, class Response, class ServeCall>
+void WorkflowHandler::ServeAsyncMethod(const std::string& name, grpc::ServerCompletionQueue* queue,
+                                       ServeCall serve, std::function<void(uint64_t)> cancel) {
+  using Call = AsyncUnary<Request, Response>;
+  const int index = Descriptor().FindMethodByName(name)->index();
+  auto method = std::make_shared<typename Call::Method>();
+  method->request = [this, index](grpc::ServerContext* context, Request* request,
+                                  grpc::ServerAsyncResponseWriter<Response>* writer,
+                                  grpc::ServerCompletionQueue* call_queue, void* tag) {
+    RequestAsyncUnary(index, context, request, writer, call_queue, call_queue, tag);
+  };
+  method->serve = std::move(serve);
+  method->cancel = std::move(cancel);
+  method->engine_thread = store_io_;
+  // Several calls armed per method, so that a burst of requests does not wait for re-arming.
+  constexpr int kArmed = 16;
+  for (int i = 0; i < kArmed; ++i) Call::Arm(method.get(), queue);
+  async_methods_.push_back(std::move(method));
+}
+
+void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
+  ServeAsyncMethod<wf::StartWorkflowExecutionRequest, wf::StartWorkflowExecutionResponse>(
+      "StartWorkflowExecution", queue, [this](auto* call) {
+        const wf::StartWorkflowExecutionRequest* request = call->request();
+        Serve(call, request, call->response(),
+              [this, request]() -> hugo::Result<wf::StartWorkflowExecutionResponse> {
+                auto valid = ValidateStartWorkflow(*request);
+                if (valid.IsFailure()) return valid.Error();
+                auto namespace_id = namespaces_->ResolveId(request->namespace_());
+                if (namespace_id.IsFailure()) return namespace_id.Error();
+                return engine_->StartWorkflow(namespace_id.Value(), *request);
+              });
+      });
+
+  ServeAsyncMethod<wf::RespondWorkflowTaskCompletedRequest,
+                   wf::RespondWorkflowTaskCompletedResponse>(
+      "RespondWorkflowTaskCompleted", queue, [this](auto* call) {
+        const wf::RespondWorkflowTaskCompletedRequest* request = call->request();
+        ServeOnNamespace(
+            call, request, call->response(),
+            [](const wf::RespondWorkflowTaskCompletedRequest& r) {
+              return ValidateRespondWorkflowTaskCompleted(r);
+            },
+            [this, request](const std::string& namespace_id) {
+              return engine_->CompleteWorkflowTask(namespace_id, *request);
+            });
+      });
+
+  ServeAsyncMethod<wf::RespondActivityTaskCompletedRequest,
+                   wf::RespondActivityTaskCompletedResponse>(
+      "RespondActivityTaskCompleted", queue, [this](auto* call) {
+        const wf::RespondActivityTaskCompletedRequest* request = call->request();
+        ServeOnNamespace(
+            call, request, call->response(),
+            [](const wf::RespondActivityTaskCompletedRequest& r) {
+              return ValidateRespondActivityTaskCompleted(r);
+            },
+            [this, request](const std::string& namespace_id) {
+              return Empty<wf::RespondActivityTaskCompletedResponse>(
+                  engine_->CompleteActivity(RefByToken(namespace_id, *request), request->result()));
+            });
+      });
+
+  matching::Matcher* matcher = matcher_;
+  auto cancel_poll = [matcher](uint64_t poll_id) { matcher->CancelPoll(poll_id); };
+  ServeAsyncMethod<wf::PollWorkflowTaskQueueRequest, wf::PollWorkflowTaskQueueResponse>(
+      "PollWorkflowTaskQueue", queue,
+      [this](auto* call) {
+        StartPoll(
+            call, namespaces_, store_io_, durability_,
+            [](const wf::PollWorkflowTaskQueueRequest& r) {
+              return ValidatePollWorkflowTaskQueue(r);
+            },
+            [this](const std::string& namespace_id, matching::Poller poller,
+                   std::chrono::milliseconds wait,
+                   std::function<void(wf::PollWorkflowTaskQueueResponse)> done) {
+              return matcher_->PollWorkflowTask(namespace_id, std::move(poller), wait,
+                                                std::move(done));
+            });
+      },
+      cancel_poll);
+
+  ServeAsyncMethod<wf::PollActivityTaskQueueRequest, wf::PollActivityTaskQueueResponse>(
+      "PollActivityTaskQueue", queue,
+      [this](auto* call) {
+        const wf::PollActivityTaskQueueRequest* request = call->request();
+        StartPoll(
+            call, namespaces_, store_io_, durability_,
+            [](const wf::PollActivityTaskQueueRequest& r) {
+              return ValidatePollActivityTaskQueue(r);
+            },
+            [this, request](const std::string& namespace_id, matching::Poller poller,
+                            std::chrono::milliseconds wait,
+                            std::function<void(wf::PollActivityTaskQueueResponse)> done) {
+              // The worker's TaskQueueActivitiesPerSecond: the queue's dispatch rate from now on.
+              if (request->task_queue_metadata().has_max_tasks_per_second()) {
+                poller.max_tasks_per_second =
+                    request->task_queue_metadata().max_tasks_per_second().value();
+              }
+              return matcher_->PollActivityTask(namespace_id, std::move(poller), wait,
+                                                std::move(done));
+            });
+      },
+      cancel_poll);
+
+  // A result poll waits up to the long-poll window: a client that goes away ends its wait.
+  history::Engine* engine = engine_;
+  ServeAsyncMethod<wf::GetWorkflowExecutionHistoryRequest, wf::GetWorkflowExecutionHistoryResponse>(
+      "GetWorkflowExecutionHistory", queue,
+      [this](auto* call) {
+        PostToStore(*store_io_, [this, call] {
+          const wf::GetWorkflowExecutionHistoryRequest& request = *call->request();
+          auto valid =
+              request.has_execution()
+                  ? ValidateExecution(request.execution())
+                  : hugo::Result<hugo::Unit>(InvalidArgument("Execution is not set on request."));
+          auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request.namespace_())
+                                                : hugo::Result<std::string>(valid.Error());
+          if (namespace_id.IsFailure()) {
+            FinishDurable(durability_, call, ToGrpcStatus(namespace_id.Error()));
+            return;
+          }
+          uint64_t wait_id = engine_->GetHistory(
+              namespace_id.Value(), request,
+              [this, call](hugo::Result<wf::GetWorkflowExecutionHistoryResponse> result) {
+                if (result.IsFailure()) {
+                  FinishDurable(durability_, call, ToGrpcStatus(result.Error()));
+                  return;
+                }
+                *call->response() = std::move(result).Value();
+                FinishDurable(durability_, call, grpc::Status::OK);
+              });
+          // 0: answered at once, and the call may already be gone; a waiting one is finished
+          // only on this thread, so it is alive here.
+          if (wait_id != 0) call->SetWaitId(wait_id);
+        });
+      },
+      [engine](uint64_t id) { engine->CancelHistoryWait(id); });
+}
+
+void WorkflowHandler::RunCompletionQueue(grpc::ServerCompletionQueue* queue) {
+  pthread_setname_np(pthread_self(), "hdo-grpc-cq");
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue->Next(&tag, &ok)) static_cast<CompletionTag*>(tag)->Proceed(ok);
 }
 
 }  // namespace hdo::frontend

@@ -1,5 +1,6 @@
-// The frontend's handler of temporal.api.workflowservice.v1.WorkflowService (gRPC callback API:
-// no thread is held while a call waits).
+// The frontend's handler of temporal.api.workflowservice.v1.WorkflowService (gRPC's callback API,
+// and its completion-queue API for the hot path's calls, AsyncMethods(): no thread is held while
+// a call waits).
 //
 // Owned by the server; one instance serves every connection and is thread-safe (its own state is
 // immutable after construction). Calls that touch the store are posted to the store IO executor,
@@ -12,8 +13,11 @@
 #include <google/protobuf/descriptor.h>
 
 #include <asio/thread_pool.hpp>
+#include <functional>
+#include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/uuid.h"
 #include "history/engine.h"
@@ -51,6 +55,15 @@ class WorkflowHandler final
   // The protobuf descriptor of WorkflowService (every RPC, in service.proto order).
   static const google::protobuf::ServiceDescriptor& Descriptor();
 
+  // The calls of the hot path (AsyncMethods(): starts, polls, task completions, result waits)
+  // are served on gRPC's completion-queue API (frontend/async_unary.h), every other one on the
+  // callback API. Arms those methods' calls on `queue`; call once, after the server started,
+  // and run RunCompletionQueue on the queue's threads.
+  static const std::set<std::string>& AsyncMethods();
+  void ServeAsync(grpc::ServerCompletionQueue* queue);
+  // A completion-queue thread: takes and runs the queue's tags until it is shut down and drained.
+  static void RunCompletionQueue(grpc::ServerCompletionQueue* queue);
+
   grpc::ServerUnaryReactor* GetSystemInfo(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::GetSystemInfoRequest* request,
@@ -73,26 +86,6 @@ class WorkflowHandler final
       const temporal::api::workflowservice::v1::UpdateNamespaceRequest* request,
       temporal::api::workflowservice::v1::UpdateNamespaceResponse* response) override;
 
-  grpc::ServerUnaryReactor* StartWorkflowExecution(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest* request,
-      temporal::api::workflowservice::v1::StartWorkflowExecutionResponse* response) override;
-  grpc::ServerUnaryReactor* PollWorkflowTaskQueue(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::PollWorkflowTaskQueueRequest* request,
-      temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse* response) override;
-  grpc::ServerUnaryReactor* PollActivityTaskQueue(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::PollActivityTaskQueueRequest* request,
-      temporal::api::workflowservice::v1::PollActivityTaskQueueResponse* response) override;
-  grpc::ServerUnaryReactor* RespondWorkflowTaskCompleted(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedRequest* request,
-      temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedResponse* response) override;
-  grpc::ServerUnaryReactor* GetWorkflowExecutionHistory(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest* request,
-      temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryResponse* response) override;
   grpc::ServerUnaryReactor* TerminateWorkflowExecution(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::TerminateWorkflowExecutionRequest* request,
@@ -147,10 +140,6 @@ class WorkflowHandler final
       const temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatByIdRequest* request,
       temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatByIdResponse* response)
       override;
-  grpc::ServerUnaryReactor* RespondActivityTaskCompleted(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RespondActivityTaskCompletedRequest* request,
-      temporal::api::workflowservice::v1::RespondActivityTaskCompletedResponse* response) override;
   grpc::ServerUnaryReactor* RespondActivityTaskCompletedById(
       grpc::CallbackServerContext* context,
       const temporal::api::workflowservice::v1::RespondActivityTaskCompletedByIdRequest* request,
@@ -292,15 +281,26 @@ class WorkflowHandler final
       temporal::api::workflowservice::v1::ListBatchOperationsResponse* response) override;
 
  private:
-  // Runs `call()` (returning hugo::Result<Response>) on the store IO thread and finishes the
-  // reactor there with the response or the error's gRPC status. A request larger than
-  // kRequestBytesMax is refused first, on the calling thread (RefuseIfTooLarge).
+  // Runs `run()` (returning hugo::Result<Response>) on the store IO thread and finishes `reply`
+  // (a reactor or an AsyncUnary call, frontend/reply.h) there with the response or the error's
+  // gRPC status. A request larger than kRequestBytesMax is refused first, on the calling thread.
+  template <class Reply, class Response, class Run>
+  void Serve(Reply* reply, const google::protobuf::Message* request, Response* response, Run run);
+  // The common shape of a unary RPC on a namespace: `validate(request)` (pure), the namespace
+  // resolved, then `run(namespace_id)` on the engine thread.
+  template <class Reply, class Request, class Response, class Validate, class Run>
+  void ServeOnNamespace(Reply* reply, const Request* request, Response* response, Validate validate,
+                        Run run);
+  // One AsyncMethods() method on `queue`: `serve(AsyncUnary<Request, Response>*)` for each call;
+  // `cancel(wait id)` on the engine thread for a waiting call whose client went away.
+  template <class Request, class Response, class ServeCall>
+  void ServeAsyncMethod(const std::string& name, grpc::ServerCompletionQueue* queue,
+                        ServeCall serve, std::function<void(uint64_t)> cancel = {});
+  // Serve and ServeOnNamespace for a callback API call: its default reactor.
   template <class Response, class Call>
   grpc::ServerUnaryReactor* OnStore(grpc::CallbackServerContext* context,
                                     const google::protobuf::Message* request, Response* response,
                                     Call call);
-  // The common shape of a unary RPC on a namespace: `validate(request)` (pure), the namespace
-  // resolved, then `call(namespace_id)` on the engine thread.
   template <class Request, class Response, class Validate, class Call>
   grpc::ServerUnaryReactor* OnNamespace(grpc::CallbackServerContext* context,
                                         const Request* request, Response* response,
@@ -316,6 +316,8 @@ class WorkflowHandler final
   persistence::Durability* durability_;
   // Ids of updates sent without one (used on the engine thread only).
   UuidGenerator update_ids_;
+  // The AsyncUnary methods (ServeAsync), alive as long as their calls.
+  std::vector<std::shared_ptr<void>> async_methods_;
 };
 
 }  // namespace hdo::frontend

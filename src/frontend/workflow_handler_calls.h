@@ -2,6 +2,8 @@
 // implement them (workflow_handler.cc, workflow_handler_schedules.cc). Private to src/frontend.
 #pragma once
 
+#include <optional>
+
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
 #include "frontend/reply.h"
@@ -16,34 +18,64 @@ namespace hdo::frontend {
 // gRPC receive limit is above this (server.cc) so that the request reaches the frontend.
 inline constexpr size_t kRequestBytesMax = size_t{4} * 1024 * 1024;
 
+// That refusal when `request` is too large; nullopt otherwise.
+inline std::optional<grpc::Status> TooLarge(const google::protobuf::Message& request) {
+  const size_t bytes = request.ByteSizeLong();
+  if (bytes <= kRequestBytesMax) return std::nullopt;
+  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                      "grpc: received message larger than max (" + std::to_string(bytes) + " vs. " +
+                          std::to_string(kRequestBytesMax) + ")");
+}
+
 // A reactor finished with that refusal when `request` is too large; nullptr otherwise.
 inline grpc::ServerUnaryReactor* RefuseIfTooLarge(grpc::CallbackServerContext* context,
                                                   const google::protobuf::Message& request) {
-  const size_t bytes = request.ByteSizeLong();
-  if (bytes <= kRequestBytesMax) return nullptr;
+  std::optional<grpc::Status> refusal = TooLarge(request);
+  if (!refusal.has_value()) return nullptr;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                               "grpc: received message larger than max (" + std::to_string(bytes) +
-                                   " vs. " + std::to_string(kRequestBytesMax) + ")"));
+  reactor->Finish(*refusal);
   return reactor;
+}
+
+template <class Reply, class Response, class Run>
+void WorkflowHandler::Serve(Reply* reply, const google::protobuf::Message* request,
+                            Response* response, Run run) {
+  if (std::optional<grpc::Status> refusal = TooLarge(*request)) {
+    reply->Finish(*refusal);
+    return;
+  }
+  // The request and response live until Finish, so the posted work may use them.
+  PostToStore(*store_io_, [this, reply, response, run = std::move(run)]() mutable {
+    auto result = run();
+    if (result.IsFailure()) {
+      FinishDurable(durability_, reply, ToGrpcStatus(result.Error()));
+      return;
+    }
+    *response = std::move(result).Value();
+    FinishDurable(durability_, reply, grpc::Status::OK);
+  });
+}
+
+template <class Reply, class Request, class Response, class Validate, class Run>
+void WorkflowHandler::ServeOnNamespace(Reply* reply, const Request* request, Response* response,
+                                       Validate validate, Run run) {
+  Serve(reply, request, response,
+        [this, request, validate = std::move(validate),
+         run = std::move(run)]() -> hugo::Result<Response> {
+          auto valid = validate(*request);
+          if (valid.IsFailure()) return valid.Error();
+          auto namespace_id = namespaces_->ResolveId(request->namespace_());
+          if (namespace_id.IsFailure()) return namespace_id.Error();
+          return run(namespace_id.Value());
+        });
 }
 
 template <class Response, class Call>
 grpc::ServerUnaryReactor* WorkflowHandler::OnStore(grpc::CallbackServerContext* context,
                                                    const google::protobuf::Message* request,
                                                    Response* response, Call call) {
-  if (grpc::ServerUnaryReactor* refused = RefuseIfTooLarge(context, *request)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // The request and response live until Finish, so the posted work may use them.
-  PostToStore(*store_io_, [this, reactor, response, call = std::move(call)]() mutable {
-    auto result = call();
-    if (result.IsFailure()) {
-      FinishDurable(durability_, reactor, ToGrpcStatus(result.Error()));
-      return;
-    }
-    *response = std::move(result).Value();
-    FinishDurable(durability_, reactor, grpc::Status::OK);
-  });
+  Serve(reactor, request, response, std::move(call));
   return reactor;
 }
 
@@ -51,15 +83,9 @@ template <class Request, class Response, class Validate, class Call>
 grpc::ServerUnaryReactor* WorkflowHandler::OnNamespace(grpc::CallbackServerContext* context,
                                                        const Request* request, Response* response,
                                                        Validate validate, Call call) {
-  return OnStore(context, request, response,
-                 [this, request, validate = std::move(validate),
-                  call = std::move(call)]() -> hugo::Result<Response> {
-                   auto valid = validate(*request);
-                   if (valid.IsFailure()) return valid.Error();
-                   auto namespace_id = namespaces_->ResolveId(request->namespace_());
-                   if (namespace_id.IsFailure()) return namespace_id.Error();
-                   return call(namespace_id.Value());
-                 });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ServeOnNamespace(reactor, request, response, std::move(validate), std::move(call));
+  return reactor;
 }
 
 }  // namespace hdo::frontend

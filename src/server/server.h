@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hugo/result.h"
@@ -209,6 +210,11 @@ class Server {
   std::unique_ptr<frontend::OperatorHandler> operator_handler_;
   std::unique_ptr<frontend::UnimplementedService> unimplemented_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  // The completion queue of the hot path's calls (WorkflowHandler::ServeAsync) and its threads,
+  // which poll it and run those calls' code; shut down after the store thread, the last that
+  // finishes such calls.
+  std::unique_ptr<grpc::ServerCompletionQueue> completion_queue_;
+  std::vector<std::thread> completion_threads_;
   std::unique_ptr<HttpServer> metrics_server_;
   int metrics_port_ = 0;
   // The default metrics port was in use: warned about once the server has started.
