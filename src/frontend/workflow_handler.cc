@@ -978,14 +978,12 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
   ServeAsyncMethod<wf::StartWorkflowExecutionRequest, wf::StartWorkflowExecutionResponse>(
       "StartWorkflowExecution", queue, [this](auto* call) {
         const wf::StartWorkflowExecutionRequest* request = call->request();
-        Serve(call, request, call->response(),
-              [this, request]() -> hugo::Result<wf::StartWorkflowExecutionResponse> {
-                auto valid = ValidateStartWorkflow(*request);
-                if (valid.IsFailure()) return valid.Error();
-                auto namespace_id = namespaces_->ResolveId(request->namespace_());
-                if (namespace_id.IsFailure()) return namespace_id.Error();
-                return engine_->StartWorkflow(namespace_id.Value(), *request);
-              });
+        ServeOnNamespace(
+            call, request, call->response(),
+            [](const wf::StartWorkflowExecutionRequest& r) { return ValidateStartWorkflow(r); },
+            [this, request](const std::string& namespace_id) {
+              return engine_->StartWorkflow(namespace_id, *request);
+            });
       });
 
   ServeAsyncMethod<wf::RespondWorkflowTaskCompletedRequest,

@@ -18,7 +18,6 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/process_metrics.h"
-#include "frontend/async_unary.h"
 #include "frontend/namespace_handler.h"
 #include "frontend/operator_handler.h"
 #include "frontend/unimplemented_service.h"
