@@ -1,12 +1,17 @@
-// Unary WorkflowService calls served on gRPC's completion-queue API instead of its callback API:
-// the calls of the hot path (docs/architecture/frontend.md). gRPC 1.51 runs a callback method's
-// code on an executor thread that the polling thread hands each event to; a completion queue
-// whose own threads poll and run the code saves that hand-off, twice per call (the request's
-// arrival and the call's end): hdo-bench-rpc measured 34 against 20 µs of server CPU per call
-// at 200 calls in flight (docs/performance.md, session 33).
+// gRPC's completion-queue API for every call hdo serves (docs/adr/0017): unary calls
+// (AsyncUnary), the generated services with all their methods on it (CompletionQueueService), and
+// the tag type that the queue's threads run (CompletionTag).
 //
-// A call's life: armed (one call per method always waits for the next request), arrived (the
-// next one is armed and the method's Serve runs, on a completion-queue thread), finished by
+// gRPC 1.51 runs a callback method's code on an executor thread that the polling thread hands each
+// event to, and as long as one callback method (or callback generic service, or its default
+// health service) is registered it also starts "nexting" threads that poll the same connections:
+// a completion queue whose own threads poll and run the code saves those hand-offs. hdo-bench-rpc
+// measured 34 against 20 µs of server CPU per call at 200 calls in flight (docs/performance.md,
+// session 33); with no callback method left, the server's CPU per workflow fell another 5-7 %
+// (session 34).
+//
+// A unary call's life: armed (calls of each method always wait for the next requests), arrived
+// (the next one is armed and the method's serve runs, on a completion-queue thread), finished by
 // Finish from any thread (the engine thread, after the commit), and deleted once gRPC has
 // returned every tag it holds (the finish, and for a waiting call the notice that the call is
 // done, which says whether the client went away).
@@ -15,6 +20,7 @@
 // completion queue's threads.
 #pragma once
 
+#include <google/protobuf/descriptor.h>
 #include <grpcpp/grpcpp.h>
 
 #include <asio/post.hpp>
@@ -22,9 +28,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <utility>
 
 namespace hdo::frontend {
@@ -38,8 +48,41 @@ class CompletionTag {
   ~CompletionTag() = default;
 };
 
-// The wait of a long poll or of a result wait (shared by the callback API's WaitReactor and
-// AsyncUnary): the engine's id for it, and whether the client went away.
+// A tag that runs one step of an object: `(object->*step)(ok)`.
+template <class T>
+class StepTag final : public CompletionTag {
+ public:
+  StepTag(T* object, void (T::*step)(bool)) : object_(object), step_(step) {}
+  void Proceed(bool ok) override { (object_->*step_)(ok); }
+
+ private:
+  T* object_;
+  void (T::*step_)(bool);
+};
+
+// A generated service (its synchronous `Service` class, which declares every method) with the
+// methods named in `served` on the completion-queue API and every other one left to the server's
+// generic service (UnimplementedService). No method stays on the synchronous or callback API,
+// each of which would start gRPC threads of its own.
+template <class GeneratedService>
+class CompletionQueueService final : public GeneratedService {
+ public:
+  CompletionQueueService(const google::protobuf::ServiceDescriptor& descriptor,
+                         const std::set<std::string>& served) {
+    for (int i = 0; i < descriptor.method_count(); ++i) {
+      if (served.count(descriptor.method(i)->name()) != 0) {
+        this->MarkMethodAsync(i);
+      } else {
+        this->MarkMethodGeneric(i);
+      }
+    }
+  }
+  using grpc::Service::RequestAsyncServerStreaming;
+  using grpc::Service::RequestAsyncUnary;
+};
+
+// The wait of a waiting AsyncUnary call (a long poll, a result wait, a query, an update): the
+// engine's id for it, and whether the client went away.
 class WaitState {
  public:
   // On the engine thread, once the call waits.
@@ -104,16 +147,6 @@ class AsyncUnary final {
   std::shared_ptr<const std::atomic<bool>> Gone() const { return wait_->Gone(); }
 
  private:
-  class Tag final : public CompletionTag {
-   public:
-    Tag(AsyncUnary* call, void (AsyncUnary::*step)(bool)) : call_(call), step_(step) {}
-    void Proceed(bool ok) override { (call_->*step_)(ok); }
-
-   private:
-    AsyncUnary* call_;
-    void (AsyncUnary::*step_)(bool);
-  };
-
   AsyncUnary(const Method* method, grpc::ServerCompletionQueue* queue)
       : method_(method), queue_(queue), writer_(&context_), refs_(method->cancel ? 2 : 1) {
     // Before the call starts (gRPC's rule); gRPC returns this tag only for a call that started.
@@ -150,9 +183,48 @@ class AsyncUnary final {
   grpc::ServerAsyncResponseWriter<Response> writer_;
   std::optional<WaitState> wait_;  // a waiting call's
   std::atomic<int> refs_;          // tags gRPC still holds once the call started
-  Tag arrived_{this, &AsyncUnary::Arrived};
-  Tag finished_{this, &AsyncUnary::Finished};
-  Tag done_{this, &AsyncUnary::Done};
+  StepTag<AsyncUnary> arrived_{this, &AsyncUnary::Arrived};
+  StepTag<AsyncUnary> finished_{this, &AsyncUnary::Finished};
+  StepTag<AsyncUnary> done_{this, &AsyncUnary::Done};
 };
+
+// Serves the unary method `name` of `service` (described by `descriptor`) on `queue`: `armed`
+// calls wait for requests, each request is served by `serve(call)`, and for a waiting method
+// `cancel(wait id)` runs on `engine_thread` when a client goes away. Returns the method, which must
+// outlive its calls (until the queue is drained). A name or message type that does not match the
+// descriptor is a bug of the caller: it aborts at start.
+template <class Request, class Response, class Service>
+std::shared_ptr<void> ServeUnary(Service* service,
+                                 const google::protobuf::ServiceDescriptor& descriptor,
+                                 const std::string& name, grpc::ServerCompletionQueue* queue,
+                                 int armed,
+                                 std::function<void(AsyncUnary<Request, Response>*)> serve,
+                                 std::function<void(uint64_t)> cancel,
+                                 asio::thread_pool* engine_thread) {
+  using Call = AsyncUnary<Request, Response>;
+  const google::protobuf::MethodDescriptor* found = descriptor.FindMethodByName(name);
+  if (found == nullptr || found->input_type() != Request::descriptor() ||
+      found->output_type() != Response::descriptor()) {
+    std::fprintf(stderr, "hdo: internal error: %s.%s is not served with its message types\n",
+                 descriptor.full_name().c_str(), name.c_str());
+    std::abort();
+  }
+  const int index = found->index();
+  auto method = std::make_shared<typename Call::Method>();
+  method->request = [service, index](grpc::ServerContext* context, Request* request,
+                                     grpc::ServerAsyncResponseWriter<Response>* writer,
+                                     grpc::ServerCompletionQueue* call_queue, void* tag) {
+    service->RequestAsyncUnary(index, context, request, writer, call_queue, call_queue, tag);
+  };
+  method->serve = std::move(serve);
+  method->cancel = std::move(cancel);
+  method->engine_thread = engine_thread;
+  for (int i = 0; i < armed; ++i) Call::Arm(method.get(), queue);
+  return method;
+}
+
+// A completion-queue thread: takes and runs the queue's tags (all CompletionTags) until it is shut
+// down and drained.
+void RunCompletionQueue(grpc::ServerCompletionQueue* queue);
 
 }  // namespace hdo::frontend

@@ -3,7 +3,7 @@
 // messages where SDKs or tools match on them), then reads or writes the NamespaceStore.
 //
 // Owned by the server. Not thread-safe: every call runs on the store IO thread, which owns the
-// store; the gRPC handlers post to it and finish their reactors from there.
+// store; the gRPC handlers post to it and finish their calls from there.
 #pragma once
 
 #include <chrono>

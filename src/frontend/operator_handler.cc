@@ -3,6 +3,7 @@
 #include <google/protobuf/generated_message_reflection.h>
 
 #include <asio/post.hpp>
+#include <cstdlib>
 #include <set>
 #include <string>
 
@@ -18,31 +19,55 @@ namespace hdo::frontend {
 
 namespace op = temporal::api::operatorservice::v1;
 
+namespace {
+
+const google::protobuf::ServiceDescriptor& OperatorDescriptor() {
+  // Built by its file's static initializer, which this call keeps linked in.
+  static const google::protobuf::ServiceDescriptor* descriptor = [] {
+    google::protobuf::internal::AssignDescriptors(
+        &descriptor_table_temporal_2fapi_2foperatorservice_2fv1_2fservice_2eproto);
+    return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+        "temporal.api.operatorservice.v1.OperatorService");
+  }();
+  if (descriptor == nullptr) std::abort();
+  return *descriptor;
+}
+
+// As in WorkflowHandler: the RPCs not implemented here are left to the generic service.
+const std::set<std::string>& Implemented() {
+  static const std::set<std::string> methods = {"AddSearchAttributes", "RemoveSearchAttributes",
+                                                "ListSearchAttributes"};
+  return methods;
+}
+
+}  // namespace
+
 OperatorHandler::OperatorHandler(NamespaceHandler* namespaces, Visibility* visibility,
                                  asio::thread_pool* store_io, persistence::Durability* durability)
     : namespaces_(namespaces),
       visibility_(visibility),
       store_io_(store_io),
-      durability_(durability) {
-  // As in WorkflowHandler: the RPCs not implemented here are left to the generic service.
-  static const std::set<std::string> kImplemented = {
-      "AddSearchAttributes", "RemoveSearchAttributes", "ListSearchAttributes"};
-  google::protobuf::internal::AssignDescriptors(
-      &descriptor_table_temporal_2fapi_2foperatorservice_2fv1_2fservice_2eproto);
-  const google::protobuf::ServiceDescriptor* service =
-      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-          "temporal.api.operatorservice.v1.OperatorService");
-  for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
-    if (kImplemented.count(service->method(i)->name()) == 0) MarkMethodGeneric(i);
-  }
+      durability_(durability),
+      service_(OperatorDescriptor(), Implemented()) {}
+
+template <class Request, class Response>
+void OperatorHandler::Add(const std::string& name, grpc::ServerCompletionQueue* queue,
+                          void (OperatorHandler::*serve)(AsyncUnary<Request, Response>*)) {
+  methods_.push_back(ServeUnary<Request, Response>(
+      &service_, OperatorDescriptor(), name, queue, 2,
+      [this, serve](AsyncUnary<Request, Response>* call) { (this->*serve)(call); }, {}, store_io_));
 }
 
-template <class Request, class Response, class Call>
-grpc::ServerUnaryReactor* OperatorHandler::OnNamespace(grpc::CallbackServerContext* context,
-                                                       const Request* request, Response* response,
-                                                       Call call) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  PostToStore(*store_io_, [this, reactor, request, response, call = std::move(call)] {
+void OperatorHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
+  Add("AddSearchAttributes", queue, &OperatorHandler::AddSearchAttributes);
+  Add("RemoveSearchAttributes", queue, &OperatorHandler::RemoveSearchAttributes);
+  Add("ListSearchAttributes", queue, &OperatorHandler::ListSearchAttributes);
+}
+
+template <class Request, class Response, class Run>
+void OperatorHandler::OnNamespace(AsyncUnary<Request, Response>* call, Run run) {
+  PostToStore(*store_io_, [this, call, run = std::move(run)] {
+    const Request* request = call->request();
     auto result = [&]() -> hugo::Result<Response> {
       // OperatorService words it differently from WorkflowService ("Namespace not set ...").
       if (request->namespace_().empty()) {
@@ -50,38 +75,36 @@ grpc::ServerUnaryReactor* OperatorHandler::OnNamespace(grpc::CallbackServerConte
       }
       auto namespace_id = namespaces_->ResolveId(request->namespace_());
       if (namespace_id.IsFailure()) return namespace_id.Error();
-      return call(namespace_id.Value());
+      return run(namespace_id.Value());
     }();
     if (result.IsFailure()) {
-      FinishDurable(durability_, reactor, ToGrpcStatus(result.Error()));
+      FinishDurable(durability_, call, ToGrpcStatus(result.Error()));
       return;
     }
-    *response = std::move(result).Value();
-    FinishDurable(durability_, reactor, grpc::Status::OK);
+    *call->response() = std::move(result).Value();
+    FinishDurable(durability_, call, grpc::Status::OK);
   });
-  return reactor;
 }
 
-grpc::ServerUnaryReactor* OperatorHandler::AddSearchAttributes(
-    grpc::CallbackServerContext* context, const op::AddSearchAttributesRequest* request,
-    op::AddSearchAttributesResponse* response) {
-  return OnNamespace(context, request, response, [this, request](const std::string& namespace_id) {
+void OperatorHandler::AddSearchAttributes(
+    AsyncUnary<op::AddSearchAttributesRequest, op::AddSearchAttributesResponse>* call) {
+  const op::AddSearchAttributesRequest* request = call->request();
+  OnNamespace(call, [this, request](const std::string& namespace_id) {
     return visibility_->AddSearchAttributes(namespace_id, *request);
   });
 }
 
-grpc::ServerUnaryReactor* OperatorHandler::RemoveSearchAttributes(
-    grpc::CallbackServerContext* context, const op::RemoveSearchAttributesRequest* request,
-    op::RemoveSearchAttributesResponse* response) {
-  return OnNamespace(context, request, response, [this, request](const std::string& namespace_id) {
+void OperatorHandler::RemoveSearchAttributes(
+    AsyncUnary<op::RemoveSearchAttributesRequest, op::RemoveSearchAttributesResponse>* call) {
+  const op::RemoveSearchAttributesRequest* request = call->request();
+  OnNamespace(call, [this, request](const std::string& namespace_id) {
     return visibility_->RemoveSearchAttributes(namespace_id, *request);
   });
 }
 
-grpc::ServerUnaryReactor* OperatorHandler::ListSearchAttributes(
-    grpc::CallbackServerContext* context, const op::ListSearchAttributesRequest* request,
-    op::ListSearchAttributesResponse* response) {
-  return OnNamespace(context, request, response, [this](const std::string& namespace_id) {
+void OperatorHandler::ListSearchAttributes(
+    AsyncUnary<op::ListSearchAttributesRequest, op::ListSearchAttributesResponse>* call) {
+  OnNamespace(call, [this](const std::string& namespace_id) {
     return visibility_->ListSearchAttributes(namespace_id);
   });
 }

@@ -2,12 +2,16 @@
 // attributes of a namespace (Add/List/RemoveSearchAttributes). Every other OperatorService RPC
 // is left to UnimplementedService.
 //
-// Owned by the server; thread-safe like WorkflowHandler: its calls are posted to the store IO
-// thread, which finishes their reactors.
+// Owned by the server; thread-safe like WorkflowHandler, and like it on gRPC's completion-queue
+// API: its calls are posted to the store IO thread, which finishes them.
 #pragma once
 
 #include <asio/thread_pool.hpp>
+#include <memory>
+#include <string>
+#include <vector>
 
+#include "frontend/async_unary.h"
 #include "persistence/durability.h"
 #include "temporal/api/operatorservice/v1/service.grpc.pb.h"
 
@@ -16,36 +20,41 @@ namespace hdo::frontend {
 class NamespaceHandler;
 class Visibility;
 
-class OperatorHandler final
-    : public temporal::api::operatorservice::v1::OperatorService::CallbackService {
+class OperatorHandler final {
  public:
   // `namespaces` and `visibility` run only on `store_io`; all outlive the gRPC server.
   OperatorHandler(NamespaceHandler* namespaces, Visibility* visibility, asio::thread_pool* store_io,
                   persistence::Durability* durability);
 
-  grpc::ServerUnaryReactor* AddSearchAttributes(
-      grpc::CallbackServerContext* context,
-      const temporal::api::operatorservice::v1::AddSearchAttributesRequest* request,
-      temporal::api::operatorservice::v1::AddSearchAttributesResponse* response) override;
-  grpc::ServerUnaryReactor* RemoveSearchAttributes(
-      grpc::CallbackServerContext* context,
-      const temporal::api::operatorservice::v1::RemoveSearchAttributesRequest* request,
-      temporal::api::operatorservice::v1::RemoveSearchAttributesResponse* response) override;
-  grpc::ServerUnaryReactor* ListSearchAttributes(
-      grpc::CallbackServerContext* context,
-      const temporal::api::operatorservice::v1::ListSearchAttributesRequest* request,
-      temporal::api::operatorservice::v1::ListSearchAttributesResponse* response) override;
+  // As WorkflowHandler's: the service to register, and its calls armed once the server started.
+  grpc::Service* service() { return &service_; }
+  void ServeAsync(grpc::ServerCompletionQueue* queue);
+
+  void AddSearchAttributes(
+      AsyncUnary<temporal::api::operatorservice::v1::AddSearchAttributesRequest,
+                 temporal::api::operatorservice::v1::AddSearchAttributesResponse>* call);
+  void RemoveSearchAttributes(
+      AsyncUnary<temporal::api::operatorservice::v1::RemoveSearchAttributesRequest,
+                 temporal::api::operatorservice::v1::RemoveSearchAttributesResponse>* call);
+  void ListSearchAttributes(
+      AsyncUnary<temporal::api::operatorservice::v1::ListSearchAttributesRequest,
+                 temporal::api::operatorservice::v1::ListSearchAttributesResponse>* call);
 
  private:
-  // Resolves the request's namespace and runs `call(namespace_id)` on the store IO thread.
-  template <class Request, class Response, class Call>
-  grpc::ServerUnaryReactor* OnNamespace(grpc::CallbackServerContext* context,
-                                        const Request* request, Response* response, Call call);
+  // Resolves the request's namespace and runs `run(namespace_id)` on the store IO thread, which
+  // finishes `call` with its result.
+  template <class Request, class Response, class Run>
+  void OnNamespace(AsyncUnary<Request, Response>* call, Run run);
+  template <class Request, class Response>
+  void Add(const std::string& name, grpc::ServerCompletionQueue* queue,
+           void (OperatorHandler::*serve)(AsyncUnary<Request, Response>*));
 
   NamespaceHandler* namespaces_;
   Visibility* visibility_;
   asio::thread_pool* store_io_;
   persistence::Durability* durability_;
+  CompletionQueueService<temporal::api::operatorservice::v1::OperatorService::Service> service_;
+  std::vector<std::shared_ptr<void>> methods_;  // ServeAsync's, alive as long as their calls
 };
 
 }  // namespace hdo::frontend

@@ -13,8 +13,8 @@
 
 namespace hdo::frontend {
 
-// `Call` is anything finished by `Finish(grpc::Status)` from any thread: a callback API reactor
-// or an AsyncUnary call (frontend/async_unary.h).
+// `Call` is anything finished by `Finish(grpc::Status)` from any thread: an AsyncUnary call
+// (frontend/async_unary.h).
 template <class Call>
 void FinishDurable(persistence::Durability* durability, Call* call, grpc::Status status) {
   durability->AfterDurable([call, status = std::move(status)](hugo::Result<hugo::Unit> durable) {

@@ -3,17 +3,22 @@
 // UNIMPLEMENTED and the message "method <Name> not implemented". The Temporal SDKs look for the
 // words "not implemented" when they probe optional RPCs such as GetSystemInfo.
 //
-// Owned by the server; stateless and thread-safe.
+// Served on the completion-queue API like every other call (frontend/async_unary.h). Owned by the
+// server; register service() before the server starts, then Serve once it has.
 #pragma once
 
 #include <grpcpp/generic/async_generic_service.h>
 
 namespace hdo::frontend {
 
-class UnimplementedService final : public grpc::CallbackGenericService {
+class UnimplementedService final {
  public:
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext* context) override;
+  grpc::AsyncGenericService* service() { return &service_; }
+  // Arms the calls on `queue`, whose threads run RunCompletionQueue.
+  void Serve(grpc::ServerCompletionQueue* queue);
+
+ private:
+  grpc::AsyncGenericService service_;
 };
 
 }  // namespace hdo::frontend

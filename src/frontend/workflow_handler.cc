@@ -41,23 +41,10 @@ WorkflowHandler::WorkflowHandler(NamespaceHandler* namespaces, history::Engine* 
       scheduler_(scheduler),
       batcher_(batcher),
       store_io_(store_io),
-      durability_(durability) {
-  // The generated service registers a handler for every RPC, in the order of service.proto.
-  // Methods we do not implement are marked generic, i.e. left unregistered, so that the server's
-  // generic service answers them with the wording SDKs expect (an unregistered method would
-  // otherwise get an UNIMPLEMENTED with an empty message).
-  const google::protobuf::ServiceDescriptor& service = Descriptor();
-  for (int i = 0; i < service.method_count(); ++i) {
-    const std::string& name = service.method(i)->name();
-    if (ImplementedMethods().count(name) == 0) {
-      MarkMethodGeneric(i);
-    } else if (AsyncMethods().count(name) != 0) {
-      // The generated callback service gave it a handler; without one it is an async method
-      // (ServeAsync). Marking over a callback method keeps the handler, so it is dropped first.
-      MarkMethodCallback(i, nullptr);
-      MarkMethodAsync(i);
-    }
-  }
+      durability_(durability),
+      service_(Descriptor(), ImplementedMethods()) {
+  // Methods we do not implement are left to the server's generic service (UnimplementedService),
+  // which answers them with the wording SDKs expect; the others are armed by ServeAsync.
 }
 
 const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
@@ -137,9 +124,9 @@ const google::protobuf::ServiceDescriptor& WorkflowHandler::Descriptor() {
   return *descriptor;
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::GetSystemInfo(
-    grpc::CallbackServerContext* context, const wf::GetSystemInfoRequest* /*request*/,
-    wf::GetSystemInfoResponse* response) {
+void WorkflowHandler::GetSystemInfo(Call<wf::GetSystemInfoRequest, wf::GetSystemInfoResponse>* call,
+                                    const wf::GetSystemInfoRequest* /*request*/,
+                                    wf::GetSystemInfoResponse* response) {
   response->set_server_version(std::string(Version()));
   // Only capabilities hdo really implements are advertised (SDKs change behaviour on each one).
   auto* capabilities = response->mutable_capabilities();
@@ -154,41 +141,35 @@ grpc::ServerUnaryReactor* WorkflowHandler::GetSystemInfo(
   // keeps (a replay reads the run's build id back from it). The build-id versioning APIs
   // themselves (compatibility sets, rules) are not built: UNIMPLEMENTED.
   capabilities->set_build_id_based_versioning(true);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  call->Finish(grpc::Status::OK);
 }
 
 }  // namespace hdo::frontend
 
 namespace hdo::frontend {
 
-grpc::ServerUnaryReactor* WorkflowHandler::RegisterNamespace(
-    grpc::CallbackServerContext* context, const wf::RegisterNamespaceRequest* request,
-    wf::RegisterNamespaceResponse* response) {
-  return OnStore(context, request, response,
-                 [this, request] { return namespaces_->Register(*request); });
+void WorkflowHandler::RegisterNamespace(
+    Call<wf::RegisterNamespaceRequest, wf::RegisterNamespaceResponse>* call,
+    const wf::RegisterNamespaceRequest* request, wf::RegisterNamespaceResponse* response) {
+  Serve(call, request, response, [this, request] { return namespaces_->Register(*request); });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::DescribeNamespace(
-    grpc::CallbackServerContext* context, const wf::DescribeNamespaceRequest* request,
-    wf::DescribeNamespaceResponse* response) {
-  return OnStore(context, request, response,
-                 [this, request] { return namespaces_->Describe(*request); });
+void WorkflowHandler::DescribeNamespace(
+    Call<wf::DescribeNamespaceRequest, wf::DescribeNamespaceResponse>* call,
+    const wf::DescribeNamespaceRequest* request, wf::DescribeNamespaceResponse* response) {
+  Serve(call, request, response, [this, request] { return namespaces_->Describe(*request); });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::ListNamespaces(grpc::CallbackServerContext* context,
-                                                          const wf::ListNamespacesRequest* request,
-                                                          wf::ListNamespacesResponse* response) {
-  return OnStore(context, request, response,
-                 [this, request] { return namespaces_->List(*request); });
+void WorkflowHandler::ListNamespaces(
+    Call<wf::ListNamespacesRequest, wf::ListNamespacesResponse>* call,
+    const wf::ListNamespacesRequest* request, wf::ListNamespacesResponse* response) {
+  Serve(call, request, response, [this, request] { return namespaces_->List(*request); });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::UpdateNamespace(
-    grpc::CallbackServerContext* context, const wf::UpdateNamespaceRequest* request,
-    wf::UpdateNamespaceResponse* response) {
-  return OnStore(context, request, response,
-                 [this, request] { return namespaces_->Update(*request); });
+void WorkflowHandler::UpdateNamespace(
+    Call<wf::UpdateNamespaceRequest, wf::UpdateNamespaceResponse>* call,
+    const wf::UpdateNamespaceRequest* request, wf::UpdateNamespaceResponse* response) {
+  Serve(call, request, response, [this, request] { return namespaces_->Update(*request); });
 }
 
 }  // namespace hdo::frontend
@@ -206,52 +187,35 @@ std::chrono::milliseconds PollWait(std::chrono::system_clock::time_point deadlin
   return std::clamp(left - kTailRoom, std::chrono::milliseconds(0), kLongPoll);
 }
 
-// A waiting call's reactor (long poll, query): finished once by the engine thread; a client that
-// goes away cancels what it waits for (`cancel(id)`, on the engine thread) so that a parked poll
-// does not hold a task for nobody.
-class WaitReactor final : public grpc::ServerUnaryReactor {
- public:
-  WaitReactor(std::function<void(uint64_t)> cancel, asio::thread_pool* engine_thread)
-      : cancel_(std::move(cancel)), engine_thread_(engine_thread) {}
-  void SetWaitId(uint64_t id) { wait_.SetWaitId(id); }
-  std::shared_ptr<const std::atomic<bool>> Gone() const { return wait_.Gone(); }
-  void OnCancel() override { wait_.Cancel(cancel_, engine_thread_); }
-  void OnDone() override { delete this; }
-
- private:
-  std::function<void(uint64_t)> cancel_;
-  asio::thread_pool* engine_thread_;
-  WaitState wait_;
-};
-
 }  // namespace
 
-grpc::ServerUnaryReactor* WorkflowHandler::TerminateWorkflowExecution(
-    grpc::CallbackServerContext* context, const wf::TerminateWorkflowExecutionRequest* request,
+void WorkflowHandler::TerminateWorkflowExecution(
+    Call<wf::TerminateWorkflowExecutionRequest, wf::TerminateWorkflowExecutionResponse>* call,
+    const wf::TerminateWorkflowExecutionRequest* request,
     wf::TerminateWorkflowExecutionResponse* response) {
-  return OnStore(context, request, response,
-                 [this, request]() -> hugo::Result<wf::TerminateWorkflowExecutionResponse> {
-                   if (!request->has_workflow_execution()) {
-                     return InvalidArgument("Execution is not set on request.");
-                   }
-                   auto valid = ValidateExecution(request->workflow_execution());
-                   if (valid.IsFailure()) return valid.Error();
-                   // A malformed first_execution_run_id names no chain: NotFound from history.
-                   if (request->identity().size() > kIdLengthMax) {
-                     return InvalidArgument("Identity length exceeds limit.");
-                   }
-                   auto namespace_id = namespaces_->ResolveId(request->namespace_());
-                   if (namespace_id.IsFailure()) return namespace_id.Error();
-                   return engine_->Terminate(namespace_id.Value(), *request);
-                 });
+  Serve(call, request, response,
+        [this, request]() -> hugo::Result<wf::TerminateWorkflowExecutionResponse> {
+          if (!request->has_workflow_execution()) {
+            return InvalidArgument("Execution is not set on request.");
+          }
+          auto valid = ValidateExecution(request->workflow_execution());
+          if (valid.IsFailure()) return valid.Error();
+          // A malformed first_execution_run_id names no chain: NotFound from history.
+          if (request->identity().size() > kIdLengthMax) {
+            return InvalidArgument("Identity length exceeds limit.");
+          }
+          auto namespace_id = namespaces_->ResolveId(request->namespace_());
+          if (namespace_id.IsFailure()) return namespace_id.Error();
+          return engine_->Terminate(namespace_id.Value(), *request);
+        });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::ShutdownWorker(grpc::CallbackServerContext* context,
-                                                          const wf::ShutdownWorkerRequest* request,
-                                                          wf::ShutdownWorkerResponse* response) {
+void WorkflowHandler::ShutdownWorker(
+    Call<wf::ShutdownWorkerRequest, wf::ShutdownWorkerResponse>* call,
+    const wf::ShutdownWorkerRequest* request, wf::ShutdownWorkerResponse* response) {
   // The worker's sticky queue goes with it: its polls end, and history stops scheduling on it.
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::ShutdownWorkerRequest& r) { return ValidateNamespaceName(r.namespace_()); },
       [this, request](const std::string& namespace_id) -> hugo::Result<wf::ShutdownWorkerResponse> {
         if (!request->sticky_task_queue().empty()) {
@@ -263,23 +227,25 @@ grpc::ServerUnaryReactor* WorkflowHandler::ShutdownWorker(grpc::CallbackServerCo
 
 // --- signals, cancellation, describe
 
-grpc::ServerUnaryReactor* WorkflowHandler::SignalWorkflowExecution(
-    grpc::CallbackServerContext* context, const wf::SignalWorkflowExecutionRequest* request,
+void WorkflowHandler::SignalWorkflowExecution(
+    Call<wf::SignalWorkflowExecutionRequest, wf::SignalWorkflowExecutionResponse>* call,
+    const wf::SignalWorkflowExecutionRequest* request,
     wf::SignalWorkflowExecutionResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::SignalWorkflowExecutionRequest& r) { return ValidateSignalWorkflow(r); },
       [this, request](const std::string& namespace_id) {
         return engine_->Signal(namespace_id, *request);
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::SignalWithStartWorkflowExecution(
-    grpc::CallbackServerContext* context,
+void WorkflowHandler::SignalWithStartWorkflowExecution(
+    Call<wf::SignalWithStartWorkflowExecutionRequest, wf::SignalWithStartWorkflowExecutionResponse>*
+        call,
     const wf::SignalWithStartWorkflowExecutionRequest* request,
     wf::SignalWithStartWorkflowExecutionResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::SignalWithStartWorkflowExecutionRequest& r) {
         return ValidateSignalWithStartWorkflow(r);
       },
@@ -288,11 +254,13 @@ grpc::ServerUnaryReactor* WorkflowHandler::SignalWithStartWorkflowExecution(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::RequestCancelWorkflowExecution(
-    grpc::CallbackServerContext* context, const wf::RequestCancelWorkflowExecutionRequest* request,
+void WorkflowHandler::RequestCancelWorkflowExecution(
+    Call<wf::RequestCancelWorkflowExecutionRequest, wf::RequestCancelWorkflowExecutionResponse>*
+        call,
+    const wf::RequestCancelWorkflowExecutionRequest* request,
     wf::RequestCancelWorkflowExecutionResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::RequestCancelWorkflowExecutionRequest& r) {
         return ValidateRequestCancelWorkflow(r);
       },
@@ -302,22 +270,24 @@ grpc::ServerUnaryReactor* WorkflowHandler::RequestCancelWorkflowExecution(
 }
 
 // --- reset and delete
-grpc::ServerUnaryReactor* WorkflowHandler::ResetWorkflowExecution(
-    grpc::CallbackServerContext* context, const wf::ResetWorkflowExecutionRequest* request,
+void WorkflowHandler::ResetWorkflowExecution(
+    Call<wf::ResetWorkflowExecutionRequest, wf::ResetWorkflowExecutionResponse>* call,
+    const wf::ResetWorkflowExecutionRequest* request,
     wf::ResetWorkflowExecutionResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::ResetWorkflowExecutionRequest& r) { return ValidateResetWorkflowExecution(r); },
       [this, request](const std::string& namespace_id) {
         return engine_->Reset(namespace_id, *request);
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::DeleteWorkflowExecution(
-    grpc::CallbackServerContext* context, const wf::DeleteWorkflowExecutionRequest* request,
+void WorkflowHandler::DeleteWorkflowExecution(
+    Call<wf::DeleteWorkflowExecutionRequest, wf::DeleteWorkflowExecutionResponse>* call,
+    const wf::DeleteWorkflowExecutionRequest* request,
     wf::DeleteWorkflowExecutionResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::DeleteWorkflowExecutionRequest& r) {
         return ValidateDeleteWorkflowExecution(r);
       },
@@ -327,11 +297,12 @@ grpc::ServerUnaryReactor* WorkflowHandler::DeleteWorkflowExecution(
 }
 // --- end of reset and delete
 
-grpc::ServerUnaryReactor* WorkflowHandler::DescribeWorkflowExecution(
-    grpc::CallbackServerContext* context, const wf::DescribeWorkflowExecutionRequest* request,
+void WorkflowHandler::DescribeWorkflowExecution(
+    Call<wf::DescribeWorkflowExecutionRequest, wf::DescribeWorkflowExecutionResponse>* call,
+    const wf::DescribeWorkflowExecutionRequest* request,
     wf::DescribeWorkflowExecutionResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::DescribeWorkflowExecutionRequest& r) {
         return ValidateDescribeWorkflowExecution(r);
       },
@@ -340,22 +311,23 @@ grpc::ServerUnaryReactor* WorkflowHandler::DescribeWorkflowExecution(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::ResetStickyTaskQueue(
-    grpc::CallbackServerContext* context, const wf::ResetStickyTaskQueueRequest* request,
-    wf::ResetStickyTaskQueueResponse* response) {
-  return OnNamespace(
-      context, request, response,
+void WorkflowHandler::ResetStickyTaskQueue(
+    Call<wf::ResetStickyTaskQueueRequest, wf::ResetStickyTaskQueueResponse>* call,
+    const wf::ResetStickyTaskQueueRequest* request, wf::ResetStickyTaskQueueResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::ResetStickyTaskQueueRequest& r) { return ValidateResetStickyTaskQueue(r); },
       [this, request](const std::string& namespace_id) {
         return engine_->ResetSticky(namespace_id, *request);
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::RespondWorkflowTaskFailed(
-    grpc::CallbackServerContext* context, const wf::RespondWorkflowTaskFailedRequest* request,
+void WorkflowHandler::RespondWorkflowTaskFailed(
+    Call<wf::RespondWorkflowTaskFailedRequest, wf::RespondWorkflowTaskFailedResponse>* call,
+    const wf::RespondWorkflowTaskFailedRequest* request,
     wf::RespondWorkflowTaskFailedResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::RespondWorkflowTaskFailedRequest& r) {
         return ValidateRespondWorkflowTaskFailed(r);
       },
@@ -391,11 +363,11 @@ void FillPollers(const std::vector<matching::Matcher::PollerInfo>& from,
 // the temporal CLI's `task-queue describe`) still use them.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-grpc::ServerUnaryReactor* WorkflowHandler::DescribeTaskQueue(
-    grpc::CallbackServerContext* context, const wf::DescribeTaskQueueRequest* request,
-    wf::DescribeTaskQueueResponse* response) {
-  return OnNamespace(
-      context, request, response,
+void WorkflowHandler::DescribeTaskQueue(
+    Call<wf::DescribeTaskQueueRequest, wf::DescribeTaskQueueResponse>* call,
+    const wf::DescribeTaskQueueRequest* request, wf::DescribeTaskQueueResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::DescribeTaskQueueRequest& r) { return ValidateDescribeTaskQueue(r); },
       [this,
        request](const std::string& namespace_id) -> hugo::Result<wf::DescribeTaskQueueResponse> {
@@ -480,11 +452,12 @@ history::Engine::ActivityRef RefById(const std::string& namespace_id, const Requ
 
 }  // namespace
 
-grpc::ServerUnaryReactor* WorkflowHandler::RecordActivityTaskHeartbeat(
-    grpc::CallbackServerContext* context, const wf::RecordActivityTaskHeartbeatRequest* request,
+void WorkflowHandler::RecordActivityTaskHeartbeat(
+    Call<wf::RecordActivityTaskHeartbeatRequest, wf::RecordActivityTaskHeartbeatResponse>* call,
+    const wf::RecordActivityTaskHeartbeatRequest* request,
     wf::RecordActivityTaskHeartbeatResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::RecordActivityTaskHeartbeatRequest& r) {
         return ValidateRecordActivityTaskHeartbeat(r);
       },
@@ -501,11 +474,13 @@ grpc::ServerUnaryReactor* WorkflowHandler::RecordActivityTaskHeartbeat(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::RecordActivityTaskHeartbeatById(
-    grpc::CallbackServerContext* context, const wf::RecordActivityTaskHeartbeatByIdRequest* request,
+void WorkflowHandler::RecordActivityTaskHeartbeatById(
+    Call<wf::RecordActivityTaskHeartbeatByIdRequest, wf::RecordActivityTaskHeartbeatByIdResponse>*
+        call,
+    const wf::RecordActivityTaskHeartbeatByIdRequest* request,
     wf::RecordActivityTaskHeartbeatByIdResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::RecordActivityTaskHeartbeatByIdRequest& r) {
         return ValidateRecordActivityTaskHeartbeatById(r);
       },
@@ -533,12 +508,13 @@ hugo::Result<Response> Empty(hugo::Result<hugo::Unit> result) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCompletedById(
-    grpc::CallbackServerContext* context,
+void WorkflowHandler::RespondActivityTaskCompletedById(
+    Call<wf::RespondActivityTaskCompletedByIdRequest, wf::RespondActivityTaskCompletedByIdResponse>*
+        call,
     const wf::RespondActivityTaskCompletedByIdRequest* request,
     wf::RespondActivityTaskCompletedByIdResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::RespondActivityTaskCompletedByIdRequest& r) {
         return ValidateRespondActivityTaskCompletedById(r);
       },
@@ -548,11 +524,12 @@ grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCompletedById(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskFailed(
-    grpc::CallbackServerContext* context, const wf::RespondActivityTaskFailedRequest* request,
+void WorkflowHandler::RespondActivityTaskFailed(
+    Call<wf::RespondActivityTaskFailedRequest, wf::RespondActivityTaskFailedResponse>* call,
+    const wf::RespondActivityTaskFailedRequest* request,
     wf::RespondActivityTaskFailedResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::RespondActivityTaskFailedRequest& r) {
         return ValidateRespondActivityTaskFailed(r);
       },
@@ -563,11 +540,12 @@ grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskFailed(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskFailedById(
-    grpc::CallbackServerContext* context, const wf::RespondActivityTaskFailedByIdRequest* request,
+void WorkflowHandler::RespondActivityTaskFailedById(
+    Call<wf::RespondActivityTaskFailedByIdRequest, wf::RespondActivityTaskFailedByIdResponse>* call,
+    const wf::RespondActivityTaskFailedByIdRequest* request,
     wf::RespondActivityTaskFailedByIdResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::RespondActivityTaskFailedByIdRequest& r) {
         return ValidateRespondActivityTaskFailedById(r);
       },
@@ -578,11 +556,12 @@ grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskFailedById(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCanceled(
-    grpc::CallbackServerContext* context, const wf::RespondActivityTaskCanceledRequest* request,
+void WorkflowHandler::RespondActivityTaskCanceled(
+    Call<wf::RespondActivityTaskCanceledRequest, wf::RespondActivityTaskCanceledResponse>* call,
+    const wf::RespondActivityTaskCanceledRequest* request,
     wf::RespondActivityTaskCanceledResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::RespondActivityTaskCanceledRequest& r) {
         return ValidateRespondActivityTaskCanceled(r);
       },
@@ -592,11 +571,13 @@ grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCanceled(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCanceledById(
-    grpc::CallbackServerContext* context, const wf::RespondActivityTaskCanceledByIdRequest* request,
+void WorkflowHandler::RespondActivityTaskCanceledById(
+    Call<wf::RespondActivityTaskCanceledByIdRequest, wf::RespondActivityTaskCanceledByIdResponse>*
+        call,
+    const wf::RespondActivityTaskCanceledByIdRequest* request,
     wf::RespondActivityTaskCanceledByIdResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::RespondActivityTaskCanceledByIdRequest& r) {
         return ValidateRespondActivityTaskCanceledById(r);
       },
@@ -608,44 +589,45 @@ grpc::ServerUnaryReactor* WorkflowHandler::RespondActivityTaskCanceledById(
 
 // --- queries
 
-grpc::ServerUnaryReactor* WorkflowHandler::QueryWorkflow(grpc::CallbackServerContext* context,
-                                                         const wf::QueryWorkflowRequest* request,
-                                                         wf::QueryWorkflowResponse* response) {
-  if (grpc::ServerUnaryReactor* refused = RefuseIfTooLarge(context, *request)) return refused;
-  history::Engine* engine = engine_;
-  auto* reactor = new WaitReactor([engine](uint64_t id) { engine->CancelQuery(id); }, store_io_);
+void WorkflowHandler::QueryWorkflow(Call<wf::QueryWorkflowRequest, wf::QueryWorkflowResponse>* call,
+                                    const wf::QueryWorkflowRequest* request,
+                                    wf::QueryWorkflowResponse* response) {
+  if (std::optional<grpc::Status> refusal = TooLarge(*request)) {
+    call->Finish(*refusal);
+    return;
+  }
   // The query waits as long as the client does (a bounded default when it set no deadline).
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      context->deadline() - std::chrono::system_clock::now());
+      call->deadline() - std::chrono::system_clock::now());
   auto wait = std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(60000));
-  PostToStore(*store_io_, [this, reactor, request, response, wait] {
+  PostToStore(*store_io_, [this, call, request, response, wait] {
     auto valid = ValidateQueryWorkflow(*request);
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
     if (namespace_id.IsFailure()) {
-      FinishDurable(durability_, reactor, ToGrpcStatus(namespace_id.Error()));
+      FinishDurable(durability_, call, ToGrpcStatus(namespace_id.Error()));
       return;
     }
     uint64_t query_id =
         engine_->Query(namespace_id.Value(), request->namespace_(), *request, wait,
-                       [this, reactor, response](hugo::Result<wf::QueryWorkflowResponse> result) {
+                       [this, call, response](hugo::Result<wf::QueryWorkflowResponse> result) {
                          if (result.IsFailure()) {
-                           FinishDurable(durability_, reactor, ToGrpcStatus(result.Error()));
+                           FinishDurable(durability_, call, ToGrpcStatus(result.Error()));
                            return;
                          }
                          *response = std::move(result).Value();
-                         FinishDurable(durability_, reactor, grpc::Status::OK);
+                         FinishDurable(durability_, call, grpc::Status::OK);
                        });
-    if (query_id != 0) reactor->SetWaitId(query_id);
+    if (query_id != 0) call->SetWaitId(query_id);
   });
-  return reactor;
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::RespondQueryTaskCompleted(
-    grpc::CallbackServerContext* context, const wf::RespondQueryTaskCompletedRequest* request,
+void WorkflowHandler::RespondQueryTaskCompleted(
+    Call<wf::RespondQueryTaskCompletedRequest, wf::RespondQueryTaskCompletedResponse>* call,
+    const wf::RespondQueryTaskCompletedRequest* request,
     wf::RespondQueryTaskCompletedResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::RespondQueryTaskCompletedRequest& r) {
         return ValidateRespondQueryTaskCompleted(r);
       },
@@ -660,9 +642,9 @@ namespace {
 
 // How long an update call waits on the server: the reference's long-poll interval, ending a
 // second before the client's deadline.
-std::chrono::milliseconds UpdateWait(const grpc::CallbackServerContext* context) {
+std::chrono::milliseconds UpdateWait(std::chrono::system_clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      context->deadline() - std::chrono::system_clock::now());
+      deadline - std::chrono::system_clock::now());
   return std::clamp(left - std::chrono::milliseconds(1000), std::chrono::milliseconds(0),
                     std::chrono::milliseconds(60000));
 }
@@ -679,18 +661,18 @@ void FillUpdateResponse(const history::Engine::UpdateStatus& status, const std::
 }
 
 // The engine's answer to an update call or poll, finishing the call.
-template <class Response>
+template <class Call, class Response>
 std::function<void(hugo::Result<history::Engine::UpdateStatus>)> AnswerUpdate(
-    persistence::Durability* durability, grpc::ServerUnaryReactor* reactor, Response* response,
-    std::string workflow_id, std::string update_id) {
-  return [durability, reactor, response, workflow_id = std::move(workflow_id),
+    persistence::Durability* durability, Call* call, Response* response, std::string workflow_id,
+    std::string update_id) {
+  return [durability, call, response, workflow_id = std::move(workflow_id),
           update_id = std::move(update_id)](hugo::Result<history::Engine::UpdateStatus> result) {
     if (result.IsFailure()) {
-      FinishDurable(durability, reactor, ToGrpcStatus(result.Error()));
+      FinishDurable(durability, call, ToGrpcStatus(result.Error()));
       return;
     }
     FillUpdateResponse(result.Value(), workflow_id, update_id, response);
-    FinishDurable(durability, reactor, grpc::Status::OK);
+    FinishDurable(durability, call, grpc::Status::OK);
   };
 }
 
@@ -717,20 +699,21 @@ void AddOperationStatus(const std::optional<hugo::Error>& error, bool succeeded,
 
 }  // namespace
 
-grpc::ServerUnaryReactor* WorkflowHandler::UpdateWorkflowExecution(
-    grpc::CallbackServerContext* context, const wf::UpdateWorkflowExecutionRequest* request,
+void WorkflowHandler::UpdateWorkflowExecution(
+    Call<wf::UpdateWorkflowExecutionRequest, wf::UpdateWorkflowExecutionResponse>* call,
+    const wf::UpdateWorkflowExecutionRequest* request,
     wf::UpdateWorkflowExecutionResponse* response) {
-  if (grpc::ServerUnaryReactor* refused = RefuseIfTooLarge(context, *request)) return refused;
-  history::Engine* engine = engine_;
-  auto* reactor =
-      new WaitReactor([engine](uint64_t id) { engine->CancelUpdateWait(id); }, store_io_);
-  auto wait = UpdateWait(context);
-  PostToStore(*store_io_, [this, reactor, request, response, wait] {
+  if (std::optional<grpc::Status> refusal = TooLarge(*request)) {
+    call->Finish(*refusal);
+    return;
+  }
+  auto wait = UpdateWait(call->deadline());
+  PostToStore(*store_io_, [this, call, request, response, wait] {
     auto valid = ValidateUpdateWorkflow(*request);
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
     if (namespace_id.IsFailure()) {
-      FinishDurable(durability_, reactor, ToGrpcStatus(namespace_id.Error()));
+      FinishDurable(durability_, call, ToGrpcStatus(namespace_id.Error()));
       return;
     }
     wf::UpdateWorkflowExecutionRequest prepared = *request;
@@ -743,52 +726,48 @@ grpc::ServerUnaryReactor* WorkflowHandler::UpdateWorkflowExecution(
     }
     uint64_t id = engine_->UpdateWorkflow(
         namespace_id.Value(), prepared, wait,
-        AnswerUpdate(durability_, reactor, response, prepared.workflow_execution().workflow_id(),
+        AnswerUpdate(durability_, call, response, prepared.workflow_execution().workflow_id(),
                      meta->update_id()));
-    if (id != 0) reactor->SetWaitId(id);
+    if (id != 0) call->SetWaitId(id);
   });
-  return reactor;
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::PollWorkflowExecutionUpdate(
-    grpc::CallbackServerContext* context, const wf::PollWorkflowExecutionUpdateRequest* request,
+void WorkflowHandler::PollWorkflowExecutionUpdate(
+    Call<wf::PollWorkflowExecutionUpdateRequest, wf::PollWorkflowExecutionUpdateResponse>* call,
+    const wf::PollWorkflowExecutionUpdateRequest* request,
     wf::PollWorkflowExecutionUpdateResponse* response) {
-  history::Engine* engine = engine_;
-  auto* reactor =
-      new WaitReactor([engine](uint64_t id) { engine->CancelUpdateWait(id); }, store_io_);
-  auto wait = UpdateWait(context);
-  PostToStore(*store_io_, [this, reactor, request, response, wait] {
+  auto wait = UpdateWait(call->deadline());
+  PostToStore(*store_io_, [this, call, request, response, wait] {
     auto valid = ValidatePollWorkflowExecutionUpdate(*request);
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
     if (namespace_id.IsFailure()) {
-      FinishDurable(durability_, reactor, ToGrpcStatus(namespace_id.Error()));
+      FinishDurable(durability_, call, ToGrpcStatus(namespace_id.Error()));
       return;
     }
     uint64_t id =
         engine_->PollUpdate(namespace_id.Value(), *request, wait,
-                            AnswerUpdate(durability_, reactor, response,
+                            AnswerUpdate(durability_, call, response,
                                          request->update_ref().workflow_execution().workflow_id(),
                                          request->update_ref().update_id()));
-    if (id != 0) reactor->SetWaitId(id);
+    if (id != 0) call->SetWaitId(id);
   });
-  return reactor;
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::ExecuteMultiOperation(
-    grpc::CallbackServerContext* context, const wf::ExecuteMultiOperationRequest* request,
-    wf::ExecuteMultiOperationResponse* response) {
-  if (grpc::ServerUnaryReactor* refused = RefuseIfTooLarge(context, *request)) return refused;
-  history::Engine* engine = engine_;
-  auto* reactor =
-      new WaitReactor([engine](uint64_t id) { engine->CancelUpdateWait(id); }, store_io_);
-  auto wait = UpdateWait(context);
-  PostToStore(*store_io_, [this, reactor, request, response, wait] {
+void WorkflowHandler::ExecuteMultiOperation(
+    Call<wf::ExecuteMultiOperationRequest, wf::ExecuteMultiOperationResponse>* call,
+    const wf::ExecuteMultiOperationRequest* request, wf::ExecuteMultiOperationResponse* response) {
+  if (std::optional<grpc::Status> refusal = TooLarge(*request)) {
+    call->Finish(*refusal);
+    return;
+  }
+  auto wait = UpdateWait(call->deadline());
+  PostToStore(*store_io_, [this, call, request, response, wait] {
     auto valid = ValidateExecuteMultiOperation(*request);
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
     if (namespace_id.IsFailure()) {
-      FinishDurable(durability_, reactor, ToGrpcStatus(namespace_id.Error()));
+      FinishDurable(durability_, call, ToGrpcStatus(namespace_id.Error()));
       return;
     }
     wf::StartWorkflowExecutionRequest start = request->operations(0).start_workflow();
@@ -803,11 +782,11 @@ grpc::ServerUnaryReactor* WorkflowHandler::ExecuteMultiOperation(
     }
     uint64_t id = engine_->UpdateWithStart(
         namespace_id.Value(), start, update, wait,
-        [this, reactor, response](hugo::Result<wf::ExecuteMultiOperationResponse> result,
-                                  const history::Engine::MultiOperationErrors& errors) {
+        [this, call, response](hugo::Result<wf::ExecuteMultiOperationResponse> result,
+                               const history::Engine::MultiOperationErrors& errors) {
           if (result.IsSuccess()) {
             *response = std::move(result).Value();
-            FinishDurable(durability_, reactor, grpc::Status::OK);
+            FinishDurable(durability_, call, grpc::Status::OK);
             return;
           }
           temporal::api::errordetails::v1::MultiOperationExecutionFailure failure;
@@ -826,21 +805,21 @@ grpc::ServerUnaryReactor* WorkflowHandler::ExecuteMultiOperation(
           details.set_code(code);
           details.set_message(message);
           details.add_details()->PackFrom(failure);
-          FinishDurable(durability_, reactor,
+          FinishDurable(durability_, call,
                         grpc::Status(code, message, details.SerializeAsString()));
         });
-    if (id != 0) reactor->SetWaitId(id);
+    if (id != 0) call->SetWaitId(id);
   });
-  return reactor;
 }
 
 // --- visibility
 
-grpc::ServerUnaryReactor* WorkflowHandler::ListWorkflowExecutions(
-    grpc::CallbackServerContext* context, const wf::ListWorkflowExecutionsRequest* request,
+void WorkflowHandler::ListWorkflowExecutions(
+    Call<wf::ListWorkflowExecutionsRequest, wf::ListWorkflowExecutionsResponse>* call,
+    const wf::ListWorkflowExecutionsRequest* request,
     wf::ListWorkflowExecutionsResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::ListWorkflowExecutionsRequest& r) {
         return ValidateNamespaceName(r.namespace_());
       },
@@ -849,11 +828,12 @@ grpc::ServerUnaryReactor* WorkflowHandler::ListWorkflowExecutions(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::ScanWorkflowExecutions(
-    grpc::CallbackServerContext* context, const wf::ScanWorkflowExecutionsRequest* request,
+void WorkflowHandler::ScanWorkflowExecutions(
+    Call<wf::ScanWorkflowExecutionsRequest, wf::ScanWorkflowExecutionsResponse>* call,
+    const wf::ScanWorkflowExecutionsRequest* request,
     wf::ScanWorkflowExecutionsResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::ScanWorkflowExecutionsRequest& r) {
         return ValidateNamespaceName(r.namespace_());
       },
@@ -862,11 +842,12 @@ grpc::ServerUnaryReactor* WorkflowHandler::ScanWorkflowExecutions(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::CountWorkflowExecutions(
-    grpc::CallbackServerContext* context, const wf::CountWorkflowExecutionsRequest* request,
+void WorkflowHandler::CountWorkflowExecutions(
+    Call<wf::CountWorkflowExecutionsRequest, wf::CountWorkflowExecutionsResponse>* call,
+    const wf::CountWorkflowExecutionsRequest* request,
     wf::CountWorkflowExecutionsResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::CountWorkflowExecutionsRequest& r) {
         return ValidateNamespaceName(r.namespace_());
       },
@@ -875,11 +856,12 @@ grpc::ServerUnaryReactor* WorkflowHandler::CountWorkflowExecutions(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::ListOpenWorkflowExecutions(
-    grpc::CallbackServerContext* context, const wf::ListOpenWorkflowExecutionsRequest* request,
+void WorkflowHandler::ListOpenWorkflowExecutions(
+    Call<wf::ListOpenWorkflowExecutionsRequest, wf::ListOpenWorkflowExecutionsResponse>* call,
+    const wf::ListOpenWorkflowExecutionsRequest* request,
     wf::ListOpenWorkflowExecutionsResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::ListOpenWorkflowExecutionsRequest& r) {
         return ValidateNamespaceName(r.namespace_());
       },
@@ -888,11 +870,12 @@ grpc::ServerUnaryReactor* WorkflowHandler::ListOpenWorkflowExecutions(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::ListClosedWorkflowExecutions(
-    grpc::CallbackServerContext* context, const wf::ListClosedWorkflowExecutionsRequest* request,
+void WorkflowHandler::ListClosedWorkflowExecutions(
+    Call<wf::ListClosedWorkflowExecutionsRequest, wf::ListClosedWorkflowExecutionsResponse>* call,
+    const wf::ListClosedWorkflowExecutionsRequest* request,
     wf::ListClosedWorkflowExecutionsResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::ListClosedWorkflowExecutionsRequest& r) {
         return ValidateNamespaceName(r.namespace_());
       },
@@ -901,13 +884,13 @@ grpc::ServerUnaryReactor* WorkflowHandler::ListClosedWorkflowExecutions(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::GetSearchAttributes(
-    grpc::CallbackServerContext* context, const wf::GetSearchAttributesRequest* request,
-    wf::GetSearchAttributesResponse* response) {
-  return OnStore(context, request, response, [this] { return visibility_->GetSearchAttributes(); });
+void WorkflowHandler::GetSearchAttributes(
+    Call<wf::GetSearchAttributesRequest, wf::GetSearchAttributesResponse>* call,
+    const wf::GetSearchAttributesRequest* request, wf::GetSearchAttributesResponse* response) {
+  Serve(call, request, response, [this] { return visibility_->GetSearchAttributes(); });
 }
 
-// --- the hot path, on the completion-queue API (ServeAsync)
+// --- the hot path: starts, polls, task completions, result waits
 
 namespace {
 
@@ -946,157 +929,207 @@ void StartPoll(Call* call, NamespaceHandler* namespaces, asio::thread_pool* engi
 
 }  // namespace
 
-const std::set<std::string>& WorkflowHandler::AsyncMethods() {
-  static const std::set<std::string> methods = {
-      "StartWorkflowExecution",       "PollWorkflowTaskQueue",
-      "PollActivityTaskQueue",        "RespondWorkflowTaskCompleted",
-      "RespondActivityTaskCompleted", "GetWorkflowExecutionHistory"};
-  return methods;
+void WorkflowHandler::StartWorkflowExecution(
+    Call<wf::StartWorkflowExecutionRequest, wf::StartWorkflowExecutionResponse>* call,
+    const wf::StartWorkflowExecutionRequest* request,
+    wf::StartWorkflowExecutionResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::StartWorkflowExecutionRequest& r) { return ValidateStartWorkflow(r); },
+      [this, request](const std::string& namespace_id) {
+        return engine_->StartWorkflow(namespace_id, *request);
+      });
 }
 
-template <class Request, class Response, class ServeCall>
-void WorkflowHandler::ServeAsyncMethod(const std::string& name, grpc::ServerCompletionQueue* queue,
-                                       ServeCall serve, std::function<void(uint64_t)> cancel) {
-  using Call = AsyncUnary<Request, Response>;
-  const int index = Descriptor().FindMethodByName(name)->index();
-  auto method = std::make_shared<typename Call::Method>();
-  method->request = [this, index](grpc::ServerContext* context, Request* request,
-                                  grpc::ServerAsyncResponseWriter<Response>* writer,
-                                  grpc::ServerCompletionQueue* call_queue, void* tag) {
-    RequestAsyncUnary(index, context, request, writer, call_queue, call_queue, tag);
-  };
-  method->serve = std::move(serve);
-  method->cancel = std::move(cancel);
-  method->engine_thread = store_io_;
-  // Several calls armed per method, so that a burst of requests does not wait for re-arming.
-  constexpr int kArmed = 16;
-  for (int i = 0; i < kArmed; ++i) Call::Arm(method.get(), queue);
-  async_methods_.push_back(std::move(method));
+void WorkflowHandler::RespondWorkflowTaskCompleted(
+    Call<wf::RespondWorkflowTaskCompletedRequest, wf::RespondWorkflowTaskCompletedResponse>* call,
+    const wf::RespondWorkflowTaskCompletedRequest* request,
+    wf::RespondWorkflowTaskCompletedResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::RespondWorkflowTaskCompletedRequest& r) {
+        return ValidateRespondWorkflowTaskCompleted(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return engine_->CompleteWorkflowTask(namespace_id, *request);
+      });
+}
+
+void WorkflowHandler::RespondActivityTaskCompleted(
+    Call<wf::RespondActivityTaskCompletedRequest, wf::RespondActivityTaskCompletedResponse>* call,
+    const wf::RespondActivityTaskCompletedRequest* request,
+    wf::RespondActivityTaskCompletedResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::RespondActivityTaskCompletedRequest& r) {
+        return ValidateRespondActivityTaskCompleted(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return Empty<wf::RespondActivityTaskCompletedResponse>(
+            engine_->CompleteActivity(RefByToken(namespace_id, *request), request->result()));
+      });
+}
+
+void WorkflowHandler::PollWorkflowTaskQueue(
+    Call<wf::PollWorkflowTaskQueueRequest, wf::PollWorkflowTaskQueueResponse>* call,
+    const wf::PollWorkflowTaskQueueRequest* /*request*/,
+    wf::PollWorkflowTaskQueueResponse* /*response*/) {
+  StartPoll(
+      call, namespaces_, store_io_, durability_,
+      [](const wf::PollWorkflowTaskQueueRequest& r) { return ValidatePollWorkflowTaskQueue(r); },
+      [this](const std::string& namespace_id, matching::Poller poller,
+             std::chrono::milliseconds wait,
+             std::function<void(wf::PollWorkflowTaskQueueResponse)> done) {
+        return matcher_->PollWorkflowTask(namespace_id, std::move(poller), wait, std::move(done));
+      });
+}
+
+void WorkflowHandler::PollActivityTaskQueue(
+    Call<wf::PollActivityTaskQueueRequest, wf::PollActivityTaskQueueResponse>* call,
+    const wf::PollActivityTaskQueueRequest* request,
+    wf::PollActivityTaskQueueResponse* /*response*/) {
+  StartPoll(
+      call, namespaces_, store_io_, durability_,
+      [](const wf::PollActivityTaskQueueRequest& r) { return ValidatePollActivityTaskQueue(r); },
+      [this, request](const std::string& namespace_id, matching::Poller poller,
+                      std::chrono::milliseconds wait,
+                      std::function<void(wf::PollActivityTaskQueueResponse)> done) {
+        // The worker's TaskQueueActivitiesPerSecond: the queue's dispatch rate from now on.
+        if (request->task_queue_metadata().has_max_tasks_per_second()) {
+          poller.max_tasks_per_second =
+              request->task_queue_metadata().max_tasks_per_second().value();
+        }
+        return matcher_->PollActivityTask(namespace_id, std::move(poller), wait, std::move(done));
+      });
+}
+
+// A result poll waits up to the long-poll window: a client that goes away ends its wait.
+void WorkflowHandler::GetWorkflowExecutionHistory(
+    Call<wf::GetWorkflowExecutionHistoryRequest, wf::GetWorkflowExecutionHistoryResponse>* call,
+    const wf::GetWorkflowExecutionHistoryRequest* request,
+    wf::GetWorkflowExecutionHistoryResponse* response) {
+  PostToStore(*store_io_, [this, call, request, response] {
+    auto valid =
+        request->has_execution()
+            ? ValidateExecution(request->execution())
+            : hugo::Result<hugo::Unit>(InvalidArgument("Execution is not set on request."));
+    auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
+                                          : hugo::Result<std::string>(valid.Error());
+    if (namespace_id.IsFailure()) {
+      FinishDurable(durability_, call, ToGrpcStatus(namespace_id.Error()));
+      return;
+    }
+    uint64_t wait_id = engine_->GetHistory(
+        namespace_id.Value(), *request,
+        [this, call, response](hugo::Result<wf::GetWorkflowExecutionHistoryResponse> result) {
+          if (result.IsFailure()) {
+            FinishDurable(durability_, call, ToGrpcStatus(result.Error()));
+            return;
+          }
+          *response = std::move(result).Value();
+          FinishDurable(durability_, call, grpc::Status::OK);
+        });
+    // 0: answered at once, and the call may already be gone; a waiting one is finished only on
+    // this thread, so it is alive here.
+    if (wait_id != 0) call->SetWaitId(wait_id);
+  });
+}
+
+// --- serving: every method on the completion queue
+
+void WorkflowHandler::CancelPoll(uint64_t id) { matcher_->CancelPoll(id); }
+void WorkflowHandler::CancelHistoryWait(uint64_t id) { engine_->CancelHistoryWait(id); }
+void WorkflowHandler::CancelQuery(uint64_t id) { engine_->CancelQuery(id); }
+void WorkflowHandler::CancelUpdateWait(uint64_t id) { engine_->CancelUpdateWait(id); }
+
+template <class Request, class Response>
+void WorkflowHandler::Add(const std::string& name, grpc::ServerCompletionQueue* queue,
+                          void (WorkflowHandler::*serve)(Call<Request, Response>*, const Request*,
+                                                         Response*),
+                          int armed, void (WorkflowHandler::*cancel)(uint64_t)) {
+  std::function<void(uint64_t)> cancel_wait;
+  if (cancel != nullptr) cancel_wait = [this, cancel](uint64_t id) { (this->*cancel)(id); };
+  methods_.push_back(ServeUnary<Request, Response>(
+      &service_, Descriptor(), name, queue, armed,
+      [this, serve](Call<Request, Response>* call) {
+        (this->*serve)(call, call->request(), call->response());
+      },
+      std::move(cancel_wait), store_io_));
+  served_.insert(name);
 }
 
 void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
-  ServeAsyncMethod<wf::StartWorkflowExecutionRequest, wf::StartWorkflowExecutionResponse>(
-      "StartWorkflowExecution", queue, [this](auto* call) {
-        const wf::StartWorkflowExecutionRequest* request = call->request();
-        ServeOnNamespace(
-            call, request, call->response(),
-            [](const wf::StartWorkflowExecutionRequest& r) { return ValidateStartWorkflow(r); },
-            [this, request](const std::string& namespace_id) {
-              return engine_->StartWorkflow(namespace_id, *request);
-            });
-      });
+  // The hot path's calls: several armed, so that a burst of requests does not wait for re-arming
+  // (gRPC holds the calls that arrive meanwhile); two for the others.
+  constexpr int kHot = 16;
+  constexpr int kCold = 2;
+  using H = WorkflowHandler;
+  Add("StartWorkflowExecution", queue, &H::StartWorkflowExecution, kHot);
+  Add("PollWorkflowTaskQueue", queue, &H::PollWorkflowTaskQueue, kHot, &H::CancelPoll);
+  Add("PollActivityTaskQueue", queue, &H::PollActivityTaskQueue, kHot, &H::CancelPoll);
+  Add("RespondWorkflowTaskCompleted", queue, &H::RespondWorkflowTaskCompleted, kHot);
+  Add("RespondActivityTaskCompleted", queue, &H::RespondActivityTaskCompleted, kHot);
+  Add("GetWorkflowExecutionHistory", queue, &H::GetWorkflowExecutionHistory, kHot,
+      &H::CancelHistoryWait);
 
-  ServeAsyncMethod<wf::RespondWorkflowTaskCompletedRequest,
-                   wf::RespondWorkflowTaskCompletedResponse>(
-      "RespondWorkflowTaskCompleted", queue, [this](auto* call) {
-        const wf::RespondWorkflowTaskCompletedRequest* request = call->request();
-        ServeOnNamespace(
-            call, request, call->response(),
-            [](const wf::RespondWorkflowTaskCompletedRequest& r) {
-              return ValidateRespondWorkflowTaskCompleted(r);
-            },
-            [this, request](const std::string& namespace_id) {
-              return engine_->CompleteWorkflowTask(namespace_id, *request);
-            });
-      });
+  Add("GetSystemInfo", queue, &H::GetSystemInfo, kCold);
+  Add("RegisterNamespace", queue, &H::RegisterNamespace, kCold);
+  Add("DescribeNamespace", queue, &H::DescribeNamespace, kCold);
+  Add("ListNamespaces", queue, &H::ListNamespaces, kCold);
+  Add("UpdateNamespace", queue, &H::UpdateNamespace, kCold);
+  Add("ShutdownWorker", queue, &H::ShutdownWorker, kCold);
+  Add("TerminateWorkflowExecution", queue, &H::TerminateWorkflowExecution, kCold);
+  Add("ResetWorkflowExecution", queue, &H::ResetWorkflowExecution, kCold);
+  Add("DeleteWorkflowExecution", queue, &H::DeleteWorkflowExecution, kCold);
+  Add("SignalWorkflowExecution", queue, &H::SignalWorkflowExecution, kCold);
+  Add("SignalWithStartWorkflowExecution", queue, &H::SignalWithStartWorkflowExecution, kCold);
+  Add("RequestCancelWorkflowExecution", queue, &H::RequestCancelWorkflowExecution, kCold);
+  Add("DescribeWorkflowExecution", queue, &H::DescribeWorkflowExecution, kCold);
+  Add("ResetStickyTaskQueue", queue, &H::ResetStickyTaskQueue, kCold);
+  Add("RespondWorkflowTaskFailed", queue, &H::RespondWorkflowTaskFailed, kCold);
+  Add("RecordActivityTaskHeartbeat", queue, &H::RecordActivityTaskHeartbeat, kCold);
+  Add("RecordActivityTaskHeartbeatById", queue, &H::RecordActivityTaskHeartbeatById, kCold);
+  Add("RespondActivityTaskCompletedById", queue, &H::RespondActivityTaskCompletedById, kCold);
+  Add("RespondActivityTaskFailed", queue, &H::RespondActivityTaskFailed, kCold);
+  Add("RespondActivityTaskFailedById", queue, &H::RespondActivityTaskFailedById, kCold);
+  Add("RespondActivityTaskCanceled", queue, &H::RespondActivityTaskCanceled, kCold);
+  Add("RespondActivityTaskCanceledById", queue, &H::RespondActivityTaskCanceledById, kCold);
+  Add("QueryWorkflow", queue, &H::QueryWorkflow, kCold, &H::CancelQuery);
+  Add("RespondQueryTaskCompleted", queue, &H::RespondQueryTaskCompleted, kCold);
+  Add("UpdateWorkflowExecution", queue, &H::UpdateWorkflowExecution, kCold, &H::CancelUpdateWait);
+  Add("PollWorkflowExecutionUpdate", queue, &H::PollWorkflowExecutionUpdate, kCold,
+      &H::CancelUpdateWait);
+  Add("ExecuteMultiOperation", queue, &H::ExecuteMultiOperation, kCold, &H::CancelUpdateWait);
+  Add("DescribeTaskQueue", queue, &H::DescribeTaskQueue, kCold);
+  Add("ListWorkflowExecutions", queue, &H::ListWorkflowExecutions, kCold);
+  Add("ScanWorkflowExecutions", queue, &H::ScanWorkflowExecutions, kCold);
+  Add("CountWorkflowExecutions", queue, &H::CountWorkflowExecutions, kCold);
+  Add("ListOpenWorkflowExecutions", queue, &H::ListOpenWorkflowExecutions, kCold);
+  Add("ListClosedWorkflowExecutions", queue, &H::ListClosedWorkflowExecutions, kCold);
+  Add("GetSearchAttributes", queue, &H::GetSearchAttributes, kCold);
+  Add("CreateSchedule", queue, &H::CreateSchedule, kCold);
+  Add("DescribeSchedule", queue, &H::DescribeSchedule, kCold);
+  Add("UpdateSchedule", queue, &H::UpdateSchedule, kCold);
+  Add("PatchSchedule", queue, &H::PatchSchedule, kCold);
+  Add("DeleteSchedule", queue, &H::DeleteSchedule, kCold);
+  Add("ListSchedules", queue, &H::ListSchedules, kCold);
+  Add("ListScheduleMatchingTimes", queue, &H::ListScheduleMatchingTimes, kCold);
+  Add("StartBatchOperation", queue, &H::StartBatchOperation, kCold);
+  Add("StopBatchOperation", queue, &H::StopBatchOperation, kCold);
+  Add("DescribeBatchOperation", queue, &H::DescribeBatchOperation, kCold);
+  Add("ListBatchOperations", queue, &H::ListBatchOperations, kCold);
+  Add("PauseActivity", queue, &H::PauseActivity, kCold);
+  Add("UnpauseActivity", queue, &H::UnpauseActivity, kCold);
+  Add("ResetActivity", queue, &H::ResetActivity, kCold);
+  Add("UpdateActivityOptions", queue, &H::UpdateActivityOptions, kCold);
 
-  ServeAsyncMethod<wf::RespondActivityTaskCompletedRequest,
-                   wf::RespondActivityTaskCompletedResponse>(
-      "RespondActivityTaskCompleted", queue, [this](auto* call) {
-        const wf::RespondActivityTaskCompletedRequest* request = call->request();
-        ServeOnNamespace(
-            call, request, call->response(),
-            [](const wf::RespondActivityTaskCompletedRequest& r) {
-              return ValidateRespondActivityTaskCompleted(r);
-            },
-            [this, request](const std::string& namespace_id) {
-              return Empty<wf::RespondActivityTaskCompletedResponse>(
-                  engine_->CompleteActivity(RefByToken(namespace_id, *request), request->result()));
-            });
-      });
-
-  matching::Matcher* matcher = matcher_;
-  auto cancel_poll = [matcher](uint64_t poll_id) { matcher->CancelPoll(poll_id); };
-  ServeAsyncMethod<wf::PollWorkflowTaskQueueRequest, wf::PollWorkflowTaskQueueResponse>(
-      "PollWorkflowTaskQueue", queue,
-      [this](auto* call) {
-        StartPoll(
-            call, namespaces_, store_io_, durability_,
-            [](const wf::PollWorkflowTaskQueueRequest& r) {
-              return ValidatePollWorkflowTaskQueue(r);
-            },
-            [this](const std::string& namespace_id, matching::Poller poller,
-                   std::chrono::milliseconds wait,
-                   std::function<void(wf::PollWorkflowTaskQueueResponse)> done) {
-              return matcher_->PollWorkflowTask(namespace_id, std::move(poller), wait,
-                                                std::move(done));
-            });
-      },
-      cancel_poll);
-
-  ServeAsyncMethod<wf::PollActivityTaskQueueRequest, wf::PollActivityTaskQueueResponse>(
-      "PollActivityTaskQueue", queue,
-      [this](auto* call) {
-        const wf::PollActivityTaskQueueRequest* request = call->request();
-        StartPoll(
-            call, namespaces_, store_io_, durability_,
-            [](const wf::PollActivityTaskQueueRequest& r) {
-              return ValidatePollActivityTaskQueue(r);
-            },
-            [this, request](const std::string& namespace_id, matching::Poller poller,
-                            std::chrono::milliseconds wait,
-                            std::function<void(wf::PollActivityTaskQueueResponse)> done) {
-              // The worker's TaskQueueActivitiesPerSecond: the queue's dispatch rate from now on.
-              if (request->task_queue_metadata().has_max_tasks_per_second()) {
-                poller.max_tasks_per_second =
-                    request->task_queue_metadata().max_tasks_per_second().value();
-              }
-              return matcher_->PollActivityTask(namespace_id, std::move(poller), wait,
-                                                std::move(done));
-            });
-      },
-      cancel_poll);
-
-  // A result poll waits up to the long-poll window: a client that goes away ends its wait.
-  history::Engine* engine = engine_;
-  ServeAsyncMethod<wf::GetWorkflowExecutionHistoryRequest, wf::GetWorkflowExecutionHistoryResponse>(
-      "GetWorkflowExecutionHistory", queue,
-      [this](auto* call) {
-        PostToStore(*store_io_, [this, call] {
-          const wf::GetWorkflowExecutionHistoryRequest& request = *call->request();
-          auto valid =
-              request.has_execution()
-                  ? ValidateExecution(request.execution())
-                  : hugo::Result<hugo::Unit>(InvalidArgument("Execution is not set on request."));
-          auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request.namespace_())
-                                                : hugo::Result<std::string>(valid.Error());
-          if (namespace_id.IsFailure()) {
-            FinishDurable(durability_, call, ToGrpcStatus(namespace_id.Error()));
-            return;
-          }
-          uint64_t wait_id = engine_->GetHistory(
-              namespace_id.Value(), request,
-              [this, call](hugo::Result<wf::GetWorkflowExecutionHistoryResponse> result) {
-                if (result.IsFailure()) {
-                  FinishDurable(durability_, call, ToGrpcStatus(result.Error()));
-                  return;
-                }
-                *call->response() = std::move(result).Value();
-                FinishDurable(durability_, call, grpc::Status::OK);
-              });
-          // 0: answered at once, and the call may already be gone; a waiting one is finished
-          // only on this thread, so it is alive here.
-          if (wait_id != 0) call->SetWaitId(wait_id);
-        });
-      },
-      [engine](uint64_t id) { engine->CancelHistoryWait(id); });
-}
-
-void WorkflowHandler::RunCompletionQueue(grpc::ServerCompletionQueue* queue) {
-  pthread_setname_np(pthread_self(), "hdo-grpc-cq");
-  void* tag = nullptr;
-  bool ok = false;
-  while (queue->Next(&tag, &ok)) static_cast<CompletionTag*>(tag)->Proceed(ok);
+  // The service registered exactly these (the constructor): one without a server would be left
+  // unanswered, one not registered would never be called.
+  if (served_ != ImplementedMethods()) {
+    std::fprintf(stderr,
+                 "hdo: internal error: WorkflowService methods served and registered differ\n");
+    std::abort();
+  }
 }
 
 }  // namespace hdo::frontend

@@ -1,13 +1,13 @@
-// The frontend's handler of temporal.api.workflowservice.v1.WorkflowService (gRPC's callback API,
-// and its completion-queue API for the hot path's calls, AsyncMethods(): no thread is held while
-// a call waits).
+// The frontend's handler of temporal.api.workflowservice.v1.WorkflowService, every method on
+// gRPC's completion-queue API (frontend/async_unary.h, ADR 0017): no gRPC thread runs a method's
+// work or is held while a call waits.
 //
 // Owned by the server; one instance serves every connection and is thread-safe (its own state is
-// immutable after construction). Calls that touch the store are posted to the store IO executor,
-// which finishes their reactors, so no gRPC thread waits on SQLite. RPCs that hdo does not
-// implement yet are not registered here:
-// they reach UnimplementedService, which answers UNIMPLEMENTED "method X not implemented", the
-// wording the SDKs test for when they probe optional RPCs.
+// immutable after ServeAsync). Calls that touch the store are posted to the store IO executor (the
+// engine thread), which finishes them, so the completion queue's thread never waits on SQLite.
+// RPCs that hdo does not implement yet are not registered here: they reach UnimplementedService,
+// which answers UNIMPLEMENTED "method X not implemented", the wording the SDKs test for when they
+// probe optional RPCs.
 #pragma once
 
 #include <google/protobuf/descriptor.h>
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/uuid.h"
+#include "frontend/async_unary.h"
 #include "history/engine.h"
 #include "persistence/durability.h"
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
@@ -37,12 +38,16 @@ class Scheduler;
 
 namespace hdo::frontend {
 
+namespace wf = temporal::api::workflowservice::v1;
+
 class NamespaceHandler;
 class Visibility;
 
-class WorkflowHandler final
-    : public temporal::api::workflowservice::v1::WorkflowService::CallbackService {
+class WorkflowHandler final {
  public:
+  template <class Request, class Response>
+  using Call = AsyncUnary<Request, Response>;
+
   // `namespaces`, `engine` and `matcher` run only on `store_io` (the engine thread); all outlive
   // the handler's gRPC server.
   // Replies wait for `durability` (frontend/reply.h).
@@ -55,234 +60,223 @@ class WorkflowHandler final
   // The protobuf descriptor of WorkflowService (every RPC, in service.proto order).
   static const google::protobuf::ServiceDescriptor& Descriptor();
 
-  // The calls of the hot path (AsyncMethods(): starts, polls, task completions, result waits)
-  // are served on gRPC's completion-queue API (frontend/async_unary.h), every other one on the
-  // callback API. Arms those methods' calls on `queue`; call once, after the server started,
-  // and run RunCompletionQueue on the queue's threads.
-  static const std::set<std::string>& AsyncMethods();
+  // The gRPC service to register with the server: ImplementedMethods() on the completion-queue
+  // API, every other method left to the server's generic service.
+  grpc::Service* service() { return &service_; }
+  // Arms every implemented method's calls on `queue` (frontend/async_unary.h); call once, after
+  // the server started, and run RunCompletionQueue on the queue's threads.
   void ServeAsync(grpc::ServerCompletionQueue* queue);
-  // A completion-queue thread: takes and runs the queue's tags until it is shut down and drained.
-  static void RunCompletionQueue(grpc::ServerCompletionQueue* queue);
 
-  grpc::ServerUnaryReactor* GetSystemInfo(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::GetSystemInfoRequest* request,
-      temporal::api::workflowservice::v1::GetSystemInfoResponse* response) override;
+  // Each RPC: serves `call` (its request and response), finishing it once, from any thread.
 
-  grpc::ServerUnaryReactor* RegisterNamespace(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RegisterNamespaceRequest* request,
-      temporal::api::workflowservice::v1::RegisterNamespaceResponse* response) override;
-  grpc::ServerUnaryReactor* DescribeNamespace(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::DescribeNamespaceRequest* request,
-      temporal::api::workflowservice::v1::DescribeNamespaceResponse* response) override;
-  grpc::ServerUnaryReactor* ListNamespaces(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ListNamespacesRequest* request,
-      temporal::api::workflowservice::v1::ListNamespacesResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateNamespace(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::UpdateNamespaceRequest* request,
-      temporal::api::workflowservice::v1::UpdateNamespaceResponse* response) override;
+  // The hot path.
+  void StartWorkflowExecution(
+      Call<wf::StartWorkflowExecutionRequest, wf::StartWorkflowExecutionResponse>* call,
+      const wf::StartWorkflowExecutionRequest* request,
+      wf::StartWorkflowExecutionResponse* response);
+  void PollWorkflowTaskQueue(
+      Call<wf::PollWorkflowTaskQueueRequest, wf::PollWorkflowTaskQueueResponse>* call,
+      const wf::PollWorkflowTaskQueueRequest* request, wf::PollWorkflowTaskQueueResponse* response);
+  void PollActivityTaskQueue(
+      Call<wf::PollActivityTaskQueueRequest, wf::PollActivityTaskQueueResponse>* call,
+      const wf::PollActivityTaskQueueRequest* request, wf::PollActivityTaskQueueResponse* response);
+  void RespondWorkflowTaskCompleted(
+      Call<wf::RespondWorkflowTaskCompletedRequest, wf::RespondWorkflowTaskCompletedResponse>* call,
+      const wf::RespondWorkflowTaskCompletedRequest* request,
+      wf::RespondWorkflowTaskCompletedResponse* response);
+  void RespondActivityTaskCompleted(
+      Call<wf::RespondActivityTaskCompletedRequest, wf::RespondActivityTaskCompletedResponse>* call,
+      const wf::RespondActivityTaskCompletedRequest* request,
+      wf::RespondActivityTaskCompletedResponse* response);
+  void GetWorkflowExecutionHistory(
+      Call<wf::GetWorkflowExecutionHistoryRequest, wf::GetWorkflowExecutionHistoryResponse>* call,
+      const wf::GetWorkflowExecutionHistoryRequest* request,
+      wf::GetWorkflowExecutionHistoryResponse* response);
 
-  grpc::ServerUnaryReactor* TerminateWorkflowExecution(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::TerminateWorkflowExecutionRequest* request,
-      temporal::api::workflowservice::v1::TerminateWorkflowExecutionResponse* response) override;
+  void GetSystemInfo(Call<wf::GetSystemInfoRequest, wf::GetSystemInfoResponse>* call,
+                     const wf::GetSystemInfoRequest* request, wf::GetSystemInfoResponse* response);
+
+  void RegisterNamespace(Call<wf::RegisterNamespaceRequest, wf::RegisterNamespaceResponse>* call,
+                         const wf::RegisterNamespaceRequest* request,
+                         wf::RegisterNamespaceResponse* response);
+  void DescribeNamespace(Call<wf::DescribeNamespaceRequest, wf::DescribeNamespaceResponse>* call,
+                         const wf::DescribeNamespaceRequest* request,
+                         wf::DescribeNamespaceResponse* response);
+  void ListNamespaces(Call<wf::ListNamespacesRequest, wf::ListNamespacesResponse>* call,
+                      const wf::ListNamespacesRequest* request,
+                      wf::ListNamespacesResponse* response);
+  void UpdateNamespace(Call<wf::UpdateNamespaceRequest, wf::UpdateNamespaceResponse>* call,
+                       const wf::UpdateNamespaceRequest* request,
+                       wf::UpdateNamespaceResponse* response);
+
+  void TerminateWorkflowExecution(
+      Call<wf::TerminateWorkflowExecutionRequest, wf::TerminateWorkflowExecutionResponse>* call,
+      const wf::TerminateWorkflowExecutionRequest* request,
+      wf::TerminateWorkflowExecutionResponse* response);
   // --- reset and delete
-  grpc::ServerUnaryReactor* ResetWorkflowExecution(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ResetWorkflowExecutionRequest* request,
-      temporal::api::workflowservice::v1::ResetWorkflowExecutionResponse* response) override;
-  grpc::ServerUnaryReactor* DeleteWorkflowExecution(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::DeleteWorkflowExecutionRequest* request,
-      temporal::api::workflowservice::v1::DeleteWorkflowExecutionResponse* response) override;
+  void ResetWorkflowExecution(
+      Call<wf::ResetWorkflowExecutionRequest, wf::ResetWorkflowExecutionResponse>* call,
+      const wf::ResetWorkflowExecutionRequest* request,
+      wf::ResetWorkflowExecutionResponse* response);
+  void DeleteWorkflowExecution(
+      Call<wf::DeleteWorkflowExecutionRequest, wf::DeleteWorkflowExecutionResponse>* call,
+      const wf::DeleteWorkflowExecutionRequest* request,
+      wf::DeleteWorkflowExecutionResponse* response);
   // --- end of reset and delete
-  grpc::ServerUnaryReactor* ShutdownWorker(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ShutdownWorkerRequest* request,
-      temporal::api::workflowservice::v1::ShutdownWorkerResponse* response) override;
+  void ShutdownWorker(Call<wf::ShutdownWorkerRequest, wf::ShutdownWorkerResponse>* call,
+                      const wf::ShutdownWorkerRequest* request,
+                      wf::ShutdownWorkerResponse* response);
 
-  grpc::ServerUnaryReactor* SignalWorkflowExecution(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::SignalWorkflowExecutionRequest* request,
-      temporal::api::workflowservice::v1::SignalWorkflowExecutionResponse* response) override;
-  grpc::ServerUnaryReactor* SignalWithStartWorkflowExecution(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest* request,
-      temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionResponse* response)
-      override;
-  grpc::ServerUnaryReactor* RequestCancelWorkflowExecution(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RequestCancelWorkflowExecutionRequest* request,
-      temporal::api::workflowservice::v1::RequestCancelWorkflowExecutionResponse* response)
-      override;
-  grpc::ServerUnaryReactor* DescribeWorkflowExecution(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::DescribeWorkflowExecutionRequest* request,
-      temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse* response) override;
-  grpc::ServerUnaryReactor* ResetStickyTaskQueue(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ResetStickyTaskQueueRequest* request,
-      temporal::api::workflowservice::v1::ResetStickyTaskQueueResponse* response) override;
-  grpc::ServerUnaryReactor* RespondWorkflowTaskFailed(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RespondWorkflowTaskFailedRequest* request,
-      temporal::api::workflowservice::v1::RespondWorkflowTaskFailedResponse* response) override;
-  grpc::ServerUnaryReactor* RecordActivityTaskHeartbeat(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatRequest* request,
-      temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatResponse* response) override;
-  grpc::ServerUnaryReactor* RecordActivityTaskHeartbeatById(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatByIdRequest* request,
-      temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatByIdResponse* response)
-      override;
-  grpc::ServerUnaryReactor* RespondActivityTaskCompletedById(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RespondActivityTaskCompletedByIdRequest* request,
-      temporal::api::workflowservice::v1::RespondActivityTaskCompletedByIdResponse* response)
-      override;
-  grpc::ServerUnaryReactor* RespondActivityTaskFailed(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RespondActivityTaskFailedRequest* request,
-      temporal::api::workflowservice::v1::RespondActivityTaskFailedResponse* response) override;
-  grpc::ServerUnaryReactor* RespondActivityTaskFailedById(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RespondActivityTaskFailedByIdRequest* request,
-      temporal::api::workflowservice::v1::RespondActivityTaskFailedByIdResponse* response) override;
-  grpc::ServerUnaryReactor* RespondActivityTaskCanceled(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RespondActivityTaskCanceledRequest* request,
-      temporal::api::workflowservice::v1::RespondActivityTaskCanceledResponse* response) override;
-  grpc::ServerUnaryReactor* RespondActivityTaskCanceledById(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RespondActivityTaskCanceledByIdRequest* request,
-      temporal::api::workflowservice::v1::RespondActivityTaskCanceledByIdResponse* response)
-      override;
-  grpc::ServerUnaryReactor* QueryWorkflow(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::QueryWorkflowRequest* request,
-      temporal::api::workflowservice::v1::QueryWorkflowResponse* response) override;
-  grpc::ServerUnaryReactor* RespondQueryTaskCompleted(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::RespondQueryTaskCompletedRequest* request,
-      temporal::api::workflowservice::v1::RespondQueryTaskCompletedResponse* response) override;
+  void SignalWorkflowExecution(
+      Call<wf::SignalWorkflowExecutionRequest, wf::SignalWorkflowExecutionResponse>* call,
+      const wf::SignalWorkflowExecutionRequest* request,
+      wf::SignalWorkflowExecutionResponse* response);
+  void SignalWithStartWorkflowExecution(Call<wf::SignalWithStartWorkflowExecutionRequest,
+                                             wf::SignalWithStartWorkflowExecutionResponse>* call,
+                                        const wf::SignalWithStartWorkflowExecutionRequest* request,
+                                        wf::SignalWithStartWorkflowExecutionResponse* response);
+  void RequestCancelWorkflowExecution(Call<wf::RequestCancelWorkflowExecutionRequest,
+                                           wf::RequestCancelWorkflowExecutionResponse>* call,
+                                      const wf::RequestCancelWorkflowExecutionRequest* request,
+                                      wf::RequestCancelWorkflowExecutionResponse* response);
+  void DescribeWorkflowExecution(
+      Call<wf::DescribeWorkflowExecutionRequest, wf::DescribeWorkflowExecutionResponse>* call,
+      const wf::DescribeWorkflowExecutionRequest* request,
+      wf::DescribeWorkflowExecutionResponse* response);
+  void ResetStickyTaskQueue(
+      Call<wf::ResetStickyTaskQueueRequest, wf::ResetStickyTaskQueueResponse>* call,
+      const wf::ResetStickyTaskQueueRequest* request, wf::ResetStickyTaskQueueResponse* response);
+  void RespondWorkflowTaskFailed(
+      Call<wf::RespondWorkflowTaskFailedRequest, wf::RespondWorkflowTaskFailedResponse>* call,
+      const wf::RespondWorkflowTaskFailedRequest* request,
+      wf::RespondWorkflowTaskFailedResponse* response);
+  void RecordActivityTaskHeartbeat(
+      Call<wf::RecordActivityTaskHeartbeatRequest, wf::RecordActivityTaskHeartbeatResponse>* call,
+      const wf::RecordActivityTaskHeartbeatRequest* request,
+      wf::RecordActivityTaskHeartbeatResponse* response);
+  void RecordActivityTaskHeartbeatById(Call<wf::RecordActivityTaskHeartbeatByIdRequest,
+                                            wf::RecordActivityTaskHeartbeatByIdResponse>* call,
+                                       const wf::RecordActivityTaskHeartbeatByIdRequest* request,
+                                       wf::RecordActivityTaskHeartbeatByIdResponse* response);
+  void RespondActivityTaskCompletedById(Call<wf::RespondActivityTaskCompletedByIdRequest,
+                                             wf::RespondActivityTaskCompletedByIdResponse>* call,
+                                        const wf::RespondActivityTaskCompletedByIdRequest* request,
+                                        wf::RespondActivityTaskCompletedByIdResponse* response);
+  void RespondActivityTaskFailed(
+      Call<wf::RespondActivityTaskFailedRequest, wf::RespondActivityTaskFailedResponse>* call,
+      const wf::RespondActivityTaskFailedRequest* request,
+      wf::RespondActivityTaskFailedResponse* response);
+  void RespondActivityTaskFailedById(Call<wf::RespondActivityTaskFailedByIdRequest,
+                                          wf::RespondActivityTaskFailedByIdResponse>* call,
+                                     const wf::RespondActivityTaskFailedByIdRequest* request,
+                                     wf::RespondActivityTaskFailedByIdResponse* response);
+  void RespondActivityTaskCanceled(
+      Call<wf::RespondActivityTaskCanceledRequest, wf::RespondActivityTaskCanceledResponse>* call,
+      const wf::RespondActivityTaskCanceledRequest* request,
+      wf::RespondActivityTaskCanceledResponse* response);
+  void RespondActivityTaskCanceledById(Call<wf::RespondActivityTaskCanceledByIdRequest,
+                                            wf::RespondActivityTaskCanceledByIdResponse>* call,
+                                       const wf::RespondActivityTaskCanceledByIdRequest* request,
+                                       wf::RespondActivityTaskCanceledByIdResponse* response);
+  void QueryWorkflow(Call<wf::QueryWorkflowRequest, wf::QueryWorkflowResponse>* call,
+                     const wf::QueryWorkflowRequest* request, wf::QueryWorkflowResponse* response);
+  void RespondQueryTaskCompleted(
+      Call<wf::RespondQueryTaskCompletedRequest, wf::RespondQueryTaskCompletedResponse>* call,
+      const wf::RespondQueryTaskCompletedRequest* request,
+      wf::RespondQueryTaskCompletedResponse* response);
   // Updates (history/engine_update.cc).
-  grpc::ServerUnaryReactor* UpdateWorkflowExecution(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::UpdateWorkflowExecutionRequest* request,
-      temporal::api::workflowservice::v1::UpdateWorkflowExecutionResponse* response) override;
-  grpc::ServerUnaryReactor* PollWorkflowExecutionUpdate(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::PollWorkflowExecutionUpdateRequest* request,
-      temporal::api::workflowservice::v1::PollWorkflowExecutionUpdateResponse* response) override;
-  grpc::ServerUnaryReactor* ExecuteMultiOperation(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ExecuteMultiOperationRequest* request,
-      temporal::api::workflowservice::v1::ExecuteMultiOperationResponse* response) override;
-  grpc::ServerUnaryReactor* DescribeTaskQueue(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::DescribeTaskQueueRequest* request,
-      temporal::api::workflowservice::v1::DescribeTaskQueueResponse* response) override;
+  void UpdateWorkflowExecution(
+      Call<wf::UpdateWorkflowExecutionRequest, wf::UpdateWorkflowExecutionResponse>* call,
+      const wf::UpdateWorkflowExecutionRequest* request,
+      wf::UpdateWorkflowExecutionResponse* response);
+  void PollWorkflowExecutionUpdate(
+      Call<wf::PollWorkflowExecutionUpdateRequest, wf::PollWorkflowExecutionUpdateResponse>* call,
+      const wf::PollWorkflowExecutionUpdateRequest* request,
+      wf::PollWorkflowExecutionUpdateResponse* response);
+  void ExecuteMultiOperation(
+      Call<wf::ExecuteMultiOperationRequest, wf::ExecuteMultiOperationResponse>* call,
+      const wf::ExecuteMultiOperationRequest* request, wf::ExecuteMultiOperationResponse* response);
+  void DescribeTaskQueue(Call<wf::DescribeTaskQueueRequest, wf::DescribeTaskQueueResponse>* call,
+                         const wf::DescribeTaskQueueRequest* request,
+                         wf::DescribeTaskQueueResponse* response);
 
   // Visibility (frontend/visibility.h).
-  grpc::ServerUnaryReactor* ListWorkflowExecutions(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ListWorkflowExecutionsRequest* request,
-      temporal::api::workflowservice::v1::ListWorkflowExecutionsResponse* response) override;
-  grpc::ServerUnaryReactor* ScanWorkflowExecutions(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ScanWorkflowExecutionsRequest* request,
-      temporal::api::workflowservice::v1::ScanWorkflowExecutionsResponse* response) override;
-  grpc::ServerUnaryReactor* CountWorkflowExecutions(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::CountWorkflowExecutionsRequest* request,
-      temporal::api::workflowservice::v1::CountWorkflowExecutionsResponse* response) override;
-  grpc::ServerUnaryReactor* ListOpenWorkflowExecutions(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ListOpenWorkflowExecutionsRequest* request,
-      temporal::api::workflowservice::v1::ListOpenWorkflowExecutionsResponse* response) override;
-  grpc::ServerUnaryReactor* ListClosedWorkflowExecutions(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ListClosedWorkflowExecutionsRequest* request,
-      temporal::api::workflowservice::v1::ListClosedWorkflowExecutionsResponse* response) override;
-  grpc::ServerUnaryReactor* GetSearchAttributes(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::GetSearchAttributesRequest* request,
-      temporal::api::workflowservice::v1::GetSearchAttributesResponse* response) override;
+  void ListWorkflowExecutions(
+      Call<wf::ListWorkflowExecutionsRequest, wf::ListWorkflowExecutionsResponse>* call,
+      const wf::ListWorkflowExecutionsRequest* request,
+      wf::ListWorkflowExecutionsResponse* response);
+  void ScanWorkflowExecutions(
+      Call<wf::ScanWorkflowExecutionsRequest, wf::ScanWorkflowExecutionsResponse>* call,
+      const wf::ScanWorkflowExecutionsRequest* request,
+      wf::ScanWorkflowExecutionsResponse* response);
+  void CountWorkflowExecutions(
+      Call<wf::CountWorkflowExecutionsRequest, wf::CountWorkflowExecutionsResponse>* call,
+      const wf::CountWorkflowExecutionsRequest* request,
+      wf::CountWorkflowExecutionsResponse* response);
+  void ListOpenWorkflowExecutions(
+      Call<wf::ListOpenWorkflowExecutionsRequest, wf::ListOpenWorkflowExecutionsResponse>* call,
+      const wf::ListOpenWorkflowExecutionsRequest* request,
+      wf::ListOpenWorkflowExecutionsResponse* response);
+  void ListClosedWorkflowExecutions(
+      Call<wf::ListClosedWorkflowExecutionsRequest, wf::ListClosedWorkflowExecutionsResponse>* call,
+      const wf::ListClosedWorkflowExecutionsRequest* request,
+      wf::ListClosedWorkflowExecutionsResponse* response);
+  void GetSearchAttributes(
+      Call<wf::GetSearchAttributesRequest, wf::GetSearchAttributesResponse>* call,
+      const wf::GetSearchAttributesRequest* request, wf::GetSearchAttributesResponse* response);
 
   // Schedules (worker/scheduler.h; workflow_handler_schedules.cc).
-  grpc::ServerUnaryReactor* CreateSchedule(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::CreateScheduleRequest* request,
-      temporal::api::workflowservice::v1::CreateScheduleResponse* response) override;
-  grpc::ServerUnaryReactor* DescribeSchedule(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::DescribeScheduleRequest* request,
-      temporal::api::workflowservice::v1::DescribeScheduleResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateSchedule(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::UpdateScheduleRequest* request,
-      temporal::api::workflowservice::v1::UpdateScheduleResponse* response) override;
-  grpc::ServerUnaryReactor* PatchSchedule(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::PatchScheduleRequest* request,
-      temporal::api::workflowservice::v1::PatchScheduleResponse* response) override;
-  grpc::ServerUnaryReactor* DeleteSchedule(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::DeleteScheduleRequest* request,
-      temporal::api::workflowservice::v1::DeleteScheduleResponse* response) override;
-  grpc::ServerUnaryReactor* ListSchedules(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ListSchedulesRequest* request,
-      temporal::api::workflowservice::v1::ListSchedulesResponse* response) override;
-  grpc::ServerUnaryReactor* ListScheduleMatchingTimes(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ListScheduleMatchingTimesRequest* request,
-      temporal::api::workflowservice::v1::ListScheduleMatchingTimesResponse* response) override;
+  void CreateSchedule(Call<wf::CreateScheduleRequest, wf::CreateScheduleResponse>* call,
+                      const wf::CreateScheduleRequest* request,
+                      wf::CreateScheduleResponse* response);
+  void DescribeSchedule(Call<wf::DescribeScheduleRequest, wf::DescribeScheduleResponse>* call,
+                        const wf::DescribeScheduleRequest* request,
+                        wf::DescribeScheduleResponse* response);
+  void UpdateSchedule(Call<wf::UpdateScheduleRequest, wf::UpdateScheduleResponse>* call,
+                      const wf::UpdateScheduleRequest* request,
+                      wf::UpdateScheduleResponse* response);
+  void PatchSchedule(Call<wf::PatchScheduleRequest, wf::PatchScheduleResponse>* call,
+                     const wf::PatchScheduleRequest* request, wf::PatchScheduleResponse* response);
+  void DeleteSchedule(Call<wf::DeleteScheduleRequest, wf::DeleteScheduleResponse>* call,
+                      const wf::DeleteScheduleRequest* request,
+                      wf::DeleteScheduleResponse* response);
+  void ListSchedules(Call<wf::ListSchedulesRequest, wf::ListSchedulesResponse>* call,
+                     const wf::ListSchedulesRequest* request, wf::ListSchedulesResponse* response);
+  void ListScheduleMatchingTimes(
+      Call<wf::ListScheduleMatchingTimesRequest, wf::ListScheduleMatchingTimesResponse>* call,
+      const wf::ListScheduleMatchingTimesRequest* request,
+      wf::ListScheduleMatchingTimesResponse* response);
 
   // Activity operator calls (history/engine_activity_ops.cc; workflow_handler_activity_ops.cc).
-  grpc::ServerUnaryReactor* PauseActivity(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::PauseActivityRequest* request,
-      temporal::api::workflowservice::v1::PauseActivityResponse* response) override;
-  grpc::ServerUnaryReactor* UnpauseActivity(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::UnpauseActivityRequest* request,
-      temporal::api::workflowservice::v1::UnpauseActivityResponse* response) override;
-  grpc::ServerUnaryReactor* ResetActivity(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ResetActivityRequest* request,
-      temporal::api::workflowservice::v1::ResetActivityResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateActivityOptions(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::UpdateActivityOptionsRequest* request,
-      temporal::api::workflowservice::v1::UpdateActivityOptionsResponse* response) override;
+  void PauseActivity(Call<wf::PauseActivityRequest, wf::PauseActivityResponse>* call,
+                     const wf::PauseActivityRequest* request, wf::PauseActivityResponse* response);
+  void UnpauseActivity(Call<wf::UnpauseActivityRequest, wf::UnpauseActivityResponse>* call,
+                       const wf::UnpauseActivityRequest* request,
+                       wf::UnpauseActivityResponse* response);
+  void ResetActivity(Call<wf::ResetActivityRequest, wf::ResetActivityResponse>* call,
+                     const wf::ResetActivityRequest* request, wf::ResetActivityResponse* response);
+  void UpdateActivityOptions(
+      Call<wf::UpdateActivityOptionsRequest, wf::UpdateActivityOptionsResponse>* call,
+      const wf::UpdateActivityOptionsRequest* request, wf::UpdateActivityOptionsResponse* response);
 
   // Batch operations (worker/batcher.h; workflow_handler_batches.cc).
-  grpc::ServerUnaryReactor* StartBatchOperation(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::StartBatchOperationRequest* request,
-      temporal::api::workflowservice::v1::StartBatchOperationResponse* response) override;
-  grpc::ServerUnaryReactor* StopBatchOperation(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::StopBatchOperationRequest* request,
-      temporal::api::workflowservice::v1::StopBatchOperationResponse* response) override;
-  grpc::ServerUnaryReactor* DescribeBatchOperation(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::DescribeBatchOperationRequest* request,
-      temporal::api::workflowservice::v1::DescribeBatchOperationResponse* response) override;
-  grpc::ServerUnaryReactor* ListBatchOperations(
-      grpc::CallbackServerContext* context,
-      const temporal::api::workflowservice::v1::ListBatchOperationsRequest* request,
-      temporal::api::workflowservice::v1::ListBatchOperationsResponse* response) override;
+  void StartBatchOperation(
+      Call<wf::StartBatchOperationRequest, wf::StartBatchOperationResponse>* call,
+      const wf::StartBatchOperationRequest* request, wf::StartBatchOperationResponse* response);
+  void StopBatchOperation(Call<wf::StopBatchOperationRequest, wf::StopBatchOperationResponse>* call,
+                          const wf::StopBatchOperationRequest* request,
+                          wf::StopBatchOperationResponse* response);
+  void DescribeBatchOperation(
+      Call<wf::DescribeBatchOperationRequest, wf::DescribeBatchOperationResponse>* call,
+      const wf::DescribeBatchOperationRequest* request,
+      wf::DescribeBatchOperationResponse* response);
+  void ListBatchOperations(
+      Call<wf::ListBatchOperationsRequest, wf::ListBatchOperationsResponse>* call,
+      const wf::ListBatchOperationsRequest* request, wf::ListBatchOperationsResponse* response);
 
  private:
   // Runs `run()` (returning hugo::Result<Response>) on the store IO thread and finishes `reply`
-  // (a reactor or an AsyncUnary call, frontend/reply.h) there with the response or the error's
+  // (an AsyncUnary call, frontend/reply.h) there with the response or the error's
   // gRPC status. A request larger than kRequestBytesMax is refused first, on the calling thread.
   template <class Reply, class Response, class Run>
   void Serve(Reply* reply, const google::protobuf::Message* request, Response* response, Run run);
@@ -291,20 +285,17 @@ class WorkflowHandler final
   template <class Reply, class Request, class Response, class Validate, class Run>
   void ServeOnNamespace(Reply* reply, const Request* request, Response* response, Validate validate,
                         Run run);
-  // One AsyncMethods() method on `queue`: `serve(AsyncUnary<Request, Response>*)` for each call;
-  // `cancel(wait id)` on the engine thread for a waiting call whose client went away.
-  template <class Request, class Response, class ServeCall>
-  void ServeAsyncMethod(const std::string& name, grpc::ServerCompletionQueue* queue,
-                        ServeCall serve, std::function<void(uint64_t)> cancel = {});
-  // Serve and ServeOnNamespace for a callback API call: its default reactor.
-  template <class Response, class Call>
-  grpc::ServerUnaryReactor* OnStore(grpc::CallbackServerContext* context,
-                                    const google::protobuf::Message* request, Response* response,
-                                    Call call);
-  template <class Request, class Response, class Validate, class Call>
-  grpc::ServerUnaryReactor* OnNamespace(grpc::CallbackServerContext* context,
-                                        const Request* request, Response* response,
-                                        Validate validate, Call call);
+  // Serves method `name` on `queue` with `serve`: `armed` calls wait for requests; for a waiting
+  // call, `cancel(wait id)` runs on the engine thread when its client goes away.
+  template <class Request, class Response>
+  void Add(const std::string& name, grpc::ServerCompletionQueue* queue,
+           void (WorkflowHandler::*serve)(Call<Request, Response>*, const Request*, Response*),
+           int armed, void (WorkflowHandler::*cancel)(uint64_t) = nullptr);
+  // The engine-thread ends of a wait whose client went away.
+  void CancelPoll(uint64_t id);
+  void CancelHistoryWait(uint64_t id);
+  void CancelQuery(uint64_t id);
+  void CancelUpdateWait(uint64_t id);
 
   NamespaceHandler* namespaces_;
   history::Engine* engine_;
@@ -316,8 +307,10 @@ class WorkflowHandler final
   persistence::Durability* durability_;
   // Ids of updates sent without one (used on the engine thread only).
   UuidGenerator update_ids_;
-  // The AsyncUnary methods (ServeAsync), alive as long as their calls.
-  std::vector<std::shared_ptr<void>> async_methods_;
+  CompletionQueueService<temporal::api::workflowservice::v1::WorkflowService::Service> service_;
+  // The methods ServeAsync armed, alive as long as their calls, and their names.
+  std::vector<std::shared_ptr<void>> methods_;
+  std::set<std::string> served_;
 };
 
 }  // namespace hdo::frontend

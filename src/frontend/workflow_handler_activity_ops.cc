@@ -27,44 +27,44 @@ hugo::Result<hugo::Unit> ValidateActivityOperation(const Request& request) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* WorkflowHandler::PauseActivity(grpc::CallbackServerContext* context,
-                                                         const wf::PauseActivityRequest* request,
-                                                         wf::PauseActivityResponse* response) {
-  return OnNamespace(
-      context, request, response,
+void WorkflowHandler::PauseActivity(Call<wf::PauseActivityRequest, wf::PauseActivityResponse>* call,
+                                    const wf::PauseActivityRequest* request,
+                                    wf::PauseActivityResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::PauseActivityRequest& r) { return ValidateActivityOperation(r); },
       [this, request](const std::string& namespace_id) {
         return engine_->PauseActivity(namespace_id, *request);
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::UnpauseActivity(
-    grpc::CallbackServerContext* context, const wf::UnpauseActivityRequest* request,
-    wf::UnpauseActivityResponse* response) {
-  return OnNamespace(
-      context, request, response,
+void WorkflowHandler::UnpauseActivity(
+    Call<wf::UnpauseActivityRequest, wf::UnpauseActivityResponse>* call,
+    const wf::UnpauseActivityRequest* request, wf::UnpauseActivityResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::UnpauseActivityRequest& r) { return ValidateActivityOperation(r); },
       [this, request](const std::string& namespace_id) {
         return engine_->UnpauseActivity(namespace_id, *request);
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::ResetActivity(grpc::CallbackServerContext* context,
-                                                         const wf::ResetActivityRequest* request,
-                                                         wf::ResetActivityResponse* response) {
-  return OnNamespace(
-      context, request, response,
+void WorkflowHandler::ResetActivity(Call<wf::ResetActivityRequest, wf::ResetActivityResponse>* call,
+                                    const wf::ResetActivityRequest* request,
+                                    wf::ResetActivityResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::ResetActivityRequest& r) { return ValidateActivityOperation(r); },
       [this, request](const std::string& namespace_id) {
         return engine_->ResetActivity(namespace_id, *request);
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::UpdateActivityOptions(
-    grpc::CallbackServerContext* context, const wf::UpdateActivityOptionsRequest* request,
-    wf::UpdateActivityOptionsResponse* response) {
-  return OnNamespace(
-      context, request, response,
+void WorkflowHandler::UpdateActivityOptions(
+    Call<wf::UpdateActivityOptionsRequest, wf::UpdateActivityOptionsResponse>* call,
+    const wf::UpdateActivityOptionsRequest* request, wf::UpdateActivityOptionsResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::UpdateActivityOptionsRequest& r) { return ValidateActivityOperation(r); },
       [this, request](const std::string& namespace_id) {
         return engine_->UpdateActivityOptions(namespace_id, *request);

@@ -9,33 +9,34 @@ namespace hdo::frontend {
 
 namespace wf = temporal::api::workflowservice::v1;
 
-grpc::ServerUnaryReactor* WorkflowHandler::StartBatchOperation(
-    grpc::CallbackServerContext* context, const wf::StartBatchOperationRequest* request,
-    wf::StartBatchOperationResponse* response) {
-  return OnNamespace(
-      context, request, response,
+void WorkflowHandler::StartBatchOperation(
+    Call<wf::StartBatchOperationRequest, wf::StartBatchOperationResponse>* call,
+    const wf::StartBatchOperationRequest* request, wf::StartBatchOperationResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::StartBatchOperationRequest& r) { return ValidateNamespaceName(r.namespace_()); },
       [this, request](const std::string& namespace_id) {
         return batcher_->Start(namespace_id, *request);
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::StopBatchOperation(
-    grpc::CallbackServerContext* context, const wf::StopBatchOperationRequest* request,
-    wf::StopBatchOperationResponse* response) {
-  return OnNamespace(
-      context, request, response,
+void WorkflowHandler::StopBatchOperation(
+    Call<wf::StopBatchOperationRequest, wf::StopBatchOperationResponse>* call,
+    const wf::StopBatchOperationRequest* request, wf::StopBatchOperationResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::StopBatchOperationRequest& r) { return ValidateNamespaceName(r.namespace_()); },
       [this, request](const std::string& namespace_id) {
         return batcher_->StopJob(namespace_id, *request);
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::DescribeBatchOperation(
-    grpc::CallbackServerContext* context, const wf::DescribeBatchOperationRequest* request,
+void WorkflowHandler::DescribeBatchOperation(
+    Call<wf::DescribeBatchOperationRequest, wf::DescribeBatchOperationResponse>* call,
+    const wf::DescribeBatchOperationRequest* request,
     wf::DescribeBatchOperationResponse* response) {
-  return OnNamespace(
-      context, request, response,
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::DescribeBatchOperationRequest& r) {
         return ValidateNamespaceName(r.namespace_());
       },
@@ -44,11 +45,11 @@ grpc::ServerUnaryReactor* WorkflowHandler::DescribeBatchOperation(
       });
 }
 
-grpc::ServerUnaryReactor* WorkflowHandler::ListBatchOperations(
-    grpc::CallbackServerContext* context, const wf::ListBatchOperationsRequest* request,
-    wf::ListBatchOperationsResponse* response) {
-  return OnNamespace(
-      context, request, response,
+void WorkflowHandler::ListBatchOperations(
+    Call<wf::ListBatchOperationsRequest, wf::ListBatchOperationsResponse>* call,
+    const wf::ListBatchOperationsRequest* request, wf::ListBatchOperationsResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
       [](const wf::ListBatchOperationsRequest& r) { return ValidateNamespaceName(r.namespace_()); },
       [this, request](const std::string& namespace_id) {
         return batcher_->List(namespace_id, *request);

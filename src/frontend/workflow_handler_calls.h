@@ -1,4 +1,4 @@
-// The call shapes of WorkflowHandler's RPCs (OnStore, OnNamespace), shared by the files that
+// The call shapes of WorkflowHandler's RPCs (Serve, ServeOnNamespace), shared by the files that
 // implement them (workflow_handler.cc, workflow_handler_schedules.cc). Private to src/frontend.
 #pragma once
 
@@ -25,16 +25,6 @@ inline std::optional<grpc::Status> TooLarge(const google::protobuf::Message& req
   return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                       "grpc: received message larger than max (" + std::to_string(bytes) + " vs. " +
                           std::to_string(kRequestBytesMax) + ")");
-}
-
-// A reactor finished with that refusal when `request` is too large; nullptr otherwise.
-inline grpc::ServerUnaryReactor* RefuseIfTooLarge(grpc::CallbackServerContext* context,
-                                                  const google::protobuf::Message& request) {
-  std::optional<grpc::Status> refusal = TooLarge(request);
-  if (!refusal.has_value()) return nullptr;
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(*refusal);
-  return reactor;
 }
 
 template <class Reply, class Response, class Run>
@@ -68,24 +58,6 @@ void WorkflowHandler::ServeOnNamespace(Reply* reply, const Request* request, Res
           if (namespace_id.IsFailure()) return namespace_id.Error();
           return run(namespace_id.Value());
         });
-}
-
-template <class Response, class Call>
-grpc::ServerUnaryReactor* WorkflowHandler::OnStore(grpc::CallbackServerContext* context,
-                                                   const google::protobuf::Message* request,
-                                                   Response* response, Call call) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  Serve(reactor, request, response, std::move(call));
-  return reactor;
-}
-
-template <class Request, class Response, class Validate, class Call>
-grpc::ServerUnaryReactor* WorkflowHandler::OnNamespace(grpc::CallbackServerContext* context,
-                                                       const Request* request, Response* response,
-                                                       Validate validate, Call call) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  ServeOnNamespace(reactor, request, response, std::move(validate), std::move(call));
-  return reactor;
 }
 
 }  // namespace hdo::frontend

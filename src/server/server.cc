@@ -1,7 +1,6 @@
 #include "server/server.h"
 
 #include <arpa/inet.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 #include <netinet/in.h>
 #include <sqlite3.h>
@@ -18,6 +17,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/process_metrics.h"
+#include "frontend/health_service.h"
 #include "frontend/namespace_handler.h"
 #include "frontend/operator_handler.h"
 #include "frontend/unimplemented_service.h"
@@ -175,8 +175,11 @@ hugo::Result<hugo::Unit> Server::Start() {
   operator_handler_ = std::make_unique<frontend::OperatorHandler>(
       namespace_handler_.get(), visibility_.get(), store_io_.get(), group_commit_.get());
   unimplemented_service_ = std::make_unique<frontend::UnimplementedService>();
+  health_service_ = std::make_unique<frontend::HealthService>();
 
-  grpc::EnableDefaultHealthCheckService(true);
+  // Every service on the completion-queue API (ADR 0017): gRPC's default health service is on
+  // its callback API, so hdo serves the health protocol itself.
+  grpc::EnableDefaultHealthCheckService(false);
   grpc::ServerBuilder builder;
   // Without this, gRPC sets SO_REUSEPORT and a second server could silently share the port.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -185,9 +188,10 @@ hugo::Result<hugo::Unit> Server::Start() {
   builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   builder.AddListeningPort(JoinHostPort(options_.ip, options_.port),
                            grpc::InsecureServerCredentials(), &bound_port_);
-  builder.RegisterService(workflow_handler_.get());
-  builder.RegisterService(operator_handler_.get());
-  builder.RegisterCallbackGenericService(unimplemented_service_.get());
+  builder.RegisterService(workflow_handler_->service());
+  builder.RegisterService(operator_handler_->service());
+  builder.RegisterService(health_service_->service());
+  builder.RegisterAsyncGenericService(unimplemented_service_->service());
   completion_queue_ = builder.AddCompletionQueue();
   grpc_server_ = builder.BuildAndStart();
   if (grpc_server_ == nullptr || bound_port_ == 0) {
@@ -196,12 +200,14 @@ hugo::Result<hugo::Unit> Server::Start() {
     return ExplainListenFailure(options_.ip, options_.port);
   }
   workflow_handler_->ServeAsync(completion_queue_.get());
-  // One thread, which polls the connections and runs the calls it takes: gRPC's callback API
-  // polls with its own threads as well, and every further poller adds hand-offs between them
-  // (docs/performance.md, session 33: one thread against two, +2 to +12 % at c=200 and +9 to
-  // +14 % at c=10). The calls' work is the engine thread's; this thread only hands it over.
-  completion_threads_.emplace_back(frontend::WorkflowHandler::RunCompletionQueue,
-                                   completion_queue_.get());
+  operator_handler_->ServeAsync(completion_queue_.get());
+  health_service_->Serve(completion_queue_.get());
+  unimplemented_service_->Serve(completion_queue_.get());
+  // One thread, which polls the connections and runs the calls it takes: every further poller
+  // adds hand-offs between them (docs/performance.md, session 33: one thread against two, +2 to
+  // +12 % at c=200 and +9 to +14 % at c=10). The calls' work is the engine thread's; this thread
+  // only hands it over.
+  completion_threads_.emplace_back(frontend::RunCompletionQueue, completion_queue_.get());
   // Only now: when the server cannot start, its one line is the reason, not this warning.
   if (metrics_port_skipped_) {
     log::Warn("metrics port in use, running without metrics; --metrics-port 0 picks a free port",
@@ -215,9 +221,8 @@ hugo::Result<hugo::Unit> Server::Start() {
     first_check->set_value();
   });
   first_check->get_future().wait_for(options_.readiness_check_timeout);
-  grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService();
-  health->SetServingStatus(kWorkflowServiceName, true);
-  health->SetServingStatus(true);
+  health_service_->SetServing(kWorkflowServiceName, true);
+  health_service_->SetServing("", true);
   phase_ = Phase::kServing;
   return hugo::Ok();
 }
@@ -596,7 +601,7 @@ void Server::RefreshStatistics() {
 void Server::Shutdown(std::chrono::milliseconds grace) {
   phase_ = Phase::kStopping;  // /readyz: 503 from now on
   if (grpc_server_ != nullptr) {
-    grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+    health_service_->Shutdown();
     // Parked long polls would hold gRPC's shutdown for their whole window: answer them now.
     if (matcher_ != nullptr && engine_ != nullptr) {
       std::promise<void> released;
@@ -607,7 +612,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
       });
       released.get_future().wait();
     }
-    // Waits for every reactor, including those the store thread has yet to finish.
+    // Waits for every call, including those the store thread has yet to finish.
     grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
     grpc_server_->Wait();
   }
@@ -630,8 +635,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   if (completion_queue_ != nullptr) {
     completion_queue_->Shutdown();
     // Without threads (the server did not start) the queue is drained here.
-    if (completion_threads_.empty())
-      frontend::WorkflowHandler::RunCompletionQueue(completion_queue_.get());
+    if (completion_threads_.empty()) frontend::RunCompletionQueue(completion_queue_.get());
     for (std::thread& thread : completion_threads_) thread.join();
     completion_threads_.clear();
   }

@@ -59,6 +59,7 @@ namespace hdo::frontend {
 class NamespaceHandler;
 class WorkflowHandler;
 class OperatorHandler;
+class HealthService;
 class UnimplementedService;
 class Visibility;
 }  // namespace hdo::frontend
@@ -209,10 +210,10 @@ class Server {
   std::unique_ptr<frontend::WorkflowHandler> workflow_handler_;
   std::unique_ptr<frontend::OperatorHandler> operator_handler_;
   std::unique_ptr<frontend::UnimplementedService> unimplemented_service_;
+  std::unique_ptr<frontend::HealthService> health_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
-  // The completion queue of the hot path's calls (WorkflowHandler::ServeAsync) and its threads,
-  // which poll it and run those calls' code; shut down after the store thread, the last that
-  // finishes such calls.
+  // The completion queue of every gRPC call (frontend/async_unary.h) and its thread, which polls
+  // it and runs the calls' code; shut down after the store thread, the last that finishes calls.
   std::unique_ptr<grpc::ServerCompletionQueue> completion_queue_;
   std::vector<std::thread> completion_threads_;
   std::unique_ptr<HttpServer> metrics_server_;

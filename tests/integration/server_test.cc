@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "common/version.h"
@@ -64,6 +66,73 @@ TEST_F(ServerTest, HealthCheckReportsTheWorkflowServiceAsServing) {
   request.set_service("no.such.Service");
   status = health->Check(&unknown_context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServerTest, HealthCheckOfTheServerAsAWhole) {
+  DevServer server(Db());
+  ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
+  auto health = grpc::health::v1::Health::NewStub(Dial(server.address()));
+  grpc::ClientContext context;
+  SetDeadline(context);
+  grpc::health::v1::HealthCheckRequest request;  // service "": the server
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = health->Check(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+// Watch (grpc-go's semantics, the reference's): the status at once, then each change; the
+// server's shutdown is sent as NOT_SERVING and ends the stream, without holding the shutdown.
+TEST_F(ServerTest, HealthWatchSendsServingThenNotServingAtShutdown) {
+  DevServer server(Db());
+  ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
+  auto health = grpc::health::v1::Health::NewStub(Dial(server.address()));
+
+  grpc::ClientContext unknown_context;
+  SetDeadline(unknown_context);
+  grpc::health::v1::HealthCheckRequest unknown;
+  unknown.set_service("no.such.Service");
+  auto unknown_watch = health->Watch(&unknown_context, unknown);
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(unknown_watch->Read(&response));
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVICE_UNKNOWN);
+  unknown_context.TryCancel();
+
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + seconds(30));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("temporal.api.workflowservice.v1.WorkflowService");
+  auto watch = health->Watch(&context, request);
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  server.process().Signal(SIGTERM);
+  ASSERT_TRUE(watch->Read(&response)) << "the shutdown was not sent";
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_FALSE(watch->Read(&response)) << "the stream went on after NOT_SERVING";
+  // Ended by the server (OK), not cancelled when the shutdown's grace period ran out.
+  grpc::Status status = watch->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  EXPECT_EQ(server.process().Wait(std::chrono::milliseconds(20000)), 0);
+}
+
+// Every service is on gRPC's completion-queue API (ADR 0017): a callback method anywhere (a
+// service, the generic service, gRPC's default health service) makes gRPC 1.51 start its
+// "nexting" threads, which poll the connections beside hdo's own thread.
+TEST_F(ServerTest, NoGrpcCallbackApiThreads) {
+  DevServer server(Db());
+  ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
+  const std::string tasks = "/proc/" + std::to_string(server.process().pid()) + "/task";
+  std::vector<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  EXPECT_EQ(std::count(names.begin(), names.end(), "hdo-grpc-cq"), 1);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "nexting_thread"), 0)
+      << "a gRPC method or service on the callback API is registered";
 }
 
 TEST_F(ServerTest, GetSystemInfoReturnsTheServerVersion) {
