@@ -16,10 +16,12 @@
 // Server shapes (-models):
 //   callback      gRPC's callback API, the reply finished on gRPC's own thread.
 //   callback-hop  the callback API, the call handed to one worker thread (an asio::thread_pool of
-//                 one, as hdo's engine thread) that finishes it: hdo's shape today.
+//                 one, as hdo's engine thread) that finishes it: hdo's shape until session 33.
 //   async         the completion-queue API, one thread running Next() and finishing each call.
-//   async-hop     the completion-queue API, calls handed from its thread to one worker thread.
-//   hdo           `hdo server start-dev` (its GetSystemInfo is answered on gRPC's thread).
+//   async-hop     the completion-queue API, calls handed from its thread to one worker thread:
+//                 hdo's shape since (docs/adr/0017).
+//   hdo           `hdo server start-dev` (GetSystemInfo answered on its completion queue's
+//                 thread).
 // Printed: calls/s, latency percentiles, and the CPU (user + system, /proc) each process spent
 // per call over the measured window. Nothing is asserted.
 //
