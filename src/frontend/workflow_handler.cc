@@ -1,11 +1,9 @@
 #include "frontend/workflow_handler.h"
 
 #include <google/protobuf/generated_message_reflection.h>
-#include <pthread.h>
 
 #include <algorithm>
 #include <asio/post.hpp>
-#include <atomic>
 #include <cstdlib>
 
 #include "common/uuid.h"
