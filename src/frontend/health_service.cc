@@ -116,7 +116,6 @@ HealthService::HealthService() : service_(HealthDescriptor(), {"Check", "Watch"}
 }
 
 void HealthService::Serve(grpc::ServerCompletionQueue* queue) {
-  queue_ = queue;
   check_ = ServeUnary<health::HealthCheckRequest, health::HealthCheckResponse>(
       &service_, HealthDescriptor(), "Check", queue, 2,
       [this](AsyncUnary<health::HealthCheckRequest, health::HealthCheckResponse>* call) {

@@ -44,7 +44,6 @@ class HealthService final {
 
   CompletionQueueService<grpc::health::v1::Health::Service> service_;
   std::shared_ptr<void> check_;  // the Check method (ServeUnary)
-  grpc::ServerCompletionQueue* queue_ = nullptr;
   std::mutex mutex_;
   std::map<std::string, Status> statuses_;  // under mutex_
   std::set<Watch*> watches_;                // under mutex_: the calls in progress

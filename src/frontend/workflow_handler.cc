@@ -590,10 +590,7 @@ void WorkflowHandler::RespondActivityTaskCanceledById(
 void WorkflowHandler::QueryWorkflow(Call<wf::QueryWorkflowRequest, wf::QueryWorkflowResponse>* call,
                                     const wf::QueryWorkflowRequest* request,
                                     wf::QueryWorkflowResponse* response) {
-  if (std::optional<grpc::Status> refusal = TooLarge(*request)) {
-    call->Finish(*refusal);
-    return;
-  }
+  if (RefuseIfTooLarge(call, *request)) return;
   // The query waits as long as the client does (a bounded default when it set no deadline).
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       call->deadline() - std::chrono::system_clock::now());
@@ -701,10 +698,7 @@ void WorkflowHandler::UpdateWorkflowExecution(
     Call<wf::UpdateWorkflowExecutionRequest, wf::UpdateWorkflowExecutionResponse>* call,
     const wf::UpdateWorkflowExecutionRequest* request,
     wf::UpdateWorkflowExecutionResponse* response) {
-  if (std::optional<grpc::Status> refusal = TooLarge(*request)) {
-    call->Finish(*refusal);
-    return;
-  }
+  if (RefuseIfTooLarge(call, *request)) return;
   auto wait = UpdateWait(call->deadline());
   PostToStore(*store_io_, [this, call, request, response, wait] {
     auto valid = ValidateUpdateWorkflow(*request);
@@ -755,10 +749,7 @@ void WorkflowHandler::PollWorkflowExecutionUpdate(
 void WorkflowHandler::ExecuteMultiOperation(
     Call<wf::ExecuteMultiOperationRequest, wf::ExecuteMultiOperationResponse>* call,
     const wf::ExecuteMultiOperationRequest* request, wf::ExecuteMultiOperationResponse* response) {
-  if (std::optional<grpc::Status> refusal = TooLarge(*request)) {
-    call->Finish(*refusal);
-    return;
-  }
+  if (RefuseIfTooLarge(call, *request)) return;
   auto wait = UpdateWait(call->deadline());
   PostToStore(*store_io_, [this, call, request, response, wait] {
     auto valid = ValidateExecuteMultiOperation(*request);

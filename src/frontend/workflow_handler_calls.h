@@ -27,13 +27,19 @@ inline std::optional<grpc::Status> TooLarge(const google::protobuf::Message& req
                           std::to_string(kRequestBytesMax) + ")");
 }
 
+// Finishes `call` with that refusal when `request` is too large; whether it did.
+template <class Call>
+bool RefuseIfTooLarge(Call* call, const google::protobuf::Message& request) {
+  std::optional<grpc::Status> refusal = TooLarge(request);
+  if (!refusal.has_value()) return false;
+  call->Finish(*refusal);
+  return true;
+}
+
 template <class Reply, class Response, class Run>
 void WorkflowHandler::Serve(Reply* reply, const google::protobuf::Message* request,
                             Response* response, Run run) {
-  if (std::optional<grpc::Status> refusal = TooLarge(*request)) {
-    reply->Finish(*refusal);
-    return;
-  }
+  if (RefuseIfTooLarge(reply, *request)) return;
   // The request and response live until Finish, so the posted work may use them.
   PostToStore(*store_io_, [this, reply, response, run = std::move(run)]() mutable {
     auto result = run();
