@@ -9,6 +9,8 @@
 #include <new>
 #include <string>
 
+#include "persistence/sqlite/page_cache.h"
+
 namespace hdo::persistence::sqlite {
 namespace {
 
@@ -193,6 +195,8 @@ const char* WalWriteVfsName() {
   static std::once_flag registered;
   static sqlite3_vfs vfs;
   std::call_once(registered, [] {
+    // Before the VFS lookup below initializes SQLite, which then takes no configuration.
+    InstallPageCache();
     sqlite3_vfs* real = sqlite3_vfs_find(nullptr);
     vfs = *real;  // the rest of the VFS (names, access, time, randomness) is the real one's
     vfs.pNext = nullptr;
