@@ -166,15 +166,19 @@ func printLoadTable(w io.Writer, loads []loadRun) {
 			r.p50, r.p90, r.p99, r.cpu, r.rss, r.bench)
 	}
 	// One hdo/reference row per worker: "hdo" against "reference", "hdo (Go worker)" against
-	// "reference (Go worker)", and so on.
-	for i := range rows {
-		suffix, ok := strings.CutPrefix(rows[i].server, "hdo")
-		if !ok || (suffix != "" && !strings.HasPrefix(suffix, " (")) {
-			continue
-		}
-		for j := range rows {
-			if rows[j].server == "reference"+suffix {
-				printRatioRow(w, "hdo/reference"+suffix, &rows[i], &rows[j], open)
+	// "reference (Go worker)", and so on; the same against "hdo-base" (another build of hdo).
+	againstBase := false
+	for _, against := range []string{"reference", "hdo-base"} {
+		for i := range rows {
+			suffix, ok := strings.CutPrefix(rows[i].server, "hdo")
+			if !ok || (suffix != "" && !strings.HasPrefix(suffix, " (")) {
+				continue
+			}
+			for j := range rows {
+				if rows[j].server == against+suffix {
+					printRatioRow(w, "hdo/"+against+suffix, &rows[i], &rows[j], open)
+					againstBase = againstBase || against == "hdo-base"
+				}
 			}
 		}
 	}
@@ -200,6 +204,9 @@ func printLoadTable(w io.Writer, loads []loadRun) {
 	fmt.Fprintln(w, "  bench CPU: the same for the benchmark process (starters and the worker; it shares the machine with the server).")
 	fmt.Fprintln(w, "- server peak RSS: VmHWM of the server process over the window (reset before it through /proc/PID/clear_refs).")
 	fmt.Fprintln(w, "- hdo/reference: hdo's median divided by the reference's (above 1 is better for wf/s, below 1 for the others).")
+	if againstBase {
+		fmt.Fprintln(w, "- hdo/hdo-base: this build's median divided by the other build's (HDO_BASE_BIN), the same way.")
+	}
 	var notes []string
 	for _, l := range loads {
 		var n []string
