@@ -530,7 +530,7 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
   for (StagedVisibility& one : staged) {
     auto [entry, added] = pending_visibility_.try_emplace(std::move(one.key));
     if (added) {
-      entry->second = {std::move(one.record), one.task_id};
+      entry->second = {std::move(one.record), one.task_id, visibility_round_};
     } else {
       MergeVisibility(entry->second.record, std::move(one.record));
       VisibilityRowsMerged().Add();
@@ -646,8 +646,50 @@ void Engine::ArmVisibilityFlush(std::chrono::milliseconds after) {
   visibility_wakeup_->async_wait([this](const std::error_code& error) {
     if (error) return;  // re-armed sooner, or the engine is going away
     visibility_armed_ = false;
-    (void)FlushVisibility();
+    (void)WriteDueVisibility();
   });
+}
+
+hugo::Result<hugo::Unit> Engine::WriteDueVisibility() {
+  if (!visibility_due_) visibility_due_ = visibility_round_++;
+  const uint64_t due = *visibility_due_;
+  persistence::Transaction transaction;
+  std::vector<std::map<std::string, PendingVisibility>::iterator> taken;
+  const size_t rows_max = std::max<size_t>(options_.visibility_write_rows, 1);
+  for (auto it = pending_visibility_.begin();
+       it != pending_visibility_.end() && taken.size() < rows_max; ++it) {
+    if (it->second.round > due) continue;  // pending since this round began: the next one's
+    taken.push_back(it);
+    transaction.visibility.push_back(std::move(it->second.record));
+    if (it->second.task_id != 0)
+      transaction.completed_transfer_task_ids.push_back(it->second.task_id);
+  }
+  if (taken.empty()) {
+    // The round is over; rows that became pending during it wait for their own delay.
+    visibility_due_.reset();
+    if (!pending_visibility_.empty()) {
+      ArmVisibilityFlush(pending_visibility_.size() >= options_.visibility_pending_max
+                             ? std::chrono::milliseconds(0)
+                             : options_.visibility_delay);
+    }
+    return hugo::Ok();
+  }
+  auto written = store_->Write(transaction);
+  if (written.IsFailure()) {
+    // Kept for the next try, as FlushVisibility keeps them.
+    for (size_t i = 0; i < taken.size(); ++i) {
+      taken[i]->second.record = std::move(transaction.visibility[i]);
+    }
+    visibility_due_.reset();
+    ArmVisibilityFlush(options_.visibility_delay.count() > 0 ? options_.visibility_delay
+                                                             : std::chrono::milliseconds(100));
+    return written;
+  }
+  VisibilityFlushRows().Observe(static_cast<double>(taken.size()));
+  for (auto it : taken) pending_visibility_.erase(it);
+  // The rest of the round after the requests that queued meanwhile.
+  ArmVisibilityFlush(std::chrono::milliseconds(0));
+  return hugo::Ok();
 }
 
 void Engine::DropPendingVisibility(const persistence::RunKey& key) {
@@ -680,6 +722,7 @@ hugo::Result<hugo::Unit> Engine::FlushVisibility() {
   }
   VisibilityFlushRows().Observe(static_cast<double>(pending_visibility_.size()));
   pending_visibility_.clear();
+  visibility_due_.reset();
   return hugo::Ok();
 }
 
@@ -700,7 +743,7 @@ hugo::Result<hugo::Unit> Engine::RecoverVisibility(
       continue;
     }
     // Whatever the stored row holds, it is replaced whole from the stored state.
-    pending_visibility_[cache_key] = {VisibilityOf(run.Value()->state), task_id};
+    pending_visibility_[cache_key] = {VisibilityOf(run.Value()->state), task_id, visibility_round_};
   }
   DropTasks(std::move(stale), {});
   if (!pending_visibility_.empty()) ArmVisibilityFlush(std::chrono::milliseconds(0));

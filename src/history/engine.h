@@ -118,6 +118,10 @@ class Engine {
     std::chrono::milliseconds visibility_delay{0};
     // Deferred visibility: rows pending that make the engine write them at once.
     size_t visibility_pending_max = 4096;
+    // Deferred visibility: rows one timed write takes at most. The rows that came due are
+    // written in writes of this many, the requests queued meanwhile handled between them, so
+    // that no request waits for a few hundred rows at once (docs/performance.md, session 36).
+    size_t visibility_write_rows = 64;
     // Called on the engine thread after the commit of a transition that ends the chain of a run a
     // schedule started (search attribute TemporalScheduledById): the scheduler hears of it
     // (worker/scheduler.h). Unset: nobody listens.
@@ -889,10 +893,17 @@ class Engine {
   struct PendingVisibility {
     persistence::VisibilityRecord record;
     int64_t task_id = 0;
+    uint64_t round = 0;  // visibility_round_ when the row became pending
   };
   std::map<std::string, PendingVisibility> pending_visibility_;
   std::unique_ptr<asio::steady_timer> visibility_wakeup_;
   bool visibility_armed_ = false;
+  // Timed writes go in rounds: a round writes the rows pending when it began (round number at
+  // most *visibility_due_), visibility_write_rows per write, and ends when none is left.
+  uint64_t visibility_round_ = 0;
+  std::optional<uint64_t> visibility_due_;
+  // The timer's write: the next rows of the round (starting one if none is under way).
+  hugo::Result<hugo::Unit> WriteDueVisibility();
   void ArmVisibilityFlush(std::chrono::milliseconds after);
   void DropPendingVisibility(const persistence::RunKey& key);
   // Recover: the rows of the stored KIND_VISIBILITY tasks, from the runs' stored states.

@@ -758,9 +758,12 @@ namespace {
 // for: the rows are read as the frontend reads them, after FlushVisibility).
 class EngineVisibilityBase : public EngineTest {
  protected:
-  explicit EngineVisibilityBase(std::chrono::milliseconds visibility_delay) {
+  explicit EngineVisibilityBase(
+      std::chrono::milliseconds visibility_delay,
+      size_t visibility_write_rows = Engine::Options().visibility_write_rows) {
     Engine::Options options;
     options.visibility_delay = visibility_delay;
+    options.visibility_write_rows = visibility_write_rows;
     options.search_attributes = [](const std::string&) {
       return hugo::Result<Engine::SearchAttributeScope>(hugo::Ok(
           Engine::SearchAttributeScope{std::make_shared<const visibility::SearchAttributeSet>(
@@ -788,6 +791,16 @@ class EngineVisibilityBase : public EngineTest {
     auto flushed = engine_->FlushVisibility();
     EXPECT_TRUE(flushed.IsSuccess()) << flushed.Error().ToString();
     return StoredRows();
+  }
+  // No KIND_VISIBILITY transfer task is stored: every row it stood for was written.
+  void ExpectNoVisibilityTask() {
+    auto tasks = store_.LoadTransferTasks(0, 100);
+    ASSERT_TRUE(tasks.IsSuccess());
+    for (const auto& record : tasks.Value()) {
+      persistence::v1::TransferTask task;
+      ASSERT_TRUE(task.ParseFromString(record.data));
+      EXPECT_NE(task.kind(), persistence::v1::TransferTask::KIND_VISIBILITY);
+    }
   }
   // The rows as stored, without writing what is pending.
   std::vector<persistence::VisibilityRecord> StoredRows() {
@@ -935,13 +948,7 @@ TEST_F(EngineDeferredVisibilityTest, PendingRowsLostWithTheEngineAreWrittenByThe
   EXPECT_EQ(rows[0].workflow_id, "v1");
   EXPECT_EQ(rows[0].status, enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
   EXPECT_EQ(rows[0].search_attributes, R"({"customer_id":"c-9"})");
-  auto tasks = store_.LoadTransferTasks(0, 100);
-  ASSERT_TRUE(tasks.IsSuccess());
-  for (const auto& record : tasks.Value()) {
-    persistence::v1::TransferTask task;
-    ASSERT_TRUE(task.ParseFromString(record.data));
-    EXPECT_NE(task.kind(), persistence::v1::TransferTask::KIND_VISIBILITY);
-  }
+  ExpectNoVisibilityTask();
 }
 
 // Deferred: deleting a run drops its pending row, which would otherwise list it again.
@@ -968,6 +975,47 @@ TEST_F(EngineDeferredVisibilityTest, TheDelayPassingWritesThePendingRows) {
   }
   EXPECT_EQ(engine_->VisibilityPending(), 0U);
   EXPECT_EQ(StoredRows().size(), 1U);
+}
+
+// Deferred, with timed writes of at most two rows.
+class EngineVisibilityRoundsTest : public EngineVisibilityBase {
+ protected:
+  EngineVisibilityRoundsTest() : EngineVisibilityBase(std::chrono::milliseconds(20), 2) {}
+
+  void StartNumbered(int i) {
+    auto request = StartRequest("customer_id", "\"c-" + std::to_string(i) + "\"");
+    request.set_workflow_id("w" + std::to_string(i));
+    request.set_request_id("start-w" + std::to_string(i));
+    ASSERT_TRUE(engine_->StartWorkflow("ns", request).IsSuccess());
+  }
+  // Runs the engine's handlers one at a time (the timer is on the real clock) until the number
+  // of pending rows changes; returns it.
+  size_t RunUntilPendingChanges() {
+    const size_t before = engine_->VisibilityPending();
+    for (int i = 0; i < 400 && engine_->VisibilityPending() == before; ++i) {
+      if (io_.run_one_for(std::chrono::milliseconds(50)) == 0) io_.restart();
+    }
+    return engine_->VisibilityPending();
+  }
+};
+
+// The timer writes the rows that were due when it fired, two per write with the engine's other
+// work between writes; a row that becomes pending meanwhile waits for a round of its own.
+TEST_F(EngineVisibilityRoundsTest, TheTimerWritesTheDueRowsAFewAtATime) {
+  for (int i = 0; i < 5; ++i) StartNumbered(i);
+  EXPECT_EQ(engine_->VisibilityPending(), 5U);
+
+  EXPECT_EQ(RunUntilPendingChanges(), 3U);
+  EXPECT_EQ(StoredRows().size(), 2U);
+  StartNumbered(5);  // pending since the round began
+  EXPECT_EQ(engine_->VisibilityPending(), 4U);
+  EXPECT_EQ(RunUntilPendingChanges(), 2U);
+  EXPECT_EQ(RunUntilPendingChanges(), 1U);  // the round's last row alone, not the new one
+  EXPECT_EQ(StoredRows().size(), 5U);
+
+  EXPECT_EQ(RunUntilPendingChanges(), 0U);  // its own round, after its delay
+  EXPECT_EQ(StoredRows().size(), 6U);
+  ExpectNoVisibilityTask();
 }
 
 INSTANTIATE_TEST_SUITE_P(WrittenInTheTransactionOrDeferred, EngineVisibilityTest,

@@ -119,11 +119,17 @@ hugo::Result<std::unique_ptr<Database>> Database::Open(Options options) {
     auto result = database->Exec(sql);
     if (result.IsFailure()) return OpenError(path, result.Error().Message());
   }
+  if (options.background_checkpoints) {
+    auto started = Checkpointer::Start(db, path, {});
+    if (started.IsFailure()) return started.Error();
+    database->checkpointer_ = std::move(started).Value();
+  }
   return hugo::Ok(std::move(database));
 }
 
 Database::~Database() {
   if (batch_open_) (void)CommitBatch();
+  checkpointer_.reset();
   DropStatementCache(db_);
   sqlite3_close_v2(db_);
   if (lock_fd_ >= 0) ::close(lock_fd_);

@@ -14,6 +14,7 @@
 
 #include "hugo/result.h"
 #include "persistence/batching.h"
+#include "persistence/sqlite/checkpointer.h"
 
 struct sqlite3;
 
@@ -29,6 +30,9 @@ class Database final : public persistence::Batcher {
     std::string path;
     // WAL synchronous level: "FULL" (durable, the default) or "NORMAL".
     std::string synchronous = "FULL";
+    // WAL checkpoints on a thread of their own (checkpointer.h) instead of inside the commit
+    // that crosses the limit.
+    bool background_checkpoints = true;
   };
 
   static hugo::Result<std::unique_ptr<Database>> Open(Options options);
@@ -40,6 +44,10 @@ class Database final : public persistence::Batcher {
   // The absolute path of the database file.
   const std::string& path() const { return path_; }
   sqlite3* handle() { return db_; }
+  // The background checkpointer's counts (all zero without one).
+  Checkpointer::Stats checkpoint_stats() const {
+    return checkpointer_ ? checkpointer_->stats() : Checkpointer::Stats{};
+  }
 
   // Runs one statement with no result rows.
   hugo::Result<hugo::Unit> Exec(const std::string& sql);
@@ -84,6 +92,7 @@ class Database final : public persistence::Batcher {
   std::string path_;
   sqlite3* db_;
   int lock_fd_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // destroyed before db_ is closed
   BatchListener* batch_listener_ = nullptr;
   int batch_max_ = 0;
   bool batch_open_ = false;
