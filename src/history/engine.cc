@@ -653,18 +653,14 @@ void Engine::ArmVisibilityFlush(std::chrono::milliseconds after) {
 hugo::Result<hugo::Unit> Engine::WriteDueVisibility() {
   if (!visibility_due_) visibility_due_ = visibility_round_++;
   const uint64_t due = *visibility_due_;
-  persistence::Transaction transaction;
-  std::vector<std::map<std::string, PendingVisibility>::iterator> taken;
+  std::vector<PendingRow> rows;
   const size_t rows_max = std::max<size_t>(options_.visibility_write_rows, 1);
   for (auto it = pending_visibility_.begin();
-       it != pending_visibility_.end() && taken.size() < rows_max; ++it) {
+       it != pending_visibility_.end() && rows.size() < rows_max; ++it) {
     if (it->second.round > due) continue;  // pending since this round began: the next one's
-    taken.push_back(it);
-    transaction.visibility.push_back(std::move(it->second.record));
-    if (it->second.task_id != 0)
-      transaction.completed_transfer_task_ids.push_back(it->second.task_id);
+    rows.push_back(it);
   }
-  if (taken.empty()) {
+  if (rows.empty()) {
     // The round is over; rows that became pending during it wait for their own delay.
     visibility_due_.reset();
     if (!pending_visibility_.empty()) {
@@ -674,21 +670,36 @@ hugo::Result<hugo::Unit> Engine::WriteDueVisibility() {
     }
     return hugo::Ok();
   }
+  auto written = WriteVisibilityRows(rows);
+  if (written.IsFailure()) return written;
+  // The rest of the round after the requests that queued meanwhile.
+  ArmVisibilityFlush(std::chrono::milliseconds(0));
+  return hugo::Ok();
+}
+
+hugo::Result<hugo::Unit> Engine::WriteVisibilityRows(const std::vector<PendingRow>& rows) {
+  persistence::Transaction transaction;
+  transaction.visibility.reserve(rows.size());
+  for (PendingRow row : rows) {
+    transaction.visibility.push_back(std::move(row->second.record));
+    if (row->second.task_id != 0) {
+      transaction.completed_transfer_task_ids.push_back(row->second.task_id);
+    }
+  }
   auto written = store_->Write(transaction);
   if (written.IsFailure()) {
-    // Kept for the next try, as FlushVisibility keeps them.
-    for (size_t i = 0; i < taken.size(); ++i) {
-      taken[i]->second.record = std::move(transaction.visibility[i]);
+    // Kept for the next try: rows that were written after all are written again (a row not
+    // found by an update is inserted whole; an insert replaces).
+    for (size_t i = 0; i < rows.size(); ++i) {
+      rows[i]->second.record = std::move(transaction.visibility[i]);
     }
     visibility_due_.reset();
     ArmVisibilityFlush(options_.visibility_delay.count() > 0 ? options_.visibility_delay
                                                              : std::chrono::milliseconds(100));
     return written;
   }
-  VisibilityFlushRows().Observe(static_cast<double>(taken.size()));
-  for (auto it : taken) pending_visibility_.erase(it);
-  // The rest of the round after the requests that queued meanwhile.
-  ArmVisibilityFlush(std::chrono::milliseconds(0));
+  VisibilityFlushRows().Observe(static_cast<double>(rows.size()));
+  for (PendingRow row : rows) pending_visibility_.erase(row);
   return hugo::Ok();
 }
 
@@ -702,28 +713,14 @@ hugo::Result<hugo::Unit> Engine::FlushVisibility() {
     visibility_armed_ = false;
     visibility_wakeup_->cancel();
   }
-  persistence::Transaction transaction;
-  transaction.visibility.reserve(pending_visibility_.size());
-  for (auto& [key, pending] : pending_visibility_) {
-    transaction.visibility.push_back(std::move(pending.record));
-    if (pending.task_id != 0) transaction.completed_transfer_task_ids.push_back(pending.task_id);
+  std::vector<PendingRow> rows;
+  rows.reserve(pending_visibility_.size());
+  for (auto it = pending_visibility_.begin(); it != pending_visibility_.end(); ++it) {
+    rows.push_back(it);
   }
-  auto written = store_->Write(transaction);
-  if (written.IsFailure()) {
-    // Kept for the next try: rows that were written after all are written again (a row not
-    // found by an update is inserted whole; an insert replaces).
-    size_t i = 0;
-    for (auto& [key, pending] : pending_visibility_) {
-      pending.record = std::move(transaction.visibility[i++]);
-    }
-    ArmVisibilityFlush(options_.visibility_delay.count() > 0 ? options_.visibility_delay
-                                                             : std::chrono::milliseconds(100));
-    return written;
-  }
-  VisibilityFlushRows().Observe(static_cast<double>(pending_visibility_.size()));
-  pending_visibility_.clear();
-  visibility_due_.reset();
-  return hugo::Ok();
+  auto written = WriteVisibilityRows(rows);
+  if (written.IsSuccess()) visibility_due_.reset();
+  return written;
 }
 
 hugo::Result<hugo::Unit> Engine::RecoverVisibility(

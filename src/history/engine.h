@@ -904,6 +904,10 @@ class Engine {
   std::optional<uint64_t> visibility_due_;
   // The timer's write: the next rows of the round (starting one if none is under way).
   hugo::Result<hugo::Unit> WriteDueVisibility();
+  using PendingRow = std::map<std::string, PendingVisibility>::iterator;
+  // Writes `rows` in one transaction with the deletion of their tasks and drops them from
+  // pending; on failure keeps them pending, ends the round and retries after the delay.
+  hugo::Result<hugo::Unit> WriteVisibilityRows(const std::vector<PendingRow>& rows);
   void ArmVisibilityFlush(std::chrono::milliseconds after);
   void DropPendingVisibility(const persistence::RunKey& key);
   // Recover: the rows of the stored KIND_VISIBILITY tasks, from the runs' stored states.

@@ -22,18 +22,11 @@ metrics::Counter* Checkpoints(const char* by) {
       {{"by", by}});
 }
 
-metrics::Histogram* BackgroundSeconds() {
+metrics::Histogram* CheckpointSeconds(const char* by) {
   return metrics::DefaultRegistry().GetHistogram(
       "hdo_persistence_wal_checkpoint_seconds",
       "Time one checkpoint of the SQLite store's WAL took, by who made it.",
-      metrics::LatencyBucketsSeconds(), {{"by", "background"}});
-}
-
-metrics::Histogram* WriterSeconds() {
-  return metrics::DefaultRegistry().GetHistogram(
-      "hdo_persistence_wal_checkpoint_seconds",
-      "Time one checkpoint of the SQLite store's WAL took, by who made it.",
-      metrics::LatencyBucketsSeconds(), {{"by", "writer"}});
+      metrics::LatencyBucketsSeconds(), {{"by", by}});
 }
 
 }  // namespace
@@ -120,7 +113,7 @@ void Checkpointer::OnCommit(sqlite3* db, int pages) {
 }
 
 bool Checkpointer::WriterCheckpoint(sqlite3* db) {
-  static metrics::Histogram* seconds = WriterSeconds();
+  static metrics::Histogram* seconds = CheckpointSeconds("writer");
   auto began = std::chrono::steady_clock::now();
   int log = 0;
   int copied = 0;
@@ -133,7 +126,7 @@ bool Checkpointer::WriterCheckpoint(sqlite3* db) {
 void Checkpointer::Loop() {
   pthread_setname_np(pthread_self(), "hdo-checkpoint");
   metrics::Counter* passes = Checkpoints("background");
-  metrics::Histogram* seconds = BackgroundSeconds();
+  metrics::Histogram* seconds = CheckpointSeconds("background");
   while (true) {
     uint32_t generation = 0;
     {
