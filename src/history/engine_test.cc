@@ -545,7 +545,7 @@ TEST_F(EngineTest, ANewWorkflowTaskTheCompletionSchedulesIsReturnedToTheWorkerTh
     int commits = 0;
   };
   auto complete_first = [&](const std::string& workflow_id, bool signal, bool force,
-                            bool return_new) {
+                            bool return_new, bool sticky = true) {
     Outcome out;
     Start(workflow_id);
     auto first = PollWorkflowTask();
@@ -566,8 +566,10 @@ TEST_F(EngineTest, ANewWorkflowTaskTheCompletionSchedulesIsReturnedToTheWorkerTh
     completion.set_identity("worker-1");
     completion.set_force_create_new_workflow_task(force);
     completion.set_return_new_workflow_task(return_new);
-    completion.mutable_sticky_attributes()->mutable_worker_task_queue()->set_name(workflow_id +
-                                                                                  "-sticky");
+    if (sticky) {
+      completion.mutable_sticky_attributes()->mutable_worker_task_queue()->set_name(workflow_id +
+                                                                                    "-sticky");
+    }
     CountCommits(&out.commits);
     auto completed = engine_->CompleteWorkflowTask("ns", completion);
     CountCommits(nullptr);
@@ -620,6 +622,23 @@ TEST_F(EngineTest, ANewWorkflowTaskTheCompletionSchedulesIsReturnedToTheWorkerTh
             }));
   EXPECT_FALSE(forced.sticky_poll->has_value());
   matcher_.CancelPoll(forced.sticky_poll_id);
+
+  // A worker without a cache (no sticky queue) still holds the run it heartbeats: the returned
+  // task carries the new events only, on the normal queue (reference: always sticky-enabled).
+  Outcome uncached = complete_first("uncached", /*signal=*/false, /*force=*/true, true,
+                                    /*sticky=*/false);
+  const auto& heartbeat = uncached.reply.workflow_task();
+  ASSERT_FALSE(heartbeat.task_token().empty());
+  EXPECT_EQ(heartbeat.previous_started_event_id(), 3);
+  EXPECT_EQ(Types(heartbeat.history()), (std::vector<enums::EventType>{
+                                            enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+                                            enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+                                            enums::EVENT_TYPE_WORKFLOW_TASK_STARTED,
+                                        }));
+  EXPECT_EQ(
+      heartbeat.history().events(1).workflow_task_scheduled_event_attributes().task_queue().name(),
+      "queue");
+  matcher_.CancelPoll(uncached.sticky_poll_id);
 
   // (guard) Not asked: the task goes to the worker's sticky poll through matching.
   Outcome polled = complete_first("polled", /*signal=*/true, /*force=*/false, false);

@@ -49,6 +49,12 @@ bool TokenMatches(const MutableState& state, const WorkflowTaskToken& token) {
          (token.started_time_ms() == 0 || token.started_time_ms() == ToMillis(task.started_time()));
 }
 
+// Whether the worker taking the task holds the run up to its last completed task: a sticky poll
+// of a task on the sticky queue, or the completing worker taking the next task in its reply.
+bool PartialHistory(const matching::Poller& poller, const persistence::v1::WorkflowTaskInfo& task) {
+  return poller.holds_run || (poller.sticky && task.sticky());
+}
+
 hist::HistoryEvent ScheduledEvent(const MutableState& state,
                                   const google::protobuf::Timestamp& at) {
   const auto& task = state.workflow_task();
@@ -182,7 +188,7 @@ void Engine::MarkWorkflowTaskStarted(Mutation& m, const matching::Poller& poller
   timeout.set_timeout_type(enums::TIMEOUT_TYPE_START_TO_CLOSE);
   AddTimer(m, std::move(timeout), After(workflow_task->start_to_close_timeout()));
   // Delivered with full history although a task completed before: the worker replays the run.
-  const bool full_history = !(poller.sticky && workflow_task->sticky());
+  const bool full_history = !PartialHistory(poller, *workflow_task);
   if (full_history && state.last_completed_workflow_task_started_event_id() > 0) {
     state.set_replay_count(state.replay_count() + 1);
   }
@@ -192,9 +198,9 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::WorkflowTaskResponse(
     const LoadedRun& run, const matching::Poller& poller) {
   const MutableState& state = run.state;
   const auto* workflow_task = &state.workflow_task();
-  // A sticky worker has the run cached up to its last completed task: it gets what follows.
+  // A worker that has the run cached up to its last completed task gets what follows.
   int64_t first_event_id = 1;
-  if (poller.sticky && workflow_task->sticky() &&
+  if (PartialHistory(poller, *workflow_task) &&
       state.last_completed_workflow_task_started_event_id() > 0) {
     first_event_id = state.last_completed_workflow_task_started_event_id() + 1;
   }
@@ -792,9 +798,12 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
     poller.task_queue = next.task_queue();
     poller.identity = request.identity();
     poller.poll_request_id = "request-from-RespondWorkflowTaskCompleted";  // the reference's
-    // The worker holds the run it just completed: events after that task are enough when the
-    // task is on its sticky queue, the whole history otherwise.
+    // The worker holds the run it just completed: the events after that task are enough, on a
+    // sticky queue or not. A worker without a cache (the Go SDK's cache size 0) keeps the run
+    // of the task it heartbeats (a local activity retrying), and a whole history would make it
+    // start over and lose that task's state.
     poller.sticky = next.sticky();
+    poller.holds_run = true;
     MarkWorkflowTaskStarted(m, poller, static_cast<int64_t>(m.events.ByteSizeLong()));
   }
   // Eager activities (reference: handlePostCommandEagerExecuteActivity), once every command is
