@@ -84,11 +84,15 @@ hugo::Result<wf::DescribeNamespaceResponse> NamespaceHandler::Decode(
                              kErrorInternal);
   }
   // What this server implements, whatever version stored the namespace (the reference reports
-  // the same three for a namespace on a dev server).
+  // the first three for a namespace on a dev server, and worker_heartbeats when
+  // frontend.WorkerHeartbeatsEnabled is on).
   auto* capabilities = description.mutable_namespace_info()->mutable_capabilities();
   capabilities->set_eager_workflow_start(true);
   capabilities->set_sync_update(true);
   capabilities->set_async_update(true);
+  // RecordWorkerHeartbeat is served (ListWorkers / DescribeWorker read it): SDKs send their
+  // workers' heartbeats only to a namespace that says so.
+  capabilities->set_worker_heartbeats(true);
   return hugo::Ok(std::move(description));
 }
 

@@ -100,7 +100,11 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "PauseActivity",
                                                 "UnpauseActivity",
                                                 "ResetActivity",
-                                                "UpdateActivityOptions"};
+                                                "UpdateActivityOptions",
+                                                "RecordWorkerHeartbeat",
+                                                "ListWorkers",
+                                                "CountWorkers",
+                                                "DescribeWorker"};
   return methods;
 }
 
@@ -1111,6 +1115,10 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
   Add("UnpauseActivity", queue, &H::UnpauseActivity, kCold);
   Add("ResetActivity", queue, &H::ResetActivity, kCold);
   Add("UpdateActivityOptions", queue, &H::UpdateActivityOptions, kCold);
+  Add("RecordWorkerHeartbeat", queue, &H::RecordWorkerHeartbeat, kCold);
+  Add("ListWorkers", queue, &H::ListWorkers, kCold);
+  Add("CountWorkers", queue, &H::CountWorkers, kCold);
+  Add("DescribeWorker", queue, &H::DescribeWorker, kCold);
 
   // The service registered exactly these (the constructor): one without a server would be left
   // unanswered, one not registered would never be called.

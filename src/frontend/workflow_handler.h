@@ -22,6 +22,7 @@
 #include "common/uuid.h"
 #include "frontend/async_unary.h"
 #include "history/engine.h"
+#include "matching/worker_registry.h"
 #include "persistence/durability.h"
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 
@@ -259,6 +260,18 @@ class WorkflowHandler final {
       Call<wf::UpdateActivityOptionsRequest, wf::UpdateActivityOptionsResponse>* call,
       const wf::UpdateActivityOptionsRequest* request, wf::UpdateActivityOptionsResponse* response);
 
+  // Worker heartbeats (matching/worker_registry.h; workflow_handler_workers.cc).
+  void RecordWorkerHeartbeat(
+      Call<wf::RecordWorkerHeartbeatRequest, wf::RecordWorkerHeartbeatResponse>* call,
+      const wf::RecordWorkerHeartbeatRequest* request, wf::RecordWorkerHeartbeatResponse* response);
+  void ListWorkers(Call<wf::ListWorkersRequest, wf::ListWorkersResponse>* call,
+                   const wf::ListWorkersRequest* request, wf::ListWorkersResponse* response);
+  void CountWorkers(Call<wf::CountWorkersRequest, wf::CountWorkersResponse>* call,
+                    const wf::CountWorkersRequest* request, wf::CountWorkersResponse* response);
+  void DescribeWorker(Call<wf::DescribeWorkerRequest, wf::DescribeWorkerResponse>* call,
+                      const wf::DescribeWorkerRequest* request,
+                      wf::DescribeWorkerResponse* response);
+
   // Batch operations (worker/batcher.h; workflow_handler_batches.cc).
   void StartBatchOperation(
       Call<wf::StartBatchOperationRequest, wf::StartBatchOperationResponse>* call,
@@ -307,6 +320,8 @@ class WorkflowHandler final {
   persistence::Durability* durability_;
   // Ids of updates sent without one (used on the engine thread only).
   UuidGenerator update_ids_;
+  // The newest heartbeat of each worker, per namespace.
+  matching::WorkerRegistry workers_;
   CompletionQueueService<temporal::api::workflowservice::v1::WorkflowService::Service> service_;
   // The methods ServeAsync armed, alive as long as their calls, and their names.
   std::vector<std::shared_ptr<void>> methods_;

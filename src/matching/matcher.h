@@ -75,16 +75,16 @@ struct Poller {
   std::string poll_request_id;
   // The poll named a sticky queue (the worker's own), so a partial history is enough.
   bool sticky = false;
-  // The worker completed the run's previous task and takes this one in that completion's reply
-  // (return_new_workflow_task): it holds the run, so a partial history is enough whatever queue
-  // the task is on (reference: the returned task is always sticky-enabled).
-  bool holds_run = false;
   // Set (on another thread) when the poll's client has gone away: no task is handed to it, and
   // it is not parked. Null: a poll nobody cancels (tests, in-process callers).
   std::shared_ptr<const std::atomic<bool>> gone;
   // An activity poll's task_queue_metadata.max_tasks_per_second (>= 0, finite): the queue's
   // dispatch rate from now on. Unset on an activity poll: the queue has no limit from now on.
   std::optional<double> max_tasks_per_second;
+  // The worker completed the run's previous task and takes this one in that completion's reply
+  // (return_new_workflow_task): it holds the run, so a partial history is enough whatever queue
+  // the task is on (reference: the returned task is always sticky-enabled).
+  bool holds_run = false;
   bool Gone() const { return gone != nullptr && gone->load(std::memory_order_relaxed); }
 };
 
