@@ -93,6 +93,9 @@ hugo::Result<wf::DescribeNamespaceResponse> NamespaceHandler::Decode(
   // RecordWorkerHeartbeat is served (ListWorkers / DescribeWorker read it): SDKs send their
   // workers' heartbeats only to a namespace that says so.
   capabilities->set_worker_heartbeats(true);
+  // ShutdownWorker completes the polls of the worker instance it names (matching's
+  // CompleteWorkerPolls): SDKs then let their polls return instead of cancelling them.
+  capabilities->set_worker_poll_complete_on_shutdown(true);
   return hugo::Ok(std::move(description));
 }
 

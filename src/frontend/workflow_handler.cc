@@ -216,12 +216,22 @@ void WorkflowHandler::ShutdownWorker(
     Call<wf::ShutdownWorkerRequest, wf::ShutdownWorkerResponse>* call,
     const wf::ShutdownWorkerRequest* request, wf::ShutdownWorkerResponse* response) {
   // The worker's sticky queue goes with it: its polls end, and history stops scheduling on it.
+  // A worker that names its instance gets its outstanding polls completed empty (it waits for
+  // them: the worker_poll_complete_on_shutdown capability), and its last heartbeat (status
+  // shutting down or shut down) is what ListWorkers shows from now on.
   ServeOnNamespace(
       call, request, response,
       [](const wf::ShutdownWorkerRequest& r) { return ValidateNamespaceName(r.namespace_()); },
       [this, request](const std::string& namespace_id) -> hugo::Result<wf::ShutdownWorkerResponse> {
         if (!request->sticky_task_queue().empty()) {
           matcher_->UnloadSticky(namespace_id, request->sticky_task_queue());
+        }
+        if (!request->worker_instance_key().empty()) {
+          matcher_->CompleteWorkerPolls(namespace_id, request->worker_instance_key());
+        }
+        if (request->has_worker_heartbeat() &&
+            !request->worker_heartbeat().worker_instance_key().empty()) {
+          workers_.Record(namespace_id, {request->worker_heartbeat()});
         }
         return hugo::Ok(wf::ShutdownWorkerResponse());
       });
@@ -908,6 +918,7 @@ void StartPoll(Call* call, NamespaceHandler* namespaces, asio::thread_pool* engi
     poller.identity = request.identity();
     poller.sticky = request.task_queue().kind() == temporal::api::enums::v1::TASK_QUEUE_KIND_STICKY;
     poller.gone = call->Gone();
+    poller.worker_instance_key = request.worker_instance_key();
     uint64_t poll_id =
         poll(namespace_id.Value(), std::move(poller), wait,
              [durability, call](typename std::remove_pointer_t<decltype(call->response())> task) {

@@ -295,6 +295,13 @@ uint64_t Matcher::Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseco
   if (std::get<2>(key) == kActivityKind) {
     SetDispatchRate(key, partition, poll.poller.max_tasks_per_second);
   }
+  if (!poll.poller.worker_instance_key.empty() && !shut_down_workers_.empty() &&
+      shut_down_workers_.count({std::get<0>(key), poll.poller.worker_instance_key}) != 0) {
+    // From a worker instance that has shut down (sent before its ShutdownWorker): empty at once.
+    if (poll.workflow_done) poll.workflow_done(PollWorkflowTaskResponse());
+    if (poll.activity_done) poll.activity_done(PollActivityTaskResponse());
+    return 0;
+  }
   if (poll.poller.Gone()) {
     // Cancelled before it could wait: answered empty (to nobody), holding no task.
     if (poll.workflow_done) poll.workflow_done(PollWorkflowTaskResponse());
@@ -462,6 +469,22 @@ void Matcher::UnloadSticky(const std::string& namespace_id, const std::string& s
   std::vector<uint64_t> parked(it->second.polls.begin(), it->second.polls.end());
   for (uint64_t poll_id : parked) CancelPoll(poll_id);
   it->second.last_poll = {};
+}
+
+void Matcher::CompleteWorkerPolls(const std::string& namespace_id,
+                                  const std::string& worker_instance_key) {
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(shut_down_workers_,
+                [&](const auto& entry) { return now - entry.second >= options_.shutdown_memory; });
+  shut_down_workers_[{namespace_id, worker_instance_key}] = now;
+  std::vector<uint64_t> ids;
+  for (const auto& [poll_id, poll] : polls_) {
+    if (std::get<0>(poll.partition) == namespace_id &&
+        poll.poller.worker_instance_key == worker_instance_key) {
+      ids.push_back(poll_id);
+    }
+  }
+  for (uint64_t poll_id : ids) CancelPoll(poll_id);
 }
 
 bool Matcher::StickyAlive(const std::string& namespace_id, const std::string& sticky_queue) const {

@@ -85,6 +85,9 @@ struct Poller {
   // (return_new_workflow_task): it holds the run, so a partial history is enough whatever queue
   // the task is on (reference: the returned task is always sticky-enabled).
   bool holds_run = false;
+  // The worker instance the poll came from (the poll's worker_instance_key; may be empty):
+  // ShutdownWorker with that key completes the poll empty (CompleteWorkerPolls).
+  std::string worker_instance_key;
   bool Gone() const { return gone != nullptr && gone->load(std::memory_order_relaxed); }
 };
 
@@ -107,6 +110,8 @@ class Matcher {
     size_t backlog_max = 100000;
     // A sticky queue without a poll for this long is considered gone (reference: 10 s).
     std::chrono::milliseconds sticky_liveness = std::chrono::seconds(10);
+    // How long a shut-down worker instance's late polls are answered empty at once.
+    std::chrono::milliseconds shutdown_memory = std::chrono::minutes(5);
     // Pollers listed by DescribeTaskQueue: seen within this window (reference: 5 min).
     std::chrono::milliseconds poller_history = std::chrono::minutes(5);
     // Where the hdo_matching_* metrics go; outlives the matcher.
@@ -160,6 +165,12 @@ class Matcher {
   // A worker stopping (ShutdownWorker) takes its sticky queue with it: parked polls on it end,
   // and it is no longer alive for scheduling.
   void UnloadSticky(const std::string& namespace_id, const std::string& sticky_queue);
+  // A worker instance shutting down (ShutdownWorker's worker_instance_key): its parked polls, on
+  // any queue of the namespace, are answered empty now, and a poll of that instance arriving
+  // later (sent before the shutdown) is answered empty at once, for `shutdown_memory`; the worker
+  // waits for its polls to return instead of cancelling them, so no task is handed to a poll it
+  // has abandoned (the worker_poll_complete_on_shutdown namespace capability).
+  void CompleteWorkerPolls(const std::string& namespace_id, const std::string& worker_instance_key);
   // True when a poller polled the workflow queue within the liveness window, or waits on it now.
   bool StickyAlive(const std::string& namespace_id, const std::string& sticky_queue) const;
 
@@ -295,6 +306,9 @@ class Matcher {
   Now now_;
   std::map<PartitionKey, Partition> partitions_;
   ParkedPollMap polls_;
+  // Worker instances shut down (namespace id, key) and when: their late polls end at once.
+  std::map<std::pair<std::string, std::string>, std::chrono::steady_clock::time_point>
+      shut_down_workers_;
   // Where each undelivered query task waits.
   std::map<uint64_t, PartitionKey> query_partitions_;
   uint64_t next_poll_id_ = 1;

@@ -347,5 +347,32 @@ TEST_F(MatcherMetricsTest, WithoutANameTheNamespaceIdIsTheLabel) {
             1);
 }
 
+// ShutdownWorker with the worker's instance key: its parked polls end empty at once, other
+// workers' stay; a poll of that instance arriving later ends at once and takes no task.
+TEST_F(MatcherMetricsTest, AShutDownWorkersPollsEndEmptyAndItsLatePollsTakeNoTask) {
+  auto poll = [this](const std::string& key, std::optional<std::string>* got) {
+    Poller poller{"orders", "payments", "worker", "", false};
+    poller.worker_instance_key = key;
+    return matcher_->PollWorkflowTask(
+        kNamespaceId, std::move(poller), std::chrono::seconds(60),
+        [got](PollWorkflowTaskQueueResponse response) { *got = response.task_token(); });
+  };
+  std::optional<std::string> leaving, staying;
+  ASSERT_NE(poll("instance-1", &leaving), 0u);
+  ASSERT_NE(poll("instance-2", &staying), 0u);
+  matcher_->CompleteWorkerPolls("other-namespace", "instance-1");
+  EXPECT_FALSE(leaving.has_value());  // another namespace's worker of that key: not this one
+  matcher_->CompleteWorkerPolls(kNamespaceId, "instance-1");
+  EXPECT_EQ(leaving, "");
+  EXPECT_FALSE(staying.has_value());
+  EXPECT_EQ(matcher_->ParkedPolls(), 1u);
+
+  std::optional<std::string> late;
+  EXPECT_EQ(poll("instance-1", &late), 0u);  // answered at once
+  EXPECT_EQ(late, "");
+  ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
+  EXPECT_EQ(staying, "wf-1");  // the task went to the worker still running
+}
+
 }  // namespace
 }  // namespace hdo::matching
