@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <asio/post.hpp>
+#include <random>
 
 #include "common/error_codes.h"
 #include "common/uuid.h"
@@ -845,7 +846,10 @@ void Engine::ScheduleWorkflowTask(Mutation& m, int32_t attempt) {
   task->set_attempt(attempt);
   task->set_sticky(sticky);
   task->set_task_queue(sticky ? state.sticky_task_queue() : state.task_queue());
-  *task->mutable_start_to_close_timeout() = state.default_workflow_task_timeout();
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  *task->mutable_start_to_close_timeout() =
+      WorkflowTaskStartToClose(state.default_workflow_task_timeout(), attempt,
+                               std::uniform_real_distribution<double>(0, 1)(random));
   *task->mutable_scheduled_time() = now_();
   if (attempt > 1) {
     // Transient: the id is reserved, the events are written only if the attempt completes.
@@ -858,7 +862,7 @@ void Engine::ScheduleWorkflowTask(Mutation& m, int32_t attempt) {
     attributes->mutable_task_queue()->set_kind(sticky ? enums::TASK_QUEUE_KIND_STICKY
                                                       : enums::TASK_QUEUE_KIND_NORMAL);
     if (sticky) attributes->mutable_task_queue()->set_normal_name(state.task_queue());
-    *attributes->mutable_start_to_close_timeout() = state.default_workflow_task_timeout();
+    *attributes->mutable_start_to_close_timeout() = task->start_to_close_timeout();
     attributes->set_attempt(attempt);
     task->set_scheduled_event_id(event->event_id());
   }

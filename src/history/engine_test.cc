@@ -334,6 +334,63 @@ TEST_F(EngineTest, TimeoutsOfARunTheCacheEvictedClosedAreDroppedWithoutLoadingIt
   EXPECT_EQ(engine_->TimerQueueLagMs(), 0);
 }
 
+// A worker slower than the workflow task timeout: attempts 1-3 get the run's default (10 s),
+// later ones the default plus a backoff from 5 s (jittered to its last fifth, doubling), as the
+// reference, so the fourth attempt has time to finish where the third did not.
+TEST_F(EngineTest, AWorkflowTaskRetriedPastItsThirdAttemptGetsALongerTimeout) {
+  Start("slow");
+  auto timeout_ms = [](const wf::PollWorkflowTaskQueueResponse& task) {
+    const auto& events = task.history().events();
+    for (auto event = events.rbegin(); event != events.rend(); ++event) {
+      if (event->event_type() == enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) {
+        return ToMillis(event->workflow_task_scheduled_event_attributes().start_to_close_timeout());
+      }
+    }
+    return int64_t{-1};
+  };
+  for (int32_t attempt = 1; attempt <= 3; ++attempt) {
+    auto task = PollWorkflowTask();
+    ASSERT_EQ(task.attempt(), attempt);
+    EXPECT_EQ(timeout_ms(task), 10'000) << "attempt " << attempt;
+    Advance(10'000);  // timed out
+  }
+  auto fourth = PollWorkflowTask();
+  ASSERT_EQ(fourth.attempt(), 4);
+  const int64_t fourth_ms = timeout_ms(fourth);
+  EXPECT_GE(fourth_ms, 10'000 + 4'000);
+  EXPECT_LT(fourth_ms, 10'000 + 5'000);
+  Advance(10'000);  // the default has passed: the fourth attempt is still running
+  EXPECT_TRUE(PollWorkflowTask().task_token().empty());
+  EXPECT_EQ(Types(History("slow")).back(), enums::EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT);
+  Advance(5'000);  // now past its own timeout
+  auto fifth = PollWorkflowTask();
+  ASSERT_EQ(fifth.attempt(), 5);
+  EXPECT_GE(timeout_ms(fifth), 10'000 + 8'000);
+  EXPECT_LT(timeout_ms(fifth), 10'000 + 10'000);
+  // Completed, the attempt's scheduled event is written with the timeout it ran under.
+  Complete(fifth.task_token(), {});
+  auto history = History("slow");
+  int64_t written = -1;
+  for (const auto& event : history.events()) {
+    if (event.event_type() == enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED &&
+        event.workflow_task_scheduled_event_attributes().attempt() == 5) {
+      written = ToMillis(event.workflow_task_scheduled_event_attributes().start_to_close_timeout());
+    }
+  }
+  EXPECT_EQ(written, timeout_ms(fifth));
+}
+
+TEST(WorkflowTaskStartToCloseTest, GrowsFromTheFourthAttemptUpToTenMinutesOfBackoff) {
+  const auto ten_seconds = DurationFromMillis(10'000);
+  EXPECT_EQ(ToMillis(WorkflowTaskStartToClose(ten_seconds, 1, 0.5)), 10'000);
+  EXPECT_EQ(ToMillis(WorkflowTaskStartToClose(ten_seconds, 3, 0.5)), 10'000);
+  EXPECT_EQ(ToMillis(WorkflowTaskStartToClose(ten_seconds, 4, 0)), 14'000);
+  EXPECT_EQ(ToMillis(WorkflowTaskStartToClose(ten_seconds, 4, 0.5)), 14'500);
+  EXPECT_EQ(ToMillis(WorkflowTaskStartToClose(ten_seconds, 5, 0)), 18'000);
+  EXPECT_EQ(ToMillis(WorkflowTaskStartToClose(ten_seconds, 6, 0)), 26'000);
+  EXPECT_EQ(ToMillis(WorkflowTaskStartToClose(ten_seconds, 40, 0)), 10'000 + 480'000);
+}
+
 TEST_F(EngineTest, TheCurrentRunPointerIsWrittenOnlyWhenTheStatusItMirrorsChanges) {
   Start("pointer");
   ASSERT_TRUE(db_.db()

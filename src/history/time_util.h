@@ -60,4 +60,25 @@ inline google::protobuf::Duration MinNonZero(const google::protobuf::Duration& a
   return ToMillis(a) <= ToMillis(b) ? a : b;
 }
 
+// reference (workflowTaskStateMachine.getStartToCloseTimeout): a workflow task's start-to-close
+// timeout is the run's default for the first three attempts; from the fourth on it grows by an
+// exponential backoff from 5 s (x2 per attempt, at most 10 minutes, the reference's
+// history.workflowTaskRetryMaxInterval) with the reference's jitter (the backoff's last fifth
+// drawn at random: `jitter` in [0, 1)), so that a worker too slow for the timeout gets a task it
+// can finish instead of failing the same attempt forever.
+inline google::protobuf::Duration WorkflowTaskStartToClose(
+    const google::protobuf::Duration& default_timeout, int32_t attempt, double jitter) {
+  constexpr int32_t kBackoffMinAttempts = 3;
+  if (attempt <= kBackoffMinAttempts) return default_timeout;
+  constexpr double kInitialMs = 5'000;
+  constexpr double kMaximumMs = 10 * 60 * 1'000;
+  double backoff_ms = kInitialMs;
+  for (int32_t i = 1; i < attempt - kBackoffMinAttempts && backoff_ms < kMaximumMs; ++i) {
+    backoff_ms *= 2;
+  }
+  if (backoff_ms > kMaximumMs) backoff_ms = kMaximumMs;
+  backoff_ms = backoff_ms * 0.8 + jitter * 0.2 * backoff_ms;
+  return DurationFromMillis(ToMillis(default_timeout) + static_cast<int64_t>(backoff_ms));
+}
+
 }  // namespace hdo::history
