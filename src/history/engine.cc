@@ -846,10 +846,13 @@ void Engine::ScheduleWorkflowTask(Mutation& m, int32_t attempt) {
   task->set_attempt(attempt);
   task->set_sticky(sticky);
   task->set_task_queue(sticky ? state.sticky_task_queue() : state.task_queue());
+  // The jitter is drawn only for a retry that backs off (not on the hot path's first attempts).
   static thread_local std::mt19937_64 random{std::random_device{}()};
+  const double jitter = attempt > kWorkflowTaskBackoffMinAttempts
+                            ? std::uniform_real_distribution<double>(0, 1)(random)
+                            : 0;
   *task->mutable_start_to_close_timeout() =
-      WorkflowTaskStartToClose(state.default_workflow_task_timeout(), attempt,
-                               std::uniform_real_distribution<double>(0, 1)(random));
+      WorkflowTaskStartToClose(state.default_workflow_task_timeout(), attempt, jitter);
   *task->mutable_scheduled_time() = now_();
   if (attempt > 1) {
     // Transient: the id is reserved, the events are written only if the attempt completes.

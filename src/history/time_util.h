@@ -66,9 +66,10 @@ inline google::protobuf::Duration MinNonZero(const google::protobuf::Duration& a
 // history.workflowTaskRetryMaxInterval) with the reference's jitter (the backoff's last fifth
 // drawn at random: `jitter` in [0, 1)), so that a worker too slow for the timeout gets a task it
 // can finish instead of failing the same attempt forever.
+inline constexpr int32_t kWorkflowTaskBackoffMinAttempts = 3;
 inline google::protobuf::Duration WorkflowTaskStartToClose(
     const google::protobuf::Duration& default_timeout, int32_t attempt, double jitter) {
-  constexpr int32_t kBackoffMinAttempts = 3;
+  constexpr int32_t kBackoffMinAttempts = kWorkflowTaskBackoffMinAttempts;
   if (attempt <= kBackoffMinAttempts) return default_timeout;
   constexpr double kInitialMs = 5'000;
   constexpr double kMaximumMs = 10 * 60 * 1'000;
