@@ -166,19 +166,23 @@ int RunServer(const hdo::server::Server::Options& options, bool dev) {
 
   // Empty when metrics are off.
   const std::string metrics_url = server.MetricsUrl();
+  // Empty when the Nexus HTTP API is off.
+  const std::string http_address = server.HttpAddress();
   const StoreDescription store = DescribeStore(server, options.database_url);
   if (dev) {
     hdo::log::Info("server started", {{"version", hdo::Version()},
                                       {"grpc_address", server.GrpcAddress()},
                                       {"db_filename", server.DatabasePath()},
-                                      {"metrics_url", metrics_url}});
+                                      {"metrics_url", metrics_url},
+                                      {"http_address", http_address}});
   } else {
     hdo::log::Info("server started", {{"version", hdo::Version()},
                                       {"grpc_address", server.GrpcAddress()},
                                       {"store", store.store},
                                       {"database", store.where},
                                       {"history_shards", int64_t{options.history_shards}},
-                                      {"metrics_url", metrics_url}});
+                                      {"metrics_url", metrics_url},
+                                      {"http_address", http_address}});
   }
   std::printf(
       "hdo %s %s\n"
@@ -186,6 +190,9 @@ int RunServer(const hdo::server::Server::Options& options, bool dev) {
       "  %-19s%s\n",
       std::string(hdo::Version()).c_str(), dev ? "dev server" : "server",
       server.GrpcAddress().c_str(), store.label.c_str(), store.where.c_str());
+  if (!http_address.empty()) {
+    std::printf("  Nexus HTTP API     http://%s\n", http_address.c_str());
+  }
   if (!metrics_url.empty()) std::printf("  Prometheus metrics %s\n", metrics_url.c_str());
   if (!dev && !metrics_url.empty()) {
     const std::string base = metrics_url.substr(0, metrics_url.rfind('/'));
@@ -272,6 +279,11 @@ int main(int argc, char** argv) {
                        "the default is skipped with a warning when in use)")
           ->capture_default_str()
           ->check(CLI::Range(-1, 65535));
+  start_dev
+      ->add_option("--http-port", options.http_port,
+                   "Port of the HTTP API (Nexus), 0 picks a free one (the default), -1 disables")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 65535));
 
   hdo::server::Server::Options start_flags;
   std::string config_path;
@@ -284,6 +296,9 @@ int main(int argc, char** argv) {
           ->check(CLI::Range(0, 65535));
   CLI::Option* start_metrics_port =
       start->add_option("--metrics-port", start_flags.metrics_port, "Overrides server.metrics_port")
+          ->check(CLI::Range(-1, 65535));
+  CLI::Option* start_http_port =
+      start->add_option("--http-port", start_flags.http_port, "Overrides server.http_port")
           ->check(CLI::Range(-1, 65535));
   CLI::Option* log_level_option = app.get_option("--log-level");
   CLI::App* admin_cmd = app.add_subcommand("admin", "Operate a store");
@@ -341,6 +356,7 @@ int main(int argc, char** argv) {
       config.server.metrics_port = start_flags.metrics_port;
       config.server.metrics_port_optional = false;
     }
+    if (start_http_port->count() > 0) config.server.http_port = start_flags.http_port;
     if (log_level_option->count() == 0) {
       hdo::log::ParseLevel(config.log_level, &level);
       hdo::log::SetLevel(level);

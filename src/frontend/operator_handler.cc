@@ -10,6 +10,7 @@
 #include "common/error_codes.h"
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
+#include "frontend/nexus_endpoints.h"
 #include "frontend/reply.h"
 #include "frontend/store_queue.h"
 #include "frontend/visibility.h"
@@ -35,17 +36,21 @@ const google::protobuf::ServiceDescriptor& OperatorDescriptor() {
 
 // As in WorkflowHandler: the RPCs not implemented here are left to the generic service.
 const std::set<std::string>& Implemented() {
-  static const std::set<std::string> methods = {"AddSearchAttributes", "RemoveSearchAttributes",
-                                                "ListSearchAttributes"};
+  static const std::set<std::string> methods = {"AddSearchAttributes",  "RemoveSearchAttributes",
+                                                "ListSearchAttributes", "CreateNexusEndpoint",
+                                                "UpdateNexusEndpoint",  "DeleteNexusEndpoint",
+                                                "GetNexusEndpoint",     "ListNexusEndpoints"};
   return methods;
 }
 
 }  // namespace
 
 OperatorHandler::OperatorHandler(NamespaceHandler* namespaces, Visibility* visibility,
-                                 asio::thread_pool* store_io, persistence::Durability* durability)
+                                 NexusEndpoints* nexus_endpoints, asio::thread_pool* store_io,
+                                 persistence::Durability* durability)
     : namespaces_(namespaces),
       visibility_(visibility),
+      nexus_endpoints_(nexus_endpoints),
       store_io_(store_io),
       durability_(durability),
       service_(OperatorDescriptor(), Implemented()) {}
@@ -62,6 +67,11 @@ void OperatorHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
   Add("AddSearchAttributes", queue, &OperatorHandler::AddSearchAttributes);
   Add("RemoveSearchAttributes", queue, &OperatorHandler::RemoveSearchAttributes);
   Add("ListSearchAttributes", queue, &OperatorHandler::ListSearchAttributes);
+  Add("CreateNexusEndpoint", queue, &OperatorHandler::CreateNexusEndpoint);
+  Add("UpdateNexusEndpoint", queue, &OperatorHandler::UpdateNexusEndpoint);
+  Add("DeleteNexusEndpoint", queue, &OperatorHandler::DeleteNexusEndpoint);
+  Add("GetNexusEndpoint", queue, &OperatorHandler::GetNexusEndpoint);
+  Add("ListNexusEndpoints", queue, &OperatorHandler::ListNexusEndpoints);
 }
 
 template <class Request, class Response, class Run>
@@ -77,6 +87,19 @@ void OperatorHandler::OnNamespace(AsyncUnary<Request, Response>* call, Run run) 
       if (namespace_id.IsFailure()) return namespace_id.Error();
       return run(namespace_id.Value());
     }();
+    if (result.IsFailure()) {
+      FinishDurable(durability_, call, ToGrpcStatus(result.Error()));
+      return;
+    }
+    *call->response() = std::move(result).Value();
+    FinishDurable(durability_, call, grpc::Status::OK);
+  });
+}
+
+template <class Request, class Response, class Run>
+void OperatorHandler::OnStore(AsyncUnary<Request, Response>* call, Run run) {
+  PostToStore(*store_io_, [this, call, run = std::move(run)] {
+    hugo::Result<Response> result = run(*call->request());
     if (result.IsFailure()) {
       FinishDurable(durability_, call, ToGrpcStatus(result.Error()));
       return;
@@ -106,6 +129,43 @@ void OperatorHandler::ListSearchAttributes(
     AsyncUnary<op::ListSearchAttributesRequest, op::ListSearchAttributesResponse>* call) {
   OnNamespace(call, [this](const std::string& namespace_id) {
     return visibility_->ListSearchAttributes(namespace_id);
+  });
+}
+
+// The endpoint RPCs answer once durable like every other: a read must not show a change that a
+// failed commit could still take back.
+void OperatorHandler::CreateNexusEndpoint(
+    AsyncUnary<op::CreateNexusEndpointRequest, op::CreateNexusEndpointResponse>* call) {
+  OnStore(call, [this](const op::CreateNexusEndpointRequest& request) {
+    return nexus_endpoints_->Create(request);
+  });
+}
+
+void OperatorHandler::UpdateNexusEndpoint(
+    AsyncUnary<op::UpdateNexusEndpointRequest, op::UpdateNexusEndpointResponse>* call) {
+  OnStore(call, [this](const op::UpdateNexusEndpointRequest& request) {
+    return nexus_endpoints_->Update(request);
+  });
+}
+
+void OperatorHandler::DeleteNexusEndpoint(
+    AsyncUnary<op::DeleteNexusEndpointRequest, op::DeleteNexusEndpointResponse>* call) {
+  OnStore(call, [this](const op::DeleteNexusEndpointRequest& request) {
+    return nexus_endpoints_->Delete(request);
+  });
+}
+
+void OperatorHandler::GetNexusEndpoint(
+    AsyncUnary<op::GetNexusEndpointRequest, op::GetNexusEndpointResponse>* call) {
+  OnStore(call, [this](const op::GetNexusEndpointRequest& request) {
+    return nexus_endpoints_->Get(request);
+  });
+}
+
+void OperatorHandler::ListNexusEndpoints(
+    AsyncUnary<op::ListNexusEndpointsRequest, op::ListNexusEndpointsResponse>* call) {
+  OnStore(call, [this](const op::ListNexusEndpointsRequest& request) {
+    return nexus_endpoints_->List(request);
   });
 }
 

@@ -164,6 +164,71 @@ Status ActivityById(const std::string& name_space, const std::string& workflow_i
   return hugo::Ok();
 }
 
+// A start's completion callbacks (a Nexus handler's) and links, with the reference's limits
+// (frontend workflow_handler.go validateWorkflowCompletionCallbacks and validateLinks). Every
+// callback address is allowed, as on the reference's dev server (allowedAddresses "*").
+Status CallbacksOf(const workflowservice::StartWorkflowExecutionRequest& request) {
+  constexpr int kCallbacksMax = 32;
+  constexpr size_t kUrlMax = 1000;
+  constexpr size_t kHeaderMax = 8192;
+  if (request.completion_callbacks_size() > kCallbacksMax) {
+    return InvalidArgument("cannot attach more than 32 callbacks to a workflow");
+  }
+  for (const auto& callback : request.completion_callbacks()) {
+    if (callback.has_internal()) continue;
+    if (!callback.has_nexus()) {
+      return hugo::Error::From("unknown callback variant", errors::kUnimplemented);
+    }
+    const std::string& url = callback.nexus().url();
+    if (url == "temporal://system") continue;  // the server's own, in-process (reference 1.30)
+    if (url.size() > kUrlMax) {
+      return InvalidArgument("invalid url: url length longer than max length allowed of 1000");
+    }
+    const size_t scheme_end = url.find("://");
+    const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
+    if (scheme != "http" && scheme != "https") {
+      return InvalidArgument("invalid url: unknown scheme: " + url);
+    }
+    if (scheme_end + 3 >= url.size() || url[scheme_end + 3] == '/') {
+      return InvalidArgument("invalid url: missing host: " + url);
+    }
+    size_t header_bytes = 0;
+    for (const auto& [key, value] : callback.nexus().header()) {
+      header_bytes += key.size() + value.size();
+    }
+    if (header_bytes > kHeaderMax) {
+      return InvalidArgument("invalid header: header size longer than max allowed size of 8192");
+    }
+  }
+  constexpr int kLinksMax = 10;
+  constexpr size_t kLinkMax = 4000;
+  if (request.links_size() > kLinksMax) {
+    return InvalidArgument("cannot attach more than 10 links per request, got " +
+                           std::to_string(request.links_size()));
+  }
+  for (const auto& link : request.links()) {
+    if (link.ByteSizeLong() > kLinkMax) {
+      return InvalidArgument("link exceeds allowed size of 4000, got " +
+                             std::to_string(link.ByteSizeLong()));
+    }
+    if (link.has_workflow_event()) {
+      const auto& event = link.workflow_event();
+      if (event.namespace_().empty())
+        return InvalidArgument("workflow event link must not have an empty namespace field");
+      if (event.workflow_id().empty())
+        return InvalidArgument("workflow event link must not have an empty workflow ID field");
+      if (event.run_id().empty())
+        return InvalidArgument("workflow event link must not have an empty run ID field");
+    } else if (link.has_batch_job()) {
+      if (link.batch_job().job_id().empty())
+        return InvalidArgument("batch job link must not have an empty job ID");
+    } else {
+      return InvalidArgument("unsupported link variant");
+    }
+  }
+  return hugo::Ok();
+}
+
 // backoff.ValidateSchedule: a cron schedule the reference's parser accepts and that fires.
 Status CronScheduleOf(const std::string& cron_schedule) {
   if (cron_schedule.empty()) return hugo::Ok();
@@ -225,6 +290,8 @@ hugo::Result<hugo::Unit> ValidateStartWorkflow(
   valid = RetryPolicyOf(request);
   if (valid.IsFailure()) return valid;
   valid = CheckBlobSize(request.input());
+  if (valid.IsFailure()) return valid;
+  valid = CallbacksOf(request);
   if (valid.IsFailure()) return valid;
   return CronScheduleOf(request.cron_schedule());
 }
@@ -425,6 +492,39 @@ Status ValidatePollWorkflowTaskQueue(const workflowservice::PollWorkflowTaskQueu
   auto valid = IdentityLength(request.identity());
   if (valid.IsFailure()) return valid;
   return TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/true);
+}
+
+Status ValidatePollNexusTaskQueue(const workflowservice::PollNexusTaskQueueRequest& request) {
+  if (request.namespace_().empty()) return InvalidArgument("Namespace is empty.");
+  auto valid = IdentityLength(request.identity());
+  if (valid.IsFailure()) return valid;
+  return TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/true);
+}
+
+Status ValidateRespondNexusTaskCompleted(
+    const workflowservice::RespondNexusTaskCompletedRequest& request) {
+  if (request.namespace_().empty()) return InvalidArgument("Namespace is empty.");
+  auto valid = ValidateTaskToken(request.task_token());
+  if (valid.IsFailure()) return valid;
+  if (!request.has_response()) return InvalidArgument("Response is not set on request.");
+  if (request.response().variant_case() == temporal::api::nexus::v1::Response::VARIANT_NOT_SET) {
+    return InvalidArgument("Response variant (start_operation or cancel_operation) is not set.");
+  }
+  return IdentityLength(request.identity());
+}
+
+Status ValidateRespondNexusTaskFailed(
+    const workflowservice::RespondNexusTaskFailedRequest& request) {
+  if (request.namespace_().empty()) return InvalidArgument("Namespace is empty.");
+  auto valid = ValidateTaskToken(request.task_token());
+  if (valid.IsFailure()) return valid;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  if (!request.has_error() && !request.has_failure()) {
+    return InvalidArgument("Error is not set on request.");
+  }
+#pragma GCC diagnostic pop
+  return IdentityLength(request.identity());
 }
 
 Status ValidatePollActivityTaskQueue(const workflowservice::PollActivityTaskQueueRequest& request) {

@@ -79,6 +79,14 @@ hugo::Result<hugo::Unit> ValidatePollWorkflowTaskQueue(
     const temporal::api::workflowservice::v1::PollWorkflowTaskQueueRequest& request);
 hugo::Result<hugo::Unit> ValidatePollActivityTaskQueue(
     const temporal::api::workflowservice::v1::PollActivityTaskQueueRequest& request);
+// Nexus tasks: the poll as the other polls; an answer needs its task token and what it answers
+// (a response, or a handler error with its type).
+hugo::Result<hugo::Unit> ValidatePollNexusTaskQueue(
+    const temporal::api::workflowservice::v1::PollNexusTaskQueueRequest& request);
+hugo::Result<hugo::Unit> ValidateRespondNexusTaskCompleted(
+    const temporal::api::workflowservice::v1::RespondNexusTaskCompletedRequest& request);
+hugo::Result<hugo::Unit> ValidateRespondNexusTaskFailed(
+    const temporal::api::workflowservice::v1::RespondNexusTaskFailedRequest& request);
 hugo::Result<hugo::Unit> ValidateRecordActivityTaskHeartbeat(
     const temporal::api::workflowservice::v1::RecordActivityTaskHeartbeatRequest& request);
 hugo::Result<hugo::Unit> ValidateRespondActivityTaskCompleted(

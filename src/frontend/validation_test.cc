@@ -192,6 +192,37 @@ TEST(SignalWithStartTest, FollowsTheReferenceRequestValidator) {
       });
 }
 
+TEST(StartWorkflowTest, CompletionCallbacksAndLinksAreCheckedAsTheReferenceChecksThem) {
+  workflowservice::StartWorkflowExecutionRequest request;
+  request.set_namespace_("default");
+  request.set_workflow_id("handler-1");
+  request.mutable_workflow_type()->set_name("Handler");
+  request.mutable_task_queue()->set_name("handlers");
+  auto* nexus = request.add_completion_callbacks()->mutable_nexus();
+  nexus->set_url("http://127.0.0.1:7243/namespaces/default/nexus/callback");
+  (*nexus->mutable_header())["temporal-callback-token"] = "abc";
+  EXPECT_EQ(Outcome(ValidateStartWorkflow(request)), "ok");
+  nexus->set_url("ftp://example.com/x");
+  EXPECT_EQ(Outcome(ValidateStartWorkflow(request)),
+            "invalid url: unknown scheme: ftp://example.com/x");
+  nexus->set_url("https://" + std::string(1000, 'h'));
+  EXPECT_EQ(Outcome(ValidateStartWorkflow(request)),
+            "invalid url: url length longer than max length allowed of 1000");
+  nexus->set_url("https://example.com/cb");
+  for (int i = 0; i < 32; ++i)
+    *request.add_completion_callbacks() = request.completion_callbacks(0);
+  EXPECT_EQ(Outcome(ValidateStartWorkflow(request)),
+            "cannot attach more than 32 callbacks to a workflow");
+  request.mutable_completion_callbacks()->DeleteSubrange(1, 32);
+  auto* event = request.add_links()->mutable_workflow_event();
+  event->set_namespace_("default");
+  event->set_workflow_id("caller");
+  EXPECT_EQ(Outcome(ValidateStartWorkflow(request)),
+            "workflow event link must not have an empty run ID field");
+  event->set_run_id("run");
+  EXPECT_EQ(Outcome(ValidateStartWorkflow(request)), "ok");
+}
+
 TEST(StartWorkflowTest, ACronScheduleRefusesAStartDelayThatIsPresentEvenZero) {
   workflowservice::StartWorkflowExecutionRequest request;
   request.set_namespace_("default");

@@ -6,6 +6,7 @@
 #include <asio/post.hpp>
 #include <cstdlib>
 
+#include "common/error_codes.h"
 #include "common/uuid.h"
 #include "common/version.h"
 #include "frontend/async_unary.h"
@@ -20,6 +21,7 @@
 #include "history/engine.h"
 #include "history/time_util.h"
 #include "matching/matcher.h"
+#include "matching/nexus_matcher.h"
 #include "temporal/api/errordetails/v1/message.pb.h"
 #include "temporal/api/failure/v1/message.pb.h"
 #include "temporal/api/workflowservice/v1/service.pb.h"
@@ -104,7 +106,10 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "RecordWorkerHeartbeat",
                                                 "ListWorkers",
                                                 "CountWorkers",
-                                                "DescribeWorker"};
+                                                "DescribeWorker",
+                                                "PollNexusTaskQueue",
+                                                "RespondNexusTaskCompleted",
+                                                "RespondNexusTaskFailed"};
   return methods;
 }
 
@@ -139,6 +144,7 @@ void WorkflowHandler::GetSystemInfo(Call<wf::GetSystemInfoRequest, wf::GetSystem
   capabilities->set_upsert_memo(true);                         // ModifyWorkflowProperties
   capabilities->set_eager_workflow_start(true);                // first task in the start reply
   capabilities->set_count_group_by_execution_status(true);     // CountWorkflowExecutions
+  capabilities->set_nexus(true);  // endpoints, Nexus tasks, operations from workflows, callbacks
   // The SDKs then stamp their completions with the worker's build id, which WorkflowTaskCompleted
   // keeps (a replay reads the run's build id back from it). The build-id versioning APIs
   // themselves (compatibility sets, rules) are not built: UNIMPLEMENTED.
@@ -228,6 +234,9 @@ void WorkflowHandler::ShutdownWorker(
         }
         if (!request->worker_instance_key().empty()) {
           matcher_->CompleteWorkerPolls(namespace_id, request->worker_instance_key());
+          if (nexus_ != nullptr) {
+            nexus_->CompleteWorkerPolls(namespace_id, request->worker_instance_key());
+          }
         }
         if (request->has_worker_heartbeat() &&
             !request->worker_heartbeat().worker_instance_key().empty()) {
@@ -415,6 +424,11 @@ void WorkflowHandler::DescribeTaskQueue(
                 FillPollers(matcher_->Pollers(namespace_id, queue, workflow),
                             info.mutable_pollers());
               }
+              // Nexus tasks are matched synchronously only: pollers, never a backlog.
+              if (request->report_pollers() && build_id.empty() &&
+                  type == enums::TASK_QUEUE_TYPE_NEXUS && nexus_ != nullptr) {
+                FillPollers(nexus_->Pollers(namespace_id, queue), info.mutable_pollers());
+              }
               if (request->report_stats()) {
                 FillStats(served ? matcher_->Stats(namespace_id, queue, workflow)
                                  : matching::Matcher::QueueStats{},
@@ -426,6 +440,12 @@ void WorkflowHandler::DescribeTaskQueue(
             if (request->report_task_reachability() && build_id.empty()) {
               version.set_task_reachability(enums::BUILD_ID_TASK_REACHABILITY_REACHABLE);
             }
+          }
+          return hugo::Ok(std::move(described));
+        }
+        if (request->task_queue_type() == enums::TASK_QUEUE_TYPE_NEXUS) {
+          if (nexus_ != nullptr) {
+            FillPollers(nexus_->Pollers(namespace_id, queue), described.mutable_pollers());
           }
           return hugo::Ok(std::move(described));
         }
@@ -1007,6 +1027,96 @@ void WorkflowHandler::PollActivityTaskQueue(
       });
 }
 
+// --- Nexus tasks (matching/nexus_matcher.h): a worker's poll, and its answer to a task, which
+// goes back to whoever dispatched the task (the Nexus HTTP handler or history).
+
+void WorkflowHandler::PollNexusTaskQueue(
+    Call<wf::PollNexusTaskQueueRequest, wf::PollNexusTaskQueueResponse>* call,
+    const wf::PollNexusTaskQueueRequest* /*request*/,
+    wf::PollNexusTaskQueueResponse* /*response*/) {
+  StartPoll(
+      call, namespaces_, store_io_, durability_,
+      [](const wf::PollNexusTaskQueueRequest& r) { return ValidatePollNexusTaskQueue(r); },
+      [this](const std::string& namespace_id, matching::Poller poller,
+             std::chrono::milliseconds wait,
+             std::function<void(wf::PollNexusTaskQueueResponse)> done) -> uint64_t {
+        if (nexus_ == nullptr) {
+          done(wf::PollNexusTaskQueueResponse());
+          return 0;
+        }
+        return nexus_->Poll(namespace_id, std::move(poller), wait, std::move(done));
+      });
+}
+
+namespace {
+
+// The matcher's "no such task" as the reference's NotFound.
+hugo::Result<hugo::Unit> NexusAnswered(hugo::Result<hugo::Unit> answered) {
+  if (answered.IsSuccess() || answered.Error().Code() != matching::kErrorNexusTaskNotFound) {
+    return answered;
+  }
+  return hugo::Error::From(answered.Error().Message(), errors::kNotFound);
+}
+
+}  // namespace
+
+void WorkflowHandler::RespondNexusTaskCompleted(
+    Call<wf::RespondNexusTaskCompletedRequest, wf::RespondNexusTaskCompletedResponse>* call,
+    const wf::RespondNexusTaskCompletedRequest* request,
+    wf::RespondNexusTaskCompletedResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::RespondNexusTaskCompletedRequest& r) {
+        return ValidateRespondNexusTaskCompleted(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        matching::NexusMatcher::Outcome outcome;
+        outcome.kind = matching::NexusMatcher::Outcome::Kind::kResponse;
+        outcome.response = request->response();
+        outcome.delivered = true;
+        if (nexus_ == nullptr) {
+          return Empty<wf::RespondNexusTaskCompletedResponse>(
+              hugo::Error::From("Nexus task not found or already expired.", errors::kNotFound));
+        }
+        return Empty<wf::RespondNexusTaskCompletedResponse>(NexusAnswered(
+            nexus_->Respond(namespace_id, request->task_token(), std::move(outcome))));
+      });
+}
+
+void WorkflowHandler::RespondNexusTaskFailed(
+    Call<wf::RespondNexusTaskFailedRequest, wf::RespondNexusTaskFailedResponse>* call,
+    const wf::RespondNexusTaskFailedRequest* request,
+    wf::RespondNexusTaskFailedResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::RespondNexusTaskFailedRequest& r) { return ValidateRespondNexusTaskFailed(r); },
+      [this, request](const std::string& namespace_id) {
+        matching::NexusMatcher::Outcome outcome;
+        outcome.kind = matching::NexusMatcher::Outcome::Kind::kHandlerError;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        if (request->has_error()) {
+          outcome.error = request->error();
+        } else {
+          // The newer form: a Temporal failure with the handler error's type in its info.
+          const auto& failure = request->failure();
+          outcome.error.set_error_type(failure.nexus_handler_failure_info().type().empty()
+                                           ? "INTERNAL"
+                                           : failure.nexus_handler_failure_info().type());
+          outcome.error.set_retry_behavior(failure.nexus_handler_failure_info().retry_behavior());
+          outcome.error.mutable_failure()->set_message(failure.message());
+        }
+#pragma GCC diagnostic pop
+        outcome.delivered = true;
+        if (nexus_ == nullptr) {
+          return Empty<wf::RespondNexusTaskFailedResponse>(
+              hugo::Error::From("Nexus task not found or already expired.", errors::kNotFound));
+        }
+        return Empty<wf::RespondNexusTaskFailedResponse>(NexusAnswered(
+            nexus_->Respond(namespace_id, request->task_token(), std::move(outcome))));
+      });
+}
+
 // A result poll waits up to the long-poll window: a client that goes away ends its wait.
 void WorkflowHandler::GetWorkflowExecutionHistory(
     Call<wf::GetWorkflowExecutionHistoryRequest, wf::GetWorkflowExecutionHistoryResponse>* call,
@@ -1042,6 +1152,9 @@ void WorkflowHandler::GetWorkflowExecutionHistory(
 // --- serving: every method on the completion queue
 
 void WorkflowHandler::CancelPoll(uint64_t id) { matcher_->CancelPoll(id); }
+void WorkflowHandler::CancelNexusPoll(uint64_t id) {
+  if (nexus_ != nullptr) nexus_->CancelPoll(id);
+}
 void WorkflowHandler::CancelHistoryWait(uint64_t id) { engine_->CancelHistoryWait(id); }
 void WorkflowHandler::CancelQuery(uint64_t id) { engine_->CancelQuery(id); }
 void WorkflowHandler::CancelUpdateWait(uint64_t id) { engine_->CancelUpdateWait(id); }
@@ -1130,6 +1243,9 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
   Add("ListWorkers", queue, &H::ListWorkers, kCold);
   Add("CountWorkers", queue, &H::CountWorkers, kCold);
   Add("DescribeWorker", queue, &H::DescribeWorker, kCold);
+  Add("PollNexusTaskQueue", queue, &H::PollNexusTaskQueue, kCold, &H::CancelNexusPoll);
+  Add("RespondNexusTaskCompleted", queue, &H::RespondNexusTaskCompleted, kCold);
+  Add("RespondNexusTaskFailed", queue, &H::RespondNexusTaskFailed, kCold);
 
   // The service registered exactly these (the constructor): one without a server would be left
   // unanswered, one not registered would never be called.

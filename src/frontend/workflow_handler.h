@@ -31,7 +31,8 @@ class Engine;
 }
 namespace hdo::matching {
 class Matcher;
-}
+class NexusMatcher;
+}  // namespace hdo::matching
 namespace hdo::worker {
 class Batcher;
 class Scheduler;
@@ -55,6 +56,9 @@ class WorkflowHandler final {
   WorkflowHandler(NamespaceHandler* namespaces, history::Engine* engine, matching::Matcher* matcher,
                   Visibility* visibility, worker::Scheduler* scheduler, worker::Batcher* batcher,
                   asio::thread_pool* store_io, persistence::Durability* durability);
+
+  // Nexus tasks' matcher (runs on `store_io`, outlives the gRPC server); before ServeAsync.
+  void SetNexusMatcher(matching::NexusMatcher* nexus) { nexus_ = nexus; }
 
   // The RPC names this handler answers; every other WorkflowService method is unimplemented.
   static const std::set<std::string>& ImplementedMethods();
@@ -93,6 +97,19 @@ class WorkflowHandler final {
       Call<wf::GetWorkflowExecutionHistoryRequest, wf::GetWorkflowExecutionHistoryResponse>* call,
       const wf::GetWorkflowExecutionHistoryRequest* request,
       wf::GetWorkflowExecutionHistoryResponse* response);
+
+  // --- Nexus tasks (workflow_handler.cc, next to the other polls)
+  void PollNexusTaskQueue(Call<wf::PollNexusTaskQueueRequest, wf::PollNexusTaskQueueResponse>* call,
+                          const wf::PollNexusTaskQueueRequest* request,
+                          wf::PollNexusTaskQueueResponse* response);
+  void RespondNexusTaskCompleted(
+      Call<wf::RespondNexusTaskCompletedRequest, wf::RespondNexusTaskCompletedResponse>* call,
+      const wf::RespondNexusTaskCompletedRequest* request,
+      wf::RespondNexusTaskCompletedResponse* response);
+  void RespondNexusTaskFailed(
+      Call<wf::RespondNexusTaskFailedRequest, wf::RespondNexusTaskFailedResponse>* call,
+      const wf::RespondNexusTaskFailedRequest* request,
+      wf::RespondNexusTaskFailedResponse* response);
 
   void GetSystemInfo(Call<wf::GetSystemInfoRequest, wf::GetSystemInfoResponse>* call,
                      const wf::GetSystemInfoRequest* request, wf::GetSystemInfoResponse* response);
@@ -306,6 +323,7 @@ class WorkflowHandler final {
            int armed, void (WorkflowHandler::*cancel)(uint64_t) = nullptr);
   // The engine-thread ends of a wait whose client went away.
   void CancelPoll(uint64_t id);
+  void CancelNexusPoll(uint64_t id);
   void CancelHistoryWait(uint64_t id);
   void CancelQuery(uint64_t id);
   void CancelUpdateWait(uint64_t id);
@@ -313,6 +331,8 @@ class WorkflowHandler final {
   NamespaceHandler* namespaces_;
   history::Engine* engine_;
   matching::Matcher* matcher_;
+  // Nexus tasks (engine thread only); null until SetNexusMatcher: Nexus polls are answered empty.
+  matching::NexusMatcher* nexus_ = nullptr;
   Visibility* visibility_;
   worker::Scheduler* scheduler_;
   worker::Batcher* batcher_;

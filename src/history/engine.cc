@@ -177,8 +177,14 @@ void Engine::Dispatch(const TransferTask& task, int64_t task_id) {
     case TransferTask::KIND_SIGNAL_EXTERNAL:
     case TransferTask::KIND_CANCEL_EXTERNAL:
     case TransferTask::KIND_PARENT_CLOSE_POLICY:
+    case TransferTask::KIND_NEXUS_CALLBACKS:
       // The engine's own work, after the transition that wrote it has returned.
       asio::post(executor_, [this, task, task_id] { ProcessTransfer(task, task_id); });
+      break;
+    case TransferTask::KIND_NEXUS_START:
+    case TransferTask::KIND_NEXUS_CANCEL:
+      // A request to a Nexus handler, answered later (engine_nexus.cc).
+      asio::post(executor_, [this, task, task_id] { ProcessNexusRequest(task, task_id); });
       break;
     default:
       break;
@@ -1063,6 +1069,12 @@ void Engine::FireTimer(int64_t task_id, const TimerTask& task) {
         break;
       case TimerTask::KIND_WORKFLOW_BACKOFF:
         live = OnWorkflowBackoff(m, task);
+        break;
+      case TimerTask::KIND_NEXUS_TIMEOUT:
+        live = OnNexusTimeout(m, task);
+        break;
+      case TimerTask::KIND_NEXUS_RETRY:
+        live = OnNexusRetry(m, task);
         break;
       default:
         live = false;

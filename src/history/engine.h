@@ -36,6 +36,7 @@
 #include "history/commands.h"
 #include "hugo/result.h"
 #include "matching/matcher.h"
+#include "matching/nexus_matcher.h"
 #include "persistence/execution_store.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
 #include "visibility/search_attributes.h"
@@ -44,6 +45,27 @@ namespace hdo::history {
 
 class Engine {
  public:
+  // A Nexus endpoint as the engine needs it: a worker target (the handler's namespace and task
+  // queue) or an external URL.
+  struct NexusTarget {
+    std::string endpoint_id;
+    std::string endpoint_name;
+    std::string namespace_id;  // worker target
+    std::string task_queue;
+    std::string external_url;  // external target
+  };
+  // What a run's Nexus handler reports when an asynchronous operation ends (the completion
+  // callback the engine gave it).
+  struct NexusCompletion {
+    std::string token;  // the callback token header's value (opaque outside the engine)
+    enum class State { kSucceeded, kFailed, kCanceled };
+    State state = State::kSucceeded;
+    temporal::api::common::v1::Payload result;    // kSucceeded
+    temporal::api::failure::v1::Failure failure;  // kFailed, kCanceled
+    std::string operation_token;                  // may be empty
+    google::protobuf::Timestamp start_time;       // may be unset
+    std::vector<temporal::api::common::v1::Link> links;
+  };
   // What a namespace's runs may set as search attributes, and its name (for messages).
   struct SearchAttributeScope {
     std::shared_ptr<const visibility::SearchAttributeSet> set;
@@ -126,6 +148,29 @@ class Engine {
     // schedule started (search attribute TemporalScheduledById): the scheduler hears of it
     // (worker/scheduler.h). Unset: nobody listens.
     std::function<void(const ScheduledRunClosed&)> on_scheduled_run_closed;
+    // --- Nexus (engine_nexus.cc)
+    // Where start and cancel requests go for a worker target (null: no Nexus; every attempt
+    // fails as unavailable).
+    matching::NexusMatcher* nexus = nullptr;
+    // The endpoint a ScheduleNexusOperation command names, by name (at scheduling) and by id (at
+    // each attempt): kNotFound when no endpoint has it. Unset: no endpoint exists.
+    std::function<hugo::Result<NexusTarget>(const std::string& endpoint_name)> nexus_endpoint;
+    std::function<hugo::Result<NexusTarget>(const std::string& endpoint_id)> nexus_endpoint_by_id;
+    // Where handlers send the completion of an asynchronous operation a run of the namespace
+    // (by name) started: the Nexus HTTP listener's callback route. A callback to this URL is
+    // delivered in-process.
+    std::function<std::string(const std::string& namespace_name)> nexus_callback_url;
+    // How long one attempt to start or cancel an operation waits for the handler (reference:
+    // component.nexusoperations.request.timeout), and the backoff between attempts (reference:
+    // its retry policy: 1 s doubling up to 1 h, until the operation's schedule-to-close timeout).
+    std::chrono::milliseconds nexus_request_timeout = std::chrono::seconds(10);
+    std::chrono::milliseconds nexus_retry_initial = std::chrono::seconds(1);
+    std::chrono::milliseconds nexus_retry_max = std::chrono::hours(1);
+    // Pending Nexus operations per run (reference:
+    // component.nexusoperations.limit.operation.pending).
+    int pending_nexus_operations_max = 30;
+    // Completion callbacks a run may carry (reference: component.callbacks.maxPerExecution).
+    int callbacks_max = 32;
   };
   using Now = std::function<google::protobuf::Timestamp()>;
   template <class Response>
@@ -301,6 +346,13 @@ class Engine {
   // /metrics' hdo_history_result_polls_waiting: HistoryWaits() summed over the process's engines.
   static metrics::Gauge& ResultPollsWaiting();
 
+  // --- Nexus (engine_nexus.cc)
+  // A completion of an operation a run scheduled, from its callback: written as the operation's
+  // outcome (NexusOperationStarted first when the start's answer has not been recorded yet).
+  // kInvalidArgument for a token that is not the engine's; kNotFound when the run is closed or
+  // the operation is no longer pending.
+  hugo::Result<hugo::Unit> CompleteNexusOperation(const NexusCompletion& completion);
+
   // --- queries (engine_query.cc)
   // Dispatches a query task to the workflow's worker and answers when the worker does; returns a
   // query id for CancelQuery (0 when answered at once). `done` is called at most once.
@@ -426,6 +478,8 @@ class Engine {
     const persistence::v1::ParentInfo* parent = nullptr;
     std::string root_workflow_id;
     std::string root_run_id;
+    // Nexus: the completion callbacks a continuing chain carries (null: the request's).
+    const google::protobuf::RepeatedPtrField<persistence::v1::CallbackInfo>* callbacks = nullptr;
     // The signal of a signal-with-start.
     const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest* signal =
         nullptr;
@@ -633,6 +687,45 @@ class Engine {
       const persistence::v1::MutableState& source);
   hugo::Result<std::string> NamespaceIdOf(const std::string& name);
   std::string NamespaceNameOf(const std::string& namespace_id);
+
+  // --- Nexus (engine_nexus.cc)
+  std::optional<CommandRejection> ScheduleNexusOperation(
+      Mutation& m,
+      const temporal::api::command::v1::ScheduleNexusOperationCommandAttributes& attributes,
+      int64_t completed_event_id);
+  std::optional<CommandRejection> RequestCancelNexusOperation(
+      Mutation& m,
+      const temporal::api::command::v1::RequestCancelNexusOperationCommandAttributes& attributes,
+      int64_t completed_event_id, bool* new_task);
+  // Dispatches the operation's next start attempt (a KIND_NEXUS_START transfer task).
+  void DispatchNexusStart(Mutation& m, persistence::v1::NexusOperationInfo& op);
+  void DispatchNexusCancel(Mutation& m, persistence::v1::NexusOperationInfo& op);
+  // Sends the request of a KIND_NEXUS_START / KIND_NEXUS_CANCEL task to the handler; its answer
+  // comes back in OnNexusStartOutcome / OnNexusCancelOutcome.
+  void ProcessNexusRequest(const persistence::v1::TransferTask& task, int64_t task_id);
+  void OnNexusStartOutcome(const persistence::v1::TransferTask& task, int64_t task_id,
+                           const matching::NexusMatcher::Outcome& outcome);
+  void OnNexusCancelOutcome(const persistence::v1::TransferTask& task, int64_t task_id,
+                            const matching::NexusMatcher::Outcome& outcome);
+  // Writes the operation's end (completed, failed, canceled, timed out) and drops it.
+  void EndNexusOperation(Mutation& m, int64_t scheduled_event_id,
+                         temporal::api::enums::v1::EventType type,
+                         const temporal::api::common::v1::Payload* result,
+                         const temporal::api::failure::v1::Failure* failure);
+  // An attempt that failed retryably: backs off (KIND_NEXUS_RETRY) or, past the deadline, waits
+  // for the timeout.
+  void RetryNexus(Mutation& m, persistence::v1::NexusOperationInfo& op, bool cancel,
+                  const temporal::api::failure::v1::Failure& failure);
+  bool OnNexusTimeout(Mutation& m, const persistence::v1::TimerTask& task);
+  bool OnNexusRetry(Mutation& m, const persistence::v1::TimerTask& task);
+  // Handler side: the close of a chain whose start asked for completion callbacks.
+  void QueueCallbacks(Mutation& m, const temporal::api::history::v1::HistoryEvent& close_event);
+  hugo::Result<hugo::Unit> ProcessCallbacks(const persistence::v1::TransferTask& task,
+                                            int64_t task_id);
+  // The run's pending Nexus operations and callbacks as DescribeWorkflowExecution lists them.
+  void DescribeNexus(
+      const persistence::v1::MutableState& state,
+      temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse* response);
 
   // --- timer queue (engine.cc)
   void ArmTimer();

@@ -176,6 +176,20 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
   if (request.has_retry_policy()) *started->mutable_retry_policy() = request.retry_policy();
   started->set_cron_schedule(request.cron_schedule());
   if (request.has_priority()) *started->mutable_priority() = request.priority();
+  // Nexus: the completion callbacks of the chain (a new chain's from its start request, a
+  // continuing one's carried over) and the links the start came with.
+  if (spec.callbacks != nullptr) {
+    *state.mutable_callbacks() = *spec.callbacks;
+  } else {
+    for (const auto& callback : request.completion_callbacks()) {
+      auto* info = state.add_callbacks();
+      *info->mutable_callback() = callback;
+      *info->mutable_registration_time() = now_();
+      info->set_state(enums::CALLBACK_STATE_STANDBY);
+    }
+  }
+  for (const auto& info : state.callbacks()) *started->add_completion_callbacks() = info.callback();
+  for (const auto& link : request.links()) *started_event->add_links() = link;
   if (spec.parent != nullptr) {
     started->set_parent_workflow_namespace(spec.parent->namespace_());
     started->set_parent_workflow_namespace_id(spec.parent->namespace_id());
@@ -315,6 +329,7 @@ hugo::Result<hugo::Unit> Engine::ContinueChain(Mutation& m, hist::HistoryEvent* 
   next.parent = state.has_parent() ? &state.parent() : nullptr;
   next.root_workflow_id = state.root_workflow_id();
   next.root_run_id = state.root_run_id();
+  next.callbacks = &state.callbacks();
   auto built = BuildNewRun(next);
   if (built.IsFailure()) return built.Error();
   const std::string& new_run_id = built.Value().run.record.key.run_id;
@@ -435,6 +450,7 @@ std::optional<CommandRejection> Engine::ContinueAsNew(
   next.parent = state.has_parent() ? &state.parent() : nullptr;
   next.root_workflow_id = state.root_workflow_id();
   next.root_run_id = state.root_run_id();
+  next.callbacks = &state.callbacks();
   auto built = BuildNewRun(next);
   if (built.IsFailure()) {
     const bool attribute_error = built.Error().Code() == errors::kInvalidArgument;

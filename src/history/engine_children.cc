@@ -408,6 +408,12 @@ void Engine::OnRunClosed(Mutation& m) {
     *task.mutable_parent() = state.parent();
     m.transfer.push_back(std::move(task));
   }
+  // Nexus: the chain's completion callbacks report how it ended.
+  if (state.callbacks_size() > 0 && state.new_execution_run_id().empty() &&
+      close_event != nullptr && IsCloseEvent(close_event->event_type()) &&
+      close_event->event_type() != enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW) {
+    QueueCallbacks(m, *close_event);
+  }
   if (options_.on_scheduled_run_closed && state.new_execution_run_id().empty() &&
       close_event != nullptr && IsCloseEvent(close_event->event_type())) {
     NotifyScheduler(m, *close_event);
@@ -465,6 +471,9 @@ void Engine::ProcessTransfer(const TransferTask& task, int64_t task_id) {
       break;
     case TransferTask::KIND_PARENT_CLOSE_POLICY:
       done = ProcessParentClosePolicy(task, task_id);
+      break;
+    case TransferTask::KIND_NEXUS_CALLBACKS:
+      done = ProcessCallbacks(task, task_id);
       break;
     default:
       DropTasks({task_id}, {});

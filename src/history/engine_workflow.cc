@@ -129,6 +129,18 @@ hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
     const temporal::api::update::v1::Request* admit_update) {
   auto attributes = ValidateStartSearchAttributes(namespace_id, request);
   if (attributes.IsFailure()) return attributes.Error();
+  // A start from a Nexus handler (callbacks or links) is answered with a link to the run's
+  // Started event, which the handler hands back to its caller (the reference links every start;
+  // hdo only these, to keep the hot path's replies small).
+  auto link_started = [&](wf::StartWorkflowExecutionResponse& response) {
+    if (request.completion_callbacks_size() == 0 && request.links_size() == 0) return;
+    auto* event = response.mutable_link()->mutable_workflow_event();
+    event->set_namespace_(NamespaceNameOf(namespace_id));
+    event->set_workflow_id(request.workflow_id());
+    event->set_run_id(response.run_id());
+    event->mutable_event_ref()->set_event_id(1);
+    event->mutable_event_ref()->set_event_type(enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  };
   persistence::RunWrite write;
   write.current_mode = persistence::CurrentRunMode::kCreate;
   write.create_request_id = request.request_id();
@@ -141,11 +153,15 @@ hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
     if (!request.request_id().empty() &&
         current.Value().create_request_id == request.request_id()) {
       existing.set_started(true);
+      link_started(existing);
       return hugo::Ok(std::move(existing));
     }
     auto action = ResolveStart(request, current.Value(), request.workflow_id());
     if (action.IsFailure()) return action.Error();
-    if (action.Value() == StartAction::kUseExisting) return hugo::Ok(std::move(existing));
+    if (action.Value() == StartAction::kUseExisting) {
+      link_started(existing);
+      return hugo::Ok(std::move(existing));
+    }
     write.current_mode = persistence::CurrentRunMode::kReplace;
     write.expected_current_run_id = current.Value().run_id;
   } else if (current.Error().Code() != persistence::kErrorNotFound) {
@@ -161,6 +177,7 @@ hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
   response.set_run_id(run_id.Value());
   response.set_started(true);
   response.set_status(enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  link_started(response);
   return hugo::Ok(std::move(response));
 }
 
@@ -543,6 +560,7 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
     if (task.started_event_id() != 0) *pending->mutable_started_time() = task.started_time();
     pending->set_attempt(task.attempt());
   }
+  DescribeNexus(state, &response);
   return hugo::Ok(std::move(response));
 }
 

@@ -341,18 +341,6 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   if (auto sequence = ValidateCommandSequence(request.commands()); sequence.has_value()) {
     return InvalidArgument(*sequence);
   }
-  for (const auto& cmd : request.commands()) {
-    switch (cmd.command_type()) {
-      case enums::COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION:
-      case enums::COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION:
-        // Nothing is written: the SDK fails the task and retries it once hdo supports the command.
-        return hugo::Error::From(
-            "command " + enums::CommandType_Name(cmd.command_type()) + " is not implemented yet",
-            errors::kUnimplemented);
-      default:
-        break;
-    }
-  }
   const persistence::RunKey key{token.Value().namespace_id(), token.Value().workflow_id(),
                                 token.Value().run_id()};
   auto begun = Begin(key);
@@ -669,6 +657,14 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
       case enums::COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
         rejection = CancelExternal(
             m, cmd.request_cancel_external_workflow_execution_command_attributes(), completed_id);
+        break;
+      case enums::COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION:
+        rejection = ScheduleNexusOperation(m, cmd.schedule_nexus_operation_command_attributes(),
+                                           completed_id);
+        break;
+      case enums::COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION:
+        rejection = RequestCancelNexusOperation(
+            m, cmd.request_cancel_nexus_operation_command_attributes(), completed_id, &new_task);
         break;
       case enums::COMMAND_TYPE_PROTOCOL_MESSAGE:
         rejection = OnProtocolMessageCommand(m, request, cmd);  // updates

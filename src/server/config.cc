@@ -369,7 +369,7 @@ void ReadSections(Reader& reader, const YAML::Node& root, Config* config) {
   if (!root.IsDefined() || root.IsNull()) return;  // an empty file: every default
   reader.Map(root, "", {"server", "persistence", "history", "namespaces", "log", "health"});
   if (reader.failed()) return;
-  if (reader.Map(root["server"], "server", {"ip", "port", "metrics_port"})) {
+  if (reader.Map(root["server"], "server", {"ip", "port", "metrics_port", "http_port"})) {
     const YAML::Node server = root["server"];
     if (auto ip = reader.String(server["ip"], "server.ip")) {
       in6_addr buffer{};
@@ -385,6 +385,8 @@ void ReadSections(Reader& reader, const YAML::Node& root, Config* config) {
     reader.Int(server["metrics_port"], "server.metrics_port", -1, 65535, &options.metrics_port,
                " (-1: no metrics and no health probes)");
     if (server["metrics_port"].IsDefined()) options.metrics_port_optional = false;
+    reader.Int(server["http_port"], "server.http_port", -1, 65535, &options.http_port,
+               " (-1: no Nexus HTTP API)");
   }
   ReadPersistence(reader, root, config);
   if (reader.Map(root["history"], "history",
@@ -494,6 +496,9 @@ hugo::Result<Config> ParseConfig(std::string_view text, const std::string& sourc
         kErrorConfig);
   }
   Config config;
+  // A configured server listens where the reference server's configuration files say; `start-dev`
+  // (Server::Options' default) picks a free port.
+  config.server.http_port = kDefaultHttpPort;
   Reader reader(source, environment);
   try {
     if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {

@@ -46,6 +46,7 @@ TEST(ConfigTest, AnEmptyFileGivesEveryDefault) {
   EXPECT_EQ(config.server.port, 7233);
   EXPECT_EQ(config.server.metrics_port, kDefaultMetricsPort);
   EXPECT_TRUE(config.server.metrics_port_optional);
+  EXPECT_EQ(config.server.http_port, kDefaultHttpPort);
   EXPECT_EQ(config.server.db_filename, defaults.db_filename);
   EXPECT_EQ(config.server.namespaces, std::vector<std::string>{"default"});
   EXPECT_EQ(config.server.history_shards, 1);
@@ -58,6 +59,7 @@ server:
   ip: 0.0.0.0
   port: 7234
   metrics_port: 9091
+  http_port: 7244
 persistence:
   store: postgres
   dsn: postgres://hdo@db:5432/hdo
@@ -89,6 +91,7 @@ health:
   EXPECT_EQ(config.server.ip, "0.0.0.0");
   EXPECT_EQ(config.server.port, 7234);
   EXPECT_EQ(config.server.metrics_port, 9091);
+  EXPECT_EQ(config.server.http_port, 7244);
   EXPECT_FALSE(config.server.metrics_port_optional);
   EXPECT_EQ(config.server.database_url,
             "postgres://hdo:p%40ss%20word@db:5432/hdo?sslmode=verify-full&sslrootcert=%2Fetc%2Fhdo%"
@@ -155,7 +158,10 @@ TEST(ConfigTest, AWrongTypeNamesKeyValueAndRange) {
             "hdo.yaml:2: server.ip: 'localhost' is not an IP address: give one such as 127.0.0.1, "
             "0.0.0.0 or ::");
   EXPECT_EQ(ErrorOf("server: 7233\n"),
-            "hdo.yaml:1: server: expected a mapping of keys (ip, port, metrics_port)");
+            "hdo.yaml:1: server: expected a mapping of keys (ip, port, metrics_port, http_port)");
+  EXPECT_EQ(ErrorOf("server:\n  http_port: -2\n"),
+            "hdo.yaml:2: server.http_port: '-2' is not in range: give an integer -1..65535 (-1: no "
+            "Nexus HTTP API)");
   EXPECT_EQ(ErrorOf("history:\n  activity_eager_execution: yes\n"),
             "hdo.yaml:2: history.activity_eager_execution: 'yes' is not a boolean: give true or "
             "false");

@@ -1,7 +1,10 @@
-// Goal: the operational HTTP server answers GET on its paths and refuses everything else with the
-// right status, holds to its limits (request head size, time to send it, connections), reports a
-// port in use, and stops with connections open. Method: a server on port 0 and a plain blocking
-// socket as the client, with a receive deadline so that a hang fails instead of blocking.
+// Goal: the HTTP server answers GET on its operational paths and refuses everything else with the
+// right status; serves asynchronous routes (exact and prefix, other methods, request headers and
+// bodies by Content-Length or chunked, response headers, answers from another thread, later);
+// holds to its limits (request head and body size, time to send the request, time for a handler
+// to answer, connections), reports a port in use, and stops with connections open and answers
+// pending. Method: a server on port 0 and a plain blocking socket as the client, with a receive
+// deadline so that a hang fails instead of blocking.
 #include "server/http_server.h"
 
 #include <arpa/inet.h>
@@ -11,7 +14,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace hdo::server {
 namespace {
@@ -41,6 +50,15 @@ class Client {
     }
   }
   // Everything until the server closes the connection (or the deadline passes).
+  // Bytes up to and including the first "\r\n\r\n" (a response head), read one at a time.
+  std::string ReadHead() {
+    std::string text;
+    char c;
+    while (text.find("\r\n\r\n") == std::string::npos && ::recv(fd_, &c, 1, 0) == 1) {
+      text.push_back(c);
+    }
+    return text;
+  }
   std::string ReadAll() {
     std::string text;
     char buffer[4096];
@@ -194,6 +212,247 @@ TEST_F(HttpServerTest, AnAddressThatIsNotAnIpIsRefused) {
   auto started = server.Start();
   ASSERT_TRUE(started.IsFailure());
   EXPECT_EQ(started.Error().Code(), kErrorHttpInvalidAddress);
+}
+
+// The value of the first header field `name` (exact case) in a raw response; empty when none.
+std::string HeaderOf(const std::string& response, const std::string& name) {
+  size_t at = response.find("\r\n" + name + ": ");
+  if (at == std::string::npos) return {};
+  size_t begin = at + name.size() + 4;
+  return response.substr(begin, response.find("\r\n", begin) - begin);
+}
+
+// Where an asynchronous handler leaves its request and responder for the test to answer.
+class Pending {
+ public:
+  void Put(HttpServer::Request request, HttpServer::Responder respond) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    request_ = std::move(request);
+    respond_.emplace(std::move(respond));
+    changed_.notify_all();
+  }
+  // Waits up to 10 s for a request; false when none came.
+  bool Wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(10),
+                             [this] { return respond_.has_value(); });
+  }
+  HttpServer::Request request() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return request_;
+  }
+  HttpServer::Responder responder() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return *respond_;
+  }
+  void Drop() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    respond_.reset();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  HttpServer::Request request_;
+  std::optional<HttpServer::Responder> respond_;
+};
+
+class AsyncHttpServerTest : public ::testing::Test {
+ protected:
+  // "/metrics" (GET), "/nexus/" (prefix, any method, left pending), "/nexus/exact" (POST, echo)
+  // and "/nexus/deeper/" (prefix, POST, echo).
+  void StartServer(HttpServer::Options options = {}) {
+    server_ = std::make_unique<HttpServer>(options);
+    server_->Handle("/metrics", [](const HttpServer::Request&) {
+      HttpServer::Response response;
+      response.body = "up 1\n";
+      return response;
+    });
+    server_->Handle({.path = "/nexus/", .prefix = true, .methods = {}},
+                    [this](HttpServer::Request request, HttpServer::Responder respond) {
+                      pending_.Put(std::move(request), std::move(respond));
+                    });
+    auto echo = [](HttpServer::Request request, HttpServer::Responder respond) {
+      HttpServer::Response response;
+      response.content_type = "application/octet-stream";
+      response.body = request.method + " " + request.path + " " + request.body;
+      respond(std::move(response));
+    };
+    server_->Handle({.path = "/nexus/exact", .methods = {"POST"}}, echo);
+    server_->Handle({.path = "/nexus/deeper/", .prefix = true, .methods = {"POST"}}, echo);
+    auto started = server_->Start();
+    ASSERT_TRUE(started.IsSuccess()) << started.Error().Message();
+  }
+  int port() const { return server_->BoundPort(); }
+  std::unique_ptr<HttpServer> server_;
+  Pending pending_;
+};
+
+TEST_F(AsyncHttpServerTest, AHandlerGetsMethodHeadersAndBodyAndAnswersFromAnotherThreadLater) {
+  StartServer();
+  Client client(port());
+  ASSERT_TRUE(client.connected());
+  client.Send(
+      "POST /nexus/endpoints/e%2F1/services/s/op?callback=x HTTP/1.1\r\nHost: h\r\n"
+      "content-type: application/json\r\nNexus-Link: <a>; type=\"t\"\r\nnexus-link: <b>; "
+      "type=\"t\"\r\nContent-Length: 7\r\n\r\n\"hello\"");
+  ASSERT_TRUE(pending_.Wait());
+  HttpServer::Request request = pending_.request();
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.path, "/nexus/endpoints/e%2F1/services/s/op");
+  EXPECT_EQ(request.query, "callback=x");
+  EXPECT_EQ(request.Header("Content-Type"), "application/json");
+  ASSERT_EQ(request.HeaderValues("NEXUS-LINK").size(), 2u);
+  EXPECT_EQ(request.HeaderValues("NEXUS-LINK")[1], "<b>; type=\"t\"");
+  EXPECT_EQ(request.body, "\"hello\"");
+
+  // The server thread is free while the answer is pending.
+  EXPECT_EQ(StatusLine(Exchange(port(), "GET /metrics HTTP/1.1\r\n\r\n")), "HTTP/1.1 200 OK");
+
+  HttpServer::Response response;
+  response.status = 201;
+  response.content_type = "application/json";
+  response.AddHeader("Nexus-Link", "<x>; type=\"t\"");
+  response.AddHeader("Nexus-Link", "<y>; type=\"t\"");
+  response.body = "{}";
+  HttpServer::Responder respond = pending_.responder();
+  std::thread([respond, response] { respond(response); }).join();
+  respond(HttpServer::Response{});  // a second answer is ignored
+  std::string answer = client.ReadAll();
+  EXPECT_EQ(StatusLine(answer), "HTTP/1.1 201 Created");
+  EXPECT_NE(answer.find("\r\nNexus-Link: <x>; type=\"t\"\r\nNexus-Link: <y>; type=\"t\"\r\n"),
+            std::string::npos)
+      << answer;
+  EXPECT_EQ(HeaderOf(answer, "Content-Type"), "application/json");
+  EXPECT_EQ(HeaderOf(answer, "Content-Length"), "2");
+  EXPECT_EQ(HeaderOf(answer, "Connection"), "close");
+  EXPECT_EQ(Body(answer), "{}");
+}
+
+TEST_F(AsyncHttpServerTest, AnExactRouteWinsOverAPrefixAndTheLongestPrefixWins) {
+  StartServer();
+  EXPECT_EQ(Body(Exchange(port(), "POST /nexus/exact HTTP/1.1\r\nContent-Length: 1\r\n\r\nx")),
+            "POST /nexus/exact x");
+  EXPECT_EQ(Body(Exchange(port(), "POST /nexus/deeper/a/b HTTP/1.1\r\n\r\n")),
+            "POST /nexus/deeper/a/b ");
+  std::string refused = Exchange(port(), "GET /nexus/deeper/a HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(StatusLine(refused), "HTTP/1.1 405 Method Not Allowed");
+  EXPECT_EQ(HeaderOf(refused, "Allow"), "POST");
+  EXPECT_EQ(StatusLine(Exchange(port(), "GET /nexu HTTP/1.1\r\n\r\n")), "HTTP/1.1 404 Not Found");
+}
+
+TEST_F(AsyncHttpServerTest, ABodyThatArrivesLaterThanItsHeadIsReadWhole) {
+  StartServer();
+  Client client(port());
+  client.Send("POST /nexus/exact HTTP/1.1\r\nContent-Length: 10\r\n\r\n01234");
+  client.Send("56789");
+  EXPECT_EQ(Body(client.ReadAll()), "POST /nexus/exact 0123456789");
+}
+
+TEST_F(AsyncHttpServerTest, AChunkedBodyIsDecoded) {
+  StartServer();
+  Client client(port());
+  client.Send("POST /nexus/exact HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhel");
+  client.Send("lo\r\n1\r\n \r\nA\r\nabcdefghij\r\n0\r\nTrailer: x\r\n\r\n");
+  EXPECT_EQ(Body(client.ReadAll()), "POST /nexus/exact hello abcdefghij");
+}
+
+TEST_F(AsyncHttpServerTest, ABodyOverTheLimitIsRefusedWith413WithoutReadingIt) {
+  HttpServer::Options options;
+  options.request_body_bytes_max = 8;
+  StartServer(options);
+  Client client(port());
+  client.Send("POST /nexus/exact HTTP/1.1\r\nContent-Length: 9\r\n\r\n");
+  std::string head = client.ReadHead();
+  EXPECT_EQ(StatusLine(head), "HTTP/1.1 413 Content Too Large");
+  client.Send("123456789");  // what the client still sends is discarded, not reset
+  EXPECT_EQ(StatusLine(Exchange(port(),
+                                "POST /nexus/exact HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                "9\r\n123456789\r\n0\r\n\r\n")),
+            "HTTP/1.1 413 Content Too Large");
+  EXPECT_EQ(
+      Body(Exchange(port(), "POST /nexus/exact HTTP/1.1\r\nContent-Length: 8\r\n\r\n12345678")),
+      "POST /nexus/exact 12345678");
+}
+
+TEST_F(AsyncHttpServerTest, InvalidOrUnsupportedBodyFramingIsRefused) {
+  StartServer();
+  for (const std::string& framing :
+       {std::string("Content-Length: x1"), std::string("Content-Length: 1\r\nContent-Length: 2"),
+        std::string("Content-Length: 1\r\nTransfer-Encoding: chunked")}) {
+    SCOPED_TRACE(framing);
+    EXPECT_EQ(StatusLine(Exchange(port(), "POST /nexus/exact HTTP/1.1\r\n" + framing + "\r\n\r\n")),
+              "HTTP/1.1 400 Bad Request");
+  }
+  EXPECT_EQ(
+      StatusLine(Exchange(port(), "POST /nexus/exact HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n")),
+      "HTTP/1.1 501 Not Implemented");
+  EXPECT_EQ(StatusLine(Exchange(port(),
+                                "POST /nexus/exact HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                "zz\r\n")),
+            "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(StatusLine(Exchange(port(), "POST /nexus/exact HTTP/1.1\r\nBad Name: x\r\n\r\n")),
+            "HTTP/1.1 400 Bad Request");
+}
+
+TEST_F(AsyncHttpServerTest, AClientThatExpects100ContinueGetsItBeforeSendingTheBody) {
+  StartServer();
+  Client client(port());
+  client.Send("POST /nexus/exact HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+  EXPECT_EQ(client.ReadHead(), "HTTP/1.1 100 Continue\r\n\r\n");
+  client.Send("abc");
+  EXPECT_EQ(Body(client.ReadAll()), "POST /nexus/exact abc");
+}
+
+TEST_F(AsyncHttpServerTest, AResponderDroppedWithoutAnAnswerAnswers500) {
+  StartServer();
+  Client client(port());
+  client.Send("DELETE /nexus/x HTTP/1.1\r\n\r\n");
+  ASSERT_TRUE(pending_.Wait());
+  EXPECT_EQ(pending_.request().method, "DELETE");
+  pending_.Drop();
+  EXPECT_EQ(StatusLine(client.ReadAll()), "HTTP/1.1 500 Internal Server Error");
+}
+
+TEST_F(AsyncHttpServerTest, AHandlerThatDoesNotAnswerInTimeIsAnswered503AndItsLateAnswerDropped) {
+  HttpServer::Options options;
+  options.handler_timeout = std::chrono::milliseconds(50);
+  StartServer(options);
+  Client client(port());
+  client.Send("GET /nexus/x HTTP/1.1\r\n\r\n");
+  ASSERT_TRUE(pending_.Wait());
+  EXPECT_EQ(StatusLine(client.ReadAll()), "HTTP/1.1 503 Service Unavailable");
+  pending_.responder()(HttpServer::Response{});  // late: nothing to answer any more
+}
+
+TEST_F(AsyncHttpServerTest, ResponseHeadersThatWouldBreakTheFramingAreDropped) {
+  HttpServer::Options options;
+  StartServer(options);
+  Client client(port());
+  client.Send("GET /nexus/x HTTP/1.1\r\n\r\n");
+  ASSERT_TRUE(pending_.Wait());
+  HttpServer::Response response;
+  response.AddHeader("X-Injected", "a\r\nSet-Cookie: b");
+  response.AddHeader("Content-Length", "99");
+  response.AddHeader("X-Fine", "ok");
+  response.body = "abc";
+  pending_.responder()(response);
+  std::string answer = client.ReadAll();
+  EXPECT_EQ(answer.find("Set-Cookie"), std::string::npos) << answer;
+  EXPECT_EQ(HeaderOf(answer, "Content-Length"), "3");
+  EXPECT_EQ(HeaderOf(answer, "X-Fine"), "ok");
+}
+
+TEST_F(AsyncHttpServerTest, StopWithAnAnswerPendingClosesTheConnectionAndALaterAnswerIsDropped) {
+  StartServer();
+  Client client(port());
+  client.Send("GET /nexus/x HTTP/1.1\r\n\r\n");
+  ASSERT_TRUE(pending_.Wait());
+  server_->Stop();
+  EXPECT_EQ(client.ReadAll(), "");
+  pending_.responder()(HttpServer::Response{});
+  server_.reset();
+  pending_.responder()(HttpServer::Response{});  // the server is gone: still safe
 }
 
 }  // namespace

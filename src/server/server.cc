@@ -14,11 +14,14 @@
 #include <cstring>
 #include <future>
 
+#include "common/error_codes.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/process_metrics.h"
 #include "frontend/health_service.h"
 #include "frontend/namespace_handler.h"
+#include "frontend/nexus_endpoints.h"
+#include "frontend/nexus_http.h"
 #include "frontend/operator_handler.h"
 #include "frontend/unimplemented_service.h"
 #include "frontend/visibility.h"
@@ -26,8 +29,10 @@
 #include "history/engine.h"
 #include "history/time_util.h"
 #include "matching/matcher.h"
+#include "matching/nexus_matcher.h"
 #include "persistence/batch_store.h"
 #include "persistence/group_commit.h"
+#include "persistence/nexus_endpoint_store.h"
 #include "persistence/sql/connect.h"
 #include "persistence/sql/execution_store.h"
 #include "persistence/sql/keyed_rows.h"
@@ -57,7 +62,8 @@ std::string JoinHostPort(const std::string& ip, int port) {
   return IsIpv6(ip) ? "[" + ip + "]:" + std::to_string(port) : ip + ":" + std::to_string(port);
 }
 
-hugo::Result<hugo::Unit> ValidateAddress(const std::string& ip, int port, int metrics_port) {
+hugo::Result<hugo::Unit> ValidateAddress(const std::string& ip, int port, int metrics_port,
+                                         int http_port) {
   in6_addr buffer{};
   bool valid = inet_pton(IsIpv6(ip) ? AF_INET6 : AF_INET, ip.c_str(), &buffer) == 1;
   if (!valid) {
@@ -73,6 +79,11 @@ hugo::Result<hugo::Unit> ValidateAddress(const std::string& ip, int port, int me
   if (metrics_port < -1 || metrics_port > 65535) {
     return hugo::Error::From("invalid --metrics-port " + std::to_string(metrics_port) +
                                  ": give 0..65535, or -1 for no metrics",
+                             kErrorInvalidAddress);
+  }
+  if (http_port < -1 || http_port > 65535) {
+    return hugo::Error::From("invalid --http-port " + std::to_string(http_port) +
+                                 ": give 0..65535, or -1 for no Nexus HTTP API",
                              kErrorInvalidAddress);
   }
   return hugo::Ok();
@@ -155,13 +166,20 @@ Server::Server(Options options) : options_(std::move(options)) {}
 Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
 
 hugo::Result<hugo::Unit> Server::Start() {
-  auto address_ok = ValidateAddress(options_.ip, options_.port, options_.metrics_port);
+  auto address_ok =
+      ValidateAddress(options_.ip, options_.port, options_.metrics_port, options_.http_port);
   if (address_ok.IsFailure()) return address_ok;
   // First, so that probes are answered while the store opens and recovers (/readyz: starting).
   auto metrics_ok = StartMetrics();
   if (metrics_ok.IsFailure()) {
     Shutdown(std::chrono::milliseconds(0));
     return metrics_ok;
+  }
+  // Before the engine exists: its callback URLs name this port.
+  auto http_ok = StartHttp();
+  if (http_ok.IsFailure()) {
+    Shutdown(std::chrono::milliseconds(0));
+    return http_ok;
   }
 
   auto store_ok = OpenStore();
@@ -172,10 +190,30 @@ hugo::Result<hugo::Unit> Server::Start() {
   workflow_handler_ = std::make_unique<frontend::WorkflowHandler>(
       namespace_handler_.get(), engine_.get(), matcher_.get(), visibility_.get(), scheduler_.get(),
       batch_worker_.get(), store_io_.get(), group_commit_.get());
+  workflow_handler_->SetNexusMatcher(nexus_matcher_.get());
   operator_handler_ = std::make_unique<frontend::OperatorHandler>(
-      namespace_handler_.get(), visibility_.get(), store_io_.get(), group_commit_.get());
+      namespace_handler_.get(), visibility_.get(), nexus_endpoints_.get(), store_io_.get(),
+      group_commit_.get());
   unimplemented_service_ = std::make_unique<frontend::UnimplementedService>();
   health_service_ = std::make_unique<frontend::HealthService>();
+  if (http_server_ != nullptr) {
+    frontend::NexusHttp::Backend nexus_backend;
+    nexus_backend.endpoint_by_id = [this](std::string_view endpoint_id) {
+      return nexus_endpoints_->ById(endpoint_id);
+    };
+    nexus_backend.namespace_id_of = [this](const std::string& namespace_name) {
+      return namespace_handler_->ResolveId(namespace_name);
+    };
+    nexus_backend.matcher = nexus_matcher_.get();
+    nexus_backend.complete_operation = [this](const history::Engine::NexusCompletion& completion) {
+      return engine_->CompleteNexusOperation(completion);
+    };
+    nexus_backend.durability = group_commit_.get();
+    nexus_backend.now = SystemNow;
+    nexus_http_ = std::make_unique<frontend::NexusHttp>(store_io_.get(), std::move(nexus_backend),
+                                                        frontend::NexusHttp::Options{});
+    nexus_http_ready_.store(nexus_http_.get());
+  }
 
   // Every service on the completion-queue API (ADR 0017): gRPC's default health service is on
   // its callback API, so hdo serves the health protocol itself.
@@ -261,6 +299,58 @@ hugo::Result<hugo::Unit> Server::StartMetrics() {
                            kErrorAddressInUse);
 }
 
+hugo::Result<hugo::Unit> Server::StartHttp() {
+  if (options_.http_port < 0) return hugo::Ok();
+  HttpServer::Options http_options;
+  http_options.ip = options_.ip;
+  http_options.port = options_.http_port;
+  // A start waits for its worker's answer (up to NexusHttp::Options::dispatch_timeout_max, a
+  // minute): the listener gives its handler longer. Bodies above the Nexus limit (2 MiB) up to
+  // this are refused by the handler in the reference's words; larger ones with 413.
+  http_options.request_body_bytes_max = size_t{4} * 1024 * 1024;
+  http_options.request_timeout = std::chrono::seconds(30);
+  http_options.handler_timeout = std::chrono::minutes(2);
+  http_options.connections_max = 256;
+  auto http = std::make_unique<HttpServer>(http_options);
+  auto serve = [this](http::Request request, HttpServer::Responder respond) {
+    ServeNexus(std::move(request), std::move(respond));
+  };
+  http->Handle({.path = "/nexus/endpoints/", .prefix = true, .methods = {}}, serve);
+  http->Handle({.path = "/namespaces/", .prefix = true, .methods = {}}, serve);
+  auto started = http->Start();
+  if (started.IsFailure()) {
+    const std::string address = JoinHostPort(options_.ip, options_.http_port);
+    if (started.Error().HasCode(kErrorHttpAddressInUse)) {
+      return hugo::Error::From("cannot serve the Nexus HTTP API on " + address +
+                                   ": the port is already in use (is another hdo or Temporal "
+                                   "server running?); stop it or choose another with --http-port "
+                                   "(0 picks a free one)",
+                               kErrorAddressInUse);
+    }
+    return hugo::Error::From("cannot serve the Nexus HTTP API: " + started.Error().Message(),
+                             kErrorListen);
+  }
+  http_port_ = http->BoundPort();
+  http_server_ = std::move(http);
+  return hugo::Ok();
+}
+
+void Server::ServeNexus(http::Request request, HttpServer::Responder respond) {
+  frontend::NexusHttp* nexus = nexus_http_ready_.load();
+  if (nexus == nullptr) {
+    // Starting (the store opens and recovers) or stopping.
+    HttpServer::Response unavailable;
+    unavailable.status = 503;
+    unavailable.content_type = "application/json";
+    unavailable.body = R"({"message":"service unavailable"})";
+    respond(std::move(unavailable));
+    return;
+  }
+  nexus->Serve(std::move(request), [respond = std::move(respond)](http::Response response) {
+    respond(std::move(response));
+  });
+}
+
 hugo::Result<hugo::Unit> Server::OpenSqlite() {
   if (options_.history_shards != 1) {
     return hugo::Error::From("the embedded SQLite store has one history shard; history shards " +
@@ -279,6 +369,9 @@ hugo::Result<hugo::Unit> Server::OpenSqlite() {
   schedule_store_ = std::make_unique<persistence::sqlite::SqliteScheduleStore>(database_.get());
   batch_store_ = std::make_unique<persistence::KeyedBatchStore<persistence::sqlite::KeyedRows>>(
       database_.get());
+  nexus_endpoint_store_ =
+      std::make_unique<persistence::KeyedNexusEndpointStore<persistence::sqlite::KeyedRows>>(
+          database_.get());
   execution_store_ = std::make_unique<persistence::sqlite::SqliteExecutionStore>(database_.get());
   auto visibility = std::make_unique<persistence::sqlite::SqliteVisibilityStore>(database_.get());
   sqlite_visibility_ = visibility.get();
@@ -314,6 +407,9 @@ hugo::Result<hugo::Unit> Server::OpenSql() {
   schedule_store_ = std::make_unique<persistence::sql::SqlScheduleStore>(session_.get());
   batch_store_ =
       std::make_unique<persistence::KeyedBatchStore<persistence::sql::KeyedRows>>(session_.get());
+  nexus_endpoint_store_ =
+      std::make_unique<persistence::KeyedNexusEndpointStore<persistence::sql::KeyedRows>>(
+          session_.get());
   execution_store_ =
       std::make_unique<persistence::sql::SqlExecutionStore>(session_.get(), task_id_floor);
   visibility_store_ = std::make_unique<persistence::sql::SqlVisibilityStore>(session_.get());
@@ -348,6 +444,11 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
           ensured.Error().Code());
     }
   }
+  // The cluster's Nexus endpoints, all in memory from here on.
+  nexus_endpoints_ = std::make_unique<frontend::NexusEndpoints>(
+      nexus_endpoint_store_.get(), namespace_handler_.get(), frontend::NexusEndpoints::Options{});
+  auto endpoints = nexus_endpoints_->Load();
+  if (endpoints.IsFailure()) return endpoints.Error();
   matching::Matcher::Options matcher_options;
   // The namespace label of matching's metrics. Partitions are made from recovery on, when
   // visibility_ exists; on the store thread, like every visibility_ call.
@@ -363,6 +464,8 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
         return engine_->RecordActivityTaskStarted(task, poller);
       },
       std::move(matcher_options), SystemNow);
+  nexus_matcher_ = std::make_unique<matching::NexusMatcher>(store_io_->get_executor(),
+                                                            matching::NexusMatcher::Options{});
   visibility_ = std::make_unique<frontend::Visibility>(
       visibility_store_.get(), namespace_store_.get(), frontend::Visibility::Options{});
   // The startup namespaces' custom search attributes (an existing one is kept as it is).
@@ -411,6 +514,42 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       [this](const history::Engine::ScheduledRunClosed& closed) {
         if (scheduler_ != nullptr) scheduler_->OnRunClosed(closed);
       };
+  // Nexus: operations the runs schedule go to the endpoints' handlers through the Nexus matcher.
+  engine_options.nexus = nexus_matcher_.get();
+  auto nexus_target = [this](const temporal::api::nexus::v1::Endpoint* endpoint)
+      -> hugo::Result<history::Engine::NexusTarget> {
+    if (endpoint == nullptr) {
+      return hugo::Error::From("endpoint not registered", errors::kNotFound);
+    }
+    history::Engine::NexusTarget target;
+    target.endpoint_id = endpoint->id();
+    target.endpoint_name = endpoint->spec().name();
+    const auto& spec_target = endpoint->spec().target();
+    if (spec_target.has_worker()) {
+      auto namespace_id = namespace_handler_->ResolveId(spec_target.worker().namespace_());
+      if (namespace_id.IsFailure()) {
+        return hugo::Error::From("endpoint not registered", errors::kNotFound);
+      }
+      target.namespace_id = namespace_id.Value();
+      target.task_queue = spec_target.worker().task_queue();
+    } else {
+      target.external_url = spec_target.external().url();
+    }
+    return hugo::Ok(std::move(target));
+  };
+  engine_options.nexus_endpoint = [this, nexus_target](const std::string& name) {
+    return nexus_target(nexus_endpoints_->ByName(name));
+  };
+  engine_options.nexus_endpoint_by_id = [this, nexus_target](const std::string& id) {
+    return nexus_target(nexus_endpoints_->ById(id));
+  };
+  // The Nexus HTTP listener's callback route (bound before the store opened); without the
+  // listener, the reference's in-process URL (the engine delivers its own callbacks in-process
+  // either way).
+  engine_options.nexus_callback_url = [this](const std::string& namespace_name) {
+    std::string url = NexusCallbackUrl(namespace_name);
+    return url.empty() ? std::string("temporal://system") : url;
+  };
   engine_ = std::make_unique<history::Engine>(execution_store_.get(), matcher_.get(),
                                               store_io_->get_executor(), engine_options, SystemNow);
   visibility_->SetBeforeRead([this] { return engine_->FlushVisibility(); });
@@ -491,6 +630,9 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       if (rearmed.IsFailure()) reloaded = rearmed.Error();
       auto resumed = batch_worker_->Recover();
       if (resumed.IsFailure()) reloaded = resumed.Error();
+      // The failed batch may have held endpoint changes that memory already shows.
+      auto endpoints_loaded = nexus_endpoints_->Load();
+      if (endpoints_loaded.IsFailure()) reloaded = endpoints_loaded.Error();
     }
     if (reloaded.IsFailure()) {
       // Nothing consistent can be served: exit, and let a restart recover from the store.
@@ -607,6 +749,9 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
       std::promise<void> released;
       asio::post(*store_io_, [this, &released] {
         matcher_->CancelAll();
+        // Nexus requests still arriving are answered 503 instead of waiting for a worker.
+        if (nexus_http_ != nullptr) nexus_http_->Stop();
+        if (nexus_matcher_ != nullptr) nexus_matcher_->CancelAll();
         engine_->ReleaseWaiters();
         released.set_value();
       });
@@ -617,6 +762,9 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     grpc_server_->Wait();
   }
   metrics_server_.reset();  // stops its thread
+  // No Nexus request reaches the store thread after this (answers still pending are dropped).
+  nexus_http_ready_.store(nullptr);
+  http_server_.reset();
   // A pending timer is work the pool would wait for.
   if (store_io_ != nullptr && statistics_timer_ != nullptr) {
     asio::post(*store_io_, [this] {
@@ -644,15 +792,19 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   // The engine's and matching's timers belong to the store thread's execution context: they go
   // first.
   workflow_handler_.reset();
+  nexus_http_.reset();
   statistics_timer_.reset();
   readiness_timer_.reset();
   scheduler_.reset();
   batch_worker_.reset();
   engine_.reset();
+  nexus_matcher_.reset();
   matcher_.reset();
   group_commit_.reset();  // commits what the store thread left open
   store_io_.reset();
   execution_store_.reset();
+  nexus_endpoints_.reset();
+  nexus_endpoint_store_.reset();
   namespace_handler_.reset();
   visibility_store_.reset();
   sqlite_visibility_ = nullptr;
@@ -669,6 +821,20 @@ std::string Server::GrpcAddress() const { return JoinHostPort(options_.ip, bound
 std::string Server::MetricsUrl() const {
   if (metrics_port_ == 0) return {};
   return "http://" + JoinHostPort(options_.ip, metrics_port_) + "/metrics";
+}
+
+std::string Server::HttpAddress() const {
+  if (http_port_ == 0) return {};
+  return JoinHostPort(options_.ip, http_port_);
+}
+
+std::string Server::NexusCallbackUrl(const std::string& namespace_name) const {
+  if (http_port_ == 0) return {};
+  std::string host = options_.ip;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  return "http://" + JoinHostPort(host, http_port_) + "/namespaces/" +
+         http::PercentEncode(namespace_name) + "/nexus/callback";
 }
 
 std::string Server::StoreDescription() const {

@@ -1,11 +1,15 @@
 // The composition root: the only place that knows every part of hdo and wires them together
-// (store, frontend, gRPC listener, health, the HTTP listener of /metrics, /healthz and /readyz).
+// (store, frontend, gRPC listener, health, the HTTP listener of /metrics, /healthz and /readyz,
+// the HTTP listener of the Nexus API).
 // `hdo server start-dev` and `hdo server start --config` build one Server.
 //
 // The HTTP listener starts first, so that during the store's opening and recovery /healthz
 // answers 200 and /readyz 503 ("starting"); /readyz answers 503 ("stopping") again from the
 // moment Shutdown begins. In between, the store thread gathers a readiness report every second
-// and /readyz answers from the latest without waiting. docs/operations/configuration.md.
+// and /readyz answers from the latest without waiting. The Nexus HTTP listener is bound before the
+// store opens too, so that its port (in the callback URLs the engine hands Nexus handlers) is
+// known before any run can schedule an operation; it answers 503 until the server serves.
+// docs/operations/configuration.md.
 //
 // Lifecycle: Start() once, then Shutdown() once (from any thread), then destruction. Start and
 // Shutdown are not safe to call concurrently with each other; BoundPort and the accessors are.
@@ -34,6 +38,7 @@ class Batcher;
 class ExecutionStore;
 class GroupCommit;
 class NamespaceStore;
+class NexusEndpointStore;
 class BatchStore;
 class ScheduleStore;
 class VisibilityStore;
@@ -50,13 +55,16 @@ class Engine;
 }
 namespace hdo::matching {
 class Matcher;
-}
+class NexusMatcher;
+}  // namespace hdo::matching
 namespace hdo::worker {
 class Batcher;
 class Scheduler;
 }  // namespace hdo::worker
 namespace hdo::frontend {
 class NamespaceHandler;
+class NexusEndpoints;
+class NexusHttp;
 class WorkflowHandler;
 class OperatorHandler;
 class HealthService;
@@ -81,6 +89,9 @@ inline constexpr char kWorkflowServiceName[] = "temporal.api.workflowservice.v1.
 
 // Where /metrics listens unless told otherwise.
 inline constexpr int kDefaultMetricsPort = 9090;
+// Where the Nexus HTTP API listens with `hdo server start` unless told otherwise (the reference
+// server's configuration files' httpPort). `start-dev` picks a free port, as the temporal CLI's.
+inline constexpr int kDefaultHttpPort = 7243;
 
 class Server {
  public:
@@ -129,6 +140,9 @@ class Server {
     // port, which every server on a machine asks for); false fails Start() with
     // kErrorAddressInUse (a port the user chose).
     bool metrics_port_optional = true;
+    // The Nexus HTTP API (frontend/nexus_http.h) on `ip`: 0 picks a free port (HttpPort() tells
+    // which), -1 serves none (no Nexus calls from outside and no completion callbacks).
+    int http_port = 0;
     // GET /readyz (on the metrics listener): not ready when the most overdue timer is later than
     // this, or when a task queue holds more than readiness_task_backlog_max tasks (0: backlogs
     // are reported, never a condition), or when the store thread's latest check (made every
@@ -163,6 +177,19 @@ class Server {
   int MetricsPort() const { return metrics_port_; }
   // "http://ip:port/metrics"; empty when metrics are off.
   std::string MetricsUrl() const;
+  // The port of the Nexus HTTP API; 0 when it is off. Set once Start() bound it.
+  int HttpPort() const { return http_port_; }
+  // "ip:port" of the Nexus HTTP API (what SDK tests take as SERVICE_HTTP_ADDR); empty when off.
+  std::string HttpAddress() const;
+  // The URL a Nexus handler completes an operation of a run of `namespace_name` at:
+  // "http://ip:port/namespaces/{namespace}/nexus/callback" (the namespace percent-encoded; an
+  // unspecified ip, 0.0.0.0 or ::, as the loopback address). Empty when the Nexus HTTP API is off.
+  // Any thread, once Start() bound the port.
+  std::string NexusCallbackUrl(const std::string& namespace_name) const;
+  // The registry of Nexus endpoints: set once Start() opened the store (before the engine is
+  // made), nullptr after Shutdown(). The registry itself is the store thread's: call it there
+  // only.
+  frontend::NexusEndpoints* nexus_endpoints() const { return nexus_endpoints_.get(); }
 
  private:
   Options options_;
@@ -173,6 +200,10 @@ class Server {
   hugo::Result<hugo::Unit> OpenSql();
   // Starts the /metrics listener (after gRPC, so a gRPC failure is the one line reported).
   hugo::Result<hugo::Unit> StartMetrics();
+  // Binds the Nexus HTTP listener; its requests are answered 503 until nexus_http_ is set.
+  hugo::Result<hugo::Unit> StartHttp();
+  // A request under /nexus/endpoints/ or /namespaces/ (on the HTTP listener's thread).
+  void ServeNexus(http::Request request, HttpServer::Responder respond);
   // GET /readyz (on the HTTP listener's thread): from the latest report, never waiting.
   HttpServer::Response ServeReadyz();
   // Gathers the readiness report now and every second (on the store thread).
@@ -192,8 +223,11 @@ class Server {
   std::unique_ptr<asio::thread_pool> store_io_;
   std::unique_ptr<persistence::NamespaceStore> namespace_store_;
   std::unique_ptr<frontend::NamespaceHandler> namespace_handler_;
+  std::unique_ptr<persistence::NexusEndpointStore> nexus_endpoint_store_;
+  std::unique_ptr<frontend::NexusEndpoints> nexus_endpoints_;
   std::unique_ptr<persistence::ExecutionStore> execution_store_;
   std::unique_ptr<matching::Matcher> matcher_;
+  std::unique_ptr<matching::NexusMatcher> nexus_matcher_;
   std::unique_ptr<history::Engine> engine_;
   std::unique_ptr<persistence::ScheduleStore> schedule_store_;
   std::unique_ptr<worker::Scheduler> scheduler_;
@@ -218,6 +252,12 @@ class Server {
   std::vector<std::thread> completion_threads_;
   std::unique_ptr<HttpServer> metrics_server_;
   int metrics_port_ = 0;
+  // The Nexus HTTP API: the listener (from the start) and its handler (once the server serves;
+  // read on the listener's thread, hence atomic).
+  std::unique_ptr<HttpServer> http_server_;
+  int http_port_ = 0;
+  std::unique_ptr<frontend::NexusHttp> nexus_http_;
+  std::atomic<frontend::NexusHttp*> nexus_http_ready_{nullptr};
   // The default metrics port was in use: warned about once the server has started.
   bool metrics_port_skipped_ = false;
   enum class Phase { kStarting, kServing, kStopping };

@@ -1,7 +1,7 @@
-// Goal: on real PostgreSQL and MariaDB servers, the schedules (V3) and batch operations (V4)
-// schemas migrate and the SQL schedule and batch stores keep their contracts. Method: servers
-// started by scripts/test-db (testlib::SharedTestDb), a database of the test's own, the real
-// drivers.
+// Goal: on real PostgreSQL and MariaDB servers, the schedules (V3), batch operations (V4) and
+// Nexus endpoints (V5) schemas migrate and the SQL schedule, batch and Nexus endpoint stores keep
+// their contracts. Method: servers started by scripts/test-db (testlib::SharedTestDb), a database
+// of the test's own, the real drivers.
 #include "persistence/sql/schedule_store.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "persistence/batch_store_contract.h"
+#include "persistence/nexus_endpoint_store_contract.h"
 #include "persistence/schedule_store_contract.h"
 #include "persistence/sql/own_database_test_util.h"
 
@@ -22,7 +23,8 @@ class SqlScheduleStoreTest : public ::testing::TestWithParam<std::string> {
     std::unique_ptr<Connection> connection = database_.Create(GetParam(), "hdo_sched");
     ASSERT_NE(connection, nullptr);
     const bool postgres = connection->engine() == Engine::kPostgres;
-    for (const char* migration : {"/V3__schedules.sql", "/V4__batch_operations.sql"}) {
+    for (const char* migration :
+         {"/V3__schedules.sql", "/V4__batch_operations.sql", "/V5__nexus_endpoints.sql"}) {
       std::ifstream file(std::string(HDO_SCHEMA_DIR) + (postgres ? "/postgres" : "/mysql") +
                          migration);
       std::stringstream schema;
@@ -52,6 +54,11 @@ TEST_P(SqlScheduleStoreTest, KeepsTheScheduleStoreContract) {
 TEST_P(SqlScheduleStoreTest, KeepsTheBatchStoreContract) {
   KeyedBatchStore<KeyedRows> store(session_.get());
   testing::ExpectBatchStoreContract(store);
+}
+
+TEST_P(SqlScheduleStoreTest, KeepsTheNexusEndpointStoreContract) {
+  KeyedNexusEndpointStore<KeyedRows> store(session_.get());
+  testing::ExpectNexusEndpointStoreContract(store);
 }
 
 }  // namespace

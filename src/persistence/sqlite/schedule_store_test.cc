@@ -1,11 +1,12 @@
-// Goal: the SQLite schedule and batch operation stores keep their contracts, and schedule rows
-// survive a reopen.
+// Goal: the SQLite schedule, batch operation and Nexus endpoint stores keep their contracts, and
+// schedule rows survive a reopen.
 // Method: a real migrated SQLite file.
 #include "persistence/sqlite/schedule_store.h"
 
 #include <gtest/gtest.h>
 
 #include "persistence/batch_store_contract.h"
+#include "persistence/nexus_endpoint_store_contract.h"
 #include "persistence/schedule_store_contract.h"
 #include "persistence/sqlite/keyed_rows.h"
 #include "persistence/sqlite/test_database.h"
@@ -36,6 +37,12 @@ TEST(SqliteBatchStoreTest, KeepsTheBatchStoreContract) {
   TestDatabase file{"hdo-batch-store"};
   KeyedBatchStore<KeyedRows> store(&file.db());
   testing::ExpectBatchStoreContract(store);
+}
+
+TEST(SqliteNexusEndpointStoreTest, KeepsTheNexusEndpointStoreContract) {
+  TestDatabase file{"hdo-nexus-endpoint-store"};
+  KeyedNexusEndpointStore<KeyedRows> store(&file.db());
+  testing::ExpectNexusEndpointStoreContract(store);
 }
 
 }  // namespace

@@ -1,0 +1,13 @@
+-- hdo SQLite schema, version 8: Nexus endpoints.
+-- One row per endpoint (OperatorService CreateNexusEndpoint). Endpoints belong to the cluster,
+-- not to a namespace: namespace_id is always ''. `data` is a serialized
+-- temporal.api.nexus.v1.Endpoint; version is the endpoint's version, which grows with every
+-- update and guards it (compare-and-set). Names are unique; the registry that loads every row
+-- at startup (frontend/nexus_endpoints.h) keeps them so.
+CREATE TABLE nexus_endpoints (
+  namespace_id   TEXT NOT NULL,
+  endpoint_id    TEXT NOT NULL,
+  version        INTEGER NOT NULL,
+  data           BLOB NOT NULL,
+  PRIMARY KEY (namespace_id, endpoint_id)
+) WITHOUT ROWID;

@@ -1,0 +1,387 @@
+// Nexus operations through the engine: a workflow schedules an operation, the handler worker
+// (through the NexusMatcher, as PollNexusTaskQueue would) answers, and the run's history shows
+// the reference's events; completion callbacks of a handler's workflow reach their caller.
+#include <gtest/gtest.h>
+
+#include "common/error_codes.h"
+#include "history/engine_test_fixture.h"
+#include "history/nexus_links.h"
+#include "matching/nexus_matcher.h"
+
+namespace hdo::history {
+namespace {
+
+namespace wf = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+namespace command = temporal::api::command::v1;
+namespace nexus = temporal::api::nexus::v1;
+using matching::NexusMatcher;
+
+constexpr char kCallbackUrl[] = "http://127.0.0.1:7243/namespaces/default/nexus/callback";
+
+class EngineNexusTest : public test_support::EngineHarness {
+ protected:
+  EngineNexusTest()
+      : EngineHarness("hdo-engine-nexus"), nexus_(io_.get_executor(), NexusMatcher::Options{}) {
+    Engine::Options options;
+    options.nexus = &nexus_;
+    auto lookup = [](const std::string& key) -> hugo::Result<Engine::NexusTarget> {
+      if (key != "ep" && key != "ep-id") {
+        return hugo::Error::From("endpoint not found", errors::kNotFound);
+      }
+      return hugo::Ok(Engine::NexusTarget{"ep-id", "ep", "ns", "handler", ""});
+    };
+    options.nexus_endpoint = lookup;
+    options.nexus_endpoint_by_id = lookup;
+    options.nexus_callback_url = [](const std::string&) { return std::string(kCallbackUrl); };
+    RestartEngine(std::move(options));
+  }
+
+  void Start(const std::string& workflow_id, const std::string& queue = "queue",
+             const wf::StartWorkflowExecutionRequest* base = nullptr) {
+    wf::StartWorkflowExecutionRequest request;
+    if (base != nullptr) request = *base;
+    request.set_workflow_id(workflow_id);
+    request.mutable_workflow_type()->set_name("Flow");
+    request.mutable_task_queue()->set_name(queue);
+    request.set_request_id("start-" + workflow_id);
+    auto started = engine_->StartWorkflow("ns", request);
+    ASSERT_TRUE(started.IsSuccess()) << started.Error().Message();
+  }
+
+  hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Complete(
+      const std::string& token, std::vector<command::Command> commands) {
+    wf::RespondWorkflowTaskCompletedRequest request;
+    request.set_task_token(token);
+    for (auto& cmd : commands) *request.add_commands() = std::move(cmd);
+    return engine_->CompleteWorkflowTask("ns", request);
+  }
+
+  static command::Command Schedule(const std::string& endpoint = "ep") {
+    command::Command cmd;
+    cmd.set_command_type(enums::COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION);
+    auto* attributes = cmd.mutable_schedule_nexus_operation_command_attributes();
+    attributes->set_endpoint(endpoint);
+    attributes->set_service("svc");
+    attributes->set_operation("op");
+    attributes->mutable_input()->set_data("\"in\"");
+    (*attributes->mutable_input()->mutable_metadata())["encoding"] = "json/plain";
+    return cmd;
+  }
+
+  // The workflow "caller" scheduled one operation; its start request is on its way.
+  void ScheduleOne(const std::string& workflow_id = "caller") {
+    Start(workflow_id);
+    auto task = PollWorkflowTask();
+    ASSERT_FALSE(task.task_token().empty());
+    auto completed = Complete(task.task_token(), {Schedule()});
+    ASSERT_TRUE(completed.IsSuccess()) << completed.Error().Message();
+    io_.poll();  // the engine sends the start request
+  }
+
+  // The handler worker's poll: the task waiting for it, or an empty response.
+  wf::PollNexusTaskQueueResponse PollNexus() {
+    wf::PollNexusTaskQueueResponse got;
+    uint64_t parked = nexus_.Poll("ns", {"default", "handler", "handler-worker", "", false},
+                                  std::chrono::milliseconds(0),
+                                  [&got](wf::PollNexusTaskQueueResponse r) { got = std::move(r); });
+    if (parked != 0) nexus_.CancelPoll(parked);
+    return got;
+  }
+
+  void Answer(const std::string& task_token, nexus::Response response) {
+    NexusMatcher::Outcome outcome;
+    outcome.kind = NexusMatcher::Outcome::Kind::kResponse;
+    outcome.response = std::move(response);
+    ASSERT_TRUE(nexus_.Respond("ns", task_token, std::move(outcome)).IsSuccess());
+    io_.poll();
+  }
+
+  void Fail(const std::string& task_token, const std::string& type, const std::string& message) {
+    NexusMatcher::Outcome outcome;
+    outcome.kind = NexusMatcher::Outcome::Kind::kHandlerError;
+    outcome.error.set_error_type(type);
+    outcome.error.mutable_failure()->set_message(message);
+    ASSERT_TRUE(nexus_.Respond("ns", task_token, std::move(outcome)).IsSuccess());
+    io_.poll();
+  }
+
+  wf::DescribeWorkflowExecutionResponse Describe(const std::string& workflow_id) {
+    wf::DescribeWorkflowExecutionRequest request;
+    request.mutable_execution()->set_workflow_id(workflow_id);
+    auto described = engine_->Describe("ns", request);
+    EXPECT_TRUE(described.IsSuccess());
+    return described.IsSuccess() ? described.Value() : wf::DescribeWorkflowExecutionResponse();
+  }
+
+  NexusMatcher nexus_;
+};
+
+TEST_F(EngineNexusTest, ASyncResultIsWrittenAsNexusOperationCompleted) {
+  ScheduleOne();
+  auto task = PollNexus();
+  ASSERT_FALSE(task.task_token().empty());
+  const auto& start = task.request().start_operation();
+  EXPECT_EQ(start.service(), "svc");
+  EXPECT_EQ(start.operation(), "op");
+  EXPECT_EQ(start.payload().data(), "\"in\"");
+  EXPECT_FALSE(start.request_id().empty());
+  EXPECT_EQ(start.callback(), kCallbackUrl);
+  EXPECT_EQ(start.callback_header().count("temporal-callback-token"), 1u);
+  EXPECT_EQ(task.request().header().count("request-timeout"), 1u);
+  ASSERT_EQ(start.links_size(), 1);
+  auto link = LinkFromNexus(start.links(0).url(), start.links(0).type());
+  ASSERT_TRUE(link.has_value());
+  EXPECT_EQ(link->workflow_event().workflow_id(), "caller");
+  EXPECT_EQ(link->workflow_event().event_ref().event_type(),
+            enums::EVENT_TYPE_NEXUS_OPERATION_SCHEDULED);
+
+  nexus::Response response;
+  response.mutable_start_operation()->mutable_sync_success()->mutable_payload()->set_data(
+      "\"out\"");
+  Answer(task.task_token(), response);
+  auto next = PollWorkflowTask();
+  ASSERT_FALSE(next.task_token().empty());
+  auto types = Types(next.history());
+  ASSERT_GE(types.size(), 3u);
+  EXPECT_EQ(types[4], enums::EVENT_TYPE_NEXUS_OPERATION_SCHEDULED);
+  EXPECT_EQ(types[5], enums::EVENT_TYPE_NEXUS_OPERATION_COMPLETED);
+  const auto& completed = next.history().events(5).nexus_operation_completed_event_attributes();
+  EXPECT_EQ(completed.scheduled_event_id(), 5);
+  EXPECT_EQ(completed.result().data(), "\"out\"");
+  EXPECT_EQ(completed.request_id(), start.request_id());
+  EXPECT_EQ(Describe("caller").pending_nexus_operations_size(), 0);
+}
+
+TEST_F(EngineNexusTest, AnAsyncStartThenItsCallbackCompleteTheOperation) {
+  ScheduleOne();
+  auto task = PollNexus();
+  ASSERT_FALSE(task.task_token().empty());
+  nexus::Response response;
+  response.mutable_start_operation()->mutable_async_success()->set_operation_token("tok");
+  Answer(task.task_token(), response);
+  auto next = PollWorkflowTask();
+  ASSERT_EQ(Types(next.history()).back(), enums::EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  EXPECT_EQ(next.history().events(5).event_type(), enums::EVENT_TYPE_NEXUS_OPERATION_STARTED);
+  EXPECT_EQ(next.history().events(5).nexus_operation_started_event_attributes().operation_token(),
+            "tok");
+  ASSERT_TRUE(Complete(next.task_token(), {}).IsSuccess());
+  auto described = Describe("caller");
+  ASSERT_EQ(described.pending_nexus_operations_size(), 1);
+  EXPECT_EQ(described.pending_nexus_operations(0).state(),
+            enums::PENDING_NEXUS_OPERATION_STATE_STARTED);
+  EXPECT_EQ(described.pending_nexus_operations(0).operation_token(), "tok");
+
+  Engine::NexusCompletion completion;
+  completion.token =
+      task.request().start_operation().callback_header().at("temporal-callback-token");
+  completion.result.set_data("\"async out\"");
+  ASSERT_TRUE(engine_->CompleteNexusOperation(completion).IsSuccess());
+  auto after = PollWorkflowTask();
+  ASSERT_FALSE(after.task_token().empty());
+  bool found = false;
+  for (const auto& event : after.history().events()) {
+    if (event.event_type() == enums::EVENT_TYPE_NEXUS_OPERATION_COMPLETED) {
+      found = true;
+      EXPECT_EQ(event.nexus_operation_completed_event_attributes().result().data(),
+                "\"async out\"");
+    }
+  }
+  EXPECT_TRUE(found);
+  // A second completion of the same operation finds nothing pending.
+  auto again = engine_->CompleteNexusOperation(completion);
+  ASSERT_TRUE(again.IsFailure());
+  EXPECT_EQ(again.Error().Code(), errors::kNotFound);
+  completion.token = "not a token!";
+  auto bad = engine_->CompleteNexusOperation(completion);
+  ASSERT_TRUE(bad.IsFailure());
+  EXPECT_EQ(bad.Error().Code(), errors::kInvalidArgument);
+}
+
+TEST_F(EngineNexusTest, ACompletionBeforeTheStartAnswerWritesStartedFirst) {
+  ScheduleOne();
+  auto task = PollNexus();
+  Engine::NexusCompletion completion;
+  completion.token =
+      task.request().start_operation().callback_header().at("temporal-callback-token");
+  completion.state = Engine::NexusCompletion::State::kFailed;
+  completion.failure.set_message("boom");
+  completion.operation_token = "tok";
+  ASSERT_TRUE(engine_->CompleteNexusOperation(completion).IsSuccess());
+  // The start's late answer is stale: nothing more is written.
+  nexus::Response response;
+  response.mutable_start_operation()->mutable_async_success()->set_operation_token("tok");
+  Answer(task.task_token(), response);
+  auto next = PollWorkflowTask();
+  auto types = Types(next.history());
+  ASSERT_GE(types.size(), 7u);
+  EXPECT_EQ(types[5], enums::EVENT_TYPE_NEXUS_OPERATION_STARTED);
+  EXPECT_EQ(types[6], enums::EVENT_TYPE_NEXUS_OPERATION_FAILED);
+  const auto& failure =
+      next.history().events(6).nexus_operation_failed_event_attributes().failure();
+  EXPECT_EQ(failure.message(), "nexus operation completed unsuccessfully");
+  EXPECT_EQ(failure.nexus_operation_execution_failure_info().operation_token(), "tok");
+  EXPECT_EQ(failure.cause().message(), "boom");
+  EXPECT_EQ(std::count(types.begin(), types.end(), enums::EVENT_TYPE_NEXUS_OPERATION_STARTED), 1);
+}
+
+TEST_F(EngineNexusTest, ANonRetryableHandlerErrorFailsTheOperation) {
+  ScheduleOne();
+  auto task = PollNexus();
+  Fail(task.task_token(), "BAD_REQUEST", "bad input");
+  auto next = PollWorkflowTask();
+  ASSERT_EQ(next.history().events(5).event_type(), enums::EVENT_TYPE_NEXUS_OPERATION_FAILED);
+  const auto& failure =
+      next.history().events(5).nexus_operation_failed_event_attributes().failure();
+  EXPECT_EQ(failure.message(), "nexus operation completed unsuccessfully");
+  EXPECT_EQ(failure.nexus_operation_execution_failure_info().endpoint(), "ep");
+  EXPECT_EQ(failure.cause().message(), "handler error (BAD_REQUEST): bad input");
+  EXPECT_EQ(failure.cause().nexus_handler_failure_info().type(), "BAD_REQUEST");
+}
+
+TEST_F(EngineNexusTest, ARetryableHandlerErrorBacksOffAndTriesAgain) {
+  ScheduleOne();
+  auto task = PollNexus();
+  Fail(task.task_token(), "INTERNAL", "try later");
+  EXPECT_TRUE(PollWorkflowTask().task_token().empty());  // nothing for the workflow yet
+  auto described = Describe("caller");
+  ASSERT_EQ(described.pending_nexus_operations_size(), 1);
+  const auto& pending = described.pending_nexus_operations(0);
+  EXPECT_EQ(pending.state(), enums::PENDING_NEXUS_OPERATION_STATE_BACKING_OFF);
+  EXPECT_EQ(pending.attempt(), 1);
+  EXPECT_EQ(pending.last_attempt_failure().message(), "handler error (INTERNAL): try later");
+  EXPECT_TRUE(PollNexus().task_token().empty());
+  Advance(1100);  // past the first backoff (at most 1 s)
+  io_.poll();
+  auto retried = PollNexus();
+  ASSERT_FALSE(retried.task_token().empty());
+  EXPECT_EQ(retried.request().start_operation().request_id(),
+            task.request().start_operation().request_id());
+}
+
+TEST_F(EngineNexusTest, AnUnknownEndpointFailsTheWorkflowTask) {
+  Start("caller");
+  auto task = PollWorkflowTask();
+  auto completed = Complete(task.task_token(), {Schedule("nope")});
+  ASSERT_TRUE(completed.IsFailure());
+  EXPECT_EQ(completed.Error().Message(),
+            "BadScheduleNexusOperationAttributes: endpoint \"nope\" not found");
+}
+
+TEST_F(EngineNexusTest, TheScheduleToCloseTimeoutEndsTheOperation) {
+  Start("caller");
+  auto task = PollWorkflowTask();
+  auto cmd = Schedule();
+  cmd.mutable_schedule_nexus_operation_command_attributes()
+      ->mutable_schedule_to_close_timeout()
+      ->set_seconds(5);
+  ASSERT_TRUE(Complete(task.task_token(), {cmd}).IsSuccess());
+  Advance(5000);
+  io_.poll();
+  auto next = PollWorkflowTask();
+  ASSERT_FALSE(next.task_token().empty());
+  const auto& event = next.history().events(5);
+  ASSERT_EQ(event.event_type(), enums::EVENT_TYPE_NEXUS_OPERATION_TIMED_OUT);
+  const auto& failure = event.nexus_operation_timed_out_event_attributes().failure();
+  EXPECT_EQ(failure.cause().message(), "operation timed out");
+  EXPECT_EQ(failure.cause().timeout_failure_info().timeout_type(),
+            enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE);
+}
+
+TEST_F(EngineNexusTest, ACancelRequestReachesTheHandlerOnceTheOperationStarted) {
+  ScheduleOne();
+  auto task = PollNexus();
+  nexus::Response response;
+  response.mutable_start_operation()->mutable_async_success()->set_operation_token("tok");
+  Answer(task.task_token(), response);
+  auto next = PollWorkflowTask();
+  command::Command cancel;
+  cancel.set_command_type(enums::COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION);
+  cancel.mutable_request_cancel_nexus_operation_command_attributes()->set_scheduled_event_id(5);
+  ASSERT_TRUE(Complete(next.task_token(), {cancel}).IsSuccess());
+  io_.poll();
+  auto cancel_task = PollNexus();
+  ASSERT_TRUE(cancel_task.request().has_cancel_operation());
+  EXPECT_EQ(cancel_task.request().cancel_operation().operation_token(), "tok");
+  nexus::Response acknowledged;
+  acknowledged.mutable_cancel_operation();
+  Answer(cancel_task.task_token(), acknowledged);
+  auto after = PollWorkflowTask();
+  auto types = Types(after.history());
+  EXPECT_NE(
+      std::find(types.begin(), types.end(), enums::EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUESTED),
+      types.end());
+  EXPECT_NE(std::find(types.begin(), types.end(),
+                      enums::EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_COMPLETED),
+            types.end());
+  // Cancelling again is refused.
+  auto again = Complete(after.task_token(), {cancel});
+  ASSERT_TRUE(again.IsFailure());
+}
+
+TEST_F(EngineNexusTest, AHandlerWorkflowsCallbackCompletesItsCallerInProcess) {
+  ScheduleOne();
+  auto task = PollNexus();
+  const auto& start = task.request().start_operation();
+  // The handler starts a workflow whose completion goes to the caller (what the Go SDK's
+  // workflow-run operation does), then answers async.
+  wf::StartWorkflowExecutionRequest handler;
+  auto* callback = handler.add_completion_callbacks()->mutable_nexus();
+  callback->set_url(start.callback());
+  for (const auto& [key, value] : start.callback_header())
+    (*callback->mutable_header())[key] = value;
+  Start("handler-wf", "handler-queue", &handler);
+  nexus::Response response;
+  response.mutable_start_operation()->mutable_async_success()->set_operation_token("tok");
+  Answer(task.task_token(), response);
+  auto caller_task = PollWorkflowTask();
+  ASSERT_TRUE(Complete(caller_task.task_token(), {}).IsSuccess());
+  EXPECT_EQ(Describe("handler-wf").callbacks_size(), 1);
+
+  auto handler_task = PollWorkflowTask("handler-queue");
+  ASSERT_FALSE(handler_task.task_token().empty());
+  command::Command done;
+  done.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+  done.mutable_complete_workflow_execution_command_attributes()
+      ->mutable_result()
+      ->add_payloads()
+      ->set_data("\"from handler\"");
+  ASSERT_TRUE(Complete(handler_task.task_token(), {done}).IsSuccess());
+  io_.poll();  // the callbacks task
+  auto described = Describe("handler-wf");
+  ASSERT_EQ(described.callbacks_size(), 1);
+  EXPECT_EQ(described.callbacks(0).state(), enums::CALLBACK_STATE_SUCCEEDED);
+  auto after = PollWorkflowTask();
+  ASSERT_FALSE(after.task_token().empty());
+  bool found = false;
+  for (const auto& event : after.history().events()) {
+    if (event.event_type() == enums::EVENT_TYPE_NEXUS_OPERATION_COMPLETED) {
+      found = true;
+      EXPECT_EQ(event.nexus_operation_completed_event_attributes().result().data(),
+                "\"from handler\"");
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(EngineNexusTest, LinksRoundTripThroughTheirUrlForm) {
+  temporal::api::common::v1::Link::WorkflowEvent event;
+  event.set_namespace_("my ns");
+  event.set_workflow_id("wf/1");
+  event.set_run_id("run");
+  event.mutable_event_ref()->set_event_id(7);
+  event.mutable_event_ref()->set_event_type(enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  std::string url = NexusLinkUrl(event);
+  EXPECT_EQ(url,
+            "temporal:///namespaces/my%20ns/workflows/wf%2F1/run/history?eventID=7&eventType="
+            "WorkflowExecutionStarted&referenceType=EventReference");
+  auto back = LinkFromNexus(url, "temporal.api.common.v1.Link.WorkflowEvent");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->workflow_event().SerializeAsString(), event.SerializeAsString());
+  EXPECT_FALSE(LinkFromNexus(url, "other.Type").has_value());
+  EXPECT_FALSE(
+      LinkFromNexus("http://x/y", "temporal.api.common.v1.Link.WorkflowEvent").has_value());
+}
+
+}  // namespace
+}  // namespace hdo::history
