@@ -689,6 +689,13 @@ class Engine {
   std::string NamespaceNameOf(const std::string& namespace_id);
 
   // --- Nexus (engine_nexus.cc)
+  // A start that found its workflow running with conflict policy USE_EXISTING and
+  // on_conflict_options: WorkflowExecutionOptionsUpdated attaches the request id, the completion
+  // callbacks and the links to the running run (once per request id). engine_workflow.cc.
+  hugo::Result<hugo::Unit> AttachToRunning(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request,
+      const std::string& run_id);
   std::optional<CommandRejection> ScheduleNexusOperation(
       Mutation& m,
       const temporal::api::command::v1::ScheduleNexusOperationCommandAttributes& attributes,

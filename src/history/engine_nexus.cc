@@ -1086,6 +1086,7 @@ hugo::Result<hugo::Unit> Engine::ProcessCallbacks(const TransferTask& task, int6
   completion.links.push_back(link);
   const std::string own_prefix =
       options_.nexus_callback_url ? options_.nexus_callback_url("") : std::string();
+  std::vector<std::unique_ptr<Mutation>> callers;
   for (auto& info : *state.mutable_callbacks()) {
     if (info.state() != enums::CALLBACK_STATE_SCHEDULED) continue;
     info.set_attempt(info.attempt() + 1);
@@ -1127,9 +1128,26 @@ hugo::Result<hugo::Unit> Engine::ProcessCallbacks(const TransferTask& task, int6
     }
     const persistence::RunKey caller_key{decoded.namespace_id(), decoded.workflow_id(),
                                          decoded.run_id()};
-    auto caller = Begin(caller_key);
-    if (caller.IsFailure() && caller.Error().Code() != errors::kNotFound) return caller.Error();
-    Mutation* target = caller.IsSuccess() ? &caller.Value() : nullptr;
+    // Several callbacks may complete operations of one caller run (a workflow that joined a
+    // running handler workflow more than once): one mutation per caller run.
+    Mutation* target = nullptr;
+    for (auto& other : callers) {
+      const auto& key = other->run.record.key;
+      if (key.namespace_id == caller_key.namespace_id &&
+          key.workflow_id == caller_key.workflow_id && key.run_id == caller_key.run_id) {
+        target = other.get();
+      }
+    }
+    if (target == nullptr) {
+      auto caller = Begin(caller_key);
+      if (caller.IsFailure() && caller.Error().Code() != errors::kNotFound) {
+        return caller.Error();
+      }
+      if (caller.IsSuccess()) {
+        callers.push_back(std::make_unique<Mutation>(std::move(caller).Value()));
+        target = callers.back().get();
+      }
+    }
     MutableState* caller_state = target != nullptr ? &target->run.state : nullptr;
     auto op = caller_state != nullptr
                   ? caller_state->mutable_nexus_operations()->find(decoded.scheduled_event_id())
@@ -1177,8 +1195,8 @@ hugo::Result<hugo::Unit> Engine::ProcessCallbacks(const TransferTask& task, int6
     }
     info.set_state(enums::CALLBACK_STATE_SUCCEEDED);
     info.clear_last_attempt_failure();
-    m.also.push_back(std::move(caller_m));
   }
+  for (auto& caller : callers) m.also.push_back(std::move(*caller));
   return Commit(m);
 }
 

@@ -364,6 +364,77 @@ TEST_F(EngineNexusTest, AHandlerWorkflowsCallbackCompletesItsCallerInProcess) {
   EXPECT_TRUE(found);
 }
 
+TEST_F(EngineNexusTest, StartsJoiningARunningHandlerWorkflowAttachTheirCallbacksOnce) {
+  Start("caller");
+  auto first = PollWorkflowTask();
+  ASSERT_TRUE(Complete(first.task_token(), {Schedule(), Schedule()}).IsSuccess());
+  io_.poll();
+  auto task_a = PollNexus();
+  auto task_b = PollNexus();
+  ASSERT_FALSE(task_a.task_token().empty());
+  ASSERT_FALSE(task_b.task_token().empty());
+  // Both operations start (or join) the same handler workflow.
+  auto start_for = [](const wf::PollNexusTaskQueueResponse& task) {
+    const auto& start = task.request().start_operation();
+    wf::StartWorkflowExecutionRequest request;
+    request.set_workflow_id("shared-handler");
+    request.mutable_workflow_type()->set_name("Flow");
+    request.mutable_task_queue()->set_name("handler-queue");
+    request.set_request_id(start.request_id());
+    request.set_workflow_id_conflict_policy(enums::WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING);
+    request.mutable_on_conflict_options()->set_attach_request_id(true);
+    request.mutable_on_conflict_options()->set_attach_completion_callbacks(true);
+    request.mutable_on_conflict_options()->set_attach_links(true);
+    auto* callback = request.add_completion_callbacks()->mutable_nexus();
+    callback->set_url(start.callback());
+    for (const auto& [key, value] : start.callback_header()) {
+      (*callback->mutable_header())[key] = value;
+    }
+    return request;
+  };
+  auto started = engine_->StartWorkflow("ns", start_for(task_a));
+  ASSERT_TRUE(started.IsSuccess());
+  EXPECT_TRUE(started.Value().started());
+  EXPECT_EQ(started.Value().link().workflow_event().workflow_id(), "shared-handler");
+  auto joined = engine_->StartWorkflow("ns", start_for(task_b));
+  ASSERT_TRUE(joined.IsSuccess()) << joined.Error().Message();
+  EXPECT_FALSE(joined.Value().started());
+  EXPECT_EQ(joined.Value().link().workflow_event().request_id_ref().event_type(),
+            enums::EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED);
+  EXPECT_EQ(joined.Value().run_id(), started.Value().run_id());
+  // A retry of the joining start attaches nothing more.
+  ASSERT_TRUE(engine_->StartWorkflow("ns", start_for(task_b)).IsSuccess());
+  ASSERT_EQ(Describe("shared-handler").callbacks_size(), 2);
+  for (const auto* task : {&task_a, &task_b}) {
+    nexus::Response response;
+    response.mutable_start_operation()->mutable_async_success()->set_operation_token("tok");
+    Answer(task->task_token(), response);
+  }
+  auto handler_task = PollWorkflowTask("handler-queue");
+  ASSERT_FALSE(handler_task.task_token().empty());
+  int updated = 0;
+  for (const auto& event : handler_task.history().events()) {
+    if (event.event_type() != enums::EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED) continue;
+    ++updated;
+    EXPECT_TRUE(event.worker_may_ignore());
+    EXPECT_EQ(event.workflow_execution_options_updated_event_attributes()
+                  .attached_completion_callbacks_size(),
+              1);
+  }
+  EXPECT_EQ(updated, 1);
+  command::Command done;
+  done.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+  done.mutable_complete_workflow_execution_command_attributes();
+  auto closed = Complete(handler_task.task_token(), {done});
+  ASSERT_TRUE(closed.IsSuccess()) << closed.Error().Message();
+  io_.poll();
+  auto described = Describe("shared-handler");
+  for (const auto& callback : described.callbacks()) {
+    EXPECT_EQ(callback.state(), enums::CALLBACK_STATE_SUCCEEDED);
+  }
+  EXPECT_EQ(Describe("caller").pending_nexus_operations_size(), 0);
+}
+
 TEST_F(EngineNexusTest, LinksRoundTripThroughTheirUrlForm) {
   temporal::api::common::v1::Link::WorkflowEvent event;
   event.set_namespace_("my ns");

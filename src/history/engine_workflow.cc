@@ -12,6 +12,7 @@
 namespace hdo::history {
 namespace {
 
+using internal::InvalidArgument;
 using internal::IsRunning;
 using internal::NotFound;
 
@@ -124,6 +125,54 @@ wf::StartWorkflowExecutionRequest StartPart(
 
 }  // namespace
 
+hugo::Result<hugo::Unit> Engine::AttachToRunning(const std::string& namespace_id,
+                                                 const wf::StartWorkflowExecutionRequest& request,
+                                                 const std::string& run_id) {
+  const auto& on_conflict = request.on_conflict_options();
+  if (!on_conflict.attach_request_id() && !on_conflict.attach_completion_callbacks() &&
+      !on_conflict.attach_links()) {
+    return hugo::Ok();
+  }
+  if (on_conflict.attach_completion_callbacks() && !on_conflict.attach_request_id()) {
+    return InvalidArgument("attaching request ID is required for attaching completion callbacks");
+  }
+  auto begun = Begin({namespace_id, request.workflow_id(), run_id});
+  if (begun.IsFailure()) return begun.Error();
+  Mutation& m = begun.Value();
+  MutableState& state = m.run.state;
+  if (!IsRunning(state)) return hugo::Ok();
+  for (const auto& attached : state.attached_request_ids()) {
+    if (attached == request.request_id()) return hugo::Ok();  // a retry: attached already
+  }
+  constexpr int kCallbacksMax = 32;
+  if (on_conflict.attach_completion_callbacks() &&
+      state.callbacks_size() + request.completion_callbacks_size() > kCallbacksMax) {
+    return InvalidArgument("cannot attach more than 32 callbacks to a workflow (" +
+                           std::to_string(state.callbacks_size()) + " callbacks already attached)");
+  }
+  auto* event = AppendOrBuffer(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED);
+  event->set_worker_may_ignore(true);  // as the reference's: SDKs that do not know it skip it
+  auto* updated = event->mutable_workflow_execution_options_updated_event_attributes();
+  if (on_conflict.attach_request_id()) {
+    updated->set_attached_request_id(request.request_id());
+    state.add_attached_request_ids(request.request_id());
+  }
+  if (on_conflict.attach_completion_callbacks()) {
+    for (const auto& callback : request.completion_callbacks()) {
+      *updated->add_attached_completion_callbacks() = callback;
+      auto* info = state.add_callbacks();
+      *info->mutable_callback() = callback;
+      *info->mutable_registration_time() = now_();
+      info->set_state(enums::CALLBACK_STATE_STANDBY);
+    }
+  }
+  updated->set_identity(request.identity());
+  if (on_conflict.attach_links()) {
+    for (const auto& link : request.links()) *event->add_links() = link;
+  }
+  return Commit(m);
+}
+
 hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
     const std::string& namespace_id, const wf::StartWorkflowExecutionRequest& request,
     const temporal::api::update::v1::Request* admit_update) {
@@ -159,7 +208,22 @@ hugo::Result<wf::StartWorkflowExecutionResponse> Engine::StartWorkflow(
     auto action = ResolveStart(request, current.Value(), request.workflow_id());
     if (action.IsFailure()) return action.Error();
     if (action.Value() == StartAction::kUseExisting) {
+      // A Nexus handler's start joining the running workflow attaches its request id,
+      // completion callbacks and links to it (the reference's OnConflictOptions).
+      if (request.has_on_conflict_options() && !request.request_id().empty()) {
+        auto attached = AttachToRunning(namespace_id, request, current.Value().run_id);
+        if (attached.IsFailure()) return attached.Error();
+      }
       link_started(existing);
+      if (request.on_conflict_options().attach_request_id() && existing.has_link()) {
+        // The link names the attaching request (reference with history.enableRequestIdRefLinks,
+        // the setting the SDK suites run with): the event that attached it.
+        auto* event = existing.mutable_link()->mutable_workflow_event();
+        event->mutable_request_id_ref()->set_request_id(request.request_id());
+        event->mutable_request_id_ref()->set_event_type(
+            enums::EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED);
+      }
+      existing.set_started(false);
       return hugo::Ok(std::move(existing));
     }
     write.current_mode = persistence::CurrentRunMode::kReplace;
