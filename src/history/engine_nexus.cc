@@ -550,7 +550,9 @@ void Engine::ProcessNexusRequest(const TransferTask& task, int64_t task_id) {
   const MutableState& state = loaded.Value()->state;
   auto found = state.nexus_operations().find(task.scheduled_event_id());
   if (!IsRunning(state) || found == state.nexus_operations().end() ||
-      (cancel ? found->second.cancel_stamp() : found->second.stamp()) != task.stamp()) {
+      (cancel ? found->second.cancel_stamp() : found->second.stamp()) != task.stamp() ||
+      (cancel ? found->second.cancel_state() != enums::NEXUS_OPERATION_CANCELLATION_STATE_SCHEDULED
+              : found->second.state() != enums::PENDING_NEXUS_OPERATION_STATE_SCHEDULED)) {
     DropTasks({task_id}, {});
     return;
   }
@@ -666,7 +668,8 @@ void Engine::OnNexusStartOutcome(const TransferTask& task, int64_t task_id,
   m.done_transfer.push_back(task_id);
   auto found = state.mutable_nexus_operations()->find(task.scheduled_event_id());
   if (!IsRunning(state) || found == state.mutable_nexus_operations()->end() ||
-      found->second.stamp() != task.stamp() || found->second.started_event_id() != 0) {
+      found->second.stamp() != task.stamp() || found->second.started_event_id() != 0 ||
+      found->second.state() != enums::PENDING_NEXUS_OPERATION_STATE_SCHEDULED) {
     DropTasks({task_id}, {});
     return;
   }
@@ -784,7 +787,8 @@ void Engine::OnNexusCancelOutcome(const TransferTask& task, int64_t task_id,
   m.done_transfer.push_back(task_id);
   auto found = state.mutable_nexus_operations()->find(task.scheduled_event_id());
   if (!IsRunning(state) || found == state.mutable_nexus_operations()->end() ||
-      found->second.cancel_stamp() != task.stamp()) {
+      found->second.cancel_stamp() != task.stamp() ||
+      found->second.cancel_state() != enums::NEXUS_OPERATION_CANCELLATION_STATE_SCHEDULED) {
     DropTasks({task_id}, {});
     return;
   }
