@@ -725,6 +725,8 @@ class Engine {
                   const temporal::api::failure::v1::Failure& failure);
   bool OnNexusTimeout(Mutation& m, const persistence::v1::TimerTask& task);
   bool OnNexusRetry(Mutation& m, const persistence::v1::TimerTask& task);
+  // The run a completion's token names, or the workflow's current run after a reset.
+  std::string NexusCallerRunId(const persistence::v1::NexusCallbackToken& token);
   // Handler side: the close of a chain whose start asked for completion callbacks.
   void QueueCallbacks(Mutation& m, const temporal::api::history::v1::HistoryEvent& close_event);
   hugo::Result<hugo::Unit> ProcessCallbacks(const persistence::v1::TransferTask& task,

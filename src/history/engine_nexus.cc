@@ -959,6 +959,26 @@ bool Engine::OnNexusRetry(Mutation& m, const TimerTask& timer) {
 
 // --- completions (the caller side of a callback)
 
+// The run whose operation a completion token names: the token's run while it has the operation
+// pending, else the workflow's current run if that one has it (the caller was reset: the new run
+// holds the operations pending at the reset point under the same ids; reference:
+// CompletionHandler's retry on the current run).
+std::string Engine::NexusCallerRunId(const NexusCallbackToken& token) {
+  auto pending_in = [&](const std::string& run_id) {
+    auto run = PeekRun({token.namespace_id(), token.workflow_id(), run_id});
+    if (run.IsFailure() || !IsRunning(run.Value()->state)) return false;
+    auto found = run.Value()->state.nexus_operations().find(token.scheduled_event_id());
+    return found != run.Value()->state.nexus_operations().end() &&
+           found->second.request_id() == token.request_id();
+  };
+  if (pending_in(token.run_id()) || token.request_id().empty()) return token.run_id();
+  auto current = ResolveRunId(token.namespace_id(), token.workflow_id(), "");
+  if (current.IsSuccess() && current.Value() != token.run_id() && pending_in(current.Value())) {
+    return current.Value();
+  }
+  return token.run_id();
+}
+
 hugo::Result<hugo::Unit> Engine::CompleteNexusOperation(const NexusCompletion& completion) {
   auto bytes = Base64UrlDecode(completion.token);
   NexusCallbackToken token;
@@ -966,7 +986,7 @@ hugo::Result<hugo::Unit> Engine::CompleteNexusOperation(const NexusCompletion& c
       token.scheduled_event_id() <= 0) {
     return InvalidArgument("invalid callback token");
   }
-  auto begun = Begin({token.namespace_id(), token.workflow_id(), token.run_id()});
+  auto begun = Begin({token.namespace_id(), token.workflow_id(), NexusCallerRunId(token)});
   if (begun.IsFailure()) return begun.Error();
   Mutation& m = begun.Value();
   MutableState& state = m.run.state;
@@ -1130,17 +1150,23 @@ hugo::Result<hugo::Unit> Engine::ProcessCallbacks(const TransferTask& task, int6
       info.mutable_last_attempt_failure()->set_message("invalid callback token");
       continue;
     }
-    const persistence::RunKey caller_key{decoded.namespace_id(), decoded.workflow_id(),
-                                         decoded.run_id()};
     // Several callbacks may complete operations of one caller run (a workflow that joined a
     // running handler workflow more than once): one mutation per caller run.
-    Mutation* target = nullptr;
-    for (auto& other : callers) {
-      const auto& key = other->run.record.key;
-      if (key.namespace_id == caller_key.namespace_id &&
-          key.workflow_id == caller_key.workflow_id && key.run_id == caller_key.run_id) {
-        target = other.get();
+    auto begun_caller = [&](const std::string& run_id) -> Mutation* {
+      for (auto& other : callers) {
+        const auto& key = other->run.record.key;
+        if (key.namespace_id == decoded.namespace_id() &&
+            key.workflow_id == decoded.workflow_id() && key.run_id == run_id) {
+          return other.get();
+        }
       }
+      return nullptr;
+    };
+    Mutation* target = begun_caller(decoded.run_id());
+    persistence::RunKey caller_key{decoded.namespace_id(), decoded.workflow_id(), decoded.run_id()};
+    if (target == nullptr) {
+      caller_key.run_id = NexusCallerRunId(decoded);
+      target = begun_caller(caller_key.run_id);
     }
     if (target == nullptr) {
       auto caller = Begin(caller_key);

@@ -435,6 +435,68 @@ TEST_F(EngineNexusTest, StartsJoiningARunningHandlerWorkflowAttachTheirCallbacks
   EXPECT_EQ(Describe("caller").pending_nexus_operations_size(), 0);
 }
 
+TEST_F(EngineNexusTest, AResetCallerKeepsItsOperationsAndTheirCompletionsFindTheNewRun) {
+  ScheduleOne();
+  auto started_task = PollNexus();
+  auto not_started_first = Describe("caller");
+  const std::string old_run = not_started_first.workflow_execution_info().execution().run_id();
+  nexus::Response response;
+  response.mutable_start_operation()->mutable_async_success()->set_operation_token("tok");
+  Answer(started_task.task_token(), response);
+  auto next = PollWorkflowTask();
+  // A second operation, still being started when the run is reset.
+  ASSERT_TRUE(Complete(next.task_token(), {Schedule()}).IsSuccess());  // event 9 completes it
+  io_.poll();
+  auto second_task = PollNexus();
+  ASSERT_FALSE(second_task.task_token().empty());
+
+  wf::ResetWorkflowExecutionRequest reset;
+  reset.mutable_workflow_execution()->set_workflow_id("caller");
+  reset.mutable_workflow_execution()->set_run_id(old_run);
+  reset.set_workflow_task_finish_event_id(9);
+  reset.set_request_id("reset-1");
+  reset.set_reason("try again");
+  auto reset_done = engine_->Reset("ns", reset);
+  ASSERT_TRUE(reset_done.IsSuccess()) << reset_done.Error().Message();
+  io_.poll();
+  auto described = Describe("caller");
+  ASSERT_NE(described.workflow_execution_info().execution().run_id(), old_run);
+  // Only the started operation is kept (the second one was scheduled after the reset point).
+  ASSERT_EQ(described.pending_nexus_operations_size(), 1);
+  EXPECT_EQ(described.pending_nexus_operations(0).state(),
+            enums::PENDING_NEXUS_OPERATION_STATE_STARTED);
+  EXPECT_EQ(described.pending_nexus_operations(0).operation_token(), "tok");
+
+  // The handler's completion names the old run: it reaches the new one.
+  Engine::NexusCompletion completion;
+  completion.token =
+      started_task.request().start_operation().callback_header().at("temporal-callback-token");
+  completion.result.set_data("\"after reset\"");
+  auto completed = engine_->CompleteNexusOperation(completion);
+  ASSERT_TRUE(completed.IsSuccess()) << completed.Error().Message();
+  EXPECT_EQ(Describe("caller").pending_nexus_operations_size(), 0);
+}
+
+TEST_F(EngineNexusTest, AResetBeforeTheStartAnswerSendsTheStartAgain) {
+  ScheduleOne();
+  auto first_task = PollNexus();
+  ASSERT_FALSE(first_task.task_token().empty());
+  auto described = Describe("caller");
+  const std::string old_run = described.workflow_execution_info().execution().run_id();
+  wf::ResetWorkflowExecutionRequest reset;
+  reset.mutable_workflow_execution()->set_workflow_id("caller");
+  reset.mutable_workflow_execution()->set_run_id(old_run);
+  reset.set_workflow_task_finish_event_id(4);
+  reset.set_request_id("reset-2");
+  reset.set_reason("again");
+  ASSERT_TRUE(engine_->Reset("ns", reset).IsSuccess());
+  io_.poll();
+  // Reset to the task that scheduled it: the operation is not in the new run (it was scheduled by
+  // the task the reset fails), so nothing more is sent for it.
+  EXPECT_EQ(Describe("caller").pending_nexus_operations_size(), 0);
+  EXPECT_TRUE(PollNexus().task_token().empty());
+}
+
 TEST_F(EngineNexusTest, LinksRoundTripThroughTheirUrlForm) {
   temporal::api::common::v1::Link::WorkflowEvent event;
   event.set_namespace_("my ns");

@@ -320,6 +320,26 @@ void Engine::PrepareResetRun(Mutation& m, const std::string& base_run_id,
       AddTimer(m, std::move(timeout), After(info.schedule_to_close_timeout()));
     }
   }
+  // Nexus operations: one not started yet is started again (same request id, which the
+  // handler deduplicates); a started one waits for its completion, and its cancel request, if
+  // one was asked and not answered, is sent again; the schedule-to-close deadline stays.
+  for (auto& [scheduled_event_id, op] : *state.mutable_nexus_operations()) {
+    if (op.started_event_id() == 0) {
+      DispatchNexusStart(m, op);
+    } else if (op.cancel_requested_event_id() != 0 &&
+               op.cancel_state() != enums::NEXUS_OPERATION_CANCELLATION_STATE_SUCCEEDED &&
+               op.cancel_state() != enums::NEXUS_OPERATION_CANCELLATION_STATE_FAILED) {
+      DispatchNexusCancel(m, op);
+    }
+    if (!IsZero(op.schedule_to_close_timeout())) {
+      TimerTask timeout;
+      timeout.set_kind(TimerTask::KIND_NEXUS_TIMEOUT);
+      timeout.set_scheduled_event_id(scheduled_event_id);
+      timeout.set_timeout_type(enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE);
+      AddTimer(m, std::move(timeout),
+               AddDuration(op.scheduled_time(), op.schedule_to_close_timeout()));
+    }
+  }
   for (const auto& [timer_id, info] : state.timers()) {
     TimerTask fire;
     fire.set_kind(TimerTask::KIND_USER_TIMER);

@@ -58,6 +58,12 @@ void ApplyStarted(const hist::HistoryEvent& event, MutableState& state) {
   *state.mutable_memo() = started.memo();
   *state.mutable_search_attributes() = started.search_attributes();
   if (started.has_retry_policy()) *state.mutable_retry_policy() = started.retry_policy();
+  for (const auto& callback : started.completion_callbacks()) {
+    auto* info = state.add_callbacks();
+    *info->mutable_callback() = callback;
+    *info->mutable_registration_time() = event.event_time();
+    info->set_state(enums::CALLBACK_STATE_STANDBY);
+  }
   state.set_cron_schedule(started.cron_schedule());
   if (started.has_parent_workflow_execution()) {
     auto* parent = state.mutable_parent();
@@ -364,6 +370,91 @@ void ApplyClose(const hist::HistoryEvent& event, MutableState& state) {
   state.clear_timers();
 }
 
+// Nexus operations the run scheduled (engine_nexus.cc), and completion callbacks attached later.
+void ApplyNexus(const hist::HistoryEvent& event, MutableState& state) {
+  auto* operations = state.mutable_nexus_operations();
+  switch (event.event_type()) {
+    case enums::EVENT_TYPE_NEXUS_OPERATION_SCHEDULED: {
+      const auto& scheduled = event.nexus_operation_scheduled_event_attributes();
+      auto& op = (*operations)[event.event_id()];
+      op.set_scheduled_event_id(event.event_id());
+      op.set_endpoint(scheduled.endpoint());
+      op.set_endpoint_id(scheduled.endpoint_id());
+      op.set_service(scheduled.service());
+      op.set_operation(scheduled.operation());
+      if (scheduled.has_input()) *op.mutable_input() = scheduled.input();
+      *op.mutable_nexus_header() = scheduled.nexus_header();
+      *op.mutable_scheduled_time() = event.event_time();
+      *op.mutable_schedule_to_close_timeout() = scheduled.schedule_to_close_timeout();
+      *op.mutable_schedule_to_start_timeout() = scheduled.schedule_to_start_timeout();
+      *op.mutable_start_to_close_timeout() = scheduled.start_to_close_timeout();
+      op.set_request_id(scheduled.request_id());
+      op.set_workflow_task_completed_event_id(scheduled.workflow_task_completed_event_id());
+      op.set_state(enums::PENDING_NEXUS_OPERATION_STATE_SCHEDULED);
+      break;
+    }
+    case enums::EVENT_TYPE_NEXUS_OPERATION_STARTED: {
+      const auto& started = event.nexus_operation_started_event_attributes();
+      auto found = operations->find(started.scheduled_event_id());
+      if (found == operations->end()) break;
+      found->second.set_started_event_id(event.event_id());
+      found->second.set_operation_token(started.operation_token());
+      *found->second.mutable_started_time() = event.event_time();
+      found->second.set_state(enums::PENDING_NEXUS_OPERATION_STATE_STARTED);
+      break;
+    }
+    case enums::EVENT_TYPE_NEXUS_OPERATION_COMPLETED:
+      operations->erase(event.nexus_operation_completed_event_attributes().scheduled_event_id());
+      break;
+    case enums::EVENT_TYPE_NEXUS_OPERATION_FAILED:
+      operations->erase(event.nexus_operation_failed_event_attributes().scheduled_event_id());
+      break;
+    case enums::EVENT_TYPE_NEXUS_OPERATION_CANCELED:
+      operations->erase(event.nexus_operation_canceled_event_attributes().scheduled_event_id());
+      break;
+    case enums::EVENT_TYPE_NEXUS_OPERATION_TIMED_OUT:
+      operations->erase(event.nexus_operation_timed_out_event_attributes().scheduled_event_id());
+      break;
+    case enums::EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUESTED: {
+      const auto& requested = event.nexus_operation_cancel_requested_event_attributes();
+      auto found = operations->find(requested.scheduled_event_id());
+      if (found == operations->end()) break;
+      found->second.set_cancel_requested_event_id(event.event_id());
+      *found->second.mutable_cancel_requested_time() = event.event_time();
+      break;
+    }
+    case enums::EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_COMPLETED: {
+      auto found = operations->find(
+          event.nexus_operation_cancel_request_completed_event_attributes().scheduled_event_id());
+      if (found == operations->end()) break;
+      found->second.set_cancel_state(enums::NEXUS_OPERATION_CANCELLATION_STATE_SUCCEEDED);
+      break;
+    }
+    case enums::EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_FAILED: {
+      auto found = operations->find(
+          event.nexus_operation_cancel_request_failed_event_attributes().scheduled_event_id());
+      if (found == operations->end()) break;
+      found->second.set_cancel_state(enums::NEXUS_OPERATION_CANCELLATION_STATE_FAILED);
+      break;
+    }
+    case enums::EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED: {
+      const auto& updated = event.workflow_execution_options_updated_event_attributes();
+      if (!updated.attached_request_id().empty()) {
+        state.add_attached_request_ids(updated.attached_request_id());
+      }
+      for (const auto& callback : updated.attached_completion_callbacks()) {
+        auto* info = state.add_callbacks();
+        *info->mutable_callback() = callback;
+        *info->mutable_registration_time() = event.event_time();
+        info->set_state(enums::CALLBACK_STATE_STANDBY);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
 void ApplyEvent(const hist::HistoryEvent& event, MutableState& state) {
   switch (event.event_type()) {
     case enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
@@ -388,6 +479,7 @@ void ApplyEvent(const hist::HistoryEvent& event, MutableState& state) {
       ApplyTimer(event, state);
       ApplyChild(event, state);
       ApplyExternal(event, state);
+      ApplyNexus(event, state);
       ApplyClose(event, state);
       break;
   }
