@@ -202,8 +202,9 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
 
   if (spec.signal != nullptr) {
     const auto* signal = spec.signal;
-    auto* signaled = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
-                         ->mutable_workflow_execution_signaled_event_attributes();
+    auto* signaled_event = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+    for (const auto& link : signal->links()) *signaled_event->add_links() = link;
+    auto* signaled = signaled_event->mutable_workflow_execution_signaled_event_attributes();
     signaled->set_signal_name(signal->signal_name());
     if (signal->has_signal_input()) *signaled->mutable_input() = signal->signal_input();
     signaled->set_identity(signal->identity());

@@ -497,6 +497,43 @@ TEST_F(EngineNexusTest, AResetBeforeTheStartAnswerSendsTheStartAgain) {
   EXPECT_TRUE(PollNexus().task_token().empty());
 }
 
+TEST_F(EngineNexusTest, SignalsAndSignalWithStartKeepTheirLinksOnTheirEvents) {
+  temporal::api::common::v1::Link link;
+  auto* event = link.mutable_workflow_event();
+  event->set_namespace_("default");
+  event->set_workflow_id("caller");
+  event->set_run_id("run");
+  event->mutable_event_ref()->set_event_id(5);
+  event->mutable_event_ref()->set_event_type(enums::EVENT_TYPE_NEXUS_OPERATION_SCHEDULED);
+  wf::SignalWithStartWorkflowExecutionRequest with_start;
+  with_start.set_workflow_id("callee");
+  with_start.mutable_workflow_type()->set_name("Flow");
+  with_start.mutable_task_queue()->set_name("queue");
+  with_start.set_request_id("sws-1");
+  with_start.set_signal_name("go");
+  *with_start.add_links() = link;
+  ASSERT_TRUE(engine_->SignalWithStart("ns", with_start).IsSuccess());
+  wf::SignalWorkflowExecutionRequest signal;
+  signal.mutable_workflow_execution()->set_workflow_id("callee");
+  signal.set_signal_name("again");
+  signal.set_request_id("signal-1");
+  *signal.add_links() = link;
+  ASSERT_TRUE(engine_->Signal("ns", signal).IsSuccess());
+  with_start.set_request_id("sws-2");  // the running workflow: signaled only
+  ASSERT_TRUE(engine_->SignalWithStart("ns", with_start).IsSuccess());
+  auto task = PollWorkflowTask();
+  int with_links = 0;
+  for (const auto& e : task.history().events()) {
+    if (e.event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED ||
+        e.event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) {
+      ASSERT_EQ(e.links_size(), 1) << enums::EventType_Name(e.event_type());
+      EXPECT_EQ(e.links(0).SerializeAsString(), link.SerializeAsString());
+      ++with_links;
+    }
+  }
+  EXPECT_EQ(with_links, 4);  // Started and three Signaled
+}
+
 TEST_F(EngineNexusTest, LinksRoundTripThroughTheirUrlForm) {
   temporal::api::common::v1::Link::WorkflowEvent event;
   event.set_namespace_("my ns");

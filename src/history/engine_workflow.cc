@@ -120,6 +120,8 @@ wf::StartWorkflowExecutionRequest StartPart(
     *start.mutable_workflow_start_delay() = request.workflow_start_delay();
   }
   if (request.has_user_metadata()) *start.mutable_user_metadata() = request.user_metadata();
+  // Links (a Nexus handler's, to its caller's event) go on the Started event too.
+  *start.mutable_links() = request.links();
   return start;
 }
 
@@ -346,6 +348,7 @@ hugo::Result<wf::SignalWithStartWorkflowExecutionResponse> Engine::SignalWithSta
       signal.set_identity(request.identity());
       signal.set_request_id(request.request_id());
       *signal.mutable_header() = request.header();
+      *signal.mutable_links() = request.links();
       auto signaled = Signal(namespace_id, signal, /*ends_backoff=*/true);
       if (signaled.IsFailure()) return signaled.Error();
       wf::SignalWithStartWorkflowExecutionResponse response;
@@ -382,8 +385,11 @@ hugo::Result<wf::SignalWorkflowExecutionResponse> Engine::Signal(
       std::find(seen.begin(), seen.end(), request.request_id()) != seen.end()) {
     return hugo::Ok(wf::SignalWorkflowExecutionResponse());  // a retried signal, applied once
   }
-  auto* signaled = AppendOrBuffer(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
-                       ->mutable_workflow_execution_signaled_event_attributes();
+  auto* signaled_event = AppendOrBuffer(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+  // The request's links (a Nexus handler's, to its caller's event) go on the event, as the
+  // reference's.
+  for (const auto& link : request.links()) *signaled_event->add_links() = link;
+  auto* signaled = signaled_event->mutable_workflow_execution_signaled_event_attributes();
   signaled->set_signal_name(request.signal_name());
   if (request.has_input()) *signaled->mutable_input() = request.input();
   signaled->set_identity(request.identity());

@@ -95,7 +95,7 @@ TEST_F(HealthTest, AConfiguredServerAnswersLivenessAndReadinessOnItsMetricsPort)
       dir_ +
       "/data/hdo.db\nnamespaces:\n  - name: default\n"
       "    retention: 72h\n");
-  ConfiguredServer server(config, {"--port", "0", "--metrics-port", "0"});
+  ConfiguredServer server(config, {"--port", "0", "--metrics-port", "0", "--http-port", "0"});
   ASSERT_FALSE(server.address.empty()) << server.process->Stderr();
   // The banner follows the start log line.
   auto banner = server.process->WaitForStdout(std::regex(R"(Health probes +(.*))"), seconds(30));
@@ -130,7 +130,7 @@ TEST_F(HealthTest, AConfiguredServerAnswersLivenessAndReadinessOnItsMetricsPort)
 
 TEST_F(HealthTest, ReadyzReportsTheBacklogPerQueueAndIsNotReadyPastTheLimit) {
   std::string config = WriteConfig(
-      "server: {port: 0, metrics_port: 0}\n"
+      "server: {port: 0, metrics_port: 0, http_port: 0}\n"
       "persistence: {sqlite: {path: " +
       dir_ +
       "/hdo.db}}\n"

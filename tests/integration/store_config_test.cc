@@ -52,8 +52,9 @@ class StoreConfigTest : public ::testing::TestWithParam<std::string> {
   }
   std::string Config(const std::string& dsn, int shards = 1) {
     std::string path = dir_ + "/hdo.yaml";
-    std::ofstream(path) << "server:\n  port: 0\n  metrics_port: -1\npersistence:\n  dsn: " << dsn
-                        << "\nhistory:\n  shards: " << shards << "\n";
+    std::ofstream(path)
+        << "server:\n  port: 0\n  metrics_port: -1\n  http_port: -1\npersistence:\n  dsn: " << dsn
+        << "\nhistory:\n  shards: " << shards << "\n";
     return path;
   }
   // Runs `hdo args...` to its end; returns the exit code.
@@ -130,9 +131,10 @@ TEST_P(StoreConfigTest, AServerReachesItsStoreOverVerifiedTls) {
   ASSERT_EQ(Run({"admin", "schema", "migrate", "--db", tls_dsn}, &out, &err), 0) << err;
   auto config = [&](const std::string& ca) {
     std::string path = dir_ + "/tls.yaml";
-    std::ofstream(path) << "server:\n  port: 0\n  metrics_port: -1\npersistence:\n  dsn: " << dsn_
-                        << "\n  tls:\n    mode: " << (postgres ? "verify-full" : "true")
-                        << "\n    ca_file: " << ca << "\n";
+    std::ofstream(path)
+        << "server:\n  port: 0\n  metrics_port: -1\n  http_port: -1\npersistence:\n  dsn: " << dsn_
+        << "\n  tls:\n    mode: " << (postgres ? "verify-full" : "true") << "\n    ca_file: " << ca
+        << "\n";
     return path;
   };
   {
