@@ -93,10 +93,9 @@ hugo::Result<wf::DescribeNamespaceResponse> NamespaceHandler::Decode(
   // RecordWorkerHeartbeat is served (ListWorkers / DescribeWorker read it): SDKs send their
   // workers' heartbeats only to a namespace that says so.
   capabilities->set_worker_heartbeats(true);
-  // Not reported: worker_poll_complete_on_shutdown. ShutdownWorker does complete the named
-  // instance's polls (matching's CompleteWorkerPolls), but with the capability the Python SDK's
-  // workers (sdk-core, temporalio 1.31) never finished shutting down against hdo (its suite's
-  // test_worker_cancel_run hung until its 120 s timeout), so SDKs keep cancelling their polls.
+  // ShutdownWorker completes the named instance's polls, Nexus polls included (matching's
+  // CompleteWorkerPolls): workers wait for them instead of cancelling them.
+  capabilities->set_worker_poll_complete_on_shutdown(true);
   return hugo::Ok(std::move(description));
 }
 

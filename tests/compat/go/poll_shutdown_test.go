@@ -1,6 +1,6 @@
 // Goal: ShutdownWorker with the worker's instance key completes that worker's outstanding polls
 // with an empty answer and ends its later polls at once (what the worker_poll_complete_on_shutdown
-// capability promises; hdo does not report the capability yet, see namespace_handler.cc). Other
+// capability promises; hdo reports it since session 39, Nexus polls included). Other
 // workers' polls stay and take the tasks. Method: the raw API against a real hdo. The reference 1.29 has neither the
 // capability nor the behaviour, so this test has no reference run.
 package compat
