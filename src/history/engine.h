@@ -725,6 +725,10 @@ class Engine {
                   const temporal::api::failure::v1::Failure& failure);
   bool OnNexusTimeout(Mutation& m, const persistence::v1::TimerTask& task);
   bool OnNexusRetry(Mutation& m, const persistence::v1::TimerTask& task);
+  // Writes a completion's outcome on the caller's pending operation (NexusOperationStarted first
+  // when the start's answer was not recorded) and drops it.
+  void ApplyNexusCompletion(Mutation& m, persistence::v1::NexusOperationInfo& op,
+                            const NexusCompletion& completion);
   // The run a completion's token names, or the workflow's current run after a reset.
   std::string NexusCallerRunId(const persistence::v1::NexusCallbackToken& token);
   // Handler side: the close of a chain whose start asked for completion callbacks.

@@ -26,6 +26,7 @@ namespace hdo::history {
 namespace {
 
 using internal::IsRunning;
+using internal::TaskOf;
 
 namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
@@ -50,15 +51,6 @@ bool IsCloseEvent(enums::EventType type) {
     default:
       return false;
   }
-}
-
-TransferTask TaskOf(const MutableState& state, TransferTask::Kind kind) {
-  TransferTask task;
-  task.set_kind(kind);
-  task.set_namespace_id(state.namespace_id());
-  task.set_workflow_id(state.workflow_id());
-  task.set_run_id(state.run_id());
-  return task;
 }
 
 // A run id a command names must be a UUID (reference: uuid.Parse).

@@ -1,5 +1,5 @@
 // Small helpers shared by the engine's transition files (engine*.cc): the errors they answer
-// with and the run-status test. Internal to src/history; pure.
+// with, the run-status test, and the transfer task of a run. Internal to src/history; pure.
 #pragma once
 
 #include <string>
@@ -21,6 +21,17 @@ inline hugo::Error NotFound(std::string message) {
 
 inline bool IsRunning(const persistence::v1::MutableState& state) {
   return state.status() == temporal::api::enums::v1::WORKFLOW_EXECUTION_STATUS_RUNNING;
+}
+
+// A transfer task of `kind` naming the run.
+inline persistence::v1::TransferTask TaskOf(const persistence::v1::MutableState& state,
+                                            persistence::v1::TransferTask::Kind kind) {
+  persistence::v1::TransferTask task;
+  task.set_kind(kind);
+  task.set_namespace_id(state.namespace_id());
+  task.set_workflow_id(state.workflow_id());
+  task.set_run_id(state.run_id());
+  return task;
 }
 
 }  // namespace hdo::history::internal

@@ -34,6 +34,7 @@ namespace {
 using internal::InvalidArgument;
 using internal::IsRunning;
 using internal::NotFound;
+using internal::TaskOf;
 
 namespace wf = temporal::api::workflowservice::v1;
 namespace enums = temporal::api::enums::v1;
@@ -104,13 +105,11 @@ std::optional<std::string> Base64UrlDecode(const std::string& text) {
   return out;
 }
 
-TransferTask NexusTaskOf(const MutableState& state, TransferTask::Kind kind) {
-  TransferTask task;
-  task.set_kind(kind);
-  task.set_namespace_id(state.namespace_id());
-  task.set_workflow_id(state.workflow_id());
-  task.set_run_id(state.run_id());
-  return task;
+// Header names compare without case (HTTP).
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
 }
 
 // A Go duration string the handler SDKs parse ("1500ms").
@@ -378,9 +377,7 @@ std::optional<CommandRejection> Engine::ScheduleNexusOperation(
   }
   size_t header_bytes = 0;
   for (const auto& [key, value] : attributes.nexus_header()) {
-    std::string lower = key;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string lower = Lower(key);
     if (lower == "request-timeout" || lower == "xdc-redirection" ||
         lower == "xdc-redirection-api" || lower == "caller-name" || lower == "caller-type" ||
         lower == "call-origin") {
@@ -521,7 +518,7 @@ void Engine::DispatchNexusStart(Mutation& m, NexusOperationInfo& op) {
   op.set_stamp(op.stamp() + 1);
   op.set_state(enums::PENDING_NEXUS_OPERATION_STATE_SCHEDULED);
   op.clear_next_attempt_schedule_time();
-  TransferTask task = NexusTaskOf(m.run.state, TransferTask::KIND_NEXUS_START);
+  TransferTask task = TaskOf(m.run.state, TransferTask::KIND_NEXUS_START);
   task.set_scheduled_event_id(op.scheduled_event_id());
   task.set_stamp(op.stamp());
   m.transfer.push_back(std::move(task));
@@ -531,7 +528,7 @@ void Engine::DispatchNexusCancel(Mutation& m, NexusOperationInfo& op) {
   op.set_cancel_stamp(op.cancel_stamp() + 1);
   op.set_cancel_state(enums::NEXUS_OPERATION_CANCELLATION_STATE_SCHEDULED);
   op.clear_cancel_next_attempt_schedule_time();
-  TransferTask task = NexusTaskOf(m.run.state, TransferTask::KIND_NEXUS_CANCEL);
+  TransferTask task = TaskOf(m.run.state, TransferTask::KIND_NEXUS_CANCEL);
   task.set_scheduled_event_id(op.scheduled_event_id());
   task.set_stamp(op.cancel_stamp());
   m.transfer.push_back(std::move(task));
@@ -591,9 +588,7 @@ void Engine::ProcessNexusRequest(const TransferTask& task, int64_t task_id) {
   }
   nexus::Request request;
   for (const auto& [key, value] : op.nexus_header()) {
-    std::string lower = key;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string lower = Lower(key);
     (*request.mutable_header())[lower] = value;
   }
   (*request.mutable_header())["request-timeout"] = GoDuration(timeout_ms);
@@ -979,6 +974,41 @@ std::string Engine::NexusCallerRunId(const NexusCallbackToken& token) {
   return token.run_id();
 }
 
+void Engine::ApplyNexusCompletion(Mutation& m, NexusOperationInfo& op,
+                                  const NexusCompletion& completion) {
+  if (op.started_event_id() == 0) {
+    // The completion overtook the start's answer: the operation started first (reference).
+    auto* event = AppendOrBuffer(m, enums::EVENT_TYPE_NEXUS_OPERATION_STARTED);
+    auto* started = event->mutable_nexus_operation_started_event_attributes();
+    started->set_scheduled_event_id(op.scheduled_event_id());
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    started->set_operation_id(completion.operation_token);
+#pragma GCC diagnostic pop
+    started->set_operation_token(completion.operation_token);
+    started->set_request_id(op.request_id());
+    for (const auto& link : completion.links) *event->add_links() = link;
+    op.set_operation_token(completion.operation_token);
+    op.set_started_event_id(event->event_id() != 0 ? event->event_id() : -1);
+    op.set_stamp(op.stamp() + 1);  // the start in flight, if any, is stale now
+  }
+  const int64_t scheduled_event_id = op.scheduled_event_id();  // `op` is dropped by the end
+  switch (completion.state) {
+    case NexusCompletion::State::kSucceeded:
+      EndNexusOperation(m, scheduled_event_id, enums::EVENT_TYPE_NEXUS_OPERATION_COMPLETED,
+                        &completion.result, nullptr);
+      break;
+    case NexusCompletion::State::kFailed:
+      EndNexusOperation(m, scheduled_event_id, enums::EVENT_TYPE_NEXUS_OPERATION_FAILED, nullptr,
+                        &completion.failure);
+      break;
+    case NexusCompletion::State::kCanceled:
+      EndNexusOperation(m, scheduled_event_id, enums::EVENT_TYPE_NEXUS_OPERATION_CANCELED, nullptr,
+                        &completion.failure);
+      break;
+  }
+}
+
 hugo::Result<hugo::Unit> Engine::CompleteNexusOperation(const NexusCompletion& completion) {
   auto bytes = Base64UrlDecode(completion.token);
   NexusCallbackToken token;
@@ -996,37 +1026,7 @@ hugo::Result<hugo::Unit> Engine::CompleteNexusOperation(const NexusCompletion& c
       found->second.request_id() != token.request_id()) {
     return NotFound("operation not found or already completed");
   }
-  NexusOperationInfo& op = found->second;
-  if (op.started_event_id() == 0) {
-    // The completion overtook the start's answer: the operation started first (reference).
-    auto* event = AppendOrBuffer(m, enums::EVENT_TYPE_NEXUS_OPERATION_STARTED);
-    auto* started = event->mutable_nexus_operation_started_event_attributes();
-    started->set_scheduled_event_id(op.scheduled_event_id());
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-    started->set_operation_id(completion.operation_token);
-#pragma GCC diagnostic pop
-    started->set_operation_token(completion.operation_token);
-    started->set_request_id(op.request_id());
-    for (const auto& link : completion.links) *event->add_links() = link;
-    op.set_operation_token(completion.operation_token);
-    op.set_started_event_id(event->event_id() != 0 ? event->event_id() : -1);
-    op.set_stamp(op.stamp() + 1);  // the start in flight, if any, is stale now
-  }
-  switch (completion.state) {
-    case NexusCompletion::State::kSucceeded:
-      EndNexusOperation(m, op.scheduled_event_id(), enums::EVENT_TYPE_NEXUS_OPERATION_COMPLETED,
-                        &completion.result, nullptr);
-      break;
-    case NexusCompletion::State::kFailed:
-      EndNexusOperation(m, op.scheduled_event_id(), enums::EVENT_TYPE_NEXUS_OPERATION_FAILED,
-                        nullptr, &completion.failure);
-      break;
-    case NexusCompletion::State::kCanceled:
-      EndNexusOperation(m, op.scheduled_event_id(), enums::EVENT_TYPE_NEXUS_OPERATION_CANCELED,
-                        nullptr, &completion.failure);
-      break;
-  }
+  ApplyNexusCompletion(m, found->second, completion);
   return Commit(m);
 }
 
@@ -1042,7 +1042,7 @@ void Engine::QueueCallbacks(Mutation& m, const hist::HistoryEvent& close_event) 
     }
   }
   if (!any) return;
-  TransferTask task = NexusTaskOf(state, TransferTask::KIND_NEXUS_CALLBACKS);
+  TransferTask task = TaskOf(state, TransferTask::KIND_NEXUS_CALLBACKS);
   *task.mutable_event() = close_event;
   m.transfer.push_back(std::move(task));
 }
@@ -1127,9 +1127,7 @@ hugo::Result<hugo::Unit> Engine::ProcessCallbacks(const TransferTask& task, int6
     std::string token;
     completion.operation_token.clear();
     for (const auto& [key, value] : nexus_callback.header()) {
-      std::string lower = key;
-      std::transform(lower.begin(), lower.end(), lower.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      const std::string lower = Lower(key);
       if (lower == kCallbackTokenHeader) token = value;
       if (lower == "nexus-operation-token") completion.operation_token = value;
     }
@@ -1192,37 +1190,7 @@ hugo::Result<hugo::Unit> Engine::ProcessCallbacks(const TransferTask& task, int6
           "the caller's operation is no longer pending");
       continue;
     }
-    Mutation& caller_m = *target;
-    NexusOperationInfo& pending = op->second;
-    if (pending.started_event_id() == 0) {
-      auto* event = AppendOrBuffer(caller_m, enums::EVENT_TYPE_NEXUS_OPERATION_STARTED);
-      auto* started = event->mutable_nexus_operation_started_event_attributes();
-      started->set_scheduled_event_id(pending.scheduled_event_id());
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-      started->set_operation_id(completion.operation_token);
-#pragma GCC diagnostic pop
-      started->set_operation_token(completion.operation_token);
-      started->set_request_id(pending.request_id());
-      pending.set_operation_token(completion.operation_token);
-      for (const auto& l : completion.links) *event->add_links() = l;
-      pending.set_started_event_id(event->event_id() != 0 ? event->event_id() : -1);
-      pending.set_stamp(pending.stamp() + 1);
-    }
-    switch (completion.state) {
-      case NexusCompletion::State::kSucceeded:
-        EndNexusOperation(caller_m, pending.scheduled_event_id(),
-                          enums::EVENT_TYPE_NEXUS_OPERATION_COMPLETED, &completion.result, nullptr);
-        break;
-      case NexusCompletion::State::kFailed:
-        EndNexusOperation(caller_m, op->first, enums::EVENT_TYPE_NEXUS_OPERATION_FAILED, nullptr,
-                          &completion.failure);
-        break;
-      case NexusCompletion::State::kCanceled:
-        EndNexusOperation(caller_m, op->first, enums::EVENT_TYPE_NEXUS_OPERATION_CANCELED, nullptr,
-                          &completion.failure);
-        break;
-    }
+    ApplyNexusCompletion(*target, op->second, completion);
     info.set_state(enums::CALLBACK_STATE_SUCCEEDED);
     info.clear_last_attempt_failure();
   }
