@@ -87,6 +87,10 @@ void AddDynamicConfigFlag(const std::string& flag, hdo::server::Server::Options&
     target = &options.batch_max_concurrent_per_namespace;
   } else if (key == "worker.batcherRPS") {
     target = &options.batch_operations_per_second;
+  } else if (key == "matching.wv.VersionDrainageStatusVisibilityGracePeriod") {
+    target = &options.version_drainage_grace_seconds;  // seconds, as the reference reads a number
+  } else if (key == "matching.wv.VersionDrainageStatusRefreshInterval") {
+    target = &options.version_drainage_refresh_seconds;
   }
   if (target == nullptr) {
     hdo::log::Warn("dynamic config key not used by hdo: ignored", {{"key", key}});

@@ -16,6 +16,7 @@
 #include "frontend/store_queue.h"
 #include "frontend/validation.h"
 #include "frontend/visibility.h"
+#include "frontend/worker_deployments.h"
 #include "frontend/workflow_handler_calls.h"
 #include "google/rpc/status.pb.h"
 #include "history/engine.h"
@@ -109,7 +110,17 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "DescribeWorker",
                                                 "PollNexusTaskQueue",
                                                 "RespondNexusTaskCompleted",
-                                                "RespondNexusTaskFailed"};
+                                                "RespondNexusTaskFailed",
+                                                "DescribeWorkerDeployment",
+                                                "ListWorkerDeployments",
+                                                "DescribeWorkerDeploymentVersion",
+                                                "SetWorkerDeploymentCurrentVersion",
+                                                "SetWorkerDeploymentRampingVersion",
+                                                "DeleteWorkerDeploymentVersion",
+                                                "DeleteWorkerDeployment",
+                                                "UpdateWorkerDeploymentVersionMetadata",
+                                                "SetWorkerDeploymentManager",
+                                                "UpdateWorkflowExecutionOptions"};
   return methods;
 }
 
@@ -375,6 +386,13 @@ void FillPollers(const std::vector<matching::Matcher::PollerInfo>& from,
     info->set_identity(poller.identity);
     *info->mutable_last_access_time() = poller.last_access_time;
     info->set_rate_per_second(poller.rate_per_second);
+    if (auto version = WorkerDeployments::ParseVersion(poller.version)) {
+      auto* deployment = info->mutable_deployment_options();
+      deployment->set_deployment_name(version->deployment_name());
+      deployment->set_build_id(version->build_id());
+      deployment->set_worker_versioning_mode(
+          temporal::api::enums::v1::WORKER_VERSIONING_MODE_VERSIONED);
+    }
   }
 }
 
@@ -919,9 +937,14 @@ namespace {
 
 // A poll's call: validated on the engine thread, then parked through `poll(namespace_id, poller,
 // wait, done)`, which returns the poll id (0 when answered at once).
+// `deployments` (null: none): a VERSIONED worker's poll registers its version on the queue and
+// polls that version's queue (`type`: the queue's type).
 template <class Call, class Validate, class Poll>
 void StartPoll(Call* call, NamespaceHandler* namespaces, asio::thread_pool* engine_thread,
-               persistence::Durability* durability, Validate validate, Poll poll) {
+               persistence::Durability* durability, Validate validate, Poll poll,
+               WorkerDeployments* deployments = nullptr,
+               temporal::api::enums::v1::TaskQueueType type =
+                   temporal::api::enums::v1::TASK_QUEUE_TYPE_UNSPECIFIED) {
   auto wait = PollWait(call->deadline());
   PostToStore(*engine_thread, [=, poll = std::move(poll)] {
     const auto& request = *call->request();
@@ -939,6 +962,23 @@ void StartPoll(Call* call, NamespaceHandler* namespaces, asio::thread_pool* engi
     poller.sticky = request.task_queue().kind() == temporal::api::enums::v1::TASK_QUEUE_KIND_STICKY;
     poller.gone = call->Gone();
     poller.worker_instance_key = request.worker_instance_key();
+    const auto& deployment = request.deployment_options();
+    if (deployments != nullptr && deployment.worker_versioning_mode() ==
+                                      temporal::api::enums::v1::WORKER_VERSIONING_MODE_VERSIONED) {
+      if (poller.sticky) {
+        // A worker's own sticky queue: never routed, nothing to register.
+        poller.version =
+            WorkerDeployments::VersionString(deployment.deployment_name(), deployment.build_id());
+      } else {
+        auto version =
+            deployments->RecordPoll(namespace_id.Value(), deployment, poller.task_queue, type);
+        if (version.IsFailure()) {
+          FinishDurable(durability, call, ToGrpcStatus(version.Error()));
+          return;
+        }
+        poller.version = std::move(version).Value();
+      }
+    }
     uint64_t poll_id =
         poll(namespace_id.Value(), std::move(poller), wait,
              [durability, call](typename std::remove_pointer_t<decltype(call->response())> task) {
@@ -1005,7 +1045,8 @@ void WorkflowHandler::PollWorkflowTaskQueue(
              std::chrono::milliseconds wait,
              std::function<void(wf::PollWorkflowTaskQueueResponse)> done) {
         return matcher_->PollWorkflowTask(namespace_id, std::move(poller), wait, std::move(done));
-      });
+      },
+      deployments_, temporal::api::enums::v1::TASK_QUEUE_TYPE_WORKFLOW);
 }
 
 void WorkflowHandler::PollActivityTaskQueue(
@@ -1024,7 +1065,8 @@ void WorkflowHandler::PollActivityTaskQueue(
               request->task_queue_metadata().max_tasks_per_second().value();
         }
         return matcher_->PollActivityTask(namespace_id, std::move(poller), wait, std::move(done));
-      });
+      },
+      deployments_, temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY);
 }
 
 // --- Nexus tasks (matching/nexus_matcher.h): a worker's poll, and its answer to a task, which
@@ -1246,6 +1288,17 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
   Add("PollNexusTaskQueue", queue, &H::PollNexusTaskQueue, kCold, &H::CancelNexusPoll);
   Add("RespondNexusTaskCompleted", queue, &H::RespondNexusTaskCompleted, kCold);
   Add("RespondNexusTaskFailed", queue, &H::RespondNexusTaskFailed, kCold);
+  Add("DescribeWorkerDeployment", queue, &H::DescribeWorkerDeployment, kCold);
+  Add("ListWorkerDeployments", queue, &H::ListWorkerDeployments, kCold);
+  Add("DescribeWorkerDeploymentVersion", queue, &H::DescribeWorkerDeploymentVersion, kCold);
+  Add("SetWorkerDeploymentCurrentVersion", queue, &H::SetWorkerDeploymentCurrentVersion, kCold);
+  Add("SetWorkerDeploymentRampingVersion", queue, &H::SetWorkerDeploymentRampingVersion, kCold);
+  Add("DeleteWorkerDeploymentVersion", queue, &H::DeleteWorkerDeploymentVersion, kCold);
+  Add("DeleteWorkerDeployment", queue, &H::DeleteWorkerDeployment, kCold);
+  Add("UpdateWorkerDeploymentVersionMetadata", queue, &H::UpdateWorkerDeploymentVersionMetadata,
+      kCold);
+  Add("SetWorkerDeploymentManager", queue, &H::SetWorkerDeploymentManager, kCold);
+  Add("UpdateWorkflowExecutionOptions", queue, &H::UpdateWorkflowExecutionOptions, kCold);
 
   // The service registered exactly these (the constructor): one without a server would be left
   // unanswered, one not registered would never be called.

@@ -40,6 +40,8 @@ class Scheduler;
 
 namespace hdo::frontend {
 
+class WorkerDeployments;
+
 namespace wf = temporal::api::workflowservice::v1;
 
 class NamespaceHandler;
@@ -59,6 +61,9 @@ class WorkflowHandler final {
 
   // Nexus tasks' matcher (runs on `store_io`, outlives the gRPC server); before ServeAsync.
   void SetNexusMatcher(matching::NexusMatcher* nexus) { nexus_ = nexus; }
+  // The worker deployment registry (engine thread only, outlives the gRPC server); before
+  // ServeAsync. Without it, versioned polls are served as unversioned ones.
+  void SetWorkerDeployments(WorkerDeployments* deployments) { deployments_ = deployments; }
 
   // The RPC names this handler answers; every other WorkflowService method is unimplemented.
   static const std::set<std::string>& ImplementedMethods();
@@ -277,6 +282,50 @@ class WorkflowHandler final {
       Call<wf::UpdateActivityOptionsRequest, wf::UpdateActivityOptionsResponse>* call,
       const wf::UpdateActivityOptionsRequest* request, wf::UpdateActivityOptionsResponse* response);
 
+  // Worker deployments and versioning overrides (workflow_handler_deployments.cc).
+  void DescribeWorkerDeployment(
+      Call<wf::DescribeWorkerDeploymentRequest, wf::DescribeWorkerDeploymentResponse>* call,
+      const wf::DescribeWorkerDeploymentRequest* request,
+      wf::DescribeWorkerDeploymentResponse* response);
+  void ListWorkerDeployments(
+      Call<wf::ListWorkerDeploymentsRequest, wf::ListWorkerDeploymentsResponse>* call,
+      const wf::ListWorkerDeploymentsRequest* request, wf::ListWorkerDeploymentsResponse* response);
+  void DescribeWorkerDeploymentVersion(Call<wf::DescribeWorkerDeploymentVersionRequest,
+                                            wf::DescribeWorkerDeploymentVersionResponse>* call,
+                                       const wf::DescribeWorkerDeploymentVersionRequest* request,
+                                       wf::DescribeWorkerDeploymentVersionResponse* response);
+  void SetWorkerDeploymentCurrentVersion(
+      Call<wf::SetWorkerDeploymentCurrentVersionRequest,
+           wf::SetWorkerDeploymentCurrentVersionResponse>* call,
+      const wf::SetWorkerDeploymentCurrentVersionRequest* request,
+      wf::SetWorkerDeploymentCurrentVersionResponse* response);
+  void SetWorkerDeploymentRampingVersion(
+      Call<wf::SetWorkerDeploymentRampingVersionRequest,
+           wf::SetWorkerDeploymentRampingVersionResponse>* call,
+      const wf::SetWorkerDeploymentRampingVersionRequest* request,
+      wf::SetWorkerDeploymentRampingVersionResponse* response);
+  void DeleteWorkerDeploymentVersion(Call<wf::DeleteWorkerDeploymentVersionRequest,
+                                          wf::DeleteWorkerDeploymentVersionResponse>* call,
+                                     const wf::DeleteWorkerDeploymentVersionRequest* request,
+                                     wf::DeleteWorkerDeploymentVersionResponse* response);
+  void DeleteWorkerDeployment(
+      Call<wf::DeleteWorkerDeploymentRequest, wf::DeleteWorkerDeploymentResponse>* call,
+      const wf::DeleteWorkerDeploymentRequest* request,
+      wf::DeleteWorkerDeploymentResponse* response);
+  void UpdateWorkerDeploymentVersionMetadata(
+      Call<wf::UpdateWorkerDeploymentVersionMetadataRequest,
+           wf::UpdateWorkerDeploymentVersionMetadataResponse>* call,
+      const wf::UpdateWorkerDeploymentVersionMetadataRequest* request,
+      wf::UpdateWorkerDeploymentVersionMetadataResponse* response);
+  void SetWorkerDeploymentManager(
+      Call<wf::SetWorkerDeploymentManagerRequest, wf::SetWorkerDeploymentManagerResponse>* call,
+      const wf::SetWorkerDeploymentManagerRequest* request,
+      wf::SetWorkerDeploymentManagerResponse* response);
+  void UpdateWorkflowExecutionOptions(Call<wf::UpdateWorkflowExecutionOptionsRequest,
+                                           wf::UpdateWorkflowExecutionOptionsResponse>* call,
+                                      const wf::UpdateWorkflowExecutionOptionsRequest* request,
+                                      wf::UpdateWorkflowExecutionOptionsResponse* response);
+
   // Worker heartbeats (matching/worker_registry.h; workflow_handler_workers.cc).
   void RecordWorkerHeartbeat(
       Call<wf::RecordWorkerHeartbeatRequest, wf::RecordWorkerHeartbeatResponse>* call,
@@ -333,6 +382,7 @@ class WorkflowHandler final {
   matching::Matcher* matcher_;
   // Nexus tasks (engine thread only); null until SetNexusMatcher: Nexus polls are answered empty.
   matching::NexusMatcher* nexus_ = nullptr;
+  WorkerDeployments* deployments_ = nullptr;
   Visibility* visibility_;
   worker::Scheduler* scheduler_;
   worker::Batcher* batcher_;

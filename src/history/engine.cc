@@ -14,6 +14,17 @@
 namespace hdo::history {
 namespace {
 
+// What matching needs of a stored task to pick the queue a claimed poll must come from.
+matching::Task ClaimTask(const persistence::v1::TransferTask& task) {
+  matching::Task claim;
+  claim.namespace_id = task.namespace_id();
+  claim.workflow_id = task.workflow_id();
+  claim.pinned = task.pinned_version();
+  claim.use_ramping = task.use_ramping_version();
+  claim.sticky = task.sticky();
+  return claim;
+}
+
 using internal::IsRunning;
 using internal::NotFound;
 
@@ -165,6 +176,9 @@ void Engine::Dispatch(const TransferTask& task, int64_t task_id) {
                        task_id,
                        0,
                        task.stamp()};
+  match.pinned = task.pinned_version();
+  match.use_ramping = task.use_ramping_version();
+  match.sticky = task.sticky();
   switch (task.kind()) {
     case TransferTask::KIND_WORKFLOW_TASK:
       matcher_->AddWorkflowTask(task.task_queue(), std::move(match));
@@ -574,7 +588,7 @@ std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
                              workflow_task.started_event_id() == 0 &&
                              workflow_task.scheduled_event_id() == task->scheduled_event_id() &&
                              workflow_task.attempt() == task->attempt();
-        if (current) poll = matcher_->ClaimWorkflowPoll(task->namespace_id(), task->task_queue());
+        if (current) poll = matcher_->ClaimWorkflowPoll(task->task_queue(), ClaimTask(*task));
         if (poll.has_value()) {
           DropScheduleToStart(*m, TimerTask::KIND_WORKFLOW_TASK_TIMEOUT, task->scheduled_event_id(),
                               task->attempt());
@@ -587,7 +601,7 @@ std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
                              found->second.attempt() == task->attempt() &&
                              found->second.stamp() == task->stamp() && !found->second.paused() &&
                              !found->second.started() && !found->second.retry_pending();
-        if (current) poll = matcher_->ClaimActivityPoll(task->namespace_id(), task->task_queue());
+        if (current) poll = matcher_->ClaimActivityPoll(task->task_queue(), ClaimTask(*task));
         if (poll.has_value()) {
           activity_id = task->scheduled_event_id();
           DropScheduleToStart(*m, TimerTask::KIND_ACTIVITY_TIMEOUT, task->scheduled_event_id(),
@@ -842,7 +856,8 @@ void Engine::ScheduleWorkflowTask(Mutation& m, int32_t attempt) {
   // end a run of transient attempts).
   if (FlushBuffered(m)) attempt = 1;
   bool sticky = !state.sticky_task_queue().empty() &&
-                matcher_->StickyAlive(state.namespace_id(), state.sticky_task_queue());
+                matcher_->StickyAlive(state.namespace_id(), state.sticky_task_queue()) &&
+                StickyUsable(state);
   if (!sticky) {
     state.clear_sticky_task_queue();
     state.clear_sticky_schedule_to_start_timeout();
@@ -884,6 +899,7 @@ void Engine::ScheduleWorkflowTask(Mutation& m, int32_t attempt) {
   transfer.set_scheduled_event_id(task->scheduled_event_id());
   transfer.set_attempt(attempt);
   transfer.set_sticky(sticky);
+  StampVersioning(state, transfer, true);
   m.transfer.push_back(std::move(transfer));
   if (sticky) {
     TimerTask timeout;

@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -171,6 +172,19 @@ class Engine {
     int pending_nexus_operations_max = 30;
     // Completion callbacks a run may carry (reference: component.callbacks.maxPerExecution).
     int callbacks_max = 32;
+    // Worker versioning (engine_versioning.cc): the version ("<deployment>.<build id>") whose
+    // workers get a task of (namespace id, task queue, workflow or activity kind) for the run
+    // `workflow_id`, pinned to `pinned` ("": follows the routing), `use_ramping`: the ramping
+    // version whatever its percentage. "" for unversioned workers. Unset: no worker deployments.
+    std::function<std::string(const std::string& namespace_id, const std::string& task_queue,
+                              bool workflow, std::string_view workflow_id,
+                              const std::string& pinned, bool use_ramping)>
+        route;
+    // True when the version ("<deployment>.<build id>") registered the task queue (a run's
+    // pinned version carried to a child or continue-as-new on another queue).
+    std::function<bool(const std::string& namespace_id, const std::string& version,
+                       const std::string& task_queue)>
+        version_has_queue;
   };
   using Now = std::function<google::protobuf::Timestamp()>;
   template <class Response>
@@ -239,6 +253,16 @@ class Engine {
   hugo::Result<temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse> Describe(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::DescribeWorkflowExecutionRequest& request);
+  // UpdateWorkflowExecutionOptions: the run's versioning override (and priority) set or unset,
+  // with a WorkflowExecutionOptionsUpdated event when anything changed.
+  hugo::Result<temporal::api::workflowservice::v1::UpdateWorkflowExecutionOptionsResponse>
+  UpdateWorkflowExecutionOptions(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::UpdateWorkflowExecutionOptionsRequest& request);
+  // The reference's checks of a versioning override (start, signal-with-start, options update)
+  // and its stored form (the oneof; deprecated fields converted).
+  static hugo::Result<temporal::api::workflow::v1::VersioningOverride> NormalizeVersioningOverride(
+      const temporal::api::workflow::v1::VersioningOverride& override_);
   // Outgoing search attributes get their registered type where they carry none (see the private
   // overload for histories); the scheduler's Describe uses it for schedules' attributes.
   void TypeSearchAttributes(const std::string& namespace_id,
@@ -483,6 +507,11 @@ class Engine {
     // The signal of a signal-with-start.
     const temporal::api::workflowservice::v1::SignalWithStartWorkflowExecutionRequest* signal =
         nullptr;
+    // Worker versioning: a pinned version carried from the parent or the continued run (its
+    // workflow tasks go to that version), and a continue-as-new's first task that goes to the
+    // ramping version.
+    std::optional<temporal::api::deployment::v1::WorkerDeploymentVersion> inherited_pinned_version;
+    bool use_ramping_version = false;
   };
   struct HistoryWaiter {
     temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest request;
@@ -503,6 +532,7 @@ class Engine {
     // Sent to the sticky worker: if it does not take it in time, the normal queue gets it.
     std::unique_ptr<asio::steady_timer> sticky_fallback;
     std::string normal_queue;
+    std::string pinned_version;  // the run's, when pinned (worker versioning)
     bool delivered = false;
     // Waiting for (or delivered with) a workflow task of the run instead of a query task.
     bool buffered = false;
@@ -767,6 +797,43 @@ class Engine {
   // task's Scheduled event was (its Started event reports the history size before them).
   void MarkWorkflowTaskStarted(Mutation& m, const matching::Poller& poller,
                                int64_t pending_history_bytes = 0);
+  // --- worker versioning (engine_versioning.cc)
+  // The version ("<deployment>.<build id>", "" unversioned) the run's tasks go to when it is
+  // effectively PINNED (a transition, then the override, then the last completed task's
+  // behavior decide), else "".
+  static std::string PinnedVersion(const persistence::v1::MutableState& state);
+  // The run's effective version ("" unversioned).
+  static std::string EffectiveVersion(const persistence::v1::MutableState& state);
+  // Stamps a workflow or activity transfer task with the run's routing directive.
+  static void StampVersioning(const persistence::v1::MutableState& state,
+                              persistence::v1::TransferTask& transfer, bool workflow_task);
+  // The run's sticky queue may take its next workflow task: always without versioning; else
+  // only when the routing still sends the run to the version its sticky worker runs.
+  bool StickyUsable(const persistence::v1::MutableState& state) const;
+  // A workflow task started on `poller`'s version: a run not pinned that another version's
+  // worker takes moves there (a transition, ended by that worker's completion); a pinned run
+  // learns whether its queue's routing has moved on (target_worker_deployment_version_changed).
+  void NoteVersionOnStart(Mutation& m, const matching::Poller& poller,
+                          temporal::api::history::v1::WorkflowTaskStartedEventAttributes* started);
+  // After a WorkflowTaskCompleted event: the completing worker's behavior and version become the
+  // run's, a transition to it ends, a one-time override on it is spent.
+  void ApplyCompletedVersioning(
+      Mutation& m,
+      const temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedRequest& request);
+  // The next workflow task may go back in the completion's reply (the routing sends the run to
+  // the completing worker's version).
+  bool InlineTaskRoutable(const persistence::v1::MutableState& state) const;
+  // A new run's versioning: the start's override, an inherited pinned version (both also on its
+  // Started event), a ramping continue-as-new.
+  hugo::Result<hugo::Unit> ApplyStartVersioning(
+      Mutation& m, const NewRun& spec,
+      temporal::api::history::v1::WorkflowExecutionStartedEventAttributes* started);
+  // The pinned version a child or the continued run inherits from `state` onto `task_queue`.
+  std::optional<temporal::api::deployment::v1::WorkerDeploymentVersion> InheritedPinnedVersion(
+      const persistence::v1::MutableState& state, const std::string& task_queue) const;
+  // The run's versioning for DescribeWorkflowExecution and its search attributes.
+  static void AddVersioningAttributes(const persistence::v1::MutableState& state,
+                                      persistence::VisibilityRecord& record);
   hugo::Result<temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse>
   WorkflowTaskResponse(const LoadedRun& run, const matching::Poller& poller);
   // Writes the transient Scheduled/Started pair of a started transient workflow task.

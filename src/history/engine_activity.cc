@@ -82,6 +82,7 @@ void Engine::DispatchActivityAttempt(Mutation& m, ActivityInfo& info) {
   transfer.set_scheduled_event_id(info.scheduled_event_id());
   transfer.set_attempt(info.attempt());
   transfer.set_stamp(info.stamp());
+  StampVersioning(state, transfer, false);
   m.transfer.push_back(std::move(transfer));
   if (!IsZero(info.schedule_to_start_timeout())) {
     AddTimer(m, ActivityTimeout(info, enums::TIMEOUT_TYPE_SCHEDULE_TO_START),

@@ -176,6 +176,8 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
   if (request.has_retry_policy()) *started->mutable_retry_policy() = request.retry_policy();
   started->set_cron_schedule(request.cron_schedule());
   if (request.has_priority()) *started->mutable_priority() = request.priority();
+  auto versioning = ApplyStartVersioning(m, spec, started);
+  if (versioning.IsFailure()) return versioning.Error();
   // Nexus: the completion callbacks of the chain (a new chain's from its start request, a
   // continuing one's carried over) and the links the start came with.
   if (spec.callbacks != nullptr) {
@@ -452,6 +454,24 @@ std::optional<CommandRejection> Engine::ContinueAsNew(
   next.root_workflow_id = state.root_workflow_id();
   next.root_run_id = state.root_run_id();
   next.callbacks = &state.callbacks();
+  // Worker versioning: a pinned run continues pinned (on its queue, or one its version has),
+  // unless the command asks for the routing's version (AUTO_UPGRADE) or the ramping one.
+  switch (attributes.initial_versioning_behavior()) {
+    case enums::CONTINUE_AS_NEW_VERSIONING_BEHAVIOR_UNSPECIFIED:
+      next.inherited_pinned_version =
+          InheritedPinnedVersion(state, next.request.task_queue().name());
+      if (next.inherited_pinned_version.has_value() && state.has_versioning_info() &&
+          state.versioning_info().versioning_override().has_pinned() &&
+          !next.request.has_versioning_override()) {
+        *next.request.mutable_versioning_override() = state.versioning_info().versioning_override();
+      }
+      break;
+    case enums::CONTINUE_AS_NEW_VERSIONING_BEHAVIOR_USE_RAMPING_VERSION:
+      next.use_ramping_version = true;
+      break;
+    default:
+      break;
+  }
   auto built = BuildNewRun(next);
   if (built.IsFailure()) {
     const bool attribute_error = built.Error().Code() == errors::kInvalidArgument;

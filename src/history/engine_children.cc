@@ -582,6 +582,16 @@ hugo::Result<hugo::Unit> Engine::ProcessStartChild(const TransferTask& task, int
   parent_info.set_initiated_event_id(child.initiated_event_id());
   spec.request = std::move(request);
   spec.parent = &parent_info;
+  // A pinned parent's child starts pinned to the same version (on the parent's queue, or one its
+  // version has registered), as does its pinned override.
+  if (child.namespace_id() == state.namespace_id()) {
+    spec.inherited_pinned_version = InheritedPinnedVersion(state, spec.request.task_queue().name());
+    if (spec.inherited_pinned_version.has_value() &&
+        state.versioning_info().versioning_override().has_pinned() &&
+        !spec.request.has_versioning_override()) {
+      *spec.request.mutable_versioning_override() = state.versioning_info().versioning_override();
+    }
+  }
   spec.root_workflow_id =
       state.root_workflow_id().empty() ? state.workflow_id() : state.root_workflow_id();
   spec.root_run_id = state.root_run_id().empty() ? state.run_id() : state.root_run_id();

@@ -315,7 +315,8 @@ void Engine::ScheduleSpeculativeTask(Mutation& m) {
     return;
   }
   bool sticky = !state.sticky_task_queue().empty() &&
-                matcher_->StickyAlive(state.namespace_id(), state.sticky_task_queue());
+                matcher_->StickyAlive(state.namespace_id(), state.sticky_task_queue()) &&
+                StickyUsable(state);
   auto* task = state.mutable_workflow_task();
   task->Clear();
   task->set_attempt(1);
@@ -334,6 +335,7 @@ void Engine::ScheduleSpeculativeTask(Mutation& m) {
   transfer.set_scheduled_event_id(task->scheduled_event_id());
   transfer.set_attempt(1);
   transfer.set_sticky(sticky);
+  StampVersioning(state, transfer, true);
   m.transfer.push_back(std::move(transfer));
   // Always a schedule-to-start timeout (reference: even on the normal queue).
   TimerTask timeout;

@@ -206,6 +206,7 @@ persistence::VisibilityRecord Engine::VisibilityOf(const MutableState& state) {
     record.search_attributes_payloads = state.search_attributes().SerializeAsString();
   }
   if (!state.visibility_attributes().empty()) record.attributes = state.visibility_attributes();
+  AddVersioningAttributes(state, record);
   return record;
 }
 

@@ -296,7 +296,13 @@ hugo::Result<std::string> Engine::StartNewRun(
   Mutation& m = built.Value();
   // Eager start (reference: allowed unless the first task waits): the caller's worker gets the
   // first workflow task in the reply; no poll, no queue.
-  const bool eager = eager_task != nullptr && m.run.state.has_workflow_task();
+  // Not for a versioned queue or a run with an override: the first task goes to the version the
+  // routing names, which the starting worker may not run.
+  const bool eager =
+      eager_task != nullptr && m.run.state.has_workflow_task() &&
+      !m.run.state.has_versioning_info() &&
+      !(options_.route && options_.route(namespace_id, request.task_queue().name(), true,
+                                         request.workflow_id(), "", false) != "");
   matching::Poller eager_poller{"", request.task_queue().name(), request.identity(),
                                 request.request_id(), false};
   if (eager) {
@@ -555,6 +561,39 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
   info->set_task_queue(state.task_queue());
   info->set_state_transition_count(state.state_transition_count());
   info->set_first_run_id(state.first_execution_run_id());
+  // Worker versioning: the stored behavior and version (not the effective ones), the override
+  // and a transition in progress, with the deprecated string forms filled, as the reference.
+  if (state.has_versioning_info()) {
+    auto* versioning = info->mutable_versioning_info();
+    *versioning = state.versioning_info();
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    if (versioning->version().empty() && versioning->has_deployment_version()) {
+      versioning->set_version(versioning->deployment_version().deployment_name() + "." +
+                              versioning->deployment_version().build_id());
+    }
+    auto* override_ = versioning->mutable_versioning_override();
+    if (override_->has_pinned()) {
+      override_->set_behavior(enums::VERSIONING_BEHAVIOR_PINNED);
+      override_->set_pinned_version(override_->pinned().version().deployment_name() + "." +
+                                    override_->pinned().version().build_id());
+    } else if (override_->auto_upgrade()) {
+      override_->set_behavior(enums::VERSIONING_BEHAVIOR_AUTO_UPGRADE);
+    }
+    if (!versioning->versioning_override().has_pinned() &&
+        !versioning->versioning_override().auto_upgrade() &&
+        !versioning->versioning_override().has_one_time()) {
+      versioning->clear_versioning_override();
+    }
+    if (versioning->has_version_transition() &&
+        versioning->version_transition().has_deployment_version()) {
+      const auto& target = versioning->version_transition().deployment_version();
+      versioning->mutable_version_transition()->set_version(target.deployment_name() + "." +
+                                                            target.build_id());
+    }
+#pragma GCC diagnostic pop
+  }
+  info->set_worker_deployment_name(state.worker_deployment_name());
   if (state.has_parent()) {
     info->set_parent_namespace_id(state.parent().namespace_id());
     info->mutable_parent_execution()->set_workflow_id(state.parent().workflow_id());

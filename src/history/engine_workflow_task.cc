@@ -168,6 +168,7 @@ void Engine::MarkWorkflowTaskStarted(Mutation& m, const matching::Poller& poller
   workflow_task->set_started_identity(poller.identity);
   if (workflow_task->transient() || workflow_task->speculative()) {
     workflow_task->set_started_event_id(workflow_task->scheduled_event_id() + 1);
+    NoteVersionOnStart(m, poller, nullptr);
   } else {
     auto* started_event = Append(m, enums::EVENT_TYPE_WORKFLOW_TASK_STARTED);
     auto* started = started_event->mutable_workflow_task_started_event_attributes();
@@ -180,6 +181,7 @@ void Engine::MarkWorkflowTaskStarted(Mutation& m, const matching::Poller& poller
         state.next_event_id() - 1 >= options_.history_count_suggest_continue_as_new ||
         history_size_bytes >= options_.history_size_suggest_continue_as_new);
     workflow_task->set_started_event_id(started_event->event_id());
+    NoteVersionOnStart(m, poller, started);
   }
   TimerTask timeout;
   timeout.set_kind(TimerTask::KIND_WORKFLOW_TASK_TIMEOUT);
@@ -403,8 +405,12 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   }
   state.set_last_completed_workflow_task_started_event_id(task.started_event_id());
   state.clear_workflow_task();
+  ApplyCompletedVersioning(m, request);
   const auto& sticky = request.sticky_attributes();
-  if (!sticky.worker_task_queue().name().empty()) {
+  // A run still moving to another version takes its next task through matching.
+  const bool in_transition =
+      state.has_versioning_info() && state.versioning_info().has_version_transition();
+  if (!sticky.worker_task_queue().name().empty() && !in_transition) {
     state.set_sticky_task_queue(sticky.worker_task_queue().name());
     *state.mutable_sticky_schedule_to_start_timeout() = sticky.schedule_to_start_timeout();
   } else {
@@ -415,7 +421,7 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   ActivityContext context;
   context.workflow_task_queue = state.task_queue();
   context.workflow_run_timeout = state.workflow_run_timeout();
-  bool new_task = request.force_create_new_workflow_task();
+  bool new_task = request.force_create_new_workflow_task() || in_transition;
   std::vector<int64_t> eager_activities;  // scheduled event ids, in command order
   std::optional<CommandRejection> rejection;
   const bool arrived_while_running = state.buffered_events_size() > 0;
@@ -779,7 +785,8 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   // through matching (reference: bypassTaskGeneration).
   std::optional<matching::Poller> returned_to;
   if (scheduled_next && request.return_new_workflow_task() && IsRunning(state) &&
-      state.has_workflow_task() && state.workflow_task().started_event_id() == 0) {
+      state.has_workflow_task() && state.workflow_task().started_event_id() == 0 &&
+      InlineTaskRoutable(state)) {
     const auto& next = state.workflow_task();
     // ScheduleWorkflowTask queued it for matching: the worker takes it here instead.
     std::erase_if(m.transfer, [&](const persistence::v1::TransferTask& queued) {

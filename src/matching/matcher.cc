@@ -13,6 +13,9 @@ constexpr int kActivityKind = 2;
 // its own sticky queue, and a series per worker process would grow without bound.
 constexpr char kStickyTaskQueueLabel[] = "__sticky__";
 
+// Separates a task queue from the version in the name of a version's queue.
+constexpr char kVersionSeparator = '\x1f';
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -47,6 +50,28 @@ Matcher::~Matcher() {
   }
 }
 
+std::string Matcher::VersionedQueue(const std::string& task_queue, const std::string& version) {
+  if (version.empty()) return task_queue;
+  std::string queue;
+  queue.reserve(task_queue.size() + 1 + version.size());
+  queue.append(task_queue).push_back(kVersionSeparator);
+  queue.append(version);
+  return queue;
+}
+
+std::string Matcher::BaseQueue(const std::string& queue) {
+  const size_t separator = queue.find(kVersionSeparator);
+  return separator == std::string::npos ? queue : queue.substr(0, separator);
+}
+
+Matcher::PartitionKey Matcher::Routed(const PartitionKey& key, const Task& task) const {
+  if (!options_.route || task.sticky) return key;
+  const auto& [namespace_id, task_queue, kind] = key;
+  std::string version = options_.route(namespace_id, task_queue, kind == kWorkflowKind, task);
+  if (version.empty()) return key;
+  return {namespace_id, VersionedQueue(task_queue, version), kind};
+}
+
 Matcher::Partition& Matcher::PartitionFor(const PartitionKey& key, bool sticky) {
   auto [it, inserted] = partitions_.try_emplace(key);
   if (inserted) it->second.metrics = MakeMetrics(key, sticky);
@@ -58,7 +83,7 @@ Matcher::PartitionMetrics Matcher::MakeMetrics(const PartitionKey& key, bool sti
   std::string namespace_name =
       options_.namespace_name_of ? options_.namespace_name_of(namespace_id) : std::string();
   if (namespace_name.empty()) namespace_name = namespace_id;
-  const std::string queue_label = sticky ? kStickyTaskQueueLabel : task_queue;
+  const std::string queue_label = sticky ? kStickyTaskQueueLabel : BaseQueue(task_queue);
   metrics::Registry& registry = *options_.registry;
   auto labels = [&](const char* task_type) {
     return metrics::Labels{
@@ -107,17 +132,17 @@ Matcher::PartitionMetrics Matcher::MakeMetrics(const PartitionKey& key, bool sti
 }
 
 bool Matcher::AddWorkflowTask(const std::string& task_queue, Task task) {
-  const PartitionKey key{task.namespace_id, task_queue, kWorkflowKind};
+  const PartitionKey key = Routed({task.namespace_id, task_queue, kWorkflowKind}, task);
   return Add(key, std::move(task), false);
 }
 
 bool Matcher::AddActivityTask(const std::string& task_queue, Task task) {
-  const PartitionKey key{task.namespace_id, task_queue, kActivityKind};
+  const PartitionKey key = Routed({task.namespace_id, task_queue, kActivityKind}, task);
   return Add(key, std::move(task), false);
 }
 
 void Matcher::AddQueryTask(const std::string& task_queue, Task task) {
-  const PartitionKey key{task.namespace_id, task_queue, kWorkflowKind};
+  const PartitionKey key = Routed({task.namespace_id, task_queue, kWorkflowKind}, task);
   query_partitions_[task.query_id] = key;
   Add(key, std::move(task), true);
 }
@@ -201,14 +226,39 @@ bool Matcher::Add(const PartitionKey& key, Task task, bool query) {
   return true;
 }
 
-std::optional<Matcher::ClaimedPoll> Matcher::ClaimWorkflowPoll(const std::string& namespace_id,
-                                                               const std::string& task_queue) {
-  return Claim({namespace_id, task_queue, kWorkflowKind});
+std::optional<Matcher::ClaimedPoll> Matcher::ClaimWorkflowPoll(const std::string& task_queue,
+                                                               const Task& task) {
+  return Claim(Routed({task.namespace_id, task_queue, kWorkflowKind}, task));
 }
 
-std::optional<Matcher::ClaimedPoll> Matcher::ClaimActivityPoll(const std::string& namespace_id,
-                                                               const std::string& task_queue) {
-  return Claim({namespace_id, task_queue, kActivityKind});
+std::optional<Matcher::ClaimedPoll> Matcher::ClaimActivityPoll(const std::string& task_queue,
+                                                               const Task& task) {
+  return Claim(Routed({task.namespace_id, task_queue, kActivityKind}, task));
+}
+
+void Matcher::RoutingChanged(const std::string& namespace_id) {
+  if (!options_.route) return;
+  // Every queued task whose routing now names another queue moves there (in queue order), then
+  // meets that queue's parked polls as a new task would.
+  std::vector<std::pair<PartitionKey, Queued>> moved;
+  for (auto it = partitions_.lower_bound({namespace_id, std::string(), 0});
+       it != partitions_.end() && std::get<0>(it->first) == namespace_id; ++it) {
+    const auto& [ns, queue, kind] = it->first;
+    Partition& partition = it->second;
+    if (partition.tasks.empty()) continue;
+    const PartitionKey base{ns, BaseQueue(queue), kind};
+    for (auto task = partition.tasks.begin(); task != partition.tasks.end();) {
+      PartitionKey target = Routed(base, task->task);
+      if (target == it->first) {
+        ++task;
+        continue;
+      }
+      moved.emplace_back(std::move(target), std::move(*task));
+      task = partition.tasks.erase(task);
+      partition.metrics.tasks.backlog_depth->Add(-1);
+    }
+  }
+  for (auto& [key, queued] : moved) Add(key, std::move(queued.task), false);
 }
 
 std::optional<Matcher::ClaimedPoll> Matcher::Claim(const PartitionKey& key) {
@@ -288,6 +338,11 @@ uint64_t Matcher::PollActivityTask(const std::string& namespace_id, Poller polle
 }
 
 uint64_t Matcher::Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseconds wait) {
+  // A versioned worker polls its version's queue (its sticky queue is its own).
+  if (!poll.poller.sticky && !poll.poller.version.empty()) {
+    std::get<1>(key) = VersionedQueue(std::get<1>(key), poll.poller.version);
+    poll.partition = key;
+  }
   Partition& partition = PartitionFor(key, poll.poller.sticky);
   partition.last_poll = std::chrono::steady_clock::now();
   partition.unloaded = false;
@@ -504,13 +559,24 @@ std::vector<Matcher::PollerInfo> Matcher::Pollers(const std::string& namespace_i
                                                   const std::string& task_queue,
                                                   bool workflow) const {
   std::vector<PollerInfo> pollers;
-  auto it = partitions_.find({namespace_id, task_queue, workflow ? kWorkflowKind : kActivityKind});
-  if (it == partitions_.end()) return pollers;
+  const int kind = workflow ? kWorkflowKind : kActivityKind;
   const int64_t now = now_().seconds();
   const int64_t window =
       std::chrono::duration_cast<std::chrono::seconds>(options_.poller_history).count();
-  for (const auto& [identity, seen] : it->second.pollers) {
-    if (now - seen.last_access_time.seconds() <= window) pollers.push_back(seen);
+  auto collect = [&](const Partition& partition) {
+    for (const auto& [identity, seen] : partition.pollers) {
+      if (now - seen.last_access_time.seconds() <= window) pollers.push_back(seen);
+    }
+  };
+  auto it = partitions_.find({namespace_id, task_queue, kind});
+  if (it != partitions_.end()) collect(it->second);
+  // The versions' queues: named "<task queue>\x1f<version>", right after the queue in key order.
+  const std::string prefix = task_queue + kVersionSeparator;
+  for (auto v = partitions_.lower_bound({namespace_id, prefix, 0});
+       v != partitions_.end() && std::get<0>(v->first) == namespace_id &&
+       std::get<1>(v->first).compare(0, prefix.size(), prefix) == 0;
+       ++v) {
+    if (std::get<2>(v->first) == kind) collect(v->second);
   }
   return pollers;
 }
@@ -518,6 +584,7 @@ std::vector<Matcher::PollerInfo> Matcher::Pollers(const std::string& namespace_i
 void Matcher::RecordPoller(Partition& partition, const Poller& poller) {
   PollerInfo& seen = partition.pollers[poller.identity];
   seen.identity = poller.identity;
+  seen.version = poller.version;
   seen.last_access_time = now_();
   seen.rate_per_second = poller.max_tasks_per_second.value_or(kDefaultPollerRate);
 }

@@ -65,6 +65,13 @@ struct Task {
   uint64_t query_id = 0;
   // Activity tasks: the activity's stamp when dispatched (history compares it when started).
   int32_t stamp = 0;
+  // Worker versioning (Options::route): the version the run is pinned to ("<deployment>.<build
+  // id>"; empty: the task follows its queue's routing), whether it takes the ramping version
+  // whatever the percentage (a continue-as-new that asked for it), and whether it was sent to a
+  // sticky queue (a worker's own: never routed).
+  std::string pinned;
+  bool use_ramping = false;
+  bool sticky = false;
 };
 
 // Who polls: passed to history when a task is handed over.
@@ -88,6 +95,9 @@ struct Poller {
   // The worker instance the poll came from (the poll's worker_instance_key; may be empty):
   // ShutdownWorker with that key completes the poll empty (CompleteWorkerPolls).
   std::string worker_instance_key;
+  // A VERSIONED worker's version ("<deployment>.<build id>"; empty: an unversioned worker): on a
+  // normal queue it is handed only the tasks routed to that version.
+  std::string version;
   bool Gone() const { return gone != nullptr && gone->load(std::memory_order_relaxed); }
 };
 
@@ -119,7 +129,19 @@ class Matcher {
     // The namespace label of a partition's metrics, from its namespace id (called once per
     // partition). Unset or empty: the id itself.
     std::function<std::string(const std::string& namespace_id)> namespace_name_of;
+    // Worker versioning: the version of the workers a task on (namespace id, task queue, kind
+    // workflow or activity) goes to ("": unversioned workers), from the queue's routing and the
+    // task's `pinned` / `use_ramping` (frontend/worker_deployments.h). Unset: no routing. Sticky
+    // tasks are never routed.
+    std::function<std::string(const std::string& namespace_id, const std::string& task_queue,
+                              bool workflow, const Task& task)>
+        route;
   };
+  // The queue a version's workers poll: "<task queue>\x1f<version>" (no task queue name holds a
+  // control character); the task queue itself for "".
+  static std::string VersionedQueue(const std::string& task_queue, const std::string& version);
+  // The task queue of a versioned queue (itself for any other name).
+  static std::string BaseQueue(const std::string& queue);
   using Now = std::function<google::protobuf::Timestamp()>;
 
   Matcher(asio::any_io_executor executor, RecordWorkflowStarted record_workflow,
@@ -157,10 +179,14 @@ class Matcher {
     std::function<void(PollWorkflowTaskResponse)> workflow_done;  // set by ClaimWorkflowPoll
     std::function<void(PollActivityTaskResponse)> activity_done;  // set by ClaimActivityPoll
   };
-  std::optional<ClaimedPoll> ClaimWorkflowPoll(const std::string& namespace_id,
-                                               const std::string& task_queue);
-  std::optional<ClaimedPoll> ClaimActivityPoll(const std::string& namespace_id,
-                                               const std::string& task_queue);
+  // `task`: the task to be started (its routing picks the versioned queue).
+  std::optional<ClaimedPoll> ClaimWorkflowPoll(const std::string& task_queue, const Task& task);
+  std::optional<ClaimedPoll> ClaimActivityPoll(const std::string& task_queue, const Task& task);
+
+  // The routing of a namespace's queues changed (a version became current or ramping, or stopped
+  // being either): queued tasks move to the queues of the versions they go to now, and meet the
+  // polls parked there.
+  void RoutingChanged(const std::string& namespace_id);
 
   // A worker stopping (ShutdownWorker) takes its sticky queue with it: parked polls on it end,
   // and it is no longer alive for scheduling.
@@ -185,11 +211,13 @@ class Matcher {
   // second, when it sent none, as every workflow poll).
   struct PollerInfo {
     std::string identity;
+    std::string version;  // a VERSIONED worker's "<deployment>.<build id>"
     google::protobuf::Timestamp last_access_time;
     double rate_per_second = 0;
   };
   static constexpr double kDefaultPollerRate = 100000;
-  // Pollers seen recently on a queue (kind: true for workflow, false for activity).
+  // Pollers seen recently on a queue (kind: true for workflow, false for activity), those of
+  // every version's queue included.
   std::vector<PollerInfo> Pollers(const std::string& namespace_id, const std::string& task_queue,
                                   bool workflow) const;
 
@@ -275,6 +303,8 @@ class Matcher {
   Partition& PartitionFor(const PartitionKey& key, bool sticky = false);
   PartitionMetrics MakeMetrics(const PartitionKey& key, bool sticky) const;
   bool Add(const PartitionKey& key, Task task, bool query);
+  // The partition a task of `key` (a task queue) goes to under the routing.
+  PartitionKey Routed(const PartitionKey& key, const Task& task) const;
   std::optional<ClaimedPoll> Claim(const PartitionKey& key);
   // Tries queued tasks for a poll; true when one was delivered.
   bool DeliverQueued(Partition& partition, ParkedPoll& poll);

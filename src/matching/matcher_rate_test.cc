@@ -144,11 +144,11 @@ TEST_F(MatcherRateTest, RateZeroPausesTheQueueAndAPollWithoutALimitLiftsIt) {
 TEST_F(MatcherRateTest, HistorysClaimOfAParkedPollerObeysTheLimit) {
   PollActivity(1.0);
   PollActivity(1.0);
-  auto claimed = matcher_.ClaimActivityPoll(kNamespaceId, kQueue);
+  auto claimed = matcher_.ClaimActivityPoll(kQueue, Task{kNamespaceId});
   ASSERT_TRUE(claimed.has_value());  // the one token
   claimed->activity_done(PollActivityTaskQueueResponse());
   // No token left: history must add the task instead, and matching queues it.
-  EXPECT_FALSE(matcher_.ClaimActivityPoll(kNamespaceId, kQueue).has_value());
+  EXPECT_FALSE(matcher_.ClaimActivityPoll(kQueue, Task{kNamespaceId}).has_value());
   auto added = Clock::now();
   AddActivity("queued");
   size_t before = delivered_.size();

@@ -293,7 +293,7 @@ TEST_F(MatcherMetricsTest, APollWhoseClientWentAwayIsNeverHandedATask) {
                                        }),
             0u);
   gone_too->store(true);
-  EXPECT_FALSE(matcher_->ClaimActivityPoll(kNamespaceId, "payments").has_value());
+  EXPECT_FALSE(matcher_->ClaimActivityPoll("payments", Task{kNamespaceId}).has_value());
   EXPECT_EQ(activity_got, "");
   EXPECT_EQ(Count("hdo_matching_pollers_waiting", "payments", "Activity"), 0);
 }
@@ -372,6 +372,79 @@ TEST_F(MatcherMetricsTest, AShutDownWorkersPollsEndEmptyAndItsLatePollsTakeNoTas
   EXPECT_EQ(late, "");
   ASSERT_TRUE(matcher_->AddWorkflowTask("payments", MakeTask("wf-1")));
   EXPECT_EQ(staying, "wf-1");  // the task went to the worker still running
+}
+
+}  // namespace
+}  // namespace hdo::matching
+
+namespace hdo::matching {
+namespace {
+
+// Goal: worker versioning in matching: a task goes only to pollers of the version its routing
+// names (a pinned task to its version's, the others to the current one's, unversioned workers
+// when none), polls of other versions stay parked, a routing change moves queued tasks to the
+// version they now go to, sticky tasks are never routed, and DescribeTaskQueue's poller list
+// covers every version's queue. Method: the routing is a map the test changes.
+class MatcherVersioningTest : public MatcherMetricsTest {
+ protected:
+  MatcherVersioningTest() {
+    Matcher::Options options;
+    options.route = [this](const std::string&, const std::string&, bool, const Task& task) {
+      return task.pinned.empty() ? current_ : task.pinned;
+    };
+    MakeMatcher(std::move(options));
+  }
+
+  uint64_t PollVersion(const std::string& version, std::optional<std::string>* got) {
+    Poller poller{"orders", "orders-tq", "worker-" + version, "", false};
+    poller.version = version;
+    return matcher_->PollWorkflowTask(
+        kNamespaceId, poller, std::chrono::seconds(60),
+        [got](PollWorkflowTaskQueueResponse response) { *got = response.task_token(); });
+  }
+
+  std::string current_;
+};
+
+TEST_F(MatcherVersioningTest, TasksReachOnlyThePollersOfTheirVersion) {
+  std::optional<std::string> v1_got, v2_got, plain_got;
+  ASSERT_NE(PollVersion("shop.1", &v1_got), 0u);
+  ASSERT_NE(PollVersion("shop.2", &v2_got), 0u);
+  ASSERT_NE(PollVersion("", &plain_got), 0u);
+  // No current version: unversioned workers get it.
+  ASSERT_TRUE(matcher_->AddWorkflowTask("orders-tq", MakeTask("unrouted")));
+  EXPECT_EQ(plain_got, "unrouted");
+  current_ = "shop.2";
+  ASSERT_TRUE(matcher_->AddWorkflowTask("orders-tq", MakeTask("current")));
+  EXPECT_EQ(v2_got, "current");
+  EXPECT_FALSE(v1_got.has_value());
+  Task pinned = MakeTask("pinned");
+  pinned.pinned = "shop.1";
+  ASSERT_TRUE(matcher_->AddWorkflowTask("orders-tq", pinned));
+  EXPECT_EQ(v1_got, "pinned");
+  // Every version's pollers are the queue's pollers.
+  EXPECT_EQ(matcher_->Pollers(kNamespaceId, "orders-tq", true).size(), 3u);
+}
+
+TEST_F(MatcherVersioningTest, ARoutingChangeMovesQueuedTasksToTheirNewVersion) {
+  current_ = "shop.1";
+  ASSERT_TRUE(matcher_->AddWorkflowTask("orders-tq", MakeTask("waiting")));
+  std::optional<std::string> v2_got;
+  ASSERT_NE(PollVersion("shop.2", &v2_got), 0u);
+  EXPECT_FALSE(v2_got.has_value());  // routed to shop.1, which nobody polls
+  current_ = "shop.2";
+  matcher_->RoutingChanged(kNamespaceId);
+  EXPECT_EQ(v2_got, "waiting");
+}
+
+TEST_F(MatcherVersioningTest, StickyTasksAreNeverRouted) {
+  current_ = "shop.2";
+  std::optional<std::string> sticky_got;
+  ASSERT_NE(PollWorkflow("worker-sticky", &sticky_got, /*sticky=*/true), 0u);
+  Task task = MakeTask("sticky");
+  task.sticky = true;
+  ASSERT_TRUE(matcher_->AddWorkflowTask("worker-sticky", task));
+  EXPECT_EQ(sticky_got, "sticky");
 }
 
 }  // namespace

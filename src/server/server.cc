@@ -25,6 +25,7 @@
 #include "frontend/operator_handler.h"
 #include "frontend/unimplemented_service.h"
 #include "frontend/visibility.h"
+#include "frontend/worker_deployments.h"
 #include "frontend/workflow_handler.h"
 #include "history/engine.h"
 #include "history/time_util.h"
@@ -49,6 +50,7 @@
 #include "persistence/sqlite/namespace_store.h"
 #include "persistence/sqlite/schedule_store.h"
 #include "persistence/sqlite/visibility_store.h"
+#include "persistence/worker_deployment_store.h"
 #include "server/http_server.h"
 #include "worker/batcher.h"
 #include "worker/scheduler.h"
@@ -191,6 +193,7 @@ hugo::Result<hugo::Unit> Server::Start() {
       namespace_handler_.get(), engine_.get(), matcher_.get(), visibility_.get(), scheduler_.get(),
       batch_worker_.get(), store_io_.get(), group_commit_.get());
   workflow_handler_->SetNexusMatcher(nexus_matcher_.get());
+  workflow_handler_->SetWorkerDeployments(worker_deployments_.get());
   operator_handler_ = std::make_unique<frontend::OperatorHandler>(
       namespace_handler_.get(), visibility_.get(), nexus_endpoints_.get(), store_io_.get(),
       group_commit_.get());
@@ -372,6 +375,9 @@ hugo::Result<hugo::Unit> Server::OpenSqlite() {
   nexus_endpoint_store_ =
       std::make_unique<persistence::KeyedNexusEndpointStore<persistence::sqlite::KeyedRows>>(
           database_.get());
+  worker_deployment_store_ =
+      std::make_unique<persistence::KeyedWorkerDeploymentStore<persistence::sqlite::KeyedRows>>(
+          database_.get());
   execution_store_ = std::make_unique<persistence::sqlite::SqliteExecutionStore>(database_.get());
   auto visibility = std::make_unique<persistence::sqlite::SqliteVisibilityStore>(database_.get());
   sqlite_visibility_ = visibility.get();
@@ -409,6 +415,9 @@ hugo::Result<hugo::Unit> Server::OpenSql() {
       std::make_unique<persistence::KeyedBatchStore<persistence::sql::KeyedRows>>(session_.get());
   nexus_endpoint_store_ =
       std::make_unique<persistence::KeyedNexusEndpointStore<persistence::sql::KeyedRows>>(
+          session_.get());
+  worker_deployment_store_ =
+      std::make_unique<persistence::KeyedWorkerDeploymentStore<persistence::sql::KeyedRows>>(
           session_.get());
   execution_store_ =
       std::make_unique<persistence::sql::SqlExecutionStore>(session_.get(), task_id_floor);
@@ -449,11 +458,43 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       nexus_endpoint_store_.get(), namespace_handler_.get(), frontend::NexusEndpoints::Options{});
   auto endpoints = nexus_endpoints_->Load();
   if (endpoints.IsFailure()) return endpoints.Error();
+  // Worker deployments (worker versioning), all in memory from here on. Their routing decides
+  // which version's workers get a task; a change of it moves matching's queued tasks.
+  frontend::WorkerDeployments::Options deployment_options;
+  deployment_options.drainage_grace = std::chrono::seconds(options_.version_drainage_grace_seconds);
+  deployment_options.drainage_refresh =
+      std::chrono::seconds(options_.version_drainage_refresh_seconds);
+  deployment_options.count_pinned = [this](const std::string& namespace_id,
+                                           const std::string& version) -> hugo::Result<int64_t> {
+    if (visibility_ == nullptr) return hugo::Error::From("no visibility yet", errors::kUnavailable);
+    temporal::api::workflowservice::v1::CountWorkflowExecutionsRequest count;
+    const size_t split = version.find('.');
+    count.set_query("BuildIds = 'pinned:" + version.substr(0, split) + ":" +
+                    version.substr(split + 1) + "' AND ExecutionStatus = 'Running'");
+    auto counted = visibility_->Count(namespace_id, count);
+    if (counted.IsFailure()) return counted.Error();
+    return hugo::Ok(counted.Value().count());
+  };
+  deployment_options.routing_changed = [this](const std::string& namespace_id) {
+    if (matcher_ != nullptr) matcher_->RoutingChanged(namespace_id);
+  };
+  worker_deployments_ = std::make_unique<frontend::WorkerDeployments>(
+      worker_deployment_store_.get(), std::move(deployment_options));
+  auto deployments = worker_deployments_->Load();
+  if (deployments.IsFailure()) return deployments.Error();
   matching::Matcher::Options matcher_options;
   // The namespace label of matching's metrics. Partitions are made from recovery on, when
   // visibility_ exists; on the store thread, like every visibility_ call.
   matcher_options.namespace_name_of = [this](const std::string& namespace_id) {
     return visibility_ != nullptr ? visibility_->NamespaceName(namespace_id) : std::string();
+  };
+  matcher_options.route = [this](const std::string& namespace_id, const std::string& task_queue,
+                                 bool workflow, const matching::Task& task) {
+    if (!worker_deployments_->Any(namespace_id)) return std::string();
+    return worker_deployments_->Route(namespace_id, task_queue,
+                                      workflow ? temporal::api::enums::v1::TASK_QUEUE_TYPE_WORKFLOW
+                                               : temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY,
+                                      task.workflow_id, task.pinned, task.use_ramping);
   };
   matcher_ = std::make_unique<matching::Matcher>(
       store_io_->get_executor(),
@@ -516,6 +557,20 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       };
   // Nexus: operations the runs schedule go to the endpoints' handlers through the Nexus matcher.
   engine_options.nexus = nexus_matcher_.get();
+  engine_options.route = [this](const std::string& namespace_id, const std::string& task_queue,
+                                bool workflow, std::string_view workflow_id,
+                                const std::string& pinned, bool use_ramping) {
+    if (!worker_deployments_->Any(namespace_id)) return std::string();
+    return worker_deployments_->Route(namespace_id, task_queue,
+                                      workflow ? temporal::api::enums::v1::TASK_QUEUE_TYPE_WORKFLOW
+                                               : temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY,
+                                      workflow_id, pinned, use_ramping);
+  };
+  engine_options.version_has_queue = [this](const std::string& namespace_id,
+                                            const std::string& version,
+                                            const std::string& task_queue) {
+    return worker_deployments_->HasTaskQueue(namespace_id, version, task_queue);
+  };
   auto nexus_target = [this](const temporal::api::nexus::v1::Endpoint* endpoint)
       -> hugo::Result<history::Engine::NexusTarget> {
     if (endpoint == nullptr) {
@@ -633,6 +688,8 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       // The failed batch may have held endpoint changes that memory already shows.
       auto endpoints_loaded = nexus_endpoints_->Load();
       if (endpoints_loaded.IsFailure()) reloaded = endpoints_loaded.Error();
+      auto deployments_loaded = worker_deployments_->Load();
+      if (deployments_loaded.IsFailure()) reloaded = deployments_loaded.Error();
     }
     if (reloaded.IsFailure()) {
       // Nothing consistent can be served: exit, and let a restart recover from the store.
@@ -805,6 +862,8 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   execution_store_.reset();
   nexus_endpoints_.reset();
   nexus_endpoint_store_.reset();
+  worker_deployments_.reset();
+  worker_deployment_store_.reset();
   namespace_handler_.reset();
   visibility_store_.reset();
   sqlite_visibility_ = nullptr;

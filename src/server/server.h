@@ -39,6 +39,7 @@ class ExecutionStore;
 class GroupCommit;
 class NamespaceStore;
 class NexusEndpointStore;
+class WorkerDeploymentStore;
 class BatchStore;
 class ScheduleStore;
 class VisibilityStore;
@@ -64,6 +65,7 @@ class Scheduler;
 namespace hdo::frontend {
 class NamespaceHandler;
 class NexusEndpoints;
+class WorkerDeployments;
 class NexusHttp;
 class WorkflowHandler;
 class OperatorHandler;
@@ -124,6 +126,11 @@ class Server {
     // frontend.MaxConcurrentBatchOperationPerNamespace / worker.batcherRPS).
     int64_t batch_max_concurrent_per_namespace = 1;
     int64_t batch_operations_per_second = 50;
+    // Worker versioning: when a demoted version's pinned workflows are first counted, and then
+    // how often (frontend::WorkerDeployments::Options; start-dev --dynamic-config-value
+    // matching.wv.VersionDrainageStatusVisibilityGracePeriod / RefreshInterval, in seconds).
+    int64_t version_drainage_grace_seconds = 180;
+    int64_t version_drainage_refresh_seconds = 180;
     // Transactions sharing one commit (one fsync) at most; 1 commits each on its own.
     int commit_batch_max = 1000;
     // Eager activity execution (history::Engine::Options::activity_eager_execution).
@@ -225,6 +232,8 @@ class Server {
   std::unique_ptr<frontend::NamespaceHandler> namespace_handler_;
   std::unique_ptr<persistence::NexusEndpointStore> nexus_endpoint_store_;
   std::unique_ptr<frontend::NexusEndpoints> nexus_endpoints_;
+  std::unique_ptr<persistence::WorkerDeploymentStore> worker_deployment_store_;
+  std::unique_ptr<frontend::WorkerDeployments> worker_deployments_;
   std::unique_ptr<persistence::ExecutionStore> execution_store_;
   std::unique_ptr<matching::Matcher> matcher_;
   std::unique_ptr<matching::NexusMatcher> nexus_matcher_;
