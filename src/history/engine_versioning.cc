@@ -114,9 +114,8 @@ bool Engine::InlineTaskRoutable(const MutableState& state) const { return Sticky
 
 void Engine::NoteVersionOnStart(Mutation& m, const matching::Poller& poller,
                                 hist::WorkflowTaskStartedEventAttributes* started) {
-  if (!options_.route || poller.sticky || poller.holds_run) return;
+  if (!options_.route) return;
   MutableState& state = m.run.state;
-  const std::string effective = EffectiveVersion(state);
   const std::string pinned = PinnedVersion(state);
   if (!pinned.empty()) {
     // A pinned run (no override) whose queue's routing names another version: the worker may
@@ -128,7 +127,10 @@ void Engine::NoteVersionOnStart(Mutation& m, const matching::Poller& poller,
     }
     return;
   }
-  if (poller.version == effective) return;
+  // A worker's own sticky queue, or the completing worker taking the next task in its reply: the
+  // run stays where it is.
+  if (poller.sticky || poller.holds_run) return;
+  if (poller.version == EffectiveVersion(state)) return;
   // Another version's worker took the task of a run that follows the routing: the run moves there
   // once that worker completes it; until then its next tasks go through matching, not sticky.
   auto* info = state.mutable_versioning_info();
