@@ -140,9 +140,9 @@ func TestAPinnedWorkflowKeepsItsVersionWhenTheCurrentOneMovesOn(t *testing.T) {
 		t.Fatalf("routing after 2.0 became current: %+v", described.Info)
 	}
 	for _, summary := range described.Info.VersionSummaries {
-		want := client.WorkerDeploymentVersionDrainageStatusUnspecified
+		want := client.WorkerDeploymentVersionDrainageStatus(client.WorkerDeploymentVersionDrainageStatusUnspecified)
 		if summary.Version == v1 {
-			want = client.WorkerDeploymentVersionDrainageStatusDraining
+			want = client.WorkerDeploymentVersionDrainageStatus(client.WorkerDeploymentVersionDrainageStatusDraining)
 		}
 		if summary.DrainageStatus != want {
 			t.Fatalf("drainage of %v: %v, want %v", summary.Version, summary.DrainageStatus, want)
