@@ -273,9 +273,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> dynamic_config_flags;
   start_dev->add_option("--dynamic-config-value", dynamic_config_flags,
                         "KEY=VALUE as the reference dev server takes it (repeatable): "
-                        "limit.historyCount.suggestContinueAsNew and "
-                        "limit.historySize.suggestContinueAsNew are applied, other keys are "
-                        "reported and ignored");
+                        "limit.historyCount.suggestContinueAsNew, "
+                        "limit.historySize.suggestContinueAsNew, "
+                        "frontend.MaxConcurrentBatchOperationPerNamespace, worker.batcherRPS, "
+                        "matching.wv.VersionDrainageStatusVisibilityGracePeriod and "
+                        "matching.wv.VersionDrainageStatusRefreshInterval (seconds) are applied, "
+                        "other keys are reported and ignored");
   CLI::Option* metrics_port =
       start_dev
           ->add_option("--metrics-port", options.metrics_port,

@@ -597,10 +597,11 @@ std::vector<Engine::StartedOnPoll> Engine::StartOnParkedPolls(
       } else if (task->kind() == TransferTask::KIND_ACTIVITY_TASK) {
         auto found = state.mutable_activities()->find(task->scheduled_event_id());
         // The tests RecordActivityTaskStarted makes.
-        const bool current = found != state.mutable_activities()->end() &&
-                             found->second.attempt() == task->attempt() &&
-                             found->second.stamp() == task->stamp() && !found->second.paused() &&
-                             !found->second.started() && !found->second.retry_pending();
+        const bool current =
+            found != state.mutable_activities()->end() &&
+            found->second.attempt() == task->attempt() && found->second.stamp() == task->stamp() &&
+            !found->second.paused() && !found->second.started() && !found->second.retry_pending() &&
+            !(state.has_versioning_info() && state.versioning_info().has_version_transition());
         if (current) poll = matcher_->ClaimActivityPoll(task->task_queue(), ClaimTask(*task));
         if (poll.has_value()) {
           activity_id = task->scheduled_event_id();

@@ -253,6 +253,8 @@ class Engine {
   hugo::Result<temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse> Describe(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::DescribeWorkflowExecutionRequest& request);
+  // The visibility row of a run's state (its search attributes with the versioning ones).
+  static persistence::VisibilityRecord VisibilityOf(const persistence::v1::MutableState& state);
   // UpdateWorkflowExecutionOptions: the run's versioning override (and priority) set or unset,
   // with a WorkflowExecutionOptionsUpdated event when anything changed.
   hugo::Result<temporal::api::workflowservice::v1::UpdateWorkflowExecutionOptionsResponse>
@@ -653,7 +655,6 @@ class Engine {
   // A failed run's error.code and error.message in the Hugo record's attributes.
   static void RecordFailureForVisibility(persistence::v1::MutableState& state,
                                          const temporal::api::failure::v1::Failure& failure);
-  static persistence::VisibilityRecord VisibilityOf(const persistence::v1::MutableState& state);
 
   // --- chains of runs (engine_chain.cc): continue-as-new, workflow retries, cron
   // Builds a new run's first transition (Started, and the first workflow task or its backoff)

@@ -106,6 +106,13 @@ hugo::Result<wf::PollActivityTaskQueueResponse> Engine::RecordActivityTaskStarte
     DropTasks({task.transfer_task_id}, {});
     return ActivityNotFound();
   }
+  if (state.has_versioning_info() && state.versioning_info().has_version_transition()) {
+    // The run moves to another version: its activities start once that version's worker
+    // completed a workflow task, which sends them again (reference: ActivityStartDuringTransition).
+    DropTasks({task.transfer_task_id}, {});
+    return hugo::Error::From("activity task of a run moving to another worker deployment version",
+                             errors::kFailedPrecondition);
+  }
   ActivityInfo& info = found->second;
   m.done_transfer.push_back(task.transfer_task_id);
   MarkActivityStarted(m, info, poller.poll_request_id, poller.identity);

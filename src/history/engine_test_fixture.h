@@ -19,7 +19,8 @@ namespace hdo::history::test_support {
 
 class EngineHarness : public ::testing::Test {
  protected:
-  explicit EngineHarness(const std::string& database_name)
+  explicit EngineHarness(const std::string& database_name,
+                         matching::Matcher::Options matcher_options = {})
       : db_(database_name),
         store_(&db_.db()),
         matcher_(
@@ -30,7 +31,7 @@ class EngineHarness : public ::testing::Test {
             [this](const matching::Task& task, const matching::Poller& poller) {
               return engine_->RecordActivityTaskStarted(task, poller);
             },
-            matching::Matcher::Options{}, [this] { return now_; }) {
+            std::move(matcher_options), [this] { return now_; }) {
     now_.set_seconds(1'800'000'000);
     RestartEngine();
   }

@@ -159,9 +159,11 @@ void Engine::ApplyCompletedVersioning(Mutation& m,
     completed.set_build_id(options.build_id());
     state.set_worker_deployment_name(options.deployment_name());
   }
+  bool transition_completed = false;
   if (info->has_version_transition() &&
       SameVersion(info->version_transition().deployment_version(), completed)) {
     info->clear_version_transition();
+    transition_completed = true;
   }
   // A one-time override is spent once a task completed on its target.
   if (info->versioning_override().has_one_time() &&
@@ -182,8 +184,10 @@ void Engine::ApplyCompletedVersioning(Mutation& m,
   }
 #pragma GCC diagnostic pop
   state.set_use_ramping_version(false);
-  if (before_version != EffectiveVersion(state) || before_behavior != EffectiveBehavior(state)) {
-    // Activities not yet started go out again with the run's new directive.
+  if (transition_completed || before_version != EffectiveVersion(state) ||
+      before_behavior != EffectiveBehavior(state)) {
+    // Activities not yet started go out again with the run's new directive (those held back
+    // while the run moved to this version among them).
     for (auto& [scheduled_id, activity] : *state.mutable_activities()) {
       if (activity.started() || activity.paused() || activity.retry_pending()) continue;
       TransferTask transfer;

@@ -3,6 +3,7 @@
 #include "history/rebuild.h"
 
 #include "common/error_codes.h"
+#include "history/engine.h"
 #include "history/time_util.h"
 
 namespace hdo::history {
@@ -87,6 +88,61 @@ void ApplyStarted(const hist::HistoryEvent& event, MutableState& state) {
   if (started.has_continued_failure()) {
     *state.mutable_continued_failure() = started.continued_failure();
   }
+  // Worker versioning: the start's override and a pinned version inherited from the parent or
+  // the continued run.
+  if (started.has_versioning_override()) {
+    auto normalized = Engine::NormalizeVersioningOverride(started.versioning_override());
+    if (normalized.IsSuccess()) {
+      *state.mutable_versioning_info()->mutable_versioning_override() = normalized.Value();
+      if (normalized.Value().has_pinned()) {
+        state.set_worker_deployment_name(normalized.Value().pinned().version().deployment_name());
+      }
+    }
+  }
+  if (started.has_inherited_pinned_version()) {
+    auto* info = state.mutable_versioning_info();
+    info->set_behavior(enums::VERSIONING_BEHAVIOR_PINNED);
+    *info->mutable_deployment_version() = started.inherited_pinned_version();
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    info->set_version(started.inherited_pinned_version().deployment_name() + "." +
+                      started.inherited_pinned_version().build_id());
+#pragma GCC diagnostic pop
+  }
+}
+
+// A completed workflow task's worker: its behavior and version become the run's (none for an
+// unversioned worker), a one-time override on that version is spent.
+void ApplyCompletedVersioning(const hist::WorkflowTaskCompletedEventAttributes& completed,
+                              MutableState& state) {
+  const bool versioned = completed.has_deployment_version() &&
+                         completed.versioning_behavior() != enums::VERSIONING_BEHAVIOR_UNSPECIFIED;
+  if (!versioned && !state.has_versioning_info()) return;
+  auto* info = state.mutable_versioning_info();
+  if (!completed.worker_deployment_name().empty()) {
+    state.set_worker_deployment_name(completed.worker_deployment_name());
+  }
+  info->clear_version_transition();
+  const auto& version = completed.deployment_version();
+  if (info->versioning_override().has_one_time()) {
+    const auto& target = info->versioning_override().one_time().target_deployment_version();
+    if (target.deployment_name() == version.deployment_name() &&
+        target.build_id() == version.build_id()) {
+      info->clear_versioning_override();
+    }
+  }
+  info->set_behavior(versioned ? completed.versioning_behavior()
+                               : enums::VERSIONING_BEHAVIOR_UNSPECIFIED);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  if (versioned) {
+    *info->mutable_deployment_version() = version;
+    info->set_version(version.deployment_name() + "." + version.build_id());
+  } else {
+    info->clear_deployment_version();
+    info->clear_version();
+  }
+#pragma GCC diagnostic pop
 }
 
 // A failed or timed-out workflow task is followed at once by the next attempt, transient (not in
@@ -131,6 +187,7 @@ void ApplyWorkflowTask(const hist::HistoryEvent& event, MutableState& state) {
       state.set_last_completed_workflow_task_started_event_id(
           event.workflow_task_completed_event_attributes().started_event_id());
       state.clear_workflow_task();
+      ApplyCompletedVersioning(event.workflow_task_completed_event_attributes(), state);
       break;
     case enums::EVENT_TYPE_WORKFLOW_TASK_FAILED:
       state.clear_workflow_task();
@@ -447,6 +504,15 @@ void ApplyNexus(const hist::HistoryEvent& event, MutableState& state) {
         *info->mutable_callback() = callback;
         *info->mutable_registration_time() = event.event_time();
         info->set_state(enums::CALLBACK_STATE_STANDBY);
+      }
+      if (updated.unset_versioning_override()) {
+        if (state.has_versioning_info())
+          state.mutable_versioning_info()->clear_versioning_override();
+      } else if (updated.has_versioning_override()) {
+        auto normalized = Engine::NormalizeVersioningOverride(updated.versioning_override());
+        if (normalized.IsSuccess()) {
+          *state.mutable_versioning_info()->mutable_versioning_override() = normalized.Value();
+        }
       }
       break;
     }
