@@ -217,10 +217,11 @@ std::string WorkerDeployments::NewConflictToken() {
   return token;
 }
 
-WorkerDeployments::Stored WorkerDeployments::NewDeployment(const std::string& name) const {
+WorkerDeployments::Stored WorkerDeployments::NewDeployment(const std::string& name) {
   Stored stored;
   Record& record = stored.record;
   record.set_name(name);
+  record.set_conflict_token(NewConflictToken());
   *record.mutable_create_time() = ToTimestamp(options_.now());
   record.mutable_routing_config()->set_current_version(std::string(kUnversioned));
   return stored;
@@ -232,6 +233,49 @@ WorkerDeployments::VersionRecord WorkerDeployments::NewVersion(const std::string
   *version.mutable_create_time() = ToTimestamp(options_.now());
   version.set_status(enums::WORKER_DEPLOYMENT_VERSION_STATUS_INACTIVE);
   return version;
+}
+
+hugo::Result<WorkerDeployments::VersionRecord*> WorkerDeployments::AddVersion(
+    Record& record, const std::string& build_id) const {
+  if (record.versions_size() >= options_.max_versions) {
+    return Precondition("cannot add version " + VersionString(record.name(), build_id) +
+                        " since maximum number of versions (" +
+                        std::to_string(options_.max_versions) +
+                        ") have been registered in the deployment");
+  }
+  *record.add_versions() = NewVersion(build_id);
+  return hugo::Ok(record.mutable_versions(record.versions_size() - 1));
+}
+
+hugo::Result<std::optional<deployment::WorkerDeploymentVersion>> WorkerDeployments::ParseTarget(
+    const std::string& target, const std::string& deployment_name) {
+  auto parsed = ParseVersion(target);
+  if (Versioned(target) && !parsed.has_value()) {
+    return Invalid("invalid version string: \"" + target +
+                   "\", expected format is \"<deployment_name>.<build_id>\"");
+  }
+  if (parsed.has_value()) {
+    if (parsed->deployment_name() != deployment_name) {
+      return Invalid("invalid version string '" + target + "' does not match deployment name '" +
+                     deployment_name + "'");
+    }
+    auto build_ok = ValidateName("BuildID", parsed->build_id(), false);
+    if (build_ok.IsFailure()) return build_ok.Error();
+  }
+  return hugo::Ok(std::move(parsed));
+}
+
+hugo::Result<WorkerDeployments::Stored*> WorkerDeployments::DeploymentToChange(
+    const std::string& namespace_id, const std::string& name, bool allow_no_pollers,
+    bool versioned_target, Stored& fresh) {
+  if (Stored* existing = Find(namespace_id, name)) return hugo::Ok(existing);
+  if (!allow_no_pollers) {
+    return Precondition("no Worker Deployment found with name " + name +
+                        "; does your Worker Deployment have pollers?");
+  }
+  if (!versioned_target) return Invalid("BuildID cannot be empty");
+  fresh = NewDeployment(name);
+  return hugo::Ok(&fresh);
 }
 
 hugo::Result<hugo::Unit> WorkerDeployments::Store(const std::string& namespace_id, Stored& stored,
@@ -287,19 +331,14 @@ hugo::Result<std::string> WorkerDeployments::RecordPoll(
                           std::to_string(options_.max_deployments) + ")");
     }
     fresh = NewDeployment(options.deployment_name());
-    fresh.record.set_conflict_token(NewConflictToken());
   }
   Stored& stored = existing != nullptr ? *existing : fresh;
   Record next = stored.record;
   VersionRecord* record = FindVersion(next, options.build_id());
   if (record == nullptr) {
-    if (next.versions_size() >= options_.max_versions) {
-      return Precondition("cannot add version " + version + " since maximum number of versions (" +
-                          std::to_string(options_.max_versions) +
-                          ") have been registered in the deployment");
-    }
-    *next.add_versions() = NewVersion(options.build_id());
-    record = next.mutable_versions(next.versions_size() - 1);
+    auto added = AddVersion(next, options.build_id());
+    if (added.IsFailure()) return added.Error();
+    record = added.Value();
   }
   for (const auto& registered : record->task_queues()) {
     if (registered.name() == task_queue && registered.type() == type) {
@@ -641,31 +680,14 @@ hugo::Result<wf::SetWorkerDeploymentCurrentVersionResponse> WorkerDeployments::S
                  ? std::string(kUnversioned)
                  : VersionString(request.deployment_name(), request.build_id());
   }
-  auto parsed = ParseVersion(target);
-  if (target != kUnversioned && !parsed.has_value()) {
-    return Invalid("invalid version string: \"" + target +
-                   "\", expected format is \"<deployment_name>.<build_id>\"");
-  }
-  if (parsed.has_value()) {
-    if (parsed->deployment_name() != request.deployment_name()) {
-      return Invalid("invalid version string '" + target + "' does not match deployment name '" +
-                     request.deployment_name() + "'");
-    }
-    auto build_ok = ValidateName("BuildID", parsed->build_id(), false);
-    if (build_ok.IsFailure()) return build_ok.Error();
-  }
-  Stored* existing = Find(namespace_id, request.deployment_name());
+  auto checked = ParseTarget(target, request.deployment_name());
+  if (checked.IsFailure()) return checked.Error();
+  const auto& parsed = checked.Value();
   Stored fresh;
-  if (existing == nullptr) {
-    if (!request.allow_no_pollers()) {
-      return Precondition("no Worker Deployment found with name " + request.deployment_name() +
-                          "; does your Worker Deployment have pollers?");
-    }
-    if (!parsed.has_value()) return Invalid("BuildID cannot be empty");
-    fresh = NewDeployment(request.deployment_name());
-    fresh.record.set_conflict_token(NewConflictToken());
-  }
-  Stored& stored = existing != nullptr ? *existing : fresh;
+  auto found = DeploymentToChange(namespace_id, request.deployment_name(),
+                                  request.allow_no_pollers(), parsed.has_value(), fresh);
+  if (found.IsFailure()) return found.Error();
+  Stored& stored = *found.Value();
   Record next = stored.record;
   auto& routing = *next.mutable_routing_config();
 #pragma GCC diagnostic push
@@ -685,13 +707,9 @@ hugo::Result<wf::SetWorkerDeploymentCurrentVersionResponse> WorkerDeployments::S
   VersionRecord* version = parsed.has_value() ? FindVersion(next, parsed->build_id()) : nullptr;
   if (parsed.has_value() && version == nullptr) {
     if (!request.allow_no_pollers()) return NotFound("Version not found in deployment");
-    if (next.versions_size() >= options_.max_versions) {
-      return Precondition("cannot add version " + target + " since maximum number of versions (" +
-                          std::to_string(options_.max_versions) +
-                          ") have been registered in the deployment");
-    }
-    *next.add_versions() = NewVersion(parsed->build_id());
-    version = next.mutable_versions(next.versions_size() - 1);
+    auto added = AddVersion(next, parsed->build_id());
+    if (added.IsFailure()) return added.Error();
+    version = added.Value();
   }
   auto manager_ok = CheckManager(next.manager_identity(), request.identity());
   if (manager_ok.IsFailure()) return manager_ok.Error();
@@ -760,31 +778,14 @@ hugo::Result<wf::SetWorkerDeploymentRampingVersionResponse> WorkerDeployments::S
       target = std::string(kUnversioned);  // a ramp to unversioned workers
     }                                      // else: no ramp
   }
-  auto parsed = ParseVersion(target);
-  if (Versioned(target) && !parsed.has_value()) {
-    return Invalid("invalid version string: \"" + target +
-                   "\", expected format is \"<deployment_name>.<build_id>\"");
-  }
-  if (parsed.has_value()) {
-    if (parsed->deployment_name() != request.deployment_name()) {
-      return Invalid("invalid version string '" + target + "' does not match deployment name '" +
-                     request.deployment_name() + "'");
-    }
-    auto build_ok = ValidateName("BuildID", parsed->build_id(), false);
-    if (build_ok.IsFailure()) return build_ok.Error();
-  }
-  Stored* existing = Find(namespace_id, request.deployment_name());
+  auto checked = ParseTarget(target, request.deployment_name());
+  if (checked.IsFailure()) return checked.Error();
+  const auto& parsed = checked.Value();
   Stored fresh;
-  if (existing == nullptr) {
-    if (!request.allow_no_pollers()) {
-      return Precondition("no Worker Deployment found with name " + request.deployment_name() +
-                          "; does your Worker Deployment have pollers?");
-    }
-    if (!parsed.has_value()) return Invalid("BuildID cannot be empty");
-    fresh = NewDeployment(request.deployment_name());
-    fresh.record.set_conflict_token(NewConflictToken());
-  }
-  Stored& stored = existing != nullptr ? *existing : fresh;
+  auto found = DeploymentToChange(namespace_id, request.deployment_name(),
+                                  request.allow_no_pollers(), parsed.has_value(), fresh);
+  if (found.IsFailure()) return found.Error();
+  Stored& stored = *found.Value();
   Record next = stored.record;
   auto& routing = *next.mutable_routing_config();
 #pragma GCC diagnostic push
@@ -811,13 +812,9 @@ hugo::Result<wf::SetWorkerDeploymentRampingVersionResponse> WorkerDeployments::S
   VersionRecord* version = parsed.has_value() ? FindVersion(next, parsed->build_id()) : nullptr;
   if (parsed.has_value() && version == nullptr) {
     if (!request.allow_no_pollers()) return NotFound("Version not found in deployment");
-    if (next.versions_size() >= options_.max_versions) {
-      return Precondition("cannot add version " + target + " since maximum number of versions (" +
-                          std::to_string(options_.max_versions) +
-                          ") have been registered in the deployment");
-    }
-    *next.add_versions() = NewVersion(parsed->build_id());
-    version = next.mutable_versions(next.versions_size() - 1);
+    auto added = AddVersion(next, parsed->build_id());
+    if (added.IsFailure()) return added.Error();
+    version = added.Value();
   }
   auto manager_ok = CheckManager(next.manager_identity(), request.identity());
   if (manager_ok.IsFailure()) return manager_ok.Error();

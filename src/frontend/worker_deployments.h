@@ -159,8 +159,20 @@ class WorkerDeployments {
   static VersionRecord* FindVersion(Record& record, std::string_view build_id);
   // Writes the deployment (creating its row when new) and takes it into memory.
   hugo::Result<hugo::Unit> Store(const std::string& namespace_id, Stored& stored, Record next);
-  Stored NewDeployment(const std::string& name) const;
+  // A new deployment (with its first conflict token) and version, not stored yet.
+  Stored NewDeployment(const std::string& name);
   VersionRecord NewVersion(const std::string& build_id) const;
+  // Appends a new version to `record` unless it has max_versions already (FailedPrecondition).
+  hugo::Result<VersionRecord*> AddVersion(Record& record, const std::string& build_id) const;
+  // SetCurrent/SetRamping's version string (nullopt: unversioned or no ramp), checked against
+  // the request's deployment name.
+  static hugo::Result<std::optional<temporal::api::deployment::v1::WorkerDeploymentVersion>>
+  ParseTarget(const std::string& target, const std::string& deployment_name);
+  // The deployment SetCurrent/SetRamping changes: the stored one, else (allow_no_pollers and a
+  // versioned target) a new one made in `fresh`.
+  hugo::Result<Stored*> DeploymentToChange(const std::string& namespace_id, const std::string& name,
+                                           bool allow_no_pollers, bool versioned_target,
+                                           Stored& fresh);
   // Rebuilds the (queue → versions) index of one namespace from its deployments.
   void Reindex(const std::string& namespace_id);
   // DRAINING versions due a count get it; a change is written.

@@ -821,6 +821,9 @@ class Engine {
   void ApplyCompletedVersioning(
       Mutation& m,
       const temporal::api::workflowservice::v1::RespondWorkflowTaskCompletedRequest& request);
+  // The run's activities not yet started go to matching again, with the run's directive (no new
+  // timers: each keeps its schedule-to-start timeout).
+  void ResendUnstartedActivities(Mutation& m);
   // The next workflow task may go back in the completion's reply (the routing sends the run to
   // the completing worker's version).
   bool InlineTaskRoutable(const persistence::v1::MutableState& state) const;

@@ -30,6 +30,7 @@ namespace wf = temporal::api::workflowservice::v1;
 using internal::InvalidArgument;
 using internal::IsRunning;
 using internal::NotFound;
+using internal::TaskOf;
 using persistence::v1::MutableState;
 using persistence::v1::TransferTask;
 
@@ -188,22 +189,23 @@ void Engine::ApplyCompletedVersioning(Mutation& m,
       before_behavior != EffectiveBehavior(state)) {
     // Activities not yet started go out again with the run's new directive (those held back
     // while the run moved to this version among them).
-    for (auto& [scheduled_id, activity] : *state.mutable_activities()) {
-      if (activity.started() || activity.paused() || activity.retry_pending()) continue;
-      TransferTask transfer;
-      transfer.set_kind(TransferTask::KIND_ACTIVITY_TASK);
-      transfer.set_namespace_id(state.namespace_id());
-      transfer.set_workflow_id(state.workflow_id());
-      transfer.set_run_id(state.run_id());
-      transfer.set_task_queue(activity.task_queue());
-      transfer.set_scheduled_event_id(activity.scheduled_event_id());
-      transfer.set_attempt(activity.attempt());
-      transfer.set_stamp(activity.stamp());
-      StampVersioning(state, transfer, false);
-      m.transfer.push_back(std::move(transfer));
-    }
+    ResendUnstartedActivities(m);
   }
   m.visibility_changed = true;
+}
+
+void Engine::ResendUnstartedActivities(Mutation& m) {
+  const MutableState& state = m.run.state;
+  for (const auto& [scheduled_id, activity] : state.activities()) {
+    if (activity.started() || activity.paused() || activity.retry_pending()) continue;
+    TransferTask transfer = TaskOf(state, TransferTask::KIND_ACTIVITY_TASK);
+    transfer.set_task_queue(activity.task_queue());
+    transfer.set_scheduled_event_id(activity.scheduled_event_id());
+    transfer.set_attempt(activity.attempt());
+    transfer.set_stamp(activity.stamp());
+    StampVersioning(state, transfer, false);
+    m.transfer.push_back(std::move(transfer));
+  }
 }
 
 hugo::Result<workflow::VersioningOverride> Engine::NormalizeVersioningOverride(
@@ -394,11 +396,7 @@ hugo::Result<wf::UpdateWorkflowExecutionOptionsResponse> Engine::UpdateWorkflowE
         // A scheduled task not yet started goes out again with the new directive.
         const auto& task = state.workflow_task();
         if (state.has_workflow_task() && task.started_event_id() == 0 && !task.speculative()) {
-          TransferTask transfer;
-          transfer.set_kind(TransferTask::KIND_WORKFLOW_TASK);
-          transfer.set_namespace_id(state.namespace_id());
-          transfer.set_workflow_id(state.workflow_id());
-          transfer.set_run_id(state.run_id());
+          TransferTask transfer = TaskOf(state, TransferTask::KIND_WORKFLOW_TASK);
           transfer.set_task_queue(state.task_queue());
           transfer.set_scheduled_event_id(task.scheduled_event_id());
           transfer.set_attempt(task.attempt());
@@ -408,20 +406,7 @@ hugo::Result<wf::UpdateWorkflowExecutionOptionsResponse> Engine::UpdateWorkflowE
           m.transfer.push_back(std::move(transfer));
         }
       }
-      for (auto& [scheduled_id, activity] : *state.mutable_activities()) {
-        if (activity.started() || activity.paused() || activity.retry_pending()) continue;
-        TransferTask transfer;
-        transfer.set_kind(TransferTask::KIND_ACTIVITY_TASK);
-        transfer.set_namespace_id(state.namespace_id());
-        transfer.set_workflow_id(state.workflow_id());
-        transfer.set_run_id(state.run_id());
-        transfer.set_task_queue(activity.task_queue());
-        transfer.set_scheduled_event_id(activity.scheduled_event_id());
-        transfer.set_attempt(activity.attempt());
-        transfer.set_stamp(activity.stamp());
-        StampVersioning(state, transfer, false);
-        m.transfer.push_back(std::move(transfer));
-      }
+      ResendUnstartedActivities(m);
     }
   }
   if (priority_path) {
