@@ -78,6 +78,13 @@ void AddDynamicConfigFlag(const std::string& flag, hdo::server::Server::Options&
   }
   const std::string key = flag.substr(0, equals);
   const std::string value = flag.substr(equals + 1);
+  if (key == "nexusoperation.useNewFailureWireFormat") {
+    if (value != "true" && value != "false") {
+      FailBadInput("--dynamic-config-value '" + flag + "': " + key + " takes true or false");
+    }
+    options.nexus_temporal_failure_responses = value == "true";
+    return;
+  }
   int64_t* target = nullptr;
   if (key == "limit.historyCount.suggestContinueAsNew") {
     target = &options.history_count_suggest_continue_as_new;
@@ -277,7 +284,8 @@ int main(int argc, char** argv) {
                         "limit.historySize.suggestContinueAsNew, "
                         "frontend.MaxConcurrentBatchOperationPerNamespace, worker.batcherRPS, "
                         "matching.wv.VersionDrainageStatusVisibilityGracePeriod and "
-                        "matching.wv.VersionDrainageStatusRefreshInterval (seconds) are applied, "
+                        "matching.wv.VersionDrainageStatusRefreshInterval (seconds) and "
+                        "nexusoperation.useNewFailureWireFormat (true or false) are applied, "
                         "other keys are reported and ignored");
   CLI::Option* metrics_port =
       start_dev

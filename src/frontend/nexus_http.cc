@@ -273,8 +273,12 @@ NexusHeader HeaderOf(const http::Request& request,
                      std::initializer_list<std::string_view> excluded) {
   NexusHeader header;
   for (const http::HeaderField& field : request.headers) {
+    // temporal-nexus-failure-support is between Temporal servers, not for handlers (reference:
+    // frontend.nexusRequestHeadersBlacklist); this listener answers in the legacy format either
+    // way, so the task it dispatches does not announce Temporal failure responses.
     if (http::HeaderNameEquals(field.name, "Host") ||
-        http::HeaderNameEquals(field.name, "Transfer-Encoding")) {
+        http::HeaderNameEquals(field.name, "Transfer-Encoding") ||
+        http::HeaderNameEquals(field.name, "Temporal-Nexus-Failure-Support")) {
       continue;
     }
     if (std::any_of(excluded.begin(), excluded.end(), [&field](std::string_view prefix) {

@@ -1,6 +1,7 @@
 #include "frontend/validation.h"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string_view>
 #include <utility>
 
@@ -520,8 +521,17 @@ Status ValidateRespondNexusTaskFailed(
   if (valid.IsFailure()) return valid;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  // reference: WorkflowHandler.RespondNexusTaskFailed.
   if (!request.has_error() && !request.has_failure()) {
-    return InvalidArgument("Error is not set on request.");
+    return InvalidArgument("request must contain error or failure");
+  }
+  if (request.has_error() && !request.error().failure().details().empty() &&
+      !nlohmann::json::accept(request.error().failure().details())) {
+    return InvalidArgument("failure details must be JSON serializable");
+  }
+  if (!request.has_error() && !request.failure().has_nexus_handler_failure_info()) {
+    return InvalidArgument(
+        "request Failure must contain error or failure with NexusHandlerFailureInfo");
   }
 #pragma GCC diagnostic pop
   return IdentityLength(request.identity());

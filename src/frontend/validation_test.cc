@@ -528,5 +528,30 @@ TEST(ActivityByIdTest, ByIdRequestsNeedNamespaceWorkflowAndActivityIds) {
   ExpectOutcomes<X>(ById<X>(), ValidateRespondActivityTaskCanceledById, ByIdCases<X>(true));
 }
 
+TEST(NexusTaskFailedTest, AFailureNeedsAHandlerErrorOrAHandlerFailure) {
+  workflowservice::RespondNexusTaskFailedRequest request;
+  request.set_namespace_("ns");
+  request.set_task_token("t");
+  EXPECT_EQ(Outcome(ValidateRespondNexusTaskFailed(request)),
+            "request must contain error or failure");
+  // The newer form: a Temporal failure, which must say which handler error it is.
+  request.mutable_failure()->set_message("bad input");
+  EXPECT_EQ(Outcome(ValidateRespondNexusTaskFailed(request)),
+            "request Failure must contain error or failure with NexusHandlerFailureInfo");
+  request.mutable_failure()->mutable_nexus_handler_failure_info()->set_type("BAD_REQUEST");
+  EXPECT_EQ(Outcome(ValidateRespondNexusTaskFailed(request)), "ok");
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  // The legacy form: a handler error whose failure details are JSON.
+  request.clear_failure();
+  request.mutable_error()->set_error_type("BAD_REQUEST");
+  request.mutable_error()->mutable_failure()->set_details("{not json");
+  EXPECT_EQ(Outcome(ValidateRespondNexusTaskFailed(request)),
+            "failure details must be JSON serializable");
+  request.mutable_error()->mutable_failure()->set_details("{\"a\":1}");
+  EXPECT_EQ(Outcome(ValidateRespondNexusTaskFailed(request)), "ok");
+#pragma GCC diagnostic pop
+}
+
 }  // namespace
 }  // namespace hdo::frontend

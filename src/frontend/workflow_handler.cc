@@ -12,6 +12,7 @@
 #include "frontend/async_unary.h"
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
+#include "frontend/nexus_codec.h"
 #include "frontend/reply.h"
 #include "frontend/store_queue.h"
 #include "frontend/validation.h"
@@ -1140,13 +1141,15 @@ void WorkflowHandler::RespondNexusTaskFailed(
         if (request->has_error()) {
           outcome.error = request->error();
         } else {
-          // The newer form: a Temporal failure with the handler error's type in its info.
+          // The newer form (the request announced Temporal failure responses): a Temporal
+          // failure with the handler error's type in its info, kept whole for the caller.
           const auto& failure = request->failure();
           outcome.error.set_error_type(failure.nexus_handler_failure_info().type().empty()
                                            ? "INTERNAL"
                                            : failure.nexus_handler_failure_info().type());
           outcome.error.set_retry_behavior(failure.nexus_handler_failure_info().retry_behavior());
-          outcome.error.mutable_failure()->set_message(failure.message());
+          *outcome.error.mutable_failure() = NexusFailureToProto(NexusFailureFromTemporal(failure));
+          outcome.temporal_failure = true;
         }
 #pragma GCC diagnostic pop
         outcome.delivered = true;

@@ -167,6 +167,11 @@ class Engine {
     std::chrono::milliseconds nexus_request_timeout = std::chrono::seconds(10);
     std::chrono::milliseconds nexus_retry_initial = std::chrono::seconds(1);
     std::chrono::milliseconds nexus_retry_max = std::chrono::hours(1);
+    // Whether a Nexus request to a worker announces Temporal failure responses (reference:
+    // nexusoperation.useNewFailureWireFormat, on by default): the worker then answers failures
+    // as Temporal failures with their own messages, which become the operation's failures as
+    // they are.
+    bool nexus_temporal_failure_responses = true;
     // Pending Nexus operations per run (reference:
     // component.nexusoperations.limit.operation.pending).
     int pending_nexus_operations_max = 30;

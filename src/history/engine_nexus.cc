@@ -184,9 +184,17 @@ failure_pb::Failure CanceledFromNexusFailure(const nexus::Failure& failure) {
   return canceled;
 }
 
-// A handler error as an attempt's failure (reference: executors.go callErrToFailure): "handler
-// error (TYPE): message" with NexusHandlerFailureInfo, caused by the handler's failure.
-failure_pb::Failure FromHandlerError(const nexus::HandlerError& error, bool retryable) {
+// A handler error as an attempt's failure. A Temporal failure the worker answered (the outcome's
+// temporal_failure) is the failure as it is (reference: the handler error's original failure);
+// otherwise, as the reference's v1.29 (executors.go callErrToFailure), "handler error (TYPE):
+// message" with NexusHandlerFailureInfo, caused by the handler's failure.
+failure_pb::Failure FromHandlerError(const matching::NexusMatcher::Outcome& outcome,
+                                     bool retryable) {
+  const nexus::HandlerError& error = outcome.error;
+  if (outcome.temporal_failure) {
+    failure_pb::Failure passed = FromNexusFailure(error.failure(), retryable);
+    if (passed.has_nexus_handler_failure_info()) return passed;
+  }
   const std::string type = error.error_type().empty() ? "INTERNAL" : error.error_type();
   failure_pb::Failure converted;
   converted.set_message("handler error (" + type + "): " + error.failure().message());
@@ -598,6 +606,8 @@ void Engine::ProcessNexusRequest(const TransferTask& task, int64_t task_id) {
   }
   *request.mutable_scheduled_time() = now_();
   request.set_endpoint(op.endpoint());
+  request.mutable_capabilities()->set_temporal_failure_responses(
+      options_.nexus_temporal_failure_responses);
   const std::string namespace_name = NamespaceNameOf(state.namespace_id());
   if (cancel) {
     auto* cancel_request = request.mutable_cancel_operation();
@@ -676,10 +686,10 @@ void Engine::OnNexusStartOutcome(const TransferTask& task, int64_t task_id,
     RetryNexus(m, op, /*cancel=*/false, RequestTimedOut());
   } else if (outcome.kind == Kind::kHandlerError) {
     if (Retryable(outcome.error)) {
-      RetryNexus(m, op, /*cancel=*/false, FromHandlerError(outcome.error, true));
+      RetryNexus(m, op, /*cancel=*/false, FromHandlerError(outcome, true));
     } else {
       // reference: handleNonRetryableStartOperationError converts with retryable=true.
-      failure_pb::Failure cause = FromHandlerError(outcome.error, true);
+      failure_pb::Failure cause = FromHandlerError(outcome, true);
       EndNexusOperation(m, scheduled_id, enums::EVENT_TYPE_NEXUS_OPERATION_FAILED, nullptr, &cause);
     }
   } else if (!outcome.response.has_start_operation()) {
@@ -812,13 +822,13 @@ void Engine::OnNexusCancelOutcome(const TransferTask& task, int64_t task_id,
   if (outcome.kind == Kind::kResponse) {
     record(true, nullptr);
   } else if (outcome.kind == Kind::kHandlerError && !Retryable(outcome.error)) {
-    failure_pb::Failure failure = FromHandlerError(outcome.error, false);
+    failure_pb::Failure failure = FromHandlerError(outcome, false);
     *op.mutable_cancel_last_attempt_failure() = failure;
     record(false, &failure);
   } else {
-    RetryNexus(m, op, /*cancel=*/true,
-               outcome.kind == Kind::kTimedOut ? RequestTimedOut()
-                                               : FromHandlerError(outcome.error, true));
+    RetryNexus(
+        m, op, /*cancel=*/true,
+        outcome.kind == Kind::kTimedOut ? RequestTimedOut() : FromHandlerError(outcome, true));
   }
   (void)Commit(m);
 }

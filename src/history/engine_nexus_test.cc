@@ -1,6 +1,7 @@
 // Nexus operations through the engine: a workflow schedules an operation, the handler worker
 // (through the NexusMatcher, as PollNexusTaskQueue would) answers, and the run's history shows
 // the reference's events; completion callbacks of a handler's workflow reach their caller.
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include "common/error_codes.h"
@@ -23,6 +24,10 @@ class EngineNexusTest : public test_support::EngineHarness {
  protected:
   EngineNexusTest()
       : EngineHarness("hdo-engine-nexus"), nexus_(io_.get_executor(), NexusMatcher::Options{}) {
+    RestartEngine(NexusOptions());
+  }
+
+  Engine::Options NexusOptions() {
     Engine::Options options;
     options.nexus = &nexus_;
     auto lookup = [](const std::string& key) -> hugo::Result<Engine::NexusTarget> {
@@ -34,7 +39,7 @@ class EngineNexusTest : public test_support::EngineHarness {
     options.nexus_endpoint = lookup;
     options.nexus_endpoint_by_id = lookup;
     options.nexus_callback_url = [](const std::string&) { return std::string(kCallbackUrl); };
-    RestartEngine(std::move(options));
+    return options;
   }
 
   void Start(const std::string& workflow_id, const std::string& queue = "queue",
@@ -95,6 +100,38 @@ class EngineNexusTest : public test_support::EngineHarness {
     outcome.response = std::move(response);
     ASSERT_TRUE(nexus_.Respond("ns", task_token, std::move(outcome)).IsSuccess());
     io_.poll();
+  }
+
+  // The newer form of a failed task (RespondNexusTaskFailed.failure), as the frontend passes it
+  // on: the Temporal failure whole, its message beside its JSON.
+  void FailWith(const std::string& task_token, const temporal::api::failure::v1::Failure& failure) {
+    NexusMatcher::Outcome outcome;
+    outcome.kind = NexusMatcher::Outcome::Kind::kHandlerError;
+    outcome.error.set_error_type(failure.nexus_handler_failure_info().type());
+    outcome.error.set_retry_behavior(failure.nexus_handler_failure_info().retry_behavior());
+    temporal::api::failure::v1::Failure without_message = failure;
+    without_message.clear_message();
+    outcome.error.mutable_failure()->set_message(failure.message());
+    (*outcome.error.mutable_failure()->mutable_metadata())["type"] =
+        "temporal.api.failure.v1.Failure";
+    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(
+                    without_message, outcome.error.mutable_failure()->mutable_details())
+                    .ok());
+    outcome.temporal_failure = true;
+    ASSERT_TRUE(nexus_.Respond("ns", task_token, std::move(outcome)).IsSuccess());
+    io_.poll();
+  }
+
+  static temporal::api::failure::v1::Failure HandlerFailure(const std::string& type,
+                                                            const std::string& message) {
+    temporal::api::failure::v1::Failure failure;
+    failure.set_message(message);
+    failure.mutable_nexus_handler_failure_info()->set_type(type);
+    auto* cause = failure.mutable_cause();
+    cause->set_message("Payload validation failed");
+    cause->mutable_application_failure_info()->set_type("PayloadValidationError");
+    cause->mutable_application_failure_info()->set_non_retryable(true);
+    return failure;
   }
 
   void Fail(const std::string& task_token, const std::string& type, const std::string& message) {
@@ -257,6 +294,74 @@ TEST_F(EngineNexusTest, ARetryableHandlerErrorBacksOffAndTriesAgain) {
   ASSERT_FALSE(retried.task_token().empty());
   EXPECT_EQ(retried.request().start_operation().request_id(),
             task.request().start_operation().request_id());
+}
+
+TEST_F(EngineNexusTest, RequestsToWorkersAnnounceTemporalFailureResponses) {
+  ScheduleOne();
+  EXPECT_TRUE(PollNexus().request().capabilities().temporal_failure_responses());
+}
+
+// nexusoperation.useNewFailureWireFormat=false: workers answer in the legacy form.
+class EngineNexusLegacyFailuresTest : public EngineNexusTest {
+ protected:
+  EngineNexusLegacyFailuresTest() {
+    Engine::Options options = NexusOptions();
+    options.nexus_temporal_failure_responses = false;
+    RestartEngine(std::move(options));  // before anything is stored
+  }
+};
+
+TEST_F(EngineNexusLegacyFailuresTest, RequestsDoNotAnnounceTemporalFailureResponses) {
+  ScheduleOne();
+  auto task = PollNexus();
+  ASSERT_FALSE(task.task_token().empty());
+  EXPECT_FALSE(task.request().capabilities().temporal_failure_responses());
+}
+
+TEST_F(EngineNexusTest, ANonRetryableTemporalFailureIsTheOperationsCauseAsItIs) {
+  ScheduleOne();
+  auto task = PollNexus();
+  const auto given = HandlerFailure("BAD_REQUEST", "invalid operation input");
+  FailWith(task.task_token(), given);
+  auto next = PollWorkflowTask();
+  ASSERT_EQ(next.history().events(5).event_type(), enums::EVENT_TYPE_NEXUS_OPERATION_FAILED);
+  const auto& failure =
+      next.history().events(5).nexus_operation_failed_event_attributes().failure();
+  EXPECT_EQ(failure.message(), "nexus operation completed unsuccessfully");
+  // Not "handler error (BAD_REQUEST): ...": the handler's own message and cause.
+  EXPECT_EQ(failure.cause().SerializeAsString(), given.SerializeAsString())
+      << failure.cause().DebugString();
+}
+
+TEST_F(EngineNexusTest, ARetryableTemporalFailureIsTheAttemptsFailureAsItIs) {
+  ScheduleOne();
+  auto task = PollNexus();
+  auto given = HandlerFailure("INTERNAL", "try later");
+  FailWith(task.task_token(), given);
+  EXPECT_TRUE(PollWorkflowTask().task_token().empty());  // retried, nothing for the workflow
+  auto described = Describe("caller");
+  ASSERT_EQ(described.pending_nexus_operations_size(), 1);
+  const auto& pending = described.pending_nexus_operations(0);
+  EXPECT_EQ(pending.state(), enums::PENDING_NEXUS_OPERATION_STATE_BACKING_OFF);
+  EXPECT_EQ(pending.last_attempt_failure().SerializeAsString(), given.SerializeAsString());
+
+  // A retry behavior the failure names wins over its type's default.
+  Advance(1100);
+  io_.poll();
+  auto retried = PollNexus();
+  ASSERT_FALSE(retried.task_token().empty());
+  given.mutable_nexus_handler_failure_info()->set_retry_behavior(
+      enums::NEXUS_HANDLER_ERROR_RETRY_BEHAVIOR_NON_RETRYABLE);
+  FailWith(retried.task_token(), given);
+  auto next = PollWorkflowTask();
+  ASSERT_EQ(next.history().events(5).event_type(), enums::EVENT_TYPE_NEXUS_OPERATION_FAILED);
+  EXPECT_EQ(next.history()
+                .events(5)
+                .nexus_operation_failed_event_attributes()
+                .failure()
+                .cause()
+                .message(),
+            "try later");
 }
 
 TEST_F(EngineNexusTest, AnUnknownEndpointFailsTheWorkflowTask) {

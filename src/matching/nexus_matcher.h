@@ -46,6 +46,10 @@ class NexusMatcher {
     Kind kind = Kind::kTimedOut;
     temporal::api::nexus::v1::Response response;
     temporal::api::nexus::v1::HandlerError error;
+    // The worker failed the task with a Temporal failure (RespondNexusTaskFailed.failure, sent
+    // when the request announced Temporal failure responses): `error.failure` carries it whole
+    // (metadata type temporal.api.failure.v1.Failure, details its JSON), to be used as it is.
+    bool temporal_failure = false;
     bool delivered = false;
   };
   using Done = std::function<void(Outcome)>;

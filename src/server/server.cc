@@ -557,6 +557,7 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       };
   // Nexus: operations the runs schedule go to the endpoints' handlers through the Nexus matcher.
   engine_options.nexus = nexus_matcher_.get();
+  engine_options.nexus_temporal_failure_responses = options_.nexus_temporal_failure_responses;
   engine_options.route = [this](const std::string& namespace_id, const std::string& task_queue,
                                 bool workflow, std::string_view workflow_id,
                                 const std::string& pinned, bool use_ramping) {

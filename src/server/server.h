@@ -131,6 +131,9 @@ class Server {
     // matching.wv.VersionDrainageStatusVisibilityGracePeriod / RefreshInterval, in seconds).
     int64_t version_drainage_grace_seconds = 180;
     int64_t version_drainage_refresh_seconds = 180;
+    // Nexus requests to workers announce Temporal failure responses (reference:
+    // nexusoperation.useNewFailureWireFormat).
+    bool nexus_temporal_failure_responses = true;
     // Transactions sharing one commit (one fsync) at most; 1 commits each on its own.
     int commit_batch_max = 1000;
     // Eager activity execution (history::Engine::Options::activity_eager_execution).

@@ -237,6 +237,9 @@ TEST_F(ServerTest, BadInputGivesOneLineAndExitCode2) {
       {{"server", "start-dev", "--dynamic-config-value",
         "limit.historyCount.suggestContinueAsNew=many"},
        "takes a whole number"},
+      {{"server", "start-dev", "--dynamic-config-value",
+        "nexusoperation.useNewFailureWireFormat=yes"},
+       "takes true or false"},
       {{"server"}, "'hdo server' needs a command: start-dev"},
       {{"server", "start-prod"}, "unknown command 'start-prod' for 'hdo server'"},
       {{"no-such-command"}, "unknown command 'no-such-command' for 'hdo'"},
@@ -323,7 +326,8 @@ TEST_F(ServerTest, StartDevRegistersSearchAttributesAndTakesDynamicConfigValues)
   DevServer server(Db(), {"--namespace", "orders", "--search-attribute", "Color=keyword",
                           "--search-attribute", "Due=Datetime", "--dynamic-config-value",
                           "frontend.enableUpdateWorkflowExecution=true", "--dynamic-config-value",
-                          "limit.historyCount.suggestContinueAsNew=50"});
+                          "limit.historyCount.suggestContinueAsNew=50", "--dynamic-config-value",
+                          "nexusoperation.useNewFailureWireFormat=false"});
   ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
   auto stub = temporal::api::operatorservice::v1::OperatorService::NewStub(Dial(server.address()));
   for (const char* name : {"default", "orders"}) {
