@@ -14,6 +14,9 @@ inline constexpr char kNamespaceNotFound[] = "hdo.namespace_not_found";
 inline constexpr char kNamespaceAlreadyExists[] = "hdo.namespace_already_exists";
 // Metadata: "start_request_id", "run_id".
 inline constexpr char kWorkflowAlreadyStarted[] = "hdo.workflow_already_started";
+// A standalone activity id in use (gRPC AlreadyExists with ActivityExecutionAlreadyStartedFailure;
+// metadata start_request_id and run_id).
+inline constexpr char kActivityAlreadyStarted[] = "hdo.activity_already_started";
 // A worker answered a query with an error (QueryFailedFailure detail).
 inline constexpr char kQueryFailed[] = "hdo.query_failed";
 // A query before the workflow's first task completed (WorkflowNotReadyFailure detail).

@@ -160,7 +160,8 @@ Status ActivityById(const std::string& name_space, const std::string& workflow_i
     valid = IdentityLength(*identity);
     if (valid.IsFailure()) return valid;
   }
-  if (workflow_id.empty()) return InvalidArgument("WorkflowId is not set on request.");
+  // An empty workflow id names a standalone activity (run_id: its run).
+  (void)workflow_id;
   if (!run_id.empty() && !IsUuid(run_id)) return InvalidArgument("RunId is not valid UUID.");
   return hugo::Ok();
 }
@@ -651,5 +652,228 @@ Status ValidateDeleteWorkflowExecution(
   return ExecutionOf(request.has_workflow_execution(), request.workflow_execution());
 }
 // --- end of reset and delete
+
+// --- standalone activities (reference chasm/lib/activity/validator.go) --------------------------
+
+namespace {
+
+std::string LengthLimit(size_t length, size_t limit) {
+  return "Length=" + std::to_string(length) + " Limit=" + std::to_string(limit);
+}
+
+// A timeout of the start: "invalid <Name>: <problem>" when it is not a valid duration.
+Status ActivityDuration(google::protobuf::Duration* duration, const char* name) {
+  if (auto error = history::ValidateAndCapDuration(duration)) {
+    return InvalidArgument(std::string("invalid ") + name + ": " + *error);
+  }
+  return hugo::Ok();
+}
+
+bool Positive(const google::protobuf::Duration& duration) {
+  return duration.seconds() > 0 || (duration.seconds() == 0 && duration.nanos() > 0);
+}
+
+google::protobuf::Duration Shorter(const google::protobuf::Duration& a,
+                                   const google::protobuf::Duration& b) {
+  return history::ToNanos(a) <= history::ToNanos(b) ? a : b;
+}
+
+Status ActivityIdOf(const std::string& activity_id) {
+  if (activity_id.empty()) return InvalidArgument("activity ID is required");
+  if (activity_id.size() > kIdLengthMax) {
+    return InvalidArgument("activity ID exceeds length limit. " +
+                           LengthLimit(activity_id.size(), kIdLengthMax));
+  }
+  return hugo::Ok();
+}
+
+Status ActivityRunIdOf(const std::string& run_id) {
+  if (!run_id.empty() && !IsUuid(run_id)) {
+    return InvalidArgument("invalid run id: must be a valid UUID");
+  }
+  return hugo::Ok();
+}
+
+// request_id (generated when empty), identity and reason of a cancel or terminate.
+template <class Request>
+Status ActivityChangeOf(Request* request, const std::string& generated_request_id) {
+  auto valid = ActivityIdOf(request->activity_id());
+  if (valid.IsFailure()) return valid;
+  if (request->request_id().empty()) request->set_request_id(generated_request_id);
+  if (request->request_id().size() > kIdLengthMax) {
+    return InvalidArgument("request ID exceeds length limit. " +
+                           LengthLimit(request->request_id().size(), kIdLengthMax));
+  }
+  if (request->identity().size() > kIdLengthMax) {
+    return InvalidArgument("identity exceeds length limit. " +
+                           LengthLimit(request->identity().size(), kIdLengthMax));
+  }
+  valid = ActivityRunIdOf(request->run_id());
+  if (valid.IsFailure()) return valid;
+  valid = CheckBlobSize(request->reason().size());
+  if (valid.IsFailure()) return InvalidArgument("reason exceeds length limit");
+  return hugo::Ok();
+}
+
+}  // namespace
+
+Status NormalizeStartActivityExecution(workflowservice::StartActivityExecutionRequest* request,
+                                       const std::string& generated_request_id) {
+  if (request->request_id().empty()) request->set_request_id(generated_request_id);
+  if (!request->has_retry_policy()) request->mutable_retry_policy();
+  auto valid = ActivityDuration(request->mutable_start_delay(), "StartDelay");
+  if (valid.IsFailure()) return valid;
+  valid = UserTaskQueueOf(request->has_task_queue(), request->task_queue());
+  if (valid.IsFailure()) return valid;
+  request->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
+  if (request->activity_id().empty()) return InvalidArgument("activityId is not set");
+  if (request->activity_type().name().empty()) return InvalidArgument("activityType is not set");
+  history::FillRetryPolicyDefaults(request->mutable_retry_policy(),
+                                   history::DefaultRetrySettings{});
+  auto policy = history::ValidateRetryPolicy(request->mutable_retry_policy());
+  if (policy.IsFailure()) return InvalidArgument(policy.Error().Message());
+  if (request->activity_id().size() > kIdLengthMax) {
+    return InvalidArgument("activityId exceeds length limit. " +
+                           LengthLimit(request->activity_id().size(), kIdLengthMax));
+  }
+  if (request->activity_type().name().size() > kIdLengthMax) {
+    return InvalidArgument("activityType exceeds length limit. " +
+                           LengthLimit(request->activity_type().name().size(), kIdLengthMax));
+  }
+  const auto& priority = request->priority();
+  if (priority.priority_key() < 0) {
+    return InvalidArgument("invalid priorities: priority key can't be negative");
+  }
+  if (priority.fairness_key().size() > 64) {
+    return InvalidArgument("invalid priorities: fairness key length exceeds limit");
+  }
+  if (priority.fairness_weight() < 0) {
+    return InvalidArgument("invalid priorities: must be greater than zero");
+  }
+  for (auto [duration, name] :
+       {std::pair{request->mutable_schedule_to_close_timeout(), "ScheduleToCloseTimeout"},
+        std::pair{request->mutable_schedule_to_start_timeout(), "ScheduleToStartTimeout"},
+        std::pair{request->mutable_start_to_close_timeout(), "StartToCloseTimeout"},
+        std::pair{request->mutable_heartbeat_timeout(), "HeartbeatTimeout"}}) {
+    valid = ActivityDuration(duration, name);
+    if (valid.IsFailure()) return valid;
+  }
+  // The reference's normalization: the schedule-to-close bounds the others and fills them; with
+  // only a start-to-close there is no schedule-to-close or schedule-to-start deadline.
+  auto* s2c = request->mutable_schedule_to_close_timeout();
+  auto* s2s = request->mutable_schedule_to_start_timeout();
+  auto* stc = request->mutable_start_to_close_timeout();
+  if (Positive(*s2c)) {
+    *s2s = Positive(*s2s) ? Shorter(*s2s, *s2c) : *s2c;
+    *stc = Positive(*stc) ? Shorter(*stc, *s2c) : *s2c;
+  } else if (Positive(*stc)) {
+    s2c->Clear();
+    if (!Positive(*s2s)) s2s->Clear();
+  } else {
+    return InvalidArgument(
+        "a valid StartToCloseTimeout or ScheduleToCloseTimeout must be set on the activity. "
+        "ActivityId=" +
+        request->activity_id() + " ActivityType=" + request->activity_type().name());
+  }
+  auto* heartbeat = request->mutable_heartbeat_timeout();
+  *heartbeat = Positive(*heartbeat) ? Shorter(*heartbeat, *stc) : google::protobuf::Duration();
+  if (request->request_id().size() > kIdLengthMax) {
+    return InvalidArgument("request ID exceeds length limit. " +
+                           LengthLimit(request->request_id().size(), kIdLengthMax));
+  }
+  if (request->identity().size() > kIdLengthMax) {
+    return InvalidArgument("identity exceeds length limit. " +
+                           LengthLimit(request->identity().size(), kIdLengthMax));
+  }
+  if (request->id_reuse_policy() == enums::ACTIVITY_ID_REUSE_POLICY_UNSPECIFIED) {
+    request->set_id_reuse_policy(enums::ACTIVITY_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+  }
+  if (request->id_conflict_policy() == enums::ACTIVITY_ID_CONFLICT_POLICY_UNSPECIFIED) {
+    request->set_id_conflict_policy(enums::ACTIVITY_ID_CONFLICT_POLICY_FAIL);
+  }
+  if (!enums::ActivityIdReusePolicy_IsValid(request->id_reuse_policy())) {
+    return InvalidArgument("unsupported ID reuse policy: " +
+                           std::to_string(request->id_reuse_policy()));
+  }
+  if (!enums::ActivityIdConflictPolicy_IsValid(request->id_conflict_policy())) {
+    return InvalidArgument("unsupported ID conflict policy: " +
+                           std::to_string(request->id_conflict_policy()));
+  }
+  if (request->has_input() && CheckBlobSize(*request->mutable_input()).IsFailure()) {
+    return InvalidArgument("input exceeds length limit");
+  }
+  constexpr size_t kSummaryMax = 400;
+  constexpr size_t kDetailsMax = 20000;
+  const auto& metadata = request->user_metadata();
+  if (metadata.has_summary() && metadata.summary().ByteSizeLong() > kSummaryMax) {
+    return InvalidArgument("user_metadata.summary exceeds size limit. " +
+                           LengthLimit(metadata.summary().ByteSizeLong(), kSummaryMax));
+  }
+  if (metadata.has_details() && metadata.details().ByteSizeLong() > kDetailsMax) {
+    return InvalidArgument("user_metadata.details exceeds size limit. " +
+                           LengthLimit(metadata.details().ByteSizeLong(), kDetailsMax));
+  }
+  if (request->completion_callbacks_size() > 0) {
+    // The reference's default (activity.enableCallbacks off).
+    return InvalidArgument("completion callbacks are not enabled for this namespace");
+  }
+  constexpr int kLinksMax = 10;
+  constexpr size_t kLinkSizeMax = 4000;
+  if (request->links_size() > kLinksMax) {
+    return InvalidArgument("cannot attach more than " + std::to_string(kLinksMax) + " links");
+  }
+  for (const auto& link : request->links()) {
+    if (link.ByteSizeLong() > kLinkSizeMax) {
+      return InvalidArgument("link exceeds allowed size of " + std::to_string(kLinkSizeMax));
+    }
+  }
+  const auto& on_conflict = request->on_conflict_options();
+  if (on_conflict.attach_completion_callbacks() && !on_conflict.attach_request_id()) {
+    return InvalidArgument(
+        "on_conflict_options: attach_completion_callbacks requires attach_request_id to be set");
+  }
+  if (on_conflict.attach_request_id() && request->completion_callbacks_size() == 0 &&
+      request->links_size() == 0) {
+    return InvalidArgument(
+        "on_conflict_options: attach_request_id requires at least one completion callback or "
+        "link");
+  }
+  return hugo::Ok();
+}
+
+Status ValidateDescribeActivityExecution(
+    const workflowservice::DescribeActivityExecutionRequest& request) {
+  auto valid = ActivityIdOf(request.activity_id());
+  if (valid.IsFailure()) return valid;
+  if (!request.long_poll_token().empty() && request.run_id().empty()) {
+    return InvalidArgument("run id is required when long poll token is provided");
+  }
+  return ActivityRunIdOf(request.run_id());
+}
+
+Status ValidatePollActivityExecution(const workflowservice::PollActivityExecutionRequest& request) {
+  auto valid = ActivityIdOf(request.activity_id());
+  if (valid.IsFailure()) return valid;
+  return ActivityRunIdOf(request.run_id());
+}
+
+Status NormalizeRequestCancelActivityExecution(
+    workflowservice::RequestCancelActivityExecutionRequest* request,
+    const std::string& generated_request_id) {
+  return ActivityChangeOf(request, generated_request_id);
+}
+
+Status NormalizeTerminateActivityExecution(
+    workflowservice::TerminateActivityExecutionRequest* request,
+    const std::string& generated_request_id) {
+  return ActivityChangeOf(request, generated_request_id);
+}
+
+Status ValidateDeleteActivityExecution(
+    const workflowservice::DeleteActivityExecutionRequest& request) {
+  auto valid = ActivityIdOf(request.activity_id());
+  if (valid.IsFailure()) return valid;
+  return ActivityRunIdOf(request.run_id());
+}
 
 }  // namespace hdo::frontend

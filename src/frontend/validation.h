@@ -121,4 +121,23 @@ hugo::Result<hugo::Unit> ValidateDeleteWorkflowExecution(
 hugo::Result<hugo::Unit> ValidateDescribeTaskQueue(
     const temporal::api::workflowservice::v1::DescribeTaskQueueRequest& request);
 
+// --- standalone activities (reference chasm/lib/activity/validator.go): the checks in the
+// reference's order and words; Normalize* also fill what the reference fills (a request id when
+// empty, the retry policy's defaults, the timeouts from one another, the id policies' defaults).
+hugo::Result<hugo::Unit> NormalizeStartActivityExecution(
+    temporal::api::workflowservice::v1::StartActivityExecutionRequest* request,
+    const std::string& generated_request_id);
+hugo::Result<hugo::Unit> ValidateDescribeActivityExecution(
+    const temporal::api::workflowservice::v1::DescribeActivityExecutionRequest& request);
+hugo::Result<hugo::Unit> ValidatePollActivityExecution(
+    const temporal::api::workflowservice::v1::PollActivityExecutionRequest& request);
+hugo::Result<hugo::Unit> NormalizeRequestCancelActivityExecution(
+    temporal::api::workflowservice::v1::RequestCancelActivityExecutionRequest* request,
+    const std::string& generated_request_id);
+hugo::Result<hugo::Unit> NormalizeTerminateActivityExecution(
+    temporal::api::workflowservice::v1::TerminateActivityExecutionRequest* request,
+    const std::string& generated_request_id);
+hugo::Result<hugo::Unit> ValidateDeleteActivityExecution(
+    const temporal::api::workflowservice::v1::DeleteActivityExecutionRequest& request);
+
 }  // namespace hdo::frontend

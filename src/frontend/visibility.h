@@ -61,6 +61,13 @@ class Visibility {
   hugo::Result<temporal::api::workflowservice::v1::ListClosedWorkflowExecutionsResponse> ListClosed(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::ListClosedWorkflowExecutionsRequest& request);
+  // Standalone activities (their rows' division, ActivityId and ActivityType in queries).
+  hugo::Result<temporal::api::workflowservice::v1::ListActivityExecutionsResponse> ListActivities(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::ListActivityExecutionsRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::CountActivityExecutionsResponse> CountActivities(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::CountActivityExecutionsRequest& request);
   // The system and predefined attributes, and the custom attributes' storage slots.
   hugo::Result<temporal::api::workflowservice::v1::GetSearchAttributesResponse>
   GetSearchAttributes();
@@ -84,6 +91,17 @@ class Visibility {
  private:
   hugo::Result<Page> Query(const std::string& namespace_id, const std::string& query, int page_size,
                            const std::string& page_token);
+  // The rows a query matches (a page) and the attribute set it was read with.
+  struct Rows {
+    std::vector<persistence::VisibilityRecord> records;
+    std::string next_page_token;
+    std::shared_ptr<const visibility::SearchAttributeSet> set;
+  };
+  hugo::Result<Rows> QueryRows(const std::string& namespace_id, const std::string& query,
+                               int page_size, const std::string& page_token,
+                               visibility::QueryTarget target);
+  hugo::Result<temporal::api::workflowservice::v1::CountWorkflowExecutionsResponse> CountQuery(
+      const std::string& namespace_id, const std::string& query, visibility::QueryTarget target);
   temporal::api::workflow::v1::WorkflowExecutionInfo ToInfo(
       const persistence::VisibilityRecord& record, const visibility::SearchAttributeSet& set);
 

@@ -121,7 +121,15 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "DeleteWorkerDeployment",
                                                 "UpdateWorkerDeploymentVersionMetadata",
                                                 "SetWorkerDeploymentManager",
-                                                "UpdateWorkflowExecutionOptions"};
+                                                "UpdateWorkflowExecutionOptions",
+                                                "StartActivityExecution",
+                                                "DescribeActivityExecution",
+                                                "PollActivityExecution",
+                                                "RequestCancelActivityExecution",
+                                                "TerminateActivityExecution",
+                                                "DeleteActivityExecution",
+                                                "ListActivityExecutions",
+                                                "CountActivityExecutions"};
   return methods;
 }
 
@@ -1302,6 +1310,15 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
       kCold);
   Add("SetWorkerDeploymentManager", queue, &H::SetWorkerDeploymentManager, kCold);
   Add("UpdateWorkflowExecutionOptions", queue, &H::UpdateWorkflowExecutionOptions, kCold);
+  Add("StartActivityExecution", queue, &H::StartActivityExecution, kCold);
+  Add("DescribeActivityExecution", queue, &H::DescribeActivityExecution, kCold,
+      &H::CancelActivityWait);
+  Add("PollActivityExecution", queue, &H::PollActivityExecution, kCold, &H::CancelActivityWait);
+  Add("RequestCancelActivityExecution", queue, &H::RequestCancelActivityExecution, kCold);
+  Add("TerminateActivityExecution", queue, &H::TerminateActivityExecution, kCold);
+  Add("DeleteActivityExecution", queue, &H::DeleteActivityExecution, kCold);
+  Add("ListActivityExecutions", queue, &H::ListActivityExecutions, kCold);
+  Add("CountActivityExecutions", queue, &H::CountActivityExecutions, kCold);
 
   // The service registered exactly these (the constructor): one without a server would be left
   // unanswered, one not registered would never be called.

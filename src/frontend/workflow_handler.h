@@ -282,6 +282,39 @@ class WorkflowHandler final {
       Call<wf::UpdateActivityOptionsRequest, wf::UpdateActivityOptionsResponse>* call,
       const wf::UpdateActivityOptionsRequest* request, wf::UpdateActivityOptionsResponse* response);
 
+  // Standalone activities (workflow_handler_standalone_activities.cc).
+  void StartActivityExecution(
+      Call<wf::StartActivityExecutionRequest, wf::StartActivityExecutionResponse>* call,
+      const wf::StartActivityExecutionRequest* request,
+      wf::StartActivityExecutionResponse* response);
+  void DescribeActivityExecution(
+      Call<wf::DescribeActivityExecutionRequest, wf::DescribeActivityExecutionResponse>* call,
+      const wf::DescribeActivityExecutionRequest* request,
+      wf::DescribeActivityExecutionResponse* response);
+  void PollActivityExecution(
+      Call<wf::PollActivityExecutionRequest, wf::PollActivityExecutionResponse>* call,
+      const wf::PollActivityExecutionRequest* request, wf::PollActivityExecutionResponse* response);
+  void RequestCancelActivityExecution(Call<wf::RequestCancelActivityExecutionRequest,
+                                           wf::RequestCancelActivityExecutionResponse>* call,
+                                      const wf::RequestCancelActivityExecutionRequest* request,
+                                      wf::RequestCancelActivityExecutionResponse* response);
+  void TerminateActivityExecution(
+      Call<wf::TerminateActivityExecutionRequest, wf::TerminateActivityExecutionResponse>* call,
+      const wf::TerminateActivityExecutionRequest* request,
+      wf::TerminateActivityExecutionResponse* response);
+  void DeleteActivityExecution(
+      Call<wf::DeleteActivityExecutionRequest, wf::DeleteActivityExecutionResponse>* call,
+      const wf::DeleteActivityExecutionRequest* request,
+      wf::DeleteActivityExecutionResponse* response);
+  void ListActivityExecutions(
+      Call<wf::ListActivityExecutionsRequest, wf::ListActivityExecutionsResponse>* call,
+      const wf::ListActivityExecutionsRequest* request,
+      wf::ListActivityExecutionsResponse* response);
+  void CountActivityExecutions(
+      Call<wf::CountActivityExecutionsRequest, wf::CountActivityExecutionsResponse>* call,
+      const wf::CountActivityExecutionsRequest* request,
+      wf::CountActivityExecutionsResponse* response);
+
   // Worker deployments and versioning overrides (workflow_handler_deployments.cc).
   void DescribeWorkerDeployment(
       Call<wf::DescribeWorkerDeploymentRequest, wf::DescribeWorkerDeploymentResponse>* call,
@@ -376,6 +409,7 @@ class WorkflowHandler final {
   void CancelHistoryWait(uint64_t id);
   void CancelQuery(uint64_t id);
   void CancelUpdateWait(uint64_t id);
+  void CancelActivityWait(uint64_t id);
 
   NamespaceHandler* namespaces_;
   history::Engine* engine_;

@@ -399,6 +399,44 @@ class Engine {
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::RespondQueryTaskCompletedRequest& request);
 
+  // --- standalone activities (engine_standalone_activity.cc): an activity a client starts on
+  // its own (StartActivityExecution) is a run of its own id space (workflow id
+  // StandaloneActivityKey(activity id), MutableState.standalone_activity set) holding one
+  // ActivityInfo; the activity paths above serve its worker, and where a workflow activity would
+  // write its outcome into history the run closes with it instead. Requests are validated and
+  // normalized (timeouts, retry policy, id policies, request id) by the frontend.
+  static std::string StandaloneActivityKey(const std::string& activity_id);
+  hugo::Result<temporal::api::workflowservice::v1::StartActivityExecutionResponse>
+  StartActivityExecution(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::StartActivityExecutionRequest& request);
+  // Answers at once, or (a long-poll token the activity has not moved past) when it changes or
+  // after `wait` with an empty response. Returns an id for CancelActivityWait (0: answered).
+  uint64_t DescribeActivityExecution(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::DescribeActivityExecutionRequest& request,
+      std::chrono::milliseconds wait,
+      Done<temporal::api::workflowservice::v1::DescribeActivityExecutionResponse> done);
+  // Answers when the activity is closed (its outcome), or after `wait` with an empty response.
+  uint64_t PollActivityExecution(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::PollActivityExecutionRequest& request,
+      std::chrono::milliseconds wait,
+      Done<temporal::api::workflowservice::v1::PollActivityExecutionResponse> done);
+  void CancelActivityWait(uint64_t wait_id);
+  hugo::Result<temporal::api::workflowservice::v1::RequestCancelActivityExecutionResponse>
+  RequestCancelActivityExecution(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::RequestCancelActivityExecutionRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::TerminateActivityExecutionResponse>
+  TerminateActivityExecution(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::TerminateActivityExecutionRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::DeleteActivityExecutionResponse>
+  DeleteActivityExecution(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::DeleteActivityExecutionRequest& request);
+
   // --- updates (engine_update.cc)
   // Where an update stands: the stage reached and, once completed (or rejected), its outcome.
   struct UpdateStatus {
@@ -922,6 +960,39 @@ class Engine {
       const temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest& request,
       bool deadline_passed, const HistoryDone& done);
   void WakeWaiters(const std::string& run_id);
+  // --- standalone activities (engine_standalone_activity.cc)
+  // A wait of DescribeActivityExecution or PollActivityExecution: `answer` tries to answer it
+  // (false: not yet), `expire` answers it empty.
+  struct ActivityWaiter {
+    uint64_t id = 0;
+    std::string run_id;
+    std::function<bool()> answer;
+    std::function<void()> expire;
+    std::unique_ptr<asio::steady_timer> timer;
+  };
+  uint64_t WaitForActivity(const std::string& run_id, std::function<bool()> answer,
+                           std::function<void()> expire, std::chrono::milliseconds wait);
+  void WakeActivityWaiters(const std::string& run_id);
+  // The run of a standalone activity (its current one when run_id is empty): NotFound "activity
+  // not found for ID: X" when there is none.
+  hugo::Result<persistence::RunKey> StandaloneActivityRun(const std::string& namespace_id,
+                                                          const std::string& activity_id,
+                                                          const std::string& run_id);
+  // A standalone activity's attempt failed or timed out for good (FailActivityAttempt's
+  // decision): the run closes FAILED or TIMED_OUT with the reference's failure.
+  void CloseStandaloneAfterFailure(
+      Mutation& m, persistence::v1::ActivityInfo& info,
+      const temporal::api::failure::v1::Failure& failure,
+      std::optional<temporal::api::enums::v1::TimeoutType> timeout_type,
+      const std::string& identity, temporal::api::enums::v1::RetryState retry_state);
+  // Closes a standalone activity's run with `status` and its outcome (result or failure).
+  void CloseStandaloneActivity(Mutation& m,
+                               temporal::api::enums::v1::WorkflowExecutionStatus status,
+                               const temporal::api::common::v1::Payloads* result,
+                               const temporal::api::failure::v1::Failure* failure);
+  std::multimap<std::string, std::shared_ptr<ActivityWaiter>> activity_waiters_;
+  std::unordered_map<uint64_t, std::shared_ptr<ActivityWaiter>> activity_waits_;
+
   // Takes a waiting history poll out of waiters_ and history_waits_; false when it already left.
   bool ForgetHistoryWait(const HistoryWaiter& waiter);
 
@@ -1040,6 +1111,7 @@ class Engine {
   // The same, by id; every change is counted in ResultPollsWaiting().
   std::unordered_map<uint64_t, std::shared_ptr<HistoryWaiter>> history_waits_;
   uint64_t next_history_wait_id_ = 1;
+  uint64_t next_activity_wait_id_ = 1;
   // The timer queue: due time (ms since epoch) → task id → task.
   std::multimap<int64_t, std::pair<int64_t, persistence::v1::TimerTask>> timer_queue_;
   std::unique_ptr<asio::steady_timer> timer_wakeup_;

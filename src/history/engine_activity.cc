@@ -152,16 +152,23 @@ wf::PollActivityTaskQueueResponse Engine::ActivityTaskResponse(const MutableStat
   token.set_activity_id(info.activity_id());
   response.set_task_token(token.SerializeAsString());
   response.set_workflow_namespace(namespace_name);
-  response.mutable_workflow_type()->set_name(state.workflow_type());
-  response.mutable_workflow_execution()->set_workflow_id(state.workflow_id());
-  response.mutable_workflow_execution()->set_run_id(state.run_id());
+  if (state.has_standalone_activity()) {
+    // A standalone activity: no workflow (an empty execution), its own run id.
+    response.mutable_workflow_execution();
+    response.set_activity_run_id(state.run_id());
+  } else {
+    response.mutable_workflow_type()->set_name(state.workflow_type());
+    response.mutable_workflow_execution()->set_workflow_id(state.workflow_id());
+    response.mutable_workflow_execution()->set_run_id(state.run_id());
+  }
   response.mutable_activity_type()->set_name(info.activity_type());
   response.set_activity_id(info.activity_id());
   if (info.has_header()) *response.mutable_header() = info.header();
   if (info.has_input()) *response.mutable_input() = info.input();
   if (info.has_heartbeat_details())
     *response.mutable_heartbeat_details() = info.heartbeat_details();
-  *response.mutable_scheduled_time() = info.scheduled_time();
+  *response.mutable_scheduled_time() =
+      state.has_standalone_activity() ? state.start_time() : info.scheduled_time();
   *response.mutable_current_attempt_scheduled_time() = info.current_attempt_scheduled_time();
   *response.mutable_started_time() = info.started_time();
   response.set_attempt(info.attempt());
@@ -188,16 +195,33 @@ hugo::Result<Engine::Mutation> Engine::BeginActivity(const ActivityRef& ref, Act
     }
     key = {decoded.namespace_id(), decoded.workflow_id(), decoded.run_id()};
     token = std::move(decoded);
+  } else if (ref.workflow_id.empty()) {
+    // By id without a workflow: a standalone activity (run_id its run, empty: the current one).
+    auto standalone = StandaloneActivityRun(ref.namespace_id, ref.activity_id, ref.run_id);
+    if (standalone.IsFailure()) return standalone.Error();
+    key = standalone.Value();
   } else {
     auto run_id = ResolveRunId(ref.namespace_id, ref.workflow_id, ref.run_id);
     if (run_id.IsFailure()) return run_id.Error();
     key = {ref.namespace_id, ref.workflow_id, run_id.Value()};
   }
   auto begun = Begin(key);
-  if (begun.IsFailure()) return begun.Error();
+  if (begun.IsFailure()) {
+    if (ref.workflow_id.empty() && ref.task_token.empty() &&
+        begun.Error().Code() == errors::kNotFound) {
+      return hugo::Error::From("activity not found for ID: " + ref.activity_id, errors::kNotFound);
+    }
+    return begun.Error();
+  }
   Mutation& m = begun.Value();
   MutableState& state = m.run.state;
+  const bool standalone = state.has_standalone_activity();
   if (!IsRunning(state)) {
+    if (standalone) {
+      return hugo::Error::From(
+          "activity not found for ID: " + state.standalone_activity().activity_id(),
+          errors::kNotFound);
+    }
     return hugo::Error::From("workflow execution already completed", errors::kNotFound);
   }
   ActivityInfo* found = nullptr;
@@ -211,6 +235,11 @@ hugo::Result<Engine::Mutation> Engine::BeginActivity(const ActivityRef& ref, Act
   // A token names one attempt: a late answer of an earlier attempt changes nothing.
   if (found == nullptr || !found->started() ||
       (token.has_value() && found->attempt() != token->attempt())) {
+    if (standalone) {
+      return hugo::Error::From(
+          "activity not found for ID: " + state.standalone_activity().activity_id(),
+          errors::kNotFound);
+    }
     return token.has_value() ? ActivityNotFound() : PendingActivityNotFound(ref.activity_id);
   }
   *info = found;
@@ -238,6 +267,12 @@ hugo::Result<hugo::Unit> Engine::CompleteActivity(
   auto begun = BeginActivity(ref, &info);
   if (begun.IsFailure()) return begun.Error();
   Mutation& m = begun.Value();
+  if (m.run.state.has_standalone_activity()) {
+    if (!ref.identity.empty()) info->set_last_worker_identity(ref.identity);
+    *info->mutable_last_attempt_complete_time() = now_();
+    CloseStandaloneActivity(m, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED, &result, nullptr);
+    return Commit(m);
+  }
   const int64_t scheduled_id = info->scheduled_event_id();
   const int64_t started_id = AppendActivityStarted(m, *info);
   auto* completed = AppendOrBuffer(m, enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
@@ -271,6 +306,21 @@ hugo::Result<hugo::Unit> Engine::CancelActivity(
   auto begun = BeginActivity(ref, &info);
   if (begun.IsFailure()) return begun.Error();
   Mutation& m = begun.Value();
+  if (m.run.state.has_standalone_activity()) {
+    // Only a cancellation the client asked for may end it canceled (reference: the activity
+    // state machine has no STARTED -> CANCELED transition).
+    if (!info->cancel_requested()) {
+      return hugo::Error::From("invalid transition from Started", errors::kFailedPrecondition);
+    }
+    temporal::api::failure::v1::Failure canceled;
+    canceled.set_message("Activity canceled");
+    auto* canceled_info = canceled.mutable_canceled_failure_info();
+    if (details.payloads_size() > 0) *canceled_info->mutable_details() = details;
+    canceled_info->set_identity(m.run.state.standalone_activity().cancel_identity());
+    if (!ref.identity.empty()) info->set_last_worker_identity(ref.identity);
+    CloseStandaloneActivity(m, enums::WORKFLOW_EXECUTION_STATUS_CANCELED, nullptr, &canceled);
+    return Commit(m);
+  }
   const int64_t scheduled_id = info->scheduled_event_id();
   const int64_t cancel_requested_id = info->cancel_requested_event_id();
   const int64_t started_id = AppendActivityStarted(m, *info);
@@ -321,6 +371,10 @@ void Engine::FailActivityAttempt(Mutation& m, ActivityInfo& info,
     // The next attempt: nothing in history, the failure is kept for its Started event.
     NextActivityAttempt(info, failure);
     ScheduleActivityAttempt(m, info, After(decision.backoff));
+    return;
+  }
+  if (m.run.state.has_standalone_activity()) {
+    CloseStandaloneAfterFailure(m, info, failure, timeout_type, identity, decision.state);
     return;
   }
   const int64_t scheduled_id = info.scheduled_event_id();
@@ -464,6 +518,38 @@ bool Engine::OnUserTimer(Mutation& m, const TimerTask& timer) {
   state.mutable_timers()->erase(found);
   EnsureWorkflowTask(m);
   return true;
+}
+
+void Engine::CloseStandaloneAfterFailure(Mutation& m, ActivityInfo& info,
+                                         const temporal::api::failure::v1::Failure& failure,
+                                         std::optional<enums::TimeoutType> timeout_type,
+                                         const std::string& identity,
+                                         enums::RetryState retry_state) {
+  m.run.state.mutable_standalone_activity()->set_retry_state(retry_state);
+  if (timeout_type.has_value()) {
+    // reference: "activity <Type> timeout" with the last heartbeat, caused by the previous
+    // attempt's failure ("Not enough time ..." when a retry would not fit the schedule-to-close).
+    temporal::api::failure::v1::Failure timed_out = ActivityTimedOutEventFailure(
+        *timeout_type, retry_state,
+        info.has_heartbeat_details() ? &info.heartbeat_details() : nullptr);
+    if (info.has_last_failure()) *timed_out.mutable_cause() = info.last_failure();
+    if (*timeout_type == enums::TIMEOUT_TYPE_START_TO_CLOSE ||
+        *timeout_type == enums::TIMEOUT_TYPE_HEARTBEAT) {
+      *info.mutable_last_failure() = ActivityTimeoutFailure(*timeout_type);
+      *info.mutable_last_attempt_complete_time() = now_();
+    }
+    CloseStandaloneActivity(m, enums::WORKFLOW_EXECUTION_STATUS_TIMED_OUT, nullptr, &timed_out);
+    return;
+  }
+  temporal::api::failure::v1::Failure failed = failure;
+  if (failed.message().empty() &&
+      failed.failure_info_case() == temporal::api::failure::v1::Failure::FAILURE_INFO_NOT_SET) {
+    failed.set_message("activity task failed without failure details");
+  }
+  *info.mutable_last_failure() = failed;
+  *info.mutable_last_attempt_complete_time() = now_();
+  if (!identity.empty()) info.set_last_worker_identity(identity);
+  CloseStandaloneActivity(m, enums::WORKFLOW_EXECUTION_STATUS_FAILED, nullptr, &failed);
 }
 
 }  // namespace hdo::history

@@ -207,6 +207,12 @@ persistence::VisibilityRecord Engine::VisibilityOf(const MutableState& state) {
   }
   if (!state.visibility_attributes().empty()) record.attributes = state.visibility_attributes();
   AddVersioningAttributes(state, record);
+  if (state.has_standalone_activity()) {
+    // Listed by its activity id (its row is in the standalone activities' division).
+    record.workflow_id = state.standalone_activity().activity_id();
+    record.root_workflow_id = record.workflow_id;
+    record.execution_time = Nanos(state.execution_time());
+  }
   return record;
 }
 

@@ -356,8 +356,9 @@ std::string FormatValue(const SqlValue& value) {
 
 class Translator {
  public:
-  Translator(std::string_view query, const SearchAttributeSet& set, const SqlDialect& dialect)
-      : query_(query), set_(set), dialect_(dialect) {}
+  Translator(std::string_view query, const SearchAttributeSet& set, const SqlDialect& dialect,
+             QueryTarget target)
+      : query_(query), set_(set), dialect_(dialect), target_(target) {}
 
   hugo::Result<SqlFilter> Run(const internal::ParsedQuery& parsed, QueryUse use) {
     if (parsed.has_order_by) {
@@ -383,15 +384,27 @@ class Translator {
     // The reference's implicit filter: runs of the default namespace division only, unless the
     // query names the division.
     const AttributeDef* division_def = set_.FindExact(kTemporalNamespaceDivision);
-    std::string division =
-        (division_def != nullptr && !division_def->column.empty()
-             ? division_def->column
-             : dialect_.JsonField(kTemporalNamespaceDivision, enums::INDEXED_VALUE_TYPE_KEYWORD)) +
-        " IS NULL";
-    if (user.empty()) {
-      filter.where = division;
+    const std::string division_field =
+        division_def != nullptr && !division_def->column.empty()
+            ? division_def->column
+            : dialect_.JsonField(kTemporalNamespaceDivision, enums::INDEXED_VALUE_TYPE_KEYWORD);
+    if (target_ == QueryTarget::kActivities) {
+      // Standalone activities: their division, whatever the query names (its parameter last, as
+      // its placeholder is).
+      params_.emplace_back(std::string(kStandaloneActivityDivision));
+      const bool json = division_def == nullptr || division_def->column.empty();
+      const std::string division =
+          division_field + " = " +
+          dialect_.Operand(dialect_.Placeholder(params_.size()), params_.back(),
+                           enums::INDEXED_VALUE_TYPE_KEYWORD, json);
+      filter.where = user.empty() ? division : "(" + user + ") AND " + division;
     } else {
-      filter.where = seen_division_ ? user : "(" + user + ") AND " + division;
+      const std::string division = division_field + " IS NULL";
+      if (user.empty()) {
+        filter.where = division;
+      } else {
+        filter.where = seen_division_ ? user : "(" + user + ") AND " + division;
+      }
     }
     if (!parsed.group_by.empty()) {
       const Node& first = *parsed.group_by.front();
@@ -473,6 +486,11 @@ class Translator {
       return Invalid(node, "must be a column name but was " + internal::GoTypeName(node));
     }
     const AttributeDef* def = set_.Find(node.text);
+    if (target_ == QueryTarget::kActivities) {
+      // An activity's row keeps its id and type in the workflow columns.
+      if (node.text == "ActivityId") def = set_.FindExact(kWorkflowId);
+      if (node.text == "ActivityType") def = set_.FindExact("WorkflowType");
+    }
     // A JSON key with '"' cannot be addressed (ValidateCustomAttributeName refuses such names).
     if (def == nullptr ||
         (def->kind != AttributeDef::Kind::kSystem && def->name.find('"') != std::string::npos)) {
@@ -821,12 +839,13 @@ class Translator {
   std::vector<SqlValue> params_;
   size_t values_max_offset_ = 0;
   bool seen_division_ = false;
+  QueryTarget target_ = QueryTarget::kWorkflows;
 };
 
 }  // namespace
 
 hugo::Result<SqlFilter> TranslateQuery(std::string_view query, const SearchAttributeSet& set,
-                                       Dialect dialect, QueryUse use) {
+                                       Dialect dialect, QueryUse use, QueryTarget target) {
   static const SqliteDialect sqlite_dialect;
   static const PostgresDialect postgres_dialect;
   static const MysqlDialect mysql_dialect;
@@ -849,7 +868,7 @@ hugo::Result<SqlFilter> TranslateQuery(std::string_view query, const SearchAttri
   }
   auto parsed = internal::Parse(query);
   if (parsed.IsFailure()) return parsed.Error();
-  return Translator(query, set, *sql_dialect).Run(parsed.Value(), use);
+  return Translator(query, set, *sql_dialect, target).Run(parsed.Value(), use);
 }
 
 std::string SqliteJsonField(std::string_view name) {

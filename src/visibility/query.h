@@ -85,8 +85,14 @@ enum class QueryUse { kList, kCount };
 // only as known column names or JSON paths of defined attributes (never holding a `?`). The
 // condition calls hdo_text_match(field, query) for Text (TextMatches; false when either is NULL):
 // the SQLite store registers it, the PostgreSQL and MySQL schemas create it.
+// What a query lists: workflows (the runs of no namespace division), or standalone activities
+// (ListActivityExecutions: the runs of kStandaloneActivityDivision, always; ActivityId and
+// ActivityType name the WorkflowId and WorkflowType columns their rows use).
+enum class QueryTarget { kWorkflows, kActivities };
+
 hugo::Result<SqlFilter> TranslateQuery(std::string_view query, const SearchAttributeSet& set,
-                                       Dialect dialect, QueryUse use);
+                                       Dialect dialect, QueryUse use,
+                                       QueryTarget target = QueryTarget::kWorkflows);
 
 // The Text match of the filter (hdo_text_match): both sides are cut into words, runs of ASCII
 // letters and digits and bytes >= 0x80, compared without ASCII case; true when any word of `query`

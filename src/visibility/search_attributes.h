@@ -34,6 +34,9 @@ inline constexpr char kCloseTime[] = "CloseTime";
 inline constexpr char kExecutionStatus[] = "ExecutionStatus";
 inline constexpr char kExecutionDuration[] = "ExecutionDuration";
 inline constexpr char kTemporalNamespaceDivision[] = "TemporalNamespaceDivision";
+// The division of standalone activities' rows (history/engine_standalone_activity.cc): lists of
+// workflows leave them out, ListActivityExecutions and CountActivityExecutions read only them.
+inline constexpr char kStandaloneActivityDivision[] = "TemporalStandaloneActivity";
 // A query may name a schedule by ScheduleId (or TemporalScheduleId): it means WorkflowId with this
 // prefix on every value, unless the namespace defines a custom ScheduleId.
 inline constexpr char kScheduleId[] = "ScheduleId";

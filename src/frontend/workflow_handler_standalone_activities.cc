@@ -1,0 +1,186 @@
+// Standalone activities: the WorkflowService RPCs of activities a client starts on their own
+// (history/engine_standalone_activity.cc for the engine's side, frontend/visibility.h for lists
+// and counts). Every call runs on the engine thread; Describe and Poll may wait there for the
+// activity to change, up to the reference's long-poll window.
+#include <algorithm>
+
+#include "frontend/errors.h"
+#include "frontend/validation.h"
+#include "frontend/visibility.h"
+#include "frontend/workflow_handler.h"
+#include "frontend/workflow_handler_calls.h"
+#include "history/engine.h"
+
+namespace hdo::frontend {
+
+namespace {
+
+// How long a Describe with a long-poll token or a Poll waits: the reference's
+// activity.longPollTimeout (60 s), ending a second before the client's deadline
+// (activity.longPollBuffer) so that the empty answer reaches it.
+std::chrono::milliseconds ActivityWait(std::chrono::system_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::system_clock::now());
+  return std::clamp(left - std::chrono::milliseconds(1000), std::chrono::milliseconds(0),
+                    std::chrono::milliseconds(60000));
+}
+
+}  // namespace
+
+void WorkflowHandler::StartActivityExecution(
+    Call<wf::StartActivityExecutionRequest, wf::StartActivityExecutionResponse>* call,
+    const wf::StartActivityExecutionRequest* request,
+    wf::StartActivityExecutionResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::StartActivityExecutionRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](
+          const std::string& namespace_id) -> hugo::Result<wf::StartActivityExecutionResponse> {
+        wf::StartActivityExecutionRequest normalized = *request;
+        auto valid = NormalizeStartActivityExecution(&normalized, update_ids_.Next());
+        if (valid.IsFailure()) return valid.Error();
+        return engine_->StartActivityExecution(namespace_id, normalized);
+      });
+}
+
+void WorkflowHandler::DescribeActivityExecution(
+    Call<wf::DescribeActivityExecutionRequest, wf::DescribeActivityExecutionResponse>* call,
+    const wf::DescribeActivityExecutionRequest* request,
+    wf::DescribeActivityExecutionResponse* response) {
+  auto wait = ActivityWait(call->deadline());
+  PostToStore(*store_io_, [this, call, request, response, wait] {
+    auto valid = ValidateNamespaceName(request->namespace_());
+    if (valid.IsSuccess()) valid = ValidateDescribeActivityExecution(*request);
+    auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
+                                          : hugo::Result<std::string>(valid.Error());
+    if (namespace_id.IsFailure()) {
+      FinishDurable(durability_, call, ToGrpcStatus(namespace_id.Error()));
+      return;
+    }
+    uint64_t wait_id = engine_->DescribeActivityExecution(
+        namespace_id.Value(), *request, wait,
+        [this, call, response](hugo::Result<wf::DescribeActivityExecutionResponse> result) {
+          if (result.IsFailure()) {
+            FinishDurable(durability_, call, ToGrpcStatus(result.Error()));
+            return;
+          }
+          *response = std::move(result).Value();
+          FinishDurable(durability_, call, grpc::Status::OK);
+        });
+    if (wait_id != 0) call->SetWaitId(wait_id);
+  });
+}
+
+void WorkflowHandler::PollActivityExecution(
+    Call<wf::PollActivityExecutionRequest, wf::PollActivityExecutionResponse>* call,
+    const wf::PollActivityExecutionRequest* request, wf::PollActivityExecutionResponse* response) {
+  auto wait = ActivityWait(call->deadline());
+  PostToStore(*store_io_, [this, call, request, response, wait] {
+    auto valid = ValidateNamespaceName(request->namespace_());
+    if (valid.IsSuccess()) valid = ValidatePollActivityExecution(*request);
+    auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
+                                          : hugo::Result<std::string>(valid.Error());
+    if (namespace_id.IsFailure()) {
+      FinishDurable(durability_, call, ToGrpcStatus(namespace_id.Error()));
+      return;
+    }
+    uint64_t wait_id = engine_->PollActivityExecution(
+        namespace_id.Value(), *request, wait,
+        [this, call, response](hugo::Result<wf::PollActivityExecutionResponse> result) {
+          if (result.IsFailure()) {
+            FinishDurable(durability_, call, ToGrpcStatus(result.Error()));
+            return;
+          }
+          *response = std::move(result).Value();
+          FinishDurable(durability_, call, grpc::Status::OK);
+        });
+    if (wait_id != 0) call->SetWaitId(wait_id);
+  });
+}
+
+void WorkflowHandler::CancelActivityWait(uint64_t id) { engine_->CancelActivityWait(id); }
+
+void WorkflowHandler::RequestCancelActivityExecution(
+    Call<wf::RequestCancelActivityExecutionRequest, wf::RequestCancelActivityExecutionResponse>*
+        call,
+    const wf::RequestCancelActivityExecutionRequest* request,
+    wf::RequestCancelActivityExecutionResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::RequestCancelActivityExecutionRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id)
+          -> hugo::Result<wf::RequestCancelActivityExecutionResponse> {
+        wf::RequestCancelActivityExecutionRequest normalized = *request;
+        auto valid = NormalizeRequestCancelActivityExecution(&normalized, update_ids_.Next());
+        if (valid.IsFailure()) return valid.Error();
+        return engine_->RequestCancelActivityExecution(namespace_id, normalized);
+      });
+}
+
+void WorkflowHandler::TerminateActivityExecution(
+    Call<wf::TerminateActivityExecutionRequest, wf::TerminateActivityExecutionResponse>* call,
+    const wf::TerminateActivityExecutionRequest* request,
+    wf::TerminateActivityExecutionResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::TerminateActivityExecutionRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](
+          const std::string& namespace_id) -> hugo::Result<wf::TerminateActivityExecutionResponse> {
+        wf::TerminateActivityExecutionRequest normalized = *request;
+        auto valid = NormalizeTerminateActivityExecution(&normalized, update_ids_.Next());
+        if (valid.IsFailure()) return valid.Error();
+        return engine_->TerminateActivityExecution(namespace_id, normalized);
+      });
+}
+
+void WorkflowHandler::DeleteActivityExecution(
+    Call<wf::DeleteActivityExecutionRequest, wf::DeleteActivityExecutionResponse>* call,
+    const wf::DeleteActivityExecutionRequest* request,
+    wf::DeleteActivityExecutionResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::DeleteActivityExecutionRequest& r) {
+        auto valid = ValidateNamespaceName(r.namespace_());
+        if (valid.IsFailure()) return valid;
+        return ValidateDeleteActivityExecution(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return engine_->DeleteActivityExecution(namespace_id, *request);
+      });
+}
+
+void WorkflowHandler::ListActivityExecutions(
+    Call<wf::ListActivityExecutionsRequest, wf::ListActivityExecutionsResponse>* call,
+    const wf::ListActivityExecutionsRequest* request,
+    wf::ListActivityExecutionsResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::ListActivityExecutionsRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id) {
+        return visibility_->ListActivities(namespace_id, *request);
+      });
+}
+
+void WorkflowHandler::CountActivityExecutions(
+    Call<wf::CountActivityExecutionsRequest, wf::CountActivityExecutionsResponse>* call,
+    const wf::CountActivityExecutionsRequest* request,
+    wf::CountActivityExecutionsResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::CountActivityExecutionsRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id) {
+        return visibility_->CountActivities(namespace_id, *request);
+      });
+}
+
+}  // namespace hdo::frontend
