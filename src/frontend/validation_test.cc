@@ -495,7 +495,8 @@ std::vector<Case<R>> ByIdCases(bool checks_identity) {
       {"long namespace", [](R* r) { r->set_namespace_(Long()); },
        "Namespace length exceeds limit."},
       {"no activity id", [](R* r) { r->clear_activity_id(); }, "ActivityId is not set on request."},
-      {"no workflow id", [](R* r) { r->clear_workflow_id(); }, "WorkflowId is not set on request."},
+      // Without a workflow id the request names a standalone activity (run_id: its run).
+      {"no workflow id", [](R* r) { r->clear_workflow_id(); }, "ok"},
       {"bad run id", [](R* r) { r->set_run_id("run-1"); }, "RunId is not valid UUID."},
       {"uuid run id", [](R* r) { r->set_run_id(kRunId); }, "ok"},
   };
@@ -504,7 +505,7 @@ std::vector<Case<R>> ByIdCases(bool checks_identity) {
   return cases;
 }
 
-TEST(ActivityByIdTest, ByIdRequestsNeedNamespaceWorkflowAndActivityIds) {
+TEST(ActivityByIdTest, ByIdRequestsNeedNamespaceAndActivityIds) {
   using H = workflowservice::RecordActivityTaskHeartbeatByIdRequest;
   ExpectOutcomes<H>(ById<H>(), ValidateRecordActivityTaskHeartbeatById, ByIdCases<H>(false));
   using C = workflowservice::RespondActivityTaskCompletedByIdRequest;
@@ -551,6 +552,95 @@ TEST(NexusTaskFailedTest, AFailureNeedsAHandlerErrorOrAHandlerFailure) {
   request.mutable_error()->mutable_failure()->set_details("{\"a\":1}");
   EXPECT_EQ(Outcome(ValidateRespondNexusTaskFailed(request)), "ok");
 #pragma GCC diagnostic pop
+}
+
+TEST(StandaloneActivityTest, AStartIsValidatedAndNormalizedAsTheReferenceDoes) {
+  auto start = [] {
+    workflowservice::StartActivityExecutionRequest request;
+    request.set_namespace_("ns");
+    request.set_activity_id("a");
+    request.mutable_activity_type()->set_name("T");
+    request.mutable_task_queue()->set_name("q");
+    request.mutable_schedule_to_close_timeout()->set_seconds(60);
+    return request;
+  };
+  auto normalized = start();
+  ASSERT_EQ(Outcome(NormalizeStartActivityExecution(&normalized, "generated")), "ok");
+  EXPECT_EQ(normalized.request_id(), "generated");
+  // Schedule-to-close fills the others; the retry policy gets the defaults; the policies too.
+  EXPECT_EQ(normalized.start_to_close_timeout().seconds(), 60);
+  EXPECT_EQ(normalized.schedule_to_start_timeout().seconds(), 60);
+  EXPECT_EQ(normalized.retry_policy().initial_interval().seconds(), 1);
+  EXPECT_EQ(normalized.retry_policy().maximum_interval().seconds(), 100);
+  EXPECT_EQ(normalized.retry_policy().backoff_coefficient(), 2.0);
+  EXPECT_EQ(normalized.id_reuse_policy(), enums::ACTIVITY_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+  EXPECT_EQ(normalized.id_conflict_policy(), enums::ACTIVITY_ID_CONFLICT_POLICY_FAIL);
+
+  // Only a start-to-close: no schedule-to-close or schedule-to-start deadline; the heartbeat
+  // timeout within the start-to-close.
+  auto only_start_to_close = start();
+  only_start_to_close.clear_schedule_to_close_timeout();
+  only_start_to_close.mutable_start_to_close_timeout()->set_seconds(5);
+  only_start_to_close.mutable_heartbeat_timeout()->set_seconds(50);
+  ASSERT_EQ(Outcome(NormalizeStartActivityExecution(&only_start_to_close, "g")), "ok");
+  EXPECT_EQ(only_start_to_close.schedule_to_close_timeout().seconds(), 0);
+  EXPECT_EQ(only_start_to_close.schedule_to_start_timeout().seconds(), 0);
+  EXPECT_EQ(only_start_to_close.heartbeat_timeout().seconds(), 5);
+
+  using R = workflowservice::StartActivityExecutionRequest;
+  struct Case {
+    const char* name;
+    std::function<void(R*)> change;
+    std::string outcome;
+  };
+  std::vector<Case> cases = {
+      {"no activity id", [](R* r) { r->clear_activity_id(); }, "activityId is not set"},
+      {"no type", [](R* r) { r->clear_activity_type(); }, "activityType is not set"},
+      {"no task queue", [](R* r) { r->clear_task_queue(); }, "taskQueue is not set"},
+      {"no timeout", [](R* r) { r->clear_schedule_to_close_timeout(); },
+       "a valid StartToCloseTimeout or ScheduleToCloseTimeout must be set on the activity. "
+       "ActivityId=a ActivityType=T"},
+      {"negative timeout", [](R* r) { r->mutable_heartbeat_timeout()->set_seconds(-1); },
+       "invalid HeartbeatTimeout: negative duration"},
+      {"negative start delay", [](R* r) { r->mutable_start_delay()->set_seconds(-1); },
+       "invalid StartDelay: negative duration"},
+      {"bad retry policy", [](R* r) { r->mutable_retry_policy()->set_backoff_coefficient(0.5); },
+       "BackoffCoefficient cannot be less than 1 on retry policy."},
+      {"long id", [](R* r) { r->set_activity_id(std::string(1001, 'a')); },
+       "activityId exceeds length limit. Length=1001 Limit=1000"},
+      {"callbacks", [](R* r) { r->add_completion_callbacks(); },
+       "completion callbacks are not enabled for this namespace"},
+      {"attach request id alone",
+       [](R* r) { r->mutable_on_conflict_options()->set_attach_request_id(true); },
+       "on_conflict_options: attach_request_id requires at least one completion callback or "
+       "link"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto request = start();
+    c.change(&request);
+    EXPECT_EQ(Outcome(NormalizeStartActivityExecution(&request, "g")), c.outcome);
+  }
+}
+
+TEST(StandaloneActivityTest, ReadsAndChangesNameTheActivityAndARunIdThatIsAUuid) {
+  workflowservice::DescribeActivityExecutionRequest describe;
+  EXPECT_EQ(Outcome(ValidateDescribeActivityExecution(describe)), "activity ID is required");
+  describe.set_activity_id("a");
+  EXPECT_EQ(Outcome(ValidateDescribeActivityExecution(describe)), "ok");
+  describe.set_long_poll_token("t");
+  EXPECT_EQ(Outcome(ValidateDescribeActivityExecution(describe)),
+            "run id is required when long poll token is provided");
+  describe.set_run_id("not-a-uuid");
+  EXPECT_EQ(Outcome(ValidateDescribeActivityExecution(describe)),
+            "invalid run id: must be a valid UUID");
+  workflowservice::TerminateActivityExecutionRequest terminate;
+  terminate.set_activity_id("a");
+  ASSERT_EQ(Outcome(NormalizeTerminateActivityExecution(&terminate, "generated")), "ok");
+  EXPECT_EQ(terminate.request_id(), "generated");
+  terminate.set_identity(std::string(1001, 'i'));
+  EXPECT_EQ(Outcome(NormalizeTerminateActivityExecution(&terminate, "g")),
+            "identity exceeds length limit. Length=1001 Limit=1000");
 }
 
 }  // namespace

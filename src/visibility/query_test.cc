@@ -953,5 +953,27 @@ TEST_F(TranslatedQueryOnSqlite, CountsGroupedByStatus) {
             (std::map<int64_t, int64_t>{{1, 1}, {2, 1}}));
 }
 
+TEST(TranslateQuery, ActivityQueriesReadTheStandaloneActivitiesDivisionOnly) {
+  auto translate = [](std::string_view query, QueryUse use = QueryUse::kList) {
+    auto filter = TranslateQuery(query, Set(), Dialect::kSqlite, use, QueryTarget::kActivities);
+    EXPECT_TRUE(filter.IsSuccess()) << query << ": " << filter.Error().Message();
+    return filter.IsSuccess() ? filter.Value() : SqlFilter{};
+  };
+  SqlFilter all = translate("");
+  EXPECT_EQ(all.where, "namespace_division = ?");
+  EXPECT_EQ(all.params, Params({std::string(kStandaloneActivityDivision)}));
+  // ActivityId and ActivityType are the workflow id and type columns of an activity's row; the
+  // division's parameter comes after the query's.
+  SqlFilter by_id = translate("ActivityId = 'a1' OR ActivityType = \"Echo\"");
+  EXPECT_EQ(by_id.where, "(workflow_id = ? OR workflow_type_name = ?) AND namespace_division = ?");
+  EXPECT_EQ(by_id.params, Params({std::string("a1"), std::string("Echo"),
+                                  std::string(kStandaloneActivityDivision)}));
+  SqlFilter grouped = translate("ActivityId = 'a1' GROUP BY ExecutionStatus", QueryUse::kCount);
+  EXPECT_EQ(grouped.group_by_column, "status");
+  // Workflow queries do not know the activity names.
+  EXPECT_THAT(ErrorOf("ActivityId = 'a1'"),
+              HasSubstr("'ActivityId' is not a valid search attribute"));
+}
+
 }  // namespace
 }  // namespace hdo::visibility
