@@ -166,41 +166,49 @@ Status ActivityById(const std::string& name_space, const std::string& workflow_i
   return hugo::Ok();
 }
 
+// A Nexus completion callback's URL and header (reference callbacks validator; every address is
+// allowed, as on the reference's dev server).
+Status NexusCallbackOf(const temporal::api::common::v1::Callback& callback) {
+  constexpr size_t kUrlMax = 1000;
+  constexpr size_t kHeaderMax = 8192;
+  if (!callback.has_nexus()) {
+    return hugo::Error::From("unknown callback variant", errors::kUnimplemented);
+  }
+  const std::string& url = callback.nexus().url();
+  if (url == "temporal://system") return hugo::Ok();  // the server's own, in-process (1.30)
+  if (url.size() > kUrlMax) {
+    return InvalidArgument("invalid url: url length longer than max length allowed of 1000");
+  }
+  const size_t scheme_end = url.find("://");
+  const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") {
+    return InvalidArgument("invalid url: unknown scheme: " + url);
+  }
+  if (scheme_end + 3 >= url.size() || url[scheme_end + 3] == '/') {
+    return InvalidArgument("invalid url: missing host: " + url);
+  }
+  size_t header_bytes = 0;
+  for (const auto& [key, value] : callback.nexus().header()) {
+    header_bytes += key.size() + value.size();
+  }
+  if (header_bytes > kHeaderMax) {
+    return InvalidArgument("invalid header: header size longer than max allowed size of 8192");
+  }
+  return hugo::Ok();
+}
+
 // A start's completion callbacks (a Nexus handler's) and links, with the reference's limits
 // (frontend workflow_handler.go validateWorkflowCompletionCallbacks and validateLinks). Every
 // callback address is allowed, as on the reference's dev server (allowedAddresses "*").
 Status CallbacksOf(const workflowservice::StartWorkflowExecutionRequest& request) {
   constexpr int kCallbacksMax = 32;
-  constexpr size_t kUrlMax = 1000;
-  constexpr size_t kHeaderMax = 8192;
   if (request.completion_callbacks_size() > kCallbacksMax) {
     return InvalidArgument("cannot attach more than 32 callbacks to a workflow");
   }
   for (const auto& callback : request.completion_callbacks()) {
     if (callback.has_internal()) continue;
-    if (!callback.has_nexus()) {
-      return hugo::Error::From("unknown callback variant", errors::kUnimplemented);
-    }
-    const std::string& url = callback.nexus().url();
-    if (url == "temporal://system") continue;  // the server's own, in-process (reference 1.30)
-    if (url.size() > kUrlMax) {
-      return InvalidArgument("invalid url: url length longer than max length allowed of 1000");
-    }
-    const size_t scheme_end = url.find("://");
-    const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
-    if (scheme != "http" && scheme != "https") {
-      return InvalidArgument("invalid url: unknown scheme: " + url);
-    }
-    if (scheme_end + 3 >= url.size() || url[scheme_end + 3] == '/') {
-      return InvalidArgument("invalid url: missing host: " + url);
-    }
-    size_t header_bytes = 0;
-    for (const auto& [key, value] : callback.nexus().header()) {
-      header_bytes += key.size() + value.size();
-    }
-    if (header_bytes > kHeaderMax) {
-      return InvalidArgument("invalid header: header size longer than max allowed size of 8192");
-    }
+    auto valid = NexusCallbackOf(callback);
+    if (valid.IsFailure()) return valid;
   }
   constexpr int kLinksMax = 10;
   constexpr size_t kLinkMax = 4000;
@@ -813,9 +821,16 @@ Status NormalizeStartActivityExecution(workflowservice::StartActivityExecutionRe
     return InvalidArgument("user_metadata.details exceeds size limit. " +
                            LengthLimit(metadata.details().ByteSizeLong(), kDetailsMax));
   }
-  if (request->completion_callbacks_size() > 0) {
-    // The reference's default (activity.enableCallbacks off).
-    return InvalidArgument("completion callbacks are not enabled for this namespace");
+  // Completion callbacks (a Nexus operation backed by the activity): Nexus ones only.
+  constexpr int kCallbacksMax = 2000;  // reference: callback.maxPerExecution
+  if (request->completion_callbacks_size() > kCallbacksMax) {
+    return InvalidArgument("cannot attach more than " + std::to_string(kCallbacksMax) +
+                           " callbacks to an activity");
+  }
+  for (const auto& callback : request->completion_callbacks()) {
+    if (!callback.has_nexus()) return InvalidArgument("unsupported callback variant");
+    valid = NexusCallbackOf(callback);
+    if (valid.IsFailure()) return valid;
   }
   constexpr int kLinksMax = 10;
   constexpr size_t kLinkSizeMax = 4000;

@@ -608,8 +608,11 @@ TEST(StandaloneActivityTest, AStartIsValidatedAndNormalizedAsTheReferenceDoes) {
        "BackoffCoefficient cannot be less than 1 on retry policy."},
       {"long id", [](R* r) { r->set_activity_id(std::string(1001, 'a')); },
        "activityId exceeds length limit. Length=1001 Limit=1000"},
-      {"callbacks", [](R* r) { r->add_completion_callbacks(); },
-       "completion callbacks are not enabled for this namespace"},
+      {"a callback that is not Nexus", [](R* r) { r->add_completion_callbacks(); },
+       "unsupported callback variant"},
+      {"a Nexus callback without a scheme",
+       [](R* r) { r->add_completion_callbacks()->mutable_nexus()->set_url("localhost/cb"); },
+       "invalid url: unknown scheme: localhost/cb"},
       {"attach request id alone",
        [](R* r) { r->mutable_on_conflict_options()->set_attach_request_id(true); },
        "on_conflict_options: attach_request_id requires at least one completion callback or "

@@ -1108,15 +1108,25 @@ hugo::Result<hugo::Unit> Engine::ProcessCallbacks(const TransferTask& task, int6
       return hugo::Ok();
   }
   completion.start_time = state.start_time();
-  // A link to the handler's run (its Started event), for the caller's NexusOperationStarted.
+  // A link to the handler's run (its Started event), for the caller's NexusOperationStarted; to
+  // the activity for a standalone activity's.
   temporal::api::common::v1::Link link;
-  auto* workflow_event = link.mutable_workflow_event();
-  workflow_event->set_namespace_(NamespaceNameOf(state.namespace_id()));
-  workflow_event->set_workflow_id(state.workflow_id());
-  workflow_event->set_run_id(
-      state.first_execution_run_id().empty() ? state.run_id() : state.first_execution_run_id());
-  workflow_event->mutable_event_ref()->set_event_id(1);
-  workflow_event->mutable_event_ref()->set_event_type(enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  if (state.has_standalone_activity()) {
+    auto* activity = link.mutable_activity();
+    activity->set_namespace_(NamespaceNameOf(state.namespace_id()));
+    activity->set_activity_id(state.standalone_activity().activity_id());
+    activity->set_run_id(state.run_id());
+  }
+  auto* workflow_event = state.has_standalone_activity() ? nullptr : link.mutable_workflow_event();
+  if (workflow_event != nullptr) {
+    workflow_event->set_namespace_(NamespaceNameOf(state.namespace_id()));
+    workflow_event->set_workflow_id(state.workflow_id());
+    workflow_event->set_run_id(
+        state.first_execution_run_id().empty() ? state.run_id() : state.first_execution_run_id());
+    workflow_event->mutable_event_ref()->set_event_id(1);
+    workflow_event->mutable_event_ref()->set_event_type(
+        enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  }
   completion.links.push_back(link);
   const std::string own_prefix =
       options_.nexus_callback_url ? options_.nexus_callback_url("") : std::string();

@@ -107,6 +107,17 @@ activity_pb::ActivityExecutionOutcome OutcomeOf(const MutableState& state) {
   return outcome;
 }
 
+// The start's completion callbacks, waiting for the close (a Nexus operation the activity backs).
+void AddCallbacks(MutableState& state, const wf::StartActivityExecutionRequest& request,
+                  const google::protobuf::Timestamp& now) {
+  for (const auto& callback : request.completion_callbacks()) {
+    auto* info = state.add_callbacks();
+    *info->mutable_callback() = callback;
+    *info->mutable_registration_time() = now;
+    info->set_state(enums::CALLBACK_STATE_STANDBY);
+  }
+}
+
 }  // namespace
 
 std::string Engine::StandaloneActivityKey(const std::string& activity_id) {
@@ -162,7 +173,8 @@ hugo::Result<wf::StartActivityExecutionResponse> Engine::StartActivityExecution(
       // Joining the running activity: its request id and links attached when asked to.
       const auto& on_conflict = request.on_conflict_options();
       if (on_conflict.attach_request_id() ||
-          (on_conflict.attach_links() && request.links_size() > 0)) {
+          (on_conflict.attach_links() && request.links_size() > 0) ||
+          (on_conflict.attach_completion_callbacks() && request.completion_callbacks_size() > 0)) {
         auto begun = Begin({namespace_id, key, existing.run_id});
         if (begun.IsFailure()) return begun.Error();
         Mutation& m = begun.Value();
@@ -174,6 +186,7 @@ hugo::Result<wf::StartActivityExecutionResponse> Engine::StartActivityExecution(
             *m.run.state.mutable_standalone_activity()->add_links() = link;
           }
         }
+        if (on_conflict.attach_completion_callbacks()) AddCallbacks(m.run.state, request, now_());
         auto committed = Commit(m);
         if (committed.IsFailure()) return committed.Error();
       }
@@ -236,6 +249,7 @@ hugo::Result<wf::StartActivityExecutionResponse> Engine::StartActivityExecution(
   activity->set_identity(request.identity());
   if (request.has_user_metadata()) *activity->mutable_user_metadata() = request.user_metadata();
   *activity->mutable_links() = request.links();
+  AddCallbacks(state, request, now_());
 
   ActivityInfo& info = (*state.mutable_activities())[kActivityKey];
   info.set_scheduled_event_id(kActivityKey);
@@ -278,6 +292,34 @@ void Engine::CloseStandaloneActivity(Mutation& m, enums::WorkflowExecutionStatus
   if (result != nullptr) *activity->mutable_result() = *result;
   if (failure != nullptr) *activity->mutable_failure() = *failure;
   Close(m, status);
+  if (state.callbacks_size() > 0) {
+    // The callbacks report the outcome as a handler workflow's close would (ProcessCallbacks):
+    // a completed result, or the activity's failure.
+    temporal::api::history::v1::HistoryEvent close;
+    switch (status) {
+      case enums::WORKFLOW_EXECUTION_STATUS_COMPLETED:
+        close.set_event_type(enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+        if (result != nullptr) {
+          *close.mutable_workflow_execution_completed_event_attributes()->mutable_result() =
+              *result;
+        }
+        break;
+      case enums::WORKFLOW_EXECUTION_STATUS_CANCELED:
+        close.set_event_type(enums::EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED);
+        if (failure != nullptr && failure->canceled_failure_info().has_details()) {
+          *close.mutable_workflow_execution_canceled_event_attributes()->mutable_details() =
+              failure->canceled_failure_info().details();
+        }
+        break;
+      default:
+        close.set_event_type(enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED);
+        if (failure != nullptr) {
+          *close.mutable_workflow_execution_failed_event_attributes()->mutable_failure() = *failure;
+        }
+        break;
+    }
+    QueueCallbacks(m, close);
+  }
 }
 
 // --- describe and poll ---------------------------------------------------------------------------
@@ -466,6 +508,25 @@ uint64_t Engine::DescribeActivityExecution(const std::string& namespace_id,
     if (request.include_outcome() && !IsRunning(state))
       *response.mutable_outcome() = OutcomeOf(state);
     response.set_long_poll_token(PollTokenOf(state));
+    for (const auto& callback : state.callbacks()) {
+      auto* out = response.add_callbacks();
+      out->mutable_trigger()->mutable_activity_closed();
+      auto* info = out->mutable_info();
+      *info->mutable_callback() = callback.callback();
+      *info->mutable_registration_time() = callback.registration_time();
+      info->set_state(static_cast<enums::CallbackState>(callback.state()));
+      info->set_attempt(callback.attempt());
+      if (callback.has_last_attempt_complete_time()) {
+        *info->mutable_last_attempt_complete_time() = callback.last_attempt_complete_time();
+      }
+      if (callback.has_last_attempt_failure()) {
+        *info->mutable_last_attempt_failure() = callback.last_attempt_failure();
+      }
+      if (callback.has_next_attempt_schedule_time()) {
+        *info->mutable_next_attempt_schedule_time() = callback.next_attempt_schedule_time();
+      }
+      info->set_blocked_reason(callback.blocked_reason());
+    }
     done(hugo::Ok(std::move(response)));
     return true;
   };

@@ -336,5 +336,35 @@ TEST_F(StandaloneActivityTest, ItsIdsDoNotMeetWorkflowIds) {
   EXPECT_TRUE(answered);
 }
 
+TEST_F(StandaloneActivityTest, ItsCompletionCallbacksWaitForTheCloseAndAreDescribed) {
+  auto request = Request("a11");
+  auto* callback = request.add_completion_callbacks()->mutable_nexus();
+  callback->set_url("http://127.0.0.1:1/namespaces/ns/nexus/callback");
+  Start(request);
+  // A second caller joins the running activity with its own callback.
+  auto join = Request("a11", "caller-2");
+  join.set_id_conflict_policy(enums::ACTIVITY_ID_CONFLICT_POLICY_USE_EXISTING);
+  join.mutable_on_conflict_options()->set_attach_request_id(true);
+  join.mutable_on_conflict_options()->set_attach_completion_callbacks(true);
+  join.add_completion_callbacks()->mutable_nexus()->set_url("http://127.0.0.1:2/cb");
+  ASSERT_TRUE(engine_->StartActivityExecution("ns", join).IsSuccess());
+  auto described = Describe("a11");
+  ASSERT_EQ(described.callbacks_size(), 2);
+  EXPECT_TRUE(described.callbacks(0).trigger().has_activity_closed());
+  EXPECT_EQ(described.callbacks(0).info().state(), enums::CALLBACK_STATE_STANDBY);
+  EXPECT_EQ(described.callbacks(1).info().callback().nexus().url(), "http://127.0.0.1:2/cb");
+  // The joined request id is the run's too: its retry answers the run.
+  auto retried = engine_->StartActivityExecution("ns", join);
+  ASSERT_TRUE(retried.IsSuccess());
+  EXPECT_FALSE(retried.Value().started());
+  EXPECT_EQ(Describe("a11").callbacks_size(), 2);
+  ASSERT_TRUE(engine_->CompleteActivity(Ref(PollActivityTask()), Result("1")).IsSuccess());
+  // Closed: the callbacks are on their way (no longer waiting for the close).
+  const auto closed = Describe("a11");
+  for (const auto& one : closed.callbacks()) {
+    EXPECT_NE(one.info().state(), enums::CALLBACK_STATE_STANDBY);
+  }
+}
+
 }  // namespace
 }  // namespace hdo::history
