@@ -366,5 +366,30 @@ TEST_F(StandaloneActivityTest, ItsCompletionCallbacksWaitForTheCloseAndAreDescri
   }
 }
 
+TEST_F(StandaloneActivityTest, DeleteTerminatesARunningOneAndRemovesIt) {
+  Start(Request("a12"));
+  wf::DeleteActivityExecutionRequest remove;
+  remove.set_activity_id("a12");
+  ASSERT_TRUE(engine_->DeleteActivityExecution("ns", remove).IsSuccess());
+  EXPECT_TRUE(PollActivityTask().task_token().empty());  // its task is gone with it
+  wf::DescribeActivityExecutionRequest describe;
+  describe.set_activity_id("a12");
+  bool answered = false;
+  engine_->DescribeActivityExecution(
+      "ns", describe, std::chrono::milliseconds(0),
+      [&](hugo::Result<wf::DescribeActivityExecutionResponse> response) {
+        answered = true;
+        ASSERT_TRUE(response.IsFailure());
+        EXPECT_EQ(response.Error().Code(), errors::kNotFound);
+        EXPECT_EQ(response.Error().Message(), "activity not found for ID: a12");
+      });
+  EXPECT_TRUE(answered);
+  auto again = engine_->DeleteActivityExecution("ns", remove);
+  ASSERT_TRUE(again.IsFailure());
+  EXPECT_EQ(again.Error().Message(), "activity not found for ID: a12");
+  // The id is free again.
+  Start(Request("a12", "anew"));
+}
+
 }  // namespace
 }  // namespace hdo::history
