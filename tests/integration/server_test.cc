@@ -185,7 +185,8 @@ TEST_F(ServerTest, EveryUnimplementedRpcAnswersUnimplementedNotImplemented) {
   // Every method the handler does not list was checked (and the list names only real methods).
   EXPECT_EQ(checked, service->method_count() -
                          static_cast<int>(frontend::WorkflowHandler::ImplementedMethods().size()));
-  EXPECT_GT(checked, 50);
+  // The loop reached the service's methods (43 were left unimplemented in session 41).
+  EXPECT_GT(checked, 30);
 }
 
 TEST_F(ServerTest, PrintsTheAddressAndDatabaseThenStopsCleanlyOnCtrlC) {
