@@ -872,7 +872,10 @@ func TestBadInputTaskTokensOfAnotherNamespaceAndStaleTokens(t *testing.T) {
 		call{"RespondActivityTaskCompletedById of the completed activity", byID(id, runID, "a1"), notPending("a1")},
 		call{"RespondActivityTaskCompletedById of an unknown activity", byID(id, runID, "a2"), notPending("a2")},
 		call{"RespondActivityTaskCompletedById without activity id", byID(id, runID, ""), invalidArgument("ActivityId is not set on request.")},
-		call{"RespondActivityTaskCompletedById without workflow id", byID("", runID, "a1"), invalidArgument("WorkflowId is not set on request.")},
+		// Without a workflow id the request names a standalone activity (servers with standalone
+		// activities, reference 1.30+; 1.29 answered InvalidArgument "WorkflowId is not set on
+		// request."): there is none with this id and run.
+		call{"RespondActivityTaskCompletedById without workflow id", byID("", runID, "a1"), notFound("activity not found for ID: a1")},
 		call{"RespondActivityTaskCompletedById with malformed run id", byID(id, badInputBadRunID, "a1"), invalidArgument("RunId is not valid UUID.")},
 		call{"RespondActivityTaskCompletedById of an unknown workflow", byID(unknownID, "", "a1"), notFound("workflow not found for ID: " + unknownID)},
 		call{"RecordActivityTaskHeartbeatById of the completed activity", heartbeatByID(id, runID, "a1"), notPending("a1")},
