@@ -403,6 +403,11 @@ class WorkflowHandler final {
   void Add(const std::string& name, grpc::ServerCompletionQueue* queue,
            void (WorkflowHandler::*serve)(Call<Request, Response>*, const Request*, Response*),
            int armed, void (WorkflowHandler::*cancel)(uint64_t) = nullptr);
+  // Describe and Poll of a standalone activity: a wait on the engine finished from its answer
+  // (workflow_handler_standalone_activities.cc).
+  template <class Request, class Response, class Validate, class Wait>
+  void ServeActivityWait(Call<Request, Response>* call, const Request* request, Response* response,
+                         Validate validate, Wait wait_for);
   // The engine-thread ends of a wait whose client went away.
   void CancelPoll(uint64_t id);
   void CancelNexusPoll(uint64_t id);

@@ -45,58 +45,49 @@ void WorkflowHandler::StartActivityExecution(
       });
 }
 
-void WorkflowHandler::DescribeActivityExecution(
-    Call<wf::DescribeActivityExecutionRequest, wf::DescribeActivityExecutionResponse>* call,
-    const wf::DescribeActivityExecutionRequest* request,
-    wf::DescribeActivityExecutionResponse* response) {
+// Describe and Poll: validated, the namespace resolved, then the engine's wait; the call is
+// finished from the engine's answer (at once, or when the activity changes or the wait ends).
+template <class Request, class Response, class Validate, class Wait>
+void WorkflowHandler::ServeActivityWait(Call<Request, Response>* call, const Request* request,
+                                        Response* response, Validate validate, Wait wait_for) {
   auto wait = ActivityWait(call->deadline());
-  PostToStore(*store_io_, [this, call, request, response, wait] {
+  PostToStore(*store_io_, [this, call, request, response, wait, validate, wait_for] {
     auto valid = ValidateNamespaceName(request->namespace_());
-    if (valid.IsSuccess()) valid = ValidateDescribeActivityExecution(*request);
+    if (valid.IsSuccess()) valid = validate(*request);
     auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
                                           : hugo::Result<std::string>(valid.Error());
     if (namespace_id.IsFailure()) {
       FinishDurable(durability_, call, ToGrpcStatus(namespace_id.Error()));
       return;
     }
-    uint64_t wait_id = engine_->DescribeActivityExecution(
-        namespace_id.Value(), *request, wait,
-        [this, call, response](hugo::Result<wf::DescribeActivityExecutionResponse> result) {
-          if (result.IsFailure()) {
-            FinishDurable(durability_, call, ToGrpcStatus(result.Error()));
-            return;
-          }
-          *response = std::move(result).Value();
-          FinishDurable(durability_, call, grpc::Status::OK);
-        });
+    uint64_t wait_id = wait_for(namespace_id.Value(), *request, wait,
+                                [this, call, response](hugo::Result<Response> result) {
+                                  if (result.IsFailure()) {
+                                    FinishDurable(durability_, call, ToGrpcStatus(result.Error()));
+                                    return;
+                                  }
+                                  *response = std::move(result).Value();
+                                  FinishDurable(durability_, call, grpc::Status::OK);
+                                });
     if (wait_id != 0) call->SetWaitId(wait_id);
   });
+}
+
+void WorkflowHandler::DescribeActivityExecution(
+    Call<wf::DescribeActivityExecutionRequest, wf::DescribeActivityExecutionResponse>* call,
+    const wf::DescribeActivityExecutionRequest* request,
+    wf::DescribeActivityExecutionResponse* response) {
+  ServeActivityWait(
+      call, request, response, ValidateDescribeActivityExecution, [this](auto&&... args) {
+        return engine_->DescribeActivityExecution(std::forward<decltype(args)>(args)...);
+      });
 }
 
 void WorkflowHandler::PollActivityExecution(
     Call<wf::PollActivityExecutionRequest, wf::PollActivityExecutionResponse>* call,
     const wf::PollActivityExecutionRequest* request, wf::PollActivityExecutionResponse* response) {
-  auto wait = ActivityWait(call->deadline());
-  PostToStore(*store_io_, [this, call, request, response, wait] {
-    auto valid = ValidateNamespaceName(request->namespace_());
-    if (valid.IsSuccess()) valid = ValidatePollActivityExecution(*request);
-    auto namespace_id = valid.IsSuccess() ? namespaces_->ResolveId(request->namespace_())
-                                          : hugo::Result<std::string>(valid.Error());
-    if (namespace_id.IsFailure()) {
-      FinishDurable(durability_, call, ToGrpcStatus(namespace_id.Error()));
-      return;
-    }
-    uint64_t wait_id = engine_->PollActivityExecution(
-        namespace_id.Value(), *request, wait,
-        [this, call, response](hugo::Result<wf::PollActivityExecutionResponse> result) {
-          if (result.IsFailure()) {
-            FinishDurable(durability_, call, ToGrpcStatus(result.Error()));
-            return;
-          }
-          *response = std::move(result).Value();
-          FinishDurable(durability_, call, grpc::Status::OK);
-        });
-    if (wait_id != 0) call->SetWaitId(wait_id);
+  ServeActivityWait(call, request, response, ValidatePollActivityExecution, [this](auto&&... args) {
+    return engine_->PollActivityExecution(std::forward<decltype(args)>(args)...);
   });
 }
 

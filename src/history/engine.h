@@ -985,6 +985,13 @@ class Engine {
       const temporal::api::failure::v1::Failure& failure,
       std::optional<temporal::api::enums::v1::TimeoutType> timeout_type,
       const std::string& identity, temporal::api::enums::v1::RetryState retry_state);
+  // The standalone activity's run for a change, or for reading (the cache's entry); NotFound
+  // "activity not found for ID: X" when there is none.
+  hugo::Result<Mutation> BeginStandaloneActivity(const std::string& namespace_id,
+                                                 const std::string& activity_id,
+                                                 const std::string& run_id);
+  hugo::Result<const LoadedRun*> PeekStandaloneActivity(const persistence::RunKey& key,
+                                                        const std::string& activity_id);
   // Closes a standalone activity's run with `status` and its outcome (result or failure).
   void CloseStandaloneActivity(Mutation& m,
                                temporal::api::enums::v1::WorkflowExecutionStatus status,

@@ -137,6 +137,31 @@ hugo::Result<persistence::RunKey> Engine::StandaloneActivityRun(const std::strin
   return hugo::Ok(persistence::RunKey{namespace_id, key, current.Value().run_id});
 }
 
+hugo::Result<Engine::Mutation> Engine::BeginStandaloneActivity(const std::string& namespace_id,
+                                                               const std::string& activity_id,
+                                                               const std::string& run_id) {
+  auto key = StandaloneActivityRun(namespace_id, activity_id, run_id);
+  if (key.IsFailure()) return key.Error();
+  auto begun = Begin(key.Value());
+  if (begun.IsFailure()) {
+    if (begun.Error().Code() == errors::kNotFound) return ActivityNotFound(activity_id);
+    return begun.Error();
+  }
+  if (!begun.Value().run.state.has_standalone_activity()) return ActivityNotFound(activity_id);
+  return begun;
+}
+
+hugo::Result<const Engine::LoadedRun*> Engine::PeekStandaloneActivity(
+    const persistence::RunKey& key, const std::string& activity_id) {
+  auto peeked = PeekRun(key);
+  if (peeked.IsFailure()) {
+    if (peeked.Error().Code() == errors::kNotFound) return ActivityNotFound(activity_id);
+    return peeked.Error();
+  }
+  if (!peeked.Value()->state.has_standalone_activity()) return ActivityNotFound(activity_id);
+  return peeked;
+}
+
 hugo::Result<wf::StartActivityExecutionResponse> Engine::StartActivityExecution(
     const std::string& namespace_id, const wf::StartActivityExecutionRequest& request) {
   const std::string key = StandaloneActivityKey(request.activity_id());
@@ -485,17 +510,12 @@ uint64_t Engine::DescribeActivityExecution(const std::string& namespace_id,
   }
   // Answers from the run as it is now; false while the token's state is still the newest.
   auto answer = [this, key = key.Value(), request, token, done]() -> bool {
-    auto peeked = PeekRun(key);
+    auto peeked = PeekStandaloneActivity(key, request.activity_id());
     if (peeked.IsFailure()) {
-      done(peeked.Error().Code() == errors::kNotFound ? ActivityNotFound(request.activity_id())
-                                                      : peeked.Error());
+      done(peeked.Error());
       return true;
     }
     const MutableState& state = peeked.Value()->state;
-    if (!state.has_standalone_activity()) {
-      done(ActivityNotFound(request.activity_id()));
-      return true;
-    }
     if (token.has_value() && state.state_transition_count() <= token->state_transition_count()) {
       return false;
     }
@@ -546,17 +566,12 @@ uint64_t Engine::PollActivityExecution(const std::string& namespace_id,
     return 0;
   }
   auto answer = [this, key = key.Value(), request, done]() -> bool {
-    auto peeked = PeekRun(key);
+    auto peeked = PeekStandaloneActivity(key, request.activity_id());
     if (peeked.IsFailure()) {
-      done(peeked.Error().Code() == errors::kNotFound ? ActivityNotFound(request.activity_id())
-                                                      : peeked.Error());
+      done(peeked.Error());
       return true;
     }
     const MutableState& state = peeked.Value()->state;
-    if (!state.has_standalone_activity()) {
-      done(ActivityNotFound(request.activity_id()));
-      return true;
-    }
     if (IsRunning(state)) return false;
     wf::PollActivityExecutionResponse response;
     response.set_run_id(state.run_id());
@@ -574,16 +589,10 @@ uint64_t Engine::PollActivityExecution(const std::string& namespace_id,
 
 hugo::Result<wf::RequestCancelActivityExecutionResponse> Engine::RequestCancelActivityExecution(
     const std::string& namespace_id, const wf::RequestCancelActivityExecutionRequest& request) {
-  auto key = StandaloneActivityRun(namespace_id, request.activity_id(), request.run_id());
-  if (key.IsFailure()) return key.Error();
-  auto begun = Begin(key.Value());
-  if (begun.IsFailure()) {
-    if (begun.Error().Code() == errors::kNotFound) return ActivityNotFound(request.activity_id());
-    return begun.Error();
-  }
+  auto begun = BeginStandaloneActivity(namespace_id, request.activity_id(), request.run_id());
+  if (begun.IsFailure()) return begun.Error();
   Mutation& m = begun.Value();
   MutableState& state = m.run.state;
-  if (!state.has_standalone_activity()) return ActivityNotFound(request.activity_id());
   StandaloneActivity* activity = state.mutable_standalone_activity();
   // A retried request changes nothing, also once the activity closed.
   if (!activity->cancel_request_id().empty() &&
@@ -621,16 +630,10 @@ hugo::Result<wf::RequestCancelActivityExecutionResponse> Engine::RequestCancelAc
 
 hugo::Result<wf::TerminateActivityExecutionResponse> Engine::TerminateActivityExecution(
     const std::string& namespace_id, const wf::TerminateActivityExecutionRequest& request) {
-  auto key = StandaloneActivityRun(namespace_id, request.activity_id(), request.run_id());
-  if (key.IsFailure()) return key.Error();
-  auto begun = Begin(key.Value());
-  if (begun.IsFailure()) {
-    if (begun.Error().Code() == errors::kNotFound) return ActivityNotFound(request.activity_id());
-    return begun.Error();
-  }
+  auto begun = BeginStandaloneActivity(namespace_id, request.activity_id(), request.run_id());
+  if (begun.IsFailure()) return begun.Error();
   Mutation& m = begun.Value();
   MutableState& state = m.run.state;
-  if (!state.has_standalone_activity()) return ActivityNotFound(request.activity_id());
   StandaloneActivity* activity = state.mutable_standalone_activity();
   if (state.status() == enums::WORKFLOW_EXECUTION_STATUS_TERMINATED) {
     if (activity->terminate_request_id() == request.request_id()) {
@@ -656,14 +659,8 @@ hugo::Result<wf::DeleteActivityExecutionResponse> Engine::DeleteActivityExecutio
     const std::string& namespace_id, const wf::DeleteActivityExecutionRequest& request) {
   auto key = StandaloneActivityRun(namespace_id, request.activity_id(), request.run_id());
   if (key.IsFailure()) return key.Error();
-  auto peeked = PeekRun(key.Value());
-  if (peeked.IsFailure()) {
-    if (peeked.Error().Code() == errors::kNotFound) return ActivityNotFound(request.activity_id());
-    return peeked.Error();
-  }
-  if (!peeked.Value()->state.has_standalone_activity()) {
-    return ActivityNotFound(request.activity_id());
-  }
+  auto peeked = PeekStandaloneActivity(key.Value(), request.activity_id());
+  if (peeked.IsFailure()) return peeked.Error();
   if (IsRunning(peeked.Value()->state)) {
     wf::TerminateActivityExecutionRequest terminate;
     terminate.set_activity_id(request.activity_id());
