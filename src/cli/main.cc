@@ -8,13 +8,17 @@
 #include <strings.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "cli/admin_schema.h"
 #include "common/log.h"
 #include "common/version.h"
+#include "history/cron.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "temporal/api/enums/v1/common.pb.h"
@@ -83,6 +87,34 @@ void AddDynamicConfigFlag(const std::string& flag, hdo::server::Server::Options&
       FailBadInput("--dynamic-config-value '" + flag + "': " + key + " takes true or false");
     }
     options.nexus_temporal_failure_responses = value == "true";
+    return;
+  }
+  if (key == "system.namespaceMinRetentionLocal" || key == "history.retentionTimerJitterDuration") {
+    // A duration as the reference reads one: Go's form ("1s", "90m", "1h30m"), quoted or not,
+    // or a whole number of seconds.
+    std::string text = value;
+    if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+      text = text.substr(1, text.size() - 2);
+    }
+    std::optional<int64_t> nanos;
+    if (!text.empty() && std::all_of(text.begin(), text.end(), ::isdigit) && text.size() < 12) {
+      nanos = std::stoll(text) * 1'000'000'000;
+    } else {
+      nanos = hdo::history::ParseGoDurationNanos(text);
+    }
+    const bool min_retention = key == "system.namespaceMinRetentionLocal";
+    const int64_t floor_ms = min_retention ? 0 : 100;
+    if (!nanos.has_value() || *nanos / 1'000'000 < floor_ms) {
+      FailBadInput("--dynamic-config-value '" + flag + "': " + key +
+                   " takes a duration such as \"1s\", \"30m\" or \"24h\"" +
+                   (min_retention ? "" : " of at least 100ms"));
+    }
+    const std::chrono::milliseconds ms(*nanos / 1'000'000);
+    if (min_retention) {
+      options.namespace_min_retention = ms;
+    } else {
+      options.retention_sweep_interval = ms;
+    }
     return;
   }
   int64_t* target = nullptr;
@@ -285,7 +317,10 @@ int main(int argc, char** argv) {
                         "frontend.MaxConcurrentBatchOperationPerNamespace, worker.batcherRPS, "
                         "matching.wv.VersionDrainageStatusVisibilityGracePeriod and "
                         "matching.wv.VersionDrainageStatusRefreshInterval (seconds) and "
-                        "nexusoperation.useNewFailureWireFormat (true or false) are applied, "
+                        "nexusoperation.useNewFailureWireFormat (true or false), "
+                        "system.namespaceMinRetentionLocal and "
+                        "history.retentionTimerJitterDuration (durations, e.g. \"1s\"; the "
+                        "latter is how often retention sweeps) are applied, "
                         "other keys are reported and ignored");
   CLI::Option* metrics_port =
       start_dev

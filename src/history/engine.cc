@@ -406,6 +406,25 @@ void Engine::EvictRun(const persistence::RunKey& key) {
   cache_index_.erase(cached);
 }
 
+hugo::Result<bool> Engine::DeleteClosedRun(const persistence::RunKey& key) {
+  auto cached = cache_index_.find(CacheKey(key));
+  if (cached != cache_index_.end()) {
+    const std::shared_ptr<LoadedRun>& run = cached->second->second.run;
+    if (run == nullptr || IsRunning(run->state)) return hugo::Ok(false);
+  }
+  // A run the cache does not hold is taken as its listing row says: closed (a run never opens
+  // again; a reset or a continue-as-new starts another).
+  auto deleted = store_->DeleteRun(key, {}, {});
+  if (deleted.IsFailure()) {
+    if (deleted.Error().Code() == persistence::kErrorNotFound) return hugo::Ok(false);
+    return deleted.Error();
+  }
+  // A row still pending would bring the run back into lists.
+  DropPendingVisibility(key);
+  EvictRun(key);
+  return hugo::Ok(true);
+}
+
 hugo::Result<Engine::Mutation> Engine::Begin(const persistence::RunKey& key) {
   auto cached = cache_index_.find(CacheKey(key));
   if (cached != cache_index_.end() && cached->second->second.run != nullptr) {

@@ -291,6 +291,12 @@ class Engine {
   hugo::Result<temporal::api::workflowservice::v1::DeleteWorkflowExecutionResponse> Delete(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::DeleteWorkflowExecutionRequest& request);
+  // Retention (worker/retention.h): removes a closed run, workflow or standalone activity, as the
+  // reference's DeleteHistoryEventTask does: its state, history, listing row and (when it is the
+  // current run) the current-run pointer. Its outbox rows are not looked for (a user's Delete
+  // scans the outbox); any left are dropped when they come due and find the run gone. false,
+  // changing nothing, when the run is running or in a transition, or already gone.
+  hugo::Result<bool> DeleteClosedRun(const persistence::RunKey& key);
   // The state of the stored run `key` rebuilt from its events 1..last_event_id for the run
   // `run_id` (rebuild.h), with the engine's visibility copies and the size of the history read.
   hugo::Result<persistence::v1::MutableState> RebuildRun(const persistence::RunKey& key,

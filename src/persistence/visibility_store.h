@@ -73,6 +73,14 @@ struct VisibilityCount {
   std::vector<Group> groups;
 };
 
+// A closed run retention may remove (VisibilityStore::ListClosedBefore).
+struct ClosedRun {
+  std::string workflow_id;  // as listed: a standalone activity's activity id
+  std::string run_id;
+  int64_t close_time = 0;
+  std::string division;  // TemporalNamespaceDivision; empty for workflows
+};
+
 // kErrorInvalidPageToken: a page token this store did not hand out.
 inline constexpr char kErrorInvalidPageToken[] = "hdo.persistence.invalid_page_token";
 
@@ -93,6 +101,14 @@ class VisibilityStore {
   // The number of matching runs, and the groups when the filter has a GROUP BY column.
   virtual hugo::Result<VisibilityCount> CountExecutions(std::string_view namespace_id,
                                                         const visibility::SqlFilter& filter) = 0;
+
+  // Closed runs of the namespace whose close time is before `close_before` (nanoseconds since
+  // the Unix epoch), of every namespace division (workflows and standalone activities alike),
+  // at most `limit` (>= 1): retention's targets (worker/retention.h). Each division's rows come
+  // oldest first; every lookup is a range of the listing's default-order index.
+  virtual hugo::Result<std::vector<ClosedRun>> ListClosedBefore(std::string_view namespace_id,
+                                                                int64_t close_before,
+                                                                int limit) = 0;
 
   // Custom search attributes of a namespace (of all namespaces when namespace_id is empty):
   // name -> temporal.api.enums.v1.IndexedValueType.

@@ -390,7 +390,8 @@ void ReadSections(Reader& reader, const YAML::Node& root, Config* config) {
   }
   ReadPersistence(reader, root, config);
   if (reader.Map(root["history"], "history",
-                 {"shards", "commit_batch_max", "activity_eager_execution", "visibility_delay"})) {
+                 {"shards", "commit_batch_max", "activity_eager_execution", "visibility_delay",
+                  "retention_sweep_interval"})) {
     reader.Int(root["history"]["shards"], "history.shards", 1, 16384, &options.history_shards);
     reader.Int(root["history"]["commit_batch_max"], "history.commit_batch_max", 1, 100000,
                &options.commit_batch_max);
@@ -398,6 +399,8 @@ void ReadSections(Reader& reader, const YAML::Node& root, Config* config) {
                 &options.activity_eager_execution);
     reader.Time(root["history"]["visibility_delay"], "history.visibility_delay", milliseconds(0),
                 milliseconds(10000), &options.visibility_delay);
+    reader.Time(root["history"]["retention_sweep_interval"], "history.retention_sweep_interval",
+                milliseconds(100), std::chrono::hours(24), &options.retention_sweep_interval);
   }
   if (!reader.failed() && config->store == kStoreSqlite && options.history_shards != 1) {
     // The embedded store has one writer: one engine thread owns the one shard (ADR 0005).

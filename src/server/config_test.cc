@@ -73,6 +73,7 @@ history:
   commit_batch_max: 500
   activity_eager_execution: false
   visibility_delay: 200ms
+  retention_sweep_interval: 5m
 namespaces:
   - name: default
     retention: 72h
@@ -101,6 +102,7 @@ health:
   EXPECT_EQ(config.server.commit_batch_max, 500);
   EXPECT_FALSE(config.server.activity_eager_execution);
   EXPECT_EQ(config.server.visibility_delay, std::chrono::milliseconds(200));
+  EXPECT_EQ(config.server.retention_sweep_interval, std::chrono::minutes(5));
   EXPECT_EQ(config.server.namespaces, (std::vector<std::string>{"default", "payments"}));
   EXPECT_EQ(config.server.namespace_retentions.at("default"), std::chrono::hours(72));
   EXPECT_EQ(config.server.namespace_retentions.at("payments"), std::chrono::hours(24));
@@ -168,6 +170,9 @@ TEST(ConfigTest, AWrongTypeNamesKeyValueAndRange) {
   EXPECT_EQ(ErrorOf("history:\n  visibility_delay: 1m\n"),
             "hdo.yaml:2: history.visibility_delay: '1m' is not in range: give a duration such as "
             "30s, 5m, 72h or 1h30m, 0s..10s");
+  EXPECT_EQ(ErrorOf("history:\n  retention_sweep_interval: 10ms\n"),
+            "hdo.yaml:2: history.retention_sweep_interval: '10ms' is not in range: give a "
+            "duration such as 30s, 5m, 72h or 1h30m, 100ms..24h");
   EXPECT_EQ(ErrorOf("namespaces:\n  - name: a\n    retention: soon\n"),
             "hdo.yaml:3: namespaces[0].retention: 'soon' is not a duration: give a duration such "
             "as 30s, 5m, 72h or 1h30m, 1h..87600h");
@@ -277,7 +282,7 @@ TEST(ConfigTest, AFileIsReadAndNamedInMessages) {
   EXPECT_EQ(loaded.Error().Message(),
             path +
                 ":4: history.shard: unknown key in history (allowed: shards, commit_batch_max, "
-                "activity_eager_execution, visibility_delay)");
+                "activity_eager_execution, visibility_delay, retention_sweep_interval)");
 }
 
 }  // namespace

@@ -53,6 +53,7 @@
 #include "persistence/worker_deployment_store.h"
 #include "server/http_server.h"
 #include "worker/batcher.h"
+#include "worker/retention.h"
 #include "worker/scheduler.h"
 
 namespace hdo::server {
@@ -440,7 +441,9 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
     ~OpenGate() { opened.set_value(); }
   } gate{opened_gate};
   namespace_handler_ = std::make_unique<frontend::NamespaceHandler>(
-      namespace_store_.get(), frontend::NamespaceHandler::Options{});
+      namespace_store_.get(), frontend::NamespaceHandler::Options{
+                                  .min_retention = std::chrono::duration_cast<std::chrono::seconds>(
+                                      options_.namespace_min_retention)});
   // Nothing else runs yet, so the startup namespaces are created on this thread.
   for (const std::string& name : options_.namespaces) {
     auto retention = options_.namespace_retentions.find(name);
@@ -657,6 +660,14 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       [] { return history::ToMillis(SystemNow()); });
   auto batches = batch_worker_->Recover();
   if (batches.IsFailure()) return batches.Error();
+  // Closed runs past their namespace's retention are removed by a sweep, the first one interval
+  // after the start.
+  worker::RetentionSweeper::Options retention_options;
+  retention_options.interval = options_.retention_sweep_interval;
+  retention_options.default_retention = std::chrono::seconds(options_.namespace_retention);
+  retention_ = std::make_unique<worker::RetentionSweeper>(
+      namespace_store_.get(), visibility_store_.get(), engine_.get(), store_io_->get_executor(),
+      std::move(retention_options), [] { return history::ToMillis(SystemNow()); });
   statistics_timer_ = std::make_unique<asio::steady_timer>(store_io_->get_executor());
   RefreshStatistics();
   // From here on the store thread's transactions are batched (nothing runs there yet).
@@ -699,6 +710,8 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
     }
     group_commit_->Resume();
   });
+  // Its removals join the group commits from here on.
+  retention_->Start();
   if (options_.store_ping) {
     store_ping_ = options_.store_ping;
   } else if (session_ != nullptr) {
@@ -830,6 +843,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
       statistics_timer_->cancel();
       if (scheduler_ != nullptr) scheduler_->Stop();
       if (batch_worker_ != nullptr) batch_worker_->Stop();
+      if (retention_ != nullptr) retention_->Stop();
       // The visibility rows still pending join the last commit (else the next start writes them).
       if (engine_ != nullptr) (void)engine_->FlushVisibility();
       if (readiness_timer_ != nullptr) readiness_timer_->cancel();
@@ -855,6 +869,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   readiness_timer_.reset();
   scheduler_.reset();
   batch_worker_.reset();
+  retention_.reset();
   engine_.reset();
   nexus_matcher_.reset();
   matcher_.reset();

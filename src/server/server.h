@@ -60,6 +60,7 @@ class NexusMatcher;
 }  // namespace hdo::matching
 namespace hdo::worker {
 class Batcher;
+class RetentionSweeper;
 class Scheduler;
 }  // namespace hdo::worker
 namespace hdo::frontend {
@@ -113,6 +114,13 @@ class Server {
     // Namespaces created at startup when missing (start-dev: "default" plus --namespace).
     std::vector<std::string> namespaces = {"default"};
     std::chrono::seconds namespace_retention = std::chrono::hours(24);
+    // Shortest retention a namespace may be registered or updated with (reference:
+    // system.namespaceMinRetentionLocal, 1 hour; lowered only for tests).
+    std::chrono::milliseconds namespace_min_retention = std::chrono::hours(1);
+    // How often retention's sweep looks for closed runs past their namespace's retention
+    // (worker::RetentionSweeper; start-dev --dynamic-config-value
+    // history.retentionTimerJitterDuration, the reference's bound on how late a run goes).
+    std::chrono::milliseconds retention_sweep_interval = std::chrono::minutes(1);
     // Retention of a startup namespace by name, where it differs from namespace_retention.
     std::map<std::string, std::chrono::seconds> namespace_retentions;
     // Custom search attributes registered in every startup namespace (start-dev
@@ -246,6 +254,7 @@ class Server {
   std::unique_ptr<persistence::BatchStore> batch_store_;
   // The batch operations' worker (not `batcher_`, the store's transaction batcher).
   std::unique_ptr<worker::Batcher> batch_worker_;
+  std::unique_ptr<worker::RetentionSweeper> retention_;
   std::unique_ptr<persistence::VisibilityStore> visibility_store_;
   // SQLite only: refreshes its query planner statistics.
   persistence::sqlite::SqliteVisibilityStore* sqlite_visibility_ = nullptr;

@@ -293,6 +293,50 @@ hugo::Result<VisibilityCount> SqlVisibilityStore::CountExecutions(
   return hugo::Ok(std::move(count));
 }
 
+hugo::Result<std::vector<ClosedRun>> SqlVisibilityStore::ListClosedBefore(
+    std::string_view namespace_id, int64_t close_before, int limit) {
+  const std::string sort_key = SortKey(connection_->engine());
+  std::vector<ClosedRun> runs;
+  // Division by division (none first, then each value in order), so that every lookup is a range
+  // of the default-order index (namespace_id, namespace_division, sort key, ...).
+  auto take = [&](const std::optional<std::string>& division) -> hugo::Result<hugo::Unit> {
+    std::vector<Value> params = {std::string(namespace_id)};
+    if (division.has_value()) params.push_back(*division);
+    params.push_back(close_before);
+    params.push_back(int64_t{limit} - static_cast<int64_t>(runs.size()));
+    auto rows = connection_->Query(
+        std::string("SELECT workflow_id, run_id, close_time FROM executions_visibility WHERE "
+                    "namespace_id = ? AND namespace_division ") +
+            (division.has_value() ? "= ?" : "IS NULL") + " AND " + sort_key + " < ? ORDER BY " +
+            sort_key + " LIMIT ?",
+        params);
+    if (rows.IsFailure()) return rows.Error();
+    for (size_t row = 0; row < rows.Value().size(); ++row) {
+      runs.push_back({rows.Value().Bytes(row, 0), rows.Value().Bytes(row, 1),
+                      rows.Value().Int64(row, 2), division.value_or("")});
+    }
+    return hugo::Ok();
+  };
+  auto taken = take(std::nullopt);
+  if (taken.IsFailure()) return taken.Error();
+  std::optional<std::string> division;
+  while (static_cast<int>(runs.size()) < limit) {
+    std::vector<Value> params = {std::string(namespace_id)};
+    if (division.has_value()) params.push_back(*division);
+    auto next = connection_->Query(
+        std::string("SELECT namespace_division FROM executions_visibility WHERE namespace_id = ? "
+                    "AND namespace_division ") +
+            (division.has_value() ? "> ?" : "IS NOT NULL") + " ORDER BY namespace_division LIMIT 1",
+        params);
+    if (next.IsFailure()) return next.Error();
+    if (next.Value().size() == 0) break;
+    division = next.Value().Bytes(0, 0);
+    taken = take(division);
+    if (taken.IsFailure()) return taken.Error();
+  }
+  return hugo::Ok(std::move(runs));
+}
+
 hugo::Result<std::map<std::string, int32_t>> SqlVisibilityStore::ListSearchAttributes(
     std::string_view namespace_id) {
   // An empty namespace id lists the attributes of every namespace.

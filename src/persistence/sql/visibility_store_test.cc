@@ -155,6 +155,44 @@ TEST_P(SqlVisibilityStoreTest, ListsOpenRunsFirstThenByCloseAndStartTimeDescendi
   EXPECT_EQ(Ids("", 5), expected);
 }
 
+// Retention's lookup: closed runs before the cutoff, of every division, oldest first within
+// each, never an open run, at most the limit.
+TEST_P(SqlVisibilityStoreTest, ListsClosedRunsBeforeACutoffInEveryDivision) {
+  auto in_division = [](VisibilityRecord record, const std::string& division) {
+    record.search_attributes = R"({"TemporalNamespaceDivision":")" + division + R"("})";
+    return record;
+  };
+  const auto completed = enums::WORKFLOW_EXECUTION_STATUS_COMPLETED;
+  const auto running = enums::WORKFLOW_EXECUTION_STATUS_RUNNING;
+  Put(Run("wf-late", kSecond, 300 * kSecond, completed));
+  Put(Run("wf-early", kSecond, 100 * kSecond, enums::WORKFLOW_EXECUTION_STATUS_FAILED));
+  Put(Run("wf-at-cutoff", kSecond, 400 * kSecond, completed));
+  Put(Run("wf-open", kSecond, std::nullopt, running));
+  Put(in_division(Run("act-done", kSecond, 200 * kSecond, completed),
+                  "TemporalStandaloneActivity"));
+  Put(in_division(Run("act-open", kSecond, std::nullopt, running), "TemporalStandaloneActivity"));
+  Put(in_division(Run("other-done", kSecond, 50 * kSecond, completed), "Another"));
+  auto ids = [this](int limit) {
+    std::vector<std::string> found;
+    auto runs = store_->ListClosedBefore("ns-1", 400 * kSecond, limit);
+    EXPECT_TRUE(runs.IsSuccess()) << runs.Error().ToString();
+    if (runs.IsFailure()) return found;
+    for (const ClosedRun& run : runs.Value()) found.push_back(run.workflow_id);
+    return found;
+  };
+  EXPECT_EQ(ids(100), (std::vector<std::string>{"wf-early", "wf-late", "other-done", "act-done"}));
+  EXPECT_EQ(ids(3), (std::vector<std::string>{"wf-early", "wf-late", "other-done"}));
+  auto runs = store_->ListClosedBefore("ns-1", 400 * kSecond, 1);
+  ASSERT_TRUE(runs.IsSuccess());
+  ASSERT_EQ(runs.Value().size(), 1U);
+  EXPECT_EQ(runs.Value()[0].run_id, "run-wf-early");
+  EXPECT_EQ(runs.Value()[0].close_time, 100 * kSecond);
+  auto all = store_->ListClosedBefore("ns-1", 400 * kSecond, 10);
+  ASSERT_TRUE(all.IsSuccess());
+  ASSERT_EQ(all.Value().size(), 4U);
+  EXPECT_EQ(all.Value()[3].division, "TemporalStandaloneActivity");
+}
+
 TEST_P(SqlVisibilityStoreTest, ARowReadsBackAsWritten) {
   VisibilityRecord record =
       Run("order-1", 100 * kSecond, 160 * kSecond, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);

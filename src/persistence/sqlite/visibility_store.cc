@@ -279,6 +279,51 @@ hugo::Result<VisibilityCount> SqliteVisibilityStore::CountExecutions(
   return hugo::Ok(std::move(count));
 }
 
+hugo::Result<std::vector<ClosedRun>> SqliteVisibilityStore::ListClosedBefore(
+    std::string_view namespace_id, int64_t close_before, int limit) {
+  std::vector<ClosedRun> runs;
+  // Division by division (none first, then each value in order), so that every lookup is a range
+  // of the default-order index (namespace_id, namespace_division, sort key, ...).
+  auto take = [&](const std::optional<std::string>& division) -> hugo::Result<hugo::Unit> {
+    Statement select(db_->handle(), std::string("SELECT workflow_id, run_id, close_time FROM "
+                                                "executions_visibility WHERE namespace_id = ? AND "
+                                                "namespace_division ") +
+                                        (division.has_value() ? "= ?" : "IS NULL") + " AND " +
+                                        kSortKey + " < ? ORDER BY " + kSortKey + " LIMIT ?");
+    int index = 1;
+    select.BindText(index++, namespace_id);
+    if (division.has_value()) select.BindText(index++, *division);
+    select.BindInt64(index++, close_before);
+    select.BindInt64(index, limit - static_cast<int64_t>(runs.size()));
+    while (true) {
+      auto row = select.Step();
+      if (row.IsFailure()) return row.Error();
+      if (!row.Value()) return hugo::Ok();
+      runs.push_back({select.ColumnText(0), select.ColumnText(1), select.ColumnInt64(2),
+                      division.value_or("")});
+    }
+  };
+  auto taken = take(std::nullopt);
+  if (taken.IsFailure()) return taken.Error();
+  std::optional<std::string> division;
+  while (static_cast<int>(runs.size()) < limit) {
+    Statement next(db_->handle(),
+                   std::string("SELECT namespace_division FROM executions_visibility WHERE "
+                               "namespace_id = ? AND namespace_division ") +
+                       (division.has_value() ? "> ?" : "IS NOT NULL") +
+                       " ORDER BY namespace_division LIMIT 1");
+    next.BindText(1, namespace_id);
+    if (division.has_value()) next.BindText(2, *division);
+    auto row = next.Step();
+    if (row.IsFailure()) return row.Error();
+    if (!row.Value()) break;
+    division = next.ColumnText(0);
+    taken = take(division);
+    if (taken.IsFailure()) return taken.Error();
+  }
+  return hugo::Ok(std::move(runs));
+}
+
 hugo::Result<std::map<std::string, int32_t>> SqliteVisibilityStore::ListSearchAttributes(
     std::string_view namespace_id) {
   // An empty namespace id lists the attributes of every namespace.

@@ -26,6 +26,8 @@ class SqliteVisibilityStore final : public VisibilityStore {
                                               std::string_view page_token) override;
   hugo::Result<VisibilityCount> CountExecutions(std::string_view namespace_id,
                                                 const visibility::SqlFilter& filter) override;
+  hugo::Result<std::vector<ClosedRun>> ListClosedBefore(std::string_view namespace_id,
+                                                        int64_t close_before, int limit) override;
   hugo::Result<std::map<std::string, int32_t>> ListSearchAttributes(
       std::string_view namespace_id) override;
   hugo::Result<hugo::Unit> AddSearchAttributes(

@@ -100,6 +100,50 @@ TEST_F(VisibilityStoreTest, ListsOpenRunsFirstThenByCloseAndStartTimeDescending)
   EXPECT_EQ(Ids("", 3), expected);
 }
 
+// Retention's lookup: closed runs before the cutoff, of every division, oldest first within
+// each, never an open run, at most the limit.
+TEST_F(VisibilityStoreTest, ListsClosedRunsBeforeACutoffInEveryDivision) {
+  auto in_division = [](VisibilityRecord record, const std::string& division) {
+    record.search_attributes = R"({"TemporalNamespaceDivision":")" + division + R"("})";
+    return record;
+  };
+  Put(Run("wf-late", 1, 300, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED));
+  Put(Run("wf-early", 1, 100, enums::WORKFLOW_EXECUTION_STATUS_FAILED));
+  Put(Run("wf-at-cutoff", 1, 400, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED));
+  Put(Run("wf-open", 1, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING));
+  Put(in_division(Run("act-done", 1, 200, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED),
+                  "TemporalStandaloneActivity"));
+  Put(in_division(Run("act-open", 1, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING),
+                  "TemporalStandaloneActivity"));
+  Put(in_division(Run("other-done", 1, 50, enums::WORKFLOW_EXECUTION_STATUS_TERMINATED),
+                  "Another"));
+  VisibilityRecord elsewhere = Run("elsewhere", 1, 10, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
+  elsewhere.namespace_id = "ns-2";
+  Put(elsewhere);
+  auto ids = [this](int limit) {
+    std::vector<std::string> found;
+    auto runs = visibility_->ListClosedBefore("ns-1", 400 * kSecond, limit);
+    EXPECT_TRUE(runs.IsSuccess()) << runs.Error().ToString();
+    if (runs.IsFailure()) return found;
+    for (const ClosedRun& run : runs.Value()) {
+      EXPECT_EQ(run.run_id, "run-" + run.workflow_id);
+      found.push_back(run.workflow_id);
+    }
+    return found;
+  };
+  EXPECT_EQ(ids(100), (std::vector<std::string>{"wf-early", "wf-late", "other-done", "act-done"}));
+  EXPECT_EQ(ids(3), (std::vector<std::string>{"wf-early", "wf-late", "other-done"}));
+  EXPECT_EQ(ids(1), (std::vector<std::string>{"wf-early"}));
+  auto runs = visibility_->ListClosedBefore("ns-1", 400 * kSecond, 1);
+  ASSERT_TRUE(runs.IsSuccess());
+  EXPECT_EQ(runs.Value()[0].close_time, 100 * kSecond);
+  EXPECT_EQ(runs.Value()[0].division, "");
+  auto all = visibility_->ListClosedBefore("ns-1", 400 * kSecond, 10);
+  ASSERT_TRUE(all.IsSuccess());
+  ASSERT_EQ(all.Value().size(), 4U);
+  EXPECT_EQ(all.Value()[3].division, "TemporalStandaloneActivity");
+}
+
 TEST_F(VisibilityStoreTest, ALaterWriteReplacesTheRow) {
   Put(Run("order-1", 100, std::nullopt, enums::WORKFLOW_EXECUTION_STATUS_RUNNING));
   EXPECT_EQ(Ids("ExecutionStatus = 'Running'"), std::vector<std::string>{"order-1"});
