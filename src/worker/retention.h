@@ -38,7 +38,7 @@ class RetentionSweeper {
     // sweep's own time; hdo's counterpart of the reference's retention jitter).
     std::chrono::milliseconds interval = std::chrono::minutes(1);
     // Runs removed per turn of the engine thread.
-    int batch = 200;
+    int batch = 100;
     // The retention of a namespace whose record names none.
     std::chrono::milliseconds default_retention = std::chrono::hours(24);
     // Told after each turn that removed runs (metrics, logs); optional.
