@@ -120,7 +120,7 @@ class Server {
     // How often retention's sweep looks for closed runs past their namespace's retention
     // (worker::RetentionSweeper; start-dev --dynamic-config-value
     // history.retentionTimerJitterDuration, the reference's bound on how late a run goes).
-    std::chrono::milliseconds retention_sweep_interval = std::chrono::minutes(1);
+    std::chrono::milliseconds retention_sweep_interval = std::chrono::seconds(5);
     // Retention of a startup namespace by name, where it differs from namespace_retention.
     std::map<std::string, std::chrono::seconds> namespace_retentions;
     // Custom search attributes registered in every startup namespace (start-dev

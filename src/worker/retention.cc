@@ -142,7 +142,9 @@ void RetentionSweeper::Continue() {
     return;
   }
   int64_t removed = 0;
+  const auto turn_began = std::chrono::steady_clock::now();
   auto more = Turn(pending_.back(), removed);
+  const auto turn_took = std::chrono::steady_clock::now() - turn_began;
   if (more.IsFailure()) {
     log::Warn("retention: a sweep failed; trying again",
               {{"namespace_id", pending_.back().namespace_id}, {"error", more.Error().Message()}});
@@ -155,9 +157,12 @@ void RetentionSweeper::Continue() {
                {{"namespace_id", pending_.back().namespace_id}, {"runs", removed}});
   }
   if (!more.Value()) pending_.pop_back();
-  // The next turn after whatever the engine thread has queued meanwhile.
-  asio::post(timer_->get_executor(), [this, alive = std::weak_ptr<bool>(alive_)] {
-    if (!alive.expired()) Continue();
+  // The engine thread is the sweep's at most half the time: the next turn after a pause as long
+  // as this one took, so that requests queued meanwhile, and those that come, are served first.
+  timer_->expires_after(
+      std::chrono::duration_cast<std::chrono::microseconds>(turn_took * options_.pause_ratio));
+  timer_->async_wait([this](const std::error_code& error) {
+    if (!error && !stopped_) Continue();
   });
 }
 
