@@ -36,10 +36,10 @@ const google::protobuf::ServiceDescriptor& OperatorDescriptor() {
 
 // As in WorkflowHandler: the RPCs not implemented here are left to the generic service.
 const std::set<std::string>& Implemented() {
-  static const std::set<std::string> methods = {"AddSearchAttributes",  "RemoveSearchAttributes",
-                                                "ListSearchAttributes", "CreateNexusEndpoint",
-                                                "UpdateNexusEndpoint",  "DeleteNexusEndpoint",
-                                                "GetNexusEndpoint",     "ListNexusEndpoints"};
+  static const std::set<std::string> methods = {
+      "AddSearchAttributes", "RemoveSearchAttributes", "ListSearchAttributes",
+      "CreateNexusEndpoint", "UpdateNexusEndpoint",    "DeleteNexusEndpoint",
+      "GetNexusEndpoint",    "ListNexusEndpoints",     "ListClusters"};
   return methods;
 }
 
@@ -72,6 +72,7 @@ void OperatorHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
   Add("DeleteNexusEndpoint", queue, &OperatorHandler::DeleteNexusEndpoint);
   Add("GetNexusEndpoint", queue, &OperatorHandler::GetNexusEndpoint);
   Add("ListNexusEndpoints", queue, &OperatorHandler::ListNexusEndpoints);
+  Add("ListClusters", queue, &OperatorHandler::ListClusters);
 }
 
 template <class Request, class Response, class Run>
@@ -130,6 +131,14 @@ void OperatorHandler::ListSearchAttributes(
   OnNamespace(call, [this](const std::string& namespace_id) {
     return visibility_->ListSearchAttributes(namespace_id);
   });
+}
+
+void OperatorHandler::ListClusters(
+    AsyncUnary<op::ListClustersRequest, op::ListClustersResponse>* call) {
+  op::ListClustersResponse response;
+  FillClusterMetadata(cluster_, *response.add_clusters());
+  *call->response() = std::move(response);
+  call->Finish(grpc::Status::OK);
 }
 
 // The endpoint RPCs answer once durable like every other: a read must not show a change that a

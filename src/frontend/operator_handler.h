@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "frontend/async_unary.h"
+#include "frontend/cluster_info.h"
 #include "persistence/durability.h"
 #include "temporal/api/operatorservice/v1/service.grpc.pb.h"
 
@@ -58,6 +59,11 @@ class OperatorHandler final {
   void ListNexusEndpoints(
       AsyncUnary<temporal::api::operatorservice::v1::ListNexusEndpointsRequest,
                  temporal::api::operatorservice::v1::ListNexusEndpointsResponse>* call);
+  // The one cluster this server is (SetClusterInfo).
+  void ListClusters(AsyncUnary<temporal::api::operatorservice::v1::ListClustersRequest,
+                               temporal::api::operatorservice::v1::ListClustersResponse>* call);
+  // What ListClusters answers (set before serving).
+  void SetClusterInfo(ClusterInfo cluster) { cluster_ = std::move(cluster); }
 
  private:
   // Resolves the request's namespace and runs `run(namespace_id)` on the store IO thread, which
@@ -79,6 +85,7 @@ class OperatorHandler final {
   persistence::Durability* durability_;
   CompletionQueueService<temporal::api::operatorservice::v1::OperatorService::Service> service_;
   std::vector<std::shared_ptr<void>> methods_;  // ServeAsync's, alive as long as their calls
+  ClusterInfo cluster_;
 };
 
 }  // namespace hdo::frontend

@@ -64,6 +64,8 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "ResetWorkflowExecution",
                                                 "DeleteWorkflowExecution",
                                                 "GetWorkflowExecutionHistory",
+                                                "GetWorkflowExecutionHistoryReverse",
+                                                "GetClusterInfo",
                                                 "SignalWorkflowExecution",
                                                 "SignalWithStartWorkflowExecution",
                                                 "RequestCancelWorkflowExecution",
@@ -1202,6 +1204,30 @@ void WorkflowHandler::GetWorkflowExecutionHistory(
   });
 }
 
+void WorkflowHandler::GetWorkflowExecutionHistoryReverse(
+    Call<wf::GetWorkflowExecutionHistoryReverseRequest,
+         wf::GetWorkflowExecutionHistoryReverseResponse>* call,
+    const wf::GetWorkflowExecutionHistoryReverseRequest* request,
+    wf::GetWorkflowExecutionHistoryReverseResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::GetWorkflowExecutionHistoryReverseRequest& r) {
+        return r.has_execution()
+                   ? ValidateExecution(r.execution())
+                   : hugo::Result<hugo::Unit>(InvalidArgument("Execution is not set on request."));
+      },
+      [this, request](const std::string& namespace_id) {
+        return engine_->GetHistoryReverse(namespace_id, *request);
+      });
+}
+
+void WorkflowHandler::GetClusterInfo(
+    Call<wf::GetClusterInfoRequest, wf::GetClusterInfoResponse>* call,
+    const wf::GetClusterInfoRequest* /*request*/, wf::GetClusterInfoResponse* response) {
+  FillClusterInfo(cluster_, *response);
+  call->Finish(grpc::Status::OK);
+}
+
 // --- serving: every method on the completion queue
 
 void WorkflowHandler::CancelPoll(uint64_t id) { matcher_->CancelPoll(id); }
@@ -1243,6 +1269,8 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
       &H::CancelHistoryWait);
 
   Add("GetSystemInfo", queue, &H::GetSystemInfo, kCold);
+  Add("GetClusterInfo", queue, &H::GetClusterInfo, kCold);
+  Add("GetWorkflowExecutionHistoryReverse", queue, &H::GetWorkflowExecutionHistoryReverse, kCold);
   Add("RegisterNamespace", queue, &H::RegisterNamespace, kCold);
   Add("DescribeNamespace", queue, &H::DescribeNamespace, kCold);
   Add("ListNamespaces", queue, &H::ListNamespaces, kCold);

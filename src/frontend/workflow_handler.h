@@ -21,6 +21,7 @@
 
 #include "common/uuid.h"
 #include "frontend/async_unary.h"
+#include "frontend/cluster_info.h"
 #include "history/engine.h"
 #include "matching/worker_registry.h"
 #include "persistence/durability.h"
@@ -61,6 +62,8 @@ class WorkflowHandler final {
 
   // Nexus tasks' matcher (runs on `store_io`, outlives the gRPC server); before ServeAsync.
   void SetNexusMatcher(matching::NexusMatcher* nexus) { nexus_ = nexus; }
+  // What GetClusterInfo answers (set before serving).
+  void SetClusterInfo(ClusterInfo cluster) { cluster_ = std::move(cluster); }
   // The worker deployment registry (engine thread only, outlives the gRPC server); before
   // ServeAsync. Without it, versioned polls are served as unversioned ones.
   void SetWorkerDeployments(WorkerDeployments* deployments) { deployments_ = deployments; }
@@ -98,6 +101,14 @@ class WorkflowHandler final {
       Call<wf::RespondActivityTaskCompletedRequest, wf::RespondActivityTaskCompletedResponse>* call,
       const wf::RespondActivityTaskCompletedRequest* request,
       wf::RespondActivityTaskCompletedResponse* response);
+  void GetWorkflowExecutionHistoryReverse(
+      Call<wf::GetWorkflowExecutionHistoryReverseRequest,
+           wf::GetWorkflowExecutionHistoryReverseResponse>* call,
+      const wf::GetWorkflowExecutionHistoryReverseRequest* request,
+      wf::GetWorkflowExecutionHistoryReverseResponse* response);
+  void GetClusterInfo(Call<wf::GetClusterInfoRequest, wf::GetClusterInfoResponse>* call,
+                      const wf::GetClusterInfoRequest* request,
+                      wf::GetClusterInfoResponse* response);
   void GetWorkflowExecutionHistory(
       Call<wf::GetWorkflowExecutionHistoryRequest, wf::GetWorkflowExecutionHistoryResponse>* call,
       const wf::GetWorkflowExecutionHistoryRequest* request,
@@ -419,6 +430,7 @@ class WorkflowHandler final {
   NamespaceHandler* namespaces_;
   history::Engine* engine_;
   matching::Matcher* matcher_;
+  ClusterInfo cluster_;
   // Nexus tasks (engine thread only); null until SetNexusMatcher: Nexus polls are answered empty.
   matching::NexusMatcher* nexus_ = nullptr;
   WorkerDeployments* deployments_ = nullptr;

@@ -367,6 +367,13 @@ class Engine {
       const temporal::api::workflowservice::v1::UpdateActivityOptionsRequest& request);
 
   // --- history (engine_history.cc)
+  // GetWorkflowExecutionHistoryReverse: the run's events newest first, a page at a time (the
+  // request's maximum_page_size, else the default page size); the token names the next page's
+  // newest event. No long poll.
+  hugo::Result<temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryReverseResponse>
+  GetHistoryReverse(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryReverseRequest& request);
   // Answers at once, or (wait_new_event on a run that has nothing new yet) when the run changes
   // or the long poll ends. `done` is called exactly once. Returns the wait's id for
   // CancelHistoryWait (0 when answered at once).

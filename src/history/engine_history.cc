@@ -1,5 +1,7 @@
 // History reads: paging with opaque tokens, the CLOSE_EVENT filter, and the wait_new_event long
 // poll the SDKs use to wait for a result.
+#include <algorithm>
+
 #include "common/error_codes.h"
 #include "history/engine.h"
 #include "history/engine_errors.h"
@@ -22,13 +24,19 @@ struct PagePosition {
   std::string run_id;  // empty: the first page (the request's run, or the current one)
 };
 
-std::string PageToken(int64_t next_event_id, const std::string& run_id) {
-  return "v1:" + std::to_string(next_event_id) + ":" + run_id;
+// Forward pages' tokens start "v1:", reverse pages' (which name the next page's newest event)
+// "r1:": one kind is never taken for the other.
+constexpr char kForward[] = "v1:";
+constexpr char kReverse[] = "r1:";
+
+std::string PageToken(int64_t next_event_id, const std::string& run_id,
+                      const char* kind = kForward) {
+  return kind + std::to_string(next_event_id) + ":" + run_id;
 }
 
-hugo::Result<PagePosition> ParsePageToken(const std::string& token) {
+hugo::Result<PagePosition> ParsePageToken(const std::string& token, const char* kind = kForward) {
   if (token.empty()) return hugo::Ok(PagePosition{});
-  if (token.rfind("v1:", 0) == 0) {
+  if (token.rfind(kind, 0) == 0) {
     const size_t colon = token.find(':', 3);
     try {
       size_t used = 0;
@@ -161,6 +169,44 @@ bool Engine::TryAnswerHistory(const std::string& namespace_id,
   }
   done(hugo::Ok(std::move(response)));
   return true;
+}
+
+hugo::Result<wf::GetWorkflowExecutionHistoryReverseResponse> Engine::GetHistoryReverse(
+    const std::string& namespace_id, const wf::GetWorkflowExecutionHistoryReverseRequest& request) {
+  auto position = ParsePageToken(request.next_page_token(), kReverse);
+  if (position.IsFailure()) return position.Error();
+  const std::string& token_run_id = position.Value().run_id;
+  if (!token_run_id.empty() && !request.execution().run_id().empty() &&
+      request.execution().run_id() != token_run_id) {
+    return InvalidArgument("RunId in the request does not match the NextPageToken.");
+  }
+  auto run_id = token_run_id.empty() ? ResolveRunId(namespace_id, request.execution().workflow_id(),
+                                                    request.execution().run_id())
+                                     : hugo::Result<std::string>::Ok(token_run_id);
+  if (run_id.IsFailure()) return run_id.Error();
+  const persistence::RunKey key{namespace_id, request.execution().workflow_id(), run_id.Value()};
+  auto peeked = PeekRun(key);
+  if (peeked.IsFailure()) return peeked.Error();
+  const int64_t last_event_id = peeked.Value()->state.next_event_id() - 1;
+  const int64_t newest = token_run_id.empty()
+                             ? last_event_id
+                             : std::min(last_event_id, position.Value().next_event_id);
+  const int64_t page_size = request.maximum_page_size() > 0 ? request.maximum_page_size()
+                                                            : options_.history_page_size_default;
+  wf::GetWorkflowExecutionHistoryReverseResponse response;
+  if (newest < 1) {
+    response.mutable_history();
+    return hugo::Ok(std::move(response));
+  }
+  const int64_t oldest = std::max<int64_t>(1, newest - page_size + 1);
+  auto history = EventsOf(key, oldest, newest);
+  if (history.IsFailure()) return history.Error();
+  auto* events = history.Value().mutable_events();
+  std::reverse(events->begin(), events->end());
+  *response.mutable_history() = std::move(history).Value();
+  TypeSearchAttributes(namespace_id, *response.mutable_history());
+  if (oldest > 1) response.set_next_page_token(PageToken(oldest - 1, run_id.Value(), kReverse));
+  return hugo::Ok(std::move(response));
 }
 
 void Engine::WakeWaiters(const std::string& run_id) {

@@ -264,3 +264,77 @@ TEST_F(DeleteTest, AClosedRunThatIsNotCurrentLeavesTheCurrentRunAlone) {
 
 }  // namespace
 }  // namespace hdo::history
+
+namespace hdo::history {
+namespace {
+
+// GetWorkflowExecutionHistoryReverse: the run's events newest first, page by page, every event
+// once; tokens of the forward read and of another run are refused.
+class ReverseHistoryTest : public ResetTest {
+ protected:
+  hugo::Result<wf::GetWorkflowExecutionHistoryReverseResponse> Reverse(
+      const std::string& workflow_id, int page_size, const std::string& token,
+      const std::string& run_id = "") {
+    wf::GetWorkflowExecutionHistoryReverseRequest request;
+    request.mutable_execution()->set_workflow_id(workflow_id);
+    request.mutable_execution()->set_run_id(run_id);
+    request.set_maximum_page_size(page_size);
+    request.set_next_page_token(token);
+    return engine_->GetHistoryReverse("ns", request);
+  }
+};
+
+TEST_F(ReverseHistoryTest, ReadsTheEventsNewestFirstPageByPage) {
+  const std::string run_id = Start("r1");
+  RunWorkflowTask({});
+  Signal("r1", "one");
+  Signal("r1", "two");
+  const auto forward = History("r1", run_id);
+  ASSERT_GE(forward.events_size(), 6);
+  std::vector<int64_t> expected;
+  for (int i = forward.events_size() - 1; i >= 0; --i) {
+    expected.push_back(forward.events(i).event_id());
+  }
+  for (int page_size : {1, 2, 4, 100}) {
+    std::vector<int64_t> read;
+    std::string token;
+    int pages = 0;
+    do {
+      auto page = Reverse("r1", page_size, token);
+      ASSERT_TRUE(page.IsSuccess()) << page.Error().Message();
+      EXPECT_LE(page.Value().history().events_size(), page_size);
+      for (const auto& event : page.Value().history().events()) read.push_back(event.event_id());
+      token = page.Value().next_page_token();
+      ASSERT_LT(++pages, 100);
+    } while (!token.empty());
+    EXPECT_EQ(read, expected) << "page size " << page_size;
+  }
+  // The newest event is the last signal, whole.
+  auto newest = Reverse("r1", 1, "");
+  ASSERT_TRUE(newest.IsSuccess());
+  EXPECT_EQ(newest.Value().history().events(0).SerializeAsString(),
+            forward.events(forward.events_size() - 1).SerializeAsString());
+
+  // A forward read's token, or a token of another run, is refused.
+  wf::GetWorkflowExecutionHistoryRequest first_page;
+  first_page.mutable_execution()->set_workflow_id("r1");
+  first_page.set_maximum_page_size(1);
+  std::string forward_token;
+  engine_->GetHistory("ns", first_page, [&forward_token](auto page) {
+    ASSERT_TRUE(page.IsSuccess());
+    forward_token = page.Value().next_page_token();
+  });
+  ASSERT_FALSE(forward_token.empty());
+  auto refused = Reverse("r1", 1, forward_token);
+  ASSERT_TRUE(refused.IsFailure());
+  EXPECT_EQ(refused.Error().Message(), "Invalid NextPageToken.");
+  auto page = Reverse("r1", 1, "", run_id);
+  ASSERT_TRUE(page.IsSuccess());
+  auto other_run = Reverse("r1", 1, page.Value().next_page_token(), "not-" + run_id);
+  ASSERT_TRUE(other_run.IsFailure());
+  EXPECT_EQ(other_run.Error().Message(), "RunId in the request does not match the NextPageToken.");
+  EXPECT_EQ(Reverse("nobody", 1, "").Error().Code(), errors::kNotFound);
+}
+
+}  // namespace
+}  // namespace hdo::history

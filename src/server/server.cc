@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/process_metrics.h"
+#include "common/uuid.h"
 #include "frontend/health_service.h"
 #include "frontend/namespace_handler.h"
 #include "frontend/nexus_endpoints.h"
@@ -49,6 +50,7 @@
 #include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/namespace_store.h"
 #include "persistence/sqlite/schedule_store.h"
+#include "persistence/sqlite/statement.h"
 #include "persistence/sqlite/visibility_store.h"
 #include "persistence/worker_deployment_store.h"
 #include "server/http_server.h"
@@ -241,6 +243,11 @@ hugo::Result<hugo::Unit> Server::Start() {
     Shutdown(std::chrono::milliseconds(0));
     return ExplainListenFailure(options_.ip, options_.port);
   }
+  cluster_.history_shard_count = options_.history_shards;
+  cluster_.address = GrpcAddress();
+  cluster_.http_address = HttpAddress();
+  workflow_handler_->SetClusterInfo(cluster_);
+  operator_handler_->SetClusterInfo(cluster_);
   workflow_handler_->ServeAsync(completion_queue_.get());
   operator_handler_->ServeAsync(completion_queue_.get());
   health_service_->Serve(completion_queue_.get());
@@ -369,6 +376,20 @@ hugo::Result<hugo::Unit> Server::OpenSqlite() {
       persistence::sqlite::ApplyMigrations(*database_, persistence::sqlite::SchemaMigrations());
   if (migrated.IsFailure()) return migrated.Error();
   store_description_ = "SQLite " + database_->path();
+  {
+    // The cluster id: made with the file, kept by every later start (cluster_metadata, V1).
+    persistence::sqlite::Statement insert(
+        database_->handle(), "INSERT OR IGNORE INTO cluster_metadata(key, value) VALUES(?, ?)");
+    insert.BindText(1, "cluster_id").BindText(2, UuidGenerator().Next());
+    auto inserted = insert.Run();
+    if (inserted.IsFailure()) return inserted.Error();
+    persistence::sqlite::Statement select(
+        database_->handle(), "SELECT value FROM cluster_metadata WHERE key = 'cluster_id'");
+    auto row = select.Step();
+    if (row.IsFailure()) return row.Error();
+    cluster_.cluster_id = row.Value() ? select.ColumnText(0) : std::string();
+    cluster_.persistence_store = cluster_.visibility_store = "sqlite";
+  }
   namespace_store_ = std::make_unique<persistence::sqlite::SqliteNamespaceStore>(database_.get());
   schedule_store_ = std::make_unique<persistence::sqlite::SqliteScheduleStore>(database_.get());
   batch_store_ = std::make_unique<persistence::KeyedBatchStore<persistence::sqlite::KeyedRows>>(
@@ -410,6 +431,14 @@ hugo::Result<hugo::Unit> Server::OpenSql() {
   if (ownership.IsFailure()) return store_error(ownership.Error());
   int64_t task_id_floor = ownership.Value().task_id_floor;
   session_->SetFence(persistence::sql::ShardFence(std::move(ownership).Value()));
+  auto cluster_id =
+      persistence::sql::ClusterMetadataValue(*session_, "cluster_id", UuidGenerator().Next());
+  if (cluster_id.IsFailure()) return store_error(cluster_id.Error());
+  cluster_.cluster_id = cluster_id.Value();
+  // The reference's plugin names.
+  cluster_.persistence_store = cluster_.visibility_store =
+      session_->connection().engine() == persistence::sql::Engine::kPostgres ? "postgres12"
+                                                                             : "mysql8";
   namespace_store_ = std::make_unique<persistence::sql::SqlNamespaceStore>(session_.get());
   schedule_store_ = std::make_unique<persistence::sql::SqlScheduleStore>(session_.get());
   batch_store_ =

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "frontend/cluster_info.h"
 #include "hugo/result.h"
 #include "server/http_server.h"
 #include "server/readiness.h"
@@ -234,6 +235,8 @@ class Server {
   std::unique_ptr<persistence::sqlite::Database> database_;
   std::unique_ptr<persistence::sql::Session> session_;
   std::string store_description_;
+  // GetClusterInfo's and ListClusters' answer but the addresses (OpenSqlite / OpenSql).
+  frontend::ClusterInfo cluster_;
   persistence::Batcher* batcher_ = nullptr;
   // Batches the store thread's transactions; replies wait for it (persistence/durability.h).
   std::unique_ptr<persistence::GroupCommit> group_commit_;

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <regex>
 
+#include "common/uuid.h"
 #include "common/version.h"
 #include "frontend/workflow_handler.h"
 #include "google/rpc/status.pb.h"
@@ -318,6 +319,54 @@ TEST_F(ServerTest, NamespacesSurviveARestartOnTheSameFile) {
   EXPECT_EQ(defaults.config().workflow_execution_retention_ttl().seconds(), 86400);
   DescribeNamespace(restarted.address(), "orders", &status);
   EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+// GetClusterInfo and ListClusters name one cluster, whose id is made with the file and kept by
+// every later start on it; ListClusters gives the address the server serves on.
+TEST_F(ServerTest, TheClusterIdIsMadeWithTheFileAndKeptAcrossRestarts) {
+  auto cluster_of = [](const std::string& address) {
+    auto stub = wf::WorkflowService::NewStub(Dial(address));
+    grpc::ClientContext context;
+    SetDeadline(context);
+    wf::GetClusterInfoResponse info;
+    grpc::Status status = stub->GetClusterInfo(&context, wf::GetClusterInfoRequest(), &info);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return info;
+  };
+  std::string cluster_id;
+  {
+    DevServer server(Db());
+    ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
+    auto info = cluster_of(server.address());
+    cluster_id = info.cluster_id();
+    EXPECT_TRUE(IsUuid(cluster_id)) << cluster_id;
+    EXPECT_EQ(info.cluster_name(), "active");
+    EXPECT_EQ(info.history_shard_count(), 1);
+    EXPECT_EQ(info.persistence_store(), "sqlite");
+    EXPECT_EQ(info.visibility_store(), "sqlite");
+    auto operators =
+        temporal::api::operatorservice::v1::OperatorService::NewStub(Dial(server.address()));
+    grpc::ClientContext context;
+    SetDeadline(context);
+    temporal::api::operatorservice::v1::ListClustersResponse clusters;
+    ASSERT_TRUE(operators
+                    ->ListClusters(&context,
+                                   temporal::api::operatorservice::v1::ListClustersRequest(),
+                                   &clusters)
+                    .ok());
+    ASSERT_EQ(clusters.clusters_size(), 1);
+    EXPECT_EQ(clusters.clusters(0).cluster_id(), cluster_id);
+    EXPECT_EQ(clusters.clusters(0).address(), server.address());
+    server.process().Signal(SIGKILL);
+    server.process().Wait(seconds(10));
+  }
+  DevServer restarted(Db());
+  ASSERT_FALSE(restarted.address().empty()) << restarted.process().Stderr();
+  EXPECT_EQ(cluster_of(restarted.address()).cluster_id(), cluster_id);
+  // Another file is another cluster.
+  DevServer other(Db() + "-other");
+  ASSERT_FALSE(other.address().empty()) << other.process().Stderr();
+  EXPECT_NE(cluster_of(other.address()).cluster_id(), cluster_id);
 }
 
 // start-dev takes the reference dev server's --search-attribute (registered in every startup

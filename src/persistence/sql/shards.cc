@@ -35,6 +35,26 @@ hugo::Result<int> StoredShardCount(Connection& connection) {
   return hugo::Ok(std::stoi(rows.Value().Bytes(0, 0)));
 }
 
+hugo::Result<std::string> ClusterMetadataValue(Session& session, const std::string& key,
+                                               const std::string& value_if_absent) {
+  Connection& connection = session.connection();
+  std::string value;
+  auto done = session.InTransaction([&]() -> hugo::Result<hugo::Unit> {
+    auto rows = connection.Query(MetadataSelect(connection.engine()), {key});
+    if (rows.IsFailure()) return rows.Error();
+    if (!rows.Value().empty()) {
+      value = rows.Value().Bytes(0, 0);
+      return hugo::Ok();
+    }
+    value = value_if_absent;
+    auto inserted = connection.Execute(MetadataInsert(connection.engine()), {key, value_if_absent});
+    if (inserted.IsFailure()) return inserted.Error();
+    return hugo::Ok();
+  });
+  if (done.IsFailure()) return done.Error();
+  return hugo::Ok(value);
+}
+
 hugo::Result<ShardOwnership> AcquireShards(Session& session, int shard_count,
                                            const std::string& owner) {
   ShardOwnership ownership;

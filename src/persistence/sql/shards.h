@@ -42,4 +42,9 @@ Session::Fence ShardFence(ShardOwnership ownership);
 // The stored shard count (0 when the cluster was never created).
 hugo::Result<int> StoredShardCount(Connection& connection);
 
+// cluster_metadata's value of `key`, recorded as `value_if_absent` first when there is none (the
+// cluster id: made by the first server of a cluster, kept by every later one).
+hugo::Result<std::string> ClusterMetadataValue(Session& session, const std::string& key,
+                                               const std::string& value_if_absent);
+
 }  // namespace hdo::persistence::sql
