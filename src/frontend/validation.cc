@@ -628,6 +628,11 @@ Status ValidateResetStickyTaskQueue(const workflowservice::ResetStickyTaskQueueR
   return ExecutionOf(request.has_execution(), request.execution());
 }
 
+Status ValidateListTaskQueuePartitions(
+    const workflowservice::ListTaskQueuePartitionsRequest& request) {
+  return TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/false);
+}
+
 Status ValidateDescribeTaskQueue(const workflowservice::DescribeTaskQueueRequest& request) {
   Status queue = TaskQueueOf(request.has_task_queue(), request.task_queue(), /*root=*/false);
   if (queue.IsFailure()) return queue;

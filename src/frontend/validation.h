@@ -120,6 +120,9 @@ hugo::Result<hugo::Unit> ValidateDeleteWorkflowExecution(
 // The task queue as a partition (tqid.NormalizeAndValidatePartition: no reserved-prefix rule).
 hugo::Result<hugo::Unit> ValidateDescribeTaskQueue(
     const temporal::api::workflowservice::v1::DescribeTaskQueueRequest& request);
+// The task queue as tqid.NormalizeAndValidate takes it (no default name).
+hugo::Result<hugo::Unit> ValidateListTaskQueuePartitions(
+    const temporal::api::workflowservice::v1::ListTaskQueuePartitionsRequest& request);
 
 // --- standalone activities (reference chasm/lib/activity/validator.go): the checks in the
 // reference's order and words; Normalize* also fill what the reference fills (a request id when

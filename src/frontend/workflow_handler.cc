@@ -66,6 +66,7 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "GetWorkflowExecutionHistory",
                                                 "GetWorkflowExecutionHistoryReverse",
                                                 "GetClusterInfo",
+                                                "ListTaskQueuePartitions",
                                                 "SignalWorkflowExecution",
                                                 "SignalWithStartWorkflowExecution",
                                                 "RequestCancelWorkflowExecution",
@@ -1221,6 +1222,26 @@ void WorkflowHandler::GetWorkflowExecutionHistoryReverse(
       });
 }
 
+void WorkflowHandler::ListTaskQueuePartitions(
+    Call<wf::ListTaskQueuePartitionsRequest, wf::ListTaskQueuePartitionsResponse>* call,
+    const wf::ListTaskQueuePartitionsRequest* request,
+    wf::ListTaskQueuePartitionsResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::ListTaskQueuePartitionsRequest& r) {
+        return ValidateListTaskQueuePartitions(r);
+      },
+      [this, request](const std::string&) -> hugo::Result<wf::ListTaskQueuePartitionsResponse> {
+        wf::ListTaskQueuePartitionsResponse partitions;
+        for (auto* partition : {partitions.add_workflow_task_queue_partitions(),
+                                partitions.add_activity_task_queue_partitions()}) {
+          partition->set_key(request->task_queue().name());
+          partition->set_owner_host_name(cluster_.address);
+        }
+        return hugo::Ok(std::move(partitions));
+      });
+}
+
 void WorkflowHandler::GetClusterInfo(
     Call<wf::GetClusterInfoRequest, wf::GetClusterInfoResponse>* call,
     const wf::GetClusterInfoRequest* /*request*/, wf::GetClusterInfoResponse* response) {
@@ -1270,6 +1291,7 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
 
   Add("GetSystemInfo", queue, &H::GetSystemInfo, kCold);
   Add("GetClusterInfo", queue, &H::GetClusterInfo, kCold);
+  Add("ListTaskQueuePartitions", queue, &H::ListTaskQueuePartitions, kCold);
   Add("GetWorkflowExecutionHistoryReverse", queue, &H::GetWorkflowExecutionHistoryReverse, kCold);
   Add("RegisterNamespace", queue, &H::RegisterNamespace, kCold);
   Add("DescribeNamespace", queue, &H::DescribeNamespace, kCold);

@@ -106,6 +106,12 @@ class WorkflowHandler final {
            wf::GetWorkflowExecutionHistoryReverseResponse>* call,
       const wf::GetWorkflowExecutionHistoryReverseRequest* request,
       wf::GetWorkflowExecutionHistoryReverseResponse* response);
+  // One partition per task queue and type (hdo's matching does not partition), owned by this
+  // server's frontend address.
+  void ListTaskQueuePartitions(
+      Call<wf::ListTaskQueuePartitionsRequest, wf::ListTaskQueuePartitionsResponse>* call,
+      const wf::ListTaskQueuePartitionsRequest* request,
+      wf::ListTaskQueuePartitionsResponse* response);
   void GetClusterInfo(Call<wf::GetClusterInfoRequest, wf::GetClusterInfoResponse>* call,
                       const wf::GetClusterInfoRequest* request,
                       wf::GetClusterInfoResponse* response);

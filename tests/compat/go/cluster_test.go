@@ -1,7 +1,9 @@
 // Goal: what the reference CLI and the Web UI ask of the cluster itself works unchanged:
 // `temporal operator cluster describe` (GetClusterInfo: cluster id, name, shard count, stores,
 // the supported-clients map, failover versions) and `temporal operator cluster list`
-// (ListClusters: the one cluster, its id and frontend address); and
+// (ListClusters: the one cluster, its id and frontend address); `temporal task-queue
+// list-partition` (ListTaskQueuePartitions: the queue's first partition is its own name, an owner
+// for each, a queue without a name refused); and
 // GetWorkflowExecutionHistoryReverse, which the UI reads a workflow's latest events with, gives the
 // events newest first, page by page, each once. Method:
 // the reference CLI (hdotest.TemporalCLI) and the Go SDK's raw WorkflowService against a real hdo
@@ -135,4 +137,30 @@ func TestTheReverseHistoryGivesTheEventsNewestFirst(t *testing.T) {
 			t.Fatalf("reverse read %v; want the forward %v newest first", reverse, forward)
 		}
 	}
+}
+
+func TestTheCLIListsATaskQueuesPartitions(t *testing.T) {
+	hostPort := hdotest.Target(t)
+	var partitions struct {
+		Activity []struct {
+			Key   string `json:"key"`
+			Owner string `json:"ownerHostName"`
+		} `json:"activityTaskQueuePartitions"`
+		Workflow []struct {
+			Key   string `json:"key"`
+			Owner string `json:"ownerHostName"`
+		} `json:"workflowTaskQueuePartitions"`
+	}
+	run := cliSucceeds(t, hostPort, "default", "task-queue", "list-partition", "--task-queue", "orders", "-o", "json")
+	if err := json.Unmarshal([]byte(run.stdout), &partitions); err != nil {
+		t.Fatalf("list-partition is not JSON: %v\n%v", err, run)
+	}
+	if len(partitions.Activity) == 0 || len(partitions.Workflow) == 0 {
+		t.Fatalf("list-partition: %+v", partitions)
+	}
+	if partitions.Activity[0].Key != "orders" || partitions.Workflow[0].Key != "orders" ||
+		partitions.Activity[0].Owner == "" || partitions.Workflow[0].Owner == "" {
+		t.Errorf("list-partition: %+v", partitions)
+	}
+	cliFails(t, hostPort, "default", "missing task queue name", "task-queue", "list-partition", "--task-queue", "")
 }
