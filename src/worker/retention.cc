@@ -1,7 +1,6 @@
 #include "worker/retention.h"
 
 #include <algorithm>
-#include <asio/post.hpp>
 #include <utility>
 
 #include "common/log.h"
