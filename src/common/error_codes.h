@@ -17,6 +17,9 @@ inline constexpr char kWorkflowAlreadyStarted[] = "hdo.workflow_already_started"
 // A standalone activity id in use (gRPC AlreadyExists with ActivityExecutionAlreadyStartedFailure;
 // metadata start_request_id and run_id).
 inline constexpr char kActivityAlreadyStarted[] = "hdo.activity_already_started";
+// A standalone Nexus operation id in use (gRPC AlreadyExists with
+// NexusOperationExecutionAlreadyStartedFailure; metadata start_request_id and run_id).
+inline constexpr char kNexusOperationAlreadyStarted[] = "hdo.nexus_operation_already_started";
 // A worker answered a query with an error (QueryFailedFailure detail).
 inline constexpr char kQueryFailed[] = "hdo.query_failed";
 // A query before the workflow's first task completed (WorkflowNotReadyFailure detail).

@@ -65,6 +65,12 @@ grpc::Status ToGrpcStatus(const hugo::Error& error) {
     detail.set_run_id(MetadataText(error, "run_id"));
     return WithDetail(grpc::StatusCode::ALREADY_EXISTS, message, detail);
   }
+  if (code == errors::kNexusOperationAlreadyStarted) {
+    details::NexusOperationExecutionAlreadyStartedFailure detail;
+    detail.set_start_request_id(MetadataText(error, "start_request_id"));
+    detail.set_run_id(MetadataText(error, "run_id"));
+    return WithDetail(grpc::StatusCode::ALREADY_EXISTS, message, detail);
+  }
   if (code == errors::kQueryFailed) {
     return WithDetail(grpc::StatusCode::INVALID_ARGUMENT, message, details::QueryFailedFailure());
   }

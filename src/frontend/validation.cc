@@ -1,7 +1,9 @@
 #include "frontend/validation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string_view>
 #include <utility>
 
@@ -197,6 +199,86 @@ Status NexusCallbackOf(const temporal::api::common::v1::Callback& callback) {
   return hugo::Ok();
 }
 
+// A request's links (reference common/links/validator.go): at most `count_max`, each at most
+// `size_max` bytes, each variant with the fields it needs.
+Status LinksOf(const google::protobuf::RepeatedPtrField<temporal::api::common::v1::Link>& links,
+               int count_max, size_t size_max) {
+  if (links.size() > count_max) {
+    return InvalidArgument("cannot attach more than " + std::to_string(count_max) +
+                           " links per request, got " + std::to_string(links.size()));
+  }
+  for (const auto& link : links) {
+    if (link.ByteSizeLong() > size_max) {
+      return InvalidArgument("link exceeds allowed size of " + std::to_string(size_max) + ", got " +
+                             std::to_string(link.ByteSizeLong()));
+    }
+    auto require = [](const std::string& value, const char* message) -> Status {
+      if (value.empty()) return InvalidArgument(message);
+      return hugo::Ok();
+    };
+    Status valid = hugo::Ok();
+    if (link.has_workflow_event()) {
+      const auto& event = link.workflow_event();
+      valid =
+          require(event.namespace_(), "workflow event link must not have an empty namespace field");
+      if (valid.IsSuccess()) {
+        valid = require(event.workflow_id(),
+                        "workflow event link must not have an empty workflow ID field");
+      }
+      if (valid.IsSuccess()) {
+        valid = require(event.run_id(), "workflow event link must not have an empty run ID field");
+      }
+      if (valid.IsSuccess() &&
+          event.event_ref().event_type() == temporal::api::enums::v1::EVENT_TYPE_UNSPECIFIED &&
+          event.event_ref().event_id() != 0) {
+        valid = InvalidArgument(
+            "workflow event link ref cannot have an unspecified event type and a non-zero event "
+            "ID");
+      }
+    } else if (link.has_batch_job()) {
+      valid = require(link.batch_job().job_id(), "batch job link must not have an empty job ID");
+    } else if (link.has_nexus_operation()) {
+      const auto& operation = link.nexus_operation();
+      valid = require(operation.namespace_(),
+                      "nexus operation link must not have an empty namespace field");
+      if (valid.IsSuccess()) {
+        valid = require(operation.operation_id(),
+                        "nexus operation link must not have an empty operation ID field");
+      }
+      if (valid.IsSuccess()) {
+        valid =
+            require(operation.run_id(), "nexus operation link must not have an empty run ID field");
+      }
+    } else if (link.has_activity()) {
+      const auto& activity = link.activity();
+      valid =
+          require(activity.namespace_(), "activity link must not have an empty namespace field");
+      if (valid.IsSuccess()) {
+        valid = require(activity.activity_id(),
+                        "activity link must not have an empty activity ID field");
+      }
+      if (valid.IsSuccess()) {
+        valid = require(activity.run_id(), "activity link must not have an empty run ID field");
+      }
+    } else if (link.has_workflow()) {
+      const auto& workflow = link.workflow();
+      valid =
+          require(workflow.namespace_(), "workflow link must not have an empty namespace field");
+      if (valid.IsSuccess()) {
+        valid = require(workflow.workflow_id(),
+                        "workflow link must not have an empty workflow ID field");
+      }
+      if (valid.IsSuccess()) {
+        valid = require(workflow.run_id(), "workflow link must not have an empty run ID field");
+      }
+    } else {
+      valid = InvalidArgument("unsupported link variant");
+    }
+    if (valid.IsFailure()) return valid;
+  }
+  return hugo::Ok();
+}
+
 // A start's completion callbacks (a Nexus handler's) and links, with the reference's limits
 // (frontend workflow_handler.go validateWorkflowCompletionCallbacks and validateLinks). Every
 // callback address is allowed, as on the reference's dev server (allowedAddresses "*").
@@ -212,31 +294,7 @@ Status CallbacksOf(const workflowservice::StartWorkflowExecutionRequest& request
   }
   constexpr int kLinksMax = 10;
   constexpr size_t kLinkMax = 4000;
-  if (request.links_size() > kLinksMax) {
-    return InvalidArgument("cannot attach more than 10 links per request, got " +
-                           std::to_string(request.links_size()));
-  }
-  for (const auto& link : request.links()) {
-    if (link.ByteSizeLong() > kLinkMax) {
-      return InvalidArgument("link exceeds allowed size of 4000, got " +
-                             std::to_string(link.ByteSizeLong()));
-    }
-    if (link.has_workflow_event()) {
-      const auto& event = link.workflow_event();
-      if (event.namespace_().empty())
-        return InvalidArgument("workflow event link must not have an empty namespace field");
-      if (event.workflow_id().empty())
-        return InvalidArgument("workflow event link must not have an empty workflow ID field");
-      if (event.run_id().empty())
-        return InvalidArgument("workflow event link must not have an empty run ID field");
-    } else if (link.has_batch_job()) {
-      if (link.batch_job().job_id().empty())
-        return InvalidArgument("batch job link must not have an empty job ID");
-    } else {
-      return InvalidArgument("unsupported link variant");
-    }
-  }
-  return hugo::Ok();
+  return LinksOf(request.links(), kLinksMax, kLinkMax);
 }
 
 // backoff.ValidateSchedule: a cron schedule the reference's parser accepts and that fires.
@@ -894,6 +952,183 @@ Status ValidateDeleteActivityExecution(
   auto valid = ActivityIdOf(request.activity_id());
   if (valid.IsFailure()) return valid;
   return ActivityRunIdOf(request.run_id());
+}
+
+// --- standalone Nexus operations (reference chasm/lib/nexusoperation/validator.go) -------------
+
+namespace {
+
+Status OperationIdOf(const std::string& operation_id) {
+  if (operation_id.empty()) return InvalidArgument("operation_id is required");
+  if (operation_id.size() > kIdLengthMax) {
+    return InvalidArgument("operation_id exceeds length limit. " +
+                           LengthLimit(operation_id.size(), kIdLengthMax));
+  }
+  return hugo::Ok();
+}
+
+Status OperationRunIdOf(const std::string& run_id) {
+  if (!run_id.empty() && !IsUuid(run_id)) return InvalidArgument("run_id is not a valid UUID");
+  return hugo::Ok();
+}
+
+Status OperationLengthOf(const std::string& value, const char* name) {
+  if (value.size() > kIdLengthMax) {
+    return InvalidArgument(std::string(name) + " exceeds length limit. " +
+                           LengthLimit(value.size(), kIdLengthMax));
+  }
+  return hugo::Ok();
+}
+
+// request_id (generated when empty), identity and reason of a cancel or terminate.
+template <class Request>
+Status OperationChangeOf(Request* request, const std::string& generated_request_id) {
+  if (request->request_id().empty()) request->set_request_id(generated_request_id);
+  auto valid = OperationLengthOf(request->request_id(), "request_id");
+  if (valid.IsFailure()) return valid;
+  valid = OperationIdOf(request->operation_id());
+  if (valid.IsFailure()) return valid;
+  valid = OperationRunIdOf(request->run_id());
+  if (valid.IsFailure()) return valid;
+  valid = OperationLengthOf(request->identity(), "identity");
+  if (valid.IsFailure()) return valid;
+  return OperationLengthOf(request->reason(), "reason");
+}
+
+}  // namespace
+
+Status NormalizeStartNexusOperationExecution(
+    workflowservice::StartNexusOperationExecutionRequest* request,
+    const std::string& generated_request_id) {
+  if (request->request_id().empty()) request->set_request_id(generated_request_id);
+  auto valid = OperationLengthOf(request->request_id(), "request_id");
+  if (valid.IsFailure()) return valid;
+  valid = OperationIdOf(request->operation_id());
+  if (valid.IsFailure()) return valid;
+  valid = OperationLengthOf(request->identity(), "identity");
+  if (valid.IsFailure()) return valid;
+  if (request->endpoint().empty()) return InvalidArgument("endpoint is required");
+  if (request->service().empty()) return InvalidArgument("service is required");
+  valid = OperationLengthOf(request->service(), "service");
+  if (valid.IsFailure()) return valid;
+  if (request->operation().empty()) return InvalidArgument("operation is required");
+  valid = OperationLengthOf(request->operation(), "operation");
+  if (valid.IsFailure()) return valid;
+  for (auto [duration, name] :
+       {std::pair{request->mutable_schedule_to_close_timeout(), "schedule_to_close_timeout"},
+        std::pair{request->mutable_schedule_to_start_timeout(), "schedule_to_start_timeout"},
+        std::pair{request->mutable_start_to_close_timeout(), "start_to_close_timeout"}}) {
+    if (auto error = history::ValidateAndCapDuration(duration)) {
+      return InvalidArgument(std::string(name) + " is invalid: " + *error);
+    }
+  }
+  // The schedule-to-close bounds the other two (no default when unset, as the reference's).
+  const auto& s2c = request->schedule_to_close_timeout();
+  if (Positive(s2c)) {
+    for (auto* other : {request->mutable_schedule_to_start_timeout(),
+                        request->mutable_start_to_close_timeout()}) {
+      if (Positive(*other)) *other = Shorter(*other, s2c);
+    }
+  }
+  if (request->has_input() && request->input().ByteSizeLong() > kBlobSizeLimitError) {
+    return InvalidArgument("input exceeds size limit. " +
+                           LengthLimit(request->input().ByteSizeLong(), kBlobSizeLimitError));
+  }
+  constexpr size_t kSummaryMax = 400;
+  constexpr size_t kDetailsMax = 20000;
+  const auto& metadata = request->user_metadata();
+  if (metadata.has_summary() && metadata.summary().ByteSizeLong() > kSummaryMax) {
+    return InvalidArgument("user_metadata.summary exceeds size limit. " +
+                           LengthLimit(metadata.summary().ByteSizeLong(), kSummaryMax));
+  }
+  if (metadata.has_details() && metadata.details().ByteSizeLong() > kDetailsMax) {
+    return InvalidArgument("user_metadata.details exceeds size limit. " +
+                           LengthLimit(metadata.details().ByteSizeLong(), kDetailsMax));
+  }
+  // Header keys compare without case: kept lower-cased; the ones the server sets are refused.
+  static const std::set<std::string> kDisallowed = {"request-timeout",
+                                                    "xdc-redirection",
+                                                    "xdc-redirection-api",
+                                                    "xdc-redirection-source-cell",
+                                                    "caller-name",
+                                                    "caller-type",
+                                                    "call-initiation",
+                                                    "temporal-principal-type",
+                                                    "temporal-principal-name"};
+  constexpr size_t kHeaderSizeMax = 8192;
+  google::protobuf::Map<std::string, std::string> lowered;
+  size_t header_bytes = 0;
+  for (const auto& [key, value] : request->nexus_header()) {
+    std::string lower = key;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (kDisallowed.count(lower) > 0) {
+      return InvalidArgument("nexus_header contains a disallowed key: \"" + key + "\"");
+    }
+    header_bytes += key.size() + value.size();
+    lowered[lower] = value;
+  }
+  if (header_bytes > kHeaderSizeMax) return InvalidArgument("nexus_header exceeds size limit");
+  *request->mutable_nexus_header() = std::move(lowered);
+  if (request->id_reuse_policy() == enums::NEXUS_OPERATION_ID_REUSE_POLICY_UNSPECIFIED) {
+    request->set_id_reuse_policy(enums::NEXUS_OPERATION_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+  }
+  if (request->id_conflict_policy() == enums::NEXUS_OPERATION_ID_CONFLICT_POLICY_UNSPECIFIED) {
+    request->set_id_conflict_policy(enums::NEXUS_OPERATION_ID_CONFLICT_POLICY_FAIL);
+  }
+  if (!enums::NexusOperationIdReusePolicy_IsValid(request->id_reuse_policy())) {
+    return InvalidArgument("unsupported ID reuse policy: " +
+                           std::to_string(request->id_reuse_policy()));
+  }
+  if (!enums::NexusOperationIdConflictPolicy_IsValid(request->id_conflict_policy())) {
+    return InvalidArgument("unsupported ID conflict policy: " +
+                           std::to_string(request->id_conflict_policy()));
+  }
+  return hugo::Ok();
+}
+
+Status ValidateDescribeNexusOperationExecution(
+    const workflowservice::DescribeNexusOperationExecutionRequest& request) {
+  auto valid = OperationIdOf(request.operation_id());
+  if (valid.IsFailure()) return valid;
+  if (!request.long_poll_token().empty() && request.run_id().empty()) {
+    return InvalidArgument("run_id is required when long_poll_token is provided");
+  }
+  return OperationRunIdOf(request.run_id());
+}
+
+Status ValidatePollNexusOperationExecution(
+    const workflowservice::PollNexusOperationExecutionRequest& request) {
+  // UNSPECIFIED waits for the close (the reference's default).
+  if (request.wait_stage() != enums::NEXUS_OPERATION_WAIT_STAGE_UNSPECIFIED &&
+      request.wait_stage() != enums::NEXUS_OPERATION_WAIT_STAGE_STARTED &&
+      request.wait_stage() != enums::NEXUS_OPERATION_WAIT_STAGE_CLOSED) {
+    std::string name = enums::NexusOperationWaitStage_Name(request.wait_stage());
+    if (name.empty()) name = std::to_string(request.wait_stage());
+    return InvalidArgument("unsupported wait_stage: " + name);
+  }
+  auto valid = OperationIdOf(request.operation_id());
+  if (valid.IsFailure()) return valid;
+  return OperationRunIdOf(request.run_id());
+}
+
+Status NormalizeRequestCancelNexusOperationExecution(
+    workflowservice::RequestCancelNexusOperationExecutionRequest* request,
+    const std::string& generated_request_id) {
+  return OperationChangeOf(request, generated_request_id);
+}
+
+Status NormalizeTerminateNexusOperationExecution(
+    workflowservice::TerminateNexusOperationExecutionRequest* request,
+    const std::string& generated_request_id) {
+  return OperationChangeOf(request, generated_request_id);
+}
+
+Status ValidateDeleteNexusOperationExecution(
+    const workflowservice::DeleteNexusOperationExecutionRequest& request) {
+  auto valid = OperationIdOf(request.operation_id());
+  if (valid.IsFailure()) return valid;
+  return OperationRunIdOf(request.run_id());
 }
 
 }  // namespace hdo::frontend

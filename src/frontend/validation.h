@@ -143,4 +143,24 @@ hugo::Result<hugo::Unit> NormalizeTerminateActivityExecution(
 hugo::Result<hugo::Unit> ValidateDeleteActivityExecution(
     const temporal::api::workflowservice::v1::DeleteActivityExecutionRequest& request);
 
+// Standalone Nexus operations (reference chasm/lib/nexusoperation/validator.go): the request id
+// generated when empty, the id policies defaulted (ALLOW_DUPLICATE, FAIL), the header's keys
+// lower-cased, the schedule-to-close bounding the other timeouts; the reference's messages.
+hugo::Result<hugo::Unit> NormalizeStartNexusOperationExecution(
+    temporal::api::workflowservice::v1::StartNexusOperationExecutionRequest* request,
+    const std::string& generated_request_id);
+hugo::Result<hugo::Unit> ValidateDescribeNexusOperationExecution(
+    const temporal::api::workflowservice::v1::DescribeNexusOperationExecutionRequest& request);
+// STARTED and CLOSED accepted (UNSPECIFIED means CLOSED).
+hugo::Result<hugo::Unit> ValidatePollNexusOperationExecution(
+    const temporal::api::workflowservice::v1::PollNexusOperationExecutionRequest& request);
+hugo::Result<hugo::Unit> NormalizeRequestCancelNexusOperationExecution(
+    temporal::api::workflowservice::v1::RequestCancelNexusOperationExecutionRequest* request,
+    const std::string& generated_request_id);
+hugo::Result<hugo::Unit> NormalizeTerminateNexusOperationExecution(
+    temporal::api::workflowservice::v1::TerminateNexusOperationExecutionRequest* request,
+    const std::string& generated_request_id);
+hugo::Result<hugo::Unit> ValidateDeleteNexusOperationExecution(
+    const temporal::api::workflowservice::v1::DeleteNexusOperationExecutionRequest& request);
+
 }  // namespace hdo::frontend

@@ -352,6 +352,74 @@ hugo::Result<wf::CountActivityExecutionsResponse> Visibility::CountActivities(
   return hugo::Ok(std::move(response));
 }
 
+hugo::Result<wf::ListNexusOperationExecutionsResponse> Visibility::ListNexusOperations(
+    const std::string& namespace_id, const wf::ListNexusOperationExecutionsRequest& request) {
+  auto rows = QueryRows(namespace_id, request.query(), request.page_size(),
+                        request.next_page_token(), visibility::QueryTarget::kNexusOperations);
+  if (rows.IsFailure()) return rows.Error();
+  wf::ListNexusOperationExecutionsResponse response;
+  for (const auto& record : rows.Value().records) {
+    auto* info = response.add_operations();
+    info->set_operation_id(record.workflow_id);
+    info->set_run_id(record.run_id);
+    *info->mutable_schedule_time() = FromNanos(record.start_time);
+    // The workflow status an operation's run is stored with, as the operation's (TIMED_OUT is 7
+    // for a workflow, 6 for an operation).
+    int32_t status = record.status;
+    if (status == enums::WORKFLOW_EXECUTION_STATUS_TIMED_OUT) {
+      status = enums::NEXUS_OPERATION_EXECUTION_STATUS_TIMED_OUT;
+    }
+    info->set_status(static_cast<enums::NexusOperationExecutionStatus>(status));
+    if (record.close_time.has_value()) {
+      *info->mutable_close_time() = FromNanos(*record.close_time);
+      *info->mutable_execution_duration() =
+          DurationFromNanos(*record.close_time - record.start_time);
+    }
+    info->set_state_transition_count(record.state_transition_count);
+    nlohmann::json values =
+        nlohmann::json::parse(record.search_attributes, nullptr, /*allow_exceptions=*/false);
+    if (!values.is_object()) continue;
+    auto text = [&](const char* name) {
+      auto found = values.find(name);
+      return found != values.end() && found->is_string() ? found->get<std::string>()
+                                                         : std::string();
+    };
+    info->set_endpoint(text(visibility::kNexusEndpointAttribute));
+    info->set_service(text(visibility::kNexusServiceAttribute));
+    info->set_operation(text(visibility::kNexusOperationAttribute));
+    for (const auto& [name, value] : values.items()) {
+      if (name == visibility::kTemporalNamespaceDivision ||
+          name == visibility::kNexusEndpointAttribute ||
+          name == visibility::kNexusServiceAttribute ||
+          name == visibility::kNexusOperationAttribute ||
+          name == visibility::kNexusRequestIdAttribute) {
+        continue;
+      }
+      const visibility::AttributeDef* def = rows.Value().set->Find(name);
+      if (def == nullptr) continue;
+      (*info->mutable_search_attributes()->mutable_indexed_fields())[name] =
+          visibility::EncodeValue(value, def->type);
+    }
+  }
+  response.set_next_page_token(rows.Value().next_page_token);
+  return hugo::Ok(std::move(response));
+}
+
+hugo::Result<wf::CountNexusOperationExecutionsResponse> Visibility::CountNexusOperations(
+    const std::string& namespace_id, const wf::CountNexusOperationExecutionsRequest& request) {
+  auto counted =
+      CountQuery(namespace_id, request.query(), visibility::QueryTarget::kNexusOperations);
+  if (counted.IsFailure()) return counted.Error();
+  wf::CountNexusOperationExecutionsResponse response;
+  response.set_count(counted.Value().count());
+  for (const auto& group : counted.Value().groups()) {
+    auto* out = response.add_groups();
+    out->set_count(group.count());
+    *out->mutable_group_values() = group.group_values();
+  }
+  return hugo::Ok(std::move(response));
+}
+
 hugo::Result<wf::GetSearchAttributesResponse> Visibility::GetSearchAttributes() {
   wf::GetSearchAttributesResponse response;
   auto* keys = response.mutable_keys();

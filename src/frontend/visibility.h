@@ -68,6 +68,14 @@ class Visibility {
   hugo::Result<temporal::api::workflowservice::v1::CountActivityExecutionsResponse> CountActivities(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::CountActivityExecutionsRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::ListNexusOperationExecutionsResponse>
+  ListNexusOperations(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::ListNexusOperationExecutionsRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::CountNexusOperationExecutionsResponse>
+  CountNexusOperations(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::CountNexusOperationExecutionsRequest& request);
   // The system and predefined attributes, and the custom attributes' storage slots.
   hugo::Result<temporal::api::workflowservice::v1::GetSearchAttributesResponse>
   GetSearchAttributes();

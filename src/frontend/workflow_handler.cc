@@ -132,7 +132,15 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "TerminateActivityExecution",
                                                 "DeleteActivityExecution",
                                                 "ListActivityExecutions",
-                                                "CountActivityExecutions"};
+                                                "CountActivityExecutions",
+                                                "StartNexusOperationExecution",
+                                                "DescribeNexusOperationExecution",
+                                                "PollNexusOperationExecution",
+                                                "RequestCancelNexusOperationExecution",
+                                                "TerminateNexusOperationExecution",
+                                                "DeleteNexusOperationExecution",
+                                                "ListNexusOperationExecutions",
+                                                "CountNexusOperationExecutions"};
   return methods;
 }
 
@@ -1369,6 +1377,17 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
   Add("DeleteActivityExecution", queue, &H::DeleteActivityExecution, kCold);
   Add("ListActivityExecutions", queue, &H::ListActivityExecutions, kCold);
   Add("CountActivityExecutions", queue, &H::CountActivityExecutions, kCold);
+  Add("StartNexusOperationExecution", queue, &H::StartNexusOperationExecution, kCold);
+  Add("DescribeNexusOperationExecution", queue, &H::DescribeNexusOperationExecution, kCold,
+      &H::CancelActivityWait);
+  Add("PollNexusOperationExecution", queue, &H::PollNexusOperationExecution, kCold,
+      &H::CancelActivityWait);
+  Add("RequestCancelNexusOperationExecution", queue, &H::RequestCancelNexusOperationExecution,
+      kCold);
+  Add("TerminateNexusOperationExecution", queue, &H::TerminateNexusOperationExecution, kCold);
+  Add("DeleteNexusOperationExecution", queue, &H::DeleteNexusOperationExecution, kCold);
+  Add("ListNexusOperationExecutions", queue, &H::ListNexusOperationExecutions, kCold);
+  Add("CountNexusOperationExecutions", queue, &H::CountNexusOperationExecutions, kCold);
 
   // The service registered exactly these (the constructor): one without a server would be left
   // unanswered, one not registered would never be called.

@@ -332,6 +332,42 @@ class WorkflowHandler final {
       const wf::CountActivityExecutionsRequest* request,
       wf::CountActivityExecutionsResponse* response);
 
+  // Standalone Nexus operations (workflow_handler_standalone_activities.cc, beside the
+  // activities' long polls they share).
+  void StartNexusOperationExecution(
+      Call<wf::StartNexusOperationExecutionRequest, wf::StartNexusOperationExecutionResponse>* call,
+      const wf::StartNexusOperationExecutionRequest* request,
+      wf::StartNexusOperationExecutionResponse* response);
+  void DescribeNexusOperationExecution(Call<wf::DescribeNexusOperationExecutionRequest,
+                                            wf::DescribeNexusOperationExecutionResponse>* call,
+                                       const wf::DescribeNexusOperationExecutionRequest* request,
+                                       wf::DescribeNexusOperationExecutionResponse* response);
+  void PollNexusOperationExecution(
+      Call<wf::PollNexusOperationExecutionRequest, wf::PollNexusOperationExecutionResponse>* call,
+      const wf::PollNexusOperationExecutionRequest* request,
+      wf::PollNexusOperationExecutionResponse* response);
+  void RequestCancelNexusOperationExecution(
+      Call<wf::RequestCancelNexusOperationExecutionRequest,
+           wf::RequestCancelNexusOperationExecutionResponse>* call,
+      const wf::RequestCancelNexusOperationExecutionRequest* request,
+      wf::RequestCancelNexusOperationExecutionResponse* response);
+  void TerminateNexusOperationExecution(Call<wf::TerminateNexusOperationExecutionRequest,
+                                             wf::TerminateNexusOperationExecutionResponse>* call,
+                                        const wf::TerminateNexusOperationExecutionRequest* request,
+                                        wf::TerminateNexusOperationExecutionResponse* response);
+  void DeleteNexusOperationExecution(Call<wf::DeleteNexusOperationExecutionRequest,
+                                          wf::DeleteNexusOperationExecutionResponse>* call,
+                                     const wf::DeleteNexusOperationExecutionRequest* request,
+                                     wf::DeleteNexusOperationExecutionResponse* response);
+  void ListNexusOperationExecutions(
+      Call<wf::ListNexusOperationExecutionsRequest, wf::ListNexusOperationExecutionsResponse>* call,
+      const wf::ListNexusOperationExecutionsRequest* request,
+      wf::ListNexusOperationExecutionsResponse* response);
+  void CountNexusOperationExecutions(Call<wf::CountNexusOperationExecutionsRequest,
+                                          wf::CountNexusOperationExecutionsResponse>* call,
+                                     const wf::CountNexusOperationExecutionsRequest* request,
+                                     wf::CountNexusOperationExecutionsResponse* response);
+
   // Worker deployments and versioning overrides (workflow_handler_deployments.cc).
   void DescribeWorkerDeployment(
       Call<wf::DescribeWorkerDeploymentRequest, wf::DescribeWorkerDeploymentResponse>* call,

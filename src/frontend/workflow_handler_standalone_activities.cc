@@ -1,7 +1,8 @@
-// Standalone activities: the WorkflowService RPCs of activities a client starts on their own
-// (history/engine_standalone_activity.cc for the engine's side, frontend/visibility.h for lists
-// and counts). Every call runs on the engine thread; Describe and Poll may wait there for the
-// activity to change, up to the reference's long-poll window.
+// Standalone activities and Nexus operations: the WorkflowService RPCs of activities and Nexus
+// operations a client starts on their own (history/engine_standalone_activity.cc and
+// engine_standalone_nexus.cc for the engine's side, frontend/visibility.h for lists and counts).
+// Every call runs on the engine thread; Describe and Poll may wait there for the activity or
+// operation to change, up to the reference's long-poll window.
 #include <algorithm>
 
 #include "frontend/errors.h"
@@ -171,6 +172,129 @@ void WorkflowHandler::CountActivityExecutions(
       },
       [this, request](const std::string& namespace_id) {
         return visibility_->CountActivities(namespace_id, *request);
+      });
+}
+
+// --- standalone Nexus operations -----------------------------------------------------------------
+
+void WorkflowHandler::StartNexusOperationExecution(
+    Call<wf::StartNexusOperationExecutionRequest, wf::StartNexusOperationExecutionResponse>* call,
+    const wf::StartNexusOperationExecutionRequest* request,
+    wf::StartNexusOperationExecutionResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::StartNexusOperationExecutionRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id)
+          -> hugo::Result<wf::StartNexusOperationExecutionResponse> {
+        wf::StartNexusOperationExecutionRequest normalized = *request;
+        auto valid = NormalizeStartNexusOperationExecution(&normalized, update_ids_.Next());
+        if (valid.IsFailure()) return valid.Error();
+        return engine_->StartNexusOperationExecution(namespace_id, normalized);
+      });
+}
+
+void WorkflowHandler::DescribeNexusOperationExecution(
+    Call<wf::DescribeNexusOperationExecutionRequest, wf::DescribeNexusOperationExecutionResponse>*
+        call,
+    const wf::DescribeNexusOperationExecutionRequest* request,
+    wf::DescribeNexusOperationExecutionResponse* response) {
+  ServeActivityWait(
+      call, request, response, ValidateDescribeNexusOperationExecution, [this](auto&&... args) {
+        return engine_->DescribeNexusOperationExecution(std::forward<decltype(args)>(args)...);
+      });
+}
+
+void WorkflowHandler::PollNexusOperationExecution(
+    Call<wf::PollNexusOperationExecutionRequest, wf::PollNexusOperationExecutionResponse>* call,
+    const wf::PollNexusOperationExecutionRequest* request,
+    wf::PollNexusOperationExecutionResponse* response) {
+  ServeActivityWait(
+      call, request, response, ValidatePollNexusOperationExecution, [this](auto&&... args) {
+        return engine_->PollNexusOperationExecution(std::forward<decltype(args)>(args)...);
+      });
+}
+
+void WorkflowHandler::RequestCancelNexusOperationExecution(
+    Call<wf::RequestCancelNexusOperationExecutionRequest,
+         wf::RequestCancelNexusOperationExecutionResponse>* call,
+    const wf::RequestCancelNexusOperationExecutionRequest* request,
+    wf::RequestCancelNexusOperationExecutionResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::RequestCancelNexusOperationExecutionRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id)
+          -> hugo::Result<wf::RequestCancelNexusOperationExecutionResponse> {
+        wf::RequestCancelNexusOperationExecutionRequest normalized = *request;
+        auto valid = NormalizeRequestCancelNexusOperationExecution(&normalized, update_ids_.Next());
+        if (valid.IsFailure()) return valid.Error();
+        return engine_->RequestCancelNexusOperationExecution(namespace_id, normalized);
+      });
+}
+
+void WorkflowHandler::TerminateNexusOperationExecution(
+    Call<wf::TerminateNexusOperationExecutionRequest, wf::TerminateNexusOperationExecutionResponse>*
+        call,
+    const wf::TerminateNexusOperationExecutionRequest* request,
+    wf::TerminateNexusOperationExecutionResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::TerminateNexusOperationExecutionRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id)
+          -> hugo::Result<wf::TerminateNexusOperationExecutionResponse> {
+        wf::TerminateNexusOperationExecutionRequest normalized = *request;
+        auto valid = NormalizeTerminateNexusOperationExecution(&normalized, update_ids_.Next());
+        if (valid.IsFailure()) return valid.Error();
+        return engine_->TerminateNexusOperationExecution(namespace_id, normalized);
+      });
+}
+
+void WorkflowHandler::DeleteNexusOperationExecution(
+    Call<wf::DeleteNexusOperationExecutionRequest, wf::DeleteNexusOperationExecutionResponse>* call,
+    const wf::DeleteNexusOperationExecutionRequest* request,
+    wf::DeleteNexusOperationExecutionResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::DeleteNexusOperationExecutionRequest& r) {
+        auto valid = ValidateNamespaceName(r.namespace_());
+        if (valid.IsFailure()) return valid;
+        return ValidateDeleteNexusOperationExecution(r);
+      },
+      [this, request](const std::string& namespace_id) {
+        return engine_->DeleteNexusOperationExecution(namespace_id, *request);
+      });
+}
+
+void WorkflowHandler::ListNexusOperationExecutions(
+    Call<wf::ListNexusOperationExecutionsRequest, wf::ListNexusOperationExecutionsResponse>* call,
+    const wf::ListNexusOperationExecutionsRequest* request,
+    wf::ListNexusOperationExecutionsResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::ListNexusOperationExecutionsRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id) {
+        return visibility_->ListNexusOperations(namespace_id, *request);
+      });
+}
+
+void WorkflowHandler::CountNexusOperationExecutions(
+    Call<wf::CountNexusOperationExecutionsRequest, wf::CountNexusOperationExecutionsResponse>* call,
+    const wf::CountNexusOperationExecutionsRequest* request,
+    wf::CountNexusOperationExecutionsResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::CountNexusOperationExecutionsRequest& r) {
+        return ValidateNamespaceName(r.namespace_());
+      },
+      [this, request](const std::string& namespace_id) {
+        return visibility_->CountNexusOperations(namespace_id, *request);
       });
 }
 

@@ -584,7 +584,9 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
   AnswerParkedPolls(started_on_polls, true);
   for (Mutation* m : mutations) {
     WakeWaiters(m->run.record.key.run_id);
-    if (m->run.state.has_standalone_activity()) WakeActivityWaiters(m->run.record.key.run_id);
+    if (m->run.state.has_standalone_activity() || m->run.state.has_standalone_nexus_operation()) {
+      WakeActivityWaiters(m->run.record.key.run_id);
+    }
     ServeBufferedQueries(m->run.state);
     AfterUpdateCommit(*m);
   }

@@ -450,6 +450,46 @@ class Engine {
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::DeleteActivityExecutionRequest& request);
 
+  // --- standalone Nexus operations (engine_standalone_nexus.cc): an operation a client starts
+  // on its own (StartNexusOperationExecution) is a run of its own id space (workflow id
+  // StandaloneNexusKey(operation id), MutableState.standalone_nexus_operation set) holding one
+  // NexusOperationInfo (nexus_operations[1]); the caller-side paths of engine_nexus.cc send its
+  // requests, retry, time out and take its completion, and where a workflow's operation would
+  // write an event the run records the change, or closes with the outcome. Requests are
+  // validated and normalized (request id, policies, header keys) by the frontend.
+  static std::string StandaloneNexusKey(const std::string& operation_id);
+  hugo::Result<temporal::api::workflowservice::v1::StartNexusOperationExecutionResponse>
+  StartNexusOperationExecution(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::StartNexusOperationExecutionRequest& request);
+  // Answers at once, or (a long-poll token the operation has not moved past) when it changes or
+  // after `wait` with an empty response. Returns an id for CancelActivityWait (0: answered).
+  uint64_t DescribeNexusOperationExecution(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::DescribeNexusOperationExecutionRequest& request,
+      std::chrono::milliseconds wait,
+      Done<temporal::api::workflowservice::v1::DescribeNexusOperationExecutionResponse> done);
+  // Answers when the operation reached the request's wait stage (started, or closed with its
+  // outcome), or after `wait` with an empty response.
+  uint64_t PollNexusOperationExecution(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::PollNexusOperationExecutionRequest& request,
+      std::chrono::milliseconds wait,
+      Done<temporal::api::workflowservice::v1::PollNexusOperationExecutionResponse> done);
+  hugo::Result<temporal::api::workflowservice::v1::RequestCancelNexusOperationExecutionResponse>
+  RequestCancelNexusOperationExecution(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::RequestCancelNexusOperationExecutionRequest&
+          request);
+  hugo::Result<temporal::api::workflowservice::v1::TerminateNexusOperationExecutionResponse>
+  TerminateNexusOperationExecution(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::TerminateNexusOperationExecutionRequest& request);
+  hugo::Result<temporal::api::workflowservice::v1::DeleteNexusOperationExecutionResponse>
+  DeleteNexusOperationExecution(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::DeleteNexusOperationExecutionRequest& request);
+
   // --- updates (engine_update.cc)
   // Where an update stands: the stage reached and, once completed (or rejected), its outcome.
   struct UpdateStatus {
@@ -1010,6 +1050,21 @@ class Engine {
                                temporal::api::enums::v1::WorkflowExecutionStatus status,
                                const temporal::api::common::v1::Payloads* result,
                                const temporal::api::failure::v1::Failure* failure);
+  // --- standalone Nexus operations (engine_standalone_nexus.cc)
+  // The run of a standalone Nexus operation (its current one when run_id is empty): NotFound
+  // "operation not found for ID: X" when there is none.
+  hugo::Result<persistence::RunKey> StandaloneNexusRun(const std::string& namespace_id,
+                                                       const std::string& operation_id,
+                                                       const std::string& run_id);
+  hugo::Result<Mutation> BeginStandaloneNexus(const std::string& namespace_id,
+                                              const std::string& operation_id,
+                                              const std::string& run_id);
+  hugo::Result<const LoadedRun*> PeekStandaloneNexus(const persistence::RunKey& key,
+                                                     const std::string& operation_id);
+  // Closes a standalone Nexus operation's run with `status` and its outcome (result or failure).
+  void CloseStandaloneNexus(Mutation& m, temporal::api::enums::v1::WorkflowExecutionStatus status,
+                            const temporal::api::common::v1::Payload* result,
+                            const temporal::api::failure::v1::Failure* failure);
   std::multimap<std::string, std::shared_ptr<ActivityWaiter>> activity_waiters_;
   std::unordered_map<uint64_t, std::shared_ptr<ActivityWaiter>> activity_waits_;
 

@@ -635,17 +635,27 @@ void Engine::ProcessNexusRequest(const TransferTask& task, int64_t task_id) {
       (*start->mutable_callback_header())[kCallbackTokenHeader] =
           Base64UrlEncode(token.SerializeAsString());
     }
-    // A link back to the caller's NexusOperationScheduled event (the handler may attach it to
-    // what it starts).
-    temporal::api::common::v1::Link::WorkflowEvent scheduled;
-    scheduled.set_namespace_(namespace_name);
-    scheduled.set_workflow_id(state.workflow_id());
-    scheduled.set_run_id(state.run_id());
-    scheduled.mutable_event_ref()->set_event_id(op.scheduled_event_id());
-    scheduled.mutable_event_ref()->set_event_type(enums::EVENT_TYPE_NEXUS_OPERATION_SCHEDULED);
     auto* link = start->add_links();
-    link->set_type("temporal.api.common.v1.Link.WorkflowEvent");
-    link->set_url(NexusLinkUrl(scheduled));
+    if (state.has_standalone_nexus_operation()) {
+      // A standalone operation links its own record (reference: Link_NexusOperation, which the
+      // handler attaches to what it starts or signals).
+      link->set_type("temporal.api.common.v1.Link.NexusOperation");
+      link->set_url("temporal:///namespaces/" + PercentEncode(namespace_name) +
+                    "/nexus-operations/" +
+                    PercentEncode(state.standalone_nexus_operation().operation_id()) + "/" +
+                    PercentEncode(state.run_id()) + "/details");
+    } else {
+      // A link back to the caller's NexusOperationScheduled event (the handler may attach it to
+      // what it starts).
+      temporal::api::common::v1::Link::WorkflowEvent scheduled;
+      scheduled.set_namespace_(namespace_name);
+      scheduled.set_workflow_id(state.workflow_id());
+      scheduled.set_run_id(state.run_id());
+      scheduled.mutable_event_ref()->set_event_id(op.scheduled_event_id());
+      scheduled.mutable_event_ref()->set_event_type(enums::EVENT_TYPE_NEXUS_OPERATION_SCHEDULED);
+      link->set_type("temporal.api.common.v1.Link.WorkflowEvent");
+      link->set_url(NexusLinkUrl(scheduled));
+    }
   }
   options_.nexus->Dispatch(target.Value().namespace_id, target.Value().task_queue,
                            std::move(request), std::chrono::milliseconds(timeout_ms),
@@ -701,6 +711,14 @@ void Engine::OnNexusStartOutcome(const TransferTask& task, int64_t task_id,
     const auto& start = outcome.response.start_operation();
     switch (start.variant_case()) {
       case nexus::StartOperationResponse::kSyncSuccess:
+        if (state.has_standalone_nexus_operation()) {
+          for (const auto& link : start.sync_success().links()) {
+            auto converted = LinkFromNexus(link.url(), link.type());
+            if (converted.has_value()) {
+              *state.mutable_standalone_nexus_operation()->add_links() = *converted;
+            }
+          }
+        }
         EndNexusOperation(m, scheduled_id, enums::EVENT_TYPE_NEXUS_OPERATION_COMPLETED,
                           &start.sync_success().payload(), nullptr);
         break;
@@ -711,22 +729,36 @@ void Engine::OnNexusStartOutcome(const TransferTask& task, int64_t task_id,
         const std::string& token =
             !async.operation_token().empty() ? async.operation_token() : async.operation_id();
 #pragma GCC diagnostic pop
-        auto* event = AppendOrBuffer(m, enums::EVENT_TYPE_NEXUS_OPERATION_STARTED);
-        auto* started = event->mutable_nexus_operation_started_event_attributes();
-        started->set_scheduled_event_id(scheduled_id);
+        const bool standalone = state.has_standalone_nexus_operation();
+        if (standalone) {
+          // No history: the record keeps the handler's links, and "started" is the state.
+          for (const auto& link : async.links()) {
+            auto converted = LinkFromNexus(link.url(), link.type());
+            if (converted.has_value()) {
+              *state.mutable_standalone_nexus_operation()->add_links() = *converted;
+            }
+          }
+          op.set_started_event_id(-1);
+          op.clear_last_attempt_failure();
+          op.clear_next_attempt_schedule_time();
+        } else {
+          auto* event = AppendOrBuffer(m, enums::EVENT_TYPE_NEXUS_OPERATION_STARTED);
+          auto* started = event->mutable_nexus_operation_started_event_attributes();
+          started->set_scheduled_event_id(scheduled_id);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-        started->set_operation_id(token);
+          started->set_operation_id(token);
 #pragma GCC diagnostic pop
-        started->set_operation_token(token);
-        started->set_request_id(op.request_id());
-        for (const auto& link : async.links()) {
-          auto converted = LinkFromNexus(link.url(), link.type());
-          if (converted.has_value()) *event->add_links() = *converted;
+          started->set_operation_token(token);
+          started->set_request_id(op.request_id());
+          for (const auto& link : async.links()) {
+            auto converted = LinkFromNexus(link.url(), link.type());
+            if (converted.has_value()) *event->add_links() = *converted;
+          }
+          op.set_started_event_id(event->event_id() != 0 ? event->event_id() : -1);
         }
         op.set_operation_token(token);
         op.set_state(enums::PENDING_NEXUS_OPERATION_STATE_STARTED);
-        op.set_started_event_id(event->event_id() != 0 ? event->event_id() : -1);
         *op.mutable_started_time() = now_();
         if (!IsZero(op.start_to_close_timeout())) {
           TimerTask timer;
@@ -737,7 +769,7 @@ void Engine::OnNexusStartOutcome(const TransferTask& task, int64_t task_id,
         }
         // Canceled while the start was in flight: the handler hears of it now.
         if (op.cancel_requested_event_id() != 0) DispatchNexusCancel(m, op);
-        EnsureWorkflowTask(m);
+        if (!standalone) EnsureWorkflowTask(m);
         break;
       }
       default: {
@@ -803,6 +835,8 @@ void Engine::OnNexusCancelOutcome(const TransferTask& task, int64_t task_id,
   auto record = [&](bool succeeded, const failure_pb::Failure* failure) {
     op.set_cancel_state(succeeded ? enums::NEXUS_OPERATION_CANCELLATION_STATE_SUCCEEDED
                                   : enums::NEXUS_OPERATION_CANCELLATION_STATE_FAILED);
+    op.clear_cancel_next_attempt_schedule_time();
+    if (state.has_standalone_nexus_operation()) return;  // the record is the state
     auto* event =
         AppendOrBuffer(m, succeeded ? enums::EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_COMPLETED
                                     : enums::EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_FAILED);
@@ -869,6 +903,26 @@ void Engine::EndNexusOperation(Mutation& m, int64_t scheduled_event_id, enums::E
   auto found = state.mutable_nexus_operations()->find(scheduled_event_id);
   if (found == state.mutable_nexus_operations()->end()) return;
   const NexusOperationInfo& op = found->second;
+  if (state.has_standalone_nexus_operation()) {
+    // A standalone operation closes with its outcome, the failure as the handler gave it (no
+    // NexusOperationFailure wrapper: there is no caller workflow to name).
+    enums::WorkflowExecutionStatus status = enums::WORKFLOW_EXECUTION_STATUS_COMPLETED;
+    switch (type) {
+      case enums::EVENT_TYPE_NEXUS_OPERATION_FAILED:
+        status = enums::WORKFLOW_EXECUTION_STATUS_FAILED;
+        break;
+      case enums::EVENT_TYPE_NEXUS_OPERATION_CANCELED:
+        status = enums::WORKFLOW_EXECUTION_STATUS_CANCELED;
+        break;
+      case enums::EVENT_TYPE_NEXUS_OPERATION_TIMED_OUT:
+        status = enums::WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
+        break;
+      default:
+        break;
+    }
+    CloseStandaloneNexus(m, status, result, cause);
+    return;
+  }
   // Failures reach the workflow wrapped as the reference wraps them: a NexusOperationFailure
   // naming the operation, with what happened as its cause.
   failure_pb::Failure failure;
@@ -986,7 +1040,16 @@ std::string Engine::NexusCallerRunId(const NexusCallbackToken& token) {
 
 void Engine::ApplyNexusCompletion(Mutation& m, NexusOperationInfo& op,
                                   const NexusCompletion& completion) {
-  if (op.started_event_id() == 0) {
+  if (op.started_event_id() == 0 && m.run.state.has_standalone_nexus_operation()) {
+    // The completion overtook the start's answer: started first, with the completion's links.
+    for (const auto& link : completion.links) {
+      *m.run.state.mutable_standalone_nexus_operation()->add_links() = link;
+    }
+    op.set_operation_token(completion.operation_token);
+    op.set_started_event_id(-1);
+    *op.mutable_started_time() = IsSet(completion.start_time) ? completion.start_time : now_();
+    op.set_stamp(op.stamp() + 1);  // the start in flight, if any, is stale now
+  } else if (op.started_event_id() == 0) {
     // The completion overtook the start's answer: the operation started first (reference).
     auto* event = AppendOrBuffer(m, enums::EVENT_TYPE_NEXUS_OPERATION_STARTED);
     auto* started = event->mutable_nexus_operation_started_event_attributes();

@@ -213,6 +213,12 @@ persistence::VisibilityRecord Engine::VisibilityOf(const MutableState& state) {
     record.root_workflow_id = record.workflow_id;
     record.execution_time = Nanos(state.execution_time());
   }
+  if (state.has_standalone_nexus_operation()) {
+    // Listed by its operation id (its row is in the standalone Nexus operations' division).
+    record.workflow_id = state.standalone_nexus_operation().operation_id();
+    record.root_workflow_id = record.workflow_id;
+    record.execution_time = Nanos(state.execution_time());
+  }
   return record;
 }
 

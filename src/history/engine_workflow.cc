@@ -387,19 +387,29 @@ hugo::Result<wf::SignalWorkflowExecutionResponse> Engine::Signal(
   MutableState& state = m.run.state;
   if (!IsRunning(state)) return AlreadyCompleted();
   const auto& seen = state.signal_request_ids();
+  // The answer links the Signaled event by the request id (reference: a RequestIdRef link, which
+  // a Nexus handler hands back to its caller).
+  wf::SignalWorkflowExecutionResponse response;
+  auto* link = response.mutable_link()->mutable_workflow_event();
+  link->set_namespace_(NamespaceNameOf(namespace_id));
+  link->set_workflow_id(state.workflow_id());
+  link->set_run_id(state.run_id());
+  link->mutable_request_id_ref()->set_request_id(request.request_id());
+  link->mutable_request_id_ref()->set_event_type(enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
   if (!request.request_id().empty() &&
       std::find(seen.begin(), seen.end(), request.request_id()) != seen.end()) {
-    return hugo::Ok(wf::SignalWorkflowExecutionResponse());  // a retried signal, applied once
+    return hugo::Ok(std::move(response));  // a retried signal, applied once
   }
   auto* signaled_event = AppendOrBuffer(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
   // The request's links (a Nexus handler's, to its caller's event) go on the event, as the
   // reference's.
-  for (const auto& link : request.links()) *signaled_event->add_links() = link;
+  for (const auto& linked : request.links()) *signaled_event->add_links() = linked;
   auto* signaled = signaled_event->mutable_workflow_execution_signaled_event_attributes();
   signaled->set_signal_name(request.signal_name());
   if (request.has_input()) *signaled->mutable_input() = request.input();
   signaled->set_identity(request.identity());
   if (request.has_header()) *signaled->mutable_header() = request.header();
+  signaled->set_request_id(request.request_id());
   if (!request.request_id().empty()) {
     state.add_signal_request_ids(request.request_id());
     if (state.signal_request_ids_size() > kSignalRequestIdsMax) {
@@ -412,7 +422,7 @@ hugo::Result<wf::SignalWorkflowExecutionResponse> Engine::Signal(
   EnsureWorkflowTask(m);
   auto committed = Commit(m);
   if (committed.IsFailure()) return committed.Error();
-  return hugo::Ok(wf::SignalWorkflowExecutionResponse());
+  return hugo::Ok(std::move(response));
 }
 
 hugo::Result<wf::RequestCancelWorkflowExecutionResponse> Engine::RequestCancel(

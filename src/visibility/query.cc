@@ -388,10 +388,12 @@ class Translator {
         division_def != nullptr && !division_def->column.empty()
             ? division_def->column
             : dialect_.JsonField(kTemporalNamespaceDivision, enums::INDEXED_VALUE_TYPE_KEYWORD);
-    if (target_ == QueryTarget::kActivities) {
-      // Standalone activities: their division, whatever the query names (its parameter last, as
-      // its placeholder is).
-      params_.emplace_back(std::string(kStandaloneActivityDivision));
+    if (target_ != QueryTarget::kWorkflows) {
+      // Standalone activities or Nexus operations: their division, whatever the query names
+      // (its parameter last, as its placeholder is).
+      params_.emplace_back(std::string(target_ == QueryTarget::kActivities
+                                           ? kStandaloneActivityDivision
+                                           : kStandaloneNexusDivision));
       const bool json = division_def == nullptr || division_def->column.empty();
       const std::string division =
           division_field + " = " +
@@ -490,6 +492,23 @@ class Translator {
       // An activity's row keeps its id and type in the workflow columns.
       if (node.text == "ActivityId") def = set_.FindExact(kWorkflowId);
       if (node.text == "ActivityType") def = set_.FindExact("WorkflowType");
+    }
+    if (target_ == QueryTarget::kNexusOperations) {
+      // An operation's row keeps its id in the WorkflowId column, its other fields in the JSON.
+      static const AttributeDef kNexusFields[] = {
+          {kNexusEndpointAttribute, enums::INDEXED_VALUE_TYPE_KEYWORD, AttributeDef::Kind::kSystem,
+           ""},
+          {kNexusServiceAttribute, enums::INDEXED_VALUE_TYPE_KEYWORD, AttributeDef::Kind::kSystem,
+           ""},
+          {kNexusOperationAttribute, enums::INDEXED_VALUE_TYPE_KEYWORD, AttributeDef::Kind::kSystem,
+           ""},
+          {kNexusRequestIdAttribute, enums::INDEXED_VALUE_TYPE_KEYWORD, AttributeDef::Kind::kSystem,
+           ""},
+      };
+      if (node.text == "OperationId") def = set_.FindExact(kWorkflowId);
+      for (const AttributeDef& field : kNexusFields) {
+        if (node.text == field.name) def = &field;
+      }
     }
     // A JSON key with '"' cannot be addressed (ValidateCustomAttributeName refuses such names).
     if (def == nullptr ||

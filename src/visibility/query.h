@@ -85,10 +85,13 @@ enum class QueryUse { kList, kCount };
 // only as known column names or JSON paths of defined attributes (never holding a `?`). The
 // condition calls hdo_text_match(field, query) for Text (TextMatches; false when either is NULL):
 // the SQLite store registers it, the PostgreSQL and MySQL schemas create it.
-// What a query lists: workflows (the runs of no namespace division), or standalone activities
+// What a query lists: workflows (the runs of no namespace division), standalone activities
 // (ListActivityExecutions: the runs of kStandaloneActivityDivision, always; ActivityId and
-// ActivityType name the WorkflowId and WorkflowType columns their rows use).
-enum class QueryTarget { kWorkflows, kActivities };
+// ActivityType name the WorkflowId and WorkflowType columns their rows use), or standalone Nexus
+// operations (ListNexusOperationExecutions: the runs of kStandaloneNexusDivision, always;
+// OperationId names WorkflowId, and Endpoint, Service, Operation and RequestId the Keyword
+// fields their rows keep in the JSON attributes).
+enum class QueryTarget { kWorkflows, kActivities, kNexusOperations };
 
 hugo::Result<SqlFilter> TranslateQuery(std::string_view query, const SearchAttributeSet& set,
                                        Dialect dialect, QueryUse use,

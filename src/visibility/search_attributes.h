@@ -37,6 +37,15 @@ inline constexpr char kTemporalNamespaceDivision[] = "TemporalNamespaceDivision"
 // The division of standalone activities' rows (history/engine_standalone_activity.cc): lists of
 // workflows leave them out, ListActivityExecutions and CountActivityExecutions read only them.
 inline constexpr char kStandaloneActivityDivision[] = "TemporalStandaloneActivity";
+// The division of standalone Nexus operations' rows (history/engine_standalone_nexus.cc), read
+// only by ListNexusOperationExecutions and CountNexusOperationExecutions. Their rows keep the
+// endpoint, service, operation and the handler's request id in the JSON attributes under these
+// names (the reference's Endpoint, Service, Operation and RequestId); OperationId is WorkflowId.
+inline constexpr char kStandaloneNexusDivision[] = "TemporalStandaloneNexusOperation";
+inline constexpr char kNexusEndpointAttribute[] = "Endpoint";
+inline constexpr char kNexusServiceAttribute[] = "Service";
+inline constexpr char kNexusOperationAttribute[] = "Operation";
+inline constexpr char kNexusRequestIdAttribute[] = "RequestId";
 // A query may name a schedule by ScheduleId (or TemporalScheduleId): it means WorkflowId with this
 // prefix on every value, unless the namespace defines a custom ScheduleId.
 inline constexpr char kScheduleId[] = "ScheduleId";

@@ -88,10 +88,14 @@ hugo::Result<bool> RetentionSweeper::Turn(const Target& target, int64_t& removed
   if (runs.IsFailure()) return runs.Error();
   int64_t removed_now = 0;
   for (const persistence::ClosedRun& run : runs.Value()) {
-    // A standalone activity's row lists its activity id; its run is keyed in its own id space.
-    const std::string workflow_id = run.division == visibility::kStandaloneActivityDivision
-                                        ? history::Engine::StandaloneActivityKey(run.workflow_id)
-                                        : run.workflow_id;
+    // A standalone activity's or Nexus operation's row lists its own id; its run is keyed in
+    // its own id space.
+    std::string workflow_id = run.workflow_id;
+    if (run.division == visibility::kStandaloneActivityDivision) {
+      workflow_id = history::Engine::StandaloneActivityKey(run.workflow_id);
+    } else if (run.division == visibility::kStandaloneNexusDivision) {
+      workflow_id = history::Engine::StandaloneNexusKey(run.workflow_id);
+    }
     auto deleted = engine_->DeleteClosedRun({target.namespace_id, workflow_id, run.run_id});
     if (deleted.IsFailure()) return deleted.Error();
     if (deleted.Value()) ++removed_now;
