@@ -646,5 +646,129 @@ TEST(StandaloneActivityTest, ReadsAndChangesNameTheActivityAndARunIdThatIsAUuid)
             "identity exceeds length limit. Length=1001 Limit=1000");
 }
 
+TEST(StandaloneNexusTest, AStartIsValidatedAndNormalizedAsTheReferenceDoes) {
+  auto start = [] {
+    workflowservice::StartNexusOperationExecutionRequest request;
+    request.set_operation_id("op-1");
+    request.set_endpoint("ep");
+    request.set_service("svc");
+    request.set_operation("echo");
+    request.mutable_schedule_to_close_timeout()->set_seconds(30);
+    return request;
+  };
+  auto normalized = start();
+  (*normalized.mutable_nexus_header())["X-Trace"] = "abc";
+  normalized.mutable_start_to_close_timeout()->set_seconds(90);
+  ASSERT_EQ(Outcome(NormalizeStartNexusOperationExecution(&normalized, "generated")), "ok");
+  EXPECT_EQ(normalized.request_id(), "generated");
+  EXPECT_EQ(normalized.id_reuse_policy(), enums::NEXUS_OPERATION_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+  EXPECT_EQ(normalized.id_conflict_policy(), enums::NEXUS_OPERATION_ID_CONFLICT_POLICY_FAIL);
+  // Header keys lower-cased; a timeout longer than the schedule-to-close is cut to it, an unset
+  // one stays unset (no default, as the reference's).
+  EXPECT_EQ(normalized.nexus_header().count("x-trace"), 1u);
+  EXPECT_EQ(normalized.nexus_header().count("X-Trace"), 0u);
+  EXPECT_EQ(normalized.start_to_close_timeout().seconds(), 30);
+  EXPECT_EQ(normalized.schedule_to_start_timeout().seconds(), 0);
+  auto no_timeout = start();
+  no_timeout.clear_schedule_to_close_timeout();
+  ASSERT_EQ(Outcome(NormalizeStartNexusOperationExecution(&no_timeout, "g")), "ok");
+  EXPECT_EQ(no_timeout.schedule_to_close_timeout().seconds(), 0);
+
+  using R = workflowservice::StartNexusOperationExecutionRequest;
+  struct Case {
+    const char* name;
+    std::function<void(R*)> change;
+    std::string outcome;
+  };
+  std::vector<Case> cases = {
+      {"no operation id", [](R* r) { r->clear_operation_id(); }, "operation_id is required"},
+      {"long operation id", [](R* r) { r->set_operation_id(std::string(1001, 'o')); },
+       "operation_id exceeds length limit. Length=1001 Limit=1000"},
+      {"long request id", [](R* r) { r->set_request_id(std::string(1001, 'r')); },
+       "request_id exceeds length limit. Length=1001 Limit=1000"},
+      {"long identity", [](R* r) { r->set_identity(std::string(1001, 'i')); },
+       "identity exceeds length limit. Length=1001 Limit=1000"},
+      {"no endpoint", [](R* r) { r->clear_endpoint(); }, "endpoint is required"},
+      {"no service", [](R* r) { r->clear_service(); }, "service is required"},
+      {"long service", [](R* r) { r->set_service(std::string(1001, 's')); },
+       "service exceeds length limit. Length=1001 Limit=1000"},
+      {"no operation", [](R* r) { r->clear_operation(); }, "operation is required"},
+      {"negative timeout", [](R* r) { r->mutable_schedule_to_start_timeout()->set_seconds(-1); },
+       "schedule_to_start_timeout is invalid: negative duration"},
+      {"a disallowed header", [](R* r) { (*r->mutable_nexus_header())["Request-Timeout"] = "1s"; },
+       "nexus_header contains a disallowed key: \"Request-Timeout\""},
+      {"a header too large",
+       [](R* r) { (*r->mutable_nexus_header())["big"] = std::string(8200, 'x'); },
+       "nexus_header exceeds size limit"},
+      {"a summary too large",
+       [](R* r) { r->mutable_user_metadata()->mutable_summary()->set_data(std::string(500, 's')); },
+       "user_metadata.summary exceeds size limit. Length=503 Limit=400"},
+      {"an unknown reuse policy",
+       [](R* r) { r->set_id_reuse_policy(static_cast<enums::NexusOperationIdReusePolicy>(9)); },
+       "unsupported ID reuse policy: 9"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto request = start();
+    c.change(&request);
+    EXPECT_EQ(Outcome(NormalizeStartNexusOperationExecution(&request, "g")), c.outcome);
+  }
+}
+
+TEST(StandaloneNexusTest, ReadsAndChangesNameTheOperationAndARunIdThatIsAUuid) {
+  workflowservice::DescribeNexusOperationExecutionRequest describe;
+  EXPECT_EQ(Outcome(ValidateDescribeNexusOperationExecution(describe)), "operation_id is required");
+  describe.set_operation_id("op");
+  EXPECT_EQ(Outcome(ValidateDescribeNexusOperationExecution(describe)), "ok");
+  describe.set_long_poll_token("t");
+  EXPECT_EQ(Outcome(ValidateDescribeNexusOperationExecution(describe)),
+            "run_id is required when long_poll_token is provided");
+  describe.set_run_id("not-a-uuid");
+  EXPECT_EQ(Outcome(ValidateDescribeNexusOperationExecution(describe)),
+            "run_id is not a valid UUID");
+
+  workflowservice::PollNexusOperationExecutionRequest poll;
+  poll.set_operation_id("op");
+  EXPECT_EQ(Outcome(ValidatePollNexusOperationExecution(poll)), "ok");  // UNSPECIFIED: CLOSED
+  poll.set_wait_stage(static_cast<enums::NexusOperationWaitStage>(7));
+  EXPECT_EQ(Outcome(ValidatePollNexusOperationExecution(poll)), "unsupported wait_stage: 7");
+
+  workflowservice::RequestCancelNexusOperationExecutionRequest cancel;
+  cancel.set_operation_id("op");
+  ASSERT_EQ(Outcome(NormalizeRequestCancelNexusOperationExecution(&cancel, "generated")), "ok");
+  EXPECT_EQ(cancel.request_id(), "generated");
+  cancel.set_reason(std::string(1001, 'r'));
+  EXPECT_EQ(Outcome(NormalizeRequestCancelNexusOperationExecution(&cancel, "g")),
+            "reason exceeds length limit. Length=1001 Limit=1000");
+  workflowservice::TerminateNexusOperationExecutionRequest terminate;
+  EXPECT_EQ(Outcome(NormalizeTerminateNexusOperationExecution(&terminate, "g")),
+            "operation_id is required");
+  workflowservice::DeleteNexusOperationExecutionRequest remove;
+  remove.set_operation_id("op");
+  remove.set_run_id("x");
+  EXPECT_EQ(Outcome(ValidateDeleteNexusOperationExecution(remove)), "run_id is not a valid UUID");
+}
+
+TEST(LinksTest, EveryLinkVariantNeedsItsFields) {
+  workflowservice::StartWorkflowExecutionRequest request;
+  request.set_namespace_("default");
+  request.set_workflow_id("w");
+  request.mutable_workflow_type()->set_name("T");
+  request.mutable_task_queue()->set_name("q");
+  auto* operation = request.add_links()->mutable_nexus_operation();
+  operation->set_namespace_("default");
+  operation->set_operation_id("op");
+  EXPECT_EQ(Outcome(ValidateStartWorkflow(request)),
+            "nexus operation link must not have an empty run ID field");
+  operation->set_run_id("r");
+  EXPECT_EQ(Outcome(ValidateStartWorkflow(request)), "ok");
+  request.add_links()->mutable_activity()->set_namespace_("default");
+  EXPECT_EQ(Outcome(ValidateStartWorkflow(request)),
+            "activity link must not have an empty activity ID field");
+  request.mutable_links()->RemoveLast();
+  request.add_links();
+  EXPECT_EQ(Outcome(ValidateStartWorkflow(request)), "unsupported link variant");
+}
+
 }  // namespace
 }  // namespace hdo::frontend

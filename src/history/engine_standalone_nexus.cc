@@ -131,7 +131,10 @@ nexus_pb::NexusOperationExecutionInfo DescribeInfo(const MutableState& state,
   if (!IsZero(op.start_to_close_timeout())) {
     *out.mutable_start_to_close_timeout() = op.start_to_close_timeout();
   }
-  out.set_attempt(op.attempt());
+  // NexusOperationInfo.attempt counts the answered attempts; the reference counts the one in
+  // flight too (at least 1).
+  const bool in_flight = running && op.state() == enums::PENDING_NEXUS_OPERATION_STATE_SCHEDULED;
+  out.set_attempt(std::max(1, op.attempt() + (in_flight ? 1 : 0)));
   *out.mutable_schedule_time() = op.scheduled_time();
   if (!running && state.has_close_time()) *out.mutable_close_time() = state.close_time();
   if (IsSet(op.last_attempt_complete_time())) {
@@ -349,7 +352,6 @@ hugo::Result<wf::StartNexusOperationExecutionResponse> Engine::StartNexusOperati
   record->set_identity(request.identity());
   if (request.has_user_metadata()) *record->mutable_user_metadata() = request.user_metadata();
 
-  op.set_attempt(1);
   DispatchNexusStart(m, op);
   for (auto [timeout, type] :
        {std::pair{&op.schedule_to_close_timeout(), enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE},

@@ -975,5 +975,32 @@ TEST(TranslateQuery, ActivityQueriesReadTheStandaloneActivitiesDivisionOnly) {
               HasSubstr("'ActivityId' is not a valid search attribute"));
 }
 
+TEST(TranslateQuery, NexusOperationQueriesReadTheStandaloneNexusDivisionOnly) {
+  auto translate = [](std::string_view query, QueryUse use = QueryUse::kList) {
+    auto filter =
+        TranslateQuery(query, Set(), Dialect::kSqlite, use, QueryTarget::kNexusOperations);
+    EXPECT_TRUE(filter.IsSuccess()) << query << ": " << filter.Error().Message();
+    return filter.IsSuccess() ? filter.Value() : SqlFilter{};
+  };
+  SqlFilter all = translate("");
+  EXPECT_EQ(all.where, "namespace_division = ?");
+  EXPECT_EQ(all.params, Params({std::string(kStandaloneNexusDivision)}));
+  // OperationId is the workflow id column; Endpoint, Service, Operation and RequestId are read
+  // from the row's JSON attributes.
+  SqlFilter by_fields = translate("OperationId = 'o1' AND Endpoint = 'ep' AND Service = 's'");
+  EXPECT_EQ(by_fields.where,
+            "(workflow_id = ? AND json_extract(search_attributes, '$.\"Endpoint\"') = ? AND "
+            "json_extract(search_attributes, '$.\"Service\"') = ?) AND namespace_division = ?");
+  EXPECT_EQ(by_fields.params, Params({std::string("o1"), std::string("ep"), std::string("s"),
+                                      std::string(kStandaloneNexusDivision)}));
+  SqlFilter grouped = translate("Operation = 'echo' GROUP BY ExecutionStatus", QueryUse::kCount);
+  EXPECT_EQ(grouped.group_by_column, "status");
+  // Workflow and activity queries do not know the operation names.
+  EXPECT_THAT(ErrorOf("Endpoint = 'ep'"), HasSubstr("'Endpoint' is not a valid search attribute"));
+  auto activity = TranslateQuery("OperationId = 'o1'", Set(), Dialect::kSqlite, QueryUse::kList,
+                                 QueryTarget::kActivities);
+  ASSERT_TRUE(activity.IsFailure());
+}
+
 }  // namespace
 }  // namespace hdo::visibility
