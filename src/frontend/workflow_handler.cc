@@ -727,6 +727,33 @@ void FillUpdateResponse(const history::Engine::UpdateStatus& status, const std::
   if (status.outcome.has_value()) *response->mutable_outcome() = *status.outcome;
 }
 
+// The reference's link in an update's answer (updateworkflow/api.go): one completed with a
+// failure (rejected) links the workflow ("Update rejected"); one accepted or completed links its
+// UpdateAccepted event by the request's id. A Nexus handler hands it back to its caller.
+void AddUpdateLink(const history::Engine::UpdateStatus& status, const std::string& namespace_name,
+                   const std::string& workflow_id, const std::string& request_id,
+                   wf::UpdateWorkflowExecutionResponse* response) {
+  using temporal::api::enums::v1::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
+  using temporal::api::enums::v1::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED;
+  if (status.stage == UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED &&
+      status.outcome.has_value() && status.outcome->has_failure()) {
+    auto* workflow = response->mutable_link()->mutable_workflow();
+    workflow->set_namespace_(namespace_name);
+    workflow->set_workflow_id(workflow_id);
+    workflow->set_run_id(status.run_id);
+    workflow->set_reason("Update rejected");
+  } else if (status.stage == UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED ||
+             status.stage == UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED) {
+    auto* event = response->mutable_link()->mutable_workflow_event();
+    event->set_namespace_(namespace_name);
+    event->set_workflow_id(workflow_id);
+    event->set_run_id(status.run_id);
+    event->mutable_request_id_ref()->set_request_id(request_id);
+    event->mutable_request_id_ref()->set_event_type(
+        temporal::api::enums::v1::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
+  }
+}
+
 // The engine's answer to an update call or poll, finishing the call.
 template <class Call, class Response>
 std::function<void(hugo::Result<history::Engine::UpdateStatus>)> AnswerUpdate(
@@ -788,10 +815,18 @@ void WorkflowHandler::UpdateWorkflowExecution(
       prepared.mutable_wait_policy()->set_lifecycle_stage(
           temporal::api::enums::v1::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
     }
+    auto answer = AnswerUpdate(durability_, call, response,
+                               prepared.workflow_execution().workflow_id(), meta->update_id());
     uint64_t id = engine_->UpdateWorkflow(
         namespace_id.Value(), prepared, wait,
-        AnswerUpdate(durability_, call, response, prepared.workflow_execution().workflow_id(),
-                     meta->update_id()));
+        [answer = std::move(answer), response, namespace_name = request->namespace_(),
+         workflow_id = prepared.workflow_execution().workflow_id(),
+         request_id =
+             prepared.request().request_id()](hugo::Result<history::Engine::UpdateStatus> result) {
+          if (result.IsSuccess())
+            AddUpdateLink(result.Value(), namespace_name, workflow_id, request_id, response);
+          answer(std::move(result));
+        });
     if (id != 0) call->SetWaitId(id);
   });
 }

@@ -858,7 +858,12 @@ class Engine {
                             const NexusCompletion& completion);
   // The run a completion's token names, or the workflow's current run after a reset.
   std::string NexusCallerRunId(const persistence::v1::NexusCallbackToken& token);
-  // Handler side: the close of a chain whose start asked for completion callbacks.
+  // An update request's completion callbacks, attached to the update (false: none, or that
+  // request's already are); delivered when it completes (QueueCallbacks with its event).
+  bool AttachUpdateCallbacks(persistence::v1::MutableState& state, const std::string& update_id,
+                             const temporal::api::update::v1::Request& request);
+  // Handler side: the close of a chain whose start asked for completion callbacks, or the
+  // completion of an update whose requests did (WorkflowExecutionUpdateCompleted).
   void QueueCallbacks(Mutation& m, const temporal::api::history::v1::HistoryEvent& close_event);
   hugo::Result<hugo::Unit> ProcessCallbacks(const persistence::v1::TransferTask& task,
                                             int64_t task_id);

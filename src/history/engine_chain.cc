@@ -181,7 +181,10 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
   // Nexus: the completion callbacks of the chain (a new chain's from its start request, a
   // continuing one's carried over) and the links the start came with.
   if (spec.callbacks != nullptr) {
-    *state.mutable_callbacks() = *spec.callbacks;
+    // The chain's own (an update's callbacks stay with the run whose update they wait for).
+    for (const auto& info : *spec.callbacks) {
+      if (info.update_id().empty()) *state.add_callbacks() = info;
+    }
   } else {
     for (const auto& callback : request.completion_callbacks()) {
       auto* info = state.add_callbacks();

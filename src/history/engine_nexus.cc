@@ -292,7 +292,12 @@ std::string NexusLinkUrl(const temporal::api::common::v1::Link::WorkflowEvent& e
 
 std::optional<temporal::api::common::v1::Link> LinkFromNexus(const std::string& url,
                                                              const std::string& type) {
-  if (type != "temporal.api.common.v1.Link.WorkflowEvent") return std::nullopt;
+  constexpr char kWorkflowEventType[] = "temporal.api.common.v1.Link.WorkflowEvent";
+  constexpr char kActivityType[] = "temporal.api.common.v1.Link.Activity";
+  constexpr char kWorkflowType[] = "temporal.api.common.v1.Link.Workflow";
+  if (type != kWorkflowEventType && type != kActivityType && type != kWorkflowType) {
+    return std::nullopt;  // the reference keeps these three kinds of a handler's links
+  }
   const std::string prefix = "temporal:///namespaces/";
   if (url.rfind(prefix, 0) != 0) return std::nullopt;
   std::string rest = url.substr(prefix.size());
@@ -310,8 +315,26 @@ std::optional<temporal::api::common::v1::Link> LinkFromNexus(const std::string& 
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
-  if (parts.size() != 5 || parts[1] != "workflows" || parts[4] != "history") return std::nullopt;
   temporal::api::common::v1::Link link;
+  if (type == kActivityType) {
+    // /namespaces/<ns>/activities/<id>/<run>/details
+    if (parts.size() != 5 || parts[1] != "activities" || parts[4] != "details") return std::nullopt;
+    auto* activity = link.mutable_activity();
+    activity->set_namespace_(PercentDecode(parts[0]));
+    activity->set_activity_id(PercentDecode(parts[2]));
+    activity->set_run_id(PercentDecode(parts[3]));
+    return link;
+  }
+  if (type == kWorkflowType) {
+    // /namespaces/<ns>/workflows/<id>/<run>
+    if (parts.size() != 4 || parts[1] != "workflows") return std::nullopt;
+    auto* workflow = link.mutable_workflow();
+    workflow->set_namespace_(PercentDecode(parts[0]));
+    workflow->set_workflow_id(PercentDecode(parts[2]));
+    workflow->set_run_id(PercentDecode(parts[3]));
+    return link;
+  }
+  if (parts.size() != 5 || parts[1] != "workflows" || parts[4] != "history") return std::nullopt;
   auto* event = link.mutable_workflow_event();
   event->set_namespace_(PercentDecode(parts[0]));
   event->set_workflow_id(PercentDecode(parts[2]));
@@ -1107,8 +1130,14 @@ hugo::Result<hugo::Unit> Engine::CompleteNexusOperation(const NexusCompletion& c
 
 void Engine::QueueCallbacks(Mutation& m, const hist::HistoryEvent& close_event) {
   MutableState& state = m.run.state;
+  // The run's close reports to the chain's callbacks; an update's completion to that update's.
+  const std::string update_id =
+      close_event.event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED
+          ? close_event.workflow_execution_update_completed_event_attributes().meta().update_id()
+          : std::string();
   bool any = false;
   for (auto& info : *state.mutable_callbacks()) {
+    if (info.update_id() != update_id) continue;
     if (info.state() == enums::CALLBACK_STATE_STANDBY) {
       info.set_state(enums::CALLBACK_STATE_SCHEDULED);
       any = true;
@@ -1166,6 +1195,19 @@ hugo::Result<hugo::Unit> Engine::ProcessCallbacks(const TransferTask& task, int6
       completion.failure.mutable_timeout_failure_info()->set_timeout_type(
           enums::TIMEOUT_TYPE_START_TO_CLOSE);
       break;
+    case enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: {
+      // An update's outcome (a Nexus operation the update backs).
+      const auto& outcome = close.workflow_execution_update_completed_event_attributes().outcome();
+      if (outcome.has_failure()) {
+        completion.state = NexusCompletion::State::kFailed;
+        completion.failure = outcome.failure();
+      } else if (outcome.success().payloads_size() > 0) {
+        completion.result = outcome.success().payloads(0);
+      } else {
+        (*completion.result.mutable_metadata())["encoding"] = "binary/null";
+      }
+      break;
+    }
     default:
       DropTasks({task_id}, {});
       return hugo::Ok();
@@ -1180,8 +1222,21 @@ hugo::Result<hugo::Unit> Engine::ProcessCallbacks(const TransferTask& task, int6
     activity->set_activity_id(state.standalone_activity().activity_id());
     activity->set_run_id(state.run_id());
   }
+  const bool update = close.event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED;
+  const std::string update_id =
+      update ? close.workflow_execution_update_completed_event_attributes().meta().update_id()
+             : std::string();
   auto* workflow_event = state.has_standalone_activity() ? nullptr : link.mutable_workflow_event();
-  if (workflow_event != nullptr) {
+  if (workflow_event != nullptr && update) {
+    // An update's: its UpdateAccepted event in this run.
+    workflow_event->set_namespace_(NamespaceNameOf(state.namespace_id()));
+    workflow_event->set_workflow_id(state.workflow_id());
+    workflow_event->set_run_id(state.run_id());
+    workflow_event->mutable_event_ref()->set_event_id(
+        close.workflow_execution_update_completed_event_attributes().accepted_event_id());
+    workflow_event->mutable_event_ref()->set_event_type(
+        enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
+  } else if (workflow_event != nullptr) {
     workflow_event->set_namespace_(NamespaceNameOf(state.namespace_id()));
     workflow_event->set_workflow_id(state.workflow_id());
     workflow_event->set_run_id(
@@ -1195,7 +1250,7 @@ hugo::Result<hugo::Unit> Engine::ProcessCallbacks(const TransferTask& task, int6
       options_.nexus_callback_url ? options_.nexus_callback_url("") : std::string();
   std::vector<std::unique_ptr<Mutation>> callers;
   for (auto& info : *state.mutable_callbacks()) {
-    if (info.state() != enums::CALLBACK_STATE_SCHEDULED) continue;
+    if (info.state() != enums::CALLBACK_STATE_SCHEDULED || info.update_id() != update_id) continue;
     info.set_attempt(info.attempt() + 1);
     *info.mutable_last_attempt_complete_time() = now_();
     const auto& nexus_callback = info.callback().nexus();
@@ -1330,7 +1385,12 @@ void Engine::DescribeNexus(const MutableState& state,
   for (const auto& info : state.callbacks()) {
     auto* callback = response->add_callbacks();
     *callback->mutable_callback() = info.callback();
-    callback->mutable_trigger()->mutable_workflow_closed();
+    if (info.update_id().empty()) {
+      callback->mutable_trigger()->mutable_workflow_closed();
+    } else {
+      callback->mutable_trigger()->mutable_update_workflow_execution_completed()->set_update_id(
+          info.update_id());
+    }
     *callback->mutable_registration_time() = info.registration_time();
     callback->set_state(static_cast<enums::CallbackState>(info.state()));
     callback->set_attempt(info.attempt());

@@ -658,5 +658,26 @@ TEST_F(EngineNexusTest, LinksRoundTripThroughTheirUrlForm) {
       LinkFromNexus("http://x/y", "temporal.api.common.v1.Link.WorkflowEvent").has_value());
 }
 
+TEST_F(EngineNexusTest, ActivityAndWorkflowLinksOfAHandlerAreKeptOthersAreNot) {
+  auto activity = LinkFromNexus("temporal:///namespaces/default/activities/act%2F1/run-1/details",
+                                "temporal.api.common.v1.Link.Activity");
+  ASSERT_TRUE(activity.has_value());
+  EXPECT_EQ(activity->activity().namespace_(), "default");
+  EXPECT_EQ(activity->activity().activity_id(), "act/1");
+  EXPECT_EQ(activity->activity().run_id(), "run-1");
+  auto workflow = LinkFromNexus("temporal:///namespaces/default/workflows/wf-1/run-2",
+                                "temporal.api.common.v1.Link.Workflow");
+  ASSERT_TRUE(workflow.has_value());
+  EXPECT_EQ(workflow->workflow().workflow_id(), "wf-1");
+  EXPECT_EQ(workflow->workflow().run_id(), "run-2");
+  // A URL of another kind's form, and kinds the reference drops (a Nexus operation's record).
+  EXPECT_FALSE(LinkFromNexus("temporal:///namespaces/default/workflows/wf-1/run-2",
+                             "temporal.api.common.v1.Link.Activity")
+                   .has_value());
+  EXPECT_FALSE(LinkFromNexus("temporal:///namespaces/default/nexus-operations/op/run/details",
+                             "temporal.api.common.v1.Link.NexusOperation")
+                   .has_value());
+}
+
 }  // namespace
 }  // namespace hdo::history

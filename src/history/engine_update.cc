@@ -121,6 +121,17 @@ uint64_t Engine::UpdateWorkflow(const std::string& namespace_id,
       done(admitted.Error());
       return 0;
     }
+  } else if (auto stored = state.updates().find(update_id);
+             stored != state.updates().end() && stored->second.completed_event_id() == 0 &&
+             request.request().completion_callbacks_size() > 0) {
+    // Accepted and still running: another request's callbacks join it (once per request id).
+    if (AttachUpdateCallbacks(m.run.state, update_id, request.request())) {
+      auto committed = Commit(m);
+      if (committed.IsFailure()) {
+        done(committed.Error());
+        return 0;
+      }
+    }
   } else if (registry.count(update_id) > 0 && !state.has_workflow_task()) {
     // Its speculative task was lost (evicted state): schedule another one.
     ScheduleSpeculativeTask(m);
@@ -599,6 +610,10 @@ std::optional<CommandRejection> Engine::ProcessUpdateMessage(Mutation& m,
     attributes->set_accepted_request_message_id(update_id + "/request");
     attributes->set_accepted_request_sequencing_event_id(
         acceptance.accepted_request_sequencing_event_id());
+    // The request's links go on the event; its completion callbacks (a Nexus operation the
+    // update backs) wait for the update's completion (reference: AttachCallbacks).
+    for (const auto& link : request.links()) *event->add_links() = link;
+    AttachUpdateCallbacks(state, update_id, request);
     *attributes->mutable_accepted_request() = std::move(request);
     (*state.mutable_updates())[update_id].set_accepted_event_id(event->event_id());
     m.after_commit.push_back([this, run_id, update_id] {
@@ -640,9 +655,29 @@ std::optional<CommandRejection> Engine::ProcessUpdateMessage(Mutation& m,
     attributes->set_accepted_event_id(stored->second.accepted_event_id());
     *attributes->mutable_outcome() = response.outcome();
     stored->second.set_completed_event_id(event->event_id());
+    QueueCallbacks(m, *event);  // the update's callbacks, if any
     return std::nullopt;
   }
   return BadMessage("Message type " + message.body().type_url() + " not supported");
+}
+
+bool Engine::AttachUpdateCallbacks(MutableState& state, const std::string& update_id,
+                                   const update::Request& request) {
+  if (request.completion_callbacks_size() == 0) return false;
+  if (!request.request_id().empty()) {
+    for (const auto& info : state.callbacks()) {
+      if (info.update_id() == update_id && info.request_id() == request.request_id()) return false;
+    }
+  }
+  for (const auto& callback : request.completion_callbacks()) {
+    auto* info = state.add_callbacks();
+    *info->mutable_callback() = callback;
+    *info->mutable_registration_time() = now_();
+    info->set_state(enums::CALLBACK_STATE_STANDBY);
+    info->set_update_id(update_id);
+    info->set_request_id(request.request_id());
+  }
+  return true;
 }
 
 // --- after each commit
