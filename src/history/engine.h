@@ -1120,6 +1120,8 @@ class Engine {
     // Delivered with the task started at this event and time (0: not delivered yet).
     int64_t sent_started_event_id = 0;
     int64_t sent_started_time_ms = 0;
+    // Later requests of the same update with completion callbacks: attached at acceptance.
+    std::vector<temporal::api::update::v1::Request> joined;
   };
   struct UpdateWaiter {
     std::string namespace_id;

@@ -132,6 +132,19 @@ uint64_t Engine::UpdateWorkflow(const std::string& namespace_id,
         return 0;
       }
     }
+  } else if (auto admitted = registry.find(update_id);
+             admitted != registry.end() && request.request().completion_callbacks_size() > 0 &&
+             request.request().request_id() != admitted->second.request.request_id()) {
+    // Admitted, not accepted yet: this request's callbacks wait for the acceptance too.
+    auto& joined = admitted->second.joined;
+    const bool seen = std::any_of(joined.begin(), joined.end(), [&](const update::Request& r) {
+      return !r.request_id().empty() && r.request_id() == request.request().request_id();
+    });
+    if (!seen) joined.push_back(request.request());
+    if (!state.has_workflow_task()) {
+      ScheduleSpeculativeTask(m);
+      (void)Commit(m);
+    }
   } else if (registry.count(update_id) > 0 && !state.has_workflow_task()) {
     // Its speculative task was lost (evicted state): schedule another one.
     ScheduleSpeculativeTask(m);
@@ -590,6 +603,9 @@ std::optional<CommandRejection> Engine::ProcessUpdateMessage(Mutation& m,
     update::Request request;
     if (admitted != registry.end()) {
       request = admitted->second.request;
+      for (const auto& joined : admitted->second.joined) {
+        AttachUpdateCallbacks(state, update_id, joined);
+      }
     } else if (acceptance.has_accepted_request()) {
       request = acceptance.accepted_request();  // lost with a restart: the worker still has it
     } else {
