@@ -99,6 +99,7 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "PatchSchedule",
                                                 "DeleteSchedule",
                                                 "ListSchedules",
+                                                "CountSchedules",
                                                 "ListScheduleMatchingTimes",
                                                 "StartBatchOperation",
                                                 "StopBatchOperation",
@@ -1376,6 +1377,7 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
   Add("PatchSchedule", queue, &H::PatchSchedule, kCold);
   Add("DeleteSchedule", queue, &H::DeleteSchedule, kCold);
   Add("ListSchedules", queue, &H::ListSchedules, kCold);
+  Add("CountSchedules", queue, &H::CountSchedules, kCold);
   Add("ListScheduleMatchingTimes", queue, &H::ListScheduleMatchingTimes, kCold);
   Add("StartBatchOperation", queue, &H::StartBatchOperation, kCold);
   Add("StopBatchOperation", queue, &H::StopBatchOperation, kCold);

@@ -282,6 +282,9 @@ class WorkflowHandler final {
                       wf::DeleteScheduleResponse* response);
   void ListSchedules(Call<wf::ListSchedulesRequest, wf::ListSchedulesResponse>* call,
                      const wf::ListSchedulesRequest* request, wf::ListSchedulesResponse* response);
+  void CountSchedules(Call<wf::CountSchedulesRequest, wf::CountSchedulesResponse>* call,
+                      const wf::CountSchedulesRequest* request,
+                      wf::CountSchedulesResponse* response);
   void ListScheduleMatchingTimes(
       Call<wf::ListScheduleMatchingTimesRequest, wf::ListScheduleMatchingTimesResponse>* call,
       const wf::ListScheduleMatchingTimesRequest* request,

@@ -75,6 +75,17 @@ void WorkflowHandler::ListSchedules(Call<wf::ListSchedulesRequest, wf::ListSched
       });
 }
 
+void WorkflowHandler::CountSchedules(
+    Call<wf::CountSchedulesRequest, wf::CountSchedulesResponse>* call,
+    const wf::CountSchedulesRequest* request, wf::CountSchedulesResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::CountSchedulesRequest& r) { return ValidateNamespaceName(r.namespace_()); },
+      [this, request](const std::string& namespace_id) {
+        return scheduler_->Count(namespace_id, *request);
+      });
+}
+
 void WorkflowHandler::ListScheduleMatchingTimes(
     Call<wf::ListScheduleMatchingTimesRequest, wf::ListScheduleMatchingTimesResponse>* call,
     const wf::ListScheduleMatchingTimesRequest* request,

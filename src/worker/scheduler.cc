@@ -1092,6 +1092,37 @@ hugo::Result<wf::ListSchedulesResponse> Scheduler::List(const std::string& names
   return hugo::Ok(std::move(response));
 }
 
+hugo::Result<wf::CountSchedulesResponse> Scheduler::Count(
+    const std::string& namespace_id, const wf::CountSchedulesRequest& request) {
+  auto set = SearchAttributesOf(namespace_id);
+  if (set.IsFailure()) return set.Error();
+  auto filter = visibility::MemoryFilter::Compile(request.query(), *set.Value());
+  if (filter.IsFailure()) return filter.Error();
+  int64_t count = 0;
+  std::string token;
+  do {
+    auto page = store_->ListSchedules(namespace_id, options_.list_page_size_default, token);
+    if (page.IsFailure()) return page.Error();
+    token = page.Value().next_page_token;
+    for (const auto& record : page.Value().schedules) {
+      ScheduleState state;
+      if (!state.ParseFromString(record.data)) continue;
+      nlohmann::json attributes = nlohmann::json::object();
+      for (const auto& [name, payload] : state.search_attributes().indexed_fields()) {
+        const visibility::AttributeDef* def = set.Value()->FindExact(name);
+        auto value = visibility::DecodeValue(
+            payload, def != nullptr ? def->type : enums::INDEXED_VALUE_TYPE_UNSPECIFIED);
+        if (value.IsSuccess()) attributes[name] = value.Value();
+      }
+      attributes["TemporalSchedulePaused"] = state.schedule().state().paused();
+      if (filter.Value().Matches({&attributes, record.schedule_id})) ++count;
+    }
+  } while (!token.empty());
+  wf::CountSchedulesResponse response;
+  response.set_count(count);
+  return hugo::Ok(std::move(response));
+}
+
 void Scheduler::AddListEntry(const std::string& namespace_id, const std::string& schedule_id,
                              const ScheduleState& state, sched::ScheduleListEntry* entry) {
   entry->set_schedule_id(schedule_id);

@@ -101,6 +101,11 @@ class Scheduler {
   hugo::Result<temporal::api::workflowservice::v1::ListSchedulesResponse> List(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::ListSchedulesRequest& request);
+  // The schedules ListSchedules would list for the query (no GROUP BY: the schedules' filter
+  // refuses it with InvalidArgument).
+  hugo::Result<temporal::api::workflowservice::v1::CountSchedulesResponse> Count(
+      const std::string& namespace_id,
+      const temporal::api::workflowservice::v1::CountSchedulesRequest& request);
   hugo::Result<temporal::api::workflowservice::v1::ListScheduleMatchingTimesResponse> MatchingTimes(
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::ListScheduleMatchingTimesRequest& request);

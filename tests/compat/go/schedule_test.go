@@ -1294,6 +1294,27 @@ func TestScheduleListWithAQueryFiltersOnCustomAttributes(t *testing.T) {
 		}
 		return err
 	})
+	// CountSchedules counts what the same query lists (the reference dev server of CLI 1.5.1
+	// predates CountSchedules: hdo only).
+	if !hdotest.External() {
+		for query, want := range map[string]int64{
+			fmt.Sprintf("`%s` IN ('v1-%s', 'v3-%s')", schedKeyword, s.suffix, s.suffix):           2,
+			fmt.Sprintf("TemporalSchedulePaused = true AND %s = 'v2-%s'", schedKeyword, s.suffix): 1,
+			fmt.Sprintf("%s = 'none-%s'", schedKeyword, s.suffix):                                 0,
+		} {
+			counted, err := s.c.WorkflowService().CountSchedules(s.ctx, &workflowservice.CountSchedulesRequest{
+				Namespace: "default", Query: query})
+			if err != nil || counted.GetCount() != want {
+				t.Errorf("CountSchedules(%q) = %v, %v; want %d", query, counted.GetCount(), err, want)
+			}
+		}
+		_, err := s.c.WorkflowService().CountSchedules(s.ctx, &workflowservice.CountSchedulesRequest{
+			Namespace: "default", Query: "WorkflowId = 'x'"})
+		var invalid *serviceerror.InvalidArgument
+		if !errors.As(err, &invalid) {
+			t.Errorf("CountSchedules on WorkflowId = %v (%T); want InvalidArgument", err, err)
+		}
+	}
 	// Other system attributes are refused (the reference: `invalid query filter for schedules:
 	// cannot filter on "WorkflowId"`), as is an attribute nobody defined.
 	for _, bad := range []string{"WorkflowId = 'x'", "ExecutionStatus = 'Running'", "SchedNeverDefined = 'x'"} {
