@@ -299,6 +299,21 @@ BufferDecision DecideBuffer(const ScheduleState& state, bool running) {
   return decision;
 }
 
+// What a schedule query reads of a schedule: its search attributes decoded, and whether it is
+// paused (TemporalSchedulePaused).
+nlohmann::json FilterAttributes(const ScheduleState& state,
+                                const visibility::SearchAttributeSet& set) {
+  nlohmann::json attributes = nlohmann::json::object();
+  for (const auto& [name, payload] : state.search_attributes().indexed_fields()) {
+    const visibility::AttributeDef* def = set.FindExact(name);
+    auto value = visibility::DecodeValue(
+        payload, def != nullptr ? def->type : enums::INDEXED_VALUE_TYPE_UNSPECIFIED);
+    if (value.IsSuccess()) attributes[name] = value.Value();
+  }
+  attributes["TemporalSchedulePaused"] = state.schedule().state().paused();
+  return attributes;
+}
+
 }  // namespace
 
 Scheduler::Scheduler(persistence::ScheduleStore* store, history::Engine* engine,
@@ -1069,14 +1084,7 @@ hugo::Result<wf::ListSchedulesResponse> Scheduler::List(const std::string& names
     for (const auto& record : page.Value().schedules) {
       ScheduleState state;
       if (!state.ParseFromString(record.data)) continue;
-      nlohmann::json attributes = nlohmann::json::object();
-      for (const auto& [name, payload] : state.search_attributes().indexed_fields()) {
-        const visibility::AttributeDef* def = set.Value()->FindExact(name);
-        auto value = visibility::DecodeValue(
-            payload, def != nullptr ? def->type : enums::INDEXED_VALUE_TYPE_UNSPECIFIED);
-        if (value.IsSuccess()) attributes[name] = value.Value();
-      }
-      attributes["TemporalSchedulePaused"] = state.schedule().state().paused();
+      const nlohmann::json attributes = FilterAttributes(state, *set.Value());
       if (!filter.Value().Matches({&attributes, record.schedule_id})) continue;
       AddListEntry(namespace_id, record.schedule_id, state, response.add_schedules());
       if (response.schedules_size() == page_size) {
@@ -1107,14 +1115,7 @@ hugo::Result<wf::CountSchedulesResponse> Scheduler::Count(
     for (const auto& record : page.Value().schedules) {
       ScheduleState state;
       if (!state.ParseFromString(record.data)) continue;
-      nlohmann::json attributes = nlohmann::json::object();
-      for (const auto& [name, payload] : state.search_attributes().indexed_fields()) {
-        const visibility::AttributeDef* def = set.Value()->FindExact(name);
-        auto value = visibility::DecodeValue(
-            payload, def != nullptr ? def->type : enums::INDEXED_VALUE_TYPE_UNSPECIFIED);
-        if (value.IsSuccess()) attributes[name] = value.Value();
-      }
-      attributes["TemporalSchedulePaused"] = state.schedule().state().paused();
+      const nlohmann::json attributes = FilterAttributes(state, *set.Value());
       if (filter.Value().Matches({&attributes, record.schedule_id})) ++count;
     }
   } while (!token.empty());
