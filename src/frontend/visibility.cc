@@ -294,6 +294,23 @@ hugo::Result<wf::CountWorkflowExecutionsResponse> Visibility::CountQuery(
   return hugo::Ok(std::move(response));
 }
 
+namespace {
+
+// A count of workflows as the response of another kind of execution (the same count and groups).
+template <class Response>
+Response CountAs(const wf::CountWorkflowExecutionsResponse& counted) {
+  Response response;
+  response.set_count(counted.count());
+  for (const auto& group : counted.groups()) {
+    auto* out = response.add_groups();
+    out->set_count(group.count());
+    *out->mutable_group_values() = group.group_values();
+  }
+  return response;
+}
+
+}  // namespace
+
 hugo::Result<wf::ListActivityExecutionsResponse> Visibility::ListActivities(
     const std::string& namespace_id, const wf::ListActivityExecutionsRequest& request) {
   auto rows = QueryRows(namespace_id, request.query(), request.page_size(),
@@ -342,14 +359,7 @@ hugo::Result<wf::CountActivityExecutionsResponse> Visibility::CountActivities(
     const std::string& namespace_id, const wf::CountActivityExecutionsRequest& request) {
   auto counted = CountQuery(namespace_id, request.query(), visibility::QueryTarget::kActivities);
   if (counted.IsFailure()) return counted.Error();
-  wf::CountActivityExecutionsResponse response;
-  response.set_count(counted.Value().count());
-  for (const auto& group : counted.Value().groups()) {
-    auto* out = response.add_groups();
-    out->set_count(group.count());
-    *out->mutable_group_values() = group.group_values();
-  }
-  return hugo::Ok(std::move(response));
+  return hugo::Ok(CountAs<wf::CountActivityExecutionsResponse>(counted.Value()));
 }
 
 hugo::Result<wf::ListNexusOperationExecutionsResponse> Visibility::ListNexusOperations(
@@ -410,14 +420,7 @@ hugo::Result<wf::CountNexusOperationExecutionsResponse> Visibility::CountNexusOp
   auto counted =
       CountQuery(namespace_id, request.query(), visibility::QueryTarget::kNexusOperations);
   if (counted.IsFailure()) return counted.Error();
-  wf::CountNexusOperationExecutionsResponse response;
-  response.set_count(counted.Value().count());
-  for (const auto& group : counted.Value().groups()) {
-    auto* out = response.add_groups();
-    out->set_count(group.count());
-    *out->mutable_group_values() = group.group_values();
-  }
-  return hugo::Ok(std::move(response));
+  return hugo::Ok(CountAs<wf::CountNexusOperationExecutionsResponse>(counted.Value()));
 }
 
 hugo::Result<wf::GetSearchAttributesResponse> Visibility::GetSearchAttributes() {
