@@ -67,6 +67,29 @@ class Engine {
     google::protobuf::Timestamp start_time;       // may be unset
     std::vector<temporal::api::common::v1::Link> links;
   };
+  // The reserved Nexus endpoint whose operations this server serves itself (reference:
+  // commonnexus.SystemEndpoint): a run schedules them like any other, and the engine runs them
+  // in-process instead of sending them to a worker (Options::system_nexus_check / _start).
+  static constexpr std::string_view kSystemNexusEndpoint = "__temporal_system";
+  // One operation of the system endpoint, as the engine hands it over.
+  struct SystemNexusCall {
+    std::string namespace_id;
+    std::string namespace_name;
+    std::string service;
+    std::string operation;
+    std::string request_id;  // the operation's (empty when only checked)
+    temporal::api::common::v1::Payload input;
+    std::vector<temporal::api::common::v1::Link> links;  // to the caller's scheduled event
+  };
+  // What a system operation came to: completed with a result (and the links of what it did),
+  // failed for good, or failed for this attempt only (retried with the operations' backoff).
+  struct SystemNexusAnswer {
+    enum class Kind { kCompleted, kFailed, kRetry };
+    Kind kind = Kind::kRetry;
+    temporal::api::common::v1::Payload result;
+    std::vector<temporal::api::common::v1::Link> links;
+    temporal::api::failure::v1::Failure failure;  // kFailed, kRetry
+  };
   // What a namespace's runs may set as search attributes, and its name (for messages).
   struct SearchAttributeScope {
     std::shared_ptr<const visibility::SearchAttributeSet> set;
@@ -157,6 +180,12 @@ class Engine {
     // each attempt): kNotFound when no endpoint has it. Unset: no endpoint exists.
     std::function<hugo::Result<NexusTarget>(const std::string& endpoint_name)> nexus_endpoint;
     std::function<hugo::Result<NexusTarget>(const std::string& endpoint_id)> nexus_endpoint_by_id;
+    // The system endpoint's operations (kSystemNexusEndpoint). `system_nexus_check` judges a
+    // ScheduleNexusOperation command's service, operation and input when the command comes (an
+    // error rejects the command with its message); `system_nexus_start` runs an operation on the
+    // engine thread. Unset: the endpoint is not found, as any unknown one.
+    std::function<hugo::Result<hugo::Unit>(const SystemNexusCall&)> system_nexus_check;
+    std::function<SystemNexusAnswer(const SystemNexusCall&)> system_nexus_start;
     // Where handlers send the completion of an asynchronous operation a run of the namespace
     // (by name) started: the Nexus HTTP listener's callback route. A callback to this URL is
     // delivered in-process.
@@ -842,10 +871,20 @@ class Engine {
   void OnNexusCancelOutcome(const persistence::v1::TransferTask& task, int64_t task_id,
                             const matching::NexusMatcher::Outcome& outcome);
   // Writes the operation's end (completed, failed, canceled, timed out) and drops it.
+  // `links` (may be null): what the handler linked a synchronous completion to.
   void EndNexusOperation(Mutation& m, int64_t scheduled_event_id,
                          temporal::api::enums::v1::EventType type,
                          const temporal::api::common::v1::Payload* result,
-                         const temporal::api::failure::v1::Failure* failure);
+                         const temporal::api::failure::v1::Failure* failure,
+                         const std::vector<temporal::api::common::v1::Link>* links = nullptr);
+  // The operation a start task's answer is for, its attempt counted, while it still waits for
+  // that answer; null when the answer is stale (the task is then dropped). Marks the task done.
+  persistence::v1::NexusOperationInfo* AwaitingStart(Mutation& m,
+                                                     const persistence::v1::TransferTask& task,
+                                                     int64_t task_id);
+  // A system endpoint operation's answer (Options::system_nexus_start), written as a handler's.
+  void OnSystemNexusAnswer(const persistence::v1::TransferTask& task, int64_t task_id,
+                           const SystemNexusAnswer& answer);
   // An attempt that failed retryably: backs off (KIND_NEXUS_RETRY) or, past the deadline, waits
   // for the timeout.
   void RetryNexus(Mutation& m, persistence::v1::NexusOperationInfo& op, bool cancel,

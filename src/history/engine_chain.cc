@@ -214,6 +214,7 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
     if (signal->has_signal_input()) *signaled->mutable_input() = signal->signal_input();
     signaled->set_identity(signal->identity());
     if (signal->has_header()) *signaled->mutable_header() = signal->header();
+    signaled->set_request_id(signal->request_id());
     state.set_signal_count(1);
     // A retried signal-with-start that finds this run signals it no second time.
     if (!signal->request_id().empty()) state.add_signal_request_ids(signal->request_id());

@@ -378,11 +378,33 @@ std::optional<CommandRejection> Engine::ScheduleNexusOperation(
   MutableState& state = m.run.state;
   // The reference's checks, in its order (nexusoperations/workflow/commands.go).
   const std::string not_found = "endpoint \"" + attributes.endpoint() + "\" not found";
-  if (!options_.nexus_endpoint) return CommandRejection{kBad, not_found};
-  auto target = options_.nexus_endpoint(attributes.endpoint());
-  if (target.IsFailure()) {
-    if (target.Error().Code() == errors::kNotFound) return CommandRejection{kBad, not_found};
-    return CommandRejection{kBad, target.Error().Message()};
+  std::string endpoint_id;
+  if (attributes.endpoint() == kSystemNexusEndpoint) {
+    // The system endpoint is no registry entry: its operations are judged here, the input
+    // decoded and checked as the operation's own RPC would check it.
+    if (!options_.system_nexus_check) return CommandRejection{kBad, not_found};
+    if (!attributes.nexus_header().empty()) {
+      return CommandRejection{kBad,
+                              "ScheduleNexusOperationCommandAttributes.NexusHeader must be empty "
+                              "when using " +
+                                  std::string(kSystemNexusEndpoint) + " endpoint"};
+    }
+    SystemNexusCall call;
+    call.namespace_id = state.namespace_id();
+    call.namespace_name = NamespaceNameOf(state.namespace_id());
+    call.service = attributes.service();
+    call.operation = attributes.operation();
+    call.input = attributes.input();
+    auto checked = options_.system_nexus_check(call);
+    if (checked.IsFailure()) return CommandRejection{kBad, checked.Error().Message()};
+  } else {
+    if (!options_.nexus_endpoint) return CommandRejection{kBad, not_found};
+    auto target = options_.nexus_endpoint(attributes.endpoint());
+    if (target.IsFailure()) {
+      if (target.Error().Code() == errors::kNotFound) return CommandRejection{kBad, not_found};
+      return CommandRejection{kBad, target.Error().Message()};
+    }
+    endpoint_id = target.Value().endpoint_id;
   }
   constexpr size_t kNameMax = 1000;
   if (attributes.service().size() > kNameMax) {
@@ -432,7 +454,7 @@ std::optional<CommandRejection> Engine::ScheduleNexusOperation(
   auto* event = Append(m, enums::EVENT_TYPE_NEXUS_OPERATION_SCHEDULED);
   auto* scheduled = event->mutable_nexus_operation_scheduled_event_attributes();
   scheduled->set_endpoint(attributes.endpoint());
-  scheduled->set_endpoint_id(target.Value().endpoint_id);
+  scheduled->set_endpoint_id(endpoint_id);
   scheduled->set_service(attributes.service());
   scheduled->set_operation(attributes.operation());
   if (attributes.has_input()) *scheduled->mutable_input() = attributes.input();
@@ -459,7 +481,7 @@ std::optional<CommandRejection> Engine::ScheduleNexusOperation(
   NexusOperationInfo& op = (*state.mutable_nexus_operations())[event->event_id()];
   op.set_scheduled_event_id(event->event_id());
   op.set_endpoint(attributes.endpoint());
-  op.set_endpoint_id(target.Value().endpoint_id);
+  op.set_endpoint_id(endpoint_id);
   op.set_service(attributes.service());
   op.set_operation(attributes.operation());
   if (attributes.has_input()) *op.mutable_input() = attributes.input();
@@ -585,19 +607,44 @@ void Engine::ProcessNexusRequest(const TransferTask& task, int64_t task_id) {
     return;
   }
   const NexusOperationInfo& op = found->second;
+  if (op.endpoint() == kSystemNexusEndpoint && !cancel && options_.system_nexus_start) {
+    // Served in-process, after this task's turn (the operation writes other runs).
+    SystemNexusCall call;
+    call.namespace_id = state.namespace_id();
+    call.namespace_name = NamespaceNameOf(state.namespace_id());
+    call.service = op.service();
+    call.operation = op.operation();
+    call.request_id = op.request_id();
+    call.input = op.input();
+    auto& scheduled = *call.links.emplace_back().mutable_workflow_event();
+    scheduled.set_namespace_(call.namespace_name);
+    scheduled.set_workflow_id(state.workflow_id());
+    scheduled.set_run_id(state.run_id());
+    scheduled.mutable_event_ref()->set_event_id(op.scheduled_event_id());
+    scheduled.mutable_event_ref()->set_event_type(enums::EVENT_TYPE_NEXUS_OPERATION_SCHEDULED);
+    asio::post(executor_, [this, task, task_id, call = std::move(call)] {
+      if (stopped_) return;
+      OnSystemNexusAnswer(task, task_id, options_.system_nexus_start(call));
+    });
+    return;
+  }
   matching::NexusMatcher::Outcome failed;
   failed.kind = matching::NexusMatcher::Outcome::Kind::kHandlerError;
-  auto target = options_.nexus_endpoint_by_id
+  const bool system = op.endpoint() == kSystemNexusEndpoint;
+  auto target = options_.nexus_endpoint_by_id && !system
                     ? options_.nexus_endpoint_by_id(op.endpoint_id())
                     : hugo::Result<NexusTarget>(NotFound("endpoint not registered"));
   if (target.IsFailure() || options_.nexus == nullptr || target.Value().namespace_id.empty()) {
     // reference: an endpoint deleted after scheduling fails the attempt as not found (not
-    // retried); an external target is not served by hdo yet.
-    failed.error.set_error_type("NOT_FOUND");
+    // retried); an external target is not served by hdo yet; the system endpoint's operations
+    // end with their start (nothing to cancel).
+    failed.error.set_error_type(system ? "NOT_IMPLEMENTED" : "NOT_FOUND");
     failed.error.mutable_failure()->set_message(
-        target.IsFailure() ? "endpoint not registered: " + op.endpoint()
-                           : "endpoint '" + op.endpoint() +
-                                 "' has an external target, which this server does not call");
+        system ? "operation \"" + op.operation() + "\" of the " +
+                     std::string(kSystemNexusEndpoint) + " endpoint cannot be canceled"
+        : target.IsFailure() ? "endpoint not registered: " + op.endpoint()
+                             : "endpoint '" + op.endpoint() +
+                                   "' has an external target, which this server does not call");
     failed.error.set_retry_behavior(enums::NEXUS_HANDLER_ERROR_RETRY_BEHAVIOR_NON_RETRYABLE);
     asio::post(executor_, [this, task, task_id, cancel, failed] {
       if (cancel) {
@@ -703,18 +750,10 @@ void Engine::OnNexusStartOutcome(const TransferTask& task, int64_t task_id,
   }
   Mutation& m = begun.Value();
   MutableState& state = m.run.state;
-  m.done_transfer.push_back(task_id);
-  auto found = state.mutable_nexus_operations()->find(task.scheduled_event_id());
-  if (!IsRunning(state) || found == state.mutable_nexus_operations()->end() ||
-      found->second.stamp() != task.stamp() || found->second.started_event_id() != 0 ||
-      found->second.state() != enums::PENDING_NEXUS_OPERATION_STATE_SCHEDULED) {
-    DropTasks({task_id}, {});
-    return;
-  }
-  NexusOperationInfo& op = found->second;
+  NexusOperationInfo* awaiting = AwaitingStart(m, task, task_id);
+  if (awaiting == nullptr) return;
+  NexusOperationInfo& op = *awaiting;
   const int64_t scheduled_id = op.scheduled_event_id();
-  op.set_attempt(op.attempt() + 1);
-  *op.mutable_last_attempt_complete_time() = now_();
   if (outcome.kind == Kind::kTimedOut) {
     RetryNexus(m, op, /*cancel=*/false, RequestTimedOut());
   } else if (outcome.kind == Kind::kHandlerError) {
@@ -733,18 +772,18 @@ void Engine::OnNexusStartOutcome(const TransferTask& task, int64_t task_id,
   } else {
     const auto& start = outcome.response.start_operation();
     switch (start.variant_case()) {
-      case nexus::StartOperationResponse::kSyncSuccess:
-        if (state.has_standalone_nexus_operation()) {
-          for (const auto& link : start.sync_success().links()) {
-            auto converted = LinkFromNexus(link.url(), link.type());
-            if (converted.has_value()) {
-              *state.mutable_standalone_nexus_operation()->add_links() = *converted;
-            }
-          }
+      case nexus::StartOperationResponse::kSyncSuccess: {
+        // The handler's links go on the completion (reference: the NexusOperationCompleted
+        // event's links), or on a standalone operation's record.
+        std::vector<temporal::api::common::v1::Link> links;
+        for (const auto& link : start.sync_success().links()) {
+          auto converted = LinkFromNexus(link.url(), link.type());
+          if (converted.has_value()) links.push_back(std::move(*converted));
         }
         EndNexusOperation(m, scheduled_id, enums::EVENT_TYPE_NEXUS_OPERATION_COMPLETED,
-                          &start.sync_success().payload(), nullptr);
+                          &start.sync_success().payload(), nullptr, &links);
         break;
+      }
       case nexus::StartOperationResponse::kAsyncSuccess: {
         const auto& async = start.async_success();
 #pragma GCC diagnostic push
@@ -831,6 +870,50 @@ void Engine::OnNexusStartOutcome(const TransferTask& task, int64_t task_id,
   if (committed.IsFailure()) {
     // Not written: the stored task sends the request again after a restart.
   }
+}
+
+NexusOperationInfo* Engine::AwaitingStart(Mutation& m, const TransferTask& task, int64_t task_id) {
+  MutableState& state = m.run.state;
+  m.done_transfer.push_back(task_id);
+  auto found = state.mutable_nexus_operations()->find(task.scheduled_event_id());
+  if (!IsRunning(state) || found == state.mutable_nexus_operations()->end() ||
+      found->second.stamp() != task.stamp() || found->second.started_event_id() != 0 ||
+      found->second.state() != enums::PENDING_NEXUS_OPERATION_STATE_SCHEDULED) {
+    DropTasks({task_id}, {});
+    return nullptr;
+  }
+  NexusOperationInfo& op = found->second;
+  op.set_attempt(op.attempt() + 1);
+  *op.mutable_last_attempt_complete_time() = now_();
+  return &op;
+}
+
+void Engine::OnSystemNexusAnswer(const TransferTask& task, int64_t task_id,
+                                 const SystemNexusAnswer& answer) {
+  auto begun = Begin({task.namespace_id(), task.workflow_id(), task.run_id()});
+  if (begun.IsFailure()) {
+    if (begun.Error().Code() == errors::kNotFound) DropTasks({task_id}, {});
+    return;
+  }
+  Mutation& m = begun.Value();
+  NexusOperationInfo* op = AwaitingStart(m, task, task_id);
+  if (op == nullptr) return;
+  switch (answer.kind) {
+    case SystemNexusAnswer::Kind::kCompleted:
+      EndNexusOperation(m, op->scheduled_event_id(), enums::EVENT_TYPE_NEXUS_OPERATION_COMPLETED,
+                        &answer.result, nullptr, &answer.links);
+      break;
+    case SystemNexusAnswer::Kind::kFailed:
+      EndNexusOperation(m, op->scheduled_event_id(), enums::EVENT_TYPE_NEXUS_OPERATION_FAILED,
+                        nullptr, &answer.failure);
+      break;
+    case SystemNexusAnswer::Kind::kRetry:
+      RetryNexus(m, *op, /*cancel=*/false, answer.failure);
+      break;
+  }
+  // Not written: the stored task runs the operation again after a restart (its request id makes
+  // the retry land on what the first attempt did).
+  (void)Commit(m);
 }
 
 void Engine::OnNexusCancelOutcome(const TransferTask& task, int64_t task_id,
@@ -921,12 +1004,17 @@ void Engine::RetryNexus(Mutation& m, NexusOperationInfo& op, bool cancel,
 
 void Engine::EndNexusOperation(Mutation& m, int64_t scheduled_event_id, enums::EventType type,
                                const temporal::api::common::v1::Payload* result,
-                               const failure_pb::Failure* cause) {
+                               const failure_pb::Failure* cause,
+                               const std::vector<temporal::api::common::v1::Link>* links) {
   MutableState& state = m.run.state;
   auto found = state.mutable_nexus_operations()->find(scheduled_event_id);
   if (found == state.mutable_nexus_operations()->end()) return;
   const NexusOperationInfo& op = found->second;
   if (state.has_standalone_nexus_operation()) {
+    if (links != nullptr) {
+      for (const auto& link : *links)
+        *state.mutable_standalone_nexus_operation()->add_links() = link;
+    }
     // A standalone operation closes with its outcome, the failure as the handler gave it (no
     // NexusOperationFailure wrapper: there is no caller workflow to name).
     enums::WorkflowExecutionStatus status = enums::WORKFLOW_EXECUTION_STATUS_COMPLETED;
@@ -970,6 +1058,9 @@ void Engine::EndNexusOperation(Mutation& m, int64_t scheduled_event_id, enums::E
       attributes->set_scheduled_event_id(scheduled_event_id);
       if (result != nullptr) *attributes->mutable_result() = *result;
       attributes->set_request_id(op.request_id());
+      if (links != nullptr) {
+        for (const auto& link : *links) *event->add_links() = link;
+      }
       break;
     }
     case enums::EVENT_TYPE_NEXUS_OPERATION_FAILED: {

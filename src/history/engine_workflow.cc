@@ -360,6 +360,7 @@ hugo::Result<wf::SignalWithStartWorkflowExecutionResponse> Engine::SignalWithSta
       wf::SignalWithStartWorkflowExecutionResponse response;
       response.set_run_id(current.Value().run_id);
       response.set_started(false);
+      *response.mutable_signal_link() = signaled.Value().link();
       return hugo::Ok(std::move(response));
     }
     auto action = ResolveStart(start, current.Value(), request.workflow_id());
@@ -375,6 +376,14 @@ hugo::Result<wf::SignalWithStartWorkflowExecutionResponse> Engine::SignalWithSta
   wf::SignalWithStartWorkflowExecutionResponse response;
   response.set_run_id(run_id.Value());
   response.set_started(true);
+  // The Signaled event, by the request id (reference: the response's signal_link, which a Nexus
+  // handler hands back to its caller).
+  auto* link = response.mutable_signal_link()->mutable_workflow_event();
+  link->set_namespace_(NamespaceNameOf(namespace_id));
+  link->set_workflow_id(request.workflow_id());
+  link->set_run_id(run_id.Value());
+  link->mutable_request_id_ref()->set_request_id(request.request_id());
+  link->mutable_request_id_ref()->set_event_type(enums::EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
   return hugo::Ok(std::move(response));
 }
 

@@ -24,6 +24,7 @@
 #include "frontend/nexus_endpoints.h"
 #include "frontend/nexus_http.h"
 #include "frontend/operator_handler.h"
+#include "frontend/system_nexus.h"
 #include "frontend/unimplemented_service.h"
 #include "frontend/visibility.h"
 #include "frontend/worker_deployments.h"
@@ -630,6 +631,13 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   };
   engine_options.nexus_endpoint_by_id = [this, nexus_target](const std::string& id) {
     return nexus_target(nexus_endpoints_->ById(id));
+  };
+  // The system endpoint's operations run here, on the engine (frontend/system_nexus.h).
+  engine_options.system_nexus_check = [](const history::Engine::SystemNexusCall& call) {
+    return frontend::CheckSystemNexus(call);
+  };
+  engine_options.system_nexus_start = [this](const history::Engine::SystemNexusCall& call) {
+    return frontend::StartSystemNexus(*engine_, call);
   };
   // The Nexus HTTP listener's callback route (bound before the store opened); without the
   // listener, the reference's in-process URL (the engine delivers its own callbacks in-process
