@@ -7,6 +7,8 @@ foreach(i RANGE ${last})
     list(APPEND files "${CMAKE_ARGV${i}}")
   endif()
 endforeach()
+# In version order: V10 after V9 (a natural sort of the names, which share their directory).
+list(SORT files COMPARE NATURAL)
 set(entries "")
 set(versions "")
 foreach(file IN LISTS files)

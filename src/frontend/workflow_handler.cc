@@ -15,6 +15,7 @@
 #include "frontend/nexus_codec.h"
 #include "frontend/reply.h"
 #include "frontend/store_queue.h"
+#include "frontend/task_queue_configs.h"
 #include "frontend/validation.h"
 #include "frontend/visibility.h"
 #include "frontend/worker_deployments.h"
@@ -84,6 +85,7 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "QueryWorkflow",
                                                 "RespondQueryTaskCompleted",
                                                 "DescribeTaskQueue",
+                                                "UpdateTaskQueueConfig",
                                                 "ListWorkflowExecutions",
                                                 "ScanWorkflowExecutions",
                                                 "CountWorkflowExecutions",
@@ -482,13 +484,38 @@ void WorkflowHandler::DescribeTaskQueue(
           }
           return hugo::Ok(std::move(described));
         }
-        if (request->task_queue_type() == enums::TASK_QUEUE_TYPE_NEXUS) {
+        // The configuration UpdateTaskQueueConfig set (reference: absent when none was).
+        const enums::TaskQueueType type =
+            request->task_queue_type() == enums::TASK_QUEUE_TYPE_UNSPECIFIED
+                ? enums::TASK_QUEUE_TYPE_WORKFLOW
+                : request->task_queue_type();
+        if (request->report_config() && task_queue_configs_ != nullptr) {
+          const auto* config = task_queue_configs_->Get(namespace_id, queue, type);
+          if (config != nullptr) *described.mutable_config() = *config;
+        }
+        // What limits the queue's dispatch: the configured rate, the workers' or the system's
+        // (only activity queues are limited; the others report the system's).
+        auto* effective = described.mutable_effective_rate_limit();
+        matching::Matcher::EffectiveRate rate;
+        if (type == enums::TASK_QUEUE_TYPE_ACTIVITY) {
+          rate = matcher_->ActivityEffectiveRate(namespace_id, queue);
+        } else if (type == enums::TASK_QUEUE_TYPE_NEXUS && task_queue_configs_ != nullptr) {
+          auto configured = task_queue_configs_->QueueRateLimit(namespace_id, queue, type);
+          if (configured.has_value()) rate = {*configured, matching::Matcher::RateSource::kApi};
+        }
+        effective->set_requests_per_second(static_cast<float>(rate.rate));
+        effective->set_rate_limit_source(rate.source == matching::Matcher::RateSource::kApi
+                                             ? enums::RATE_LIMIT_SOURCE_API
+                                         : rate.source == matching::Matcher::RateSource::kWorker
+                                             ? enums::RATE_LIMIT_SOURCE_WORKER
+                                             : enums::RATE_LIMIT_SOURCE_SYSTEM);
+        if (type == enums::TASK_QUEUE_TYPE_NEXUS) {
           if (nexus_ != nullptr) {
             FillPollers(nexus_->Pollers(namespace_id, queue), described.mutable_pollers());
           }
           return hugo::Ok(std::move(described));
         }
-        const bool workflow = request->task_queue_type() != enums::TASK_QUEUE_TYPE_ACTIVITY;
+        const bool workflow = type != enums::TASK_QUEUE_TYPE_ACTIVITY;
         FillPollers(matcher_->Pollers(namespace_id, queue, workflow), described.mutable_pollers());
         const auto stats = matcher_->Stats(namespace_id, queue, workflow);
         if (request->include_task_queue_status()) {
@@ -504,6 +531,26 @@ void WorkflowHandler::DescribeTaskQueue(
       });
 }
 #pragma GCC diagnostic pop
+
+void WorkflowHandler::UpdateTaskQueueConfig(
+    Call<wf::UpdateTaskQueueConfigRequest, wf::UpdateTaskQueueConfigResponse>* call,
+    const wf::UpdateTaskQueueConfigRequest* request, wf::UpdateTaskQueueConfigResponse* response) {
+  ServeOnNamespace(
+      call, request, response,
+      [](const wf::UpdateTaskQueueConfigRequest& r) { return ValidateUpdateTaskQueueConfig(r); },
+      [this, request](
+          const std::string& namespace_id) -> hugo::Result<wf::UpdateTaskQueueConfigResponse> {
+        if (task_queue_configs_ == nullptr) {
+          return hugo::Error::From("task queue configuration is not available on this server",
+                                   errors::kUnimplemented);
+        }
+        auto updated = task_queue_configs_->Update(namespace_id, *request);
+        if (updated.IsFailure()) return updated.Error();
+        wf::UpdateTaskQueueConfigResponse answer;
+        *answer.mutable_config() = std::move(updated.Value());
+        return hugo::Ok(std::move(answer));
+      });
+}
 
 // --- activities
 
@@ -1365,6 +1412,7 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
       &H::CancelUpdateWait);
   Add("ExecuteMultiOperation", queue, &H::ExecuteMultiOperation, kCold, &H::CancelUpdateWait);
   Add("DescribeTaskQueue", queue, &H::DescribeTaskQueue, kCold);
+  Add("UpdateTaskQueueConfig", queue, &H::UpdateTaskQueueConfig, kCold);
   Add("ListWorkflowExecutions", queue, &H::ListWorkflowExecutions, kCold);
   Add("ScanWorkflowExecutions", queue, &H::ScanWorkflowExecutions, kCold);
   Add("CountWorkflowExecutions", queue, &H::CountWorkflowExecutions, kCold);

@@ -42,6 +42,7 @@ class Scheduler;
 namespace hdo::frontend {
 
 class WorkerDeployments;
+class TaskQueueConfigs;
 
 namespace wf = temporal::api::workflowservice::v1;
 
@@ -67,6 +68,9 @@ class WorkflowHandler final {
   // The worker deployment registry (engine thread only, outlives the gRPC server); before
   // ServeAsync. Without it, versioned polls are served as unversioned ones.
   void SetWorkerDeployments(WorkerDeployments* deployments) { deployments_ = deployments; }
+  // The task queue configuration registry (engine thread only, outlives the gRPC server); before
+  // ServeAsync. Without it, UpdateTaskQueueConfig answers UNIMPLEMENTED.
+  void SetTaskQueueConfigs(TaskQueueConfigs* configs) { task_queue_configs_ = configs; }
 
   // The RPC names this handler answers; every other WorkflowService method is unimplemented.
   static const std::set<std::string>& ImplementedMethods();
@@ -239,6 +243,9 @@ class WorkflowHandler final {
   void DescribeTaskQueue(Call<wf::DescribeTaskQueueRequest, wf::DescribeTaskQueueResponse>* call,
                          const wf::DescribeTaskQueueRequest* request,
                          wf::DescribeTaskQueueResponse* response);
+  void UpdateTaskQueueConfig(
+      Call<wf::UpdateTaskQueueConfigRequest, wf::UpdateTaskQueueConfigResponse>* call,
+      const wf::UpdateTaskQueueConfigRequest* request, wf::UpdateTaskQueueConfigResponse* response);
 
   // Visibility (frontend/visibility.h).
   void ListWorkflowExecutions(
@@ -479,6 +486,7 @@ class WorkflowHandler final {
   // Nexus tasks (engine thread only); null until SetNexusMatcher: Nexus polls are answered empty.
   matching::NexusMatcher* nexus_ = nullptr;
   WorkerDeployments* deployments_ = nullptr;
+  TaskQueueConfigs* task_queue_configs_ = nullptr;
   Visibility* visibility_;
   worker::Scheduler* scheduler_;
   worker::Batcher* batcher_;

@@ -761,6 +761,25 @@ TEST_F(EngineTest, AnEagerActivityIsStartedByTheCompletionAndHandedBackWithoutMa
   EXPECT_EQ(history.events(5).activity_task_started_event_attributes().attempt(), 1);
 }
 
+// A queue with a rate limit set through the API (UpdateTaskQueueConfig): its activities go
+// through matching, which paces them, even when the worker asks for them eagerly.
+TEST_F(EngineTest, AnActivityOfAQueueWithAConfiguredRateIsNotStartedEagerly) {
+  matcher_.SetConfiguredRate("ns", "queue", 5.0);
+  Start("eager-limited");
+  auto first = PollWorkflowTask();
+  ASSERT_FALSE(first.task_token().empty());
+  wf::RespondWorkflowTaskCompletedRequest request;
+  request.set_task_token(first.task_token());
+  request.set_identity("eager-worker");
+  auto schedule = ScheduleActivity(0);
+  schedule.mutable_schedule_activity_task_command_attributes()->set_request_eager_execution(true);
+  *request.add_commands() = schedule;
+  auto completed = engine_->CompleteWorkflowTask("ns", request);
+  ASSERT_TRUE(completed.IsSuccess()) << completed.Error().Message();
+  EXPECT_EQ(completed.Value().activity_tasks_size(), 0);
+  EXPECT_EQ(PollActivityTask().activity_id(), "a1");  // queued, handed out by matching
+}
+
 // A worker that got an eager activity and died: its start-to-close timeout retries the activity,
 // and the retry goes through matching like any other attempt.
 TEST_F(EngineTest, AnEagerActivityNobodyRunsTimesOutAndItsRetryIsQueued) {

@@ -490,7 +490,10 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
         *info.mutable_current_attempt_scheduled_time() = event->event_time();
         info.set_attempt(1);
         info.set_workflow_task_completed_event_id(completed_id);
-        if (attributes.request_eager_execution() && options_.activity_eager_execution) {
+        // Not eagerly past a rate limit set for the queue (the workers' own keep their SDKs
+        // from asking).
+        if (attributes.request_eager_execution() && options_.activity_eager_execution &&
+            !matcher_->ActivityRateConfigured(m.run.state.namespace_id(), info.task_queue())) {
           eager_activities.push_back(info.scheduled_event_id());  // started below, not queued
         } else {
           DispatchActivityAttempt(m, info);

@@ -338,6 +338,12 @@ uint64_t Matcher::PollActivityTask(const std::string& namespace_id, Poller polle
 }
 
 uint64_t Matcher::Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseconds wait) {
+  // A rate set through the API for the queue holds on its versions' queues too.
+  std::optional<double> configured;
+  if (std::get<2>(key) == kActivityKind && !configured_rates_.empty()) {
+    auto found = configured_rates_.find({std::get<0>(key), std::get<1>(key)});
+    if (found != configured_rates_.end()) configured = found->second;
+  }
   // A versioned worker polls its version's queue (its sticky queue is its own).
   if (!poll.poller.sticky && !poll.poller.version.empty()) {
     std::get<1>(key) = VersionedQueue(std::get<1>(key), poll.poller.version);
@@ -348,7 +354,8 @@ uint64_t Matcher::Poll(PartitionKey key, ParkedPoll poll, std::chrono::milliseco
   partition.unloaded = false;
   RecordPoller(partition, poll.poller);
   if (std::get<2>(key) == kActivityKind) {
-    SetDispatchRate(key, partition, poll.poller.max_tasks_per_second);
+    partition.worker_rate = poll.poller.max_tasks_per_second;
+    SetDispatchRate(key, partition, configured.has_value() ? configured : partition.worker_rate);
   }
   if (!poll.poller.worker_instance_key.empty() && !shut_down_workers_.empty() &&
       shut_down_workers_.count({std::get<0>(key), poll.poller.worker_instance_key}) != 0) {
@@ -491,6 +498,38 @@ std::optional<double> Matcher::ActivityDispatchRate(const std::string& namespace
   auto it = partitions_.find({namespace_id, task_queue, kActivityKind});
   if (it == partitions_.end() || !it->second.rate.has_value()) return std::nullopt;
   return it->second.rate->rate();
+}
+
+void Matcher::SetConfiguredRate(const std::string& namespace_id, const std::string& task_queue,
+                                std::optional<double> rate) {
+  if (rate.has_value()) {
+    configured_rates_[{namespace_id, task_queue}] = *rate;
+  } else {
+    configured_rates_.erase({namespace_id, task_queue});
+  }
+  // Partitions polled already take it now; versioned ones ("<queue>/<version>" keys) at their
+  // next poll.
+  const PartitionKey key{namespace_id, task_queue, kActivityKind};
+  auto found = partitions_.find(key);
+  if (found == partitions_.end()) return;
+  SetDispatchRate(key, found->second, rate.has_value() ? rate : found->second.worker_rate);
+}
+
+Matcher::EffectiveRate Matcher::ActivityEffectiveRate(const std::string& namespace_id,
+                                                      const std::string& task_queue) const {
+  EffectiveRate effective;
+  auto configured = configured_rates_.find({namespace_id, task_queue});
+  if (configured != configured_rates_.end()) {
+    effective.rate = configured->second;
+    effective.source = RateSource::kApi;
+    return effective;
+  }
+  auto found = partitions_.find({namespace_id, task_queue, kActivityKind});
+  if (found != partitions_.end() && found->second.worker_rate.has_value()) {
+    effective.rate = *found->second.worker_rate;
+    effective.source = RateSource::kWorker;
+  }
+  return effective;
 }
 
 void Matcher::Expire(uint64_t poll_id) {

@@ -245,6 +245,26 @@ class Matcher {
   // The activity queue's dispatch rate limit in tasks per second (none: unlimited).
   std::optional<double> ActivityDispatchRate(const std::string& namespace_id,
                                              const std::string& task_queue) const;
+  // The activity queue's rate limit set through the API (UpdateTaskQueueConfig, reference: the
+  // queue rate limit of its configuration): it takes the place of the one its pollers ask for,
+  // on its versioned queues too; none gives the pollers' back.
+  void SetConfiguredRate(const std::string& namespace_id, const std::string& task_queue,
+                         std::optional<double> rate);
+  // True when the activity queue has a rate set through the API (its tasks then go through
+  // matching: no eager start past the limit).
+  bool ActivityRateConfigured(const std::string& namespace_id,
+                              const std::string& task_queue) const {
+    return !configured_rates_.empty() && configured_rates_.count({namespace_id, task_queue}) != 0;
+  }
+  // What limits the activity queue's dispatch (DescribeTaskQueue's effective_rate_limit): the
+  // configured rate, else the one its last poll asked for, else the system's default.
+  enum class RateSource { kSystem, kWorker, kApi };
+  struct EffectiveRate {
+    double rate = kDefaultPollerRate;
+    RateSource source = RateSource::kSystem;
+  };
+  EffectiveRate ActivityEffectiveRate(const std::string& namespace_id,
+                                      const std::string& task_queue) const;
 
  private:
   using PartitionKey = std::tuple<std::string, std::string, int>;  // namespace id, queue, kind
@@ -290,6 +310,8 @@ class Matcher {
     // The dispatch rate limit (none: unlimited), and the timer that hands queued tasks to parked
     // polls when tokens come back (armed only while both wait).
     std::optional<DispatchRateLimiter> rate;
+    // What the last activity poll asked for (task_queue_metadata.max_tasks_per_second).
+    std::optional<double> worker_rate;
     // Tasks added and handed to pollers (queries not counted), for DescribeTaskQueue's stats.
     TaskRateTracker added_rate;
     TaskRateTracker dispatched_rate;
@@ -335,6 +357,8 @@ class Matcher {
   Options options_;
   Now now_;
   std::map<PartitionKey, Partition> partitions_;
+  // Rates of activity queues set through the API, by (namespace id, queue).
+  std::map<std::pair<std::string, std::string>, double> configured_rates_;
   ParkedPollMap polls_;
   // Worker instances shut down (namespace id, key) and when: their late polls end at once.
   std::map<std::pair<std::string, std::string>, std::chrono::steady_clock::time_point>

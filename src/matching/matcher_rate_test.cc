@@ -189,5 +189,40 @@ TEST_F(MatcherRateTest, ThePollerListShowsTheRateEachPollerLastAskedFor) {
   EXPECT_TRUE(matcher_.Pollers(kNamespaceId, kQueue, true).empty());  // no workflow poller
 }
 
+TEST_F(MatcherRateTest, AConfiguredRateTakesThePlaceOfThePollersAndUnsetGivesThemBack) {
+  PollActivity(100.0);
+  EXPECT_EQ(matcher_.ActivityEffectiveRate(kNamespaceId, kQueue).source,
+            Matcher::RateSource::kWorker);
+  matcher_.SetConfiguredRate(kNamespaceId, kQueue, 1.0);
+  EXPECT_EQ(matcher_.ActivityDispatchRate(kNamespaceId, kQueue), 1.0);
+  auto effective = matcher_.ActivityEffectiveRate(kNamespaceId, kQueue);
+  EXPECT_EQ(effective.rate, 1.0);
+  EXPECT_EQ(effective.source, Matcher::RateSource::kApi);
+  PollActivity(100.0);  // a poll asking for more does not lift it
+  EXPECT_EQ(matcher_.ActivityDispatchRate(kNamespaceId, kQueue), 1.0);
+  AddActivity("first");
+  AddActivity("second");
+  EXPECT_EQ(delivered_.size(), 1u);  // one token a second
+  matcher_.SetConfiguredRate(kNamespaceId, kQueue, std::nullopt);
+  EXPECT_EQ(matcher_.ActivityDispatchRate(kNamespaceId, kQueue), 100.0);  // the pollers' again
+  RunUntilDelivered(2);                                                   // at the pollers' rate
+  ASSERT_EQ(delivered_.size(), 2u);
+  EXPECT_EQ(delivered_[1].token, "second");
+}
+
+TEST_F(MatcherRateTest, AConfiguredRateHoldsForAQueueNotPolledYet) {
+  matcher_.SetConfiguredRate(kNamespaceId, kQueue, 0.0);
+  EXPECT_EQ(matcher_.ActivityEffectiveRate(kNamespaceId, kQueue).source, Matcher::RateSource::kApi);
+  PollActivity(std::nullopt);
+  AddActivity("held");
+  io_.run_for(std::chrono::milliseconds(100));
+  io_.restart();
+  EXPECT_TRUE(delivered_.empty());  // rate 0: paused, whatever the worker asks
+  EXPECT_EQ(matcher_.ActivityEffectiveRate(kNamespaceId, "other").source,
+            Matcher::RateSource::kSystem);
+  EXPECT_EQ(matcher_.ActivityEffectiveRate(kNamespaceId, "other").rate,
+            Matcher::kDefaultPollerRate);
+}
+
 }  // namespace
 }  // namespace hdo::matching

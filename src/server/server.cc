@@ -25,6 +25,7 @@
 #include "frontend/nexus_http.h"
 #include "frontend/operator_handler.h"
 #include "frontend/system_nexus.h"
+#include "frontend/task_queue_configs.h"
 #include "frontend/unimplemented_service.h"
 #include "frontend/visibility.h"
 #include "frontend/worker_deployments.h"
@@ -53,6 +54,7 @@
 #include "persistence/sqlite/schedule_store.h"
 #include "persistence/sqlite/statement.h"
 #include "persistence/sqlite/visibility_store.h"
+#include "persistence/task_queue_config_store.h"
 #include "persistence/worker_deployment_store.h"
 #include "server/http_server.h"
 #include "worker/batcher.h"
@@ -198,6 +200,7 @@ hugo::Result<hugo::Unit> Server::Start() {
       batch_worker_.get(), store_io_.get(), group_commit_.get());
   workflow_handler_->SetNexusMatcher(nexus_matcher_.get());
   workflow_handler_->SetWorkerDeployments(worker_deployments_.get());
+  workflow_handler_->SetTaskQueueConfigs(task_queue_configs_.get());
   operator_handler_ = std::make_unique<frontend::OperatorHandler>(
       namespace_handler_.get(), visibility_.get(), nexus_endpoints_.get(), store_io_.get(),
       group_commit_.get());
@@ -401,6 +404,9 @@ hugo::Result<hugo::Unit> Server::OpenSqlite() {
   worker_deployment_store_ =
       std::make_unique<persistence::KeyedWorkerDeploymentStore<persistence::sqlite::KeyedRows>>(
           database_.get());
+  task_queue_config_store_ =
+      std::make_unique<persistence::KeyedTaskQueueConfigStore<persistence::sqlite::KeyedRows>>(
+          database_.get());
   execution_store_ = std::make_unique<persistence::sqlite::SqliteExecutionStore>(database_.get());
   auto visibility = std::make_unique<persistence::sqlite::SqliteVisibilityStore>(database_.get());
   sqlite_visibility_ = visibility.get();
@@ -449,6 +455,9 @@ hugo::Result<hugo::Unit> Server::OpenSql() {
           session_.get());
   worker_deployment_store_ =
       std::make_unique<persistence::KeyedWorkerDeploymentStore<persistence::sql::KeyedRows>>(
+          session_.get());
+  task_queue_config_store_ =
+      std::make_unique<persistence::KeyedTaskQueueConfigStore<persistence::sql::KeyedRows>>(
           session_.get());
   execution_store_ =
       std::make_unique<persistence::sql::SqlExecutionStore>(session_.get(), task_id_floor);
@@ -540,6 +549,19 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       std::move(matcher_options), SystemNow);
   nexus_matcher_ = std::make_unique<matching::NexusMatcher>(store_io_->get_executor(),
                                                             matching::NexusMatcher::Options{});
+  // Task queue configurations: their queue rate limits hold in matching (activity queues).
+  frontend::TaskQueueConfigs::Options config_options;
+  config_options.rate_changed =
+      [this](const std::string& namespace_id, const std::string& task_queue,
+             temporal::api::enums::v1::TaskQueueType type, std::optional<double> rate) {
+        if (type == temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY) {
+          matcher_->SetConfiguredRate(namespace_id, task_queue, rate);
+        }
+      };
+  task_queue_configs_ = std::make_unique<frontend::TaskQueueConfigs>(task_queue_config_store_.get(),
+                                                                     std::move(config_options));
+  auto configs = task_queue_configs_->Load();
+  if (configs.IsFailure()) return configs.Error();
   visibility_ = std::make_unique<frontend::Visibility>(
       visibility_store_.get(), namespace_store_.get(), frontend::Visibility::Options{});
   // The startup namespaces' custom search attributes (an existing one is kept as it is).
@@ -739,6 +761,8 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       if (endpoints_loaded.IsFailure()) reloaded = endpoints_loaded.Error();
       auto deployments_loaded = worker_deployments_->Load();
       if (deployments_loaded.IsFailure()) reloaded = deployments_loaded.Error();
+      auto configs_loaded = task_queue_configs_->Load();
+      if (configs_loaded.IsFailure()) reloaded = configs_loaded.Error();
     }
     if (reloaded.IsFailure()) {
       // Nothing consistent can be served: exit, and let a restart recover from the store.
@@ -915,6 +939,8 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   execution_store_.reset();
   nexus_endpoints_.reset();
   nexus_endpoint_store_.reset();
+  task_queue_configs_.reset();
+  task_queue_config_store_.reset();
   worker_deployments_.reset();
   worker_deployment_store_.reset();
   namespace_handler_.reset();

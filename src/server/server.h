@@ -41,6 +41,7 @@ class GroupCommit;
 class NamespaceStore;
 class NexusEndpointStore;
 class WorkerDeploymentStore;
+class TaskQueueConfigStore;
 class BatchStore;
 class ScheduleStore;
 class VisibilityStore;
@@ -68,6 +69,7 @@ namespace hdo::frontend {
 class NamespaceHandler;
 class NexusEndpoints;
 class WorkerDeployments;
+class TaskQueueConfigs;
 class NexusHttp;
 class WorkflowHandler;
 class OperatorHandler;
@@ -248,6 +250,8 @@ class Server {
   std::unique_ptr<frontend::NexusEndpoints> nexus_endpoints_;
   std::unique_ptr<persistence::WorkerDeploymentStore> worker_deployment_store_;
   std::unique_ptr<frontend::WorkerDeployments> worker_deployments_;
+  std::unique_ptr<persistence::TaskQueueConfigStore> task_queue_config_store_;
+  std::unique_ptr<frontend::TaskQueueConfigs> task_queue_configs_;
   std::unique_ptr<persistence::ExecutionStore> execution_store_;
   std::unique_ptr<matching::Matcher> matcher_;
   std::unique_ptr<matching::NexusMatcher> nexus_matcher_;
