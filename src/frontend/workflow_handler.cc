@@ -111,6 +111,10 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "UnpauseActivity",
                                                 "ResetActivity",
                                                 "UpdateActivityOptions",
+                                                "PauseActivityExecution",
+                                                "UnpauseActivityExecution",
+                                                "ResetActivityExecution",
+                                                "UpdateActivityExecutionOptions",
                                                 "RecordWorkerHeartbeat",
                                                 "ListWorkers",
                                                 "CountWorkers",
@@ -1435,6 +1439,10 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
   Add("UnpauseActivity", queue, &H::UnpauseActivity, kCold);
   Add("ResetActivity", queue, &H::ResetActivity, kCold);
   Add("UpdateActivityOptions", queue, &H::UpdateActivityOptions, kCold);
+  Add("PauseActivityExecution", queue, &H::PauseActivityExecution, kCold);
+  Add("UnpauseActivityExecution", queue, &H::UnpauseActivityExecution, kCold);
+  Add("ResetActivityExecution", queue, &H::ResetActivityExecution, kCold);
+  Add("UpdateActivityExecutionOptions", queue, &H::UpdateActivityExecutionOptions, kCold);
   Add("RecordWorkerHeartbeat", queue, &H::RecordWorkerHeartbeat, kCold);
   Add("ListWorkers", queue, &H::ListWorkers, kCold);
   Add("CountWorkers", queue, &H::CountWorkers, kCold);

@@ -308,6 +308,22 @@ class WorkflowHandler final {
   void UpdateActivityOptions(
       Call<wf::UpdateActivityOptionsRequest, wf::UpdateActivityOptionsResponse>* call,
       const wf::UpdateActivityOptionsRequest* request, wf::UpdateActivityOptionsResponse* response);
+  void PauseActivityExecution(
+      Call<wf::PauseActivityExecutionRequest, wf::PauseActivityExecutionResponse>* call,
+      const wf::PauseActivityExecutionRequest* request,
+      wf::PauseActivityExecutionResponse* response);
+  void UnpauseActivityExecution(
+      Call<wf::UnpauseActivityExecutionRequest, wf::UnpauseActivityExecutionResponse>* call,
+      const wf::UnpauseActivityExecutionRequest* request,
+      wf::UnpauseActivityExecutionResponse* response);
+  void ResetActivityExecution(
+      Call<wf::ResetActivityExecutionRequest, wf::ResetActivityExecutionResponse>* call,
+      const wf::ResetActivityExecutionRequest* request,
+      wf::ResetActivityExecutionResponse* response);
+  void UpdateActivityExecutionOptions(Call<wf::UpdateActivityExecutionOptionsRequest,
+                                           wf::UpdateActivityExecutionOptionsResponse>* call,
+                                      const wf::UpdateActivityExecutionOptionsRequest* request,
+                                      wf::UpdateActivityExecutionOptionsResponse* response);
 
   // Standalone activities (workflow_handler_standalone_activities.cc).
   void StartActivityExecution(
