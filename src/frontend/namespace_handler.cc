@@ -1,5 +1,8 @@
 #include "frontend/namespace_handler.h"
 
+#include <iterator>
+
+#include "common/error_codes.h"
 #include "frontend/errors.h"
 
 namespace hdo::frontend {
@@ -152,6 +155,11 @@ hugo::Result<wf::ListNamespacesResponse> NamespaceHandler::List(
   for (const auto& record : page.Value().namespaces) {
     auto description = Decode(record);
     if (description.IsFailure()) return description.Error();
+    // A namespace being deleted is listed only when asked for (reference: namespace_filter).
+    if (description.Value().namespace_info().state() == enums::NAMESPACE_STATE_DELETED &&
+        !request.namespace_filter().include_deleted()) {
+      continue;
+    }
     *response.add_namespaces() = std::move(description).Value();
   }
   response.set_next_page_token(page.Value().next_page_token);
@@ -164,8 +172,71 @@ hugo::Result<std::string> NamespaceHandler::ResolveId(const std::string& name) {
   if (name_ok.IsFailure()) return name_ok.Error();
   auto record = store_->GetNamespaceByName(name);
   if (record.IsFailure()) return FromStore(record.Error(), name);
+  auto description = Decode(record.Value());
+  if (description.IsFailure()) return description.Error();
+  if (description.Value().namespace_info().state() == enums::NAMESPACE_STATE_DELETED) {
+    return hugo::Error::From(
+        "Namespace has invalid state: Deleted. Must be Registered or Deprecated.",
+        errors::kFailedPrecondition);
+  }
   ids_.emplace(name, record.Value().id);
   return hugo::Ok(record.Value().id);
+}
+
+hugo::Result<NamespaceHandler::Deleted> NamespaceHandler::MarkDeleted(const std::string& name,
+                                                                      const std::string& id) {
+  // A compare-and-set on the notification version, as Update.
+  constexpr int kAttemptsMax = 3;
+  for (int attempt = 1;; ++attempt) {
+    auto record = id.empty() ? store_->GetNamespaceByName(name) : store_->GetNamespaceById(id);
+    if (record.IsFailure()) return FromStore(record.Error(), id.empty() ? name : id);
+    auto description = Decode(record.Value());
+    if (description.IsFailure()) return description.Error();
+    wf::DescribeNamespaceResponse deleted = std::move(description).Value();
+    auto* info = deleted.mutable_namespace_info();
+    // Deleting again (a retry, or a deletion still under way) answers the name it has.
+    if (info->state() == enums::NAMESPACE_STATE_DELETED) {
+      return hugo::Ok(Deleted{record.Value().id, record.Value().name});
+    }
+    info->set_state(enums::NAMESPACE_STATE_DELETED);
+    const std::string& namespace_id = record.Value().id;
+    // reference: GenerateDeletedNamespaceNameActivity, from 5 characters of the id up.
+    hugo::Result<hugo::Unit> written = hugo::Ok();
+    std::string renamed;
+    for (size_t length = 5; length <= namespace_id.size(); ++length) {
+      renamed = record.Value().name + "-deleted-" + namespace_id.substr(0, length);
+      info->set_name(renamed);
+      persistence::NamespaceRecord next{namespace_id, renamed,
+                                        record.Value().notification_version + 1,
+                                        deleted.SerializeAsString()};
+      written = store_->UpdateNamespace(next, record.Value().notification_version);
+      if (written.IsSuccess() || written.Error().Code() != persistence::kErrorAlreadyExists) break;
+    }
+    if (written.IsSuccess()) {
+      ids_.erase(record.Value().name);
+      return hugo::Ok(Deleted{namespace_id, renamed});
+    }
+    if (written.Error().Code() == persistence::kErrorAlreadyExists) {
+      return hugo::Error::From("unable to generate new name for deleted namespace " +
+                                   record.Value().name + ". ID \"" + namespace_id +
+                                   "\" is not unique",
+                               kErrorInternal);
+    }
+    if (written.Error().Code() != persistence::kErrorConditionFailed || attempt == kAttemptsMax) {
+      return FromStore(written.Error(), record.Value().name);
+    }
+  }
+}
+
+hugo::Result<hugo::Unit> NamespaceHandler::Remove(const std::string& namespace_id) {
+  for (auto it = ids_.begin(); it != ids_.end();) {
+    it = it->second == namespace_id ? ids_.erase(it) : std::next(it);
+  }
+  auto removed = store_->DeleteNamespace(namespace_id);
+  if (removed.IsFailure() && removed.Error().Code() == persistence::kErrorNotFound) {
+    return hugo::Error::From("namespace id " + namespace_id + " is not found", errors::kNotFound);
+  }
+  return removed;
 }
 
 hugo::Result<hugo::Unit> NamespaceHandler::EnsureNamespace(const std::string& name,

@@ -41,8 +41,24 @@ class NamespaceHandler {
   hugo::Result<temporal::api::workflowservice::v1::UpdateNamespaceResponse> Update(
       const temporal::api::workflowservice::v1::UpdateNamespaceRequest& request);
 
-  // The id of the namespace named `name`; NamespaceNotFound when there is none.
+  // The id of the namespace named `name`; NamespaceNotFound when there is none, FailedPrecondition
+  // "Namespace has invalid state: Deleted. ..." for one being deleted (reference: the namespace
+  // validator's default allowed states).
   hugo::Result<std::string> ResolveId(const std::string& name);
+
+  // The first step of a namespace's deletion (OperatorService DeleteNamespace; reference: the
+  // delete-namespace system workflow's MarkNamespaceDeleted, GenerateDeletedNamespaceName and
+  // RenameNamespace activities): the namespace, by name or by id, is marked DELETED and renamed
+  // "<name>-deleted-<the first 5 characters of its id>" (more of them while that name is taken)
+  // in one write, so that its name is free at once. Its runs and record go later
+  // (worker/namespace_reclaimer.h). Answers the id and the new name.
+  struct Deleted {
+    std::string id;
+    std::string name;
+  };
+  hugo::Result<Deleted> MarkDeleted(const std::string& name, const std::string& id);
+  // The last step: the record of a namespace marked DELETED removed. kNotFound when gone.
+  hugo::Result<hugo::Unit> Remove(const std::string& namespace_id);
 
   // Registers `name` with the given retention unless it exists; an existing one is left as is.
   hugo::Result<hugo::Unit> EnsureNamespace(const std::string& name, std::chrono::seconds retention);
@@ -58,8 +74,8 @@ class NamespaceHandler {
   persistence::NamespaceStore* store_;
   Options options_;
   UuidGenerator uuids_;
-  // Name -> id of the namespaces seen: every request resolves its namespace, and a namespace
-  // keeps its name and id for life (none is renamed or deleted), so a hit never goes stale.
+  // Name -> id of the namespaces seen (not deleted): every request resolves its namespace. A
+  // namespace keeps its name and id until MarkDeleted renames it, which drops its entry.
   // Misses are not kept: another process on the same database may create the name later.
   std::unordered_map<std::string, std::string> ids_;
 };

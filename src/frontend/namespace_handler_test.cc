@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/error_codes.h"
 #include "frontend/errors.h"
 #include "persistence/sqlite/namespace_store.h"
 #include "persistence/sqlite/test_database.h"
@@ -210,6 +211,50 @@ TEST_F(NamespaceHandlerTest, ResolvedIdsAreRememberedAndAnUnknownNameIsAskedForA
   ASSERT_TRUE(again.IsSuccess());
   EXPECT_EQ(again.Value(), found.Value());
   EXPECT_TRUE(handler_->ResolveId("").IsFailure());
+}
+
+// DeleteNamespace's first step: marked DELETED and renamed in one write, its name free at once,
+// refused by ResolveId (requests) and left out of List unless asked for; the record goes last.
+TEST_F(NamespaceHandlerTest, ADeletedNamespaceIsRenamedRefusedAndRemovedLast) {
+  ASSERT_TRUE(handler_->Register(RegisterRequest("orders")).IsSuccess());
+  ASSERT_TRUE(handler_->Register(RegisterRequest("billing")).IsSuccess());
+  auto id = handler_->ResolveId("orders");  // remembered before the delete
+  ASSERT_TRUE(id.IsSuccess());
+  auto deleted = handler_->MarkDeleted("orders", "");
+  ASSERT_TRUE(deleted.IsSuccess()) << deleted.Error().ToString();
+  EXPECT_EQ(deleted.Value().id, id.Value());
+  EXPECT_EQ(deleted.Value().name, "orders-deleted-" + id.Value().substr(0, 5));
+  // The old name is unknown at once, the new one refused for requests.
+  EXPECT_EQ(handler_->ResolveId("orders").Error().Code(), kErrorNamespaceNotFound);
+  auto refused = handler_->ResolveId(deleted.Value().name);
+  ASSERT_TRUE(refused.IsFailure());
+  EXPECT_EQ(refused.Error().Message(),
+            "Namespace has invalid state: Deleted. Must be Registered or Deprecated.");
+  wf::DescribeNamespaceResponse described = Describe(deleted.Value().name);
+  EXPECT_EQ(described.namespace_info().state(), enums::NAMESPACE_STATE_DELETED);
+  EXPECT_EQ(described.namespace_info().id(), id.Value());
+  // Deleting again (by id) answers the same name.
+  auto again = handler_->MarkDeleted("", id.Value());
+  ASSERT_TRUE(again.IsSuccess());
+  EXPECT_EQ(again.Value().name, deleted.Value().name);
+  // Listed only when asked for.
+  EXPECT_EQ(NamespaceCount(), 1);
+  wf::ListNamespacesRequest with_deleted;
+  with_deleted.mutable_namespace_filter()->set_include_deleted(true);
+  EXPECT_EQ(handler_->List(with_deleted).Value().namespaces_size(), 2);
+  // The name can be registered anew.
+  ASSERT_TRUE(handler_->Register(RegisterRequest("orders")).IsSuccess());
+  EXPECT_NE(handler_->ResolveId("orders").Value(), id.Value());
+  // The record goes last.
+  ASSERT_TRUE(handler_->Remove(id.Value()).IsSuccess());
+  wf::DescribeNamespaceRequest by_id;
+  by_id.set_id(id.Value());
+  EXPECT_EQ(handler_->Describe(by_id).Error().Code(), kErrorNamespaceNotFound);
+  EXPECT_EQ(handler_->Remove(id.Value()).Error().Code(), errors::kNotFound);
+}
+
+TEST_F(NamespaceHandlerTest, DeletingAnUnknownNamespaceIsNotFound) {
+  EXPECT_EQ(handler_->MarkDeleted("nosuch", "").Error().Code(), kErrorNamespaceNotFound);
 }
 
 }  // namespace

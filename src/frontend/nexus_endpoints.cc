@@ -213,4 +213,14 @@ const nexus::Endpoint* NexusEndpoints::ById(std::string_view id) const {
   return found == by_id_.end() ? nullptr : &found->second;
 }
 
+std::string NexusEndpoints::TargetingNamespace(std::string_view namespace_name) const {
+  for (const auto& [id, endpoint] : by_id_) {
+    const auto& target = endpoint.spec().target();
+    if (target.has_worker() && target.worker().namespace_() == namespace_name) {
+      return endpoint.spec().name();
+    }
+  }
+  return "";
+}
+
 }  // namespace hdo::frontend

@@ -74,6 +74,8 @@ class NexusEndpoints {
   const temporal::api::nexus::v1::Endpoint* ByName(std::string_view name) const;
   const temporal::api::nexus::v1::Endpoint* ById(std::string_view id) const;
   size_t size() const { return by_id_.size(); }
+  // The name of an endpoint whose worker target is the namespace (by name); "" when none is.
+  std::string TargetingNamespace(std::string_view namespace_name) const;
 
  private:
   hugo::Result<hugo::Unit> ValidateSpec(const temporal::api::nexus::v1::EndpointSpec& spec) const;

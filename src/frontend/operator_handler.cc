@@ -36,10 +36,11 @@ const google::protobuf::ServiceDescriptor& OperatorDescriptor() {
 
 // As in WorkflowHandler: the RPCs not implemented here are left to the generic service.
 const std::set<std::string>& Implemented() {
-  static const std::set<std::string> methods = {
-      "AddSearchAttributes", "RemoveSearchAttributes", "ListSearchAttributes",
-      "CreateNexusEndpoint", "UpdateNexusEndpoint",    "DeleteNexusEndpoint",
-      "GetNexusEndpoint",    "ListNexusEndpoints",     "ListClusters"};
+  static const std::set<std::string> methods = {"AddSearchAttributes",  "RemoveSearchAttributes",
+                                                "ListSearchAttributes", "CreateNexusEndpoint",
+                                                "UpdateNexusEndpoint",  "DeleteNexusEndpoint",
+                                                "GetNexusEndpoint",     "ListNexusEndpoints",
+                                                "ListClusters",         "DeleteNamespace"};
   return methods;
 }
 
@@ -73,6 +74,7 @@ void OperatorHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
   Add("GetNexusEndpoint", queue, &OperatorHandler::GetNexusEndpoint);
   Add("ListNexusEndpoints", queue, &OperatorHandler::ListNexusEndpoints);
   Add("ListClusters", queue, &OperatorHandler::ListClusters);
+  Add("DeleteNamespace", queue, &OperatorHandler::DeleteNamespace);
 }
 
 template <class Request, class Response, class Run>
@@ -131,6 +133,48 @@ void OperatorHandler::ListSearchAttributes(
   OnNamespace(call, [this](const std::string& namespace_id) {
     return visibility_->ListSearchAttributes(namespace_id);
   });
+}
+
+void OperatorHandler::DeleteNamespace(
+    AsyncUnary<op::DeleteNamespaceRequest, op::DeleteNamespaceResponse>* call) {
+  OnStore(call,
+          [this](const op::DeleteNamespaceRequest& request)
+              -> hugo::Result<op::DeleteNamespaceResponse> {
+            // reference: the delete-namespace workflow's checks, in its order.
+            if (request.namespace_().empty() && request.namespace_id().empty()) {
+              return InvalidArgument("namespace or namespace ID is required");
+            }
+            if (!request.namespace_().empty() && !request.namespace_id().empty()) {
+              return InvalidArgument("only one of namespace or namespace ID must be set");
+            }
+            if (request.has_namespace_delete_delay() &&
+                (request.namespace_delete_delay().seconds() < 0 ||
+                 request.namespace_delete_delay().nanos() < 0)) {
+              return InvalidArgument("NamespaceDeleteDelay must not be negative.");
+            }
+            temporal::api::workflowservice::v1::DescribeNamespaceRequest describe;
+            describe.set_namespace_(request.namespace_());
+            describe.set_id(request.namespace_id());
+            auto described = namespaces_->Describe(describe);
+            if (described.IsFailure()) return described.Error();
+            const std::string& name = described.Value().namespace_info().name();
+            if (name == "temporal-system") {
+              return hugo::Error::From("unable to delete system namespace",
+                                       errors::kFailedPrecondition);
+            }
+            std::string endpoint = nexus_endpoints_->TargetingNamespace(name);
+            if (!endpoint.empty()) {
+              return hugo::Error::From(
+                  "cannot delete a namespace that is a target of a Nexus endpoint " + endpoint,
+                  errors::kFailedPrecondition);
+            }
+            auto deleted = namespaces_->MarkDeleted(request.namespace_(), request.namespace_id());
+            if (deleted.IsFailure()) return deleted.Error();
+            visibility_->ForgetNamespace(deleted.Value().id);
+            op::DeleteNamespaceResponse response;
+            response.set_deleted_namespace(deleted.Value().name);
+            return hugo::Ok(std::move(response));
+          });
 }
 
 void OperatorHandler::ListClusters(

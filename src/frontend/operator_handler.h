@@ -59,6 +59,11 @@ class OperatorHandler final {
   void ListNexusEndpoints(
       AsyncUnary<temporal::api::operatorservice::v1::ListNexusEndpointsRequest,
                  temporal::api::operatorservice::v1::ListNexusEndpointsResponse>* call);
+  // The first step of a namespace's deletion (NamespaceHandler::MarkDeleted); the retention
+  // sweep removes its runs and record after (worker/namespace_reclaimer.h).
+  void DeleteNamespace(
+      AsyncUnary<temporal::api::operatorservice::v1::DeleteNamespaceRequest,
+                 temporal::api::operatorservice::v1::DeleteNamespaceResponse>* call);
   // The one cluster this server is (SetClusterInfo).
   void ListClusters(AsyncUnary<temporal::api::operatorservice::v1::ListClustersRequest,
                                temporal::api::operatorservice::v1::ListClustersResponse>* call);

@@ -126,6 +126,11 @@ std::string Visibility::NamespaceName(const std::string& namespace_id) {
   return record.Value().name;
 }
 
+void Visibility::ForgetNamespace(const std::string& namespace_id) {
+  names_.erase(namespace_id);
+  cache_.erase(namespace_id);
+}
+
 temporal::api::workflow::v1::WorkflowExecutionInfo Visibility::ToInfo(
     const persistence::VisibilityRecord& record, const visibility::SearchAttributeSet& set) {
   temporal::api::workflow::v1::WorkflowExecutionInfo info;

@@ -45,6 +45,8 @@ class Visibility {
       const std::string& namespace_id);
   // The namespace's name (cached); its id when it has none.
   std::string NamespaceName(const std::string& namespace_id);
+  // Drops what is cached of a namespace renamed or removed (its name, its attribute set).
+  void ForgetNamespace(const std::string& namespace_id);
 
   hugo::Result<temporal::api::workflowservice::v1::ListWorkflowExecutionsResponse> List(
       const std::string& namespace_id,

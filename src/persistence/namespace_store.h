@@ -48,10 +48,13 @@ class NamespaceStore {
   // Namespaces ordered by name; page_size >= 1.
   virtual hugo::Result<NamespacePage> ListNamespaces(int page_size,
                                                      std::string_view page_token) = 0;
-  // Replaces the record with the same id if its stored notification version is still
+  // Replaces the record with the same id, its name included (a rename: kErrorAlreadyExists when
+  // another namespace has the new name), if its stored notification version is still
   // `expected_notification_version` (kErrorConditionFailed otherwise, kErrorNotFound if gone).
   virtual hugo::Result<hugo::Unit> UpdateNamespace(const NamespaceRecord& record,
                                                    int64_t expected_notification_version) = 0;
+  // Removes the record (the last step of a namespace's deletion). kErrorNotFound when absent.
+  virtual hugo::Result<hugo::Unit> DeleteNamespace(std::string_view id) = 0;
 };
 
 }  // namespace hdo::persistence

@@ -58,6 +58,7 @@
 #include "persistence/worker_deployment_store.h"
 #include "server/http_server.h"
 #include "worker/batcher.h"
+#include "worker/namespace_reclaimer.h"
 #include "worker/retention.h"
 #include "worker/scheduler.h"
 
@@ -727,6 +728,62 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   retention_ = std::make_unique<worker::RetentionSweeper>(
       namespace_store_.get(), visibility_store_.get(), engine_.get(), store_io_->get_executor(),
       std::move(retention_options), [] { return history::ToMillis(SystemNow()); });
+  // A deleted namespace (OperatorService DeleteNamespace) goes in the sweeps' turns: its
+  // schedules and batch jobs first, its runs, then its attributes and record.
+  worker::NamespaceReclaimer::Hooks reclaim;
+  reclaim.stop_automation = [this](const std::string& namespace_id) -> hugo::Result<hugo::Unit> {
+    namespace wf = temporal::api::workflowservice::v1;
+    const std::string name = visibility_->NamespaceName(namespace_id);
+    wf::ListSchedulesRequest list_schedules;
+    list_schedules.set_namespace_(name);
+    list_schedules.set_maximum_page_size(100);
+    auto listed_schedules = scheduler_->List(namespace_id, list_schedules);
+    if (listed_schedules.IsFailure()) return listed_schedules.Error();
+    for (const auto& entry : listed_schedules.Value().schedules()) {
+      wf::DeleteScheduleRequest remove;
+      remove.set_namespace_(name);
+      remove.set_schedule_id(entry.schedule_id());
+      remove.set_identity("delete-namespace");
+      auto removed = scheduler_->Delete(namespace_id, remove);
+      if (removed.IsFailure() && removed.Error().Code() != errors::kNotFound) {
+        return removed.Error();
+      }
+    }
+    wf::ListBatchOperationsRequest list_batches;
+    list_batches.set_namespace_(name);
+    list_batches.set_page_size(100);
+    auto listed_batches = batch_worker_->List(namespace_id, list_batches);
+    if (listed_batches.IsFailure()) return listed_batches.Error();
+    for (const auto& job : listed_batches.Value().operation_info()) {
+      if (job.state() != temporal::api::enums::v1::BATCH_OPERATION_STATE_RUNNING) continue;
+      wf::StopBatchOperationRequest stop;
+      stop.set_namespace_(name);
+      stop.set_job_id(job.job_id());
+      stop.set_reason("namespace deleted");
+      stop.set_identity("delete-namespace");
+      auto stopped = batch_worker_->StopJob(namespace_id, stop);
+      if (stopped.IsFailure() && stopped.Error().Code() != errors::kNotFound) {
+        return stopped.Error();
+      }
+    }
+    return hugo::Ok();
+  };
+  reclaim.remove_namespace = [this](const std::string& namespace_id) -> hugo::Result<hugo::Unit> {
+    auto attributes = visibility_store_->ListSearchAttributes(namespace_id);
+    if (attributes.IsFailure()) return attributes.Error();
+    if (!attributes.Value().empty()) {
+      std::vector<std::string> names;
+      for (const auto& [name, type] : attributes.Value()) names.push_back(name);
+      auto removed = visibility_store_->RemoveSearchAttributes(namespace_id, names);
+      if (removed.IsFailure()) return removed.Error();
+    }
+    auto removed = namespace_handler_->Remove(namespace_id);
+    visibility_->ForgetNamespace(namespace_id);
+    return removed;
+  };
+  namespace_reclaimer_ = std::make_unique<worker::NamespaceReclaimer>(
+      visibility_store_.get(), engine_.get(), std::move(reclaim));
+  retention_->SetReclaimer(namespace_reclaimer_.get());
   statistics_timer_ = std::make_unique<asio::steady_timer>(store_io_->get_executor());
   RefreshStatistics();
   // From here on the store thread's transactions are batched (nothing runs there yet).
@@ -931,6 +988,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   scheduler_.reset();
   batch_worker_.reset();
   retention_.reset();
+  namespace_reclaimer_.reset();
   engine_.reset();
   nexus_matcher_.reset();
   matcher_.reset();

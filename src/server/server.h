@@ -62,6 +62,7 @@ class NexusMatcher;
 }  // namespace hdo::matching
 namespace hdo::worker {
 class Batcher;
+class NamespaceReclaimer;
 class RetentionSweeper;
 class Scheduler;
 }  // namespace hdo::worker
@@ -261,6 +262,7 @@ class Server {
   std::unique_ptr<persistence::BatchStore> batch_store_;
   // The batch operations' worker (not `batcher_`, the store's transaction batcher).
   std::unique_ptr<worker::Batcher> batch_worker_;
+  std::unique_ptr<worker::NamespaceReclaimer> namespace_reclaimer_;
   std::unique_ptr<worker::RetentionSweeper> retention_;
   std::unique_ptr<persistence::VisibilityStore> visibility_store_;
   // SQLite only: refreshes its query planner statistics.

@@ -73,7 +73,9 @@ hugo::Result<std::vector<RetentionSweeper::Target>> RetentionSweeper::Targets() 
           described.config().has_workflow_execution_retention_ttl()) {
         retention_ms = history::ToMillis(described.config().workflow_execution_retention_ttl());
       }
-      targets.push_back({record.id, (now_ms - retention_ms) * 1'000'000});
+      const bool deleted =
+          described.namespace_info().state() == temporal::api::enums::v1::NAMESPACE_STATE_DELETED;
+      targets.push_back({record.id, (now_ms - retention_ms) * 1'000'000, deleted});
     }
     token = page.Value().next_page_token;
   } while (!token.empty());
@@ -83,6 +85,21 @@ hugo::Result<std::vector<RetentionSweeper::Target>> RetentionSweeper::Targets() 
 }
 
 hugo::Result<bool> RetentionSweeper::Turn(const Target& target, int64_t& removed) {
+  if (target.deleted) {
+    if (reclaimer_ == nullptr) return hugo::Ok(false);
+    int64_t removed_now = 0;
+    auto gone = reclaimer_->Turn(target.namespace_id, options_.batch, removed_now);
+    if (gone.IsFailure()) return gone.Error();
+    removed += removed_now;
+    removed_total_ += removed_now;
+    if (removed_now > 0) {
+      RemovedRuns().Add(removed_now);
+      if (options_.on_removed) options_.on_removed(target.namespace_id, removed_now);
+    }
+    if (gone.Value())
+      log::Info("deleted namespace removed", {{"namespace_id", target.namespace_id}});
+    return hugo::Ok(!gone.Value());
+  }
   auto runs =
       visibility_->ListClosedBefore(target.namespace_id, target.close_before_ns, options_.batch);
   if (runs.IsFailure()) return runs.Error();

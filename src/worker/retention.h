@@ -29,6 +29,7 @@
 #include "hugo/result.h"
 #include "persistence/namespace_store.h"
 #include "persistence/visibility_store.h"
+#include "worker/namespace_reclaimer.h"
 
 namespace hdo::worker {
 
@@ -69,12 +70,16 @@ class RetentionSweeper {
   hugo::Result<int64_t> SweepNow();
   // Runs removed since the start.
   int64_t removed_total() const { return removed_total_; }
+  // What removes a namespace marked DELETED, runs and all, in the sweeps' turns (outlives this;
+  // before Start). Without it such namespaces are left as they are.
+  void SetReclaimer(NamespaceReclaimer* reclaimer) { reclaimer_ = reclaimer; }
 
  private:
   // The namespaces to visit and the cutoffs, fixed when a sweep begins.
   struct Target {
     std::string namespace_id;
     int64_t close_before_ns = 0;
+    bool deleted = false;  // marked DELETED: every run goes, then the namespace
   };
   hugo::Result<std::vector<Target>> Targets();
   // One turn: up to options_.batch runs of the first target; true when the target may have more.
@@ -92,6 +97,7 @@ class RetentionSweeper {
   std::vector<Target> pending_;  // the sweep under way, next target last
   bool stopped_ = true;
   int64_t removed_total_ = 0;
+  NamespaceReclaimer* reclaimer_ = nullptr;
 };
 
 }  // namespace hdo::worker

@@ -189,6 +189,62 @@ TEST_F(RetentionTest, AStandaloneActivityIsRemovedLikeAWorkflow) {
   EXPECT_TRUE(answered);
 }
 
+// A namespace DeleteNamespace marked DELETED: the sweeps remove every run of it, running or
+// closed, workflow or standalone activity, whatever its retention, the automation first, the
+// record last; other namespaces keep theirs.
+TEST_F(RetentionTest, ADeletedNamespaceGoesWithEveryRunItHas) {
+  AddNamespace("ns-gone", "gone", 72);
+  const std::string running = Start("running", "ns-gone");
+  const std::string closed = Start("closed", "ns-gone");
+  Terminate("closed", "ns-gone");
+  wf::StartActivityExecutionRequest activity;
+  activity.set_activity_id("act-gone");
+  activity.mutable_activity_type()->set_name("Echo");
+  activity.mutable_task_queue()->set_name("queue");
+  activity.mutable_schedule_to_close_timeout()->set_seconds(60);
+  activity.set_request_id("start-act-gone");
+  ASSERT_TRUE(engine_->StartActivityExecution("ns-gone", activity).IsSuccess());
+  const std::string kept = Start("kept");
+  std::vector<std::string> stopped, removed_namespaces;
+  NamespaceReclaimer::Hooks hooks;
+  hooks.stop_automation = [&](const std::string& namespace_id) {
+    stopped.push_back(namespace_id);
+    return hugo::Result<hugo::Unit>(hugo::Ok());
+  };
+  hooks.remove_namespace = [&](const std::string& namespace_id) {
+    removed_namespaces.push_back(namespace_id);
+    return namespaces_.DeleteNamespace(namespace_id);
+  };
+  NamespaceReclaimer reclaimer(&visibility_, engine_.get(), std::move(hooks));
+  sweeper_->SetReclaimer(&reclaimer);
+
+  // Not deleted: nothing of it goes (retention 72 h).
+  EXPECT_EQ(Sweep(), 0);
+  EXPECT_TRUE(Stored("running", running, "ns-gone"));
+
+  auto record = namespaces_.GetNamespaceById("ns-gone");
+  ASSERT_TRUE(record.IsSuccess());
+  wf::DescribeNamespaceResponse described;
+  ASSERT_TRUE(described.ParseFromString(record.Value().data));
+  described.mutable_namespace_info()->set_state(enums::NAMESPACE_STATE_DELETED);
+  ASSERT_TRUE(
+      namespaces_
+          .UpdateNamespace({"ns-gone", "gone-deleted-ns-go", 2, described.SerializeAsString()}, 1)
+          .IsSuccess());
+  EXPECT_EQ(Sweep(), 3);
+  EXPECT_FALSE(Stored("running", running, "ns-gone"));
+  EXPECT_FALSE(Stored("closed", closed, "ns-gone"));
+  EXPECT_EQ(store_.GetCurrentRun("ns-gone", "running").Error().Code(), persistence::kErrorNotFound);
+  EXPECT_EQ(ListedClosed("ns-gone"), 0);
+  EXPECT_FALSE(stopped.empty());
+  EXPECT_EQ(stopped.front(), "ns-gone");
+  EXPECT_EQ(removed_namespaces, std::vector<std::string>{"ns-gone"});
+  EXPECT_EQ(namespaces_.GetNamespaceById("ns-gone").Error().Code(), persistence::kErrorNotFound);
+  // Other namespaces are untouched.
+  EXPECT_TRUE(Stored("kept", kept));
+  EXPECT_EQ(Sweep(), 0);
+}
+
 TEST_F(RetentionTest, ManyRunsAreRemovedInBoundedTurns) {
   options_.batch = 3;
   sweeper_ = std::make_unique<RetentionSweeper>(&namespaces_, &visibility_, engine_.get(),

@@ -186,8 +186,9 @@ TEST_F(ServerTest, EveryUnimplementedRpcAnswersUnimplementedNotImplemented) {
   // Every method the handler does not list was checked (and the list names only real methods).
   EXPECT_EQ(checked, service->method_count() -
                          static_cast<int>(frontend::WorkflowHandler::ImplementedMethods().size()));
-  // The loop reached the service's methods (43 were left unimplemented in session 41).
-  EXPECT_GT(checked, 30);
+  // The loop reached the service's methods (43 were left unimplemented in session 41, 26 in
+  // session 44).
+  EXPECT_GT(checked, 10);
 }
 
 TEST_F(ServerTest, PrintsTheAddressAndDatabaseThenStopsCleanlyOnCtrlC) {

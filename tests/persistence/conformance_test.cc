@@ -386,6 +386,26 @@ TEST_P(ConformanceTest, NamespaceVersionsFenceUpdates) {
   EXPECT_TRUE(namespaces.GetNamespaceById("id-2").Error().HasCode(kErrorNotFound));
 }
 
+// A deleted namespace is renamed first (its name free for a new one), removed last.
+TEST_P(ConformanceTest, NamespacesAreRenamedAndDeleted) {
+  auto stores = OpenMigrated();
+  ASSERT_NE(stores, nullptr);
+  NamespaceStore& namespaces = stores->namespaces();
+  ASSERT_TRUE(namespaces.CreateNamespace({"id-1", "orders", 1, "v1"}).IsSuccess());
+  ASSERT_TRUE(namespaces.CreateNamespace({"id-2", "billing", 1, "v1"}).IsSuccess());
+  auto taken = namespaces.UpdateNamespace({"id-1", "billing", 2, "v2"}, 1);
+  ASSERT_TRUE(taken.IsFailure());
+  EXPECT_TRUE(taken.Error().HasCode(kErrorAlreadyExists)) << taken.Error().ToString();
+  ASSERT_TRUE(namespaces.UpdateNamespace({"id-1", "orders-deleted-id-1", 2, "v2"}, 1).IsSuccess());
+  EXPECT_TRUE(namespaces.GetNamespaceByName("orders").Error().HasCode(kErrorNotFound));
+  EXPECT_EQ(namespaces.GetNamespaceById("id-1").Value().name, "orders-deleted-id-1");
+  ASSERT_TRUE(namespaces.CreateNamespace({"id-3", "orders", 1, "new"}).IsSuccess());
+  ASSERT_TRUE(namespaces.DeleteNamespace("id-1").IsSuccess());
+  EXPECT_TRUE(namespaces.GetNamespaceById("id-1").Error().HasCode(kErrorNotFound));
+  EXPECT_TRUE(namespaces.DeleteNamespace("id-1").Error().HasCode(kErrorNotFound));
+  EXPECT_EQ(namespaces.GetNamespaceByName("orders").Value().id, "id-3");
+}
+
 // Two servers on one store: only one may write. SQLite: the file lock refuses the second
 // server. PostgreSQL/MariaDB: the second takes the shards (range_id + 1); the first's next
 // write fails, commits nothing, and says it lost them.

@@ -71,15 +71,31 @@ hugo::Result<hugo::Unit> SqlNamespaceStore::UpdateNamespace(const NamespaceRecor
                                                             int64_t expected_notification_version) {
   return session_->InTransaction([&]() -> hugo::Result<hugo::Unit> {
     auto updated = db().Execute(
-        "UPDATE namespaces SET notification_version = ?, data = ? "
+        "UPDATE namespaces SET name = ?, notification_version = ?, data = ? "
         "WHERE id = ? AND notification_version = ?",
-        {record.notification_version, Blob{record.data}, record.id, expected_notification_version});
-    if (updated.IsFailure()) return updated.Error();
+        {record.name, record.notification_version, Blob{record.data}, record.id,
+         expected_notification_version});
+    if (updated.IsFailure()) {
+      if (updated.Error().HasCode(kErrorDuplicateKey)) {
+        return hugo::Error::From("namespace '" + record.name + "' already exists",
+                                 kErrorAlreadyExists);
+      }
+      return updated.Error();
+    }
     if (updated.Value() == 1) return hugo::Ok();
     auto current = GetNamespaceById(record.id);
     if (current.IsFailure()) return current.Error();
     return hugo::Error::From("namespace '" + record.name + "' changed concurrently; retry",
                              kErrorConditionFailed);
+  });
+}
+
+hugo::Result<hugo::Unit> SqlNamespaceStore::DeleteNamespace(std::string_view id) {
+  return session_->InTransaction([&]() -> hugo::Result<hugo::Unit> {
+    auto removed = db().Execute("DELETE FROM namespaces WHERE id = ?", {std::string(id)});
+    if (removed.IsFailure()) return removed.Error();
+    if (removed.Value() == 1) return hugo::Ok();
+    return hugo::Error::From("namespace id '" + std::string(id) + "' not found", kErrorNotFound);
   });
 }
 

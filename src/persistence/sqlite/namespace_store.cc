@@ -73,19 +73,32 @@ hugo::Result<NamespacePage> SqliteNamespaceStore::ListNamespaces(int page_size,
 hugo::Result<hugo::Unit> SqliteNamespaceStore::UpdateNamespace(
     const NamespaceRecord& record, int64_t expected_notification_version) {
   Statement update(db_->handle(),
-                   "UPDATE namespaces SET notification_version = ?, data = ? "
+                   "UPDATE namespaces SET name = ?, notification_version = ?, data = ? "
                    "WHERE id = ? AND notification_version = ?");
-  update.BindInt64(1, record.notification_version)
-      .BindBlob(2, record.data)
-      .BindText(3, record.id)
-      .BindInt64(4, expected_notification_version);
+  update.BindText(1, record.name)
+      .BindInt64(2, record.notification_version)
+      .BindBlob(3, record.data)
+      .BindText(4, record.id)
+      .BindInt64(5, expected_notification_version);
   auto result = update.Run();
+  if (result.IsFailure() && update.last_error() == SQLITE_CONSTRAINT_UNIQUE) {
+    return hugo::Error::From("namespace '" + record.name + "' already exists", kErrorAlreadyExists);
+  }
   if (result.IsFailure()) return result;
   if (sqlite3_changes(db_->handle()) == 1) return hugo::Ok();
   auto current = GetNamespaceById(record.id);
   if (current.IsFailure()) return current.Error();
   return hugo::Error::From("namespace '" + record.name + "' changed concurrently; retry",
                            kErrorConditionFailed);
+}
+
+hugo::Result<hugo::Unit> SqliteNamespaceStore::DeleteNamespace(std::string_view id) {
+  Statement remove(db_->handle(), "DELETE FROM namespaces WHERE id = ?");
+  remove.BindText(1, std::string(id));
+  auto result = remove.Run();
+  if (result.IsFailure()) return result;
+  if (sqlite3_changes(db_->handle()) == 1) return hugo::Ok();
+  return hugo::Error::From("namespace id '" + std::string(id) + "' not found", kErrorNotFound);
 }
 
 }  // namespace hdo::persistence::sqlite

@@ -19,6 +19,7 @@ class SqliteNamespaceStore final : public NamespaceStore {
   hugo::Result<NamespacePage> ListNamespaces(int page_size, std::string_view page_token) override;
   hugo::Result<hugo::Unit> UpdateNamespace(const NamespaceRecord& record,
                                            int64_t expected_notification_version) override;
+  hugo::Result<hugo::Unit> DeleteNamespace(std::string_view id) override;
 
  private:
   hugo::Result<NamespaceRecord> GetBy(const char* column, std::string_view value);
