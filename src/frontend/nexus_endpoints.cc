@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
+#include "frontend/timestamps.h"
 
 namespace hdo::frontend {
 namespace {
@@ -16,14 +17,6 @@ namespace op = temporal::api::operatorservice::v1;
 
 // Pages of the store read at a time by Load().
 constexpr int kLoadPageSize = 100;
-
-google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
-  auto since_epoch = std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch());
-  google::protobuf::Timestamp timestamp;
-  timestamp.set_seconds(since_epoch.count() / 1000000000);
-  timestamp.set_nanos(static_cast<int32_t>(since_epoch.count() % 1000000000));
-  return timestamp;
-}
 
 // Where the Nexus HTTP API serves the endpoint (the reference's
 // RouteDispatchNexusTaskByEndpoint): stable across renames.

@@ -6,6 +6,7 @@
 
 #include "common/error_codes.h"
 #include "frontend/errors.h"
+#include "frontend/timestamps.h"
 
 namespace hdo::frontend {
 namespace {
@@ -39,14 +40,6 @@ hugo::Result<hugo::Unit> CheckRateLimit(
 // "<type number>/<task queue name>": the row id.
 std::string RowId(const std::string& task_queue, int type) {
   return std::to_string(type) + "/" + task_queue;
-}
-
-google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
-  auto since_epoch = std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch());
-  google::protobuf::Timestamp timestamp;
-  timestamp.set_seconds(since_epoch.count() / 1000000000);
-  timestamp.set_nanos(static_cast<int32_t>(since_epoch.count() % 1000000000));
-  return timestamp;
 }
 
 // reference: buildRateLimitConfig. Without a rate limit the update unsets it and the metadata

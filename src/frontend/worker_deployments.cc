@@ -7,6 +7,7 @@
 #include "common/error_codes.h"
 #include "common/log.h"
 #include "frontend/errors.h"
+#include "frontend/timestamps.h"
 
 // The deprecated string forms of versions ("<deployment>.<build id>", "__unversioned__") are
 // still what the SDKs send and read beside the structs: this file reads and writes both.
@@ -24,14 +25,6 @@ constexpr std::string_view kUnversioned = "__unversioned__";
 // reference: (MaxIDLengthLimit 1000 - len of the system workflow id prefix 39) / 2.
 constexpr size_t kMaxNameLength = (1000 - 39) / 2;
 constexpr int kLoadPageSize = 100;
-
-google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
-  auto since_epoch = std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch());
-  google::protobuf::Timestamp timestamp;
-  timestamp.set_seconds(since_epoch.count() / 1000000000);
-  timestamp.set_nanos(static_cast<int32_t>(since_epoch.count() % 1000000000));
-  return timestamp;
-}
 
 std::chrono::system_clock::time_point FromTimestamp(const google::protobuf::Timestamp& timestamp) {
   return std::chrono::system_clock::time_point(

@@ -22,17 +22,12 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 func TestDeletingANamespaceRenamesItThenRemovesItAndItsWorkflows(t *testing.T) {
 	hostPort := hdotest.Target(t)
-	c, err := client.Dial(client.Options{HostPort: hostPort, Namespace: "default"})
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	defer c.Close()
+	c := dialAt(t, hostPort)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	name := fmt.Sprintf("doomed-%d", time.Now().UnixNano())

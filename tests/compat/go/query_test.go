@@ -42,7 +42,13 @@ func CountSignals(ctx workflow.Context, until int) (int, error) {
 // dialTarget dials hdotest.Target: a fresh hdo, or HDO_TARGET (e.g. the reference server).
 func dialTarget(t *testing.T) client.Client {
 	t.Helper()
-	hostPort := hdotest.Target(t)
+	return dialAt(t, hdotest.Target(t))
+}
+
+// dialAt dials the "default" namespace on hostPort (a target the test also uses otherwise, e.g.
+// through the CLI); the client closes with the test.
+func dialAt(t *testing.T, hostPort string) client.Client {
+	t.Helper()
 	c, err := client.Dial(client.Options{HostPort: hostPort, Namespace: "default"})
 	if err != nil {
 		t.Fatalf("client.Dial(%s): %v", hostPort, err)

@@ -40,6 +40,24 @@ func FanOutActivities(ctx workflow.Context, n int) ([]time.Time, error) {
 	return began, nil
 }
 
+// spreadOn runs FanOutActivities(6) on `queue` (served by an unlimited worker) and returns how
+// long after the first activity began the last one did.
+func spreadOn(t *testing.T, c client.Client, queue, id string) time.Duration {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, FanOutActivities, 6)
+	if err != nil {
+		t.Fatalf("ExecuteWorkflow: %v", err)
+	}
+	var began []time.Time
+	if err := run.Get(ctx, &began); err != nil {
+		t.Fatalf("result: %v", err)
+	}
+	sort.Slice(began, func(i, j int) bool { return began[i].Before(began[j]) })
+	return began[len(began)-1].Sub(began[0])
+}
+
 // spread runs FanOutActivities(6) on a fresh queue served by a worker with `options`, and
 // returns how long after the first activity began the last one did.
 func spread(t *testing.T, c client.Client, queue string, options worker.Options) time.Duration {
@@ -51,18 +69,7 @@ func spread(t *testing.T, c client.Client, queue string, options worker.Options)
 		t.Fatalf("worker.Start: %v", err)
 	}
 	defer w.Stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: queue, TaskQueue: queue}, FanOutActivities, 6)
-	if err != nil {
-		t.Fatalf("ExecuteWorkflow: %v", err)
-	}
-	var began []time.Time
-	if err := run.Get(ctx, &began); err != nil {
-		t.Fatalf("result: %v", err)
-	}
-	sort.Slice(began, func(i, j int) bool { return began[i].Before(began[j]) })
-	return began[len(began)-1].Sub(began[0])
+	return spreadOn(t, c, queue, queue)
 }
 
 func TestTaskQueueActivitiesPerSecondSpacesTheActivitiesOfTheQueue(t *testing.T) {

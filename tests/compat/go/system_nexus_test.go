@@ -61,11 +61,7 @@ func TestAWorkflowSignalsWithStartThroughTheSystemNexusEndpoint(t *testing.T) {
 		t.Skip("the reference dev server of CLI 1.5.1 predates the system Nexus endpoint")
 	}
 	hostPort := hdotest.Target(t)
-	c, err := client.Dial(client.Options{HostPort: hostPort, Namespace: "default"})
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	defer c.Close()
+	c := dialAt(t, hostPort)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano())

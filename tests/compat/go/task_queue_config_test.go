@@ -12,7 +12,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -20,37 +19,14 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/hdo/hdo/tests/compat/go/hdotest"
 )
 
-// spreadOn runs FanOutActivities(6) on `queue` (served by an unlimited worker) and returns how
-// long after the first activity began the last one did.
-func spreadOn(t *testing.T, c client.Client, queue, id string) time.Duration {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, FanOutActivities, 6)
-	if err != nil {
-		t.Fatalf("ExecuteWorkflow: %v", err)
-	}
-	var began []time.Time
-	if err := run.Get(ctx, &began); err != nil {
-		t.Fatalf("result: %v", err)
-	}
-	sort.Slice(began, func(i, j int) bool { return began[i].Before(began[j]) })
-	return began[len(began)-1].Sub(began[0])
-}
-
 func TestTaskQueueConfigSetsAndPacesTheQueueRateLimit(t *testing.T) {
 	hostPort := hdotest.Target(t)
-	c, err := client.Dial(client.Options{HostPort: hostPort, Namespace: "default"})
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	defer c.Close()
+	c := dialAt(t, hostPort)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	queue := fmt.Sprintf("tq-config-%d", time.Now().UnixNano())
