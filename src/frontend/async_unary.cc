@@ -4,8 +4,11 @@
 
 namespace hdo::frontend {
 
+void NameCompletionQueueThread(std::thread& thread) {
+  pthread_setname_np(thread.native_handle(), "hdo-grpc-cq");
+}
+
 void RunCompletionQueue(grpc::ServerCompletionQueue* queue) {
-  pthread_setname_np(pthread_self(), "hdo-grpc-cq");
   void* tag = nullptr;
   bool ok = false;
   while (queue->Next(&tag, &ok)) static_cast<CompletionTag*>(tag)->Proceed(ok);

@@ -35,6 +35,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 
 namespace hdo::frontend {
@@ -226,5 +227,9 @@ std::shared_ptr<void> ServeUnary(Service* service,
 // A completion-queue thread: takes and runs the queue's tags (all CompletionTags) until it is shut
 // down and drained.
 void RunCompletionQueue(grpc::ServerCompletionQueue* queue);
+
+// Names a thread that runs RunCompletionQueue "hdo-grpc-cq" (in /proc, top and gdb), from the
+// thread that started it.
+void NameCompletionQueueThread(std::thread& thread);
 
 }  // namespace hdo::frontend

@@ -262,6 +262,8 @@ hugo::Result<hugo::Unit> Server::Start() {
   // +12 % at c=200 and +9 to +14 % at c=10). The calls' work is the engine thread's; this thread
   // only hands it over.
   completion_threads_.emplace_back(frontend::RunCompletionQueue, completion_queue_.get());
+  // Named by the starter, so the name is there before the server's address is announced.
+  frontend::NameCompletionQueueThread(completion_threads_.back());
   // Only now: when the server cannot start, its one line is the reason, not this warning.
   if (metrics_port_skipped_) {
     log::Warn("metrics port in use, running without metrics; --metrics-port 0 picks a free port",
