@@ -131,6 +131,15 @@ void AddDynamicConfigFlag(const std::string& flag, hdo::server::Server::Options&
   } else if (key == "matching.wv.VersionDrainageStatusRefreshInterval") {
     target = &options.version_drainage_refresh_seconds;
   }
+  if ((key == "frontend.workerVersioningDataAPIs" || key == "frontend.workerVersioningRuleAPIs") &&
+      value == "true") {
+    // The one kind of key that switches on something hdo does not have.
+    hdo::log::Warn(
+        "hdo does not serve worker versioning v0.1/v0.2 (build-id compatibility sets and rules, "
+        "deprecated): their RPCs stay refused; use Worker Deployments",
+        {{"key", key}});
+    return;
+  }
   if (target == nullptr) {
     hdo::log::Warn("dynamic config key not used by hdo: ignored", {{"key", key}});
     return;

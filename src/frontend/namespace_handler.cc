@@ -179,8 +179,30 @@ hugo::Result<std::string> NamespaceHandler::ResolveId(const std::string& name) {
         "Namespace has invalid state: Deleted. Must be Registered or Deprecated.",
         errors::kFailedPrecondition);
   }
+  if (description.Value().namespace_info().state() == enums::NAMESPACE_STATE_DEPRECATED) {
+    deprecated_.insert(record.Value().id);
+  }
   ids_.emplace(name, record.Value().id);
   return hugo::Ok(record.Value().id);
+}
+
+hugo::Result<std::string> NamespaceHandler::ResolveIdToStart(const std::string& name) {
+  auto id = ResolveId(name);
+  if (id.IsSuccess() && deprecated_.count(id.Value()) != 0) {
+    return hugo::Error::From("Namespace has invalid state: Deprecated. Must be Registered.",
+                             errors::kFailedPrecondition);
+  }
+  return id;
+}
+
+hugo::Result<wf::DeprecateNamespaceResponse> NamespaceHandler::Deprecate(
+    const wf::DeprecateNamespaceRequest& request) {
+  wf::UpdateNamespaceRequest update;
+  update.set_namespace_(request.namespace_());
+  update.mutable_update_info()->set_state(enums::NAMESPACE_STATE_DEPRECATED);
+  auto updated = Update(update);
+  if (updated.IsFailure()) return updated.Error();
+  return hugo::Ok(wf::DeprecateNamespaceResponse());
 }
 
 hugo::Result<NamespaceHandler::Deleted> NamespaceHandler::MarkDeleted(const std::string& name,
@@ -265,8 +287,11 @@ hugo::Result<hugo::Unit> ApplyUpdate(const wf::UpdateNamespaceRequest& request,
   if (!update.description().empty()) info->set_description(update.description());
   if (!update.owner_email().empty()) info->set_owner_email(update.owner_email());
   for (const auto& [key, value] : update.data()) (*info->mutable_data())[key] = value;
-  if (update.state() != enums::NAMESPACE_STATE_UNSPECIFIED) {
-    if (update.state() == enums::NAMESPACE_STATE_DELETED) {
+  // A state only moves forward, REGISTERED to DEPRECATED (reference: validateStateUpdate). To
+  // DELETED it moves by DeleteNamespace only, which also renames it and reclaims its runs.
+  if (update.state() != enums::NAMESPACE_STATE_UNSPECIFIED && update.state() != info->state()) {
+    if (info->state() != enums::NAMESPACE_STATE_REGISTERED ||
+        update.state() != enums::NAMESPACE_STATE_DEPRECATED) {
       return InvalidArgument("Invalid namespace state update.");
     }
     info->set_state(update.state());
@@ -318,6 +343,11 @@ hugo::Result<wf::UpdateNamespaceResponse> NamespaceHandler::Update(
     auto description = Decode(record.Value());
     if (description.IsFailure()) return description.Error();
     wf::DescribeNamespaceResponse updated = std::move(description).Value();
+    if (updated.namespace_info().state() == enums::NAMESPACE_STATE_DELETED) {
+      return hugo::Error::From(
+          "Namespace has invalid state: Deleted. Must be Registered or Deprecated.",
+          errors::kFailedPrecondition);
+    }
     auto applied = ApplyUpdate(request, options_.cluster_name, &updated);
     if (applied.IsFailure()) return applied.Error();
     persistence::NamespaceRecord next{record.Value().id, record.Value().name,
@@ -325,6 +355,9 @@ hugo::Result<wf::UpdateNamespaceResponse> NamespaceHandler::Update(
                                       updated.SerializeAsString()};
     auto written = store_->UpdateNamespace(next, record.Value().notification_version);
     if (written.IsSuccess()) {
+      if (updated.namespace_info().state() == enums::NAMESPACE_STATE_DEPRECATED) {
+        deprecated_.insert(record.Value().id);
+      }
       wf::UpdateNamespaceResponse response;
       *response.mutable_namespace_info() = updated.namespace_info();
       *response.mutable_config() = updated.config();

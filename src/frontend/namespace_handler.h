@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/uuid.h"
 #include "hugo/result.h"
@@ -40,11 +41,19 @@ class NamespaceHandler {
       const temporal::api::workflowservice::v1::ListNamespacesRequest& request);
   hugo::Result<temporal::api::workflowservice::v1::UpdateNamespaceResponse> Update(
       const temporal::api::workflowservice::v1::UpdateNamespaceRequest& request);
+  // The namespace marked DEPRECATED (the deprecated RPC; UpdateNamespace's state does the same):
+  // its runs go on and can be read, signalled and ended, but no new run starts in it.
+  hugo::Result<temporal::api::workflowservice::v1::DeprecateNamespaceResponse> Deprecate(
+      const temporal::api::workflowservice::v1::DeprecateNamespaceRequest& request);
 
   // The id of the namespace named `name`; NamespaceNotFound when there is none, FailedPrecondition
   // "Namespace has invalid state: Deleted. ..." for one being deleted (reference: the namespace
   // validator's default allowed states).
   hugo::Result<std::string> ResolveId(const std::string& name);
+  // ResolveId for a request that starts a run (StartWorkflowExecution, SignalWithStart): a
+  // DEPRECATED namespace refuses it, FailedPrecondition "Namespace has invalid state: Deprecated.
+  // Must be Registered." (reference: the namespace validator's per-API states).
+  hugo::Result<std::string> ResolveIdToStart(const std::string& name);
 
   // The first step of a namespace's deletion (OperatorService DeleteNamespace; reference: the
   // delete-namespace system workflow's MarkNamespaceDeleted, GenerateDeletedNamespaceName and
@@ -78,6 +87,8 @@ class NamespaceHandler {
   // namespace keeps its name and id until MarkDeleted renames it, which drops its entry.
   // Misses are not kept: another process on the same database may create the name later.
   std::unordered_map<std::string, std::string> ids_;
+  // The ids among them whose namespace is DEPRECATED (a state never left but for deletion).
+  std::unordered_set<std::string> deprecated_;
 };
 
 }  // namespace hdo::frontend

@@ -253,6 +253,48 @@ TEST_F(NamespaceHandlerTest, ADeletedNamespaceIsRenamedRefusedAndRemovedLast) {
   EXPECT_EQ(handler_->Remove(id.Value()).Error().Code(), errors::kNotFound);
 }
 
+// DeprecateNamespace: DEPRECATED for good; requests resolve, starts do not, also for a handler that
+// learns the state from the record (a restart), and a deleted namespace cannot be deprecated.
+TEST_F(NamespaceHandlerTest, ADeprecatedNamespaceRefusesStartsOnlyAndStaysDeprecated) {
+  ASSERT_TRUE(handler_->Register(RegisterRequest("orders")).IsSuccess());
+  auto id = handler_->ResolveIdToStart("orders");  // remembered before
+  ASSERT_TRUE(id.IsSuccess());
+  wf::DeprecateNamespaceRequest deprecate;
+  deprecate.set_namespace_("orders");
+  ASSERT_TRUE(handler_->Deprecate(deprecate).IsSuccess());
+  EXPECT_EQ(Describe("orders").namespace_info().state(), enums::NAMESPACE_STATE_DEPRECATED);
+  EXPECT_EQ(handler_->ResolveId("orders").Value(), id.Value());
+  auto refused = handler_->ResolveIdToStart("orders");
+  ASSERT_TRUE(refused.IsFailure());
+  EXPECT_EQ(refused.Error().Code(), errors::kFailedPrecondition);
+  EXPECT_EQ(refused.Error().Message(),
+            "Namespace has invalid state: Deprecated. Must be Registered.");
+
+  NamespaceHandler restarted(store_.get(), NamespaceHandler::Options{});
+  EXPECT_TRUE(restarted.ResolveId("orders").IsSuccess());
+  EXPECT_TRUE(restarted.ResolveIdToStart("orders").IsFailure());
+
+  // Never back, and the refused update changed nothing.
+  wf::UpdateNamespaceRequest back;
+  back.set_namespace_("orders");
+  back.mutable_update_info()->set_state(enums::NAMESPACE_STATE_REGISTERED);
+  back.mutable_update_info()->set_description("changed");
+  auto back_refused = handler_->Update(back);
+  ASSERT_TRUE(back_refused.IsFailure());
+  EXPECT_EQ(back_refused.Error().Message(), "Invalid namespace state update.");
+  EXPECT_EQ(Describe("orders").namespace_info().description(), "orders of the shop");
+  // Deprecating again is answered; an unknown or deleted namespace is not.
+  EXPECT_TRUE(handler_->Deprecate(deprecate).IsSuccess());
+  deprecate.set_namespace_("nosuch");
+  EXPECT_EQ(handler_->Deprecate(deprecate).Error().Code(), kErrorNamespaceNotFound);
+  auto deleted = handler_->MarkDeleted("orders", "");
+  ASSERT_TRUE(deleted.IsSuccess());
+  deprecate.set_namespace_(deleted.Value().name);
+  EXPECT_EQ(handler_->Deprecate(deprecate).Error().Code(), errors::kFailedPrecondition);
+  EXPECT_EQ(Describe(deleted.Value().name).namespace_info().state(),
+            enums::NAMESPACE_STATE_DELETED);
+}
+
 TEST_F(NamespaceHandlerTest, DeletingAnUnknownNamespaceIsNotFound) {
   EXPECT_EQ(handler_->MarkDeleted("nosuch", "").Error().Code(), kErrorNamespaceNotFound);
 }

@@ -1,5 +1,6 @@
 #include "frontend/unimplemented_service.h"
 
+#include <map>
 #include <string>
 
 #include "common/log.h"
@@ -30,11 +31,7 @@ class UnimplementedCall final {
     Arm(service_, queue_);
     const std::string& method = context_.method();
     log::Debug("unimplemented method called", {{"method", method}});
-    // A full method path is "/package.Service/Method"; the message names the method alone.
-    std::string name = method.substr(method.rfind('/') + 1);
-    stream_.Finish(
-        grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "method " + name + " not implemented"),
-        &finished_);
+    stream_.Finish(UnimplementedService::Answer(method), &finished_);
   }
   void Finished(bool /*ok*/) { delete this; }
 
@@ -47,6 +44,55 @@ class UnimplementedCall final {
 };
 
 }  // namespace
+
+std::optional<grpc::Status> UnimplementedService::RefusedAnswer(const std::string& method) {
+  using grpc::StatusCode;
+  // The reference's words (service/frontend/errors.go and workflow_handler.go) under its default
+  // dynamic config, which the dev server keeps.
+  static const std::string kVersioningV1 =
+      "Worker versioning v0.1 (Version Set-based, deprecated) is disabled on this namespace.";
+  static const std::string kVersioningV2 =
+      "Worker versioning v0.2 (Rules-based, deprecated) is disabled on this namespace.";
+  static const std::string kDeploymentsV1 =
+      "Deployments are deprecated and no longer supported, use Worker Deployments instead";
+  static const std::map<std::string, grpc::Status> kRefused = {
+      // Build-id versioning (frontend.workerVersioningDataAPIs / RuleAPIs, off by default and
+      // deprecated for Worker Deployments, which hdo serves). Reachability is gated on the data
+      // setting but answers with the rules' words, as the reference does.
+      {"UpdateWorkerBuildIdCompatibility", {StatusCode::PERMISSION_DENIED, kVersioningV1}},
+      {"GetWorkerBuildIdCompatibility", {StatusCode::PERMISSION_DENIED, kVersioningV1}},
+      {"UpdateWorkerVersioningRules", {StatusCode::PERMISSION_DENIED, kVersioningV2}},
+      {"GetWorkerVersioningRules", {StatusCode::PERMISSION_DENIED, kVersioningV2}},
+      {"GetWorkerTaskReachability", {StatusCode::PERMISSION_DENIED, kVersioningV2}},
+      // Deployments v1, retired.
+      {"DescribeDeployment", {StatusCode::UNIMPLEMENTED, kDeploymentsV1}},
+      {"ListDeployments", {StatusCode::UNIMPLEMENTED, kDeploymentsV1}},
+      {"GetCurrentDeployment", {StatusCode::UNIMPLEMENTED, kDeploymentsV1}},
+      {"SetCurrentDeployment", {StatusCode::UNIMPLEMENTED, kDeploymentsV1}},
+      {"GetDeploymentReachability", {StatusCode::UNIMPLEMENTED, kDeploymentsV1}},
+      // Worker commands (frontend.WorkerCommandsEnabled, off by default).
+      {"FetchWorkerConfig",
+       {StatusCode::UNIMPLEMENTED, "FetchWorkerConfig command is not enabled."}},
+      {"UpdateWorkerConfig",
+       {StatusCode::UNIMPLEMENTED, "UpdateWorkerConfig command is not enabled."}},
+      // No archival is configured: nothing archived to list.
+      {"ListArchivedWorkflowExecutions",
+       {StatusCode::INVALID_ARGUMENT, "Cluster is not configured for visibility archival."}},
+  };
+  auto refused = kRefused.find(method);
+  if (refused == kRefused.end()) return std::nullopt;
+  return refused->second;
+}
+
+grpc::Status UnimplementedService::Answer(const std::string& path) {
+  // A full method path is "/package.Service/Method"; the message names the method alone.
+  const size_t slash = path.rfind('/');
+  const std::string name = path.substr(slash + 1);
+  if (path.substr(0, slash) == "/temporal.api.workflowservice.v1.WorkflowService") {
+    if (auto refused = RefusedAnswer(name)) return *refused;
+  }
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "method " + name + " not implemented");
+}
 
 void UnimplementedService::Serve(grpc::ServerCompletionQueue* queue) {
   // Rare calls: two waiting is plenty (gRPC holds the calls that arrive meanwhile).

@@ -56,6 +56,7 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "DescribeNamespace",
                                                 "ListNamespaces",
                                                 "UpdateNamespace",
+                                                "DeprecateNamespace",
                                                 "StartWorkflowExecution",
                                                 "PollWorkflowTaskQueue",
                                                 "PollActivityTaskQueue",
@@ -185,7 +186,8 @@ void WorkflowHandler::GetSystemInfo(Call<wf::GetSystemInfoRequest, wf::GetSystem
   capabilities->set_nexus(true);  // endpoints, Nexus tasks, operations from workflows, callbacks
   // The SDKs then stamp their completions with the worker's build id, which WorkflowTaskCompleted
   // keeps (a replay reads the run's build id back from it). The build-id versioning APIs
-  // themselves (compatibility sets, rules) are not built: UNIMPLEMENTED.
+  // themselves (compatibility sets, rules) answer PERMISSION_DENIED, as the reference's defaults
+  // do (frontend/unimplemented_service.h).
   capabilities->set_build_id_based_versioning(true);
   call->Finish(grpc::Status::OK);
 }
@@ -216,6 +218,12 @@ void WorkflowHandler::UpdateNamespace(
     Call<wf::UpdateNamespaceRequest, wf::UpdateNamespaceResponse>* call,
     const wf::UpdateNamespaceRequest* request, wf::UpdateNamespaceResponse* response) {
   Serve(call, request, response, [this, request] { return namespaces_->Update(*request); });
+}
+
+void WorkflowHandler::DeprecateNamespace(
+    Call<wf::DeprecateNamespaceRequest, wf::DeprecateNamespaceResponse>* call,
+    const wf::DeprecateNamespaceRequest* request, wf::DeprecateNamespaceResponse* response) {
+  Serve(call, request, response, [this, request] { return namespaces_->Deprecate(*request); });
 }
 
 }  // namespace hdo::frontend
@@ -310,7 +318,8 @@ void WorkflowHandler::SignalWithStartWorkflowExecution(
       },
       [this, request](const std::string& namespace_id) {
         return engine_->SignalWithStart(namespace_id, *request);
-      });
+      },
+      /*starts_run=*/true);
 }
 
 void WorkflowHandler::RequestCancelWorkflowExecution(
@@ -1109,7 +1118,8 @@ void WorkflowHandler::StartWorkflowExecution(
       [](const wf::StartWorkflowExecutionRequest& r) { return ValidateStartWorkflow(r); },
       [this, request](const std::string& namespace_id) {
         return engine_->StartWorkflow(namespace_id, *request);
-      });
+      },
+      /*starts_run=*/true);
 }
 
 void WorkflowHandler::RespondWorkflowTaskCompleted(
@@ -1392,6 +1402,7 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
   Add("DescribeNamespace", queue, &H::DescribeNamespace, kCold);
   Add("ListNamespaces", queue, &H::ListNamespaces, kCold);
   Add("UpdateNamespace", queue, &H::UpdateNamespace, kCold);
+  Add("DeprecateNamespace", queue, &H::DeprecateNamespace, kCold);
   Add("ShutdownWorker", queue, &H::ShutdownWorker, kCold);
   Add("TerminateWorkflowExecution", queue, &H::TerminateWorkflowExecution, kCold);
   Add("ResetWorkflowExecution", queue, &H::ResetWorkflowExecution, kCold);

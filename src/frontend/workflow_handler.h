@@ -152,6 +152,9 @@ class WorkflowHandler final {
   void UpdateNamespace(Call<wf::UpdateNamespaceRequest, wf::UpdateNamespaceResponse>* call,
                        const wf::UpdateNamespaceRequest* request,
                        wf::UpdateNamespaceResponse* response);
+  void DeprecateNamespace(Call<wf::DeprecateNamespaceRequest, wf::DeprecateNamespaceResponse>* call,
+                          const wf::DeprecateNamespaceRequest* request,
+                          wf::DeprecateNamespaceResponse* response);
 
   void TerminateWorkflowExecution(
       Call<wf::TerminateWorkflowExecutionRequest, wf::TerminateWorkflowExecutionResponse>* call,
@@ -472,10 +475,11 @@ class WorkflowHandler final {
   template <class Reply, class Response, class Run>
   void Serve(Reply* reply, const google::protobuf::Message* request, Response* response, Run run);
   // The common shape of a unary RPC on a namespace: `validate(request)` (pure), the namespace
-  // resolved, then `run(namespace_id)` on the engine thread.
+  // resolved (`starts_run`: as a request that starts a run, which a deprecated namespace
+  // refuses), then `run(namespace_id)` on the engine thread.
   template <class Reply, class Request, class Response, class Validate, class Run>
   void ServeOnNamespace(Reply* reply, const Request* request, Response* response, Validate validate,
-                        Run run);
+                        Run run, bool starts_run = false);
   // Serves method `name` on `queue` with `serve`: `armed` calls wait for requests; for a waiting
   // call, `cancel(wait id)` runs on the engine thread when its client goes away.
   template <class Request, class Response>

@@ -54,13 +54,14 @@ void WorkflowHandler::Serve(Reply* reply, const google::protobuf::Message* reque
 
 template <class Reply, class Request, class Response, class Validate, class Run>
 void WorkflowHandler::ServeOnNamespace(Reply* reply, const Request* request, Response* response,
-                                       Validate validate, Run run) {
+                                       Validate validate, Run run, bool starts_run) {
   Serve(reply, request, response,
-        [this, request, validate = std::move(validate),
-         run = std::move(run)]() -> hugo::Result<Response> {
+        [this, request, validate = std::move(validate), run = std::move(run),
+         starts_run]() -> hugo::Result<Response> {
           auto valid = validate(*request);
           if (valid.IsFailure()) return valid.Error();
-          auto namespace_id = namespaces_->ResolveId(request->namespace_());
+          auto namespace_id = starts_run ? namespaces_->ResolveIdToStart(request->namespace_())
+                                         : namespaces_->ResolveId(request->namespace_());
           if (namespace_id.IsFailure()) return namespace_id.Error();
           return run(namespace_id.Value());
         });

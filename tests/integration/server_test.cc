@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 
 #include "common/uuid.h"
 #include "common/version.h"
+#include "frontend/unimplemented_service.h"
 #include "frontend/workflow_handler.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -150,16 +152,24 @@ TEST_F(ServerTest, GetSystemInfoReturnsTheServerVersion) {
 }
 
 // Every WorkflowService RPC that the frontend does not implement answers UNIMPLEMENTED with the
-// words the SDKs look for; the list follows the handler, so it stays true as RPCs are added.
+// words the SDKs look for, or, for a feature the reference ships switched off or retired, the
+// reference's answer; the list follows the handler, so it stays true as RPCs are added.
 TEST_F(ServerTest, EveryUnimplementedRpcAnswersUnimplementedNotImplemented) {
   DevServer server(Db());
   ASSERT_FALSE(server.address().empty()) << server.process().Stderr();
   grpc::GenericStub stub(Dial(server.address()));
   const auto* service = &frontend::WorkflowHandler::Descriptor();
   int checked = 0;
+  int refused = 0;
+  std::map<std::string, grpc::Status> answers;
   for (int i = 0; i < service->method_count(); ++i) {
     const auto* method = service->method(i);
-    if (frontend::WorkflowHandler::ImplementedMethods().count(method->name()) != 0) continue;
+    if (frontend::WorkflowHandler::ImplementedMethods().count(method->name()) != 0) {
+      // A method served is never answered from the refusal table.
+      EXPECT_FALSE(frontend::UnimplementedService::RefusedAnswer(method->name()).has_value())
+          << method->name();
+      continue;
+    }
     grpc::ClientContext context;
     SetDeadline(context);
     // An empty protobuf message is zero bytes, but the buffer must hold a slice to be valid.
@@ -179,10 +189,31 @@ TEST_F(ServerTest, EveryUnimplementedRpcAnswersUnimplementedNotImplemented) {
                    });
     std::unique_lock<std::mutex> lock(mutex);
     done_cv.wait(lock, [&] { return done; });
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << method->name();
-    EXPECT_EQ(status.error_message(), "method " + method->name() + " not implemented");
+    answers[method->name()] = status;
+    if (auto expected = frontend::UnimplementedService::RefusedAnswer(method->name())) {
+      EXPECT_EQ(status.error_code(), expected->error_code()) << method->name();
+      EXPECT_EQ(status.error_message(), expected->error_message()) << method->name();
+      ++refused;
+    } else {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << method->name();
+      EXPECT_EQ(status.error_message(), "method " + method->name() + " not implemented");
+    }
     ++checked;
   }
+  // The reference dev server's (1.29.1) answers, as recorded against it.
+  EXPECT_EQ(answers["GetWorkerBuildIdCompatibility"].error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      answers["GetWorkerBuildIdCompatibility"].error_message(),
+      "Worker versioning v0.1 (Version Set-based, deprecated) is disabled on this namespace.");
+  EXPECT_EQ(answers["UpdateWorkerVersioningRules"].error_message(),
+            "Worker versioning v0.2 (Rules-based, deprecated) is disabled on this namespace.");
+  EXPECT_EQ(answers["ListDeployments"].error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(answers["ListDeployments"].error_message(),
+            "Deployments are deprecated and no longer supported, use Worker Deployments instead");
+  EXPECT_EQ(answers["ListArchivedWorkflowExecutions"].error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused, 13);
   // Every method the handler does not list was checked (and the list names only real methods).
   EXPECT_EQ(checked, service->method_count() -
                          static_cast<int>(frontend::WorkflowHandler::ImplementedMethods().size()));
