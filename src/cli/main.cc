@@ -73,7 +73,8 @@ void AddSearchAttributeFlag(const std::string& flag, hdo::server::Server::Option
 
 // start-dev --dynamic-config-value KEY=JSON (the reference dev server's flag): the keys hdo has a
 // setting for are applied; the others are reported and ignored (hdo has no dynamic config: the
-// features such keys switch on in the reference are always on here).
+// features such keys switch on in the reference are always on here, but for the deprecated
+// build-id versioning, off by default as there).
 void AddDynamicConfigFlag(const std::string& flag, hdo::server::Server::Options& options) {
   const size_t equals = flag.find('=');
   if (equals == std::string::npos || equals == 0) {
@@ -131,13 +132,14 @@ void AddDynamicConfigFlag(const std::string& flag, hdo::server::Server::Options&
   } else if (key == "matching.wv.VersionDrainageStatusRefreshInterval") {
     target = &options.version_drainage_refresh_seconds;
   }
-  if ((key == "frontend.workerVersioningDataAPIs" || key == "frontend.workerVersioningRuleAPIs") &&
-      value == "true") {
-    // The one kind of key that switches on something hdo does not have.
-    hdo::log::Warn(
-        "hdo does not serve worker versioning v0.1/v0.2 (build-id compatibility sets and rules, "
-        "deprecated): their RPCs stay refused; use Worker Deployments",
-        {{"key", key}});
+  if (key == "frontend.workerVersioningDataAPIs" || key == "frontend.workerVersioningRuleAPIs") {
+    // Off by default, as in the reference: the deprecated build-id versioning.
+    if (value != "true" && value != "false") {
+      FailBadInput("--dynamic-config-value '" + flag + "': " + key + " takes true or false");
+    }
+    (key == "frontend.workerVersioningDataAPIs" ? options.worker_versioning_data_apis
+                                                : options.worker_versioning_rule_apis) =
+        value == "true";
     return;
   }
   if (target == nullptr) {

@@ -33,5 +33,7 @@ inline constexpr char kResourceExhausted[] = "hdo.resource_exhausted";
 inline constexpr char kFailedPrecondition[] = "hdo.failed_precondition";
 inline constexpr char kMultiOperation[] = "hdo.multi_operation";
 inline constexpr char kPermissionDenied[] = "hdo.permission_denied";
+// A build-id worker's poll while a newer build takes its tasks (metadata "default_build_id").
+inline constexpr char kNewerBuildExists[] = "hdo.newer_build_exists";
 
 }  // namespace hdo::errors

@@ -85,6 +85,11 @@ grpc::Status ToGrpcStatus(const hugo::Error& error) {
     return WithDetail(grpc::StatusCode::RESOURCE_EXHAUSTED, message, detail);
   }
   if (code == errors::kFailedPrecondition) return {grpc::StatusCode::FAILED_PRECONDITION, message};
+  if (code == errors::kNewerBuildExists) {
+    details::NewerBuildExistsFailure detail;
+    detail.set_default_build_id(MetadataText(error, "default_build_id"));
+    return WithDetail(grpc::StatusCode::OUT_OF_RANGE, message, detail);
+  }
   if (code == errors::kPermissionDenied) {
     return WithDetail(grpc::StatusCode::PERMISSION_DENIED, message,
                       details::PermissionDeniedFailure());

@@ -49,21 +49,9 @@ std::optional<grpc::Status> UnimplementedService::RefusedAnswer(const std::strin
   using grpc::StatusCode;
   // The reference's words (service/frontend/errors.go and workflow_handler.go) under its default
   // dynamic config, which the dev server keeps.
-  static const std::string kVersioningV1 =
-      "Worker versioning v0.1 (Version Set-based, deprecated) is disabled on this namespace.";
-  static const std::string kVersioningV2 =
-      "Worker versioning v0.2 (Rules-based, deprecated) is disabled on this namespace.";
   static const std::string kDeploymentsV1 =
       "Deployments are deprecated and no longer supported, use Worker Deployments instead";
   static const std::map<std::string, grpc::Status> kRefused = {
-      // Build-id versioning (frontend.workerVersioningDataAPIs / RuleAPIs, off by default and
-      // deprecated for Worker Deployments, which hdo serves). Reachability is gated on the data
-      // setting but answers with the rules' words, as the reference does.
-      {"UpdateWorkerBuildIdCompatibility", {StatusCode::PERMISSION_DENIED, kVersioningV1}},
-      {"GetWorkerBuildIdCompatibility", {StatusCode::PERMISSION_DENIED, kVersioningV1}},
-      {"UpdateWorkerVersioningRules", {StatusCode::PERMISSION_DENIED, kVersioningV2}},
-      {"GetWorkerVersioningRules", {StatusCode::PERMISSION_DENIED, kVersioningV2}},
-      {"GetWorkerTaskReachability", {StatusCode::PERMISSION_DENIED, kVersioningV2}},
       // Deployments v1, retired.
       {"DescribeDeployment", {StatusCode::UNIMPLEMENTED, kDeploymentsV1}},
       {"ListDeployments", {StatusCode::UNIMPLEMENTED, kDeploymentsV1}},

@@ -2,11 +2,10 @@
 // unserved WorkflowService or OperatorService RPC, or an unknown service) ends here.
 //
 // A method of a feature the reference ships switched off or retired answers as the reference's
-// dev server does (RefusedAnswer): worker versioning v0.1/v0.2 PERMISSION_DENIED, deployments
-// v1 and the worker commands UNIMPLEMENTED with the reference's reason, archived visibility
-// INVALID_ARGUMENT. Every other method answers UNIMPLEMENTED "method <Name> not implemented":
-// the Temporal SDKs look for the words "not implemented" when they probe optional RPCs such as
-// GetSystemInfo.
+// dev server does (RefusedAnswer): deployments v1 and the worker commands UNIMPLEMENTED with the
+// reference's reason, archived visibility INVALID_ARGUMENT. Every other method answers
+// UNIMPLEMENTED "method <Name> not implemented": the Temporal SDKs look for the words "not
+// implemented" when they probe optional RPCs such as GetSystemInfo.
 //
 // Served on the completion-queue API like every other call (frontend/async_unary.h). Owned by the
 // server; register service() before the server starts, then Serve once it has.

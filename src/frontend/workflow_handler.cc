@@ -10,6 +10,7 @@
 #include "common/uuid.h"
 #include "common/version.h"
 #include "frontend/async_unary.h"
+#include "frontend/build_id_versioning.h"
 #include "frontend/errors.h"
 #include "frontend/namespace_handler.h"
 #include "frontend/nexus_codec.h"
@@ -86,6 +87,11 @@ const std::set<std::string>& WorkflowHandler::ImplementedMethods() {
                                                 "QueryWorkflow",
                                                 "RespondQueryTaskCompleted",
                                                 "DescribeTaskQueue",
+                                                "UpdateWorkerBuildIdCompatibility",
+                                                "GetWorkerBuildIdCompatibility",
+                                                "UpdateWorkerVersioningRules",
+                                                "GetWorkerVersioningRules",
+                                                "GetWorkerTaskReachability",
                                                 "UpdateTaskQueueConfig",
                                                 "ListWorkflowExecutions",
                                                 "ScanWorkflowExecutions",
@@ -186,8 +192,8 @@ void WorkflowHandler::GetSystemInfo(Call<wf::GetSystemInfoRequest, wf::GetSystem
   capabilities->set_nexus(true);  // endpoints, Nexus tasks, operations from workflows, callbacks
   // The SDKs then stamp their completions with the worker's build id, which WorkflowTaskCompleted
   // keeps (a replay reads the run's build id back from it). The build-id versioning APIs
-  // themselves (compatibility sets, rules) answer PERMISSION_DENIED, as the reference's defaults
-  // do (frontend/unimplemented_service.h).
+  // themselves (compatibility sets, rules) answer PERMISSION_DENIED unless switched on, as the
+  // reference's do (frontend/build_id_versioning.h).
   capabilities->set_build_id_based_versioning(true);
   call->Finish(grpc::Status::OK);
 }
@@ -422,6 +428,17 @@ void FillPollers(const std::vector<matching::Matcher::PollerInfo>& from,
     info->set_identity(poller.identity);
     *info->mutable_last_access_time() = poller.last_access_time;
     info->set_rate_per_second(poller.rate_per_second);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    // What the poll said of its worker's build id (a build-id worker: use_versioning).
+    if (poller.has_capabilities || !poller.build_id.empty()) {
+      auto* capabilities = info->mutable_worker_version_capabilities();
+      capabilities->set_build_id(poller.build_id.empty() ? poller.capabilities_build_id
+                                                         : poller.build_id);
+      capabilities->set_use_versioning(!poller.build_id.empty());
+    }
+    if (!poller.build_id.empty()) continue;
+#pragma GCC diagnostic pop
     if (auto version = WorkerDeployments::ParseVersion(poller.version)) {
       auto* deployment = info->mutable_deployment_options();
       deployment->set_deployment_name(version->deployment_name());
@@ -469,14 +486,27 @@ void WorkflowHandler::DescribeTaskQueue(
           }
           for (const std::string& build_id : build_ids) {
             auto& version = (*described.mutable_versions_info())[build_id];
+            // A build id's tasks wait on its set's or its own queue (build-id versioning).
+            std::string stats_queue = queue;
+            if (!build_id.empty()) {
+              std::string key = BuildIdVersioning::BuildIdKey(build_id);
+              if (build_ids_ != nullptr) {
+                auto polled = build_ids_->PollerKey(namespace_id, queue, build_id);
+                if (polled.IsSuccess()) key = polled.Value();
+              }
+              stats_queue = matching::Matcher::VersionedQueue(queue, key);
+            }
             for (enums::TaskQueueType type : types) {
               auto& info = (*version.mutable_types_info())[static_cast<int32_t>(type)];
               const bool workflow = type == enums::TASK_QUEUE_TYPE_WORKFLOW;
-              const bool served =
-                  build_id.empty() && (workflow || type == enums::TASK_QUEUE_TYPE_ACTIVITY);
+              const bool served = workflow || type == enums::TASK_QUEUE_TYPE_ACTIVITY;
               if (request->report_pollers() && served) {
-                FillPollers(matcher_->Pollers(namespace_id, queue, workflow),
-                            info.mutable_pollers());
+                // The build id's workers; for "", every worker that polls without one.
+                std::vector<matching::Matcher::PollerInfo> pollers;
+                for (auto& poller : matcher_->Pollers(namespace_id, queue, workflow)) {
+                  if (poller.build_id == build_id) pollers.push_back(std::move(poller));
+                }
+                FillPollers(pollers, info.mutable_pollers());
               }
               // Nexus tasks are matched synchronously only: pollers, never a backlog.
               if (request->report_pollers() && build_id.empty() &&
@@ -484,15 +514,16 @@ void WorkflowHandler::DescribeTaskQueue(
                 FillPollers(nexus_->Pollers(namespace_id, queue), info.mutable_pollers());
               }
               if (request->report_stats()) {
-                FillStats(served ? matcher_->Stats(namespace_id, queue, workflow)
+                FillStats(served ? matcher_->Stats(namespace_id, stats_queue, workflow)
                                  : matching::Matcher::QueueStats{},
                           info.mutable_stats());
               }
             }
-            // Unversioned tasks are where new work goes while the queue has no versioning
-            // rules (always, on hdo); no other build id's reachability is computed.
-            if (request->report_task_reachability() && build_id.empty()) {
-              version.set_task_reachability(enums::BUILD_ID_TASK_REACHABILITY_REACHABLE);
+            if (request->report_task_reachability()) {
+              auto reachability =
+                  BuildIdTaskReachability(namespace_id, request->namespace_(), queue, build_id);
+              if (reachability.IsFailure()) return reachability.Error();
+              version.set_task_reachability(reachability.Value());
             }
           }
           return hugo::Ok(std::move(described));
@@ -1055,12 +1086,15 @@ namespace {
 // wait, done)`, which returns the poll id (0 when answered at once).
 // `deployments` (null: none): a VERSIONED worker's poll registers its version on the queue and
 // polls that version's queue (`type`: the queue's type).
+// `build_ids` (null: none): a build-id worker's poll (worker_version_capabilities.use_versioning,
+// worker versioning v0.1/v0.2) polls its build id's or set's queue.
 template <class Call, class Validate, class Poll>
 void StartPoll(Call* call, NamespaceHandler* namespaces, asio::thread_pool* engine_thread,
                persistence::Durability* durability, Validate validate, Poll poll,
                WorkerDeployments* deployments = nullptr,
                temporal::api::enums::v1::TaskQueueType type =
-                   temporal::api::enums::v1::TASK_QUEUE_TYPE_UNSPECIFIED) {
+                   temporal::api::enums::v1::TASK_QUEUE_TYPE_UNSPECIFIED,
+               BuildIdVersioning* build_ids = nullptr) {
   auto wait = PollWait(call->deadline());
   PostToStore(*engine_thread, [=, poll = std::move(poll)] {
     const auto& request = *call->request();
@@ -1095,6 +1129,34 @@ void StartPoll(Call* call, NamespaceHandler* namespaces, asio::thread_pool* engi
         poller.version = std::move(version).Value();
       }
     }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    const auto& capabilities = request.worker_version_capabilities();
+    if (request.has_worker_version_capabilities()) {
+      poller.has_capabilities = true;
+      poller.capabilities_build_id = capabilities.build_id();
+    }
+    if (build_ids != nullptr && poller.version.empty() && capabilities.use_versioning() &&
+        capabilities.deployment_series_name().empty() &&
+        deployment.worker_versioning_mode() !=
+            temporal::api::enums::v1::WORKER_VERSIONING_MODE_VERSIONED) {
+      if (capabilities.build_id().empty()) {
+        FinishDurable(durability, call,
+                      ToGrpcStatus(InvalidArgument(
+                          "WorkerVersionStamp must be present if UseVersioning is true.")));
+        return;
+      }
+      poller.build_id = capabilities.build_id();
+      if (!poller.sticky) {
+        auto key = build_ids->PollerKey(namespace_id.Value(), poller.task_queue, poller.build_id);
+        if (key.IsFailure()) {
+          FinishDurable(durability, call, ToGrpcStatus(key.Error()));
+          return;
+        }
+        poller.version = std::move(key).Value();
+      }
+    }
+#pragma GCC diagnostic pop
     uint64_t poll_id =
         poll(namespace_id.Value(), std::move(poller), wait,
              [durability, call](typename std::remove_pointer_t<decltype(call->response())> task) {
@@ -1163,7 +1225,7 @@ void WorkflowHandler::PollWorkflowTaskQueue(
              std::function<void(wf::PollWorkflowTaskQueueResponse)> done) {
         return matcher_->PollWorkflowTask(namespace_id, std::move(poller), wait, std::move(done));
       },
-      deployments_, temporal::api::enums::v1::TASK_QUEUE_TYPE_WORKFLOW);
+      deployments_, temporal::api::enums::v1::TASK_QUEUE_TYPE_WORKFLOW, build_ids_);
 }
 
 void WorkflowHandler::PollActivityTaskQueue(
@@ -1183,7 +1245,7 @@ void WorkflowHandler::PollActivityTaskQueue(
         }
         return matcher_->PollActivityTask(namespace_id, std::move(poller), wait, std::move(done));
       },
-      deployments_, temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY);
+      deployments_, temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY, build_ids_);
 }
 
 // --- Nexus tasks (matching/nexus_matcher.h): a worker's poll, and its answer to a task, which
@@ -1427,6 +1489,11 @@ void WorkflowHandler::ServeAsync(grpc::ServerCompletionQueue* queue) {
       &H::CancelUpdateWait);
   Add("ExecuteMultiOperation", queue, &H::ExecuteMultiOperation, kCold, &H::CancelUpdateWait);
   Add("DescribeTaskQueue", queue, &H::DescribeTaskQueue, kCold);
+  Add("UpdateWorkerBuildIdCompatibility", queue, &H::UpdateWorkerBuildIdCompatibility, kCold);
+  Add("GetWorkerBuildIdCompatibility", queue, &H::GetWorkerBuildIdCompatibility, kCold);
+  Add("UpdateWorkerVersioningRules", queue, &H::UpdateWorkerVersioningRules, kCold);
+  Add("GetWorkerVersioningRules", queue, &H::GetWorkerVersioningRules, kCold);
+  Add("GetWorkerTaskReachability", queue, &H::GetWorkerTaskReachability, kCold);
   Add("UpdateTaskQueueConfig", queue, &H::UpdateTaskQueueConfig, kCold);
   Add("ListWorkflowExecutions", queue, &H::ListWorkflowExecutions, kCold);
   Add("ScanWorkflowExecutions", queue, &H::ScanWorkflowExecutions, kCold);

@@ -43,6 +43,7 @@ namespace hdo::frontend {
 
 class WorkerDeployments;
 class TaskQueueConfigs;
+class BuildIdVersioning;
 
 namespace wf = temporal::api::workflowservice::v1;
 
@@ -71,6 +72,10 @@ class WorkflowHandler final {
   // The task queue configuration registry (engine thread only, outlives the gRPC server); before
   // ServeAsync. Without it, UpdateTaskQueueConfig answers UNIMPLEMENTED.
   void SetTaskQueueConfigs(TaskQueueConfigs* configs) { task_queue_configs_ = configs; }
+  // The build-id versioning registry (worker versioning v0.1/v0.2; engine thread only, outlives
+  // the gRPC server); before ServeAsync. Without it, its RPCs answer as switched off and
+  // build-id workers poll as unversioned ones.
+  void SetBuildIdVersioning(BuildIdVersioning* build_ids) { build_ids_ = build_ids; }
 
   // The RPC names this handler answers; every other WorkflowService method is unimplemented.
   static const std::set<std::string>& ImplementedMethods();
@@ -246,6 +251,27 @@ class WorkflowHandler final {
   void DescribeTaskQueue(Call<wf::DescribeTaskQueueRequest, wf::DescribeTaskQueueResponse>* call,
                          const wf::DescribeTaskQueueRequest* request,
                          wf::DescribeTaskQueueResponse* response);
+  // Build-id versioning, v0.1/v0.2 (workflow_handler_build_ids.cc).
+  void UpdateWorkerBuildIdCompatibility(Call<wf::UpdateWorkerBuildIdCompatibilityRequest,
+                                             wf::UpdateWorkerBuildIdCompatibilityResponse>* call,
+                                        const wf::UpdateWorkerBuildIdCompatibilityRequest* request,
+                                        wf::UpdateWorkerBuildIdCompatibilityResponse* response);
+  void GetWorkerBuildIdCompatibility(Call<wf::GetWorkerBuildIdCompatibilityRequest,
+                                          wf::GetWorkerBuildIdCompatibilityResponse>* call,
+                                     const wf::GetWorkerBuildIdCompatibilityRequest* request,
+                                     wf::GetWorkerBuildIdCompatibilityResponse* response);
+  void UpdateWorkerVersioningRules(
+      Call<wf::UpdateWorkerVersioningRulesRequest, wf::UpdateWorkerVersioningRulesResponse>* call,
+      const wf::UpdateWorkerVersioningRulesRequest* request,
+      wf::UpdateWorkerVersioningRulesResponse* response);
+  void GetWorkerVersioningRules(
+      Call<wf::GetWorkerVersioningRulesRequest, wf::GetWorkerVersioningRulesResponse>* call,
+      const wf::GetWorkerVersioningRulesRequest* request,
+      wf::GetWorkerVersioningRulesResponse* response);
+  void GetWorkerTaskReachability(
+      Call<wf::GetWorkerTaskReachabilityRequest, wf::GetWorkerTaskReachabilityResponse>* call,
+      const wf::GetWorkerTaskReachabilityRequest* request,
+      wf::GetWorkerTaskReachabilityResponse* response);
   void UpdateTaskQueueConfig(
       Call<wf::UpdateTaskQueueConfigRequest, wf::UpdateTaskQueueConfigResponse>* call,
       const wf::UpdateTaskQueueConfigRequest* request, wf::UpdateTaskQueueConfigResponse* response);
@@ -491,6 +517,11 @@ class WorkflowHandler final {
   template <class Request, class Response, class Validate, class Wait>
   void ServeActivityWait(Call<Request, Response>* call, const Request* request, Response* response,
                          Validate validate, Wait wait_for);
+  // DescribeTaskQueue's task_reachability of a build id ("" unversioned) on a queue
+  // (workflow_handler_build_ids.cc).
+  hugo::Result<temporal::api::enums::v1::BuildIdTaskReachability> BuildIdTaskReachability(
+      const std::string& namespace_id, const std::string& namespace_name,
+      const std::string& task_queue, const std::string& build_id);
   // The engine-thread ends of a wait whose client went away.
   void CancelPoll(uint64_t id);
   void CancelNexusPoll(uint64_t id);
@@ -507,6 +538,7 @@ class WorkflowHandler final {
   matching::NexusMatcher* nexus_ = nullptr;
   WorkerDeployments* deployments_ = nullptr;
   TaskQueueConfigs* task_queue_configs_ = nullptr;
+  BuildIdVersioning* build_ids_ = nullptr;
   Visibility* visibility_;
   worker::Scheduler* scheduler_;
   worker::Batcher* batcher_;

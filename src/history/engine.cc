@@ -22,6 +22,7 @@ matching::Task ClaimTask(const persistence::v1::TransferTask& task) {
   claim.pinned = task.pinned_version();
   claim.use_ramping = task.use_ramping_version();
   claim.sticky = task.sticky();
+  claim.build_id_directive = task.build_id_directive();
   return claim;
 }
 
@@ -179,6 +180,7 @@ void Engine::Dispatch(const TransferTask& task, int64_t task_id) {
   match.pinned = task.pinned_version();
   match.use_ramping = task.use_ramping_version();
   match.sticky = task.sticky();
+  match.build_id_directive = task.build_id_directive();
   switch (task.kind()) {
     case TransferTask::KIND_WORKFLOW_TASK:
       matcher_->AddWorkflowTask(task.task_queue(), std::move(match));

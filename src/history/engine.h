@@ -219,6 +219,16 @@ class Engine {
     std::function<bool(const std::string& namespace_id, const std::string& version,
                        const std::string& task_queue)>
         version_has_queue;
+    // Build-id versioning (worker versioning v0.1/v0.2): whether the queue has version sets or
+    // rules, so that a new run's first task goes through its assignment, never eagerly or
+    // sticky; and whether a build id's workers still take its runs' tasks (it is its set's
+    // default and no redirect rule leads away from it), else a run's sticky worker of that build
+    // id is passed over. Unset: no queue has.
+    std::function<bool(const std::string& namespace_id, const std::string& task_queue)>
+        build_id_versioned;
+    std::function<bool(const std::string& namespace_id, const std::string& task_queue,
+                       const std::string& build_id)>
+        build_id_current;
   };
   using Now = std::function<google::protobuf::Timestamp()>;
   template <class Response>
@@ -659,7 +669,8 @@ class Engine {
     // Sent to the sticky worker: if it does not take it in time, the normal queue gets it.
     std::unique_ptr<asio::steady_timer> sticky_fallback;
     std::string normal_queue;
-    std::string pinned_version;  // the run's, when pinned (worker versioning)
+    std::string pinned_version;      // the run's, when pinned (worker versioning)
+    std::string build_id_directive;  // the run's (build-id versioning)
     bool delivered = false;
     // Waiting for (or delivered with) a workflow task of the run instead of a query task.
     bool buffered = false;
@@ -946,6 +957,9 @@ class Engine {
   // The run's effective version ("" unversioned).
   static std::string EffectiveVersion(const persistence::v1::MutableState& state);
   // Stamps a workflow or activity transfer task with the run's routing directive.
+  // The run's build-id versioning directive: "" unversioned, "*" to be assigned, "=<build id>"
+  // (frontend/build_id_versioning.h).
+  static std::string BuildIdDirective(const persistence::v1::MutableState& state);
   static void StampVersioning(const persistence::v1::MutableState& state,
                               persistence::v1::TransferTask& transfer, bool workflow_task);
   // The run's sticky queue may take its next workflow task: always without versioning; else

@@ -154,12 +154,14 @@ void Engine::DispatchQueryTask(uint64_t query_id, const MutableState& state) {
   }
   pending.normal_queue = state.task_queue();
   pending.pinned_version = PinnedVersion(state);
+  pending.build_id_directive = BuildIdDirective(state);
   matching::Task task;
   task.namespace_id = pending.namespace_id;
   task.workflow_id = pending.workflow_id;
   task.run_id = pending.run_id;
   task.query_id = query_id;
   task.pinned = pending.pinned_version;
+  task.build_id_directive = pending.build_id_directive;
   task.sticky = queue != state.task_queue();
   matcher_->AddQueryTask(queue, std::move(task));
 }
@@ -261,6 +263,7 @@ void Engine::FallBackFromSticky(uint64_t query_id) {
   task.run_id = pending.run_id;
   task.query_id = query_id;
   task.pinned = pending.pinned_version;
+  task.build_id_directive = pending.build_id_directive;
   matcher_->AddQueryTask(pending.normal_queue, std::move(task));
 }
 

@@ -96,9 +96,30 @@ void Engine::StampVersioning(const MutableState& state, TransferTask& transfer,
                              bool workflow_task) {
   if (state.has_versioning_info()) transfer.set_pinned_version(PinnedVersion(state));
   if (workflow_task && state.use_ramping_version()) transfer.set_use_ramping_version(true);
+  transfer.set_build_id_directive(BuildIdDirective(state));
+}
+
+std::string Engine::BuildIdDirective(const MutableState& state) {
+  // Only runs that have a build id, or may still be given one, are routed by build id.
+  if (!state.versioned_build_id().empty()) return "=" + state.versioned_build_id();
+  return state.last_completed_workflow_task_started_event_id() == 0 ? "*" : "";
 }
 
 bool Engine::StickyUsable(const MutableState& state) const {
+  // Build-id versioning: a run with a build id keeps its sticky worker (of that build id) while
+  // that build id takes its tasks; one not given one yet on a queue with sets or rules goes
+  // through its assignment.
+  if (!state.versioned_build_id().empty()) {
+    if (options_.build_id_current &&
+        !options_.build_id_current(state.namespace_id(), state.task_queue(),
+                                   state.versioned_build_id())) {
+      return false;
+    }
+  } else if (state.last_completed_workflow_task_started_event_id() == 0 &&
+             options_.build_id_versioned &&
+             options_.build_id_versioned(state.namespace_id(), state.task_queue())) {
+    return false;
+  }
   if (!options_.route) return true;
   if (state.has_versioning_info() && state.versioning_info().has_version_transition()) {
     return false;
@@ -115,8 +136,18 @@ bool Engine::InlineTaskRoutable(const MutableState& state) const { return Sticky
 
 void Engine::NoteVersionOnStart(Mutation& m, const matching::Poller& poller,
                                 hist::WorkflowTaskStartedEventAttributes* started) {
-  if (!options_.route) return;
   MutableState& state = m.run.state;
+  if (!poller.build_id.empty()) {
+    // A build-id worker starting the first task of a run not given a build id gives it its own
+    // (reference: the assigned build id); the run's next tasks go to that build id's queue.
+    if (state.versioned_build_id().empty() &&
+        state.last_completed_workflow_task_started_event_id() == 0) {
+      state.set_versioned_build_id(poller.build_id);
+      m.visibility_changed = true;
+    }
+    return;
+  }
+  if (!options_.route) return;
   const std::string pinned = PinnedVersion(state);
   if (!pinned.empty()) {
     // A pinned run (no override) whose queue's routing names another version: the worker may
@@ -147,6 +178,18 @@ void Engine::ApplyCompletedVersioning(Mutation& m,
                                       const wf::RespondWorkflowTaskCompletedRequest& request) {
   MutableState& state = m.run.state;
   const auto& options = request.deployment_options();
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  // Build-id versioning: the build id a build-id worker completing the task stamped is the run's
+  // from now on (within its set, or a redirect rule's target).
+  const auto& stamp = request.worker_version_stamp();
+  if (stamp.use_versioning() && !stamp.build_id().empty() &&
+      options.worker_versioning_mode() != enums::WORKER_VERSIONING_MODE_VERSIONED &&
+      stamp.build_id() != state.versioned_build_id()) {
+    state.set_versioned_build_id(stamp.build_id());
+    m.visibility_changed = true;
+  }
+#pragma GCC diagnostic pop
   const bool versioned =
       options.worker_versioning_mode() == enums::WORKER_VERSIONING_MODE_VERSIONED &&
       !options.deployment_name().empty() && !options.build_id().empty();
@@ -433,6 +476,27 @@ hugo::Result<wf::UpdateWorkflowExecutionOptionsResponse> Engine::UpdateWorkflowE
 
 void Engine::AddVersioningAttributes(const MutableState& state,
                                      persistence::VisibilityRecord& record) {
+  if (!state.versioned_build_id().empty() && !state.has_versioning_info()) {
+    // Build-id versioning: the reference's markers of the run's build id ("assigned:<id>") and
+    // of the build id its tasks last completed on ("versioned:<id>"), which reachability counts.
+    nlohmann::json merged =
+        nlohmann::json::parse(record.search_attributes, nullptr, /*allow_exceptions=*/false);
+    if (!merged.is_object()) merged = nlohmann::json::object();
+    temporal::api::common::v1::SearchAttributes payloads;
+    if (!record.search_attributes_payloads.empty()) {
+      payloads.ParseFromString(record.search_attributes_payloads);
+    }
+    nlohmann::json build_ids = nlohmann::json::array(
+        {"assigned:" + state.versioned_build_id(), "versioned:" + state.versioned_build_id()});
+    merged["BuildIds"] = build_ids;
+    auto& payload = (*payloads.mutable_indexed_fields())["BuildIds"];
+    (*payload.mutable_metadata())["encoding"] = "json/plain";
+    (*payload.mutable_metadata())["type"] = "KeywordList";
+    payload.set_data(build_ids.dump());
+    record.search_attributes = merged.dump();
+    record.search_attributes_payloads = payloads.SerializeAsString();
+    return;
+  }
   if (!state.has_versioning_info()) return;
   const auto& info = state.versioning_info();
   const auto& override_ = info.versioning_override();

@@ -115,6 +115,14 @@ void ApplyStarted(const hist::HistoryEvent& event, MutableState& state) {
 // unversioned worker), a one-time override on that version is spent.
 void ApplyCompletedVersioning(const hist::WorkflowTaskCompletedEventAttributes& completed,
                               MutableState& state) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  // Build-id versioning: the build id a build-id worker stamped (engine_versioning.cc).
+  if (completed.worker_version().use_versioning() &&
+      !completed.worker_version().build_id().empty()) {
+    state.set_versioned_build_id(completed.worker_version().build_id());
+  }
+#pragma GCC diagnostic pop
   const bool versioned = completed.has_deployment_version() &&
                          completed.versioning_behavior() != enums::VERSIONING_BEHAVIOR_UNSPECIFIED;
   if (!versioned && !state.has_versioning_info()) return;

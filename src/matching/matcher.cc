@@ -624,6 +624,9 @@ void Matcher::RecordPoller(Partition& partition, const Poller& poller) {
   PollerInfo& seen = partition.pollers[poller.identity];
   seen.identity = poller.identity;
   seen.version = poller.version;
+  seen.build_id = poller.build_id;
+  seen.has_capabilities = poller.has_capabilities;
+  seen.capabilities_build_id = poller.capabilities_build_id;
   seen.last_access_time = now_();
   seen.rate_per_second = poller.max_tasks_per_second.value_or(kDefaultPollerRate);
 }

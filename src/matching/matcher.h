@@ -72,6 +72,9 @@ struct Task {
   std::string pinned;
   bool use_ramping = false;
   bool sticky = false;
+  // Build-id versioning (worker versioning v0.1/v0.2): the run's directive, "" unversioned, "*"
+  // to be assigned, "=<build id>" (frontend/build_id_versioning.h), also picked by Options::route.
+  std::string build_id_directive;
 };
 
 // Who polls: passed to history when a task is handed over.
@@ -96,8 +99,15 @@ struct Poller {
   // ShutdownWorker with that key completes the poll empty (CompleteWorkerPolls).
   std::string worker_instance_key;
   // A VERSIONED worker's version ("<deployment>.<build id>"; empty: an unversioned worker): on a
-  // normal queue it is handed only the tasks routed to that version.
+  // normal queue it is handed only the tasks routed to that version. A build-id worker's
+  // (use_versioning, v0.1/v0.2) is its build id's or set's key (BuildIdVersioning::PollerKey).
   std::string version;
+  // A build-id worker's build id (empty: none, or a deployment's worker).
+  std::string build_id;
+  // The poll's worker_version_capabilities, as DescribeTaskQueue reports them: sent at all, and
+  // their build id (an unversioned worker's too).
+  bool has_capabilities = false;
+  std::string capabilities_build_id;
   bool Gone() const { return gone != nullptr && gone->load(std::memory_order_relaxed); }
 };
 
@@ -211,7 +221,10 @@ class Matcher {
   // second, when it sent none, as every workflow poll).
   struct PollerInfo {
     std::string identity;
-    std::string version;  // a VERSIONED worker's "<deployment>.<build id>"
+    std::string version;            // a VERSIONED worker's "<deployment>.<build id>"
+    std::string build_id;           // a build-id worker's (use_versioning, v0.1/v0.2)
+    bool has_capabilities = false;  // the poll sent worker_version_capabilities
+    std::string capabilities_build_id;
     google::protobuf::Timestamp last_access_time;
     double rate_per_second = 0;
   };

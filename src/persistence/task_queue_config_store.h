@@ -19,6 +19,12 @@ namespace hdo::persistence {
 
 inline constexpr KeyedTable kTaskQueueConfigsTable{"task_queue_configs", "task_queue",
                                                    "task queue config"};
+// The same shape for a task queue's build-id versioning (worker versioning v0.1/v0.2): one row
+// per (namespace, task queue) whose version sets or rules were ever set, keyed by (namespace id,
+// task queue name); `data` is a serialized hdo.persistence.v1.TaskQueueVersioningRecord
+// (frontend/build_id_versioning.h).
+inline constexpr KeyedTable kTaskQueueVersioningTable{"task_queue_versioning", "task_queue",
+                                                      "task queue versioning"};
 
 class TaskQueueConfigStore {
  public:
@@ -34,12 +40,14 @@ class TaskQueueConfigStore {
 };
 
 // A TaskQueueConfigStore over an engine's keyed-row statements (sqlite::KeyedRows,
-// sql::KeyedRows).
+// sql::KeyedRows), on `table` (kTaskQueueConfigsTable or kTaskQueueVersioningTable).
 template <class Rows>
 class KeyedTaskQueueConfigStore final : public TaskQueueConfigStore {
  public:
   template <class Handle>
-  explicit KeyedTaskQueueConfigStore(Handle* handle) : rows_(handle, kTaskQueueConfigsTable) {}
+  explicit KeyedTaskQueueConfigStore(Handle* handle,
+                                     const KeyedTable& table = kTaskQueueConfigsTable)
+      : rows_(handle, table) {}
 
   hugo::Result<hugo::Unit> CreateConfig(const KeyedRow& row) override { return rows_.Create(row); }
   hugo::Result<KeyedRowsPage> ListConfigs(int page_size, std::string_view page_token) override {

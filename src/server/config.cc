@@ -367,7 +367,8 @@ void ReadNamespaces(Reader& reader, const YAML::Node& root, Server::Options* opt
 void ReadSections(Reader& reader, const YAML::Node& root, Config* config) {
   Server::Options& options = config->server;
   if (!root.IsDefined() || root.IsNull()) return;  // an empty file: every default
-  reader.Map(root, "", {"server", "persistence", "history", "namespaces", "log", "health"});
+  reader.Map(root, "",
+             {"server", "persistence", "history", "frontend", "namespaces", "log", "health"});
   if (reader.failed()) return;
   if (reader.Map(root["server"], "server", {"ip", "port", "metrics_port", "http_port"})) {
     const YAML::Node server = root["server"];
@@ -401,6 +402,14 @@ void ReadSections(Reader& reader, const YAML::Node& root, Config* config) {
                 milliseconds(10000), &options.visibility_delay);
     reader.Time(root["history"]["retention_sweep_interval"], "history.retention_sweep_interval",
                 milliseconds(100), std::chrono::hours(24), &options.retention_sweep_interval);
+  }
+  // The reference's switches of the deprecated build-id versioning APIs (off by default).
+  if (reader.Map(root["frontend"], "frontend",
+                 {"worker_versioning_data_apis", "worker_versioning_rule_apis"})) {
+    reader.Bool(root["frontend"]["worker_versioning_data_apis"],
+                "frontend.worker_versioning_data_apis", &options.worker_versioning_data_apis);
+    reader.Bool(root["frontend"]["worker_versioning_rule_apis"],
+                "frontend.worker_versioning_rule_apis", &options.worker_versioning_rule_apis);
   }
   if (!reader.failed() && config->store == kStoreSqlite && options.history_shards != 1) {
     // The embedded store has one writer: one engine thread owns the one shard (ADR 0005).
@@ -506,8 +515,8 @@ hugo::Result<Config> ParseConfig(std::string_view text, const std::string& sourc
   try {
     if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
       reader.Fail(root, "(top level)",
-                  "expected a mapping of sections (server, persistence, history, namespaces, "
-                  "log, health)");
+                  "expected a mapping of sections (server, persistence, history, frontend, "
+                  "namespaces, log, health)");
     } else {
       ReadSections(reader, root, &config);
     }

@@ -74,6 +74,9 @@ history:
   activity_eager_execution: false
   visibility_delay: 200ms
   retention_sweep_interval: 5m
+frontend:
+  worker_versioning_data_apis: true
+  worker_versioning_rule_apis: false
 namespaces:
   - name: default
     retention: 72h
@@ -103,6 +106,8 @@ health:
   EXPECT_FALSE(config.server.activity_eager_execution);
   EXPECT_EQ(config.server.visibility_delay, std::chrono::milliseconds(200));
   EXPECT_EQ(config.server.retention_sweep_interval, std::chrono::minutes(5));
+  EXPECT_TRUE(config.server.worker_versioning_data_apis);
+  EXPECT_FALSE(config.server.worker_versioning_rule_apis);
   EXPECT_EQ(config.server.namespaces, (std::vector<std::string>{"default", "payments"}));
   EXPECT_EQ(config.server.namespace_retentions.at("default"), std::chrono::hours(72));
   EXPECT_EQ(config.server.namespace_retentions.at("payments"), std::chrono::hours(24));
@@ -143,8 +148,8 @@ TEST(ConfigTest, AnUnknownKeyNamesItsPathLineAndTheAllowedKeys) {
             "hdo.yaml:4: persistence.poolsize: unknown key in persistence (allowed: store, dsn, "
             "password, tls, sqlite, pool_size)");
   EXPECT_EQ(ErrorOf("severs: {}\n"),
-            "hdo.yaml:1: severs: unknown key (allowed: server, persistence, history, namespaces, "
-            "log, health)");
+            "hdo.yaml:1: severs: unknown key (allowed: server, persistence, history, frontend, "
+            "namespaces, log, health)");
 }
 
 TEST(ConfigTest, AKeyGivenTwiceIsAnError) {
@@ -164,6 +169,9 @@ TEST(ConfigTest, AWrongTypeNamesKeyValueAndRange) {
   EXPECT_EQ(ErrorOf("server:\n  http_port: -2\n"),
             "hdo.yaml:2: server.http_port: '-2' is not in range: give an integer -1..65535 (-1: no "
             "Nexus HTTP API)");
+  EXPECT_EQ(ErrorOf("frontend:\n  worker_versioning_rules: true\n"),
+            "hdo.yaml:2: frontend.worker_versioning_rules: unknown key in frontend (allowed: "
+            "worker_versioning_data_apis, worker_versioning_rule_apis)");
   EXPECT_EQ(ErrorOf("history:\n  activity_eager_execution: yes\n"),
             "hdo.yaml:2: history.activity_eager_execution: 'yes' is not a boolean: give true or "
             "false");

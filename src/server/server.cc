@@ -19,6 +19,7 @@
 #include "common/metrics.h"
 #include "common/process_metrics.h"
 #include "common/uuid.h"
+#include "frontend/build_id_versioning.h"
 #include "frontend/health_service.h"
 #include "frontend/namespace_handler.h"
 #include "frontend/nexus_endpoints.h"
@@ -202,6 +203,7 @@ hugo::Result<hugo::Unit> Server::Start() {
   workflow_handler_->SetNexusMatcher(nexus_matcher_.get());
   workflow_handler_->SetWorkerDeployments(worker_deployments_.get());
   workflow_handler_->SetTaskQueueConfigs(task_queue_configs_.get());
+  workflow_handler_->SetBuildIdVersioning(build_id_versioning_.get());
   operator_handler_ = std::make_unique<frontend::OperatorHandler>(
       namespace_handler_.get(), visibility_.get(), nexus_endpoints_.get(), store_io_.get(),
       group_commit_.get());
@@ -410,6 +412,9 @@ hugo::Result<hugo::Unit> Server::OpenSqlite() {
   task_queue_config_store_ =
       std::make_unique<persistence::KeyedTaskQueueConfigStore<persistence::sqlite::KeyedRows>>(
           database_.get());
+  build_id_versioning_store_ =
+      std::make_unique<persistence::KeyedTaskQueueConfigStore<persistence::sqlite::KeyedRows>>(
+          database_.get(), persistence::kTaskQueueVersioningTable);
   execution_store_ = std::make_unique<persistence::sqlite::SqliteExecutionStore>(database_.get());
   auto visibility = std::make_unique<persistence::sqlite::SqliteVisibilityStore>(database_.get());
   sqlite_visibility_ = visibility.get();
@@ -462,6 +467,9 @@ hugo::Result<hugo::Unit> Server::OpenSql() {
   task_queue_config_store_ =
       std::make_unique<persistence::KeyedTaskQueueConfigStore<persistence::sql::KeyedRows>>(
           session_.get());
+  build_id_versioning_store_ =
+      std::make_unique<persistence::KeyedTaskQueueConfigStore<persistence::sql::KeyedRows>>(
+          session_.get(), persistence::kTaskQueueVersioningTable);
   execution_store_ =
       std::make_unique<persistence::sql::SqlExecutionStore>(session_.get(), task_id_floor);
   visibility_store_ = std::make_unique<persistence::sql::SqlVisibilityStore>(session_.get());
@@ -535,11 +543,21 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   };
   matcher_options.route = [this](const std::string& namespace_id, const std::string& task_queue,
                                  bool workflow, const matching::Task& task) {
-    if (!worker_deployments_->Any(namespace_id)) return std::string();
-    return worker_deployments_->Route(namespace_id, task_queue,
-                                      workflow ? temporal::api::enums::v1::TASK_QUEUE_TYPE_WORKFLOW
-                                               : temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY,
-                                      task.workflow_id, task.pinned, task.use_ramping);
+    std::string version;
+    if (worker_deployments_->Any(namespace_id)) {
+      version =
+          worker_deployments_->Route(namespace_id, task_queue,
+                                     workflow ? temporal::api::enums::v1::TASK_QUEUE_TYPE_WORKFLOW
+                                              : temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY,
+                                     task.workflow_id, task.pinned, task.use_ramping);
+    }
+    // Worker deployments first; else build-id versioning, for the runs it routes.
+    if (version.empty() && task.pinned.empty() && !task.build_id_directive.empty() &&
+        build_id_versioning_ != nullptr) {
+      version = build_id_versioning_->Route(namespace_id, task_queue, task.build_id_directive,
+                                            task.run_id);
+    }
+    return version;
   };
   matcher_ = std::make_unique<matching::Matcher>(
       store_io_->get_executor(),
@@ -565,6 +583,29 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
                                                                      std::move(config_options));
   auto configs = task_queue_configs_->Load();
   if (configs.IsFailure()) return configs.Error();
+  // Build-id versioning (v0.1/v0.2): its routing is matching's, alongside worker deployments'.
+  frontend::BuildIdVersioning::Options build_id_options;
+  build_id_options.data_apis = options_.worker_versioning_data_apis;
+  build_id_options.rule_apis = options_.worker_versioning_rule_apis;
+  build_id_options.changed = [this](const std::string& namespace_id) {
+    matcher_->RoutingChanged(namespace_id);
+  };
+  build_id_options.recent_poller = [this](const std::string& namespace_id,
+                                          const std::string& task_queue,
+                                          const std::string& build_id) {
+    // reference: versioningPollerSeenWindow.
+    const int64_t since = SystemNow().seconds() - 70;
+    for (bool workflow : {true, false}) {
+      for (const auto& poller : matcher_->Pollers(namespace_id, task_queue, workflow)) {
+        if (poller.build_id == build_id && poller.last_access_time.seconds() >= since) return true;
+      }
+    }
+    return false;
+  };
+  build_id_versioning_ = std::make_unique<frontend::BuildIdVersioning>(
+      build_id_versioning_store_.get(), std::move(build_id_options));
+  auto build_ids_loaded = build_id_versioning_->Load();
+  if (build_ids_loaded.IsFailure()) return build_ids_loaded.Error();
   visibility_ = std::make_unique<frontend::Visibility>(
       visibility_store_.get(), namespace_store_.get(), frontend::Visibility::Options{});
   // The startup namespaces' custom search attributes (an existing one is kept as it is).
@@ -624,6 +665,17 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
                                       workflow ? temporal::api::enums::v1::TASK_QUEUE_TYPE_WORKFLOW
                                                : temporal::api::enums::v1::TASK_QUEUE_TYPE_ACTIVITY,
                                       workflow_id, pinned, use_ramping);
+  };
+  engine_options.build_id_versioned = [this](const std::string& namespace_id,
+                                             const std::string& task_queue) {
+    return build_id_versioning_ != nullptr &&
+           build_id_versioning_->Versioned(namespace_id, task_queue);
+  };
+  engine_options.build_id_current = [this](const std::string& namespace_id,
+                                           const std::string& task_queue,
+                                           const std::string& build_id) {
+    return build_id_versioning_ == nullptr ||
+           build_id_versioning_->PollerKey(namespace_id, task_queue, build_id).IsSuccess();
   };
   engine_options.version_has_queue = [this](const std::string& namespace_id,
                                             const std::string& version,
@@ -822,6 +874,8 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       if (deployments_loaded.IsFailure()) reloaded = deployments_loaded.Error();
       auto configs_loaded = task_queue_configs_->Load();
       if (configs_loaded.IsFailure()) reloaded = configs_loaded.Error();
+      auto build_ids_reloaded = build_id_versioning_->Load();
+      if (build_ids_reloaded.IsFailure()) reloaded = build_ids_reloaded.Error();
     }
     if (reloaded.IsFailure()) {
       // Nothing consistent can be served: exit, and let a restart recover from the store.
@@ -1001,6 +1055,8 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   nexus_endpoint_store_.reset();
   task_queue_configs_.reset();
   task_queue_config_store_.reset();
+  build_id_versioning_.reset();
+  build_id_versioning_store_.reset();
   worker_deployments_.reset();
   worker_deployment_store_.reset();
   namespace_handler_.reset();

@@ -71,6 +71,7 @@ class NamespaceHandler;
 class NexusEndpoints;
 class WorkerDeployments;
 class TaskQueueConfigs;
+class BuildIdVersioning;
 class NexusHttp;
 class WorkflowHandler;
 class OperatorHandler;
@@ -143,6 +144,11 @@ class Server {
     // matching.wv.VersionDrainageStatusVisibilityGracePeriod / RefreshInterval, in seconds).
     int64_t version_drainage_grace_seconds = 180;
     int64_t version_drainage_refresh_seconds = 180;
+    // Build-id versioning, deprecated v0.1 / v0.2 (frontend::BuildIdVersioning; start-dev
+    // --dynamic-config-value frontend.workerVersioningDataAPIs / workerVersioningRuleAPIs):
+    // off, as in the reference, their RPCs answer PERMISSION_DENIED.
+    bool worker_versioning_data_apis = false;
+    bool worker_versioning_rule_apis = false;
     // Nexus requests to workers announce Temporal failure responses (reference:
     // nexusoperation.useNewFailureWireFormat).
     bool nexus_temporal_failure_responses = true;
@@ -253,6 +259,8 @@ class Server {
   std::unique_ptr<frontend::WorkerDeployments> worker_deployments_;
   std::unique_ptr<persistence::TaskQueueConfigStore> task_queue_config_store_;
   std::unique_ptr<frontend::TaskQueueConfigs> task_queue_configs_;
+  std::unique_ptr<persistence::TaskQueueConfigStore> build_id_versioning_store_;
+  std::unique_ptr<frontend::BuildIdVersioning> build_id_versioning_;
   std::unique_ptr<persistence::ExecutionStore> execution_store_;
   std::unique_ptr<matching::Matcher> matcher_;
   std::unique_ptr<matching::NexusMatcher> nexus_matcher_;

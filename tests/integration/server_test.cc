@@ -201,19 +201,12 @@ TEST_F(ServerTest, EveryUnimplementedRpcAnswersUnimplementedNotImplemented) {
     ++checked;
   }
   // The reference dev server's (1.29.1) answers, as recorded against it.
-  EXPECT_EQ(answers["GetWorkerBuildIdCompatibility"].error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(
-      answers["GetWorkerBuildIdCompatibility"].error_message(),
-      "Worker versioning v0.1 (Version Set-based, deprecated) is disabled on this namespace.");
-  EXPECT_EQ(answers["UpdateWorkerVersioningRules"].error_message(),
-            "Worker versioning v0.2 (Rules-based, deprecated) is disabled on this namespace.");
   EXPECT_EQ(answers["ListDeployments"].error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_EQ(answers["ListDeployments"].error_message(),
             "Deployments are deprecated and no longer supported, use Worker Deployments instead");
   EXPECT_EQ(answers["ListArchivedWorkflowExecutions"].error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(refused, 13);
+  EXPECT_EQ(refused, 8);
   // Every method the handler does not list was checked (and the list names only real methods).
   EXPECT_EQ(checked, service->method_count() -
                          static_cast<int>(frontend::WorkflowHandler::ImplementedMethods().size()));
@@ -274,6 +267,8 @@ TEST_F(ServerTest, BadInputGivesOneLineAndExitCode2) {
       {{"server", "start-dev", "--dynamic-config-value",
         "nexusoperation.useNewFailureWireFormat=yes"},
        "takes true or false"},
+      {{"server", "start-dev", "--dynamic-config-value", "frontend.workerVersioningDataAPIs=on"},
+       "frontend.workerVersioningDataAPIs takes true or false"},
       {{"server"}, "'hdo server' needs a command: start-dev"},
       {{"server", "start-prod"}, "unknown command 'start-prod' for 'hdo server'"},
       {{"no-such-command"}, "unknown command 'no-such-command' for 'hdo'"},

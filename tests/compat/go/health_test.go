@@ -57,11 +57,11 @@ func TestUnimplementedRPCIsUnimplementedNotImplemented(t *testing.T) {
 	c := dial(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// The deprecated worker-versioning RPC: hdo has no plan to implement it.
-	_, err := c.WorkflowService().GetWorkerBuildIdCompatibility(ctx,
-		&workflowservice.GetWorkerBuildIdCompatibilityRequest{Namespace: "default", TaskQueue: "q"})
+	// Workflow rules: not built.
+	_, err := c.WorkflowService().ListWorkflowRules(ctx,
+		&workflowservice.ListWorkflowRulesRequest{Namespace: "default"})
 	var unimplemented *serviceerror.Unimplemented
 	if !errors.As(err, &unimplemented) || !strings.HasSuffix(err.Error(), "not implemented") {
-		t.Fatalf("GetWorkerBuildIdCompatibility error = %v; want Unimplemented ... not implemented", err)
+		t.Fatalf("ListWorkflowRules error = %v; want Unimplemented ... not implemented", err)
 	}
 }
