@@ -374,7 +374,7 @@ BuildIdVersioning::BuildIdVersioning(persistence::TaskQueueConfigStore* store, O
     : store_(store), options_(std::move(options)) {}
 
 hugo::Result<hugo::Unit> BuildIdVersioning::Load() {
-  std::map<Key, Entry> queues;
+  std::map<Key, Entry, KeyLess> queues;
   std::string token;
   do {
     auto page = store_->ListConfigs(kLoadPageSize, token);
@@ -416,7 +416,8 @@ hugo::Result<hugo::Unit> BuildIdVersioning::CheckRuleApis() const {
 
 const TaskQueueVersioningRecord* BuildIdVersioning::Find(const std::string& namespace_id,
                                                          const std::string& task_queue) const {
-  auto found = queues_.find({namespace_id, task_queue});
+  if (queues_.empty()) return nullptr;  // no queue versioned by build id: the common case
+  auto found = queues_.find(View{namespace_id, task_queue});
   return found != queues_.end() ? &found->second.record : nullptr;
 }
 
@@ -817,6 +818,10 @@ std::string BuildIdVersioning::Route(const std::string& namespace_id, const std:
                                      const std::string& run_id) const {
   if (directive.empty()) return std::string();
   const TaskQueueVersioningRecord* record = Find(namespace_id, task_queue);
+  if (record == nullptr) {
+    // Nothing set on the queue: a new run is unversioned, a run keeps its build id.
+    return directive == "*" ? std::string() : BuildIdKey(directive.substr(1));
+  }
   const TaskQueueVersioningRecord empty;
   const TaskQueueVersioningRecord& data = record != nullptr ? *record : empty;
   std::string build_id;
@@ -922,7 +927,7 @@ BuildIdVersioning::SetReachabilityInfo BuildIdVersioning::SetReachability(
 std::vector<std::string> BuildIdVersioning::QueuesWith(const std::string& namespace_id,
                                                        const std::string& build_id) const {
   std::vector<std::string> queues;
-  for (auto it = queues_.lower_bound({namespace_id, ""});
+  for (auto it = queues_.lower_bound(View{namespace_id, ""});
        it != queues_.end() && it->first.first == namespace_id; ++it) {
     if (InVersionSets(it->second.record, build_id)) queues.push_back(it->first.second);
   }

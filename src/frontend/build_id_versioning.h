@@ -31,6 +31,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -150,6 +152,15 @@ class BuildIdVersioning {
 
  private:
   using Key = std::pair<std::string, std::string>;  // namespace id, task queue
+  // Looks a (namespace id, task queue) up without copying them (Route is on the hot path).
+  struct KeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return std::tie(a.first, a.second) < std::tie(b.first, b.second);
+    }
+  };
+  using View = std::pair<std::string_view, std::string_view>;
   struct Entry {
     int64_t version = 0;
     persistence::v1::TaskQueueVersioningRecord record;
@@ -163,7 +174,7 @@ class BuildIdVersioning {
 
   persistence::TaskQueueConfigStore* store_;
   Options options_;
-  std::map<Key, Entry> queues_;
+  std::map<Key, Entry, KeyLess> queues_;
 };
 
 }  // namespace hdo::frontend
