@@ -649,6 +649,9 @@ class Engine {
     // ramping version.
     std::optional<temporal::api::deployment::v1::WorkerDeploymentVersion> inherited_pinned_version;
     bool use_ramping_version = false;
+    // Build-id versioning: the parent's or continued run's build id, carried when the command
+    // asked for it (inherit_build_id) on the same task queue; the new run's tasks go there.
+    std::string inherited_build_id;
   };
   struct HistoryWaiter {
     temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest request;

@@ -458,6 +458,12 @@ std::optional<CommandRejection> Engine::ContinueAsNew(
   next.root_workflow_id = state.root_workflow_id();
   next.root_run_id = state.root_run_id();
   next.callbacks = &state.callbacks();
+  // Build-id versioning: the run's build id goes on when the command asks (compatible, the
+  // SDKs' default on the same task queue).
+  if (attributes.inherit_build_id() && !state.versioned_build_id().empty() &&
+      next.request.task_queue().name() == state.task_queue()) {
+    next.inherited_build_id = state.versioned_build_id();
+  }
   // Worker versioning: a pinned run continues pinned (on its queue, or one its version has),
   // unless the command asks for the routing's version (AUTO_UPGRADE) or the ramping one.
   switch (attributes.initial_versioning_behavior()) {

@@ -582,6 +582,13 @@ hugo::Result<hugo::Unit> Engine::ProcessStartChild(const TransferTask& task, int
   parent_info.set_initiated_event_id(child.initiated_event_id());
   spec.request = std::move(request);
   spec.parent = &parent_info;
+  // Build-id versioning: a child of the parent's namespace and task queue starts with the
+  // parent's build id when the command asked (compatible).
+  if (initiated.inherit_build_id() && child.namespace_id() == state.namespace_id() &&
+      !state.versioned_build_id().empty() &&
+      spec.request.task_queue().name() == state.task_queue()) {
+    spec.inherited_build_id = state.versioned_build_id();
+  }
   // A pinned parent's child starts pinned to the same version (on the parent's queue, or one its
   // version has registered), as does its pinned override.
   if (child.namespace_id() == state.namespace_id()) {

@@ -349,6 +349,13 @@ hugo::Result<hugo::Unit> Engine::ApplyStartVersioning(
     *started->mutable_inherited_pinned_version() = *spec.inherited_pinned_version;
   }
   if (spec.use_ramping_version) state.set_use_ramping_version(true);
+  if (!spec.inherited_build_id.empty()) {
+    state.set_versioned_build_id(spec.inherited_build_id);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    started->set_inherited_build_id(spec.inherited_build_id);
+#pragma GCC diagnostic pop
+  }
   return hugo::Ok();
 }
 

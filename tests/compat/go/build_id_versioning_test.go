@@ -42,10 +42,26 @@ func BuildIdReporter(ctx workflow.Context) (string, error) {
 }
 
 // versionedWorker starts a worker of the build id; the answer stops it (also at the end).
+// ContinuingReporter waits for "finish", then continues as new (on its task queue, compatible:
+// the SDK asks for its build id to be inherited), and the new run reports as BuildIdReporter.
+func ContinuingReporter(ctx workflow.Context, continued bool) (string, error) {
+	if !continued {
+		workflow.GetSignalChannel(ctx, "finish").Receive(ctx, nil)
+		return "", workflow.NewContinueAsNewError(ctx, ContinuingReporter, true)
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second})
+	var activityBuildID string
+	if err := workflow.ExecuteActivity(ctx, "ReportBuildID").Get(ctx, &activityBuildID); err != nil {
+		return "", err
+	}
+	return workflow.GetInfo(ctx).GetCurrentBuildID() + " " + activityBuildID, nil
+}
+
 func versionedWorker(t *testing.T, c client.Client, queue, buildID string) func() {
 	t.Helper()
 	w := worker.New(c, queue, worker.Options{BuildID: buildID, UseBuildIDForVersioning: true})
 	w.RegisterWorkflow(BuildIdReporter)
+	w.RegisterWorkflow(ContinuingReporter)
 	w.RegisterActivityWithOptions(func(context.Context) (string, error) { return buildID, nil },
 		activity.RegisterOptions{Name: "ReportBuildID"})
 	if err := w.Start(); err != nil {
@@ -140,21 +156,43 @@ func TestVersionSetsRouteNewRunsToTheDefaultAndKeepRunsInTheirSet(t *testing.T) 
 		t.Fatalf("a run of 2.0's set ran on %q", got)
 	}
 
+	// A run continuing as new keeps its build id's set (1.1 now), not the queue's default (2.0).
+	update(client.UpdateWorkerBuildIdCompatibilityOptions{Operation: &client.BuildIDOpPromoteSet{BuildID: "2.0"}})
+	continuing, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: queue + "-continuing", TaskQueue: queue},
+		ContinuingReporter, false)
+	if err != nil {
+		t.Fatalf("start continuing: %v", err)
+	}
+	waitStarted(t, ctx, c, continuing)
+	update(client.UpdateWorkerBuildIdCompatibilityOptions{Operation: &client.BuildIDOpPromoteSet{BuildID: "1.1"}})
+	update(client.UpdateWorkerBuildIdCompatibilityOptions{Operation: &client.BuildIDOpAddNewIDInNewDefaultSet{BuildID: "3.0"}})
+	versionedWorker(t, c, queue, "3.0")
+	if err := c.SignalWorkflow(ctx, continuing.GetID(), "", "finish", nil); err != nil {
+		t.Fatalf("signal continuing: %v", err)
+	}
+	var continued string
+	if err := c.GetWorkflow(ctx, continuing.GetID(), "").Get(ctx, &continued); err != nil {
+		t.Fatalf("continued run: %v", err)
+	}
+	if continued != "2.0 2.0" {
+		t.Fatalf("the run continued from 2.0's set ran on %q", continued)
+	}
+
 	sets, err := c.GetWorkerBuildIdCompatibility(ctx, &client.GetWorkerBuildIdCompatibilityOptions{TaskQueue: queue})
 	if err != nil {
 		t.Fatalf("GetWorkerBuildIdCompatibility: %v", err)
 	}
-	if sets.Default() != "1.1" || len(sets.Sets) != 2 || len(sets.Sets[1].BuildIDs) != 2 {
+	if sets.Default() != "3.0" || len(sets.Sets) != 3 || len(sets.Sets[1].BuildIDs) != 2 {
 		t.Fatalf("sets: %+v (default %q)", sets.Sets, sets.Default())
 	}
 	reach, err := c.GetWorkerTaskReachability(ctx, &client.GetWorkerTaskReachabilityOptions{
-		BuildIDs: []string{"1.1", "1.0", "2.0"}, TaskQueues: []string{queue}})
+		BuildIDs: []string{"3.0", "1.0", "2.0"}, TaskQueues: []string{queue}})
 	if err != nil {
 		t.Fatalf("GetWorkerTaskReachability: %v", err)
 	}
-	if r := reach.BuildIDReachability["1.1"].TaskQueueReachable[queue].TaskQueueReachability; len(r) == 0 ||
+	if r := reach.BuildIDReachability["3.0"].TaskQueueReachable[queue].TaskQueueReachability; len(r) == 0 ||
 		r[0] != client.TaskReachabilityNewWorkflows {
-		t.Fatalf("1.1's reachability: %v", r)
+		t.Fatalf("3.0's reachability: %v", r)
 	}
 	if r := reach.BuildIDReachability["1.0"].TaskQueueReachable[queue].TaskQueueReachability; len(r) != 0 {
 		t.Fatalf("1.0, no longer its set's default, is reachable: %v", r)
