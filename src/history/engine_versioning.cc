@@ -351,6 +351,7 @@ hugo::Result<hugo::Unit> Engine::ApplyStartVersioning(
   if (spec.use_ramping_version) state.set_use_ramping_version(true);
   if (!spec.inherited_build_id.empty()) {
     state.set_versioned_build_id(spec.inherited_build_id);
+    state.set_inherited_build_id(spec.inherited_build_id);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
     started->set_inherited_build_id(spec.inherited_build_id);

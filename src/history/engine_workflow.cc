@@ -297,12 +297,15 @@ hugo::Result<std::string> Engine::StartNewRun(
   // Eager start (reference: allowed unless the first task waits): the caller's worker gets the
   // first workflow task in the reply; no poll, no queue.
   // Not for a versioned queue or a run with an override: the first task goes to the version the
-  // routing names, which the starting worker may not run.
+  // routing names (or the build id its assignment gives: build-id versioning), which the
+  // starting worker may not run.
   const bool eager =
       eager_task != nullptr && m.run.state.has_workflow_task() &&
       !m.run.state.has_versioning_info() &&
       !(options_.route && options_.route(namespace_id, request.task_queue().name(), true,
-                                         request.workflow_id(), "", false) != "");
+                                         request.workflow_id(), "", false) != "") &&
+      !(options_.build_id_versioned &&
+        options_.build_id_versioned(namespace_id, request.task_queue().name()));
   matching::Poller eager_poller{"", request.task_queue().name(), request.identity(),
                                 request.request_id(), false};
   if (eager) {
@@ -580,6 +583,16 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
   info->set_task_queue(state.task_queue());
   info->set_state_transition_count(state.state_transition_count());
   info->set_first_run_id(state.first_execution_run_id());
+  // Build-id versioning: the run's build id, as assigned and as the last stamp (hdo keeps one).
+  if (!state.versioned_build_id().empty()) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    info->set_assigned_build_id(state.versioned_build_id());
+    info->set_inherited_build_id(state.inherited_build_id());
+    info->mutable_most_recent_worker_version_stamp()->set_build_id(state.versioned_build_id());
+    info->mutable_most_recent_worker_version_stamp()->set_use_versioning(true);
+#pragma GCC diagnostic pop
+  }
   // Worker versioning: the stored behavior and version (not the effective ones), the override
   // and a transition in progress, with the deprecated string forms filled, as the reference.
   if (state.has_versioning_info()) {

@@ -101,8 +101,10 @@ void ApplyStarted(const hist::HistoryEvent& event, MutableState& state) {
   }
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-  if (!started.inherited_build_id().empty())
+  if (!started.inherited_build_id().empty()) {
     state.set_versioned_build_id(started.inherited_build_id());
+    state.set_inherited_build_id(started.inherited_build_id());
+  }
 #pragma GCC diagnostic pop
   if (started.has_inherited_pinned_version()) {
     auto* info = state.mutable_versioning_info();
