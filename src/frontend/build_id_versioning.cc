@@ -189,6 +189,14 @@ hugo::Result<hugo::Unit> ValidateCompatibilityUpdate(
                         " characters");
     }
   };
+  // A build id the operation needs: set, and not too long.
+  auto require = [&](const std::string& id, const char* field) {
+    if (id.empty()) {
+      details.push_back(std::string("`") + field + "` to be set");
+    } else {
+      check_size(id);
+    }
+  };
   if (request.namespace_().empty()) details.emplace_back("`namespace` to be set");
   if (request.task_queue().empty()) details.emplace_back("`task_queue` to be set");
   using Op = wf::UpdateWorkerBuildIdCompatibilityRequest;
@@ -196,38 +204,21 @@ hugo::Result<hugo::Unit> ValidateCompatibilityUpdate(
     case Op::OPERATION_NOT_SET:
       details.emplace_back("an operation to be specified");
       break;
-    case Op::kAddNewCompatibleBuildId: {
-      const auto& add = request.add_new_compatible_build_id();
-      if (add.new_build_id().empty()) {
-        details.emplace_back("`add_new_compatible_version` to be set");
-      } else {
-        check_size(add.new_build_id());
-      }
-      if (add.existing_compatible_build_id().empty()) {
+    case Op::kAddNewCompatibleBuildId:
+      require(request.add_new_compatible_build_id().new_build_id(), "add_new_compatible_version");
+      if (request.add_new_compatible_build_id().existing_compatible_build_id().empty()) {
         details.emplace_back("`existing_compatible_version` to be set");
       }
       break;
-    }
     case Op::kAddNewBuildIdInNewDefaultSet:
-      if (request.add_new_build_id_in_new_default_set().empty()) {
-        details.emplace_back("`add_new_version_id_in_new_default_set` to be set");
-      } else {
-        check_size(request.add_new_build_id_in_new_default_set());
-      }
+      require(request.add_new_build_id_in_new_default_set(),
+              "add_new_version_id_in_new_default_set");
       break;
     case Op::kPromoteSetByBuildId:
-      if (request.promote_set_by_build_id().empty()) {
-        details.emplace_back("`promote_set_by_version_id` to be set");
-      } else {
-        check_size(request.promote_set_by_build_id());
-      }
+      require(request.promote_set_by_build_id(), "promote_set_by_version_id");
       break;
     case Op::kPromoteBuildIdWithinSet:
-      if (request.promote_build_id_within_set().empty()) {
-        details.emplace_back("`promote_version_id_within_set` to be set");
-      } else {
-        check_size(request.promote_build_id_within_set());
-      }
+      require(request.promote_build_id_within_set(), "promote_version_id_within_set");
       break;
     case Op::kMergeSets:
       break;
@@ -589,6 +580,35 @@ hugo::Result<wf::UpdateWorkerVersioningRulesResponse> BuildIdVersioning::UpdateR
   const hugo::Error bad_ramp = InvalidArgument("ramp percentage must be in range [0, 100]");
   // reference: the fully ramped rules looked for include the deleted ones it keeps 14 days.
   constexpr auto kDeletedRuleRetention = std::chrono::hours(24 * 14);
+  // An assignment rule's target: a valid ramp (none: 100 %), not in a version set, not both
+  // partially ramped and a redirect rule's source.
+  auto assignment_rule =
+      [&](const tq::BuildIdAssignmentRule& given) -> hugo::Result<tq::BuildIdAssignmentRule> {
+    if (!ValidRamp(given)) return bad_ramp;
+    tq::BuildIdAssignmentRule rule = WithRamp(given);
+    if (InVersionSets(record, rule.target_build_id())) return target_in_set;
+    if (!FullyRamped(rule) && RedirectSource(record, rule.target_build_id())) {
+      return FailedPrecondition(
+          "update breaks requirement, this build ID cannot be the target of a "
+          "partially-ramped assignment rule because it is the source of a redirect rule");
+    }
+    return hugo::Ok(std::move(rule));
+  };
+  auto within_assignment_limit = [&]() -> hugo::Result<hugo::Unit> {
+    if (options_.assignment_rules_max > 0 && assignment->size() > options_.assignment_rules_max) {
+      return FailedPrecondition(
+          "update exceeds number of assignment rules permitted in "
+          "namespace (" +
+          std::to_string(assignment->size()) + "/" + std::to_string(options_.assignment_rules_max) +
+          ")");
+    }
+    return hugo::Ok();
+  };
+  auto redirect_from = [&](const std::string& source) {
+    return std::find_if(
+        redirect->begin(), redirect->end(),
+        [&](const BuildIdRedirectRuleRecord& r) { return r.rule().source_build_id() == source; });
+  };
   const bool had_fully_ramped =
       ContainsFullyRamped(record) ||
       (record.has_fully_ramped_removed_time() &&
@@ -603,43 +623,26 @@ hugo::Result<wf::UpdateWorkerVersioningRulesResponse> BuildIdVersioning::UpdateR
     case Req::kInsertAssignmentRule: {
       const auto& insert = request.insert_assignment_rule();
       if (insert.rule_index() < 0) return InvalidArgument("rule index cannot be negative");
-      if (!ValidRamp(insert.rule())) return bad_ramp;
-      const tq::BuildIdAssignmentRule rule = WithRamp(insert.rule());
-      if (InVersionSets(record, rule.target_build_id())) return target_in_set;
-      if (!FullyRamped(rule) && RedirectSource(record, rule.target_build_id())) {
-        return FailedPrecondition(
-            "update breaks requirement, this build ID cannot be the target of a "
-            "partially-ramped assignment rule because it is the source of a redirect rule");
-      }
+      auto rule = assignment_rule(insert.rule());
+      if (rule.IsFailure()) return rule.Error();
       BuildIdAssignmentRuleRecord added;
-      *added.mutable_rule() = rule;
+      *added.mutable_rule() = std::move(rule).Value();
       *added.mutable_create_time() = now;
       const int at = std::min(insert.rule_index(), assignment->size());
       *assignment->Add() = std::move(added);
       for (int i = assignment->size() - 1; i > at; --i) assignment->SwapElements(i, i - 1);
-      if (options_.assignment_rules_max > 0 && assignment->size() > options_.assignment_rules_max) {
-        return FailedPrecondition(
-            "update exceeds number of assignment rules permitted in "
-            "namespace (" +
-            std::to_string(assignment->size()) + "/" +
-            std::to_string(options_.assignment_rules_max) + ")");
-      }
+      auto limited = within_assignment_limit();
+      if (limited.IsFailure()) return limited.Error();
       break;
     }
     case Req::kReplaceAssignmentRule: {
       const auto& replace = request.replace_assignment_rule();
-      if (!ValidRamp(replace.rule())) return bad_ramp;
-      const tq::BuildIdAssignmentRule rule = WithRamp(replace.rule());
-      if (InVersionSets(record, rule.target_build_id())) return target_in_set;
-      if (!FullyRamped(rule) && RedirectSource(record, rule.target_build_id())) {
-        return FailedPrecondition(
-            "update breaks requirement, this build ID cannot be the target of a "
-            "partially-ramped assignment rule because it is the source of a redirect rule");
-      }
+      auto rule = assignment_rule(replace.rule());
+      if (rule.IsFailure()) return rule.Error();
       const int32_t index = replace.rule_index();
       if (index < 0 || index >= assignment->size()) return index_error(index);
       removing(assignment->Get(index));
-      *assignment->Mutable(index)->mutable_rule() = rule;
+      *assignment->Mutable(index)->mutable_rule() = std::move(rule).Value();
       *assignment->Mutable(index)->mutable_create_time() = now;
       if (had_fully_ramped && !replace.force() && !ContainsFullyRamped(record)) {
         return need_fully_ramped;
@@ -674,9 +677,7 @@ hugo::Result<wf::UpdateWorkerVersioningRulesResponse> BuildIdVersioning::UpdateR
             "redirect rule source build ID cannot be the target of any partially-ramped "
             "assignment rule");
       }
-      auto existing = std::find_if(
-          redirect->begin(), redirect->end(),
-          [&](const BuildIdRedirectRuleRecord& r) { return r.rule().source_build_id() == source; });
+      auto existing = redirect_from(source);
       if (add && existing != redirect->end()) {
         return hugo::Error::From("source " + source + " already redirects to target " +
                                      existing->rule().target_build_id(),
@@ -713,9 +714,7 @@ hugo::Result<wf::UpdateWorkerVersioningRulesResponse> BuildIdVersioning::UpdateR
     }
     case Req::kDeleteCompatibleRedirectRule: {
       const std::string& source = request.delete_compatible_redirect_rule().source_build_id();
-      auto existing = std::find_if(
-          redirect->begin(), redirect->end(),
-          [&](const BuildIdRedirectRuleRecord& r) { return r.rule().source_build_id() == source; });
+      auto existing = redirect_from(source);
       if (existing == redirect->end()) {
         return NotFound("no redirect rule found with source ID " + source);
       }
@@ -747,13 +746,8 @@ hugo::Result<wf::UpdateWorkerVersioningRulesResponse> BuildIdVersioning::UpdateR
       added->mutable_rule()->set_target_build_id(target);
       added->mutable_rule()->mutable_percentage_ramp()->set_ramp_percentage(100);
       *added->mutable_create_time() = now;
-      if (options_.assignment_rules_max > 0 && assignment->size() > options_.assignment_rules_max) {
-        return FailedPrecondition(
-            "update exceeds number of assignment rules permitted in "
-            "namespace (" +
-            std::to_string(assignment->size()) + "/" +
-            std::to_string(options_.assignment_rules_max) + ")");
-      }
+      auto limited = within_assignment_limit();
+      if (limited.IsFailure()) return limited.Error();
       break;
     }
     case Req::OPERATION_NOT_SET:

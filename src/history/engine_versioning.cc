@@ -484,44 +484,9 @@ hugo::Result<wf::UpdateWorkflowExecutionOptionsResponse> Engine::UpdateWorkflowE
 
 void Engine::AddVersioningAttributes(const MutableState& state,
                                      persistence::VisibilityRecord& record) {
-  if (!state.versioned_build_id().empty() && !state.has_versioning_info()) {
-    // Build-id versioning: the reference's markers of the run's build id ("assigned:<id>") and
-    // of the build id its tasks last completed on ("versioned:<id>"), which reachability counts.
-    nlohmann::json merged =
-        nlohmann::json::parse(record.search_attributes, nullptr, /*allow_exceptions=*/false);
-    if (!merged.is_object()) merged = nlohmann::json::object();
-    temporal::api::common::v1::SearchAttributes payloads;
-    if (!record.search_attributes_payloads.empty()) {
-      payloads.ParseFromString(record.search_attributes_payloads);
-    }
-    nlohmann::json build_ids = nlohmann::json::array(
-        {"assigned:" + state.versioned_build_id(), "versioned:" + state.versioned_build_id()});
-    merged["BuildIds"] = build_ids;
-    auto& payload = (*payloads.mutable_indexed_fields())["BuildIds"];
-    (*payload.mutable_metadata())["encoding"] = "json/plain";
-    (*payload.mutable_metadata())["type"] = "KeywordList";
-    payload.set_data(build_ids.dump());
-    record.search_attributes = merged.dump();
-    record.search_attributes_payloads = payloads.SerializeAsString();
-    return;
-  }
-  if (!state.has_versioning_info()) return;
-  const auto& info = state.versioning_info();
-  const auto& override_ = info.versioning_override();
-  std::string deployment_name = state.worker_deployment_name();
-  std::string version;
-  enums::VersioningBehavior behavior = info.behavior();
-  if (override_.has_pinned()) {
-    deployment_name = override_.pinned().version().deployment_name();
-    version = ColonKey(override_.pinned().version());
-    behavior = enums::VERSIONING_BEHAVIOR_PINNED;
-  } else if (override_.has_one_time()) {
-    version = ColonKey(override_.one_time().target_deployment_version());
-    behavior = enums::VERSIONING_BEHAVIOR_PINNED;
-  } else {
-    if (override_.auto_upgrade()) behavior = enums::VERSIONING_BEHAVIOR_AUTO_UPGRADE;
-    if (info.has_deployment_version()) version = ColonKey(info.deployment_version());
-  }
+  // Build-id versioning (a run with a build id and no deployment): only BuildIds.
+  const bool build_id_run = !state.versioned_build_id().empty() && !state.has_versioning_info();
+  if (!build_id_run && !state.has_versioning_info()) return;
   nlohmann::json merged =
       nlohmann::json::parse(record.search_attributes, nullptr, /*allow_exceptions=*/false);
   if (!merged.is_object()) merged = nlohmann::json::object();
@@ -536,24 +501,53 @@ void Engine::AddVersioningAttributes(const MutableState& state,
     (*payload.mutable_metadata())["type"] = type;
     payload.set_data(value.dump());
   };
-  if (!deployment_name.empty()) put("TemporalWorkerDeployment", deployment_name, "Keyword");
-  if (!version.empty()) put("TemporalWorkerDeploymentVersion", version, "Keyword");
-  const char* behavior_text = behavior == enums::VERSIONING_BEHAVIOR_PINNED         ? "Pinned"
-                              : behavior == enums::VERSIONING_BEHAVIOR_AUTO_UPGRADE ? "AutoUpgrade"
-                                                                                    : "";
-  if (*behavior_text != '\0') put("TemporalWorkflowVersioningBehavior", behavior_text, "Keyword");
-  // BuildIds: the reference's markers ("pinned:<dep>:<build>" for a pinned run, which the
-  // drainage count looks for; "versioned:<build>" of the last completing worker; "unversioned").
-  nlohmann::json build_ids = nlohmann::json::array();
-  if (behavior == enums::VERSIONING_BEHAVIOR_PINNED && !version.empty()) {
-    build_ids.push_back("pinned:" + version);
+  if (build_id_run) {
+    // The reference's markers of the run's build id ("assigned:<id>") and of the build id its
+    // tasks last completed on ("versioned:<id>"), which reachability counts.
+    put("BuildIds",
+        nlohmann::json::array(
+            {"assigned:" + state.versioned_build_id(), "versioned:" + state.versioned_build_id()}),
+        "KeywordList");
+  } else {
+    const auto& info = state.versioning_info();
+    const auto& override_ = info.versioning_override();
+    std::string deployment_name = state.worker_deployment_name();
+    std::string version;
+    enums::VersioningBehavior behavior = info.behavior();
+    if (override_.has_pinned()) {
+      deployment_name = override_.pinned().version().deployment_name();
+      version = ColonKey(override_.pinned().version());
+      behavior = enums::VERSIONING_BEHAVIOR_PINNED;
+    } else if (override_.has_one_time()) {
+      version = ColonKey(override_.one_time().target_deployment_version());
+      behavior = enums::VERSIONING_BEHAVIOR_PINNED;
+    } else {
+      if (override_.auto_upgrade()) behavior = enums::VERSIONING_BEHAVIOR_AUTO_UPGRADE;
+      if (info.has_deployment_version()) version = ColonKey(info.deployment_version());
+    }
+    if (!deployment_name.empty()) put("TemporalWorkerDeployment", deployment_name, "Keyword");
+    if (!version.empty()) put("TemporalWorkerDeploymentVersion", version, "Keyword");
+    const char* behavior_text = behavior == enums::VERSIONING_BEHAVIOR_PINNED ? "Pinned"
+                                : behavior == enums::VERSIONING_BEHAVIOR_AUTO_UPGRADE
+                                    ? "AutoUpgrade"
+                                    : "";
+    if (*behavior_text != '\0') {
+      put("TemporalWorkflowVersioningBehavior", behavior_text, "Keyword");
+    }
+    // BuildIds: the reference's markers ("pinned:<dep>:<build>" for a pinned run, which the
+    // drainage count looks for; "versioned:<build>" of the last completing worker;
+    // "unversioned").
+    nlohmann::json build_ids = nlohmann::json::array();
+    if (behavior == enums::VERSIONING_BEHAVIOR_PINNED && !version.empty()) {
+      build_ids.push_back("pinned:" + version);
+    }
+    if (info.has_deployment_version()) {
+      build_ids.push_back("versioned:" + info.deployment_version().build_id());
+    } else if (behavior == enums::VERSIONING_BEHAVIOR_UNSPECIFIED) {
+      build_ids.push_back("unversioned");
+    }
+    put("BuildIds", build_ids, "KeywordList");
   }
-  if (info.has_deployment_version()) {
-    build_ids.push_back("versioned:" + info.deployment_version().build_id());
-  } else if (behavior == enums::VERSIONING_BEHAVIOR_UNSPECIFIED) {
-    build_ids.push_back("unversioned");
-  }
-  put("BuildIds", build_ids, "KeywordList");
   record.search_attributes = merged.dump();
   record.search_attributes_payloads = payloads.SerializeAsString();
 }
