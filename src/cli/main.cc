@@ -123,6 +123,10 @@ void AddDynamicConfigFlag(const std::string& flag, hdo::server::Server::Options&
     target = &options.history_count_suggest_continue_as_new;
   } else if (key == "limit.historySize.suggestContinueAsNew") {
     target = &options.history_size_suggest_continue_as_new;
+  } else if (key == "limit.blobSize.error") {
+    target = &options.blob_size_limit_error;  // bytes
+  } else if (key == "limit.blobSize.warn") {
+    target = &options.blob_size_limit_warn;
   } else if (key == "frontend.MaxConcurrentBatchOperationPerNamespace") {
     target = &options.batch_max_concurrent_per_namespace;
   } else if (key == "worker.batcherRPS") {
@@ -324,7 +328,8 @@ int main(int argc, char** argv) {
   start_dev->add_option("--dynamic-config-value", dynamic_config_flags,
                         "KEY=VALUE as the reference dev server takes it (repeatable): "
                         "limit.historyCount.suggestContinueAsNew, "
-                        "limit.historySize.suggestContinueAsNew, "
+                        "limit.historySize.suggestContinueAsNew, limit.blobSize.error and "
+                        "limit.blobSize.warn (bytes; a payload over both is refused), "
                         "frontend.MaxConcurrentBatchOperationPerNamespace, worker.batcherRPS, "
                         "matching.wv.VersionDrainageStatusVisibilityGracePeriod and "
                         "matching.wv.VersionDrainageStatusRefreshInterval (seconds) and "

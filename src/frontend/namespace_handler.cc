@@ -89,6 +89,7 @@ hugo::Result<wf::DescribeNamespaceResponse> NamespaceHandler::Decode(
   // What this server implements, whatever version stored the namespace (the reference reports
   // the first three for a namespace on a dev server, and worker_heartbeats when
   // frontend.WorkerHeartbeatsEnabled is on).
+  description.mutable_namespace_info()->set_supports_schedules(true);
   auto* capabilities = description.mutable_namespace_info()->mutable_capabilities();
   capabilities->set_eager_workflow_start(true);
   capabilities->set_sync_update(true);

@@ -478,9 +478,10 @@ Status ValidateQueryWorkflow(const workflowservice::QueryWorkflowRequest& reques
 
 // --- updates
 
-Status ValidateUpdateWorkflow(const workflowservice::UpdateWorkflowExecutionRequest& request) {
-  auto valid = ExecutionOf(request.has_workflow_execution(), request.workflow_execution());
-  if (valid.IsFailure()) return valid;
+namespace {
+
+// An update's own fields (its meta, input and wait stage), whatever workflow it names.
+Status ValidateUpdateBody(const workflowservice::UpdateWorkflowExecutionRequest& request) {
   if (!request.request().has_meta()) return InvalidArgument("Update meta is not set on request.");
   if (request.request().meta().update_id().size() > kIdLengthMax) {
     return InvalidArgument("UpdateId length exceeds limit.");
@@ -501,6 +502,14 @@ Status ValidateUpdateWorkflow(const workflowservice::UpdateWorkflowExecutionRequ
   return CheckBlobSize(request.request().input().args());
 }
 
+}  // namespace
+
+Status ValidateUpdateWorkflow(const workflowservice::UpdateWorkflowExecutionRequest& request) {
+  auto valid = ExecutionOf(request.has_workflow_execution(), request.workflow_execution());
+  if (valid.IsFailure()) return valid;
+  return ValidateUpdateBody(request);
+}
+
 Status ValidatePollWorkflowExecutionUpdate(
     const workflowservice::PollWorkflowExecutionUpdateRequest& request) {
   if (!request.has_update_ref()) return InvalidArgument("UpdateRef is not set on request.");
@@ -513,27 +522,49 @@ Status ValidateExecuteMultiOperation(const workflowservice::ExecuteMultiOperatio
       !request.operations(1).has_update_workflow()) {
     return InvalidArgument("Operations have to be exactly [Start, Update].");
   }
+  return hugo::Ok();
+}
+
+MultiOperationFaults ValidateMultiOperations(
+    const workflowservice::ExecuteMultiOperationRequest& request) {
+  MultiOperationFaults faults;
   const auto& start = request.operations(0).start_workflow();
   const auto& update = request.operations(1).update_workflow();
-  if (!start.cron_schedule().empty()) return InvalidArgument("CronSchedule is not allowed.");
-  if (start.request_eager_execution()) {
-    return InvalidArgument("RequestEagerExecution is not supported.");
-  }
-  if (start.has_workflow_start_delay() &&
-      (start.workflow_start_delay().seconds() > 0 || start.workflow_start_delay().nanos() > 0)) {
-    return InvalidArgument("WorkflowStartDelay is not supported.");
-  }
-  if (!update.first_execution_run_id().empty()) {
-    return InvalidArgument("FirstExecutionRunId is not allowed.");
-  }
-  if (!update.workflow_execution().run_id().empty())
-    return InvalidArgument("RunId is not allowed.");
-  if (update.workflow_execution().workflow_id() != start.workflow_id()) {
-    return InvalidArgument("WorkflowId is not consistent with previous operation(s).");
-  }
-  auto valid = ValidateStartWorkflow(start);
-  if (valid.IsFailure()) return valid;
-  return ValidateUpdateWorkflow(update);
+  auto start_fault = [&]() -> Status {
+    if (!start.cron_schedule().empty()) return InvalidArgument("CronSchedule is not allowed.");
+    if (start.request_eager_execution()) {
+      return InvalidArgument("RequestEagerExecution is not supported.");
+    }
+    if (start.has_workflow_start_delay() &&
+        (start.workflow_start_delay().seconds() > 0 || start.workflow_start_delay().nanos() > 0)) {
+      return InvalidArgument("WorkflowStartDelay is not supported.");
+    }
+    return ValidateStartWorkflow(start);
+  }();
+  if (start_fault.IsFailure()) faults.start = start_fault.Error();
+  auto update_fault = [&]() -> Status {
+    if (!update.first_execution_run_id().empty()) {
+      return InvalidArgument("FirstExecutionRunId is not allowed.");
+    }
+    if (!update.workflow_execution().run_id().empty()) {
+      return InvalidArgument("RunId is not allowed.");
+    }
+    // The reference checks the update's workflow id is there, not its length (the start's
+    // check reports that).
+    if (update.workflow_execution().workflow_id().empty()) {
+      return ExecutionOf(update.has_workflow_execution(), update.workflow_execution());
+    }
+    auto valid = ValidateUpdateBody(update);
+    if (valid.IsFailure()) return valid;
+    // The reference compares ids only of operations that converted.
+    if (!faults.start.has_value() &&
+        update.workflow_execution().workflow_id() != start.workflow_id()) {
+      return InvalidArgument("WorkflowId is not consistent with previous operation(s).");
+    }
+    return hugo::Ok();
+  }();
+  if (update_fault.IsFailure()) faults.update = update_fault.Error();
+  return faults;
 }
 
 Status ValidateRespondQueryTaskCompleted(

@@ -5,6 +5,7 @@
 #include <google/protobuf/message.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "hugo/result.h"
@@ -64,8 +65,18 @@ hugo::Result<hugo::Unit> ValidateUpdateWorkflow(
     const temporal::api::workflowservice::v1::UpdateWorkflowExecutionRequest& request);
 hugo::Result<hugo::Unit> ValidatePollWorkflowExecutionUpdate(
     const temporal::api::workflowservice::v1::PollWorkflowExecutionUpdateRequest& request);
-// Exactly [Start, Update] on one workflow id, with the reference's refusals of each part.
+// Exactly [Start, Update] (a plain InvalidArgument otherwise, as the reference's).
 hugo::Result<hugo::Unit> ValidateExecuteMultiOperation(
+    const temporal::api::workflowservice::v1::ExecuteMultiOperationRequest& request);
+// The refusals of each operation of a [Start, Update] (unset: valid), which the reference answers
+// in a MultiOperationExecutionFailure, the other operation's status "aborted": the start's own,
+// the update's own and a workflow id that is not the start's.
+struct MultiOperationFaults {
+  std::optional<hugo::Error> start;
+  std::optional<hugo::Error> update;
+  bool Any() const { return start.has_value() || update.has_value(); }
+};
+MultiOperationFaults ValidateMultiOperations(
     const temporal::api::workflowservice::v1::ExecuteMultiOperationRequest& request);
 hugo::Result<hugo::Unit> ValidateRespondQueryTaskCompleted(
     const temporal::api::workflowservice::v1::RespondQueryTaskCompletedRequest& request);

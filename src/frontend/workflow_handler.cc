@@ -195,6 +195,10 @@ void WorkflowHandler::GetSystemInfo(Call<wf::GetSystemInfoRequest, wf::GetSystem
   // themselves (compatibility sets, rules) answer PERMISSION_DENIED unless switched on, as the
   // reference's do (frontend/build_id_versioning.h).
   capabilities->set_build_id_based_versioning(true);
+  capabilities->set_supports_schedules(true);  // the ScheduleService calls (worker/scheduler.h)
+  // A retryable failure answers UNAVAILABLE (a store that did not commit, or cannot say), so
+  // INTERNAL is left for what a retry does not mend: the SDKs then stop retrying it.
+  capabilities->set_internal_error_differentiation(true);
   call->Finish(grpc::Status::OK);
 }
 
@@ -435,7 +439,9 @@ void FillPollers(const std::vector<matching::Matcher::PollerInfo>& from,
       auto* capabilities = info->mutable_worker_version_capabilities();
       capabilities->set_build_id(poller.build_id.empty() ? poller.capabilities_build_id
                                                          : poller.build_id);
-      capabilities->set_use_versioning(!poller.build_id.empty());
+      capabilities->set_use_versioning(!poller.build_id.empty() ||
+                                       poller.capabilities_use_versioning);
+      capabilities->set_deployment_series_name(poller.capabilities_deployment_series);
     }
     if (!poller.build_id.empty()) continue;
 #pragma GCC diagnostic pop
@@ -501,10 +507,14 @@ void WorkflowHandler::DescribeTaskQueue(
               const bool workflow = type == enums::TASK_QUEUE_TYPE_WORKFLOW;
               const bool served = workflow || type == enums::TASK_QUEUE_TYPE_ACTIVITY;
               if (request->report_pollers() && served) {
-                // The build id's workers; for "", every worker that polls without one.
+                // The build id's workers; for "", every worker that polls without one and
+                // without a deployment version (a VERSIONED worker polls its version's queue).
                 std::vector<matching::Matcher::PollerInfo> pollers;
                 for (auto& poller : matcher_->Pollers(namespace_id, queue, workflow)) {
-                  if (poller.build_id == build_id) pollers.push_back(std::move(poller));
+                  if (poller.build_id == build_id &&
+                      (!build_id.empty() || poller.version.empty())) {
+                    pollers.push_back(std::move(poller));
+                  }
                 }
                 FillPollers(pollers, info.mutable_pollers());
               }
@@ -883,6 +893,28 @@ void AddOperationStatus(const std::optional<hugo::Error>& error, bool succeeded,
   }
 }
 
+// Update-with-start's refusal: each operation's status in a MultiOperationExecutionFailure,
+// under the code of the first operation that failed (not aborted), as the reference's.
+grpc::Status MultiOperationFailed(const std::optional<hugo::Error>& start, bool start_succeeded,
+                                  const std::optional<hugo::Error>& update) {
+  temporal::api::errordetails::v1::MultiOperationExecutionFailure failure;
+  AddOperationStatus(start, start_succeeded, &failure);
+  AddOperationStatus(update, false, &failure);
+  auto code = grpc::StatusCode::ABORTED;
+  for (const auto& status : failure.statuses()) {
+    if (status.code() != 0 && status.code() != grpc::StatusCode::ABORTED) {
+      code = static_cast<grpc::StatusCode>(status.code());
+      break;
+    }
+  }
+  const std::string message = "Update-with-Start could not be executed.";
+  google::rpc::Status details;
+  details.set_code(code);
+  details.set_message(message);
+  details.add_details()->PackFrom(failure);
+  return grpc::Status(code, message, details.SerializeAsString());
+}
+
 }  // namespace
 
 void WorkflowHandler::UpdateWorkflowExecution(
@@ -958,6 +990,13 @@ void WorkflowHandler::ExecuteMultiOperation(
       FinishDurable(durability_, call, ToGrpcStatus(namespace_id.Error()));
       return;
     }
+    // An operation the reference refuses before history sees it: its error and the other's
+    // "aborted", in the failure the SDKs unpack (the TypeScript client rethrows the operation's
+    // InvalidArgument only from there).
+    if (auto faults = ValidateMultiOperations(*request); faults.Any()) {
+      FinishDurable(durability_, call, MultiOperationFailed(faults.start, false, faults.update));
+      return;
+    }
     wf::StartWorkflowExecutionRequest start = request->operations(0).start_workflow();
     start.set_namespace_(request->namespace_());
     wf::UpdateWorkflowExecutionRequest update = request->operations(1).update_workflow();
@@ -977,24 +1016,8 @@ void WorkflowHandler::ExecuteMultiOperation(
             FinishDurable(durability_, call, grpc::Status::OK);
             return;
           }
-          temporal::api::errordetails::v1::MultiOperationExecutionFailure failure;
-          AddOperationStatus(errors.start, errors.start_succeeded, &failure);
-          AddOperationStatus(errors.update, false, &failure);
-          // The code of the first operation that failed (not aborted), as the reference's.
-          auto code = grpc::StatusCode::ABORTED;
-          for (const auto& status : failure.statuses()) {
-            if (status.code() != 0 && status.code() != grpc::StatusCode::ABORTED) {
-              code = static_cast<grpc::StatusCode>(status.code());
-              break;
-            }
-          }
-          const std::string message = "Update-with-Start could not be executed.";
-          google::rpc::Status details;
-          details.set_code(code);
-          details.set_message(message);
-          details.add_details()->PackFrom(failure);
           FinishDurable(durability_, call,
-                        grpc::Status(code, message, details.SerializeAsString()));
+                        MultiOperationFailed(errors.start, errors.start_succeeded, errors.update));
         });
     if (id != 0) call->SetWaitId(id);
   });
@@ -1135,6 +1158,8 @@ void StartPoll(Call* call, NamespaceHandler* namespaces, asio::thread_pool* engi
     if (request.has_worker_version_capabilities()) {
       poller.has_capabilities = true;
       poller.capabilities_build_id = capabilities.build_id();
+      poller.capabilities_use_versioning = capabilities.use_versioning();
+      poller.capabilities_deployment_series = capabilities.deployment_series_name();
     }
     if (build_ids != nullptr && poller.version.empty() && capabilities.use_versioning() &&
         capabilities.deployment_series_name().empty() &&

@@ -125,6 +125,9 @@ class Engine {
     // name; events carry both). Unset: a name is its own id.
     std::function<hugo::Result<std::string>(const std::string& name)> namespace_id_of;
     std::function<std::string(const std::string& namespace_id)> namespace_name_of;
+    // How long a namespace keeps closed runs (a chain's reset points into a closed run expire
+    // with it). Unset: 24 hours.
+    std::function<std::chrono::milliseconds(const std::string& namespace_id)> retention;
     // A chain's next run (continue-as-new, retry, cron) starts no sooner than this after the
     // previous one did (reference: history.workflowIdReuseMinimalInterval).
     std::chrono::milliseconds workflow_id_reuse_minimal_interval = std::chrono::seconds(1);
@@ -652,6 +655,9 @@ class Engine {
     // Build-id versioning: the parent's or continued run's build id, carried when the command
     // asked for it (inherit_build_id) on the same task queue; the new run's tasks go there.
     std::string inherited_build_id;
+    // The reset points of the run this one follows in its chain (null: none), carried on with
+    // the ones of runs already removed by retention dropped.
+    const temporal::api::workflow::v1::ResetPoints* prev_auto_reset_points = nullptr;
   };
   struct HistoryWaiter {
     temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest request;

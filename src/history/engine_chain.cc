@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "common/error_codes.h"
+#include "history/completing_worker.h"
 #include "history/cron.h"
 #include "history/engine.h"
 #include "history/engine_errors.h"
@@ -85,8 +86,11 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
   state.set_create_request_id(request.request_id());
   state.set_attempt(spec.attempt);
   state.set_cron_schedule(request.cron_schedule());
-  *state.mutable_start_time() = now_();
-  *state.mutable_execution_time() = AddDuration(now_(), spec.backoff);
+  // One instant for the start time, the Started event's time and (plus the backoff) the
+  // execution time, as the reference derives them from the start event.
+  const google::protobuf::Timestamp started_at = now_();
+  *state.mutable_start_time() = started_at;
+  *state.mutable_execution_time() = AddDuration(started_at, spec.backoff);
   *state.mutable_memo() = request.memo();
   *state.mutable_search_attributes() = request.search_attributes();
   auto attributes = ApplySearchAttributes(state, request.search_attributes());
@@ -132,6 +136,7 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
   }
 
   auto* started_event = Append(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  *started_event->mutable_event_time() = started_at;
   // The workflow's summary and details (the reference's history builder: on the event itself).
   if (request.has_user_metadata())
     *started_event->mutable_user_metadata() = request.user_metadata();
@@ -161,6 +166,12 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
     *started->mutable_first_workflow_task_backoff() = spec.backoff;
   }
   started->set_original_execution_run_id(run_id);
+  if (spec.prev_auto_reset_points != nullptr) {
+    *started->mutable_prev_auto_reset_points() = *spec.prev_auto_reset_points;
+    *state.mutable_auto_reset_points() = RolledOverResetPoints(
+        *spec.prev_auto_reset_points, spec.continued_execution_run_id, now_(),
+        options_.retention ? options_.retention(spec.namespace_id) : std::chrono::hours(24));
+  }
   started->set_first_execution_run_id(first_run_id);
   started->set_identity(request.identity());
   started->set_attempt(spec.attempt);
@@ -334,9 +345,14 @@ hugo::Result<hugo::Unit> Engine::ContinueChain(Mutation& m, hist::HistoryEvent* 
   next.continued_failure = failed ? failure : nullptr;
   next.execution_expiration_time = state.execution_expiration_time();
   next.parent = state.has_parent() ? &state.parent() : nullptr;
-  next.root_workflow_id = state.root_workflow_id();
-  next.root_run_id = state.root_run_id();
+  // A child's runs keep its tree's root; a run without a parent is the root of its own tree, as
+  // the reference passes the root on only with a parent.
+  if (state.has_parent()) {
+    next.root_workflow_id = state.root_workflow_id();
+    next.root_run_id = state.root_run_id();
+  }
   next.callbacks = &state.callbacks();
+  if (state.has_auto_reset_points()) next.prev_auto_reset_points = &state.auto_reset_points();
   auto built = BuildNewRun(next);
   if (built.IsFailure()) return built.Error();
   const std::string& new_run_id = built.Value().run.record.key.run_id;
@@ -455,9 +471,14 @@ std::optional<CommandRejection> Engine::ContinueAsNew(
   next.continued_failure = attributes.has_failure() ? &attributes.failure() : nullptr;
   next.execution_expiration_time = state.execution_expiration_time();
   next.parent = state.has_parent() ? &state.parent() : nullptr;
-  next.root_workflow_id = state.root_workflow_id();
-  next.root_run_id = state.root_run_id();
+  // A child's runs keep its tree's root; a run without a parent is the root of its own tree, as
+  // the reference passes the root on only with a parent.
+  if (state.has_parent()) {
+    next.root_workflow_id = state.root_workflow_id();
+    next.root_run_id = state.root_run_id();
+  }
   next.callbacks = &state.callbacks();
+  if (state.has_auto_reset_points()) next.prev_auto_reset_points = &state.auto_reset_points();
   // Build-id versioning: the run's build id goes on when the command asks (compatible, the
   // SDKs' default on the same task queue).
   if (attributes.inherit_build_id() && !state.versioned_build_id().empty() &&

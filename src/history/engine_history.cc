@@ -71,6 +71,12 @@ uint64_t Engine::GetHistory(const std::string& namespace_id,
                     : ResolveRunId(namespace_id, request.execution().workflow_id(),
                                    request.execution().run_id());
   waiter->run_id = run_id.IsSuccess() ? run_id.Value() : std::string();
+  // A poll naming no run waits on the run current now, as the reference binds it when the poll
+  // starts: that run's close (a continue-as-new or retry included, whose close event names the
+  // next run) answers it, although the workflow's current run is then the next one.
+  if (waiter->request.execution().run_id().empty() && !waiter->run_id.empty()) {
+    waiter->request.mutable_execution()->set_run_id(waiter->run_id);
+  }
   waiter->id = next_history_wait_id_++;
   waiters_.emplace(waiter->run_id, waiter);
   history_waits_.emplace(waiter->id, waiter);

@@ -164,8 +164,11 @@ hugo::Result<MutableState> Engine::RebuildRun(const persistence::RunKey& key, in
   MutableState& state = rebuilt.Value();
   state.set_history_size_bytes(copied.Value().size_bytes);
   // The visibility copies, as the engine's transitions derive them. An attribute the namespace
-  // no longer has leaves them incomplete rather than failing the rebuild.
-  (void)ApplySearchAttributes(state, state.search_attributes());
+  // no longer has leaves them incomplete rather than failing the rebuild. BuildIds is the
+  // server's own (the rebuild wrote it into both copies), which no client may set.
+  temporal::api::common::v1::SearchAttributes set_by_clients = state.search_attributes();
+  set_by_clients.mutable_indexed_fields()->erase("BuildIds");
+  (void)ApplySearchAttributes(state, set_by_clients);
   const auto& events = copied.Value().events.events();
   if (!events.empty() &&
       events.rbegin()->event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED) {

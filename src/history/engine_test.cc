@@ -274,6 +274,40 @@ TEST_F(EngineTest, ReleasedResultPollsLeaveTheWaitingGauge) {
   EXPECT_EQ(waiting->Value(), waiting_before);
 }
 
+// A result poll naming no run (the Java SDK's) waits on the run current when it starts: that
+// run's continue-as-new answers it with the event naming the next run, which the SDK follows.
+TEST_F(EngineTest, AResultPollNamingNoRunIsAnsweredByTheCloseOfTheRunItWaitedOn) {
+  Start("chain");
+  wf::GetWorkflowExecutionHistoryRequest request;
+  request.set_wait_new_event(true);
+  request.set_history_event_filter_type(enums::HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT);
+  request.mutable_execution()->set_workflow_id("chain");
+  int answers = 0;
+  std::optional<hugo::Result<wf::GetWorkflowExecutionHistoryResponse>> last;
+  ASSERT_NE(engine_->GetHistory("ns", request,
+                                [&](hugo::Result<wf::GetWorkflowExecutionHistoryResponse> result) {
+                                  ++answers;
+                                  last = std::move(result);
+                                }),
+            0u);
+  auto task = PollWorkflowTask();
+  ASSERT_FALSE(task.task_token().empty());
+  temporal::api::command::v1::Command next;
+  next.set_command_type(enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION);
+  auto* attributes = next.mutable_continue_as_new_workflow_execution_command_attributes();
+  attributes->mutable_workflow_type()->set_name("Flow");
+  attributes->mutable_task_queue()->set_name("queue");
+  Complete(task.task_token(), {next});
+  EXPECT_EQ(answers, 1);
+  EXPECT_EQ(engine_->HistoryWaits(), 0u);
+  ASSERT_TRUE(last.has_value() && last->IsSuccess());
+  ASSERT_EQ(last->Value().history().events_size(), 1);
+  const auto& closed = last->Value().history().events(0);
+  EXPECT_EQ(closed.event_type(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+  EXPECT_FALSE(
+      closed.workflow_execution_continued_as_new_event_attributes().new_execution_run_id().empty());
+}
+
 TEST_F(EngineTest, TheTimerQueueLagIsHowLateTheMostOverdueUnfiredTimerIs) {
   EXPECT_EQ(engine_->TimerQueueLagMs(), 0);
   Start("lag");
@@ -1016,7 +1050,8 @@ TEST_F(EngineDeferredVisibilityTest, ADeferredRowIsWrittenOnceWithTheRunsNewestS
   auto rows = Rows();
   ASSERT_EQ(rows.size(), 1U);
   EXPECT_EQ(rows[0].status, enums::WORKFLOW_EXECUTION_STATUS_COMPLETED);
-  EXPECT_EQ(rows[0].search_attributes, R"({"customer_id":"c-7"})");
+  // The start's attribute, and the completing worker's marker (it sent no build id).
+  EXPECT_EQ(rows[0].search_attributes, R"({"BuildIds":["unversioned"],"customer_id":"c-7"})");
   EXPECT_EQ(rows[0].history_length, History("v1").events_size());
   EXPECT_EQ(engine_->VisibilityPending(), 0U);
   tasks = store_.LoadTransferTasks(0, 100);

@@ -185,7 +185,10 @@ persistence::VisibilityRecord Engine::VisibilityOf(const MutableState& state) {
   record.task_queue = state.task_queue();
   record.status = state.status();
   record.start_time = Nanos(state.start_time());
-  record.execution_time = record.start_time;
+  // When the first workflow task was (or will be) scheduled: a start delay's or a cron or retry
+  // backoff's end, as the reference's ExecutionTime.
+  record.execution_time =
+      state.has_execution_time() ? Nanos(state.execution_time()) : record.start_time;
   if (state.status() != enums::WORKFLOW_EXECUTION_STATUS_RUNNING && state.has_close_time()) {
     record.close_time = Nanos(state.close_time());
   }
@@ -193,9 +196,14 @@ persistence::VisibilityRecord Engine::VisibilityOf(const MutableState& state) {
   record.history_size_bytes = state.history_size_bytes();
   record.state_transition_count = state.state_transition_count();
   record.replay_count = state.replay_count();
-  // A run started by a client is its own root.
-  record.root_workflow_id = state.workflow_id();
-  record.root_run_id = state.run_id();
+  // A child's parent, and the root of its tree (a run without a parent is its own root).
+  if (state.has_parent()) {
+    record.parent_workflow_id = state.parent().workflow_id();
+    record.parent_run_id = state.parent().run_id();
+  }
+  record.root_workflow_id =
+      state.root_workflow_id().empty() ? state.workflow_id() : state.root_workflow_id();
+  record.root_run_id = state.root_run_id().empty() ? state.run_id() : state.root_run_id();
   if (state.has_memo() && state.memo().fields_size() > 0) {
     record.memo = state.memo().SerializeAsString();
   }

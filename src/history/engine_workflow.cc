@@ -561,8 +561,10 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
   // not kept in the mutable state that every transition writes).
   auto first = ReadEvents({namespace_id, execution.workflow_id(), run_id.Value()}, 1, 1);
   if (first.IsFailure()) return first.Error();
-  if (first.Value().events_size() == 1 && first.Value().events(0).has_user_metadata()) {
-    *config->mutable_user_metadata() = first.Value().events(0).user_metadata();
+  const temporal::api::history::v1::HistoryEvent* started_event =
+      first.Value().events_size() == 1 ? &first.Value().events(0) : nullptr;
+  if (started_event != nullptr && started_event->has_user_metadata()) {
+    *config->mutable_user_metadata() = started_event->user_metadata();
   }
 
   auto* info = response.mutable_workflow_execution_info();
@@ -572,9 +574,16 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
   *info->mutable_start_time() = state.start_time();
   *info->mutable_execution_time() =
       IsSet(state.execution_time()) ? state.execution_time() : state.start_time();
-  if (IsSet(state.close_time())) *info->mutable_close_time() = state.close_time();
+  if (IsSet(state.close_time())) {
+    *info->mutable_close_time() = state.close_time();
+    // From when its first workflow task could run, as the reference's execution duration.
+    *info->mutable_execution_duration() = DurationFromMillis(
+        std::max<int64_t>(0, ToMillis(state.close_time()) - ToMillis(info->execution_time())));
+  }
   info->set_status(static_cast<enums::WorkflowExecutionStatus>(state.status()));
   info->set_history_length(state.next_event_id() - 1);
+  info->set_history_size_bytes(state.history_size_bytes());
+  if (state.has_auto_reset_points()) *info->mutable_auto_reset_points() = state.auto_reset_points();
   if (state.has_memo()) *info->mutable_memo() = state.memo();
   if (state.has_search_attributes()) {
     *info->mutable_search_attributes() = state.search_attributes();
@@ -583,16 +592,22 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
   info->set_task_queue(state.task_queue());
   info->set_state_transition_count(state.state_transition_count());
   info->set_first_run_id(state.first_execution_run_id());
-  // Build-id versioning: the run's build id, as assigned and as the last stamp (hdo keeps one).
-  if (!state.versioned_build_id().empty()) {
+  // The stamp of the worker that completed the last workflow task; build-id versioning: the
+  // run's build id, as assigned (and as the stamp of a run stored before stamps were kept).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  if (state.has_most_recent_worker_version_stamp()) {
+    *info->mutable_most_recent_worker_version_stamp() = state.most_recent_worker_version_stamp();
+  }
+  if (!state.versioned_build_id().empty()) {
     info->set_assigned_build_id(state.versioned_build_id());
     info->set_inherited_build_id(state.inherited_build_id());
-    info->mutable_most_recent_worker_version_stamp()->set_build_id(state.versioned_build_id());
-    info->mutable_most_recent_worker_version_stamp()->set_use_versioning(true);
-#pragma GCC diagnostic pop
+    if (!state.has_most_recent_worker_version_stamp()) {
+      info->mutable_most_recent_worker_version_stamp()->set_build_id(state.versioned_build_id());
+      info->mutable_most_recent_worker_version_stamp()->set_use_versioning(true);
+    }
   }
+#pragma GCC diagnostic pop
   // Worker versioning: the stored behavior and version (not the effective ones), the override
   // and a transition in progress, with the deprecated string forms filled, as the reference.
   if (state.has_versioning_info()) {
@@ -652,6 +667,15 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
     *extended->mutable_run_expiration_time() = state.run_expiration_time();
   }
   extended->set_cancel_requested(state.cancel_requested());
+  if (started_event != nullptr) {
+    *extended->mutable_original_start_time() = started_event->event_time();
+    // A reset run keeps its base run's Started event, which names another run as the original.
+    const std::string& original =
+        started_event->workflow_execution_started_event_attributes().original_execution_run_id();
+    if (!original.empty() && original != state.run_id()) {
+      *extended->mutable_last_reset_time() = state.start_time();
+    }
+  }
 
   for (const auto& [scheduled_event_id, activity] : state.activities()) {
     auto* pending = response.add_pending_activities();

@@ -3,6 +3,7 @@
 #include "common/error_codes.h"
 #include "common/log.h"
 #include "history/commands.h"
+#include "history/completing_worker.h"
 #include "history/engine.h"
 #include "history/engine_errors.h"
 #include "history/time_util.h"
@@ -406,6 +407,7 @@ hugo::Result<wf::RespondWorkflowTaskCompletedResponse> Engine::CompleteWorkflowT
   state.set_last_completed_workflow_task_started_event_id(task.started_event_id());
   state.clear_workflow_task();
   ApplyCompletedVersioning(m, request);
+  if (NoteCompletingWorker(state, *completed, completed_id, now_())) m.visibility_changed = true;
   const auto& sticky = request.sticky_attributes();
   // A run still moving to another version takes its next task through matching.
   const bool in_transition =

@@ -3,6 +3,7 @@
 #include "history/rebuild.h"
 
 #include "common/error_codes.h"
+#include "history/completing_worker.h"
 #include "history/engine.h"
 #include "history/time_util.h"
 
@@ -58,6 +59,10 @@ void ApplyStarted(const hist::HistoryEvent& event, MutableState& state) {
   // Present even when empty, as the engine's start writes them.
   *state.mutable_memo() = started.memo();
   *state.mutable_search_attributes() = started.search_attributes();
+  // The reset points of the runs before it in its chain, as its start carried them.
+  if (started.has_prev_auto_reset_points()) {
+    *state.mutable_auto_reset_points() = started.prev_auto_reset_points();
+  }
   if (started.has_retry_policy()) *state.mutable_retry_policy() = started.retry_policy();
   for (const auto& callback : started.completion_callbacks()) {
     auto* info = state.add_callbacks();
@@ -203,6 +208,8 @@ void ApplyWorkflowTask(const hist::HistoryEvent& event, MutableState& state) {
           event.workflow_task_completed_event_attributes().started_event_id());
       state.clear_workflow_task();
       ApplyCompletedVersioning(event.workflow_task_completed_event_attributes(), state);
+      NoteCompletingWorker(state, event.workflow_task_completed_event_attributes(),
+                           event.event_id(), event.event_time());
       break;
     case enums::EVENT_TYPE_WORKFLOW_TASK_FAILED:
       state.clear_workflow_task();

@@ -627,6 +627,8 @@ void Matcher::RecordPoller(Partition& partition, const Poller& poller) {
   seen.build_id = poller.build_id;
   seen.has_capabilities = poller.has_capabilities;
   seen.capabilities_build_id = poller.capabilities_build_id;
+  seen.capabilities_use_versioning = poller.capabilities_use_versioning;
+  seen.capabilities_deployment_series = poller.capabilities_deployment_series;
   seen.last_access_time = now_();
   seen.rate_per_second = poller.max_tasks_per_second.value_or(kDefaultPollerRate);
 }

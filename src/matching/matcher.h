@@ -104,10 +104,12 @@ struct Poller {
   std::string version;
   // A build-id worker's build id (empty: none, or a deployment's worker).
   std::string build_id;
-  // The poll's worker_version_capabilities, as DescribeTaskQueue reports them: sent at all, and
-  // their build id (an unversioned worker's too).
+  // The poll's worker_version_capabilities, as DescribeTaskQueue reports them: sent at all, their
+  // build id (an unversioned worker's too), use_versioning and deployment series.
   bool has_capabilities = false;
   std::string capabilities_build_id;
+  bool capabilities_use_versioning = false;
+  std::string capabilities_deployment_series;
   bool Gone() const { return gone != nullptr && gone->load(std::memory_order_relaxed); }
 };
 
@@ -225,6 +227,8 @@ class Matcher {
     std::string build_id;           // a build-id worker's (use_versioning, v0.1/v0.2)
     bool has_capabilities = false;  // the poll sent worker_version_capabilities
     std::string capabilities_build_id;
+    bool capabilities_use_versioning = false;
+    std::string capabilities_deployment_series;
     google::protobuf::Timestamp last_access_time;
     double rate_per_second = 0;
   };

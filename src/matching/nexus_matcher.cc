@@ -111,6 +111,11 @@ uint64_t NexusMatcher::Poll(const std::string& namespace_id, Poller poller,
     done(PollResponse());
     return 0;
   }
+  if (!poller.worker_instance_key.empty() && !shut_down_workers_.empty() &&
+      shut_down_workers_.count({namespace_id, poller.worker_instance_key}) != 0) {
+    done(PollResponse());  // a worker instance that has shut down: empty at once
+    return 0;
+  }
   while (!queue.tasks.empty()) {
     uint64_t task_id = queue.tasks.front();
     queue.tasks.pop_front();
@@ -172,6 +177,10 @@ hugo::Result<hugo::Unit> NexusMatcher::Respond(const std::string& namespace_id,
 void NexusMatcher::CompleteWorkerPolls(const std::string& namespace_id,
                                        const std::string& worker_instance_key) {
   if (worker_instance_key.empty()) return;
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(shut_down_workers_,
+                [&](const auto& entry) { return now - entry.second >= options_.shutdown_memory; });
+  shut_down_workers_[{namespace_id, worker_instance_key}] = now;
   std::vector<uint64_t> matching;
   for (const auto& [poll_id, parked] : polls_) {
     if (std::get<0>(parked.queue) == namespace_id &&

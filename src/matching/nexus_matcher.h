@@ -57,6 +57,9 @@ class NexusMatcher {
     std::chrono::milliseconds long_poll_max = std::chrono::seconds(60);
     // Pollers of a queue remembered for DescribeTaskQueue after their last poll.
     std::chrono::milliseconds poller_history = std::chrono::minutes(5);
+    // How long a shut-down worker instance's late polls (sent before its ShutdownWorker, or by a
+    // poller that had not yet stopped) are answered empty at once, as the workflow matcher's.
+    std::chrono::milliseconds shutdown_memory = std::chrono::minutes(5);
   };
 
   NexusMatcher(asio::any_io_executor executor, Options options);
@@ -85,7 +88,8 @@ class NexusMatcher {
   hugo::Result<hugo::Unit> Respond(const std::string& namespace_id, const std::string& task_token,
                                    Outcome outcome);
 
-  // ShutdownWorker: the instance's parked polls answered empty now.
+  // ShutdownWorker: the instance's parked polls answered empty now, its later ones at once for
+  // Options::shutdown_memory.
   void CompleteWorkerPolls(const std::string& namespace_id, const std::string& worker_instance_key);
 
   // Who polled the queue lately (DescribeTaskQueue with TASK_QUEUE_TYPE_NEXUS).
@@ -132,6 +136,9 @@ class NexusMatcher {
   std::map<uint64_t, PendingTask> tasks_;
   std::map<uint64_t, ParkedPoll> polls_;
   std::map<QueueKey, Queue> queues_;
+  // Worker instances shut down (namespace id, key) and when: their late polls end at once.
+  std::map<std::pair<std::string, std::string>, std::chrono::steady_clock::time_point>
+      shut_down_workers_;
 };
 
 }  // namespace hdo::matching

@@ -635,6 +635,8 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
       options_.history_count_suggest_continue_as_new;
   engine_options.history_size_suggest_continue_as_new =
       options_.history_size_suggest_continue_as_new;
+  engine_options.blob_size_max =
+      static_cast<size_t>(std::max(options_.blob_size_limit_error, options_.blob_size_limit_warn));
   engine_options.visibility_delay = options_.visibility_delay;
   engine_options.search_attributes =
       [this](
@@ -649,6 +651,9 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   };
   engine_options.namespace_name_of = [this](const std::string& namespace_id) {
     return visibility_->NamespaceName(namespace_id);
+  };
+  engine_options.retention = [this](const std::string& namespace_id) {
+    return NamespaceRetention(namespace_id);
   };
   engine_options.on_scheduled_run_closed =
       [this](const history::Engine::ScheduledRunClosed& closed) {
@@ -760,14 +765,7 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   };
   // A finished job is kept as long as its namespace keeps closed workflows.
   batch_options.retention = [this](const std::string& namespace_id) {
-    auto record = namespace_store_->GetNamespaceById(namespace_id);
-    temporal::api::workflowservice::v1::DescribeNamespaceResponse described;
-    if (record.IsSuccess() && described.ParseFromString(record.Value().data) &&
-        described.config().has_workflow_execution_retention_ttl()) {
-      return std::chrono::milliseconds(
-          history::ToMillis(described.config().workflow_execution_retention_ttl()));
-    }
-    return std::chrono::milliseconds(std::chrono::seconds(options_.namespace_retention));
+    return NamespaceRetention(namespace_id);
   };
   batch_worker_ = std::make_unique<worker::Batcher>(
       batch_store_.get(), engine_.get(), store_io_->get_executor(), std::move(batch_options),
@@ -971,6 +969,17 @@ ReadinessReport Server::GatherReadiness() {
     }
   }
   return report;
+}
+
+std::chrono::milliseconds Server::NamespaceRetention(const std::string& namespace_id) {
+  auto record = namespace_store_->GetNamespaceById(namespace_id);
+  temporal::api::workflowservice::v1::DescribeNamespaceResponse described;
+  if (record.IsSuccess() && described.ParseFromString(record.Value().data) &&
+      described.config().has_workflow_execution_retention_ttl()) {
+    return std::chrono::milliseconds(
+        history::ToMillis(described.config().workflow_execution_retention_ttl()));
+  }
+  return std::chrono::milliseconds(std::chrono::seconds(options_.namespace_retention));
 }
 
 void Server::RefreshStatistics() {

@@ -135,6 +135,11 @@ class Server {
     // --dynamic-config-value limit.historyCount.suggestContinueAsNew / historySize).
     int64_t history_count_suggest_continue_as_new = 4 * 1024;
     int64_t history_size_suggest_continue_as_new = int64_t{4} * 1024 * 1024;
+    // The largest payload a workflow task's command may carry, and a query answer (start-dev
+    // --dynamic-config-value limit.blobSize.error / limit.blobSize.warn; the reference's
+    // defaults, 2 MiB and 512 KiB): as the reference, only a payload over both is refused.
+    int64_t blob_size_limit_error = int64_t{2} * 1024 * 1024;
+    int64_t blob_size_limit_warn = int64_t{512} * 1024;
     // Batch operations (worker::Batcher::Options; start-dev --dynamic-config-value
     // frontend.MaxConcurrentBatchOperationPerNamespace / worker.batcherRPS).
     int64_t batch_max_concurrent_per_namespace = 1;
@@ -239,6 +244,9 @@ class Server {
   ReadinessReport GatherReadiness();
   // Refreshes the store's query statistics now and every 10 minutes (on the store thread).
   void RefreshStatistics();
+  // How long the namespace keeps closed runs: its record's retention, else the server's default
+  // (read from the store: a path that is not hot).
+  std::chrono::milliseconds NamespaceRetention(const std::string& namespace_id);
 
   // The embedded store (SQLite) or the production one (a Session with PostgreSQL or MySQL).
   std::unique_ptr<persistence::sqlite::Database> database_;

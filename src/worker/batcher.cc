@@ -80,6 +80,9 @@ std::pair<enums::BatchOperationType, std::string> TypeAndIdentity(
     case wf::StartBatchOperationRequest::kUpdateActivityOptionsOperation:
       return {enums::BATCH_OPERATION_TYPE_UPDATE_ACTIVITY_OPTIONS,
               request.update_activity_options_operation().identity()};
+    case wf::StartBatchOperationRequest::kUpdateWorkflowOptionsOperation:
+      return {enums::BATCH_OPERATION_TYPE_UPDATE_EXECUTION_OPTIONS,
+              request.update_workflow_options_operation().identity()};
     default:
       return {enums::BATCH_OPERATION_TYPE_UNSPECIFIED, ""};
   }
@@ -159,8 +162,6 @@ hugo::Result<hugo::Unit> Validate(const wf::StartBatchOperationRequest& request)
         switch (reset.options().target_case()) {
           case common::ResetOptions::TARGET_NOT_SET:
             return InvalidArgument("batch reset missing target");
-          case common::ResetOptions::kBuildId:
-            return Unimplemented("reset", "hdo keeps no reset points by build id");
           default:
             return hugo::Ok();
         }
@@ -173,8 +174,7 @@ hugo::Result<hugo::Unit> Validate(const wf::StartBatchOperationRequest& request)
       return hugo::Ok();
     }
     case wf::StartBatchOperationRequest::kUpdateWorkflowOptionsOperation:
-      return Unimplemented("update workflow options",
-                           "hdo has no UpdateWorkflowExecutionOptions (worker versioning)");
+      return hugo::Ok();  // each target's update is checked as UpdateWorkflowExecutionOptions's
     case wf::StartBatchOperationRequest::kUnpauseActivitiesOperation: {
       const auto& unpause = request.unpause_activities_operation();
       if (unpause.activity_case() == batch::BatchOperationUnpauseActivities::ACTIVITY_NOT_SET) {
@@ -538,13 +538,49 @@ hugo::Result<hugo::Unit> Batcher::LoadPage(const Key& key, const BatchOperationS
   return hugo::Ok();
 }
 
+namespace {
+
+// reference (batcher getResetPoint): the first task the build id completed, from the run's reset
+// points, which may lie in an earlier run of its chain (then the target moves to that run).
+hugo::Result<int64_t> ResetPointOf(history::Engine* engine, const std::string& namespace_id,
+                                   const std::string& build_id, bool current_run_only,
+                                   int64_t now_ms, common::WorkflowExecution& target) {
+  wf::DescribeWorkflowExecutionRequest describe;
+  *describe.mutable_execution() = target;
+  auto described = engine->Describe(namespace_id, describe);
+  if (described.IsFailure()) return described.Error();
+  const auto& points = described.Value().workflow_execution_info().auto_reset_points().points();
+  for (const auto& point : points) {
+    if (point.build_id() != build_id) continue;
+    if (!point.resettable()) {
+      return InvalidArgument("Reset point for " + build_id + " is not resettable");
+    }
+    if (history::IsSet(point.expire_time()) && history::ToMillis(point.expire_time()) < now_ms) {
+      return InvalidArgument("Reset point for " + build_id + " is expired");
+    }
+    if (current_run_only && target.run_id() != point.run_id()) {
+      return InvalidArgument("Reset point for " + build_id +
+                             " points to previous run and CurrentRunOnly is set");
+    }
+    target.set_run_id(point.run_id());
+    return hugo::Ok(point.first_workflow_task_completed_id());
+  }
+  return InvalidArgument("Can't find reset point for " + build_id);
+}
+
+}  // namespace
+
 hugo::Result<int64_t> Batcher::ResetEventId(const std::string& namespace_id,
                                             const BatchOperationState& state,
-                                            const common::WorkflowExecution& target) {
+                                            common::WorkflowExecution& target) {
   const auto& reset = state.request().reset_operation();
   bool first = reset.reset_type() == enums::RESET_TYPE_FIRST_WORKFLOW_TASK;
   if (reset.has_options()) {
     if (reset.options().has_workflow_task_id()) return hugo::Ok(reset.options().workflow_task_id());
+    if (reset.options().has_build_id()) {
+      return ResetPointOf(engine_, namespace_id, reset.options().build_id(),
+                          reset.options().current_run_only(), now_(), target);
+    }
     first = reset.options().has_first_workflow_task();
   }
   // reference (getFirstWorkflowTaskEventID / getLastWorkflowTaskEventID): the first or last
@@ -641,11 +677,12 @@ hugo::Result<hugo::Unit> Batcher::Apply(const std::string& namespace_id,
     }
     case wf::StartBatchOperationRequest::kResetOperation: {
       const auto& reset = job.reset_operation();
-      auto event_id = ResetEventId(namespace_id, state, target);
+      common::WorkflowExecution reset_target = target;
+      auto event_id = ResetEventId(namespace_id, state, reset_target);
       if (event_id.IsFailure()) return event_id.Error();
       wf::ResetWorkflowExecutionRequest request;
       request.set_namespace_(job.namespace_());
-      *request.mutable_workflow_execution() = target;
+      *request.mutable_workflow_execution() = reset_target;
       request.set_reason(job.reason());
       request.set_workflow_task_finish_event_id(event_id.Value());
       request.set_request_id(request_id);
@@ -659,6 +696,18 @@ hugo::Result<hugo::Unit> Batcher::Apply(const std::string& namespace_id,
       *request.mutable_post_reset_operations() = reset.post_reset_operations();
       request.set_identity(state.identity());
       auto done = engine_->Reset(namespace_id, request);
+      if (done.IsFailure()) return done.Error();
+      return hugo::Ok();
+    }
+    case wf::StartBatchOperationRequest::kUpdateWorkflowOptionsOperation: {
+      const auto& update = job.update_workflow_options_operation();
+      wf::UpdateWorkflowExecutionOptionsRequest request;
+      request.set_namespace_(job.namespace_());
+      *request.mutable_workflow_execution() = target;
+      *request.mutable_workflow_execution_options() = update.workflow_execution_options();
+      *request.mutable_update_mask() = update.update_mask();
+      request.set_identity(update.identity());
+      auto done = engine_->UpdateWorkflowExecutionOptions(namespace_id, request);
       if (done.IsFailure()) return done.Error();
       return hugo::Ok();
     }

@@ -134,9 +134,11 @@ class Batcher {
   hugo::Result<hugo::Unit> Apply(const std::string& namespace_id,
                                  const persistence::v1::BatchOperationState& state,
                                  const temporal::api::common::v1::WorkflowExecution& target);
+  // The event a reset of `target` goes back to; a reset to a build id's reset point may name an
+  // earlier run of the chain, which then becomes `target`'s run.
   hugo::Result<int64_t> ResetEventId(const std::string& namespace_id,
                                      const persistence::v1::BatchOperationState& state,
-                                     const temporal::api::common::v1::WorkflowExecution& target);
+                                     temporal::api::common::v1::WorkflowExecution& target);
   hugo::Result<hugo::Unit> Finish(Loaded& loaded,
                                   temporal::api::enums::v1::BatchOperationState state,
                                   const std::string& reason);

@@ -216,7 +216,8 @@ void FillDefaults(sched::Schedule& schedule, const Scheduler::Options& options) 
       queue->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
     }
   }
-  if (!schedule.state().limited_actions()) schedule.mutable_state()->set_remaining_actions(0);
+  // remaining_actions is kept as sent, limited or not (DescribeSchedule echoes it, as the
+  // reference does); only a limited schedule counts it down.
 }
 
 hugo::Result<hugo::Unit> ValidateIds(const std::string& schedule_id, const std::string& request_id,

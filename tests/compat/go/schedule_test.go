@@ -1493,3 +1493,28 @@ func TestScheduleTheNextRunGetsTheLastCompletionResult(t *testing.T) {
 		t.Fatalf("second run's result %q; want \"From last completion: My First Result\"", got)
 	}
 }
+
+// The Java SDK's suite (ScheduleTest.describeSchedules) creates a paused schedule with
+// remaining_actions 30 and limited_actions false and reads the same state back: the count is kept
+// as sent (only a limited schedule spends it).
+func TestScheduleKeepsTheRemainingActionsOfAnUnlimitedSchedule(t *testing.T) {
+	s := newScheduleTest(t)
+	id := "sched-unlimited-" + s.suffix
+	_, err := s.c.WorkflowService().CreateSchedule(s.ctx, &workflowservice.CreateScheduleRequest{
+		Namespace: "default", ScheduleId: id, RequestId: "unlimited-" + s.suffix,
+		Schedule: &schedulepb.Schedule{
+			Spec: &schedulepb.ScheduleSpec{Interval: []*schedulepb.IntervalSpec{{Interval: durationpb.New(time.Hour)}}},
+			Action: &schedulepb.ScheduleAction{Action: &schedulepb.ScheduleAction_StartWorkflow{StartWorkflow: &workflowpb.NewWorkflowExecutionInfo{
+				WorkflowId: "sched-unlimited-run-" + s.suffix, WorkflowType: &commonpb.WorkflowType{Name: "ScheduledEcho"},
+				TaskQueue: &taskqueuepb.TaskQueue{Name: "nobody-polls-" + s.suffix}}}},
+			State: &schedulepb.ScheduleState{Notes: "sched note 1", Paused: true, LimitedActions: false, RemainingActions: 30},
+		}})
+	if err != nil {
+		t.Fatalf("CreateSchedule: %v", err)
+	}
+	t.Cleanup(func() { s.stop(s.c.ScheduleClient().GetHandle(context.Background(), id)) })
+	state := s.describeRaw(id).GetSchedule().GetState()
+	if state.GetNotes() != "sched note 1" || !state.GetPaused() || state.GetLimitedActions() || state.GetRemainingActions() != 30 {
+		t.Fatalf("described state %v; want the note, paused, unlimited, 30 remaining actions", state)
+	}
+}

@@ -13,12 +13,17 @@ import (
 	"time"
 
 	"github.com/hdo/hdo/tests/compat/go/hdotest"
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/serviceerror"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	updatepb "go.temporal.io/api/update/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -391,5 +396,54 @@ func TestUpdateWithStartDoesNotAttachToAnUpdateAbortedByTheRunsClose(t *testing.
 			t.Fatalf("%v: second start ran %v, %v; want a new run after %s", reuse, second, err, first.GetRunID())
 		}
 		_ = c.TerminateWorkflow(ctx, id, second.GetRunID(), "test over")
+	}
+}
+
+// An update-with-start whose start the server refuses before running anything (here a workflow
+// id over the length limit) answers in the shape the SDKs unpack: a MultiOperationExecution whose
+// first operation carries the InvalidArgument and whose second is aborted (the TypeScript client
+// rethrows the operation's InvalidArgument only from there; its suite's "updateWithStart failure:
+// invalid argument"). Nothing is started.
+func TestUpdateWithStartRefusedBeforeRunningReportsEachOperation(t *testing.T) {
+	c := dialTarget(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	id := fmt.Sprintf("uws-too-long-%d-%0999d", time.Now().UnixNano(), 0)
+	for len(id) < 2772 {
+		id += "x"
+	}
+	_, err := c.WorkflowService().ExecuteMultiOperation(ctx, &workflowservice.ExecuteMultiOperationRequest{
+		Namespace: "default",
+		Operations: []*workflowservice.ExecuteMultiOperationRequest_Operation{
+			{Operation: &workflowservice.ExecuteMultiOperationRequest_Operation_StartWorkflow{
+				StartWorkflow: &workflowservice.StartWorkflowExecutionRequest{
+					Namespace: "default", WorkflowId: id, RequestId: "uws-too-long",
+					WorkflowType: &commonpb.WorkflowType{Name: "Nobody"},
+					TaskQueue:    &taskqueuepb.TaskQueue{Name: "nobody-polls"},
+				}}},
+			{Operation: &workflowservice.ExecuteMultiOperationRequest_Operation_UpdateWorkflow{
+				UpdateWorkflow: &workflowservice.UpdateWorkflowExecutionRequest{
+					Namespace:         "default",
+					WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: id},
+					Request: &updatepb.Request{
+						Meta:  &updatepb.Meta{UpdateId: "u1"},
+						Input: &updatepb.Input{Name: "change"},
+					},
+					WaitPolicy: &updatepb.WaitPolicy{LifecycleStage: enumspb.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED},
+				}}},
+		},
+	})
+	var multi *serviceerror.MultiOperationExecution
+	if !errors.As(err, &multi) {
+		t.Fatalf("ExecuteMultiOperation = %v (%T); want a MultiOperationExecution", err, err)
+	}
+	if grpcCode(err) != codes.InvalidArgument {
+		t.Fatalf("code %v; want InvalidArgument (the first operation's)", grpcCode(err))
+	}
+	ops := multi.OperationErrors()
+	var invalid *serviceerror.InvalidArgument
+	var aborted *serviceerror.MultiOperationAborted
+	if len(ops) != 2 || !errors.As(ops[0], &invalid) || !errors.As(ops[1], &aborted) {
+		t.Fatalf("operation errors %v; want [InvalidArgument, MultiOperationAborted]", ops)
 	}
 }
