@@ -53,6 +53,48 @@ hugo::Result<PagePosition> ParsePageToken(const std::string& token, const char* 
   return InvalidArgument("Invalid NextPageToken.");
 }
 
+// A close event read for a result (the CLOSE_EVENT filter) that names the chain's next run (a
+// retry, a cron run) reads as a ContinuedAsNew naming it, as the reference's FixFollowEvents
+// answers every client that does not announce "follows-next-run-id" (no official SDK does): the
+// Java SDK's result wait follows only ContinuedAsNew, and took a retried run's first failure for
+// the result.
+// (ContinuedAsNew's failure is deprecated in the API; the reference still fills it here.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+void FollowableCloseEvent(temporal::api::history::v1::HistoryEvent& event) {
+  temporal::api::history::v1::WorkflowExecutionContinuedAsNewEventAttributes continued;
+  switch (event.event_type()) {
+    case enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: {
+      const auto& completed = event.workflow_execution_completed_event_attributes();
+      if (completed.new_execution_run_id().empty()) return;
+      continued.set_new_execution_run_id(completed.new_execution_run_id());
+      if (completed.has_result()) *continued.mutable_last_completion_result() = completed.result();
+      break;
+    }
+    case enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: {
+      const auto& failed = event.workflow_execution_failed_event_attributes();
+      if (failed.new_execution_run_id().empty()) return;
+      continued.set_new_execution_run_id(failed.new_execution_run_id());
+      if (failed.has_failure()) *continued.mutable_failure() = failed.failure();
+      break;
+    }
+    case enums::EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: {
+      const auto& timed_out = event.workflow_execution_timed_out_event_attributes();
+      if (timed_out.new_execution_run_id().empty()) return;
+      continued.set_new_execution_run_id(timed_out.new_execution_run_id());
+      auto* failure = continued.mutable_failure();
+      failure->set_message("workflow timeout");
+      failure->mutable_timeout_failure_info()->set_timeout_type(enums::TIMEOUT_TYPE_START_TO_CLOSE);
+      break;
+    }
+    default:
+      return;
+  }
+  event.set_event_type(enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+  *event.mutable_workflow_execution_continued_as_new_event_attributes() = std::move(continued);
+}
+#pragma GCC diagnostic pop
+
 }  // namespace
 
 uint64_t Engine::GetHistory(const std::string& namespace_id,
@@ -167,6 +209,9 @@ bool Engine::TryAnswerHistory(const std::string& namespace_id,
   }
   wf::GetWorkflowExecutionHistoryResponse response;
   *response.mutable_history() = std::move(history).Value();
+  if (close_only && response.history().events_size() == 1) {
+    FollowableCloseEvent(*response.mutable_history()->mutable_events(0));
+  }
   TypeSearchAttributes(namespace_id, *response.mutable_history());
   // A long poll of a running run always gets a token: its next call waits for what comes after
   // (the reference keeps the continuation while the run is open).

@@ -308,6 +308,37 @@ TEST_F(EngineTest, AResultPollNamingNoRunIsAnsweredByTheCloseOfTheRunItWaitedOn)
       closed.workflow_execution_continued_as_new_event_attributes().new_execution_run_id().empty());
 }
 
+// A cancel naming the chain's first run (first_execution_run_id) asks the chain's current run,
+// whatever run the execution names (the Java SDK sends the first run's id in both), as the
+// reference; a chain that is not that one's is NotFound.
+TEST_F(EngineTest, ACancelNamingTheFirstRunOfAChainReachesItsCurrentRun) {
+  Start("chained");
+  auto task = PollWorkflowTask();
+  ASSERT_FALSE(task.task_token().empty());
+  const std::string first_run = task.workflow_execution().run_id();
+  temporal::api::command::v1::Command next;
+  next.set_command_type(enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION);
+  auto* attributes = next.mutable_continue_as_new_workflow_execution_command_attributes();
+  attributes->mutable_workflow_type()->set_name("Flow");
+  attributes->mutable_task_queue()->set_name("queue");
+  Complete(task.task_token(), {next});
+  wf::RequestCancelWorkflowExecutionRequest cancel;
+  cancel.mutable_workflow_execution()->set_workflow_id("chained");
+  cancel.mutable_workflow_execution()->set_run_id(first_run);
+  cancel.set_first_execution_run_id("not-this-chain");
+  auto refused = engine_->RequestCancel("ns", cancel);
+  ASSERT_TRUE(refused.IsFailure());
+  EXPECT_EQ(refused.Error().Code(), errors::kNotFound);
+  cancel.set_first_execution_run_id(first_run);
+  ASSERT_TRUE(engine_->RequestCancel("ns", cancel).IsSuccess());
+  wf::DescribeWorkflowExecutionRequest describe;
+  describe.mutable_execution()->set_workflow_id("chained");
+  auto current = engine_->Describe("ns", describe);
+  ASSERT_TRUE(current.IsSuccess());
+  EXPECT_NE(current.Value().workflow_execution_info().execution().run_id(), first_run);
+  EXPECT_TRUE(current.Value().workflow_extended_info().cancel_requested());
+}
+
 TEST_F(EngineTest, TheTimerQueueLagIsHowLateTheMostOverdueUnfiredTimerIs) {
   EXPECT_EQ(engine_->TimerQueueLagMs(), 0);
   Start("lag");
@@ -1271,6 +1302,47 @@ TEST_F(EngineChainTest, ContinueAsNewStartsTheNextRunAfterTheReuseIntervalAndKee
   EXPECT_EQ(started.input().payloads(0).data(), "2");
   EXPECT_EQ(started.first_workflow_task_backoff().seconds(), 1);
   EXPECT_EQ(Describe("can").workflow_execution_info().first_run_id(), first_run);
+}
+
+// A result read (the CLOSE_EVENT filter) of a run its policy retries gets a ContinuedAsNew
+// naming the next attempt, as the reference answers SDKs, whose result waits follow only that
+// (the Java SDK took the first attempt's failure for the result); the full history keeps the
+// real event.
+TEST_F(EngineChainTest, AResultReadOfARetriedRunReadsAsContinuedAsNewToTheNextAttempt) {
+  wf::StartWorkflowExecutionRequest start;
+  start.set_workflow_id("retried");
+  start.mutable_workflow_type()->set_name("Flow");
+  start.mutable_task_queue()->set_name("queue");
+  start.set_request_id("start-retried");
+  start.mutable_retry_policy()->mutable_initial_interval()->set_seconds(1);
+  start.mutable_retry_policy()->set_maximum_attempts(2);
+  ASSERT_TRUE(engine_->StartWorkflow("ns", start).IsSuccess());
+  wf::GetWorkflowExecutionHistoryRequest request;
+  request.set_wait_new_event(true);
+  request.set_history_event_filter_type(enums::HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT);
+  request.mutable_execution()->set_workflow_id("retried");
+  std::optional<hugo::Result<wf::GetWorkflowExecutionHistoryResponse>> last;
+  engine_->GetHistory("ns", request,
+                      [&](hugo::Result<wf::GetWorkflowExecutionHistoryResponse> result) {
+                        last = std::move(result);
+                      });
+  auto attempt1 = PollQueue("queue");
+  Complete(attempt1.task_token(), {Fail("boom")});
+  ASSERT_TRUE(last.has_value() && last->IsSuccess());
+  ASSERT_EQ(last->Value().history().events_size(), 1);
+  const auto& read = last->Value().history().events(0);
+  EXPECT_EQ(read.event_type(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+  const auto& continued = read.workflow_execution_continued_as_new_event_attributes();
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  EXPECT_EQ(continued.failure().message(), "boom");
+#pragma GCC diagnostic pop
+  hist::History full = RunHistory("retried", attempt1.workflow_execution().run_id());
+  const auto& real = full.events(full.events_size() - 1);
+  EXPECT_EQ(real.event_type(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED);
+  EXPECT_EQ(real.event_id(), read.event_id());
+  EXPECT_EQ(continued.new_execution_run_id(),
+            real.workflow_execution_failed_event_attributes().new_execution_run_id());
 }
 
 TEST_F(EngineChainTest, AFailedRunIsRetriedByItsPolicyUntilTheAttemptsRunOut) {

@@ -439,16 +439,20 @@ hugo::Result<wf::SignalWorkflowExecutionResponse> Engine::Signal(
 
 hugo::Result<wf::RequestCancelWorkflowExecutionResponse> Engine::RequestCancel(
     const std::string& namespace_id, const wf::RequestCancelWorkflowExecutionRequest& request) {
-  auto begun = BeginExecution(namespace_id, request.workflow_execution());
+  // With first_execution_run_id the request names a chain of runs: its current run is the target,
+  // whatever run the execution names (reference: requestcancelworkflow).
+  temporal::api::common::v1::WorkflowExecution target = request.workflow_execution();
+  if (!request.first_execution_run_id().empty()) target.clear_run_id();
+  auto begun = BeginExecution(namespace_id, target);
   if (begun.IsFailure()) return begun.Error();
   Mutation& m = begun.Value();
   MutableState& state = m.run.state;
+  // Asking a closed run to cancel is not an error (reference): there is nothing left to do.
+  if (!IsRunning(state)) return hugo::Ok(wf::RequestCancelWorkflowExecutionResponse());
   if (!request.first_execution_run_id().empty() &&
       state.first_execution_run_id() != request.first_execution_run_id()) {
     return NotFound("workflow execution not found");
   }
-  // Asking a closed run to cancel is not an error (reference): there is nothing left to do.
-  if (!IsRunning(state)) return hugo::Ok(wf::RequestCancelWorkflowExecutionResponse());
   // A second request (retried or not) changes nothing: the workflow was asked once.
   if (state.cancel_requested()) return hugo::Ok(wf::RequestCancelWorkflowExecutionResponse());
   auto* requested = AppendOrBuffer(m, enums::EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED)
