@@ -122,7 +122,11 @@ hugo::Result<Engine::Mutation> Engine::BuildNewRun(const NewRun& spec) {
   if (request.has_workflow_execution_timeout()) {
     *state.mutable_workflow_execution_timeout() = execution_timeout;
   }
-  *state.mutable_workflow_run_timeout() = run_timeout;
+  // Present as on the Started event: sent, or derived from the execution timeout (Describe
+  // reports a run timeout a TypeScript client never sent as none, as the reference).
+  if (request.has_workflow_run_timeout() || !IsZero(run_timeout)) {
+    *state.mutable_workflow_run_timeout() = run_timeout;
+  }
   *state.mutable_default_workflow_task_timeout() = DurationFromMillis(task_timeout_ms);
   // The run's clock starts when its first workflow task may: after the backoff.
   if (!IsZero(run_timeout)) {

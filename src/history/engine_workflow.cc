@@ -558,8 +558,12 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
   auto* config = response.mutable_execution_config();
   config->mutable_task_queue()->set_name(state.task_queue());
   config->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
-  *config->mutable_workflow_execution_timeout() = state.workflow_execution_timeout();
-  *config->mutable_workflow_run_timeout() = state.workflow_run_timeout();
+  if (state.has_workflow_execution_timeout()) {
+    *config->mutable_workflow_execution_timeout() = state.workflow_execution_timeout();
+  }
+  if (state.has_workflow_run_timeout()) {
+    *config->mutable_workflow_run_timeout() = state.workflow_run_timeout();
+  }
   *config->mutable_default_workflow_task_timeout() = state.default_workflow_task_timeout();
   // The summary and details are read from the Started event, as the reference does (they are
   // not kept in the mutable state that every transition writes).

@@ -44,7 +44,9 @@ void ApplyStarted(const hist::HistoryEvent& event, MutableState& state) {
   if (started.has_workflow_execution_timeout()) {
     *state.mutable_workflow_execution_timeout() = started.workflow_execution_timeout();
   }
-  *state.mutable_workflow_run_timeout() = started.workflow_run_timeout();
+  if (started.has_workflow_run_timeout()) {
+    *state.mutable_workflow_run_timeout() = started.workflow_run_timeout();
+  }
   *state.mutable_default_workflow_task_timeout() = started.workflow_task_timeout();
   // The run's clock starts when its first workflow task may (after the backoff).
   *state.mutable_execution_time() =
