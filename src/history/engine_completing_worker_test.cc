@@ -154,12 +154,7 @@ TEST_F(EngineCompletingWorkerTest, APointTakenWhileAChildIsPendingIsNotResettabl
 TEST_F(EngineCompletingWorkerTest, AContinuedRunCarriesThePointsOnTheClosedRunsExpiring) {
   Start("chain");
   const std::string first_run = Describe("chain").workflow_execution_info().execution().run_id();
-  command::Command next;
-  next.set_command_type(enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION);
-  auto* attributes = next.mutable_continue_as_new_workflow_execution_command_attributes();
-  attributes->mutable_workflow_type()->set_name("Flow");
-  attributes->mutable_task_queue()->set_name("queue");
-  CompleteNext("b1", "", next);
+  CompleteNext("b1", "", ContinueAsNewCommand());
   Advance(2000);
   CompleteNext("b2");
   auto described = Describe("chain");

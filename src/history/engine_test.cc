@@ -292,12 +292,7 @@ TEST_F(EngineTest, AResultPollNamingNoRunIsAnsweredByTheCloseOfTheRunItWaitedOn)
             0u);
   auto task = PollWorkflowTask();
   ASSERT_FALSE(task.task_token().empty());
-  temporal::api::command::v1::Command next;
-  next.set_command_type(enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION);
-  auto* attributes = next.mutable_continue_as_new_workflow_execution_command_attributes();
-  attributes->mutable_workflow_type()->set_name("Flow");
-  attributes->mutable_task_queue()->set_name("queue");
-  Complete(task.task_token(), {next});
+  Complete(task.task_token(), {ContinueAsNewCommand()});
   EXPECT_EQ(answers, 1);
   EXPECT_EQ(engine_->HistoryWaits(), 0u);
   ASSERT_TRUE(last.has_value() && last->IsSuccess());
@@ -316,12 +311,7 @@ TEST_F(EngineTest, ACancelNamingTheFirstRunOfAChainReachesItsCurrentRun) {
   auto task = PollWorkflowTask();
   ASSERT_FALSE(task.task_token().empty());
   const std::string first_run = task.workflow_execution().run_id();
-  temporal::api::command::v1::Command next;
-  next.set_command_type(enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION);
-  auto* attributes = next.mutable_continue_as_new_workflow_execution_command_attributes();
-  attributes->mutable_workflow_type()->set_name("Flow");
-  attributes->mutable_task_queue()->set_name("queue");
-  Complete(task.task_token(), {next});
+  Complete(task.task_token(), {ContinueAsNewCommand()});
   wf::RequestCancelWorkflowExecutionRequest cancel;
   cancel.mutable_workflow_execution()->set_workflow_id("chained");
   cancel.mutable_workflow_execution()->set_run_id(first_run);

@@ -68,6 +68,18 @@ class EngineHarness : public ::testing::Test {
     return got;
   }
 
+  // A ContinueAsNew command to workflow type "Flow" on `queue`.
+  static temporal::api::command::v1::Command ContinueAsNewCommand(
+      const std::string& queue = "queue") {
+    temporal::api::command::v1::Command next;
+    next.set_command_type(
+        temporal::api::enums::v1::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION);
+    auto* attributes = next.mutable_continue_as_new_workflow_execution_command_attributes();
+    attributes->mutable_workflow_type()->set_name("Flow");
+    attributes->mutable_task_queue()->set_name(queue);
+    return next;
+  }
+
   static std::vector<temporal::api::enums::v1::EventType> Types(
       const temporal::api::history::v1::History& history) {
     std::vector<temporal::api::enums::v1::EventType> types;
