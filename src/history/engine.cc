@@ -869,6 +869,12 @@ bool Engine::FlushBuffered(Mutation& m) {
         child->second.set_started_event_id(event->event_id());
       }
     }
+    if (event->event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED) {
+      const std::string& attached =
+          event->workflow_execution_options_updated_event_attributes().attached_request_id();
+      if (!attached.empty())
+        (*state.mutable_attached_request_event_ids())[attached] = event->event_id();
+    }
     FixStartedIds(*event, started_ids, child_started_ids);
   }
   state.clear_buffered_events();

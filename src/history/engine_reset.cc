@@ -254,6 +254,16 @@ hugo::Result<wf::ResetWorkflowExecutionResponse> Engine::Reset(
                   terminated->events.events().end());
     }
   }
+  // The base run names the run its reset created (Describe's reset_run_id, the reference's
+  // UpdateResetRunID), in the same transaction; a closed base run changes only that.
+  if (terminated.has_value() && base_key.run_id == current_key.run_id) {
+    terminated->run.state.set_reset_run_id(new_run_id);
+  } else {
+    auto begun = Begin(base_key);
+    if (begun.IsFailure()) return begun.Error();
+    begun.Value().run.state.set_reset_run_id(new_run_id);
+    reset.also.push_back(std::move(begun).Value());
+  }
   const ReapplyRules rules = RulesOf(request);
   std::vector<hist::HistoryEvent> reapply;
   for (auto& event : seen) {

@@ -1,8 +1,9 @@
 // Goal: reset builds the new run the reference builds (events before the reset point, the
 // workflow task failed with RESET_WORKFLOW, the later signals once more, a new workflow task),
 // restores pending activities and timers, terminates the old run in the same transaction,
-// refuses bad reset points without changing anything and answers a retried request with the run
-// it created; delete removes a running or closed run entirely. Method: real workflows through
+// refuses bad reset points without changing anything, answers a retried request with the run
+// it created and names the new run on the base run; Describe lists the request ids a run answers
+// for; delete removes a running or closed run entirely. Method: real workflows through
 // the engine (reset_test_fixture.h).
 #include "history/reset_test_fixture.h"
 
@@ -41,6 +42,23 @@ class ResetTest : public EngineFixture {
   std::string CurrentRunId(const std::string& workflow_id) {
     auto current = store_.GetCurrentRun("ns", workflow_id);
     return current.IsSuccess() ? current.Value().run_id : std::string();
+  }
+
+  hugo::Result<wf::DescribeWorkflowExecutionResponse> Describe(const std::string& workflow_id,
+                                                               const std::string& run_id) {
+    wf::DescribeWorkflowExecutionRequest request;
+    request.mutable_execution()->set_workflow_id(workflow_id);
+    request.mutable_execution()->set_run_id(run_id);
+    return engine_->Describe("ns", request);
+  }
+
+  // Describe's extended info of the run (empty when Describe fails, which the test reports).
+  temporal::api::workflow::v1::WorkflowExecutionExtendedInfo Extended(
+      const std::string& workflow_id, const std::string& run_id) {
+    auto described = Describe(workflow_id, run_id);
+    EXPECT_TRUE(described.IsSuccess()) << described.Error().Message();
+    return described.IsSuccess() ? described.Value().workflow_extended_info()
+                                 : temporal::api::workflow::v1::WorkflowExecutionExtendedInfo();
   }
 };
 
@@ -209,6 +227,88 @@ TEST_F(ResetTest, ARetriedResetAnswersTheRunItCreated) {
             enums::WORKFLOW_EXECUTION_STATUS_TERMINATED);
 }
 
+// The reference's UpdateResetRunID and RequestIds: the base run names the run each reset of it
+// created (running base: with its termination; closed base: a change of that alone), and each
+// run's Describe lists its start's request id at the Started event.
+TEST_F(ResetTest, TheBaseRunNamesTheRunItsResetCreated) {
+  const std::string base = Start("w5");
+  RunWorkflowTask({});
+  EXPECT_EQ(Extended("w5", base).reset_run_id(), "");
+  auto first = Reset("w5", base, 4, "reset-one");
+  ASSERT_TRUE(first.IsSuccess()) << first.Error().Message();
+  EXPECT_EQ(Extended("w5", base).reset_run_id(), first.Value().run_id());
+  EXPECT_EQ(Stored("w5", base).reset_run_id(), first.Value().run_id());
+  EXPECT_EQ(Stored("w5", base).status(), enums::WORKFLOW_EXECUTION_STATUS_TERMINATED);
+
+  auto base_ids = Extended("w5", base).request_id_infos();
+  ASSERT_EQ(base_ids.size(), 1u);
+  EXPECT_EQ(base_ids.at("start-w5").event_type(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  EXPECT_EQ(base_ids.at("start-w5").event_id(), 1);
+  EXPECT_FALSE(base_ids.at("start-w5").buffered());
+  auto reset_ids = Extended("w5", first.Value().run_id()).request_id_infos();
+  ASSERT_EQ(reset_ids.size(), 1u);
+  EXPECT_EQ(reset_ids.at("reset-one").event_type(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  EXPECT_EQ(reset_ids.at("reset-one").event_id(), 1);
+
+  // The closed base run reset again: it names the newer run; the run terminated this time was
+  // not the base and names none.
+  const int64_t base_events = Stored("w5", base).next_event_id();
+  auto second = Reset("w5", base, 4, "reset-two");
+  ASSERT_TRUE(second.IsSuccess()) << second.Error().Message();
+  EXPECT_EQ(Extended("w5", base).reset_run_id(), second.Value().run_id());
+  EXPECT_EQ(Stored("w5", base).next_event_id(), base_events);  // no event added to it
+  EXPECT_EQ(Extended("w5", first.Value().run_id()).reset_run_id(), "");
+  EXPECT_EQ(Stored("w5", first.Value().run_id()).status(),
+            enums::WORKFLOW_EXECUTION_STATUS_TERMINATED);
+  EXPECT_EQ(CurrentRunId("w5"), second.Value().run_id());
+}
+
+// Starts attached to a running run (USE_EXISTING, attach_request_id) are listed in Describe's
+// request_id_infos at their WorkflowExecutionOptionsUpdated event: buffered while a workflow
+// task runs, then at the number the event got when it reached history.
+TEST_F(ResetTest, AttachedStartsAreListedAtTheirEvent) {
+  Start("w6");
+  auto task = PollWorkflowTask();
+  ASSERT_FALSE(task.task_token().empty());
+  auto join = [this](const std::string& request_id) {
+    wf::StartWorkflowExecutionRequest request;
+    request.set_workflow_id("w6");
+    request.mutable_workflow_type()->set_name("Flow");
+    request.mutable_task_queue()->set_name("queue");
+    request.set_request_id(request_id);
+    request.set_workflow_id_conflict_policy(enums::WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING);
+    request.mutable_on_conflict_options()->set_attach_request_id(true);
+    auto joined = engine_->StartWorkflow("ns", request);
+    EXPECT_TRUE(joined.IsSuccess()) << joined.Error().Message();
+    EXPECT_FALSE(joined.IsSuccess() && joined.Value().started());
+  };
+  join("join-one");
+  auto ids = Extended("w6", "").request_id_infos();
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids.at("start-w6").event_id(), 1);
+  EXPECT_EQ(ids.at("join-one").event_type(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED);
+  EXPECT_TRUE(ids.at("join-one").buffered());
+  EXPECT_EQ(ids.at("join-one").event_id(), 0);
+
+  Complete(task.task_token(), {});  // the buffered event reaches history
+  join("join-two");                 // no workflow task started: numbered at once
+  join("join-one");                 // a retry: attaches nothing more
+  std::vector<int64_t> updated;
+  const hist::History history = History("w6");
+  for (const auto& event : history.events()) {
+    if (event.event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED) {
+      updated.push_back(event.event_id());
+    }
+  }
+  ASSERT_EQ(updated.size(), 2u);
+  ids = Extended("w6", "").request_id_infos();
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_FALSE(ids.at("join-one").buffered());
+  EXPECT_EQ(ids.at("join-one").event_id(), updated[0]);
+  EXPECT_FALSE(ids.at("join-two").buffered());
+  EXPECT_EQ(ids.at("join-two").event_id(), updated[1]);
+}
+
 class DeleteTest : public ResetTest {
  protected:
   hugo::Result<wf::DeleteWorkflowExecutionResponse> Delete(const std::string& workflow_id,
@@ -217,13 +317,6 @@ class DeleteTest : public ResetTest {
     request.mutable_workflow_execution()->set_workflow_id(workflow_id);
     request.mutable_workflow_execution()->set_run_id(run_id);
     return engine_->Delete("ns", request);
-  }
-  hugo::Result<wf::DescribeWorkflowExecutionResponse> Describe(const std::string& workflow_id,
-                                                               const std::string& run_id) {
-    wf::DescribeWorkflowExecutionRequest request;
-    request.mutable_execution()->set_workflow_id(workflow_id);
-    request.mutable_execution()->set_run_id(run_id);
-    return engine_->Describe("ns", request);
   }
   size_t OutboxSize() {
     auto transfer = store_.LoadTransferTasks(0, 1000);

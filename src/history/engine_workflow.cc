@@ -158,6 +158,10 @@ hugo::Result<hugo::Unit> Engine::AttachToRunning(const std::string& namespace_id
   if (on_conflict.attach_request_id()) {
     updated->set_attached_request_id(request.request_id());
     state.add_attached_request_ids(request.request_id());
+    // Numbered now unless buffered behind a started workflow task (FlushBuffered numbers it).
+    if (event->event_id() != 0) {
+      (*state.mutable_attached_request_event_ids())[request.request_id()] = event->event_id();
+    }
   }
   if (on_conflict.attach_completion_callbacks()) {
     for (const auto& callback : request.completion_callbacks()) {
@@ -675,6 +679,31 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
     *extended->mutable_run_expiration_time() = state.run_expiration_time();
   }
   extended->set_cancel_requested(state.cancel_requested());
+  extended->set_reset_run_id(state.reset_run_id());
+  // The request ids the run answers for: its start's (the Started event) and those of the starts
+  // attached to it (their WorkflowExecutionOptionsUpdated, or buffered while a workflow task
+  // runs), as the reference's RequestIds.
+  auto* request_ids = extended->mutable_request_id_infos();
+  if (!state.create_request_id().empty()) {
+    auto& started = (*request_ids)[state.create_request_id()];
+    started.set_event_type(enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+    started.set_event_id(1);
+  }
+  for (const std::string& attached : state.attached_request_ids()) {
+    auto& attached_info = (*request_ids)[attached];
+    attached_info.set_event_type(enums::EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED);
+    auto numbered = state.attached_request_event_ids().find(attached);
+    if (numbered != state.attached_request_event_ids().end()) {
+      attached_info.set_event_id(numbered->second);
+      continue;
+    }
+    for (const auto& buffered : state.buffered_events()) {
+      if (buffered.workflow_execution_options_updated_event_attributes().attached_request_id() ==
+          attached) {
+        attached_info.set_buffered(true);
+      }
+    }
+  }
   if (started_event != nullptr) {
     *extended->mutable_original_start_time() = started_event->event_time();
     // A reset run keeps its base run's Started event, which names another run as the original.

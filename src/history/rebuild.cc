@@ -522,6 +522,8 @@ void ApplyNexus(const hist::HistoryEvent& event, MutableState& state) {
       const auto& updated = event.workflow_execution_options_updated_event_attributes();
       if (!updated.attached_request_id().empty()) {
         state.add_attached_request_ids(updated.attached_request_id());
+        (*state.mutable_attached_request_event_ids())[updated.attached_request_id()] =
+            event.event_id();
       }
       for (const auto& callback : updated.attached_completion_callbacks()) {
         auto* info = state.add_callbacks();

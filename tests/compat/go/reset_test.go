@@ -21,8 +21,11 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
@@ -324,5 +327,114 @@ func TestADeletedWorkflowIsNotFound(t *testing.T) {
 	var invalid *serviceerror.InvalidArgument
 	if !errors.As(err, &invalid) || invalid.Message != "Execution is not set on request." {
 		t.Errorf("delete without execution: %v", err)
+	}
+}
+
+// The reference's ResetRunId and RequestIdInfos in Describe's extended info: the base run names
+// the run its reset created; each run lists its start's request id at the Started event (a reset
+// run: the reset's request id) and a start attached to it (USE_EXISTING with attach_request_id)
+// at its WorkflowExecutionOptionsUpdated event.
+func TestDescribeNamesTheResetRunAndTheRequestIdsARunAnswersFor(t *testing.T) {
+	c := dialTarget(t)
+	queue := startSumWorker(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	id := "request-ids-" + queue
+	startRequest := uuid.NewString()
+	start := func(requestID string, attach bool) *workflowservice.StartWorkflowExecutionResponse {
+		t.Helper()
+		payloads, err := converter.GetDefaultDataConverter().ToPayloads(3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		request := &workflowservice.StartWorkflowExecutionRequest{
+			Namespace:    "default",
+			WorkflowId:   id,
+			WorkflowType: &commonpb.WorkflowType{Name: "SumSignals"},
+			TaskQueue:    &taskqueuepb.TaskQueue{Name: queue},
+			Input:        payloads,
+			RequestId:    requestID,
+		}
+		if attach {
+			request.WorkflowIdConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+			request.OnConflictOptions = &workflowpb.OnConflictOptions{AttachRequestId: true}
+		}
+		response, err := c.WorkflowService().StartWorkflowExecution(ctx, request)
+		if err != nil {
+			t.Fatalf("StartWorkflowExecution(%s): %v", requestID, err)
+		}
+		return response
+	}
+	extended := func(runID string) *workflowpb.WorkflowExecutionExtendedInfo {
+		t.Helper()
+		described, err := c.DescribeWorkflowExecution(ctx, id, runID)
+		if err != nil {
+			t.Fatalf("DescribeWorkflowExecution(%s): %v", runID, err)
+		}
+		return described.GetWorkflowExtendedInfo()
+	}
+	baseRunID := start(startRequest, false).GetRunId()
+	waitForTypes(t, c, id, baseRunID, started, taskScheduled, taskStarted, taskCompleted)
+	if got := extended(baseRunID).GetResetRunId(); got != "" {
+		t.Errorf("reset_run_id before any reset = %q, want empty", got)
+	}
+
+	resetRequest := uuid.NewString()
+	reset, err := c.ResetWorkflowExecution(ctx, &workflowservice.ResetWorkflowExecutionRequest{
+		Namespace:                 "default",
+		WorkflowExecution:         &commonpb.WorkflowExecution{WorkflowId: id, RunId: baseRunID},
+		Reason:                    "again",
+		WorkflowTaskFinishEventId: 4,
+		RequestId:                 resetRequest,
+	})
+	if err != nil {
+		t.Fatalf("ResetWorkflowExecution: %v", err)
+	}
+	newRunID := reset.GetRunId()
+	base := extended(baseRunID)
+	if base.GetResetRunId() != newRunID {
+		t.Errorf("base run's reset_run_id = %q, want the new run %q", base.GetResetRunId(), newRunID)
+	}
+	wantStarted := func(infos map[string]*workflowpb.RequestIdInfo, requestID string) {
+		t.Helper()
+		info := infos[requestID]
+		if info.GetEventType() != started || info.GetEventId() != 1 || info.GetBuffered() {
+			t.Errorf("request_id_infos[%s] = %v, want WorkflowExecutionStarted at event 1 (all: %v)",
+				requestID, info, infos)
+		}
+	}
+	wantStarted(base.GetRequestIdInfos(), startRequest)
+	waitForTypes(t, c, id, newRunID, started, taskScheduled, taskStarted, taskFailed,
+		taskScheduled, taskStarted, taskCompleted)
+	wantStarted(extended(newRunID).GetRequestIdInfos(), resetRequest)
+
+	// A start attached to the running (new) run: listed at its event, which is numbered at once
+	// because no workflow task runs now.
+	joinRequest := uuid.NewString()
+	if joined := start(joinRequest, true); joined.GetStarted() || joined.GetRunId() != newRunID {
+		t.Fatalf("attached start = started %v run %s, want the running run %s", joined.GetStarted(),
+			joined.GetRunId(), newRunID)
+	}
+	var updatedID int64
+	iter := c.GetWorkflowHistory(ctx, id, newRunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		event, err := iter.Next()
+		if err != nil {
+			t.Fatalf("history: %v", err)
+		}
+		if event.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED {
+			updatedID = event.GetEventId()
+		}
+	}
+	infos := extended(newRunID).GetRequestIdInfos()
+	info := infos[joinRequest]
+	if updatedID == 0 || info.GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED ||
+		info.GetEventId() != updatedID || info.GetBuffered() {
+		t.Errorf("request_id_infos[attached] = %v, want WorkflowExecutionOptionsUpdated at event %d (all: %v)",
+			info, updatedID, infos)
+	}
+	wantStarted(infos, resetRequest)
+	if len(infos) != 2 {
+		t.Errorf("request_id_infos = %v, want the reset's and the attached start's", infos)
 	}
 }
