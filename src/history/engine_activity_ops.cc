@@ -197,6 +197,13 @@ hugo::Result<hugo::Unit> Engine::UpdatePauseInfo(MutableState& state) {
   (*value.mutable_metadata())["type"] = "KeywordList";
   // An empty list removes the attribute (reference: payload.MergeMapOfPayload).
   value.set_data(paused.empty() ? "null" : nlohmann::json(paused).dump());
+  // In the run's search attributes too, where Describe reads them, as the reference keeps it.
+  auto* fields = state.mutable_search_attributes()->mutable_indexed_fields();
+  if (paused.empty()) {
+    fields->erase(kPauseInfoAttribute);
+  } else {
+    (*fields)[kPauseInfoAttribute] = value;
+  }
   temporal::api::common::v1::SearchAttributes change;
   (*change.mutable_indexed_fields())[kPauseInfoAttribute] = std::move(value);
   return ApplySearchAttributes(state, change);

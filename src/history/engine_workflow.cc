@@ -599,6 +599,17 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
   if (state.has_memo()) *info->mutable_memo() = state.memo();
   if (state.has_search_attributes()) {
     *info->mutable_search_attributes() = state.search_attributes();
+  }
+  // A versioned run's deployment, version, behavior and BuildIds markers, as its list row has
+  // them (the reference keeps them in the run's search attributes).
+  if (state.has_versioning_info() || !state.versioned_build_id().empty()) {
+    persistence::VisibilityRecord record;
+    record.search_attributes = state.visibility_search_attributes();
+    record.search_attributes_payloads = state.search_attributes().SerializeAsString();
+    AddVersioningAttributes(state, record);
+    info->mutable_search_attributes()->ParseFromString(record.search_attributes_payloads);
+  }
+  if (info->has_search_attributes()) {
     TypeSearchAttributes(namespace_id, *info->mutable_search_attributes());
   }
   info->set_task_queue(state.task_queue());

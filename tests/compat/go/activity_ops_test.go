@@ -2,7 +2,7 @@
 // pause|unpause|reset|update-options`, the SDKs' raw calls): a paused activity's running attempt
 // hears it in its heartbeat (the Go SDK's ErrActivityPaused), its failure parks the next attempt
 // (no retry, no timeout while paused) and DescribeWorkflowExecution says PAUSED with who and why;
-// TemporalPauseInfo lists the paused type; unpause dispatches the parked attempt at once; reset
+// TemporalPauseInfo lists the paused type (in lists and in Describe's search attributes); unpause dispatches the parked attempt at once; reset
 // dispatches an activity waiting for a long retry backoff at once as attempt 1; new options
 // (a shorter retry interval) reschedule the waiting attempt; a closed workflow still describes
 // the activity it left pending; bad requests are InvalidArgument or NotFound. Method: a real hdo
@@ -26,6 +26,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -185,6 +186,10 @@ func TestActivityPauseParksTheRetryAndUnpauseRunsIt(t *testing.T) {
 		}
 		return nil
 	})
+	// Describe shows it among the run's search attributes, as the reference keeps it there.
+	if got := pauseInfoOf(t, a, id); len(got) != 1 || got[0] != "property:activityType=HeartbeatsUntilPaused" {
+		t.Errorf("Describe's TemporalPauseInfo = %v, want [property:activityType=HeartbeatsUntilPaused]", got)
+	}
 	// Longer than the heartbeat timeout and the retry interval: nothing runs, nothing times out.
 	time.Sleep(2500 * time.Millisecond)
 	still := a.waitPending(id, "the activity to stay parked", func(p *workflowpb.PendingActivityInfo) bool { return true })
@@ -215,6 +220,27 @@ func TestActivityPauseParksTheRetryAndUnpauseRunsIt(t *testing.T) {
 		}
 		return nil
 	})
+	if got := pauseInfoOf(t, a, id); got != nil {
+		t.Errorf("Describe's TemporalPauseInfo after the unpause = %v, want none", got)
+	}
+}
+
+// The TemporalPauseInfo values among the search attributes Describe reports (nil: absent).
+func pauseInfoOf(t *testing.T, a *activityOpsTest, id string) []string {
+	t.Helper()
+	described, err := a.c.DescribeWorkflowExecution(a.ctx, id, "")
+	if err != nil {
+		t.Fatalf("DescribeWorkflowExecution: %v", err)
+	}
+	payload, ok := described.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()["TemporalPauseInfo"]
+	if !ok {
+		return nil
+	}
+	var values []string
+	if err := converter.GetDefaultDataConverter().FromPayload(payload, &values); err != nil {
+		t.Fatalf("TemporalPauseInfo %v: %v", payload, err)
+	}
+	return values
 }
 
 func TestActivityResetRunsAWaitingRetryAtOnceAsAttemptOne(t *testing.T) {

@@ -3,7 +3,7 @@
 // the conflict token from Describe and routes new workflows to the current version; a PINNED
 // workflow keeps its version after the current one moves on, an AUTO_UPGRADE one starts on the
 // new current; the demoted version shows DRAINING; DescribeWorkflowExecution reports each run's
-// versioning info; an unknown version and a stale token are refused with the reference's codes
+// versioning info and its deployment search attributes; an unknown version and a stale token are refused with the reference's codes
 // and messages. Method: the Go SDK's worker deployment client and two versioned Go SDK workers
 // on one queue against hdotest.Target (a fresh hdo, or HDO_TARGET, e.g. the reference `temporal
 // server start-dev` of CLI 1.5.1).
@@ -13,12 +13,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
@@ -118,6 +120,27 @@ func TestAPinnedWorkflowKeepsItsVersionWhenTheCurrentOneMovesOn(t *testing.T) {
 	info, err := c.DescribeWorkflowExecution(ctx, pinned.GetID(), pinned.GetRunID())
 	if err != nil || info.GetWorkflowExecutionInfo().GetVersioningInfo().GetBehavior() != enumspb.VERSIONING_BEHAVIOR_PINNED {
 		t.Fatalf("versioning info of the pinned run: %v (%v)", info.GetWorkflowExecutionInfo().GetVersioningInfo(), err)
+	}
+	// Describe's search attributes carry the deployment attributes that lists filter on.
+	attributes := info.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
+	for attribute, want := range map[string]string{
+		"TemporalWorkerDeployment":           name,
+		"TemporalWorkerDeploymentVersion":    name + ":1.0",
+		"TemporalWorkflowVersioningBehavior": "Pinned",
+	} {
+		var got string
+		if payload, ok := attributes[attribute]; !ok {
+			t.Errorf("Describe's search attributes lack %s (have %v)", attribute, attributes)
+		} else if err := converter.GetDefaultDataConverter().FromPayload(payload, &got); err != nil || got != want {
+			t.Errorf("Describe's %s = %q (%v), want %q", attribute, got, err, want)
+		}
+	}
+	var buildIDs []string
+	if payload, ok := attributes["BuildIds"]; !ok {
+		t.Errorf("Describe's search attributes lack BuildIds (have %v)", attributes)
+	} else if err := converter.GetDefaultDataConverter().FromPayload(payload, &buildIDs); err != nil ||
+		!slices.Contains(buildIDs, "pinned:"+name+":1.0") {
+		t.Errorf("Describe's BuildIds = %v (%v), want pinned:%s:1.0 among them", buildIDs, err, name)
 	}
 
 	if _, err := handle.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{
