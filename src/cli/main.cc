@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -281,9 +282,21 @@ int main(int argc, char** argv) {
                                         "@temporalio/core-bridge " +
                                         std::string(hdo::TemporalApiProtoVersion()) + ")");
   app.require_subcommand(1);
+  // The logging flags, before the command or after a server command (`hdo server start-dev
+  // --log-level warn`, as the SDKs' test environments start the reference CLI).
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "debug, info, warn or error")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  std::string log_format = "text";
+  std::vector<CLI::Option*> log_level_options;
+  auto add_logging_flags = [&](CLI::App* command) {
+    log_level_options.push_back(
+        command->add_option("--log-level", log_level, "debug, info, warn, error or never")
+            ->check(CLI::IsMember({"debug", "info", "warn", "error", "never"})));
+    command
+        ->add_option("--log-format", log_format,
+                     "text (logfmt; also pretty) or json (one JSON object per line)")
+        ->check(CLI::IsMember({"text", "pretty", "logfmt", "json"}));
+  };
+  add_logging_flags(&app);
 
   CLI::App* server_cmd = app.add_subcommand("server", "Run the hdo server");
   server_cmd->require_subcommand(1);
@@ -350,6 +363,18 @@ int main(int argc, char** argv) {
                    "Port of the HTTP API (Nexus), 0 picks a free one (the default), -1 disables")
       ->capture_default_str()
       ->check(CLI::Range(-1, 65535));
+  // The reference CLI's Web UI flags, which the SDKs' test environments pass: hdo serves no Web
+  // UI, so --headless changes nothing and the others are reported and ignored.
+  add_logging_flags(start_dev);
+  bool headless = false;  // the only mode hdo has
+  start_dev->add_flag("--headless", headless,
+                      "Accepted for the reference CLI's sake: hdo serves no Web UI");
+  std::map<std::string, std::string> ui_flags;
+  for (const char* name :
+       {"--ui-port", "--ui-ip", "--ui-asset-path", "--ui-codec-endpoint", "--ui-public-path"}) {
+    start_dev->add_option(name, ui_flags[name],
+                          "The reference CLI's Web UI setting; hdo serves no Web UI (ignored)");
+  }
 
   hdo::server::Server::Options start_flags;
   std::string config_path;
@@ -366,7 +391,7 @@ int main(int argc, char** argv) {
   CLI::Option* start_http_port =
       start->add_option("--http-port", start_flags.http_port, "Overrides server.http_port")
           ->check(CLI::Range(-1, 65535));
-  CLI::Option* log_level_option = app.get_option("--log-level");
+  add_logging_flags(start);
   CLI::App* admin_cmd = app.add_subcommand("admin", "Operate a store");
   admin_cmd->require_subcommand(1);
   CLI::App* schema_cmd =
@@ -404,6 +429,15 @@ int main(int argc, char** argv) {
   hdo::log::Level level = hdo::log::Level::kInfo;
   hdo::log::ParseLevel(log_level, &level);
   hdo::log::SetLevel(level);
+  hdo::log::Encoding encoding = hdo::log::Encoding::kLogfmt;
+  hdo::log::ParseEncoding(log_format, &encoding);
+  hdo::log::SetEncoding(encoding);
+  for (const auto& [name, value] : ui_flags) {
+    if (start_dev->get_option(name)->count() > 0) {
+      hdo::log::Warn("hdo serves no Web UI: the flag is ignored",
+                     {{"flag", name}, {"value", value}});
+    }
+  }
 
   for (const std::string& name : extra_namespaces) options.namespaces.push_back(name);
   for (const std::string& flag : search_attribute_flags) AddSearchAttributeFlag(flag, options);
@@ -423,7 +457,8 @@ int main(int argc, char** argv) {
       config.server.metrics_port_optional = false;
     }
     if (start_http_port->count() > 0) config.server.http_port = start_flags.http_port;
-    if (log_level_option->count() == 0) {
+    if (std::none_of(log_level_options.begin(), log_level_options.end(),
+                     [](const CLI::Option* option) { return option->count() > 0; })) {
       hdo::log::ParseLevel(config.log_level, &level);
       hdo::log::SetLevel(level);
     }

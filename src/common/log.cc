@@ -11,6 +11,7 @@ namespace hdo::log {
 namespace {
 
 std::atomic<Level> g_level{Level::kInfo};
+std::atomic<Encoding> g_encoding{Encoding::kLogfmt};
 std::mutex g_write_mutex;
 
 bool NeedsQuotes(std::string_view value) {
@@ -48,6 +49,40 @@ void AppendValue(std::string& out, std::string_view value) {
   out.push_back('"');
 }
 
+// `value` as a JSON string, quotes included.
+void AppendJsonString(std::string& out, std::string_view value) {
+  out.push_back('"');
+  for (char c : value) {
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          std::array<char, 8> escaped{};
+          std::snprintf(escaped.data(), escaped.size(), "\\u%04x",
+                        static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out.append(escaped.data());
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
 // RFC 3339 UTC with milliseconds. Logging is the one place that reads the wall clock directly:
 // records are for operators, never for logic.
 std::string Timestamp() {
@@ -78,8 +113,24 @@ bool ParseLevel(std::string_view text, Level* level) {
     *level = Level::kWarn;
   else if (text == "error")
     *level = Level::kError;
+  else if (text == "never")
+    *level = Level::kNever;
   else
     return false;
+  return true;
+}
+
+void SetEncoding(Encoding encoding) { g_encoding.store(encoding, std::memory_order_relaxed); }
+Encoding GetEncoding() { return g_encoding.load(std::memory_order_relaxed); }
+
+bool ParseEncoding(std::string_view text, Encoding* encoding) {
+  if (text == "text" || text == "pretty" || text == "logfmt") {
+    *encoding = Encoding::kLogfmt;
+  } else if (text == "json") {
+    *encoding = Encoding::kJson;
+  } else {
+    return false;
+  }
   return true;
 }
 
@@ -93,13 +144,34 @@ std::string_view LevelName(Level level) {
       return "warn";
     case Level::kError:
       return "error";
+    case Level::kNever:
+      return "never";
   }
   return "unknown";
 }
 
 std::string Format(Level level, std::string_view message, std::initializer_list<Field> fields) {
+  return Format(GetEncoding(), level, message, fields);
+}
+
+std::string Format(Encoding encoding, Level level, std::string_view message,
+                   std::initializer_list<Field> fields) {
   std::string line;
   line.reserve(128);
+  if (encoding == Encoding::kJson) {
+    line.append("{\"ts\":\"").append(Timestamp());
+    line.append("\",\"level\":\"").append(LevelName(level));
+    line.append("\",\"msg\":");
+    AppendJsonString(line, message);
+    for (const Field& field : fields) {
+      line.push_back(',');
+      AppendJsonString(line, field.key);
+      line.push_back(':');
+      AppendJsonString(line, field.value);
+    }
+    line.push_back('}');
+    return line;
+  }
   line.append("ts=").append(Timestamp());
   line.append(" level=").append(LevelName(level));
   line.append(" msg=");

@@ -1,5 +1,7 @@
 // Structured logging for the whole server: a static message plus key=value fields, one line per
-// record on stderr, in logfmt (`ts=... level=info msg="server started" grpc_address=...`).
+// record on stderr, in logfmt (`ts=... level=info msg="server started" grpc_address=...`) or, as
+// the reference CLI's `--log-format json`, one JSON object per line
+// (`{"ts":"...","level":"info","msg":"server started","grpc_address":"..."}`).
 // Thread-safe: records from different threads never interleave within a line. The level is
 // process-wide and set once at startup (SetLevel); records below it cost one atomic load.
 #pragma once
@@ -11,7 +13,11 @@
 
 namespace hdo::log {
 
-enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+// kNever writes nothing (the reference CLI's `--log-level never`).
+enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3, kNever = 4 };
+
+// How records are written; process-wide, set once at startup like the level.
+enum class Encoding { kLogfmt, kJson };
 
 // One key=value field. Values are rendered as text; they are quoted when they contain spaces,
 // quotes or '='.
@@ -30,12 +36,21 @@ struct Field {
 
 void SetLevel(Level level);
 Level GetLevel();
-// Parses "debug", "info", "warn" or "error"; false on anything else.
+// Parses "debug", "info", "warn", "error" or "never"; false on anything else.
 bool ParseLevel(std::string_view text, Level* level);
 std::string_view LevelName(Level level);
 
-// Renders one record as it is written (without the trailing newline). Exposed for tests.
+void SetEncoding(Encoding encoding);
+Encoding GetEncoding();
+// Parses the reference CLI's `--log-format` values: "text" and "pretty" (logfmt, also "logfmt")
+// or "json"; false on anything else.
+bool ParseEncoding(std::string_view text, Encoding* encoding);
+
+// Renders one record as it is written (without the trailing newline), in `encoding` (by
+// default the process's). Exposed for tests.
 std::string Format(Level level, std::string_view message, std::initializer_list<Field> fields);
+std::string Format(Encoding encoding, Level level, std::string_view message,
+                   std::initializer_list<Field> fields);
 
 void Write(Level level, std::string_view message, std::initializer_list<Field> fields);
 
@@ -49,7 +64,7 @@ inline void Warn(std::string_view message, std::initializer_list<Field> fields =
   if (GetLevel() <= Level::kWarn) Write(Level::kWarn, message, fields);
 }
 inline void Error(std::string_view message, std::initializer_list<Field> fields = {}) {
-  Write(Level::kError, message, fields);
+  if (GetLevel() <= Level::kError) Write(Level::kError, message, fields);
 }
 
 }  // namespace hdo::log

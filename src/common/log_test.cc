@@ -1,5 +1,6 @@
 // Goal: log records are one logfmt line with the level, the message and the fields, quoted only
-// when needed. Method: format records and read the text back.
+// when needed, or one JSON object per line (`--log-format json`); the level names are the
+// reference CLI's. Method: format records and read the text back.
 #include "common/log.h"
 
 #include <gtest/gtest.h>
@@ -28,14 +29,39 @@ TEST(LogTest, EmptyValuesAreVisible) {
   EXPECT_NE(line.find("namespace=\"\""), std::string::npos) << line;
 }
 
-TEST(LogTest, ParseLevelAcceptsTheFourNamesOnly) {
+TEST(LogTest, ParseLevelAcceptsTheReferenceNamesOnly) {
   Level level = Level::kInfo;
   EXPECT_TRUE(ParseLevel("debug", &level));
   EXPECT_EQ(level, Level::kDebug);
   EXPECT_TRUE(ParseLevel("error", &level));
   EXPECT_EQ(level, Level::kError);
+  EXPECT_TRUE(ParseLevel("never", &level));
+  EXPECT_EQ(level, Level::kNever);
   EXPECT_FALSE(ParseLevel("verbose", &level));
-  EXPECT_EQ(level, Level::kError);
+  EXPECT_EQ(level, Level::kNever);
+}
+
+TEST(LogTest, AJsonRecordIsOneObjectWithEveryFieldAsAString) {
+  std::string line = Format(Encoding::kJson, Level::kWarn, "say \"hi\"",
+                            {{"path", "/tmp/a b"}, {"why", "line\nbreak\ttab\x01"}, {"n", 4}});
+  EXPECT_EQ(line.rfind("{\"ts\":\"", 0), 0u) << line;
+  EXPECT_NE(line.find("\",\"level\":\"warn\",\"msg\":\"say \\\"hi\\\"\","
+                      "\"path\":\"/tmp/a b\",\"why\":\"line\\nbreak\\ttab\\u0001\",\"n\":\"4\"}"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+TEST(LogTest, ParseEncodingTakesTheReferenceFormats) {
+  Encoding encoding = Encoding::kJson;
+  EXPECT_TRUE(ParseEncoding("text", &encoding));
+  EXPECT_EQ(encoding, Encoding::kLogfmt);
+  EXPECT_TRUE(ParseEncoding("json", &encoding));
+  EXPECT_EQ(encoding, Encoding::kJson);
+  EXPECT_TRUE(ParseEncoding("pretty", &encoding));
+  EXPECT_EQ(encoding, Encoding::kLogfmt);
+  EXPECT_FALSE(ParseEncoding("yaml", &encoding));
+  EXPECT_EQ(encoding, Encoding::kLogfmt);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "common/uuid.h"
@@ -253,6 +254,8 @@ void ExpectOneLineExit2(testlib::Process& process, const std::string& words) {
 TEST_F(ServerTest, BadInputGivesOneLineAndExitCode2) {
   std::vector<BadInputCase> cases = {
       {{"server", "start-dev", "--no-such-flag"}, "--no-such-flag"},
+      {{"server", "start-dev", "--log-format", "yaml"}, "yaml not in {text,pretty,logfmt,json}"},
+      {{"server", "start-dev", "--log-level", "loud"}, "loud not in"},
       {{"server", "start-dev", "--port", "70000"}, "70000"},
       {{"server", "start-dev", "--port", "seven"}, "seven"},
       {{"server", "start-dev", "--ip", "not-an-ip", "--port", "0"}, "invalid --ip 'not-an-ip'"},
@@ -283,6 +286,57 @@ TEST_F(ServerTest, BadInputGivesOneLineAndExitCode2) {
     testlib::Process process(argv);
     ExpectOneLineExit2(process, c.expected_words);
   }
+}
+
+// The flags the SDKs' test environments (TestWorkflowEnvironment.createLocal and its kin) pass
+// to the reference CLI's `server start-dev`, hdo taking the CLI's place: the logging flags after
+// the command (JSON lines at warn: nothing at info), --headless, and a Web UI port, which hdo
+// reports as ignored because it serves no Web UI.
+TEST_F(ServerTest, StartDevTakesTheFlagsOfTheSdksTestEnvironments) {
+  testlib::Process process({testlib::HdoBinary(),
+                            "server",
+                            "start-dev",
+                            "--port",
+                            "0",
+                            "--namespace",
+                            "default",
+                            "--ip",
+                            "127.0.0.1",
+                            "--log-format",
+                            "json",
+                            "--log-level",
+                            "warn",
+                            "--headless",
+                            "--ui-port",
+                            "8299",
+                            "--metrics-port",
+                            "-1",
+                            "--db-filename",
+                            Db()});
+  auto banner =
+      process.WaitForStdout(std::regex("Temporal gRPC API +([0-9.]+:[0-9]+)"), seconds(20));
+  ASSERT_TRUE(banner.has_value()) << process.Stdout() << process.Stderr();
+  auto stub = wf::WorkflowService::NewStub(Dial((*banner)[1]));
+  grpc::ClientContext context;
+  SetDeadline(context);
+  wf::GetSystemInfoResponse response;
+  ASSERT_TRUE(stub->GetSystemInfo(&context, {}, &response).ok());
+  process.Signal(SIGINT);
+  ASSERT_EQ(process.Wait(seconds(30)), 0) << process.Stderr();
+  auto lines = StderrLines(process);
+  ASSERT_FALSE(lines.empty());
+  bool ui_reported = false;
+  for (const std::string& line : lines) {
+    SCOPED_TRACE(line);
+    auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(record.is_object());
+    EXPECT_EQ(record.value("level", ""), "warn");
+    EXPECT_FALSE(record.value("ts", "").empty());
+    if (record.value("flag", "") == "--ui-port" && record.value("value", "") == "8299") {
+      ui_reported = true;
+    }
+  }
+  EXPECT_TRUE(ui_reported);
 }
 
 TEST_F(ServerTest, APortInUseGivesOneLineAndExitCode2) {
