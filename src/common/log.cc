@@ -17,36 +17,11 @@ std::mutex g_write_mutex;
 bool NeedsQuotes(std::string_view value) {
   if (value.empty()) return true;
   for (char c : value) {
-    if (c == ' ' || c == '"' || c == '=' || c == '\n' || c == '\t' || c == '\\') return true;
-  }
-  return false;
-}
-
-void AppendValue(std::string& out, std::string_view value) {
-  if (!NeedsQuotes(value)) {
-    out.append(value);
-    return;
-  }
-  out.push_back('"');
-  for (char c : value) {
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        out.push_back(c);
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+      return true;
     }
   }
-  out.push_back('"');
+  return false;
 }
 
 // `value` as a JSON string, quotes included.
@@ -81,6 +56,15 @@ void AppendJsonString(std::string& out, std::string_view value) {
     }
   }
   out.push_back('"');
+}
+
+// A logfmt value: as it is, or quoted with the JSON string escapes where it needs quotes.
+void AppendValue(std::string& out, std::string_view value) {
+  if (!NeedsQuotes(value)) {
+    out.append(value);
+    return;
+  }
+  AppendJsonString(out, value);
 }
 
 // RFC 3339 UTC with milliseconds. Logging is the one place that reads the wall clock directly:
