@@ -872,8 +872,9 @@ bool Engine::FlushBuffered(Mutation& m) {
     if (event->event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED) {
       const std::string& attached =
           event->workflow_execution_options_updated_event_attributes().attached_request_id();
-      if (!attached.empty())
+      if (!attached.empty()) {
         (*state.mutable_attached_request_event_ids())[attached] = event->event_id();
+      }
     }
     FixStartedIds(*event, started_ids, child_started_ids);
   }

@@ -712,6 +712,7 @@ hugo::Result<wf::DescribeWorkflowExecutionResponse> Engine::Describe(
       if (buffered.workflow_execution_options_updated_event_attributes().attached_request_id() ==
           attached) {
         attached_info.set_buffered(true);
+        break;
       }
     }
   }
