@@ -319,10 +319,9 @@ void Engine::CacheRun(std::shared_ptr<LoadedRun> run) {
     entry.run = std::move(run);
     // A run changed without a commit of events (an update's in-memory task) keeps its tail,
     // which still ends where its history does.
-    if (entry.tail.events_size() > 0 &&
-        entry.tail.events(entry.tail.events_size() - 1).event_id() !=
-            entry.run->state.next_event_id() - 1) {
-      entry.tail.Clear();
+    if (!entry.tail.empty() &&
+        entry.tail.back().last_event_id != entry.run->state.next_event_id() - 1) {
+      entry.tail.clear();
     }
     cache_lru_.splice(cache_lru_.begin(), cache_lru_, cached->second);
     return;
@@ -355,50 +354,118 @@ constexpr int kTailEventsMax = 64;
 }  // namespace
 
 void Engine::CacheCommitted(const std::shared_ptr<LoadedRun>& committed,
-                            const hist::History& events) {
+                            const hist::History& events, std::string data) {
   if (options_.mutable_state_cache_max == 0) return;
   const LoadedRun& run = *committed;
-  hist::History tail;
+  std::vector<TailBatch> tail;
   const std::string key = CacheKey(run.record.key);
   auto cached = cache_index_.find(key);
   if (cached != cache_index_.end()) tail = std::move(cached->second->second.tail);
   if (events.events_size() > 0) {
-    const bool contiguous =
-        tail.events_size() > 0 &&
-        tail.events(tail.events_size() - 1).event_id() + 1 == events.events(0).event_id();
+    TailBatch batch;
+    batch.first_event_id = events.events(0).event_id();
+    batch.last_event_id = events.events(events.events_size() - 1).event_id();
+    batch.data = std::move(data);
+    batch.search_attributes =
+        std::any_of(events.events().begin(), events.events().end(), CarriesSearchAttributes);
     // A tail must join up with the new events; if it does not, they start a new one (a tail
     // only has to end where the history does).
-    if (!contiguous) tail.Clear();
-    tail.mutable_events()->MergeFrom(events.events());
+    if (!tail.empty() && tail.back().last_event_id + 1 != batch.first_event_id) tail.clear();
+    tail.push_back(std::move(batch));
   }
-  if (tail.events_size() > kTailEventsMax) {
-    // Keep what a sticky worker still needs: the events after its last completed task.
-    int64_t keep_from = run.state.last_completed_workflow_task_started_event_id() + 1;
-    int drop = static_cast<int>(keep_from - tail.events(0).event_id());
-    drop = std::clamp(drop, tail.events_size() - kTailEventsMax, tail.events_size());
-    tail.mutable_events()->DeleteSubrange(0, drop);
+  if (!tail.empty() &&
+      tail.back().last_event_id - tail.front().first_event_id + 1 > kTailEventsMax) {
+    // Over the bound, keep what a sticky worker still needs (the events after its last
+    // completed task), then at most kTailEventsMax events: whole batches, oldest dropped first,
+    // the newest always kept.
+    const int64_t keep_from = run.state.last_completed_workflow_task_started_event_id() + 1;
+    auto kept = tail.begin();
+    while (tail.end() - kept > 1 && kept->last_event_id < keep_from) ++kept;
+    while (tail.end() - kept > 1 &&
+           tail.back().last_event_id - kept->first_event_id + 1 > kTailEventsMax) {
+      ++kept;
+    }
+    tail.erase(tail.begin(), kept);
   }
   CacheRun(committed);
   cached = cache_index_.find(key);
   if (cached != cache_index_.end()) cached->second->second.tail = std::move(tail);
 }
 
+namespace {
+
+// Appends the events of a serialized History `batch` that lie in first..last to `into`.
+hugo::Result<hugo::Unit> TakeEvents(const std::string& batch, int64_t first_event_id,
+                                    int64_t last_event_id, hist::History& into) {
+  hist::History parsed;
+  if (!parsed.ParseFromString(batch)) {
+    return hugo::Error::From("a cached history batch does not parse", errors::kInternal);
+  }
+  for (hist::HistoryEvent& event : *parsed.mutable_events()) {
+    if (event.event_id() < first_event_id || event.event_id() > last_event_id) continue;
+    *into.add_events() = std::move(event);
+  }
+  return hugo::Ok();
+}
+
+}  // namespace
+
 hugo::Result<hist::History> Engine::EventsOf(const persistence::RunKey& key, int64_t first_event_id,
                                              int64_t last_event_id) {
   auto cached = cache_index_.find(CacheKey(key));
   if (cached != cache_index_.end()) {
-    const hist::History& tail = cached->second->second.tail;
-    if (tail.events_size() > 0 && tail.events(0).event_id() <= first_event_id &&
-        tail.events(tail.events_size() - 1).event_id() >= last_event_id) {
+    const std::vector<TailBatch>& tail = cached->second->second.tail;
+    if (!tail.empty() && tail.front().first_event_id <= first_event_id &&
+        tail.back().last_event_id >= last_event_id) {
       hist::History history;
-      int64_t offset = first_event_id - tail.events(0).event_id();
-      for (int64_t i = offset; i <= last_event_id - tail.events(0).event_id(); ++i) {
-        *history.add_events() = tail.events(static_cast<int>(i));
+      for (const TailBatch& batch : tail) {
+        if (batch.last_event_id < first_event_id || batch.first_event_id > last_event_id) continue;
+        auto taken = TakeEvents(batch.data, first_event_id, last_event_id, history);
+        if (taken.IsFailure()) return taken.Error();
       }
       return hugo::Ok(std::move(history));
     }
   }
   return ReadEvents(key, first_event_id, last_event_id);
+}
+
+hugo::Result<hugo::Unit> Engine::AppendWireEvents(const persistence::RunKey& key,
+                                                  int64_t first_event_id, int64_t last_event_id,
+                                                  std::string& out) {
+  auto cached = cache_index_.find(CacheKey(key));
+  if (cached != cache_index_.end()) {
+    const std::vector<TailBatch>& tail = cached->second->second.tail;
+    if (!tail.empty() && tail.front().first_event_id <= first_event_id &&
+        tail.back().last_event_id >= last_event_id) {
+      for (const TailBatch& batch : tail) {
+        if (batch.last_event_id < first_event_id || batch.first_event_id > last_event_id) continue;
+        if (!batch.search_attributes && batch.first_event_id >= first_event_id &&
+            batch.last_event_id <= last_event_id) {
+          // A serialized History is its events' fields one after another: batches concatenate.
+          out += batch.data;
+          continue;
+        }
+        hist::History part;
+        auto taken = TakeEvents(batch.data, first_event_id, last_event_id, part);
+        if (taken.IsFailure()) return taken.Error();
+        TypeSearchAttributes(key.namespace_id, part);
+        part.AppendToString(&out);
+      }
+      return hugo::Ok();
+    }
+  }
+  auto read = ReadEvents(key, first_event_id, last_event_id);
+  if (read.IsFailure()) return read.Error();
+  TypeSearchAttributes(key.namespace_id, read.Value());
+  read.Value().AppendToString(&out);
+  return hugo::Ok();
+}
+
+void Engine::ParseWireHistory(google::protobuf::Message& reply) {
+  // Serialized, the wire bytes are the typed field's: parsing them back fills it.
+  const std::string bytes = reply.SerializeAsString();
+  reply.Clear();
+  (void)reply.ParseFromString(bytes);
 }
 
 void Engine::EvictRun(const persistence::RunKey& key) {
@@ -560,7 +627,11 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
     LoadedRun& run = m.run;
     run.record.db_version = transaction.runs[i].run.db_version;
     run.record.status = run.state.status();
-    CacheCommitted(m.owned, m.events);
+    std::vector<persistence::HistoryBatch>& written_history = transaction.runs[i].history;
+    CacheCommitted(m.owned, m.events,
+                   m.events.events_size() > 0 && !written_history.empty()
+                       ? std::move(written_history.back().data)
+                       : std::string());
     for (size_t t = 0; t < m.transfer.size(); ++t) Dispatch(m.transfer[t], transfer_ids[i][t]);
     for (size_t t = 0; t < m.timers.size(); ++t) {
       timer_queue_.emplace(m.timers[t].fire_time_ms,

@@ -171,6 +171,12 @@ class Engine {
     // written in writes of this many, the requests queued meanwhile handled between them, so
     // that no request waits for a few hundred rows at once (docs/performance.md, session 36).
     size_t visibility_write_rows = 64;
+    // Workflow tasks carry their events as the store holds them: the cached batches' bytes are
+    // copied into the reply as its serialized `history` field (an unknown field of the typed
+    // response, which a worker parses like any other), so no event is copied, serialized or
+    // destroyed per reply (ADR 0026). Such a response's history() is empty in process:
+    // ParseWireHistory reads it. Off, replies carry typed events (the engine's own tests).
+    bool wire_history = false;
     // Called on the engine thread after the commit of a transition that ends the chain of a run a
     // schedule started (search attribute TemporalScheduledById): the scheduler hears of it
     // (worker/scheduler.h). Unset: nobody listens.
@@ -312,6 +318,9 @@ class Engine {
   // and its stored form (the oneof; deprecated fields converted).
   static hugo::Result<temporal::api::workflow::v1::VersioningOverride> NormalizeVersioningOverride(
       const temporal::api::workflow::v1::VersioningOverride& override_);
+  // A reply built with Options::wire_history (a workflow task, or a response holding one), its
+  // events parsed into the typed field as a worker reads them.
+  static void ParseWireHistory(google::protobuf::Message& reply);
   // Outgoing search attributes get their registered type where they carry none (see the private
   // overload for histories); the scheduler's Describe uses it for schedules' attributes.
   void TypeSearchAttributes(const std::string& namespace_id,
@@ -698,14 +707,19 @@ class Engine {
   hugo::Result<const LoadedRun*> PeekRun(const persistence::RunKey& key);
   // Puts the object itself in the cache (shared, not copied).
   void CacheRun(std::shared_ptr<LoadedRun> run);
-  // After a commit: the run as committed, with the events the commit appended.
+  // After a commit: the run as committed, with the events the commit appended and their bytes
+  // as written.
   void CacheCommitted(const std::shared_ptr<LoadedRun>& run,
-                      const temporal::api::history::v1::History& events);
+                      const temporal::api::history::v1::History& events, std::string data);
   void EvictRun(const persistence::RunKey& key);
   // Events first..last of a run, from the cached tail when it holds them, else from the store.
   hugo::Result<temporal::api::history::v1::History> EventsOf(const persistence::RunKey& key,
                                                              int64_t first_event_id,
                                                              int64_t last_event_id);
+  // The same events serialized as a History and appended to `out`, their search attributes
+  // typed: the cached batches' bytes where a batch lies inside the range and needs no typing.
+  hugo::Result<hugo::Unit> AppendWireEvents(const persistence::RunKey& key, int64_t first_event_id,
+                                            int64_t last_event_id, std::string& out);
   hugo::Result<Mutation> Begin(const persistence::RunKey& key);
   // Begin on the run an execution names (its current run when the run id is empty).
   hugo::Result<Mutation> BeginExecution(
@@ -788,6 +802,8 @@ class Engine {
   // store failures, leave a value as it is.
   void TypeSearchAttributes(const std::string& namespace_id,
                             temporal::api::history::v1::History& history);
+  // The event carries search attributes that TypeSearchAttributes would type.
+  static bool CarriesSearchAttributes(const temporal::api::history::v1::HistoryEvent& event);
   // Validates `attributes` against the namespace's (InvalidArgument with the reference's
   // message) and merges them into the state's normalized copy; a null value removes one.
   hugo::Result<hugo::Unit> ApplySearchAttributes(
@@ -1265,14 +1281,23 @@ class Engine {
   // The mutable-state cache: the engine thread is the only writer of every run, so an entry is
   // exactly what the store holds (replaced on each commit, dropped when a commit fails, empty
   // while a transition has the run checked out).
+  // One committed transaction's events as the store holds them (a serialized History).
+  struct TailBatch {
+    int64_t first_event_id = 0;
+    int64_t last_event_id = 0;
+    std::string data;
+    // An event of the batch carries search attributes, which replies type
+    // (TypeSearchAttributes): its bytes are not sent as they are.
+    bool search_attributes = false;
+  };
   struct CachedRun {
     // Empty while a transition has the run checked out (Begin), or after one was given up:
     // readers then load the stored run, which is what the cache held before the transition.
     std::shared_ptr<LoadedRun> run;
-    // The run's newest committed events, contiguous and ending at next_event_id - 1 (empty: none
-    // known), so that a workflow task's or a result poll's events are not read back from the
-    // store (DESIGN.md §3: no history read on the hot path). Bounded by kTailEventsMax.
-    temporal::api::history::v1::History tail;
+    // The run's newest committed batches, contiguous and ending at next_event_id - 1 (empty:
+    // none known), so that a workflow task's or a result poll's events are not read back from
+    // the store (DESIGN.md §3: no history read on the hot path). Bounded by kTailEventsMax.
+    std::vector<TailBatch> tail;
   };
   std::list<std::pair<std::string, CachedRun>> cache_lru_;  // most recent first
   LoadedRun peeked_;  // PeekRun's answer while the cache is off (mutable_state_cache_max 0)

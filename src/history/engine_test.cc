@@ -5,6 +5,7 @@
 // real SQLite file, a clock the test moves, tasks taken through matching as a worker would.
 #include "history/engine.h"
 
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -1528,6 +1529,141 @@ TEST_F(EngineChainTest, ASignalReachesAnotherWorkflowOrFailsWhenThereIsNone) {
             1);
   // The target's task is running: the signal waits in its buffer until the task completes.
   EXPECT_EQ(Types(History("target")).back(), enums::EVENT_TYPE_WORKFLOW_TASK_STARTED);
+}
+
+// Options::wire_history (ADR 0026): a workflow task carries its events as the store holds them,
+// the cached batches' bytes, typed only where a batch carries search attributes. Whatever hands
+// a worker its task (a poll parked before the write, a sticky poll, a completion's returned
+// task, a transient attempt, a history longer than the cached tail), the task parses to exactly
+// the events the store holds for its range, search attributes typed, and a transient attempt's
+// in-memory pair follows them.
+class EngineWireHistoryTest : public EngineTest {
+ protected:
+  EngineWireHistoryTest() { RestartEngine(WithAttributes(/*wire_history=*/true)); }
+
+  static Engine::Options WithAttributes(bool wire_history) {
+    Engine::Options options;
+    options.wire_history = wire_history;
+    options.search_attributes = [](const std::string&) {
+      return hugo::Result<Engine::SearchAttributeScope>(hugo::Ok(
+          Engine::SearchAttributeScope{std::make_shared<const visibility::SearchAttributeSet>(
+                                           std::map<std::string, enums::IndexedValueType>{
+                                               {"customer_id", enums::INDEXED_VALUE_TYPE_KEYWORD}}),
+                                       "default"}));
+    };
+    return options;
+  }
+
+  // The task as a worker parses it; the test fails when its events were sent typed.
+  static wf::PollWorkflowTaskQueueResponse Parsed(wf::PollWorkflowTaskQueueResponse task) {
+    EXPECT_FALSE(task.task_token().empty());
+    EXPECT_EQ(task.history().events_size(), 0) << "the events were sent typed";
+    Engine::ParseWireHistory(task);
+    return task;
+  }
+
+  void Signal(const std::string& workflow_id, const std::string& name) {
+    wf::SignalWorkflowExecutionRequest request;
+    request.mutable_workflow_execution()->set_workflow_id(workflow_id);
+    request.set_signal_name(name);
+    ASSERT_TRUE(engine_->Signal("ns", request).IsSuccess());
+  }
+};
+
+TEST_F(EngineWireHistoryTest, EveryWorkflowTaskParsesToTheStoredEventsOfItsRange) {
+  std::vector<wf::PollWorkflowTaskQueueResponse> tasks;
+  // 1. A poll parked before the start: the start's own write hands it the task.
+  std::optional<wf::PollWorkflowTaskQueueResponse> parked;
+  matcher_.PollWorkflowTask("ns", {"default", "queue", "worker-1", "", false},
+                            std::chrono::seconds(60), [&parked](auto task) { parked = task; });
+  wf::StartWorkflowExecutionRequest start;
+  start.set_workflow_id("wire");
+  start.mutable_workflow_type()->set_name("Flow");
+  start.mutable_task_queue()->set_name("queue");
+  start.set_request_id("start-wire");
+  auto& attribute = (*start.mutable_search_attributes()->mutable_indexed_fields())["customer_id"];
+  (*attribute.mutable_metadata())["encoding"] = "json/plain";
+  attribute.set_data("\"c-1\"");
+  ASSERT_TRUE(engine_->StartWorkflow("ns", start).IsSuccess());
+  ASSERT_TRUE(parked.has_value());
+  tasks.push_back(Parsed(*parked));
+  const auto& started = tasks[0].history().events(0).workflow_execution_started_event_attributes();
+  EXPECT_EQ(started.search_attributes().indexed_fields().at("customer_id").metadata().at("type"),
+            "Keyword");
+
+  // 2. A sticky poll: the events after the completed task, two committed batches.
+  std::optional<wf::PollWorkflowTaskQueueResponse> sticky;
+  matcher_.PollWorkflowTask("ns", {"default", "wire-sticky", "worker-1", "", true},
+                            std::chrono::seconds(60), [&sticky](auto task) { sticky = task; });
+  wf::RespondWorkflowTaskCompletedRequest completion;
+  completion.set_task_token(tasks[0].task_token());
+  *completion.add_commands() = ScheduleActivity(0);
+  completion.mutable_sticky_attributes()->mutable_worker_task_queue()->set_name("wire-sticky");
+  ASSERT_TRUE(engine_->CompleteWorkflowTask("ns", completion).IsSuccess());
+  auto activity = PollActivityTask();
+  ASSERT_FALSE(activity.task_token().empty());
+  ASSERT_TRUE(engine_
+                  ->CompleteActivity({"ns", activity.task_token(), "", "", "", "worker-1"},
+                                     temporal::api::common::v1::Payloads())
+                  .IsSuccess());
+  ASSERT_TRUE(sticky.has_value());
+  tasks.push_back(Parsed(*sticky));
+  EXPECT_EQ(tasks[1].history().events(0).event_type(), enums::EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+
+  // 3. The task a completion returns (a signal arrived while the task ran).
+  Signal("wire", "go");
+  completion.Clear();
+  completion.set_task_token(tasks[1].task_token());
+  completion.set_return_new_workflow_task(true);
+  completion.mutable_sticky_attributes()->mutable_worker_task_queue()->set_name("wire-sticky");
+  auto completed = engine_->CompleteWorkflowTask("ns", completion);
+  ASSERT_TRUE(completed.IsSuccess()) << completed.Error().Message();
+  tasks.push_back(Parsed(completed.Value().workflow_task()));
+
+  // 4. A transient attempt: the whole history, then the pair that is not stored.
+  wf::RespondWorkflowTaskFailedRequest failed;
+  failed.set_task_token(tasks[2].task_token());
+  failed.set_cause(enums::WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE);
+  ASSERT_TRUE(engine_->FailWorkflowTask("ns", failed).IsSuccess());
+  tasks.push_back(Parsed(PollWorkflowTask()));
+  EXPECT_EQ(tasks[3].attempt(), 2);
+  EXPECT_EQ(tasks[3].history().events(0).event_id(), 1);
+
+  // 5. More events than the cached tail keeps: the whole history, read from the store.
+  Complete(tasks[3].task_token(), {});
+  for (int i = 0; i < 70; ++i) Signal("wire", "more");
+  tasks.push_back(Parsed(PollWorkflowTask()));
+  EXPECT_GT(tasks[4].history().events_size(), 70);
+
+  // The store's events, read by an engine that has cached none of them.
+  RestartEngine(WithAttributes(/*wire_history=*/false));
+  const hist::History stored = History("wire");
+  for (const auto& task : tasks) {
+    const auto& events = task.history().events();
+    ASSERT_FALSE(events.empty());
+    const bool transient = task.attempt() > 1;
+    const int sent_stored = events.size() - (transient ? 2 : 0);
+    EXPECT_EQ(events[sent_stored - 1].event_id(), task.started_event_id() - (transient ? 2 : 0))
+        << "the stored events end before the task's started event";
+    for (int i = 0; i < sent_stored; ++i) {
+      const int64_t id = events[i].event_id();
+      ASSERT_LE(id, stored.events_size());
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+          events[i], stored.events(static_cast<int>(id - 1))))
+          << "event " << id << " of the task of attempt " << task.attempt() << " started at "
+          << task.started_event_id();
+      if (i > 0) {
+        EXPECT_EQ(id, events[i - 1].event_id() + 1);
+      }
+    }
+    if (transient) {
+      EXPECT_EQ(events[sent_stored].event_type(), enums::EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+      EXPECT_EQ(events[sent_stored].workflow_task_scheduled_event_attributes().attempt(),
+                task.attempt());
+      EXPECT_EQ(events[sent_stored + 1].event_type(), enums::EVENT_TYPE_WORKFLOW_TASK_STARTED);
+      EXPECT_EQ(events[sent_stored + 1].event_id(), task.started_event_id());
+    }
+  }
 }
 
 }  // namespace

@@ -81,6 +81,34 @@ temporal::api::common::v1::SearchAttributes* SearchAttributesIn(
 
 }  // namespace
 
+bool Engine::CarriesSearchAttributes(const temporal::api::history::v1::HistoryEvent& event) {
+  using Event = temporal::api::history::v1::HistoryEvent;
+  switch (event.attributes_case()) {
+    case Event::kWorkflowExecutionStartedEventAttributes:
+      return !event.workflow_execution_started_event_attributes()
+                  .search_attributes()
+                  .indexed_fields()
+                  .empty();
+    case Event::kWorkflowExecutionContinuedAsNewEventAttributes:
+      return !event.workflow_execution_continued_as_new_event_attributes()
+                  .search_attributes()
+                  .indexed_fields()
+                  .empty();
+    case Event::kStartChildWorkflowExecutionInitiatedEventAttributes:
+      return !event.start_child_workflow_execution_initiated_event_attributes()
+                  .search_attributes()
+                  .indexed_fields()
+                  .empty();
+    case Event::kUpsertWorkflowSearchAttributesEventAttributes:
+      return !event.upsert_workflow_search_attributes_event_attributes()
+                  .search_attributes()
+                  .indexed_fields()
+                  .empty();
+    default:
+      return false;
+  }
+}
+
 void Engine::TypeSearchAttributes(const std::string& namespace_id,
                                   temporal::api::history::v1::History& history) {
   std::shared_ptr<const visibility::SearchAttributeSet> set;  // looked up at the first need

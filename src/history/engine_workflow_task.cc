@@ -1,5 +1,7 @@
 // Workflow tasks: started (poll hand-off), completed with commands, failed, timed out; transient
 // attempts and sticky queues.
+#include <google/protobuf/unknown_field_set.h>
+
 #include "common/error_codes.h"
 #include "common/log.h"
 #include "history/commands.h"
@@ -207,15 +209,31 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::WorkflowTaskResponse(
       state.last_completed_workflow_task_started_event_id() > 0) {
     first_event_id = state.last_completed_workflow_task_started_event_id() + 1;
   }
-  auto history = EventsOf(run.record.key, first_event_id, state.next_event_id() - 1);
-  if (history.IsFailure()) return history.Error();
+  const bool in_memory_task = workflow_task->transient() || workflow_task->speculative();
   wf::PollWorkflowTaskQueueResponse response;
-  *response.mutable_history() = std::move(history).Value();
-  TypeSearchAttributes(state.namespace_id(), *response.mutable_history());
-  if (workflow_task->transient() || workflow_task->speculative()) {
-    *response.mutable_history()->add_events() =
-        ScheduledEvent(state, workflow_task->scheduled_time());
-    *response.mutable_history()->add_events() = StartedEvent(state);
+  if (options_.wire_history) {
+    std::string& history =
+        *response.GetReflection()->MutableUnknownFields(&response)->AddLengthDelimited(
+            wf::PollWorkflowTaskQueueResponse::kHistoryFieldNumber);
+    auto appended =
+        AppendWireEvents(run.record.key, first_event_id, state.next_event_id() - 1, history);
+    if (appended.IsFailure()) return appended.Error();
+    if (in_memory_task) {
+      hist::History task_events;
+      *task_events.add_events() = ScheduledEvent(state, workflow_task->scheduled_time());
+      *task_events.add_events() = StartedEvent(state);
+      task_events.AppendToString(&history);
+    }
+  } else {
+    auto history = EventsOf(run.record.key, first_event_id, state.next_event_id() - 1);
+    if (history.IsFailure()) return history.Error();
+    *response.mutable_history() = std::move(history).Value();
+    TypeSearchAttributes(state.namespace_id(), *response.mutable_history());
+    if (in_memory_task) {
+      *response.mutable_history()->add_events() =
+          ScheduledEvent(state, workflow_task->scheduled_time());
+      *response.mutable_history()->add_events() = StartedEvent(state);
+    }
   }
   WorkflowTaskToken token;
   token.set_namespace_id(state.namespace_id());

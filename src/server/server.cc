@@ -638,6 +638,7 @@ hugo::Result<hugo::Unit> Server::OpenStore() {
   engine_options.blob_size_max =
       static_cast<size_t>(std::max(options_.blob_size_limit_error, options_.blob_size_limit_warn));
   engine_options.visibility_delay = options_.visibility_delay;
+  engine_options.wire_history = true;  // every workflow task goes to a worker over gRPC
   engine_options.search_attributes =
       [this](
           const std::string& namespace_id) -> hugo::Result<history::Engine::SearchAttributeScope> {
