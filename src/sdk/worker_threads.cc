@@ -126,34 +126,38 @@ size_t TaskSlots::in_use() const {
 }
 
 ThreadPool::~ThreadPool() {
-  std::vector<std::binary_semaphore*> idle;
+  std::vector<Idle*> idle;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
     idle.swap(idle_);
+    for (Idle* thread : idle) thread->woken = true;
   }
-  for (std::binary_semaphore* wake : idle) wake->release();
+  for (Idle* thread : idle) thread->wake.notify_one();
   for (std::thread& thread : threads_) thread.join();
 }
 
 void ThreadPool::Submit(std::function<void()> work) {
-  std::binary_semaphore* wake = nullptr;
+  Idle* woken = nullptr;
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(work));
     if (!idle_.empty()) {
-      wake = idle_.back();  // the thread idle the shortest time: its caches are the warmest
+      woken = idle_.back();  // the thread idle the shortest time: its caches are the warmest
       idle_.pop_back();
+      woken->woken = true;
     } else if (threads_.size() < threads_max_) {
       threads_.emplace_back([this] { Loop(); });
     }
   }
   // After unlocking: a thread woken while the lock is still held would block on it at once.
-  if (wake != nullptr) wake->release();
+  // Its Idle outlives this call: a thread leaves Loop only once stopping, and the destructor
+  // runs after the last Submit.
+  if (woken != nullptr) woken->wake.notify_one();
 }
 
 void ThreadPool::Loop() {
-  std::binary_semaphore wake(0);
+  Idle idle;
   std::unique_lock lock(mutex_);
   for (;;) {
     while (!queue_.empty()) {
@@ -165,10 +169,10 @@ void ThreadPool::Loop() {
       lock.lock();
     }
     if (stopping_) return;  // nothing left to run
-    idle_.push_back(&wake);
-    lock.unlock();
-    wake.acquire();  // released by Submit (it took this thread off idle_) or the destructor
-    lock.lock();
+    idle.woken = false;
+    idle_.push_back(&idle);
+    // Woken by Submit (it took this thread off idle_) or the destructor.
+    idle.wake.wait(lock, [&idle] { return idle.woken; });
   }
 }
 

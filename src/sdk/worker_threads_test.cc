@@ -95,6 +95,19 @@ TEST(ThreadPoolTest, RunsEverythingSubmittedIncludingWhatIsQueuedAtDestruction) 
   EXPECT_EQ(ran.load(), 500);
 }
 
+// Each submission after the pool's threads went idle wakes one of them: one at a time, every
+// function runs (a lost wake-up would leave it queued for good).
+TEST(ThreadPoolTest, AThreadThatWentIdleIsWokenForTheNextSubmission) {
+  ThreadPool pool(2);
+  for (int i = 0; i < 300; ++i) {
+    std::promise<void> ran;
+    std::future<void> done = ran.get_future();
+    pool.Submit([&ran] { ran.set_value(); });
+    ASSERT_EQ(done.wait_for(std::chrono::seconds(60)), std::future_status::ready)
+        << "submission " << i << " never ran";
+  }
+}
+
 // Eight tasks that each wait for the test on a pool of four: four run at once (the test sees
 // them all waiting), the other four only as those end, and every one runs.
 TEST(ThreadPoolTest, RunsAtMostItsMaximumAtOnceAndTheRestAsThreadsFreeUp) {
