@@ -126,38 +126,34 @@ size_t TaskSlots::in_use() const {
 }
 
 ThreadPool::~ThreadPool() {
-  std::vector<Idle*> idle;
+  std::vector<std::binary_semaphore*> idle;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
     idle.swap(idle_);
-    for (Idle* thread : idle) thread->woken = true;
   }
-  for (Idle* thread : idle) thread->wake.notify_one();
+  for (std::binary_semaphore* wake : idle) wake->release();
   for (std::thread& thread : threads_) thread.join();
 }
 
 void ThreadPool::Submit(std::function<void()> work) {
-  Idle* woken = nullptr;
+  std::binary_semaphore* wake = nullptr;
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(work));
     if (!idle_.empty()) {
-      woken = idle_.back();  // the thread idle the shortest time: its caches are the warmest
+      wake = idle_.back();  // the thread idle the shortest time: its caches are the warmest
       idle_.pop_back();
-      woken->woken = true;
     } else if (threads_.size() < threads_max_) {
       threads_.emplace_back([this] { Loop(); });
     }
   }
   // After unlocking: a thread woken while the lock is still held would block on it at once.
-  // Its Idle outlives this call: a thread leaves Loop only once stopping, and the destructor
-  // runs after the last Submit.
-  if (woken != nullptr) woken->wake.notify_one();
+  if (wake != nullptr) wake->release();
 }
 
 void ThreadPool::Loop() {
-  Idle idle;
+  std::binary_semaphore wake(0);
   std::unique_lock lock(mutex_);
   for (;;) {
     while (!queue_.empty()) {
@@ -169,10 +165,10 @@ void ThreadPool::Loop() {
       lock.lock();
     }
     if (stopping_) return;  // nothing left to run
-    idle.woken = false;
-    idle_.push_back(&idle);
-    // Woken by Submit (it took this thread off idle_) or the destructor.
-    idle.wake.wait(lock, [&idle] { return idle.woken; });
+    idle_.push_back(&wake);
+    lock.unlock();
+    wake.acquire();  // released by Submit (it took this thread off idle_) or the destructor
+    lock.lock();
   }
 }
 

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <semaphore>
 #include <stop_token>
 #include <thread>
 #include <utility>
@@ -106,20 +107,12 @@ class ThreadPool {
  private:
   void Loop();
 
-  // An idle thread's wake-up. A condition variable, not a semaphore: libstdc++'s semaphore
-  // spins and calls sched_yield before it sleeps, which on a busy host took a tenth of the
-  // C++ load generator's CPU (docs/performance.md, session 48).
-  struct Idle {
-    std::condition_variable wake;
-    bool woken = false;  // under mutex_
-  };
-
   const size_t threads_max_;
   std::mutex mutex_;
   std::deque<std::function<void()>> queue_;
-  // The idle threads, the most recently idle last: Submit wakes that one, so that a light load
-  // keeps running on a few warm threads while the others sleep.
-  std::vector<Idle*> idle_;
+  // The idle threads' wake-ups, the most recently idle last: Submit wakes that one, so that a
+  // light load keeps running on a few warm threads while the others sleep.
+  std::vector<std::binary_semaphore*> idle_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
