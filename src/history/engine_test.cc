@@ -119,6 +119,15 @@ class EngineTest : public test_support::EngineHarness {
     return command;
   }
 
+  // Options::search_attributes of a namespace with one custom attribute, customer_id (Keyword).
+  static hugo::Result<Engine::SearchAttributeScope> CustomerIdAttribute(const std::string&) {
+    return hugo::Ok(
+        Engine::SearchAttributeScope{std::make_shared<const visibility::SearchAttributeSet>(
+                                         std::map<std::string, enums::IndexedValueType>{
+                                             {"customer_id", enums::INDEXED_VALUE_TYPE_KEYWORD}}),
+                                     "default"});
+  }
+
   hist::History History(const std::string& workflow_id) {
     wf::GetWorkflowExecutionHistoryRequest request;
     request.mutable_execution()->set_workflow_id(workflow_id);
@@ -915,13 +924,7 @@ class EngineVisibilityBase : public EngineTest {
     Engine::Options options;
     options.visibility_delay = visibility_delay;
     options.visibility_write_rows = visibility_write_rows;
-    options.search_attributes = [](const std::string&) {
-      return hugo::Result<Engine::SearchAttributeScope>(hugo::Ok(
-          Engine::SearchAttributeScope{std::make_shared<const visibility::SearchAttributeSet>(
-                                           std::map<std::string, enums::IndexedValueType>{
-                                               {"customer_id", enums::INDEXED_VALUE_TYPE_KEYWORD}}),
-                                       "default"}));
-    };
+    options.search_attributes = CustomerIdAttribute;
     RestartEngine(options);
   }
 
@@ -1544,13 +1547,7 @@ class EngineWireHistoryTest : public EngineTest {
   static Engine::Options WithAttributes(bool wire_history) {
     Engine::Options options;
     options.wire_history = wire_history;
-    options.search_attributes = [](const std::string&) {
-      return hugo::Result<Engine::SearchAttributeScope>(hugo::Ok(
-          Engine::SearchAttributeScope{std::make_shared<const visibility::SearchAttributeSet>(
-                                           std::map<std::string, enums::IndexedValueType>{
-                                               {"customer_id", enums::INDEXED_VALUE_TYPE_KEYWORD}}),
-                                       "default"}));
-    };
+    options.search_attributes = CustomerIdAttribute;
     return options;
   }
 

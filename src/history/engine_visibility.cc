@@ -83,30 +83,26 @@ temporal::api::common::v1::SearchAttributes* SearchAttributesIn(
 
 bool Engine::CarriesSearchAttributes(const temporal::api::history::v1::HistoryEvent& event) {
   using Event = temporal::api::history::v1::HistoryEvent;
+  const temporal::api::common::v1::SearchAttributes* attributes = nullptr;
   switch (event.attributes_case()) {
     case Event::kWorkflowExecutionStartedEventAttributes:
-      return !event.workflow_execution_started_event_attributes()
-                  .search_attributes()
-                  .indexed_fields()
-                  .empty();
+      attributes = &event.workflow_execution_started_event_attributes().search_attributes();
+      break;
     case Event::kWorkflowExecutionContinuedAsNewEventAttributes:
-      return !event.workflow_execution_continued_as_new_event_attributes()
-                  .search_attributes()
-                  .indexed_fields()
-                  .empty();
+      attributes =
+          &event.workflow_execution_continued_as_new_event_attributes().search_attributes();
+      break;
     case Event::kStartChildWorkflowExecutionInitiatedEventAttributes:
-      return !event.start_child_workflow_execution_initiated_event_attributes()
-                  .search_attributes()
-                  .indexed_fields()
-                  .empty();
+      attributes =
+          &event.start_child_workflow_execution_initiated_event_attributes().search_attributes();
+      break;
     case Event::kUpsertWorkflowSearchAttributesEventAttributes:
-      return !event.upsert_workflow_search_attributes_event_attributes()
-                  .search_attributes()
-                  .indexed_fields()
-                  .empty();
+      attributes = &event.upsert_workflow_search_attributes_event_attributes().search_attributes();
+      break;
     default:
       return false;
   }
+  return !attributes->indexed_fields().empty();
 }
 
 void Engine::TypeSearchAttributes(const std::string& namespace_id,
