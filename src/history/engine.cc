@@ -410,54 +410,57 @@ hugo::Result<hugo::Unit> TakeEvents(const std::string& batch, int64_t first_even
 
 }  // namespace
 
+const std::vector<Engine::TailBatch>* Engine::TailCovering(const persistence::RunKey& key,
+                                                           int64_t first_event_id,
+                                                           int64_t last_event_id) const {
+  auto cached = cache_index_.find(CacheKey(key));
+  if (cached == cache_index_.end()) return nullptr;
+  const std::vector<TailBatch>& tail = cached->second->second.tail;
+  if (tail.empty() || tail.front().first_event_id > first_event_id ||
+      tail.back().last_event_id < last_event_id) {
+    return nullptr;
+  }
+  return &tail;
+}
+
 hugo::Result<hist::History> Engine::EventsOf(const persistence::RunKey& key, int64_t first_event_id,
                                              int64_t last_event_id) {
-  auto cached = cache_index_.find(CacheKey(key));
-  if (cached != cache_index_.end()) {
-    const std::vector<TailBatch>& tail = cached->second->second.tail;
-    if (!tail.empty() && tail.front().first_event_id <= first_event_id &&
-        tail.back().last_event_id >= last_event_id) {
-      hist::History history;
-      for (const TailBatch& batch : tail) {
-        if (batch.last_event_id < first_event_id || batch.first_event_id > last_event_id) continue;
-        auto taken = TakeEvents(batch.data, first_event_id, last_event_id, history);
-        if (taken.IsFailure()) return taken.Error();
-      }
-      return hugo::Ok(std::move(history));
-    }
+  const std::vector<TailBatch>* tail = TailCovering(key, first_event_id, last_event_id);
+  if (tail == nullptr) return ReadEvents(key, first_event_id, last_event_id);
+  hist::History history;
+  for (const TailBatch& batch : *tail) {
+    if (batch.last_event_id < first_event_id || batch.first_event_id > last_event_id) continue;
+    auto taken = TakeEvents(batch.data, first_event_id, last_event_id, history);
+    if (taken.IsFailure()) return taken.Error();
   }
-  return ReadEvents(key, first_event_id, last_event_id);
+  return hugo::Ok(std::move(history));
 }
 
 hugo::Result<hugo::Unit> Engine::AppendWireEvents(const persistence::RunKey& key,
                                                   int64_t first_event_id, int64_t last_event_id,
                                                   std::string& out) {
-  auto cached = cache_index_.find(CacheKey(key));
-  if (cached != cache_index_.end()) {
-    const std::vector<TailBatch>& tail = cached->second->second.tail;
-    if (!tail.empty() && tail.front().first_event_id <= first_event_id &&
-        tail.back().last_event_id >= last_event_id) {
-      for (const TailBatch& batch : tail) {
-        if (batch.last_event_id < first_event_id || batch.first_event_id > last_event_id) continue;
-        if (!batch.search_attributes && batch.first_event_id >= first_event_id &&
-            batch.last_event_id <= last_event_id) {
-          // A serialized History is its events' fields one after another: batches concatenate.
-          out += batch.data;
-          continue;
-        }
-        hist::History part;
-        auto taken = TakeEvents(batch.data, first_event_id, last_event_id, part);
-        if (taken.IsFailure()) return taken.Error();
-        TypeSearchAttributes(key.namespace_id, part);
-        part.AppendToString(&out);
-      }
-      return hugo::Ok();
-    }
+  const std::vector<TailBatch>* tail = TailCovering(key, first_event_id, last_event_id);
+  if (tail == nullptr) {
+    auto read = ReadEvents(key, first_event_id, last_event_id);
+    if (read.IsFailure()) return read.Error();
+    TypeSearchAttributes(key.namespace_id, read.Value());
+    read.Value().AppendToString(&out);
+    return hugo::Ok();
   }
-  auto read = ReadEvents(key, first_event_id, last_event_id);
-  if (read.IsFailure()) return read.Error();
-  TypeSearchAttributes(key.namespace_id, read.Value());
-  read.Value().AppendToString(&out);
+  for (const TailBatch& batch : *tail) {
+    if (batch.last_event_id < first_event_id || batch.first_event_id > last_event_id) continue;
+    if (!batch.search_attributes && batch.first_event_id >= first_event_id &&
+        batch.last_event_id <= last_event_id) {
+      // A serialized History is its events' fields one after another: batches concatenate.
+      out += batch.data;
+      continue;
+    }
+    hist::History part;
+    auto taken = TakeEvents(batch.data, first_event_id, last_event_id, part);
+    if (taken.IsFailure()) return taken.Error();
+    TypeSearchAttributes(key.namespace_id, part);
+    part.AppendToString(&out);
+  }
   return hugo::Ok();
 }
 

@@ -1299,6 +1299,9 @@ class Engine {
     // the store (DESIGN.md §3: no history read on the hot path). Bounded by kTailEventsMax.
     std::vector<TailBatch> tail;
   };
+  // The cached tail of the run when it holds events first..last, else null.
+  const std::vector<TailBatch>* TailCovering(const persistence::RunKey& key, int64_t first_event_id,
+                                             int64_t last_event_id) const;
   std::list<std::pair<std::string, CachedRun>> cache_lru_;  // most recent first
   LoadedRun peeked_;  // PeekRun's answer while the cache is off (mutable_state_cache_max 0)
   std::unordered_map<std::string, std::list<std::pair<std::string, CachedRun>>::iterator>

@@ -209,7 +209,13 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::WorkflowTaskResponse(
       state.last_completed_workflow_task_started_event_id() > 0) {
     first_event_id = state.last_completed_workflow_task_started_event_id() + 1;
   }
-  const bool in_memory_task = workflow_task->transient() || workflow_task->speculative();
+  // A transient or speculative attempt's Scheduled and Started events are not stored: they
+  // follow the stored ones.
+  hist::History in_memory;
+  if (workflow_task->transient() || workflow_task->speculative()) {
+    *in_memory.add_events() = ScheduledEvent(state, workflow_task->scheduled_time());
+    *in_memory.add_events() = StartedEvent(state);
+  }
   wf::PollWorkflowTaskQueueResponse response;
   if (options_.wire_history) {
     std::string& history =
@@ -218,22 +224,13 @@ hugo::Result<wf::PollWorkflowTaskQueueResponse> Engine::WorkflowTaskResponse(
     auto appended =
         AppendWireEvents(run.record.key, first_event_id, state.next_event_id() - 1, history);
     if (appended.IsFailure()) return appended.Error();
-    if (in_memory_task) {
-      hist::History task_events;
-      *task_events.add_events() = ScheduledEvent(state, workflow_task->scheduled_time());
-      *task_events.add_events() = StartedEvent(state);
-      task_events.AppendToString(&history);
-    }
+    in_memory.AppendToString(&history);
   } else {
     auto history = EventsOf(run.record.key, first_event_id, state.next_event_id() - 1);
     if (history.IsFailure()) return history.Error();
     *response.mutable_history() = std::move(history).Value();
     TypeSearchAttributes(state.namespace_id(), *response.mutable_history());
-    if (in_memory_task) {
-      *response.mutable_history()->add_events() =
-          ScheduledEvent(state, workflow_task->scheduled_time());
-      *response.mutable_history()->add_events() = StartedEvent(state);
-    }
+    response.mutable_history()->mutable_events()->MergeFrom(in_memory.events());
   }
   WorkflowTaskToken token;
   token.set_namespace_id(state.namespace_id());
