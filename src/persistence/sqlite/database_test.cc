@@ -154,5 +154,62 @@ TEST_F(DatabaseTest, CachedStatementsComeBackResetWithoutTheirBindings) {
   }
 }
 
+// A statement with more parameters than the cache tracks one by one: a reuse that binds only
+// some of them still sees the others as NULL.
+TEST_F(DatabaseTest, ACachedStatementWithManyParametersComesBackWithoutItsBindings) {
+  auto db = Database::Open({.path = (dir_ / "a.db").string()});
+  ASSERT_TRUE(db.IsSuccess());
+  Database& database = *db.Value();
+  constexpr int kColumns = 70;
+  std::string create = "CREATE TABLE t(id INTEGER PRIMARY KEY";
+  std::string insert_sql = "INSERT INTO t VALUES(?";
+  for (int i = 1; i <= kColumns; ++i) {
+    create += ", c" + std::to_string(i);
+    insert_sql += ", ?";
+  }
+  ASSERT_TRUE(database.Exec(create + ")").IsSuccess());
+  insert_sql += ")";
+  {
+    Statement insert(database.handle(), insert_sql);
+    insert.BindInt64(1, 1);
+    for (int i = 2; i <= kColumns + 1; ++i) insert.BindInt64(i, i);
+    ASSERT_TRUE(insert.Run().IsSuccess());
+  }
+  {
+    Statement insert(database.handle(), insert_sql);
+    ASSERT_TRUE(insert.BindInt64(1, 2).BindInt64(3, 30).Run().IsSuccess());
+  }
+  Statement select(database.handle(), "SELECT c1, c2, c3, c69, c70 FROM t WHERE id = 2");
+  ASSERT_TRUE(select.Step().Value());
+  EXPECT_TRUE(select.ColumnIsNull(0));
+  EXPECT_EQ(select.ColumnInt64(1), 30);
+  EXPECT_TRUE(select.ColumnIsNull(2));
+  EXPECT_TRUE(select.ColumnIsNull(3));
+  EXPECT_TRUE(select.ColumnIsNull(4));
+}
+
+// A Statement still alive when its connection's cache is dropped (and the connection registered
+// again) is finalized when it ends, not given to the new registration's cache.
+TEST_F(DatabaseTest, AStatementOutlivingItsCacheIsFinalizedNotCachedAgain) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  EnableStatementCache(db);
+  {
+    Statement select(db, "SELECT 1");
+    ASSERT_TRUE(select.Step().Value());
+    DropStatementCache(db);
+    EnableStatementCache(db);
+  }
+  EXPECT_EQ(sqlite3_next_stmt(db, nullptr), nullptr) << "a prepared statement is still held";
+  {
+    // The new registration caches as before.
+    Statement select(db, "SELECT 1");
+    ASSERT_TRUE(select.Step().Value());
+  }
+  EXPECT_NE(sqlite3_next_stmt(db, nullptr), nullptr);
+  DropStatementCache(db);
+  EXPECT_EQ(sqlite3_close(db), SQLITE_OK);
+}
+
 }  // namespace
 }  // namespace hdo::persistence::sqlite

@@ -5,7 +5,8 @@
 // a Statement takes an already prepared statement for the same SQL text from the connection's
 // cache and gives it back, reset, when it is destroyed; preparing (parsing, planning) is then
 // paid once per SQL text instead of once per call. Two Statements of the same SQL alive at once
-// each get their own. The cache functions are thread-safe; each connection is still used by one
+// each get their own. A cached statement behaves as a fresh one: a parameter its new user does
+// not bind is NULL. The cache functions are thread-safe; each connection is still used by one
 // thread at a time.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hugo/result.h"
 
@@ -59,10 +61,22 @@ class Statement {
   int last_error() const { return last_error_; }
 
  private:
+  // Parameters 1..64 are tracked: a statement with more is cleared when it goes back.
+  static constexpr int kTrackedParameters = 64;
+  void Bound(int index, size_t bytes);
+  // Sets the parameters this user did not bind to NULL (a reused statement keeps the last
+  // user's values; sqlite3_clear_bindings on every return cost more than this).
+  void NullUnbound();
+
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
-  std::string sql_;      // kept only when cached_
-  bool cached_ = false;  // goes back to the connection's cache
+  // The connection cache's idle statements of this SQL text (it goes back there), and the
+  // registration they belong to; null when the text is not cached.
+  std::vector<sqlite3_stmt*>* idle_ = nullptr;
+  uint64_t epoch_ = 0;
+  bool reused_ = false;       // taken from the cache: NullUnbound before the first step
+  uint64_t bound_ = 0;        // bit i-1: parameter i bound by this user
+  bool large_value_ = false;  // a bound value over kLargeValueBytes
   int prepare_error_ = SQLITE_OK;
   int last_error_ = SQLITE_OK;
 };
