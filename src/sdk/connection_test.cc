@@ -57,9 +57,8 @@ class RecordingService final : public ws::WorkflowService::Service {
 class ConnectionTlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testlib::MakeTempDir("hdo-sdk-tls");
     std::string script =
-        "cd '" + dir_ +
+        "cd '" + dir_.path() +
         "' && "
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
         "-subj '/CN=sdk test CA' && "
@@ -78,9 +77,9 @@ class ConnectionTlsTest : public ::testing::Test {
 
     grpc::SslServerCredentialsOptions ssl(
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    ssl.pem_root_certs = ReadFile(dir_ + "/ca.pem");
+    ssl.pem_root_certs = ReadFile(dir_.path() + "/ca.pem");
     ssl.pem_key_cert_pairs.push_back(
-        {ReadFile(dir_ + "/server.key"), ReadFile(dir_ + "/server.pem")});
+        {ReadFile(dir_.path() + "/server.key"), ReadFile(dir_.path() + "/server.pem")});
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(ssl), &port_);
     builder.RegisterService(&service_);
@@ -95,12 +94,13 @@ class ConnectionTlsTest : public ::testing::Test {
   ConnectionOptions Options() const {
     ConnectionOptions options;
     options.address = "127.0.0.1:" + std::to_string(port_);
-    options.tls = TlsOptions{dir_ + "/ca.pem", dir_ + "/client.pem", dir_ + "/client.key", ""};
+    options.tls = TlsOptions{dir_.path() + "/ca.pem", dir_.path() + "/client.pem",
+                             dir_.path() + "/client.key", ""};
     options.connect_timeout = std::chrono::seconds(5);
     return options;
   }
 
-  std::string dir_;
+  testlib::TempDir dir_{"hdo-sdk-tls"};
   RecordingService service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
@@ -124,7 +124,7 @@ TEST_F(ConnectionTlsTest, MutualTlsWithAnApiKeyReachesTheServerWithBoth) {
 
 TEST_F(ConnectionTlsTest, AServerCertificateFromAnotherCaIsRefused) {
   ConnectionOptions options = Options();
-  options.tls->ca_file = dir_ + "/other-ca.pem";
+  options.tls->ca_file = dir_.path() + "/other-ca.pem";
   auto connection = Connection::Connect(options);
   ASSERT_TRUE(connection.IsFailure());
   EXPECT_EQ(connection.Error().Code(), "error.unavailable");

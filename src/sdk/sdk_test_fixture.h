@@ -39,11 +39,12 @@ class SdkServer {
       address_ = env;
       return;
     }
-    dir_ = testlib::MakeTempDir("hdo-sdk-test");
-    server_ = std::make_unique<testlib::DevServer>(dir_ + "/hdo.db");
+    dir_ = std::make_unique<testlib::TempDir>("hdo-sdk-test");
+    server_ = std::make_unique<testlib::DevServer>(dir_->path() + "/hdo.db");
     address_ = server_->address();
   }
-  std::string dir_;
+  // Removed after the server stopped (members end in reverse order).
+  std::unique_ptr<testlib::TempDir> dir_;
   std::unique_ptr<testlib::DevServer> server_;
   std::string address_;
 };

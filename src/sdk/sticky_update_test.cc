@@ -37,8 +37,8 @@ Workflow<int> Counter(WorkflowContext ctx) {
 }
 
 TEST(StickyUpdate, AnUpdateAfterARejectedOneIsProcessedByTheStickyWorker) {
-  std::string dir = testlib::MakeTempDir("hdo-sdk-sticky-update");
-  testlib::DevServer server(dir + "/hdo.db");
+  testlib::TempDir dir("hdo-sdk-sticky-update");
+  testlib::DevServer server(dir.path() + "/hdo.db");
   ASSERT_TRUE(server.started());
   ConnectionOptions connection_options;
   connection_options.address = server.address();

@@ -37,6 +37,7 @@
 #include "persistence/sqlite/execution_store.h"
 #include "persistence/sqlite/migrations.h"
 #include "persistence/sqlite/namespace_store.h"
+#include "persistence/sqlite/test_database.h"
 #include "testlib/test_db.h"
 
 namespace hdo::persistence {
@@ -84,10 +85,7 @@ class SqliteStores final : public Stores {
 
 class SqliteBackend final : public Backend {
  public:
-  SqliteBackend()
-      : dir_(std::filesystem::temp_directory_path() /
-             ("hdo-conformance-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+  SqliteBackend() : dir_(sqlite::TestFolder("hdo-conformance")) {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }

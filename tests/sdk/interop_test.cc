@@ -214,8 +214,8 @@ class InteropTest : public ::testing::Test {
     if (const char* env = std::getenv("HDO_SDK_TARGET"); env != nullptr && *env != '\0') {
       address_ = env;
     } else {
-      dir_ = testlib::MakeTempDir("hdo-sdk-interop");
-      server_ = std::make_unique<testlib::DevServer>(dir_ + "/hdo.db");
+      dir_ = std::make_unique<testlib::TempDir>("hdo-sdk-interop");
+      server_ = std::make_unique<testlib::DevServer>(dir_->path() + "/hdo.db");
       ASSERT_TRUE(server_->started()) << "hdo did not start:\n" << server_->process().Stderr();
       address_ = server_->address();
     }
@@ -312,7 +312,7 @@ class InteropTest : public ::testing::Test {
     return report;
   }
 
-  std::string dir_;
+  std::unique_ptr<testlib::TempDir> dir_;  // removed after the server stopped
   std::unique_ptr<testlib::DevServer> server_;
   std::string address_;
   std::string go_binary_;

@@ -191,4 +191,9 @@ std::string MakeTempDir(const std::string& prefix) {
   return pattern;
 }
 
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
 }  // namespace hdo::testlib

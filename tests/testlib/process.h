@@ -69,4 +69,18 @@ std::string HdoBinary();
 // A new empty temporary folder, unique per call.
 std::string MakeTempDir(const std::string& prefix);
 
+// A MakeTempDir folder removed, with everything in it, when the object ends. Declare it before
+// whatever writes into it (a DevServer's database), so that it is removed after that stopped.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix) : path_(MakeTempDir(prefix)) {}
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace hdo::testlib

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "persistence/sqlite/statement.h"
+#include "persistence/sqlite/test_database.h"
 
 namespace hdo::persistence::sqlite {
 namespace {
@@ -17,9 +18,7 @@ namespace {
 class DatabaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hdo-db-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = TestFolder("hdo-db-test");
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }

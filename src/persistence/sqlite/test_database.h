@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -16,12 +17,19 @@
 
 namespace hdo::persistence::sqlite {
 
+// "<prefix>-<pid>-<running test's name>" under the temporary folder, as one path component: a
+// parameterized test's name holds a '/' ("Name/0"), which would make the folder a subfolder of
+// one that nothing removes.
+inline std::filesystem::path TestFolder(const std::string& prefix) {
+  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  std::replace(name.begin(), name.end(), '/', '_');
+  return std::filesystem::temp_directory_path() /
+         (prefix + "-" + std::to_string(::getpid()) + "-" + name);
+}
+
 class TestDatabase {
  public:
-  explicit TestDatabase(const std::string& prefix)
-      : dir_(std::filesystem::temp_directory_path() /
-             (prefix + "-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+  explicit TestDatabase(const std::string& prefix) : dir_(TestFolder(prefix)) {
     std::filesystem::remove_all(dir_);
     Reopen();
   }

@@ -7,7 +7,7 @@
 // HDO_TARGET so goldens always come from the reference.
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -94,6 +94,8 @@ export function workflowBundlePath(): Promise<string> {
     });
     const file = join(tmpdir(), `hdo-compat-ts-workflows-${process.pid}-${randomSuffix()}.js`);
     writeFileSync(file, code);
+    // The child workers that load it end before this process does.
+    process.once('exit', () => rmSync(file, { force: true }));
     return file;
   })();
   return bundlePath;
