@@ -210,7 +210,12 @@ void Engine::Dispatch(const TransferTask& task, int64_t task_id) {
 namespace {
 
 std::string CacheKey(const persistence::RunKey& key) {
-  return key.namespace_id + '\n' + key.workflow_id + '\n' + key.run_id;
+  // Sized once: a transition builds several of these, and the chained operator+ allocated twice.
+  std::string cache_key;
+  cache_key.reserve(key.namespace_id.size() + key.workflow_id.size() + key.run_id.size() + 2);
+  cache_key.append(key.namespace_id).append(1, '\n').append(key.workflow_id).append(1, '\n');
+  cache_key.append(key.run_id);
+  return cache_key;
 }
 
 metrics::Histogram& VisibilityFlushRows() {
@@ -659,7 +664,7 @@ hugo::Result<hugo::Unit> Engine::Commit(Mutation& root) {
   }
   AnswerParkedPolls(started_on_polls, true);
   for (Mutation* m : mutations) {
-    WakeWaiters(m->run.record.key.run_id);
+    WakeWaiters(m->run.record.key.run_id, IsRunning(m->run.state));
     if (m->run.state.has_standalone_activity() || m->run.state.has_standalone_nexus_operation()) {
       WakeActivityWaiters(m->run.record.key.run_id);
     }

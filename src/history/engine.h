@@ -1095,7 +1095,9 @@ class Engine {
       const std::string& namespace_id,
       const temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest& request,
       bool deadline_passed, const HistoryDone& done);
-  void WakeWaiters(const std::string& run_id);
+  // Answers the history long polls waiting on the run that one can answer now (`running`: the
+  // run's state after the commit that calls this).
+  void WakeWaiters(const std::string& run_id, bool running);
   // --- standalone activities (engine_standalone_activity.cc)
   // A wait of DescribeActivityExecution or PollActivityExecution: `answer` tries to answer it
   // (false: not yet), `expire` answers it empty.

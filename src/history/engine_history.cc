@@ -260,11 +260,20 @@ hugo::Result<wf::GetWorkflowExecutionHistoryReverseResponse> Engine::GetHistoryR
   return hugo::Ok(std::move(response));
 }
 
-void Engine::WakeWaiters(const std::string& run_id) {
+void Engine::WakeWaiters(const std::string& run_id, bool running) {
   auto [begin, end] = waiters_.equal_range(run_id);
   std::vector<std::shared_ptr<HistoryWaiter>> waiting;
-  for (auto it = begin; it != end; ++it) waiting.push_back(it->second);
-  waiters_.erase(begin, end);
+  for (auto it = begin; it != end;) {
+    // A result poll (close event only) on a run still running would only be parked again: the
+    // client's wait for a workflow's result sat through each of its transitions.
+    if (running && it->second->request.history_event_filter_type() ==
+                       enums::HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT) {
+      ++it;
+      continue;
+    }
+    waiting.push_back(it->second);
+    it = waiters_.erase(it);
+  }
   for (auto& waiter : waiting) {
     if (TryAnswerHistory(waiter->namespace_id, waiter->request, false, waiter->done)) {
       waiter->timer->cancel();

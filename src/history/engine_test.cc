@@ -264,6 +264,59 @@ TEST_F(EngineTest, AResultPollWhoseClientWentAwayStopsWaitingAndHearsNothingMore
   EXPECT_EQ(answers, 2);
 }
 
+// Both kinds of history long poll on one run: a wait for new events is answered by the run's
+// next commit, a result poll (the close event only) by the commit that closes the run and by no
+// commit before it.
+TEST_F(EngineTest, AWaitForNewEventsIsAnsweredByTheNextCommitAResultPollOnlyByTheClose) {
+  Start("both");
+  using Answer = hugo::Result<wf::GetWorkflowExecutionHistoryResponse>;
+  wf::GetWorkflowExecutionHistoryRequest result_poll;
+  result_poll.set_wait_new_event(true);
+  result_poll.set_history_event_filter_type(enums::HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT);
+  result_poll.mutable_execution()->set_workflow_id("both");
+  std::vector<Answer> results;
+  ASSERT_NE(engine_->GetHistory("ns", result_poll,
+                                [&](Answer answer) { results.push_back(std::move(answer)); }),
+            0u);
+
+  // The events so far, then a wait for the ones after them.
+  wf::GetWorkflowExecutionHistoryRequest events_poll;
+  events_poll.set_wait_new_event(true);
+  events_poll.mutable_execution()->set_workflow_id("both");
+  std::vector<Answer> events;
+  auto record_events = [&](Answer answer) { events.push_back(std::move(answer)); };
+  ASSERT_EQ(engine_->GetHistory("ns", events_poll, record_events), 0u);
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_TRUE(events[0].IsSuccess());
+  ASSERT_EQ(events[0].Value().history().events_size(), 2);  // started, task scheduled
+  events_poll.set_next_page_token(events[0].Value().next_page_token());
+  ASSERT_NE(engine_->GetHistory("ns", events_poll, record_events), 0u);
+  EXPECT_EQ(engine_->HistoryWaits(), 2u);
+
+  // A transition that leaves the run running: the wait for events hears it, the result poll
+  // does not.
+  auto task = PollWorkflowTask();
+  ASSERT_FALSE(task.task_token().empty());
+  ASSERT_EQ(events.size(), 2u);
+  ASSERT_TRUE(events[1].IsSuccess());
+  ASSERT_EQ(events[1].Value().history().events_size(), 1);
+  EXPECT_EQ(events[1].Value().history().events(0).event_type(),
+            enums::EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  EXPECT_TRUE(results.empty());
+  EXPECT_EQ(engine_->HistoryWaits(), 1u);
+
+  temporal::api::command::v1::Command complete;
+  complete.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
+  complete.mutable_complete_workflow_execution_command_attributes();
+  Complete(task.task_token(), {complete});
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_TRUE(results[0].IsSuccess());
+  ASSERT_EQ(results[0].Value().history().events_size(), 1);
+  EXPECT_EQ(results[0].Value().history().events(0).event_type(),
+            enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+  EXPECT_EQ(engine_->HistoryWaits(), 0u);
+}
+
 // At shutdown the parked result polls are answered and leave the gauge of /metrics.
 TEST_F(EngineTest, ReleasedResultPollsLeaveTheWaitingGauge) {
   metrics::Gauge* waiting = &Engine::ResultPollsWaiting();
