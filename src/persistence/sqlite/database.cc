@@ -13,7 +13,7 @@
 #include <system_error>
 
 #include "persistence/namespace_store.h"
-#include "persistence/sqlite/page_cache.h"
+#include "persistence/sqlite/process_config.h"
 #include "persistence/sqlite/statement.h"
 #include "persistence/sqlite/wal_write_vfs.h"
 
@@ -83,9 +83,8 @@ hugo::Result<std::unique_ptr<Database>> Database::Open(Options options) {
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   const bool syncs_each_commit =
       level == "FULL" || level == "EXTRA" || level == "2" || level == "3";
-  // Before the first connection initializes SQLite (page_cache.h: commits that do not walk the
-  // whole 64 MiB cache).
-  InstallPageCache();
+  // Before the first connection initializes SQLite (process_config.h).
+  ConfigureSqlite();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

@@ -3,6 +3,7 @@
 // page through the temporary number past the lock byte no longer reaches pcache1's truncation.
 // Method: the installed methods called directly on a cache (fetch, move, truncate, look up), and
 // a real database through Database::Open with a workload that reuses freelist pages out of order.
+// Also the rest of the process configuration (process_config.h): SQLite counts no memory.
 #include "persistence/sqlite/page_cache.h"
 
 #include <gtest/gtest.h>
@@ -15,13 +16,15 @@
 #include <vector>
 
 #include "persistence/sqlite/database.h"
+#include "persistence/sqlite/process_config.h"
 
 namespace hdo::persistence::sqlite {
 namespace {
 
-// Read at static initialization, before anything initializes SQLite (which then refuses both
-// the installation and the query).
+// Read at static initialization, before anything initializes SQLite (which then refuses the
+// configuration and the query).
 sqlite3_pcache_methods2 InstalledMethods() {
+  ConfigureSqlite();
   sqlite3_pcache_methods2 methods{};
   if (InstallPageCache()) sqlite3_config(SQLITE_CONFIG_GETPCACHE2, &methods);
   return methods;
@@ -167,6 +170,27 @@ TEST(PageCacheDatabaseTest, CommitsAfterReorderingBalancesSkipTheTruncation) {
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "ok");
   sqlite3_finalize(stmt);
+  std::filesystem::remove_all(dir);
+}
+
+// With its memory statistics on, SQLite adds every allocation to a process-wide counter under a
+// mutex; the process configuration turns them off, so a database written through Database::Open
+// leaves the counter at zero.
+TEST(ProcessConfigTest, SqliteCountsNoMemory) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("hdo-process-config-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  {
+    auto opened = Database::Open({.path = (dir / "hdo.db").string()});
+    ASSERT_TRUE(opened.IsSuccess()) << opened.Error().Message();
+    auto& db = *opened.Value();
+    ASSERT_TRUE(db.Exec("CREATE TABLE rows (k INTEGER PRIMARY KEY, v BLOB)").IsSuccess());
+    ASSERT_TRUE(db.Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE "
+                        "i < 1000) INSERT INTO rows SELECT i, randomblob(300) FROM n")
+                    .IsSuccess());
+    EXPECT_EQ(sqlite3_memory_used(), 0);
+    EXPECT_EQ(sqlite3_memory_highwater(0), 0);
+  }
   std::filesystem::remove_all(dir);
 }
 

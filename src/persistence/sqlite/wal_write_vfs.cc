@@ -9,7 +9,7 @@
 #include <new>
 #include <string>
 
-#include "persistence/sqlite/page_cache.h"
+#include "persistence/sqlite/process_config.h"
 
 namespace hdo::persistence::sqlite {
 namespace {
@@ -196,7 +196,7 @@ const char* WalWriteVfsName() {
   static sqlite3_vfs vfs;
   std::call_once(registered, [] {
     // Before the VFS lookup below initializes SQLite, which then takes no configuration.
-    InstallPageCache();
+    ConfigureSqlite();
     sqlite3_vfs* real = sqlite3_vfs_find(nullptr);
     vfs = *real;  // the rest of the VFS (names, access, time, randomness) is the real one's
     vfs.pNext = nullptr;
