@@ -8,7 +8,6 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <random>
@@ -17,6 +16,7 @@
 
 #include "persistence/sqlite/database.h"
 #include "persistence/sqlite/process_config.h"
+#include "persistence/sqlite/test_database.h"
 
 namespace hdo::persistence::sqlite {
 namespace {
@@ -131,8 +131,7 @@ TEST_F(PageCacheTest, APageMovedAboveTheLimitAndBackIsKept) {
 // deleted: its balances move pages through the temporary number, and its commits still skip
 // pcache1's truncation; the data stay intact.
 TEST(PageCacheDatabaseTest, CommitsAfterReorderingBalancesSkipTheTruncation) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("hdo-page-cache-test-" + std::to_string(::getpid()));
+  const auto dir = TestFolder("hdo-page-cache-test");
   std::filesystem::remove_all(dir);
   auto opened = Database::Open({.path = (dir / "hdo.db").string()});
   ASSERT_TRUE(opened.IsSuccess()) << opened.Error().Message();
@@ -177,8 +176,7 @@ TEST(PageCacheDatabaseTest, CommitsAfterReorderingBalancesSkipTheTruncation) {
 // mutex; the process configuration turns them off, so a database written through Database::Open
 // leaves the counter at zero.
 TEST(ProcessConfigTest, SqliteCountsNoMemory) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("hdo-process-config-test-" + std::to_string(::getpid()));
+  const auto dir = TestFolder("hdo-process-config-test");
   std::filesystem::remove_all(dir);
   {
     auto opened = Database::Open({.path = (dir / "hdo.db").string()});
